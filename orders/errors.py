@@ -1,0 +1,69 @@
+"""Typed service errors with stable codes; the API and the console map the same codes."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    message: str
+    field: str | None = None
+    code: str | None = None  # defaults to the raising error's code
+
+
+class ServiceError(Exception):
+    code = "INVALID_STATE"
+    http_status = 409
+
+    def __init__(self, message: str, *, field: str | None = None, errors: list[FieldError] | None = None,
+                 output=None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or [FieldError(message, field)]
+        self.output = output
+
+    def as_error_list(self) -> list[dict]:
+        return [
+            {"errorCode": error.code or self.code, "message": error.message, "field": error.field}
+            for error in self.errors
+        ]
+
+
+class InvalidInput(ServiceError):
+    """The request itself is wrong: a field's value, a missing field, an unknown id."""
+
+    code = "INVALID_API_INPUT"
+    http_status = 400
+
+
+class InvalidState(ServiceError):
+    """The request is well formed but the records' state does not allow it."""
+
+    code = "INVALID_STATE"
+    http_status = 409
+
+
+class Conflict(ServiceError):
+    """The records changed under the caller (a stale preview, a lost race)."""
+
+    code = "CONFLICT"
+    http_status = 409
+
+
+class NotFound(ServiceError):
+    code = "NOT_FOUND"
+    http_status = 404
+
+
+class PermissionDenied(ServiceError):
+    code = "PERMISSION_DENIED"
+    http_status = 403
+
+
+class IdempotencyKeyReused(ServiceError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+    http_status = 422
+
+
+class IdempotencyKeyInUse(ServiceError):
+    code = "IDEMPOTENCY_KEY_IN_USE"
+    http_status = 409

@@ -1,0 +1,28 @@
+from django.db import models
+
+from orders.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, QUANTITY_DECIMAL_PLACES, QUANTITY_MAX_DIGITS
+
+
+def MoneyField(**kwargs):
+    kwargs.setdefault("default", 0)
+    return models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
+
+
+def QuantityField(**kwargs):
+    kwargs.setdefault("default", 0)
+    return models.DecimalField(
+        max_digits=QUANTITY_MAX_DIGITS, decimal_places=QUANTITY_DECIMAL_PLACES, **kwargs
+    )
+
+
+class Address(models.Model):
+    """Street address fields shared by billing, delivery groups and locations."""
+
+    street = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,50 @@
+"""Funds position (DOMAIN.md §3.6) from the payment records that exist."""
+
+from decimal import Decimal
+
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
+
+from orders.funds import FundsPosition
+from orders.models import ChangeType, FulfillmentPhase, Order, OrderKind
+from orders.money import ZERO
+from payments.models import OrderPaymentSummary
+
+_ZERO_VALUE = Decimal("0")
+
+POST_FULFILLMENT_REDUCTION = Q(kind=OrderKind.CHANGE) & (
+    Q(change_type=ChangeType.RETURN) | Q(change_type=ChangeType.ADJUST, fulfillment_phase=FulfillmentPhase.POST)
+)
+
+
+def net_captured(summary) -> Decimal:
+    """Σ over the summary's payment summaries of Captured − Refunded − PendingRefund."""
+    return OrderPaymentSummary.objects.filter(order_summary=summary).aggregate(
+        net=Coalesce(Sum(F("captured_amount") - F("refunded_amount") - F("pending_refund_amount")), _ZERO_VALUE)
+    )["net"]
+
+
+def outstanding_credit(summary) -> Decimal:
+    """What post-fulfillment reductions (returns, post-fulfillment discounts) still owe the customer.
+
+    Change orders store negative deltas, so what is owed is minus their grand totals. Refunds of
+    credit memos settle it once the money side records them.
+    """
+    owed = Order.objects.filter(POST_FULFILLMENT_REDUCTION, order_summary=summary).aggregate(
+        owed=Coalesce(Sum("grand_total_amount"), _ZERO_VALUE)
+    )["owed"]
+    return -owed
+
+
+def funds_position(summary, *, grand_total_reduction: Decimal = ZERO,
+                   added_outstanding_credit: Decimal = ZERO) -> FundsPosition:
+    captured = net_captured(summary)
+    credit = outstanding_credit(summary) + added_outstanding_credit
+    grand_total = summary.grand_total_amount - grand_total_reduction
+    excess = max(ZERO, captured - grand_total - credit)
+    return FundsPosition(
+        net_captured=captured,
+        outstanding_credit=credit,
+        total_excess_funds_amount=excess,
+        total_refundable_amount=excess + credit,
+    )
