@@ -1,0 +1,3 @@
+"""Admin registrations, one module per area; importing them registers the models."""
+
+from . import core  # noqa: F401
