@@ -89,9 +89,14 @@ class AuthorizationStatus(models.TextChoices):
 
 
 class PaymentAuthorization(models.Model):
+    # Captured at checkout with the order; a payment summary gathers it once the order summary exists.
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="payment_authorizations")
     order_payment_summary = models.ForeignKey(
-        OrderPaymentSummary, on_delete=models.PROTECT, related_name="authorizations"
+        OrderPaymentSummary, null=True, blank=True, on_delete=models.PROTECT, related_name="authorizations"
     )
+    method = models.CharField(max_length=80, blank=True)
+    type = models.CharField(max_length=40, blank=True)
+    last4 = models.CharField(max_length=4, blank=True)
     amount = MoneyField()
     currency = models.CharField(max_length=3)
     # Only the gateway's token and reference: never a card number.
@@ -124,7 +129,13 @@ class PaymentStatus(models.TextChoices):
 class Payment(models.Model):
     """A capture against an authorization, or a sale taken at checkout."""
 
-    order_payment_summary = models.ForeignKey(OrderPaymentSummary, on_delete=models.PROTECT, related_name="payments")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="payments")
+    order_payment_summary = models.ForeignKey(
+        OrderPaymentSummary, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    method = models.CharField(max_length=80, blank=True)
+    type = models.CharField(max_length=40, blank=True)
+    last4 = models.CharField(max_length=4, blank=True)
     authorization = models.ForeignKey(
         PaymentAuthorization, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
     )
