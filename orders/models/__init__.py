@@ -7,6 +7,20 @@ from .exceptions import (
     ProcessExceptionSeverity,
     ProcessExceptionStatus,
 )
+from .fulfillment import (
+    FINAL_STATUS_CATEGORIES,
+    OPEN_STATUSES,
+    STATUS_CATEGORY,
+    FulfillmentOrder,
+    FulfillmentOrderLineItem,
+    FulfillmentOrderStatus,
+    FulfillmentOrderStatusCategory,
+    FulfillmentOrderType,
+    InventoryLevel,
+    Location,
+    LocationGroup,
+    LocationType,
+)
 from .orders import (
     AdjustmentSource,
     ChangeType,
@@ -21,6 +35,7 @@ from .orders import (
     TaxLocaleType,
 )
 from .reference import DEFAULT_REASON_CODES, ReasonCode, SalesChannel
+from .returns import ReturnOrder, ReturnOrderLifeCycleType, ReturnOrderLineItem, ReturnOrderStatus
 from .summaries import (
     ROLLUP_TYPES,
     ItemChangeType,
@@ -36,16 +51,28 @@ from .summaries import (
 __all__ = [
     "ACTIVE_PROCESS_EXCEPTION_STATUSES",
     "DEFAULT_REASON_CODES",
+    "FINAL_STATUS_CATEGORIES",
+    "OPEN_STATUSES",
     "ROLLUP_TYPES",
+    "STATUS_CATEGORY",
     "AdjustmentSource",
     "ApiClient",
     "ChangeType",
+    "FulfillmentOrder",
+    "FulfillmentOrderLineItem",
+    "FulfillmentOrderStatus",
+    "FulfillmentOrderStatusCategory",
+    "FulfillmentOrderType",
     "FulfillmentPhase",
     "IdempotencyRecord",
+    "InventoryLevel",
     "ItemChangeType",
     "ItemStatus",
     "ItemType",
     "LifeCycleType",
+    "Location",
+    "LocationGroup",
+    "LocationType",
     "Order",
     "OrderDeliveryGroup",
     "OrderDeliveryGroupSummary",
@@ -63,6 +90,10 @@ __all__ = [
     "ProcessExceptionSeverity",
     "ProcessExceptionStatus",
     "ReasonCode",
+    "ReturnOrder",
+    "ReturnOrderLifeCycleType",
+    "ReturnOrderLineItem",
+    "ReturnOrderStatus",
     "SalesChannel",
     "Scope",
     "TaxLocaleType",
