@@ -67,3 +67,10 @@ class IdempotencyKeyReused(ServiceError):
 class IdempotencyKeyInUse(ServiceError):
     code = "IDEMPOTENCY_KEY_IN_USE"
     http_status = 409
+
+
+class DuplicateOrder(ServiceError):
+    """The order number exists in the channel already; `output` names the existing records."""
+
+    code = "DUPLICATE_VALUE"
+    http_status = 409

@@ -1,0 +1,242 @@
+"""Shape and type checks of the ingest body; business rules live in orders.services.ingest."""
+
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from rest_framework import serializers
+
+from orders.ingest_input import (
+    AddressInput,
+    AdjustmentInput,
+    DeliveryChargeInput,
+    DeliveryGroupInput,
+    ItemInput,
+    OrderInput,
+    PaymentInput,
+    TaxInput,
+)
+from orders.models import AdjustmentSource, LifeCycleType, TaxLocaleType
+from orders.money import MONEY_DECIMAL_PLACES, is_known_currency
+
+MONEY_DIGITS = 14
+# Something that looks like a card number must never reach the database.
+CARD_NUMBER = re.compile(r"(?:\d[ -]?){13,19}")
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses keys it does not know, so a misspelt or forbidden field (status, totals) is not ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+        return super().to_internal_value(data)
+
+
+def Money(**kwargs):
+    return serializers.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
+
+
+def Text(max_length=255, **kwargs):
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("allow_blank", True)
+    kwargs.setdefault("default", "")
+    return serializers.CharField(max_length=max_length, trim_whitespace=True, **kwargs)
+
+
+class TaxSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=255)
+    rate = serializers.DecimalField(
+        max_digits=7, decimal_places=4, min_value=Decimal("0"), max_value=Decimal("100"), required=False,
+        allow_null=True, default=None,
+    )
+    amount = Money()
+
+    def to_input(self, data) -> TaxInput:
+        return TaxInput(name=data["name"], rate=data["rate"], amount=data["amount"])
+
+
+class AdjustmentSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=255)
+    promotionCode = Text(max_length=80)
+    source = serializers.ChoiceField(
+        choices=[AdjustmentSource.ITEM, AdjustmentSource.DISTRIBUTED], default=AdjustmentSource.ITEM
+    )
+    amount = Money(max_value=Decimal("0"))
+    taxes = TaxSerializer(many=True, required=False, default=list, max_length=10)
+
+    def to_input(self, data) -> AdjustmentInput:
+        return AdjustmentInput(
+            name=data["name"],
+            amount=data["amount"],
+            promotion_code=data["promotionCode"],
+            source=data["source"],
+            taxes=tuple(TaxSerializer().to_input(t) for t in data["taxes"]),
+        )
+
+
+class ItemSerializer(StrictSerializer):
+    sku = serializers.CharField(max_length=80)
+    name = serializers.CharField(max_length=255)
+    productReference = Text()
+    quantity = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("1000000")
+    )
+    unitPrice = Money(min_value=Decimal("0"))
+    listPrice = Money(min_value=Decimal("0"), required=False, allow_null=True, default=None)
+    taxes = TaxSerializer(many=True, required=False, default=list, max_length=10)
+    adjustments = AdjustmentSerializer(many=True, required=False, default=list, max_length=10)
+
+    def to_input(self, data) -> ItemInput:
+        return ItemInput(
+            sku=data["sku"],
+            name=data["name"],
+            product_reference=data["productReference"],
+            quantity=data["quantity"],
+            unit_price=data["unitPrice"],
+            list_price=data["listPrice"],
+            taxes=tuple(TaxSerializer().to_input(t) for t in data["taxes"]),
+            adjustments=tuple(AdjustmentSerializer().to_input(a) for a in data["adjustments"]),
+        )
+
+
+class DeliveryChargeSerializer(StrictSerializer):
+    amount = Money(min_value=Decimal("0"))
+    name = Text()
+    sku = Text(max_length=80)
+    taxes = TaxSerializer(many=True, required=False, default=list, max_length=10)
+    adjustments = AdjustmentSerializer(many=True, required=False, default=list, max_length=10)
+
+    def to_input(self, data) -> DeliveryChargeInput:
+        return DeliveryChargeInput(
+            amount=data["amount"],
+            name=data["name"],
+            sku=data["sku"],
+            taxes=tuple(TaxSerializer().to_input(t) for t in data["taxes"]),
+            adjustments=tuple(AdjustmentSerializer().to_input(a) for a in data["adjustments"]),
+        )
+
+
+class AddressSerializer(StrictSerializer):
+    name = Text()
+    street = Text()
+    city = Text(max_length=100)
+    state = Text(max_length=100)
+    postalCode = Text(max_length=20)
+    country = serializers.RegexField(r"^[A-Z]{2}$", required=False, allow_blank=True, default="",
+                                     error_messages={"invalid": "Use a two-letter ISO 3166 country code."})
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    phone = Text(max_length=40)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=Decimal("-90"),
+                                        max_value=Decimal("90"), required=False, allow_null=True, default=None)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=Decimal("-180"),
+                                         max_value=Decimal("180"), required=False, allow_null=True, default=None)
+
+    def to_input(self, data) -> AddressInput:
+        return AddressInput(
+            name=data["name"], street=data["street"], city=data["city"], state=data["state"],
+            postal_code=data["postalCode"], country=data["country"], email=data["email"], phone=data["phone"],
+            latitude=data["latitude"], longitude=data["longitude"],
+        )
+
+
+class BillToSerializer(AddressSerializer):
+    name = serializers.CharField(max_length=255)
+    email = serializers.EmailField(max_length=254)
+
+
+class DeliverToSerializer(AddressSerializer):
+    name = serializers.CharField(max_length=255)
+
+
+class DeliveryGroupSerializer(StrictSerializer):
+    referenceId = Text(max_length=80)
+    deliverTo = DeliverToSerializer()
+    deliveryMethod = Text(max_length=80)
+    desiredDeliveryDate = serializers.DateField(required=False, allow_null=True, default=None)
+    isGift = serializers.BooleanField(required=False, default=False)
+    giftMessage = Text(max_length=500)
+    deliveryCharge = DeliveryChargeSerializer(required=False, allow_null=True, default=None)
+    items = ItemSerializer(many=True, min_length=1, max_length=settings.OMS_MAX_ORDER_ITEMS)
+
+    def to_input(self, data) -> DeliveryGroupInput:
+        charge = data["deliveryCharge"]
+        return DeliveryGroupInput(
+            reference_id=data["referenceId"],
+            deliver_to=AddressSerializer().to_input(data["deliverTo"]),
+            delivery_method=data["deliveryMethod"],
+            desired_delivery_date=data["desiredDeliveryDate"],
+            is_gift=data["isGift"],
+            gift_message=data["giftMessage"],
+            delivery_charge=DeliveryChargeSerializer().to_input(charge) if charge else None,
+            items=tuple(ItemSerializer().to_input(i) for i in data["items"]),
+        )
+
+
+class PaymentSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(choices=["authorization", "sale"])
+    method = serializers.CharField(max_length=80)
+    type = Text(max_length=40)
+    gatewayToken = serializers.CharField(max_length=255)
+    gatewayReference = Text()
+    last4 = serializers.RegexField(r"^\d{4}$", required=False, allow_blank=True, default="")
+    expiresAt = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    amount = Money(min_value=Decimal("0.0001"))
+
+    def validate_gatewayToken(self, value):
+        if CARD_NUMBER.fullmatch(value.strip()):
+            raise serializers.ValidationError("Send the gateway's token, never a card number.")
+        return value
+
+    def to_input(self, data) -> PaymentInput:
+        return PaymentInput(
+            kind=data["kind"], method=data["method"], type=data["type"] or data["method"],
+            gateway_token=data["gatewayToken"], gateway_reference=data["gatewayReference"], last4=data["last4"],
+            expires_at=data["expiresAt"], amount=data["amount"],
+        )
+
+
+class OrderIngestSerializer(StrictSerializer):
+    orderNumber = serializers.RegexField(r"^[\w.\-/#]{1,80}$", max_length=80, error_messages={
+        "invalid": "Use 1 to 80 letters, digits and . - _ / #."})
+    salesChannel = serializers.CharField(max_length=80, required=False, allow_null=True, default=None)
+    currencyIsoCode = serializers.CharField(max_length=3, min_length=3)
+    taxLocaleType = serializers.ChoiceField(choices=TaxLocaleType.values, default=TaxLocaleType.NET)
+    orderedDate = serializers.DateTimeField()
+    name = Text()
+    externalReference = Text()
+    billTo = BillToSerializer()
+    deliveryGroups = DeliveryGroupSerializer(many=True, min_length=1, max_length=50)
+    payments = PaymentSerializer(many=True, required=False, default=list, max_length=10)
+    orderLifeCycleType = serializers.ChoiceField(choices=LifeCycleType.values, default=LifeCycleType.MANAGED)
+    createOrderSummary = serializers.BooleanField(default=True)
+    totalAmount = Money(required=False)
+    totalTaxAmount = Money(required=False)
+    grandTotalAmount = Money(required=False)
+
+    def validate_currencyIsoCode(self, value):
+        if not is_known_currency(value):
+            raise serializers.ValidationError(f"'{value}' is not an ISO 4217 currency code.")
+        return value
+
+    def to_input(self) -> OrderInput:
+        data = self.validated_data
+        return OrderInput(
+            order_number=data["orderNumber"],
+            sales_channel=data["salesChannel"],
+            currency=data["currencyIsoCode"],
+            tax_locale_type=data["taxLocaleType"],
+            ordered_date=data["orderedDate"],
+            name=data["name"],
+            external_reference=data["externalReference"],
+            bill_to=AddressSerializer().to_input(data["billTo"]),
+            delivery_groups=tuple(DeliveryGroupSerializer().to_input(g) for g in data["deliveryGroups"]),
+            payments=tuple(PaymentSerializer().to_input(p) for p in data["payments"]),
+            life_cycle_type=data["orderLifeCycleType"],
+            create_order_summary=data["createOrderSummary"],
+            client_totals={
+                key: data[key] for key in ("totalAmount", "totalTaxAmount", "grandTotalAmount") if key in data
+            },
+        )
