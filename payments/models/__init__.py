@@ -1,3 +1,16 @@
+from .documents import (
+    CreditMemo,
+    CreditMemoChangeOrder,
+    CreditMemoLine,
+    DocumentStatus,
+    Invoice,
+    InvoiceChangeOrder,
+    InvoiceLine,
+)
+from .gateway_log import GatewayLogStatus, GatewayResultCode, InteractionType, PaymentGatewayLog
+from .movements import ApplicationType, PaymentAppliedToInvoice, Refund, RefundStatus
+from .operations import FINAL_OPERATION_STATUSES, BackgroundOperation, OperationStatus, OperationType
+from .sandbox import SandboxTransaction
 from .summaries import (
     AuthorizationStatus,
     OrderPaymentSummary,
@@ -8,10 +21,30 @@ from .summaries import (
 )
 
 __all__ = [
+    "FINAL_OPERATION_STATUSES",
+    "ApplicationType",
     "AuthorizationStatus",
+    "BackgroundOperation",
+    "CreditMemo",
+    "CreditMemoChangeOrder",
+    "CreditMemoLine",
+    "DocumentStatus",
+    "GatewayLogStatus",
+    "GatewayResultCode",
+    "InteractionType",
+    "Invoice",
+    "InvoiceChangeOrder",
+    "InvoiceLine",
+    "OperationStatus",
+    "OperationType",
     "OrderPaymentSummary",
     "Payment",
+    "PaymentAppliedToInvoice",
     "PaymentAuthorization",
+    "PaymentGatewayLog",
     "PaymentKind",
     "PaymentStatus",
+    "Refund",
+    "RefundStatus",
+    "SandboxTransaction",
 ]

@@ -147,6 +147,19 @@ class Payment(models.Model):
     gateway_token = models.CharField(max_length=255, blank=True)
     gateway_reference = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PROCESSED)
+    refunded_amount = MoneyField()
+    # Reserved for refunds sent to the gateway and not yet answered.
+    pending_refund_amount = MoneyField()
+    # Captures we make: the key sent to the gateway, stable across every retry of this capture.
+    idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    # The invoice a capture was made for: a capture settled later by reconciliation still pays it.
+    target_invoice = models.ForeignKey(
+        "payments.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="pending_captures"
+    )
+    background_operation = models.ForeignKey(
+        "payments.BackgroundOperation", null=True, blank=True, on_delete=models.SET_NULL, related_name="captures"
+    )
+    processed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -156,7 +169,19 @@ class Payment(models.Model):
             models.CheckConstraint(
                 condition=Q(balance__gte=0) & Q(balance__lte=F("amount")), name="payment_balance_within_amount"
             ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0)
+                & Q(pending_refund_amount__gte=0)
+                & Q(amount__gte=F("balance") + F("refunded_amount") + F("pending_refund_amount")),
+                name="payment_refunds_within_amount",
+            ),
         ]
 
     def __str__(self):
         return f"{self.kind} {self.amount} {self.currency}"
+
+    @property
+    def available_to_refund_amount(self):
+        if self.status != PaymentStatus.PROCESSED:
+            return ZERO
+        return self.amount - self.refunded_amount - self.pending_refund_amount
