@@ -1,8 +1,11 @@
 """Test helpers for change orders: pure item states for the calculations, and DB shortcuts."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
-from orders.calculations.inputs import ChangeItemInput, FeeInput
+from hypothesis import strategies as st
+
+from orders.calculations.inputs import AdjustInput, AdjustItemInput, ChangeItemInput, FeeInput
 from orders.calculations.state import (
     DELIVERY_CHARGE,
     PRODUCT,
@@ -11,6 +14,7 @@ from orders.calculations.state import (
     Quantities,
     SummaryState,
 )
+from orders.money import round_money
 
 D = Decimal
 
@@ -81,3 +85,140 @@ def change(item_id, quantity, *, reason="Customer Changed Mind", shipping=False,
 
 def fee(amount, amount_type="AmountWithoutTax", description="Restocking fee", reason=""):
     return FeeInput(amount=D(str(amount)), amount_type=amount_type, description=description, reason=reason)
+
+
+# --- Random orders and change sequences (Hypothesis), shared by the pure and the database tests ---
+
+
+
+RATES = ("0", "5", "8", "8.875", "20")
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    quantity: int
+    unit_price: Decimal
+    rate: Decimal
+    discount: Decimal  # ≤ 0, on the whole line
+    allocated: int
+    fulfilled: int
+
+    @property
+    def line(self) -> Decimal:
+        return self.quantity * self.unit_price
+
+    @property
+    def line_tax(self) -> Decimal:
+        return round_money(self.line * self.rate / 100, "USD")
+
+    @property
+    def discount_tax(self) -> Decimal:
+        return round_money(self.discount * self.rate / 100, "USD")
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    lines: tuple[LineSpec, ...]
+    delivery: Decimal
+    delivery_rate: Decimal
+
+    @property
+    def delivery_tax(self) -> Decimal:
+        return round_money(self.delivery * self.delivery_rate / 100, "USD")
+
+
+cents = st.integers(min_value=1, max_value=30000).map(lambda c: D(c) / 100)
+
+
+@st.composite
+def line_specs(draw):
+    quantity = draw(st.integers(min_value=1, max_value=6))
+    unit_price = draw(cents)
+    line = quantity * unit_price
+    discount = -D(draw(st.one_of(st.just(0), st.integers(min_value=0, max_value=int(line * 100))))) / 100
+    allocated = draw(st.integers(min_value=0, max_value=quantity))
+    fulfilled = draw(st.integers(min_value=0, max_value=allocated))
+    return LineSpec(quantity, unit_price, D(draw(st.sampled_from(RATES))), discount, allocated, fulfilled)
+
+
+@st.composite
+def order_specs(draw, max_groups=2, max_lines=3):
+    groups = []
+    for _ in range(draw(st.integers(min_value=1, max_value=max_groups))):
+        lines = tuple(draw(st.lists(line_specs(), min_size=1, max_size=max_lines)))
+        delivery = D(draw(st.integers(min_value=0, max_value=2500))) / 100
+        groups.append(GroupSpec(lines, delivery, D(draw(st.sampled_from(RATES)))))
+    return tuple(groups)
+
+
+def spec_state(spec) -> SummaryState:
+    """The pure state of an order spec: products then the delivery charge of each group, ids from 1."""
+    items = []
+    for group_id, group in enumerate(spec, start=1):
+        for line in group.lines:
+            items.append(ItemState(
+                id=len(items) + 1, type=PRODUCT, group_id=group_id, unit_price=line.unit_price,
+                quantities=Quantities(ordered=D(line.quantity), allocated=D(line.allocated),
+                                      fulfilled=D(line.fulfilled)),
+                amounts=Amounts(line.line, line.line_tax, line.discount, line.discount_tax),
+                tax_rate=line.rate,
+            ))
+        if group.delivery:
+            items.append(ItemState(
+                id=len(items) + 1, type=DELIVERY_CHARGE, group_id=group_id, unit_price=group.delivery,
+                quantities=Quantities(ordered=D(1)), amounts=Amounts(group.delivery, group.delivery_tax),
+                tax_rate=group.delivery_rate,
+            ))
+    return SummaryState("USD", "Net", tuple(items))
+
+
+REASON_CHOICES = ("Unknown", "Damaged", "Customer Changed Mind", "Price Match")
+
+
+@st.composite
+def change_actions(draw, state: SummaryState):
+    """One random cancel, return or adjust that the state allows, or None when nothing is possible.
+
+    ("cancel" | "return", [ChangeItemInput]) or ("adjust", AdjustInput); ids are the state's ids.
+    """
+    kinds = []
+    if any(i.is_product and i.quantities.available_to_cancel > 0 for i in state.items):
+        kinds.append("cancel")
+    if any(i.is_product and i.quantities.available_to_return > 0 for i in state.items):
+        kinds.append("return")
+    if any(i.type in (PRODUCT, DELIVERY_CHARGE) and i.quantity > 0 and i.amounts.price > 0 for i in state.items):
+        kinds.append("adjust")
+    if not kinds:
+        return None
+    kind = draw(st.sampled_from(kinds))
+    if kind == "adjust":
+        candidates = [i for i in state.items
+                      if i.type in (PRODUCT, DELIVERY_CHARGE) and i.quantity > 0 and i.amounts.price > 0]
+        item = draw(st.sampled_from(candidates))
+        adjustment_type = draw(st.sampled_from(("AmountWithoutTax", "AmountWithTax", "Percentage")))
+        if adjustment_type == "Percentage":
+            amount = -D(draw(st.integers(min_value=1, max_value=10000))) / 100
+        else:
+            cap = max(1, int(item.amounts.price * 100) // 2)
+            amount = -D(draw(st.integers(min_value=1, max_value=cap))) / 100
+        mode = draw(st.sampled_from(("Disallowed", "InFulfillment", "PreFulfillment")))
+        reason = draw(st.sampled_from(REASON_CHOICES))
+        return "adjust", AdjustInput((AdjustItemInput(item.id, adjustment_type, amount, reason, "random"),), mode)
+
+    def room(i):
+        return i.quantities.available_to_cancel if kind == "cancel" else i.quantities.available_to_return
+
+    candidates = [i for i in state.items if i.is_product and room(i) > 0]
+    chosen = draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=min(3, len(candidates)),
+                           unique_by=lambda i: i.id))
+    items = []
+    for item in chosen:
+        quantity = D(draw(st.integers(min_value=1, max_value=int(room(item)))))
+        fees = ()
+        if draw(st.integers(min_value=0, max_value=4)) == 0:
+            fee_type = draw(st.sampled_from(("AmountWithoutTax", "AmountWithTax", "Percentage", "PercentageGross")))
+            amount = D(draw(st.integers(min_value=1, max_value=2000))) / 100
+            fees = (fee(amount, fee_type),)
+        items.append(change(item.id, quantity, reason=draw(st.sampled_from(REASON_CHOICES)),
+                            shipping=draw(st.booleans()), fees=fees))
+    return kind, items

@@ -106,20 +106,14 @@ def apply_plan(state: SummaryState, plan: ChangePlan, fee_ids: Iterator[int] | N
     """The state after the plan: item deltas added, fee items appended (with ids from `fee_ids`)."""
     quantities: dict[int, Quantities] = {}
     amounts: dict[int, Amounts] = {}
+    repriced: set[int] = set()
     for change_order in plan.change_orders:
         for change in change_order.changes:
             quantities[change.item_id] = quantities.get(change.item_id, Quantities()) + change.quantities
             amounts[change.item_id] = amounts.get(change.item_id, Amounts()) + change.amounts
-    items = [
-        replace(
-            item,
-            quantities=item.quantities + quantities.get(item.id, Quantities()),
-            amounts=item.amounts + amounts.get(item.id, Amounts()),
-        )
-        if item.id in quantities
-        else item
-        for item in state.items
-    ]
+            if change.change_type in (PRODUCT_ADJUSTMENT, DELIVERY_CHARGE_ADJUSTMENT):
+                repriced.add(change.item_id)
+    items = [_changed(item, quantities, amounts, repriced) if item.id in quantities else item for item in state.items]
     if plan.fees:
         ids = fee_ids if fee_ids is not None else count(max((item.id for item in state.items), default=0) + 1)
         for fee in plan.fees:
@@ -136,6 +130,23 @@ def apply_plan(state: SummaryState, plan: ChangePlan, fee_ids: Iterator[int] | N
                 )
             )
     return state.with_items(tuple(items))
+
+
+def _changed(item: ItemState, quantities, amounts, repriced) -> ItemState:
+    new_quantities = item.quantities + quantities[item.id]
+    basis_amounts, basis_quantity = item.basis_amounts, item.basis_quantity
+    if item.id in repriced:
+        # A new price: later reductions count from the state after it.
+        basis_amounts = basis_quantity = None
+    elif new_quantities.quantity != item.quantity and basis_amounts is None:
+        basis_amounts, basis_quantity = item.amounts, item.quantity
+    return replace(
+        item,
+        quantities=new_quantities,
+        amounts=item.amounts + amounts[item.id],
+        basis_amounts=basis_amounts,
+        basis_quantity=basis_quantity,
+    )
 
 
 def grand_total(amounts: Amounts, tax_locale_type: str) -> Decimal:

@@ -13,7 +13,7 @@ from .fees import fee_charge
 from .inputs import ChangeItemInput, FeeAmountType
 from .plan import CANCEL, RETURN, ChangeOrderPlan, ChangePlan, ItemChange
 from .problems import Problems
-from .proration import prorated
+from .proration import prorated, unit_reduction
 from .shipping import shipping_reductions
 from .state import Amounts, ItemState, Quantities, SummaryState
 
@@ -131,7 +131,7 @@ def plan_reduction(
     removed_amounts: dict[int, Amounts] = {}
     for item_id, entry in combined.items():
         removed_units[item_id] = entry.quantity
-        removed_amounts[item_id] = prorated(entry.item.amounts, entry.quantity, entry.item.quantity, state.currency)
+        removed_amounts[item_id] = unit_reduction(entry.item, entry.quantity, state.currency)
 
     pre = kind == CANCEL
     changes = []

@@ -99,6 +99,10 @@ class ItemState:
     # Sum of the line's tax rates in percent; None for a flat tax.
     tax_rate: Decimal | None = None
     name: str = ""
+    # The amounts and Quantity when units last started to be taken away (after the last price
+    # adjustment); None when no unit has gone since. Proration counts from here (see proration.py).
+    basis_amounts: Amounts | None = None
+    basis_quantity: Decimal | None = None
 
     @property
     def quantity(self) -> Decimal:
