@@ -177,3 +177,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 OMS_FUNDS_POSITION_PROVIDER = "payments.funds.funds_position"
+# The payment gateway adapter (DOMAIN.md §3.9); the deterministic sandbox unless a provider is plugged in.
+OMS_PAYMENT_GATEWAY = os.environ.get("OMS_PAYMENT_GATEWAY", "payments.gateway.sandbox.SandboxGateway")
+# A gateway call that timed out is asked about again after this many seconds, under the same key.
+OMS_GATEWAY_RECONCILE_DELAY_SECONDS = int(os.environ.get("OMS_GATEWAY_RECONCILE_DELAY_SECONDS", "60"))

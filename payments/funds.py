@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from orders.funds import FundsPosition
 from orders.models import ChangeType, FulfillmentPhase, Order, OrderKind
 from orders.money import ZERO
-from payments.models import OrderPaymentSummary
+from payments.models import CreditMemo, OrderPaymentSummary
 
 _ZERO_VALUE = Decimal("0")
 
@@ -27,13 +27,17 @@ def net_captured(summary) -> Decimal:
 def outstanding_credit(summary) -> Decimal:
     """What post-fulfillment reductions (returns, post-fulfillment discounts) still owe the customer.
 
-    Change orders store negative deltas, so what is owed is minus their grand totals. Refunds of
-    credit memos settle it once the money side records them.
+    Change orders store negative deltas, so what is owed is minus their grand totals, until they are
+    on a credit memo; from then on the memo's balance says what is still unrefunded (a refund reserves
+    its part of the balance when it is sent, and gives it back if it fails).
     """
-    owed = Order.objects.filter(POST_FULFILLMENT_REDUCTION, order_summary=summary).aggregate(
-        owed=Coalesce(Sum("grand_total_amount"), _ZERO_VALUE)
-    )["owed"]
-    return -owed
+    owed = Order.objects.filter(
+        POST_FULFILLMENT_REDUCTION, order_summary=summary, credit_memo_link__isnull=True
+    ).aggregate(owed=Coalesce(Sum("grand_total_amount"), _ZERO_VALUE))["owed"]
+    memo_balances = CreditMemo.objects.filter(order_summary=summary).aggregate(
+        balance=Coalesce(Sum("balance"), _ZERO_VALUE)
+    )["balance"]
+    return -owed + memo_balances
 
 
 def funds_position(summary, *, grand_total_reduction: Decimal = ZERO,

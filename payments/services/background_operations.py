@@ -1,0 +1,223 @@
+"""Submit and run ensure-funds and ensure-refunds as background operations.
+
+A submit validates the request, records the operation and enqueues its task once committed. The task
+calls `run_operation`, which is safe to run any number of times for one operation: the money
+movements are planned once (in the transaction that stamps `prepared_at`), sent under their own
+idempotency keys, and settled once.
+"""
+
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders.errors import InvalidInput, InvalidState, NotFound, ServiceError
+from orders.models import OrderSummary
+from payments.models import (
+    BackgroundOperation,
+    CreditMemo,
+    Invoice,
+    OperationStatus,
+    OperationType,
+    OrderPaymentSummary,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
+
+from . import operation_input
+from .ensure_funds import prepare_ensure_funds, stamp_prepared
+from .ensure_refunds import prepare_ensure_refunds
+from .locks import lock_summary
+from .movements import send_operation_movements
+from .process_exceptions import raise_payment_exception
+
+logger = logging.getLogger(__name__)
+
+PREPARE = {OperationType.ENSURE_FUNDS: prepare_ensure_funds, OperationType.ENSURE_REFUNDS: prepare_ensure_refunds}
+LABEL = {OperationType.ENSURE_FUNDS: "Ensure funds", OperationType.ENSURE_REFUNDS: "Ensure refunds"}
+
+
+# --- submit -------------------------------------------------------------------------------------
+
+def _summary_for_submit(summary_id) -> OrderSummary:
+    summary = OrderSummary.objects.filter(pk=summary_id).first()
+    if summary is None:
+        raise NotFound(f"Order summary {summary_id} does not exist.")
+    if not summary.is_managed:
+        raise InvalidState("This order summary is UNMANAGED: payment actions refuse it.")
+    return summary
+
+
+def _check_sequences(summary, raw) -> list[dict]:
+    ops_ids = set(OrderPaymentSummary.objects.filter(order_summary=summary).values_list("pk", flat=True))
+    steps = operation_input.sequences(raw, ops_ids, summary.currency)
+    return [{"orderPaymentSummaryId": str(step.key), "amount": str(step.amount)} for step in steps]
+
+
+def _create(summary, op_type, data, *, client=None, user=None, retry_of=None) -> BackgroundOperation:
+    operation = BackgroundOperation.objects.create(
+        type=op_type, order_summary=summary, input=data, created_by_client=client, created_by=user,
+        retry_of=retry_of,
+    )
+    enqueue(operation.pk)
+    return operation
+
+
+def enqueue(operation_id: int) -> None:
+    from payments.tasks import run_background_operation
+
+    transaction.on_commit(lambda: run_background_operation.delay(operation_id))
+
+
+def submit_ensure_funds(summary_id, data: dict, *, client=None, user=None, retry_of=None) -> BackgroundOperation:
+    summary = _summary_for_submit(summary_id)
+    invoice_id = operation_input.identifier(data.get("invoiceId"), "invoiceId")
+    if not Invoice.objects.filter(pk=invoice_id, order_summary=summary).exists():
+        raise InvalidInput(f"Invoice {invoice_id} does not belong to this order summary.", field="invoiceId")
+    clean = {
+        "invoiceId": str(invoice_id),
+        "isAllowPartial": bool(data.get("isAllowPartial", False)),
+        "sequences": _check_sequences(summary, data.get("sequences")),
+    }
+    return _create(summary, OperationType.ENSURE_FUNDS, clean, client=client, user=user, retry_of=retry_of)
+
+
+def submit_ensure_refunds(summary_id, data: dict, *, client=None, user=None, retry_of=None) -> BackgroundOperation:
+    summary = _summary_for_submit(summary_id)
+    memo_id = None
+    if data.get("creditMemoId") not in (None, ""):
+        memo_id = operation_input.identifier(data["creditMemoId"], "creditMemoId")
+        if not CreditMemo.objects.filter(pk=memo_id, order_summary=summary).exists():
+            raise InvalidInput(f"Credit memo {memo_id} does not belong to this order summary.", field="creditMemoId")
+    excess = operation_input.money(data.get("excessFundsAmount") or 0, summary.currency, "excessFundsAmount")
+    if memo_id is None and excess == 0:
+        raise InvalidInput("Name a credit memo or an excess funds amount to refund.", field="creditMemoId")
+    invoice_ids = [
+        operation_input.identifier(raw, f"invoicesToPay[{i}]") for i, raw in enumerate(data.get("invoicesToPay") or [])
+    ]
+    known = set(Invoice.objects.filter(pk__in=invoice_ids, order_summary=summary).values_list("pk", flat=True))
+    for index, pk in enumerate(invoice_ids):
+        if pk not in known:
+            raise InvalidInput(f"Invoice {pk} does not belong to this order summary.", field=f"invoicesToPay[{index}]")
+    clean = {
+        "creditMemoId": str(memo_id) if memo_id else None,
+        "excessFundsAmount": str(excess),
+        "invoicesToPay": [str(pk) for pk in invoice_ids],
+        "isAllowPartial": bool(data.get("isAllowPartial", False)),
+        "sequences": _check_sequences(summary, data.get("sequences")),
+    }
+    return _create(summary, OperationType.ENSURE_REFUNDS, clean, client=client, user=user, retry_of=retry_of)
+
+
+# --- run ----------------------------------------------------------------------------------------
+
+def _start(operation_id: int) -> BackgroundOperation | None:
+    with transaction.atomic():
+        operation = BackgroundOperation.objects.select_for_update().filter(pk=operation_id).first()
+        if operation is None or operation.is_final:
+            return None
+        if operation.status == OperationStatus.RUNNING:
+            # Delivered again: after a worker died, or a retry of a failed attempt.
+            operation.retry_count += 1
+        else:
+            operation.status = OperationStatus.RUNNING
+            operation.started_at = timezone.now()
+        operation.save(update_fields=["status", "started_at", "retry_count"])
+        return operation
+
+
+def _prepare(operation: BackgroundOperation) -> bool:
+    """Plan and reserve the money movements once. False when the request was refused."""
+    try:
+        with transaction.atomic():
+            summary = lock_summary(operation.order_summary_id)
+            operation = BackgroundOperation.objects.select_for_update().get(pk=operation.pk)
+            if operation.prepared_at is not None:
+                return True
+            outcome = PREPARE[operation.type](operation, summary)
+            stamp_prepared(operation, outcome)
+        return True
+    except ServiceError as exc:
+        _refuse(operation.pk, exc)
+        return False
+
+
+def _refuse(operation_id: int, exc: ServiceError) -> None:
+    """The request cannot be carried out as it stands: a person must look, the job itself is done."""
+    with transaction.atomic():
+        summary = lock_summary(
+            BackgroundOperation.objects.values_list("order_summary_id", flat=True).get(pk=operation_id), managed=False
+        )
+        operation = BackgroundOperation.objects.select_for_update().get(pk=operation_id)
+        if operation.is_final:
+            return
+        raise_payment_exception(
+            summary, message=f"{LABEL[operation.type]} could not run: {exc.message}",
+            description=f"Background operation {operation.pk}, input {operation.input}.", attached_to=operation,
+        )
+        operation.status = OperationStatus.COMPLETE
+        operation.finished_at = timezone.now()
+        operation.result = {"success": False, "errors": exc.as_error_list()}
+        operation.save(update_fields=["status", "finished_at", "result"])
+
+
+def run_operation(operation_id: int) -> BackgroundOperation | None:
+    operation = _start(operation_id)
+    if operation is None:
+        return None
+    if operation.prepared_at is None and not _prepare(operation):
+        return BackgroundOperation.objects.get(pk=operation_id)
+    send_operation_movements(operation)
+    return finish_operation(operation_id)
+
+
+def finish_operation(operation_id: int) -> BackgroundOperation:
+    with transaction.atomic():
+        operation = BackgroundOperation.objects.select_for_update().get(pk=operation_id)
+        operation.result = {**(operation.result or {}), **movement_report(operation)}
+        update = ["result"]
+        if not operation.is_final:
+            operation.status = OperationStatus.COMPLETE
+            operation.finished_at = timezone.now()
+            update += ["status", "finished_at"]
+        operation.save(update_fields=update)
+    return operation
+
+
+def movement_report(operation: BackgroundOperation) -> dict:
+    captures = [
+        {"paymentId": str(p.pk), "orderPaymentSummaryId": str(p.order_payment_summary_id), "amount": str(p.amount),
+         "status": p.status, "gatewayReference": p.gateway_reference}
+        for p in Payment.objects.filter(background_operation=operation).order_by("id")
+    ]
+    refunds = [
+        {"refundId": str(r.pk), "orderPaymentSummaryId": str(r.order_payment_summary_id),
+         "paymentId": str(r.payment_id), "amount": str(r.amount), "status": r.status,
+         "gatewayReference": r.gateway_reference}
+        for r in Refund.objects.filter(background_operation=operation).order_by("id")
+    ]
+    failed = [m for m in captures + refunds if m["status"] in (PaymentStatus.FAILED, RefundStatus.FAILED)]
+    pending = [m for m in captures + refunds if m["status"] == PaymentStatus.PENDING]
+    success = not failed and (operation.result or {}).get("success", True) is not False and \
+        Decimal((operation.result or {}).get("shortfall", "0")) == 0
+    return {"captures": captures, "refunds": refunds, "pendingCount": len(pending), "success": success}
+
+
+def mark_operation_error(operation_id: int, error: Exception) -> None:
+    """The job itself could not run (after its retries): Error, and a person is told."""
+    with transaction.atomic():
+        summary_id = BackgroundOperation.objects.values_list("order_summary_id", flat=True).get(pk=operation_id)
+        summary = lock_summary(summary_id, managed=False)
+        operation = BackgroundOperation.objects.select_for_update().get(pk=operation_id)
+        if operation.is_final:
+            return
+        operation.status = OperationStatus.ERROR
+        operation.finished_at = timezone.now()
+        operation.error = {"type": type(error).__name__, "message": str(error)[:1000]}
+        operation.save(update_fields=["status", "finished_at", "error"])
+        raise_payment_exception(summary, message=f"{LABEL[operation.type]} stopped with an error: "
+                                                 f"{type(error).__name__}", description=str(error)[:2000],
+                                attached_to=operation)

@@ -1,0 +1,40 @@
+"""Create a credit memo from change orders that reduce what the customer owes (create-credit-memo)."""
+
+from django.db import transaction
+
+from orders.errors import FieldError
+from payments.calculations import change_item_amounts
+from payments.models import CreditMemo, CreditMemoChangeOrder
+
+from .change_orders import load_change_orders, owed_change, refuse
+from .document_writer import LineSource, write_document
+from .locks import lock_summary
+
+
+def create_credit_memo(summary_id, change_order_ids: list) -> CreditMemo:
+    with transaction.atomic():
+        summary = lock_summary(summary_id)
+        orders = load_change_orders(summary, change_order_ids)
+        errors = []
+        credited = set(
+            CreditMemoChangeOrder.objects.filter(change_order__in=orders).values_list("change_order_id", flat=True)
+        )
+        for index, order in enumerate(orders):
+            field = f"changeOrderIds[{index}]"
+            if order.pk in credited:
+                errors.append(FieldError(f"Change order {order.pk} is already on a credit memo.", field))
+            elif owed_change(order) >= 0:
+                errors.append(FieldError(
+                    f"Change order {order.pk} does not reduce the amount owed; it cannot be credited.", field))
+        refuse(errors)
+
+        sources = [
+            LineSource(item.order_item_summary, change_item_amounts(item).negated(), {"change_order_item": item})
+            for order in orders
+            for item in order.items.all()
+        ]
+        memo = write_document(CreditMemo, summary, sources)
+        CreditMemoChangeOrder.objects.bulk_create(
+            [CreditMemoChangeOrder(credit_memo=memo, change_order=order) for order in orders]
+        )
+    return memo

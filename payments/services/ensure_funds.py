@@ -1,0 +1,119 @@
+"""Ensure funds (DOMAIN.md §3.7): pay an invoice from captured balances, then by capturing.
+
+`prepare_ensure_funds` runs under the summary's lock: it applies captured funds at once and reserves
+each capture as a pending payment with its idempotency key. The captures are sent to the gateway
+after that transaction commits (payments.services.movements).
+"""
+
+from collections import defaultdict
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from orders.errors import InvalidInput, InvalidState
+from orders.money import ZERO
+from payments.models import (
+    BackgroundOperation,
+    Invoice,
+    OrderPaymentSummary,
+    Payment,
+    PaymentAuthorization,
+    PaymentKind,
+    PaymentStatus,
+)
+from payments.selection import FundsSource, InsufficientFunds, Source, exact_else_largest, plan_ensure_funds
+
+from . import operation_input
+from .locks import lock_payment_summaries
+from .payment_funds import apply_to_invoice
+
+
+def pending_capture_total(invoice: Invoice):
+    return Payment.objects.filter(target_invoice=invoice, status=PaymentStatus.PENDING).aggregate(
+        total=Sum("amount"))["total"] or ZERO
+
+
+def prepare_ensure_funds(operation: BackgroundOperation, summary) -> dict:
+    data = operation.input
+    invoice_id = operation_input.identifier(data.get("invoiceId"), "invoiceId")
+    invoice = Invoice.objects.select_for_update().filter(pk=invoice_id, order_summary=summary).first()
+    if invoice is None:
+        raise InvalidInput(f"Invoice {invoice_id} does not belong to this order summary.", field="invoiceId")
+    payment_summaries = lock_payment_summaries(summary)
+    by_id = {ops.pk: ops for ops in payment_summaries}
+    steps = operation_input.sequences(data.get("sequences"), set(by_id), summary.currency)
+    allow_partial = bool(data.get("isAllowPartial", False))
+
+    due = invoice.balance - pending_capture_total(invoice)
+    outcome = {"invoiceId": str(invoice.pk), "invoiceNumber": invoice.number, "amountDue": str(due)}
+    if due <= 0:
+        return {**outcome, "appliedAmount": "0", "captureAmount": "0", "shortfall": "0"}
+
+    sources = [FundsSource(ops.pk, ops.balance_amount, ops.available_to_capture_amount) for ops in payment_summaries]
+    try:
+        plan = plan_ensure_funds(due, sources, steps, allow_partial)
+    except InsufficientFunds as exc:
+        raise InvalidState(
+            f"Invoice {invoice.number} needs {exc.needed} {summary.currency}; the payment methods hold "
+            f"{exc.available} in captured balance and authorizations."
+        ) from None
+
+    payments = defaultdict(list)
+    for payment in Payment.objects.select_for_update().filter(
+        order_payment_summary__in=payment_summaries, status=PaymentStatus.PROCESSED, balance__gt=0
+    ).order_by("id"):
+        payments[payment.order_payment_summary_id].append(payment)
+    for ops_id, amount in plan.applications:
+        _apply_balances(by_id[ops_id], payments[ops_id], invoice, amount, operation)
+    for ops_id, amount in plan.captures:
+        _reserve_captures(by_id[ops_id], invoice, amount, operation)
+    return {**outcome, "appliedAmount": str(plan.applied_amount), "captureAmount": str(plan.capture_amount),
+            "shortfall": str(plan.shortfall)}
+
+
+def _apply_balances(ops: OrderPaymentSummary, payments: list[Payment], invoice: Invoice, amount, operation) -> None:
+    by_id = {payment.pk: payment for payment in payments}
+    for payment_id, taken in exact_else_largest([Source(p.pk, p.balance) for p in payments], amount):
+        payment = by_id[payment_id]
+        payment.balance -= taken
+        payment.save(update_fields=["balance"])
+        apply_to_invoice(payment, invoice, taken, background_operation=operation)
+        ops.balance_amount -= taken
+    ops.save(update_fields=["balance_amount"])
+
+
+def _reserve_captures(ops: OrderPaymentSummary, invoice: Invoice, amount, operation) -> None:
+    authorizations = list(
+        PaymentAuthorization.objects.select_for_update()
+        .filter(order_payment_summary=ops, status="Processed")
+        .order_by("id")
+    )
+    already = dict(
+        Payment.objects.filter(authorization__in=authorizations, status__in=[PaymentStatus.PENDING,
+                                                                            PaymentStatus.PROCESSED])
+        .values("authorization_id")
+        .annotate(total=Sum("amount"))
+        .values_list("authorization_id", "total")
+    )
+    by_id = {auth.pk: auth for auth in authorizations}
+    capturable = [Source(auth.pk, auth.amount - already.get(auth.pk, ZERO)) for auth in authorizations]
+    chosen = exact_else_largest(capturable, amount)
+    if sum((taken for _, taken in chosen), ZERO) != amount:
+        raise InvalidState(f"The authorizations of {ops.display_name} do not cover a capture of {amount}.")
+    for auth_id, taken in chosen:
+        auth = by_id[auth_id]
+        payment = Payment.objects.create(
+            order_id=auth.order_id, order_payment_summary=ops, authorization=auth, method=ops.method,
+            type=ops.type, last4=ops.last4, kind=PaymentKind.CAPTURE, amount=taken, balance=ZERO,
+            currency=ops.currency, gateway_token=auth.gateway_token, status=PaymentStatus.PENDING,
+            target_invoice=invoice, background_operation=operation,
+        )
+        Payment.objects.filter(pk=payment.pk).update(idempotency_key=f"capture:{payment.pk}")
+        ops.pending_capture_amount += taken
+    ops.save(update_fields=["pending_capture_amount"])
+
+
+def stamp_prepared(operation: BackgroundOperation, outcome: dict) -> None:
+    operation.prepared_at = timezone.now()
+    operation.result = outcome
+    operation.save(update_fields=["prepared_at", "result"])

@@ -1,0 +1,148 @@
+"""Ensure refunds (DOMAIN.md §3.8): give back a credit memo's balance and/or excess funds, paying fee
+invoices out of it first.
+
+`prepare_ensure_refunds` runs under the summary's lock: it pays the fee invoices at once and reserves
+each refund as pending (its funds taken from the payment, its idempotency key set). The refunds are
+sent after that transaction commits (payments.services.movements).
+"""
+
+from collections import defaultdict
+
+from orders.errors import InvalidInput, InvalidState
+from orders.money import ZERO
+from payments.funds import funds_position
+from payments.models import BackgroundOperation, CreditMemo, Invoice, Payment, PaymentStatus, Refund
+from payments.selection import InsufficientFunds, Source, exact_else_smallest_sufficient, plan_refunds
+
+from . import operation_input
+from .locks import lock_payment_summaries
+from .payment_funds import apply_to_invoice, take_funds
+
+
+def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> dict:
+    data = operation.input
+    currency = summary.currency
+    memo = None
+    if data.get("creditMemoId"):
+        memo_id = operation_input.identifier(data["creditMemoId"], "creditMemoId")
+        memo = CreditMemo.objects.select_for_update().filter(pk=memo_id, order_summary=summary).first()
+        if memo is None:
+            raise InvalidInput(f"Credit memo {memo_id} does not belong to this order summary.", field="creditMemoId")
+    payment_summaries = lock_payment_summaries(summary)
+    by_id = {ops.pk: ops for ops in payment_summaries}
+    excess = operation_input.money(data.get("excessFundsAmount") or 0, currency, "excessFundsAmount")
+    fee_invoices = _fee_invoices(summary, data.get("invoicesToPay") or [])
+    steps = operation_input.sequences(data.get("sequences"), set(by_id), currency)
+    allow_partial = bool(data.get("isAllowPartial", False))
+
+    if excess > 0:
+        available_excess = funds_position(summary).total_excess_funds_amount
+        if excess > available_excess:
+            raise InvalidState(
+                f"Excess funds of {excess} {currency} were asked for; the order summary has {available_excess}.",
+                field="excessFundsAmount",
+            )
+    memo_amount = memo.balance if memo else ZERO
+    total = memo_amount + excess
+    fees = sum((invoice.balance for invoice in fee_invoices), ZERO)
+    if total <= 0:
+        raise InvalidState("Nothing to refund: no credit memo balance and no excess funds.")
+    if fees > total:
+        raise InvalidState(f"The fee invoices ({fees}) exceed what is refunded ({total}).", field="invoicesToPay")
+
+    refund_total = total - fees
+    try:
+        plan = plan_refunds(
+            refund_total, [Source(ops.pk, ops.available_to_refund_amount) for ops in payment_summaries], steps,
+            allow_partial,
+        )
+    except InsufficientFunds as exc:
+        raise InvalidState(
+            f"{exc.needed} {currency} is to be refunded; the payment methods have {exc.available} available."
+        ) from None
+
+    payments = defaultdict(list)
+    for payment in Payment.objects.select_for_update().filter(
+        order_payment_summary__in=payment_summaries, status=PaymentStatus.PROCESSED
+    ).order_by("id"):
+        payments[payment.order_payment_summary_id].append(payment)
+    available = {p.pk: p.available_to_refund_amount for group in payments.values() for p in group}
+    fee_invoice_ids = [invoice.pk for invoice in fee_invoices]
+
+    # The memo is settled before the excess; fees are paid out of the memo first.
+    memo_for_fees = min(fees, memo_amount)
+    memo_left = memo_amount - memo_for_fees
+    memo_refunded = ZERO
+    for ops_id, amount in plan.refunds:
+        ops = by_id[ops_id]
+        group = payments[ops_id]
+        chosen = exact_else_smallest_sufficient([Source(p.pk, available[p.pk]) for p in group], amount)
+        for payment in group:
+            taken = dict(chosen).get(payment.pk)
+            if not taken:
+                continue
+            memo_part = min(memo_left, taken)
+            memo_left -= memo_part
+            memo_refunded += memo_part
+            _reserve_refund(ops, payment, taken, memo if memo_part else None, memo_part, operation, fee_invoice_ids)
+            available[payment.pk] -= taken
+        ops.save(update_fields=["pending_refund_amount", "balance_amount"])
+
+    fees_paid = _pay_fee_invoices(fee_invoices, payments, by_id, available, memo, operation)
+    if memo is not None:
+        memo.balance -= min(fees_paid, memo_amount) + memo_refunded
+        memo.save(update_fields=["balance"])
+    return {
+        "creditMemoId": str(memo.pk) if memo else None,
+        "excessFundsAmount": str(excess),
+        "feeInvoicesPaidAmount": str(fees_paid),
+        "refundAmount": str(plan.refund_amount),
+        "shortfall": str(plan.shortfall),
+    }
+
+
+def _fee_invoices(summary, raw_ids) -> list[Invoice]:
+    ids = [operation_input.identifier(raw, f"invoicesToPay[{i}]") for i, raw in enumerate(raw_ids)]
+    found = {inv.pk: inv for inv in Invoice.objects.select_for_update().filter(pk__in=ids, order_summary=summary)}
+    for index, pk in enumerate(ids):
+        if pk not in found:
+            raise InvalidInput(f"Invoice {pk} does not belong to this order summary.", field=f"invoicesToPay[{index}]")
+    return [found[pk] for pk in sorted(set(ids))]
+
+
+def _reserve_refund(ops, payment: Payment, amount, memo, memo_part, operation, fee_invoice_ids) -> Refund:
+    from_balance = min(payment.balance, amount)
+    refund = Refund.objects.create(
+        order_payment_summary=ops, payment=payment, amount=amount, currency=payment.currency,
+        credit_memo=memo, credit_memo_amount=memo_part, from_balance_amount=from_balance,
+        background_operation=operation,
+    )
+    refund.idempotency_key = f"refund:{refund.pk}"
+    Refund.objects.filter(pk=refund.pk).update(idempotency_key=refund.idempotency_key)
+    take_funds(payment, amount, exclude_invoice_ids=fee_invoice_ids, refund=refund, background_operation=operation)
+    payment.pending_refund_amount += amount
+    payment.save(update_fields=["balance", "pending_refund_amount"])
+    ops.pending_refund_amount += amount
+    ops.balance_amount -= from_balance
+    return refund
+
+
+def _pay_fee_invoices(fee_invoices, payments, by_id, available, memo, operation):
+    """Keep part of the captured funds as payment of the fee invoices, instead of refunding it."""
+    everyone = [p for ops_id in sorted(payments) for p in payments[ops_id]]
+    by_payment = {p.pk: p for p in everyone}
+    paid = ZERO
+    for invoice in fee_invoices:
+        chosen = exact_else_smallest_sufficient([Source(p.pk, available[p.pk]) for p in everyone], invoice.balance)
+        for payment_id, taken in chosen:
+            payment = by_payment[payment_id]
+            ops = by_id[payment.order_payment_summary_id]
+            from_balance = take_funds(payment, taken, exclude_invoice_ids=[invoice.pk],
+                                      background_operation=operation)
+            payment.save(update_fields=["balance"])
+            ops.balance_amount -= from_balance
+            ops.save(update_fields=["balance_amount"])
+            apply_to_invoice(payment, invoice, taken, credit_memo=memo, background_operation=operation)
+            available[payment_id] -= taken
+            paid += taken
+    return paid

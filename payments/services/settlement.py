@@ -1,0 +1,107 @@
+"""Settle a pending capture or refund with the gateway's answer: once, whoever answers first.
+
+Both functions are idempotent: a movement that is no longer pending is left alone, so the task that
+sent it, a redelivered copy of that task and the reconciliation can all call them.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders.money import ZERO
+from payments.gateway import GatewayOutcome, GatewayResult
+from payments.models import (
+    CreditMemo,
+    Invoice,
+    OrderPaymentSummary,
+    Payment,
+    PaymentAppliedToInvoice,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
+
+from .locks import lock_summary
+from .payment_funds import apply_to_invoice
+from .process_exceptions import raise_payment_exception
+
+
+def settle_capture(payment_id: int, result: GatewayResult) -> Payment:
+    summary_id = Payment.objects.filter(pk=payment_id).values_list("order_payment_summary__order_summary_id",
+                                                                     flat=True).get()
+    with transaction.atomic():
+        summary = lock_summary(summary_id, managed=False)
+        payment = Payment.objects.select_related("background_operation").get(pk=payment_id)
+        ops = OrderPaymentSummary.objects.select_for_update().get(pk=payment.order_payment_summary_id)
+        invoice = (
+            Invoice.objects.select_for_update().get(pk=payment.target_invoice_id) if payment.target_invoice_id else None
+        )
+        payment = Payment.objects.select_for_update().select_related("background_operation").get(pk=payment_id)
+        if payment.status != PaymentStatus.PENDING or not result.is_final:
+            return payment
+        ops.pending_capture_amount -= payment.amount
+        if result.outcome is GatewayOutcome.SUCCESS:
+            payment.status = PaymentStatus.PROCESSED
+            payment.gateway_reference = result.reference
+            payment.processed_at = timezone.now()
+            applied = min(invoice.balance, payment.amount) if invoice is not None else ZERO
+            payment.balance = payment.amount - applied
+            payment.save(update_fields=["status", "gateway_reference", "processed_at", "balance"])
+            if applied > 0:
+                apply_to_invoice(payment, invoice, applied, background_operation=payment.background_operation)
+            ops.captured_amount += payment.amount
+            ops.balance_amount += payment.balance
+        else:
+            payment.status = PaymentStatus.FAILED
+            payment.save(update_fields=["status"])
+            raise_payment_exception(
+                summary,
+                message=f"Capture of {payment.amount} {payment.currency} on {ops.display_name} failed: "
+                        f"{result.result_code}",
+                description=f"{result.message} Idempotency key {payment.idempotency_key}; "
+                            f"invoice {invoice.number if invoice else '-'}.",
+                attached_to=payment.background_operation or payment,
+            )
+        ops.save(update_fields=["pending_capture_amount", "captured_amount", "balance_amount"])
+    return payment
+
+
+def settle_refund(refund_id: int, result: GatewayResult) -> Refund:
+    summary_id = Refund.objects.filter(pk=refund_id).values_list("order_payment_summary__order_summary_id",
+                                                                   flat=True).get()
+    with transaction.atomic():
+        summary = lock_summary(summary_id, managed=False)
+        refund = Refund.objects.get(pk=refund_id)
+        ops = OrderPaymentSummary.objects.select_for_update().get(pk=refund.order_payment_summary_id)
+        memo = CreditMemo.objects.select_for_update().filter(pk=refund.credit_memo_id).first()
+        payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
+        refund = Refund.objects.select_for_update().select_related("background_operation").get(pk=refund_id)
+        if refund.status != RefundStatus.PENDING or not result.is_final:
+            return refund
+        payment.pending_refund_amount -= refund.amount
+        ops.pending_refund_amount -= refund.amount
+        if result.outcome is GatewayOutcome.SUCCESS:
+            refund.status = RefundStatus.PROCESSED
+            refund.gateway_reference = result.reference
+            refund.processed_at = timezone.now()
+            payment.refunded_amount += refund.amount
+            ops.refunded_amount += refund.amount
+        else:
+            # Give the reservation back: the funds to the payment, the credit to the memo.
+            refund.status = RefundStatus.FAILED
+            payment.balance += refund.from_balance_amount
+            ops.balance_amount += refund.from_balance_amount
+            PaymentAppliedToInvoice.objects.filter(refund=refund).delete()
+            if memo:
+                memo.balance += refund.credit_memo_amount
+                memo.save(update_fields=["balance"])
+            raise_payment_exception(
+                summary,
+                message=f"Refund of {refund.amount} {refund.currency} to {ops.display_name} failed: "
+                        f"{result.result_code}",
+                description=f"{result.message} Idempotency key {refund.idempotency_key}.",
+                attached_to=refund.background_operation or refund,
+            )
+        refund.save(update_fields=["status", "gateway_reference", "processed_at"])
+        payment.save(update_fields=["pending_refund_amount", "refunded_amount", "balance"])
+        ops.save(update_fields=["pending_refund_amount", "refunded_amount", "balance_amount"])
+    return refund

@@ -1,0 +1,46 @@
+"""Thin Celery tasks: they take ids, load fresh state and call the payment services.
+
+acks_late with reject-on-worker-lost (settings) redelivers a task whose worker died; the services
+are safe to run again (planned once, idempotency keys, state checks), so money moves once.
+"""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from payments.services import background_operations, movements
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 5
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def run_background_operation(self, operation_id: int) -> None:
+    try:
+        background_operations.run_operation(operation_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            background_operations.mark_operation_error(operation_id, exc)
+            raise
+        logger.warning("Background operation %s failed, retrying: %s", operation_id, exc)
+        raise self.retry(exc=exc, countdown=min(600, 2 ** (self.request.retries + 1))) from exc
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=(Exception,), retry_backoff=True,
+             retry_backoff_max=600)
+def reconcile_payment_movement(self, kind: str, movement_id: int) -> None:
+    movements.reconcile_movement(kind, movement_id)
+
+
+@shared_task(acks_late=True)
+def reconcile_pending_movements() -> int:
+    """Periodic sweep: every movement still pending after the reconcile delay is asked about again."""
+    cutoff = timezone.now() - timedelta(seconds=settings.OMS_GATEWAY_RECONCILE_DELAY_SECONDS)
+    pending = movements.pending_movements(cutoff)
+    for kind, movement_id in pending:
+        reconcile_payment_movement.delay(kind, movement_id)
+    return len(pending)
