@@ -14,13 +14,18 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
-from rest_framework.renderers import JSONRenderer
+from rest_framework.settings import api_settings
 
 from orders.errors import IdempotencyKeyInUse, IdempotencyKeyReused, InvalidInput
 from orders.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+
+
+def _render(data) -> str:
+    """The stored body, rendered as the API renders it, so a replay is byte for byte the first answer."""
+    return api_settings.DEFAULT_RENDERER_CLASSES[0]().render(data).decode()
 
 
 def request_fingerprint(request) -> str:
@@ -95,7 +100,7 @@ def idempotent(*, required: bool = False):
             if 200 <= response.status_code < 300:
                 IdempotencyRecord.objects.filter(client=request.auth, key=key).update(
                     response_status=response.status_code,
-                    response_body=JSONRenderer().render(response.data).decode(),
+                    response_body=_render(response.data),
                     completed_at=timezone.now(),
                 )
             else:

@@ -1,0 +1,47 @@
+"""POST /commerce/orders: a storefront places an order.
+
+In the payments app because ingest writes the checkout payments too (payments.services.order_intake),
+and orders never imports payments.
+"""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orders.api import openapi
+from orders.api.idempotency import idempotent
+from orders.api.ingest_serializers import OrderIngestSerializer
+from orders.api.order_serializers import OrderIngestOutputSerializer
+from orders.models import Scope
+from payments.services.order_intake import ingest_order
+
+
+class OrderIngestView(APIView):
+    required_scopes = {"POST": Scope.ORDERS_WRITE}
+
+    @extend_schema(
+        operation_id="ingestOrder",
+        tags=["Orders"],
+        request=OrderIngestSerializer,
+        parameters=[openapi.idempotency_key_header(required=True)],
+        responses={
+            201: OrderIngestOutputSerializer,
+            **openapi.error_responses(400, 401, 403, 409, 413, 422),
+        },
+        description="Creates the original order, its order summary (unless createOrderSummary is false) and one "
+        "order payment summary per payment method, in one transaction. Totals are computed from the lines. "
+        "The same order number twice in a sales channel answers 409 with the existing ids in `output`.",
+    )
+    @idempotent(required=True)
+    def post(self, request):
+        serializer = OrderIngestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = ingest_order(serializer.to_input(), client=request.auth)
+        body = {
+            "orderId": str(result.order_id),
+            "orderSummaryId": str(result.order_summary_id) if result.order_summary_id is not None else None,
+            "orderPaymentSummaryIds": [str(pk) for pk in result.order_payment_summary_ids],
+            "success": True,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)

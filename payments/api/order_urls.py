@@ -1,0 +1,15 @@
+"""Routes of the order resources that show or write money records (see the views' docstrings)."""
+
+from django.urls import path
+
+from payments.api.order_ingest import OrderIngestView
+from payments.api.summary_detail import OrderSummaryDetailView
+
+urlpatterns = [
+    path("commerce/orders", OrderIngestView.as_view(), name="api-order-ingest"),
+    path(
+        "commerce/order-management/order-summaries/<str:summary_id>",
+        OrderSummaryDetailView.as_view(),
+        name="api-order-summary-detail",
+    ),
+]

@@ -1,0 +1,23 @@
+"""The order summary detail with its money records: the orders side's query plus payments' prefetches."""
+
+from django.db.models import Prefetch
+
+from orders.models import OrderSummary
+from orders.selectors import order_summary_detail, order_summary_detail_queryset
+from payments.models import CreditMemo, Invoice, OrderPaymentSummary
+
+
+def order_summary_with_payments(summary_id, *, channel_id: int | None) -> OrderSummary:
+    """orders.selectors.order_summary_detail, plus payment summaries (with their authorizations,
+    payments, refunds and gateway calls), invoices and credit memos; a fixed number of queries."""
+    queryset = order_summary_detail_queryset().prefetch_related(
+        Prefetch(
+            "payment_summaries",
+            queryset=OrderPaymentSummary.objects.prefetch_related(
+                "authorizations", "payments", "refunds", "gateway_logs"
+            ),
+        ),
+        Prefetch("invoices", queryset=Invoice.objects.prefetch_related("change_order_links")),
+        Prefetch("credit_memos", queryset=CreditMemo.objects.prefetch_related("change_order_links")),
+    )
+    return order_summary_detail(summary_id, channel_id=channel_id, queryset=queryset)
