@@ -222,3 +222,49 @@ def change_actions(draw, state: SummaryState):
         items.append(change(item.id, quantity, reason=draw(st.sampled_from(REASON_CHOICES)),
                             shipping=draw(st.booleans()), fees=fees))
     return kind, items
+
+
+# --- Database helpers ---
+
+
+def rebuild(ois) -> dict:
+    """An item summary's current figures rebuilt from its order items: the original item (or the fee
+    item that started it) plus every change order item naming it, each amount also summed from the
+    adjustment and tax lines."""
+    from orders.models import OrderItem
+
+    items = OrderItem.objects.filter(pk=ois.original_order_item_id) | OrderItem.objects.filter(order_item_summary=ois)
+    items = list(items.distinct().prefetch_related("tax_lines", "adjustment_lines"))
+    total = {"quantity": D(0), "line": D(0), "line_tax": D(0), "adjustment": D(0), "adjustment_tax": D(0)}
+    lines = {"line_tax": D(0), "adjustment": D(0), "adjustment_tax": D(0)}
+    for item in items:
+        total["quantity"] += item.quantity
+        total["line"] += item.line_amount
+        total["line_tax"] += item.line_tax_amount
+        total["adjustment"] += item.adjustment_amount
+        total["adjustment_tax"] += item.adjustment_tax_amount
+        for tax in item.tax_lines.all():
+            lines["adjustment_tax" if tax.adjustment_line_id else "line_tax"] += tax.amount
+        lines["adjustment"] += sum((line.amount for line in item.adjustment_lines.all()), D(0))
+    for name, value in lines.items():
+        assert value == total[name], f"{name}: lines {value} != items {total[name]} for {ois}"
+    return total
+
+
+def current(ois) -> dict:
+    return {
+        "quantity": ois.quantity,
+        "line": ois.total_line_amount,
+        "line_tax": ois.total_line_tax_amount,
+        "adjustment": ois.total_adjustment_amount,
+        "adjustment_tax": ois.total_adjustment_tax_amount,
+    }
+
+
+def assert_rebuilds(summary) -> None:
+    """Every item summary equals original + Σ deltas, and no amount has the wrong sign."""
+    for ois in summary.item_summaries.all():
+        assert rebuild(ois) == current(ois), ois
+        assert ois.total_line_amount >= 0 and ois.total_line_tax_amount >= 0
+        assert ois.total_adjustment_amount <= 0 and ois.total_adjustment_tax_amount <= 0
+        assert ois.total_price >= 0 and ois.total_tax_amount >= 0

@@ -1,0 +1,22 @@
+"""Price adjustment, discounts only (DOMAIN.md §3.5): preview and submit."""
+
+from orders.calculations.adjust import plan_adjust
+from orders.calculations.inputs import AdjustInput
+from orders.services.change_orders import ChangeResult, preview_change, submit_change
+
+
+def _planner(request: AdjustInput):
+    def plan(state, reason_codes, max_items):
+        return plan_adjust(state, request, reason_codes=reason_codes, max_items=max_items)
+
+    return plan
+
+
+def preview_adjust(summary_id, request: AdjustInput, *, actor=None) -> ChangeResult:
+    """The change balances the adjustment would produce; nothing is written."""
+    return preview_change(summary_id, _planner(request))
+
+
+def submit_adjust(summary_id, request: AdjustInput, *, actor, expected_version: int | None = None) -> ChangeResult:
+    """One Adjust change order per fulfillment phase with an amount (Pre, In, Post)."""
+    return submit_change(summary_id, _planner(request), actor=actor, expected_version=expected_version)

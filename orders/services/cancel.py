@@ -1,0 +1,27 @@
+"""Cancel units before allocation (DOMAIN.md §2, §3.1, §3.2, §3.2a): preview and submit."""
+
+from collections.abc import Sequence
+
+from orders.calculations.inputs import ChangeItemInput
+from orders.calculations.reductions import plan_cancel
+from orders.services.change_orders import ChangeResult, preview_change, submit_change
+
+
+def _planner(change_items: Sequence[ChangeItemInput]):
+    def plan(state, reason_codes, max_items):
+        return plan_cancel(state, list(change_items), reason_codes=reason_codes, max_items=max_items)
+
+    return plan
+
+
+def preview_cancel(summary_id, change_items: Sequence[ChangeItemInput], *, actor=None) -> ChangeResult:
+    """The change balances the cancel would produce; nothing is written."""
+    return preview_change(summary_id, _planner(change_items))
+
+
+def submit_cancel(
+    summary_id, change_items: Sequence[ChangeItemInput], *, actor, expected_version: int | None = None
+) -> ChangeResult:
+    """Cancel the units: one Cancel change order (and a Fee change order when fees are given)."""
+    return submit_change(summary_id, _planner(change_items), actor=actor, expected_version=expected_version)
+

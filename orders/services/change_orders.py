@@ -1,0 +1,353 @@
+"""The one path every change (cancel, return, adjust) takes: preview without writing, or submit
+under the locks, writing change orders with signed deltas and updating the item summaries.
+
+Preview and submit run the same pure calculation (orders.calculations) on the same kind of state;
+the submit reads that state only after locking the order summary and then its item summaries in id
+order, so two submits on one summary run one after the other and the second sees the first's result.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from orders.calculations.plan import ChangeBalances, ChangeOrderPlan, ChangePlan, FeeCharge, grand_total
+from orders.calculations.state import Amounts, SummaryState
+from orders.change_selectors import active_reason_codes, change_state, get_item_summaries, get_summary
+from orders.errors import Conflict
+from orders.funds import funds_position
+from orders.models import (
+    AdjustmentSource,
+    ApiClient,
+    ChangeType,
+    ItemChangeType,
+    ItemType,
+    Order,
+    OrderDeliveryGroupSummary,
+    OrderItem,
+    OrderItemAdjustmentLine,
+    OrderItemSummary,
+    OrderItemSummaryChange,
+    OrderItemTaxLine,
+    OrderKind,
+    OrderSummary,
+)
+from orders.money import round_money
+from orders.services.summary_refresh import refresh_summary
+
+# plan(state, reason_codes, max_items) -> ChangePlan
+Planner = Callable[[SummaryState, frozenset, int], ChangePlan]
+
+_QUANTITY_FIELDS = {
+    "ordered": "quantity_ordered",
+    "canceled": "quantity_canceled",
+    "allocated": "quantity_allocated",
+    "fulfilled": "quantity_fulfilled",
+    "return_initiated": "quantity_return_initiated",
+    "returned": "quantity_returned",
+}
+_AMOUNT_FIELDS = {
+    "line": "total_line_amount",
+    "line_tax": "total_line_tax_amount",
+    "adjustment": "total_adjustment_amount",
+    "adjustment_tax": "total_adjustment_tax_amount",
+}
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    order_summary_id: int
+    balances: ChangeBalances
+    # Change orders in the plan's order (for adjust: Pre, In, Post), with their fulfillment phase.
+    change_orders: tuple[tuple[str, int], ...] = ()
+    fee_change_order_id: int | None = None
+    # The summary version the preview was computed on, or the version the submit produced.
+    version: int = 0
+
+    @property
+    def change_order_id(self) -> int | None:
+        return self.change_orders[0][1] if self.change_orders else None
+
+    def change_order_for_phase(self, phase: str) -> int | None:
+        return next((pk for each_phase, pk in self.change_orders if each_phase == phase), None)
+
+
+def actor_fields(actor) -> dict:
+    """created_by / created_by_client for a person (Django user) or an integration (ApiClient)."""
+    if isinstance(actor, ApiClient):
+        return {"created_by": None, "created_by_client": actor}
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return {"created_by": actor, "created_by_client": None}
+    return {"created_by": None, "created_by_client": None}
+
+
+def _rounded_balances(summary: OrderSummary, plan: ChangePlan) -> ChangeBalances:
+    position = funds_position(
+        summary,
+        grand_total_reduction=plan.grand_total_reduction,
+        added_outstanding_credit=plan.added_outstanding_credit,
+    )
+    balances = plan.balances.with_funds(position.total_excess_funds_amount, position.total_refundable_amount)
+    currency = summary.currency
+    return ChangeBalances(**{f.name: round_money(getattr(balances, f.name), currency) for f in fields(balances)})
+
+
+def preview_change(summary_id, planner: Planner) -> ChangeResult:
+    """Run the calculation on the current state; write nothing."""
+    summary = get_summary(summary_id)
+    items = get_item_summaries(summary)
+    plan = planner(change_state(summary, items), active_reason_codes(), settings.OMS_MAX_CHANGE_ITEMS)
+    return ChangeResult(order_summary_id=summary.pk, balances=_rounded_balances(summary, plan), version=summary.version)
+
+
+def submit_change(summary_id, planner: Planner, *, actor, expected_version: int | None = None) -> ChangeResult:
+    """Lock, re-check and re-calculate on the locked state, write the change, refresh the summary."""
+    with transaction.atomic():
+        summary = get_summary(summary_id, lock=True)
+        if expected_version is not None and summary.version != expected_version:
+            raise Conflict(
+                f"The order summary changed since it was read (version {expected_version}, now {summary.version}); "
+                "preview again.",
+                field="version",
+            )
+        items = get_item_summaries(summary, lock=True)
+        plan = planner(change_state(summary, items), active_reason_codes(), settings.OMS_MAX_CHANGE_ITEMS)
+        # Before the writes: the new change orders must not count twice in the funds position.
+        balances = _rounded_balances(summary, plan)
+        written = ChangeWriter(summary, items, actor).write(plan)
+        refresh_summary(summary, items + written.fee_items)
+    return ChangeResult(
+        order_summary_id=summary.pk,
+        balances=balances,
+        change_orders=written.change_orders,
+        fee_change_order_id=written.fee_change_order_id,
+        version=summary.version,
+    )
+
+
+@dataclass
+class Written:
+    change_orders: tuple[tuple[str, int], ...]
+    fee_change_order_id: int | None
+    fee_items: list[OrderItemSummary]
+
+
+class ChangeWriter:
+    """Writes a plan: change orders with signed-delta items, adjustment and tax lines, item summary
+    change rows, and the item summaries' new quantities and amounts (in memory and saved)."""
+
+    def __init__(self, summary: OrderSummary, items: list[OrderItemSummary], actor):
+        self.summary = summary
+        self.items = {ois.pk: ois for ois in items}
+        self.actor = actor_fields(actor)
+        self.now = timezone.now()
+        self.sequence = Order.objects.filter(order_summary=summary).count()
+        self.delivery_groups = dict(
+            OrderDeliveryGroupSummary.objects.filter(order_summary=summary).values_list(
+                "pk", "original_delivery_group_id"
+            )
+        )
+
+    def write(self, plan: ChangePlan) -> Written:
+        written = []
+        changed: dict[int, OrderItemSummary] = {}
+        for change_order in plan.change_orders:
+            order = self._write_change_order(change_order)
+            written.append((change_order.fulfillment_phase, order.pk))
+            for change in change_order.changes:
+                changed[change.item_id] = self.items[change.item_id]
+        if changed:
+            OrderItemSummary.objects.bulk_update(
+                list(changed.values()), [*_QUANTITY_FIELDS.values(), *_AMOUNT_FIELDS.values()]
+            )
+        fee_order, fee_items = self._write_fees(plan.fees) if plan.fees else (None, [])
+        return Written(tuple(written), fee_order.pk if fee_order else None, fee_items)
+
+    def _new_order(self, *, change_type: str, phase: str, reason: str, totals: Amounts) -> Order:
+        summary = self.summary
+        self.sequence += 1
+        return Order.objects.create(
+            kind=OrderKind.CHANGE,
+            order_number=f"{summary.order_number}-C{self.sequence}",
+            sales_channel_id=summary.sales_channel_id,
+            currency=summary.currency,
+            tax_locale_type=summary.tax_locale_type,
+            ordered_date=self.now,
+            order_summary=summary,
+            change_type=change_type,
+            fulfillment_phase=phase,
+            reason=reason,
+            bill_to_name=summary.bill_to_name,
+            bill_to_email=summary.bill_to_email,
+            bill_to_phone=summary.bill_to_phone,
+            street=summary.street,
+            city=summary.city,
+            state=summary.state,
+            postal_code=summary.postal_code,
+            country=summary.country,
+            total_amount=totals.price,
+            total_tax_amount=totals.tax,
+            grand_total_amount=grand_total(totals, summary.tax_locale_type),
+            **self.actor,
+        )
+
+    def _write_change_order(self, plan: ChangeOrderPlan) -> Order:
+        order = self._new_order(
+            change_type=plan.change_type, phase=plan.fulfillment_phase, reason=plan.reason, totals=plan.totals
+        )
+        order_items = OrderItem.objects.bulk_create(
+            [self._order_item(order, number, change) for number, change in enumerate(plan.changes, start=1)]
+        )
+        adjusted = []
+        tax_lines = []
+        for order_item, change in zip(order_items, plan.changes, strict=True):
+            rate = self.items[change.item_id].tax_rate
+            if change.amounts.line_tax:
+                tax_lines.append(
+                    OrderItemTaxLine(order_item=order_item, name="Tax", rate=rate, amount=change.amounts.line_tax)
+                )
+            if change.amounts.adjustment or change.amounts.adjustment_tax:
+                # One aggregated line carries the change to every discount of the item.
+                line = OrderItemAdjustmentLine(
+                    order_item=order_item,
+                    name=_adjustment_name(plan.change_type),
+                    source=AdjustmentSource.CHANGE,
+                    amount=change.amounts.adjustment,
+                )
+                adjusted.append((line, change.amounts.adjustment_tax, rate))
+        OrderItemAdjustmentLine.objects.bulk_create([line for line, _, _ in adjusted])
+        tax_lines += [
+            OrderItemTaxLine(order_item=line.order_item, adjustment_line=line, name="Tax", rate=rate, amount=tax)
+            for line, tax, rate in adjusted
+            if tax
+        ]
+        OrderItemTaxLine.objects.bulk_create(tax_lines)
+        OrderItemSummaryChange.objects.bulk_create(
+            [
+                OrderItemSummaryChange(
+                    order_summary=self.summary,
+                    order_item_summary_id=change.item_id,
+                    change_order=order,
+                    change_order_item=order_item,
+                    change_type=change.change_type,
+                    reason=change.reason,
+                    reason_text=change.reason_text,
+                    is_pre_fulfillment=change.is_pre_fulfillment,
+                    **self.actor,
+                )
+                for order_item, change in zip(order_items, plan.changes, strict=True)
+            ]
+        )
+        for change in plan.changes:
+            self._apply(self.items[change.item_id], change.quantities, change.amounts)
+        return order
+
+    def _order_item(self, order: Order, number: int, change) -> OrderItem:
+        ois = self.items[change.item_id]
+        return OrderItem(
+            order=order,
+            delivery_group_id=self.delivery_groups[ois.delivery_group_summary_id],
+            order_item_summary=ois,
+            line_number=number,
+            type=ois.type,
+            sku=ois.sku,
+            name=ois.name,
+            product_reference=ois.product_reference,
+            quantity=change.quantity,
+            unit_price=ois.unit_price,
+            list_price=ois.list_price,
+            line_amount=change.amounts.line,
+            line_tax_amount=change.amounts.line_tax,
+            adjustment_amount=change.amounts.adjustment,
+            adjustment_tax_amount=change.amounts.adjustment_tax,
+        )
+
+    @staticmethod
+    def _apply(ois: OrderItemSummary, quantities, amounts: Amounts) -> None:
+        for name, field_name in _QUANTITY_FIELDS.items():
+            setattr(ois, field_name, getattr(ois, field_name) + getattr(quantities, name))
+        for name, field_name in _AMOUNT_FIELDS.items():
+            setattr(ois, field_name, getattr(ois, field_name) + getattr(amounts, name))
+
+    def _write_fees(self, fees: tuple[FeeCharge, ...]) -> tuple[Order, list[OrderItemSummary]]:
+        """A Fee change order whose items each start a new Fee item summary in the changed item's group."""
+        totals = Amounts()
+        for fee in fees:
+            totals = totals + fee.amounts
+        order = self._new_order(change_type=ChangeType.FEE, phase="", reason=fees[0].reason, totals=totals)
+        order_items = OrderItem.objects.bulk_create(
+            [
+                OrderItem(
+                    order=order,
+                    delivery_group_id=self.delivery_groups[fee.group_id],
+                    line_number=number,
+                    type=ItemType.FEE,
+                    sku="FEE",
+                    name=fee.description or "Fee",
+                    quantity=Decimal(1),
+                    unit_price=fee.amounts.line,
+                    line_amount=fee.amounts.line,
+                    line_tax_amount=fee.amounts.line_tax,
+                )
+                for number, fee in enumerate(fees, start=1)
+            ]
+        )
+        OrderItemTaxLine.objects.bulk_create(
+            [
+                OrderItemTaxLine(order_item=order_item, name="Tax", rate=fee.tax_rate, amount=fee.amounts.line_tax)
+                for order_item, fee in zip(order_items, fees, strict=True)
+                if fee.amounts.line_tax
+            ]
+        )
+        next_line = max((ois.line_number for ois in self.items.values()), default=0) + 1
+        fee_items = OrderItemSummary.objects.bulk_create(
+            [
+                OrderItemSummary(
+                    order_summary=self.summary,
+                    delivery_group_summary_id=fee.group_id,
+                    original_order_item=order_item,
+                    line_number=next_line + index,
+                    type=ItemType.FEE,
+                    sku="FEE",
+                    name=order_item.name,
+                    unit_price=fee.amounts.line,
+                    tax_rate=fee.tax_rate,
+                    tax_locale_type=self.summary.tax_locale_type,
+                    quantity_ordered=Decimal(1),
+                    total_line_amount=fee.amounts.line,
+                    total_line_tax_amount=fee.amounts.line_tax,
+                )
+                for index, (order_item, fee) in enumerate(zip(order_items, fees, strict=True))
+            ]
+        )
+        # The fee item is both the origin of its item summary and its first change: one rule
+        # (original item plus the change items that name the summary) rebuilds every item.
+        for order_item, ois in zip(order_items, fee_items, strict=True):
+            order_item.order_item_summary = ois
+        OrderItem.objects.bulk_update(order_items, ["order_item_summary"])
+        OrderItemSummaryChange.objects.bulk_create(
+            [
+                OrderItemSummaryChange(
+                    order_summary=self.summary,
+                    order_item_summary=ois,
+                    change_order=order,
+                    change_order_item=order_item,
+                    change_type=ItemChangeType.FEE,
+                    reason=fee.reason,
+                    reason_text=fee.description[:255],
+                    is_pre_fulfillment=False,
+                    **self.actor,
+                )
+                for order_item, ois, fee in zip(order_items, fee_items, fees, strict=True)
+            ]
+        )
+        return order, fee_items
+
+
+def _adjustment_name(change_type: str) -> str:
+    if change_type == ChangeType.ADJUST:
+        return "Price adjustment"
+    return f"{change_type} proration"

@@ -1,0 +1,28 @@
+"""Simple return of shipped units, without a return order (DOMAIN.md §2, §3.1, §3.2, §3.2a)."""
+
+from collections.abc import Sequence
+
+from orders.calculations.inputs import ChangeItemInput
+from orders.calculations.reductions import plan_return
+from orders.services.change_orders import ChangeResult, preview_change, submit_change
+
+
+def _planner(change_items: Sequence[ChangeItemInput]):
+    def plan(state, reason_codes, max_items):
+        return plan_return(state, list(change_items), reason_codes=reason_codes, max_items=max_items)
+
+    return plan
+
+
+def preview_return(summary_id, change_items: Sequence[ChangeItemInput], *, actor=None) -> ChangeResult:
+    """The change balances the return would produce; nothing is written."""
+    return preview_change(summary_id, _planner(change_items))
+
+
+def submit_return(
+    summary_id, change_items: Sequence[ChangeItemInput], *, actor, expected_version: int | None = None
+) -> ChangeResult:
+    """Return the units: one Return change order, owed back through a credit memo (and a Fee change
+    order when fees are given)."""
+    return submit_change(summary_id, _planner(change_items), actor=actor, expected_version=expected_version)
+
