@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from orders.errors import InvalidInput, InvalidState, NotFound, ServiceError
 from orders.models import OrderSummary
+from orders.money import round_money
 from payments.models import (
     BackgroundOperation,
     CreditMemo,
@@ -189,13 +190,13 @@ def finish_operation(operation_id: int) -> BackgroundOperation:
 
 def movement_report(operation: BackgroundOperation) -> dict:
     captures = [
-        {"paymentId": str(p.pk), "orderPaymentSummaryId": str(p.order_payment_summary_id), "amount": str(p.amount),
+        {"paymentId": str(p.pk), "orderPaymentSummaryId": str(p.order_payment_summary_id), "amount": str(round_money(p.amount, p.currency)),
          "status": p.status, "gatewayReference": p.gateway_reference}
         for p in Payment.objects.filter(background_operation=operation).order_by("id")
     ]
     refunds = [
         {"refundId": str(r.pk), "orderPaymentSummaryId": str(r.order_payment_summary_id),
-         "paymentId": str(r.payment_id), "amount": str(r.amount), "status": r.status,
+         "paymentId": str(r.payment_id), "amount": str(round_money(r.amount, r.currency)), "status": r.status,
          "gatewayReference": r.gateway_reference}
         for r in Refund.objects.filter(background_operation=operation).order_by("id")
     ]

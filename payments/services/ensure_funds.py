@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from orders.errors import InvalidInput, InvalidState
-from orders.money import ZERO
+from orders.money import ZERO, round_money
 from payments.models import (
     BackgroundOperation,
     Invoice,
@@ -45,9 +45,13 @@ def prepare_ensure_funds(operation: BackgroundOperation, summary) -> dict:
     allow_partial = bool(data.get("isAllowPartial", False))
 
     due = invoice.balance - pending_capture_total(invoice)
-    outcome = {"invoiceId": str(invoice.pk), "invoiceNumber": invoice.number, "amountDue": str(due)}
+
+    def text(amount) -> str:
+        return str(round_money(amount, summary.currency))
+
+    outcome = {"invoiceId": str(invoice.pk), "invoiceNumber": invoice.number, "amountDue": text(due)}
     if due <= 0:
-        return {**outcome, "appliedAmount": "0", "captureAmount": "0", "shortfall": "0"}
+        return {**outcome, "appliedAmount": text(ZERO), "captureAmount": text(ZERO), "shortfall": text(ZERO)}
 
     sources = [FundsSource(ops.pk, ops.balance_amount, ops.available_to_capture_amount) for ops in payment_summaries]
     try:
@@ -67,8 +71,8 @@ def prepare_ensure_funds(operation: BackgroundOperation, summary) -> dict:
         _apply_balances(by_id[ops_id], payments[ops_id], invoice, amount, operation)
     for ops_id, amount in plan.captures:
         _reserve_captures(by_id[ops_id], invoice, amount, operation)
-    return {**outcome, "appliedAmount": str(plan.applied_amount), "captureAmount": str(plan.capture_amount),
-            "shortfall": str(plan.shortfall)}
+    return {**outcome, "appliedAmount": text(plan.applied_amount), "captureAmount": text(plan.capture_amount),
+            "shortfall": text(plan.shortfall)}
 
 
 def _apply_balances(ops: OrderPaymentSummary, payments: list[Payment], invoice: Invoice, amount, operation) -> None:

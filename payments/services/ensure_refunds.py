@@ -9,7 +9,7 @@ sent after that transaction commits (payments.services.movements).
 from collections import defaultdict
 
 from orders.errors import InvalidInput, InvalidState
-from orders.money import ZERO
+from orders.money import ZERO, round_money
 from payments.funds import funds_position
 from payments.models import BackgroundOperation, CreditMemo, Invoice, Payment, PaymentStatus, Refund
 from payments.selection import InsufficientFunds, Source, exact_else_smallest_sufficient, plan_refunds
@@ -94,10 +94,10 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> dict:
         memo.save(update_fields=["balance"])
     return {
         "creditMemoId": str(memo.pk) if memo else None,
-        "excessFundsAmount": str(excess),
-        "feeInvoicesPaidAmount": str(fees_paid),
-        "refundAmount": str(plan.refund_amount),
-        "shortfall": str(plan.shortfall),
+        "excessFundsAmount": str(round_money(excess, currency)),
+        "feeInvoicesPaidAmount": str(round_money(fees_paid, currency)),
+        "refundAmount": str(round_money(plan.refund_amount, currency)),
+        "shortfall": str(round_money(plan.shortfall, currency)),
     }
 
 
