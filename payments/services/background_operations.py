@@ -190,7 +190,8 @@ def finish_operation(operation_id: int) -> BackgroundOperation:
 
 def movement_report(operation: BackgroundOperation) -> dict:
     captures = [
-        {"paymentId": str(p.pk), "orderPaymentSummaryId": str(p.order_payment_summary_id), "amount": str(round_money(p.amount, p.currency)),
+        {"paymentId": str(p.pk), "orderPaymentSummaryId": str(p.order_payment_summary_id),
+         "amount": str(round_money(p.amount, p.currency)),
          "status": p.status, "gatewayReference": p.gateway_reference}
         for p in Payment.objects.filter(background_operation=operation).order_by("id")
     ]

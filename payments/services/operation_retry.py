@@ -1,0 +1,57 @@
+"""Retry the payment step behind a process exception: a new background operation for what is still
+owed, and the exception resolved."""
+
+from django.db import transaction
+
+from orders.errors import InvalidState, NotFound
+from orders.models import ProcessException, ProcessExceptionCategory, ProcessExceptionStatus
+from orders.models.exceptions import ACTIVE_PROCESS_EXCEPTION_STATUSES
+from orders.money import ZERO
+from orders.services.process_exception_status import set_process_exception_status
+from payments.models import BackgroundOperation, OperationType, Refund, RefundStatus
+
+from .background_operations import submit_ensure_funds, submit_ensure_refunds
+
+
+def _operation_behind(exception: ProcessException) -> BackgroundOperation:
+    kind = exception.attached_to_type
+    if exception.category != ProcessExceptionCategory.PAYMENT or kind is None:
+        raise InvalidState("Only a failed payment step can be retried.")
+    model = kind.model_class()
+    if model is BackgroundOperation:
+        return BackgroundOperation.objects.get(pk=exception.attached_to_id)
+    movement = model.objects.filter(pk=exception.attached_to_id).first()
+    operation = getattr(movement, "background_operation", None)
+    if operation is None:
+        raise InvalidState("This exception is not about a payment step that can be retried.")
+    return operation
+
+
+def retry_input(operation: BackgroundOperation) -> dict:
+    """For refunds, only the excess that did not go through is asked for again; the memo's balance
+    already holds back what failed."""
+    data = dict(operation.input)
+    if operation.type == OperationType.ENSURE_REFUNDS:
+        failed = Refund.objects.filter(background_operation=operation, status=RefundStatus.FAILED)
+        excess_failed = sum((r.amount - r.credit_memo_amount for r in failed), ZERO)
+        if operation.prepared_at is not None:
+            # The fee invoices were paid when the refunds were reserved; only failed refunds remain.
+            data["excessFundsAmount"] = str(excess_failed)
+            data["invoicesToPay"] = []
+    return data
+
+
+def retry_payment_exception(exception_id, *, client=None, user=None, channel_id=None) -> BackgroundOperation:
+    exception = ProcessException.objects.select_related("attached_to_type", "order_summary").filter(
+        pk=exception_id).first()
+    if exception is None or (channel_id is not None and exception.order_summary.sales_channel_id != channel_id):
+        raise NotFound(f"Process exception {exception_id} does not exist.")
+    if exception.status not in ACTIVE_PROCESS_EXCEPTION_STATUSES:
+        raise InvalidState(f"This exception is {exception.status}; only an active one can be retried.")
+    operation = _operation_behind(exception)
+    submit = submit_ensure_funds if operation.type == OperationType.ENSURE_FUNDS else submit_ensure_refunds
+    with transaction.atomic():
+        retried = submit(operation.order_summary_id, retry_input(operation), client=client, user=user,
+                         retry_of=operation)
+        set_process_exception_status(exception.pk, ProcessExceptionStatus.RESOLVED)
+    return retried
