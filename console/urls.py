@@ -1,9 +1,16 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from console.views import exceptions, orders, search
 
 app_name = "console"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", search.order_search, name="search"),
+    path("orders/<int:pk>/", orders.order_detail, name="order"),
+    path("orders/<int:pk>/operations/", orders.order_operations, name="order_operations"),
+    path("exceptions/", exceptions.exception_queue, name="exceptions"),
+    path("exceptions/<int:pk>/status/", exceptions.exception_status, name="exception_status"),
 ]

@@ -1,0 +1,98 @@
+"""Money, quantities and status badges, formatted the same on every console page."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils.html import format_html
+
+from orders.money import UnknownCurrency, minor_units
+
+register = template.Library()
+
+# Status text → badge tone. Colour is never the only signal: the badge always shows the text.
+_TONES = {
+    "good": {
+        "Fulfilled", "FULFILLED", "Complete", "Processed", "Success", "Resolved", "Posted", "Paid", "Closed",
+        "CLOSED", "Approved",
+    },
+    "progress": {
+        "Waiting to Fulfill", "ALLOCATED", "PARTIALLYALLOCATED", "PARTIALLYFULFILLED", "Allocated", "Assigned",
+        "Pickpack", "Pick Complete", "Printed", "Running", "Pending", "Initiated", "Triaged", "ACTIVATED",
+        "FULFILLING", "Submitted",
+    },
+    "attention": {
+        "RETURNINITIATED", "New", "Medium", "Timeout", "Paused", "Draft", "DRAFT", "Waiting for approval",
+        "Indeterminate",
+    },
+    "bad": {
+        "Error", "Failed", "High", "Rejected", "REJECTED", "Decline", "PermanentFail", "SystemError",
+        "ValidationError",
+    },
+    "muted": {
+        "Canceled", "CANCELED", "Cancelled", "CANCELLED", "Returned", "RETURNED", "Ignored", "Voided", "Low",
+    },
+}
+TONE_OF = {status: tone for tone, statuses in _TONES.items() for status in statuses}
+
+# Item statuses are stored in Salesforce's capitals; people read them in words.
+_LABELS = {
+    "ORDERED": "Ordered",
+    "PARTIALLYALLOCATED": "Partially allocated",
+    "ALLOCATED": "Allocated",
+    "PARTIALLYFULFILLED": "Partially fulfilled",
+    "FULFILLED": "Fulfilled",
+    "CANCELED": "Canceled",
+    "RETURNINITIATED": "Return initiated",
+    "RETURNED": "Returned",
+}
+
+
+def money_text(value, currency: str) -> str:
+    """'1,234.50 USD': rounded to the currency's minor unit for display, never for arithmetic."""
+    if value is None or value == "":
+        return "—"
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+    try:
+        places = minor_units(currency)
+    except UnknownCurrency:
+        places = 2
+    return f"{amount:,.{places}f} {currency}".strip()
+
+
+@register.filter
+def money(value, currency=""):
+    return money_text(value, currency)
+
+
+@register.filter
+def amount(value, currency=""):
+    """The figure alone, for table cells whose header names the currency."""
+    return money_text(value, currency).removesuffix(f" {currency}") if currency else money_text(value, "")
+
+
+@register.filter
+def qty(value):
+    """Quantities are stored with two places; whole units read as '2', not '2.00'."""
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value.normalize():,f}"
+
+
+@register.filter
+def status_label(value):
+    return _LABELS.get(value, value)
+
+
+@register.simple_tag
+def badge(status, label=None):
+    tone = TONE_OF.get(status, "neutral")
+    return format_html('<span class="badge badge--{}">{}</span>', tone, label or _LABELS.get(status, status))
+
+
+@register.filter
+def negate(value):
+    return -Decimal(value) if value is not None else None

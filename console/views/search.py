@@ -1,0 +1,27 @@
+from django.shortcuts import render
+
+from console.access import console_view
+from console.forms.search import OrderSearchForm
+from console.htmx import wants_partial
+from console.selectors import OrderSearch, order_search_page
+
+
+@console_view()
+def order_search(request):
+    form = OrderSearchForm(request.GET or None)
+    page = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        search = OrderSearch(
+            q=data["q"], status=data["status"], channel=data["channel"],
+            date_from=data["date_from"], date_to=data["date_to"],
+        )
+        page = order_search_page(search, data["page"])
+    elif not form.is_bound:
+        page = order_search_page(OrderSearch(), 1)
+    query = request.GET.copy()
+    query.pop("page", None)
+    partial = wants_partial(request)
+    context = {"form": form, "page": page, "query": query.urlencode(), "nav": "orders", "partial": partial}
+    template = "console/search.html#results" if partial else "console/search.html"
+    return render(request, template, context)

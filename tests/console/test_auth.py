@@ -1,0 +1,127 @@
+"""Sign-in, sign-out, roles from the migration, lockout after repeated failures, CSRF."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+
+from tests.console.conftest import HTMX
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+
+
+def test_the_migration_creates_agent_and_supervisor_groups_with_their_permissions():
+    agent = set(Group.objects.get(name="Agent").permissions.values_list("codename", flat=True))
+    supervisor = set(Group.objects.get(name="Supervisor").permissions.values_list("codename", flat=True))
+    assert agent == {"use_console", "change_orders"}
+    assert supervisor == {"use_console", "change_orders", "approve_refunds", "work_exception_queue",
+                          "manage_fulfillment"}
+
+
+def test_anonymous_user_is_sent_to_the_sign_in_page_with_next():
+    response = Client().get("/console/?q=T-1")
+    assert response.status_code == 302
+    assert response["Location"] == "/console/login/?next=/console/%3Fq%3DT-1"
+
+
+def test_anonymous_htmx_request_is_told_to_load_the_sign_in_page_whole():
+    response = Client().get("/console/exceptions/", **HTMX)
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/console/login/?next=/console/"
+
+
+def test_sign_in_page_renders_a_form_with_csrf_token():
+    response = Client().get("/console/login/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'name="csrfmiddlewaretoken"' in body
+    assert 'autocomplete="current-password"' in body
+
+
+def test_agent_signs_in_and_lands_on_the_order_search(agent):
+    client = Client(enforce_csrf_checks=True)
+    page = client.get("/console/login/")
+    token = page.cookies["csrftoken"].value
+    response = client.post("/console/login/", {
+        "username": "agent", "password": PASSWORD, "csrfmiddlewaretoken": token,
+    })
+    assert response.status_code == 302
+    assert response["Location"] == "/console/"
+    assert client.get("/console/").status_code == 200
+
+
+def test_sign_in_without_csrf_token_is_refused(agent):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/console/login/", {"username": "agent", "password": PASSWORD})
+    assert response.status_code == 403
+
+
+def test_wrong_password_shows_the_error_next_to_the_form(agent):
+    response = Client().post("/console/login/", {"username": "agent", "password": "nope"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_five_failures_lock_the_username_out_even_with_the_right_password(agent):
+    client = Client()
+    for _ in range(5):
+        client.post("/console/login/", {"username": "agent", "password": "wrong"})
+    response = client.post("/console/login/", {"username": "agent", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_user_without_a_console_role_gets_403_not_a_crash():
+    user = User.objects.create_user(username="nobody", password=PASSWORD)
+    client = Client()
+    client.force_login(user)
+    response = client.get("/console/")
+    assert response.status_code == 403
+    assert "You cannot open this page" in response.content.decode()
+
+
+def test_agent_on_the_supervisor_exception_queue_gets_the_403_page(agent_client):
+    response = agent_client.get("/console/exceptions/")
+    assert response.status_code == 403
+    assert "You cannot open this page" in response.content.decode()
+
+
+def test_agent_navigation_hides_the_exception_queue(agent_client):
+    body = agent_client.get("/console/").content.decode()
+    assert ">Exceptions<" not in body
+    assert "Agent" in body
+
+
+def test_supervisor_navigation_shows_the_exception_queue(supervisor_client):
+    body = supervisor_client.get("/console/").content.decode()
+    assert ">Exceptions<" in body
+    assert "Supervisor" in body
+
+
+def test_every_htmx_request_carries_the_csrf_token_header(agent_client):
+    body = agent_client.get("/console/").content.decode()
+    assert 'hx-headers=\'{"X-CSRFToken": "' in body
+
+
+def test_sign_out_is_a_post_and_ends_the_session(agent_client):
+    assert agent_client.get("/console/logout/").status_code == 405
+    response = agent_client.post("/console/logout/")
+    assert response.status_code == 302
+    assert response["Location"] == "/console/login/"
+    assert agent_client.get("/console/").status_code == 302
+
+
+def test_unknown_console_page_renders_the_404_page(agent_client, settings):
+    settings.DEBUG = False
+    response = agent_client.get("/console/orders/999999/")
+    assert response.status_code == 404
+    assert "Nothing here" in response.content.decode()
+
+
+def test_500_page_renders_without_a_request_context():
+    from django.template.loader import render_to_string
+
+    body = render_to_string("500.html")
+    assert "Something went wrong on our side" in body

@@ -1,0 +1,140 @@
+"""The order summary page: every section, the polling fragment, and a query count fixed by design."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from orders.models import ProcessException
+from payments.models import BackgroundOperation, OperationStatus, OperationType
+from tests.builders import (
+    address,
+    ingest,
+    item,
+    items_by_sku,
+    mark_captured,
+    order_body,
+    set_fulfillment_state,
+    worked_example,
+)
+from tests.console.conftest import HTMX
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_is_sent_to_sign_in():
+    from django.test import Client
+
+    summary = worked_example()
+    response = Client().get(f"/console/orders/{summary.pk}/")
+    assert response.status_code == 302 and response["Location"].startswith("/console/login/")
+
+
+def test_order_page_shows_header_totals_items_and_funds(agent_client):
+    summary = worked_example()
+    mark_captured(summary, "118.80")
+    body = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    assert f"Order {summary.order_number}" in body
+    assert "Ada Park" in body and "ada@example.com" in body and "Web US" in body
+    # DOMAIN.md §6: total 110.00 + tax 8.80 = grand total 118.80; captured 118.80, nothing owed back.
+    assert 'data-testid="grand-total">118.80 USD<' in body
+    assert "110.00 USD" in body and "8.80 USD" in body
+    assert 'data-testid="excess">0.00 USD<' in body
+    # Items: A 2 × 40.00 = 80.00, B 20.00, delivery 10.00; each row shows its quantities and status.
+    assert 'data-sku="A"' in body and 'data-sku="B"' in body
+    assert "80.00" in body and "Delivery Charge" in body
+    assert '<span class="badge badge--neutral">Ordered</span>' in body
+    assert "No fulfillment orders yet" in body
+    assert "Visa •••• 4242" in body
+    assert "Order placed" in body
+
+
+def test_statuses_follow_the_quantities(agent_client):
+    summary = worked_example()
+    items = items_by_sku(summary)
+    set_fulfillment_state(items["A"], allocated=2, fulfilled=2)
+    set_fulfillment_state(items["B"], allocated=1)
+    body = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    assert '<span class="badge badge--good">Fulfilled</span>' in body
+    assert '<span class="badge badge--progress">Allocated</span>' in body
+    assert '<span class="badge badge--progress">Waiting to Fulfill</span>' in body
+
+
+def test_active_process_exceptions_are_badged_and_listed(agent_client):
+    summary = worked_example()
+    ProcessException.objects.create(order_summary=summary, category="Payment", severity="High",
+                                    message="Refund declined by the gateway")
+    summary.active_process_exception_count = 1
+    summary.save(update_fields=["active_process_exception_count"])
+    body = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    assert "1 active exception" in body
+    assert "Refund declined by the gateway" in body
+
+
+def test_unknown_order_is_404(agent_client):
+    assert agent_client.get("/console/orders/987654/").status_code == 404
+
+
+def _many_items(count: int):
+    items = [item(f"SKU-{n:03d}", 1, "10.00", rate=8) for n in range(count)]
+    return ingest(order_body(groups=[{"referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
+                                      "items": items}]))
+
+
+def test_query_count_is_the_same_for_5_and_200_items(agent_client):
+    small = _many_items(5)
+    large = _many_items(200)
+    for summary in (small, large):
+        ProcessException.objects.create(order_summary=summary, category="Payment", message="x")
+        BackgroundOperation.objects.create(order_summary=summary, type=OperationType.ENSURE_FUNDS)
+    with CaptureQueriesContext(connection) as few:
+        response = agent_client.get(f"/console/orders/{small.pk}/")
+    assert response.status_code == 200
+    with CaptureQueriesContext(connection) as many:
+        response = agent_client.get(f"/console/orders/{large.pk}/")
+    assert response.status_code == 200
+    assert response.content.decode().count('<tr data-sku="SKU-') == 200
+    assert len(many) == len(few)
+    assert len(few) <= 25
+
+
+def test_operations_fragment_polls_while_running_and_stops_when_done(agent_client):
+    summary = worked_example()
+    operation = BackgroundOperation.objects.create(order_summary=summary, type=OperationType.ENSURE_REFUNDS)
+    page = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    assert 'hx-trigger="every 2s"' in page
+
+    running = agent_client.get(f"/console/orders/{summary.pk}/operations/?was_running=1", **HTMX)
+    assert running.status_code == 200
+    assert "<html" not in running.content.decode()
+    assert 'hx-trigger="every 2s"' in running.content.decode()
+
+    BackgroundOperation.objects.filter(pk=operation.pk).update(
+        status=OperationStatus.COMPLETE, finished_at=timezone.now()
+    )
+    finished = agent_client.get(f"/console/orders/{summary.pk}/operations/?was_running=1", **HTMX)
+    # Done while the agent watched: the page reloads once to show the outcome, and polls no more.
+    assert finished["HX-Refresh"] == "true"
+    assert 'hx-trigger="every 2s"' not in finished.content.decode()
+
+    idle = agent_client.get(f"/console/orders/{summary.pk}/operations/", **HTMX)
+    assert idle.status_code == 286
+    assert 'hx-trigger="every 2s"' not in idle.content.decode()
+
+
+def test_operations_fragment_without_htmx_goes_to_the_order_page(agent_client):
+    summary = worked_example()
+    response = agent_client.get(f"/console/orders/{summary.pk}/operations/")
+    assert response.status_code == 302 and response["Location"] == f"/console/orders/{summary.pk}/"
+
+
+def test_money_uses_the_currency_minor_units(agent_client):
+    summary = ingest(order_body(currency="JPY", groups=[{
+        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
+        "items": [item("J", 1, Decimal("1500"), tax_amount=Decimal("150"))],
+    }]))
+    body = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    # 1,500 + 150 tax = 1,650 yen, no decimals.
+    assert 'data-testid="grand-total">1,650 JPY<' in body
