@@ -1,1 +1,16 @@
-urlpatterns = []
+"""Routes of the change resources: /commerce/order-management/order-summaries/{id}/actions/…"""
+
+from django.urls import path
+
+from orders.api import change_views as views
+
+_BASE = "commerce/order-management/order-summaries/<str:summary_id>/actions/"
+
+urlpatterns = [
+    path(f"{_BASE}preview-cancel", views.PreviewCancelView.as_view(), name="api-preview-cancel"),
+    path(f"{_BASE}submit-cancel", views.SubmitCancelView.as_view(), name="api-submit-cancel"),
+    path(f"{_BASE}preview-return", views.PreviewReturnView.as_view(), name="api-preview-return"),
+    path(f"{_BASE}submit-return", views.SubmitReturnView.as_view(), name="api-submit-return"),
+    path(f"{_BASE}adjust-item-preview", views.AdjustPreviewView.as_view(), name="api-adjust-item-preview"),
+    path(f"{_BASE}adjust-item-submit", views.AdjustSubmitView.as_view(), name="api-adjust-item-submit"),
+]

@@ -1,0 +1,161 @@
+"""Inputs and outputs of the change resources (cancel, return, adjust) with Salesforce's keys.
+
+Input serializers check shapes and types only and build the plain dataclasses the services take;
+every business rule (quantities, reasons, amounts, ids) is checked by the service, so the API and
+the console refuse the same things with the same field paths.
+"""
+
+from django.conf import settings
+from rest_framework import serializers
+
+from orders.api.openapi import ErrorItemSerializer
+from orders.api.order_serializers import MoneyOut
+from orders.calculations.inputs import (
+    AdjustInput,
+    AdjustItemInput,
+    AdjustmentType,
+    AllocatedItemsChangeOrderType,
+    ChangeItemInput,
+    FeeAmountType,
+    FeeInput,
+)
+from orders.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, QUANTITY_DECIMAL_PLACES, QUANTITY_MAX_DIGITS
+
+
+def _amount(**kwargs):
+    return serializers.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, coerce_to_string=False, **kwargs
+    )
+
+
+class ChangeItemFeeSerializer(serializers.Serializer):
+    amount = _amount(help_text="Positive: an amount, or a percent for Percentage and PercentageGross.")
+    amountType = serializers.ChoiceField(choices=FeeAmountType.ALL)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="",
+                                   help_text="A reason code; the change item's reason when empty.")
+
+
+class ChangeItemSerializer(serializers.Serializer):
+    orderItemSummaryId = serializers.CharField()
+    quantity = serializers.DecimalField(
+        max_digits=QUANTITY_MAX_DIGITS, decimal_places=QUANTITY_DECIMAL_PLACES, coerce_to_string=False
+    )
+    reason = serializers.CharField(help_text="One of the active reason codes.")
+    shippingReductionFlag = serializers.BooleanField(required=False, default=False)
+    reasonForChangeText = serializers.CharField(required=False, allow_blank=True, default="")
+    changeItemFees = ChangeItemFeeSerializer(many=True, required=False, default=list)
+
+
+class ChangeInputSerializer(serializers.Serializer):
+    """ChangeInputRepresentation: the body of preview/submit cancel and return."""
+
+    changeItems = ChangeItemSerializer(many=True, allow_empty=False, max_length=settings.OMS_MAX_CHANGE_ITEMS)
+
+    def to_input(self) -> list[ChangeItemInput]:
+        return [
+            ChangeItemInput(
+                order_item_summary_id=item["orderItemSummaryId"],
+                quantity=item["quantity"],
+                reason=item["reason"],
+                shipping_reduction=item["shippingReductionFlag"],
+                reason_text=item["reasonForChangeText"],
+                fees=tuple(
+                    FeeInput(
+                        amount=fee["amount"],
+                        amount_type=fee["amountType"],
+                        description=fee["description"],
+                        reason=fee["reason"],
+                    )
+                    for fee in item["changeItemFees"]
+                ),
+            )
+            for item in self.validated_data["changeItems"]
+        ]
+
+
+class AdjustItemSerializer(serializers.Serializer):
+    orderItemSummaryId = serializers.CharField()
+    adjustmentType = serializers.ChoiceField(choices=AdjustmentType.ALL)
+    amount = _amount(help_text="Negative: a discount (an amount, or a percent for Percentage).")
+    reason = serializers.CharField(help_text="One of the active reason codes.")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AdjustInputSerializer(serializers.Serializer):
+    """AdjustOrderItemSummaryInputRepresentation."""
+
+    adjustItems = AdjustItemSerializer(many=True, allow_empty=False, max_length=settings.OMS_MAX_CHANGE_ITEMS)
+    allocatedItemsChangeOrderType = serializers.ChoiceField(
+        choices=AllocatedItemsChangeOrderType.ALL, required=False, default=AllocatedItemsChangeOrderType.DISALLOWED
+    )
+
+    def to_input(self) -> AdjustInput:
+        data = self.validated_data
+        return AdjustInput(
+            items=tuple(
+                AdjustItemInput(
+                    order_item_summary_id=item["orderItemSummaryId"],
+                    adjustment_type=item["adjustmentType"],
+                    amount=item["amount"],
+                    reason=item["reason"],
+                    description=item["description"],
+                )
+                for item in data["adjustItems"]
+            ),
+            allocated_items_change_order_type=data["allocatedItemsChangeOrderType"],
+        )
+
+
+class ChangeBalancesSerializer(serializers.Serializer):
+    """Positive reductions of the summary's fields (fees: what they add), and the funds position after."""
+
+    grandTotalAmount = MoneyOut(source="grand_total_amount")
+    totalAmount = MoneyOut(source="total_amount")
+    totalTaxAmount = MoneyOut(source="total_tax_amount")
+    totalAdjustedProductAmount = MoneyOut(source="total_adjusted_product_amount")
+    totalAdjustedProductTaxAmount = MoneyOut(source="total_adjusted_product_tax_amount")
+    totalAdjProductAmtWithTax = MoneyOut(source="total_adj_product_amt_with_tax")
+    totalAdjustedDeliveryAmount = MoneyOut(source="total_adjusted_delivery_amount")
+    totalAdjustedDeliveryTaxAmount = MoneyOut(source="total_adjusted_delivery_tax_amount")
+    totalAdjDeliveryAmtWithTax = MoneyOut(source="total_adj_delivery_amt_with_tax")
+    totalFeeAmount = MoneyOut(source="total_fee_amount")
+    totalFeeTaxAmount = MoneyOut(source="total_fee_tax_amount")
+    totalExcessFundsAmount = MoneyOut(source="total_excess_funds_amount")
+    totalRefundableAmount = MoneyOut(source="total_refundable_amount")
+
+
+class _OptionalId(serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return str(value)
+
+
+class _ActionOutput(serializers.Serializer):
+    # Rendered from the dict the view builds.
+
+    orderSummaryId = serializers.CharField(read_only=True)
+    changeBalances = ChangeBalancesSerializer(read_only=True)
+    success = serializers.BooleanField(read_only=True)
+    errors = ErrorItemSerializer(many=True, read_only=True)
+
+
+class PreviewChangeOutputSerializer(_ActionOutput):
+    """What the cancel or return would change; nothing was written."""
+
+
+class SubmitChangeOutputSerializer(_ActionOutput):
+    """The change applied: the change order and, when fees were given, the Fee change order."""
+
+    changeOrderId = _OptionalId()
+    feeChangeOrderId = _OptionalId(help_text="The Fee change order, when change items carried fees.")
+
+
+class AdjustOutputSerializer(_ActionOutput):
+    """The adjustment's balances and, on submit, one change order per fulfillment phase with an amount."""
+
+    preFulfillmentChangeOrderId = _OptionalId(help_text="Null on preview, and when no pre-fulfillment part.")
+    inFulfillmentChangeOrderId = _OptionalId()
+    postFulfillmentChangeOrderId = _OptionalId()

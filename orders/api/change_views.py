@@ -1,0 +1,159 @@
+"""Cancel, simple return and price adjustment over REST: preview (writes nothing) and submit."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orders.api import openapi
+from orders.api.auth import scope_to_channel
+from orders.api.change_serializers import (
+    AdjustInputSerializer,
+    AdjustOutputSerializer,
+    ChangeInputSerializer,
+    PreviewChangeOutputSerializer,
+    SubmitChangeOutputSerializer,
+)
+from orders.api.idempotency import idempotent
+from orders.errors import NotFound
+from orders.models import FulfillmentPhase, OrderSummary, Scope
+from orders.selectors import parse_id
+from orders.services.adjust import preview_adjust, submit_adjust
+from orders.services.cancel import preview_cancel, submit_cancel
+from orders.services.change_orders import ChangeResult
+from orders.services.returns import preview_return, submit_return
+
+TAG = "Order changes"
+
+
+def _visible_summary(request, raw_id) -> OrderSummary:
+    """The summary if the caller's channel may see it; another channel's answers 404 like a missing one."""
+    pk = parse_id(raw_id)
+    summary = (
+        scope_to_channel(OrderSummary.objects.only("pk", "currency", "sales_channel_id"), request).filter(pk=pk).first()
+        if pk is not None
+        else None
+    )
+    if summary is None:
+        raise NotFound(f"No order summary {raw_id}.")
+    return summary
+
+
+def _body(result: ChangeResult) -> dict:
+    return {
+        "orderSummaryId": str(result.order_summary_id),
+        "changeBalances": result.balances,
+        "success": True,
+        "errors": [],
+    }
+
+
+def _submit_body(result: ChangeResult) -> dict:
+    return {**_body(result), "changeOrderId": result.change_order_id, "feeChangeOrderId": result.fee_change_order_id}
+
+
+def _adjust_body(result: ChangeResult) -> dict:
+    return {
+        **_body(result),
+        "preFulfillmentChangeOrderId": result.change_order_for_phase(FulfillmentPhase.PRE),
+        "inFulfillmentChangeOrderId": result.change_order_for_phase(FulfillmentPhase.IN),
+        "postFulfillmentChangeOrderId": result.change_order_for_phase(FulfillmentPhase.POST),
+    }
+
+
+class _ChangeActionView(APIView):
+    """Parse the body, call the action's service with the caller as actor, render its result."""
+
+    required_scopes = {"POST": Scope.ORDERS_WRITE}
+    input_serializer = ChangeInputSerializer
+    output_serializer = PreviewChangeOutputSerializer
+    answer_status = status.HTTP_200_OK
+    service = staticmethod(preview_cancel)
+    render = staticmethod(_body)
+
+    @idempotent(required=False)
+    def post(self, request, summary_id):
+        summary = _visible_summary(request, summary_id)
+        serializer = self.input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = self.service(summary.pk, serializer.to_input(), actor=request.auth)
+        rendered = self.output_serializer(self.render(result), context={"currency": summary.currency}).data
+        return Response(rendered, status=self.answer_status)
+
+
+_ERRORS = openapi.error_responses(400, 401, 403, 404, 409, 422)
+_CHANGE_ITEMS_NOTE = (
+    "Change items naming the same item summary are combined; with shippingReductionFlag the group's "
+    "delivery charges are reduced by the share of its products' price removed (DOMAIN.md §3.2). "
+    "changeBalances are positive reductions; fees are reported in totalFeeAmount/totalFeeTaxAmount."
+)
+_ADJUST_NOTE = (
+    "Discounts only (negative amounts). The discount is spread per unit over the pre-fulfillment, "
+    "in-fulfillment and post-fulfillment units that allocatedItemsChangeOrderType includes "
+    "(DOMAIN.md §3.5); one change order per phase with an amount."
+)
+
+
+def _schema(operation_id, request, response, answer_status, description):
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=operation_id,
+            tags=[TAG],
+            request=request,
+            parameters=[openapi.idempotency_key_header(required=False)],
+            responses={answer_status: response, **_ERRORS},
+            description=description,
+        )
+    )
+
+
+@_schema("previewCancel", ChangeInputSerializer, PreviewChangeOutputSerializer, 200,
+         "What canceling the units would change; writes nothing. " + _CHANGE_ITEMS_NOTE)
+class PreviewCancelView(_ChangeActionView):
+    service = staticmethod(preview_cancel)
+
+
+@_schema("submitCancel", ChangeInputSerializer, SubmitChangeOutputSerializer, 201,
+         "Cancel units not yet allocated: a Cancel change order, and a Fee change order when fees are given. "
+         + _CHANGE_ITEMS_NOTE)
+class SubmitCancelView(_ChangeActionView):
+    output_serializer = SubmitChangeOutputSerializer
+    answer_status = status.HTTP_201_CREATED
+    service = staticmethod(submit_cancel)
+    render = staticmethod(_submit_body)
+
+
+@_schema("previewReturn", ChangeInputSerializer, PreviewChangeOutputSerializer, 200,
+         "What a simple return of shipped units would change; writes nothing. " + _CHANGE_ITEMS_NOTE)
+class PreviewReturnView(_ChangeActionView):
+    service = staticmethod(preview_return)
+
+
+@_schema("submitReturn", ChangeInputSerializer, SubmitChangeOutputSerializer, 201,
+         "Return shipped units without a return order: a Return change order to credit through "
+         "create-credit-memo, and a Fee change order when fees are given. " + _CHANGE_ITEMS_NOTE)
+class SubmitReturnView(_ChangeActionView):
+    output_serializer = SubmitChangeOutputSerializer
+    answer_status = status.HTTP_201_CREATED
+    service = staticmethod(submit_return)
+    render = staticmethod(_submit_body)
+
+
+@_schema("adjustItemPreview", AdjustInputSerializer, AdjustOutputSerializer, 200,
+         "What the price adjustment would change; writes nothing; change order ids are null. " + _ADJUST_NOTE)
+class AdjustPreviewView(_ChangeActionView):
+    input_serializer = AdjustInputSerializer
+    output_serializer = AdjustOutputSerializer
+    service = staticmethod(preview_adjust)
+    render = staticmethod(_adjust_body)
+
+
+@_schema("adjustItemSubmit", AdjustInputSerializer, AdjustOutputSerializer, 201,
+         "Apply the price adjustment. Refund the post-fulfillment part through create-credit-memo and "
+         "ensure-refunds, and captured pre/in-fulfillment parts as totalExcessFundsAmount. " + _ADJUST_NOTE)
+class AdjustSubmitView(_ChangeActionView):
+    input_serializer = AdjustInputSerializer
+    output_serializer = AdjustOutputSerializer
+    answer_status = status.HTTP_201_CREATED
+    service = staticmethod(submit_adjust)
+    render = staticmethod(_adjust_body)
