@@ -10,6 +10,8 @@ from django.db.models import F, Q
 from orders.models.fields import MoneyField, QuantityField
 from orders.models.orders import TaxLocaleType
 
+from .constraints import equal
+
 
 class DocumentStatus(models.TextChoices):
     POSTED = "Posted"
@@ -47,7 +49,7 @@ class DocumentTotals(models.Model):
                 name=f"{prefix}_balance_within_total",
             ),
             models.CheckConstraint(
-                condition=Q(total_amount=F("total_charge_amount") + F("total_adjustment_amount")),
+                condition=equal("total_amount", F("total_charge_amount") + F("total_adjustment_amount")),
                 name=f"{prefix}_total_is_charges_plus_adjustments",
             ),
         ]

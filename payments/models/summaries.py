@@ -6,6 +6,8 @@ from django.db.models import F, Q
 from orders.models.fields import MoneyField
 from orders.money import ZERO
 
+from .constraints import at_least, at_most
+
 
 class OrderPaymentSummary(models.Model):
     order_summary = models.ForeignKey(
@@ -42,19 +44,18 @@ class OrderPaymentSummary(models.Model):
                 name="ops_amounts_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    authorization_amount__gte=F("captured_amount")
-                    + F("pending_capture_amount")
-                    + F("authorization_reversal_amount")
+                condition=at_least(
+                    "authorization_amount",
+                    F("captured_amount") + F("pending_capture_amount") + F("authorization_reversal_amount"),
                 ),
                 name="ops_captured_within_authorized",
             ),
             models.CheckConstraint(
-                condition=Q(captured_amount__gte=F("refunded_amount") + F("pending_refund_amount")),
+                condition=at_least("captured_amount", F("refunded_amount") + F("pending_refund_amount")),
                 name="ops_refunded_within_captured",
             ),
             models.CheckConstraint(
-                condition=Q(balance_amount__lte=F("captured_amount") - F("refunded_amount")),
+                condition=at_most("balance_amount", F("captured_amount") - F("refunded_amount")),
                 name="ops_balance_within_net_captured",
             ),
         ]
@@ -172,7 +173,7 @@ class Payment(models.Model):
             models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0)
                 & Q(pending_refund_amount__gte=0)
-                & Q(amount__gte=F("balance") + F("refunded_amount") + F("pending_refund_amount")),
+                & at_least("amount", F("balance") + F("refunded_amount") + F("pending_refund_amount")),
                 name="payment_refunds_within_amount",
             ),
         ]

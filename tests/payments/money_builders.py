@@ -54,7 +54,7 @@ def invoice_everything(summary: OrderSummary):
 
 def change_order(summary: OrderSummary, change_type: str, deltas: list[tuple[str, str, str, str]], *,
                  phase: str = "") -> Order:
-    """A change order with one item per (sku, quantity, line amount, line tax) delta, signed."""
+    """A change order with one item per (sku or item type, quantity, line amount, line tax) delta, signed."""
     original = summary.original_order
     order = Order.objects.create(
         kind=OrderKind.CHANGE, order_summary=summary, order_number=f"{summary.order_number}-C{next(_numbers)}",
@@ -62,7 +62,10 @@ def change_order(summary: OrderSummary, change_type: str, deltas: list[tuple[str
         change_type=change_type, fulfillment_phase=phase,
     )
     total = tax = D("0")
-    by_sku = {ois.sku: ois for ois in summary.item_summaries.all()}
+    # Products by sku; the delivery charge (and fees) also by type, e.g. "Delivery Charge".
+    by_sku = {}
+    for ois in summary.item_summaries.all():
+        by_sku[ois.sku] = by_sku[ois.type] = ois
     for sku, quantity, amount, line_tax in deltas:
         ois = by_sku[sku]
         OrderItem.objects.create(

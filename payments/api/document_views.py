@@ -1,0 +1,123 @@
+"""Invoices and credit memos: create them from fulfillment orders and change orders, and read them."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orders.api.idempotency import idempotent
+from orders.errors import NotFound
+from orders.models import FulfillmentOrder, Scope
+from payments.models import CreditMemo, Invoice
+from payments.services.change_invoice_create import ChangeInvoiceResult, create_multiple_change_invoices
+from payments.services.credit_memo_create import create_credit_memo
+from payments.services.fulfillment_invoice_create import (
+    create_invoice_for_fulfillment_order,
+    create_invoices_for_fulfillment_orders,
+)
+
+from .lookups import visible, visible_summary_id
+from .money_serializers import (
+    CreditMemoIn,
+    CreditMemoSerializer,
+    InvoiceSerializer,
+    MultipleChangeInvoicesIn,
+    MultipleInvoicesIn,
+)
+
+TAG = "Invoices and credit memos"
+WRITE = {"POST": Scope.PAYMENTS_WRITE}
+READ = {"GET": Scope.PAYMENTS_READ}
+
+
+def _documents(model):
+    return model.objects.prefetch_related("lines", "change_order_links")
+
+
+def _valid(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class InvoiceDetailView(APIView):
+    required_scopes = READ
+
+    @extend_schema(operation_id="getInvoice", tags=[TAG], responses=InvoiceSerializer)
+    def get(self, request, invoice_id):
+        return Response(InvoiceSerializer(visible(_documents(Invoice), request, invoice_id, "Invoice")).data)
+
+
+class CreditMemoDetailView(APIView):
+    required_scopes = READ
+
+    @extend_schema(operation_id="getCreditMemo", tags=[TAG], responses=CreditMemoSerializer)
+    def get(self, request, credit_memo_id):
+        memo = visible(_documents(CreditMemo), request, credit_memo_id, "Credit memo")
+        return Response(CreditMemoSerializer(memo).data)
+
+
+class CreateCreditMemoView(APIView):
+    required_scopes = WRITE
+
+    @extend_schema(operation_id="createCreditMemo", tags=[TAG], request=CreditMemoIn,
+                   responses={201: inline_serializer("CreateCreditMemoOut", {"creditMemoId": serializers.CharField(),
+                                                                             "success": serializers.BooleanField()})})
+    @idempotent(required=False)
+    def post(self, request, summary_id):
+        data = _valid(CreditMemoIn, request)
+        memo = create_credit_memo(visible_summary_id(request, summary_id), data["changeOrderIds"])
+        return Response({"creditMemoId": str(memo.pk), "success": True, "errors": []}, status=status.HTTP_201_CREATED)
+
+
+class CreateMultipleChangeInvoicesView(APIView):
+    required_scopes = WRITE
+
+    @extend_schema(operation_id="createMultipleChangeInvoices", tags=[TAG], request=MultipleChangeInvoicesIn)
+    @idempotent(required=False)
+    def post(self, request):
+        data = _valid(MultipleChangeInvoicesIn, request)
+        results = []
+        for entry in data["invoicesFromChangeOrders"]:
+            try:
+                summary_id = visible_summary_id(request, entry["orderSummaryId"])
+            except NotFound as exc:
+                # Another channel's summary fails on its own, as not found; the others go on.
+                results.append(ChangeInvoiceResult(entry["orderSummaryId"], errors=exc.as_error_list()))
+                continue
+            results.extend(create_multiple_change_invoices([(summary_id, entry["changeOrderIds"])]))
+        invoices = [
+            {"orderSummaryId": str(entry["orderSummaryId"]), "invoiceId": str(r.invoice_id) if r.success else None,
+             "success": r.success, "errors": r.errors}
+            for entry, r in zip(data["invoicesFromChangeOrders"], results, strict=True)
+        ]
+        return Response({"invoices": invoices, "success": all(r.success for r in results), "errors": []},
+                        status=status.HTTP_201_CREATED)
+
+
+class CreateInvoiceView(APIView):
+    required_scopes = WRITE
+
+    @extend_schema(operation_id="createInvoiceFromFulfillmentOrder", tags=[TAG], request=None)
+    @idempotent(required=False)
+    def post(self, request, fulfillment_order_id):
+        fulfillment_order = visible(FulfillmentOrder.objects.only("pk"), request, fulfillment_order_id,
+                                    "Fulfillment order")
+        invoice = create_invoice_for_fulfillment_order(fulfillment_order.pk)
+        return Response({"invoiceId": str(invoice.pk), "success": True, "errors": []}, status=status.HTTP_201_CREATED)
+
+
+class CreateMultipleInvoicesView(APIView):
+    required_scopes = WRITE
+
+    @extend_schema(operation_id="createMultipleInvoicesFromFulfillmentOrders", tags=[TAG], request=MultipleInvoicesIn)
+    @idempotent(required=False)
+    def post(self, request):
+        data = _valid(MultipleInvoicesIn, request)
+        ids = [
+            visible(FulfillmentOrder.objects.only("pk"), request, raw, "Fulfillment order").pk
+            for raw in data["fulfillmentOrderIds"]
+        ]
+        invoices = create_invoices_for_fulfillment_orders(ids)
+        return Response({"invoiceIds": [str(invoice.pk) for invoice in invoices], "success": True, "errors": []},
+                        status=status.HTTP_201_CREATED)

@@ -1,0 +1,164 @@
+"""Input and output of the money resources, keyed by Salesforce field names in lowerCamelCase."""
+
+from rest_framework import serializers
+
+from .fields import AmountIn, Date, Id, IdList, Money, Text
+
+
+class DocumentLineSerializer(serializers.Serializer):
+    id = Id()
+    orderItemSummaryId = Id(source="order_item_summary_id")
+    referenceEntityItemId = Id(source="order_item_summary_id")
+    type = Text()
+    name = Text()
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False, read_only=True)
+    chargeAmount = Money(source="charge_amount")
+    adjustmentAmount = Money(source="adjustment_amount")
+    taxAmount = Money(source="tax_amount")
+    lineAmount = Money(source="total_amount")
+    totalAmountWithTax = Money(source="total_amount_with_tax")
+
+
+class DocumentSerializer(serializers.Serializer):
+    id = Id()
+    documentNumber = Text("number")
+    orderSummaryId = Id(source="order_summary_id")
+    status = Text()
+    currencyIsoCode = Text("currency")
+    totalChargeAmount = Money(source="total_charge_amount")
+    totalAdjustmentAmount = Money(source="total_adjustment_amount")
+    totalAmount = Money(source="total_amount")
+    totalTaxAmount = Money(source="total_tax_amount")
+    totalAmountWithTax = Money(source="total_amount_with_tax")
+    balance = Money()
+    createdDate = Date("created_at")
+    changeOrderIds = serializers.SerializerMethodField()
+    lines = DocumentLineSerializer(many=True, read_only=True)
+
+    def get_changeOrderIds(self, document) -> list[str]:
+        return [str(link.change_order_id) for link in document.change_order_links.all()]
+
+
+class InvoiceSerializer(DocumentSerializer):
+    fulfillmentOrderId = Id(source="fulfillment_order_id", allow_null=True)
+    referenceEntityId = serializers.SerializerMethodField()
+
+    def get_referenceEntityId(self, invoice) -> str:
+        return str(invoice.fulfillment_order_id or invoice.order_summary_id)
+
+
+class CreditMemoSerializer(DocumentSerializer):
+    pass
+
+
+class BackgroundOperationSerializer(serializers.Serializer):
+    id = Id()
+    type = Text()
+    status = Text()
+    orderSummaryId = Id(source="order_summary_id")
+    input = serializers.JSONField(read_only=True)
+    result = serializers.JSONField(read_only=True)
+    error = serializers.JSONField(read_only=True)
+    retryCount = serializers.IntegerField(source="retry_count", read_only=True)
+    submittedAt = Date("submitted_at")
+    startedAt = Date("started_at", allow_null=True)
+    finishedAt = Date("finished_at", allow_null=True)
+
+
+class ProcessExceptionSerializer(serializers.Serializer):
+    id = Id()
+    orderSummaryId = Id(source="order_summary_id")
+    attachedToId = Text("attached_to_id")
+    attachedToType = serializers.SerializerMethodField()
+    category = Text()
+    severity = Text()
+    priority = Text()
+    status = Text()
+    message = Text()
+    description = Text()
+    createdDate = Date("created_at")
+    lastModifiedDate = Date("updated_at")
+
+    def get_attachedToType(self, exception) -> str | None:
+        kind = exception.attached_to_type
+        return kind.model_class().__name__ if kind and kind.model_class() else None
+
+
+# --- inputs -------------------------------------------------------------------------------------
+
+class SequenceIn(serializers.Serializer):
+    orderPaymentSummaryId = serializers.CharField(max_length=40)
+    amount = AmountIn(required=False, default=0)
+
+
+class EnsureFundsIn(serializers.Serializer):
+    invoiceId = serializers.CharField(max_length=40)
+    isAllowPartial = serializers.BooleanField(required=False, default=False)
+    sequences = SequenceIn(many=True, required=False, default=list)
+
+
+class EnsureRefundsIn(serializers.Serializer):
+    creditMemoId = serializers.CharField(max_length=40, required=False, allow_null=True, allow_blank=True)
+    excessFundsAmount = AmountIn(required=False, allow_null=True)
+    invoicesToPay = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField(max_length=40)), required=False, default=list
+    )
+    isAllowPartial = serializers.BooleanField(required=False, default=False)
+    sequences = SequenceIn(many=True, required=False, default=list)
+
+    def validate_invoicesToPay(self, value):
+        ids = []
+        for index, entry in enumerate(value):
+            if "invoiceId" not in entry:
+                raise serializers.ValidationError({index: {"invoiceId": ["This field is required."]}})
+            ids.append(entry["invoiceId"])
+        return ids
+
+
+class MultipleEnsureFundsEntryIn(serializers.Serializer):
+    orderSummaryId = serializers.CharField(max_length=40)
+    invoiceId = serializers.CharField(max_length=40)
+
+
+class MultipleEnsureFundsIn(serializers.Serializer):
+    asyncInputs = MultipleEnsureFundsEntryIn(many=True, allow_empty=False, max_length=100)
+
+
+class CreditMemoIn(serializers.Serializer):
+    changeOrderIds = IdList(allow_empty=False, max_length=100)
+
+
+class ChangeInvoiceEntryIn(serializers.Serializer):
+    orderSummaryId = serializers.CharField(max_length=40)
+    changeOrderIds = IdList(allow_empty=False, max_length=100)
+
+
+class MultipleChangeInvoicesIn(serializers.Serializer):
+    invoicesFromChangeOrders = ChangeInvoiceEntryIn(many=True, allow_empty=False, max_length=100)
+
+
+class MultipleInvoicesIn(serializers.Serializer):
+    fulfillmentOrderIds = IdList(allow_empty=False, max_length=100)
+
+
+class PaymentSummaryIn(serializers.Serializer):
+    orderSummaryId = serializers.CharField(max_length=40)
+    paymentAuthorizationId = serializers.CharField(max_length=40, required=False)
+    paymentIds = IdList(required=False, allow_empty=False, max_length=100)
+
+    def validate(self, attrs):
+        if ("paymentAuthorizationId" in attrs) == ("paymentIds" in attrs):
+            raise serializers.ValidationError("Give either paymentAuthorizationId or paymentIds.")
+        return attrs
+
+
+class ProcessExceptionPatchIn(serializers.Serializer):
+    status = serializers.CharField(max_length=10)
+
+
+class ProcessExceptionListParams(serializers.Serializer):
+    status = serializers.CharField(required=False, max_length=10)
+    orderSummaryId = serializers.CharField(required=False, max_length=40)
+    category = serializers.CharField(required=False, max_length=20)
+    cursor = serializers.CharField(required=False, max_length=200)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
