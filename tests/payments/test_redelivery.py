@@ -1,0 +1,110 @@
+"""A task delivered twice, or dying mid-way and delivered again, moves money once."""
+
+from decimal import Decimal as D
+
+import pytest
+
+from orders.models import OrderSummary
+from payments import tasks
+from payments.models import BackgroundOperation, Payment, PaymentGatewayLog, Refund, SandboxTransaction
+from payments.services import movements
+from payments.services.background_operations import submit_ensure_funds, submit_ensure_refunds
+from payments.services.credit_memo_create import create_credit_memo
+from tests.builders import worked_example
+from tests.payments.money_builders import invoice_everything, ops_fields, return_one_a
+
+pytestmark = pytest.mark.django_db
+
+
+class WorkerDied(BaseException):
+    """Stands for the worker process being killed: not an Exception, so nothing catches it."""
+
+
+def die_once(monkeypatch, module, name):
+    real = getattr(module, name)
+    calls = {"n": 0}
+
+    def dying(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise WorkerDied
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, dying)
+
+
+def test_the_money_tasks_ack_late():
+    assert tasks.run_background_operation.acks_late is True
+    assert tasks.reconcile_payment_movement.acks_late is True
+
+
+def test_a_task_executed_twice_captures_once():
+    summary = worked_example()
+    invoice = invoice_everything(summary)
+    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    tasks.run_background_operation.apply(args=[operation.pk])
+    tasks.run_background_operation.apply(args=[operation.pk])
+    assert Payment.objects.filter(kind="Capture").count() == 1
+    assert SandboxTransaction.objects.count() == 1
+    assert ops_fields(summary.payment_summaries.get())["captured"] == D("118.80")
+    assert BackgroundOperation.objects.get(pk=operation.pk).retry_count == 0
+
+
+def test_worker_dies_after_the_gateway_captured_and_before_settling(monkeypatch):
+    summary = worked_example()
+    invoice = invoice_everything(summary)
+    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    die_once(monkeypatch, movements, "settle_capture")
+    with pytest.raises(WorkerDied):
+        tasks.run_background_operation.apply(args=[operation.pk], throw=True)
+    # The provider has the money; our records still say pending.
+    assert SandboxTransaction.objects.count() == 1
+    capture = Payment.objects.get(kind="Capture")
+    assert capture.status == "Pending"
+    assert BackgroundOperation.objects.get(pk=operation.pk).status == "Running"
+
+    tasks.run_background_operation.apply(args=[operation.pk])  # the redelivery
+
+    capture.refresh_from_db()
+    assert capture.status == "Processed"
+    assert SandboxTransaction.objects.count() == 1  # sent again under the same key: replayed, not charged
+    keys = set(PaymentGatewayLog.objects.filter(payment=capture).values_list("idempotency_key", flat=True))
+    assert keys == {f"capture:{capture.pk}"}
+    assert ops_fields(summary.payment_summaries.get())["captured"] == D("118.80")
+    invoice.refresh_from_db()
+    assert invoice.balance == D("0")
+    operation.refresh_from_db()
+    assert (operation.status, operation.retry_count) == ("Complete", 1)
+
+
+def test_worker_dies_after_reserving_and_before_sending(monkeypatch):
+    summary = worked_example()
+    invoice = invoice_everything(summary)
+    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    die_once(monkeypatch, movements, "send_logged")
+    with pytest.raises(WorkerDied):
+        tasks.run_background_operation.apply(args=[operation.pk], throw=True)
+    assert SandboxTransaction.objects.count() == 0
+    tasks.run_background_operation.apply(args=[operation.pk])
+    # Planned once: one capture, not a second reservation next to the first.
+    assert Payment.objects.filter(kind="Capture").count() == 1
+    assert SandboxTransaction.objects.count() == 1
+    assert ops_fields(summary.payment_summaries.get())["captured"] == D("118.80")
+
+
+def test_refund_task_dies_after_the_gateway_refunded(monkeypatch):
+    summary = worked_example()
+    invoice = invoice_everything(summary)
+    tasks.run_background_operation.apply(args=[submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}).pk])
+    change = return_one_a(summary)
+    memo = create_credit_memo(OrderSummary.objects.get(pk=summary.pk).pk, [change.pk])
+    operation = submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
+    die_once(monkeypatch, movements, "settle_refund")
+    with pytest.raises(WorkerDied):
+        tasks.run_background_operation.apply(args=[operation.pk], throw=True)
+    tasks.run_background_operation.apply(args=[operation.pk])
+    tasks.run_background_operation.apply(args=[operation.pk])
+    assert Refund.objects.count() == 1
+    assert SandboxTransaction.objects.filter(interaction_type="ReferencedRefund").count() == 1
+    fields = ops_fields(summary.payment_summaries.get())
+    assert (fields["refunded"], fields["pendingRefund"]) == (D("43.20"), D("0"))
