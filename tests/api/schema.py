@@ -11,6 +11,7 @@ operation does not document fails too.
 
 import copy
 import json
+from decimal import Decimal
 
 from jsonschema import Draft202012Validator
 from rest_framework.test import APIClient
@@ -80,8 +81,9 @@ def response_schema(method: str, path_template: str, status: int, *, closed: boo
 
 
 def assert_response_matches_schema(response, method: str, path_template: str, *, closed: bool = True) -> dict:
-    """Validate the response's JSON body against the documented schema of its status; returns the body."""
-    body = json.loads(response.content)
+    """Validate the response's JSON body against the documented schema of its status; returns the body,
+    its non-integer numbers as exact Decimals."""
+    body = json.loads(response.content, parse_float=Decimal)
     schema = response_schema(method, path_template, response.status_code, closed=closed)
     errors = sorted(Draft202012Validator(schema).iter_errors(body), key=lambda error: list(error.absolute_path))
     if errors:
