@@ -1,0 +1,82 @@
+"""Routing benchmark: prints timings for 100 locations × 20 skus and for ranking 1,000 location sets.
+
+Run: .venv/bin/python tests/bench/bench_routing.py   (no assertions: it reports figures to read)
+Wall time depends on what else the machine runs; CPU time is this process's own work.
+"""
+
+import os
+import random
+import statistics
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from orders.routing import find_routes_with_fewest_splits, rank_by_average_distance
+
+LOCATIONS = 100
+SKUS = 20
+RUNS = int(os.environ.get("BENCH_RUNS", "20"))
+
+
+def inventory(rng: random.Random, stocked_share: float):
+    skus = [f"SKU-{j:02d}" for j in range(SKUS)]
+    available = {
+        f"LOC-{i:03d}": {sku: Decimal(rng.randint(1, 6)) for sku in skus if rng.random() < stocked_share}
+        for i in range(LOCATIONS)
+    }
+    ordered = {sku: Decimal(rng.randint(1, 4)) for sku in skus}
+    return ordered, available
+
+
+def timed(label: str, scenarios, max_splits: int) -> None:
+    durations, cpu, sizes, counts = [], [], [], []
+    for ordered, available in scenarios:
+        started, started_cpu = time.perf_counter(), time.process_time()
+        routes = find_routes_with_fewest_splits(ordered, available, max_splits)
+        durations.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+        counts.append(len(routes))
+        sizes.append(len(routes[0]) if routes else 0)
+    print(
+        f"{label:<48} wall median {statistics.median(durations) * 1000:7.1f} ms max {max(durations) * 1000:7.1f} ms"
+        f" | cpu median {statistics.median(cpu) * 1000:7.1f} ms max {max(cpu) * 1000:7.1f} ms"
+        f" | set size {min(sizes)}-{max(sizes)}, routes {min(counts)}-{max(counts)}"
+    )
+
+
+def main() -> None:
+    rng = random.Random(20261120)
+    print(f"find-routes-with-fewest-splits, {LOCATIONS} locations × {SKUS} skus, {RUNS} inventories each")
+    for share, max_splits in ((0.9, 5), (0.6, 5), (0.35, 5), (0.2, 10), (0.1, 10)):
+        scenarios = [inventory(rng, share) for _ in range(RUNS)]
+        timed(f"  each sku at {share:.0%} of locations, ≤ {max_splits} splits", scenarios, max_splits)
+    # No route: one sku is stocked nowhere, so every size up to the limit must be refuted.
+    scenarios = []
+    for _ in range(RUNS):
+        ordered, available = inventory(rng, 0.35)
+        ordered["SKU-MISSING"] = Decimal(1)
+        scenarios.append((ordered, available))
+    timed("  no route exists (one sku nowhere), ≤ 10 splits", scenarios, 10)
+
+    sets = [
+        [f"LOC-{rng.randrange(LOCATIONS):03d}" for _ in range(rng.randint(1, 4))] for _ in range(1000)
+    ]
+    coordinates = {
+        f"LOC-{i:03d}": (rng.uniform(25.0, 49.0), rng.uniform(-124.0, -67.0)) for i in range(LOCATIONS)
+    }
+    durations = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        rank_by_average_distance((40.7484, -73.9967), sets, coordinates, unit="mi")
+        durations.append(time.perf_counter() - started)
+    print(
+        f"rank-byaverage-distance, 1,000 sets of 1-4 locations: median {statistics.median(durations) * 1000:.1f} ms"
+        f"   max {max(durations) * 1000:.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
