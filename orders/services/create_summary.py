@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from orders.automation import order_summary_created
 from orders.errors import InvalidInput, InvalidState, NotFound
 from orders.models import LifeCycleType, Order, OrderKind, OrderSummaryStatus
 from orders.money import ZERO
@@ -46,6 +47,9 @@ def create_order_summary(
         for item in items:
             item.tax_rate = _line_tax_rate(item.tax_lines.all())
         created = CreatedOrder(order=order, delivery_groups=list(order.delivery_groups.all()), items=items)
-        return build_order_summary(
+        summary = build_order_summary(
             created, life_cycle_type=life_cycle_type, name=name, external_reference=external_reference
         )
+    # Like a summary made at ingest, a managed one made later is routed (DOMAIN.md §4.3).
+    order_summary_created(summary)
+    return summary
