@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
+from console.models import RefundApproval, RefundApprovalStatus
 from orders.funds import FundsPosition, funds_position
 from orders.models import (
     FulfillmentOrder,
@@ -78,6 +79,11 @@ class OrderPage:
     operations: list[BackgroundOperation]
     process_exceptions: list[ProcessException]
     timeline: list[TimelineEvent]
+    refund_approvals: list[RefundApproval] = field(default_factory=list)
+
+    @property
+    def pending_approvals(self) -> list[RefundApproval]:
+        return [approval for approval in self.refund_approvals if approval.status == RefundApprovalStatus.PENDING]
 
     @property
     def total_authorized(self) -> Decimal:
@@ -186,7 +192,12 @@ def order_page(summary_id: int) -> OrderPage:
         .order_by("created_at", "id")
     )
 
+    approvals = list(
+        RefundApproval.objects.filter(order_summary=summary).select_related("requested_by", "decided_by")
+        .order_by("-created_at", "-id")
+    )
     return OrderPage(
+        refund_approvals=approvals,
         summary=summary,
         items=items,
         delivery_groups=list(group_views.values()),
@@ -198,7 +209,7 @@ def order_page(summary_id: int) -> OrderPage:
         operations=operations,
         process_exceptions=process_exceptions,
         timeline=build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_memos, refunds,
-                                operations, process_exceptions),
+                                operations, process_exceptions, approvals),
     )
 
 
@@ -224,7 +235,7 @@ def _change_lines(change_order: Order) -> tuple[TimelineLine, ...]:
 
 
 def build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_memos, refunds, operations,
-                   process_exceptions) -> list[TimelineEvent]:
+                   process_exceptions, approvals=()) -> list[TimelineEvent]:
     """Every recorded change to the order, oldest first, from the records already loaded."""
     events = [TimelineEvent(when=summary.ordered_date, what="Order placed", who=summary.sales_channel.name,
                             tone="progress")]
@@ -269,6 +280,18 @@ def build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_
             events.append(TimelineEvent(
                 when=operation.finished_at, what=f"{operation.type} {operation.status.lower()}",
                 who=_actor(operation), tone="good" if operation.status == "Complete" else "bad",
+            ))
+    for approval in approvals:
+        events.append(TimelineEvent(
+            when=approval.created_at, what="Refund above the agent limit sent for approval",
+            who=approval.requested_by.get_username() if approval.requested_by else "", amount=approval.amount,
+            tone="attention",
+        ))
+        if approval.decided_at:
+            events.append(TimelineEvent(
+                when=approval.decided_at, what=f"Refund {approval.status.lower()}",
+                who=approval.decided_by.get_username() if approval.decided_by else "", amount=approval.amount,
+                tone="good" if approval.status == RefundApprovalStatus.APPROVED else "muted",
             ))
     for exception in process_exceptions:
         events.append(TimelineEvent(

@@ -5,9 +5,11 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from orders.models import OrderSummary, ProcessException, SalesChannel
+from orders.models import OrderItemSummary, OrderSummary, ProcessException, SalesChannel
+from payments.models import OrderPaymentSummary
 
 SEARCH_PAGE_SIZE = 25
 EXCEPTION_PAGE_SIZE = 25
@@ -73,3 +75,20 @@ def process_exception_page(filters: ExceptionFilter, page_number: int | None) ->
     if filters.status:
         exceptions = exceptions.filter(status=filters.status)
     return Paginator(exceptions.order_by("-created_at", "-id"), EXCEPTION_PAGE_SIZE).get_page(page_number or 1)
+
+
+@dataclass(frozen=True)
+class WizardState:
+    summary: OrderSummary
+    items: list[OrderItemSummary]
+    payment_summaries: list[OrderPaymentSummary]
+
+
+def wizard_state(summary_id: int) -> WizardState:
+    """The summary, its items and its payment summaries: three queries."""
+    summary = get_object_or_404(OrderSummary.objects.select_related("sales_channel"), pk=summary_id)
+    items = list(OrderItemSummary.objects.filter(order_summary=summary).order_by("line_number", "id"))
+    for item in items:
+        item.order_summary = summary
+    payment_summaries = list(OrderPaymentSummary.objects.filter(order_summary=summary).order_by("created_at", "id"))
+    return WizardState(summary=summary, items=items, payment_summaries=payment_summaries)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from console.views import exceptions, orders, search
+from console.views import exceptions, orders, search, wizards
 
 app_name = "console"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("", search.order_search, name="search"),
     path("orders/<int:pk>/", orders.order_detail, name="order"),
     path("orders/<int:pk>/operations/", orders.order_operations, name="order_operations"),
+    path("orders/<int:pk>/<slug:kind>/", wizards.wizard, name="wizard"),
+    path("refund-approvals/<int:pk>/", orders.refund_decision, name="refund_decision"),
     path("exceptions/", exceptions.exception_queue, name="exceptions"),
     path("exceptions/<int:pk>/status/", exceptions.exception_status, name="exception_status"),
 ]

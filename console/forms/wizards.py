@@ -1,0 +1,207 @@
+"""Step 1 of the Cancel, Return and Adjust wizards: which items, how many or how much, and why.
+
+The form checks only what a person typed (a number, not negative, at least one item). Whether the
+order allows it is the change services' answer, mapped back onto these fields by `field_for`.
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django import forms
+
+from orders.calculations.inputs import (
+    AdjustInput,
+    AdjustItemInput,
+    AdjustmentType,
+    AllocatedItemsChangeOrderType,
+    ChangeItemInput,
+)
+from orders.models import ItemType, OrderItemSummary, ReasonCode
+
+CANCEL = "cancel"
+RETURN = "return"
+ADJUST = "adjust"
+KINDS = (CANCEL, RETURN, ADJUST)
+
+TITLES = {CANCEL: "Cancel items", RETURN: "Return items", ADJUST: "Adjust prices"}
+
+ADJUSTMENT_TYPE_CHOICES = [
+    (AdjustmentType.AMOUNT_WITHOUT_TAX, "Amount before tax (tax is reduced at the item's rate)"),
+    (AdjustmentType.AMOUNT_WITH_TAX, "Amount including tax"),
+    (AdjustmentType.PERCENTAGE, "Percentage of the item's price"),
+]
+MODE_CHOICES = [
+    (AllocatedItemsChangeOrderType.DISALLOWED, "Units not yet allocated and units shipped (not units being fulfilled)"),
+    (AllocatedItemsChangeOrderType.IN_FULFILLMENT, "Every unit, with a separate change for units being fulfilled"),
+    (AllocatedItemsChangeOrderType.PRE_FULFILLMENT, "Every unit, units being fulfilled counted as not yet shipped"),
+]
+
+
+def eligible_items(kind: str, items: list[OrderItemSummary]) -> list[OrderItemSummary]:
+    """The items the wizard offers, read from the quantities the summary derives (DOMAIN.md §1)."""
+    if kind == CANCEL:
+        return [i for i in items if i.type == ItemType.PRODUCT and i.quantity_available_to_cancel > 0]
+    if kind == RETURN:
+        return [i for i in items if i.type == ItemType.PRODUCT and i.quantity_available_to_return > 0]
+    return [
+        i for i in items
+        if i.type in (ItemType.PRODUCT, ItemType.DELIVERY_CHARGE) and i.quantity > 0 and i.total_price > 0
+    ]
+
+
+def available_of(kind: str, item: OrderItemSummary) -> Decimal:
+    if kind == CANCEL:
+        return item.quantity_available_to_cancel
+    if kind == RETURN:
+        return item.quantity_available_to_return
+    return item.total_price
+
+
+@dataclass(frozen=True)
+class WizardRequest:
+    """What the agent asked for, in plain values: kept in the session between preview and submit."""
+
+    kind: str
+    rows: tuple[tuple[int, str], ...]  # (order item summary id, quantity or discount amount as text)
+    reason: str
+    note: str = ""
+    shipping_reduction: bool = False
+    adjustment_type: str = ""
+    mode: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind, "rows": [list(row) for row in self.rows], "reason": self.reason, "note": self.note,
+            "shipping_reduction": self.shipping_reduction, "adjustment_type": self.adjustment_type,
+            "mode": self.mode,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "WizardRequest":
+        return cls(
+            kind=data["kind"], rows=tuple((int(pk), value) for pk, value in data["rows"]), reason=data["reason"],
+            note=data.get("note", ""), shipping_reduction=bool(data.get("shipping_reduction")),
+            adjustment_type=data.get("adjustment_type", ""), mode=data.get("mode", ""),
+        )
+
+    def change_items(self) -> list[ChangeItemInput]:
+        return [
+            ChangeItemInput(order_item_summary_id=pk, quantity=Decimal(value), reason=self.reason,
+                            shipping_reduction=self.shipping_reduction, reason_text=self.note)
+            for pk, value in self.rows
+        ]
+
+    def adjust_input(self) -> AdjustInput:
+        # The agent types the discount as a positive figure; the service takes discounts as negative amounts.
+        return AdjustInput(
+            items=tuple(
+                AdjustItemInput(order_item_summary_id=pk, adjustment_type=self.adjustment_type,
+                                amount=-Decimal(value), reason=self.reason, description=self.note)
+                for pk, value in self.rows
+            ),
+            allocated_items_change_order_type=self.mode,
+        )
+
+    def initial(self) -> dict:
+        """The step-1 form's data again, to change the request after a preview."""
+        data = {f"item-{pk}": value for pk, value in self.rows}
+        data.update(reason=self.reason, note=self.note)
+        if self.kind == ADJUST:
+            data.update(adjustment_type=self.adjustment_type, mode=self.mode)
+        elif self.shipping_reduction:
+            data["shipping_reduction"] = "on"
+        return data
+
+
+class WizardForm(forms.Form):
+    reason = forms.ChoiceField(label="Reason")
+    note = forms.CharField(
+        label="Note (optional)", required=False, max_length=255,
+        widget=forms.Textarea(attrs={"rows": 2}), help_text="Kept with the change; at most 255 characters.",
+    )
+
+    def __init__(self, kind: str, items: list[OrderItemSummary], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.items = items
+        self.fields["reason"].choices = [
+            (name, name) for name in ReasonCode.objects.filter(is_active=True).values_list("name", flat=True)
+        ]
+        for item in items:
+            if kind == ADJUST:
+                field = forms.DecimalField(
+                    label=f"Discount on {item.name}", required=False, min_value=Decimal(0), max_digits=14,
+                    decimal_places=4, widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+                )
+            else:
+                field = forms.DecimalField(
+                    label=f"Units of {item.name}", required=False, min_value=Decimal(0), max_digits=12,
+                    decimal_places=2,
+                    widget=forms.NumberInput(attrs={"step": "1", "inputmode": "decimal",
+                                                    "max": f"{available_of(kind, item):f}"}),
+                )
+            self.fields[f"item-{item.pk}"] = field
+        if kind == ADJUST:
+            self.fields["adjustment_type"] = forms.ChoiceField(label="The discount is", choices=ADJUSTMENT_TYPE_CHOICES)
+            self.fields["mode"] = forms.ChoiceField(
+                label="Spread the discount over", choices=MODE_CHOICES, widget=forms.RadioSelect,
+                initial=AllocatedItemsChangeOrderType.DISALLOWED,
+            )
+        else:
+            self.fields["shipping_reduction"] = forms.BooleanField(
+                label="Reduce the delivery charge in proportion", required=False,
+            )
+
+    def item_rows(self):
+        """(item, bound field, what is available) for the template's table."""
+        return [(item, self[f"item-{item.pk}"], available_of(self.kind, item)) for item in self.items]
+
+    def clean(self):
+        data = super().clean()
+        chosen = [item for item in self.items if data.get(f"item-{item.pk}")]
+        if not chosen and not any(f"item-{item.pk}" in self.errors for item in self.items):
+            raise forms.ValidationError(
+                "Enter a quantity for at least one item." if self.kind != ADJUST
+                else "Enter a discount for at least one item.",
+                code="nothing_chosen",
+            )
+        return data
+
+    def wizard_request(self) -> WizardRequest:
+        data = self.cleaned_data
+        rows = tuple(
+            (item.pk, f"{data[f'item-{item.pk}']:f}") for item in self.items if data.get(f"item-{item.pk}")
+        )
+        return WizardRequest(
+            kind=self.kind, rows=rows, reason=data["reason"], note=data.get("note", ""),
+            shipping_reduction=bool(data.get("shipping_reduction")),
+            adjustment_type=data.get("adjustment_type", ""), mode=data.get("mode", ""),
+        )
+
+
+_PATH = re.compile(r"^(?:changeItems|adjustItems)\[(\d+)\]\.(\w+)$")
+_ROW_FIELDS = {
+    "quantity": "item", "amount": "item", "orderItemSummaryId": "item", "reason": "reason",
+    "reasonForChangeText": "note", "description": "note", "adjustmentType": "adjustment_type",
+    "shippingReductionFlag": "shipping_reduction",
+}
+
+
+def field_for(path: str | None, request: WizardRequest, form: WizardForm) -> str | None:
+    """The form field a service error's path (`changeItems[1].quantity`) is about; None for the form."""
+    if not path:
+        return None
+    if path == "allocatedItemsChangeOrderType":
+        return "mode" if "mode" in form.fields else None
+    match = _PATH.match(path)
+    if not match:
+        return None
+    index, key = int(match.group(1)), match.group(2)
+    target = _ROW_FIELDS.get(key)
+    if target == "item":
+        if index >= len(request.rows):
+            return None
+        name = f"item-{request.rows[index][0]}"
+        return name if name in form.fields else None
+    return target if target in form.fields else None

@@ -1,0 +1,193 @@
+"""Cancel, Return and Adjust: choose → preview → submit, on the change services.
+
+The preview's request and the summary version it was computed on are kept in the session under a
+one-time token; the submit sends exactly that request with that version, so a change made in
+between is refused by the service (and a fresh preview shown), and a second submit of the same
+token is refused before it reaches the service.
+"""
+
+import secrets
+from decimal import Decimal
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django_htmx.http import HttpResponseClientRedirect
+
+from console.access import APPROVE_REFUNDS, CHANGE_ORDERS, console_view
+from console.consequence import describe
+from console.forms.wizards import (
+    ADJUST,
+    CANCEL,
+    KINDS,
+    RETURN,
+    TITLES,
+    WizardForm,
+    WizardRequest,
+    eligible_items,
+    field_for,
+)
+from console.htmx import wants_partial
+from console.models import RefundApproval
+from console.selectors import wizard_state
+from console.services import claim_wizard_token, record_wizard_outcome, refund_after_change, release_wizard_token
+from console.templatetags.console_tags import money_text
+from orders.errors import Conflict, ServiceError
+from orders.funds import funds_position
+from orders.services.adjust import preview_adjust, submit_adjust
+from orders.services.cancel import preview_cancel, submit_cancel
+from orders.services.returns import preview_return, submit_return
+
+SESSION_KEY = "console_wizards"
+# Previews kept per session: enough for a few tabs, small enough to keep the session light.
+KEEP_PREVIEWS = 8
+
+DONE = {CANCEL: "Canceled", RETURN: "Returned", ADJUST: "Adjusted"}
+
+
+def _preview(kind: str, summary_id: int, wizard_request: WizardRequest):
+    if kind == ADJUST:
+        return preview_adjust(summary_id, wizard_request.adjust_input())
+    service = preview_cancel if kind == CANCEL else preview_return
+    return service(summary_id, wizard_request.change_items())
+
+
+def _submit(kind: str, summary_id: int, wizard_request: WizardRequest, *, user, version: int):
+    if kind == ADJUST:
+        return submit_adjust(summary_id, wizard_request.adjust_input(), actor=user, expected_version=version)
+    service = submit_cancel if kind == CANCEL else submit_return
+    return service(summary_id, wizard_request.change_items(), actor=user, expected_version=version)
+
+
+@console_view(CHANGE_ORDERS)
+def wizard(request, pk: int, kind: str):
+    if kind not in KINDS:
+        raise Http404("No such wizard.")
+    state = wizard_state(pk)
+    items = eligible_items(kind, state.items)
+    action = request.POST.get("action") if request.method == "POST" else None
+
+    if action == "submit":
+        return _submit_step(request, state, kind, items)
+    if action == "edit":
+        stored = _stored(request, request.POST.get("token"), pk, kind)
+        initial = WizardRequest.from_dict(stored["request"]).initial() if stored else None
+        return _render(request, state, kind, "choose", form=WizardForm(kind, items, initial=initial))
+    if request.method != "POST":
+        return _render(request, state, kind, "choose", form=WizardForm(kind, items))
+
+    form = WizardForm(kind, items, data=request.POST)
+    if not form.is_valid():
+        return _render(request, state, kind, "choose", form=form)
+    return _preview_step(request, state, kind, form, form.wizard_request())
+
+
+def _preview_step(request, state, kind, form, wizard_request, *, notice: str = ""):
+    try:
+        result = _preview(kind, state.summary.pk, wizard_request)
+    except ServiceError as failure:
+        for error in failure.errors:
+            form.add_error(field_for(error.field, wizard_request, form), error.message)
+        return _render(request, state, kind, "choose", form=form)
+    consequence = describe(
+        state.summary, result.balances, funds_position(state.summary), state.payment_summaries,
+        can_approve=request.user.has_perm(APPROVE_REFUNDS),
+    )
+    token = secrets.token_urlsafe(24)
+    previews = request.session.get(SESSION_KEY, {})
+    previews[token] = {
+        "summary_id": state.summary.pk, "kind": kind, "version": result.version,
+        "request": wizard_request.as_dict(),
+        "excess": f"{consequence.excess_refund:f}", "refund_total": f"{consequence.refund_total:f}",
+    }
+    request.session[SESSION_KEY] = dict(list(previews.items())[-KEEP_PREVIEWS:])
+    rows = _chosen_rows(wizard_request, state.items)
+    return _render(request, state, kind, "preview", balances=result.balances, consequence=consequence, token=token,
+                   rows=rows, wizard_request=wizard_request, notice=notice)
+
+
+def _submit_step(request, state, kind, items):
+    token = request.POST.get("token", "")
+    stored = _stored(request, token, state.summary.pk, kind, consume=True)
+    if stored is None:
+        messages.info(request, "That preview was already submitted or has expired: nothing more was changed. "
+                               "Check the order below.")
+        return _to_order(request, state.summary.pk)
+    if not claim_wizard_token(token, user=request.user, summary_id=state.summary.pk, kind=kind):
+        messages.info(request, "This change was already submitted once; it was not applied again.")
+        return _to_order(request, state.summary.pk)
+    wizard_request = WizardRequest.from_dict(stored["request"])
+    try:
+        result = _submit(kind, state.summary.pk, wizard_request, user=request.user, version=stored["version"])
+    except Conflict:
+        release_wizard_token(token)
+        fresh = wizard_state(state.summary.pk)
+        form = WizardForm(kind, eligible_items(kind, fresh.items), initial=wizard_request.initial())
+        return _preview_step(request, fresh, kind, form, wizard_request, notice=(
+            "The order changed after your preview, so nothing was applied. Here is a fresh preview on the "
+            "current order: check the figures and submit again."
+        ))
+    except ServiceError as failure:
+        release_wizard_token(token)
+        fresh = wizard_state(state.summary.pk)
+        form = WizardForm(kind, eligible_items(kind, fresh.items), data=wizard_request.initial())
+        form.is_valid()
+        for error in failure.errors:
+            form.add_error(field_for(error.field, wizard_request, form), error.message)
+        return _render(request, fresh, kind, "choose", form=form)
+
+    change_order_ids = [pk for _, pk in result.change_orders]
+    if result.fee_change_order_id:
+        change_order_ids.append(result.fee_change_order_id)
+    record_wizard_outcome(token, change_order_ids)
+    messages.success(request, f"{DONE[kind]}: the order's grand total went down by "
+                              f"{money_text(result.balances.grand_total_amount, state.summary.currency)}.")
+    _refund(request, state.summary.pk, change_order_ids, stored)
+    return _to_order(request, state.summary.pk)
+
+
+def _refund(request, summary_id, change_order_ids, stored) -> None:
+    try:
+        outcome = refund_after_change(
+            summary_id, change_order_ids, excess=Decimal(stored["excess"]),
+            refund_total=Decimal(stored["refund_total"]), user=request.user,
+        )
+    except ServiceError as failure:
+        messages.error(request, f"The change was applied, but its refund could not be queued: {failure.message} "
+                                "A supervisor can refund it from the exception queue.")
+        return
+    if isinstance(outcome, RefundApproval):
+        messages.warning(request, f"The refund of {money_text(outcome.amount, outcome.currency)} is above your limit: "
+                                  "it waits for a supervisor's approval on this page.")
+    elif outcome is not None:
+        messages.info(request, "The refund is queued; its progress shows under Background jobs.")
+
+
+def _stored(request, token, summary_id, kind, *, consume=False):
+    previews = request.session.get(SESSION_KEY, {})
+    stored = previews.get(token)
+    if stored is None or stored["summary_id"] != summary_id or stored["kind"] != kind:
+        return None
+    if consume:
+        previews.pop(token)
+        request.session[SESSION_KEY] = previews
+    return stored
+
+
+def _chosen_rows(wizard_request, items):
+    by_id = {item.pk: item for item in items}
+    return [(by_id.get(pk), value) for pk, value in wizard_request.rows]
+
+
+def _to_order(request, summary_id):
+    url = f"/console/orders/{summary_id}/"
+    return HttpResponseClientRedirect(url) if wants_partial(request) else redirect(url)
+
+
+def _render(request, state, kind, step, **context):
+    context.update(
+        summary=state.summary, kind=kind, step=step, title=TITLES[kind], nav="orders",
+        currency=state.summary.currency, partial=wants_partial(request),
+    )
+    template = "console/wizard.html#wizard" if wants_partial(request) else "console/wizard.html"
+    return render(request, template, context)
