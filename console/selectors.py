@@ -66,6 +66,7 @@ class ExceptionFilter:
 def process_exception_page(filters: ExceptionFilter, page_number: int | None) -> Page:
     exceptions = ProcessException.objects.select_related("order_summary").only(
         "id", "category", "severity", "priority", "status", "message", "description", "created_at", "updated_at",
+        "attached_to_type", "attached_to_id",
         "order_summary__id", "order_summary__order_number", "order_summary__currency",
     )
     if filters.category:

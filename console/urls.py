@@ -15,4 +15,5 @@ urlpatterns = [
     path("refund-approvals/<int:pk>/", orders.refund_decision, name="refund_decision"),
     path("exceptions/", exceptions.exception_queue, name="exceptions"),
     path("exceptions/<int:pk>/status/", exceptions.exception_status, name="exception_status"),
+    path("exceptions/<int:pk>/retry/", exceptions.exception_retry, name="exception_retry"),
 ]

@@ -9,6 +9,7 @@ from console.selectors import ExceptionFilter, process_exception_page
 from orders.errors import ServiceError
 from orders.models import ProcessException
 from orders.services.process_exception_status import set_process_exception_status
+from payments.services.operation_retry import retry_payment_exception
 
 
 @console_view(WORK_EXCEPTION_QUEUE)
@@ -55,3 +56,17 @@ def exception_status(request, pk: int):
     else:
         messages.success(request, f"Exception {pk} is now {exception.status}.")
     return redirect(request.POST.get("next") or "console:exceptions")
+
+
+@require_POST
+@console_view(WORK_EXCEPTION_QUEUE)
+def exception_retry(request, pk: int):
+    """Run the failed payment step again as a new background operation; the exception is resolved."""
+    exception = get_object_or_404(ProcessException.objects.only("pk", "order_summary_id"), pk=pk)
+    try:
+        operation = retry_payment_exception(exception.pk, user=request.user)
+    except ServiceError as failure:
+        messages.error(request, f"Exception {pk} could not be retried: {failure.message}")
+        return redirect(request.POST.get("next") or "console:exceptions")
+    messages.success(request, f"Retry queued as {operation.type} #{operation.pk}; exception {pk} is resolved.")
+    return redirect("console:order", pk=exception.order_summary_id)

@@ -99,3 +99,45 @@ def test_status_change_without_csrf_token_is_refused(supervisor, queue):
     client.force_login(supervisor)
     _, payment, _ = queue
     assert client.post(f"/console/exceptions/{payment.pk}/status/", {"status": "Resolved"}).status_code == 403
+
+
+def failed_refund():
+    """§6 order shipped, paid 118.80, 1 × A returned (credit memo 43.20); the card refuses refunds."""
+    from payments.services.background_operations import submit_ensure_funds, submit_ensure_refunds
+    from payments.services.credit_memo_create import create_credit_memo
+    from tests.payments.money_builders import invoice_everything, return_one_a, run, set_token
+
+    summary = worked_example()
+    set_token(summary, "tok_visa")
+    invoice = invoice_everything(summary)
+    run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
+    set_token(summary, "tok_error")
+    change = return_one_a(summary)
+    memo = create_credit_memo(summary.pk, [change.pk])
+    operation = run(submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk}))
+    set_token(summary, "tok_visa")
+    return summary, operation, ProcessException.objects.get(order_summary=summary, category="Payment")
+
+
+def test_retry_of_a_failed_refund_queues_a_new_operation_and_resolves_the_exception(supervisor_client):
+    from payments.models import BackgroundOperation
+
+    summary, failed, exception = failed_refund()
+    queue_page = supervisor_client.get("/console/exceptions/").content.decode()
+    assert f'action="/console/exceptions/{exception.pk}/retry/"' in queue_page
+
+    response = supervisor_client.post(f"/console/exceptions/{exception.pk}/retry/")
+    assert response.status_code == 302 and response["Location"] == f"/console/orders/{summary.pk}/"
+    retried = BackgroundOperation.objects.get(retry_of=failed)
+    assert retried.created_by.username == "supervisor"
+    exception.refresh_from_db()
+    assert exception.status == "Resolved"
+
+    again = supervisor_client.post(f"/console/exceptions/{exception.pk}/retry/", follow=True)
+    assert "could not be retried: This exception is Resolved" in again.content.decode()
+    assert BackgroundOperation.objects.filter(retry_of=failed).count() == 1
+
+
+def test_agent_cannot_retry(agent_client, queue):
+    _, payment, _ = queue
+    assert agent_client.post(f"/console/exceptions/{payment.pk}/retry/").status_code == 403
