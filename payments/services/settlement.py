@@ -35,7 +35,9 @@ def settle_capture(payment_id: int, result: GatewayResult) -> Payment:
         invoice = (
             Invoice.objects.select_for_update().get(pk=payment.target_invoice_id) if payment.target_invoice_id else None
         )
-        payment = Payment.objects.select_for_update(of=("self",)).select_related("background_operation").get(pk=payment_id)
+        payment = (
+            Payment.objects.select_for_update(of=("self",)).select_related("background_operation").get(pk=payment_id)
+        )
         if payment.status != PaymentStatus.PENDING or not result.is_final:
             return payment
         ops.pending_capture_amount -= payment.amount
@@ -74,7 +76,9 @@ def settle_refund(refund_id: int, result: GatewayResult) -> Refund:
         ops = OrderPaymentSummary.objects.select_for_update().get(pk=refund.order_payment_summary_id)
         memo = CreditMemo.objects.select_for_update().filter(pk=refund.credit_memo_id).first()
         payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
-        refund = Refund.objects.select_for_update(of=("self",)).select_related("background_operation").get(pk=refund_id)
+        refund = (
+            Refund.objects.select_for_update(of=("self",)).select_related("background_operation").get(pk=refund_id)
+        )
         if refund.status != RefundStatus.PENDING or not result.is_final:
             return refund
         payment.pending_refund_amount -= refund.amount
