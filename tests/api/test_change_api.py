@@ -268,3 +268,31 @@ def test_read_scope_cannot_change_orders(make_api):
 def test_no_key_is_unauthenticated():
     response = APIClient().post(action_path(1, "preview-cancel"), {}, format="json")
     assert response.status_code == 401
+
+
+def test_return_and_fee_change_orders_become_a_credit_memo_and_a_fee_invoice(api):
+    summary = worked_example()
+    for ois in summary.item_summaries.all():
+        set_fulfillment_state(ois, allocated=ois.quantity_ordered, fulfilled=ois.quantity_ordered)
+    a = items_by_sku(summary)["A"]
+    body = cancel_a(a, changeItemFees=[{"amount": "5.40", "amountType": "AmountWithTax"}])
+    result = post(api, summary.pk, "submit-return", body, expect=201)
+
+    memo = api.post_json(f"{summary_path(summary.pk)}/actions/create-credit-memo",
+                         {"changeOrderIds": [result["changeOrderId"]]})
+    assert memo.status_code == 201, memo.content
+    memo_body = body_of(api.get(f"/api/v1/commerce/credit-memos/{body_of(memo)['creditMemoId']}"))
+    # the return: 40.00 + 3.20
+    assert memo_body["totalAmountWithTax"] == D("43.20")
+
+    invoices = api.post_json(
+        "/api/v1/commerce/order-management/order-summaries/actions/create-multiple-change-invoices",
+        {"invoicesFromChangeOrders": [{"orderSummaryId": str(summary.pk),
+                                       "changeOrderIds": [result["feeChangeOrderId"]]}]},
+    )
+    assert invoices.status_code == 201, invoices.content
+    (entry,) = body_of(invoices)["invoices"]
+    assert entry["success"] is True
+    invoice = body_of(api.get(f"/api/v1/commerce/invoices/{entry['invoiceId']}"))
+    # the fee: 5.40 with tax = 5.00 + 0.40
+    assert invoice["totalAmountWithTax"] == D("5.40")

@@ -3,6 +3,8 @@
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from orders.errors import Conflict, InvalidInput, InvalidState, NotFound
 from orders.models import (
@@ -17,7 +19,18 @@ from orders.models import (
 )
 from orders.services.cancel import preview_cancel, submit_cancel
 from payments.models import OrderPaymentSummary
-from tests.builders import ingest, items_by_sku, mark_captured, worked_example, worked_example_body
+from tests.builders import (
+    address,
+    ingest,
+    item,
+    items_by_sku,
+    mark_captured,
+    order_body,
+    set_fulfillment_state,
+    tax,
+    worked_example,
+    worked_example_body,
+)
 from tests.change_builders import assert_rebuilds, change, fee
 
 pytestmark = pytest.mark.django_db
@@ -216,9 +229,35 @@ def test_deactivated_reason_code_is_refused():
 
 
 def test_allocated_units_cannot_be_canceled():
-    from tests.builders import set_fulfillment_state
-
     summary = worked_example()
     a = set_fulfillment_state(items_by_sku(summary)["A"], allocated=2)
     with pytest.raises(InvalidState):
         submit_cancel(summary.pk, [change(a.pk, 1)], actor=None)
+
+
+def _order_with(products: int):
+    return ingest(order_body(groups=[{
+        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
+        "deliveryCharge": {"amount": D("10.00"), "taxes": [tax(8, "0.80")]},
+        "items": [item(f"P{n}", 3, "10.00", rate=8) for n in range(products)],
+    }]))
+
+
+def _queries(run) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    return len(captured.captured_queries)
+
+
+def test_preview_and_submit_queries_do_not_grow_with_items():
+    small, large = _order_with(2), _order_with(12)
+
+    def request_for(summary, count):
+        products = summary.item_summaries.filter(type=ItemType.PRODUCT).order_by("id")[:count]
+        return [change(ois.pk, 1, shipping=True) for ois in products]
+
+    small_request, large_request = request_for(small, 1), request_for(large, 10)
+    assert _queries(lambda: preview_cancel(small.pk, small_request)) == _queries(
+        lambda: preview_cancel(large.pk, large_request))
+    assert _queries(lambda: submit_cancel(small.pk, small_request, actor=None)) == _queries(
+        lambda: submit_cancel(large.pk, large_request, actor=None))
