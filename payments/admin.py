@@ -57,3 +57,6 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["order"]
     date_hierarchy = "created_at"
     readonly_fields = ["available_to_refund_amount"]
+
+# Billing documents, money movements, the gateway log and background operations.
+from . import admin_money  # noqa: E402, F401
