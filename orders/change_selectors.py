@@ -7,6 +7,7 @@ from orders.calculations.state import Amounts, ItemState, Quantities, SummarySta
 from orders.errors import NotFound
 from orders.models import ChangeType, ItemType, OrderItem, OrderItemSummary, OrderKind, OrderSummary, ReasonCode
 from orders.money import ZERO
+from orders.selectors import parse_id
 
 _REDUCTIONS = (ChangeType.CANCEL, ChangeType.RETURN)
 
@@ -14,7 +15,8 @@ _REDUCTIONS = (ChangeType.CANCEL, ChangeType.RETURN)
 def get_summary(summary_id, *, lock: bool = False) -> OrderSummary:
     """The summary, row-locked when `lock` (inside the caller's transaction); NotFound otherwise."""
     queryset = OrderSummary.objects.select_for_update() if lock else OrderSummary.objects.all()
-    summary = queryset.filter(pk=summary_id).first() if str(summary_id).isdigit() else None
+    pk = parse_id(summary_id)
+    summary = queryset.filter(pk=pk).first() if pk is not None else None
     if summary is None:
         raise NotFound(f"No order summary {summary_id}.")
     return summary
