@@ -1,7 +1,7 @@
 """Invoices and credit memos: create them from fulfillment orders and change orders, and read them."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,8 +18,12 @@ from payments.services.fulfillment_invoice_create import (
 
 from .lookups import visible, visible_summary_id
 from .money_serializers import (
+    ChangeInvoicesOut,
+    CreditMemoIdOut,
     CreditMemoIn,
     CreditMemoSerializer,
+    InvoiceIdOut,
+    InvoiceIdsOut,
     InvoiceSerializer,
     MultipleChangeInvoicesIn,
     MultipleInvoicesIn,
@@ -61,8 +65,7 @@ class CreateCreditMemoView(APIView):
     required_scopes = WRITE
 
     @extend_schema(operation_id="createCreditMemo", tags=[TAG], request=CreditMemoIn,
-                   responses={201: inline_serializer("CreateCreditMemoOut", {"creditMemoId": serializers.CharField(),
-                                                                             "success": serializers.BooleanField()})})
+                   responses={201: CreditMemoIdOut})
     @idempotent(required=False)
     def post(self, request, summary_id):
         data = _valid(CreditMemoIn, request)
@@ -73,7 +76,8 @@ class CreateCreditMemoView(APIView):
 class CreateMultipleChangeInvoicesView(APIView):
     required_scopes = WRITE
 
-    @extend_schema(operation_id="createMultipleChangeInvoices", tags=[TAG], request=MultipleChangeInvoicesIn)
+    @extend_schema(operation_id="createMultipleChangeInvoices", tags=[TAG], request=MultipleChangeInvoicesIn,
+                   responses={201: ChangeInvoicesOut})
     @idempotent(required=False)
     def post(self, request):
         data = _valid(MultipleChangeInvoicesIn, request)
@@ -98,7 +102,8 @@ class CreateMultipleChangeInvoicesView(APIView):
 class CreateInvoiceView(APIView):
     required_scopes = WRITE
 
-    @extend_schema(operation_id="createInvoiceFromFulfillmentOrder", tags=[TAG], request=None)
+    @extend_schema(operation_id="createInvoiceFromFulfillmentOrder", tags=[TAG], request=None,
+                   responses={201: InvoiceIdOut})
     @idempotent(required=False)
     def post(self, request, fulfillment_order_id):
         fulfillment_order = visible(FulfillmentOrder.objects.only("pk"), request, fulfillment_order_id,
@@ -110,7 +115,8 @@ class CreateInvoiceView(APIView):
 class CreateMultipleInvoicesView(APIView):
     required_scopes = WRITE
 
-    @extend_schema(operation_id="createMultipleInvoicesFromFulfillmentOrders", tags=[TAG], request=MultipleInvoicesIn)
+    @extend_schema(operation_id="createMultipleInvoicesFromFulfillmentOrders", tags=[TAG], request=MultipleInvoicesIn,
+                   responses={201: InvoiceIdsOut})
     @idempotent(required=False)
     def post(self, request):
         data = _valid(MultipleInvoicesIn, request)

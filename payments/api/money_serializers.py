@@ -162,3 +162,54 @@ class ProcessExceptionListParams(serializers.Serializer):
     category = serializers.CharField(required=False, max_length=20)
     cursor = serializers.CharField(required=False, max_length=200)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+
+
+# --- action outputs (for the schema) ------------------------------------------------------------
+
+class ErrorOut(serializers.Serializer):
+    errorCode = serializers.CharField()
+    message = serializers.CharField()
+    field = serializers.CharField(allow_null=True)
+
+
+class ActionOut(serializers.Serializer):
+    success = serializers.BooleanField()
+    errors = ErrorOut(many=True)
+
+
+class CreditMemoIdOut(ActionOut):
+    creditMemoId = serializers.CharField()
+
+
+class InvoiceIdOut(ActionOut):
+    invoiceId = serializers.CharField()
+
+
+class InvoiceIdsOut(ActionOut):
+    invoiceIds = serializers.ListField(child=serializers.CharField())
+
+
+class ChangeInvoiceResultOut(ActionOut):
+    orderSummaryId = serializers.CharField()
+    invoiceId = serializers.CharField(allow_null=True)
+
+
+class ChangeInvoicesOut(ActionOut):
+    invoices = ChangeInvoiceResultOut(many=True)
+
+
+class OperationIdOut(ActionOut):
+    backgroundOperationId = serializers.CharField()
+
+
+class OperationIdsOut(ActionOut):
+    backgroundOperationIds = serializers.ListField(child=serializers.CharField())
+
+
+class PaymentSummaryIdOut(ActionOut):
+    orderPaymentSummaryId = serializers.CharField()
+
+
+class ProcessExceptionPageOut(serializers.Serializer):
+    processExceptions = ProcessExceptionSerializer(many=True)
+    nextCursor = serializers.CharField(allow_null=True)

@@ -1,7 +1,7 @@
 """Ensure funds and ensure refunds: each request answers a background operation id at once."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,13 +17,14 @@ from .money_serializers import (
     EnsureFundsIn,
     EnsureRefundsIn,
     MultipleEnsureFundsIn,
+    OperationIdOut,
+    OperationIdsOut,
+    PaymentSummaryIdOut,
     PaymentSummaryIn,
 )
 
 TAG = "Payments"
 WRITE = {"POST": Scope.PAYMENTS_WRITE}
-OperationOut = inline_serializer("BackgroundOperationIdOut", {"backgroundOperationId": serializers.CharField(),
-                                                             "success": serializers.BooleanField()})
 
 
 def _valid(serializer_class, request):
@@ -48,7 +49,7 @@ def _sequences(data) -> list[dict]:
 class EnsureFundsView(APIView):
     required_scopes = WRITE
 
-    @extend_schema(operation_id="ensureFundsAsync", tags=[TAG], request=EnsureFundsIn, responses={202: OperationOut})
+    @extend_schema(operation_id="ensureFundsAsync", tags=[TAG], request=EnsureFundsIn, responses={202: OperationIdOut})
     @idempotent(required=False)
     def post(self, request, summary_id):
         data = _valid(EnsureFundsIn, request)
@@ -64,8 +65,7 @@ class MultipleEnsureFundsView(APIView):
     required_scopes = WRITE
 
     @extend_schema(operation_id="multipleEnsureFundsAsync", tags=[TAG], request=MultipleEnsureFundsIn,
-                   responses={202: inline_serializer("BackgroundOperationIdsOut", {
-                       "backgroundOperationIds": serializers.ListField(child=serializers.CharField())})})
+                   responses={202: OperationIdsOut})
     @idempotent(required=False)
     def post(self, request):
         data = _valid(MultipleEnsureFundsIn, request)
@@ -80,7 +80,7 @@ class EnsureRefundsView(APIView):
     required_scopes = WRITE
 
     @extend_schema(operation_id="ensureRefundsAsync", tags=[TAG], request=EnsureRefundsIn,
-                   responses={202: OperationOut})
+                   responses={202: OperationIdOut})
     @idempotent(required=False)
     def post(self, request, summary_id):
         data = _valid(EnsureRefundsIn, request)
@@ -107,8 +107,7 @@ class PaymentSummaryCreateView(APIView):
     required_scopes = WRITE
 
     @extend_schema(operation_id="createOrderPaymentSummary", tags=[TAG], request=PaymentSummaryIn,
-                   responses={201: inline_serializer("CreateOrderPaymentSummaryOut", {
-                       "orderPaymentSummaryId": serializers.CharField()})})
+                   responses={201: PaymentSummaryIdOut})
     @idempotent(required=False)
     def post(self, request):
         data = _valid(PaymentSummaryIn, request)

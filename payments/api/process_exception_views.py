@@ -16,7 +16,13 @@ from orders.services.process_exception_status import set_process_exception_statu
 from payments.services.operation_retry import retry_payment_exception
 
 from .lookups import parse_pk, visible
-from .money_serializers import ProcessExceptionListParams, ProcessExceptionPatchIn, ProcessExceptionSerializer
+from .money_serializers import (
+    OperationIdOut,
+    ProcessExceptionListParams,
+    ProcessExceptionPageOut,
+    ProcessExceptionPatchIn,
+    ProcessExceptionSerializer,
+)
 
 TAG = "Process exceptions"
 
@@ -43,7 +49,7 @@ class ProcessExceptionListView(APIView):
     required_scopes = {"GET": Scope.ORDERS_READ}
 
     @extend_schema(operation_id="listProcessExceptions", tags=[TAG], parameters=[ProcessExceptionListParams],
-                   responses=ProcessExceptionSerializer(many=True))
+                   responses=ProcessExceptionPageOut)
     def get(self, request):
         params = ProcessExceptionListParams(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -89,7 +95,7 @@ class ProcessExceptionDetailView(APIView):
 class ProcessExceptionRetryView(APIView):
     required_scopes = {"POST": Scope.PAYMENTS_WRITE}
 
-    @extend_schema(operation_id="retryProcessException", tags=[TAG], request=None)
+    @extend_schema(operation_id="retryProcessException", tags=[TAG], request=None, responses={202: OperationIdOut})
     @idempotent(required=False)
     def post(self, request, exception_id):
         operation = retry_payment_exception(
