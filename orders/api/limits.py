@@ -23,8 +23,8 @@ def body_too_large_response(limit: int) -> JsonResponse:
 class ApiBodySizeLimitMiddleware:
     """Answer 413 with the API's error body when Content-Length is above the limit.
 
-    Without a Content-Length Django's request stream yields nothing (chunked uploads are not
-    passed through by WSGI servers), so the declared length is the whole story.
+    Django limits a request's stream to its declared Content-Length (no header: nothing is read),
+    so the declared length is the whole story.
     """
 
     def __init__(self, get_response):
