@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from orders import routing_tasks  # noqa: F401  (registers route_order_summary with the worker)
 from orders.api import idempotency
 
 

@@ -1,0 +1,29 @@
+"""Automatic routing as a Celery task (DOMAIN.md §4.3): thin, takes an id, safe to run twice."""
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+
+from orders.models import LifeCycleType, OrderSummary
+from orders.services.fulfillment_routing import route_order_summary as route
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def route_order_summary(order_summary_id: int) -> dict:
+    outcome = route(order_summary_id)
+    return {
+        "fulfillmentOrderIds": [str(pk) for pk in outcome.fulfillment_order_ids],
+        "unroutedDeliveryGroupSummaryIds": [str(pk) for pk in outcome.unrouted_group_ids],
+    }
+
+
+def schedule_routing(order_summary_id: int) -> None:
+    """Queue the routing of a new summary once the transaction that created it commits.
+
+    Does nothing when OMS_AUTO_ROUTE_ORDERS is off or the summary is not MANAGED.
+    """
+    if not settings.OMS_AUTO_ROUTE_ORDERS:
+        return
+    managed = OrderSummary.objects.filter(pk=order_summary_id, life_cycle_type=LifeCycleType.MANAGED).exists()
+    if managed:
+        transaction.on_commit(lambda: route_order_summary.delay(order_summary_id))

@@ -1,0 +1,176 @@
+"""Cancel units on a fulfillment order (cancel-item, DOMAIN.md §2, §3.4, §5.3).
+
+The item summaries keep their units: QuantityAllocated drops, so the units can be placed on another
+fulfillment order or canceled. Each canceled unit gives back its share of the line's amounts, and
+the location's reservation is released. A fulfillment order left with no product units is Cancelled.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders.calculations.checks import as_decimal, fits_quantity
+from orders.change_selectors import get_item_summaries, get_summary
+from orders.errors import FieldError, InvalidInput, InvalidState, NotFound
+from orders.models import (
+    STATUS_CATEGORY,
+    FulfillmentOrder,
+    FulfillmentOrderLineItem,
+    FulfillmentOrderStatus,
+    FulfillmentOrderStatusCategory,
+    ItemType,
+    OrderItemSummary,
+)
+from orders.money import ZERO, prorate
+from orders.selectors import parse_id
+from orders.services import inventory
+from orders.services.fulfillment_create import update_totals
+from orders.services.summary_refresh import refresh_summary
+
+
+@dataclass(frozen=True)
+class LineToCancel:
+    fulfillment_order_line_item_id: int | str
+    quantity: Decimal
+
+
+def cancel_fulfillment_order_items(
+    fulfillment_order_id, lines: list[LineToCancel], *, channel_id: int | None = None
+) -> FulfillmentOrder:
+    _check_shape(lines)
+    with transaction.atomic():
+        order, summary, items = lock_fulfillment_order(fulfillment_order_id, channel_id=channel_id)
+        if order.is_final:
+            raise InvalidState(f"Fulfillment order {order.number} is {order.status}; nothing can be canceled.")
+        order_lines = {line.pk: line for line in order.lines.all()}
+        wanted: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        errors = []
+        for index, entry in enumerate(lines):
+            line = order_lines.get(parse_id(entry.fulfillment_order_line_item_id))
+            if line is None:
+                errors.append(FieldError(
+                    "No such line on this fulfillment order.",
+                    f"fulfillmentOrderLineItemsToCancel[{index}].fulfillmentOrderLineItemId",
+                ))
+                continue
+            wanted[line.pk] += Decimal(entry.quantity)
+        if errors:
+            raise InvalidInput(errors[0].message, errors=errors)
+        for pk, quantity in wanted.items():
+            line = order_lines[pk]
+            if quantity > line.quantity:
+                raise InvalidState(
+                    f"Only {line.quantity.normalize():f} of {line.sku or line.name} are on this fulfillment order; "
+                    f"asked to cancel {quantity.normalize():f}.",
+                    field="fulfillmentOrderLineItemsToCancel",
+                )
+        cancel_lines(order, list(order_lines.values()), wanted, items)
+        if not any(line.quantity > 0 for line in order_lines.values() if line.type == ItemType.PRODUCT):
+            # Nothing left to ship: the delivery charge goes back to the group for its next fulfillment order.
+            remaining = {line.pk: line.quantity for line in order_lines.values() if line.quantity > 0}
+            cancel_lines(order, list(order_lines.values()), remaining, items)
+            set_status(order, FulfillmentOrderStatus.CANCELLED)
+        update_totals(order, list(order_lines.values()))
+        refresh_summary(summary, items)
+    return order
+
+
+def _check_shape(lines: list[LineToCancel]) -> None:
+    errors = []
+    if not lines:
+        errors.append(FieldError("Give at least one line.", "fulfillmentOrderLineItemsToCancel"))
+    for index, entry in enumerate(lines):
+        path = f"fulfillmentOrderLineItemsToCancel[{index}]"
+        if parse_id(entry.fulfillment_order_line_item_id) is None:
+            errors.append(FieldError("Not a line id.", f"{path}.fulfillmentOrderLineItemId"))
+        quantity = as_decimal(entry.quantity)
+        if quantity is None:
+            errors.append(FieldError("Must be a number.", f"{path}.quantity"))
+        elif quantity <= 0:
+            errors.append(FieldError("Must be greater than zero.", f"{path}.quantity"))
+        elif not fits_quantity(quantity):
+            errors.append(FieldError("At most 2 decimal places.", f"{path}.quantity"))
+    if errors:
+        raise InvalidInput(errors[0].message, errors=errors)
+
+
+def lock_fulfillment_order(fulfillment_order_id, *, channel_id: int | None = None):
+    """Inside a transaction: the summary, its item summaries by id, then the fulfillment order, locked.
+
+    Another channel's fulfillment order, like a missing one, raises NotFound.
+    """
+    pk = parse_id(fulfillment_order_id)
+    queryset = FulfillmentOrder.objects.filter(pk=pk)
+    if channel_id is not None:
+        queryset = queryset.filter(order_summary__sales_channel_id=channel_id)
+    summary_id = queryset.values_list("order_summary_id", flat=True).first() if pk is not None else None
+    if summary_id is None:
+        raise NotFound(f"No fulfillment order {fulfillment_order_id}.")
+    summary = get_summary(summary_id, lock=True)
+    items = get_item_summaries(summary, lock=True)
+    order = FulfillmentOrder.objects.select_for_update().select_related("location").get(pk=pk)
+    return order, summary, items
+
+
+def cancel_lines(
+    order: FulfillmentOrder,
+    lines: list[FulfillmentOrderLineItem],
+    quantities: dict[int, Decimal],
+    items: list[OrderItemSummary],
+) -> None:
+    """Take `quantities[line id]` units off the lines: amounts back, allocation and reservation released.
+
+    The caller holds the summary and item locks; the inventory levels are locked here, after them.
+    """
+    by_id = {ois.pk: ois for ois in items}
+    changed = [line for line in lines if quantities.get(line.pk, ZERO) > 0]
+    if not changed:
+        return
+    levels = inventory.lock_level_keys(
+        (order.location_id, line.sku) for line in changed if inventory.tracks_stock(order.location, line)
+    )
+    currency = order.currency
+    touched = {}
+    for line in changed:
+        quantity = quantities[line.pk]
+        for name in ("total_line_amount", "total_line_tax_amount", "total_adjustment_amount",
+                     "total_adjustment_tax_amount"):
+            amount = getattr(line, name)
+            setattr(line, name, amount - prorate(amount, quantity, line.quantity, currency))
+        line.quantity -= quantity
+        ois = by_id[line.order_item_summary_id]
+        ois.quantity_allocated -= quantity
+        touched[ois.pk] = ois
+        if inventory.tracks_stock(order.location, line):
+            inventory.release(levels.get((order.location_id, line.sku)), quantity)
+    FulfillmentOrderLineItem.objects.bulk_update(changed, [
+        "quantity", "total_line_amount", "total_line_tax_amount", "total_adjustment_amount",
+        "total_adjustment_tax_amount",
+    ])
+    OrderItemSummary.objects.bulk_update(list(touched.values()), ["quantity_allocated"])
+    inventory.save_levels(levels.values())
+
+
+def set_status(order: FulfillmentOrder, status: str) -> None:
+    """Move to `status` and stamp when the order was activated, fulfilled, canceled or rejected."""
+    now = timezone.now()
+    order.status = status
+    order.status_category = STATUS_CATEGORY[status]
+    fields = ["status", "status_category", "updated_at"]
+    stamps = {
+        FulfillmentOrderStatusCategory.ACTIVATED: "activated_at",
+        FulfillmentOrderStatusCategory.CLOSED: "fulfilled_at",
+        FulfillmentOrderStatusCategory.CANCELLED: "canceled_at",
+        FulfillmentOrderStatusCategory.REJECTED: "rejected_at",
+    }
+    stamp = stamps.get(order.status_category)
+    if stamp and getattr(order, stamp) is None:
+        setattr(order, stamp, now)
+        fields.append(stamp)
+    if order.status_category != FulfillmentOrderStatusCategory.DRAFT and order.activated_at is None:
+        order.activated_at = now
+        fields.append("activated_at")
+    order.save(update_fields=sorted(set(fields)))

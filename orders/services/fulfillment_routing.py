@@ -1,0 +1,213 @@
+"""Route an order summary automatically (DOMAIN.md §4.3, first step): fewest splits, then nearest.
+
+For each delivery group with units still to place, the locations holding the skus are searched for
+the smallest sets that can ship the group together; among those the set nearest the recipient wins,
+and its fulfillment orders are created through the same service the API calls. When no set can ship
+a group, a Fulfillment process exception is raised on the summary and nothing else changes.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+
+from orders.change_selectors import get_item_summaries, get_summary
+from orders.errors import ServiceError
+from orders.models import (
+    ACTIVE_PROCESS_EXCEPTION_STATUSES,
+    FulfillmentOrderType,
+    InventoryLevel,
+    ItemType,
+    Location,
+    LocationType,
+    OrderDeliveryGroupSummary,
+    OrderSummary,
+    ProcessException,
+    ProcessExceptionCategory,
+    ProcessExceptionSeverity,
+)
+from orders.money import ZERO
+from orders.routing import find_routes_with_fewest_splits, postal_code_coordinates, rank_by_average_distance
+from orders.services.fulfillment_create import (
+    FulfillmentGroupInput,
+    FulfillmentItemInput,
+    FulfillmentOrderInput,
+    create_fulfillment_orders,
+)
+
+logger = logging.getLogger(__name__)
+
+# More than this many locations for one delivery group is a shipment nobody wants: ask a person.
+MAX_SPLITS = 4
+
+FULFILLMENT_TYPE_OF_LOCATION = {
+    LocationType.WAREHOUSE: FulfillmentOrderType.WAREHOUSE,
+    LocationType.STORE: FulfillmentOrderType.RETAIL_STORE,
+    LocationType.SUPPLIER: FulfillmentOrderType.SUPPLIER,
+}
+
+
+@dataclass(frozen=True)
+class RoutingOutcome:
+    fulfillment_order_ids: tuple[int, ...] = ()
+    unrouted_group_ids: tuple[int, ...] = ()
+
+
+def route_order_summary(summary_id: int) -> RoutingOutcome:
+    """Place every unplaced product unit of a managed summary; safe to run twice.
+
+    The summary stays locked for the whole routing, so a second run waits and then finds nothing
+    left to place.
+    """
+    created: list[int] = []
+    unrouted: list[int] = []
+    with transaction.atomic():
+        summary = get_summary(summary_id, lock=True)
+        if not summary.is_managed:
+            return RoutingOutcome()
+        items = get_item_summaries(summary, lock=True)
+        open_units = defaultdict(list)
+        for ois in items:
+            if ois.type == ItemType.PRODUCT and ois.quantity_available_to_fulfill > 0:
+                open_units[ois.delivery_group_summary_id].append(ois)
+        groups = OrderDeliveryGroupSummary.objects.in_bulk(list(open_units))
+        for group_id in sorted(open_units):
+            group = groups[group_id]
+            plan = _plan_group(group, open_units[group_id])
+            if plan is None:
+                unrouted.append(group_id)
+                _raise_exception(summary, group, "No location set can ship this delivery group.",
+                                 _shortfall(open_units[group_id]))
+                continue
+            try:
+                # A savepoint: a refused group leaves the others' fulfillment orders in place.
+                with transaction.atomic():
+                    orders = create_fulfillment_orders(plan)
+            except ServiceError as error:
+                unrouted.append(group_id)
+                _raise_exception(summary, group, "Routing found locations but placing the units failed.",
+                                 error.message)
+                continue
+            created += [order.pk for order in orders]
+    return RoutingOutcome(tuple(created), tuple(unrouted))
+
+
+def _plan_group(group: OrderDeliveryGroupSummary, items) -> FulfillmentOrderInput | None:
+    if any(not ois.sku for ois in items):
+        return None
+    ordered: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for ois in items:
+        ordered[ois.sku] += ois.quantity_available_to_fulfill
+    levels = (
+        InventoryLevel.objects.filter(sku__in=list(ordered), location__is_inventory_location=True)
+        .select_related("location")
+        .order_by("location__external_reference", "sku")
+    )
+    available: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    locations: dict[str, Location] = {}
+    for level in levels:
+        if level.quantity_available > 0:
+            available[level.location.external_reference][level.sku] = level.quantity_available
+            locations[level.location.external_reference] = level.location
+    routes = find_routes_with_fewest_splits(ordered, available, MAX_SPLITS)
+    if not routes:
+        return None
+    chosen = _nearest(group, routes, locations)
+    return _fulfillment_input(group, items, chosen, available, locations)
+
+
+def _destination(group: OrderDeliveryGroupSummary):
+    if group.latitude is not None and group.longitude is not None:
+        return float(group.latitude), float(group.longitude)
+    return postal_code_coordinates(group.country, group.postal_code)
+
+
+def _nearest(group, routes, locations) -> tuple[str, ...]:
+    """The route nearest the recipient; the first route when distance cannot be measured."""
+    destination = _destination(group)
+    coordinates = {
+        name: (float(location.latitude), float(location.longitude))
+        for name, location in locations.items()
+        if location.latitude is not None and location.longitude is not None
+    }
+    measurable = [route for route in routes if all(name in coordinates for name in route)]
+    if destination is None or not measurable:
+        return routes[0]
+    return rank_by_average_distance(destination, measurable, coordinates)[0].locations
+
+
+def _fulfillment_input(group, items, route, available, locations) -> FulfillmentOrderInput:
+    """Split the units over the chosen locations, nearest first when known, item summaries by id."""
+    destination = _destination(group)
+    order = list(route)
+    if destination is not None and all(locations[name].latitude is not None for name in order):
+        order = [result.locations[0] for result in rank_by_average_distance(
+            destination, [[name] for name in order],
+            {name: (float(locations[name].latitude), float(locations[name].longitude)) for name in order},
+        )]
+    stock = {name: dict(available[name]) for name in order}
+    placed: dict[str, list[FulfillmentItemInput]] = defaultdict(list)
+    for ois in sorted(items, key=lambda each: each.pk):
+        remaining = ois.quantity_available_to_fulfill
+        for name in order:
+            take = min(remaining, stock[name].get(ois.sku, ZERO))
+            if take > 0:
+                placed[name].append(FulfillmentItemInput(ois.pk, take))
+                stock[name][ois.sku] -= take
+                remaining -= take
+            if remaining == 0:
+                break
+    return FulfillmentOrderInput(
+        order_summary_id=group.order_summary_id,
+        delivery_group_summary_id=group.pk,
+        groups=tuple(
+            FulfillmentGroupInput(
+                location_id=locations[name].pk,
+                fulfillment_type=FULFILLMENT_TYPE_OF_LOCATION.get(locations[name].location_type,
+                                                                  FulfillmentOrderType.WAREHOUSE),
+                items=tuple(placed[name]),
+                reference_id=f"auto-{name}"[:80],
+            )
+            for name in order
+            if placed[name]
+        ),
+    )
+
+
+def _shortfall(items) -> str:
+    wanted = ", ".join(f"{ois.sku or ois.name} × {ois.quantity_available_to_fulfill.normalize():f}" for ois in items)
+    return f"Units to place: {wanted}. Add stock or raise the split limit ({MAX_SPLITS}), then route again."
+
+
+def _raise_exception(summary: OrderSummary, group: OrderDeliveryGroupSummary, message: str, description: str):
+    """One active exception per delivery group and message: routing again does not pile them up."""
+    group_type = ContentType.objects.get_for_model(OrderDeliveryGroupSummary)
+    already = ProcessException.objects.filter(
+        order_summary=summary,
+        category=ProcessExceptionCategory.FULFILLMENT,
+        attached_to_type=group_type,
+        attached_to_id=str(group.pk),
+        message=message,
+        status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES,
+    ).exists()
+    if already:
+        return
+    ProcessException.objects.create(
+        order_summary=summary,
+        attached_to_type=group_type,
+        attached_to_id=str(group.pk),
+        category=ProcessExceptionCategory.FULFILLMENT,
+        severity=ProcessExceptionSeverity.HIGH,
+        priority=ProcessExceptionSeverity.HIGH,
+        message=message,
+        description=description,
+    )
+    active = ProcessException.objects.filter(
+        order_summary=summary, status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES
+    ).count()
+    OrderSummary.objects.filter(pk=summary.pk).update(active_process_exception_count=active)
+    summary.active_process_exception_count = active
+    logger.warning("Order summary %s: %s %s", summary.pk, message, description)
