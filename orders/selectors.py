@@ -7,9 +7,10 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from orders.errors import InvalidInput, NotFound
@@ -70,6 +71,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         ordered_date = parse_datetime(ordered)
         if ordered_date is None or not isinstance(pk, int) or isinstance(pk, bool):
             raise ValueError(cursor)
+        if timezone.is_naive(ordered_date):
+            ordered_date = timezone.make_aware(ordered_date, UTC)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("Not a cursor this API gave out.", field="cursor") from None
     return ordered_date, pk

@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 
 from orders.models import OrderSummary
 from orders.selectors import order_summary_detail, order_summary_detail_queryset
-from payments.models import CreditMemo, Invoice, OrderPaymentSummary
+from payments.models import CreditMemo, Invoice, OrderPaymentSummary, PaymentGatewayLog
 
 
 def order_summary_with_payments(summary_id, *, channel_id: int | None) -> OrderSummary:
@@ -14,7 +14,11 @@ def order_summary_with_payments(summary_id, *, channel_id: int | None) -> OrderS
         Prefetch(
             "payment_summaries",
             queryset=OrderPaymentSummary.objects.prefetch_related(
-                "authorizations", "payments", "refunds", "gateway_logs"
+                "authorizations",
+                "payments",
+                "refunds",
+                # The detail shows each call's outcome, not the request and response bodies kept for audits.
+                Prefetch("gateway_logs", queryset=PaymentGatewayLog.objects.defer("request_body", "response_body")),
             ),
         ),
         Prefetch("invoices", queryset=Invoice.objects.prefetch_related("change_order_links")),
