@@ -188,6 +188,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.purge_expired_idempotency_records",
         "schedule": 3600.0,
     },
+    # Captures and refunds whose gateway answer was lost are asked about again, under their own keys.
+    "reconcile-pending-payment-movements": {
+        "task": "payments.tasks.reconcile_pending_movements",
+        "schedule": 300.0,
+    },
 }
 
 # --- Domain settings ---------------------------------------------------------------------------

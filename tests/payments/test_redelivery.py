@@ -108,3 +108,10 @@ def test_refund_task_dies_after_the_gateway_refunded(monkeypatch):
     assert SandboxTransaction.objects.filter(interaction_type="ReferencedRefund").count() == 1
     fields = ops_fields(summary.payment_summaries.get())
     assert (fields["refunded"], fields["pendingRefund"]) == (D("43.20"), D("0"))
+
+
+def test_pending_movements_are_swept_from_beat():
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["reconcile-pending-payment-movements"]
+    assert entry["task"] == tasks.reconcile_pending_movements.name
