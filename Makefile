@@ -20,13 +20,22 @@ migrate: install
 	$(BIN)/python manage.py migrate --no-input
 
 demo: migrate
-	$(BIN)/python manage.py load_demo_data
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_demo_data --base-url http://$(HOST):$(PORT)
 
-# Serves the console and API with a Celery worker beside it; Ctrl-C stops both.
+# Serves the console and API with a Celery worker (embedded filesystem broker, beat included)
+# beside it; Ctrl-C stops both. The worker logs to .celery/worker.log so the logins stay in view.
 run: demo
-	@mkdir -p .celery
-	DEBUG=$${DEBUG:-1} $(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & \
-	worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	@mkdir -p .celery && : > .celery/worker.log
+	@DEBUG=$${DEBUG:-1} $(BIN)/celery -A config worker --beat --loglevel=INFO --concurrency=2 \
+		>> .celery/worker.log 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	for _ in $$(seq 120); do \
+		grep -q ' ready\.' .celery/worker.log && break; \
+		kill -0 $$worker 2>/dev/null || { cat .celery/worker.log; echo "The Celery worker did not start." >&2; exit 1; }; \
+		sleep 0.5; \
+	done; \
+	grep -q ' ready\.' .celery/worker.log || { cat .celery/worker.log; echo "The Celery worker is not ready after 60s." >&2; exit 1; }; \
+	echo "Celery worker running (pid $$worker); its log: .celery/worker.log"; \
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: install
