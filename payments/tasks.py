@@ -9,9 +9,10 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db import OperationalError
 from django.utils import timezone
 
-from payments.services import background_operations, movements
+from payments.services import automation, background_operations, movements
 
 logger = logging.getLogger(__name__)
 
@@ -44,3 +45,21 @@ def reconcile_pending_movements() -> int:
     for kind, movement_id in pending:
         reconcile_payment_movement.delay(kind, movement_id)
     return len(pending)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=(OperationalError,),
+             retry_backoff=True, retry_backoff_max=600)
+def invoice_and_capture(self, fulfillment_order_id: int, summary_id: int) -> None:
+    automation.invoice_and_capture(fulfillment_order_id, summary_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=(OperationalError,),
+             retry_backoff=True, retry_backoff_max=600)
+def credit_and_refund(self, summary_id: int, change_order_ids: list[int]) -> None:
+    automation.credit_and_refund(summary_id, change_order_ids)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=(OperationalError,),
+             retry_backoff=True, retry_backoff_max=600)
+def refund_excess(self, summary_id: int) -> None:
+    automation.refund_excess(summary_id)

@@ -12,13 +12,14 @@ from orders.models import (
 
 
 def raise_payment_exception(summary: OrderSummary, *, message: str, description: str = "", attached_to=None,
-                            severity: str = ProcessExceptionSeverity.HIGH) -> ProcessException:
+                            severity: str = ProcessExceptionSeverity.HIGH,
+                            category: str = ProcessExceptionCategory.PAYMENT) -> ProcessException:
     """The caller holds the summary's row lock inside its transaction."""
     exception = ProcessException.objects.create(
         order_summary=summary,
         attached_to_type=ContentType.objects.get_for_model(attached_to) if attached_to is not None else None,
         attached_to_id=str(attached_to.pk) if attached_to is not None else "",
-        category=ProcessExceptionCategory.PAYMENT,
+        category=category,
         severity=severity,
         priority=severity,
         message=message[:255],
