@@ -3,6 +3,12 @@
     from tests.api.schema import assert_response_matches_schema
     assert_response_matches_schema(response, "get", "/api/v1/commerce/order-management/order-summaries/{summary_id}")
 
+or, for every response any APIClient of a test module receives:
+
+    @pytest.fixture(autouse=True)
+    def every_response_checked(monkeypatch):
+        check_every_response(monkeypatch)
+
 The schema is OpenAPI 3.0 (drf-spectacular); it is turned into JSON Schema 2020-12 (`nullable`,
 boolean `exclusiveMaximum`) and objects are closed (`additionalProperties: false` unless the
 schema says otherwise), so a key the schema does not document fails the check. A status code the
@@ -11,8 +17,11 @@ operation does not document fails too.
 
 import copy
 import json
+import re
 from decimal import Decimal
 
+from django.test import Client
+from django.urls import Resolver404, resolve
 from jsonschema import Draft202012Validator
 from rest_framework.test import APIClient
 
@@ -25,7 +34,8 @@ def served_schema() -> dict:
     """The schema as the server serves it (fetched once per test session)."""
     global _served
     if _served is None:
-        response = APIClient().get(SCHEMA_URL, {"format": "json"})
+        # A plain Django client: APIClient may be checking its own responses with this schema.
+        response = Client().get(SCHEMA_URL, {"format": "json"})
         assert response.status_code == 200, response.content[:500]
         _served = json.loads(response.content)
     return _served
@@ -93,3 +103,30 @@ def assert_response_matches_schema(response, method: str, path_template: str, *,
             + "\n".join(lines)
         )
     return body
+
+
+_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def path_template(path: str) -> str | None:
+    """The schema's path template for a request path, e.g. …/order-summaries/{summary_id}."""
+    try:
+        route = resolve(path).route
+    except Resolver404:
+        return None
+    return "/" + _PARAMETER.sub(r"{\1}", route)
+
+
+def check_every_response(monkeypatch) -> None:
+    """Validate every JSON response an APIClient receives whose path the schema documents."""
+    original = APIClient.request
+
+    def request(self, **kwargs):
+        response = original(self, **kwargs)
+        template = path_template(response.wsgi_request.path)
+        json_body = response.get("Content-Type", "").startswith("application/json")
+        if json_body and template in served_schema()["paths"]:
+            assert_response_matches_schema(response, response.wsgi_request.method, template)
+        return response
+
+    monkeypatch.setattr(APIClient, "request", request)

@@ -9,10 +9,15 @@ from rest_framework.test import APIClient
 from orders.models import ApiClient
 from orders.models.api_clients import hash_key
 from tests.api.helpers import INGEST, SUMMARIES, SUMMARY_TEMPLATE, body_of, row_counts, summary_path
-from tests.api.schema import assert_response_matches_schema
+from tests.api.schema import assert_response_matches_schema, check_every_response
 from tests.builders import ensure_channel, ingest, order_body
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def every_response_checked(monkeypatch):
+    check_every_response(monkeypatch)
 
 
 def assert_error(response, status, code, method, path_template):

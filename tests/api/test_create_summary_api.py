@@ -6,10 +6,15 @@ import pytest
 
 from orders.models import OrderSummary
 from tests.api.helpers import INGEST, SUMMARIES, SUMMARY_TEMPLATE, body_of, row_counts, summary_path
-from tests.api.schema import assert_response_matches_schema
+from tests.api.schema import assert_response_matches_schema, check_every_response
 from tests.builders import ensure_channel, order_body, worked_example_body
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def every_response_checked(monkeypatch):
+    check_every_response(monkeypatch)
 
 
 def ingested_without_summary(client, *, channel="Web US", key="no-summary", **overrides) -> str:

@@ -13,10 +13,15 @@ from orders.api.idempotency import request_fingerprint
 from orders.api.parsers import DecimalJSONParser
 from orders.models import ApiClient, IdempotencyRecord, Order
 from tests.api.helpers import INGEST, body_of, row_counts
-from tests.api.schema import assert_response_matches_schema
+from tests.api.schema import assert_response_matches_schema, check_every_response
 from tests.builders import ensure_channel, order_body
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def every_response_checked(monkeypatch):
+    check_every_response(monkeypatch)
 
 
 def fingerprint_of(body) -> str:

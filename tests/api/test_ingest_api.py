@@ -7,10 +7,15 @@ import pytest
 from orders.models import Order, OrderSummary
 from payments.models import OrderPaymentSummary
 from tests.api.helpers import INGEST, SUMMARY_TEMPLATE, body_of, row_counts, summary_path
-from tests.api.schema import assert_response_matches_schema
+from tests.api.schema import assert_response_matches_schema, check_every_response
 from tests.builders import address, ensure_channel, item, order_body, tax, worked_example_body
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def every_response_checked(monkeypatch):
+    check_every_response(monkeypatch)
 
 
 def ingest_ok(client, body, key):

@@ -7,10 +7,15 @@ import pytest
 from django.conf import settings
 
 from tests.api.helpers import INGEST, row_counts
-from tests.api.schema import assert_response_matches_schema
+from tests.api.schema import assert_response_matches_schema, check_every_response
 from tests.builders import ensure_channel, item, order_body, tax
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def every_response_checked(monkeypatch):
+    check_every_response(monkeypatch)
 
 _keys = itertools.count(1)
 ITEM = "deliveryGroups[0].items[0]"

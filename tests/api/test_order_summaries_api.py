@@ -11,7 +11,7 @@ from orders.services.returns import submit_return
 from payments.services.credit_memo_create import create_credit_memo
 from payments.services.fulfillment_invoice_create import create_invoice_for_fulfillment_order
 from tests.api.helpers import SUMMARIES, SUMMARY_TEMPLATE, summary_path
-from tests.api.schema import assert_response_matches_schema
+from tests.api.schema import assert_response_matches_schema, check_every_response
 from tests.builders import (
     address,
     ensure_channel,
@@ -27,6 +27,11 @@ from tests.change_builders import change
 from tests.payments.money_builders import ship_everything
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def every_response_checked(monkeypatch):
+    check_every_response(monkeypatch)
 
 
 def list_page(client, **params):
