@@ -45,8 +45,9 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> dict:
     memo_amount = memo.balance if memo else ZERO
     total = memo_amount + excess
     fees = sum((invoice.balance for invoice in fee_invoices), ZERO)
-    if total <= 0:
-        raise InvalidState("Nothing to refund: no credit memo balance and no excess funds.")
+    if total <= 0 and not fee_invoices:
+        # The memo is settled already (or its refund is under way): asking again changes nothing.
+        return _outcome(memo, currency, excess=ZERO, fees_paid=ZERO, refunded=ZERO, shortfall=ZERO)
     if fees > total:
         raise InvalidState(f"The fee invoices ({fees}) exceed what is refunded ({total}).", field="invoicesToPay")
 
@@ -92,12 +93,17 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> dict:
     if memo is not None:
         memo.balance -= min(fees_paid, memo_amount) + memo_refunded
         memo.save(update_fields=["balance"])
+    return _outcome(memo, currency, excess=excess, fees_paid=fees_paid, refunded=plan.refund_amount,
+                    shortfall=plan.shortfall)
+
+
+def _outcome(memo, currency, *, excess, fees_paid, refunded, shortfall) -> dict:
     return {
         "creditMemoId": str(memo.pk) if memo else None,
         "excessFundsAmount": str(round_money(excess, currency)),
         "feeInvoicesPaidAmount": str(round_money(fees_paid, currency)),
-        "refundAmount": str(round_money(plan.refund_amount, currency)),
-        "shortfall": str(round_money(plan.shortfall, currency)),
+        "refundAmount": str(round_money(refunded, currency)),
+        "shortfall": str(round_money(shortfall, currency)),
     }
 
 

@@ -204,3 +204,12 @@ def test_operation_refused_when_funds_are_insufficient():
     assert ProcessException.objects.get(order_summary=summary).attached_to == operation
     assert BackgroundOperation.objects.count() == 1
     assert not CreditMemo.objects.exists()
+
+
+def test_refunding_a_settled_memo_again_changes_nothing():
+    summary, memo = paid_and_returned("tok_visa")
+    run(submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk}))
+    again = run(submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk}))
+    assert (again.status, again.result["success"], again.result["refundAmount"]) == ("Complete", True, "0.00")
+    assert Refund.objects.count() == 1
+    assert not ProcessException.objects.filter(order_summary=summary).exists()
