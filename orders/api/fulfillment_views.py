@@ -1,0 +1,308 @@
+"""Fulfillment over REST: fulfillment orders, routing, locations, inventory levels and return orders."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orders.api import openapi
+from orders.api.auth import client_channel_id
+from orders.api.fulfillment_serializers import (
+    CancelItemInputSerializer,
+    CancelItemOutputSerializer,
+    CreateMultipleInputSerializer,
+    CreateMultipleOutputSerializer,
+    FindRoutesInputSerializer,
+    FindRoutesOutputSerializer,
+    FulfillmentOrderCreatedSerializer,
+    FulfillmentOrderInputSerializer,
+    InventoryLevelPageSerializer,
+    InventoryLevelSerializer,
+    InventoryListParamsSerializer,
+    LocationListParamsSerializer,
+    LocationPageSerializer,
+    LocationSerializer,
+    RankInputSerializer,
+    RankOutputSerializer,
+    StatusInputSerializer,
+)
+from orders.api.idempotency import idempotent
+from orders.api.order_serializers import SummaryFulfillmentOrderSerializer
+from orders.errors import FieldError, InvalidInput
+from orders.fulfillment_selectors import (
+    fulfillment_order_detail,
+    inventory_levels_page,
+    location_coordinates,
+    locations_page,
+)
+from orders.models import Scope
+from orders.routing import find_routes_with_fewest_splits, postal_code_coordinates, rank_by_average_distance
+from orders.services.fulfillment_cancel import cancel_fulfillment_order_items
+from orders.services.fulfillment_create import create_fulfillment_orders, create_multiple_fulfillment_orders
+from orders.services.fulfillment_status import change_fulfillment_order_status
+from orders.services.inventory import set_inventory_level
+from orders.services.locations import create_location
+
+FULFILLMENT = "Fulfillment"
+ROUTING = "Routing"
+LOCATIONS = "Locations and inventory"
+_READ_WRITE = {"GET": Scope.FULFILLMENT_READ, "POST": Scope.FULFILLMENT_WRITE, "PATCH": Scope.FULFILLMENT_WRITE}
+_OK = {"success": True, "errors": []}
+
+
+def _fulfillment_order_body(order) -> dict:
+    return SummaryFulfillmentOrderSerializer(order, context={"currency": order.currency}).data
+
+
+# --- Fulfillment orders -----------------------------------------------------------------------------
+
+
+class FulfillmentOrderCreateView(APIView):
+    required_scopes = _READ_WRITE
+
+    @extend_schema(
+        operation_id="createFulfillmentOrders", tags=[FULFILLMENT], request=FulfillmentOrderInputSerializer,
+        parameters=[openapi.idempotency_key_header(required=False)],
+        responses={201: FulfillmentOrderCreatedSerializer, **openapi.error_responses(400, 401, 403, 404, 409, 422)},
+        description="One fulfillment order per fulfillment group, all or nothing. Each line takes its share of "
+        "the item's amounts not yet placed (DOMAIN.md §3.4); the delivery charge of the group goes whole onto "
+        "the first fulfillment order; the location's stock is reserved.",
+    )
+    @idempotent(required=False)
+    def post(self, request):
+        serializer = FulfillmentOrderInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        orders = create_fulfillment_orders(serializer.to_input(), actor=request.auth,
+                                           channel_id=client_channel_id(request))
+        return Response({"fulfillmentOrderIds": [str(order.pk) for order in orders], **_OK},
+                        status=status.HTTP_201_CREATED)
+
+
+class CreateMultipleView(APIView):
+    required_scopes = _READ_WRITE
+
+    @extend_schema(
+        operation_id="createMultipleFulfillmentOrders", tags=[FULFILLMENT], request=CreateMultipleInputSerializer,
+        parameters=[openapi.idempotency_key_header(required=False)],
+        responses={200: CreateMultipleOutputSerializer, **openapi.error_responses(400, 401, 403, 409, 422)},
+        description="Each fulfillment group is created or refused on its own; the answer lists every group "
+        "with its fulfillmentOrderId or its errors. `success` is true when every group succeeded.",
+    )
+    @idempotent(required=False)
+    def post(self, request):
+        serializer = CreateMultipleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        results = create_multiple_fulfillment_orders(serializer.to_input(), actor=request.auth,
+                                                     channel_id=client_channel_id(request))
+        body = {
+            "fulfillmentOrders": [
+                {
+                    "fulfillmentOrderId": str(result.fulfillment_order_id) if result.success else None,
+                    "referenceId": result.reference_id,
+                    "success": result.success,
+                    "errors": list(result.errors),
+                }
+                for result in results
+            ],
+            "success": all(result.success for result in results),
+            "errors": [],
+        }
+        return Response(body, status=status.HTTP_200_OK)
+
+
+class FulfillmentOrderDetailView(APIView):
+    required_scopes = _READ_WRITE
+
+    @extend_schema(
+        operation_id="getFulfillmentOrder", tags=[FULFILLMENT],
+        responses={200: SummaryFulfillmentOrderSerializer, **openapi.error_responses(401, 403, 404)},
+    )
+    def get(self, request, fulfillment_order_id):
+        order = fulfillment_order_detail(fulfillment_order_id, channel_id=client_channel_id(request))
+        return Response(_fulfillment_order_body(order))
+
+    @extend_schema(
+        operation_id="updateFulfillmentOrderStatus", tags=[FULFILLMENT], request=StatusInputSerializer,
+        responses={200: SummaryFulfillmentOrderSerializer, **openapi.error_responses(400, 401, 403, 404, 409)},
+        description="Move the status (DOMAIN.md §5.3): DRAFT → ACTIVATED → FULFILLING → CLOSED forward only, "
+        "Cancelled or Rejected from any open status; illegal moves answer 409 INVALID_STATE. Fulfilled adds the "
+        "lines to QuantityFulfilled and takes the units off hand; Cancelled and Rejected release every line. "
+        "The current status again changes nothing.",
+    )
+    def patch(self, request, fulfillment_order_id):
+        serializer = StatusInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        channel_id = client_channel_id(request)
+        change_fulfillment_order_status(fulfillment_order_id, serializer.validated_data["status"],
+                                        channel_id=channel_id)
+        order = fulfillment_order_detail(fulfillment_order_id, channel_id=channel_id)
+        return Response(_fulfillment_order_body(order))
+
+
+class CancelItemView(APIView):
+    required_scopes = _READ_WRITE
+
+    @extend_schema(
+        operation_id="cancelFulfillmentOrderItems", tags=[FULFILLMENT], request=CancelItemInputSerializer,
+        parameters=[openapi.idempotency_key_header(required=False)],
+        responses={200: CancelItemOutputSerializer, **openapi.error_responses(400, 401, 403, 404, 409, 422)},
+        description="Take units off the fulfillment order: the item summaries' QuantityAllocated drops (the units "
+        "can be placed again or canceled), each canceled unit gives back its share of the line's amounts, the "
+        "reservation is released. With no product units left the fulfillment order is Cancelled.",
+    )
+    @idempotent(required=False)
+    def post(self, request, fulfillment_order_id):
+        serializer = CancelItemInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = cancel_fulfillment_order_items(fulfillment_order_id, serializer.to_input(),
+                                               channel_id=client_channel_id(request))
+        return Response({"fulfillmentOrderId": str(order.pk), "status": order.status, **_OK})
+
+
+# --- Routing -------------------------------------------------------------------------------------------
+
+
+class FindRoutesView(APIView):
+    required_scopes = {"POST": Scope.FULFILLMENT_READ}
+
+    @extend_schema(
+        operation_id="findRoutesWithFewestSplits", tags=[ROUTING], request=FindRoutesInputSerializer,
+        responses={200: FindRoutesOutputSerializer, **openapi.error_responses(400, 401, 403)},
+        description="Every set of at most maximumNumberOfSplits + 1 locations that can ship the ordered "
+        "quantities together, of the smallest size that can (DOMAIN.md §4.1): locations in a set sorted by "
+        "name, sets in lexicographic order, at most 10,000. Locations are named by external reference.",
+    )
+    def post(self, request):
+        serializer = FindRoutesInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        ordered: dict[str, Decimal] = {}
+        for entry in data["orderedQuantities"]:
+            ordered[entry["stockKeepingUnit"]] = ordered.get(entry["stockKeepingUnit"], Decimal(0)) + entry["quantity"]
+        available: dict[str, dict[str, Decimal]] = {}
+        for entry in data["locationAvailableInventory"]:
+            stock = available.setdefault(entry["externalReferenceId"], {})
+            stock[entry["stockKeepingUnit"]] = stock.get(entry["stockKeepingUnit"], Decimal(0)) + entry["quantity"]
+        routes = find_routes_with_fewest_splits(ordered, available, data["maximumNumberOfSplits"])
+        return Response({"targetLocations": [{"locations": list(route)} for route in routes], **_OK})
+
+
+class RankByAverageDistanceView(APIView):
+    required_scopes = {"POST": Scope.FULFILLMENT_READ}
+
+    @extend_schema(
+        operation_id="rankByAverageDistance", tags=[ROUTING], request=RankInputSerializer,
+        responses={200: RankOutputSerializer, **openapi.error_responses(400, 401, 403)},
+        description="Each set of locations with the average great-circle distance of its locations to the "
+        "destination (DOMAIN.md §4.2), nearest first (ASC) or farthest first (DESC); ties keep the order given. "
+        "US postal codes are geocoded from an offline data set; elsewhere send deliveryLatitude and "
+        "deliveryLongitude. Locations are named by external reference and need coordinates.",
+    )
+    def post(self, request):
+        serializer = RankInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        destination = _destination(data)
+        sets = [entry["locations"] for entry in data["targetLocations"]]
+        coordinates = location_coordinates({name for names in sets for name in names})
+        errors = [
+            FieldError(
+                f"No location {name!r}." if name not in coordinates else f"Location {name!r} has no coordinates.",
+                f"targetLocations[{set_index}].locations[{position}]",
+            )
+            for set_index, names in enumerate(sets)
+            for position, name in enumerate(names)
+            if coordinates.get(name) is None
+        ]
+        if errors:
+            raise InvalidInput(errors[0].message, errors=errors)
+        ranked = rank_by_average_distance(destination, sets, coordinates, unit=data["distanceUnit"],
+                                          descending=data["sortResult"] == "DESC")
+        results = [
+            {"locations": list(result.locations),
+             "averageDistance": float(Decimal(result.average_distance).quantize(Decimal("0.01"), ROUND_HALF_UP))}
+            for result in ranked
+        ]
+        return Response({"distanceUnit": data["distanceUnit"], "results": results, **_OK})
+
+
+def _destination(data) -> tuple[float, float]:
+    latitude, longitude = data.get("deliveryLatitude"), data.get("deliveryLongitude")
+    if latitude is not None and longitude is not None:
+        return float(latitude), float(longitude)
+    country = (data["deliveryCountryCode"] or "US").upper()
+    if country != "US":
+        raise InvalidInput("Postal codes are geocoded for US only; send deliveryLatitude and deliveryLongitude.",
+                           field="deliveryCountryCode")
+    if not data["deliveryPostalCode"]:
+        raise InvalidInput("Give deliveryPostalCode, or deliveryLatitude and deliveryLongitude.",
+                           field="deliveryPostalCode")
+    found = postal_code_coordinates(country, data["deliveryPostalCode"])
+    if found is None:
+        raise InvalidInput(f"Unknown US postal code {data['deliveryPostalCode']!r}.", field="deliveryPostalCode")
+    return found
+
+
+# --- Locations and inventory levels ------------------------------------------------------------------
+
+
+class LocationCollectionView(APIView):
+    required_scopes = _READ_WRITE
+
+    @extend_schema(
+        operation_id="listLocations", tags=[LOCATIONS], parameters=[LocationListParamsSerializer],
+        responses={200: LocationPageSerializer, **openapi.error_responses(400, 401, 403)},
+    )
+    def get(self, request):
+        params = LocationListParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        page = locations_page(location_type=params.validated_data.get("locationType"),
+                              cursor=params.validated_data.get("cursor"), limit=params.validated_data.get("limit"))
+        return Response(LocationPageSerializer(page).data)
+
+    @extend_schema(
+        operation_id="createLocation", tags=[LOCATIONS], request=LocationSerializer,
+        parameters=[openapi.idempotency_key_header(required=False)],
+        responses={201: LocationSerializer, **openapi.error_responses(400, 401, 403, 409, 422)},
+        description="A location's external reference is unique; a second one answers 409 with the first's id.",
+    )
+    @idempotent(required=False)
+    def post(self, request):
+        serializer = LocationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        location = create_location(serializer.to_input())
+        return Response(LocationSerializer(location).data, status=status.HTTP_201_CREATED)
+
+
+class InventoryLevelCollectionView(APIView):
+    required_scopes = _READ_WRITE
+
+    @extend_schema(
+        operation_id="listInventoryLevels", tags=[LOCATIONS], parameters=[InventoryListParamsSerializer],
+        responses={200: InventoryLevelPageSerializer, **openapi.error_responses(400, 401, 403)},
+    )
+    def get(self, request):
+        params = InventoryListParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        page = inventory_levels_page(location_reference=data.get("locationExternalReference"),
+                                     sku=data.get("stockKeepingUnit"), cursor=data.get("cursor"),
+                                     limit=data.get("limit"))
+        return Response(InventoryLevelPageSerializer(page).data)
+
+    @extend_schema(
+        operation_id="setInventoryLevel", tags=[LOCATIONS], request=InventoryLevelSerializer,
+        parameters=[openapi.idempotency_key_header(required=False)],
+        responses={200: InventoryLevelSerializer, **openapi.error_responses(400, 401, 403, 409, 422)},
+        description="Set quantityOnHand for a location and sku, creating the level when there is none. It may "
+        "not drop below the units reserved by open fulfillment orders (409).",
+    )
+    @idempotent(required=False)
+    def post(self, request):
+        serializer = InventoryLevelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        level = set_inventory_level(serializer.to_input())
+        return Response(InventoryLevelSerializer(level).data, status=status.HTTP_200_OK)
+

@@ -1,0 +1,118 @@
+"""Read queries of the fulfillment side, with fixed joins and prefetches (query counts do not grow with rows)."""
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from orders.errors import InvalidInput, NotFound
+from orders.models import FulfillmentOrder, FulfillmentOrderLineItem, InventoryLevel, Location, ReturnOrder
+from orders.selectors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parse_id
+
+
+def fulfillment_orders_queryset() -> QuerySet:
+    """Fulfillment orders with their location and lines: three queries for any number of them."""
+    return FulfillmentOrder.objects.select_related("location").prefetch_related(
+        Prefetch("lines", queryset=FulfillmentOrderLineItem.objects.order_by("id"))
+    )
+
+
+def fulfillment_orders_for_summary(summary_id) -> list[FulfillmentOrder]:
+    """An order summary's fulfillment orders, oldest first, with location and lines."""
+    return list(fulfillment_orders_queryset().filter(order_summary_id=summary_id).order_by("created_at", "id"))
+
+
+def return_orders_queryset() -> QuerySet:
+    return ReturnOrder.objects.select_related("destination_location").prefetch_related("lines")
+
+
+def return_orders_for_summary(summary_id) -> list[ReturnOrder]:
+    return list(return_orders_queryset().filter(order_summary_id=summary_id).order_by("created_at", "id"))
+
+
+def fulfillment_order_detail(fulfillment_order_id, *, channel_id: int | None) -> FulfillmentOrder:
+    """Another channel's fulfillment order, like a missing one, raises NotFound."""
+    queryset = fulfillment_orders_queryset().select_related("order_summary")
+    if channel_id is not None:
+        queryset = queryset.filter(order_summary__sales_channel_id=channel_id)
+    pk = parse_id(fulfillment_order_id)
+    order = queryset.filter(pk=pk).first() if pk is not None else None
+    if order is None:
+        raise NotFound(f"No fulfillment order {fulfillment_order_id}.")
+    return order
+
+
+def return_order_detail(return_order_id, *, channel_id: int | None) -> ReturnOrder:
+    queryset = return_orders_queryset().select_related("order_summary")
+    if channel_id is not None:
+        queryset = queryset.filter(order_summary__sales_channel_id=channel_id)
+    pk = parse_id(return_order_id)
+    found = queryset.filter(pk=pk).first() if pk is not None else None
+    if found is None:
+        raise NotFound(f"No return order {return_order_id}.")
+    return found
+
+
+def location_coordinates(references) -> dict[str, tuple[float, float] | None]:
+    """Coordinates of the named locations; None for a location without them, absent when unknown."""
+    rows = Location.objects.filter(external_reference__in=set(references)).values_list(
+        "external_reference", "latitude", "longitude"
+    )
+    return {
+        reference: (float(latitude), float(longitude)) if latitude is not None and longitude is not None else None
+        for reference, latitude, longitude in rows
+    }
+
+
+# --- Lists, keyset-paginated on id ------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: str | None
+
+
+def _encode(pk: int) -> str:
+    return base64.urlsafe_b64encode(str(pk).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> int:
+    try:
+        pk = parse_id(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        pk = None
+    if pk is None:
+        raise InvalidInput("Not a cursor this API gave out.", field="cursor")
+    return pk
+
+
+def page_by_id(queryset: QuerySet, *, cursor: str | None, limit: int | None) -> Page:
+    limit = DEFAULT_PAGE_SIZE if limit is None else limit
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_SIZE}.", field="limit")
+    if cursor:
+        queryset = queryset.filter(pk__gt=_decode(cursor))
+    rows = list(queryset.order_by("id")[: limit + 1])
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return Page(rows, _encode(rows[-1].pk))
+    return Page(rows, None)
+
+
+def locations_page(*, location_type: str | None = None, cursor: str | None = None, limit: int | None = None) -> Page:
+    queryset = Location.objects.all()
+    if location_type:
+        queryset = queryset.filter(location_type=location_type)
+    return page_by_id(queryset, cursor=cursor, limit=limit)
+
+
+def inventory_levels_page(*, location_reference: str | None = None, sku: str | None = None,
+                          cursor: str | None = None, limit: int | None = None) -> Page:
+    queryset = InventoryLevel.objects.select_related("location")
+    if location_reference:
+        queryset = queryset.filter(location__external_reference=location_reference)
+    if sku:
+        queryset = queryset.filter(sku=sku)
+    return page_by_id(queryset, cursor=cursor, limit=limit)
