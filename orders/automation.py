@@ -1,22 +1,11 @@
-"""Default automation hooks (DOMAIN.md §4.3) called by services once their work is committed."""
-
-from django.conf import settings
+"""Default automation hooks (DOMAIN.md §4.3) called by services once their work is written."""
 
 from orders.models import OrderSummary
+from orders.routing_tasks import schedule_routing
 
 
 def order_summary_created(summary: OrderSummary) -> None:
-    """Route a new managed order summary to its locations, when automatic routing is on."""
-    if not (settings.OMS_AUTO_ROUTE_ORDERS and summary.is_managed):
-        return
-    schedule = _routing_scheduler()
-    if schedule is not None:
-        schedule(summary.pk)
-
-
-def _routing_scheduler():
-    try:
-        from orders.routing_tasks import schedule_routing
-    except ImportError:
-        return None
-    return schedule_routing
+    """Route a new managed order summary to its locations (the task checks the setting and the
+    life cycle, and is queued only once the transaction commits)."""
+    if summary.is_managed:
+        schedule_routing(summary.pk)
