@@ -1,0 +1,455 @@
+"""Returns with a return order (RMA, DOMAIN.md §1 Returns, §2): expect units back, then process them.
+
+Creating a return order line expecting q units raises QuantityReturnInitiated by q. Processing a line
+(return-items) with r returned, j rejected and c canceled units:
+  - QuantityReturned += r, through a Return change order written by the same calculation and writer
+    as a simple return (proration, shipping reduction when the line allows it);
+  - QuantityReturnInitiated −= c + j: canceled units are no longer expected and rejected units go back
+    to the customer, so neither is being returned any more (they may be returned again later);
+  - received units that were not rejected go back on hand at the return order's destination;
+  - the line becomes read-only; units still expected move to a new line split from it.
+
+Locks: the order summary, its item summaries by id, the return order, then inventory levels by id.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from orders.calculations.checks import as_decimal, fits_quantity
+from orders.calculations.inputs import ChangeItemInput
+from orders.calculations.plan import ChangePlan
+from orders.calculations.reductions import plan_return
+from orders.calculations.state import Quantities
+from orders.change_selectors import active_reason_codes, change_state, get_item_summaries, get_summary
+from orders.errors import FieldError, InvalidInput, InvalidState, NotFound
+from orders.models import (
+    InventoryLevel,
+    ItemType,
+    Location,
+    OrderItem,
+    OrderItemSummary,
+    OrderSummary,
+    ReturnOrder,
+    ReturnOrderLifeCycleType,
+    ReturnOrderLineItem,
+    ReturnOrderStatus,
+)
+from orders.money import ZERO
+from orders.selectors import parse_id
+from orders.services import inventory
+from orders.services.change_orders import ChangeWriter, actor_fields
+from orders.services.summary_refresh import refresh_summary
+
+MAX_LINES = 500
+# Salesforce accepts a managed return order only in a status of the Activated category.
+OPENING_STATUSES = {
+    ReturnOrderLifeCycleType.MANAGED: (ReturnOrderStatus.SUBMITTED, ReturnOrderStatus.APPROVED),
+    ReturnOrderLifeCycleType.UNMANAGED: (ReturnOrderStatus.DRAFT, ReturnOrderStatus.SUBMITTED,
+                                         ReturnOrderStatus.APPROVED),
+}
+
+
+@dataclass(frozen=True)
+class ReturnOrderLineInput:
+    order_item_summary_id: int | str
+    quantity_expected: Decimal
+    reason_for_return: str = "Unknown"
+    can_reduce_shipping: bool = False
+
+
+@dataclass(frozen=True)
+class ReturnOrderInput:
+    order_summary_id: int | str
+    lines: tuple[ReturnOrderLineInput, ...]
+    status: str = ReturnOrderStatus.SUBMITTED
+    life_cycle_type: str = ReturnOrderLifeCycleType.MANAGED
+    destination_location_id: int | str | None = None
+    expected_arrival_date: datetime | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ReturnItemInput:
+    return_order_line_item_id: int | str
+    quantity_returned: Decimal = ZERO
+    quantity_to_cancel: Decimal = ZERO
+    quantity_received: Decimal | None = None  # returned + rejected when not given
+    quantity_rejected: Decimal = ZERO
+    reason_for_rejection: str = ""
+
+
+@dataclass(frozen=True)
+class ReturnItemsResult:
+    return_order_id: int
+    change_order_id: int | None
+    fee_change_order_id: int | None
+    # (processed line id, new line id holding what is still expected)
+    splits: tuple[tuple[int, int], ...] = ()
+
+
+# --- Create ------------------------------------------------------------------------------------------
+
+
+def create_return_order(data: ReturnOrderInput, *, actor=None, channel_id: int | None = None) -> ReturnOrder:
+    _check_create_shape(data)
+    summary_id = _visible_summary_id(data.order_summary_id, channel_id)
+    destination = _destination(data.destination_location_id)
+    reason_codes = active_reason_codes()
+    unknown = [
+        FieldError(f"Unknown reason '{line.reason_for_return}'.", f"returnOrderLineItems[{index}].reasonForReturn")
+        for index, line in enumerate(data.lines)
+        if line.reason_for_return not in reason_codes
+    ]
+    if unknown:
+        raise InvalidInput(unknown[0].message, errors=unknown)
+    managed = data.life_cycle_type == ReturnOrderLifeCycleType.MANAGED
+    with transaction.atomic():
+        summary = get_summary(summary_id, lock=True)
+        if not summary.is_managed:
+            raise InvalidState("This order summary is unmanaged; it takes no return orders.", field="orderSummaryId")
+        items = get_item_summaries(summary, lock=True)
+        by_id = {ois.pk: ois for ois in items}
+        expected = _check_lines(data, by_id)
+        if managed:
+            for pk, quantity in expected.items():
+                by_id[pk].quantity_return_initiated += quantity
+            OrderItemSummary.objects.bulk_update([by_id[pk] for pk in expected], ["quantity_return_initiated"])
+        return_order = ReturnOrder.objects.create(
+            order_summary=summary,
+            status=data.status,
+            life_cycle_type=data.life_cycle_type,
+            destination_location=destination,
+            expected_arrival_date=data.expected_arrival_date,
+            description=data.description or "",
+            **actor_fields(actor),
+        )
+        ReturnOrderLineItem.objects.bulk_create([
+            ReturnOrderLineItem(
+                return_order=return_order,
+                order_item_summary_id=parse_id(line.order_item_summary_id),
+                quantity_expected=Decimal(line.quantity_expected),
+                reason_for_return=line.reason_for_return,
+                can_reduce_shipping=line.can_reduce_shipping,
+            )
+            for line in data.lines
+        ])
+        if managed:
+            refresh_summary(summary, items)
+    return return_order
+
+
+def _check_create_shape(data: ReturnOrderInput) -> None:
+    errors = []
+    if data.life_cycle_type not in ReturnOrderLifeCycleType.values:
+        errors.append(FieldError(f"Must be one of {', '.join(ReturnOrderLifeCycleType.values)}.",
+                                 "returnOrderLifeCycleType"))
+    elif data.status not in OPENING_STATUSES[data.life_cycle_type]:
+        allowed = ", ".join(OPENING_STATUSES[data.life_cycle_type])
+        errors.append(FieldError(f"A {data.life_cycle_type} return order starts as one of: {allowed}.", "status"))
+    if not data.lines:
+        errors.append(FieldError("Give at least one line.", "returnOrderLineItems"))
+    elif len(data.lines) > MAX_LINES:
+        errors.append(FieldError(f"At most {MAX_LINES} lines.", "returnOrderLineItems"))
+    for index, line in enumerate(data.lines):
+        path = f"returnOrderLineItems[{index}]"
+        if parse_id(line.order_item_summary_id) is None:
+            errors.append(FieldError("Not an order item summary id.", f"{path}.orderItemSummaryId"))
+        errors += _quantity_errors(line.quantity_expected, f"{path}.quantityExpected", positive=True)
+    if errors:
+        raise InvalidInput(errors[0].message, errors=errors)
+
+
+def _quantity_errors(value, field: str, *, positive: bool = False) -> list[FieldError]:
+    quantity = as_decimal(value)
+    if quantity is None:
+        return [FieldError("Must be a number.", field)]
+    if quantity < 0 or (positive and quantity == 0):
+        return [FieldError("Must be greater than zero." if positive else "May not be negative.", field)]
+    if not fits_quantity(quantity):
+        return [FieldError("At most 2 decimal places.", field)]
+    return []
+
+
+def _visible_summary_id(raw_id, channel_id: int | None) -> int:
+    pk = parse_id(raw_id)
+    queryset = OrderSummary.objects.filter(pk=pk)
+    if channel_id is not None:
+        queryset = queryset.filter(sales_channel_id=channel_id)
+    if pk is None or not queryset.exists():
+        raise NotFound(f"No order summary {raw_id}.", field="orderSummaryId")
+    return pk
+
+
+def _destination(raw_id) -> Location | None:
+    if raw_id in (None, ""):
+        return None
+    pk = parse_id(raw_id)
+    location = Location.objects.filter(pk=pk).first() if pk is not None else None
+    if location is None:
+        raise InvalidInput(f"No location {raw_id}.", field="destinationLocationId")
+    return location
+
+
+def _check_lines(data: ReturnOrderInput, by_id: dict) -> dict[int, Decimal]:
+    errors = []
+    expected: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    last_path = {}
+    for index, line in enumerate(data.lines):
+        path = f"returnOrderLineItems[{index}]"
+        ois = by_id.get(parse_id(line.order_item_summary_id))
+        if ois is None:
+            errors.append(FieldError("No such item on this order summary.", f"{path}.orderItemSummaryId"))
+        elif ois.type != ItemType.PRODUCT:
+            errors.append(FieldError(f"Only products are returned; this is a {ois.type}.",
+                                     f"{path}.orderItemSummaryId"))
+        else:
+            expected[ois.pk] += Decimal(line.quantity_expected)
+            last_path[ois.pk] = f"{path}.quantityExpected"
+    if errors:
+        raise InvalidInput(errors[0].message, errors=errors)
+    problems = [
+        FieldError(
+            f"Only {by_id[pk].quantity_available_to_return.normalize():f} of {by_id[pk].sku or by_id[pk].name} can "
+            f"be returned; {quantity.normalize():f} expected.",
+            last_path[pk],
+        )
+        for pk, quantity in expected.items()
+        if quantity > by_id[pk].quantity_available_to_return
+    ]
+    if problems:
+        raise InvalidState(problems[0].message, errors=problems)
+    return expected
+
+
+# --- Process (return-items) -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Processing:
+    line: ReturnOrderLineItem
+    returned: Decimal
+    rejected: Decimal
+    canceled: Decimal
+    received: Decimal
+    reason_for_rejection: str
+
+    @property
+    def processed(self) -> Decimal:
+        return self.returned + self.rejected + self.canceled
+
+
+def return_items(return_order_id, items: list[ReturnItemInput], *, actor=None,
+                 channel_id: int | None = None) -> ReturnItemsResult:
+    _check_items_shape(items)
+    with transaction.atomic():
+        return_order, summary, ois_list = _lock(return_order_id, channel_id)
+        if not return_order.is_managed:
+            raise InvalidState("An unmanaged return order is for tracking only; it processes nothing.")
+        if return_order.status in (ReturnOrderStatus.CLOSED, ReturnOrderStatus.CANCELED):
+            raise InvalidState(f"Return order {return_order.number} is {return_order.status}.")
+        lines = {line.pk: line for line in ReturnOrderLineItem.objects.select_for_update().filter(
+            return_order=return_order).order_by("id")}
+        work = _check_items(items, lines)
+        by_id = {ois.pk: ois for ois in ois_list}
+
+        plan = _return_plan(summary, ois_list, work)
+        withdrawn: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for entry in work:
+            withdrawn[entry.line.order_item_summary_id] += entry.canceled + entry.rejected
+        for pk, quantity in withdrawn.items():
+            by_id[pk].quantity_return_initiated -= quantity
+        written = ChangeWriter(summary, ois_list, actor).write(plan) if plan is not None else None
+        if withdrawn:
+            OrderItemSummary.objects.bulk_update([by_id[pk] for pk in withdrawn], ["quantity_return_initiated"])
+
+        change_order_id = written.change_orders[0][1] if written and written.change_orders else None
+        splits = _update_lines(work, change_order_id)
+        _restock(return_order, work, by_id)
+        _close_when_done(return_order)
+        refresh_summary(summary, ois_list + (written.fee_items if written else []))
+    return ReturnItemsResult(
+        return_order_id=return_order.pk,
+        change_order_id=change_order_id,
+        fee_change_order_id=written.fee_change_order_id if written else None,
+        splits=tuple(splits),
+    )
+
+
+def _check_items_shape(items: list[ReturnItemInput]) -> None:
+    errors = []
+    if not items:
+        errors.append(FieldError("Give at least one line.", "returnOrderItems"))
+    elif len(items) > MAX_LINES:
+        errors.append(FieldError(f"At most {MAX_LINES} lines.", "returnOrderItems"))
+    for index, item in enumerate(items):
+        path = f"returnOrderItems[{index}]"
+        if parse_id(item.return_order_line_item_id) is None:
+            errors.append(FieldError("Not a return order line id.", f"{path}.returnOrderLineItemId"))
+        for name, value in (("quantityReturned", item.quantity_returned), ("quantityToCancel", item.quantity_to_cancel),
+                            ("quantityRejected", item.quantity_rejected)):
+            errors += _quantity_errors(value, f"{path}.{name}")
+        if item.quantity_received is not None:
+            errors += _quantity_errors(item.quantity_received, f"{path}.quantityReceived")
+        if len(item.reason_for_rejection or "") > 255:
+            errors.append(FieldError("At most 255 characters.", f"{path}.reasonForRejection"))
+    if errors:
+        raise InvalidInput(errors[0].message, errors=errors)
+
+
+def _lock(return_order_id, channel_id):
+    pk = parse_id(return_order_id)
+    queryset = ReturnOrder.objects.filter(pk=pk)
+    if channel_id is not None:
+        queryset = queryset.filter(order_summary__sales_channel_id=channel_id)
+    summary_id = queryset.values_list("order_summary_id", flat=True).first() if pk is not None else None
+    if summary_id is None:
+        raise NotFound(f"No return order {return_order_id}.")
+    summary = get_summary(summary_id, lock=True)
+    ois_list = get_item_summaries(summary, lock=True)
+    return_order = ReturnOrder.objects.select_for_update().select_related("destination_location").get(pk=pk)
+    return return_order, summary, ois_list
+
+
+def _check_items(items: list[ReturnItemInput], lines: dict) -> list[_Processing]:
+    errors, problems, work, seen = [], [], [], set()
+    for index, item in enumerate(items):
+        path = f"returnOrderItems[{index}]"
+        line = lines.get(parse_id(item.return_order_line_item_id))
+        if line is None:
+            errors.append(FieldError("No such line on this return order.", f"{path}.returnOrderLineItemId"))
+            continue
+        if line.pk in seen:
+            errors.append(FieldError("This line is named twice.", f"{path}.returnOrderLineItemId"))
+            continue
+        seen.add(line.pk)
+        returned, canceled = Decimal(item.quantity_returned), Decimal(item.quantity_to_cancel)
+        rejected = Decimal(item.quantity_rejected)
+        received = Decimal(item.quantity_received) if item.quantity_received is not None else returned + rejected
+        entry = _Processing(line, returned, rejected, canceled, received, item.reason_for_rejection or "")
+        if line.is_processed:
+            problems.append(FieldError("This line was processed already; it is read-only.",
+                                       f"{path}.returnOrderLineItemId"))
+        elif entry.processed == 0:
+            errors.append(FieldError("Return, reject or cancel at least some units.", f"{path}.quantityReturned"))
+        elif entry.processed > line.quantity_expected:
+            problems.append(FieldError(
+                f"Returned {returned.normalize():f} + rejected {rejected.normalize():f} + canceled "
+                f"{canceled.normalize():f} exceeds the {line.quantity_expected.normalize():f} expected.",
+                f"{path}.quantityReturned",
+            ))
+        elif not rejected <= received <= returned + rejected:
+            errors.append(FieldError(
+                "Received units must cover the rejected ones and be at most returned + rejected.",
+                f"{path}.quantityReceived",
+            ))
+        work.append(entry)
+    if errors:
+        raise InvalidInput(errors[0].message, errors=errors)
+    if problems:
+        raise InvalidState(problems[0].message, errors=problems)
+    return work
+
+
+def _return_plan(summary, ois_list, work: list[_Processing]) -> ChangePlan | None:
+    """The Return change order of the returned units: the simple return's calculation, on a state in
+    which those units are not yet initiated (this return order initiated them), keeping only the
+    QuantityReturned part of its quantity changes for them."""
+    returning = [entry for entry in work if entry.returned > 0]
+    if not returning:
+        return None
+    returned: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for entry in returning:
+        returned[entry.line.order_item_summary_id] += entry.returned
+    state = change_state(summary, ois_list)
+    state = state.with_items(tuple(
+        replace(item, quantities=replace(item.quantities,
+                                         return_initiated=item.quantities.return_initiated - returned[item.id]))
+        if item.id in returned else item
+        for item in state.items
+    ))
+    change_items = [
+        ChangeItemInput(
+            order_item_summary_id=entry.line.order_item_summary_id,
+            quantity=entry.returned,
+            reason=entry.line.reason_for_return or "Unknown",
+            shipping_reduction=entry.line.can_reduce_shipping,
+        )
+        for entry in returning
+    ]
+    plan = plan_return(state, change_items, reason_codes=active_reason_codes(), max_items=settings.OMS_MAX_CHANGE_ITEMS)
+    change_orders = tuple(
+        replace(order, changes=tuple(
+            replace(change, quantities=Quantities(returned=change.quantities.returned))
+            if change.item_id in returned else change
+            for change in order.changes
+        ))
+        for order in plan.change_orders
+    )
+    return replace(plan, change_orders=change_orders)
+
+
+def _update_lines(work: list[_Processing], change_order_id: int | None) -> list[tuple[int, int]]:
+    now = timezone.now()
+    change_items = {}
+    if change_order_id is not None:
+        change_items = dict(OrderItem.objects.filter(order_id=change_order_id).values_list("order_item_summary_id",
+                                                                                          "pk"))
+    splits = []
+    for entry in work:
+        line = entry.line
+        remaining = line.quantity_expected - entry.processed
+        line.quantity_returned = entry.returned
+        line.quantity_rejected = entry.rejected
+        line.quantity_canceled = entry.canceled
+        line.quantity_received = entry.received
+        line.reason_for_rejection = entry.reason_for_rejection
+        line.is_processed = True
+        line.processed_at = now
+        line.change_order_item_id = change_items.get(line.order_item_summary_id) if entry.returned else None
+        if remaining > 0:
+            line.quantity_expected = entry.processed
+            rest = ReturnOrderLineItem.objects.create(
+                return_order_id=line.return_order_id,
+                order_item_summary_id=line.order_item_summary_id,
+                quantity_expected=remaining,
+                reason_for_return=line.reason_for_return,
+                can_reduce_shipping=line.can_reduce_shipping,
+                split_from=line,
+            )
+            splits.append((line.pk, rest.pk))
+        line.save()
+    return splits
+
+
+def _restock(return_order: ReturnOrder, work: list[_Processing], by_id: dict) -> None:
+    destination = return_order.destination_location
+    if destination is None:
+        return
+    back: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for entry in work:
+        ois = by_id[entry.line.order_item_summary_id]
+        if inventory.tracks_stock(destination, ois) and entry.received > entry.rejected:
+            back[ois.sku] += entry.received - entry.rejected
+    if not back:
+        return
+    for sku in sorted(back):
+        InventoryLevel.objects.get_or_create(location=destination, sku=sku)
+    levels = inventory.lock_level_keys((destination.pk, sku) for sku in back)
+    for (_, sku), level in levels.items():
+        level.quantity_on_hand += back[sku]
+    inventory.save_levels(levels.values())
+
+
+def _close_when_done(return_order: ReturnOrder) -> None:
+    lines = list(return_order.lines.all())
+    if any(not line.is_processed for line in lines):
+        return
+    nothing_came_back = all(line.quantity_returned == 0 and line.quantity_rejected == 0 for line in lines)
+    return_order.status = ReturnOrderStatus.CANCELED if nothing_came_back else ReturnOrderStatus.CLOSED
+    return_order.save(update_fields=["status", "updated_at"])
