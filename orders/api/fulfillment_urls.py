@@ -6,6 +6,7 @@ from orders.api import fulfillment_views as views
 
 _FO = "commerce/fulfillment/fulfillment-orders"
 _ROUTING = "commerce/order-management/routing/actions"
+_RO = "commerce/returns/return-orders"
 
 urlpatterns = [
     path(_FO, views.FulfillmentOrderCreateView.as_view(), name="api-fulfillment-orders"),
@@ -19,4 +20,8 @@ urlpatterns = [
     path(f"{_ROUTING}/rank-byaverage-distance", views.RankByAverageDistanceView.as_view(), name="api-routing-rank"),
     path("commerce/locations", views.LocationCollectionView.as_view(), name="api-locations"),
     path("commerce/inventory-levels", views.InventoryLevelCollectionView.as_view(), name="api-inventory-levels"),
+    path(_RO, views.ReturnOrderCreateView.as_view(), name="api-return-orders"),
+    path(f"{_RO}/<str:return_order_id>", views.ReturnOrderDetailView.as_view(), name="api-return-order"),
+    path(f"{_RO}/<str:return_order_id>/actions/return-items", views.ReturnItemsView.as_view(),
+         name="api-return-order-return-items"),
 ]

@@ -26,16 +26,21 @@ from orders.api.fulfillment_serializers import (
     LocationSerializer,
     RankInputSerializer,
     RankOutputSerializer,
+    ReturnItemsInputSerializer,
+    ReturnItemsOutputSerializer,
+    ReturnOrderCreatedSerializer,
+    ReturnOrderInputSerializer,
     StatusInputSerializer,
 )
 from orders.api.idempotency import idempotent
-from orders.api.order_serializers import SummaryFulfillmentOrderSerializer
+from orders.api.order_serializers import SummaryFulfillmentOrderSerializer, SummaryReturnOrderSerializer
 from orders.errors import FieldError, InvalidInput
 from orders.fulfillment_selectors import (
     fulfillment_order_detail,
     inventory_levels_page,
     location_coordinates,
     locations_page,
+    return_order_detail,
 )
 from orders.models import Scope
 from orders.routing import find_routes_with_fewest_splits, postal_code_coordinates, rank_by_average_distance
@@ -44,6 +49,13 @@ from orders.services.fulfillment_create import create_fulfillment_orders, create
 from orders.services.fulfillment_status import change_fulfillment_order_status
 from orders.services.inventory import set_inventory_level
 from orders.services.locations import create_location
+from orders.services.return_orders import (
+    ReturnItemInput,
+    ReturnOrderInput,
+    ReturnOrderLineInput,
+    create_return_order,
+    return_items,
+)
 
 FULFILLMENT = "Fulfillment"
 ROUTING = "Routing"
@@ -306,3 +318,101 @@ class InventoryLevelCollectionView(APIView):
         level = set_inventory_level(serializer.to_input())
         return Response(InventoryLevelSerializer(level).data, status=status.HTTP_200_OK)
 
+
+
+# --- Return orders (RMA) ---------------------------------------------------------------------------------
+
+RETURNS = "Return orders"
+
+
+class ReturnOrderCreateView(APIView):
+    required_scopes = _READ_WRITE
+
+    @extend_schema(
+        operation_id="createReturnOrder", tags=[RETURNS], request=ReturnOrderInputSerializer,
+        parameters=[openapi.idempotency_key_header(required=False)],
+        responses={201: ReturnOrderCreatedSerializer, **openapi.error_responses(400, 401, 403, 404, 409, 422)},
+        description="Expect units back (managed order summaries only): each line's quantityExpected raises the "
+        "item's QuantityReturnInitiated and may not exceed QuantityAvailableToReturn. A Managed return order "
+        "starts Submitted or Approved; an Unmanaged one only tracks and touches no quantity or money.",
+    )
+    @idempotent(required=False)
+    def post(self, request):
+        serializer = ReturnOrderInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        return_order = create_return_order(
+            ReturnOrderInput(
+                order_summary_id=data["orderSummaryId"],
+                lines=tuple(
+                    ReturnOrderLineInput(line["orderItemSummaryId"], line["quantityExpected"],
+                                         line["reasonForReturn"], line["canReduceShipping"])
+                    for line in data["returnOrderLineItems"]
+                ),
+                status=data["status"],
+                life_cycle_type=data["returnOrderLifeCycleType"],
+                destination_location_id=data["destinationLocationId"],
+                expected_arrival_date=data["expectedArrivalDate"],
+                description=data["description"],
+            ),
+            actor=request.auth,
+            channel_id=client_channel_id(request),
+        )
+        return Response({"returnOrderId": str(return_order.pk), **_OK}, status=status.HTTP_201_CREATED)
+
+
+class ReturnOrderDetailView(APIView):
+    required_scopes = _READ_WRITE
+
+    @extend_schema(
+        operation_id="getReturnOrder", tags=[RETURNS],
+        responses={200: SummaryReturnOrderSerializer, **openapi.error_responses(401, 403, 404)},
+    )
+    def get(self, request, return_order_id):
+        found = return_order_detail(return_order_id, channel_id=client_channel_id(request))
+        return Response(SummaryReturnOrderSerializer(found).data)
+
+
+class ReturnItemsView(APIView):
+    required_scopes = _READ_WRITE
+
+    @extend_schema(
+        operation_id="returnItems", tags=[RETURNS], request=ReturnItemsInputSerializer,
+        parameters=[openapi.idempotency_key_header(required=False)],
+        responses={200: ReturnItemsOutputSerializer, **openapi.error_responses(400, 401, 403, 404, 409, 422)},
+        description="Process return order lines: quantityReturned adds to QuantityReturned through a Return change "
+        "order with the simple return's money rules (proration; shipping reduction when the line's "
+        "canReduceShipping); quantityToCancel and quantityRejected are no longer expected. returned + rejected + "
+        "canceled may not exceed the line's quantityExpected. Received units that were not rejected go back "
+        "on hand at the destination location. A processed line is read-only; what it still expected moves to a "
+        "new line (returnLineItemSplits). changeOrderId is null when nothing was returned.",
+    )
+    @idempotent(required=False)
+    def post(self, request, return_order_id):
+        serializer = ReturnItemsInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = return_items(
+            return_order_id,
+            [
+                ReturnItemInput(
+                    return_order_line_item_id=item["returnOrderLineItemId"],
+                    quantity_returned=item["quantityReturned"],
+                    quantity_to_cancel=item["quantityToCancel"],
+                    quantity_received=item["quantityReceived"],
+                    quantity_rejected=item["quantityRejected"],
+                    reason_for_rejection=item["reasonForRejection"],
+                )
+                for item in serializer.validated_data["returnOrderItems"]
+            ],
+            actor=request.auth,
+            channel_id=client_channel_id(request),
+        )
+        return Response({
+            "changeOrderId": str(result.change_order_id) if result.change_order_id else None,
+            "feeChangeOrderId": str(result.fee_change_order_id) if result.fee_change_order_id else None,
+            "returnLineItemSplits": [
+                {"processedReturnOrderLineItemId": str(processed), "remainingReturnOrderLineItemId": str(rest)}
+                for processed, rest in result.splits
+            ],
+            **_OK,
+        })

@@ -237,3 +237,53 @@ def test_lines_of_an_order_placed_over_rest_carry_the_delivery_charge(api, wareh
     response = api.post_json(FO, fo_body(summary, warehouse, [(items_by_sku(summary)["B"], 1)]))
     order = FulfillmentOrder.objects.get(pk=response.json()["fulfillmentOrderIds"][0])
     assert set(lines_by_sku(order)) == {"B", "DELIVERY-GROUND"}
+
+
+def test_return_order_over_rest(api, warehouse):
+    summary = worked_example()
+    items = items_by_sku(summary)
+    (order,) = place(summary, (warehouse, [(items["A"], 2), (items["B"], 1)]))
+    api.patch(f"{FO}/{order.pk}", {"status": "Fulfilled"}, format="json")
+
+    created = api.post_json(f"{BASE}/returns/return-orders", {
+        "orderSummaryId": str(summary.pk), "status": "Submitted", "returnOrderLifeCycleType": "Managed",
+        "destinationLocationId": str(warehouse.pk),
+        "returnOrderLineItems": [{"orderItemSummaryId": str(items["B"].pk), "quantityExpected": 1,
+                                  "reasonForReturn": "Wrong Item", "canReduceShipping": False}],
+    })
+    assert created.status_code == 201, created.json()
+    return_order_id = created.json()["returnOrderId"]
+    detail = api.get(f"{BASE}/returns/return-orders/{return_order_id}").json()
+    (line,) = detail["returnOrderLineItems"]
+    assert (line["quantityExpected"], line["reasonForReturn"], line["isProcessed"]) == (1, "Wrong Item", False)
+
+    processed = api.post_json(f"{BASE}/returns/return-orders/{return_order_id}/actions/return-items", {
+        "returnOrderItems": [{"returnOrderLineItemId": line["id"], "quantityReturned": 1, "quantityReceived": 1}]})
+    assert processed.status_code == 200, processed.json()
+    body = processed.json()
+    assert body["changeOrderId"] and body["returnLineItemSplits"] == [] and body["success"] is True
+    # B 20.00 + 1.60 back, no shipping reduction: 118.80 − 21.60 = 97.20
+    summary.refresh_from_db()
+    assert summary.grand_total_amount == D("97.20")
+    assert on_hand_reserved("WH-1", "B") == (D(3), D(0))  # 3 − 1 shipped + 1 back
+
+    again = api.post_json(f"{BASE}/returns/return-orders/{return_order_id}/actions/return-items", {
+        "returnOrderItems": [{"returnOrderLineItemId": line["id"], "quantityReturned": 1}]})
+    assert again.status_code == 409
+    summary_detail = api.get(f"{BASE}/order-management/order-summaries/{summary.pk}").json()
+    assert [ro["id"] for ro in summary_detail["returnOrders"]] == [return_order_id]
+    assert summary_detail["returnOrders"][0]["status"] == "Closed"
+
+
+def test_return_order_input_errors(api, warehouse):
+    summary = worked_example()
+    response = api.post_json(f"{BASE}/returns/return-orders", {
+        "orderSummaryId": str(summary.pk),
+        "returnOrderLineItems": [{"orderItemSummaryId": str(items_by_sku(summary)["A"].pk), "quantityExpected": 1}],
+    })
+    # Nothing shipped yet: nothing can come back.
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["field"] == "returnOrderLineItems[0].quantityExpected"
+    bad = api.post_json(f"{BASE}/returns/return-orders", {"orderSummaryId": str(summary.pk),
+                                                          "returnOrderLineItems": []})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "returnOrderLineItems"
