@@ -17,12 +17,10 @@ from orders.errors import InvalidInput, NotFound
 from orders.funds import funds_position
 from orders.models import (
     ACTIVE_PROCESS_EXCEPTION_STATUSES,
-    FulfillmentOrder,
     Order,
     OrderItemSummaryChange,
     OrderSummary,
     ProcessException,
-    ReturnOrder,
 )
 
 DEFAULT_PAGE_SIZE = 50
@@ -163,6 +161,9 @@ def change_history(summary: OrderSummary) -> list[ChangeHistoryEntry]:
 
 def order_summary_detail_queryset() -> QuerySet:
     """The summary with every orders-side child; the payments app adds its own prefetches to it."""
+    # fulfillment_selectors builds on this module (ids, page sizes), so it is imported here, not at the top.
+    from orders.fulfillment_selectors import fulfillment_orders_queryset, return_orders_queryset
+
     return OrderSummary.objects.select_related("sales_channel").prefetch_related(
         "delivery_group_summaries",
         "item_summaries",
@@ -173,11 +174,8 @@ def order_summary_detail_queryset() -> QuerySet:
             ),
             to_attr="active_process_exceptions",
         ),
-        Prefetch(
-            "fulfillment_orders",
-            queryset=FulfillmentOrder.objects.select_related("location").prefetch_related("lines"),
-        ),
-        Prefetch("return_orders", queryset=ReturnOrder.objects.prefetch_related("lines")),
+        Prefetch("fulfillment_orders", queryset=fulfillment_orders_queryset()),
+        Prefetch("return_orders", queryset=return_orders_queryset()),
     )
 
 
