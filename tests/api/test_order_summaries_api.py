@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import ProcessException, ProcessExceptionCategory, ProcessExceptionStatus
+from orders.services.return_orders import ReturnOrderInput, ReturnOrderLineInput, create_return_order
 from orders.services.returns import submit_return
 from payments.services.credit_memo_create import create_credit_memo
 from payments.services.fulfillment_invoice_create import create_invoice_for_fulfillment_order
@@ -234,6 +235,27 @@ def test_detail_after_shipping_invoicing_a_return_and_a_credit_memo(api):
         Decimal("118.80"), Decimal("118.80"), 0)
 
     assert [exception["message"] for exception in state["processExceptions"]] == ["Refund pending review"]
+
+
+def test_detail_shows_a_return_order_and_the_units_it_expects_back(api):
+    summary = worked_example()
+    b = set_fulfillment_state(items_by_sku(summary)["B"], allocated=1, fulfilled=1)
+    return_order = create_return_order(ReturnOrderInput(
+        order_summary_id=summary.pk,
+        lines=(ReturnOrderLineInput(order_item_summary_id=b.pk, quantity_expected=Decimal("1"),
+                                    reason_for_return="Damaged"),),
+    ))
+
+    state = get_detail(api, summary.pk)
+    (listed,) = state["returnOrders"]
+    assert (listed["id"], listed["status"], listed["lifeCycleType"]) == (str(return_order.pk), "Submitted", "Managed")
+    (line,) = listed["returnOrderLineItems"]
+    assert (line["orderItemSummaryId"], line["quantityExpected"], line["quantityReturned"]) == (str(b.pk), 1, 0)
+    assert line["reasonForReturn"] == "Damaged" and line["isProcessed"] is False
+    shipped_b = next(ois for ois in state["orderItemSummaries"] if ois["id"] == str(b.pk))
+    # Its one shipped unit is expected back and not yet processed: §5.1 rule 1.
+    assert (shipped_b["quantityReturnInitiated"], shipped_b["quantityAvailableToReturn"]) == (1, 0)
+    assert shipped_b["status"] == "RETURNINITIATED"
 
 
 def test_detail_of_a_missing_or_malformed_id_answers_404(api):
