@@ -1,7 +1,7 @@
 """What the console itself records: one-time wizard tokens, and refunds that wait for a supervisor.
 
-Money moves only through the payments services (credit memo creation, ensure refunds); this module
-decides nothing about amounts, it only holds a refund back when it is above the agent limit.
+Money moves only through the payments automation (credit memo, ensure refunds); this module decides
+nothing about amounts, it only holds a refund back when it is above the agent limit.
 """
 
 from decimal import Decimal
@@ -13,12 +13,8 @@ from django.utils import timezone
 from console.access import APPROVE_REFUNDS
 from console.models import RefundApproval, RefundApprovalStatus, WizardSubmission
 from orders.errors import InvalidState, NotFound, PermissionDenied
-from orders.funds import funds_position
-from orders.models import Order, OrderSummary
-from orders.money import ZERO
-from payments.models import BackgroundOperation
-from payments.services.background_operations import submit_ensure_refunds
-from payments.services.credit_memo_create import create_credit_memo
+from orders.models import ChangeType, Order, OrderSummary
+from payments import automation
 
 
 def claim_wizard_token(token: str, *, user, summary_id: int, kind: str) -> bool:
@@ -41,10 +37,10 @@ def record_wizard_outcome(token: str, change_order_ids: list[int]) -> None:
 
 
 def refund_after_change(summary_id: int, change_order_ids: list[int], *, excess: Decimal, refund_total: Decimal,
-                        user) -> RefundApproval | BackgroundOperation | None:
-    """After an agent's change: the refund it makes is queued now, or, above the agent limit for a user
-    who may not approve it, kept as a pending approval for a supervisor."""
-    if refund_total <= 0 or not settings.OMS_AUTO_CREDIT_AND_REFUND:
+                        user) -> RefundApproval | None:
+    """After an agent's change: the money automation is started now, or, when the refund the preview
+    showed is above the agent limit and the user may not approve it, held as a pending approval."""
+    if refund_total <= 0:
         return None
     if refund_total > settings.OMS_AGENT_REFUND_LIMIT and not user.has_perm(APPROVE_REFUNDS):
         summary = OrderSummary.objects.only("currency").get(pk=summary_id)
@@ -52,28 +48,19 @@ def refund_after_change(summary_id: int, change_order_ids: list[int], *, excess:
             order_summary_id=summary_id, change_order_ids=change_order_ids, amount=refund_total,
             excess_amount=excess, currency=summary.currency, requested_by=user,
         )
-    return queue_change_refunds(summary_id, change_order_ids, excess=excess, user=user)
+    start_refund_automation(summary_id, change_order_ids)
+    return None
 
 
-def queue_change_refunds(summary_id: int, change_order_ids: list[int], *, excess: Decimal,
-                         user) -> BackgroundOperation | None:
-    """Credit memo for the post-fulfillment reductions among the change orders, then one ensure-refunds
-    operation for the memo and the excess this change freed (never more excess than there is now)."""
-    with transaction.atomic():
-        reductions = [
-            order.pk for order in Order.objects.filter(pk__in=change_order_ids).order_by("id")
-            if order.is_post_fulfillment_reduction and order.grand_total_amount < 0
-        ]
-        memo = create_credit_memo(summary_id, reductions) if reductions else None
-        summary = OrderSummary.objects.get(pk=summary_id)
-        excess_now = min(excess, funds_position(summary).total_excess_funds_amount)
-        if memo is None and excess_now <= ZERO:
-            return None
-        return submit_ensure_refunds(
-            summary_id,
-            {"creditMemoId": memo.pk if memo else None, "excessFundsAmount": excess_now if excess_now > 0 else 0},
-            user=user,
-        )
+def start_refund_automation(summary_id: int, change_order_ids: list[int]) -> None:
+    """The payments automation of DOMAIN.md §4.3 for agent changes: returns and post-fulfillment
+    discounts get their credit memo refunded; cancels and pre/in-fulfillment discounts free excess funds."""
+    orders = list(Order.objects.filter(pk__in=change_order_ids).order_by("id"))
+    post = [order.pk for order in orders if order.is_post_fulfillment_reduction and order.grand_total_amount < 0]
+    if post:
+        automation.post_fulfillment_reduction_submitted(summary_id, post)
+    if any(order.change_type != ChangeType.FEE and not order.is_post_fulfillment_reduction for order in orders):
+        automation.pre_fulfillment_reduction_submitted(summary_id)
 
 
 def decide_refund(approval_id: int, *, approve: bool, user) -> RefundApproval:
@@ -91,8 +78,6 @@ def decide_refund(approval_id: int, *, approve: bool, user) -> RefundApproval:
         approval.decided_at = timezone.now()
         approval.save(update_fields=["status", "decided_by", "decided_at"])
         if approve:
-            queue_change_refunds(
-                approval.order_summary_id, approval.change_order_ids, excess=approval.excess_amount, user=user
-            )
+            start_refund_automation(approval.order_summary_id, approval.change_order_ids)
     return approval
 

@@ -147,19 +147,14 @@ def _submit_step(request, state, kind, items):
 
 
 def _refund(request, summary_id, change_order_ids, stored) -> None:
-    try:
-        outcome = refund_after_change(
-            summary_id, change_order_ids, excess=Decimal(stored["excess"]),
-            refund_total=Decimal(stored["refund_total"]), user=request.user,
-        )
-    except ServiceError as failure:
-        messages.error(request, f"The change was applied, but its refund could not be queued: {failure.message} "
-                                "A supervisor can refund it from the exception queue.")
-        return
+    outcome = refund_after_change(
+        summary_id, change_order_ids, excess=Decimal(stored["excess"]),
+        refund_total=Decimal(stored["refund_total"]), user=request.user,
+    )
     if isinstance(outcome, RefundApproval):
         messages.warning(request, f"The refund of {money_text(outcome.amount, outcome.currency)} is above your limit: "
                                   "it waits for a supervisor's approval on this page.")
-    elif outcome is not None:
+    elif Decimal(stored["refund_total"]) > 0:
         messages.info(request, "The refund is queued; its progress shows under Background jobs.")
 
 

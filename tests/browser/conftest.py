@@ -24,10 +24,17 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def chromium(django_db_setup):
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    serialized = getattr(connections["default"], "_test_serialized_contents", None)
     with sync_playwright() as playwright:
+        # Playwright leaves an event loop running on this thread, so Django now hands out connections
+        # per context: a fresh connection object that lacks the test database's serialized contents,
+        # without which serialized_rollback cannot put the migrations' data back after a flush.
+        if serialized is not None and not hasattr(connections["default"], "_test_serialized_contents"):
+            connections["default"]._test_serialized_contents = serialized
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -5,12 +5,10 @@ unless a test says otherwise. Screenshots land in tests/browser/screenshots/ (gi
 """
 
 import re
-from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
-from orders.models import OrderSummary
 from tests.browser.conftest import screenshot, serious_violations, sign_in
 from tests.builders import (
     address,
@@ -20,37 +18,14 @@ from tests.builders import (
     order_body,
     set_fulfillment_state,
     worked_example,
-    worked_example_body,
 )
+from tests.console.builders import paid_at_checkout, shipped_and_paid
 
 pytestmark = [
     pytest.mark.browser,
     # Flushing after a live-server test would wipe the groups and reason codes the migrations made.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def paid_at_checkout() -> OrderSummary:
-    """The §6 order paid by a sale of 118.80 at checkout: captured, nothing shipped."""
-    body = worked_example_body()
-    body["payments"] = [{
-        "kind": "sale", "method": "Visa", "gatewayToken": "tok_visa", "last4": "4242",
-        "amount": Decimal("118.80"), "gatewayReference": "sale_we",
-    }]
-    return ingest(body)
-
-
-def shipped_and_paid() -> OrderSummary:
-    """The §6 order shipped whole, invoiced 118.80 and captured through ensure funds."""
-    from payments.services.background_operations import submit_ensure_funds
-    from tests.payments.money_builders import invoice_everything, run
-
-    summary = worked_example()
-    invoice = invoice_everything(summary)
-    for ois in items_by_sku(summary).values():
-        set_fulfillment_state(ois, allocated=ois.quantity_ordered, fulfilled=ois.quantity_ordered)
-    run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
-    return OrderSummary.objects.get(pk=summary.pk)
 
 
 def no_serious_violations(page, what: str) -> None:

@@ -12,7 +12,7 @@ from django.test import Client
 
 from console.models import RefundApproval, WizardSubmission
 from orders.calculations.inputs import ChangeItemInput
-from orders.models import ChangeType, Order, OrderSummary
+from orders.models import ChangeType, Order
 from orders.services.cancel import submit_cancel
 from payments.models import BackgroundOperation, CreditMemo
 from tests.builders import (
@@ -25,6 +25,7 @@ from tests.builders import (
     set_fulfillment_state,
     worked_example,
 )
+from tests.console.builders import paid_at_checkout, shipped_and_paid
 from tests.console.conftest import HTMX
 
 pytestmark = pytest.mark.django_db
@@ -152,33 +153,35 @@ def test_cancel_after_capture_says_where_the_excess_goes(agent_client):
     assert 'data-testid="excess-after">47.52 USD<' in body
 
 
-def test_cancel_submit_applies_the_preview_once_and_queues_the_excess_refund(agent_client):
-    summary = worked_example()
-    mark_captured(summary, "118.80")
+def test_cancel_submit_applies_the_preview_once_and_refunds_the_excess(
+        agent_client, eager_tasks, django_capture_on_commit_callbacks):
+    summary = paid_at_checkout()
     a = items_by_sku(summary)["A"]
     body = preview(agent_client, summary, "cancel", {
         f"item-{a.pk}": "1", "reason": "Customer Changed Mind", "shipping_reduction": "on",
     }).content.decode()
     token = token_of(body)
 
-    response = agent_client.post(url(summary, "cancel"), {"action": "submit", "token": token})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent_client.post(url(summary, "cancel"), {"action": "submit", "token": token})
     assert response.status_code == 302 and response["Location"] == f"/console/orders/{summary.pk}/"
     summary.refresh_from_db()
     a.refresh_from_db()
     assert summary.grand_total_amount == Decimal("71.28")
     assert a.quantity_canceled == 1
     assert change_orders(summary).count() == 1
+    # The automation refunded the excess: captured 118.80 − new total 71.28 = 47.52.
     operation = BackgroundOperation.objects.get(order_summary=summary)
-    assert operation.type == "EnsureRefunds"
-    assert Decimal(operation.input["excessFundsAmount"]) == Decimal("47.52")
-    assert operation.created_by.username == "agent"
+    assert (operation.type, operation.status) == ("EnsureRefunds", "Complete")
+    assert summary.payment_summaries.get().refunded_amount == Decimal("47.52")
 
     page = agent_client.get(response["Location"]).content.decode()
     assert "Canceled: the order&#x27;s grand total went down by 47.52 USD." in page
     assert "The refund is queued" in page
 
     # The same preview posted again (back button, double click): nothing more happens.
-    again = agent_client.post(url(summary, "cancel"), {"action": "submit", "token": token})
+    with django_capture_on_commit_callbacks(execute=True):
+        again = agent_client.post(url(summary, "cancel"), {"action": "submit", "token": token})
     assert again.status_code == 302
     assert change_orders(summary).count() == 1
     assert BackgroundOperation.objects.filter(order_summary=summary).count() == 1
@@ -240,15 +243,8 @@ def test_change_the_selection_brings_back_the_choices(agent_client):
 
 # --- return ---------------------------------------------------------------------------------------
 
-def shipped_and_paid():
-    summary = worked_example()
-    for ois in items_by_sku(summary).values():
-        set_fulfillment_state(ois, allocated=ois.quantity_ordered, fulfilled=ois.quantity_ordered)
-    mark_captured(summary, "118.80")
-    return OrderSummary.objects.get(pk=summary.pk)
-
-
-def test_return_preview_and_submit_create_the_credit_memo_and_queue_its_refund(agent_client):
+def test_return_preview_and_submit_create_the_credit_memo_and_refund_it(
+        agent_client, eager_tasks, django_capture_on_commit_callbacks):
     summary = shipped_and_paid()
     a = items_by_sku(summary)["A"]
     body = preview(agent_client, summary, "return", {f"item-{a.pk}": "1", "reason": "Damaged"}).content.decode()
@@ -256,14 +252,14 @@ def test_return_preview_and_submit_create_the_credit_memo_and_queue_its_refund(a
     assert "A credit memo of 43.20 USD will be created and refunded to Visa •••• 4242." in body
     assert 'data-testid="new-grand-total">75.60 USD<' in body
 
-    agent_client.post(url(summary, "return"), {"action": "submit", "token": token_of(body)})
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_client.post(url(summary, "return"), {"action": "submit", "token": token_of(body)})
     a.refresh_from_db()
     assert (a.quantity_return_initiated, a.quantity_returned) == (1, 1)
     memo = CreditMemo.objects.get(order_summary=summary)
-    assert memo.total_amount_with_tax == Decimal("43.20")
-    operation = BackgroundOperation.objects.get(order_summary=summary)
-    assert operation.input["creditMemoId"] == str(memo.pk)
-    assert Decimal(operation.input["excessFundsAmount"]) == 0
+    # Refunded in full: the memo's balance is 0 and the card got 43.20 back.
+    assert (memo.total_amount_with_tax, memo.balance) == (Decimal("43.20"), Decimal("0"))
+    assert summary.payment_summaries.get().refunded_amount == Decimal("43.20")
 
 
 # --- adjust ---------------------------------------------------------------------------------------
@@ -306,22 +302,23 @@ def test_adjust_mode_error_is_shown_next_to_the_mode(agent_client):
 # --- refunds above the agent limit ------------------------------------------------------------------
 
 def big_order():
-    """5 × 100.00 at 8 %: grand total 540.00, captured in full."""
-    summary = ingest(order_body(groups=[{
+    """5 × 100.00 at 8 %: grand total 540.00, paid by a Visa sale at checkout."""
+    return ingest(order_body(groups=[{
         "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
         "items": [item("BIG", 5, "100.00", rate=8)],
-    }]))
-    mark_captured(summary, "540.00")
-    return summary
+    }], payments=[{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa", "last4": "4242",
+                   "amount": Decimal("540.00"), "gatewayReference": "sale_big"}]))
 
 
-def test_agent_refund_above_the_limit_waits_for_a_supervisor(agent_client, supervisor_client):
+def test_agent_refund_above_the_limit_waits_for_a_supervisor(
+        agent_client, supervisor_client, eager_tasks, django_capture_on_commit_callbacks):
     summary = big_order()
     big = items_by_sku(summary)["BIG"]
     body = preview(agent_client, summary, "cancel", {f"item-{big.pk}": "3", "reason": "Damaged"}).content.decode()
     # 3 × 100.00 + 24.00 tax = 324.00 excess, above the 200.00 limit.
     assert "324.00 USD is above your refund limit of 200.00 USD" in body
-    agent_client.post(url(summary, "cancel"), {"action": "submit", "token": token_of(body)})
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_client.post(url(summary, "cancel"), {"action": "submit", "token": token_of(body)})
     approval = RefundApproval.objects.get(order_summary=summary)
     assert (approval.status, approval.amount, approval.excess_amount) == ("Pending", Decimal("324.00"),
                                                                          Decimal("324.00"))
@@ -333,34 +330,43 @@ def test_agent_refund_above_the_limit_waits_for_a_supervisor(agent_client, super
 
     supervisor_page = supervisor_client.get(f"/console/orders/{summary.pk}/").content.decode()
     assert "Approve refund" in supervisor_page
-    supervisor_client.post(f"/console/refund-approvals/{approval.pk}/", {"decision": "approve"})
+    with django_capture_on_commit_callbacks(execute=True):
+        supervisor_client.post(f"/console/refund-approvals/{approval.pk}/", {"decision": "approve"})
     approval.refresh_from_db()
     assert approval.status == "Approved" and approval.decided_by.username == "supervisor"
     operation = BackgroundOperation.objects.get(order_summary=summary)
     assert Decimal(operation.input["excessFundsAmount"]) == Decimal("324.00")
+    assert summary.payment_summaries.get().refunded_amount == Decimal("324.00")
 
     # A second approval of the same refund is refused and queues nothing more.
-    supervisor_client.post(f"/console/refund-approvals/{approval.pk}/", {"decision": "approve"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = supervisor_client.post(f"/console/refund-approvals/{approval.pk}/", {"decision": "approve"},
+                                          follow=True)
+    assert "This refund was already approved." in response.content.decode()
     assert BackgroundOperation.objects.filter(order_summary=summary).count() == 1
 
 
-def test_supervisor_refund_above_the_limit_is_queued_at_once(supervisor_client):
+def test_supervisor_refund_above_the_limit_is_queued_at_once(
+        supervisor_client, eager_tasks, django_capture_on_commit_callbacks):
     summary = big_order()
     big = items_by_sku(summary)["BIG"]
     body = preview(supervisor_client, summary, "cancel", {f"item-{big.pk}": "3", "reason": "Damaged"}).content.decode()
     assert "above your refund limit" not in body
-    supervisor_client.post(url(summary, "cancel"), {"action": "submit", "token": token_of(body)})
+    with django_capture_on_commit_callbacks(execute=True):
+        supervisor_client.post(url(summary, "cancel"), {"action": "submit", "token": token_of(body)})
     assert not RefundApproval.objects.exists()
     assert BackgroundOperation.objects.filter(order_summary=summary).count() == 1
 
 
-def test_declined_refund_queues_nothing(agent_client, supervisor_client):
+def test_declined_refund_queues_nothing(agent_client, supervisor_client, eager_tasks,
+                                        django_capture_on_commit_callbacks):
     summary = big_order()
     big = items_by_sku(summary)["BIG"]
     body = preview(agent_client, summary, "cancel", {f"item-{big.pk}": "3", "reason": "Damaged"}).content.decode()
     agent_client.post(url(summary, "cancel"), {"action": "submit", "token": token_of(body)})
     approval = RefundApproval.objects.get()
-    supervisor_client.post(f"/console/refund-approvals/{approval.pk}/", {"decision": "decline"})
+    with django_capture_on_commit_callbacks(execute=True):
+        supervisor_client.post(f"/console/refund-approvals/{approval.pk}/", {"decision": "decline"})
     approval.refresh_from_db()
     assert approval.status == "Declined"
     assert not BackgroundOperation.objects.exists()
