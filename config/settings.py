@@ -134,6 +134,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["orders.api.renderers.DecimalJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["orders.api.parsers.DecimalJSONParser"],
     "EXCEPTION_HANDLER": "orders.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["orders.api.throttling.ApiClientRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": False,
     "UNAUTHENTICATED_USER": None,
@@ -147,6 +148,19 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "orders.api.throttling.document_rate_limit",
+    ],
+}
+# Requests per API client (orders/api/throttling.py); empty turns the limit off.
+OMS_API_RATE_LIMIT = os.environ.get("OMS_API_RATE_LIMIT", "1200/minute")
+# The rate limit counts in this cache; several app processes need a shared one (CACHE_URL=redis://…).
+CACHE_URL = os.environ.get("CACHE_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 # Bodies above this answer 413 before any parsing (an ingest body is far smaller).
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2 * 1024 * 1024)))
@@ -199,6 +213,8 @@ CELERY_BEAT_SCHEDULE = {
 OMS_AGENT_REFUND_LIMIT = Decimal(os.environ.get("OMS_AGENT_REFUND_LIMIT", "200.00"))
 OMS_AUTO_ROUTE_ORDERS = env_bool("OMS_AUTO_ROUTE_ORDERS", True)
 OMS_AUTO_INVOICE_AND_CAPTURE = env_bool("OMS_AUTO_INVOICE_AND_CAPTURE", True)
+# Called when a fulfillment order ships; the payments app bills it and captures (when the flag above is on).
+OMS_ON_FULFILLMENT_ORDER_FULFILLED = "payments.automation.fulfillment_order_fulfilled"
 OMS_AUTO_CREDIT_AND_REFUND = env_bool("OMS_AUTO_CREDIT_AND_REFUND", True)
 OMS_MAX_ORDER_ITEMS = 500
 OMS_MAX_CHANGE_ITEMS = 100

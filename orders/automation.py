@@ -1,5 +1,8 @@
 """Default automation hooks (DOMAIN.md §4.3) called by services once their work is written."""
 
+from django.conf import settings
+from django.utils.module_loading import import_string
+
 from orders.models import OrderSummary
 from orders.routing_tasks import schedule_routing
 
@@ -9,3 +12,9 @@ def order_summary_created(summary: OrderSummary) -> None:
     life cycle, and is queued only once the transaction commits)."""
     if summary.is_managed:
         schedule_routing(summary.pk)
+
+
+def fulfillment_order_fulfilled(fulfillment_order) -> None:
+    """A fulfillment order shipped: bill it and take the money. Billing lives in the payments app,
+    which orders must not import, so a setting names the hook (it queues its work after commit)."""
+    import_string(settings.OMS_ON_FULFILLMENT_ORDER_FULFILLED)(fulfillment_order)

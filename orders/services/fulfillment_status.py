@@ -11,6 +11,7 @@ location; Cancelled and Rejected release every line as cancel-item would.
 
 from django.db import transaction
 
+from orders.automation import fulfillment_order_fulfilled
 from orders.errors import InvalidInput, InvalidState
 from orders.models import (
     FINAL_STATUS_CATEGORIES,
@@ -59,6 +60,7 @@ def change_fulfillment_order_status(fulfillment_order_id, status: str, *,
         new_category = STATUS_CATEGORY[status]
         if new_category == FulfillmentOrderStatusCategory.CLOSED:
             _fulfil(order, lines, items)
+            fulfillment_order_fulfilled(order)
         elif new_category in _RELEASING:
             cancel_lines(order, lines, {line.pk: line.quantity for line in lines}, items)
             update_totals(order, lines)
