@@ -39,6 +39,10 @@ class DeliveryGroupView:
     items: list[OrderItemSummary] = field(default_factory=list)
     fulfillment_orders: list[FulfillmentOrder] = field(default_factory=list)
 
+    @property
+    def has_unplaced_units(self) -> bool:
+        return any(item.type == ItemType.PRODUCT and item.quantity_available_to_fulfill > 0 for item in self.items)
+
 
 @dataclass
 class PaymentSummaryView:

@@ -96,3 +96,22 @@ def badge(status, label=None):
 @register.filter
 def negate(value):
     return -Decimal(value) if value is not None else None
+
+
+@register.filter
+def qty_input(value):
+    """A quantity as a number input's value: no grouping, no trailing zeros."""
+    if value in (None, ""):
+        return ""
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return value
+    return f"{number:.0f}" if number == number.to_integral_value() else f"{number.normalize():f}"
+
+
+@register.filter
+def allowed_moves(fulfillment_order):
+    from console.forms.fulfillment import allowed_statuses
+
+    return allowed_statuses(fulfillment_order.status)

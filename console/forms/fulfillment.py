@@ -1,0 +1,57 @@
+"""Fulfillment actions: one new fulfillment order at a time, a status move, line cancellations."""
+
+import re
+from decimal import Decimal
+
+from django import forms
+
+from orders.models import FulfillmentOrderStatus, FulfillmentOrderType, Location, OrderItemSummary
+from orders.services.fulfillment_status import is_allowed_move
+
+
+class CreateFulfillmentOrderForm(forms.Form):
+    location = forms.ModelChoiceField(queryset=Location.objects.order_by("name"), label="Ship from")
+    fulfillment_type = forms.ChoiceField(choices=FulfillmentOrderType.choices, label="Fulfillment type")
+
+    def __init__(self, items: list[OrderItemSummary], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        for item in items:
+            self.fields[f"item-{item.pk}"] = forms.DecimalField(
+                label=f"Units of {item.name}", required=False, min_value=Decimal(0), max_digits=12, decimal_places=2,
+            )
+
+    def item_rows(self):
+        return [(item, self[f"item-{item.pk}"]) for item in self.items]
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(f"item-{item.pk}") for item in self.items) and not self.errors:
+            raise forms.ValidationError("Enter the units to place for at least one item.")
+        return data
+
+    def chosen(self) -> list[tuple[int, Decimal]]:
+        return [(item.pk, self.cleaned_data[f"item-{item.pk}"]) for item in self.items
+                if self.cleaned_data.get(f"item-{item.pk}")]
+
+    def add_service_error(self, path: str | None, message: str, chosen: list[tuple[int, Decimal]]) -> None:
+        """`fulfillmentGroups[0].orderItemSummaries[1].quantity` → the second chosen item's field."""
+        match = re.search(r"orderItemSummaries\[(\d+)\]", path or "")
+        if match and int(match.group(1)) < len(chosen):
+            self.add_error(f"item-{chosen[int(match.group(1))][0]}", message)
+        elif path and path.endswith("fulfilledFromLocationId"):
+            self.add_error("location", message)
+        else:
+            self.add_error(None, message)
+
+
+def allowed_statuses(current: str) -> list[str]:
+    """The statuses a fulfillment order may move to from `current` (DOMAIN.md §5.3)."""
+    return [
+        status for status in FulfillmentOrderStatus.values
+        if status != current and is_allowed_move(current, status)
+    ]
+
+
+class StatusMoveForm(forms.Form):
+    status = forms.ChoiceField(choices=FulfillmentOrderStatus.choices)

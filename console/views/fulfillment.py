@@ -1,0 +1,99 @@
+"""Fulfillment actions on the order page: create (suggested by routing), move status, cancel lines."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from console.access import MANAGE_FULFILLMENT, console_view
+from console.forms.fulfillment import CreateFulfillmentOrderForm, StatusMoveForm
+from console.selectors import fulfillment_suggestion, wizard_state
+from orders.errors import ServiceError
+from orders.models import FulfillmentOrder, ItemType, OrderDeliveryGroupSummary
+from orders.services.fulfillment_cancel import LineToCancel, cancel_fulfillment_order_items
+from orders.services.fulfillment_create import (
+    FulfillmentGroupInput,
+    FulfillmentItemInput,
+    FulfillmentOrderInput,
+    create_fulfillment_orders,
+)
+from orders.services.fulfillment_status import change_fulfillment_order_status
+
+
+@console_view(MANAGE_FULFILLMENT)
+def create_fulfillment_order(request, pk: int, group_pk: int):
+    state = wizard_state(pk)
+    group = get_object_or_404(OrderDeliveryGroupSummary, pk=group_pk, order_summary_id=pk)
+    items = [
+        item for item in state.items
+        if item.delivery_group_summary_id == group.pk and item.type == ItemType.PRODUCT
+        and item.quantity_available_to_fulfill > 0
+    ]
+    suggestion = fulfillment_suggestion(group, items)
+    if request.method == "POST":
+        form = CreateFulfillmentOrderForm(items, data=request.POST)
+        if form.is_valid():
+            chosen = form.chosen()
+            data = FulfillmentOrderInput(
+                order_summary_id=pk, delivery_group_summary_id=group.pk,
+                groups=(FulfillmentGroupInput(
+                    location_id=form.cleaned_data["location"].pk,
+                    fulfillment_type=form.cleaned_data["fulfillment_type"],
+                    items=tuple(FulfillmentItemInput(item_pk, quantity) for item_pk, quantity in chosen),
+                ),),
+            )
+            try:
+                created = create_fulfillment_orders(data, actor=request.user)
+            except ServiceError as failure:
+                for error in failure.errors:
+                    form.add_service_error(error.field, error.message, chosen)
+            else:
+                messages.success(request, f"{created[0].number} created at {form.cleaned_data['location'].name}.")
+                return redirect("console:order", pk=pk)
+    else:
+        form = CreateFulfillmentOrderForm(items, initial=suggestion.initial if suggestion else None)
+    return render(request, "console/fulfillment_create.html", {
+        "summary": state.summary, "group": group, "form": form, "suggestion": suggestion, "nav": "orders",
+    })
+
+
+@require_POST
+@console_view(MANAGE_FULFILLMENT)
+def move_fulfillment_order(request, pk: int):
+    fulfillment_order = get_object_or_404(FulfillmentOrder.objects.only("pk", "order_summary_id"), pk=pk)
+    form = StatusMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a status to move the fulfillment order to.")
+    else:
+        try:
+            moved = change_fulfillment_order_status(fulfillment_order.pk, form.cleaned_data["status"])
+        except ServiceError as failure:
+            messages.error(request, failure.message)
+        else:
+            messages.success(request, f"{moved.number} is now {moved.status}.")
+    return redirect(f"/console/orders/{fulfillment_order.order_summary_id}/#fo-{fulfillment_order.pk}")
+
+
+@require_POST
+@console_view(MANAGE_FULFILLMENT)
+def cancel_fulfillment_lines(request, pk: int):
+    fulfillment_order = get_object_or_404(FulfillmentOrder.objects.only("pk", "order_summary_id"), pk=pk)
+    lines = []
+    for key, value in request.POST.items():
+        if not key.startswith("line-") or not value.strip():
+            continue
+        try:
+            quantity = Decimal(value)
+        except InvalidOperation:
+            messages.error(request, f"'{value}' is not a number of units.")
+            return redirect("console:order", pk=fulfillment_order.order_summary_id)
+        if quantity:
+            lines.append(LineToCancel(key.removeprefix("line-"), quantity))
+    try:
+        canceled = cancel_fulfillment_order_items(fulfillment_order.pk, lines)
+    except ServiceError as failure:
+        messages.error(request, failure.message)
+    else:
+        messages.success(request, f"Lines of {canceled.number} canceled; it is {canceled.status}.")
+    return redirect(f"/console/orders/{fulfillment_order.order_summary_id}/#fo-{fulfillment_order.pk}")
