@@ -197,3 +197,22 @@ def test_double_click_on_submit_applies_the_change_once(page, live_server, conso
     page.go_back()
     page.reload()
     assert summary.change_orders.count() == 1
+
+
+def test_order_page_on_a_tablet_scrolls_tables_not_the_page(page, live_server, console_user):
+    console_user("supervisor", "Supervisor")
+    items = [item(f"SKU-{n:03d}", 1, "12.50", rate=8, name=f"Long product name number {n}") for n in range(200)]
+    summary = ingest(order_body(groups=[{"referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
+                                         "items": items}]))
+    sign_in(page, live_server, "supervisor")
+    page.set_viewport_size({"width": 820, "height": 1180})
+    page.goto(f"{live_server.url}/console/orders/{summary.pk}/")
+    expect(page.locator('tr[data-sku^="SKU-"]')).to_have_count(200)
+    # The wide items table scrolls inside its frame; the page itself is no wider than the tablet.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 820
+    table_frame = page.locator("#items .table-wrap")
+    assert table_frame.evaluate("el => el.scrollWidth > el.clientWidth")
+    screenshot(page, "order-200-items-tablet")
+    page.locator("#items").scroll_into_view_if_needed()
+    screenshot(page, "order-200-items-tablet-items", full_page=False)
+    no_serious_violations(page, "the order page with 200 items on a tablet")
