@@ -28,23 +28,28 @@ def _render(data) -> str:
     return api_settings.DEFAULT_RENDERER_CLASSES[0]().render(data).decode()
 
 
+def fingerprint(method: str, path: str, data) -> str:
+    """The hash a key is bound to: method, path and the parsed body in canonical form."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
 def request_fingerprint(request) -> str:
-    canonical = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+    return fingerprint(request.method, request.path, request.data)
 
 
-def _claim(client, key: str, fingerprint: str, request) -> IdempotencyRecord | None:
+def claim(client, key: str, fingerprint: str, *, method: str, path: str) -> IdempotencyRecord | None:
     """Claim the key for this request; return the existing record when another request has it."""
     try:
         with transaction.atomic():
             IdempotencyRecord.objects.create(
-                client=client, key=key, method=request.method, path=request.path[:500], request_hash=fingerprint
+                client=client, key=key, method=method, path=path[:500], request_hash=fingerprint
             )
         return None
     except IntegrityError:
         existing = IdempotencyRecord.objects.filter(client=client, key=key).first()
         if existing is None:  # freed between our insert and our read: try once more
-            return _claim(client, key, fingerprint, request)
+            return claim(client, key, fingerprint, method=method, path=path)
         return existing
 
 
@@ -74,20 +79,13 @@ def idempotent(*, required: bool = False):
             if len(key) > MAX_KEY_LENGTH:
                 raise InvalidInput(f"{HEADER} must be at most {MAX_KEY_LENGTH} characters.", field=HEADER)
 
-            fingerprint = request_fingerprint(request)
-            existing = _claim(request.auth, key, fingerprint, request)
+            request_hash = request_fingerprint(request)
+            existing = claim(request.auth, key, request_hash, method=request.method, path=request.path)
             if existing is not None:
-                if existing.request_hash != fingerprint:
-                    raise IdempotencyKeyReused(
-                        f"This {HEADER} was used with a different request body.", field=HEADER
-                    )
-                if existing.in_flight and not _take_over_if_abandoned(existing):
-                    raise IdempotencyKeyInUse(
-                        f"A request with this {HEADER} is still being processed; retry later.", field=HEADER
-                    )
-                if not existing.in_flight:
+                replayable = replayable_record(existing, request_hash, field=HEADER)
+                if replayable is not None:
                     replay = HttpResponse(
-                        existing.response_body, status=existing.response_status, content_type="application/json"
+                        replayable.response_body, status=replayable.response_status, content_type="application/json"
                     )
                     replay["Idempotent-Replayed"] = "true"
                     return replay
@@ -95,21 +93,41 @@ def idempotent(*, required: bool = False):
             try:
                 response = view_method(self, request, *args, **kwargs)
             except BaseException:
-                IdempotencyRecord.objects.filter(client=request.auth, key=key).delete()
+                release(request.auth, key)
                 raise
             if 200 <= response.status_code < 300:
-                IdempotencyRecord.objects.filter(client=request.auth, key=key).update(
-                    response_status=response.status_code,
-                    response_body=_render(response.data),
-                    completed_at=timezone.now(),
-                )
+                record_answer(request.auth, key, response.status_code, response.data)
             else:
-                IdempotencyRecord.objects.filter(client=request.auth, key=key).delete()
+                release(request.auth, key)
             return response
 
         return wrapper
 
     return decorator
+
+
+def replayable_record(existing: IdempotencyRecord, request_hash: str, *, field: str) -> IdempotencyRecord | None:
+    """For a key another request claimed: the record to replay, or None when its abandoned claim is now
+    ours. Raises when the key came with another body, or its first request still runs."""
+    if existing.request_hash != request_hash:
+        raise IdempotencyKeyReused(f"This {HEADER} was used with a different request body.", field=field)
+    if existing.in_flight and not _take_over_if_abandoned(existing):
+        raise IdempotencyKeyInUse(
+            f"A request with this {HEADER} is still being processed; retry later.", field=field
+        )
+    return None if existing.in_flight else existing
+
+
+def record_answer(client, key: str, status: int, data) -> None:
+    """Keep a successful answer for replay."""
+    IdempotencyRecord.objects.filter(client=client, key=key).update(
+        response_status=status, response_body=_render(data), completed_at=timezone.now()
+    )
+
+
+def release(client, key: str) -> None:
+    """Free the key: the request failed and wrote nothing, so a corrected retry may use it."""
+    IdempotencyRecord.objects.filter(client=client, key=key).delete()
 
 
 def purge_expired_idempotency_records() -> int:
