@@ -19,6 +19,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
+def reason_codes():
+    """The default reason codes again: transactional tests flush the tables, the data migration's rows
+    with them. Use in tests marked django_db(transaction=True)."""
+    from orders.models import DEFAULT_REASON_CODES, ReasonCode
+
+    for name in DEFAULT_REASON_CODES:
+        ReasonCode.objects.get_or_create(name=name)
+
+
+@pytest.fixture
 def api(db):
     """An API client with every scope and no channel (a back-office integration)."""
     return ApiKeyClient.create(name="backoffice", scopes=["all"])

@@ -63,7 +63,7 @@ def prepare_ensure_funds(operation: BackgroundOperation, summary) -> dict:
         ) from None
 
     payments = defaultdict(list)
-    for payment in Payment.objects.select_for_update().filter(
+    for payment in Payment.objects.select_for_update(no_key=True).filter(
         order_payment_summary__in=payment_summaries, status=PaymentStatus.PROCESSED, balance__gt=0
     ).order_by("id"):
         payments[payment.order_payment_summary_id].append(payment)
@@ -88,7 +88,7 @@ def _apply_balances(ops: OrderPaymentSummary, payments: list[Payment], invoice: 
 
 def _reserve_captures(ops: OrderPaymentSummary, invoice: Invoice, amount, operation) -> None:
     authorizations = list(
-        PaymentAuthorization.objects.select_for_update()
+        PaymentAuthorization.objects.select_for_update(no_key=True)
         .filter(order_payment_summary=ops, status="Processed")
         .order_by("id")
     )

@@ -63,7 +63,7 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> dict:
         ) from None
 
     payments = defaultdict(list)
-    for payment in Payment.objects.select_for_update().filter(
+    for payment in Payment.objects.select_for_update(no_key=True).filter(
         order_payment_summary__in=payment_summaries, status=PaymentStatus.PROCESSED
     ).order_by("id"):
         payments[payment.order_payment_summary_id].append(payment)

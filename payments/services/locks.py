@@ -1,5 +1,10 @@
 """Row locks in the one order every payment service takes them: the order summary, then its payment
-summaries by id, then documents, payments and refunds by id."""
+summaries by id, then documents, payments and refunds by id.
+
+Payment summaries, authorizations, payments and refunds are locked FOR NO KEY UPDATE: the gateway log
+line written before each call references them, and its foreign key checks (FOR KEY SHARE) would
+otherwise wait on a lock holder that waits on them in turn (a deadlock between ten captures at once).
+"""
 
 from orders.errors import InvalidState, NotFound
 from orders.models import OrderSummary
@@ -16,4 +21,6 @@ def lock_summary(summary_id, *, managed: bool = True) -> OrderSummary:
 
 
 def lock_payment_summaries(summary: OrderSummary) -> list[OrderPaymentSummary]:
-    return list(OrderPaymentSummary.objects.select_for_update().filter(order_summary=summary).order_by("id"))
+    return list(
+        OrderPaymentSummary.objects.select_for_update(no_key=True).filter(order_summary=summary).order_by("id")
+    )

@@ -31,12 +31,13 @@ def settle_capture(payment_id: int, result: GatewayResult) -> Payment:
     with transaction.atomic():
         summary = lock_summary(summary_id, managed=False)
         payment = Payment.objects.select_related("background_operation").get(pk=payment_id)
-        ops = OrderPaymentSummary.objects.select_for_update().get(pk=payment.order_payment_summary_id)
+        ops = OrderPaymentSummary.objects.select_for_update(no_key=True).get(pk=payment.order_payment_summary_id)
         invoice = (
             Invoice.objects.select_for_update().get(pk=payment.target_invoice_id) if payment.target_invoice_id else None
         )
         payment = (
-            Payment.objects.select_for_update(of=("self",)).select_related("background_operation").get(pk=payment_id)
+            Payment.objects.select_for_update(of=("self",), no_key=True).select_related("background_operation")
+            .get(pk=payment_id)
         )
         if payment.status != PaymentStatus.PENDING or not result.is_final:
             return payment
@@ -73,11 +74,12 @@ def settle_refund(refund_id: int, result: GatewayResult) -> Refund:
     with transaction.atomic():
         summary = lock_summary(summary_id, managed=False)
         refund = Refund.objects.get(pk=refund_id)
-        ops = OrderPaymentSummary.objects.select_for_update().get(pk=refund.order_payment_summary_id)
+        ops = OrderPaymentSummary.objects.select_for_update(no_key=True).get(pk=refund.order_payment_summary_id)
         memo = CreditMemo.objects.select_for_update().filter(pk=refund.credit_memo_id).first()
-        payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
+        payment = Payment.objects.select_for_update(no_key=True).get(pk=refund.payment_id)
         refund = (
-            Refund.objects.select_for_update(of=("self",)).select_related("background_operation").get(pk=refund_id)
+            Refund.objects.select_for_update(of=("self",), no_key=True).select_related("background_operation")
+            .get(pk=refund_id)
         )
         if refund.status != RefundStatus.PENDING or not result.is_final:
             return refund

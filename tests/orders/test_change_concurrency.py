@@ -8,22 +8,15 @@ from django.db import connection
 
 from orders.calculations.inputs import AdjustInput, AdjustItemInput
 from orders.errors import InvalidState
-from orders.models import DEFAULT_REASON_CODES, Order, OrderItemSummary, OrderSummary, ReasonCode
+from orders.models import Order, OrderItemSummary, OrderSummary
 from orders.services.adjust import submit_adjust
 from orders.services.cancel import submit_cancel
 from tests.builders import address, ingest, item, items_by_sku, order_body
 from tests.change_builders import assert_rebuilds, change
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reason_codes")]
 
 THREADS = 20
-
-
-@pytest.fixture(autouse=True)
-def reason_codes():
-    """Transactional tests flush the tables between tests, the seeded reason codes with them."""
-    for name in DEFAULT_REASON_CODES:
-        ReasonCode.objects.get_or_create(name=name)
 
 
 def run_together(work, count=THREADS):
