@@ -111,7 +111,7 @@ def lock_fulfillment_order(fulfillment_order_id, *, channel_id: int | None = Non
         raise NotFound(f"No fulfillment order {fulfillment_order_id}.")
     summary = get_summary(summary_id, lock=True)
     items = get_item_summaries(summary, lock=True)
-    order = FulfillmentOrder.objects.select_for_update().select_related("location").get(pk=pk)
+    order = FulfillmentOrder.objects.select_for_update(of=("self",)).select_related("location").get(pk=pk)
     return order, summary, items
 
 

@@ -312,7 +312,9 @@ def _lock(return_order_id, channel_id):
         raise NotFound(f"No return order {return_order_id}.")
     summary = get_summary(summary_id, lock=True)
     ois_list = get_item_summaries(summary, lock=True)
-    return_order = ReturnOrder.objects.select_for_update().select_related("destination_location").get(pk=pk)
+    return_order = (
+        ReturnOrder.objects.select_for_update(of=("self",)).select_related("destination_location").get(pk=pk)
+    )
     return return_order, summary, ois_list
 
 
