@@ -3,16 +3,28 @@
 import base64
 import binascii
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from orders.errors import InvalidInput, NotFound
-from orders.models import FulfillmentOrder, FulfillmentOrderLineItem, InventoryLevel, Location, ReturnOrder
+from orders.models import (
+    FINAL_STATUS_CATEGORIES,
+    FulfillmentOrder,
+    FulfillmentOrderLineItem,
+    FulfillmentOrderStatusCategory,
+    InventoryLevel,
+    ItemType,
+    Location,
+    ReturnOrder,
+    ReturnOrderLineItem,
+)
+from orders.money import ZERO
 from orders.selectors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parse_id
 
 
 def fulfillment_orders_queryset() -> QuerySet:
-    """Fulfillment orders with their location and lines: three queries for any number of them."""
+    """Fulfillment orders with their location and lines: two queries for any number of them."""
     return FulfillmentOrder.objects.select_related("location").prefetch_related(
         Prefetch("lines", queryset=FulfillmentOrderLineItem.objects.order_by("id"))
     )
@@ -116,3 +128,54 @@ def inventory_levels_page(*, location_reference: str | None = None, sku: str | N
     if sku:
         queryset = queryset.filter(sku=sku)
     return page_by_id(queryset, cursor=cursor, limit=limit)
+
+
+# --- What an order summary did to stock -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InventoryEffect:
+    """Units of one sku at one location because of one order summary."""
+
+    location_external_reference: str
+    sku: str
+    reserved: Decimal  # on open fulfillment orders
+    shipped: Decimal  # taken off hand by fulfilled fulfillment orders
+    restocked: Decimal  # put back on hand by processed return order lines
+
+
+def inventory_effects_for_summary(summary_id) -> list[InventoryEffect]:
+    """Per (location, sku): reserved, shipped and restocked units of the summary's products (two queries).
+
+    Only product lines at locations that hold inventory count, as in the inventory service.
+    """
+    effects: dict[tuple[str, str], dict[str, Decimal]] = {}
+
+    def entry(reference, sku):
+        return effects.setdefault((reference, sku), {"reserved": ZERO, "shipped": ZERO, "restocked": ZERO})
+
+    fulfillment_lines = FulfillmentOrderLineItem.objects.filter(
+        fulfillment_order__order_summary_id=summary_id,
+        fulfillment_order__location__is_inventory_location=True,
+        type=ItemType.PRODUCT,
+        quantity__gt=0,
+    ).exclude(sku="").values_list("fulfillment_order__location__external_reference", "sku",
+                                  "fulfillment_order__status_category", "quantity")
+    for reference, sku, category, quantity in fulfillment_lines:
+        if category == FulfillmentOrderStatusCategory.CLOSED:
+            entry(reference, sku)["shipped"] += quantity
+        elif category not in FINAL_STATUS_CATEGORIES:
+            entry(reference, sku)["reserved"] += quantity
+    return_lines = ReturnOrderLineItem.objects.filter(
+        return_order__order_summary_id=summary_id,
+        return_order__destination_location__is_inventory_location=True,
+        order_item_summary__type=ItemType.PRODUCT,
+        is_processed=True,
+        quantity_received__gt=F("quantity_rejected"),
+    ).exclude(order_item_summary__sku="").values_list(
+        "return_order__destination_location__external_reference", "order_item_summary__sku", "quantity_received",
+        "quantity_rejected",
+    )
+    for reference, sku, received, rejected in return_lines:
+        entry(reference, sku)["restocked"] += received - rejected
+    return [InventoryEffect(reference, sku, **values) for (reference, sku), values in sorted(effects.items())]
