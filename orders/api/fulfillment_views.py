@@ -43,7 +43,12 @@ from orders.fulfillment_selectors import (
     return_order_detail,
 )
 from orders.models import Scope
-from orders.routing import find_routes_with_fewest_splits, postal_code_coordinates, rank_by_average_distance
+from orders.routing import (
+    RoutingSearchTooLarge,
+    find_routes_with_fewest_splits,
+    postal_code_coordinates,
+    rank_by_average_distance,
+)
 from orders.services.fulfillment_cancel import cancel_fulfillment_order_items
 from orders.services.fulfillment_create import create_fulfillment_orders, create_multiple_fulfillment_orders
 from orders.services.fulfillment_status import change_fulfillment_order_status
@@ -197,7 +202,10 @@ class FindRoutesView(APIView):
         for entry in data["locationAvailableInventory"]:
             stock = available.setdefault(entry["externalReferenceId"], {})
             stock[entry["stockKeepingUnit"]] = stock.get(entry["stockKeepingUnit"], Decimal(0)) + entry["quantity"]
-        routes = find_routes_with_fewest_splits(ordered, available, data["maximumNumberOfSplits"])
+        try:
+            routes = find_routes_with_fewest_splits(ordered, available, data["maximumNumberOfSplits"])
+        except RoutingSearchTooLarge as error:
+            raise InvalidInput(str(error), field="maximumNumberOfSplits") from None
         return Response({"targetLocations": [{"locations": list(route)} for route in routes], **_OK})
 
 

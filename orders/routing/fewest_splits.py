@@ -11,6 +11,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 MAX_ROUTES = 10_000
+# Search steps one request may take (about ten seconds); far beyond any order seen in the benchmark.
+MAX_SEARCH_STEPS = 1_000_000
+
+
+class RoutingSearchTooLarge(ValueError):
+    """The inventory and split limit make a search too large to answer; fewer splits would do."""
 
 
 def find_routes_with_fewest_splits(
@@ -19,12 +25,13 @@ def find_routes_with_fewest_splits(
     max_splits: int,
     *,
     limit: int = MAX_ROUTES,
+    max_steps: int = MAX_SEARCH_STEPS,
 ) -> list[tuple[str, ...]]:
     """Sets of at most `max_splits + 1` locations whose summed stock covers `ordered`, smallest size only.
 
     `ordered` maps sku to quantity; `available` maps location name to {sku: quantity}. A sku's
     quantity may be split between locations of a set. Answers [] when no set of allowed size can
-    ship the order.
+    ship the order; raises RoutingSearchTooLarge after `max_steps` search steps.
     """
     demand = {sku: Decimal(quantity) for sku, quantity in ordered.items() if Decimal(quantity) > 0}
     if not demand or max_splits < 0 or limit <= 0:
@@ -42,7 +49,7 @@ def find_routes_with_fewest_splits(
         [min(max(int(Decimal(available[name].get(sku, 0)) * factor), 0), need[j]) for j, sku in enumerate(skus)]
         for name in names
     ]
-    search = _Search(stock, need, max_size=min(max_splits + 1, len(names)), limit=limit)
+    search = _Search(stock, need, max_size=min(max_splits + 1, len(names)), limit=limit, max_steps=max_steps)
     return [tuple(names[index] for index in combo) for combo in search.run()]
 
 
@@ -68,7 +75,8 @@ class _TooMany(Exception):
 class _Search:
     """Locations are indices 0..n-1 in name order, skus 0..m-1; sets of indices are bitmasks."""
 
-    def __init__(self, stock: list[list[int]], need: list[int], *, max_size: int, limit: int):
+    def __init__(self, stock: list[list[int]], need: list[int], *, max_size: int, limit: int, max_steps: int):
+        self.steps_left = max_steps
         self.stock = stock
         self.need = need
         self.n = len(stock)
@@ -111,7 +119,13 @@ class _Search:
     # set is found exactly once. At the smallest size every location of a set is needed, so a set is
     # always reached through the holders of skus still missing.
 
+    def _step(self) -> None:
+        self.steps_left -= 1
+        if self.steps_left < 0:
+            raise RoutingSearchTooLarge("The search for routes is too large; allow fewer splits.")
+
     def _cover(self, chosen, eligible: int, remaining: list[int], missing: int, picks: int, found: list) -> None:
+        self._step()
         if len(found) > _ENUMERATION_CAP:
             raise _TooMany
         if picks == 1:
@@ -263,6 +277,7 @@ class _Search:
         return all(remaining[j] <= best[j][picks - 1] for j in range(self.m) if remaining[j])
 
     def _walk(self, chosen: tuple[int, ...], start: int, remaining: list[int], picks: int, found: list) -> None:
+        self._step()
         if picks == 1:
             missing = sum(1 << j for j in range(self.m) if remaining[j])
             mask = self._covering(remaining, missing) >> start << start

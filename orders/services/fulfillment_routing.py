@@ -30,7 +30,12 @@ from orders.models import (
     ProcessExceptionSeverity,
 )
 from orders.money import ZERO
-from orders.routing import find_routes_with_fewest_splits, postal_code_coordinates, rank_by_average_distance
+from orders.routing import (
+    RoutingSearchTooLarge,
+    find_routes_with_fewest_splits,
+    postal_code_coordinates,
+    rank_by_average_distance,
+)
 from orders.services.fulfillment_create import (
     FulfillmentGroupInput,
     FulfillmentItemInput,
@@ -112,7 +117,10 @@ def _plan_group(group: OrderDeliveryGroupSummary, items) -> FulfillmentOrderInpu
         if level.quantity_available > 0:
             available[level.location.external_reference][level.sku] = level.quantity_available
             locations[level.location.external_reference] = level.location
-    routes = find_routes_with_fewest_splits(ordered, available, MAX_SPLITS)
+    try:
+        routes = find_routes_with_fewest_splits(ordered, available, MAX_SPLITS)
+    except RoutingSearchTooLarge:
+        return None
     if not routes:
         return None
     chosen = _nearest(group, routes, locations)

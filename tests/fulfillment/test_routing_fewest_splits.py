@@ -4,10 +4,11 @@ from decimal import Decimal
 from itertools import combinations
 from unittest.mock import patch
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orders.routing import fewest_splits, find_routes_with_fewest_splits
+from orders.routing import RoutingSearchTooLarge, fewest_splits, find_routes_with_fewest_splits
 
 
 def oracle(ordered, available, max_splits, limit=10_000):
@@ -125,3 +126,15 @@ def test_abundant_sets_still_come_in_order():
     assert routes[0] == ("L000", "L001")
     assert routes[398] == ("L000", "L399")
     assert routes[399] == ("L001", "L002")
+
+
+def test_a_search_past_its_step_budget_is_refused():
+    # 30 locations holding 1 unit of X each, 30 wanted, 29 splits: the ordered walk is long, the budget short.
+    available = {f"L{i:02d}": {"X": Decimal(1), "Y": Decimal(1)} for i in range(30)}
+    available["L00"] = {"Y": Decimal(1)}
+    with pytest.raises(RoutingSearchTooLarge):
+        find_routes_with_fewest_splits({"X": Decimal(29), "Y": Decimal(1)}, available, 29, max_steps=10)
+    # With room to search it answers: every location but L00 holds X, so exactly one set of 29.
+    assert find_routes_with_fewest_splits({"X": Decimal(29), "Y": Decimal(1)}, available, 29) == [
+        tuple(f"L{i:02d}" for i in range(1, 30))
+    ]
