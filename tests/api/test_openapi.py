@@ -50,10 +50,10 @@ def test_order_resources_generate_without_warnings_or_errors():
 @pytest.mark.parametrize(
     ("method", "path", "statuses"),
     [
-        ("post", INGEST, {"201", "400", "401", "403", "409", "413", "422"}),
-        ("get", SUMMARIES, {"200", "400", "401", "403"}),
-        ("post", SUMMARIES, {"201", "400", "401", "403", "404", "409", "422"}),
-        ("get", SUMMARY_TEMPLATE, {"200", "401", "403", "404"}),
+        ("post", INGEST, {"201", "400", "401", "403", "409", "413", "422", "429"}),
+        ("get", SUMMARIES, {"200", "400", "401", "403", "429"}),
+        ("post", SUMMARIES, {"201", "400", "401", "403", "404", "409", "422", "429"}),
+        ("get", SUMMARY_TEMPLATE, {"200", "401", "403", "404", "429"}),
     ],
 )
 def test_order_operations_document_their_answers_and_security(method, path, statuses):
