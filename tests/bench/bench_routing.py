@@ -78,5 +78,30 @@ def main() -> None:
     )
 
 
+def test_b7_routing(figures):
+    """B7 for the benchmark session (`make bench`): the same work, recorded as figures."""
+    rng = random.Random(20261120)
+    scenarios = [inventory(rng, share) for share in (0.9, 0.6, 0.35, 0.2) for _ in range(max(RUNS // 4, 2))]
+    durations = []
+    for ordered, available in scenarios:
+        started = time.perf_counter()
+        find_routes_with_fewest_splits(ordered, available, 5)
+        durations.append(time.perf_counter() - started)
+    note = "each sku at 90/60/35/20 % of locations, ≤ 5 splits"
+    figures.record("B7.fewest_splits.median_ms", "find-routes-with-fewest-splits, 100 locations × 20 skus",
+                   statistics.median(durations) * 1000, "ms", "well under 1 s", note)
+    figures.record("B7.fewest_splits.max_ms", "find-routes-with-fewest-splits, slowest inventory",
+                   max(durations) * 1000, "ms", "well under 1 s", note)
+    sets = [[f"LOC-{rng.randrange(LOCATIONS):03d}" for _ in range(rng.randint(1, 4))] for _ in range(1000)]
+    coordinates = {f"LOC-{i:03d}": (rng.uniform(25.0, 49.0), rng.uniform(-124.0, -67.0)) for i in range(LOCATIONS)}
+    ranked = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        rank_by_average_distance((40.7484, -73.9967), sets, coordinates, unit="mi")
+        ranked.append(time.perf_counter() - started)
+    figures.record("B7.rank_1000.median_ms", "rank-byaverage-distance of 1,000 location sets",
+                   statistics.median(ranked) * 1000, "ms")
+
+
 if __name__ == "__main__":
     main()
