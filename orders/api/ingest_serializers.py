@@ -210,7 +210,7 @@ class OrderIngestSerializer(StrictSerializer):
     billTo = BillToSerializer()
     deliveryGroups = DeliveryGroupSerializer(many=True, min_length=1, max_length=50)
     payments = PaymentSerializer(many=True, required=False, default=list, max_length=10)
-    orderLifeCycleType = serializers.ChoiceField(choices=LifeCycleType.values, default=LifeCycleType.MANAGED)
+    orderLifeCycleType = serializers.ChoiceField(choices=LifeCycleType.choices, default=LifeCycleType.MANAGED)
     createOrderSummary = serializers.BooleanField(default=True)
     totalAmount = Money(required=False)
     totalTaxAmount = Money(required=False)
