@@ -1,7 +1,9 @@
-"""Demo data for `make run`: the sales channels, a sign-in for each role, and demo orders.
+"""Demo data for `make run`: the sales channels, a sign-in for each role, locations with stock, and
+orders in every state (console.demo), all made through the services the API and the console call.
 
-Safe to run again: what exists is kept (a password someone changed is not reset), what is missing
-is created. It hands out known passwords, so it refuses to run with DEBUG off unless forced.
+Safe to run again: what exists is kept (a password someone changed is not reset, an order that exists
+is not placed again), what is missing is created. It hands out known passwords, so it refuses to run
+with DEBUG off unless forced.
 """
 
 from dataclasses import dataclass
@@ -12,6 +14,11 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from console.demo.background import background_work_inline
+from console.demo.catalog import create_locations_and_stock
+from console.demo.report import demo_report
+from console.demo.scenarios import DEMO_SEED, create_demo_orders
+from console.demo.steps import Staff
 from orders.models import SalesChannel
 
 DEMO_CHANNELS = {
@@ -67,14 +74,6 @@ def create_user(demo: DemoUser) -> str:
     return "(existing user, password changed since)"
 
 
-def create_demo_orders(stdout) -> int:
-    """Demo orders across the channels; returns how many were created.
-
-    Order generation is not part of the demo yet: this creates none.
-    """
-    return 0
-
-
 class Command(BaseCommand):
     help = "Create the demo sales channels, sign-ins and orders (idempotent)."
 
@@ -92,13 +91,21 @@ class Command(BaseCommand):
         with transaction.atomic():
             channels = create_channels()
             passwords = {demo.username: create_user(demo) for demo in DEMO_USERS}
-            orders = create_demo_orders(self.stdout)
+        users = get_user_model().objects.in_bulk(["agent", "supervisor"], field_name="username")
+        staff = Staff(agent=users["agent"], supervisor=users["supervisor"])
+        # Not one transaction: each step commits as it would in production, and what it queues runs inline.
+        with background_work_inline():
+            create_locations_and_stock(DEMO_SEED)
+            loaded = create_demo_orders(staff)
 
         base_url = base_url.rstrip("/")
         out = self.stdout
         out.write(self.style.SUCCESS("Demo data ready."))
         out.write(f"  Sales channels: {', '.join(channel.name for channel in channels)}")
-        out.write(f"  Demo orders created: {orders}")
+        out.write(f"  Demo orders created: {loaded.created}"
+                  + (f" ({loaded.existing} were there already)" if loaded.existing else ""))
+        for line in demo_report().lines():
+            out.write(line)
         out.write("")
         out.write(f"Sign in at {base_url}/console/ (agent console) or {base_url}/admin/ (Django admin):")
         width = max(len(demo.username) for demo in DEMO_USERS) + 2
