@@ -1,6 +1,9 @@
+from datetime import UTC, datetime, timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from console.access import APPROVE_REFUNDS, console_view
@@ -14,12 +17,33 @@ from orders.models import OrderSummary
 
 # htmx stops polling an element whose response has this status.
 STOP_POLLING = 286
+# How long the page waits for the refund automation to show its first job after a change.
+AWAIT_AUTOMATION = timedelta(seconds=60)
+
+
+def awaiting_since(request) -> datetime | None:
+    """`?awaiting=<unix time>`: a change just queued money automation whose job may not exist yet."""
+    try:
+        since = datetime.fromtimestamp(int(request.GET["awaiting"]), tz=UTC)
+    except (KeyError, ValueError, OverflowError, OSError):
+        return None
+    return since if timezone.now() - since < AWAIT_AUTOMATION else None
+
+
+def keep_polling(operations, since: datetime | None) -> bool:
+    if any(not operation.is_final for operation in operations):
+        return True
+    return since is not None and not any(operation.submitted_at >= since for operation in operations)
 
 
 @console_view()
 def order_detail(request, pk: int):
     page = order_page(pk)
-    return render(request, "console/order.html", order_context(page))
+    since = awaiting_since(request)
+    return render(request, "console/order.html", order_context(
+        page, operations_running=keep_polling(page.operations, since),
+        awaiting=request.GET.get("awaiting") if since else "",
+    ))
 
 
 def order_context(page, **extra) -> dict:
@@ -35,6 +59,8 @@ def order_context(page, **extra) -> dict:
 def refund_decision(request, pk: int):
     approval = get_object_or_404(RefundApproval.objects.only("pk", "order_summary_id"), pk=pk)
     approve = request.POST.get("decision") == "approve"
+    # Taken before the refund is queued, so its job counts as after it.
+    started = int(timezone.now().timestamp())
     try:
         decided = decide_refund(approval.pk, approve=approve, user=request.user)
     except ServiceError as failure:
@@ -43,9 +69,14 @@ def refund_decision(request, pk: int):
         amount = money_text(decided.amount, decided.currency)
         if approve:
             messages.success(request, f"Refund of {amount} approved; it is queued under Background jobs.")
-        else:
-            messages.info(request, f"Refund of {amount} declined; nothing was refunded.")
+            return redirect(order_url_awaiting(approval.order_summary_id, started))
+        messages.info(request, f"Refund of {amount} declined; nothing was refunded.")
     return redirect("console:order", pk=approval.order_summary_id)
+
+
+def order_url_awaiting(summary_id: int, since: int) -> str:
+    """The order page, watching for jobs submitted from `since` (whole seconds, rounded down) on."""
+    return f"/console/orders/{summary_id}/?awaiting={since}"
 
 
 @console_view()
@@ -55,9 +86,11 @@ def order_operations(request, pk: int):
     if not wants_partial(request):
         return redirect("console:order", pk=pk)
     operations = operations_for(pk)
-    running = any(not operation.is_final for operation in operations)
+    since = awaiting_since(request)
+    running = keep_polling(operations, since)
     response = render(request, "console/order.html#operations", {
         "operations": operations, "operations_running": running, "summary_id": pk,
+        "awaiting": request.GET.get("awaiting") if since else "",
     })
     if running:
         return response

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from console.access import APPROVE_REFUNDS, CHANGE_ORDERS, console_view
@@ -32,6 +33,7 @@ from console.models import RefundApproval
 from console.selectors import wizard_state
 from console.services import claim_wizard_token, record_wizard_outcome, refund_after_change, release_wizard_token
 from console.templatetags.console_tags import money_text
+from console.views.orders import order_url_awaiting
 from orders.errors import Conflict, ServiceError
 from orders.funds import funds_position
 from orders.services.adjust import preview_adjust, submit_adjust
@@ -117,6 +119,8 @@ def _submit_step(request, state, kind, items):
         messages.info(request, "This change was already submitted once; it was not applied again.")
         return _to_order(request, state.summary.pk)
     wizard_request = WizardRequest.from_dict(stored["request"])
+    # Taken before anything is written, so the refund job the change sets off counts as after it.
+    started = int(timezone.now().timestamp())
     try:
         result = _submit(kind, state.summary.pk, wizard_request, user=request.user, version=stored["version"])
     except Conflict:
@@ -142,11 +146,13 @@ def _submit_step(request, state, kind, items):
     record_wizard_outcome(token, change_order_ids)
     messages.success(request, f"{DONE[kind]}: the order's grand total went down by "
                               f"{money_text(result.balances.grand_total_amount, state.summary.currency)}.")
-    _refund(request, state.summary.pk, change_order_ids, stored)
+    if _refund(request, state.summary.pk, change_order_ids, stored):
+        return _to_order(request, state.summary.pk, url=order_url_awaiting(state.summary.pk, started))
     return _to_order(request, state.summary.pk)
 
 
-def _refund(request, summary_id, change_order_ids, stored) -> None:
+def _refund(request, summary_id, change_order_ids, stored) -> bool:
+    """Start (or hold for approval) the refund the preview promised; True when it was started."""
     outcome = refund_after_change(
         summary_id, change_order_ids, excess=Decimal(stored["excess"]),
         refund_total=Decimal(stored["refund_total"]), user=request.user,
@@ -154,8 +160,11 @@ def _refund(request, summary_id, change_order_ids, stored) -> None:
     if isinstance(outcome, RefundApproval):
         messages.warning(request, f"The refund of {money_text(outcome.amount, outcome.currency)} is above your limit: "
                                   "it waits for a supervisor's approval on this page.")
-    elif Decimal(stored["refund_total"]) > 0:
+        return False
+    if Decimal(stored["refund_total"]) > 0:
         messages.info(request, "The refund is queued; its progress shows under Background jobs.")
+        return True
+    return False
 
 
 def _stored(request, token, summary_id, kind, *, consume=False):
@@ -174,8 +183,8 @@ def _chosen_rows(wizard_request, items):
     return [(by_id.get(pk), value) for pk, value in wizard_request.rows]
 
 
-def _to_order(request, summary_id):
-    url = f"/console/orders/{summary_id}/"
+def _to_order(request, summary_id, url=None):
+    url = url or f"/console/orders/{summary_id}/"
     return HttpResponseClientRedirect(url) if wants_partial(request) else redirect(url)
 
 

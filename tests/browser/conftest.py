@@ -53,9 +53,10 @@ def page(chromium):
     context.close()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def eager_tasks():
-    """Background operations run inside the live server as soon as they are queued."""
+    """Tasks run in-process as soon as they are queued (in the test or inside the live server), so no
+    message is left in a broker for a worker that does not share the test database."""
     from config.celery import app as celery_app
 
     previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates

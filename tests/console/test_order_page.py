@@ -145,3 +145,30 @@ def test_money_uses_the_currency_minor_units(agent_client):
     body = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
     # 1,500 + 150 tax = 1,650 yen, no decimals.
     assert 'data-testid="grand-total">1,650 JPY<' in body
+
+
+def test_after_a_change_the_page_polls_until_the_refund_job_appears(agent_client):
+    import time
+
+    summary = worked_example()
+    now = int(time.time())
+    page = agent_client.get(f"/console/orders/{summary.pk}/?awaiting={now}").content.decode()
+    assert f"was_running=1&amp;awaiting={now}" in page
+    assert "Waiting for the refund to be queued" in page
+    waiting = agent_client.get(f"/console/orders/{summary.pk}/operations/?was_running=1&awaiting={now}", **HTMX)
+    assert waiting.status_code == 200 and 'hx-trigger="every 2s"' in waiting.content.decode()
+
+    BackgroundOperation.objects.create(order_summary=summary, type=OperationType.ENSURE_REFUNDS)
+    running = agent_client.get(f"/console/orders/{summary.pk}/operations/?was_running=1&awaiting={now}", **HTMX)
+    assert 'hx-trigger="every 2s"' in running.content.decode()
+    BackgroundOperation.objects.update(status=OperationStatus.COMPLETE, finished_at=timezone.now())
+    done = agent_client.get(f"/console/orders/{summary.pk}/operations/?was_running=1&awaiting={now}", **HTMX)
+    assert done["HX-Refresh"] == "true"
+
+
+def test_an_old_awaiting_mark_does_not_poll(agent_client):
+    import time
+
+    summary = worked_example()
+    page = agent_client.get(f"/console/orders/{summary.pk}/?awaiting={int(time.time()) - 3600}").content.decode()
+    assert 'hx-trigger="every 2s"' not in page
