@@ -216,3 +216,26 @@ def test_order_page_on_a_tablet_scrolls_tables_not_the_page(page, live_server, c
     page.locator("#items").scroll_into_view_if_needed()
     screenshot(page, "order-200-items-tablet-items", full_page=False)
     no_serious_violations(page, "the order page with 200 items on a tablet")
+
+
+def test_exception_queue_filters_and_triages_in_place(page, live_server, console_user):
+    from orders.models import ProcessException
+
+    console_user("supervisor", "Supervisor")
+    summary = worked_example()
+    ProcessException.objects.create(order_summary=summary, category="Payment", severity="High",
+                                    message="Refund declined by the gateway")
+    ProcessException.objects.create(order_summary=summary, category="Fulfillment", severity="Low",
+                                    message="Carrier label missing")
+    sign_in(page, live_server, "supervisor")
+    page.get_by_role("link", name="Exceptions").click()
+    table = page.get_by_test_id("exceptions")
+    page.get_by_label("Category").select_option("Payment")
+    expect(table).not_to_contain_text("Carrier label missing")
+    expect(table).to_contain_text("Refund declined by the gateway")
+    row = table.locator("tbody tr").first
+    row.get_by_role("button", name="Triaged").click()
+    expect(row).to_contain_text("Marked triaged.")
+    screenshot(page, "exceptions")
+    no_serious_violations(page, "the exception queue")
+    assert ProcessException.objects.get(message="Refund declined by the gateway").status == "Triaged"

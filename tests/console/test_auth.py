@@ -125,3 +125,38 @@ def test_500_page_renders_without_a_request_context():
 
     body = render_to_string("500.html")
     assert "Something went wrong on our side" in body
+
+
+def _console_urls():
+    from django.urls import URLPattern
+
+    from console import urls
+
+    dummy = {"pk": 1, "group_pk": 1, "kind": "cancel"}
+    for pattern in urls.urlpatterns:
+        assert isinstance(pattern, URLPattern)
+        if pattern.name in ("login", "logout"):
+            continue
+        route = str(pattern.pattern)
+        for key, value in dummy.items():
+            route = route.replace(f"<int:{key}>", str(value)).replace(f"<slug:{key}>", str(value))
+        yield pattern.name, f"/console/{route}"
+
+
+@pytest.mark.parametrize(("name", "path"), list(_console_urls()))
+def test_every_console_url_sends_anonymous_users_to_sign_in(name, path):
+    client = Client()
+    for method in (client.get, client.post):
+        response = method(path)
+        # POST-only views answer GET with 405 before anything else; every other answer is the sign-in page.
+        assert response.status_code in (302, 405), (name, method.__name__, response.status_code)
+        if response.status_code == 302:
+            assert response["Location"].startswith("/console/login/?next="), name
+
+
+@pytest.mark.parametrize(("name", "path"), list(_console_urls()))
+def test_every_console_url_refuses_a_user_without_the_console_permission(name, path):
+    client = Client()
+    client.force_login(User.objects.create_user(username="outsider", password=PASSWORD))
+    for method in (client.get, client.post):
+        assert method(path).status_code in (403, 405), name
