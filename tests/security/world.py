@@ -1,0 +1,280 @@
+"""One order summary in a sales channel with a record of every kind the API serves, and for every
+API operation a request that acts on those records.
+
+The security suite sends these requests with another channel's key (they must find nothing and
+change nothing), the reliability suite replays them with an Idempotency-Key, the bad-input suite
+breaks their bodies. `api_operations()` lists what the URLconf serves, so an endpoint added later
+without a request here fails `test_every_api_operation_has_a_request`.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal as D
+
+from django.apps import apps
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from orders.models import ChangeType, Order, OrderKind, ReturnOrder
+from orders.services.fulfillment_status import change_fulfillment_order_status
+from orders.services.return_orders import ReturnOrderInput, ReturnOrderLineInput, create_return_order
+from orders.services.returns import submit_return
+from payments.models import PaymentAuthorization
+from payments.services.background_operations import run_operation, submit_ensure_funds, submit_ensure_refunds
+from payments.services.credit_memo_create import create_credit_memo
+from payments.services.fulfillment_invoice_create import create_invoice_for_fulfillment_order
+from payments.services.locks import lock_summary
+from payments.services.process_exceptions import raise_payment_exception
+from tests.builders import address, ensure_channel, ingest, item, items_by_sku, order_body, tax
+from tests.change_builders import change
+from tests.fulfillment.helpers import make_location, place, stock
+
+API_PREFIX = "api/v1/"
+# Served without a key, and not about any record.
+PUBLIC = {"api/v1/schema/", "api/v1/docs/"}
+
+
+@dataclass
+class World:
+    channel: str
+    number: str
+    email: str
+    summary: int
+    order: int
+    loose_order: int  # ingested without a summary, for create-summary
+    group: int
+    a: int  # 4 ordered: 2 shipped, 1 on a live fulfillment order, 1 expected back on a return order
+    b: int  # 2 ordered and shipped, 1 returned
+    location: int
+    location_reference: str
+    shipped_fo: int
+    live_fo: int
+    live_fo_line: int
+    invoice: int
+    change_order: int
+    memo: int
+    operation: int
+    exception: int
+    ops: int
+    authorization: int
+    return_order: int
+    return_line: int
+
+
+def build_world(channel: str, prefix: str) -> World:
+    """Every record through the services, in `channel`; order numbers start with `prefix`."""
+    ensure_channel(channel)
+    body = order_body(number=f"{prefix}-1", channel=channel, billTo={
+        **address(name=f"{prefix} Buyer"), "email": f"{prefix.lower()}@example.com", "phone": "+1 555 0100"},
+        groups=[{
+            "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
+            "deliveryCharge": {"amount": D("5.00"), "taxes": [tax(10, "0.50")]},
+            "items": [item("A", 4, "10.00", rate=10), item("B", 2, "20.00", rate=10)],
+        }])
+    summary = ingest(body)
+    ingest(order_body(number=f"{prefix}-LOOSE", channel=channel, createOrderSummary=False))
+    items = items_by_sku(summary)
+    reference = f"WH-{prefix}"
+    location = make_location(reference)
+    stock(reference, A=10, B=10)
+    (shipped,) = place(summary, (location, [(items["A"], 2), (items["B"], 2)]))
+    change_fulfillment_order_status(shipped.pk, "Fulfilled")
+    invoice = create_invoice_for_fulfillment_order(shipped.pk)
+    run_operation(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}).pk)
+    (live,) = place(summary, (location, [(items["A"], 1)]))
+    returned = submit_return(summary.pk, [change(items["B"].pk, 1)], actor=None)
+    change_order = Order.objects.get(pk=returned.change_order_id)
+    memo = create_credit_memo(summary.pk, [change_order.pk])
+    operation = submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
+    run_operation(operation.pk)
+    with transaction.atomic():
+        exception = raise_payment_exception(lock_summary(summary.pk), message=f"{prefix}: look at this",
+                                            attached_to=operation)
+    return_order = create_return_order(ReturnOrderInput(
+        order_summary_id=summary.pk, destination_location_id=location.pk,
+        lines=(ReturnOrderLineInput(items["A"].pk, D("1"), "Damaged"),),
+    ))
+    return World(
+        channel=channel, number=summary.order_number, email=body["billTo"]["email"], summary=summary.pk,
+        order=summary.original_order_id, loose_order=Order.objects.get(order_number=f"{prefix}-LOOSE").pk,
+        group=summary.delivery_group_summaries.get().pk, a=items["A"].pk, b=items["B"].pk,
+        location=location.pk, location_reference=reference, shipped_fo=shipped.pk, live_fo=live.pk,
+        live_fo_line=live.lines.get().pk, invoice=invoice.pk, change_order=change_order.pk, memo=memo.pk,
+        operation=operation.pk, exception=exception.pk, ops=summary.payment_summaries.get().pk,
+        authorization=PaymentAuthorization.objects.get(order_payment_summary__order_summary=summary).pk,
+        return_order=return_order.pk, return_line=ReturnOrder.objects.get(pk=return_order.pk).lines.get().pk,
+    )
+
+
+# --- What the URLconf serves ------------------------------------------------------------------------
+
+
+def _walk(resolver, prefix=""):
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern
+
+
+def api_operations() -> list[tuple[str, str]]:
+    """(METHOD, route) of every API operation the URLconf serves, e.g. ("POST", "api/v1/commerce/orders")."""
+    found = []
+    for route, pattern in _walk(get_resolver()):
+        if not route.startswith(API_PREFIX) or route in PUBLIC:
+            continue
+        view = getattr(pattern.callback, "cls", None)
+        for method in ("get", "post", "put", "patch", "delete"):
+            if view is not None and hasattr(view, method):
+                found.append((method.upper(), route))
+    return sorted(found)
+
+
+def url(route: str, **ids) -> str:
+    path = route
+    for name, value in ids.items():
+        path = path.replace(f"<str:{name}>", str(value)).replace(f"<int:{name}>", str(value))
+    assert "<" not in path, f"{route} needs more ids than {sorted(ids)}"
+    return "/" + path
+
+
+S = "api/v1/commerce/order-management/order-summaries"
+FO = "api/v1/commerce/fulfillment/fulfillment-orders"
+RO = "api/v1/commerce/returns/return-orders"
+
+
+def _change_items(ois):
+    return {"changeItems": [{"orderItemSummaryId": str(ois), "quantity": 1, "reason": "Damaged"}]}
+
+
+def _adjust(ois):
+    return {"adjustItems": [{"orderItemSummaryId": str(ois), "adjustmentType": "AmountWithoutTax",
+                             "amount": -1, "reason": "Goodwill"}]}
+
+
+def _fulfil(w: World):
+    return {"orderSummaryId": str(w.summary), "orderDeliveryGroupSummaryId": str(w.group),
+            "fulfillmentGroups": [{"fulfilledFromLocationId": str(w.location), "fulfillmentType": "Warehouse",
+                                   "orderItemSummaries": [{"orderItemSummaryId": str(w.a), "quantity": 1}]}]}
+
+
+def _ingest(w: World, number: str):
+    return order_body(number=number, channel=w.channel)
+
+
+# For each operation: (path, body) acting on the world's records. Reads have no body.
+REQUESTS = {
+    ("GET", S): lambda w: (url(S), None),
+    ("POST", S): lambda w: (url(S), {"orderId": str(w.loose_order), "orderLifeCycleType": "MANAGED"}),
+    ("GET", f"{S}/<str:summary_id>"): lambda w: (url(f"{S}/<str:summary_id>", summary_id=w.summary), None),
+    **{
+        ("POST", f"{S}/<str:summary_id>/actions/{name}"): (
+            lambda name, make: lambda w: (url(f"{S}/<str:summary_id>/actions/{name}", summary_id=w.summary), make(w))
+        )(name, make)
+        for name, make in {
+            "preview-cancel": lambda w: _change_items(w.a),
+            "submit-cancel": lambda w: _change_items(w.a),
+            "preview-return": lambda w: _change_items(w.b),
+            "submit-return": lambda w: _change_items(w.b),
+            "adjust-item-preview": lambda w: _adjust(w.a),
+            "adjust-item-submit": lambda w: _adjust(w.a),
+            "create-credit-memo": lambda w: {"changeOrderIds": [str(w.change_order)]},
+        }.items()
+    },
+    ("POST", f"{S}/actions/create-multiple-change-invoices"): lambda w: (
+        url(f"{S}/actions/create-multiple-change-invoices"),
+        {"invoicesFromChangeOrders": [{"orderSummaryId": str(w.summary), "changeOrderIds": [str(w.change_order)]}]}),
+    ("POST", f"{S}/<str:summary_id>/async-actions/ensure-funds-async"): lambda w: (
+        url(f"{S}/<str:summary_id>/async-actions/ensure-funds-async", summary_id=w.summary),
+        {"invoiceId": str(w.invoice)}),
+    ("POST", f"{S}/async-actions/multiple-ensure-funds-async"): lambda w: (
+        url(f"{S}/async-actions/multiple-ensure-funds-async"),
+        {"asyncInputs": [{"orderSummaryId": str(w.summary), "invoiceId": str(w.invoice)}]}),
+    ("POST", f"{S}/<str:summary_id>/async-actions/ensure-refunds-async"): lambda w: (
+        url(f"{S}/<str:summary_id>/async-actions/ensure-refunds-async", summary_id=w.summary),
+        {"creditMemoId": str(w.memo)}),
+    ("POST", "api/v1/commerce/order-management/order-payment-summaries"): lambda w: (
+        url("api/v1/commerce/order-management/order-payment-summaries"),
+        {"orderSummaryId": str(w.summary), "paymentAuthorizationId": str(w.authorization)}),
+    ("POST", FO): lambda w: (url(FO), _fulfil(w)),
+    ("POST", "api/v1/commerce/fulfillment/actions/create-multiple"): lambda w: (
+        url("api/v1/commerce/fulfillment/actions/create-multiple"), {"fulfillmentOrders": [_fulfil(w)]}),
+    ("GET", f"{FO}/<str:fulfillment_order_id>"): lambda w: (
+        url(f"{FO}/<str:fulfillment_order_id>", fulfillment_order_id=w.live_fo), None),
+    ("PATCH", f"{FO}/<str:fulfillment_order_id>"): lambda w: (
+        url(f"{FO}/<str:fulfillment_order_id>", fulfillment_order_id=w.live_fo), {"status": "Pickpack"}),
+    ("POST", f"{FO}/<str:fulfillment_order_id>/actions/cancel-item"): lambda w: (
+        url(f"{FO}/<str:fulfillment_order_id>/actions/cancel-item", fulfillment_order_id=w.live_fo),
+        {"fulfillmentOrderLineItemsToCancel": [{"fulfillmentOrderLineItemId": str(w.live_fo_line), "quantity": 1}]}),
+    ("POST", f"{FO}/<str:fulfillment_order_id>/actions/create-invoice"): lambda w: (
+        url(f"{FO}/<str:fulfillment_order_id>/actions/create-invoice", fulfillment_order_id=w.shipped_fo), {}),
+    ("POST", f"{FO}/actions/create-multiple-invoices"): lambda w: (
+        url(f"{FO}/actions/create-multiple-invoices"), {"fulfillmentOrderIds": [str(w.shipped_fo)]}),
+    ("POST", RO): lambda w: (url(RO), {
+        "orderSummaryId": str(w.summary), "destinationLocationId": str(w.location),
+        "returnOrderLineItems": [{"orderItemSummaryId": str(w.b), "quantityExpected": 1, "reasonForReturn": "Damaged"}],
+    }),
+    ("GET", f"{RO}/<str:return_order_id>"): lambda w: (
+        url(f"{RO}/<str:return_order_id>", return_order_id=w.return_order), None),
+    ("POST", f"{RO}/<str:return_order_id>/actions/return-items"): lambda w: (
+        url(f"{RO}/<str:return_order_id>/actions/return-items", return_order_id=w.return_order),
+        {"returnOrderItems": [{"returnOrderLineItemId": str(w.return_line), "quantityReturned": 1}]}),
+    ("GET", "api/v1/commerce/invoices/<str:invoice_id>"): lambda w: (
+        url("api/v1/commerce/invoices/<str:invoice_id>", invoice_id=w.invoice), None),
+    ("GET", "api/v1/commerce/credit-memos/<str:credit_memo_id>"): lambda w: (
+        url("api/v1/commerce/credit-memos/<str:credit_memo_id>", credit_memo_id=w.memo), None),
+    ("GET", "api/v1/commerce/background-operations/<str:operation_id>"): lambda w: (
+        url("api/v1/commerce/background-operations/<str:operation_id>", operation_id=w.operation), None),
+    ("GET", "api/v1/commerce/process-exceptions"): lambda w: (url("api/v1/commerce/process-exceptions"), None),
+    ("GET", "api/v1/commerce/process-exceptions/<str:exception_id>"): lambda w: (
+        url("api/v1/commerce/process-exceptions/<str:exception_id>", exception_id=w.exception), None),
+    ("PATCH", "api/v1/commerce/process-exceptions/<str:exception_id>"): lambda w: (
+        url("api/v1/commerce/process-exceptions/<str:exception_id>", exception_id=w.exception),
+        {"status": "Ignored"}),
+    ("POST", "api/v1/commerce/process-exceptions/<str:exception_id>/actions/retry"): lambda w: (
+        url("api/v1/commerce/process-exceptions/<str:exception_id>/actions/retry", exception_id=w.exception), {}),
+    ("POST", "api/v1/commerce/orders"): lambda w: (url("api/v1/commerce/orders"), _ingest(w, "NEW-1")),
+    ("POST", "api/v1/commerce/orders/batch"): lambda w: (
+        url("api/v1/commerce/orders/batch"), {"orders": [{**_ingest(w, "NEW-2"), "idempotencyKey": "batch-1"}]}),
+    # Not any channel's records: locations, stock levels and the routing calculations are shared.
+    ("GET", "api/v1/commerce/locations"): lambda w: (url("api/v1/commerce/locations"), None),
+    ("POST", "api/v1/commerce/locations"): lambda w: (
+        url("api/v1/commerce/locations"), {"name": "New", "externalReference": f"NEW-{w.location_reference}"}),
+    ("GET", "api/v1/commerce/inventory-levels"): lambda w: (url("api/v1/commerce/inventory-levels"), None),
+    ("POST", "api/v1/commerce/inventory-levels"): lambda w: (
+        url("api/v1/commerce/inventory-levels"),
+        {"locationExternalReference": w.location_reference, "stockKeepingUnit": "A", "quantityOnHand": 20}),
+    ("POST", "api/v1/commerce/order-management/routing/actions/find-routes-with-fewest-splits"): lambda w: (
+        url("api/v1/commerce/order-management/routing/actions/find-routes-with-fewest-splits"),
+        {"orderedQuantities": [{"stockKeepingUnit": "A", "quantity": 1}],
+         "locationAvailableInventory": [{"externalReferenceId": w.location_reference, "stockKeepingUnit": "A",
+                                         "quantity": 1}], "maximumNumberOfSplits": 0}),
+    ("POST", "api/v1/commerce/order-management/routing/actions/rank-byaverage-distance"): lambda w: (
+        url("api/v1/commerce/order-management/routing/actions/rank-byaverage-distance"),
+        {"deliveryCountryCode": "US", "deliveryPostalCode": "62701", "distanceUnit": "mi", "sortResult": "ASC",
+         "targetLocations": [{"locations": [w.location_reference]}]}),
+}
+
+SHARED = {
+    ("GET", "api/v1/commerce/locations"), ("POST", "api/v1/commerce/locations"),
+    ("GET", "api/v1/commerce/inventory-levels"), ("POST", "api/v1/commerce/inventory-levels"),
+    ("POST", "api/v1/commerce/order-management/routing/actions/find-routes-with-fewest-splits"),
+    ("POST", "api/v1/commerce/order-management/routing/actions/rank-byaverage-distance"),
+}
+LISTS = {("GET", S), ("GET", "api/v1/commerce/process-exceptions")}
+# Ingest makes new records in the caller's channel: another channel is named in the body, not the path.
+INGESTS = {("POST", "api/v1/commerce/orders"), ("POST", "api/v1/commerce/orders/batch")}
+
+
+def row_counts(*, ignore: tuple[str, ...] = ()) -> dict[str, int]:
+    """Rows of every model of our apps: compared before and after a request that must write nothing."""
+    return {
+        model._meta.label: model.objects.count()
+        for app in ("orders", "payments", "console")
+        for model in apps.get_app_config(app).get_models()
+        if model._meta.managed and not model._meta.proxy and model._meta.label not in ignore
+    }
+
+
+def change_orders(summary_id: int) -> int:
+    return Order.objects.filter(order_summary_id=summary_id, kind=OrderKind.CHANGE,
+                                change_type__in=[ChangeType.CANCEL, ChangeType.RETURN, ChangeType.ADJUST]).count()
