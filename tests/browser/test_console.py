@@ -239,3 +239,9 @@ def test_exception_queue_filters_and_triages_in_place(page, live_server, console
     screenshot(page, "exceptions")
     no_serious_violations(page, "the exception queue")
     assert ProcessException.objects.get(message="Refund declined by the gateway").status == "Triaged"
+
+    # Someone else removed it meanwhile: the failed htmx request is reported, not swallowed.
+    ProcessException.objects.filter(message="Refund declined by the gateway").delete()
+    row.get_by_role("button", name="Resolved").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "That record no longer exists. Reload the page to see the current state.")
