@@ -121,7 +121,6 @@ def create_locations_and_stock(seed: int) -> int:
     existing = set(Location.objects.filter(
         external_reference__in=[location.data.external_reference for location in LOCATIONS]
     ).values_list("external_reference", flat=True))
-    rows = []
     created = 0
     for location in LOCATIONS:
         reference = location.data.external_reference
@@ -131,11 +130,10 @@ def create_locations_and_stock(seed: int) -> int:
         created += 1
         rng = random.Random(f"{seed}:stock:{reference}")  # noqa: S311 (reproducible, not secret)
         low, high = location.stock_range
-        rows += [
+        # One location's count at a time, as a stock file per location would arrive.
+        set_inventory_levels([
             InventoryInput(reference, product.sku, D(rng.randint(low, high)))
             for product in PRODUCTS
             if product.category in location.categories
-        ]
-    if rows:
-        set_inventory_levels(rows)
+        ])
     return created

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from orders.calculations.inputs import AdjustInput, AdjustItemInput, ChangeItemInput, FeeInput
@@ -316,6 +317,9 @@ def create_demo_orders(staff: Staff, *, now: datetime | None = None) -> Loaded:
                 existing += 1
                 continue
             plan = compose(channel, number, story, now)
-            story.run(Context(place_order(plan), plan, staff))
+            # An order and its story are written together: a load that stops halfway leaves no half-told
+            # story behind, and the next run tells it whole.
+            with transaction.atomic():
+                story.run(Context(place_order(plan), plan, staff))
             created += 1
     return Loaded(created, existing)

@@ -93,7 +93,6 @@ class Command(BaseCommand):
             passwords = {demo.username: create_user(demo) for demo in DEMO_USERS}
         users = get_user_model().objects.in_bulk(["agent", "supervisor"], field_name="username")
         staff = Staff(agent=users["agent"], supervisor=users["supervisor"])
-        # Not one transaction: each step commits as it would in production, and what it queues runs inline.
         with background_work_inline():
             create_locations_and_stock(DEMO_SEED)
             loaded = create_demo_orders(staff)
