@@ -1,0 +1,88 @@
+"""B1, B1b and B8 (app worker): storefront ingest over HTTP to gunicorn with 2 worker processes.
+
+B1: orders of 5 product lines, 1 delivery group, 1 authorization, sent by `concurrency` keep-alive
+clients for a fixed time (closed loop: orders/s, p50/p95); then at a fixed 100 orders/s (open loop:
+p50/p95 from each request's planned start). B1b: the same orders, 100 per request, to the batch
+resource. B8: the peak resident memory of either gunicorn worker during B1.
+
+The load generator runs in this process on the same 2 cores: what it uses is taken from the server.
+"""
+
+import asyncio
+import json
+import statistics
+
+from tests.bench.load import closed_loop, open_loop, request_bytes
+from tests.bench.servers import gunicorn
+from tests.bench.support import RUN, PeakMemory, child_pids, env_number, median, percentile, storefront_order
+
+INGEST = "/api/v1/commerce/orders"
+BATCH = "/api/v1/commerce/orders/batch"
+SECONDS = env_number("BENCH_B1_SECONDS", 60, 1.5)
+RATE_SECONDS = env_number("BENCH_B1_RATE_SECONDS", 30, 1)
+RATE = env_number("BENCH_B1_RATE", 100, 20)
+BATCH_SECONDS = env_number("BENCH_B1B_SECONDS", 20, 1.5)
+BATCH_SIZE = int(env_number("BENCH_B1B_BATCH", 100, 10))
+CONCURRENCY = int(env_number("BENCH_B1_CONCURRENCY", 4, 2))
+
+
+def test_b1_ingest_over_http(storefront, bench_queue, figures):
+    headers = {"Authorization": f"Bearer {storefront['key']}"}
+
+    with gunicorn(bench_queue, workers=2) as (port, server):
+        def single(prefix):
+            def make(n):
+                number = f"{prefix}-{RUN}-{n}"
+                return request_bytes(INGEST, storefront_order(number), {**headers, "Idempotency-Key": number}, port)
+            return make
+
+        def batch(n):
+            orders = []
+            for m in range(BATCH_SIZE):
+                number = f"B1b-{RUN}-{n}-{m}"
+                orders.append({**storefront_order(number), "idempotencyKey": number})
+            return request_bytes(BATCH, {"orders": orders}, headers, port)
+
+        asyncio.run(closed_loop(port, single("B1w"), concurrency=CONCURRENCY, seconds=min(3, SECONDS)))
+        with PeakMemory(lambda: child_pids(server.pid)) as memory:
+            sustained = asyncio.run(closed_loop(port, single("B1"), concurrency=CONCURRENCY, seconds=SECONDS))
+        paced = asyncio.run(open_loop(port, single("B1r"), rate=RATE, seconds=RATE_SECONDS))
+        batched = asyncio.run(closed_loop(port, batch, concurrency=2, seconds=BATCH_SECONDS, keep_bodies=True))
+
+    created = sustained.statuses.get(201, 0)
+    errors = sustained.errors + sum(count for status, count in sustained.statuses.items() if status != 201)
+    windows = _per_window(sustained)
+    figures.record("B1.orders_per_s", f"ingest over HTTP, {CONCURRENCY} clients, {SECONDS:.0f} s, orders/s",
+                   created / sustained.elapsed_s, "orders/s", "≥ 300",
+                   f"{created} orders; 5-s windows min/median/max {windows}; gunicorn 2 sync workers")
+    figures.record("B1.p50_ms", "ingest latency p50 under full load", percentile(sustained.latencies_ms, 0.5), "ms")
+    figures.record("B1.p95_ms", "ingest latency p95 under full load", percentile(sustained.latencies_ms, 0.95), "ms")
+    figures.record("B1.errors", "ingest errors under full load", errors, "count", "0", str(sustained.statuses))
+
+    paced_errors = paced.errors + sum(count for status, count in paced.statuses.items() if status != 201)
+    figures.record("B1.rate100.p50_ms", f"ingest latency p50 at {RATE:.0f} orders/s",
+                   percentile(paced.latencies_ms, 0.5), "ms")
+    figures.record("B1.rate100.p95_ms", f"ingest latency p95 at {RATE:.0f} orders/s",
+                   percentile(paced.latencies_ms, 0.95), "ms", "< 50")
+    figures.record("B1.rate100.errors", f"ingest errors at {RATE:.0f} orders/s", paced_errors, "count", "0")
+
+    succeeded = failed = 0
+    for body in batched.bodies:
+        for result in json.loads(body).get("results", []):
+            succeeded += result["success"]
+            failed += not result["success"]
+    batch_errors = failed + batched.errors + sum(n for status, n in batched.statuses.items() if status != 200)
+    figures.record("B1b.orders_per_s", f"batch ingest, {BATCH_SIZE} orders a request, 2 clients, orders/s",
+                   succeeded / batched.elapsed_s, "orders/s", "≥ 2,000",
+                   f"{succeeded} orders in {len(batched.bodies)} requests, median request "
+                   f"{median(batched.latencies_ms) if batched.latencies_ms else 0:.0f} ms")
+    figures.record("B1b.errors", "batch ingest failed orders", batch_errors, "count", "0")
+    figures.record("B8.gunicorn_worker_peak_rss_mb", "peak RSS of one gunicorn worker during B1",
+                   memory.peak_mb, "MB", "< 250")
+
+
+def _per_window(outcome, window_s: float = 5.0) -> str:
+    rates = outcome.rates_per_window(window_s)
+    if len(rates) < 2:
+        return "n/a (run too short)"
+    return f"{min(rates):.0f}/{statistics.median(rates):.0f}/{max(rates):.0f}"
