@@ -6,8 +6,12 @@ import pytest
 
 from orders.errors import InvalidInput, InvalidState, NotFound
 from orders.models import FulfillmentOrder, ItemStatus, OrderSummaryStatus
+from orders.services.cancel import submit_cancel
 from orders.services.fulfillment_create import create_fulfillment_orders, create_multiple_fulfillment_orders
+from orders.services.fulfillment_status import change_fulfillment_order_status
+from orders.services.returns import submit_return
 from tests.builders import address, ingest, item, items_by_sku, order_body, tax, worked_example
+from tests.change_builders import change
 from tests.fulfillment.helpers import fulfil_input, lines_by_sku, make_location, on_hand_reserved, place, stock
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +171,24 @@ def test_create_multiple_reports_each_group(warehouses):
     assert results[1].errors[0]["field"] == "fulfillmentOrders[1].fulfillmentGroups[0].orderItemSummaries[0].quantity"
     assert results[1].errors[0]["errorCode"] == "INVALID_STATE"
     assert FulfillmentOrder.objects.get(pk=results[0].fulfillment_order_id).lines.count() == 2  # A + delivery
+
+
+def test_after_a_return_and_a_cancel_the_next_order_takes_what_is_left():
+    warehouse = make_location("WH-R")
+    stock("WH-R", LAMP=3)
+    summary = ingest(order_body(groups=[{
+        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
+        "items": [item("LAMP", 3, "10.00", rate=8)],
+    }]))
+    lamp = items_by_sku(summary)["LAMP"]
+    (first,) = place(summary, (warehouse, [(lamp, 1)]))  # 30.00 × 1/3 = 10.00, tax 2.40 × 1/3 = 0.80
+    change_fulfillment_order_status(first.pk, "Fulfilled")
+    submit_return(summary.pk, [change(lamp.pk, 1)], actor=None)  # item now 20.00 / 1.60 for 2 units
+    submit_cancel(summary.pk, [change(lamp.pk, 1)], actor=None)  # 20.00 × 1/2 off: 10.00 / 0.80 for 1 unit
+
+    (second,) = place(summary, (warehouse, [(lamp, 1)]))
+
+    # Current 10.00, on lines 10.00 (the shipped unit), and the return took 10.00 from that shipped unit:
+    # unplaced = 10.00 − 10.00 + 10.00 = 10.00, all of it for the last unit; tax likewise 0.80.
+    line = second.lines.get()
+    assert (line.total_line_amount, line.total_line_tax_amount) == (D("10.00"), D("0.80"))
