@@ -1,5 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from console.access import WORK_EXCEPTION_QUEUE, console_view
@@ -55,7 +57,7 @@ def exception_status(request, pk: int):
         messages.error(request, f"Exception {pk}: {error}")
     else:
         messages.success(request, f"Exception {pk} is now {exception.status}.")
-    return redirect(request.POST.get("next") or "console:exceptions")
+    return redirect(_back(request))
 
 
 @require_POST
@@ -67,6 +69,15 @@ def exception_retry(request, pk: int):
         operation = retry_payment_exception(exception.pk, user=request.user)
     except ServiceError as failure:
         messages.error(request, f"Exception {pk} could not be retried: {failure.message}")
-        return redirect(request.POST.get("next") or "console:exceptions")
+        return redirect(_back(request))
     messages.success(request, f"Retry queued as {operation.type} #{operation.pk}; exception {pk} is resolved.")
     return redirect("console:order", pk=exception.order_summary_id)
+
+
+def _back(request) -> str:
+    """Back to the queue page the agent came from; never to another site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return reverse("console:exceptions")

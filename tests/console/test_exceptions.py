@@ -141,3 +141,10 @@ def test_retry_of_a_failed_refund_queues_a_new_operation_and_resolves_the_except
 def test_agent_cannot_retry(agent_client, queue):
     _, payment, _ = queue
     assert agent_client.post(f"/console/exceptions/{payment.pk}/retry/").status_code == 403
+
+
+def test_next_never_leads_off_site(supervisor_client, queue):
+    _, payment, _ = queue
+    response = supervisor_client.post(f"/console/exceptions/{payment.pk}/status/",
+                                      {"status": "Triaged", "next": "https://evil.example/"})
+    assert response["Location"] == "/console/exceptions/"
