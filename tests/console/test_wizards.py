@@ -372,3 +372,20 @@ def test_declined_refund_queues_nothing(agent_client, supervisor_client, eager_t
     approval.refresh_from_db()
     assert approval.status == "Declined"
     assert not BackgroundOperation.objects.exists()
+
+
+def test_adjust_over_pre_and_post_units_names_both_the_credit_memo_and_the_excess(agent_client):
+    summary = ingest(order_body(groups=[{
+        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
+        "items": [item("X", 3, "50.00", rate=10)],
+    }], payments=[{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa", "last4": "4242",
+                   "amount": Decimal("165.00"), "gatewayReference": "sale_x"}]))
+    x = set_fulfillment_state(items_by_sku(summary)["X"], allocated=2, fulfilled=1)
+    body = preview(agent_client, summary, "adjust", {
+        f"item-{x.pk}": "45.00", "adjustment_type": "AmountWithoutTax", "mode": "Disallowed", "reason": "Goodwill",
+    }).content.decode()
+    # Post (the shipped unit): 22.50 + 2.25 = 24.75 owed back through a credit memo. Pre: the same 24.75
+    # comes off the total; captured 165.00 − new total 115.50 − credit 24.75 = 24.75 excess.
+    assert ("A credit memo of 24.75 USD will be created and refunded, and 24.75 USD will be refunded as excess "
+            "funds to Visa •••• 4242.") in body
+    assert 'data-testid="refundable-after">49.50 USD<' in body
