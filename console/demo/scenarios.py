@@ -319,7 +319,11 @@ def create_demo_orders(staff: Staff, *, now: datetime | None = None) -> Loaded:
             plan = compose(channel, number, story, now)
             # An order and its story are written together: a load that stops halfway leaves no half-told
             # story behind, and the next run tells it whole.
-            with transaction.atomic():
-                story.run(Context(place_order(plan), plan, staff))
+            try:
+                with transaction.atomic():
+                    story.run(Context(place_order(plan), plan, staff))
+            except Exception as error:
+                error.add_note(f"Demo order {number}, story {story.name!r}.")
+                raise
             created += 1
     return Loaded(created, existing)

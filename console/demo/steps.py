@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 
 from console.consequence import describe
 from console.models import RefundApproval
@@ -179,9 +178,7 @@ def return_with_fee(summary_id: int, items: list[ChangeItemInput], user) -> Chan
     data = {"creditMemoId": memo.pk}
     if result.fee_change_order_id:
         data["invoicesToPay"] = [create_invoice_from_change_orders(summary_id, [result.fee_change_order_id]).pk]
-    with transaction.atomic():
-        operation = submit_ensure_refunds(summary_id, data, user=user)
-    run_operation(operation.pk)
+    run_operation(submit_ensure_refunds(summary_id, data, user=user).pk)
     settle_unanswered(summary_id)
     return result
 
