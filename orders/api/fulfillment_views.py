@@ -186,11 +186,13 @@ class FindRoutesView(APIView):
 
     @extend_schema(
         operation_id="findRoutesWithFewestSplits", tags=[ROUTING], request=FindRoutesInputSerializer,
-        responses={200: FindRoutesOutputSerializer, **openapi.error_responses(400, 401, 403)},
+        parameters=[openapi.idempotency_key_header(required=False)],
+        responses={200: FindRoutesOutputSerializer, **openapi.error_responses(400, 401, 403, 422)},
         description="Every set of at most maximumNumberOfSplits + 1 locations that can ship the ordered "
         "quantities together, of the smallest size that can (DOMAIN.md §4.1): locations in a set sorted by "
         "name, sets in lexicographic order, at most 10,000. Locations are named by external reference.",
     )
+    @idempotent(required=False)
     def post(self, request):
         serializer = FindRoutesInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -214,12 +216,14 @@ class RankByAverageDistanceView(APIView):
 
     @extend_schema(
         operation_id="rankByAverageDistance", tags=[ROUTING], request=RankInputSerializer,
-        responses={200: RankOutputSerializer, **openapi.error_responses(400, 401, 403)},
+        parameters=[openapi.idempotency_key_header(required=False)],
+        responses={200: RankOutputSerializer, **openapi.error_responses(400, 401, 403, 422)},
         description="Each set of locations with the average great-circle distance of its locations to the "
         "destination (DOMAIN.md §4.2), nearest first (ASC) or farthest first (DESC); ties keep the order given. "
         "US postal codes are geocoded from an offline data set; elsewhere send deliveryLatitude and "
         "deliveryLongitude. Locations are named by external reference and need coordinates.",
     )
+    @idempotent(required=False)
     def post(self, request):
         serializer = RankInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from orders.models import ChangeType, Order, OrderKind, ReturnOrder
+from orders.services.create_summary import create_order_summary
 from orders.services.fulfillment_status import change_fulfillment_order_status
 from orders.services.return_orders import ReturnOrderInput, ReturnOrderLineInput, create_return_order
 from orders.services.returns import submit_return
@@ -25,7 +26,7 @@ from payments.services.fulfillment_invoice_create import create_invoice_for_fulf
 from payments.services.locks import lock_summary
 from payments.services.process_exceptions import raise_payment_exception
 from tests.builders import address, ensure_channel, ingest, item, items_by_sku, order_body, tax
-from tests.change_builders import change
+from tests.change_builders import change, fee
 from tests.fulfillment.helpers import make_location, place, stock
 
 API_PREFIX = "api/v1/"
@@ -42,20 +43,25 @@ class World:
     order: int
     loose_order: int  # ingested without a summary, for create-summary
     group: int
-    a: int  # 4 ordered: 2 shipped, 1 on a live fulfillment order, 1 expected back on a return order
-    b: int  # 2 ordered and shipped, 1 returned
+    a: int  # 5 ordered: 3 shipped (1 expected back on a return order), 1 on a live fulfillment order, 1 free
+    b: int  # 3 ordered and shipped: 1 returned and credited, 1 returned with a fee, 1 still here
     location: int
     location_reference: str
-    shipped_fo: int
+    shipped_fo: int  # invoiced and paid
+    uninvoiced_fo: int  # shipped, no invoice yet
     live_fo: int
     live_fo_line: int
     invoice: int
-    change_order: int
+    change_order: int  # a return on a credit memo
+    open_change_order: int  # a return on no credit memo yet
+    fee_change_order: int  # the fee of that return, not invoiced yet
     memo: int
     operation: int
     exception: int
     ops: int
     authorization: int
+    bare_summary: int  # created from an order after ingest: its authorization has no payment summary
+    bare_authorization: int
     return_order: int
     return_line: int
 
@@ -68,24 +74,28 @@ def build_world(channel: str, prefix: str) -> World:
         groups=[{
             "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
             "deliveryCharge": {"amount": D("5.00"), "taxes": [tax(10, "0.50")]},
-            "items": [item("A", 4, "10.00", rate=10), item("B", 2, "20.00", rate=10)],
+            "items": [item("A", 5, "10.00", rate=10), item("B", 3, "20.00", rate=10)],
         }])
     summary = ingest(body)
     ingest(order_body(number=f"{prefix}-LOOSE", channel=channel, createOrderSummary=False))
+    ingest(order_body(number=f"{prefix}-BARE", channel=channel, createOrderSummary=False))
+    bare = create_order_summary(Order.objects.get(order_number=f"{prefix}-BARE").pk)
     items = items_by_sku(summary)
     reference = f"WH-{prefix}"
-    location = make_location(reference)
+    location = make_location(reference, latitude="39.78", longitude="-89.65")
     stock(reference, A=10, B=10)
-    (shipped,) = place(summary, (location, [(items["A"], 2), (items["B"], 2)]))
+    (shipped,) = place(summary, (location, [(items["A"], 2), (items["B"], 3)]))
     change_fulfillment_order_status(shipped.pk, "Fulfilled")
     invoice = create_invoice_for_fulfillment_order(shipped.pk)
     run_operation(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}).pk)
+    (uninvoiced,) = place(summary, (location, [(items["A"], 1)]))
+    change_fulfillment_order_status(uninvoiced.pk, "Fulfilled")
     (live,) = place(summary, (location, [(items["A"], 1)]))
     returned = submit_return(summary.pk, [change(items["B"].pk, 1)], actor=None)
-    change_order = Order.objects.get(pk=returned.change_order_id)
-    memo = create_credit_memo(summary.pk, [change_order.pk])
+    memo = create_credit_memo(summary.pk, [returned.change_order_id])
     operation = submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
     run_operation(operation.pk)
+    with_fee = submit_return(summary.pk, [change(items["B"].pk, 1, fees=(fee("2.00"),))], actor=None)
     with transaction.atomic():
         exception = raise_payment_exception(lock_summary(summary.pk), message=f"{prefix}: look at this",
                                             attached_to=operation)
@@ -97,10 +107,13 @@ def build_world(channel: str, prefix: str) -> World:
         channel=channel, number=summary.order_number, email=body["billTo"]["email"], summary=summary.pk,
         order=summary.original_order_id, loose_order=Order.objects.get(order_number=f"{prefix}-LOOSE").pk,
         group=summary.delivery_group_summaries.get().pk, a=items["A"].pk, b=items["B"].pk,
-        location=location.pk, location_reference=reference, shipped_fo=shipped.pk, live_fo=live.pk,
-        live_fo_line=live.lines.get().pk, invoice=invoice.pk, change_order=change_order.pk, memo=memo.pk,
-        operation=operation.pk, exception=exception.pk, ops=summary.payment_summaries.get().pk,
+        location=location.pk, location_reference=reference, shipped_fo=shipped.pk, uninvoiced_fo=uninvoiced.pk,
+        live_fo=live.pk, live_fo_line=live.lines.get().pk, invoice=invoice.pk,
+        change_order=returned.change_order_id, open_change_order=with_fee.change_order_id,
+        fee_change_order=with_fee.fee_change_order_id, memo=memo.pk, operation=operation.pk,
+        exception=exception.pk, ops=summary.payment_summaries.get().pk,
         authorization=PaymentAuthorization.objects.get(order_payment_summary__order_summary=summary).pk,
+        bare_summary=bare.pk, bare_authorization=PaymentAuthorization.objects.get(order_id=bare.original_order_id).pk,
         return_order=return_order.pk, return_line=ReturnOrder.objects.get(pk=return_order.pk).lines.get().pk,
     )
 
@@ -177,12 +190,13 @@ REQUESTS = {
             "submit-return": lambda w: _change_items(w.b),
             "adjust-item-preview": lambda w: _adjust(w.a),
             "adjust-item-submit": lambda w: _adjust(w.a),
-            "create-credit-memo": lambda w: {"changeOrderIds": [str(w.change_order)]},
+            "create-credit-memo": lambda w: {"changeOrderIds": [str(w.open_change_order)]},
         }.items()
     },
     ("POST", f"{S}/actions/create-multiple-change-invoices"): lambda w: (
         url(f"{S}/actions/create-multiple-change-invoices"),
-        {"invoicesFromChangeOrders": [{"orderSummaryId": str(w.summary), "changeOrderIds": [str(w.change_order)]}]}),
+        {"invoicesFromChangeOrders": [{"orderSummaryId": str(w.summary),
+                                       "changeOrderIds": [str(w.fee_change_order)]}]}),
     ("POST", f"{S}/<str:summary_id>/async-actions/ensure-funds-async"): lambda w: (
         url(f"{S}/<str:summary_id>/async-actions/ensure-funds-async", summary_id=w.summary),
         {"invoiceId": str(w.invoice)}),
@@ -194,7 +208,7 @@ REQUESTS = {
         {"creditMemoId": str(w.memo)}),
     ("POST", "api/v1/commerce/order-management/order-payment-summaries"): lambda w: (
         url("api/v1/commerce/order-management/order-payment-summaries"),
-        {"orderSummaryId": str(w.summary), "paymentAuthorizationId": str(w.authorization)}),
+        {"orderSummaryId": str(w.bare_summary), "paymentAuthorizationId": str(w.bare_authorization)}),
     ("POST", FO): lambda w: (url(FO), _fulfil(w)),
     ("POST", "api/v1/commerce/fulfillment/actions/create-multiple"): lambda w: (
         url("api/v1/commerce/fulfillment/actions/create-multiple"), {"fulfillmentOrders": [_fulfil(w)]}),
@@ -206,9 +220,9 @@ REQUESTS = {
         url(f"{FO}/<str:fulfillment_order_id>/actions/cancel-item", fulfillment_order_id=w.live_fo),
         {"fulfillmentOrderLineItemsToCancel": [{"fulfillmentOrderLineItemId": str(w.live_fo_line), "quantity": 1}]}),
     ("POST", f"{FO}/<str:fulfillment_order_id>/actions/create-invoice"): lambda w: (
-        url(f"{FO}/<str:fulfillment_order_id>/actions/create-invoice", fulfillment_order_id=w.shipped_fo), {}),
+        url(f"{FO}/<str:fulfillment_order_id>/actions/create-invoice", fulfillment_order_id=w.uninvoiced_fo), {}),
     ("POST", f"{FO}/actions/create-multiple-invoices"): lambda w: (
-        url(f"{FO}/actions/create-multiple-invoices"), {"fulfillmentOrderIds": [str(w.shipped_fo)]}),
+        url(f"{FO}/actions/create-multiple-invoices"), {"fulfillmentOrderIds": [str(w.uninvoiced_fo)]}),
     ("POST", RO): lambda w: (url(RO), {
         "orderSummaryId": str(w.summary), "destinationLocationId": str(w.location),
         "returnOrderLineItems": [{"orderItemSummaryId": str(w.b), "quantityExpected": 1, "reasonForReturn": "Damaged"}],
