@@ -115,3 +115,28 @@ def allowed_moves(fulfillment_order):
     from console.forms.fulfillment import allowed_statuses
 
     return allowed_statuses(fulfillment_order.status)
+
+
+@register.simple_tag
+def operation_outcome(operation, currency):
+    """What a background operation did, in a phrase: the money it moved, or why it did not."""
+    if operation.error:
+        return f"Stopped: {operation.error.get('message', 'error')}"
+    result = operation.result or {}
+    if not operation.is_final:
+        return "Running…" if operation.status == "Running" else "Waiting for a worker…"
+    if result.get("errors"):
+        return "Refused: " + "; ".join(error.get("message", "") for error in result["errors"])
+    phrases = []
+    for key, verb in (("captures", "Captured"), ("refunds", "Refunded")):
+        moved = [entry for entry in result.get(key, []) if entry.get("status") == "Processed"]
+        failed = [entry for entry in result.get(key, []) if entry.get("status") == "Failed"]
+        pending = [entry for entry in result.get(key, []) if entry.get("status") == "Pending"]
+        if moved:
+            phrases.append(f"{verb} {money_text(sum(Decimal(e['amount']) for e in moved), currency)}")
+        if failed:
+            phrases.append(f"{len(failed)} {key[:-1]}{'s' if len(failed) > 1 else ''} declined "
+                           f"({money_text(sum(Decimal(e['amount']) for e in failed), currency)})")
+        if pending:
+            phrases.append(f"{len(pending)} awaiting the gateway")
+    return ", ".join(phrases) or "Nothing to move"

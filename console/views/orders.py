@@ -82,14 +82,14 @@ def order_url_awaiting(summary_id: int, since: int) -> str:
 @console_view()
 def order_operations(request, pk: int):
     """The background operations fragment, polled every 2 s while one is still running."""
-    get_object_or_404(OrderSummary.objects.only("pk"), pk=pk)
+    summary = get_object_or_404(OrderSummary.objects.only("pk", "currency"), pk=pk)
     if not wants_partial(request):
         return redirect("console:order", pk=pk)
     operations = operations_for(pk)
     since = awaiting_since(request)
     running = keep_polling(operations, since)
     response = render(request, "console/order.html#operations", {
-        "operations": operations, "operations_running": running, "summary_id": pk,
+        "operations": operations, "operations_running": running, "summary_id": pk, "currency": summary.currency,
         "awaiting": request.GET.get("awaiting") if since else "",
     })
     if running:

@@ -172,3 +172,23 @@ def test_an_old_awaiting_mark_does_not_poll(agent_client):
     summary = worked_example()
     page = agent_client.get(f"/console/orders/{summary.pk}/?awaiting={int(time.time()) - 3600}").content.decode()
     assert 'hx-trigger="every 2s"' not in page
+
+
+def test_operation_outcomes_read_as_phrases(agent_client):
+    summary = worked_example()
+    now = timezone.now()
+    BackgroundOperation.objects.create(
+        order_summary=summary, type=OperationType.ENSURE_REFUNDS, status=OperationStatus.COMPLETE, finished_at=now,
+        result={"success": False, "refunds": [
+            {"amount": "30.00", "status": "Processed"}, {"amount": "13.20", "status": "Failed"},
+        ]},
+    )
+    BackgroundOperation.objects.create(
+        order_summary=summary, type=OperationType.ENSURE_FUNDS, status=OperationStatus.COMPLETE, finished_at=now,
+        result={"success": False, "errors": [{"message": "Invoice 9 is already paid."}]},
+    )
+    BackgroundOperation.objects.create(order_summary=summary, type=OperationType.ENSURE_FUNDS)
+    body = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    assert "Refunded 30.00 USD, 1 refund declined (13.20 USD)" in body
+    assert "Refused: Invoice 9 is already paid." in body
+    assert "Waiting for a worker…" in body

@@ -179,6 +179,7 @@ def test_cancel_submit_applies_the_preview_once_and_refunds_the_excess(
 
     page = agent_client.get(response["Location"]).content.decode()
     assert "Canceled: the order&#x27;s grand total went down by 47.52 USD." in page
+    assert "Refunded 47.52 USD" in page
     assert "The refund is queued" in page
 
     # The same preview posted again (back button, double click): nothing more happens.
