@@ -90,7 +90,10 @@ def _preview_step(request, state, kind, form, wizard_request, *, notice: str = "
     except ServiceError as failure:
         for error in failure.errors:
             form.add_error(field_for(error.field, wizard_request, form), error.message)
-        return _render(request, state, kind, "choose", form=form)
+        if notice:
+            notice = ("The order changed after your preview, so nothing was applied. Your choices no longer fit "
+                      "it: correct them below and preview again.")
+        return _render(request, state, kind, "choose", form=form, notice=notice)
     consequence = describe(
         state.summary, result.balances, funds_position(state.summary), state.payment_summaries,
         can_approve=request.user.has_perm(APPROVE_REFUNDS),
@@ -126,7 +129,8 @@ def _submit_step(request, state, kind, items):
     except Conflict:
         release_wizard_token(token)
         fresh = wizard_state(state.summary.pk)
-        form = WizardForm(kind, eligible_items(kind, fresh.items), initial=wizard_request.initial())
+        form = WizardForm(kind, eligible_items(kind, fresh.items), data=wizard_request.initial())
+        form.is_valid()
         return _preview_step(request, fresh, kind, form, wizard_request, notice=(
             "The order changed after your preview, so nothing was applied. Here is a fresh preview on the "
             "current order: check the figures and submit again."

@@ -390,3 +390,17 @@ def test_adjust_over_pre_and_post_units_names_both_the_credit_memo_and_the_exces
     assert ("A credit memo of 24.75 USD will be created and refunded, and 24.75 USD will be refunded as excess "
             "funds to Visa •••• 4242.") in body
     assert 'data-testid="refundable-after">49.50 USD<' in body
+
+
+def test_stale_preview_whose_request_no_longer_fits_goes_back_to_the_choices(agent_client, agent):
+    summary = worked_example()
+    a = items_by_sku(summary)["A"]
+    token = token_of(preview(agent_client, summary, "cancel", {f"item-{a.pk}": "2", "reason": "Damaged"})
+                     .content.decode())
+    # Meanwhile one A is canceled elsewhere: two can no longer be canceled.
+    submit_cancel(summary.pk, [ChangeItemInput(a.pk, Decimal(1), "Damaged")], actor=agent)
+    body = agent_client.post(url(summary, "cancel"), {"action": "submit", "token": token}).content.decode()
+    assert 'data-testid="wizard-choose"' in body
+    assert "The order changed after your preview, so nothing was applied." in body
+    assert "Only 1 of this item can be canceled; asked for 2." in body
+    assert change_orders(summary).count() == 1
