@@ -160,3 +160,11 @@ def test_every_console_url_refuses_a_user_without_the_console_permission(name, p
     client.force_login(User.objects.create_user(username="outsider", password=PASSWORD))
     for method in (client.get, client.post):
         assert method(path).status_code in (403, 405), name
+
+
+def test_a_post_without_a_valid_csrf_token_gets_the_designed_page(agent):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent)
+    response = client.post("/console/logout/")
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
