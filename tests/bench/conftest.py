@@ -80,3 +80,10 @@ def bench_queue(bench_database):
     yield queue
     app.conf.task_default_queue = previous
     purge_queue(queue)
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    """Overrides the test suite's fixture of that name: the benchmarks send tasks through the broker
+    (to the run's own queue) with the production settings, automatic routing included."""
+    yield

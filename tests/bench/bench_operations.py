@@ -1,0 +1,106 @@
+"""B6 and B8 (Celery worker): ensure-funds and ensure-refunds background operations run by 2 Celery worker
+processes on Redis against the sandbox gateway.
+
+Latency first (it warms both workers): operations submitted one at a time at a modest pace, submit →
+Complete from the operation's own timestamps (submitted_at → finished_at). Then throughput: a burst
+submitted in one transaction, operations/s from its commit (the tasks are published then) to the last
+completion. B8: the peak resident memory of either worker.
+"""
+
+import time
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from orders.models import OrderSummary
+from payments.models import BackgroundOperation, OperationStatus
+from payments.services.background_operations import submit_ensure_funds, submit_ensure_refunds
+from tests.bench.servers import celery_workers
+from tests.bench.support import RUN, PeakMemory, env_number, median, percentile, size, storefront_order
+from tests.builders import ingest
+from tests.payments.money_builders import invoice_everything
+
+BURST = size(200, 3)  # of each kind
+PACED = size(40, 2)
+PACE_PER_S = env_number("BENCH_B6_PACE", 10, 10)
+EXCESS = Decimal("10.00")
+
+
+def _funds_case(number: str):
+    """An authorized order shipped whole and invoiced: ensure funds captures the invoice."""
+    summary = ingest(storefront_order(number, lines=2, channel="Bench Web"))
+    return summary, invoice_everything(summary)
+
+
+def _refunds_case(number: str) -> OrderSummary:
+    """An order paid by a sale 10.00 above its grand total: ensure refunds gives the excess back."""
+    body = storefront_order(number, lines=2, channel="Bench Web")
+    payment = body["payments"][0]
+    payment.update(kind="sale", amount=str(Decimal(payment["amount"]) + EXCESS))
+    return ingest(body)
+
+
+def _cases(prefix: str, count: int):
+    funds = [_funds_case(f"{prefix}-F{n}") for n in range(count)]
+    refunds = [_refunds_case(f"{prefix}-R{n}") for n in range(count)]
+    return funds, refunds
+
+
+def _submit(funds, refunds) -> list[int]:
+    ids = []
+    for (summary, invoice), refund_summary in zip(funds, refunds, strict=True):
+        ids.append(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}).pk)
+        ids.append(submit_ensure_refunds(refund_summary.pk, {"excessFundsAmount": str(EXCESS)}).pk)
+    return ids
+
+
+def _wait_final(ids: list[int], timeout: float) -> list[BackgroundOperation]:
+    final = Q(status=OperationStatus.COMPLETE) | Q(status=OperationStatus.ERROR)
+    deadline = time.monotonic() + timeout
+    while BackgroundOperation.objects.filter(pk__in=ids).exclude(final).exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"operations not final after {timeout}s")
+        time.sleep(0.05)
+    return list(BackgroundOperation.objects.filter(pk__in=ids))
+
+
+def _failed(operations) -> int:
+    return sum(1 for op in operations if op.status != OperationStatus.COMPLETE or not (op.result or {}).get("success"))
+
+
+def test_b6_background_operations(bench_queue, figures):
+    burst_funds, burst_refunds = _cases(f"B6-{RUN}", BURST)
+    paced_funds, paced_refunds = _cases(f"B6p-{RUN}", PACED // 2 or 1)
+    warm_funds, warm_refunds = _cases(f"B6w-{RUN}", 2)
+
+    with celery_workers(bench_queue, count=2) as workers:
+        pids = [worker.process.pid for worker in workers]
+        with PeakMemory(lambda: pids) as memory:
+            # Each worker's first tasks open its connections and import what they need: not measured.
+            _wait_final(_submit(warm_funds, warm_refunds), timeout=120)
+            paced_ids = []
+            for (summary, invoice), refund_summary in zip(paced_funds, paced_refunds, strict=True):
+                paced_ids.append(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}).pk)
+                time.sleep(1 / PACE_PER_S)
+                paced_ids.append(submit_ensure_refunds(refund_summary.pk, {"excessFundsAmount": str(EXCESS)}).pk)
+                time.sleep(1 / PACE_PER_S)
+            paced = _wait_final(paced_ids, timeout=120)
+            # One transaction: every task is published when it commits, so the workers meet a full queue.
+            with transaction.atomic():
+                burst_ids = _submit(burst_funds, burst_refunds)
+                released = timezone.now()
+            burst = _wait_final(burst_ids, timeout=600)
+
+    span = (max(op.finished_at for op in burst) - released).total_seconds()
+    figures.record("B6.operations_per_s", f"ensure-funds + ensure-refunds, burst of {len(burst)}, 2 workers",
+                   len(burst) / span, "ops/s", "≥ 150", f"{len(burst)} operations in {span:.1f} s")
+    latencies = [(op.finished_at - op.submitted_at).total_seconds() * 1000 for op in paced]
+    figures.record("B6.submit_to_complete.median_ms", f"submit → Complete at {PACE_PER_S:.0f} operations/s, median",
+                   median(latencies), "ms", "< 200", f"{len(paced)} operations")
+    figures.record("B6.submit_to_complete.p95_ms", "submit → Complete, p95", percentile(latencies, 0.95), "ms")
+    figures.record("B6.errors", "operations not Complete with success", _failed(burst) + _failed(paced), "count",
+                   "0")
+    figures.record("B8.celery_worker_peak_rss_mb", "peak RSS of one Celery worker during B6", memory.peak_mb, "MB",
+                   "< 250")
