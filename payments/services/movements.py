@@ -5,6 +5,8 @@ after a crash cannot move money twice. A movement whose last answer was a timeou
 by the operation: only reconciliation asks about it, under the same key.
 """
 
+from functools import partial
+
 from django.conf import settings
 from django.db import transaction
 
@@ -93,11 +95,24 @@ def send_operation_movements(operation) -> None:
         send_movement(REFUND, pk)
 
 
+# Below the broker's visibility timeout, so a message waiting for its time is not delivered twice.
+MAX_RECONCILE_DELAY_SECONDS = 1800
+
+
+def reconcile_countdown(kind: str, pk: int) -> int:
+    """The reconcile delay after the first unanswered call, doubled after each further one: a gateway
+    that cannot be reached is asked less and less often, always under the movement's own key."""
+    key = (Payment if kind == CAPTURE else Refund).objects.values_list("idempotency_key", flat=True).get(pk=pk)
+    unanswered = PaymentGatewayLog.objects.filter(idempotency_key=key, status=GatewayLogStatus.TIMEOUT).count()
+    delay = settings.OMS_GATEWAY_RECONCILE_DELAY_SECONDS * 2 ** max(0, unanswered - 1)
+    return min(delay, MAX_RECONCILE_DELAY_SECONDS)
+
+
 def schedule_reconciliation(kind: str, pk: int) -> None:
     from payments.tasks import reconcile_payment_movement
 
-    transaction.on_commit(lambda: reconcile_payment_movement.apply_async(
-        args=[kind, pk], countdown=settings.OMS_GATEWAY_RECONCILE_DELAY_SECONDS))
+    transaction.on_commit(partial(reconcile_payment_movement.apply_async, args=[kind, pk],
+                                  countdown=reconcile_countdown(kind, pk)))
 
 
 def pending_movements(older_than) -> list[tuple[str, int]]:

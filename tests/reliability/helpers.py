@@ -7,7 +7,6 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Sum
 from rest_framework.test import APIClient
 
 from orders.models import OrderSummary
@@ -74,6 +73,11 @@ def statuses(outcomes) -> list:
     return [getattr(outcome, "status_code", repr(outcome)) for outcome in outcomes]
 
 
+def _total(queryset, field: str = "amount") -> Decimal:
+    # Summed here, not by the database: SQLite sums decimals as floats (2.39999999999999 for 2.40).
+    return sum(queryset.values_list(field, flat=True), Decimal(0))
+
+
 def assert_ledger_balanced(summary: OrderSummary) -> None:
     """For every payment summary: authorized ≥ captured + pending capture + reversal, captured ≥
     refunded + pending refund, and every captured cent is either refunded, pending refund, applied to an
@@ -83,11 +87,10 @@ def assert_ledger_balanced(summary: OrderSummary) -> None:
             <= ops.authorization_amount, ops
         assert ops.refunded_amount + ops.pending_refund_amount <= ops.captured_amount, ops
         payments = Payment.objects.filter(order_payment_summary=ops)
-        applied = PaymentAppliedToInvoice.objects.filter(payment__in=payments).aggregate(t=Sum("amount"))["t"] or 0
-        assert ops.balance_amount == (payments.aggregate(t=Sum("balance"))["t"] or 0), ops
+        applied = _total(PaymentAppliedToInvoice.objects.filter(payment__in=payments))
+        assert ops.balance_amount == _total(payments, "balance"), ops
         assert ops.captured_amount - ops.refunded_amount - ops.pending_refund_amount == applied + ops.balance_amount
     for invoice in Invoice.objects.filter(order_summary=summary):
-        paid = PaymentAppliedToInvoice.objects.filter(invoice=invoice, type="Applied").aggregate(
-            t=Sum("amount"))["t"] or 0
+        paid = _total(PaymentAppliedToInvoice.objects.filter(invoice=invoice, type="Applied"))
         assert invoice.balance == invoice.total_amount_with_tax - paid, invoice
         assert 0 <= invoice.balance <= invoice.total_amount_with_tax, invoice
