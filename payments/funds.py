@@ -2,15 +2,13 @@
 
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q
 
 from orders.funds import FundsPosition
 from orders.models import ChangeType, FulfillmentPhase, Order, OrderKind
+from orders.models.fields import MoneySum
 from orders.money import ZERO
 from payments.models import CreditMemo, OrderPaymentSummary
-
-_ZERO_VALUE = Decimal("0")
 
 POST_FULFILLMENT_REDUCTION = Q(kind=OrderKind.CHANGE) & (
     Q(change_type=ChangeType.RETURN) | Q(change_type=ChangeType.ADJUST, fulfillment_phase=FulfillmentPhase.POST)
@@ -20,7 +18,7 @@ POST_FULFILLMENT_REDUCTION = Q(kind=OrderKind.CHANGE) & (
 def net_captured(summary) -> Decimal:
     """Σ over the summary's payment summaries of Captured − Refunded − PendingRefund."""
     return OrderPaymentSummary.objects.filter(order_summary=summary).aggregate(
-        net=Coalesce(Sum(F("captured_amount") - F("refunded_amount") - F("pending_refund_amount")), _ZERO_VALUE)
+        net=MoneySum(F("captured_amount") - F("refunded_amount") - F("pending_refund_amount"))
     )["net"]
 
 
@@ -33,9 +31,9 @@ def outstanding_credit(summary) -> Decimal:
     """
     owed = Order.objects.filter(
         POST_FULFILLMENT_REDUCTION, order_summary=summary, credit_memo_link__isnull=True
-    ).aggregate(owed=Coalesce(Sum("grand_total_amount"), _ZERO_VALUE))["owed"]
+    ).aggregate(owed=MoneySum("grand_total_amount"))["owed"]
     memo_balances = CreditMemo.objects.filter(order_summary=summary).aggregate(
-        balance=Coalesce(Sum("balance"), _ZERO_VALUE)
+        balance=MoneySum("balance")
     )["balance"]
     return -owed + memo_balances
 

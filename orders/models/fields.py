@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.db import models
 
 from orders.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, QUANTITY_DECIMAL_PLACES, QUANTITY_MAX_DIGITS
@@ -26,3 +28,21 @@ class Address(models.Model):
 
     class Meta:
         abstract = True
+
+
+_STORED_QUANTUM = Decimal(1).scaleb(-MONEY_DECIMAL_PLACES)
+
+
+class MoneySum(models.Sum):
+    """Sum of money columns, exact on every database; 0 when there is nothing to sum.
+
+    SQLite adds decimals as floats (71.28 + 47.52 comes back as 118.79999999999999); every addend
+    has the stored 4 places, so rounding the sum to them restores the exact value.
+    """
+
+    def __init__(self, *expressions, **extra):
+        extra.setdefault("output_field", MoneyField())
+        super().__init__(*expressions, **extra)
+
+    def convert_value(self, value, expression, connection):
+        return Decimal(0) if value is None else Decimal(value).quantize(_STORED_QUANTUM)

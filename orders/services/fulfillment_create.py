@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from orders.calculations.checks import as_decimal, fits_quantity
@@ -36,6 +36,7 @@ from orders.models import (
     OrderKind,
     OrderSummary,
 )
+from orders.models.fields import MoneySum
 from orders.money import ZERO, prorate
 from orders.rollups import ROLLUP_FIELDS, compute_rollups
 from orders.selectors import parse_id
@@ -198,10 +199,10 @@ def unplaced_amounts(summary: OrderSummary, items: list[OrderItemSummary]) -> di
         for row in FulfillmentOrderLineItem.objects.filter(order_item_summary_id__in=ids)
         .values("order_item_summary_id")
         .annotate(
-            line=Sum("total_line_amount"),
-            line_tax=Sum("total_line_tax_amount"),
-            adjustment=Sum("total_adjustment_amount"),
-            adjustment_tax=Sum("total_adjustment_tax_amount"),
+            line=MoneySum("total_line_amount"),
+            line_tax=MoneySum("total_line_tax_amount"),
+            adjustment=MoneySum("total_adjustment_amount"),
+            adjustment_tax=MoneySum("total_adjustment_tax_amount"),
         )
         .order_by()
     }
@@ -219,10 +220,10 @@ def unplaced_amounts(summary: OrderSummary, items: list[OrderItemSummary]) -> di
         )
         .values("order_item_summary_id")
         .annotate(
-            line=Sum("line_amount"),
-            line_tax=Sum("line_tax_amount"),
-            adjustment=Sum("adjustment_amount"),
-            adjustment_tax=Sum("adjustment_tax_amount"),
+            line=MoneySum("line_amount"),
+            line_tax=MoneySum("line_tax_amount"),
+            adjustment=MoneySum("adjustment_amount"),
+            adjustment_tax=MoneySum("adjustment_tax_amount"),
         )
         .order_by()
     }

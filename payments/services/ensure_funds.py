@@ -7,10 +7,10 @@ after that transaction commits (payments.services.movements).
 
 from collections import defaultdict
 
-from django.db.models import Sum
 from django.utils import timezone
 
 from orders.errors import InvalidInput, InvalidState
+from orders.models.fields import MoneySum
 from orders.money import ZERO, round_money
 from payments.models import (
     BackgroundOperation,
@@ -30,7 +30,7 @@ from .payment_funds import apply_to_invoice
 
 def pending_capture_total(invoice: Invoice):
     return Payment.objects.filter(target_invoice=invoice, status=PaymentStatus.PENDING).aggregate(
-        total=Sum("amount"))["total"] or ZERO
+        total=MoneySum("amount"))["total"] or ZERO
 
 
 def prepare_ensure_funds(operation: BackgroundOperation, summary) -> dict:
@@ -96,7 +96,7 @@ def _reserve_captures(ops: OrderPaymentSummary, invoice: Invoice, amount, operat
         Payment.objects.filter(authorization__in=authorizations, status__in=[PaymentStatus.PENDING,
                                                                             PaymentStatus.PROCESSED])
         .values("authorization_id")
-        .annotate(total=Sum("amount"))
+        .annotate(total=MoneySum("amount"))
         .values_list("authorization_id", "total")
     )
     by_id = {auth.pk: auth for auth in authorizations}

@@ -2,8 +2,9 @@
 
 from decimal import Decimal
 
-from django.db.models import Max, Sum
+from django.db.models import Max
 
+from orders.models.fields import MoneySum
 from orders.money import ZERO
 from payments.models import ApplicationType, Invoice, Payment, PaymentAppliedToInvoice
 
@@ -25,7 +26,7 @@ def unapply(payment: Payment, amount: Decimal, *, exclude_invoice_ids=(), **link
         PaymentAppliedToInvoice.objects.filter(payment=payment)
         .exclude(invoice_id__in=exclude_invoice_ids)
         .values("invoice_id")
-        .annotate(net=Sum("amount"), last=Max("id"))
+        .annotate(net=MoneySum("amount"), last=Max("id"))
         .filter(net__gt=0)
         .order_by("-last")
     )
@@ -55,4 +56,4 @@ def take_funds(payment: Payment, amount: Decimal, *, exclude_invoice_ids=(), **l
 
 
 def applied_amount(payment: Payment) -> Decimal:
-    return PaymentAppliedToInvoice.objects.filter(payment=payment).aggregate(total=Sum("amount"))["total"] or ZERO
+    return PaymentAppliedToInvoice.objects.filter(payment=payment).aggregate(total=MoneySum("amount"))["total"] or ZERO

@@ -4,12 +4,12 @@ on the way), for every payment summary authorized ≥ captured ≥ refunded ≥ 
 
 from decimal import Decimal as D
 
-from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from orders.models import ChangeType, FulfillmentPhase, OrderSummary
+from orders.models.fields import MoneySum
 from payments.funds import funds_position
 from payments.models import Invoice, OrderPaymentSummary, Payment, PaymentAppliedToInvoice
 from payments.services.background_operations import run_operation, submit_ensure_funds, submit_ensure_refunds
@@ -30,12 +30,12 @@ def check_invariants(summary: OrderSummary) -> None:
         assert ops.captured_amount >= ops.refunded_amount + ops.pending_refund_amount
         assert ops.refunded_amount >= 0 and ops.balance_amount >= 0
         payments = Payment.objects.filter(order_payment_summary=ops)
-        applied = PaymentAppliedToInvoice.objects.filter(payment__in=payments).aggregate(t=Sum("amount"))["t"] or 0
-        balances = payments.aggregate(t=Sum("balance"))["t"] or 0
+        applied = PaymentAppliedToInvoice.objects.filter(payment__in=payments).aggregate(t=MoneySum("amount"))["t"] or 0
+        balances = payments.aggregate(t=MoneySum("balance"))["t"] or 0
         assert ops.balance_amount == balances
         assert ops.captured_amount - ops.refunded_amount - ops.pending_refund_amount == applied + ops.balance_amount
     for invoice in Invoice.objects.filter(order_summary=summary):
-        paid = invoice.applications.filter(type="Applied").aggregate(t=Sum("amount"))["t"] or 0
+        paid = invoice.applications.filter(type="Applied").aggregate(t=MoneySum("amount"))["t"] or 0
         assert invoice.balance == invoice.total_amount_with_tax - paid
         assert 0 <= invoice.balance <= invoice.total_amount_with_tax
 
