@@ -3,6 +3,7 @@ import os
 import pytest
 from django.db import connection
 
+from config.celery import app as celery_app
 from tests.factories import ApiKeyClient
 
 
@@ -18,14 +19,52 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture
-def reason_codes():
-    """The default reason codes again: transactional tests flush the tables, the data migration's rows
-    with them. Use in tests marked django_db(transaction=True)."""
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Transactional tests flush every table, and with them the rows data migrations made (reason
+    codes, the console's groups): put them back before such a test runs."""
+    if not _is_transactional(request):
+        return
+    request.getfixturevalue("transactional_db")
+    from console.roles import ensure_roles
     from orders.models import DEFAULT_REASON_CODES, ReasonCode
 
-    for name in DEFAULT_REASON_CODES:
-        ReasonCode.objects.get_or_create(name=name)
+    for position, name in enumerate(DEFAULT_REASON_CODES):
+        ReasonCode.objects.get_or_create(name=name, defaults={"sort_order": position})
+    ensure_roles()
+
+
+@pytest.fixture
+def reason_codes():
+    """Kept for the tests that ask for it by name; the autouse fixture above does the work."""
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process(request, settings):
+    """Tasks a test enqueues run in-process, so no message is left in a broker for a later
+    `make run` worker to consume; tests marked celery_worker talk to a real worker instead.
+    Automatic routing is off unless a test turns it on: it would route every ingested order."""
+    settings.OMS_AUTO_ROUTE_ORDERS = False
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
+def eager_tasks():
+    """Named by tests that rely on tasks running in-process; every test but celery_worker ones has it."""
 
 
 @pytest.fixture

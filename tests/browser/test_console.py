@@ -23,8 +23,7 @@ from tests.console.builders import paid_at_checkout, shipped_and_paid
 
 pytestmark = [
     pytest.mark.browser,
-    # Flushing after a live-server test would wipe the groups and reason codes the migrations made.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
