@@ -189,7 +189,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"visibility_timeout": 3600}
+    # Redis: a message taken by a worker that died is delivered again after this many seconds.
+    else {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
     # kombu does not create these folders, and every process that sends or consumes a task needs them.

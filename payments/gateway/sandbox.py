@@ -2,11 +2,14 @@
 
 By token: `tok_visa` and `tok_mastercard` succeed, `tok_decline` declines, `tok_timeout` times out
 once and then succeeds (on lookup, or when the same key is sent again), `tok_error` fails
-permanently. Any other token is refused as a validation error. Like a real provider it keeps a
-ledger keyed by idempotency key, so a repeated key returns the first outcome and moves no money.
+permanently, `tok_slow` succeeds but takes SLOW_SECONDS to answer the first time (long enough for a
+test to kill the worker waiting on it). Any other token is refused as a validation error. Like a real
+provider it keeps a ledger keyed by idempotency key, so a repeated key returns the first outcome and
+moves no money.
 """
 
 import hashlib
+import time
 
 from django.db import IntegrityError, transaction
 
@@ -18,6 +21,8 @@ SUCCEEDING_TOKENS = {"tok_visa", "tok_mastercard"}
 DECLINING_TOKEN = "tok_decline"
 TIMEOUT_TOKEN = "tok_timeout"
 FAILING_TOKEN = "tok_error"
+SLOW_TOKEN = "tok_slow"
+SLOW_SECONDS = 3
 
 _OUTCOME_BY_CODE = {
     GatewayResultCode.SUCCESS: GatewayOutcome.SUCCESS,
@@ -35,7 +40,7 @@ _MESSAGES = {
 
 
 def _result_code_for(token: str) -> GatewayResultCode:
-    if token in SUCCEEDING_TOKENS or token == TIMEOUT_TOKEN:
+    if token in SUCCEEDING_TOKENS or token in (TIMEOUT_TOKEN, SLOW_TOKEN):
         return GatewayResultCode.SUCCESS
     if token == DECLINING_TOKEN:
         return GatewayResultCode.DECLINE
@@ -71,6 +76,8 @@ class SandboxGateway(PaymentGateway):
             if not row.answered:
                 SandboxTransaction.objects.filter(pk=row.pk).update(answered=True)
             return self._answer(row, replayed=True)
+        if request.token == SLOW_TOKEN:
+            time.sleep(SLOW_SECONDS)  # the money has moved (the row is committed); the answer is on its way
         if not row.answered:
             return GatewayResult(
                 GatewayOutcome.TIMEOUT,
