@@ -47,5 +47,10 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 
+# The benchmark suite (docs/performance.md) on PostgreSQL and Redis, as CI has them: one table of
+# figures, the same in bench-results.json. Its database is DATABASE_URL's name + "_bench", kept between
+# runs; BENCH_ORDERS order summaries for the search figures (200000 by default, 1000000 for the full one).
 bench: install
-	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -q -s -o addopts=""
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/oms} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
+	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -q -s -o addopts="" -o python_files="bench_*.py"

@@ -43,7 +43,7 @@ def test_b1_ingest_over_http(storefront, bench_queue, figures):
                 orders.append({**storefront_order(number), "idempotencyKey": number})
             return request_bytes(BATCH, {"orders": orders}, headers, port)
 
-        asyncio.run(closed_loop(port, single("B1w"), concurrency=CONCURRENCY, seconds=min(3, SECONDS)))
+        asyncio.run(closed_loop(port, single("B1w"), concurrency=CONCURRENCY, seconds=min(3, SECONDS / 3)))
         with PeakMemory(lambda: child_pids(server.pid)) as memory:
             sustained = asyncio.run(closed_loop(port, single("B1"), concurrency=CONCURRENCY, seconds=SECONDS))
         paced = asyncio.run(open_loop(port, single("B1r"), rate=RATE, seconds=RATE_SECONDS))

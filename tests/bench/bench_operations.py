@@ -73,7 +73,7 @@ def _failed(operations) -> int:
 def test_b6_background_operations(bench_queue, figures):
     burst_funds, burst_refunds = _cases(f"B6-{RUN}", BURST)
     paced_funds, paced_refunds = _cases(f"B6p-{RUN}", PACED // 2 or 1)
-    warm_funds, warm_refunds = _cases(f"B6w-{RUN}", 2)
+    warm_funds, warm_refunds = _cases(f"B6w-{RUN}", size(2, 1))
 
     with celery_workers(bench_queue, count=2) as workers:
         pids = [worker.process.pid for worker in workers]

@@ -48,7 +48,6 @@ class Figures:
         value = round(float(value), 2)
         self.rows = [row for row in self.rows if row.id != figure_id]
         self.rows.append(Figure(figure_id, label, value, unit, target, note))
-        print(f"  {figure_id:<36} {value:>12,.2f} {unit:<10} {target}")
 
     def table(self) -> str:
         lines = [f"{'id':<34} {'figure':<58} {'value':>12} {'unit':<9} target", "-" * 130]
