@@ -10,12 +10,15 @@ from orders.admin.mixins import ReadOnlyAdminMixin, ReadOnlyTabularInline, money
 from payments.models import (
     BackgroundOperation,
     CreditMemo,
+    CreditMemoChangeOrder,
     CreditMemoLine,
     Invoice,
+    InvoiceChangeOrder,
     InvoiceLine,
     PaymentAppliedToInvoice,
     PaymentGatewayLog,
     Refund,
+    SandboxTransaction,
 )
 
 LINE_FIELDS = ["order_item_summary", "type", "name", "quantity", "charge_amount", "adjustment_amount", "tax_amount",
@@ -34,6 +37,18 @@ class InvoiceLineInline(ReadOnlyTabularInline):
     select_related = ("order_item_summary",)
 
 
+class InvoiceChangeOrderInline(ReadOnlyTabularInline):
+    model = InvoiceChangeOrder
+    fields = ["change_order"]
+    verbose_name = "change order billed"
+
+
+class CreditMemoChangeOrderInline(ReadOnlyTabularInline):
+    model = CreditMemoChangeOrder
+    fields = ["change_order"]
+    verbose_name = "change order credited"
+
+
 class ApplicationInline(ReadOnlyTabularInline):
     model = PaymentAppliedToInvoice
     fields = ["created_at", "type", "payment", "amount", "refund", "credit_memo"]
@@ -47,7 +62,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["number", "order_summary__order_number"]
     list_select_related = ["order_summary"]
     date_hierarchy = "created_at"
-    inlines = [InvoiceLineInline, ApplicationInline]
+    inlines = [InvoiceLineInline, InvoiceChangeOrderInline, ApplicationInline]
 
 
 class CreditMemoLineInline(ReadOnlyTabularInline):
@@ -69,7 +84,7 @@ class CreditMemoAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["number", "order_summary__order_number"]
     list_select_related = ["order_summary"]
     date_hierarchy = "created_at"
-    inlines = [CreditMemoLineInline, RefundInline]
+    inlines = [CreditMemoLineInline, CreditMemoChangeOrderInline, RefundInline]
 
 
 @admin.register(PaymentAppliedToInvoice)
@@ -107,3 +122,14 @@ class BackgroundOperationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["order_summary__order_number"]
     list_select_related = ["order_summary"]
     date_hierarchy = "submitted_at"
+
+
+@admin.register(SandboxTransaction)
+class SandboxTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What the sandbox gateway did: one row per money movement it accepted, keyed by idempotency key."""
+
+    list_display = ["idempotency_key", "interaction_type", "result_code", "amount", "currency", "reference",
+                    "answered", "created_at"]
+    list_filter = ["interaction_type", "result_code", "answered"]
+    search_fields = ["idempotency_key", "reference"]
+    date_hierarchy = "created_at"
