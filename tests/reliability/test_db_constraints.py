@@ -1,0 +1,170 @@
+"""Issue 7, case 2: the database itself refuses a row that breaks a quantity or money invariant.
+
+Each case is a raw UPDATE of one record of a real order (tests/security/world.py) that bypasses every
+service; the database must refuse it with IntegrityError naming the constraint, on SQLite and on
+PostgreSQL (run with DATABASE_URL). Every CheckConstraint of the apps is either broken here or
+listed in STRUCTURAL, so a constraint added later is tested or consciously left out.
+"""
+
+from decimal import Decimal as D
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import CheckConstraint, F
+
+from console.models import RefundApproval
+from orders.models import (
+    FulfillmentOrder,
+    FulfillmentOrderLineItem,
+    InventoryLevel,
+    OrderDeliveryGroupSummary,
+    OrderItemSummary,
+    OrderSummary,
+    ReturnOrderLineItem,
+)
+from payments.models import (
+    CreditMemo,
+    Invoice,
+    InvoiceLine,
+    OrderPaymentSummary,
+    Payment,
+    PaymentAppliedToInvoice,
+    PaymentAuthorization,
+    Refund,
+)
+from tests.security.world import build_world
+
+pytestmark = pytest.mark.django_db
+
+# Not about quantities or money: who links to what, which statuses go together, coordinates.
+STRUCTURAL = {
+    "change_order_has_summary", "location_latitude_range", "location_longitude_range", "fo_status_matches_category",
+    "operation_finished_when_final", "refund_approval_pending_undecided", "refund_credit_memo_part_needs_memo",
+}
+
+
+def approval(world):
+    user = User.objects.create_user("agent")
+    return RefundApproval.objects.create(
+        order_summary_id=world.summary, change_order_ids=[world.change_order], amount=D("43.20"),
+        excess_amount=D("0"), currency="USD", requested_by=user,
+    ).pk
+
+
+# (constraint, model, the record of the world, the raw update). Item A of the world: ordered 5,
+# allocated 4, shipped 3, 1 expected back; its line is 5 × 10.00 = 50.00.
+CASES = [
+    ("ois_ordered_not_negative", OrderItemSummary, lambda w: w.a, {"quantity_ordered": -1}),
+    ("ois_canceled_allocated_not_negative", OrderItemSummary, lambda w: w.a, {"quantity_canceled": -1}),
+    # 2 canceled + 4 allocated = 6 > 5 ordered
+    ("ois_canceled_plus_allocated_within_ordered", OrderItemSummary, lambda w: w.a, {"quantity_canceled": 2}),
+    ("ois_fulfilled_within_allocated", OrderItemSummary, lambda w: w.a, {"quantity_fulfilled": 5}),
+    # 2 returned of 1 expected back
+    ("ois_returned_within_initiated_within_fulfilled", OrderItemSummary, lambda w: w.a, {"quantity_returned": 2}),
+    ("ois_line_amounts_not_negative", OrderItemSummary, lambda w: w.a, {"total_line_tax_amount": D("-0.01")}),
+    ("ois_adjustments_not_positive", OrderItemSummary, lambda w: w.a, {"total_adjustment_amount": D("0.01")}),
+    # 50.00 − 50.01 < 0
+    ("ois_total_price_not_negative", OrderItemSummary, lambda w: w.a, {"total_adjustment_amount": D("-50.01")}),
+    ("os_totals_not_negative", OrderSummary, lambda w: w.summary, {"grand_total_amount": D("-0.01")}),
+    ("odgs_totals_not_negative", OrderDeliveryGroupSummary, lambda w: w.group, {"total_tax_amount": D("-0.01")}),
+    ("inventory_reserved_within_on_hand", InventoryLevel,
+     lambda w: InventoryLevel.objects.get(location_id=w.location, sku="A").pk,
+     {"quantity_reserved": F("quantity_on_hand") + 1}),
+    ("fo_totals_not_negative", FulfillmentOrder, lambda w: w.live_fo, {"total_amount": D("-0.01")}),
+    ("fo_line_quantity_within_original", FulfillmentOrderLineItem, lambda w: w.live_fo_line,
+     {"quantity": F("original_quantity") + 1}),
+    ("fo_line_amounts_not_negative", FulfillmentOrderLineItem, lambda w: w.live_fo_line,
+     {"total_line_amount": D("-0.01")}),
+    ("fo_line_adjustments_not_positive", FulfillmentOrderLineItem, lambda w: w.live_fo_line,
+     {"total_adjustment_tax_amount": D("0.01")}),
+    ("rol_quantities_not_negative", ReturnOrderLineItem, lambda w: w.return_line, {"quantity_received": -1}),
+    # 2 returned of 1 expected
+    ("rol_processed_within_expected", ReturnOrderLineItem, lambda w: w.return_line, {"quantity_returned": 2}),
+    # 1 rejected of 0 received
+    ("rol_rejected_within_received", ReturnOrderLineItem, lambda w: w.return_line, {"quantity_rejected": 1}),
+    ("invoice_totals_positive", Invoice, lambda w: w.invoice, {"total_tax_amount": D("-0.01")}),
+    ("invoice_balance_within_total", Invoice, lambda w: w.invoice, {"balance": F("total_amount_with_tax") + 1}),
+    ("invoice_total_is_charges_plus_adjustments", Invoice, lambda w: w.invoice,
+     {"total_charge_amount": F("total_charge_amount") + D("0.01")}),
+    ("invoice_line_not_negative", InvoiceLine, lambda w: InvoiceLine.objects.filter(invoice_id=w.invoice).first().pk,
+     {"charge_amount": D("-0.01")}),
+    ("credit_memo_totals_positive", CreditMemo, lambda w: w.memo, {"total_amount_with_tax": 0}),
+    ("credit_memo_balance_within_total", CreditMemo, lambda w: w.memo, {"balance": D("-0.01")}),
+    ("credit_memo_total_is_charges_plus_adjustments", CreditMemo, lambda w: w.memo,
+     {"total_amount": F("total_amount") + D("0.01")}),
+    ("application_sign_matches_type", PaymentAppliedToInvoice,
+     lambda w: PaymentAppliedToInvoice.objects.filter(invoice_id=w.invoice, type="Applied").first().pk,
+     {"amount": D("-0.01")}),
+    ("refund_amount_positive", Refund, lambda w: Refund.objects.get().pk,
+     {"amount": 0, "credit_memo_amount": 0, "from_balance_amount": 0}),
+    ("refund_credit_memo_part_within_amount", Refund, lambda w: Refund.objects.get().pk,
+     {"credit_memo_amount": F("amount") + D("0.01")}),
+    ("refund_balance_part_within_amount", Refund, lambda w: Refund.objects.get().pk,
+     {"from_balance_amount": F("amount") + D("0.01")}),
+    ("ops_amounts_not_negative", OrderPaymentSummary, lambda w: w.ops, {"authorization_reversal_amount": D("-0.01")}),
+    ("ops_captured_within_authorized", OrderPaymentSummary, lambda w: w.ops,
+     {"pending_capture_amount": F("authorization_amount")}),
+    ("ops_refunded_within_captured", OrderPaymentSummary, lambda w: w.ops,
+     {"pending_refund_amount": F("captured_amount")}),
+    ("ops_balance_within_net_captured", OrderPaymentSummary, lambda w: w.ops,
+     {"balance_amount": F("captured_amount") - F("refunded_amount") + D("0.01")}),
+    ("authorization_amount_positive", PaymentAuthorization, lambda w: w.authorization, {"amount": 0}),
+    ("payment_amount_positive", Payment, lambda w: Payment.objects.get(kind="Capture").pk,
+     {"amount": 0, "balance": 0, "refunded_amount": 0, "pending_refund_amount": 0}),
+    ("payment_balance_within_amount", Payment, lambda w: Payment.objects.get(kind="Capture").pk,
+     {"balance": D("-0.01")}),
+    ("payment_refunds_within_amount", Payment, lambda w: Payment.objects.get(kind="Capture").pk,
+     {"pending_refund_amount": F("amount")}),
+    ("refund_approval_amount_positive", RefundApproval, approval, {"amount": 0}),
+]
+
+
+# A negative ordered quantity always breaks "canceled + allocated ≤ ordered" too; either may be named.
+ALSO_NAMED = {"ois_ordered_not_negative": "ois_canceled_plus_allocated_within_ordered"}
+
+
+def every_check_constraint() -> set[str]:
+    return {
+        constraint.name
+        for app in ("orders", "payments", "console")
+        for model in apps.get_app_config(app).get_models()
+        for constraint in model._meta.constraints
+        if isinstance(constraint, CheckConstraint)
+    }
+
+
+def test_every_check_constraint_is_broken_here_or_structural():
+    assert {name for name, *_ in CASES} | STRUCTURAL == every_check_constraint()
+
+
+def test_each_raw_update_breaking_an_invariant_is_refused_by_the_database():
+    world = build_world("Web US", "US")
+    accepted = {}
+    for name, model, record, changes in CASES:
+        pk = record(world)
+        before = model.objects.filter(pk=pk).values().get()
+        try:
+            with transaction.atomic():
+                model.objects.filter(pk=pk).update(**changes)
+        except IntegrityError as refused:
+            if name not in str(refused) and ALSO_NAMED.get(name, name) not in str(refused):
+                accepted[name] = f"refused, but naming another constraint: {refused}"
+        else:
+            accepted[name] = "the database accepted it"
+        assert model.objects.filter(pk=pk).values().get() == before
+    assert accepted == {}
+
+
+def test_the_same_updates_within_the_invariants_are_accepted():
+    """The refusals above are about the invariants, not the columns: values on the right side of each
+    bound go through (A: 1 canceled + 4 allocated = 5 ordered; 1 returned of 1 expected back)."""
+    world = build_world("Web US", "US")
+    with transaction.atomic():
+        OrderItemSummary.objects.filter(pk=world.a).update(quantity_canceled=1, quantity_fulfilled=4,
+                                                           quantity_returned=1, total_adjustment_amount=D("-50.00"))
+        Invoice.objects.filter(pk=world.invoice).update(balance=F("total_amount_with_tax"))
+        OrderPaymentSummary.objects.filter(pk=world.ops).update(
+            pending_capture_amount=F("authorization_amount") - F("captured_amount"))
+        transaction.set_rollback(True)
