@@ -120,7 +120,7 @@ def fulfillment_suggestion(group: OrderDeliveryGroupSummary, items: list[OrderIt
         return None
     # The routing service's own planner (not yet public in its module): the console must not route
     # differently from the automation.
-    plan = fulfillment_routing._plan_group(group, items)
+    plan = fulfillment_routing.plan_group(group, items)
     if plan is None:
         return None
     by_id = {item.pk: item for item in items}

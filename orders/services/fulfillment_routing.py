@@ -81,7 +81,7 @@ def route_order_summary(summary_id: int) -> RoutingOutcome:
         groups = OrderDeliveryGroupSummary.objects.in_bulk(list(open_units))
         for group_id in sorted(open_units):
             group = groups[group_id]
-            plan = _plan_group(group, open_units[group_id])
+            plan = plan_group(group, open_units[group_id])
             if plan is None:
                 unrouted.append(group_id)
                 _raise_exception(summary, group, "No location set can ship this delivery group.",
@@ -100,7 +100,7 @@ def route_order_summary(summary_id: int) -> RoutingOutcome:
     return RoutingOutcome(tuple(created), tuple(unrouted))
 
 
-def _plan_group(group: OrderDeliveryGroupSummary, items) -> FulfillmentOrderInput | None:
+def plan_group(group: OrderDeliveryGroupSummary, items) -> FulfillmentOrderInput | None:
     if any(not ois.sku for ois in items):
         return None
     ordered: dict[str, Decimal] = defaultdict(lambda: ZERO)
