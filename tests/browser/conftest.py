@@ -25,16 +25,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def chromium(django_db_setup):
-    from django.db import connections
     from playwright.sync_api import sync_playwright
 
-    serialized = getattr(connections["default"], "_test_serialized_contents", None)
     with sync_playwright() as playwright:
-        # Playwright leaves an event loop running on this thread, so Django now hands out connections
-        # per context: a fresh connection object that lacks the test database's serialized contents,
-        # without which serialized_rollback cannot put the migrations' data back after a flush.
-        if serialized is not None and not hasattr(connections["default"], "_test_serialized_contents"):
-            connections["default"]._test_serialized_contents = serialized
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -51,19 +44,6 @@ def page(chromium):
     page = context.new_page()
     yield page
     context.close()
-
-
-@pytest.fixture(autouse=True)
-def eager_tasks():
-    """Tasks run in-process as soon as they are queued (in the test or inside the live server), so no
-    message is left in a broker for a worker that does not share the test database."""
-    from config.celery import app as celery_app
-
-    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
 
 
 @pytest.fixture
