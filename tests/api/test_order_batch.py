@@ -202,3 +202,27 @@ def test_a_read_only_key_is_refused(make_api):
     response = reader.post_json(BATCH, {"orders": [keyed(order_body(), "r-1")]})
     assert response.status_code == 403
     assert not Order.objects.exists()
+
+
+def test_one_key_twice_in_a_batch_writes_the_first_order_only(api):
+    ensure_channel()
+    results = body_of(post_batch(api, [keyed(order_body(number="TWICE-1"), "twice"),
+                                       keyed(order_body(number="TWICE-2"), "twice")]))["results"]
+
+    assert [r["success"] for r in results] == [True, False]
+    assert [(e["errorCode"], e["field"]) for e in results[1]["errors"]] == [
+        ("IDEMPOTENCY_KEY_REUSED", "orders[1].idempotencyKey")]
+    assert list(Order.objects.values_list("order_number", flat=True)) == ["TWICE-1"]
+    assert IdempotencyRecord.objects.get(key="twice").response_status == 201
+
+
+def test_one_order_number_twice_in_a_batch_is_a_duplicate_the_second_time(api):
+    ensure_channel()
+    results = body_of(post_batch(api, [keyed(order_body(number="SAME-1"), "same-a"),
+                                       keyed(order_body(number="SAME-1"), "same-b")]))["results"]
+
+    order_id, summary_id = ids_of("SAME-1")
+    assert results[0] == {"orderId": order_id, "orderSummaryId": summary_id, "success": True, "errors": []}
+    assert (results[1]["success"], results[1]["orderId"]) == (False, order_id)
+    assert results[1]["errors"][0]["errorCode"] == "DUPLICATE_VALUE"
+    assert not IdempotencyRecord.objects.filter(key="same-b").exists()
