@@ -180,10 +180,13 @@ def order_summary_detail_queryset() -> QuerySet:
 
 
 def order_summary_detail(summary_id, *, channel_id: int | None, queryset: QuerySet | None = None) -> OrderSummary:
-    """The summary with its children, `change_history` and `funds` (the funds position now).
+    """The summary with its children, `change_history`, `funds` (the funds position now) and
+    `inventory_effects` (stock held, shipped and put back per location and sku).
 
     Another channel's summary, like a missing one, raises NotFound.
     """
+    from orders.fulfillment_selectors import inventory_effects_for_summary
+
     if queryset is None:
         queryset = order_summary_detail_queryset()
     if channel_id is not None:
@@ -194,4 +197,5 @@ def order_summary_detail(summary_id, *, channel_id: int | None, queryset: QueryS
         raise NotFound(f"No order summary {summary_id}.")
     summary.change_history = change_history(summary)
     summary.funds = funds_position(summary)
+    summary.inventory_effects = inventory_effects_for_summary(summary.pk)
     return summary

@@ -323,6 +323,16 @@ class SummaryReturnOrderSerializer(serializers.Serializer):
     returnOrderLineItems = SummaryReturnOrderLineSerializer(many=True, source="lines.all", read_only=True)
 
 
+class SummaryInventoryEffectSerializer(serializers.Serializer):
+    """Stock of one sku at one location held, shipped or put back because of this order."""
+
+    locationExternalReference = Text("location_external_reference")
+    stockKeepingUnit = Text("sku")
+    quantityReserved = QuantityOut(source="reserved", help_text="On open fulfillment orders.")
+    quantityShipped = QuantityOut(source="shipped", help_text="Taken off hand by fulfilled fulfillment orders.")
+    quantityRestocked = QuantityOut(source="restocked", help_text="Put back on hand by processed return lines.")
+
+
 class OrderSummaryDetailBaseSerializer(OrderSummaryRowSerializer, RollupTotalsSerializer):
     """The orders side of GET …/order-summaries/{id}; the payments app adds the money records.
 
@@ -343,6 +353,7 @@ class OrderSummaryDetailBaseSerializer(OrderSummaryRowSerializer, RollupTotalsSe
     orderItemSummaries = OrderItemSummarySerializer(many=True, source="item_summaries.all", read_only=True)
     fulfillmentOrders = SummaryFulfillmentOrderSerializer(many=True, source="fulfillment_orders.all", read_only=True)
     returnOrders = SummaryReturnOrderSerializer(many=True, source="return_orders.all", read_only=True)
+    inventoryEffects = SummaryInventoryEffectSerializer(many=True, source="inventory_effects", read_only=True)
     changeHistory = ChangeHistoryEntrySerializer(many=True, source="change_history", read_only=True)
     processExceptions = SummaryProcessExceptionSerializer(many=True, source="active_process_exceptions", read_only=True)
 
