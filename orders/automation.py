@@ -11,7 +11,7 @@ def order_summary_created(summary: OrderSummary) -> None:
     """Route a new managed order summary to its locations (the task checks the setting and the
     life cycle, and is queued only once the transaction commits)."""
     if summary.is_managed:
-        schedule_routing(summary.pk)
+        schedule_routing(summary.pk, managed=True)
 
 
 def fulfillment_order_fulfilled(fulfillment_order) -> None:

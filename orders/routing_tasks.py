@@ -17,13 +17,15 @@ def route_order_summary(order_summary_id: int) -> dict:
     }
 
 
-def schedule_routing(order_summary_id: int) -> None:
+def schedule_routing(order_summary_id: int, *, managed: bool | None = None) -> None:
     """Queue the routing of a new summary once the transaction that created it commits.
 
-    Does nothing when OMS_AUTO_ROUTE_ORDERS is off or the summary is not MANAGED.
+    Does nothing when OMS_AUTO_ROUTE_ORDERS is off or the summary is not MANAGED; a caller holding the
+    summary says whether it is (`managed`), sparing the query.
     """
     if not settings.OMS_AUTO_ROUTE_ORDERS:
         return
-    managed = OrderSummary.objects.filter(pk=order_summary_id, life_cycle_type=LifeCycleType.MANAGED).exists()
+    if managed is None:
+        managed = OrderSummary.objects.filter(pk=order_summary_id, life_cycle_type=LifeCycleType.MANAGED).exists()
     if managed:
         transaction.on_commit(lambda: route_order_summary.delay(order_summary_id))

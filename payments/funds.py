@@ -2,11 +2,12 @@
 
 from decimal import Decimal
 
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from orders.funds import FundsPosition
-from orders.models import ChangeType, FulfillmentPhase, Order, OrderKind
-from orders.models.fields import MoneySum
+from orders.models import ChangeType, FulfillmentPhase, Order, OrderKind, OrderSummary
+from orders.models.fields import MoneyField, MoneySum
 from orders.money import ZERO
 from payments.models import CreditMemo, OrderPaymentSummary
 
@@ -38,10 +39,28 @@ def outstanding_credit(summary) -> Decimal:
     return -owed + memo_balances
 
 
+def _sum_over(queryset, expression) -> Coalesce:
+    """The money sum of `expression` over `queryset`'s rows of the outer summary, as a scalar subquery."""
+    total = queryset.values("order_summary").annotate(total=MoneySum(expression)).values("total")
+    return Coalesce(Subquery(total, output_field=MoneyField()), Value(ZERO), output_field=MoneyField())
+
+
+def _captured_and_credit(summary) -> tuple[Decimal, Decimal]:
+    """net_captured and outstanding_credit in one query (every preview, submit and detail asks)."""
+    net, owed, memo_balances = OrderSummary.objects.filter(pk=summary.pk).values_list(
+        _sum_over(OrderPaymentSummary.objects.filter(order_summary=OuterRef("pk")),
+                  F("captured_amount") - F("refunded_amount") - F("pending_refund_amount")),
+        _sum_over(Order.objects.filter(POST_FULFILLMENT_REDUCTION, order_summary=OuterRef("pk"),
+                                       credit_memo_link__isnull=True), F("grand_total_amount")),
+        _sum_over(CreditMemo.objects.filter(order_summary=OuterRef("pk")), F("balance")),
+    ).get()
+    return net, -owed + memo_balances
+
+
 def funds_position(summary, *, grand_total_reduction: Decimal = ZERO,
                    added_outstanding_credit: Decimal = ZERO) -> FundsPosition:
-    captured = net_captured(summary)
-    credit = outstanding_credit(summary) + added_outstanding_credit
+    captured, credit = _captured_and_credit(summary)
+    credit += added_outstanding_credit
     grand_total = summary.grand_total_amount - grand_total_reduction
     excess = max(ZERO, captured - grand_total - credit)
     return FundsPosition(

@@ -11,7 +11,7 @@ from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.settings import api_settings
@@ -40,11 +40,15 @@ def request_fingerprint(request) -> str:
 
 def claim(client, key: str, fingerprint: str, *, method: str, path: str) -> IdempotencyRecord | None:
     """Claim the key for this request; return the existing record when another request has it."""
+    record = IdempotencyRecord(client=client, key=key, method=method, path=path[:500], request_hash=fingerprint)
     try:
-        with transaction.atomic():
-            IdempotencyRecord.objects.create(
-                client=client, key=key, method=method, path=path[:500], request_hash=fingerprint
-            )
+        if connection.in_atomic_block:
+            # A savepoint, so a taken key does not break the caller's transaction.
+            with transaction.atomic():
+                record.save(force_insert=True)
+        else:
+            # Autocommit: the INSERT is its own transaction, without a BEGIN and COMMIT round trip.
+            record.save(force_insert=True)
         return None
     except IntegrityError:
         existing = IdempotencyRecord.objects.filter(client=client, key=key).first()

@@ -50,18 +50,19 @@ def resolve_sales_channel(name: str | None, client: ApiClient | None) -> SalesCh
 
 
 def existing_order_error(channel: SalesChannel, order_number: str) -> DuplicateOrder | None:
+    # Two ids, not two whole rows: every ingest asks, and the answer is almost always none.
     existing = (
         Order.objects.filter(sales_channel=channel, order_number=order_number, kind=OrderKind.ORIGINAL)
-        .select_related("summary")
+        .values_list("pk", "summary__pk")
         .first()
     )
     if existing is None:
         return None
-    summary = getattr(existing, "summary", None)
+    order_id, summary_id = existing
     return DuplicateOrder(
         f"Order {order_number} exists in {channel.name} already.",
         field="orderNumber",
-        output={"orderId": str(existing.pk), "orderSummaryId": str(summary.pk) if summary else None},
+        output={"orderId": str(order_id), "orderSummaryId": str(summary_id) if summary_id is not None else None},
     )
 
 
