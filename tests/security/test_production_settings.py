@@ -19,6 +19,8 @@ def production_env(**overrides) -> dict:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": PRODUCTION, "SECRET_KEY": secrets.token_urlsafe(60),
            "ALLOWED_HOSTS": "oms.example.com"}
     env.pop("DEBUG", None)
+    # The browser tests set this for Playwright's event loop in the test process; a deployment never has it.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update(overrides)
     return env
 
