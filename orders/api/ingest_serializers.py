@@ -22,6 +22,18 @@ from orders.money import MONEY_DECIMAL_PLACES, is_known_currency
 MONEY_DIGITS = 14
 # Something that looks like a card number must never reach the database.
 CARD_NUMBER = re.compile(r"(?:\d[ -]?){13,19}")
+CARD_NUMBER_INSIDE = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
+
+
+def holds_card_number(value: str) -> bool:
+    """A run of 13 to 19 digits (spaces or dashes between them) that passes the Luhn check, anywhere in
+    the text: "tok_4111111111111111" and "Visa 4111 1111 1111 1111" hold one."""
+    for run in CARD_NUMBER_INSIDE.findall(value):
+        digits = [int(d) for d in re.sub(r"\D", "", run)][::-1]
+        total = sum(d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(digits))
+        if total % 10 == 0:
+            return True
+    return False
 
 
 class StrictSerializer(serializers.Serializer):
@@ -186,9 +198,16 @@ class PaymentSerializer(StrictSerializer):
     amount = Money(min_value=Decimal("0.0001"))
 
     def validate_gatewayToken(self, value):
-        if CARD_NUMBER.fullmatch(value.strip()):
+        if CARD_NUMBER.fullmatch(value.strip()) or holds_card_number(value):
             raise serializers.ValidationError("Send the gateway's token, never a card number.")
         return value
+
+    def validate_method(self, value):
+        if holds_card_number(value):
+            raise serializers.ValidationError("A payment method's name never holds a card number.")
+        return value
+
+    validate_type = validate_method
 
     def to_input(self, data) -> PaymentInput:
         return PaymentInput(
