@@ -43,12 +43,15 @@ def service_env(queue: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def purge_queue(queue: str) -> None:
-    """Tasks the benchmarks queued but did not run (routing of ingested orders) are dropped."""
+def purge_queue(queue: str, *, bindings: bool = True) -> None:
+    """Tasks the benchmarks queued but did not run (routing of ingested orders, billing of shipped
+    fulfillment orders) are dropped; with `bindings`, the queue's routing entries too (at the end only:
+    a publisher declares them once)."""
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     client.delete(queue)
-    for key in client.scan_iter(f"_kombu.binding.{queue}*"):
-        client.delete(key)
+    if bindings:
+        for key in client.scan_iter(f"_kombu.binding.{queue}*"):
+            client.delete(key)
 
 
 @contextmanager
