@@ -80,8 +80,8 @@ def idempotent(*, required: bool = False):
                 if required:
                     raise InvalidInput(f"The {HEADER} header is required for this resource.", field=HEADER)
                 return view_method(self, request, *args, **kwargs)
-            if len(key) > MAX_KEY_LENGTH:
-                raise InvalidInput(f"{HEADER} must be at most {MAX_KEY_LENGTH} characters.", field=HEADER)
+            if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+                raise InvalidInput(f"{HEADER} must be at most {MAX_KEY_LENGTH} printable characters.", field=HEADER)
 
             request_hash = request_fingerprint(request)
             existing = claim(request.auth, key, request_hash, method=request.method, path=request.path)

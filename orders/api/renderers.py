@@ -18,3 +18,12 @@ class DecimalNumberEncoder(JSONEncoder):
 
 class DecimalJSONRenderer(JSONRenderer):
     encoder_class = DecimalNumberEncoder
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        try:
+            return super().render(data, accepted_media_type, renderer_context)
+        except UnicodeEncodeError:
+            # A lone surrogate sent by the client and echoed in an error message has no UTF-8 form:
+            # escape every non-ASCII character instead (the same JSON once read) rather than answer 500.
+            self.ensure_ascii = True
+            return super().render(data, accepted_media_type, renderer_context)

@@ -152,8 +152,9 @@ def _claimed(client, ingest_path: str, index: int, order) -> "_Pending | dict":
     body = {name: value for name, value in order.items() if name != KEY_FIELD}
     key = order.get(KEY_FIELD)
     key = key.strip() if isinstance(key, str) else ""
-    if not key or len(key) > MAX_KEY_LENGTH:
-        message = f"Each order needs an {KEY_FIELD} of 1 to {MAX_KEY_LENGTH} characters."
+    # Printable only: a NUL or a lone surrogate cannot be stored (PostgreSQL, UTF-8).
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        message = f"Each order needs an {KEY_FIELD} of 1 to {MAX_KEY_LENGTH} printable characters."
         return _failure([_error(message, f"{prefix}.{KEY_FIELD}")])
     # The fingerprint of the same body posted alone, so either resource replays the other's answer.
     request_hash = fingerprint("POST", ingest_path, body)
