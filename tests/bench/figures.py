@@ -11,7 +11,7 @@ from django.conf import settings
 # Every figure the suite must produce; the tiny run in tests/perf checks that none is missing.
 EXPECTED = (
     "B1.orders_per_s", "B1.p50_ms", "B1.p95_ms", "B1.errors", "B1.rate100.p50_ms", "B1.rate100.p95_ms",
-    "B1.rate100.errors",
+    "B1.rate100.errors", "B1.half_capacity.p95_ms",
     "B1b.orders_per_s", "B1b.errors",
     "B2.queries.1_line", "B2.queries.10_lines", "B2.queries.100_lines",
     "B3.preview.p95_ms", "B3.preview.queries", "B3.preview.queries_5_items", "B3.preview.writes",
