@@ -11,7 +11,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -91,10 +90,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def redis_url(db_url: str | None = None) -> str:
-    return db_url or settings.CELERY_BROKER_URL
 
 
 # --- Order bodies --------------------------------------------------------------------------------
