@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from orders.api.openapi import ErrorItemSerializer
 from orders.api.order_serializers import MoneyOut
+from orders.api.strict import StrictSerializer
 from orders.calculations.inputs import (
     AdjustInput,
     AdjustItemInput,
@@ -28,7 +29,7 @@ def _amount(**kwargs):
     )
 
 
-class ChangeItemFeeSerializer(serializers.Serializer):
+class ChangeItemFeeSerializer(StrictSerializer):
     amount = _amount(help_text="Positive: an amount, or a percent for Percentage and PercentageGross.")
     amountType = serializers.ChoiceField(choices=FeeAmountType.ALL)
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -36,7 +37,7 @@ class ChangeItemFeeSerializer(serializers.Serializer):
                                    help_text="A reason code; the change item's reason when empty.")
 
 
-class ChangeItemSerializer(serializers.Serializer):
+class ChangeItemSerializer(StrictSerializer):
     orderItemSummaryId = serializers.CharField()
     quantity = serializers.DecimalField(
         max_digits=QUANTITY_MAX_DIGITS, decimal_places=QUANTITY_DECIMAL_PLACES, coerce_to_string=False
@@ -47,7 +48,7 @@ class ChangeItemSerializer(serializers.Serializer):
     changeItemFees = ChangeItemFeeSerializer(many=True, required=False, default=list)
 
 
-class ChangeInputSerializer(serializers.Serializer):
+class ChangeInputSerializer(StrictSerializer):
     """ChangeInputRepresentation: the body of preview/submit cancel and return."""
 
     changeItems = ChangeItemSerializer(many=True, allow_empty=False, max_length=settings.OMS_MAX_CHANGE_ITEMS)
@@ -74,7 +75,7 @@ class ChangeInputSerializer(serializers.Serializer):
         ]
 
 
-class AdjustItemSerializer(serializers.Serializer):
+class AdjustItemSerializer(StrictSerializer):
     orderItemSummaryId = serializers.CharField()
     adjustmentType = serializers.ChoiceField(choices=AdjustmentType.ALL)
     amount = _amount(help_text="Negative: a discount (an amount, or a percent for Percentage).")
@@ -82,7 +83,7 @@ class AdjustItemSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AdjustInputSerializer(serializers.Serializer):
+class AdjustInputSerializer(StrictSerializer):
     """AdjustOrderItemSummaryInputRepresentation."""
 
     adjustItems = AdjustItemSerializer(many=True, allow_empty=False, max_length=settings.OMS_MAX_CHANGE_ITEMS)

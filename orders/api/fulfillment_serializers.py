@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from orders.api.openapi import ErrorItemSerializer
 from orders.api.order_serializers import IdOut, QuantityOut
+from orders.api.strict import StrictSerializer
 from orders.models import FulfillmentOrderStatus, FulfillmentOrderType, LocationType
 from orders.money import QUANTITY_DECIMAL_PLACES, QUANTITY_MAX_DIGITS
 from orders.routing import DistanceUnit
@@ -31,19 +32,19 @@ class _Success(serializers.Serializer):
 # --- Fulfillment orders ------------------------------------------------------------------------------
 
 
-class FulfillmentItemSerializer(serializers.Serializer):
+class FulfillmentItemSerializer(StrictSerializer):
     orderItemSummaryId = serializers.CharField(max_length=40)
     quantity = _quantity()
 
 
-class FulfillmentGroupSerializer(serializers.Serializer):
+class FulfillmentGroupSerializer(StrictSerializer):
     fulfilledFromLocationId = serializers.CharField(max_length=40)
     fulfillmentType = serializers.ChoiceField(choices=FulfillmentOrderType.choices)
     orderItemSummaries = FulfillmentItemSerializer(many=True, allow_empty=False, max_length=500)
     referenceId = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
 
 
-class FulfillmentOrderInputSerializer(serializers.Serializer):
+class FulfillmentOrderInputSerializer(StrictSerializer):
     """FulfillmentOrderInputRepresentation: one fulfillment order per fulfillment group."""
 
     orderSummaryId = serializers.CharField(max_length=40)
@@ -77,7 +78,7 @@ class FulfillmentOrderCreatedSerializer(_Success):
     fulfillmentOrderIds = serializers.ListField(child=serializers.CharField(), read_only=True)
 
 
-class CreateMultipleInputSerializer(serializers.Serializer):
+class CreateMultipleInputSerializer(StrictSerializer):
     fulfillmentOrders = FulfillmentOrderInputSerializer(many=True, allow_empty=False, max_length=50)
 
     def to_input(self) -> list[FulfillmentOrderInput]:
@@ -95,12 +96,12 @@ class CreateMultipleOutputSerializer(_Success):
     fulfillmentOrders = FulfillmentGroupResultSerializer(many=True, read_only=True)
 
 
-class LineToCancelSerializer(serializers.Serializer):
+class LineToCancelSerializer(StrictSerializer):
     fulfillmentOrderLineItemId = serializers.CharField(max_length=40)
     quantity = _quantity()
 
 
-class CancelItemInputSerializer(serializers.Serializer):
+class CancelItemInputSerializer(StrictSerializer):
     fulfillmentOrderLineItemsToCancel = LineToCancelSerializer(many=True, allow_empty=False, max_length=500)
 
     def to_input(self) -> list[LineToCancel]:
@@ -115,31 +116,31 @@ class CancelItemOutputSerializer(_Success):
     status = serializers.CharField(read_only=True)
 
 
-class StatusInputSerializer(serializers.Serializer):
+class StatusInputSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=FulfillmentOrderStatus.choices)
 
 
 # --- Routing -----------------------------------------------------------------------------------------
 
 
-class OrderedQuantitySerializer(serializers.Serializer):
+class OrderedQuantitySerializer(StrictSerializer):
     stockKeepingUnit = serializers.CharField(max_length=80)
     quantity = _quantity(min_value=0)
 
 
-class AvailableInventorySerializer(serializers.Serializer):
+class AvailableInventorySerializer(StrictSerializer):
     externalReferenceId = serializers.CharField(max_length=255)
     stockKeepingUnit = serializers.CharField(max_length=80)
     quantity = _quantity(min_value=0)
 
 
-class FindRoutesInputSerializer(serializers.Serializer):
+class FindRoutesInputSerializer(StrictSerializer):
     orderedQuantities = OrderedQuantitySerializer(many=True, allow_empty=False, max_length=1000)
     locationAvailableInventory = AvailableInventorySerializer(many=True, max_length=100_000)
     maximumNumberOfSplits = serializers.IntegerField(min_value=0, max_value=100)
 
 
-class TargetLocationsSerializer(serializers.Serializer):
+class TargetLocationsSerializer(StrictSerializer):
     locations = serializers.ListField(child=serializers.CharField(max_length=255), allow_empty=False, max_length=100)
 
 
@@ -147,7 +148,7 @@ class FindRoutesOutputSerializer(_Success):
     targetLocations = TargetLocationsSerializer(many=True, read_only=True)
 
 
-class RankInputSerializer(serializers.Serializer):
+class RankInputSerializer(StrictSerializer):
     deliveryCountryCode = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
     deliveryPostalCode = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     deliveryLatitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True,
@@ -173,7 +174,7 @@ class RankOutputSerializer(_Success):
 # --- Locations and inventory levels ----------------------------------------------------------------
 
 
-class LocationSerializer(serializers.Serializer):
+class LocationSerializer(StrictSerializer):
     id = IdOut()
     name = serializers.CharField(max_length=255)
     externalReference = serializers.CharField(source="external_reference", max_length=255)
@@ -217,7 +218,7 @@ class LocationPageSerializer(serializers.Serializer):
     nextCursor = serializers.CharField(source="next_cursor", allow_null=True, read_only=True)
 
 
-class InventoryLevelSerializer(serializers.Serializer):
+class InventoryLevelSerializer(StrictSerializer):
     id = IdOut()
     locationExternalReference = serializers.CharField(source="location.external_reference", max_length=255)
     stockKeepingUnit = serializers.CharField(source="sku", max_length=80)
@@ -253,14 +254,14 @@ class InventoryListParamsSerializer(ListParamsSerializer):
 # --- Return orders ------------------------------------------------------------------------------------
 
 
-class ReturnOrderLineInputSerializer(serializers.Serializer):
+class ReturnOrderLineInputSerializer(StrictSerializer):
     orderItemSummaryId = serializers.CharField(max_length=40)
     quantityExpected = _quantity()
     reasonForReturn = serializers.CharField(max_length=80, required=False, allow_blank=True, default="Unknown")
     canReduceShipping = serializers.BooleanField(required=False, default=False)
 
 
-class ReturnOrderInputSerializer(serializers.Serializer):
+class ReturnOrderInputSerializer(StrictSerializer):
     orderSummaryId = serializers.CharField(max_length=40)
     status = serializers.CharField(max_length=12, required=False, default="Submitted")
     returnOrderLifeCycleType = serializers.CharField(max_length=10, required=False, default="Managed")
@@ -275,7 +276,7 @@ class ReturnOrderCreatedSerializer(_Success):
     returnOrderId = serializers.CharField(read_only=True)
 
 
-class ReturnItemInputSerializer(serializers.Serializer):
+class ReturnItemInputSerializer(StrictSerializer):
     returnOrderLineItemId = serializers.CharField(max_length=40)
     quantityReturned = _quantity(required=False, default=0)
     quantityToCancel = _quantity(required=False, default=0)
@@ -285,7 +286,7 @@ class ReturnItemInputSerializer(serializers.Serializer):
     reasonForRejection = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
-class ReturnItemsInputSerializer(serializers.Serializer):
+class ReturnItemsInputSerializer(StrictSerializer):
     returnOrderItems = ReturnItemInputSerializer(many=True, allow_empty=False, max_length=500)
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from rest_framework import serializers
 
+from orders.api.strict import StrictSerializer
 from orders.ingest_input import (
     AddressInput,
     AdjustmentInput,
@@ -34,17 +35,6 @@ def holds_card_number(value: str) -> bool:
         if total % 10 == 0:
             return True
     return False
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses keys it does not know, so a misspelt or forbidden field (status, totals) is not ignored."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
-        return super().to_internal_value(data)
 
 
 def Money(**kwargs):

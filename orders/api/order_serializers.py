@@ -6,6 +6,7 @@ drift apart. Money is a JSON number rounded to the currency's minor unit; ids ar
 
 from rest_framework import serializers
 
+from orders.api.strict import StrictSerializer
 from orders.models import LifeCycleType, OrderSummaryStatus
 from orders.money import (
     MONEY_DECIMAL_PLACES,
@@ -361,7 +362,7 @@ class OrderSummaryDetailBaseSerializer(OrderSummaryRowSerializer, RollupTotalsSe
 # --- Create an order summary ----------------------------------------------------------------------
 
 
-class CreateOrderSummaryInputSerializer(serializers.Serializer):
+class CreateOrderSummaryInputSerializer(StrictSerializer):
     orderId = serializers.CharField(max_length=40)
     orderLifeCycleType = serializers.ChoiceField(choices=LifeCycleType.choices, default=LifeCycleType.MANAGED)
     name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")

@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from orders.api.strict import StrictSerializer
+
 from .fields import AmountIn, Date, Id, IdList, Money, Text
 
 
@@ -86,18 +88,18 @@ class ProcessExceptionSerializer(serializers.Serializer):
 
 # --- inputs -------------------------------------------------------------------------------------
 
-class SequenceIn(serializers.Serializer):
+class SequenceIn(StrictSerializer):
     orderPaymentSummaryId = serializers.CharField(max_length=40)
     amount = AmountIn(required=False, default=0)
 
 
-class EnsureFundsIn(serializers.Serializer):
+class EnsureFundsIn(StrictSerializer):
     invoiceId = serializers.CharField(max_length=40)
     isAllowPartial = serializers.BooleanField(required=False, default=False)
     sequences = SequenceIn(many=True, required=False, default=list)
 
 
-class EnsureRefundsIn(serializers.Serializer):
+class EnsureRefundsIn(StrictSerializer):
     creditMemoId = serializers.CharField(max_length=40, required=False, allow_null=True, allow_blank=True)
     excessFundsAmount = AmountIn(required=False, allow_null=True)
     invoicesToPay = serializers.ListField(
@@ -115,33 +117,33 @@ class EnsureRefundsIn(serializers.Serializer):
         return ids
 
 
-class MultipleEnsureFundsEntryIn(serializers.Serializer):
+class MultipleEnsureFundsEntryIn(StrictSerializer):
     orderSummaryId = serializers.CharField(max_length=40)
     invoiceId = serializers.CharField(max_length=40)
 
 
-class MultipleEnsureFundsIn(serializers.Serializer):
+class MultipleEnsureFundsIn(StrictSerializer):
     asyncInputs = MultipleEnsureFundsEntryIn(many=True, allow_empty=False, max_length=100)
 
 
-class CreditMemoIn(serializers.Serializer):
+class CreditMemoIn(StrictSerializer):
     changeOrderIds = IdList(allow_empty=False, max_length=100)
 
 
-class ChangeInvoiceEntryIn(serializers.Serializer):
+class ChangeInvoiceEntryIn(StrictSerializer):
     orderSummaryId = serializers.CharField(max_length=40)
     changeOrderIds = IdList(allow_empty=False, max_length=100)
 
 
-class MultipleChangeInvoicesIn(serializers.Serializer):
+class MultipleChangeInvoicesIn(StrictSerializer):
     invoicesFromChangeOrders = ChangeInvoiceEntryIn(many=True, allow_empty=False, max_length=100)
 
 
-class MultipleInvoicesIn(serializers.Serializer):
+class MultipleInvoicesIn(StrictSerializer):
     fulfillmentOrderIds = IdList(allow_empty=False, max_length=100)
 
 
-class PaymentSummaryIn(serializers.Serializer):
+class PaymentSummaryIn(StrictSerializer):
     orderSummaryId = serializers.CharField(max_length=40)
     paymentAuthorizationId = serializers.CharField(max_length=40, required=False)
     paymentIds = IdList(required=False, allow_empty=False, max_length=100)
@@ -152,7 +154,7 @@ class PaymentSummaryIn(serializers.Serializer):
         return attrs
 
 
-class ProcessExceptionPatchIn(serializers.Serializer):
+class ProcessExceptionPatchIn(StrictSerializer):
     status = serializers.CharField(max_length=10)
 
 
