@@ -6,6 +6,7 @@ and the caller must ask again later with `lookup` under the same idempotency key
 movement again under a new key.
 """
 
+import abc
 import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -64,27 +65,31 @@ class GatewayResult:
         return self.outcome in (GatewayOutcome.SUCCESS, GatewayOutcome.DECLINED, GatewayOutcome.FAILED)
 
 
-class PaymentGateway:
-    """Subclass and implement each call. Calls with an idempotency key already seen must return the
-    first call's outcome and move no money again."""
+class PaymentGateway(abc.ABC):
+    """A payment provider. Calls with an idempotency key already seen must return the first call's
+    outcome and move no money again."""
 
     name = "abstract"
 
+    @abc.abstractmethod
     def authorize(self, request: GatewayRequest) -> GatewayResult:
-        raise NotImplementedError
+        """Reserve the amount on the customer's payment method."""
 
+    @abc.abstractmethod
     def capture(self, request: GatewayRequest) -> GatewayResult:
-        raise NotImplementedError
+        """Take (part of) an authorized amount."""
 
+    @abc.abstractmethod
     def refund(self, request: GatewayRequest) -> GatewayResult:
-        raise NotImplementedError
+        """Give back (part of) a captured amount, referencing the capture."""
 
+    @abc.abstractmethod
     def void(self, request: GatewayRequest) -> GatewayResult:
-        raise NotImplementedError
+        """Release what is left of an authorization."""
 
+    @abc.abstractmethod
     def lookup(self, interaction_type: InteractionType, idempotency_key: str) -> GatewayResult:
         """What became of an earlier call with this key (reconciliation)."""
-        raise NotImplementedError
 
     def send(self, request: GatewayRequest) -> GatewayResult:
         calls = {
