@@ -157,7 +157,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "orders.api.throttling.document_rate_limit",
+        "orders.api.schema_answers.document_common_answers",
     ],
 }
 # Requests per API client (orders/api/throttling.py); empty turns the limit off.

@@ -105,6 +105,7 @@ def idempotent(*, required: bool = False):
                 release(request.auth, key)
             return response
 
+        wrapper.takes_idempotency_key = True  # read by orders.api.schema_answers to document the header
         return wrapper
 
     return decorator

@@ -11,8 +11,6 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from orders.models import ApiClient
 
-RATE_LIMITED = "429"
-
 
 class ApiClientRateThrottle(SimpleRateThrottle):
     scope = "api_client"
@@ -29,18 +27,3 @@ class ApiClientRateThrottle(SimpleRateThrottle):
         # The key prefix tells a client's keys apart: a reissued key starts a new count, like a new client.
         return self.cache_format % {"scope": self.scope, "ident": f"{client.pk}-{client.key_prefix}"}
 
-
-def document_rate_limit(result, generator, request, public):
-    """drf-spectacular post-processing hook: every operation that needs an API key may answer 429."""
-    for operations in result.get("paths", {}).values():
-        for operation in operations.values():
-            if not isinstance(operation, dict) or not operation.get("security"):
-                continue
-            operation.setdefault("responses", {}).setdefault(RATE_LIMITED, {
-                "description": "Too many requests from this API client (errorCode RATE_LIMITED); "
-                               "retry after the number of seconds in Retry-After.",
-                "headers": {"Retry-After": {"schema": {"type": "integer"},
-                                            "description": "Seconds until a request is accepted again."}},
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
-            })
-    return result
