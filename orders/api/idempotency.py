@@ -130,6 +130,17 @@ def record_answer(client, key: str, status: int, data) -> None:
     )
 
 
+def record_answers(client, answers: dict[str, tuple[int, object]]) -> None:
+    """Keep several successful answers (key → status, data) for replay, in one statement."""
+    now = timezone.now()
+    records = list(IdempotencyRecord.objects.filter(client=client, key__in=answers))
+    for record in records:
+        record.response_status, data = answers[record.key]
+        record.response_body = _render(data)
+        record.completed_at = now
+    IdempotencyRecord.objects.bulk_update(records, ["response_status", "response_body", "completed_at"])
+
+
 def release(client, key: str) -> None:
     """Free the key: the request failed and wrote nothing, so a corrected retry may use it."""
     IdempotencyRecord.objects.filter(client=client, key=key).delete()

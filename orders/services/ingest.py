@@ -7,7 +7,7 @@ service with the payment records in one transaction.
 from dataclasses import dataclass
 
 from orders.errors import DuplicateOrder, InvalidInput
-from orders.ingest_input import AddressInput, OrderInput
+from orders.ingest_input import AddressInput
 from orders.models import (
     ApiClient,
     LifeCycleType,
@@ -58,7 +58,23 @@ def existing_order_error(channel: SalesChannel, order_number: str) -> DuplicateO
     )
     if existing is None:
         return None
-    order_id, summary_id = existing
+    return duplicate_order_error(channel, order_number, *existing)
+
+
+def existing_orders(numbers: list[tuple[SalesChannel, str]]) -> dict[tuple[int, str], tuple[int, int | None]]:
+    """(channel id, order number) → (order id, summary id) of the original orders that exist, in one query."""
+    if not numbers:
+        return {}
+    rows = Order.objects.filter(
+        kind=OrderKind.ORIGINAL,
+        sales_channel_id__in={channel.pk for channel, _ in numbers},
+        order_number__in={number for _, number in numbers},
+    ).values_list("sales_channel_id", "order_number", "pk", "summary__pk")
+    return {(channel_id, number): (pk, summary_pk) for channel_id, number, pk, summary_pk in rows}
+
+
+def duplicate_order_error(channel: SalesChannel, order_number: str, order_id: int,
+                          summary_id: int | None) -> DuplicateOrder:
     return DuplicateOrder(
         f"Order {order_number} exists in {channel.name} already.",
         field="orderNumber",
@@ -81,67 +97,79 @@ def create_order(computed: ComputedOrder, *, channel: SalesChannel, client: ApiC
 
     The caller holds the transaction and has validated `computed`.
     """
-    data: OrderInput = computed.data
-    order = Order.objects.create(
-        kind=OrderKind.ORIGINAL,
-        order_number=data.order_number,
-        sales_channel=channel,
-        currency=data.currency,
-        tax_locale_type=data.tax_locale_type,
-        ordered_date=data.ordered_date,
-        external_reference=data.external_reference,
-        bill_to_name=data.bill_to.name,
-        bill_to_email=data.bill_to.email,
-        bill_to_phone=data.bill_to.phone,
-        created_by_client=client,
-        total_amount=computed.total_amount,
-        total_tax_amount=computed.total_tax_amount,
-        grand_total_amount=computed.grand_total_amount,
-        **_address_fields(data.bill_to),
-    )
-    groups = OrderDeliveryGroup.objects.bulk_create(
-        [
-            OrderDeliveryGroup(
-                order=order,
-                reference_id=group.reference_id,
-                recipient_name=group.deliver_to.name,
-                email=group.deliver_to.email,
-                phone=group.deliver_to.phone,
-                latitude=group.deliver_to.latitude,
-                longitude=group.deliver_to.longitude,
-                delivery_method=group.delivery_method,
-                desired_delivery_date=group.desired_delivery_date,
-                is_gift=group.is_gift,
-                gift_message=group.gift_message,
-                **_address_fields(group.deliver_to),
-            )
-            for group in data.delivery_groups
-        ]
-    )
-    items = OrderItem.objects.bulk_create(
-        [
-            OrderItem(
-                order=order,
-                delivery_group=groups[item.group_index],
-                line_number=number,
-                type=item.type,
-                sku=item.sku,
-                name=item.name,
-                product_reference=item.product_reference,
-                quantity=item.quantity,
-                unit_price=item.unit_price,
-                list_price=item.list_price,
-                line_amount=item.line_amount,
-                line_tax_amount=item.line_tax_amount,
-                adjustment_amount=item.adjustment_amount,
-                adjustment_tax_amount=item.adjustment_tax_amount,
-            )
-            for number, item in enumerate(computed.items, start=1)
-        ]
-    )
+    return create_orders([(computed, channel)], client=client)[0]
+
+
+def create_orders(
+    orders: list[tuple[ComputedOrder, SalesChannel]], *, client: ApiClient | None = None
+) -> list[CreatedOrder]:
+    """Write several original orders with one bulk insert per table, whatever the number of orders.
+
+    The caller holds the transaction and has validated each order.
+    """
+    written = Order.objects.bulk_create([
+        Order(
+            kind=OrderKind.ORIGINAL,
+            order_number=computed.data.order_number,
+            sales_channel=channel,
+            currency=computed.data.currency,
+            tax_locale_type=computed.data.tax_locale_type,
+            ordered_date=computed.data.ordered_date,
+            external_reference=computed.data.external_reference,
+            bill_to_name=computed.data.bill_to.name,
+            bill_to_email=computed.data.bill_to.email,
+            bill_to_phone=computed.data.bill_to.phone,
+            created_by_client=client,
+            total_amount=computed.total_amount,
+            total_tax_amount=computed.total_tax_amount,
+            grand_total_amount=computed.grand_total_amount,
+            **_address_fields(computed.data.bill_to),
+        )
+        for computed, channel in orders
+    ])
+    groups = OrderDeliveryGroup.objects.bulk_create([
+        OrderDeliveryGroup(
+            order=order,
+            reference_id=group.reference_id,
+            recipient_name=group.deliver_to.name,
+            email=group.deliver_to.email,
+            phone=group.deliver_to.phone,
+            latitude=group.deliver_to.latitude,
+            longitude=group.deliver_to.longitude,
+            delivery_method=group.delivery_method,
+            desired_delivery_date=group.desired_delivery_date,
+            is_gift=group.is_gift,
+            gift_message=group.gift_message,
+            **_address_fields(group.deliver_to),
+        )
+        for order, (computed, _) in zip(written, orders, strict=True)
+        for group in computed.data.delivery_groups
+    ])
+    groups_of = _split(groups, [len(computed.data.delivery_groups) for computed, _ in orders])
+    items = OrderItem.objects.bulk_create([
+        OrderItem(
+            order=order,
+            delivery_group=order_groups[item.group_index],
+            line_number=number,
+            type=item.type,
+            sku=item.sku,
+            name=item.name,
+            product_reference=item.product_reference,
+            quantity=item.quantity,
+            unit_price=item.unit_price,
+            list_price=item.list_price,
+            line_amount=item.line_amount,
+            line_tax_amount=item.line_tax_amount,
+            adjustment_amount=item.adjustment_amount,
+            adjustment_tax_amount=item.adjustment_tax_amount,
+        )
+        for order, order_groups, (computed, _) in zip(written, groups_of, orders, strict=True)
+        for number, item in enumerate(computed.items, start=1)
+    ])
+    computed_items = [item for computed, _ in orders for item in computed.items]
     adjustment_lines = []
     adjustment_taxes = []
-    for order_item, item in zip(items, computed.items, strict=True):
+    for order_item, item in zip(items, computed_items, strict=True):
         order_item.tax_rate = item.tax_rate
         for adjustment in item.adjustments:
             line = OrderItemAdjustmentLine(
@@ -153,7 +181,7 @@ def create_order(computed: ComputedOrder, *, channel: SalesChannel, client: ApiC
     OrderItemAdjustmentLine.objects.bulk_create(adjustment_lines)
     tax_lines = [
         OrderItemTaxLine(order_item=order_item, name=tax.name, rate=tax.rate, amount=tax.amount)
-        for order_item, item in zip(items, computed.items, strict=True)
+        for order_item, item in zip(items, computed_items, strict=True)
         for tax in item.taxes
     ]
     tax_lines += [
@@ -164,7 +192,20 @@ def create_order(computed: ComputedOrder, *, channel: SalesChannel, client: ApiC
         for tax in taxes
     ]
     OrderItemTaxLine.objects.bulk_create(tax_lines)
-    return CreatedOrder(order=order, delivery_groups=groups, items=items)
+    items_of = _split(items, [len(computed.items) for computed, _ in orders])
+    return [
+        CreatedOrder(order=order, delivery_groups=order_groups, items=order_items)
+        for order, order_groups, order_items in zip(written, groups_of, items_of, strict=True)
+    ]
+
+
+def _split(rows: list, sizes: list[int]) -> list[list]:
+    """Rows written for several orders together, back into one list per order."""
+    parts, start = [], 0
+    for size in sizes:
+        parts.append(rows[start:start + size])
+        start += size
+    return parts
 
 
 def build_order_summary(
@@ -178,82 +219,100 @@ def build_order_summary(
 
     Each order item must carry `tax_rate` (set by create_order, or by the create-summary service).
     """
-    order = created.order
-    item_summaries = [
-        OrderItemSummary(
-            original_order_item=item,
-            line_number=item.line_number,
-            type=item.type,
-            sku=item.sku,
-            name=item.name,
-            product_reference=item.product_reference,
-            unit_price=item.unit_price,
-            list_price=item.list_price,
-            tax_rate=item.tax_rate,
-            tax_locale_type=order.tax_locale_type,
-            quantity_ordered=item.quantity,
-            total_line_amount=item.line_amount,
-            total_line_tax_amount=item.line_tax_amount,
-            total_adjustment_amount=item.adjustment_amount,
-            total_adjustment_tax_amount=item.adjustment_tax_amount,
-        )
-        for item in created.items
-    ]
-    summary = OrderSummary.objects.create(
-        original_order=order,
-        order_number=order.order_number,
-        sales_channel_id=order.sales_channel_id,
-        life_cycle_type=life_cycle_type,
-        status=order_summary_status(item_summaries),
-        name=name,
-        currency=order.currency,
-        tax_locale_type=order.tax_locale_type,
-        ordered_date=order.ordered_date,
-        external_reference=external_reference or order.external_reference,
-        bill_to_name=order.bill_to_name,
-        bill_to_email=order.bill_to_email,
-        bill_to_phone=order.bill_to_phone,
-        street=order.street,
-        city=order.city,
-        state=order.state,
-        postal_code=order.postal_code,
-        country=order.country,
-        **compute_rollups(item_summaries, order.tax_locale_type),
-    )
-    group_summaries = OrderDeliveryGroupSummary.objects.bulk_create(
+    spec = SummarySpec(life_cycle_type=life_cycle_type, name=name, external_reference=external_reference)
+    return build_order_summaries([(created, spec)])[0]
+
+
+@dataclass(frozen=True)
+class SummarySpec:
+    life_cycle_type: str = LifeCycleType.MANAGED
+    name: str = ""
+    external_reference: str = ""
+
+
+def build_order_summaries(entries: list[tuple[CreatedOrder, SummarySpec]]) -> list[OrderSummary]:
+    """The summaries of several created orders, with one bulk insert per table whatever their number."""
+    item_summaries_of = [
         [
-            OrderDeliveryGroupSummary(
-                order_summary=summary,
-                original_delivery_group=group,
-                tax_locale_type=order.tax_locale_type,
-                reference_id=group.reference_id,
-                recipient_name=group.recipient_name,
-                email=group.email,
-                phone=group.phone,
-                latitude=group.latitude,
-                longitude=group.longitude,
-                delivery_method=group.delivery_method,
-                desired_delivery_date=group.desired_delivery_date,
-                is_gift=group.is_gift,
-                gift_message=group.gift_message,
-                street=group.street,
-                city=group.city,
-                state=group.state,
-                postal_code=group.postal_code,
-                country=group.country,
-                **compute_rollups(
-                    [ois for ois, item in zip(item_summaries, created.items, strict=True)
-                     if item.delivery_group_id == group.pk],
-                    order.tax_locale_type,
-                ),
+            OrderItemSummary(
+                original_order_item=item,
+                line_number=item.line_number,
+                type=item.type,
+                sku=item.sku,
+                name=item.name,
+                product_reference=item.product_reference,
+                unit_price=item.unit_price,
+                list_price=item.list_price,
+                tax_rate=item.tax_rate,
+                tax_locale_type=created.order.tax_locale_type,
+                quantity_ordered=item.quantity,
+                total_line_amount=item.line_amount,
+                total_line_tax_amount=item.line_tax_amount,
+                total_adjustment_amount=item.adjustment_amount,
+                total_adjustment_tax_amount=item.adjustment_tax_amount,
             )
-            for group in created.delivery_groups
+            for item in created.items
         ]
-    )
+        for created, _ in entries
+    ]
+    summaries = OrderSummary.objects.bulk_create([
+        OrderSummary(
+            original_order=created.order,
+            order_number=created.order.order_number,
+            sales_channel_id=created.order.sales_channel_id,
+            life_cycle_type=spec.life_cycle_type,
+            status=order_summary_status(item_summaries),
+            name=spec.name,
+            currency=created.order.currency,
+            tax_locale_type=created.order.tax_locale_type,
+            ordered_date=created.order.ordered_date,
+            external_reference=spec.external_reference or created.order.external_reference,
+            bill_to_name=created.order.bill_to_name,
+            bill_to_email=created.order.bill_to_email,
+            bill_to_phone=created.order.bill_to_phone,
+            street=created.order.street,
+            city=created.order.city,
+            state=created.order.state,
+            postal_code=created.order.postal_code,
+            country=created.order.country,
+            **compute_rollups(item_summaries, created.order.tax_locale_type),
+        )
+        for (created, spec), item_summaries in zip(entries, item_summaries_of, strict=True)
+    ])
+    group_summaries = OrderDeliveryGroupSummary.objects.bulk_create([
+        OrderDeliveryGroupSummary(
+            order_summary=summary,
+            original_delivery_group=group,
+            tax_locale_type=created.order.tax_locale_type,
+            reference_id=group.reference_id,
+            recipient_name=group.recipient_name,
+            email=group.email,
+            phone=group.phone,
+            latitude=group.latitude,
+            longitude=group.longitude,
+            delivery_method=group.delivery_method,
+            desired_delivery_date=group.desired_delivery_date,
+            is_gift=group.is_gift,
+            gift_message=group.gift_message,
+            street=group.street,
+            city=group.city,
+            state=group.state,
+            postal_code=group.postal_code,
+            country=group.country,
+            **compute_rollups(
+                [ois for ois, item in zip(item_summaries, created.items, strict=True)
+                 if item.delivery_group_id == group.pk],
+                created.order.tax_locale_type,
+            ),
+        )
+        for (created, _), summary, item_summaries in zip(entries, summaries, item_summaries_of, strict=True)
+        for group in created.delivery_groups
+    ])
     group_summary_by_group = {gs.original_delivery_group_id: gs for gs in group_summaries}
-    for ois, item in zip(item_summaries, created.items, strict=True):
-        ois.order_summary = summary
-        ois.delivery_group_summary = group_summary_by_group[item.delivery_group_id]
-    OrderItemSummary.objects.bulk_create(item_summaries)
-    created.summary = summary
-    return summary
+    for (created, _), summary, item_summaries in zip(entries, summaries, item_summaries_of, strict=True):
+        for ois, item in zip(item_summaries, created.items, strict=True):
+            ois.order_summary = summary
+            ois.delivery_group_summary = group_summary_by_group[item.delivery_group_id]
+        created.summary = summary
+    OrderItemSummary.objects.bulk_create([ois for item_summaries in item_summaries_of for ois in item_summaries])
+    return summaries

@@ -8,7 +8,7 @@ from orders.models import IdempotencyRecord, Order, OrderSummary
 from payments.models import OrderPaymentSummary
 from tests.api.helpers import INGEST, body_of, row_counts
 from tests.api.schema import assert_response_matches_schema, check_every_response
-from tests.builders import address, ensure_channel, item, order_body, worked_example_body
+from tests.builders import address, ensure_channel, item, order_body, tax, worked_example_body
 from tests.factories import SalesChannelFactory
 
 pytestmark = pytest.mark.django_db
@@ -226,3 +226,95 @@ def test_one_order_number_twice_in_a_batch_is_a_duplicate_the_second_time(api):
     assert (results[1]["success"], results[1]["orderId"]) == (False, order_id)
     assert results[1]["errors"][0]["errorCode"] == "DUPLICATE_VALUE"
     assert not IdempotencyRecord.objects.filter(key="same-b").exists()
+
+
+def test_orders_of_different_shapes_written_together_keep_their_own_lines(api):
+    ensure_channel()
+    discount = {"name": "FALL10", "amount": Decimal("-10.00"), "taxes": [tax(8, "-0.80")]}
+    one_group = order_body(number="SHAPE-1", groups=[{
+        "referenceId": "a", "deliverTo": address(), "deliveryMethod": "Ground",
+        "items": [item("A", 2, "40.00", rate=8, adjustments=[discount]), item("B", 1, "20.00", rate=8)],
+    }])
+    two_groups = order_body(number="SHAPE-2", groups=[
+        {"referenceId": "home", "deliverTo": address(), "deliveryMethod": "Ground",
+         "deliveryCharge": {"amount": Decimal("5.00"), "taxes": [tax(8, "0.40")]},
+         "items": [item("C", 3, "10.00", rate=8)]},
+        {"referenceId": "office", "deliverTo": address("Bo Park"), "deliveryMethod": "Express",
+         "items": [item("D", 1, "99.00", rate=8)]},
+    ])
+    no_summary = order_body(number="SHAPE-3", createOrderSummary=False, payments=[
+        {"kind": "sale", "method": "GiftCard", "gatewayToken": "tok_gift", "amount": Decimal("10.80")}])
+
+    results = body_of(post_batch(api, [keyed(one_group, "shape-1"), keyed(two_groups, "shape-2"),
+                                       keyed(no_summary, "shape-3")]))["results"]
+
+    assert [r["success"] for r in results] == [True, True, True]
+    assert results[2]["orderSummaryId"] is None
+    first = OrderSummary.objects.get(pk=results[0]["orderSummaryId"])
+    # A: 2 × 40.00 = 80.00 − 10.00 = 70.00, tax 6.40 − 0.80 = 5.60; B: 20.00, tax 1.60.
+    # 90.00 + 7.20 = 97.20.
+    assert (first.total_amount, first.total_tax_amount, first.grand_total_amount) == (
+        Decimal("90.00"), Decimal("7.20"), Decimal("97.20"))
+    assert sorted(first.item_summaries.values_list("sku", "original_order_item__order__order_number")) == [
+        ("A", "SHAPE-1"), ("B", "SHAPE-1")]
+    second = OrderSummary.objects.get(pk=results[1]["orderSummaryId"])
+    groups = {g.reference_id: g for g in second.delivery_group_summaries.all()}
+    # home: C 3 × 10.00 = 30.00 (tax 2.40) + delivery 5.00 (tax 0.40) = 37.80; office: D 99.00 + 7.92 = 106.92.
+    assert (groups["home"].grand_total_amount, groups["office"].grand_total_amount) == (
+        Decimal("37.80"), Decimal("106.92"))
+    placed = {(i.type, i.sku if i.type == "Order Product" else "", i.delivery_group_summary.reference_id)
+              for i in second.item_summaries.all()}
+    assert placed == {("Order Product", "C", "home"), ("Delivery Charge", "", "home"),
+                      ("Order Product", "D", "office")}
+    assert second.grand_total_amount == Decimal("144.72")  # 37.80 + 106.92
+    third = Order.objects.get(order_number="SHAPE-3")
+    # SKU-1: 1 × 10.00, tax 8 % = 0.80 → 10.80, paid by a gift card sale.
+    assert (third.grand_total_amount, third.items.count()) == (Decimal("10.80"), 1)
+    assert not OrderSummary.objects.filter(original_order=third).exists()
+    assert not OrderPaymentSummary.objects.filter(order_summary__order_number="SHAPE-3").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_number_taken_by_another_request_meanwhile_fails_that_order_only(settings):
+    """Another connection inserts RACE-2 and holds its transaction open: the batch's duplicate check does
+    not see it, its joint insert waits on the unique index and fails once the other commits; the orders
+    are then written one by one, RACE-2 answering as a duplicate of the other request's order."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from tests.factories import ApiKeyClient
+
+    settings.OMS_AUTO_ROUTE_ORDERS = False
+    channel = ensure_channel()
+    client = ApiKeyClient.create(name="racer", scopes=["orders:write"])
+    inserted, release = threading.Event(), threading.Event()
+
+    def other_request():
+        try:
+            with transaction.atomic():
+                Order.objects.create(order_number="RACE-2", sales_channel=channel, currency="USD",
+                                     ordered_date="2026-11-20T10:00:00Z")
+                inserted.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=other_request)
+    other.start()
+    assert inserted.wait(30)
+    threading.Timer(1.0, release.set).start()
+    started = time.monotonic()
+    results = body_of(post_batch(client, [keyed(order_body(number=f"RACE-{n}"), f"race-{n}")
+                                          for n in (1, 2, 3)]))["results"]
+    other.join(30)
+
+    assert time.monotonic() - started >= 0.9  # the joint insert did wait for the other transaction
+    assert [r["success"] for r in results] == [True, False, True]
+    assert results[1]["errors"][0]["errorCode"] == "DUPLICATE_VALUE"
+    assert results[1]["orderId"] == str(Order.objects.get(order_number="RACE-2").pk)
+    assert set(Order.objects.values_list("order_number", flat=True)) == {"RACE-1", "RACE-2", "RACE-3"}
+    assert OrderSummary.objects.filter(order_number__startswith="RACE-").count() == 2
+    assert set(IdempotencyRecord.objects.values_list("key", flat=True)) == {"race-1", "race-3"}

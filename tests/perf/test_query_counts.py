@@ -170,3 +170,24 @@ def test_console_search_costs_the_same_for_3_and_30_rows(warm_api, agent_client,
         page = search()
     assert page.count(">S-") == 25  # the first page of 30 matches, 25 to a page
     assert few <= 6  # the session, the user, its permissions (user and group), the count, the page
+
+
+def test_a_batch_of_10_orders_costs_what_a_batch_of_2_costs(warm_api, django_assert_max_num_queries):
+    def batch(count, prefix):
+        orders = [{**body_with(3, f"{prefix}-{n}"), "idempotencyKey": f"{prefix}-{n}"} for n in range(count)]
+
+        def run():
+            response = warm_api.post_json("/api/v1/commerce/orders/batch", {"orders": orders})
+            assert [r["success"] for r in response.json()["results"]] == [True] * count
+        return run
+
+    # The key. The claims' transaction (savepoint … release here): the keys already known (one
+    # select) and every new claim (one insert, in a savepoint). The orders' transaction: the channel,
+    # the duplicate numbers (one select), then in a savepoint one insert per table for all the orders
+    # (orders, groups, items, taxes, summaries, group summaries, item summaries, payment summaries,
+    # authorizations), and the answers read and kept (one select, one update). 24 whatever the count.
+    with django_assert_max_num_queries(24):
+        small = count(batch(2, "TWO"))
+    with django_assert_max_num_queries(24):
+        large = count(batch(10, "TEN"))
+    assert small == large
