@@ -71,10 +71,14 @@ def refusal_problem(operation, response, ours, theirs) -> str | None:
         return f"shows the other channel's order: {content[:300]}"
     if operation in LISTS:
         listed = json.loads(content)
-        ids = {str(row.get("id")) for row in listed.get("orderSummaries", listed.get("processExceptions", []))}
-        if response.status_code != 200 or str(theirs.summary) in ids or str(theirs.exception) in ids:
+        if "orderSummaries" in listed:
+            rows, theirs_ids, ours_id = listed["orderSummaries"], {theirs.summary, theirs.bare_summary}, ours.summary
+        else:
+            rows, theirs_ids, ours_id = listed["processExceptions"], {theirs.exception}, ours.exception
+        ids = {row["id"] for row in rows}
+        if response.status_code != 200 or ids & {str(pk) for pk in theirs_ids}:
             return f"lists the other channel's records: {content[:300]}"
-        if ours.number not in content and str(ours.exception) not in ids:
+        if str(ours_id) not in ids:
             return "does not list the key's own channel either"
         return None
     if operation in INGESTS:
