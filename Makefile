@@ -52,5 +52,5 @@ lint: install
 # runs; BENCH_ORDERS order summaries for the search figures (200000 by default, 1000000 for the full one).
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/oms} \
-	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} LOG_LEVEL=$${LOG_LEVEL:-WARNING} \
 	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -q -s -o addopts="" -o python_files="bench_*.py"
