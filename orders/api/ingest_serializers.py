@@ -231,7 +231,11 @@ class OrderIngestSerializer(StrictSerializer):
         return value
 
     def to_input(self) -> OrderInput:
-        data = self.validated_data
+        return self.input_from(self.validated_data)
+
+    @staticmethod
+    def input_from(data: dict) -> OrderInput:
+        """The typed input of validated data (`run_validation`'s result, as the batch validates)."""
         return OrderInput(
             order_number=data["orderNumber"],
             sales_channel=data["salesChannel"],

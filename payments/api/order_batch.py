@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -119,14 +120,18 @@ class OrderBatchIngestView(APIView):
             # One transaction for all the orders: those that pass every check are written together
             # (one insert per table), the others answer their errors and free their keys.
             with transaction.atomic():
+                # One serializer for the whole batch: DRF builds its tree of fields once, not per order
+                # (a deep copy of every nested field, a quarter of the time a batch took).
+                validator = OrderIngestSerializer()
                 valid: list[tuple[_Pending, object]] = []
                 for order in pending:
-                    serializer = OrderIngestSerializer(data=order.body)
-                    if serializer.is_valid():
-                        valid.append((order, serializer.to_input()))
-                    else:
+                    try:
+                        data = validator.run_validation(order.body)
+                    except ValidationError as exc:
                         results[order.index] = _failure(
-                            _prefixed(flatten_validation_errors(serializer.errors), order.prefix))
+                            _prefixed(flatten_validation_errors(exc.detail), order.prefix))
+                        continue
+                    valid.append((order, OrderIngestSerializer.input_from(data)))
                 outcomes = ingest_orders([data for _, data in valid], client=request.auth)
                 answers = {}
                 for (order, _), outcome in zip(valid, outcomes, strict=True):
