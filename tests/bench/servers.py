@@ -50,8 +50,9 @@ def purge_queue(queue: str, *, bindings: bool = True) -> None:
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     client.delete(queue)
     if bindings:
-        for key in client.scan_iter(f"_kombu.binding.{queue}*"):
-            client.delete(key)
+        for pattern in (f"_kombu.binding.{queue}*", f"_kombu.binding_permanent.{queue}*"):
+            for key in client.scan_iter(pattern):
+                client.delete(key)
 
 
 @contextmanager
