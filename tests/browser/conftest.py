@@ -17,6 +17,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def pytest_collection_modifyitems(config, items):
     if CHROMIUM.exists():
         return
+    if os.environ.get("OMS_REQUIRE_SERVICES"):
+        # CI installs Chromium (.ci/run); there the browser tests must run, never be skipped.
+        raise pytest.UsageError(f"OMS_REQUIRE_SERVICES is set but there is no Chromium at {CHROMIUM}")
     skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     for item in items:
         if "browser" in item.keywords:
