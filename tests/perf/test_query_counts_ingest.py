@@ -1,0 +1,52 @@
+"""Ingest: query counts pinned at two sizes, the same number of statements for a small and a large order.
+
+Counted inside the test's transaction, so each `transaction.atomic()` of a service shows as a SAVEPOINT
+and its RELEASE (two statements that production, in autocommit, sends as BEGIN and COMMIT instead).
+"""
+
+import pytest
+
+from tests.api.helpers import INGEST
+from tests.perf.query_counting import body_with, count
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ingest_costs_the_same_for_1_and_12_lines(warm_api, django_assert_max_num_queries):
+    def ingest(lines, number):
+        def run():
+            response = warm_api.post_json(INGEST, body_with(lines, number), key=number)
+            assert response.status_code == 201, response.content
+        return run
+
+    # The key; the claim of the Idempotency-Key (savepoint, insert, release); the channel by name; the
+    # duplicate check; the order's transaction (savepoint, order, group, items, taxes, summary, group
+    # summary, item summaries, payment summary, authorization, release); the answer kept for replay.
+    # In production the claim is one autocommit INSERT and the transaction BEGIN … COMMIT: 16, and 15
+    # for a storefront key, which names no channel (B2 of the benchmarks).
+    with django_assert_max_num_queries(18):
+        small = count(ingest(1, "ONE-1"))
+    with django_assert_max_num_queries(18):
+        large = count(ingest(12, "TWELVE-1"))
+    assert small == large
+
+
+def test_a_batch_of_10_orders_costs_what_a_batch_of_2_costs(warm_api, django_assert_max_num_queries):
+    def batch(count, prefix):
+        orders = [{**body_with(3, f"{prefix}-{n}"), "idempotencyKey": f"{prefix}-{n}"} for n in range(count)]
+
+        def run():
+            response = warm_api.post_json("/api/v1/commerce/orders/batch", {"orders": orders})
+            assert [r["success"] for r in response.json()["results"]] == [True] * count
+        return run
+
+    # The key. The claims' transaction (savepoint … release here): the keys already known (one
+    # select) and every new claim (one insert, in a savepoint). The orders' transaction: the channel,
+    # the duplicate numbers (one select), then in a savepoint one insert per table for all the orders
+    # (orders, groups, items, taxes, summaries, group summaries, item summaries, payment summaries,
+    # authorizations), and the answers read and kept (one select, one update). 24 whatever the count.
+    with django_assert_max_num_queries(24):
+        small = count(batch(2, "TWO"))
+    with django_assert_max_num_queries(24):
+        large = count(batch(10, "TEN"))
+    assert small == large
