@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from rest_framework import serializers
 
+from orders.api.fast_validation import FastReader
 from orders.api.strict import StrictSerializer
 from orders.ingest_input import (
     AddressInput,
@@ -56,7 +57,8 @@ class TaxSerializer(StrictSerializer):
     )
     amount = Money()
 
-    def to_input(self, data) -> TaxInput:
+    @staticmethod
+    def to_input(data) -> TaxInput:
         return TaxInput(name=data["name"], rate=data["rate"], amount=data["amount"])
 
 
@@ -69,13 +71,14 @@ class AdjustmentSerializer(StrictSerializer):
     amount = Money(max_value=Decimal("0"))
     taxes = TaxSerializer(many=True, required=False, default=list, max_length=10)
 
-    def to_input(self, data) -> AdjustmentInput:
+    @staticmethod
+    def to_input(data) -> AdjustmentInput:
         return AdjustmentInput(
             name=data["name"],
             amount=data["amount"],
             promotion_code=data["promotionCode"],
             source=data["source"],
-            taxes=tuple(TaxSerializer().to_input(t) for t in data["taxes"]),
+            taxes=tuple(TaxSerializer.to_input(t) for t in data["taxes"]),
         )
 
 
@@ -91,7 +94,8 @@ class ItemSerializer(StrictSerializer):
     taxes = TaxSerializer(many=True, required=False, default=list, max_length=10)
     adjustments = AdjustmentSerializer(many=True, required=False, default=list, max_length=10)
 
-    def to_input(self, data) -> ItemInput:
+    @staticmethod
+    def to_input(data) -> ItemInput:
         return ItemInput(
             sku=data["sku"],
             name=data["name"],
@@ -99,8 +103,8 @@ class ItemSerializer(StrictSerializer):
             quantity=data["quantity"],
             unit_price=data["unitPrice"],
             list_price=data["listPrice"],
-            taxes=tuple(TaxSerializer().to_input(t) for t in data["taxes"]),
-            adjustments=tuple(AdjustmentSerializer().to_input(a) for a in data["adjustments"]),
+            taxes=tuple(TaxSerializer.to_input(t) for t in data["taxes"]),
+            adjustments=tuple(AdjustmentSerializer.to_input(a) for a in data["adjustments"]),
         )
 
 
@@ -111,13 +115,14 @@ class DeliveryChargeSerializer(StrictSerializer):
     taxes = TaxSerializer(many=True, required=False, default=list, max_length=10)
     adjustments = AdjustmentSerializer(many=True, required=False, default=list, max_length=10)
 
-    def to_input(self, data) -> DeliveryChargeInput:
+    @staticmethod
+    def to_input(data) -> DeliveryChargeInput:
         return DeliveryChargeInput(
             amount=data["amount"],
             name=data["name"],
             sku=data["sku"],
-            taxes=tuple(TaxSerializer().to_input(t) for t in data["taxes"]),
-            adjustments=tuple(AdjustmentSerializer().to_input(a) for a in data["adjustments"]),
+            taxes=tuple(TaxSerializer.to_input(t) for t in data["taxes"]),
+            adjustments=tuple(AdjustmentSerializer.to_input(a) for a in data["adjustments"]),
         )
 
 
@@ -136,7 +141,8 @@ class AddressSerializer(StrictSerializer):
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=Decimal("-180"),
                                          max_value=Decimal("180"), required=False, allow_null=True, default=None)
 
-    def to_input(self, data) -> AddressInput:
+    @staticmethod
+    def to_input(data) -> AddressInput:
         return AddressInput(
             name=data["name"], street=data["street"], city=data["city"], state=data["state"],
             postal_code=data["postalCode"], country=data["country"], email=data["email"], phone=data["phone"],
@@ -163,17 +169,18 @@ class DeliveryGroupSerializer(StrictSerializer):
     deliveryCharge = DeliveryChargeSerializer(required=False, allow_null=True, default=None)
     items = ItemSerializer(many=True, min_length=1, max_length=settings.OMS_MAX_ORDER_ITEMS)
 
-    def to_input(self, data) -> DeliveryGroupInput:
+    @staticmethod
+    def to_input(data) -> DeliveryGroupInput:
         charge = data["deliveryCharge"]
         return DeliveryGroupInput(
             reference_id=data["referenceId"],
-            deliver_to=AddressSerializer().to_input(data["deliverTo"]),
+            deliver_to=AddressSerializer.to_input(data["deliverTo"]),
             delivery_method=data["deliveryMethod"],
             desired_delivery_date=data["desiredDeliveryDate"],
             is_gift=data["isGift"],
             gift_message=data["giftMessage"],
-            delivery_charge=DeliveryChargeSerializer().to_input(charge) if charge else None,
-            items=tuple(ItemSerializer().to_input(i) for i in data["items"]),
+            delivery_charge=DeliveryChargeSerializer.to_input(charge) if charge else None,
+            items=tuple(ItemSerializer.to_input(i) for i in data["items"]),
         )
 
 
@@ -199,7 +206,8 @@ class PaymentSerializer(StrictSerializer):
 
     validate_type = validate_method
 
-    def to_input(self, data) -> PaymentInput:
+    @staticmethod
+    def to_input(data) -> PaymentInput:
         return PaymentInput(
             kind=data["kind"], method=data["method"], type=data["type"] or data["method"],
             gateway_token=data["gatewayToken"], gateway_reference=data["gatewayReference"], last4=data["last4"],
@@ -244,12 +252,32 @@ class OrderIngestSerializer(StrictSerializer):
             ordered_date=data["orderedDate"],
             name=data["name"],
             external_reference=data["externalReference"],
-            bill_to=AddressSerializer().to_input(data["billTo"]),
-            delivery_groups=tuple(DeliveryGroupSerializer().to_input(g) for g in data["deliveryGroups"]),
-            payments=tuple(PaymentSerializer().to_input(p) for p in data["payments"]),
+            bill_to=AddressSerializer.to_input(data["billTo"]),
+            delivery_groups=tuple(DeliveryGroupSerializer.to_input(g) for g in data["deliveryGroups"]),
+            payments=tuple(PaymentSerializer.to_input(p) for p in data["payments"]),
             life_cycle_type=data["orderLifeCycleType"],
             create_order_summary=data["createOrderSummary"],
             client_totals={
                 key: data[key] for key in ("totalAmount", "totalTaxAmount", "grandTotalAmount") if key in data
             },
         )
+
+
+# The ingest body read without DRF's machinery when the reading is sure (orders/api/fast_validation.py).
+FAST_READER = FastReader(OrderIngestSerializer)
+
+
+def validated_ingest_data(data) -> dict:
+    """What `OrderIngestSerializer(data=data)` validates to; an invalid body raises DRF's ValidationError
+    with DRF's own error detail (the fast reading never words an error)."""
+    validated = FAST_READER.read(data)
+    if validated is None:
+        serializer = OrderIngestSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        validated = serializer.validated_data
+    return validated
+
+
+def order_input(data) -> OrderInput:
+    """The typed input of an ingest body (POST /commerce/orders)."""
+    return OrderIngestSerializer.input_from(validated_ingest_data(data))

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from orders.api import openapi
 from orders.api.idempotency import idempotent
-from orders.api.ingest_serializers import OrderIngestSerializer
+from orders.api.ingest_serializers import OrderIngestSerializer, order_input
 from orders.api.order_serializers import OrderIngestOutputSerializer
 from orders.models import Scope
 from payments.services.order_intake import ingest_order
@@ -35,9 +35,7 @@ class OrderIngestView(APIView):
     )
     @idempotent(required=True)
     def post(self, request):
-        serializer = OrderIngestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        result = ingest_order(serializer.to_input(), client=request.auth)
+        result = ingest_order(order_input(request.data), client=request.auth)
         body = {
             "orderId": str(result.order_id),
             "orderSummaryId": str(result.order_summary_id) if result.order_summary_id is not None else None,
