@@ -3,6 +3,10 @@
 The key is claimed in its own committed row before the work starts, so a concurrent retry sees it
 and answers 409 instead of doing the work twice. Only successful answers are kept for replay: a 4xx
 or 5xx frees the key, so a corrected retry with the same key goes through.
+
+A view whose service takes a hook inside its transaction (ingest) keeps its answer there, with
+`request.idempotency.keep(...)`: the answer is committed with the work, in one commit instead of two,
+and no retry can find the work done but its answer missing.
 """
 
 import hashlib
@@ -94,21 +98,37 @@ def idempotent(*, required: bool = False):
                     replay["Idempotent-Replayed"] = "true"
                     return replay
 
+            request.idempotency = claimed = Claim(request.auth, key)
             try:
                 response = view_method(self, request, *args, **kwargs)
             except BaseException:
                 release(request.auth, key)
                 raise
-            if 200 <= response.status_code < 300:
-                record_answer(request.auth, key, response.status_code, response.data)
-            else:
+            if not 200 <= response.status_code < 300:
                 release(request.auth, key)
+            elif not claimed.kept:
+                record_answer(request.auth, key, response.status_code, response.data)
             return response
 
         wrapper.takes_idempotency_key = True  # read by orders.api.schema_answers to document the header
         return wrapper
 
     return decorator
+
+
+class Claim:
+    """The key a request holds (`request.idempotency` in an @idempotent view)."""
+
+    def __init__(self, client, key: str):
+        self.client = client
+        self.key = key
+        self.kept = False
+
+    def keep(self, status: int, data) -> None:
+        """Keep the successful answer now, inside the caller's transaction: committed with the work.
+        The view must then answer exactly this."""
+        record_answer(self.client, self.key, status, data)
+        self.kept = True
 
 
 def replayable_record(existing: IdempotencyRecord, request_hash: str, *, field: str) -> IdempotencyRecord | None:

@@ -35,11 +35,21 @@ class OrderIngestView(APIView):
     )
     @idempotent(required=True)
     def post(self, request):
-        result = ingest_order(order_input(request.data), client=request.auth)
-        body = {
-            "orderId": str(result.order_id),
-            "orderSummaryId": str(result.order_summary_id) if result.order_summary_id is not None else None,
-            "orderPaymentSummaryIds": [str(pk) for pk in result.order_payment_summary_ids],
-            "success": True,
-        }
-        return Response(body, status=status.HTTP_201_CREATED)
+        answer = {}
+
+        def keep_answer(result):
+            # Inside the order's transaction: the answer for the Idempotency-Key commits with the order.
+            answer.update(answer_body(result))
+            request.idempotency.keep(status.HTTP_201_CREATED, answer)
+
+        ingest_order(order_input(request.data), client=request.auth, before_commit=keep_answer)
+        return Response(answer, status=status.HTTP_201_CREATED)
+
+
+def answer_body(result) -> dict:
+    return {
+        "orderId": str(result.order_id),
+        "orderSummaryId": str(result.order_summary_id) if result.order_summary_id is not None else None,
+        "orderPaymentSummaryIds": [str(pk) for pk in result.order_payment_summary_ids],
+        "success": True,
+    }

@@ -5,6 +5,7 @@ it is written or none of it.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -44,12 +45,22 @@ class IngestResult:
     order_summary: OrderSummary | None = None
 
 
-def ingest_order(data: OrderInput, *, client: ApiClient | None = None) -> IngestResult:
+def ingest_order(
+    data: OrderInput,
+    *,
+    client: ApiClient | None = None,
+    before_commit: Callable[[IngestResult], None] | None = None,
+) -> IngestResult:
+    """Write the order, its summary and its checkout payments in one transaction.
+
+    An order number already used in the channel answers DuplicateOrder with the existing ids. It is not
+    asked about beforehand: the order's unique index refuses the first insert of the transaction, which
+    is then rolled back, and only then are the existing ids read (one query less for every new order).
+    `before_commit` runs inside the transaction with the result, so what it writes (the API's answer for
+    the Idempotency-Key) is committed with the order, or not at all.
+    """
     channel = resolve_sales_channel(data.sales_channel, client)
     computed = validate_order(data)
-    duplicate = existing_order_error(channel, data.order_number)
-    if duplicate:
-        raise duplicate
     try:
         with transaction.atomic():
             created = create_order(computed, channel=channel, client=client)
@@ -60,20 +71,23 @@ def ingest_order(data: OrderInput, *, client: ApiClient | None = None) -> Ingest
                     external_reference=data.external_reference,
                 )
             payment_summaries = record_checkout_payments(created.order, summary, data.payments)
+            result = IngestResult(
+                order_id=created.order.pk,
+                order_summary_id=summary.pk if summary else None,
+                order_payment_summary_ids=[ops.pk for ops in payment_summaries],
+                order_summary=summary,
+            )
+            if before_commit is not None:
+                before_commit(result)
     except IntegrityError:
-        # Two requests raced on the same order number: the loser answers as a duplicate.
+        # The number is taken (before this request, or by a concurrent one): answer as a duplicate.
         duplicate = existing_order_error(channel, data.order_number)
         if duplicate:
             raise duplicate from None
         raise
     if summary is not None:
         order_summary_created(summary)
-    return IngestResult(
-        order_id=created.order.pk,
-        order_summary_id=summary.pk if summary else None,
-        order_payment_summary_ids=[ops.pk for ops in payment_summaries],
-        order_summary=summary,
-    )
+    return result
 
 
 def record_checkout_payments(order, summary, payments: tuple[PaymentInput, ...]) -> list[OrderPaymentSummary]:

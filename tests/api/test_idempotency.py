@@ -118,6 +118,63 @@ def test_a_claim_abandoned_longer_than_the_timeout_is_taken_over(api, settings):
     assert IdempotencyRecord.objects.get(key="dead").response_status == 201
 
 
+def test_the_answer_is_kept_in_the_orders_own_transaction(api, monkeypatch):
+    """Kept inside the order's transaction, after its inserts: committed with the order, never after it."""
+    from orders.api import idempotency
+    from payments.services import order_intake
+
+    ensure_channel()
+    seen = {}
+    create, record = order_intake.create_order, idempotency.record_answer
+
+    def creating(*args, **kwargs):
+        seen["order's transaction"] = connection.atomic_blocks[-1]
+        return create(*args, **kwargs)
+
+    def recording(*args, **kwargs):
+        seen["kept inside it"] = seen["order's transaction"] in connection.atomic_blocks
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(order_intake, "create_order", creating)
+    monkeypatch.setattr(idempotency, "record_answer", recording)
+    response = api.post_json(INGEST, order_body(number="IN-TX"), key="in-tx")
+    assert response.status_code == 201
+    assert seen["kept inside it"] is True
+    record = IdempotencyRecord.objects.get(key="in-tx")
+    assert (record.response_status, record.response_body.encode()) == (201, response.content)
+
+
+def test_if_the_answer_cannot_be_kept_the_order_is_not_written_and_the_key_is_freed(api, monkeypatch):
+    from orders.api import idempotency
+
+    ensure_channel()
+    counts = row_counts()
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(idempotency, "record_answer", failing)
+    with pytest.raises(RuntimeError):
+        api.post_json(INGEST, order_body(number="LOST-1"), key="lost-1")
+    assert row_counts() == counts
+    assert not Order.objects.filter(order_number="LOST-1").exists()
+    monkeypatch.undo()
+    retried = api.post_json(INGEST, order_body(number="LOST-1"), key="lost-1")
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers
+
+
+def test_a_taken_order_number_answers_409_with_the_existing_ids(api):
+    """Found by the order's unique index (no question asked before the insert), answered the same."""
+    ensure_channel()
+    first = body_of(api.post_json(INGEST, order_body(number="TAKEN-1"), key="taken-a"))
+    counts = row_counts()
+    again = api.post_json(INGEST, order_body(number="TAKEN-1"), key="taken-b")
+    assert again.status_code == 409
+    error = assert_response_matches_schema(again, "post", INGEST)
+    assert error["errors"][0]["errorCode"] == "DUPLICATE_VALUE"
+    assert error["output"] == {"orderId": first["orderId"], "orderSummaryId": first["orderSummaryId"]}
+    assert row_counts() == counts
+
 # --- Races on PostgreSQL: real concurrent transactions --------------------------------------------
 
 THREADS = 20
