@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
@@ -28,7 +29,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         now = timezone.now()
         if client.last_used_at is None or now - client.last_used_at > _LAST_USED_RESOLUTION:
-            ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+            # Rare (once per resolution per key), and conditional: processes that saw the same stale time
+            # at once do not all write it.
+            ApiClient.objects.filter(
+                Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - _LAST_USED_RESOLUTION), pk=client.pk
+            ).update(last_used_at=now)
         return client, client
 
     def authenticate_header(self, request):
