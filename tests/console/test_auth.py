@@ -168,3 +168,44 @@ def test_a_post_without_a_valid_csrf_token_gets_the_designed_page(agent):
     response = client.post("/console/logout/")
     assert response.status_code == 403
     assert "This form has expired" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["Agent", "Supervisor", None])
+def test_permissions_read_in_one_query_are_the_ones_django_reads(role):
+    """console.access.read_permissions_once: the union of direct and group permissions, as ModelBackend has it."""
+    from django.contrib.auth.models import Permission
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from console.access import read_permissions_once
+
+    user = User.objects.create_user(username="mixed", password=PASSWORD)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    # One permission held directly, one both directly and through the group.
+    user.user_permissions.add(Permission.objects.get(codename="view_order"),
+                              Permission.objects.get(codename="use_console"))
+    expected = User.objects.get(pk=user.pk).get_all_permissions()  # Django's own two queries
+    fresh = User.objects.get(pk=user.pk)
+    with CaptureQueriesContext(connection) as queries:
+        read_permissions_once(fresh)
+        assert fresh.get_all_permissions() == expected
+        assert fresh.has_perm("console.use_console")
+        assert fresh.has_perm("orders.view_order")
+        assert fresh.has_perm("console.approve_refunds") == (role == "Supervisor")
+    assert len(queries) == 1
+    assert "orders.view_order" in expected and "console.use_console" in expected
+
+
+def test_inactive_and_superusers_are_left_to_django():
+    from console.access import read_permissions_once
+
+    inactive = User.objects.create_user(username="gone", password=PASSWORD, is_active=False)
+    inactive.groups.add(Group.objects.get(name="Supervisor"))
+    read_permissions_once(inactive)
+    assert not hasattr(inactive, "_perm_cache")
+    assert not inactive.has_perm("console.use_console")
+    root = User.objects.create_superuser(username="root", password=PASSWORD)
+    read_permissions_once(root)
+    assert not hasattr(root, "_perm_cache")
+    assert root.has_perm("console.approve_refunds")
