@@ -1,24 +1,35 @@
-"""Everything the order page shows, read in a fixed number of queries whatever the number of items."""
+"""Everything the order page shows, read in a fixed number of queries whatever the number of items, and
+shaped for the template: the long tables (items, fulfillment order lines) come as plain rows of text,
+each distinct figure formatted once (the item rows are then printed by console_tags.item_rows), so a page
+of 200 lines costs little more than printing them.
+
+The queries (pinned with the request's own in tests/perf/test_query_counts_console.py):
+the delivery groups with their summary and its channel; the items; the fulfillment orders with their
+lines; the payment summaries; the gateway calls; the refunds; the invoices and credit memos; the
+background operations; the process exceptions; the change orders with their lines and reasons; the
+refund approvals; the funds position.
+"""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
+from django.contrib.auth import get_user_model
+from django.db.models import BigIntegerField, CharField, Q, Value
 from django.shortcuts import get_object_or_404
 
 from console.models import RefundApproval, RefundApprovalStatus
+from console.templatetags.console_tags import FigureText
 from orders.funds import FundsPosition, funds_position
 from orders.models import (
+    FINAL_STATUS_CATEGORIES,
     FulfillmentOrder,
     FulfillmentOrderLineItem,
     ItemType,
     Order,
     OrderDeliveryGroupSummary,
-    OrderItem,
     OrderItemSummary,
-    OrderItemSummaryChange,
     OrderKind,
     OrderSummary,
     ProcessException,
@@ -34,21 +45,52 @@ from payments.models import (
 
 
 @dataclass
+class FulfillmentOrderView:
+    pk: int
+    number: str
+    location_name: str
+    type: str
+    status: str
+    is_final: bool
+    currency: str
+    grand_total_amount: Decimal
+    created_at: datetime
+    fulfilled_at: datetime | None
+    canceled_at: datetime | None
+    rejected_at: datetime | None
+    actor: str
+    delivery_group_summary_id: int
+    # Rows of text: name, sku, original_quantity, canceled, quantity, total_price, tax; and for the
+    # cancel form pk, cancelable (units left on a product line) and quantity_input.
+    lines: list[dict] = field(default_factory=list)
+
+
+@dataclass
 class DeliveryGroupView:
     group: OrderDeliveryGroupSummary
-    items: list[OrderItemSummary] = field(default_factory=list)
-    fulfillment_orders: list[FulfillmentOrder] = field(default_factory=list)
-
-    @property
-    def has_unplaced_units(self) -> bool:
-        return any(item.type == ItemType.PRODUCT and item.quantity_available_to_fulfill > 0 for item in self.items)
+    item_count: int = 0
+    has_unplaced_units: bool = False
+    fulfillment_orders: list[FulfillmentOrderView] = field(default_factory=list)
 
 
 @dataclass
 class PaymentSummaryView:
     payment_summary: OrderPaymentSummary
     gateway_logs: list[PaymentGatewayLog] = field(default_factory=list)
-    refunds: list[Refund] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Document:
+    """An invoice or a credit memo: the page lists them in one table."""
+
+    number: str | None
+    created_at: datetime
+    total_amount: Decimal
+    total_tax_amount: Decimal
+    total_amount_with_tax: Decimal
+    balance: Decimal
+    # An invoice's source; None for fees (and for every credit memo).
+    fulfillment_order_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,19 +112,45 @@ class TimelineEvent:
     tone: str = "neutral"
 
 
+@dataclass(frozen=True)
+class RefundEntry:
+    status: str
+    amount: Decimal
+    created_at: datetime
+    processed_at: datetime | None
+
+
+@dataclass
+class ChangeOrderEntry:
+    created_at: datetime
+    change_type: str
+    fulfillment_phase: str
+    reason: str
+    grand_total_amount: Decimal
+    actor: str
+    lines: list[TimelineLine] = field(default_factory=list)
+    reason_texts: set[str] = field(default_factory=set)
+
+
 @dataclass
 class OrderPage:
     summary: OrderSummary
-    items: list[OrderItemSummary]
+    # Rows of text, one per item, in line order (see _item_rows).
+    items: list[dict]
     delivery_groups: list[DeliveryGroupView]
     funds: FundsPosition
-    invoices: list[Invoice]
-    credit_memos: list[CreditMemo]
+    invoices: list[Document]
+    credit_memos: list[Document]
     payment_summaries: list[PaymentSummaryView]
     unlinked_gateway_logs: list[PaymentGatewayLog]
     operations: list[BackgroundOperation]
     process_exceptions: list[ProcessException]
     timeline: list[TimelineEvent]
+    # The wizards the page offers: on a managed order, with a product that has units to cancel, to return,
+    # or a price to adjust.
+    can_cancel: bool
+    can_return: bool
+    can_adjust: bool
     refund_approvals: list[RefundApproval] = field(default_factory=list)
 
     @property
@@ -106,30 +174,12 @@ class OrderPage:
         return sum((view.payment_summary.pending_refund_amount for view in self.payment_summaries), Decimal(0))
 
     @property
-    def products(self) -> list[OrderItemSummary]:
-        return [item for item in self.items if item.type == ItemType.PRODUCT]
-
-    @property
     def active_exceptions(self) -> list[ProcessException]:
         return [exception for exception in self.process_exceptions if exception.is_active]
 
     @property
     def operations_running(self) -> bool:
         return any(not operation.is_final for operation in self.operations)
-
-    @property
-    def can_cancel(self) -> bool:
-        return self.summary.is_managed and any(item.quantity_available_to_cancel > 0 for item in self.products)
-
-    @property
-    def can_return(self) -> bool:
-        return self.summary.is_managed and any(item.quantity_available_to_return > 0 for item in self.products)
-
-    @property
-    def can_adjust(self) -> bool:
-        return self.summary.is_managed and any(
-            item.quantity > 0 and item.total_price > 0 for item in self.products
-        )
 
 
 def operations_for(summary_id: int) -> list[BackgroundOperation]:
@@ -141,65 +191,294 @@ def operations_for(summary_id: int) -> list[BackgroundOperation]:
     )
 
 
-def order_page(summary_id: int) -> OrderPage:
-    summary = get_object_or_404(OrderSummary.objects.select_related("sales_channel"), pk=summary_id)
-    items = list(OrderItemSummary.objects.filter(order_summary=summary).order_by("line_number", "id"))
-    groups = list(OrderDeliveryGroupSummary.objects.filter(order_summary=summary).order_by("id"))
-    fulfillment_orders = list(
-        FulfillmentOrder.objects.filter(order_summary=summary)
-        .select_related("location", "created_by", "created_by_client")
-        .prefetch_related(Prefetch("lines", queryset=FulfillmentOrderLineItem.objects.order_by("id")))
-        .order_by("created_at", "id")
+def _summary_and_groups(summary_id: int) -> tuple[OrderSummary, list[OrderDeliveryGroupSummary]]:
+    """One query: the delivery groups joined to their summary and its channel. A summary without groups
+    (none is ever made without one) costs a second query, and an unknown id is a 404 as before."""
+    groups = list(
+        OrderDeliveryGroupSummary.objects.filter(order_summary_id=summary_id)
+        .select_related("order_summary__sales_channel").order_by("id")
     )
-    group_views = {group.pk: DeliveryGroupView(group=group) for group in groups}
-    for item in items:
-        # The page already holds the summary: spare every item a query for its currency.
-        item.order_summary = summary
-        group_views[item.delivery_group_summary_id].items.append(item)
-    for fulfillment_order in fulfillment_orders:
-        group_views[fulfillment_order.delivery_group_summary_id].fulfillment_orders.append(fulfillment_order)
+    if not groups:
+        return get_object_or_404(OrderSummary.objects.select_related("sales_channel"), pk=summary_id), []
+    summary = groups[0].order_summary
+    for group in groups:
+        group.order_summary = summary
+    return summary, groups
 
+
+_ITEM_FIELDS = (
+    "delivery_group_summary_id", "line_number", "type", "sku", "name", "status", "tax_locale_type",
+    "quantity_ordered", "quantity_canceled", "quantity_allocated", "quantity_fulfilled",
+    "quantity_return_initiated", "quantity_returned", "unit_price", "total_line_amount",
+    "total_line_tax_amount", "total_adjustment_amount", "total_adjustment_tax_amount",
+)
+
+
+class _Item:
+    """One item's stored columns, read without building a model instance; what is derived from them
+    (quantities, total price, tax, total with tax) is OrderItemSummary's own properties."""
+
+    __slots__ = _ITEM_FIELDS
+    quantity = OrderItemSummary.quantity
+    quantity_net_ordered = OrderItemSummary.quantity_net_ordered
+    quantity_available_to_fulfill = OrderItemSummary.quantity_available_to_fulfill
+    quantity_available_to_cancel = OrderItemSummary.quantity_available_to_cancel
+    quantity_available_to_return = OrderItemSummary.quantity_available_to_return
+    total_price = OrderItemSummary.total_price
+    total_tax_amount = OrderItemSummary.total_tax_amount
+    total_amt_with_tax = OrderItemSummary.total_amt_with_tax
+
+    def __init__(self, values):
+        for name, value in zip(_ITEM_FIELDS, values, strict=True):
+            setattr(self, name, value)
+
+
+@dataclass
+class _ItemFacts:
+    """What the order's actions and its delivery groups need to know of the items."""
+
+    can_cancel: bool = False
+    can_return: bool = False
+    can_adjust: bool = False
+    count_by_group: dict = field(default_factory=lambda: defaultdict(int))
+    unplaced_groups: set = field(default_factory=set)
+
+
+def _item_rows(summary: OrderSummary, text: FigureText) -> tuple[list[dict], _ItemFacts]:
+    """The items as rows of text for the items table (one query)."""
+    currency = summary.currency
+    facts = _ItemFacts()
+    rows = []
+    values = OrderItemSummary.objects.filter(order_summary=summary).order_by("line_number", "id")
+    for item in map(_Item, values.values_list(*_ITEM_FIELDS)):
+        facts.count_by_group[item.delivery_group_summary_id] += 1
+        if item.type == ItemType.PRODUCT:
+            if item.quantity_available_to_cancel > 0:
+                facts.can_cancel = True
+            if item.quantity_available_to_fulfill > 0:
+                facts.unplaced_groups.add(item.delivery_group_summary_id)
+            if item.quantity_available_to_return > 0:
+                facts.can_return = True
+            if item.quantity > 0 and item.total_price > 0:
+                facts.can_adjust = True
+        rows.append({
+            # As the template prints a number (no thousands separator is configured).
+            "line_number": str(item.line_number), "name": item.name, "sku": item.sku, "type": item.type,
+            "status": text.badge(item.status),
+            "quantity_ordered": text.qty(item.quantity_ordered),
+            "quantity_canceled": text.qty(item.quantity_canceled),
+            "quantity_allocated": text.qty(item.quantity_allocated),
+            "quantity_fulfilled": text.qty(item.quantity_fulfilled),
+            "quantity_return_initiated": text.qty(item.quantity_return_initiated),
+            "quantity_returned": text.qty(item.quantity_returned),
+            "quantity": text.qty(item.quantity),
+            "quantity_net_ordered": text.qty(item.quantity_net_ordered),
+            "quantity_available_to_fulfill": text.qty(item.quantity_available_to_fulfill),
+            "quantity_available_to_cancel": text.qty(item.quantity_available_to_cancel),
+            "quantity_available_to_return": text.qty(item.quantity_available_to_return),
+            "unit_price": text.amount(item.unit_price, currency),
+            "total_line_amount": text.amount(item.total_line_amount, currency),
+            "total_adjustment_amount": text.amount(item.total_adjustment_amount, currency),
+            "total_price": text.amount(item.total_price, currency),
+            "total_tax_amount": text.amount(item.total_tax_amount, currency),
+            "total_amt_with_tax": text.amount(item.total_amt_with_tax, currency),
+        })
+    return rows, facts
+
+
+def _actor_of(user_id, username, client_id, client_name) -> str:
+    """Who made a record, as the timeline names it (see _actor)."""
+    if user_id:
+        return username
+    if client_id:
+        return f"API: {client_name}"
+    return "System"
+
+
+_USERNAME = f"created_by__{get_user_model().USERNAME_FIELD}"
+_FULFILLMENT_ORDER_FIELDS = (
+    "id", "delivery_group_summary_id", "location__name", "type", "status", "status_category", "currency",
+    "grand_total_amount", "created_at", "fulfilled_at", "canceled_at", "rejected_at",
+    "created_by_id", _USERNAME, "created_by_client_id", "created_by_client__name",
+)
+_LINE_FIELDS = (
+    "lines__id", "lines__type", "lines__sku", "lines__name", "lines__original_quantity", "lines__quantity",
+    "lines__total_line_amount", "lines__total_line_tax_amount", "lines__total_adjustment_amount",
+    "lines__total_adjustment_tax_amount",
+)
+
+
+_LINE_ATTRIBUTES = (
+    "pk", "type", "sku", "name", "original_quantity", "quantity", "total_line_amount", "total_line_tax_amount",
+    "total_adjustment_amount", "total_adjustment_tax_amount",
+)
+
+
+class _Line:
+    """One fulfillment order line's stored columns (_LINE_FIELDS); its canceled units, total price and tax
+    are FulfillmentOrderLineItem's own properties."""
+
+    __slots__ = _LINE_ATTRIBUTES
+    quantity_canceled = FulfillmentOrderLineItem.quantity_canceled
+    total_price = FulfillmentOrderLineItem.total_price
+    total_tax_amount = FulfillmentOrderLineItem.total_tax_amount
+
+    def __init__(self, values):
+        for name, value in zip(_LINE_ATTRIBUTES, values, strict=True):
+            setattr(self, name, value)
+
+
+def _fulfillment_orders(summary: OrderSummary, text: FigureText) -> list[FulfillmentOrderView]:
+    """The fulfillment orders, oldest first, each with its lines as rows of text: one query (a left join,
+    so an order without lines is still listed)."""
+    views: dict[int, FulfillmentOrderView] = {}
+    rows = (
+        FulfillmentOrder.objects.filter(order_summary=summary)
+        .order_by("created_at", "id", "lines__id")
+        .values_list(*_FULFILLMENT_ORDER_FIELDS, *_LINE_FIELDS)
+    )
+    width = len(_FULFILLMENT_ORDER_FIELDS)
+    for row in rows:
+        (pk, group_id, location_name, fulfillment_type, status, status_category, currency, grand_total,
+         created_at, fulfilled_at, canceled_at, rejected_at, user_id, username, client_id, client_name) = row[:width]
+        view = views.get(pk)
+        if view is None:
+            view = views[pk] = FulfillmentOrderView(
+                pk=pk, number=FulfillmentOrder(pk=pk).number, location_name=location_name, type=fulfillment_type,
+                status=status, is_final=status_category in FINAL_STATUS_CATEGORIES, currency=currency,
+                grand_total_amount=grand_total, created_at=created_at, fulfilled_at=fulfilled_at,
+                canceled_at=canceled_at, rejected_at=rejected_at,
+                actor=_actor_of(user_id, username, client_id, client_name), delivery_group_summary_id=group_id,
+            )
+        if row[width] is None:
+            continue
+        line = _Line(row[width:])
+        view.lines.append({
+            "pk": line.pk, "name": line.name, "sku": line.sku,
+            "original_quantity": text.qty(line.original_quantity),
+            "quantity_canceled": text.qty(line.quantity_canceled),
+            "quantity": text.qty(line.quantity),
+            "total_price": text.money(line.total_price, currency),
+            "total_tax_amount": text.money(line.total_tax_amount, currency),
+            # The cancel form offers the units left on product lines.
+            "cancelable": bool(line.quantity) and line.type == ItemType.PRODUCT,
+            "quantity_input": text.qty_input(line.quantity),
+        })
+    return list(views.values())
+
+
+def _payments(summary: OrderSummary) -> tuple[list[PaymentSummaryView], list[PaymentGatewayLog], list[RefundEntry]]:
+    """The payment summaries with their gateway calls (and the checkout's calls linked to no payment summary
+    yet), and the refunds for the timeline: three queries."""
     payment_summaries = list(OrderPaymentSummary.objects.filter(order_summary=summary).order_by("created_at", "id"))
-    logs = list(
+    logs = (
         PaymentGatewayLog.objects.filter(
             Q(order_payment_summary__order_summary=summary) | Q(authorization__order_id=summary.original_order_id)
-        ).order_by("initiated_at", "id")
-    )
-    refunds = list(
-        Refund.objects.filter(order_payment_summary__order_summary=summary).select_related("credit_memo")
-        .order_by("created_at", "id")
+        )
+        .defer("request_body", "response_body")
+        .order_by("initiated_at", "id")
     )
     logs_by_ops = defaultdict(list)
     for log in logs:
         logs_by_ops[log.order_payment_summary_id].append(log)
-    refunds_by_ops = defaultdict(list)
-    for refund in refunds:
-        refunds_by_ops[refund.order_payment_summary_id].append(refund)
-    payment_views = [
-        PaymentSummaryView(ops, gateway_logs=logs_by_ops.get(ops.pk, []), refunds=refunds_by_ops.get(ops.pk, []))
-        for ops in payment_summaries
+    refunds = [
+        RefundEntry(*values)
+        for values in Refund.objects.filter(order_payment_summary__order_summary=summary)
+        .order_by("created_at", "id").values_list("status", "amount", "created_at", "processed_at")
     ]
+    views = [PaymentSummaryView(ops, gateway_logs=logs_by_ops.get(ops.pk, [])) for ops in payment_summaries]
+    return views, logs_by_ops.get(None, []), refunds
 
-    invoices = list(
-        Invoice.objects.filter(order_summary=summary).select_related("fulfillment_order").order_by("created_at", "id")
+
+_DOCUMENT_FIELDS = ("number", "created_at", "total_amount", "total_tax_amount", "total_amount_with_tax", "balance")
+
+
+def _documents(summary: OrderSummary) -> tuple[list[Document], list[Document]]:
+    """Invoices and credit memos, each oldest first: one query (a union of the two tables)."""
+    invoices = Invoice.objects.filter(order_summary=summary).order_by().values_list(
+        Value("invoice", output_field=CharField()), "id", *_DOCUMENT_FIELDS, "fulfillment_order_id",
     )
-    credit_memos = list(CreditMemo.objects.filter(order_summary=summary).order_by("created_at", "id"))
+    memos = CreditMemo.objects.filter(order_summary=summary).order_by().values_list(
+        Value("memo", output_field=CharField()), "id", *_DOCUMENT_FIELDS, Value(None, output_field=BigIntegerField()),
+    )
+    found = {"invoice": [], "memo": []}
+    for kind, pk, *values, fulfillment_order_id in invoices.union(memos, all=True):
+        found[kind].append((values[1], pk, values, fulfillment_order_id))
+    return tuple(
+        [
+            Document(*values, fulfillment_order_number=FulfillmentOrder(pk=fulfillment_order_id).number
+                     if fulfillment_order_id else None)
+            for _, _, values, fulfillment_order_id in sorted(found[kind], key=lambda entry: entry[:2])
+        ]
+        for kind in ("invoice", "memo")
+    )
+
+
+_CHANGE_ORDER_FIELDS = (
+    "id", "created_at", "change_type", "fulfillment_phase", "reason", "grand_total_amount",
+    "created_by_id", _USERNAME, "created_by_client_id", "created_by_client__name",
+)
+_CHANGE_LINE_FIELDS = (
+    "items__id", "items__name", "items__quantity", "items__line_amount", "items__adjustment_amount",
+    "items__line_tax_amount", "items__adjustment_tax_amount", "items__item_summary_changes__reason_text",
+)
+
+
+def _change_orders(summary: OrderSummary) -> list[ChangeOrderEntry]:
+    """The change orders, oldest first, with their lines (signed deltas as stored: a cancel of one unit
+    at 40.00 reads −1 and −40.00) and the reasons given for them: one query (left joins, so a change
+    order without lines is still there)."""
+    entries: dict[int, ChangeOrderEntry] = {}
+    seen_lines = set()
+    rows = (
+        Order.objects.filter(order_summary=summary, kind=OrderKind.CHANGE)
+        .order_by("created_at", "id", "items__line_number", "items__id")
+        .values_list(*_CHANGE_ORDER_FIELDS, *_CHANGE_LINE_FIELDS)
+    )
+    width = len(_CHANGE_ORDER_FIELDS)
+    for row in rows:
+        pk, created_at, change_type, phase, reason, grand_total, user_id, username, client_id, client_name = row[:width]
+        entry = entries.get(pk)
+        if entry is None:
+            entry = entries[pk] = ChangeOrderEntry(
+                created_at=created_at, change_type=change_type, fulfillment_phase=phase, reason=reason,
+                grand_total_amount=grand_total, actor=_actor_of(user_id, username, client_id, client_name),
+            )
+        line_id, name, quantity, line_amount, adjustment, line_tax, adjustment_tax, reason_text = row[width:]
+        if line_id is None:
+            continue
+        if reason_text:
+            entry.reason_texts.add(reason_text)
+        if line_id not in seen_lines:
+            seen_lines.add(line_id)
+            entry.lines.append(TimelineLine(
+                name=name, quantity=quantity, amount=line_amount + adjustment, tax=line_tax + adjustment_tax,
+            ))
+    return list(entries.values())
+
+
+def order_page(summary_id: int) -> OrderPage:
+    summary, groups = _summary_and_groups(summary_id)
+    text = FigureText()
+    items, facts = _item_rows(summary, text)
+    fulfillment_orders = _fulfillment_orders(summary, text)
+    group_views = {
+        group.pk: DeliveryGroupView(group=group, item_count=facts.count_by_group[group.pk],
+                                    has_unplaced_units=group.pk in facts.unplaced_groups)
+        for group in groups
+    }
+    for fulfillment_order in fulfillment_orders:
+        group_views[fulfillment_order.delivery_group_summary_id].fulfillment_orders.append(fulfillment_order)
+    payment_views, unlinked_logs, refunds = _payments(summary)
+    invoices, credit_memos = _documents(summary)
     operations = operations_for(summary.pk)
     process_exceptions = list(ProcessException.objects.filter(order_summary=summary).order_by("-created_at", "-id"))
-    change_orders = list(
-        Order.objects.filter(order_summary=summary, kind=OrderKind.CHANGE)
-        .select_related("created_by", "created_by_client")
-        .prefetch_related(
-            Prefetch("items", queryset=OrderItem.objects.order_by("line_number", "id")),
-            Prefetch("item_summary_changes", queryset=OrderItemSummaryChange.objects.order_by("id")),
-        )
-        .order_by("created_at", "id")
-    )
-
+    change_orders = _change_orders(summary)
     approvals = list(
         RefundApproval.objects.filter(order_summary=summary).select_related("requested_by", "decided_by")
         .order_by("-created_at", "-id")
     )
+    managed = summary.is_managed
     return OrderPage(
         refund_approvals=approvals,
         summary=summary,
@@ -209,11 +488,14 @@ def order_page(summary_id: int) -> OrderPage:
         invoices=invoices,
         credit_memos=credit_memos,
         payment_summaries=payment_views,
-        unlinked_gateway_logs=logs_by_ops.get(None, []),
+        unlinked_gateway_logs=unlinked_logs,
         operations=operations,
         process_exceptions=process_exceptions,
         timeline=build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_memos, refunds,
                                 operations, process_exceptions, approvals),
+        can_cancel=managed and facts.can_cancel,
+        can_return=managed and facts.can_return,
+        can_adjust=managed and facts.can_adjust,
     )
 
 
@@ -225,36 +507,23 @@ def _actor(record) -> str:
     return "System"
 
 
-def _change_lines(change_order: Order) -> tuple[TimelineLine, ...]:
-    """Signed deltas as stored: a cancel of one unit at 40.00 reads −1 and −40.00."""
-    return tuple(
-        TimelineLine(
-            name=change_item.name,
-            quantity=change_item.quantity,
-            amount=change_item.line_amount + change_item.adjustment_amount,
-            tax=change_item.line_tax_amount + change_item.adjustment_tax_amount,
-        )
-        for change_item in change_order.items.all()
-    )
-
-
 def build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_memos, refunds, operations,
                    process_exceptions, approvals=()) -> list[TimelineEvent]:
     """Every recorded change to the order, oldest first, from the records already loaded."""
     events = [TimelineEvent(when=summary.ordered_date, what="Order placed", who=summary.sales_channel.name,
                             tone="progress")]
     for change_order in change_orders:
-        reason_texts = sorted({c.reason_text for c in change_order.item_summary_changes.all() if c.reason_text})
+        reason_texts = sorted(change_order.reason_texts)
         phase = f" ({change_order.fulfillment_phase}-fulfillment)" if change_order.fulfillment_phase else ""
         why = change_order.reason + (f": {'; '.join(reason_texts)}" if reason_texts else "")
         events.append(TimelineEvent(
-            when=change_order.created_at, what=f"{change_order.change_type}{phase}", who=_actor(change_order),
-            why=why, amount=change_order.grand_total_amount, lines=_change_lines(change_order), tone="attention",
+            when=change_order.created_at, what=f"{change_order.change_type}{phase}", who=change_order.actor,
+            why=why, amount=change_order.grand_total_amount, lines=tuple(change_order.lines), tone="attention",
         ))
     for fulfillment_order in fulfillment_orders:
         events.append(TimelineEvent(
-            when=fulfillment_order.created_at, who=_actor(fulfillment_order), tone="progress",
-            what=f"{fulfillment_order.number} created at {fulfillment_order.location.name}",
+            when=fulfillment_order.created_at, who=fulfillment_order.actor, tone="progress",
+            what=f"{fulfillment_order.number} created at {fulfillment_order.location_name}",
             amount=fulfillment_order.grand_total_amount,
         ))
         for moment, label, tone in (

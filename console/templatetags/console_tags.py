@@ -3,7 +3,7 @@
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html, format_html_join
 
 from orders.money import UnknownCurrency, minor_units
 
@@ -82,6 +82,39 @@ def qty(value):
     return f"{value:,.0f}" if value == value.to_integral_value() else f"{value.normalize():,f}"
 
 
+class FigureText:
+    """The filters above for one page's long tables, each distinct figure formatted (and HTML-escaped, as
+    the template would) once: an order of 200 lines repeats the same few quantities and prices on every
+    row. Made per request, never shared."""
+
+    def __init__(self):
+        self._texts = {}
+
+    def _text(self, formatter, value, *args) -> str:
+        # Keyed by the value's exact text: 0.00 and -0.00 are equal Decimals but do not print alike.
+        key = (formatter, str(value), *args)
+        try:
+            return self._texts[key]
+        except KeyError:
+            text = self._texts[key] = conditional_escape(formatter(value, *args))
+            return text
+
+    def qty(self, value) -> str:
+        return self._text(qty, value)
+
+    def qty_input(self, value) -> str:
+        return self._text(qty_input, value)
+
+    def amount(self, value, currency: str) -> str:
+        return self._text(amount, value, currency)
+
+    def money(self, value, currency: str) -> str:
+        return self._text(money_text, value, currency)
+
+    def badge(self, status: str) -> str:
+        return self._text(badge, status)
+
+
 @register.filter
 def status_label(value):
     return _LABELS.get(value, value)
@@ -140,3 +173,40 @@ def operation_outcome(operation, currency):
         if pending:
             phrases.append(f"{len(pending)} awaiting the gateway")
     return ", ".join(phrases) or "Nothing to move"
+
+
+# One row of the order page's items table (templates/console/order.html), filled from the rows of text
+# that console.order_selectors makes; its whitespace is what a template loop would print. Two hundred
+# rows cost a fraction of the same row written in the template language (4,000 variables to resolve).
+ITEM_ROW = (
+    '\n        <tr data-sku="{sku}">'
+    '\n          <td class="num">{line_number}</td>'
+    '\n          <th scope="row" class="wrap">{name}<span class="sub">{sku_prefix}{type}</span></th>'
+    '\n          <td>{status}</td>'
+    '\n          <td class="num">{quantity_ordered}</td>'
+    '\n          <td class="num">{quantity_canceled}</td>'
+    '\n          <td class="num">{quantity_allocated}</td>'
+    '\n          <td class="num">{quantity_fulfilled}</td>'
+    '\n          <td class="num">{quantity_return_initiated}</td>'
+    '\n          <td class="num">{quantity_returned}</td>'
+    '\n          <td class="num" data-col="quantity">{quantity}</td>'
+    '\n          <td class="num">{quantity_net_ordered}</td>'
+    '\n          <td class="num">{quantity_available_to_fulfill}</td>'
+    '\n          <td class="num">{quantity_available_to_cancel}</td>'
+    '\n          <td class="num">{quantity_available_to_return}</td>'
+    '\n          <td class="num">{unit_price}</td>'
+    '\n          <td class="num">{total_line_amount}</td>'
+    '\n          <td class="num">{total_adjustment_amount}</td>'
+    '\n          <td class="num" data-col="total-price">{total_price}</td>'
+    '\n          <td class="num">{total_tax_amount}</td>'
+    '\n          <td class="num">{total_amt_with_tax}</td>'
+    '\n        </tr>\n        '
+)
+
+
+@register.simple_tag
+def item_rows(rows):
+    """The items table's rows: every value escaped by format_html, as the template would."""
+    return format_html_join("", ITEM_ROW, (
+        {**row, "sku_prefix": format_html("{} · ", row["sku"]) if row["sku"] else ""} for row in rows
+    ))
