@@ -1,25 +1,127 @@
 """Read what a change (cancel, return, adjust) needs: the summary, its items, and their proration basis."""
 
+import json
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
+
+from django.db.models import Count, Expression, IntegerField, OuterRef, Subquery, TextField, Value
+from django.db.models.functions import Coalesce
 
 from orders.calculations.state import Amounts, ItemState, Quantities, SummaryState
 from orders.errors import NotFound
-from orders.models import ChangeType, ItemType, OrderItem, OrderItemSummary, OrderKind, OrderSummary, ReasonCode
+from orders.funds import funds_annotations, funds_sums
+from orders.models import (
+    ChangeType,
+    ItemType,
+    Order,
+    OrderDeliveryGroupSummary,
+    OrderItem,
+    OrderItemSummary,
+    OrderKind,
+    OrderSummary,
+    ReasonCode,
+)
 from orders.money import ZERO
 from orders.selectors import parse_id
 
 _REDUCTIONS = (ChangeType.CANCEL, ChangeType.RETURN)
 
 
-def get_summary(summary_id, *, lock: bool = False) -> OrderSummary:
-    """The summary, row-locked when `lock` (inside the caller's transaction); NotFound otherwise."""
+def get_summary(summary_id, *, lock: bool = False, channel_id: int | None = None) -> OrderSummary:
+    """The summary, row-locked when `lock` (inside the caller's transaction); NotFound otherwise.
+
+    With `channel_id` (a storefront key's channel) another channel's summary is NotFound too, with the
+    same answer as a missing one: the visibility check is part of the one query that loads (and locks) it.
+    """
     queryset = OrderSummary.objects.select_for_update() if lock else OrderSummary.objects.all()
+    if channel_id is not None:
+        queryset = queryset.filter(sales_channel_id=channel_id)
     pk = parse_id(summary_id)
     summary = queryset.filter(pk=pk).first() if pk is not None else None
     if summary is None:
         raise NotFound(f"No order summary {summary_id}.")
     return summary
+
+
+class _ActiveReasonCodes(Expression):
+    """The names of the active reason codes as one JSON array (text), a scalar subquery: reference data
+    read in the query a change makes anyway instead of one of its own."""
+
+    output_field = TextField()
+
+    def _from(self, connection) -> str:
+        quote = connection.ops.quote_name
+        return f"FROM {quote(ReasonCode._meta.db_table)} WHERE {quote('is_active')}"
+
+    def as_sql(self, compiler, connection):
+        return f"(SELECT JSON_GROUP_ARRAY({connection.ops.quote_name('name')}) {self._from(connection)})", []
+
+    def as_postgresql(self, compiler, connection):
+        return f"(SELECT JSON_AGG({connection.ops.quote_name('name')})::text {self._from(connection)})", []
+
+
+def _reason_codes(raw: str | None) -> frozenset[str]:
+    return frozenset(json.loads(raw)) if raw else frozenset()
+
+
+def _change_order_count(summary_ref) -> Coalesce:
+    counted = (
+        Order.objects.filter(order_summary=summary_ref).values("order_summary").annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0), output_field=IntegerField())
+
+
+@dataclass(frozen=True)
+class ChangeFacts:
+    """What a change reads besides the rows it changes: the active reason codes, the sums the funds
+    position is made of, and (for a submit) how many change orders the summary has (their numbers)."""
+
+    reason_codes: frozenset[str]
+    funds_sums: tuple
+    change_order_count: int | None = None
+
+
+_REASON_CODES = "change_reason_codes"
+_CHANGE_ORDER_COUNT = "change_order_count"
+
+
+def get_summary_for_preview(summary_id, *, channel_id: int | None = None) -> tuple[OrderSummary, ChangeFacts]:
+    """A preview's summary, visible to `channel_id`, with the reason codes and the funds sums: one query.
+
+    Nothing is locked, so the sums may be read with the summary; a submit reads them under its lock with
+    `change_facts` instead."""
+    funds = funds_annotations()
+    queryset = OrderSummary.objects.annotate(**funds, **{_REASON_CODES: _ActiveReasonCodes()})
+    if channel_id is not None:
+        queryset = queryset.filter(sales_channel_id=channel_id)
+    pk = parse_id(summary_id)
+    summary = queryset.filter(pk=pk).first() if pk is not None else None
+    if summary is None:
+        raise NotFound(f"No order summary {summary_id}.")
+    facts = ChangeFacts(reason_codes=_reason_codes(getattr(summary, _REASON_CODES)),
+                        funds_sums=funds_sums(summary, funds))
+    return summary, facts
+
+
+def groups_and_facts(summary: OrderSummary) -> tuple[list[OrderDeliveryGroupSummary], ChangeFacts]:
+    """For a submit, after the summary is locked (so the statement sees every change committed before the
+    lock was granted): its delivery group summaries, and on their rows the reason codes, the funds sums and
+    the change order count, all in one query."""
+    summary_ref = OuterRef("order_summary_id")
+    funds = funds_annotations(summary_ref)
+    facts = {**funds, _REASON_CODES: _ActiveReasonCodes(), _CHANGE_ORDER_COUNT: _change_order_count(summary_ref)}
+    groups = list(OrderDeliveryGroupSummary.objects.filter(order_summary=summary).annotate(**facts))
+    # Every summary has a delivery group; without one, the facts are read from the summary's own row.
+    row = groups[0] if groups else OrderSummary.objects.filter(pk=summary.pk).values(
+        **funds_annotations(), **{_REASON_CODES: _ActiveReasonCodes(),
+                                  _CHANGE_ORDER_COUNT: _change_order_count(OuterRef("pk"))}).get()
+    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+    return groups, ChangeFacts(
+        reason_codes=_reason_codes(get(_REASON_CODES)),
+        funds_sums=funds_sums(row, funds),
+        change_order_count=get(_CHANGE_ORDER_COUNT),
+    )
 
 
 def get_item_summaries(summary: OrderSummary, *, lock: bool = False) -> list[OrderItemSummary]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from orders.errors import InvalidInput, NotFound
-from orders.funds import funds_position
+from orders.funds import funds_annotations, funds_position, funds_sums
 from orders.models import (
     ACTIVE_PROCESS_EXCEPTION_STATUSES,
     Order,
@@ -191,11 +191,13 @@ def order_summary_detail(summary_id, *, channel_id: int | None, queryset: QueryS
         queryset = order_summary_detail_queryset()
     if channel_id is not None:
         queryset = queryset.filter(sales_channel_id=channel_id)
+    # The sums of the funds position come with the summary's row rather than in a query of their own.
+    funds = funds_annotations()
     pk = parse_id(summary_id)
-    summary = queryset.filter(pk=pk).first() if pk is not None else None
+    summary = queryset.annotate(**funds).filter(pk=pk).first() if pk is not None else None
     if summary is None:
         raise NotFound(f"No order summary {summary_id}.")
     summary.change_history = change_history(summary)
-    summary.funds = funds_position(summary)
+    summary.funds = funds_position(summary, sums=funds_sums(summary, funds))
     summary.inventory_effects = inventory_effects_for_summary(summary.pk)
     return summary

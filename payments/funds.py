@@ -15,6 +15,11 @@ POST_FULFILLMENT_REDUCTION = Q(kind=OrderKind.CHANGE) & (
     Q(change_type=ChangeType.RETURN) | Q(change_type=ChangeType.ADJUST, fulfillment_phase=FulfillmentPhase.POST)
 )
 
+# The names funds_annotations() gives its three sums, on the rows of an OrderSummary queryset.
+NET_CAPTURED = "funds_net_captured"
+OWED = "funds_owed"
+MEMO_BALANCES = "funds_memo_balances"
+
 
 def net_captured(summary) -> Decimal:
     """Σ over the summary's payment summaries of Captured − Refunded − PendingRefund."""
@@ -45,21 +50,36 @@ def _sum_over(queryset, expression) -> Coalesce:
     return Coalesce(Subquery(total, output_field=MoneyField()), Value(ZERO), output_field=MoneyField())
 
 
-def _captured_and_credit(summary) -> tuple[Decimal, Decimal]:
-    """net_captured and outstanding_credit in one query (every preview, submit and detail asks)."""
-    net, owed, memo_balances = OrderSummary.objects.filter(pk=summary.pk).values_list(
-        _sum_over(OrderPaymentSummary.objects.filter(order_summary=OuterRef("pk")),
-                  F("captured_amount") - F("refunded_amount") - F("pending_refund_amount")),
-        _sum_over(Order.objects.filter(POST_FULFILLMENT_REDUCTION, order_summary=OuterRef("pk"),
-                                       credit_memo_link__isnull=True), F("grand_total_amount")),
-        _sum_over(CreditMemo.objects.filter(order_summary=OuterRef("pk")), F("balance")),
-    ).get()
+def funds_annotations(summary_ref=None) -> dict:
+    """What the funds position is made of, as expressions over the rows of a queryset: net captured, what
+    post-fulfillment change orders not yet on a credit memo owe (their negative grand totals), and the
+    balances of the credit memos. `summary_ref` names the row's order summary (OuterRef("pk") for an
+    OrderSummary queryset, the default; OuterRef("order_summary_id") for one of its children).
+
+    A caller that reads those rows anyway adds these and passes the three values to funds_position as
+    `sums`, which then needs no query of its own."""
+    summary = OuterRef("pk") if summary_ref is None else summary_ref
+    return {
+        NET_CAPTURED: _sum_over(OrderPaymentSummary.objects.filter(order_summary=summary),
+                                F("captured_amount") - F("refunded_amount") - F("pending_refund_amount")),
+        OWED: _sum_over(Order.objects.filter(POST_FULFILLMENT_REDUCTION, order_summary=summary,
+                                             credit_memo_link__isnull=True), F("grand_total_amount")),
+        MEMO_BALANCES: _sum_over(CreditMemo.objects.filter(order_summary=summary), F("balance")),
+    }
+
+
+def _captured_and_credit(summary, sums: tuple[Decimal, Decimal, Decimal] | None = None) -> tuple[Decimal, Decimal]:
+    """net_captured and outstanding_credit: from `sums` when the caller read them, else in one query."""
+    if sums is None:
+        sums = OrderSummary.objects.filter(pk=summary.pk).values_list(*funds_annotations().values()).get()
+    net, owed, memo_balances = sums
     return net, -owed + memo_balances
 
 
 def funds_position(summary, *, grand_total_reduction: Decimal = ZERO,
-                   added_outstanding_credit: Decimal = ZERO) -> FundsPosition:
-    captured, credit = _captured_and_credit(summary)
+                   added_outstanding_credit: Decimal = ZERO,
+                   sums: tuple[Decimal, Decimal, Decimal] | None = None) -> FundsPosition:
+    captured, credit = _captured_and_credit(summary, sums)
     credit += added_outstanding_credit
     grand_total = summary.grand_total_amount - grand_total_reduction
     excess = max(ZERO, captured - grand_total - credit)
@@ -69,3 +89,7 @@ def funds_position(summary, *, grand_total_reduction: Decimal = ZERO,
         total_excess_funds_amount=excess,
         total_refundable_amount=excess + credit,
     )
+
+
+# orders.funds reads the position through the provider setting, and the annotations through it too.
+funds_position.annotations = funds_annotations

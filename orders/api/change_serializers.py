@@ -20,7 +20,13 @@ from orders.calculations.inputs import (
     FeeAmountType,
     FeeInput,
 )
-from orders.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, QUANTITY_DECIMAL_PLACES, QUANTITY_MAX_DIGITS
+from orders.money import (
+    MONEY_DECIMAL_PLACES,
+    MONEY_MAX_DIGITS,
+    QUANTITY_DECIMAL_PLACES,
+    QUANTITY_MAX_DIGITS,
+    round_money,
+)
 
 
 def _amount(**kwargs):
@@ -160,3 +166,49 @@ class AdjustOutputSerializer(_ActionOutput):
     preFulfillmentChangeOrderId = _OptionalId(help_text="Null on preview, and when no pre-fulfillment part.")
     inFulfillmentChangeOrderId = _OptionalId()
     postFulfillmentChangeOrderId = _OptionalId()
+
+
+# --- Rendering the outputs ------------------------------------------------------------------------------
+# The output serializers above document the answers (OpenAPI); the views render them with these plain
+# functions, which give the same keys in the same order and the same values, without building a tree of
+# serializer fields on every request. tests/api/test_change_output_rendering.py holds them to the serializers.
+
+_BALANCE_KEYS = tuple((key, field.source) for key, field in ChangeBalancesSerializer._declared_fields.items())
+
+
+def _optional_id(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def render_balances(balances, currency: str) -> dict:
+    """changeBalances: every figure rounded to the summary's currency, as MoneyOut does."""
+    return {key: round_money(getattr(balances, source), currency) for key, source in _BALANCE_KEYS}
+
+
+def render_preview(order_summary_id, balances, currency: str) -> dict:
+    """PreviewChangeOutputSerializer's answer."""
+    return {
+        "orderSummaryId": str(order_summary_id),
+        "changeBalances": render_balances(balances, currency),
+        "success": True,
+        "errors": [],
+    }
+
+
+def render_submit(order_summary_id, balances, currency: str, *, change_order_id, fee_change_order_id) -> dict:
+    """SubmitChangeOutputSerializer's answer."""
+    return {
+        **render_preview(order_summary_id, balances, currency),
+        "changeOrderId": _optional_id(change_order_id),
+        "feeChangeOrderId": _optional_id(fee_change_order_id),
+    }
+
+
+def render_adjust(order_summary_id, balances, currency: str, *, pre, in_fulfillment, post) -> dict:
+    """AdjustOutputSerializer's answer (change order ids per fulfillment phase, null on preview)."""
+    return {
+        **render_preview(order_summary_id, balances, currency),
+        "preFulfillmentChangeOrderId": _optional_id(pre),
+        "inFulfillmentChangeOrderId": _optional_id(in_fulfillment),
+        "postFulfillmentChangeOrderId": _optional_id(post),
+    }

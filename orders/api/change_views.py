@@ -2,17 +2,21 @@
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.api import openapi
-from orders.api.auth import scope_to_channel
+from orders.api.auth import client_channel_id, scope_to_channel
 from orders.api.change_serializers import (
     AdjustInputSerializer,
     AdjustOutputSerializer,
     ChangeInputSerializer,
     PreviewChangeOutputSerializer,
     SubmitChangeOutputSerializer,
+    render_adjust,
+    render_preview,
+    render_submit,
 )
 from orders.api.idempotency import idempotent
 from orders.errors import NotFound
@@ -26,43 +30,41 @@ from orders.services.returns import preview_return, submit_return
 TAG = "Order changes"
 
 
-def _visible_summary(request, raw_id) -> OrderSummary:
-    """The summary if the caller's channel may see it; another channel's answers 404 like a missing one."""
+def _check_visible(request, raw_id) -> None:
+    """NotFound unless the summary exists and the caller's channel may see it (another channel's answers
+    404 like a missing one)."""
     pk = parse_id(raw_id)
-    summary = (
-        scope_to_channel(OrderSummary.objects.only("pk", "currency", "sales_channel_id"), request).filter(pk=pk).first()
-        if pk is not None
-        else None
-    )
-    if summary is None:
+    visible = pk is not None and scope_to_channel(OrderSummary.objects.filter(pk=pk), request).exists()
+    if not visible:
         raise NotFound(f"No order summary {raw_id}.")
-    return summary
 
 
 def _body(result: ChangeResult) -> dict:
-    return {
-        "orderSummaryId": str(result.order_summary_id),
-        "changeBalances": result.balances,
-        "success": True,
-        "errors": [],
-    }
+    return render_preview(result.order_summary_id, result.balances, result.currency)
 
 
 def _submit_body(result: ChangeResult) -> dict:
-    return {**_body(result), "changeOrderId": result.change_order_id, "feeChangeOrderId": result.fee_change_order_id}
+    return render_submit(result.order_summary_id, result.balances, result.currency,
+                         change_order_id=result.change_order_id, fee_change_order_id=result.fee_change_order_id)
 
 
 def _adjust_body(result: ChangeResult) -> dict:
-    return {
-        **_body(result),
-        "preFulfillmentChangeOrderId": result.change_order_for_phase(FulfillmentPhase.PRE),
-        "inFulfillmentChangeOrderId": result.change_order_for_phase(FulfillmentPhase.IN),
-        "postFulfillmentChangeOrderId": result.change_order_for_phase(FulfillmentPhase.POST),
-    }
+    return render_adjust(
+        result.order_summary_id, result.balances, result.currency,
+        pre=result.change_order_for_phase(FulfillmentPhase.PRE),
+        in_fulfillment=result.change_order_for_phase(FulfillmentPhase.IN),
+        post=result.change_order_for_phase(FulfillmentPhase.POST),
+    )
 
 
 class _ChangeActionView(APIView):
-    """Parse the body, call the action's service with the caller as actor, render its result."""
+    """Parse the body, call the action's service with the caller as actor, render its result.
+
+    The service loads (and on submit locks) the summary with the caller's channel in the same query, so
+    a missing or another channel's summary answers 404 without a query of the view's own. A body that
+    does not parse still answers 404 rather than 400 when the summary is not visible: only then does the
+    view look the summary up itself. `output_serializer` documents the answer; `render` builds it.
+    """
 
     required_scopes = {"POST": Scope.ORDERS_WRITE}
     input_serializer = ChangeInputSerializer
@@ -73,12 +75,13 @@ class _ChangeActionView(APIView):
 
     @idempotent(required=False)
     def post(self, request, summary_id):
-        summary = _visible_summary(request, summary_id)
         serializer = self.input_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        result = self.service(summary.pk, serializer.to_input(), actor=request.auth)
-        rendered = self.output_serializer(self.render(result), context={"currency": summary.currency}).data
-        return Response(rendered, status=self.answer_status)
+        if not serializer.is_valid():
+            _check_visible(request, summary_id)
+            raise ValidationError(serializer.errors)
+        result = self.service(summary_id, serializer.to_input(), actor=request.auth,
+                              channel_id=client_channel_id(request))
+        return Response(self.render(result), status=self.answer_status)
 
 
 _ERRORS = openapi.error_responses(400, 401, 403, 404, 409, 422)

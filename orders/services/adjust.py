@@ -12,11 +12,13 @@ def _planner(request: AdjustInput):
     return plan
 
 
-def preview_adjust(summary_id, request: AdjustInput, *, actor=None) -> ChangeResult:
+def preview_adjust(summary_id, request: AdjustInput, *, actor=None, channel_id: int | None = None) -> ChangeResult:
     """The change balances the adjustment would produce; nothing is written."""
-    return preview_change(summary_id, _planner(request))
+    return preview_change(summary_id, _planner(request), channel_id=channel_id)
 
 
-def submit_adjust(summary_id, request: AdjustInput, *, actor, expected_version: int | None = None) -> ChangeResult:
+def submit_adjust(summary_id, request: AdjustInput, *, actor, expected_version: int | None = None,
+                  channel_id: int | None = None) -> ChangeResult:
     """One Adjust change order per fulfillment phase with an amount (Pre, In, Post)."""
-    return submit_change(summary_id, _planner(request), actor=actor, expected_version=expected_version)
+    return submit_change(summary_id, _planner(request), actor=actor, expected_version=expected_version,
+                         channel_id=channel_id)

@@ -7,7 +7,7 @@ order, so two submits on one summary run one after the other and the second sees
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,7 +16,14 @@ from django.utils import timezone
 
 from orders.calculations.plan import ChangeBalances, ChangeOrderPlan, ChangePlan, FeeCharge, grand_total
 from orders.calculations.state import Amounts, SummaryState
-from orders.change_selectors import active_reason_codes, change_state, get_item_summaries, get_summary
+from orders.change_selectors import (
+    ChangeFacts,
+    change_state,
+    get_item_summaries,
+    get_summary,
+    get_summary_for_preview,
+    groups_and_facts,
+)
 from orders.errors import Conflict
 from orders.funds import funds_position
 from orders.models import (
@@ -66,6 +73,8 @@ class ChangeResult:
     fee_change_order_id: int | None = None
     # The summary version the preview was computed on, or the version the submit produced.
     version: int = 0
+    # The summary's currency, which the amounts are rounded to.
+    currency: str = ""
 
     @property
     def change_order_id(self) -> int | None:
@@ -84,29 +93,39 @@ def actor_fields(actor) -> dict:
     return {"created_by": None, "created_by_client": None}
 
 
-def _rounded_balances(summary: OrderSummary, plan: ChangePlan) -> ChangeBalances:
+def _rounded_balances(summary: OrderSummary, plan: ChangePlan, facts: ChangeFacts) -> ChangeBalances:
     position = funds_position(
         summary,
         grand_total_reduction=plan.grand_total_reduction,
         added_outstanding_credit=plan.added_outstanding_credit,
+        sums=facts.funds_sums,
     )
     balances = plan.balances.with_funds(position.total_excess_funds_amount, position.total_refundable_amount)
     currency = summary.currency
     return ChangeBalances(**{f.name: round_money(getattr(balances, f.name), currency) for f in fields(balances)})
 
 
-def preview_change(summary_id, planner: Planner) -> ChangeResult:
-    """Run the calculation on the current state; write nothing."""
-    summary = get_summary(summary_id)
+def preview_change(summary_id, planner: Planner, *, channel_id: int | None = None) -> ChangeResult:
+    """Run the calculation on the current state; write nothing.
+
+    Three queries whatever the number of items: the summary (with its channel check, the reason codes and
+    the funds sums), its items, and the change lines of earlier changes (their proration basis)."""
+    summary, facts = get_summary_for_preview(summary_id, channel_id=channel_id)
     items = get_item_summaries(summary)
-    plan = planner(change_state(summary, items), active_reason_codes(), settings.OMS_MAX_CHANGE_ITEMS)
-    return ChangeResult(order_summary_id=summary.pk, balances=_rounded_balances(summary, plan), version=summary.version)
+    plan = planner(change_state(summary, items), facts.reason_codes, settings.OMS_MAX_CHANGE_ITEMS)
+    return ChangeResult(order_summary_id=summary.pk, balances=_rounded_balances(summary, plan, facts),
+                        version=summary.version, currency=summary.currency)
 
 
-def submit_change(summary_id, planner: Planner, *, actor, expected_version: int | None = None) -> ChangeResult:
-    """Lock, re-check and re-calculate on the locked state, write the change, refresh the summary."""
+def submit_change(summary_id, planner: Planner, *, actor, expected_version: int | None = None,
+                  channel_id: int | None = None) -> ChangeResult:
+    """Lock, re-check and re-calculate on the locked state, write the change, refresh the summary.
+
+    The summary is locked (and checked against `channel_id`) first, then its items in id order; everything
+    else the calculation reads — earlier change lines, reason codes, funds sums, the change order count —
+    is read after the lock, so a submit that waited sees what the one before it wrote."""
     with transaction.atomic():
-        summary = get_summary(summary_id, lock=True)
+        summary = get_summary(summary_id, lock=True, channel_id=channel_id)
         if expected_version is not None and summary.version != expected_version:
             raise Conflict(
                 f"The order summary changed since it was read (version {expected_version}, now {summary.version}); "
@@ -114,17 +133,23 @@ def submit_change(summary_id, planner: Planner, *, actor, expected_version: int 
                 field="version",
             )
         items = get_item_summaries(summary, lock=True)
-        plan = planner(change_state(summary, items), active_reason_codes(), settings.OMS_MAX_CHANGE_ITEMS)
+        state = change_state(summary, items)
+        groups, facts = groups_and_facts(summary)
+        plan = planner(state, facts.reason_codes, settings.OMS_MAX_CHANGE_ITEMS)
         # Before the writes: the new change orders must not count twice in the funds position.
-        balances = _rounded_balances(summary, plan)
-        written = ChangeWriter(summary, items, actor).write(plan)
-        refresh_summary(summary, items + written.fee_items)
+        balances = _rounded_balances(summary, plan, facts)
+        writer = ChangeWriter(summary, items, actor, change_order_count=facts.change_order_count, groups=groups)
+        written = writer.write(plan, save_items=False)
+        # The changed items are saved with their new statuses, in one statement.
+        refresh_summary(summary, items + written.fee_items, groups=groups,
+                        unsaved=written.changed_items, unsaved_fields=written.changed_fields)
     return ChangeResult(
         order_summary_id=summary.pk,
         balances=balances,
         change_orders=written.change_orders,
         fee_change_order_id=written.fee_change_order_id,
         version=summary.version,
+        currency=summary.currency,
     )
 
 
@@ -133,25 +158,42 @@ class Written:
     change_orders: tuple[tuple[str, int], ...]
     fee_change_order_id: int | None
     fee_items: list[OrderItemSummary]
+    # With write(save_items=False): the item summaries changed in memory, and which of their fields.
+    changed_items: list[OrderItemSummary] = field(default_factory=list)
+    changed_fields: tuple[str, ...] = ()
 
 
 class ChangeWriter:
     """Writes a plan: change orders with signed-delta items, adjustment and tax lines, item summary
-    change rows, and the item summaries' new quantities and amounts (in memory and saved)."""
+    change rows, and the item summaries' new quantities and amounts (in memory and saved).
 
-    def __init__(self, summary: OrderSummary, items: list[OrderItemSummary], actor):
+    The caller holds the summary's lock. `change_order_count` (the summary's change orders so far, which
+    number the new ones) and `groups` (its delivery group summaries) save a query each when the caller
+    has read them already."""
+
+    def __init__(self, summary: OrderSummary, items: list[OrderItemSummary], actor, *,
+                 change_order_count: int | None = None, groups: list[OrderDeliveryGroupSummary] | None = None):
         self.summary = summary
         self.items = {ois.pk: ois for ois in items}
         self.actor = actor_fields(actor)
         self.now = timezone.now()
-        self.sequence = Order.objects.filter(order_summary=summary).count()
-        self.delivery_groups = dict(
-            OrderDeliveryGroupSummary.objects.filter(order_summary=summary).values_list(
-                "pk", "original_delivery_group_id"
-            )
+        self.sequence = (
+            change_order_count if change_order_count is not None
+            else Order.objects.filter(order_summary=summary).count()
         )
+        if groups is None:
+            self.delivery_groups = dict(
+                OrderDeliveryGroupSummary.objects.filter(order_summary=summary).values_list(
+                    "pk", "original_delivery_group_id"
+                )
+            )
+        else:
+            self.delivery_groups = {group.pk: group.original_delivery_group_id for group in groups}
+        self.changed_fields: set[str] = set()
 
-    def write(self, plan: ChangePlan) -> Written:
+    def write(self, plan: ChangePlan, *, save_items: bool = True) -> Written:
+        """Write the plan. With `save_items=False` the changed item summaries are left to the caller to
+        save (Written.changed_items and changed_fields), e.g. together with their new statuses."""
         written = []
         changed: dict[int, OrderItemSummary] = {}
         for change_order in plan.change_orders:
@@ -159,12 +201,16 @@ class ChangeWriter:
             written.append((change_order.fulfillment_phase, order.pk))
             for change in change_order.changes:
                 changed[change.item_id] = self.items[change.item_id]
-        if changed:
+        if changed and save_items:
             OrderItemSummary.objects.bulk_update(
                 list(changed.values()), [*_QUANTITY_FIELDS.values(), *_AMOUNT_FIELDS.values()]
             )
         fee_order, fee_items = self._write_fees(plan.fees) if plan.fees else (None, [])
-        return Written(tuple(written), fee_order.pk if fee_order else None, fee_items)
+        return Written(
+            tuple(written), fee_order.pk if fee_order else None, fee_items,
+            changed_items=[] if save_items else list(changed.values()),
+            changed_fields=() if save_items else tuple(sorted(self.changed_fields)),
+        )
 
     def _new_order(self, *, change_type: str, phase: str, reason: str, totals: Amounts) -> Order:
         summary = self.summary
@@ -265,12 +311,13 @@ class ChangeWriter:
             adjustment_tax_amount=change.amounts.adjustment_tax,
         )
 
-    @staticmethod
-    def _apply(ois: OrderItemSummary, quantities, amounts: Amounts) -> None:
-        for name, field_name in _QUANTITY_FIELDS.items():
-            setattr(ois, field_name, getattr(ois, field_name) + getattr(quantities, name))
-        for name, field_name in _AMOUNT_FIELDS.items():
-            setattr(ois, field_name, getattr(ois, field_name) + getattr(amounts, name))
+    def _apply(self, ois: OrderItemSummary, quantities, amounts: Amounts) -> None:
+        for deltas, names in ((quantities, _QUANTITY_FIELDS), (amounts, _AMOUNT_FIELDS)):
+            for name, field_name in names.items():
+                delta = getattr(deltas, name)
+                if delta:
+                    setattr(ois, field_name, getattr(ois, field_name) + delta)
+                    self.changed_fields.add(field_name)
 
     def _write_fees(self, fees: tuple[FeeCharge, ...]) -> tuple[Order, list[OrderItemSummary]]:
         """A Fee change order whose items each start a new Fee item summary in the changed item's group."""

@@ -14,15 +14,19 @@ def _planner(change_items: Sequence[ChangeItemInput]):
     return plan
 
 
-def preview_return(summary_id, change_items: Sequence[ChangeItemInput], *, actor=None) -> ChangeResult:
+def preview_return(
+    summary_id, change_items: Sequence[ChangeItemInput], *, actor=None, channel_id: int | None = None
+) -> ChangeResult:
     """The change balances the return would produce; nothing is written."""
-    return preview_change(summary_id, _planner(change_items))
+    return preview_change(summary_id, _planner(change_items), channel_id=channel_id)
 
 
 def submit_return(
-    summary_id, change_items: Sequence[ChangeItemInput], *, actor, expected_version: int | None = None
+    summary_id, change_items: Sequence[ChangeItemInput], *, actor, expected_version: int | None = None,
+    channel_id: int | None = None,
 ) -> ChangeResult:
     """Return the units: one Return change order, owed back through a credit memo (and a Fee change
     order when fees are given)."""
-    return submit_change(summary_id, _planner(change_items), actor=actor, expected_version=expected_version)
+    return submit_change(summary_id, _planner(change_items), actor=actor, expected_version=expected_version,
+                         channel_id=channel_id)
 

@@ -5,10 +5,26 @@ saved or not); every change service ends by calling `refresh_summary`.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from django.db.models import Model
 
 from orders.models import OrderDeliveryGroupSummary, OrderItemSummary, OrderSummary
 from orders.rollups import ROLLUP_FIELDS, compute_rollups
 from orders.statuses import item_summary_status, order_summary_status
+
+
+def update_rows(model: type[Model], rows: Sequence[Model], field_names: Iterable[str]) -> None:
+    """Save `field_names` of `rows` in one UPDATE: a plain one for a single row, bulk_update's CASE
+    for several (building a CASE per field costs more than the query for one row)."""
+    field_names = list(field_names)
+    if not rows or not field_names:
+        return
+    if len(rows) == 1:
+        row = rows[0]
+        model._base_manager.filter(pk=row.pk).update(**{name: getattr(row, name) for name in field_names})
+    else:
+        model._base_manager.bulk_update(rows, field_names)
 
 
 def refresh_summary(
@@ -16,37 +32,52 @@ def refresh_summary(
     item_summaries: list[OrderItemSummary] | None = None,
     *,
     bump_version: bool = True,
+    groups: list[OrderDeliveryGroupSummary] | None = None,
+    unsaved: Sequence[OrderItemSummary] = (),
+    unsaved_fields: Iterable[str] = (),
 ) -> OrderSummary:
     """Re-derive statuses and totals from the item summaries and save what changed.
 
     `item_summaries` must be every item of the summary with its current values; when omitted they
-    are loaded (one query).
+    are loaded (one query). `groups`, every delivery group summary of the summary, saves a query when
+    the caller has them. `unsaved` are items whose `unsaved_fields` the caller changed without saving:
+    they are saved with the new statuses, in the same statement.
     """
     if item_summaries is None:
         item_summaries = list(summary.item_summaries.all())
 
-    changed_items = []
+    to_save = {ois.pk: ois for ois in unsaved}
+    save_fields = list(unsaved_fields) if to_save else []
+    status_changed = False
     for ois in item_summaries:
         status = item_summary_status(ois)
         if status != ois.status:
             ois.status = status
-            changed_items.append(ois)
-    if changed_items:
-        OrderItemSummary.objects.bulk_update(changed_items, ["status"])
+            to_save.setdefault(ois.pk, ois)
+            status_changed = True
+    if status_changed:
+        save_fields.append("status")
+    # Rows in one list, in id order (the order they were locked in).
+    update_rows(OrderItemSummary, sorted(to_save.values(), key=lambda ois: ois.pk), save_fields)
 
     by_group = defaultdict(list)
     for ois in item_summaries:
         by_group[ois.delivery_group_summary_id].append(ois)
-    groups = list(OrderDeliveryGroupSummary.objects.filter(order_summary=summary))
+    if groups is None:
+        groups = list(OrderDeliveryGroupSummary.objects.filter(order_summary=summary))
     changed_groups = []
+    changed_group_fields: set[str] = set()
     for group in groups:
         totals = compute_rollups(by_group.get(group.pk, []), summary.tax_locale_type)
-        if any(getattr(group, name) != value for name, value in totals.items()):
-            for name, value in totals.items():
-                setattr(group, name, value)
+        changed = [name for name, value in totals.items() if getattr(group, name) != value]
+        if changed:
+            for name in changed:
+                setattr(group, name, totals[name])
             changed_groups.append(group)
-    if changed_groups:
-        OrderDeliveryGroupSummary.objects.bulk_update(changed_groups, list(ROLLUP_FIELDS))
+            changed_group_fields.update(changed)
+    # Only the roll-ups that moved: the others hold the values they would be set to.
+    update_rows(OrderDeliveryGroupSummary, changed_groups, [name for name in ROLLUP_FIELDS
+                                                            if name in changed_group_fields])
 
     for name, value in compute_rollups(item_summaries, summary.tax_locale_type).items():
         setattr(summary, name, value)
