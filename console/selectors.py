@@ -4,10 +4,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from orders.models import (
     Location,
@@ -21,6 +23,9 @@ from orders.services import fulfillment_routing
 from payments.models import OrderPaymentSummary
 
 SEARCH_PAGE_SIZE = 25
+# The search counts its matches this far; past it the page says "more than 1,000" (a count of every match of a
+# common name among a million summaries costs more than the rest of the page).
+SEARCH_COUNT_CAP = 1000
 EXCEPTION_PAGE_SIZE = 25
 
 
@@ -61,8 +66,97 @@ def order_search_queryset(search: OrderSearch) -> QuerySet[OrderSummary]:
 
 
 def order_search_page(search: OrderSearch, page_number: int | None) -> Page:
-    """Two queries: the count and the page."""
-    return Paginator(order_search_queryset(search), SEARCH_PAGE_SIZE).get_page(page_number or 1)
+    """Two queries: the count (capped) and the page."""
+    return CappedPaginator(order_search_queryset(search), SEARCH_PAGE_SIZE, cap=SEARCH_COUNT_CAP).get_page(
+        page_number or 1
+    )
+
+
+def capped_count(queryset: QuerySet, limit: int) -> int:
+    """The number of rows of `queryset`, counting no further than `limit`: one query.
+
+    The rows come from a MATERIALIZED common table expression, which PostgreSQL plans as for the whole
+    result (with the search's trigram indexes) and reads only as far as the outer LIMIT asks. A LIMIT
+    inside the subquery instead makes the planner bet that a sequential scan finds the first rows
+    early, which on a million summaries is several times slower than the indexes.
+    """
+    query = queryset.order_by().values("pk").query
+    # Django's own SQL for the queryset, its values passed as parameters.
+    sql, params = query.get_compiler(queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(
+            f"WITH matches AS MATERIALIZED ({sql}) SELECT COUNT(*) FROM (SELECT 1 FROM matches LIMIT %s) AS capped",  # noqa: S608
+            (*params, limit),
+        )
+        return cursor.fetchone()[0]
+
+
+class CappedPaginator(Paginator):
+    """Django's Paginator, counting at most `cap` + 1 rows.
+
+    Up to `cap` matches it is exactly Django's. Past it (`capped`) the total is "more than `cap`" and the pages
+    go on as far as the rows do: each page reads one row more than it shows, to know whether another page
+    follows. A page number past the last row is answered as Django does (the last page), from an exact count.
+    """
+
+    def __init__(self, object_list, per_page, *, cap: int):
+        super().__init__(object_list, per_page)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        """Exact up to `cap`; `cap` + 1 stands for more."""
+        return capped_count(self.object_list, self.cap + 1)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    def validate_number(self, number):
+        if not self.capped:
+            return super().validate_number(number)
+        # As Django's, without the last page to check against.
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+    def page(self, number):
+        if not self.capped:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom:bottom + self.per_page + 1])
+        if not rows:
+            raise EmptyPage(self.error_messages["no_results"])
+        return OpenEndedPage(rows[:self.per_page], number, self, has_next=len(rows) > self.per_page)
+
+    def get_page(self, number):
+        if not self.capped:
+            return super().get_page(number)
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            # Below 1 or past the last row: Django answers with the last page, which takes the exact count.
+            return Paginator(self.object_list, self.per_page).get_page(number)
+
+
+class OpenEndedPage(Page):
+    """A page of a capped search: whether another follows is known from the rows read, not from a total."""
+
+    def __init__(self, object_list, number, paginator, *, has_next: bool):
+        super().__init__(object_list, number, paginator)
+        self._has_next = has_next
+
+    def has_next(self) -> bool:
+        return self._has_next
 
 
 @dataclass(frozen=True)

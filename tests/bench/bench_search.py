@@ -106,12 +106,16 @@ def test_b5_search_and_list(storefront, figures):
 
     console_search()
     _, statements = query_count(console_search)
-    for sql in _summary_queries(statements):
+    # The count reads the matches through a common table expression (WITH …), the page with a SELECT.
+    console_queries = [sql for sql in statements if sql.startswith("WITH") and f'FROM "{TABLE}"' in sql]
+    assert console_queries, "the console search's count was not seen"
+    for sql in _summary_queries(statements) + console_queries:
         scans, indexes = _explain(sql)
         seq_scans += scans
         used.update(indexes)
     durations = timed_ms(console_search, RUNS)
     figures.record("B5.console_name.median_ms", "console search by customer last name (contains), page 1",
-                   median(durations), "ms", "< 50", f"p95 {percentile(durations, 0.95):.1f} ms, with the count")
+                   median(durations), "ms", "< 50",
+                   f"p95 {percentile(durations, 0.95):.1f} ms, with the count capped at 1,001")
     figures.record("B5.explain_seq_scans", "sequential scans of order summaries in the plans above", seq_scans,
                    "scans", "0", "indexes used: " + ", ".join(sorted(used)))

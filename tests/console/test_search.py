@@ -103,3 +103,60 @@ def test_query_count_does_not_grow_with_the_rows(agent_client):
     with CaptureQueriesContext(connection) as many:
         agent_client.get("/console/", **HTMX)
     assert len(many) == len(few)
+
+
+@pytest.fixture
+def thirty_orders(db):
+    for n in range(30):
+        ingest(order_body(number=f"C-{n:03d}", orderedDate=(dt.datetime(2026, 1, 1) + dt.timedelta(days=n))
+                          .strftime("%Y-%m-%dT%H:%M:%SZ")))
+
+
+def test_past_the_cap_the_count_reads_more_than(agent_client, thirty_orders, monkeypatch):
+    monkeypatch.setattr("console.selectors.SEARCH_COUNT_CAP", 20)
+    page_one = agent_client.get("/console/", {"q": "C-"}, **HTMX).content.decode()
+    assert "More than 20 orders found, page 1." in page_one
+    assert "<span>Page 1</span>" in page_one and "of 2" not in page_one
+    assert "q=C-&amp;page=2" in page_one and "← Newer" not in page_one
+    # Newest first: C-029 .. C-005 on page one, C-004 .. C-000 on page two, which has no next page.
+    assert ">C-029<" in page_one and ">C-005<" in page_one and ">C-004<" not in page_one
+    page_two = agent_client.get("/console/", {"q": "C-", "page": 2}, **HTMX).content.decode()
+    assert "More than 20 orders found, page 2." in page_two
+    assert ">C-004<" in page_two and ">C-000<" in page_two and ">C-005<" not in page_two
+    assert "← Newer" in page_two and "Older →" not in page_two
+
+
+def test_a_page_past_the_last_row_of_a_capped_search_is_the_last_page(agent_client, thirty_orders, monkeypatch):
+    monkeypatch.setattr("console.selectors.SEARCH_COUNT_CAP", 20)
+    # As Django's paginator answers a page out of range, with the exact count that takes.
+    body = agent_client.get("/console/", {"q": "C-", "page": 9}, **HTMX).content.decode()
+    assert "30 orders found, page 2 of 2." in body
+    assert ">C-000<" in body
+
+
+def test_up_to_the_cap_the_count_is_exact(agent_client, thirty_orders, monkeypatch):
+    monkeypatch.setattr("console.selectors.SEARCH_COUNT_CAP", 30)
+    body = agent_client.get("/console/", {"q": "C-"}, **HTMX).content.decode()
+    assert "30 orders found, page 1 of 2." in body
+    assert "<span>Page 1 of 2</span>" in body
+
+
+def test_a_capped_search_costs_the_queries_of_an_exact_one(agent_client, thirty_orders, monkeypatch):
+    agent_client.get("/console/", {"q": "C-"}, **HTMX)
+    with CaptureQueriesContext(connection) as exact:
+        agent_client.get("/console/", {"q": "C-", "page": 2}, **HTMX)
+    monkeypatch.setattr("console.selectors.SEARCH_COUNT_CAP", 20)
+    with CaptureQueriesContext(connection) as capped:
+        body = agent_client.get("/console/", {"q": "C-", "page": 2}, **HTMX).content.decode()
+    assert "More than 20" in body
+    assert len(capped) == len(exact)
+
+
+def test_capped_count_counts_no_further_than_asked(thirty_orders):
+    from console.selectors import OrderSearch, capped_count, order_search_queryset
+
+    matches = order_search_queryset(OrderSearch(q="C-"))
+    assert capped_count(matches, 31) == 30
+    assert capped_count(matches, 30) == 30
+    assert capped_count(matches, 7) == 7
+    assert capped_count(order_search_queryset(OrderSearch(q="zzz")), 7) == 0
