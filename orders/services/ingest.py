@@ -23,6 +23,7 @@ from orders.models import (
     SalesChannel,
 )
 from orders.rollups import compute_rollups
+from orders.services.bulk_insert import insert_rows
 from orders.services.ingest_validation import ComputedOrder
 from orders.statuses import order_summary_status
 
@@ -107,7 +108,7 @@ def create_orders(
 
     The caller holds the transaction and has validated each order.
     """
-    written = Order.objects.bulk_create([
+    written = insert_rows([
         Order(
             kind=OrderKind.ORIGINAL,
             order_number=computed.data.order_number,
@@ -127,7 +128,7 @@ def create_orders(
         )
         for computed, channel in orders
     ])
-    groups = OrderDeliveryGroup.objects.bulk_create([
+    groups = insert_rows([
         OrderDeliveryGroup(
             order=order,
             reference_id=group.reference_id,
@@ -146,7 +147,7 @@ def create_orders(
         for group in computed.data.delivery_groups
     ])
     groups_of = _split(groups, [len(computed.data.delivery_groups) for computed, _ in orders])
-    items = OrderItem.objects.bulk_create([
+    items = insert_rows([
         OrderItem(
             order=order,
             delivery_group=order_groups[item.group_index],
@@ -178,7 +179,7 @@ def create_orders(
             )
             adjustment_lines.append(line)
             adjustment_taxes.append((line, adjustment.taxes))
-    OrderItemAdjustmentLine.objects.bulk_create(adjustment_lines)
+    insert_rows(adjustment_lines)
     tax_lines = [
         OrderItemTaxLine(order_item=order_item, name=tax.name, rate=tax.rate, amount=tax.amount)
         for order_item, item in zip(items, computed_items, strict=True)
@@ -191,7 +192,7 @@ def create_orders(
         for line, taxes in adjustment_taxes
         for tax in taxes
     ]
-    OrderItemTaxLine.objects.bulk_create(tax_lines)
+    insert_rows(tax_lines)
     items_of = _split(items, [len(computed.items) for computed, _ in orders])
     return [
         CreatedOrder(order=order, delivery_groups=order_groups, items=order_items)
@@ -255,7 +256,7 @@ def build_order_summaries(entries: list[tuple[CreatedOrder, SummarySpec]]) -> li
         ]
         for created, _ in entries
     ]
-    summaries = OrderSummary.objects.bulk_create([
+    summaries = insert_rows([
         OrderSummary(
             original_order=created.order,
             order_number=created.order.order_number,
@@ -279,7 +280,7 @@ def build_order_summaries(entries: list[tuple[CreatedOrder, SummarySpec]]) -> li
         )
         for (created, spec), item_summaries in zip(entries, item_summaries_of, strict=True)
     ])
-    group_summaries = OrderDeliveryGroupSummary.objects.bulk_create([
+    group_summaries = insert_rows([
         OrderDeliveryGroupSummary(
             order_summary=summary,
             original_delivery_group=group,
@@ -314,5 +315,5 @@ def build_order_summaries(entries: list[tuple[CreatedOrder, SummarySpec]]) -> li
             ois.order_summary = summary
             ois.delivery_group_summary = group_summary_by_group[item.delivery_group_id]
         created.summary = summary
-    OrderItemSummary.objects.bulk_create([ois for item_summaries in item_summaries_of for ois in item_summaries])
+    insert_rows([ois for item_summaries in item_summaries_of for ois in item_summaries])
     return summaries

@@ -15,6 +15,7 @@ from orders.errors import ServiceError
 from orders.ingest_input import OrderInput, PaymentInput
 from orders.models import ApiClient, OrderSummary
 from orders.money import ZERO
+from orders.services.bulk_insert import insert_rows
 from orders.services.ingest import (
     SummarySpec,
     build_order_summaries,
@@ -120,9 +121,9 @@ def record_checkout_payments_of(orders: list[tuple]) -> list[list[OrderPaymentSu
                     balance_amount=sold,
                 )
         summaries_of.append(summaries)
-    OrderPaymentSummary.objects.bulk_create([ops for summaries in summaries_of for ops in summaries.values()])
+    insert_rows([ops for summaries in summaries_of for ops in summaries.values()])
 
-    PaymentAuthorization.objects.bulk_create(
+    insert_rows(
         [
             PaymentAuthorization(
                 order_payment_summary=summaries.get(p.method), method=p.method, type=p.type, last4=p.last4,
@@ -134,7 +135,7 @@ def record_checkout_payments_of(orders: list[tuple]) -> list[list[OrderPaymentSu
             if p.kind == "authorization"
         ]
     )
-    Payment.objects.bulk_create(
+    insert_rows(
         [
             Payment(
                 order_payment_summary=summaries.get(p.method), method=p.method, type=p.type, last4=p.last4,
