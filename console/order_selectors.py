@@ -10,7 +10,7 @@ background operations; the process exceptions; the change orders with their line
 refund approvals; the funds position.
 """
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -18,6 +18,10 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db.models import BigIntegerField, CharField, Q, Value
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import date as date_filter
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 
 from console.models import RefundApproval, RefundApprovalStatus
 from console.templatetags.console_tags import FigureText
@@ -145,7 +149,8 @@ class OrderPage:
     unlinked_gateway_logs: list[PaymentGatewayLog]
     operations: list[BackgroundOperation]
     process_exceptions: list[ProcessException]
-    timeline: list[TimelineEvent]
+    # Rows of text, oldest first (see _timeline_rows).
+    timeline: list[dict]
     # The wizards the page offers: on a managed order, with a product that has units to cancel, to return,
     # or a price to adjust.
     can_cancel: bool
@@ -214,11 +219,11 @@ _ITEM_FIELDS = (
 )
 
 
-class _Item:
+class _Item(namedtuple("_ItemColumns", _ITEM_FIELDS)):
     """One item's stored columns, read without building a model instance; what is derived from them
     (quantities, total price, tax, total with tax) is OrderItemSummary's own properties."""
 
-    __slots__ = _ITEM_FIELDS
+    __slots__ = ()
     quantity = OrderItemSummary.quantity
     quantity_net_ordered = OrderItemSummary.quantity_net_ordered
     quantity_available_to_fulfill = OrderItemSummary.quantity_available_to_fulfill
@@ -227,10 +232,6 @@ class _Item:
     total_price = OrderItemSummary.total_price
     total_tax_amount = OrderItemSummary.total_tax_amount
     total_amt_with_tax = OrderItemSummary.total_amt_with_tax
-
-    def __init__(self, values):
-        for name, value in zip(_ITEM_FIELDS, values, strict=True):
-            setattr(self, name, value)
 
 
 @dataclass
@@ -250,7 +251,7 @@ def _item_rows(summary: OrderSummary, text: FigureText) -> tuple[list[dict], _It
     facts = _ItemFacts()
     rows = []
     values = OrderItemSummary.objects.filter(order_summary=summary).order_by("line_number", "id")
-    for item in map(_Item, values.values_list(*_ITEM_FIELDS)):
+    for item in map(_Item._make, values.values_list(*_ITEM_FIELDS)):
         facts.count_by_group[item.delivery_group_summary_id] += 1
         if item.type == ItemType.PRODUCT:
             if item.quantity_available_to_cancel > 0:
@@ -262,8 +263,10 @@ def _item_rows(summary: OrderSummary, text: FigureText) -> tuple[list[dict], _It
             if item.quantity > 0 and item.total_price > 0:
                 facts.can_adjust = True
         rows.append({
-            # As the template prints a number (no thousands separator is configured).
-            "line_number": str(item.line_number), "name": item.name, "sku": item.sku, "type": item.type,
+            # Escaped text, as the template would print it (a number with no thousands separator).
+            "line_number": conditional_escape(item.line_number), "name": conditional_escape(item.name),
+            "sku": conditional_escape(item.sku), "type": conditional_escape(item.type),
+            "sku_prefix": format_html("{} · ", item.sku) if item.sku else mark_safe(""),
             "status": text.badge(item.status),
             "quantity_ordered": text.qty(item.quantity_ordered),
             "quantity_canceled": text.qty(item.quantity_canceled),
@@ -314,18 +317,14 @@ _LINE_ATTRIBUTES = (
 )
 
 
-class _Line:
+class _Line(namedtuple("_LineColumns", _LINE_ATTRIBUTES)):
     """One fulfillment order line's stored columns (_LINE_FIELDS); its canceled units, total price and tax
     are FulfillmentOrderLineItem's own properties."""
 
-    __slots__ = _LINE_ATTRIBUTES
+    __slots__ = ()
     quantity_canceled = FulfillmentOrderLineItem.quantity_canceled
     total_price = FulfillmentOrderLineItem.total_price
     total_tax_amount = FulfillmentOrderLineItem.total_tax_amount
-
-    def __init__(self, values):
-        for name, value in zip(_LINE_ATTRIBUTES, values, strict=True):
-            setattr(self, name, value)
 
 
 def _fulfillment_orders(summary: OrderSummary, text: FigureText) -> list[FulfillmentOrderView]:
@@ -352,7 +351,7 @@ def _fulfillment_orders(summary: OrderSummary, text: FigureText) -> list[Fulfill
             )
         if row[width] is None:
             continue
-        line = _Line(row[width:])
+        line = _Line._make(row[width:])
         view.lines.append({
             "pk": line.pk, "name": line.name, "sku": line.sku,
             "original_quantity": text.qty(line.original_quantity),
@@ -491,8 +490,11 @@ def order_page(summary_id: int) -> OrderPage:
         unlinked_gateway_logs=unlinked_logs,
         operations=operations,
         process_exceptions=process_exceptions,
-        timeline=build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_memos, refunds,
-                                operations, process_exceptions, approvals),
+        timeline=_timeline_rows(
+            build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_memos, refunds, operations,
+                           process_exceptions, approvals),
+            summary.currency, text,
+        ),
         can_cancel=managed and facts.can_cancel,
         can_return=managed and facts.can_return,
         can_adjust=managed and facts.can_adjust,
@@ -573,3 +575,24 @@ def build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_
         ))
     events.sort(key=lambda event: event.when)
     return events
+
+
+def _timeline_rows(events: list[TimelineEvent], currency: str, text: FigureText) -> list[dict]:
+    """The timeline as rows of text: the times as the template's `date` filter prints them (in the current
+    time zone), amounts in the order's currency, a line's quantity only when it is not zero."""
+    rows = []
+    for event in events:
+        when = template_localtime(event.when)
+        rows.append({
+            "when_iso": date_filter(when, "c"), "when": date_filter(when, "Y-m-d H:i:s"), "who": event.who,
+            "what": event.what, "why": event.why,
+            "amount": None if event.amount is None else text.money(event.amount, currency),
+            "lines": [
+                {
+                    "quantity": text.qty(line.quantity) if line.quantity else "", "name": line.name,
+                    "amount": text.money(line.amount, currency), "tax": text.money(line.tax, currency),
+                }
+                for line in event.lines
+            ],
+        })
+    return rows

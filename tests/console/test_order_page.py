@@ -245,3 +245,23 @@ def test_fulfillment_lines_documents_and_timeline_read_as_recorded(supervisor_cl
         < body.index(f"<strong>{number} fulfilled</strong>") < body.index("<strong>Invoice ")
     # Shipped: nothing left to cancel or to place; returnable.
     assert "Cancel items" not in body and "Return items" in body and "Create fulfillment order" not in body
+
+
+def test_item_text_is_escaped(agent_client):
+    summary = ingest(order_body(groups=[{
+        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
+        "items": [item("S<1>", 1, "10.00", rate=8, name='Boots <b>"Trail"</b> & Co')],
+    }]))
+    body = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    assert ('<tr data-sku="S&lt;1&gt;">' in body)
+    assert ('class="wrap">Boots &lt;b&gt;&quot;Trail&quot;&lt;/b&gt; &amp; Co<span class="sub">S&lt;1&gt; · Order Product'
+            in body)
+    assert "<b>" not in body
+
+
+def test_item_rows_escape_a_value_that_comes_unescaped():
+    from console.templatetags.console_tags import ITEM_ROW, item_rows
+
+    fields = {name: "1" for name in ITEM_ROW.replace("{", "}").split("}")[1::2]}
+    html = item_rows([{**fields, "name": "<i>x</i>"}])
+    assert "&lt;i&gt;x&lt;/i&gt;" in html and "<i>" not in html
