@@ -353,7 +353,7 @@ def _fulfillment_orders(summary: OrderSummary, text: FigureText) -> list[Fulfill
             continue
         line = _Line._make(row[width:])
         view.lines.append({
-            "pk": line.pk, "name": line.name, "sku": line.sku,
+            "pk": line.pk, "name": conditional_escape(line.name), "sku": conditional_escape(line.sku),
             "original_quantity": text.qty(line.original_quantity),
             "quantity_canceled": text.qty(line.quantity_canceled),
             "quantity": text.qty(line.quantity),

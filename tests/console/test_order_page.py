@@ -247,21 +247,28 @@ def test_fulfillment_lines_documents_and_timeline_read_as_recorded(supervisor_cl
     assert "Cancel items" not in body and "Return items" in body and "Create fulfillment order" not in body
 
 
-def test_item_text_is_escaped(agent_client):
+def test_item_text_is_escaped(supervisor_client):
+    from tests.fulfillment.helpers import make_location, place, stock
+
+    warehouse = make_location("WH-Q")
+    stock("WH-Q", **{"S<1>": 2})
     summary = ingest(order_body(groups=[{
         "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
         "items": [item("S<1>", 1, "10.00", rate=8, name='Boots <b>"Trail"</b> & Co')],
     }]))
-    body = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
-    assert ('<tr data-sku="S&lt;1&gt;">' in body)
-    assert ('class="wrap">Boots &lt;b&gt;&quot;Trail&quot;&lt;/b&gt; &amp; Co<span class="sub">S&lt;1&gt; · Order Product'
-            in body)
+    place(summary, (warehouse, [(items_by_sku(summary)["S<1>"], 1)]))
+    body = supervisor_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    name = "Boots &lt;b&gt;&quot;Trail&quot;&lt;/b&gt; &amp; Co"
+    assert '<tr data-sku="S&lt;1&gt;">' in body
+    assert f'class="wrap">{name}<span class="sub">S&lt;1&gt; · Order Product' in body
+    # The fulfillment order's line and its cancel field.
+    assert f'<th scope="row">{name}<span class="sub">S&lt;1&gt;</span></th>' in body
+    assert f"Units of {name} to cancel (of 1)" in body
     assert "<b>" not in body
 
 
 def test_item_rows_escape_a_value_that_comes_unescaped():
     from console.templatetags.console_tags import ITEM_ROW, item_rows
 
-    fields = {name: "1" for name in ITEM_ROW.replace("{", "}").split("}")[1::2]}
-    html = item_rows([{**fields, "name": "<i>x</i>"}])
+    html = item_rows([{**dict.fromkeys(ITEM_ROW.fields, "1"), "name": "<i>x</i>"}])
     assert "&lt;i&gt;x&lt;/i&gt;" in html and "<i>" not in html
