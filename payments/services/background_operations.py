@@ -10,6 +10,7 @@ import logging
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from orders.errors import InvalidInput, InvalidState, NotFound, ServiceError
@@ -29,10 +30,10 @@ from payments.models import (
 )
 
 from . import operation_input
-from .ensure_funds import prepare_ensure_funds, stamp_prepared
+from .ensure_funds import prepare_ensure_funds
 from .ensure_refunds import prepare_ensure_refunds
-from .locks import lock_summary
-from .movements import send_operation_movements
+from .locks import check_managed
+from .movements import CAPTURE, Call, log_reserved, send_operation_movements, send_reserved
 from .process_exceptions import raise_payment_exception
 
 logger = logging.getLogger(__name__)
@@ -115,46 +116,75 @@ def submit_ensure_refunds(summary_id, data: dict, *, client=None, user=None, ret
 
 # --- run ----------------------------------------------------------------------------------------
 
-def _start(operation_id: int) -> BackgroundOperation | None:
-    with transaction.atomic():
-        operation = BackgroundOperation.objects.select_for_update().filter(pk=operation_id).first()
-        if operation is None or operation.is_final:
-            return None
-        if operation.status == OperationStatus.RUNNING:
-            # Delivered again: after a worker died, or a retry of a failed attempt.
-            operation.retry_count += 1
-        else:
-            operation.status = OperationStatus.RUNNING
-            operation.started_at = timezone.now()
-        operation.save(update_fields=["status", "started_at", "retry_count"])
-        return operation
+def _lock_summary_of(operation_id: int) -> OrderSummary | None:
+    """The operation's order summary, locked first as every payment service does (one query)."""
+    summary_id = BackgroundOperation.objects.filter(pk=operation_id).values("order_summary_id")
+    return OrderSummary.objects.select_for_update().filter(pk=Subquery(summary_id)).first()
 
 
-def _prepare(operation: BackgroundOperation) -> bool:
-    """Plan and reserve the money movements once. False when the request was refused."""
+def _mark_running(operation: BackgroundOperation) -> list[str]:
+    if operation.status == OperationStatus.RUNNING:
+        # Delivered again: after a worker died, or a retry of a failed attempt.
+        operation.retry_count += 1
+        return ["retry_count"]
+    operation.status = OperationStatus.RUNNING
+    operation.started_at = timezone.now()
+    return ["status", "started_at"]
+
+
+def _begin(operation_id: int) -> tuple[BackgroundOperation, list[Call] | None] | None:
+    """One transaction: the operation marked Running (a redelivery counted) and, the first time, its
+    money movements planned and reserved and the log lines of their gateway calls written.
+
+    Returns None when there is nothing to do (no such operation, or final already); else the operation
+    and the calls to send, or None for the calls when an earlier delivery prepared them. A refused
+    request leaves the operation Complete with its errors (and a process exception).
+    """
     try:
         with transaction.atomic():
-            summary = lock_summary(operation.order_summary_id)
-            operation = BackgroundOperation.objects.select_for_update().get(pk=operation.pk)
-            if operation.prepared_at is not None:
-                return True
-            outcome = PREPARE[operation.type](operation, summary)
-            stamp_prepared(operation, outcome)
-        return True
+            summary = _lock_summary_of(operation_id)
+            if summary is None:
+                return None
+            operation = BackgroundOperation.objects.select_for_update().get(pk=operation_id)
+            if operation.is_final:
+                return None
+            update = _mark_running(operation)
+            calls = None
+            if operation.prepared_at is None:
+                check_managed(summary)
+                prepared = PREPARE[operation.type](operation, summary)
+                operation.prepared_at = timezone.now()
+                operation.result = prepared.outcome
+                update += ["prepared_at", "result"]
+                calls = log_reserved(prepared.captures, prepared.refunds)
+                if not calls:
+                    update += _complete(operation, captures=[], refunds=[])
+            operation.save(update_fields=update)
+            return operation, calls
     except ServiceError as exc:
-        _refuse(operation.pk, exc)
-        return False
+        _refuse(operation_id, exc)
+        return BackgroundOperation.objects.get(pk=operation_id), []
+    except Exception:
+        # The attempt is on record (Running, or one more delivery) before the task retries it.
+        _record_attempt(operation_id)
+        raise
+
+
+def _record_attempt(operation_id: int) -> None:
+    with transaction.atomic():
+        operation = BackgroundOperation.objects.select_for_update().filter(pk=operation_id).first()
+        if operation is not None and not operation.is_final:
+            operation.save(update_fields=_mark_running(operation))
 
 
 def _refuse(operation_id: int, exc: ServiceError) -> None:
     """The request cannot be carried out as it stands: a person must look, the job itself is done."""
     with transaction.atomic():
-        summary = lock_summary(
-            BackgroundOperation.objects.values_list("order_summary_id", flat=True).get(pk=operation_id), managed=False
-        )
+        summary = _lock_summary_of(operation_id)
         operation = BackgroundOperation.objects.select_for_update().get(pk=operation_id)
         if operation.is_final:
             return
+        _mark_running(operation)
         raise_payment_exception(
             summary, message=f"{LABEL[operation.type]} could not run: {exc.message}",
             description=f"Background operation {operation.pk}, input {operation.input}.", attached_to=operation,
@@ -162,44 +192,75 @@ def _refuse(operation_id: int, exc: ServiceError) -> None:
         operation.status = OperationStatus.COMPLETE
         operation.finished_at = timezone.now()
         operation.result = {"success": False, "errors": exc.as_error_list()}
-        operation.save(update_fields=["status", "finished_at", "result"])
+        operation.save(update_fields=["status", "started_at", "retry_count", "finished_at", "result"])
 
 
 def run_operation(operation_id: int) -> BackgroundOperation | None:
-    operation = _start(operation_id)
-    if operation is None:
+    begun = _begin(operation_id)
+    if begun is None:
         return None
-    if operation.prepared_at is None and not _prepare(operation):
-        return BackgroundOperation.objects.get(pk=operation_id)
-    send_operation_movements(operation)
-    return finish_operation(operation_id)
-
-
-def finish_operation(operation_id: int) -> BackgroundOperation:
-    with transaction.atomic():
-        operation = BackgroundOperation.objects.select_for_update().get(pk=operation_id)
-        operation.result = {**(operation.result or {}), **movement_report(operation)}
-        update = ["result"]
-        if not operation.is_final:
-            operation.status = OperationStatus.COMPLETE
-            operation.finished_at = timezone.now()
-            update += ["status", "finished_at"]
-        operation.save(update_fields=update)
+    operation, calls = begun
+    if calls is None:
+        # Prepared by an earlier delivery: whatever is still pending is sent again under its own key.
+        send_operation_movements(operation)
+        return finish_operation(operation_id)
+    if calls:
+        finished = []
+        send_reserved(calls, operation.order_summary_id,
+                      lambda last: finished.append(_finish_after(operation_id, calls, last)))
+        return finished[0]
     return operation
 
 
-def movement_report(operation: BackgroundOperation) -> dict:
+def _finish_after(operation_id: int, calls: list[Call], last) -> BackgroundOperation:
+    """In the transaction that settled the last of `calls`, the movements this run reserved."""
+    if len(calls) > 1:
+        return finish_operation(operation_id)
+    # The operation's only movement, locked and settled in this very transaction: not read again.
+    movements = {"captures": [], "refunds": []}
+    movements["captures" if calls[0].kind == CAPTURE else "refunds"].append(last)
+    return finish_operation(operation_id, **movements)
+
+
+def _complete(operation: BackgroundOperation, *, captures=None, refunds=None) -> list[str]:
+    """The movement report merged into the result, and Complete unless final already; the fields to save."""
+    operation.result = {**(operation.result or {}), **movement_report(operation, captures=captures,
+                                                                        refunds=refunds)}
+    if operation.is_final:
+        return ["result"]
+    operation.status = OperationStatus.COMPLETE
+    operation.finished_at = timezone.now()
+    return ["result", "status", "finished_at"]
+
+
+def finish_operation(operation_id: int, *, captures=None, refunds=None) -> BackgroundOperation:
+    """Joins the caller's transaction when there is one (the settlement of the operation's last movement).
+    `captures` and `refunds`: all of the operation's movements as this transaction holds them, when known."""
+    with transaction.atomic(savepoint=False):
+        operation = BackgroundOperation.objects.select_for_update().get(pk=operation_id)
+        operation.save(update_fields=_complete(operation, captures=captures, refunds=refunds))
+    return operation
+
+
+def movement_report(operation: BackgroundOperation, *, captures=None, refunds=None) -> dict:
+    """Ensure funds reserves captures only, ensure refunds refunds only: the other kind is not read."""
+    if captures is None:
+        captures = (Payment.objects.filter(background_operation=operation).order_by("id")
+                    if operation.type == OperationType.ENSURE_FUNDS else [])
+    if refunds is None:
+        refunds = (Refund.objects.filter(background_operation=operation).order_by("id")
+                   if operation.type == OperationType.ENSURE_REFUNDS else [])
     captures = [
         {"paymentId": str(p.pk), "orderPaymentSummaryId": str(p.order_payment_summary_id),
          "amount": str(round_money(p.amount, p.currency)),
          "status": p.status, "gatewayReference": p.gateway_reference}
-        for p in Payment.objects.filter(background_operation=operation).order_by("id")
+        for p in captures
     ]
     refunds = [
         {"refundId": str(r.pk), "orderPaymentSummaryId": str(r.order_payment_summary_id),
          "paymentId": str(r.payment_id), "amount": str(round_money(r.amount, r.currency)), "status": r.status,
          "gatewayReference": r.gateway_reference}
-        for r in Refund.objects.filter(background_operation=operation).order_by("id")
+        for r in refunds
     ]
     failed = [m for m in captures + refunds if m["status"] in (PaymentStatus.FAILED, RefundStatus.FAILED)]
     pending = [m for m in captures + refunds if m["status"] == PaymentStatus.PENDING]
@@ -211,8 +272,7 @@ def movement_report(operation: BackgroundOperation) -> dict:
 def mark_operation_error(operation_id: int, error: Exception) -> None:
     """The job itself could not run (after its retries): Error, and a person is told."""
     with transaction.atomic():
-        summary_id = BackgroundOperation.objects.values_list("order_summary_id", flat=True).get(pk=operation_id)
-        summary = lock_summary(summary_id, managed=False)
+        summary = _lock_summary_of(operation_id)
         operation = BackgroundOperation.objects.select_for_update().get(pk=operation_id)
         if operation.is_final:
             return

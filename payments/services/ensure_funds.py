@@ -6,8 +6,7 @@ after that transaction commits (payments.services.movements).
 """
 
 from collections import defaultdict
-
-from django.utils import timezone
+from decimal import Decimal
 
 from orders.errors import InvalidInput, InvalidState
 from orders.models.fields import MoneySum
@@ -25,6 +24,7 @@ from payments.selection import FundsSource, InsufficientFunds, Source, exact_els
 
 from . import operation_input
 from .locks import lock_payment_summaries
+from .movements import Prepared, insert_with_keys
 from .payment_funds import apply_to_invoice
 
 
@@ -33,7 +33,7 @@ def pending_capture_total(invoice: Invoice):
         total=MoneySum("amount"))["total"] or ZERO
 
 
-def prepare_ensure_funds(operation: BackgroundOperation, summary) -> dict:
+def prepare_ensure_funds(operation: BackgroundOperation, summary) -> Prepared:
     data = operation.input
     invoice_id = operation_input.identifier(data.get("invoiceId"), "invoiceId")
     invoice = Invoice.objects.select_for_update().filter(pk=invoice_id, order_summary=summary).first()
@@ -51,7 +51,8 @@ def prepare_ensure_funds(operation: BackgroundOperation, summary) -> dict:
 
     outcome = {"invoiceId": str(invoice.pk), "invoiceNumber": invoice.number, "amountDue": text(due)}
     if due <= 0:
-        return {**outcome, "appliedAmount": text(ZERO), "captureAmount": text(ZERO), "shortfall": text(ZERO)}
+        return Prepared({**outcome, "appliedAmount": text(ZERO), "captureAmount": text(ZERO),
+                         "shortfall": text(ZERO)})
 
     sources = [FundsSource(ops.pk, ops.balance_amount, ops.available_to_capture_amount) for ops in payment_summaries]
     try:
@@ -62,17 +63,20 @@ def prepare_ensure_funds(operation: BackgroundOperation, summary) -> dict:
             f"{exc.available} in captured balance and authorizations."
         ) from None
 
-    payments = defaultdict(list)
-    for payment in Payment.objects.select_for_update(no_key=True).filter(
-        order_payment_summary__in=payment_summaries, status=PaymentStatus.PROCESSED, balance__gt=0
-    ).order_by("id"):
-        payments[payment.order_payment_summary_id].append(payment)
-    for ops_id, amount in plan.applications:
-        _apply_balances(by_id[ops_id], payments[ops_id], invoice, amount, operation)
-    for ops_id, amount in plan.captures:
-        _reserve_captures(by_id[ops_id], invoice, amount, operation)
-    return {**outcome, "appliedAmount": text(plan.applied_amount), "captureAmount": text(plan.capture_amount),
-            "shortfall": text(plan.shortfall)}
+    if plan.applications:
+        payments = defaultdict(list)
+        for payment in Payment.objects.select_for_update(no_key=True).filter(
+            order_payment_summary__in=payment_summaries, status=PaymentStatus.PROCESSED, balance__gt=0
+        ).order_by("id"):
+            payments[payment.order_payment_summary_id].append(payment)
+        for ops_id, amount in plan.applications:
+            _apply_balances(by_id[ops_id], payments[ops_id], invoice, amount, operation)
+    captures = _reserve_captures([(by_id[ops_id], amount) for ops_id, amount in plan.captures], invoice, operation)
+    return Prepared(
+        {**outcome, "appliedAmount": text(plan.applied_amount), "captureAmount": text(plan.capture_amount),
+         "shortfall": text(plan.shortfall)},
+        captures=captures,
+    )
 
 
 def _apply_balances(ops: OrderPaymentSummary, payments: list[Payment], invoice: Invoice, amount, operation) -> None:
@@ -86,38 +90,41 @@ def _apply_balances(ops: OrderPaymentSummary, payments: list[Payment], invoice: 
     ops.save(update_fields=["balance_amount"])
 
 
-def _reserve_captures(ops: OrderPaymentSummary, invoice: Invoice, amount, operation) -> None:
-    authorizations = list(
-        PaymentAuthorization.objects.select_for_update(no_key=True)
-        .filter(order_payment_summary=ops, status="Processed")
-        .order_by("id")
-    )
+def _reserve_captures(plan: list[tuple[OrderPaymentSummary, Decimal]], invoice: Invoice, operation) -> list[Payment]:
+    """Pending captures on the authorizations of each payment summary in the plan (each is in it once), with
+    one query per step whatever their number: the authorizations locked, what they captured already, the
+    captures inserted (and keyed), the payment summaries updated."""
+    if not plan:
+        return []
+    by_summary = defaultdict(list)
+    for auth in PaymentAuthorization.objects.select_for_update(no_key=True).filter(
+        order_payment_summary__in=[ops for ops, _ in plan], status="Processed"
+    ).order_by("id"):
+        by_summary[auth.order_payment_summary_id].append(auth)
     already = dict(
-        Payment.objects.filter(authorization__in=authorizations, status__in=[PaymentStatus.PENDING,
-                                                                            PaymentStatus.PROCESSED])
+        Payment.objects.filter(authorization__in=[auth for auths in by_summary.values() for auth in auths],
+                               status__in=[PaymentStatus.PENDING, PaymentStatus.PROCESSED])
         .values("authorization_id")
         .annotate(total=MoneySum("amount"))
         .values_list("authorization_id", "total")
     )
-    by_id = {auth.pk: auth for auth in authorizations}
-    capturable = [Source(auth.pk, auth.amount - already.get(auth.pk, ZERO)) for auth in authorizations]
-    chosen = exact_else_largest(capturable, amount)
-    if sum((taken for _, taken in chosen), ZERO) != amount:
-        raise InvalidState(f"The authorizations of {ops.display_name} do not cover a capture of {amount}.")
-    for auth_id, taken in chosen:
-        auth = by_id[auth_id]
-        payment = Payment.objects.create(
-            order_id=auth.order_id, order_payment_summary=ops, authorization=auth, method=ops.method,
-            type=ops.type, last4=ops.last4, kind=PaymentKind.CAPTURE, amount=taken, balance=ZERO,
-            currency=ops.currency, gateway_token=auth.gateway_token, status=PaymentStatus.PENDING,
-            target_invoice=invoice, background_operation=operation,
-        )
-        Payment.objects.filter(pk=payment.pk).update(idempotency_key=f"capture:{payment.pk}")
-        ops.pending_capture_amount += taken
-    ops.save(update_fields=["pending_capture_amount"])
-
-
-def stamp_prepared(operation: BackgroundOperation, outcome: dict) -> None:
-    operation.prepared_at = timezone.now()
-    operation.result = outcome
-    operation.save(update_fields=["prepared_at", "result"])
+    captures = []
+    for ops, amount in plan:
+        authorizations = by_summary[ops.pk]
+        by_id = {auth.pk: auth for auth in authorizations}
+        capturable = [Source(auth.pk, auth.amount - already.get(auth.pk, ZERO)) for auth in authorizations]
+        chosen = exact_else_largest(capturable, amount)
+        if sum((taken for _, taken in chosen), ZERO) != amount:
+            raise InvalidState(f"The authorizations of {ops.display_name} do not cover a capture of {amount}.")
+        for auth_id, taken in chosen:
+            auth = by_id[auth_id]
+            captures.append(Payment(
+                order_id=auth.order_id, order_payment_summary=ops, authorization=auth, method=ops.method,
+                type=ops.type, last4=ops.last4, kind=PaymentKind.CAPTURE, amount=taken, balance=ZERO,
+                currency=ops.currency, gateway_token=auth.gateway_token, status=PaymentStatus.PENDING,
+                target_invoice=invoice, background_operation=operation,
+            ))
+            ops.pending_capture_amount += taken
+    OrderPaymentSummary.objects.bulk_update([ops for ops, _ in plan], ["pending_capture_amount"])
+    insert_with_keys(captures, "capture")
+    return captures

@@ -11,15 +11,24 @@ from collections import defaultdict
 from orders.errors import InvalidInput, InvalidState
 from orders.money import ZERO, round_money
 from payments.funds import funds_position
-from payments.models import BackgroundOperation, CreditMemo, Invoice, Payment, PaymentStatus, Refund
+from payments.models import (
+    BackgroundOperation,
+    CreditMemo,
+    Invoice,
+    OrderPaymentSummary,
+    Payment,
+    PaymentStatus,
+    Refund,
+)
 from payments.selection import InsufficientFunds, Source, exact_else_smallest_sufficient, plan_refunds
 
 from . import operation_input
 from .locks import lock_payment_summaries
+from .movements import Prepared, insert_with_keys
 from .payment_funds import apply_to_invoice, take_funds
 
 
-def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> dict:
+def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:
     data = operation.input
     currency = summary.currency
     memo = None
@@ -47,7 +56,7 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> dict:
     fees = sum((invoice.balance for invoice in fee_invoices), ZERO)
     if total <= 0 and not fee_invoices:
         # The memo is settled already (or its refund is under way): asking again changes nothing.
-        return _outcome(memo, currency, excess=ZERO, fees_paid=ZERO, refunded=ZERO, shortfall=ZERO)
+        return Prepared(_outcome(memo, currency, excess=ZERO, fees_paid=ZERO, refunded=ZERO, shortfall=ZERO))
     if fees > total:
         raise InvalidState(f"The fee invoices ({fees}) exceed what is refunded ({total}).", field="invoicesToPay")
 
@@ -74,27 +83,42 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> dict:
     memo_for_fees = min(fees, memo_amount)
     memo_left = memo_amount - memo_for_fees
     memo_refunded = ZERO
+    reserved = []
     for ops_id, amount in plan.refunds:
-        ops = by_id[ops_id]
         group = payments[ops_id]
-        chosen = exact_else_smallest_sufficient([Source(p.pk, available[p.pk]) for p in group], amount)
+        chosen = dict(exact_else_smallest_sufficient([Source(p.pk, available[p.pk]) for p in group], amount))
         for payment in group:
-            taken = dict(chosen).get(payment.pk)
+            taken = chosen.get(payment.pk)
             if not taken:
                 continue
             memo_part = min(memo_left, taken)
             memo_left -= memo_part
             memo_refunded += memo_part
-            _reserve_refund(ops, payment, taken, memo if memo_part else None, memo_part, operation, fee_invoice_ids)
+            reserved.append(_refund(by_id[ops_id], payment, taken, memo if memo_part else None, memo_part, operation))
             available[payment.pk] -= taken
-        ops.save(update_fields=["pending_refund_amount", "balance_amount"])
+    refunds = [refund for refund, _ in reserved]
+    insert_with_keys(refunds, "refund")
+    # Each payment is refunded at most once here (one allocation per payment summary, one per payment in it).
+    for refund, payment in reserved:
+        take_funds(payment, refund.amount, exclude_invoice_ids=fee_invoice_ids, refund=refund,
+                   background_operation=operation)
+        payment.pending_refund_amount += refund.amount
+        ops = by_id[payment.order_payment_summary_id]
+        ops.pending_refund_amount += refund.amount
+        ops.balance_amount -= refund.from_balance_amount
+    if reserved:
+        Payment.objects.bulk_update([payment for _, payment in reserved], ["balance", "pending_refund_amount"])
+    if plan.refunds:
+        OrderPaymentSummary.objects.bulk_update([by_id[ops_id] for ops_id, _ in plan.refunds],
+                                                ["pending_refund_amount", "balance_amount"])
 
     fees_paid = _pay_fee_invoices(fee_invoices, payments, by_id, available, memo, operation)
     if memo is not None:
         memo.balance -= min(fees_paid, memo_amount) + memo_refunded
         memo.save(update_fields=["balance"])
-    return _outcome(memo, currency, excess=excess, fees_paid=fees_paid, refunded=plan.refund_amount,
-                    shortfall=plan.shortfall)
+    outcome = _outcome(memo, currency, excess=excess, fees_paid=fees_paid, refunded=plan.refund_amount,
+                       shortfall=plan.shortfall)
+    return Prepared(outcome, refunds=refunds)
 
 
 def _outcome(memo, currency, *, excess, fees_paid, refunded, shortfall) -> dict:
@@ -116,21 +140,14 @@ def _fee_invoices(summary, raw_ids) -> list[Invoice]:
     return [found[pk] for pk in sorted(set(ids))]
 
 
-def _reserve_refund(ops, payment: Payment, amount, memo, memo_part, operation, fee_invoice_ids) -> Refund:
-    from_balance = min(payment.balance, amount)
-    refund = Refund.objects.create(
+def _refund(ops, payment: Payment, amount, memo, memo_part, operation) -> tuple[Refund, Payment]:
+    """A pending refund of `amount` from the payment, not yet inserted: its funds are taken once it is."""
+    refund = Refund(
         order_payment_summary=ops, payment=payment, amount=amount, currency=payment.currency,
-        credit_memo=memo, credit_memo_amount=memo_part, from_balance_amount=from_balance,
+        credit_memo=memo, credit_memo_amount=memo_part, from_balance_amount=min(payment.balance, amount),
         background_operation=operation,
     )
-    refund.idempotency_key = f"refund:{refund.pk}"
-    Refund.objects.filter(pk=refund.pk).update(idempotency_key=refund.idempotency_key)
-    take_funds(payment, amount, exclude_invoice_ids=fee_invoice_ids, refund=refund, background_operation=operation)
-    payment.pending_refund_amount += amount
-    payment.save(update_fields=["balance", "pending_refund_amount"])
-    ops.pending_refund_amount += amount
-    ops.balance_amount -= from_balance
-    return refund
+    return refund, payment
 
 
 def _pay_fee_invoices(fee_invoices, payments, by_id, available, memo, operation):

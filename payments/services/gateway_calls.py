@@ -1,7 +1,9 @@
-"""Send a request to the configured gateway with a log line written before and completed after.
+"""Calls to the configured gateway, each with a log line written before it and completed after.
 
-Callers send outside any transaction, after the transaction that reserved the money movement has
-committed: the log line and the movement exist before the provider hears of it.
+The log line of a call is committed before the provider hears of it: written in the transaction that
+reserves the money movement (`log_calls`), or on its own just before the call (`log_call`). The answer
+is recorded (`record_answer`) in the transaction that settles the movement, so the log line and the
+movement's state are committed together. Callers send outside any transaction.
 """
 
 import logging
@@ -14,8 +16,8 @@ from payments.models import GatewayResultCode, PaymentGatewayLog
 logger = logging.getLogger(__name__)
 
 
-def _log_start(request: GatewayRequest, *, is_reconciliation: bool, links: dict) -> PaymentGatewayLog:
-    return PaymentGatewayLog.objects.create(
+def _log_line(request: GatewayRequest, *, is_reconciliation: bool, links: dict) -> PaymentGatewayLog:
+    return PaymentGatewayLog(
         interaction_type=request.interaction_type,
         is_reconciliation=is_reconciliation,
         amount=request.amount,
@@ -26,7 +28,21 @@ def _log_start(request: GatewayRequest, *, is_reconciliation: bool, links: dict)
     )
 
 
-def _log_finish(log: PaymentGatewayLog, result: GatewayResult) -> None:
+def log_call(request: GatewayRequest, *, is_reconciliation: bool = False, **links) -> PaymentGatewayLog:
+    """links: order_payment_summary, payment, refund, authorization — the records the call is about."""
+    log = _log_line(request, is_reconciliation=is_reconciliation, links=links)
+    log.save(force_insert=True)
+    return log
+
+
+def log_calls(calls: list[tuple[GatewayRequest, dict]]) -> list[PaymentGatewayLog]:
+    """The log lines of several calls about to be sent, written with one insert."""
+    return PaymentGatewayLog.objects.bulk_create(
+        [_log_line(request, is_reconciliation=False, links=links) for request, links in calls]
+    )
+
+
+def record_answer(log: PaymentGatewayLog, result: GatewayResult) -> None:
     PaymentGatewayLog.objects.filter(pk=log.pk).update(
         status=result.log_status,
         result_code=result.result_code,
@@ -44,23 +60,22 @@ def _unanswered(exc: Exception) -> GatewayResult:
                          message=f"{type(exc).__name__}: {exc}"[:500])
 
 
-def send_logged(request: GatewayRequest, **links) -> GatewayResult:
-    """links: order_payment_summary, payment, refund, authorization — the records the call is about."""
-    log = _log_start(request, is_reconciliation=False, links=links)
+def send_logged(request: GatewayRequest, log: PaymentGatewayLog) -> GatewayResult:
+    """Send a request whose log line `log` is committed already. The caller records the answer in
+    `log` (record_answer) in the transaction that settles the movement."""
     try:
-        result = get_gateway().send(request)
+        return get_gateway().send(request)
     except Exception as exc:
-        result = _unanswered(exc)
-    _log_finish(log, result)
-    return result
+        return _unanswered(exc)
 
 
 def lookup_logged(request: GatewayRequest, **links) -> GatewayResult:
-    """Ask what became of an earlier call with the request's key; moves no money."""
-    log = _log_start(request, is_reconciliation=True, links=links)
+    """Ask what became of an earlier call with the request's key; moves no money. Logged and recorded
+    on its own, before anything is settled with its answer."""
+    log = log_call(request, is_reconciliation=True, **links)
     try:
         result = get_gateway().lookup(request.interaction_type, request.idempotency_key)
     except Exception as exc:
         result = _unanswered(exc)
-    _log_finish(log, result)
+    record_answer(log, result)
     return result

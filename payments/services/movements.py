@@ -5,10 +5,14 @@ after a crash cannot move money twice. A movement whose last answer was a timeou
 by the operation: only reconciliation asks about it, under the same key.
 """
 
+from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import CharField, DecimalField, Value
+from django.db.models.functions import Cast, Concat
 
 from payments.gateway import GatewayOutcome, GatewayRequest, GatewayResult
 from payments.models import (
@@ -21,7 +25,7 @@ from payments.models import (
     RefundStatus,
 )
 
-from .gateway_calls import lookup_logged, send_logged
+from .gateway_calls import log_call, log_calls, lookup_logged, record_answer, send_logged
 from .settlement import settle_capture, settle_refund
 
 CAPTURE = "capture"
@@ -48,51 +52,137 @@ def _timed_out(**movement) -> bool:
     return last is not None and last.status == GatewayLogStatus.TIMEOUT
 
 
+def _links(kind: str, movement) -> dict:
+    if kind == CAPTURE:
+        return {"payment": movement, "authorization": movement.authorization,
+                "order_payment_summary_id": movement.order_payment_summary_id}
+    return {"refund": movement, "payment": movement.payment,
+            "order_payment_summary_id": movement.order_payment_summary_id}
+
+
+def _request(kind: str, movement) -> GatewayRequest:
+    return capture_request(movement) if kind == CAPTURE else refund_request(movement)
+
+
 def _load(kind: str, pk: int):
     if kind == CAPTURE:
         movement = Payment.objects.select_related("authorization").get(pk=pk)
-        return movement, movement.status == PaymentStatus.PENDING, capture_request(movement), {
-            "payment": movement, "authorization": movement.authorization,
-            "order_payment_summary_id": movement.order_payment_summary_id}
-    movement = Refund.objects.select_related("payment").get(pk=pk)
-    return movement, movement.status == RefundStatus.PENDING, refund_request(movement), {
-        "refund": movement, "payment": movement.payment, "order_payment_summary_id": movement.order_payment_summary_id}
+        pending = movement.status == PaymentStatus.PENDING
+    else:
+        movement = Refund.objects.select_related("payment").get(pk=pk)
+        pending = movement.status == RefundStatus.PENDING
+    return movement, pending, _request(kind, movement), _links(kind, movement)
 
 
-def _settle(kind: str, pk: int, result: GatewayResult) -> None:
-    (settle_capture if kind == CAPTURE else settle_refund)(pk, result)
+def _settle(kind: str, movement, result: GatewayResult, log=None, *, summary_id=None, then=None) -> None:
+    """One transaction: the movement settled with the answer, the answer recorded in the call's log line
+    (when the call was a send), and `then` given the settled movement (the operation finished, after its
+    last movement)."""
+    try:
+        with transaction.atomic():
+            settle = settle_capture if kind == CAPTURE else settle_refund
+            settled = settle(movement.pk, result, summary_id=summary_id, known=movement)
+            if log is not None:
+                record_answer(log, result)
+            if then is not None:
+                then(settled)
+    except Exception:
+        # The settlement failed (the task will retry it): the log line still tells what the provider said.
+        if log is not None:
+            record_answer(log, result)
+        raise
     if result.outcome is GatewayOutcome.TIMEOUT:
-        schedule_reconciliation(kind, pk)
+        schedule_reconciliation(kind, movement.pk)
 
 
 def send_movement(kind: str, pk: int) -> GatewayResult | None:
     movement, pending, request, links = _load(kind, pk)
     if not pending or _timed_out(**{"payment" if kind == CAPTURE else "refund": movement}):
         return None
-    result = send_logged(request, **links)
-    _settle(kind, pk, result)
+    log = log_call(request, **links)
+    result = send_logged(request, log)
+    _settle(kind, movement, result, log)
     return result
 
 
 def reconcile_movement(kind: str, pk: int) -> GatewayResult | None:
     """Ask the gateway what became of a pending movement; send it (same key) if it never arrived."""
-    _movement, pending, request, links = _load(kind, pk)
+    movement, pending, request, links = _load(kind, pk)
     if not pending:
         return None
     result = lookup_logged(request, **links)
+    log = None
     if result.outcome is GatewayOutcome.UNKNOWN:
-        result = send_logged(request, **links)
-    _settle(kind, pk, result)
+        log = log_call(request, **links)
+        result = send_logged(request, log)
+    _settle(kind, movement, result, log)
     return result
 
 
 def send_operation_movements(operation) -> None:
+    """The movements of an operation prepared by an earlier delivery that are still pending."""
     for pk in Payment.objects.filter(background_operation=operation, status=PaymentStatus.PENDING).order_by("id") \
             .values_list("pk", flat=True):
         send_movement(CAPTURE, pk)
     for pk in Refund.objects.filter(background_operation=operation, status=RefundStatus.PENDING).order_by("id") \
             .values_list("pk", flat=True):
         send_movement(REFUND, pk)
+
+
+@dataclass
+class Prepared:
+    """What preparing an operation did: its result so far and the movements it reserved (still to send)."""
+
+    outcome: dict
+    captures: list[Payment] = field(default_factory=list)
+    refunds: list[Refund] = field(default_factory=list)
+
+
+def insert_with_keys(movements: list, prefix: str) -> None:
+    """Insert new captures or refunds with one statement, then give each its idempotency key
+    `<prefix>:<id>` with another (the key names the row, so it follows the insert). Their amounts are
+    then as the database gives them back (to the field's decimal places), as a reload would show them."""
+    if not movements:
+        return
+    model = type(movements[0])
+    model.objects.bulk_create(movements)
+    model.objects.filter(pk__in=[m.pk for m in movements]).update(
+        idempotency_key=Concat(Value(f"{prefix}:"), Cast("pk", output_field=CharField()))
+    )
+    decimals = [f for f in model._meta.concrete_fields if isinstance(f, DecimalField)]
+    for movement in movements:
+        movement.idempotency_key = f"{prefix}:{movement.pk}"
+        for f in decimals:
+            if (value := getattr(movement, f.attname)) is not None:
+                setattr(movement, f.attname, Decimal(value).quantize(Decimal(1).scaleb(-f.decimal_places)))
+
+
+@dataclass(frozen=True)
+class Call:
+    """A movement just reserved and the log line of its gateway call, written in the same transaction."""
+
+    kind: str
+    movement: Payment | Refund
+    request: GatewayRequest
+    log: PaymentGatewayLog
+
+
+def log_reserved(captures: list[Payment], refunds: list[Refund]) -> list[Call]:
+    """In the transaction that reserves the movements: the log lines of the calls about to be sent
+    (one insert), so they are committed with the reservation, before the provider hears of them."""
+    planned = [(CAPTURE, m, capture_request(m)) for m in captures] + [(REFUND, m, refund_request(m)) for m in refunds]
+    logs = log_calls([(request, _links(kind, movement)) for kind, movement, request in planned])
+    return [Call(kind, movement, request, log) for (kind, movement, request), log in zip(planned, logs, strict=True)]
+
+
+def send_reserved(calls: list[Call], summary_id: int, finish) -> None:
+    """Send the calls logged by `log_reserved` once their transaction has committed, settling each in
+    its own transaction with its answer; the last settlement also runs `finish(settled_movement)` (the
+    operation's end)."""
+    for index, call in enumerate(calls):
+        result = send_logged(call.request, call.log)
+        _settle(call.kind, call.movement, result, call.log, summary_id=summary_id,
+                then=finish if index == len(calls) - 1 else None)
 
 
 # Below the broker's visibility timeout, so a message waiting for its time is not delivered twice.

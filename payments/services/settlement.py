@@ -24,21 +24,29 @@ from .locks import lock_summary
 from .payment_funds import apply_to_invoice
 from .process_exceptions import raise_payment_exception
 
+# What raise_payment_exception reads of the locked summary.
+SUMMARY_FIELDS = ("id", "active_process_exception_count")
 
-def settle_capture(payment_id: int, result: GatewayResult) -> Payment:
-    summary_id = Payment.objects.filter(pk=payment_id).values_list("order_payment_summary__order_summary_id",
-                                                                     flat=True).get()
-    with transaction.atomic():
-        summary = lock_summary(summary_id, managed=False)
-        payment = Payment.objects.select_related("background_operation").get(pk=payment_id)
-        ops = OrderPaymentSummary.objects.select_for_update(no_key=True).get(pk=payment.order_payment_summary_id)
+
+def _summary_id(movement_model, pk: int) -> int:
+    return movement_model.objects.filter(pk=pk).values_list("order_payment_summary__order_summary_id", flat=True).get()
+
+
+def settle_capture(payment_id: int, result: GatewayResult, *, summary_id: int | None = None,
+                   known: Payment | None = None) -> Payment:
+    """`summary_id` and `known` (the payment as the caller loaded it: only its links are read, which never
+    change) spare the reads that find them. Joins the caller's transaction when there is one."""
+    if summary_id is None:
+        summary_id = _summary_id(Payment, payment_id)
+    with transaction.atomic(savepoint=False):
+        summary = lock_summary(summary_id, managed=False, only=SUMMARY_FIELDS)
+        if known is None:
+            known = Payment.objects.only("order_payment_summary_id", "target_invoice_id").get(pk=payment_id)
+        ops = OrderPaymentSummary.objects.select_for_update(no_key=True).get(pk=known.order_payment_summary_id)
         invoice = (
-            Invoice.objects.select_for_update().get(pk=payment.target_invoice_id) if payment.target_invoice_id else None
+            Invoice.objects.select_for_update().get(pk=known.target_invoice_id) if known.target_invoice_id else None
         )
-        payment = (
-            Payment.objects.select_for_update(of=("self",), no_key=True).select_related("background_operation")
-            .get(pk=payment_id)
-        )
+        payment = Payment.objects.select_for_update(no_key=True).get(pk=payment_id)
         if payment.status != PaymentStatus.PENDING or not result.is_final:
             return payment
         ops.pending_capture_amount -= payment.amount
@@ -50,7 +58,7 @@ def settle_capture(payment_id: int, result: GatewayResult) -> Payment:
             payment.balance = payment.amount - applied
             payment.save(update_fields=["status", "gateway_reference", "processed_at", "balance"])
             if applied > 0:
-                apply_to_invoice(payment, invoice, applied, background_operation=payment.background_operation)
+                apply_to_invoice(payment, invoice, applied, background_operation_id=payment.background_operation_id)
             ops.captured_amount += payment.amount
             ops.balance_amount += payment.balance
         else:
@@ -68,19 +76,19 @@ def settle_capture(payment_id: int, result: GatewayResult) -> Payment:
     return payment
 
 
-def settle_refund(refund_id: int, result: GatewayResult) -> Refund:
-    summary_id = Refund.objects.filter(pk=refund_id).values_list("order_payment_summary__order_summary_id",
-                                                                   flat=True).get()
-    with transaction.atomic():
-        summary = lock_summary(summary_id, managed=False)
-        refund = Refund.objects.get(pk=refund_id)
-        ops = OrderPaymentSummary.objects.select_for_update(no_key=True).get(pk=refund.order_payment_summary_id)
-        memo = CreditMemo.objects.select_for_update().filter(pk=refund.credit_memo_id).first()
-        payment = Payment.objects.select_for_update(no_key=True).get(pk=refund.payment_id)
-        refund = (
-            Refund.objects.select_for_update(of=("self",), no_key=True).select_related("background_operation")
-            .get(pk=refund_id)
-        )
+def settle_refund(refund_id: int, result: GatewayResult, *, summary_id: int | None = None,
+                  known: Refund | None = None) -> Refund:
+    """As settle_capture: `known` is the refund as the caller loaded it (only its links are read)."""
+    if summary_id is None:
+        summary_id = _summary_id(Refund, refund_id)
+    with transaction.atomic(savepoint=False):
+        summary = lock_summary(summary_id, managed=False, only=SUMMARY_FIELDS)
+        if known is None:
+            known = Refund.objects.only("order_payment_summary_id", "credit_memo_id", "payment_id").get(pk=refund_id)
+        ops = OrderPaymentSummary.objects.select_for_update(no_key=True).get(pk=known.order_payment_summary_id)
+        memo = CreditMemo.objects.select_for_update().get(pk=known.credit_memo_id) if known.credit_memo_id else None
+        payment = Payment.objects.select_for_update(no_key=True).get(pk=known.payment_id)
+        refund = Refund.objects.select_for_update(no_key=True).get(pk=refund_id)
         if refund.status != RefundStatus.PENDING or not result.is_final:
             return refund
         payment.pending_refund_amount -= refund.amount

@@ -7,7 +7,7 @@ import pytest
 from orders.models import OrderSummary
 from payments import tasks
 from payments.models import BackgroundOperation, Payment, PaymentGatewayLog, Refund, SandboxTransaction
-from payments.services import movements
+from payments.services import background_operations, movements
 from payments.services.background_operations import submit_ensure_funds, submit_ensure_refunds
 from payments.services.credit_memo_create import create_credit_memo
 from tests.builders import worked_example
@@ -115,3 +115,86 @@ def test_pending_movements_are_swept_from_beat():
 
     entry = settings.CELERY_BEAT_SCHEDULE["reconcile-pending-payment-movements"]
     assert entry["task"] == tasks.reconcile_pending_movements.name
+
+
+def test_the_log_line_of_a_call_is_committed_with_the_reservation_before_the_call(monkeypatch):
+    summary = worked_example()
+    invoice = invoice_everything(summary)
+    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    die_once(monkeypatch, movements, "send_logged")
+    with pytest.raises(WorkerDied):
+        tasks.run_background_operation.apply(args=[operation.pk], throw=True)
+    # Died before the provider heard of it: the line says the call was initiated, under the capture's key.
+    capture = Payment.objects.get(kind="Capture")
+    (line,) = PaymentGatewayLog.objects.filter(payment=capture)
+    assert (line.status, line.idempotency_key, line.completed_at) == ("Initiated", f"capture:{capture.pk}", None)
+
+    tasks.run_background_operation.apply(args=[operation.pk])
+
+    # The redelivery sends under the same key, with a line of its own; the first stays as it was left.
+    lines = list(PaymentGatewayLog.objects.filter(payment=capture).order_by("id"))
+    assert [(lg.status, lg.idempotency_key) for lg in lines] == [("Initiated", f"capture:{capture.pk}"),
+                                                                 ("Success", f"capture:{capture.pk}")]
+    assert SandboxTransaction.objects.count() == 1
+    assert BackgroundOperation.objects.get(pk=operation.pk).status == "Complete"
+
+
+def test_a_settlement_that_fails_still_records_the_answer_and_the_redelivery_settles(monkeypatch):
+    summary = worked_example()
+    invoice = invoice_everything(summary)
+    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    real = movements.settle_capture
+    calls = {"n": 0}
+
+    def failing_once(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(movements, "settle_capture", failing_once)
+    with pytest.raises(RuntimeError):
+        background_operations.run_operation(operation.pk)
+    capture = Payment.objects.get(kind="Capture")
+    assert capture.status == "Pending"
+    (line,) = PaymentGatewayLog.objects.filter(payment=capture)
+    assert (line.status, line.result_code) == ("Success", "Success")
+    assert line.completed_at is not None
+
+    background_operations.run_operation(operation.pk)
+
+    capture.refresh_from_db()
+    assert capture.status == "Processed"
+    assert SandboxTransaction.objects.count() == 1
+    assert ops_fields(summary.payment_summaries.get())["captured"] == D("118.80")
+    operation.refresh_from_db()
+    assert (operation.status, operation.retry_count, operation.result["success"]) == ("Complete", 1, True)
+
+
+def test_a_failed_attempt_before_any_movement_is_on_record_and_the_next_delivery_counts_as_a_retry(monkeypatch):
+    summary = worked_example()
+    invoice = invoice_everything(summary)
+    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    real = background_operations.PREPARE["EnsureFunds"]
+    calls = {"n": 0}
+
+    def failing_once(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("deadlock detected")
+        return real(*args, **kwargs)
+
+    monkeypatch.setitem(background_operations.PREPARE, "EnsureFunds", failing_once)
+    with pytest.raises(RuntimeError):
+        background_operations.run_operation(operation.pk)
+    operation.refresh_from_db()
+    # Nothing planned, but the attempt is recorded: Running since it started, as a worker left it.
+    assert (operation.status, operation.prepared_at, operation.retry_count) == ("Running", None, 0)
+    assert operation.started_at is not None
+    assert not Payment.objects.filter(kind="Capture").exists()
+
+    background_operations.run_operation(operation.pk)
+
+    operation.refresh_from_db()
+    assert (operation.status, operation.retry_count, operation.result["success"]) == ("Complete", 1, True)
+    assert Payment.objects.get(kind="Capture").status == "Processed"
