@@ -5,12 +5,18 @@ Latency first (it warms both workers): operations submitted one at a time at a m
 Complete from the operation's own timestamps (submitted_at → finished_at). Then throughput: a burst
 submitted in one transaction, operations/s from its commit (the tasks are published then) to the last
 completion. B8: the peak resident memory of either worker.
+
+The burst also reports the CPU time each operation cost the two workers and the PostgreSQL backends
+serving the bench database (read from /proc): unlike operations/s, it barely moves when other work
+shares the machine, so it is the figure to compare between two versions of the code.
 """
 
+import os
 import time
 from decimal import Decimal
+from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -70,6 +76,47 @@ def _failed(operations) -> int:
     return sum(1 for op in operations if op.status != OperationStatus.COMPLETE or not (op.result or {}).get("success"))
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _database_backends() -> list[int]:
+    """The PostgreSQL server processes connected to the bench database, this process's own excepted."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+def _sessions_opened() -> int:
+    """Connections ever opened to the bench database (PostgreSQL 14+), to show the workers reuse theirs."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+class CpuTime:
+    """CPU seconds spent by some processes between enter and exit (processes that start meanwhile count
+    from zero; each is read at entry and exit, so a backend that ends in between is not counted)."""
+
+    def __init__(self, pids):
+        self._pids = pids
+        self.seconds = 0.0
+
+    def __enter__(self):
+        self._start = {pid: _cpu_seconds(pid) for pid in self._pids()}
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = sum(max(0.0, _cpu_seconds(pid) - self._start.get(pid, 0.0)) for pid in self._pids())
+
+
 def test_b6_background_operations(bench_queue, figures):
     burst_funds, burst_refunds = _cases(f"B6-{RUN}", BURST)
     paced_funds, paced_refunds = _cases(f"B6p-{RUN}", PACED // 2 or 1)
@@ -90,14 +137,23 @@ def test_b6_background_operations(bench_queue, figures):
                 time.sleep(1 / PACE_PER_S)
             paced = _wait_final(paced_ids, timeout=120)
             # One transaction: every task is published when it commits, so the workers meet a full queue.
-            with transaction.atomic():
-                burst_ids = _submit(burst_funds, burst_refunds)
-                released = timezone.now()
-            burst = _wait_final(burst_ids, timeout=600)
+            sessions_before = _sessions_opened()
+            with CpuTime(lambda: pids) as worker_cpu, CpuTime(_database_backends) as database_cpu:
+                with transaction.atomic():
+                    burst_ids = _submit(burst_funds, burst_refunds)
+                    released = timezone.now()
+                burst = _wait_final(burst_ids, timeout=600)
+            sessions = _sessions_opened() - sessions_before
 
     span = (max(op.finished_at for op in burst) - released).total_seconds()
     figures.record("B6.operations_per_s", f"ensure-funds + ensure-refunds, burst of {len(burst)}, 2 workers",
                    len(burst) / span, "ops/s", "≥ 150", f"{len(burst)} operations in {span:.1f} s")
+    figures.record("B6.worker_cpu_ms_per_op", "CPU of the 2 workers per operation (burst)",
+                   worker_cpu.seconds * 1000 / len(burst), "ms", "", "user + system, /proc")
+    figures.record("B6.database_cpu_ms_per_op", "CPU of their PostgreSQL backends per operation (burst)",
+                   database_cpu.seconds * 1000 / len(burst), "ms", "", "backends of the bench database")
+    figures.record("B6.database_connections_opened", "connections opened to PostgreSQL during the burst", sessions,
+                   "count", "0", "the workers' pooled connections are reused from task to task")
     latencies = [(op.finished_at - op.submitted_at).total_seconds() * 1000 for op in paced]
     figures.record("B6.submit_to_complete.median_ms", f"submit → Complete at {PACE_PER_S:.0f} operations/s, median",
                    median(latencies), "ms", "< 200", f"{len(paced)} operations")
