@@ -4,10 +4,10 @@ each distinct figure formatted once (the item rows are then printed by console_t
 of 200 lines costs little more than printing them.
 
 The queries (pinned with the request's own in tests/perf/test_query_counts_console.py):
-the delivery groups with their summary and its channel; the items; the fulfillment orders with their
-lines; the payment summaries; the gateway calls; the refunds; the invoices and credit memos; the
-background operations; the process exceptions; the change orders with their lines and reasons; the
-refund approvals; the funds position.
+the delivery groups with their summary, its channel and the sums of its funds position; the items; the
+fulfillment orders with their lines; the payment summaries; the gateway calls; the refunds; the invoices
+and credit memos; the background operations; the process exceptions; the change orders with their lines
+and reasons; the refund approvals.
 """
 
 from collections import defaultdict, namedtuple
@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import BigIntegerField, CharField, Q, Value
+from django.db.models import BigIntegerField, CharField, OuterRef, Q, Value
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import date as date_filter
 from django.utils.html import conditional_escape, format_html
@@ -25,7 +25,7 @@ from django.utils.timezone import template_localtime
 
 from console.models import RefundApproval, RefundApprovalStatus
 from console.templatetags.console_tags import FigureText
-from orders.funds import FundsPosition, funds_position
+from orders.funds import FundsPosition, funds_annotations, funds_position, funds_sums
 from orders.models import (
     FINAL_STATUS_CATEGORIES,
     FulfillmentOrder,
@@ -196,19 +196,24 @@ def operations_for(summary_id: int) -> list[BackgroundOperation]:
     )
 
 
-def _summary_and_groups(summary_id: int) -> tuple[OrderSummary, list[OrderDeliveryGroupSummary]]:
-    """One query: the delivery groups joined to their summary and its channel. A summary without groups
-    (none is ever made without one) costs a second query, and an unknown id is a 404 as before."""
+def _summary_and_groups(summary_id: int) -> tuple[OrderSummary, list[OrderDeliveryGroupSummary], tuple]:
+    """One query: the delivery groups joined to their summary and its channel, each row with the sums the
+    funds position is made of (the payments provider's expressions). A summary without groups (none is
+    ever made without one) costs a second query, and an unknown id is a 404 as before."""
+    funds = funds_annotations(OuterRef("order_summary_id"))
     groups = list(
         OrderDeliveryGroupSummary.objects.filter(order_summary_id=summary_id)
-        .select_related("order_summary__sales_channel").order_by("id")
+        .select_related("order_summary__sales_channel").annotate(**funds).order_by("id")
     )
     if not groups:
-        return get_object_or_404(OrderSummary.objects.select_related("sales_channel"), pk=summary_id), []
+        funds = funds_annotations()
+        summary = get_object_or_404(OrderSummary.objects.select_related("sales_channel").annotate(**funds),
+                                    pk=summary_id)
+        return summary, [], funds_sums(summary, funds)
     summary = groups[0].order_summary
     for group in groups:
         group.order_summary = summary
-    return summary, groups
+    return summary, groups, funds_sums(groups[0], funds)
 
 
 _ITEM_FIELDS = (
@@ -457,7 +462,7 @@ def _change_orders(summary: OrderSummary) -> list[ChangeOrderEntry]:
 
 
 def order_page(summary_id: int) -> OrderPage:
-    summary, groups = _summary_and_groups(summary_id)
+    summary, groups, funds_sums_read = _summary_and_groups(summary_id)
     text = FigureText()
     items, facts = _item_rows(summary, text)
     fulfillment_orders = _fulfillment_orders(summary, text)
@@ -483,7 +488,7 @@ def order_page(summary_id: int) -> OrderPage:
         summary=summary,
         items=items,
         delivery_groups=list(group_views.values()),
-        funds=funds_position(summary),
+        funds=funds_position(summary, sums=funds_sums_read),
         invoices=invoices,
         credit_memos=credit_memos,
         payment_summaries=payment_views,
