@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import BigIntegerField, CharField, OuterRef, Q, Value
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import date as date_filter
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
@@ -250,6 +250,10 @@ class _ItemFacts:
     unplaced_groups: set = field(default_factory=set)
 
 
+# Between an item's sku and its type: "SKU-1 · Order Product".
+_SKU_SEPARATOR = mark_safe(" · ")
+
+
 def _item_rows(summary: OrderSummary, text: FigureText) -> tuple[list[dict], _ItemFacts]:
     """The items as rows of text for the items table (one query)."""
     currency = summary.currency
@@ -257,6 +261,7 @@ def _item_rows(summary: OrderSummary, text: FigureText) -> tuple[list[dict], _It
     rows = []
     values = OrderItemSummary.objects.filter(order_summary=summary).order_by("line_number", "id")
     for item in map(_Item._make, values.values_list(*_ITEM_FIELDS)):
+        sku = conditional_escape(item.sku)
         facts.count_by_group[item.delivery_group_summary_id] += 1
         if item.type == ItemType.PRODUCT:
             if item.quantity_available_to_cancel > 0:
@@ -270,8 +275,7 @@ def _item_rows(summary: OrderSummary, text: FigureText) -> tuple[list[dict], _It
         rows.append({
             # Escaped text, as the template would print it (a number with no thousands separator).
             "line_number": conditional_escape(item.line_number), "name": conditional_escape(item.name),
-            "sku": conditional_escape(item.sku), "type": conditional_escape(item.type),
-            "sku_prefix": format_html("{} · ", item.sku) if item.sku else mark_safe(""),
+            "sku": sku, "sku_prefix": sku + _SKU_SEPARATOR if sku else sku, "type": text.word(item.type),
             "status": text.badge(item.status),
             "quantity_ordered": text.qty(item.quantity_ordered),
             "quantity_canceled": text.qty(item.quantity_canceled),

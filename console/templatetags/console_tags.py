@@ -94,7 +94,7 @@ class FigureText:
     """
 
     def __init__(self):
-        self._qty, self._qty_input, self._badges = {}, {}, {}
+        self._qty, self._qty_input, self._badges, self._words = {}, {}, {}, {}
         self._amounts, self._money = defaultdict(dict), defaultdict(dict)
 
     def qty(self, value) -> str:
@@ -124,6 +124,13 @@ class FigureText:
         if text is None:
             text = texts[key] = conditional_escape(money_text(value, currency))
         return text
+
+    def word(self, value: str) -> str:
+        """A short text a long table repeats (an item type), escaped."""
+        html = self._words.get(value)
+        if html is None:
+            html = self._words[value] = conditional_escape(value)
+        return html
 
     def badge(self, status: str) -> str:
         html = self._badges.get(status)
