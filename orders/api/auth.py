@@ -22,9 +22,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, raw_key = header.partition(" ")
         if scheme.lower() != self.keyword.lower() or not raw_key.strip():
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <key>'.")
-        client = (
-            ApiClient.objects.select_related("sales_channel").filter(key_hash=hash_key(raw_key.strip())).first()
-        )
+        try:
+            # get(), not first(): the hash is unique, and no ORDER BY to compile on every request.
+            client = ApiClient.objects.select_related("sales_channel").get(key_hash=hash_key(raw_key.strip()))
+        except ApiClient.DoesNotExist:
+            client = None
         if client is None or not client.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         now = timezone.now()

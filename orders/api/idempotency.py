@@ -22,6 +22,7 @@ from rest_framework.settings import api_settings
 
 from orders.errors import IdempotencyKeyInUse, IdempotencyKeyReused, InvalidInput
 from orders.models import IdempotencyRecord
+from orders.services.bulk_insert import insert_rows
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -49,10 +50,10 @@ def claim(client, key: str, fingerprint: str, *, method: str, path: str) -> Idem
         if connection.in_atomic_block:
             # A savepoint, so a taken key does not break the caller's transaction.
             with transaction.atomic():
-                record.save(force_insert=True)
+                insert_rows([record])
         else:
             # Autocommit: the INSERT is its own transaction, without a BEGIN and COMMIT round trip.
-            record.save(force_insert=True)
+            insert_rows([record])
         return None
     except IntegrityError:
         existing = IdempotencyRecord.objects.filter(client=client, key=key).first()

@@ -11,7 +11,8 @@ value goes through the field's own get_db_prep_save, as bulk_create would send i
 
 Everything else bulk_create does for new objects is kept: the check that related objects are saved
 (`_prepare_related_fields_for_save`), batches the backend can take, one transaction, primary keys and
-`_state` set from RETURNING. Anything outside that (an object with a primary key, an expression as a
+`_state` set from RETURNING (several statements in one transaction; a single one in autocommit is
+its own). Anything outside that (an object with a primary key, an expression as a
 value, a field with its own placeholder, a model with order_with_respect_to or a parent, a backend that
 cannot return rows from a bulk insert) is handed to bulk_create itself.
 """
@@ -66,7 +67,8 @@ class _Plan:
             (f.target_field if f.is_relation else f).get_internal_type() in connection.data_types for f in self.fields
         ):
             arrays = ", ".join(f"(%s)::{f.db_type(connection).split('(')[0]}[]" for f in self.fields)
-            self.unnest = f"SELECT * FROM UNNEST({arrays})"
+            # Quoted identifiers and the fields' own column types only: no value is ever in the text.
+            self.unnest = f"SELECT * FROM UNNEST({arrays})"  # noqa: S608
         self.returning, _ = connection.ops.return_insert_columns([opts.pk])
         self.pk_attname = opts.pk.attname
         self.readers = [
@@ -125,11 +127,18 @@ def insert_rows(objs: list) -> list:
     except _UseBulkCreate:
         return model._default_manager.bulk_create(objs)
     batch = max(connection.ops.bulk_batch_size(plan.fields, objs), 1)
-    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+    # Several statements are made one by one transaction, as bulk_create does; a single statement is one
+    # already (in autocommit, no BEGIN and COMMIT around it, as Model.save sends none).
+    atomically = (
+        transaction.atomic(using=using, savepoint=False) if len(objs) > batch
+        else transaction.mark_for_rollback_on_error(using=using)
+    )
+    with atomically, connection.cursor() as cursor:
         for start in range(0, len(objs), batch):
             chunk = rows[start:start + batch]
             if plan.unnest and len(chunk) > 1:
-                cursor.execute(f"{plan.head}{plan.unnest} {plan.returning}", [list(c) for c in zip(*chunk)])
+                columns = [list(column) for column in zip(*chunk, strict=True)]
+                cursor.execute(f"{plan.head}{plan.unnest} {plan.returning}", columns)
             else:
                 cursor.execute(
                     f"{plan.head}VALUES {', '.join([plan.row] * len(chunk))} {plan.returning}",

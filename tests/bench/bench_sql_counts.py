@@ -1,7 +1,8 @@
 """B2: SQL statements per ingested order for 1, 10 and 100 product lines (target: the same, ≤ 15).
 
-The request runs in-process in autocommit, as gunicorn serves it: BEGIN and COMMIT are not counted
-(psycopg sends them, Django does not log them), every other statement is.
+The request runs in-process in autocommit, as gunicorn serves it, and every statement sent is counted,
+BEGIN and COMMIT included (Django logs them): the key, the Idempotency-Key's claim (one autocommit
+INSERT), then BEGIN, the order's nine inserts, the answer kept for the key, COMMIT.
 """
 
 import json
