@@ -116,10 +116,16 @@ def submit_ensure_refunds(summary_id, data: dict, *, client=None, user=None, ret
 
 # --- run ----------------------------------------------------------------------------------------
 
-def _lock_summary_of(operation_id: int) -> OrderSummary | None:
+# What of the locked summary preparing an operation reads (the funds position included), and what
+# raise_payment_exception reads: a summary has 35 columns, and these reads are a large part of a run.
+PREPARE_FIELDS = ("id", "currency", "life_cycle_type", "grand_total_amount")
+EXCEPTION_FIELDS = ("id", "active_process_exception_count")
+
+
+def _lock_summary_of(operation_id: int, fields: tuple[str, ...]) -> OrderSummary | None:
     """The operation's order summary, locked first as every payment service does (one query)."""
     summary_id = BackgroundOperation.objects.filter(pk=operation_id).values("order_summary_id")
-    return OrderSummary.objects.select_for_update().filter(pk=Subquery(summary_id)).first()
+    return OrderSummary.objects.select_for_update().only(*fields).filter(pk=Subquery(summary_id)).first()
 
 
 def _mark_running(operation: BackgroundOperation) -> list[str]:
@@ -142,7 +148,7 @@ def _begin(operation_id: int) -> tuple[BackgroundOperation, list[Call] | None] |
     """
     try:
         with transaction.atomic():
-            summary = _lock_summary_of(operation_id)
+            summary = _lock_summary_of(operation_id, PREPARE_FIELDS)
             if summary is None:
                 return None
             operation = BackgroundOperation.objects.select_for_update().get(pk=operation_id)
@@ -180,7 +186,7 @@ def _record_attempt(operation_id: int) -> None:
 def _refuse(operation_id: int, exc: ServiceError) -> None:
     """The request cannot be carried out as it stands: a person must look, the job itself is done."""
     with transaction.atomic():
-        summary = _lock_summary_of(operation_id)
+        summary = _lock_summary_of(operation_id, EXCEPTION_FIELDS)
         operation = BackgroundOperation.objects.select_for_update().get(pk=operation_id)
         if operation.is_final:
             return
@@ -272,7 +278,7 @@ def movement_report(operation: BackgroundOperation, *, captures=None, refunds=No
 def mark_operation_error(operation_id: int, error: Exception) -> None:
     """The job itself could not run (after its retries): Error, and a person is told."""
     with transaction.atomic():
-        summary = _lock_summary_of(operation_id)
+        summary = _lock_summary_of(operation_id, EXCEPTION_FIELDS)
         operation = BackgroundOperation.objects.select_for_update().get(pk=operation_id)
         if operation.is_final:
             return

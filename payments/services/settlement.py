@@ -24,7 +24,7 @@ from .locks import lock_summary
 from .payment_funds import apply_to_invoice
 from .process_exceptions import raise_payment_exception
 
-# What raise_payment_exception reads of the locked summary.
+# What raise_payment_exception reads of the locked summary (35 columns).
 SUMMARY_FIELDS = ("id", "active_process_exception_count")
 
 
