@@ -4,13 +4,15 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
-from django.db.models import Count, Expression, IntegerField, OuterRef, Subquery, TextField, Value
+from django.conf import settings
+from django.db.models import Count, Expression, IntegerField, OuterRef, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 
 from orders.calculations.state import Amounts, ItemState, Quantities, SummaryState
 from orders.errors import NotFound
-from orders.funds import funds_annotations, funds_sums
+from orders.funds import funds_annotations
 from orders.models import (
     ChangeType,
     ItemType,
@@ -86,42 +88,64 @@ _REASON_CODES = "change_reason_codes"
 _CHANGE_ORDER_COUNT = "change_order_count"
 
 
+def _facts_annotations(summary_ref, *, with_count: bool) -> dict:
+    facts = {**funds_annotations(summary_ref), _REASON_CODES: _ActiveReasonCodes()}
+    if with_count:
+        facts[_CHANGE_ORDER_COUNT] = _change_order_count(summary_ref)
+    return facts
+
+
+@lru_cache(maxsize=4)
+def _annotated(provider: str) -> tuple[QuerySet, QuerySet, QuerySet, tuple[str, ...]]:
+    """The annotated querysets the change reads start from, built once per process (and per funds
+    provider): resolving the subquery expressions costs more CPU than the rest of a preview's queries. They
+    hold no rows, only the query: each use filters a copy, which runs on its own."""
+    funds_names = tuple(funds_annotations())
+    preview = OrderSummary.objects.annotate(**_facts_annotations(None, with_count=False))
+    groups = OrderDeliveryGroupSummary.objects.annotate(
+        **_facts_annotations(OuterRef("order_summary_id"), with_count=True)
+    )
+    summary_row = OrderSummary.objects.values(**_facts_annotations(None, with_count=True))
+    return preview, groups, summary_row, funds_names
+
+
+def _querysets():
+    return _annotated(settings.OMS_FUNDS_POSITION_PROVIDER)
+
+
+def _facts(row, funds_names: tuple[str, ...], *, with_count: bool) -> ChangeFacts:
+    value = row.__getitem__ if isinstance(row, dict) else lambda name: getattr(row, name)
+    return ChangeFacts(
+        reason_codes=_reason_codes(value(_REASON_CODES)),
+        funds_sums=tuple(value(name) for name in funds_names),
+        change_order_count=value(_CHANGE_ORDER_COUNT) if with_count else None,
+    )
+
+
 def get_summary_for_preview(summary_id, *, channel_id: int | None = None) -> tuple[OrderSummary, ChangeFacts]:
     """A preview's summary, visible to `channel_id`, with the reason codes and the funds sums: one query.
 
-    Nothing is locked, so the sums may be read with the summary; a submit reads them under its lock with
-    `change_facts` instead."""
-    funds = funds_annotations()
-    queryset = OrderSummary.objects.annotate(**funds, **{_REASON_CODES: _ActiveReasonCodes()})
+    Nothing is locked, so the sums may be read with the summary; a submit reads them after its lock with
+    `groups_and_facts` instead."""
+    queryset, _, _, funds_names = _querysets()
     if channel_id is not None:
         queryset = queryset.filter(sales_channel_id=channel_id)
     pk = parse_id(summary_id)
     summary = queryset.filter(pk=pk).first() if pk is not None else None
     if summary is None:
         raise NotFound(f"No order summary {summary_id}.")
-    facts = ChangeFacts(reason_codes=_reason_codes(getattr(summary, _REASON_CODES)),
-                        funds_sums=funds_sums(summary, funds))
-    return summary, facts
+    return summary, _facts(summary, funds_names, with_count=False)
 
 
 def groups_and_facts(summary: OrderSummary) -> tuple[list[OrderDeliveryGroupSummary], ChangeFacts]:
     """For a submit, after the summary is locked (so the statement sees every change committed before the
     lock was granted): its delivery group summaries, and on their rows the reason codes, the funds sums and
     the change order count, all in one query."""
-    summary_ref = OuterRef("order_summary_id")
-    funds = funds_annotations(summary_ref)
-    facts = {**funds, _REASON_CODES: _ActiveReasonCodes(), _CHANGE_ORDER_COUNT: _change_order_count(summary_ref)}
-    groups = list(OrderDeliveryGroupSummary.objects.filter(order_summary=summary).annotate(**facts))
+    _, groups_queryset, summary_row, funds_names = _querysets()
+    groups = list(groups_queryset.filter(order_summary=summary))
     # Every summary has a delivery group; without one, the facts are read from the summary's own row.
-    row = groups[0] if groups else OrderSummary.objects.filter(pk=summary.pk).values(
-        **funds_annotations(), **{_REASON_CODES: _ActiveReasonCodes(),
-                                  _CHANGE_ORDER_COUNT: _change_order_count(OuterRef("pk"))}).get()
-    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-    return groups, ChangeFacts(
-        reason_codes=_reason_codes(get(_REASON_CODES)),
-        funds_sums=funds_sums(row, funds),
-        change_order_count=get(_CHANGE_ORDER_COUNT),
-    )
+    row = groups[0] if groups else summary_row.filter(pk=summary.pk).get()
+    return groups, _facts(row, funds_names, with_count=True)
 
 
 def get_item_summaries(summary: OrderSummary, *, lock: bool = False) -> list[OrderItemSummary]:

@@ -43,7 +43,7 @@ from orders.models import (
     OrderSummary,
 )
 from orders.money import round_money
-from orders.services.summary_refresh import refresh_summary
+from orders.services.summary_refresh import refresh_summary, update_rows
 
 # plan(state, reason_codes, max_items) -> ChangePlan
 Planner = Callable[[SummaryState, frozenset, int], ChangePlan]
@@ -202,8 +202,8 @@ class ChangeWriter:
             for change in change_order.changes:
                 changed[change.item_id] = self.items[change.item_id]
         if changed and save_items:
-            OrderItemSummary.objects.bulk_update(
-                list(changed.values()), [*_QUANTITY_FIELDS.values(), *_AMOUNT_FIELDS.values()]
+            update_rows(
+                OrderItemSummary, list(changed.values()), [*_QUANTITY_FIELDS.values(), *_AMOUNT_FIELDS.values()]
             )
         fee_order, fee_items = self._write_fees(plan.fees) if plan.fees else (None, [])
         return Written(
@@ -374,7 +374,7 @@ class ChangeWriter:
         # (original item plus the change items that name the summary) rebuilds every item.
         for order_item, ois in zip(order_items, fee_items, strict=True):
             order_item.order_item_summary = ois
-        OrderItem.objects.bulk_update(order_items, ["order_item_summary"])
+        update_rows(OrderItem, order_items, ["order_item_summary"])
         OrderItemSummaryChange.objects.bulk_create(
             [
                 OrderItemSummaryChange(

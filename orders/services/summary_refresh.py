@@ -7,6 +7,7 @@ saved or not); every change service ends by calling `refresh_summary`.
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from django.db import connections, router, transaction
 from django.db.models import Model
 
 from orders.models import OrderDeliveryGroupSummary, OrderItemSummary, OrderSummary
@@ -15,16 +16,44 @@ from orders.statuses import item_summary_status, order_summary_status
 
 
 def update_rows(model: type[Model], rows: Sequence[Model], field_names: Iterable[str]) -> None:
-    """Save `field_names` of `rows` in one UPDATE: a plain one for a single row, bulk_update's CASE
-    for several (building a CASE per field costs more than the query for one row)."""
+    """Save `field_names` of `rows` (each row its own values) in one UPDATE.
+
+    What bulk_update does, and the same SQL for the values: each column set to a CASE over the primary
+    key, cast to the column's type where the database needs it (PostgreSQL), each value prepared by its
+    field as a save prepares it, in batches of the size bulk_update uses. bulk_update builds and resolves
+    an ORM condition per row and field, which costs about 40 ms of CPU for 50 item summaries and 4
+    fields; this writes the statement directly (about 2 ms). One row is a plain ORM update.
+    """
     field_names = list(field_names)
     if not rows or not field_names:
         return
     if len(rows) == 1:
         row = rows[0]
         model._base_manager.filter(pk=row.pk).update(**{name: getattr(row, name) for name in field_names})
-    else:
-        model._base_manager.bulk_update(rows, field_names)
+        return
+    meta = model._meta
+    fields = [meta.get_field(name) for name in field_names]
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    pk_column = quote(meta.pk.column)
+    cast = connection.features.requires_casted_case_in_updates
+    batch_size = connection.ops.bulk_batch_size(["pk", "pk", *fields], rows) or len(rows)
+    with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start:start + batch_size]
+            assignments, params = [], []
+            for field in fields:
+                for row in batch:
+                    params += (row.pk, field.get_db_prep_save(getattr(row, field.attname), connection))
+                case = f"CASE {pk_column}{' WHEN %s THEN %s' * len(batch)} END"
+                if cast:
+                    case = f"CAST({case} AS {field.cast_db_type(connection)})"
+                assignments.append(f"{quote(field.column)} = {case}")
+            params += [row.pk for row in batch]
+            # Only quoted names from the model's meta are formatted in; every value is a parameter.
+            sql = (f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608
+                   f"WHERE {pk_column} IN ({', '.join(['%s'] * len(batch))})")
+            cursor.execute(sql, params)
 
 
 def refresh_summary(
