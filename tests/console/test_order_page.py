@@ -272,3 +272,18 @@ def test_item_rows_escape_a_value_that_comes_unescaped():
 
     html = item_rows([{**dict.fromkeys(ITEM_ROW.fields, "1"), "name": "<i>x</i>"}])
     assert "&lt;i&gt;x&lt;/i&gt;" in html and "<i>" not in html
+
+
+def test_templates_are_compiled_once_per_process():
+    """With DEBUG off Django's cached loader keeps compiled templates (django-template-partials wraps it)."""
+    from django.conf import settings
+    from django.template import engines
+    from django.template.loaders.cached import Loader as CachedLoader
+
+    assert not settings.DEBUG
+    loaders, found = list(engines["django"].engine.template_loaders), []
+    while loaders:
+        loader = loaders.pop()
+        found.append(loader)
+        loaders.extend(getattr(loader, "loaders", []))
+    assert any(isinstance(loader, CachedLoader) for loader in found)
