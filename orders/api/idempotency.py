@@ -152,14 +152,32 @@ def record_answer(client, key: str, status: int, data) -> None:
 
 
 def record_answers(client, answers: dict[str, tuple[int, object]]) -> None:
-    """Keep several successful answers (key → status, data) for replay, in one statement."""
-    now = timezone.now()
-    records = list(IdempotencyRecord.objects.filter(client=client, key__in=answers))
-    for record in records:
-        record.response_status, data = answers[record.key]
-        record.response_body = _render(data)
-        record.completed_at = now
-    IdempotencyRecord.objects.bulk_update(records, ["response_status", "response_body", "completed_at"])
+    """Keep several successful answers (key → status, data) for replay, in one statement.
+
+    One UPDATE with a CASE per column written out here: bulk_update would read the records first and
+    then resolve a When() expression per record and column (a sixth of a 100-order batch's CPU).
+    """
+    if not answers:
+        return
+    meta = IdempotencyRecord._meta
+    quote = connection.ops.quote_name
+    column = {name: quote(meta.get_field(name).column) for name in
+              ("client", "key", "response_status", "response_body", "completed_at")}
+    cases = " ".join(["WHEN %s THEN %s"] * len(answers))
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET "  # noqa: S608 - quoted names only; every value is a parameter
+        f"{column['response_status']} = CASE {column['key']} {cases} END, "
+        f"{column['response_body']} = CASE {column['key']} {cases} END, "
+        f"{column['completed_at']} = %s "
+        f"WHERE {column['client']} = %s AND {column['key']} IN ({', '.join(['%s'] * len(answers))})"
+    )
+    statuses, bodies = [], []
+    for key, (status, data) in answers.items():
+        statuses += [key, status]
+        bodies += [key, _render(data)]
+    completed_at = meta.get_field("completed_at").get_db_prep_save(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*statuses, *bodies, completed_at, client.pk, *answers])
 
 
 def release(client, key: str) -> None:

@@ -45,9 +45,9 @@ def test_a_batch_of_10_orders_costs_what_a_batch_of_2_costs(warm_api, django_ass
     # select) and every new claim (one insert, in a savepoint). The orders' transaction: the channel,
     # the duplicate numbers (one select), then in a savepoint one insert per table for all the orders
     # (orders, groups, items, taxes, summaries, group summaries, item summaries, payment summaries,
-    # authorizations), and the answers read and kept (one select, one update). 24 whatever the count.
-    with django_assert_max_num_queries(24):
+    # authorizations), and the answers kept (one update). 23 whatever the count.
+    with django_assert_max_num_queries(23):
         small = count(batch(2, "TWO"))
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(23):
         large = count(batch(10, "TEN"))
     assert small == large
