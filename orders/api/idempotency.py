@@ -146,9 +146,7 @@ def replayable_record(existing: IdempotencyRecord, request_hash: str, *, field: 
 
 def record_answer(client, key: str, status: int, data) -> None:
     """Keep a successful answer for replay."""
-    IdempotencyRecord.objects.filter(client=client, key=key).update(
-        response_status=status, response_body=_render(data), completed_at=timezone.now()
-    )
+    record_answers(client, {key: (status, data)})
 
 
 def record_answers(client, answers: dict[str, tuple[int, object]]) -> None:
