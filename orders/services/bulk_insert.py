@@ -5,21 +5,22 @@ expression, and runs get_db_prep_save through several layers of field methods; f
 an ingested order that machinery was about a third of the order's CPU. `insert_rows` sends the same
 parameters with the work per model done once: the columns, the SQL, and for each field how its value
 is read (pre_save only where a field overrides it, e.g. auto_now_add) and converted. A value a field
-stores as it is — text in a CharField, a Decimal in a DecimalField, a bool in a BooleanField, None —
-goes straight through (Django's get_db_prep_save returns it unchanged or an equal copy); any other
-value goes through the field's own get_db_prep_save, as bulk_create would send it.
+stores as it is (text in a CharField, a Decimal in a DecimalField, a bool in a BooleanField, an id in a
+foreign key, None) goes straight through: Django's get_db_prep_save returns it unchanged or an equal
+copy. Any other value goes through the field's own get_db_prep_save, as bulk_create would send it.
 
 Everything else bulk_create does for new objects is kept: the check that related objects are saved
-(`_prepare_related_fields_for_save`), batches the backend can take, one transaction, primary keys and
-`_state` set from RETURNING (several statements in one transaction; a single one in autocommit is
-its own). Anything outside that (an object with a primary key, an expression as a
-value, a field with its own placeholder, a model with order_with_respect_to or a parent, a backend that
-cannot return rows from a bulk insert) is handed to bulk_create itself.
+(`_prepare_related_fields_for_save`), batches the backend can take, primary keys and `_state` set from
+RETURNING, several statements in one transaction (a single one in autocommit is its own). Anything
+outside that (an object with a primary key, an expression as a value, a field with its own
+placeholder, a model with order_with_respect_to or a parent, a backend that cannot return rows from a
+bulk insert) is handed to bulk_create itself.
 """
 
 from decimal import Decimal
 
 from django.db import connections, router, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import (
     AutoField,
     BigAutoField,
@@ -28,8 +29,10 @@ from django.db.models import (
     DecimalField,
     EmailField,
     Field,
+    ForeignKey,
     TextField,
 )
+from django.db.models.fields import AutoFieldMixin
 
 _AS_IS: dict[type, tuple[type, ...]] = {
     CharField: (str,),
@@ -42,6 +45,20 @@ _AS_IS: dict[type, tuple[type, ...]] = {
 
 class _UseBulkCreate(Exception):
     pass
+
+
+def _as_is(field, connection) -> tuple[type, ...]:
+    """The types of value the field's get_db_prep_save returns unchanged (or as an equal copy)."""
+    types = _AS_IS.get(type(field), ())
+    if (
+        isinstance(field, ForeignKey)
+        and isinstance(field.target_field, AutoFieldMixin)
+        and type(connection.ops).validate_autopk_value is BaseDatabaseOperations.validate_autopk_value
+    ):
+        types += (int,)  # an id: int(value), then the backend's validate_autopk_value, which keeps it
+    if field.null:
+        types += (type(None),)
+    return types
 
 
 class _Plan:
@@ -72,12 +89,7 @@ class _Plan:
         self.returning, _ = connection.ops.return_insert_columns([opts.pk])
         self.pk_attname = opts.pk.attname
         self.readers = [
-            (
-                field,
-                field.attname,
-                type(field).pre_save is not Field.pre_save,
-                _AS_IS.get(type(field), ()) + ((type(None),) if field.null else ()),
-            )
+            (field, field.attname, type(field).pre_save is not Field.pre_save, _as_is(field, connection))
             for field in self.fields
         ]
 
