@@ -1,4 +1,5 @@
-"""B1, B1b and B8 (app worker): storefront ingest over HTTP to gunicorn with 2 worker processes.
+"""B1, B1b and B8 (app worker): storefront ingest over HTTP to gunicorn with 2 worker processes
+(2 threads each by default: tests/bench/gunicorn_bench.py).
 
 B1: orders of 5 product lines, 1 delivery group, 1 authorization, sent by `concurrency` keep-alive
 clients for a fixed time (closed loop: orders/s, p50/p95); then at a fixed 100 orders/s (open loop:
@@ -10,6 +11,7 @@ The load generator runs in this process on the same 2 cores: what it uses is tak
 
 import asyncio
 import json
+import os
 import statistics
 
 from tests.bench.load import closed_loop, open_loop, request_bytes
@@ -57,7 +59,7 @@ def test_b1_ingest_over_http(storefront, bench_queue, figures):
     windows = _per_window(sustained)
     figures.record("B1.orders_per_s", f"ingest over HTTP, {CONCURRENCY} clients, {SECONDS:.0f} s, orders/s",
                    created / sustained.elapsed_s, "orders/s", "≥ 300",
-                   f"{created} orders; 5-s windows min/median/max {windows}; gunicorn 2 sync workers")
+                   f"{created} orders; 5-s windows min/median/max {windows}; gunicorn 2 {_workers()}")
     figures.record("B1.p50_ms", "ingest latency p50 under full load", percentile(sustained.latencies_ms, 0.5), "ms")
     figures.record("B1.p95_ms", "ingest latency p95 under full load", percentile(sustained.latencies_ms, 0.95), "ms")
     figures.record("B1.errors", "ingest errors under full load", errors, "count", "0", str(sustained.statuses))
@@ -85,6 +87,13 @@ def test_b1_ingest_over_http(storefront, bench_queue, figures):
     figures.record("B1b.errors", "batch ingest failed orders", batch_errors, "count", "0")
     figures.record("B8.gunicorn_worker_peak_rss_mb", "peak RSS of one gunicorn worker during B1",
                    memory.peak_mb, "MB", "< 250")
+
+
+def _workers() -> str:
+    kind = os.environ.get("BENCH_GUNICORN_WORKER_CLASS", "gthread")
+    if kind != "gthread":
+        return f"{kind} workers"
+    return f"gthread workers × {os.environ.get('BENCH_GUNICORN_THREADS', '2')} threads"
 
 
 def _per_window(outcome, window_s: float = 5.0) -> str:
