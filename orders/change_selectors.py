@@ -25,6 +25,7 @@ from orders.models import (
     ReasonCode,
 )
 from orders.money import ZERO
+from orders.rollups import ROLLUP_FIELDS
 from orders.selectors import parse_id
 
 _REDUCTIONS = (ChangeType.CANCEL, ChangeType.RETURN)
@@ -86,6 +87,9 @@ class ChangeFacts:
 
 _REASON_CODES = "change_reason_codes"
 _CHANGE_ORDER_COUNT = "change_order_count"
+# What a preview reads of the summary: the state's currency, tax locale and life cycle, the grand total
+# (funds position), the version and the currency (the answer).
+_PREVIEW_FIELDS = ("id", "currency", "tax_locale_type", "life_cycle_type", "grand_total_amount", "version")
 
 
 def _facts_annotations(summary_ref, *, with_count: bool) -> dict:
@@ -101,8 +105,9 @@ def _annotated(provider: str) -> tuple[QuerySet, QuerySet, QuerySet, tuple[str, 
     provider): resolving the subquery expressions costs more CPU than the rest of a preview's queries. They
     hold no rows, only the query: each use filters a copy, which runs on its own."""
     funds_names = tuple(funds_annotations())
-    preview = OrderSummary.objects.annotate(**_facts_annotations(None, with_count=False))
-    groups = OrderDeliveryGroupSummary.objects.annotate(
+    preview = OrderSummary.objects.only(*_PREVIEW_FIELDS).annotate(**_facts_annotations(None, with_count=False))
+    # A submit reads of its groups what the new order items (original group) and the roll-ups need.
+    groups = OrderDeliveryGroupSummary.objects.only("id", "original_delivery_group_id", *ROLLUP_FIELDS).annotate(
         **_facts_annotations(OuterRef("order_summary_id"), with_count=True)
     )
     summary_row = OrderSummary.objects.values(**_facts_annotations(None, with_count=True))
@@ -124,6 +129,7 @@ def _facts(row, funds_names: tuple[str, ...], *, with_count: bool) -> ChangeFact
 
 def get_summary_for_preview(summary_id, *, channel_id: int | None = None) -> tuple[OrderSummary, ChangeFacts]:
     """A preview's summary, visible to `channel_id`, with the reason codes and the funds sums: one query.
+    Only the fields a preview reads are loaded (_PREVIEW_FIELDS); others would each cost a query.
 
     Nothing is locked, so the sums may be read with the summary; a submit reads them after its lock with
     `groups_and_facts` instead."""
@@ -139,8 +145,8 @@ def get_summary_for_preview(summary_id, *, channel_id: int | None = None) -> tup
 
 def groups_and_facts(summary: OrderSummary) -> tuple[list[OrderDeliveryGroupSummary], ChangeFacts]:
     """For a submit, after the summary is locked (so the statement sees every change committed before the
-    lock was granted): its delivery group summaries, and on their rows the reason codes, the funds sums and
-    the change order count, all in one query."""
+    lock was granted): its delivery group summaries (their original group and roll-ups only), and on their
+    rows the reason codes, the funds sums and the change order count, all in one query."""
     _, groups_queryset, summary_row, funds_names = _querysets()
     groups = list(groups_queryset.filter(order_summary=summary))
     # Every summary has a delivery group; without one, the facts are read from the summary's own row.
@@ -154,19 +160,34 @@ def get_item_summaries(summary: OrderSummary, *, lock: bool = False) -> list[Ord
     return list(queryset.select_for_update() if lock else queryset)
 
 
+# The fields of an item summary that its ItemState is made of.
+_ITEM_STATE_FIELDS = (
+    "id", "type", "delivery_group_summary_id", "unit_price", "tax_rate", "name",
+    "quantity_ordered", "quantity_canceled", "quantity_allocated", "quantity_fulfilled",
+    "quantity_return_initiated", "quantity_returned",
+    "total_line_amount", "total_line_tax_amount", "total_adjustment_amount", "total_adjustment_tax_amount",
+)
+
+
+def get_item_rows(summary: OrderSummary) -> list:
+    """Every item summary of the summary as a named row of the fields change_state reads, for a preview
+    (which saves nothing, so needs no model instances), ordered by id."""
+    return list(
+        OrderItemSummary.objects.filter(order_summary=summary).order_by("id").values_list(
+            *_ITEM_STATE_FIELDS, named=True
+        )
+    )
+
+
 def active_reason_codes() -> frozenset[str]:
     return frozenset(ReasonCode.objects.filter(is_active=True).values_list("name", flat=True))
 
 
-def _proration_bases(summary: OrderSummary) -> dict[int, tuple[Amounts, Decimal]]:
-    """Per product item: the amounts it had and the units it held before the cancels and returns made
-    since its price last changed, undone from the change order items (one query)."""
-    rows = (
-        OrderItem.objects.filter(
-            order__kind=OrderKind.CHANGE,
-            order__order_summary=summary,
-            order_item_summary__type=ItemType.PRODUCT,
-        )
+@lru_cache(maxsize=1)
+def _change_lines() -> QuerySet:
+    """The product change lines of change orders, oldest first (built once; filtered per summary)."""
+    return (
+        OrderItem.objects.filter(order__kind=OrderKind.CHANGE, order_item_summary__type=ItemType.PRODUCT)
         .order_by("id")
         .values_list(
             "order_item_summary_id",
@@ -178,6 +199,12 @@ def _proration_bases(summary: OrderSummary) -> dict[int, tuple[Amounts, Decimal]
             "adjustment_tax_amount",
         )
     )
+
+
+def _proration_bases(summary: OrderSummary) -> dict[int, tuple[Amounts, Decimal]]:
+    """Per product item: the amounts it had and the units it held before the cancels and returns made
+    since its price last changed, undone from the change order items (one query)."""
+    rows = _change_lines().filter(order__order_summary=summary)
     since: dict[int, list[tuple[Decimal, Amounts]]] = defaultdict(list)
     for item_id, change_type, quantity, *amounts in rows:
         if change_type in _REDUCTIONS:
@@ -195,8 +222,8 @@ def _proration_bases(summary: OrderSummary) -> dict[int, tuple[Amounts, Decimal]
     return bases
 
 
-def change_state(summary: OrderSummary, items: list[OrderItemSummary]) -> SummaryState:
-    """The frozen state the change calculations read."""
+def change_state(summary: OrderSummary, items: list) -> SummaryState:
+    """The frozen state the change calculations read, from item summaries or `get_item_rows` rows."""
     bases = _proration_bases(summary)
     states = []
     for ois in items:
@@ -213,12 +240,12 @@ def change_state(summary: OrderSummary, items: list[OrderItemSummary]) -> Summar
             returned=ois.quantity_returned,
         )
         basis_amounts = basis_quantity = None
-        if ois.pk in bases:
-            removed, removed_units = bases[ois.pk]
+        if ois.id in bases:
+            removed, removed_units = bases[ois.id]
             basis_amounts, basis_quantity = amounts + removed, quantities.quantity + removed_units
         states.append(
             ItemState(
-                id=ois.pk,
+                id=ois.id,
                 type=ois.type,
                 group_id=ois.delivery_group_summary_id,
                 unit_price=ois.unit_price,

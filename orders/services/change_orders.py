@@ -19,6 +19,7 @@ from orders.calculations.state import Amounts, SummaryState
 from orders.change_selectors import (
     ChangeFacts,
     change_state,
+    get_item_rows,
     get_item_summaries,
     get_summary,
     get_summary_for_preview,
@@ -111,7 +112,7 @@ def preview_change(summary_id, planner: Planner, *, channel_id: int | None = Non
     Three queries whatever the number of items: the summary (with its channel check, the reason codes and
     the funds sums), its items, and the change lines of earlier changes (their proration basis)."""
     summary, facts = get_summary_for_preview(summary_id, channel_id=channel_id)
-    items = get_item_summaries(summary)
+    items = get_item_rows(summary)
     plan = planner(change_state(summary, items), facts.reason_codes, settings.OMS_MAX_CHANGE_ITEMS)
     return ChangeResult(order_summary_id=summary.pk, balances=_rounded_balances(summary, plan, facts),
                         version=summary.version, currency=summary.currency)

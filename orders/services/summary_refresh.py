@@ -22,20 +22,26 @@ def update_rows(model: type[Model], rows: Sequence[Model], field_names: Iterable
     key, cast to the column's type where the database needs it (PostgreSQL), each value prepared by its
     field as a save prepares it, in batches of the size bulk_update uses. bulk_update builds and resolves
     an ORM condition per row and field, which costs about 40 ms of CPU for 50 item summaries and 4
-    fields; this writes the statement directly (about 2 ms). One row is a plain ORM update.
+    fields; this writes the statement directly (about 2 ms). One row gets the plain `SET column = %s`
+    that QuerySet.update would send.
     """
     field_names = list(field_names)
     if not rows or not field_names:
-        return
-    if len(rows) == 1:
-        row = rows[0]
-        model._base_manager.filter(pk=row.pk).update(**{name: getattr(row, name) for name in field_names})
         return
     meta = model._meta
     fields = [meta.get_field(name) for name in field_names]
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     pk_column = quote(meta.pk.column)
+    if len(rows) == 1:
+        # What QuerySet.filter(pk=…).update(…) sends for one row.
+        row = rows[0]
+        params = [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
+        assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {pk_column} = %s",  # noqa: S608
+                           [*params, row.pk])
+        return
     cast = connection.features.requires_casted_case_in_updates
     batch_size = connection.ops.bulk_batch_size(["pk", "pk", *fields], rows) or len(rows)
     with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:

@@ -68,11 +68,15 @@ def test_the_same_as_bulk_update():
 
 def test_one_row_and_nothing():
     summary = worked_example()
-    row = summary.item_summaries.order_by("pk").first()
-    row.quantity_canceled = D("1")
+    row, other = summary.item_summaries.order_by("pk")[:2]
+    other_before = _values([other])
+    rows = [row, other]
+    _change(rows)
+    row.tax_rate = None
     with CaptureQueriesContext(connection) as queries:
-        update_rows(OrderItemSummary, [row], ["quantity_canceled"])
-        update_rows(OrderItemSummary, [], ["quantity_canceled"])
+        update_rows(OrderItemSummary, [row], FIELDS)
+        update_rows(OrderItemSummary, [], FIELDS)
         update_rows(OrderItemSummary, [row], [])
     assert len(queries.captured_queries) == 1
-    assert OrderItemSummary.objects.get(pk=row.pk).quantity_canceled == 1
+    assert _values(_fresh([row])) == _values([row])
+    assert _values(_fresh([other])) == other_before
