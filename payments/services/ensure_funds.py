@@ -24,7 +24,7 @@ from payments.selection import FundsSource, InsufficientFunds, Source, exact_els
 
 from . import operation_input
 from .locks import lock_payment_summaries
-from .movements import Prepared, insert_with_keys
+from .movements import Prepared, insert_with_keys, update_rows
 from .payment_funds import apply_to_invoice
 
 
@@ -125,6 +125,6 @@ def _reserve_captures(plan: list[tuple[OrderPaymentSummary, Decimal]], invoice: 
                 target_invoice=invoice, background_operation=operation,
             ))
             ops.pending_capture_amount += taken
-    OrderPaymentSummary.objects.bulk_update([ops for ops, _ in plan], ["pending_capture_amount"])
+    update_rows([ops for ops, _ in plan], ["pending_capture_amount"])
     insert_with_keys(captures, "capture")
     return captures

@@ -15,7 +15,6 @@ from payments.models import (
     BackgroundOperation,
     CreditMemo,
     Invoice,
-    OrderPaymentSummary,
     Payment,
     PaymentStatus,
     Refund,
@@ -24,7 +23,7 @@ from payments.selection import InsufficientFunds, Source, exact_else_smallest_su
 
 from . import operation_input
 from .locks import lock_payment_summaries
-from .movements import Prepared, insert_with_keys
+from .movements import Prepared, insert_with_keys, update_rows
 from .payment_funds import apply_to_invoice, take_funds
 
 
@@ -106,11 +105,8 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:
         ops = by_id[payment.order_payment_summary_id]
         ops.pending_refund_amount += refund.amount
         ops.balance_amount -= refund.from_balance_amount
-    if reserved:
-        Payment.objects.bulk_update([payment for _, payment in reserved], ["balance", "pending_refund_amount"])
-    if plan.refunds:
-        OrderPaymentSummary.objects.bulk_update([by_id[ops_id] for ops_id, _ in plan.refunds],
-                                                ["pending_refund_amount", "balance_amount"])
+    update_rows([payment for _, payment in reserved], ["balance", "pending_refund_amount"])
+    update_rows([by_id[ops_id] for ops_id, _ in plan.refunds], ["pending_refund_amount", "balance_amount"])
 
     fees_paid = _pay_fee_invoices(fee_invoices, payments, by_id, available, memo, operation)
     if memo is not None:

@@ -157,6 +157,15 @@ def insert_with_keys(movements: list, prefix: str) -> None:
                 setattr(movement, f.attname, Decimal(value).quantize(Decimal(1).scaleb(-f.decimal_places)))
 
 
+def update_rows(rows: list, fields: list[str]) -> None:
+    """Write `fields` of some rows of one model with one statement (a plain save for one row: a bulk
+    update's CASE costs twice its CPU)."""
+    if len(rows) == 1:
+        rows[0].save(update_fields=fields)
+    elif rows:
+        type(rows[0]).objects.bulk_update(rows, fields)
+
+
 @dataclass(frozen=True)
 class Call:
     """A movement just reserved and the log line of its gateway call, written in the same transaction."""
