@@ -112,7 +112,7 @@ def create_orders(
         Order(
             kind=OrderKind.ORIGINAL,
             order_number=computed.data.order_number,
-            sales_channel=channel,
+            sales_channel_id=channel.pk,
             currency=computed.data.currency,
             tax_locale_type=computed.data.tax_locale_type,
             ordered_date=computed.data.ordered_date,
@@ -120,7 +120,7 @@ def create_orders(
             bill_to_name=computed.data.bill_to.name,
             bill_to_email=computed.data.bill_to.email,
             bill_to_phone=computed.data.bill_to.phone,
-            created_by_client=client,
+            created_by_client_id=client.pk if client is not None else None,
             total_amount=computed.total_amount,
             total_tax_amount=computed.total_tax_amount,
             grand_total_amount=computed.grand_total_amount,
@@ -130,7 +130,7 @@ def create_orders(
     ])
     groups = insert_rows([
         OrderDeliveryGroup(
-            order=order,
+            order_id=order.pk,
             reference_id=group.reference_id,
             recipient_name=group.deliver_to.name,
             email=group.deliver_to.email,
@@ -149,8 +149,8 @@ def create_orders(
     groups_of = _split(groups, [len(computed.data.delivery_groups) for computed, _ in orders])
     items = insert_rows([
         OrderItem(
-            order=order,
-            delivery_group=order_groups[item.group_index],
+            order_id=order.pk,
+            delivery_group_id=order_groups[item.group_index].pk,
             line_number=number,
             type=item.type,
             sku=item.sku,
@@ -174,20 +174,21 @@ def create_orders(
         order_item.tax_rate = item.tax_rate
         for adjustment in item.adjustments:
             line = OrderItemAdjustmentLine(
-                order_item=order_item, name=adjustment.name, promotion_code=adjustment.promotion_code,
+                order_item_id=order_item.pk, name=adjustment.name, promotion_code=adjustment.promotion_code,
                 source=adjustment.source, amount=adjustment.amount,
             )
             adjustment_lines.append(line)
             adjustment_taxes.append((line, adjustment.taxes))
     insert_rows(adjustment_lines)
     tax_lines = [
-        OrderItemTaxLine(order_item=order_item, name=tax.name, rate=tax.rate, amount=tax.amount)
+        OrderItemTaxLine(order_item_id=order_item.pk, name=tax.name, rate=tax.rate, amount=tax.amount)
         for order_item, item in zip(items, computed_items, strict=True)
         for tax in item.taxes
     ]
     tax_lines += [
         OrderItemTaxLine(
-            order_item=line.order_item, adjustment_line=line, name=tax.name, rate=tax.rate, amount=tax.amount
+            order_item_id=line.order_item_id, adjustment_line_id=line.pk, name=tax.name, rate=tax.rate,
+            amount=tax.amount,
         )
         for line, taxes in adjustment_taxes
         for tax in taxes
@@ -236,7 +237,7 @@ def build_order_summaries(entries: list[tuple[CreatedOrder, SummarySpec]]) -> li
     item_summaries_of = [
         [
             OrderItemSummary(
-                original_order_item=item,
+                original_order_item_id=item.pk,
                 line_number=item.line_number,
                 type=item.type,
                 sku=item.sku,
@@ -258,7 +259,7 @@ def build_order_summaries(entries: list[tuple[CreatedOrder, SummarySpec]]) -> li
     ]
     summaries = insert_rows([
         OrderSummary(
-            original_order=created.order,
+            original_order_id=created.order.pk,
             order_number=created.order.order_number,
             sales_channel_id=created.order.sales_channel_id,
             life_cycle_type=spec.life_cycle_type,
@@ -282,8 +283,8 @@ def build_order_summaries(entries: list[tuple[CreatedOrder, SummarySpec]]) -> li
     ])
     group_summaries = insert_rows([
         OrderDeliveryGroupSummary(
-            order_summary=summary,
-            original_delivery_group=group,
+            order_summary_id=summary.pk,
+            original_delivery_group_id=group.pk,
             tax_locale_type=created.order.tax_locale_type,
             reference_id=group.reference_id,
             recipient_name=group.recipient_name,
@@ -312,8 +313,8 @@ def build_order_summaries(entries: list[tuple[CreatedOrder, SummarySpec]]) -> li
     group_summary_by_group = {gs.original_delivery_group_id: gs for gs in group_summaries}
     for (created, _), summary, item_summaries in zip(entries, summaries, item_summaries_of, strict=True):
         for ois, item in zip(item_summaries, created.items, strict=True):
-            ois.order_summary = summary
-            ois.delivery_group_summary = group_summary_by_group[item.delivery_group_id]
+            ois.order_summary_id = summary.pk
+            ois.delivery_group_summary_id = group_summary_by_group[item.delivery_group_id].pk
         created.summary = summary
     insert_rows([ois for item_summaries in item_summaries_of for ois in item_summaries])
     return summaries

@@ -111,7 +111,7 @@ def record_checkout_payments_of(orders: list[tuple]) -> list[list[OrderPaymentSu
             for method, group in by_method.items():
                 sold = sum((p.amount for p in group if p.kind == "sale"), ZERO)
                 summaries[method] = OrderPaymentSummary(
-                    order_summary=summary,
+                    order_summary_id=summary.pk,
                     method=method,
                     type=group[0].type,
                     last4=group[0].last4,
@@ -126,9 +126,10 @@ def record_checkout_payments_of(orders: list[tuple]) -> list[list[OrderPaymentSu
     insert_rows(
         [
             PaymentAuthorization(
-                order_payment_summary=summaries.get(p.method), method=p.method, type=p.type, last4=p.last4,
+                order_payment_summary_id=_pk(summaries.get(p.method)), method=p.method, type=p.type, last4=p.last4,
                 amount=p.amount, gateway_token=p.gateway_token, gateway_reference=p.gateway_reference,
-                expires_at=p.expires_at, status=AuthorizationStatus.PROCESSED, order=order, currency=order.currency,
+                expires_at=p.expires_at, status=AuthorizationStatus.PROCESSED, order_id=order.pk,
+                currency=order.currency,
             )
             for (order, _, payments), summaries in zip(orders, summaries_of, strict=True)
             for p in payments
@@ -138,9 +139,9 @@ def record_checkout_payments_of(orders: list[tuple]) -> list[list[OrderPaymentSu
     insert_rows(
         [
             Payment(
-                order_payment_summary=summaries.get(p.method), method=p.method, type=p.type, last4=p.last4,
+                order_payment_summary_id=_pk(summaries.get(p.method)), method=p.method, type=p.type, last4=p.last4,
                 kind=PaymentKind.SALE, amount=p.amount, balance=p.amount, gateway_token=p.gateway_token,
-                gateway_reference=p.gateway_reference, status=PaymentStatus.PROCESSED, order=order,
+                gateway_reference=p.gateway_reference, status=PaymentStatus.PROCESSED, order_id=order.pk,
                 currency=order.currency,
             )
             for (order, _, payments), summaries in zip(orders, summaries_of, strict=True)
@@ -149,6 +150,10 @@ def record_checkout_payments_of(orders: list[tuple]) -> list[list[OrderPaymentSu
         ]
     )
     return [list(summaries.values()) for summaries in summaries_of]
+
+
+def _pk(record) -> int | None:
+    return record.pk if record is not None else None
 
 
 def ingest_orders(orders: list[OrderInput], *, client: ApiClient | None = None) -> list[IngestResult | ServiceError]:
