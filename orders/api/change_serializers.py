@@ -8,6 +8,7 @@ the console refuse the same things with the same field paths.
 from django.conf import settings
 from rest_framework import serializers
 
+from orders.api.fast_validation import FastReader
 from orders.api.openapi import ErrorItemSerializer
 from orders.api.order_serializers import MoneyOut
 from orders.api.strict import StrictSerializer
@@ -60,6 +61,11 @@ class ChangeInputSerializer(StrictSerializer):
     changeItems = ChangeItemSerializer(many=True, allow_empty=False, max_length=settings.OMS_MAX_CHANGE_ITEMS)
 
     def to_input(self) -> list[ChangeItemInput]:
+        return self.input_from(self.validated_data)
+
+    @staticmethod
+    def input_from(data) -> list[ChangeItemInput]:
+        """The service's input from validated data (this serializer's, or its fast reading's)."""
         return [
             ChangeItemInput(
                 order_item_summary_id=item["orderItemSummaryId"],
@@ -77,7 +83,7 @@ class ChangeInputSerializer(StrictSerializer):
                     for fee in item["changeItemFees"]
                 ),
             )
-            for item in self.validated_data["changeItems"]
+            for item in data["changeItems"]
         ]
 
 
@@ -98,7 +104,11 @@ class AdjustInputSerializer(StrictSerializer):
     )
 
     def to_input(self) -> AdjustInput:
-        data = self.validated_data
+        return self.input_from(self.validated_data)
+
+    @staticmethod
+    def input_from(data) -> AdjustInput:
+        """The service's input from validated data (this serializer's, or its fast reading's)."""
         return AdjustInput(
             items=tuple(
                 AdjustItemInput(
@@ -166,6 +176,12 @@ class AdjustOutputSerializer(_ActionOutput):
     preFulfillmentChangeOrderId = _OptionalId(help_text="Null on preview, and when no pre-fulfillment part.")
     inFulfillmentChangeOrderId = _OptionalId()
     postFulfillmentChangeOrderId = _OptionalId()
+
+
+# The bodies read without DRF's machinery when the reading is sure (orders/api/fast_validation.py: the
+# same validated data, or no answer and DRF decides, with its own error body).
+FAST_READERS = {ChangeInputSerializer: FastReader(ChangeInputSerializer),
+                AdjustInputSerializer: FastReader(AdjustInputSerializer)}
 
 
 # --- Rendering the outputs ------------------------------------------------------------------------------

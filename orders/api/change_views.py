@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from orders.api import openapi
 from orders.api.auth import client_channel_id, scope_to_channel
 from orders.api.change_serializers import (
+    FAST_READERS,
     AdjustInputSerializer,
     AdjustOutputSerializer,
     ChangeInputSerializer,
@@ -63,7 +64,8 @@ class _ChangeActionView(APIView):
     The service loads (and on submit locks) the summary with the caller's channel in the same query, so
     a missing or another channel's summary answers 404 without a query of the view's own. A body that
     does not parse still answers 404 rather than 400 when the summary is not visible: only then does the
-    view look the summary up itself. `output_serializer` documents the answer; `render` builds it.
+    view look the summary up itself. A body is read by its serializer's fast reading when that is sure,
+    by DRF otherwise. `output_serializer` documents the answer; `render` builds it.
     """
 
     required_scopes = {"POST": Scope.ORDERS_WRITE}
@@ -75,11 +77,14 @@ class _ChangeActionView(APIView):
 
     @idempotent(required=False)
     def post(self, request, summary_id):
-        serializer = self.input_serializer(data=request.data)
-        if not serializer.is_valid():
-            _check_visible(request, summary_id)
-            raise ValidationError(serializer.errors)
-        result = self.service(summary_id, serializer.to_input(), actor=request.auth,
+        validated = FAST_READERS[self.input_serializer].read(request.data)
+        if validated is None:
+            serializer = self.input_serializer(data=request.data)
+            if not serializer.is_valid():
+                _check_visible(request, summary_id)
+                raise ValidationError(serializer.errors)
+            validated = serializer.validated_data
+        result = self.service(summary_id, self.input_serializer.input_from(validated), actor=request.auth,
                               channel_id=client_channel_id(request))
         return Response(self.render(result), status=self.answer_status)
 
