@@ -38,13 +38,7 @@ def get_summary(summary_id, *, lock: bool = False, channel_id: int | None = None
     same answer as a missing one: the visibility check is part of the one query that loads (and locks) it.
     """
     queryset = OrderSummary.objects.select_for_update() if lock else OrderSummary.objects.all()
-    if channel_id is not None:
-        queryset = queryset.filter(sales_channel_id=channel_id)
-    pk = parse_id(summary_id)
-    summary = queryset.filter(pk=pk).first() if pk is not None else None
-    if summary is None:
-        raise NotFound(f"No order summary {summary_id}.")
-    return summary
+    return _visible_summary(queryset, summary_id, channel_id)
 
 
 class _ActiveReasonCodes(Expression):
@@ -134,13 +128,20 @@ def get_summary_for_preview(summary_id, *, channel_id: int | None = None) -> tup
     Nothing is locked, so the sums may be read with the summary; a submit reads them after its lock with
     `groups_and_facts` instead."""
     queryset, _, _, funds_names = _querysets()
+    summary = _visible_summary(queryset, summary_id, channel_id)
+    return summary, _facts(summary, funds_names, with_count=False)
+
+
+def _visible_summary(queryset, summary_id, channel_id: int | None) -> OrderSummary:
+    """The summary of `queryset` with this id, in `channel_id` when given; NotFound otherwise, the same
+    answer for a missing id, a malformed one and another channel's summary."""
     if channel_id is not None:
         queryset = queryset.filter(sales_channel_id=channel_id)
     pk = parse_id(summary_id)
     summary = queryset.filter(pk=pk).first() if pk is not None else None
     if summary is None:
         raise NotFound(f"No order summary {summary_id}.")
-    return summary, _facts(summary, funds_names, with_count=False)
+    return summary
 
 
 def groups_and_facts(summary: OrderSummary) -> tuple[list[OrderDeliveryGroupSummary], ChangeFacts]:
