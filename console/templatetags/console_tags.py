@@ -1,6 +1,5 @@
 """Money, quantities and status badges, formatted the same on every console page."""
 
-from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from string import Formatter
 
@@ -94,49 +93,32 @@ class FigureText:
     """
 
     def __init__(self):
-        self._qty, self._qty_input, self._badges, self._words = {}, {}, {}, {}
-        self._amounts, self._money = defaultdict(dict), defaultdict(dict)
+        self._texts = {}
+
+    def _once(self, kind: str, key, make) -> str:
+        text = self._texts.get((kind, key))
+        if text is None:
+            text = self._texts[kind, key] = make()
+        return text
 
     def qty(self, value) -> str:
-        key = str(value)
-        text = self._qty.get(key)
-        if text is None:
-            text = self._qty[key] = conditional_escape(qty(value))
-        return text
+        return self._once("qty", str(value), lambda: conditional_escape(qty(value)))
 
     def qty_input(self, value) -> str:
-        key = str(value)
-        text = self._qty_input.get(key)
-        if text is None:
-            text = self._qty_input[key] = conditional_escape(qty_input(value))
-        return text
+        return self._once("qty_input", str(value), lambda: conditional_escape(qty_input(value)))
 
     def amount(self, value, currency: str) -> str:
-        texts, key = self._amounts[currency], str(value)
-        text = texts.get(key)
-        if text is None:
-            text = texts[key] = conditional_escape(amount(value, currency))
-        return text
+        return self._once(("amount", currency), str(value), lambda: conditional_escape(amount(value, currency)))
 
     def money(self, value, currency: str) -> str:
-        texts, key = self._money[currency], str(value)
-        text = texts.get(key)
-        if text is None:
-            text = texts[key] = conditional_escape(money_text(value, currency))
-        return text
+        return self._once(("money", currency), str(value), lambda: conditional_escape(money_text(value, currency)))
 
     def word(self, value: str) -> str:
         """A short text a long table repeats (an item type), escaped."""
-        html = self._words.get(value)
-        if html is None:
-            html = self._words[value] = conditional_escape(value)
-        return html
+        return self._once("word", value, lambda: conditional_escape(value))
 
     def badge(self, status: str) -> str:
-        html = self._badges.get(status)
-        if html is None:
-            html = self._badges[status] = badge(status)
-        return html
+        return self._once("badge", status, lambda: badge(status))
 
 
 @register.filter
