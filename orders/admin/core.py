@@ -22,6 +22,7 @@ from orders.models import (
     SalesChannel,
     Scope,
 )
+from orders.models.api_clients import channel_scope_conflict
 from orders.services.process_exception_status import set_process_exception_status
 
 from .mixins import ReadOnlyAdminMixin, ReadOnlyTabularInline, money_column
@@ -265,6 +266,13 @@ class ApiClientForm(forms.ModelForm):
     class Meta:
         model = ApiClient
         fields = ["name", "scopes", "sales_channel"]
+
+    def clean(self):
+        data = super().clean()
+        conflict = channel_scope_conflict(data.get("scopes") or [], data.get("sales_channel"))
+        if conflict:
+            self.add_error("scopes", conflict)
+        return data
 
 
 @admin.register(ApiClient)

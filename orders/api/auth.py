@@ -43,7 +43,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 
 class HasScope(permissions.BasePermission):
-    """A view names the scope each method needs: `required_scopes = {"GET": "orders:read", ...}`."""
+    """A view names the scope each method needs: `required_scopes = {"GET": "orders:read", ...}`.
+
+    A method listed in the view's `back_office_methods` changes configuration every sales channel shares
+    (locations, inventory levels): a key bound to a sales channel is refused it, whatever its scopes.
+    """
 
     message = "This API key lacks the scope this resource needs."
 
@@ -58,6 +62,12 @@ class HasScope(permissions.BasePermission):
             return False
         if not client.has_scope(scope):
             self.message = f"This API key lacks the scope '{scope}'."
+            return False
+        if request.method in getattr(view, "back_office_methods", ()) and client.sales_channel_id is not None:
+            self.message = (
+                "This API key is bound to a sales channel; locations and inventory are shared by every channel "
+                f"and change only with a back-office key (scope '{scope}', no sales channel)."
+            )
             return False
         return True
 

@@ -67,6 +67,11 @@ ROUTING = "Routing"
 LOCATIONS = "Locations and inventory"
 _READ_WRITE = {"GET": Scope.FULFILLMENT_READ, "POST": Scope.FULFILLMENT_WRITE, "PATCH": Scope.FULFILLMENT_WRITE}
 _OK = {"success": True, "errors": []}
+# Locations and stock steer every channel's orders: any fulfillment reader sees them, only a back-office key
+# (fulfillment:admin, bound to no sales channel) changes them.
+_SHARED_CONFIGURATION = {"GET": Scope.FULFILLMENT_READ, "POST": Scope.FULFILLMENT_ADMIN}
+_BACK_OFFICE = ("Needs the scope fulfillment:admin and a back-office key (bound to no sales channel): "
+                "locations and stock are shared by every sales channel. ")
 
 
 def _fulfillment_order_body(order) -> dict:
@@ -273,7 +278,8 @@ def _destination(data) -> tuple[float, float]:
 
 
 class LocationCollectionView(APIView):
-    required_scopes = _READ_WRITE
+    required_scopes = _SHARED_CONFIGURATION
+    back_office_methods = ("POST",)
 
     @extend_schema(
         operation_id="listLocations", tags=[LOCATIONS], parameters=[LocationListParamsSerializer],
@@ -290,7 +296,8 @@ class LocationCollectionView(APIView):
         operation_id="createLocation", tags=[LOCATIONS], request=LocationSerializer,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={201: LocationSerializer, **openapi.error_responses(400, 401, 403, 409, 422)},
-        description="A location's external reference is unique; a second one answers 409 with the first's id.",
+        description=_BACK_OFFICE
+        + "A location's external reference is unique; a second one answers 409 with the first's id.",
     )
     @idempotent(required=False)
     def post(self, request):
@@ -301,7 +308,8 @@ class LocationCollectionView(APIView):
 
 
 class InventoryLevelCollectionView(APIView):
-    required_scopes = _READ_WRITE
+    required_scopes = _SHARED_CONFIGURATION
+    back_office_methods = ("POST",)
 
     @extend_schema(
         operation_id="listInventoryLevels", tags=[LOCATIONS], parameters=[InventoryListParamsSerializer],
@@ -320,7 +328,8 @@ class InventoryLevelCollectionView(APIView):
         operation_id="setInventoryLevel", tags=[LOCATIONS], request=InventoryLevelSerializer,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={200: InventoryLevelSerializer, **openapi.error_responses(400, 401, 403, 409, 422)},
-        description="Set quantityOnHand for a location and sku, creating the level when there is none. It may "
+        description=_BACK_OFFICE
+        + "Set quantityOnHand for a location and sku, creating the level when there is none. It may "
         "not drop below the units reserved by open fulfillment orders (409).",
     )
     @idempotent(required=False)

@@ -4,7 +4,9 @@ The shared machinery answers the same way for every operation, whatever its view
 is checked (401) and its scope (403), an id in the path or the body may name nothing the key can see
 (404), a body may not parse or be too large (400, 413), an Idempotency-Key may be busy or reused (409,
 422; every view decorated with @idempotent documents the header), and the rate limit may be reached
-(429). A view's own description of a status or a parameter is kept; only missing ones are added.
+(429). Each operation names the scope it needs (x-required-scope; x-back-office-only when a key bound
+to a sales channel is refused whatever its scopes). A view's own description of a status or a
+parameter is kept; only missing ones are added.
 """
 
 from orders.api.openapi import idempotency_key_header
@@ -86,15 +88,39 @@ def _document_idempotency_key(operation: dict) -> None:
                            "schema": {"type": "string"}, "description": header.description})
 
 
+def _scopes(generator) -> dict[tuple[str, str], tuple[str, bool]]:
+    """(path, method) → (the scope the view requires, whether only a back-office key may call it)."""
+    found = {}
+    for path, _regex, method, callback in generator.endpoints or []:
+        view = getattr(callback, "cls", None)
+        required = getattr(view, "required_scopes", {})
+        scope = required.get(method.upper()) or required.get("*")
+        if scope is not None:
+            found[(path, method.lower())] = (str(scope), method.upper() in getattr(view, "back_office_methods", ()))
+    return found
+
+
+def _document_scope(operation: dict, scope: str, back_office: bool) -> None:
+    operation["x-required-scope"] = scope
+    if back_office:
+        operation["x-back-office-only"] = True
+        refused = operation.setdefault("responses", {}).setdefault("403", {"content": ERROR_BODY})
+        refused["description"] = ("The API key lacks the scope, or is bound to a sales channel (errorCode "
+                                  "PERMISSION_DENIED): only a back-office key changes what every channel shares.")
+
+
 def document_common_answers(result, generator, request, public):
     components = result.get("components", {}).get("schemas", {})
     idempotent = _idempotent_operations(generator)
+    scopes = _scopes(generator)
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if not isinstance(operation, dict) or not operation.get("security"):
                 continue
             if (path, method) in idempotent:
                 _document_idempotency_key(operation)
+            if (path, method) in scopes:
+                _document_scope(operation, *scopes[(path, method)])
             responses = operation.setdefault("responses", {})
             for status in _statuses(method, operation, components):
                 if status not in responses:

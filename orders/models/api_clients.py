@@ -12,12 +12,28 @@ class Scope(models.TextChoices):
     ORDERS_WRITE = "orders:write"
     FULFILLMENT_READ = "fulfillment:read"
     FULFILLMENT_WRITE = "fulfillment:write"
+    # Shared configuration every channel routes by (locations, inventory levels): back-office keys only.
+    FULFILLMENT_ADMIN = "fulfillment:admin"
     PAYMENTS_READ = "payments:read"
     PAYMENTS_WRITE = "payments:write"
     ALL = "all"
 
 
+# Scopes a key bound to a sales channel may not hold: what they open is shared by every channel.
+BACK_OFFICE_SCOPES = frozenset({Scope.FULFILLMENT_ADMIN})
+
 KEY_PREFIX = "oms_"
+
+
+def channel_scope_conflict(scopes, sales_channel) -> str | None:
+    """Why these scopes cannot go with this sales channel, or None when they can."""
+    if sales_channel is None:
+        return None
+    refused = sorted(BACK_OFFICE_SCOPES & set(scopes))
+    if not refused:
+        return None
+    return (f"{', '.join(refused)} opens configuration shared by every sales channel (locations, inventory): "
+            "give it to a back-office key, bound to no sales channel.")
 
 
 def hash_key(raw_key: str) -> str:
@@ -52,6 +68,9 @@ class ApiClient(models.Model):
     @classmethod
     def issue(cls, name: str, scopes: list[str], sales_channel=None) -> tuple["ApiClient", str]:
         """Create a client and return it with its raw key, which is never stored or shown again."""
+        conflict = channel_scope_conflict(scopes, sales_channel)
+        if conflict:
+            raise ValueError(conflict)
         raw_key = KEY_PREFIX + secrets.token_urlsafe(32)
         client = cls.objects.create(
             name=name,

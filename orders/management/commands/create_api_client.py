@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from orders.models import ApiClient, SalesChannel, Scope
+from orders.models.api_clients import channel_scope_conflict
 
 
 class Command(BaseCommand):
@@ -17,7 +18,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scopes",
             required=True,
-            help=f"Comma-separated scopes: {', '.join(Scope.values)}.",
+            help=f"Comma-separated scopes: {', '.join(Scope.values)}. fulfillment:admin (locations and "
+            "inventory, shared by every channel) is for back-office keys: not with --channel.",
         )
         parser.add_argument(
             "--channel",
@@ -38,6 +40,9 @@ class Command(BaseCommand):
             if sales_channel is None:
                 known = ", ".join(SalesChannel.objects.values_list("name", flat=True)) or "none yet"
                 raise CommandError(f"No sales channel '{channel}'. Known: {known}.")
+        conflict = channel_scope_conflict(requested, sales_channel)
+        if conflict:
+            raise CommandError(conflict)
         with transaction.atomic():
             if ApiClient.objects.filter(name=name).exists():
                 raise CommandError(f"An API client named '{name}' exists already.")
