@@ -228,6 +228,7 @@ OMS_AUTO_ROUTE_ORDERS = env_bool("OMS_AUTO_ROUTE_ORDERS", True)
 OMS_AUTO_INVOICE_AND_CAPTURE = env_bool("OMS_AUTO_INVOICE_AND_CAPTURE", True)
 # Called when a fulfillment order ships; the payments app bills it and captures (when the flag above is on).
 OMS_ON_FULFILLMENT_ORDER_FULFILLED = "payments.automation.fulfillment_order_fulfilled"
+OMS_ON_PRE_FULFILLMENT_REDUCTION_SUBMITTED = "payments.automation.pre_fulfillment_reduction_submitted"
 OMS_AUTO_CREDIT_AND_REFUND = env_bool("OMS_AUTO_CREDIT_AND_REFUND", True)
 OMS_MAX_ORDER_ITEMS = 500
 OMS_MAX_CHANGE_ITEMS = 100

@@ -18,3 +18,9 @@ def fulfillment_order_fulfilled(fulfillment_order) -> None:
     """A fulfillment order shipped: bill it and take the money. Billing lives in the payments app,
     which orders must not import, so a setting names the hook (it queues its work after commit)."""
     import_string(settings.OMS_ON_FULFILLMENT_ORDER_FULFILLED)(fulfillment_order)
+
+
+def pre_fulfillment_reduction_submitted(summary_id: int) -> None:
+    """A cancel (or pre-fulfillment discount) was committed: captured funds beyond what is still owed go
+    back through the payments automation (named by a setting, queued after commit)."""
+    import_string(settings.OMS_ON_PRE_FULFILLMENT_REDUCTION_SUBMITTED)(summary_id)

@@ -10,11 +10,14 @@ from django.conf import settings
 from django.db.models import Count, Expression, IntegerField, OuterRef, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 
-from orders.calculations.state import Amounts, ItemState, Quantities, SummaryState
+from orders.calculations.state import Amounts, FulfillmentLineState, ItemState, Quantities, SummaryState
 from orders.errors import NotFound
 from orders.funds import funds_annotations
 from orders.models import (
+    FINAL_STATUS_CATEGORIES,
     ChangeType,
+    FulfillmentOrder,
+    FulfillmentOrderLineItem,
     ItemType,
     Order,
     OrderDeliveryGroupSummary,
@@ -223,8 +226,34 @@ def _proration_bases(summary: OrderSummary) -> dict[int, tuple[Amounts, Decimal]
     return bases
 
 
-def change_state(summary: OrderSummary, items: list) -> SummaryState:
-    """The frozen state the change calculations read, from item summaries or `get_item_rows` rows."""
+def get_fulfillment_lines(summary: OrderSummary, *, lock: bool = False) -> tuple[FulfillmentLineState, ...]:
+    """The lines of the summary's open fulfillment orders (one query), for a cancel that may take units
+    off them. With `lock` (a submit, after the summary and its items) the open fulfillment orders are
+    row-locked first, in id order (one more query): the lock order of cancel-item and status moves."""
+    open_orders = FulfillmentOrder.objects.filter(order_summary=summary).exclude(
+        status_category__in=FINAL_STATUS_CATEGORIES
+    )
+    if lock:
+        list(open_orders.select_for_update().order_by("id").values_list("id", flat=True))
+    rows = (
+        FulfillmentOrderLineItem.objects.filter(fulfillment_order__in=open_orders)
+        .order_by("id")
+        .values_list("id", "fulfillment_order_id", "fulfillment_order__status",
+                     "fulfillment_order__delivery_group_summary_id", "order_item_summary_id", "quantity")
+    )
+    return tuple(
+        FulfillmentLineState(
+            id=pk, fulfillment_order_id=order_id, fulfillment_order_number=FulfillmentOrder(pk=order_id).number,
+            status=status, group_id=group_id, item_id=item_id, quantity=quantity,
+        )
+        for pk, order_id, status, group_id, item_id, quantity in rows
+    )
+
+
+def change_state(summary: OrderSummary, items: list,
+                 fulfillment_lines: tuple[FulfillmentLineState, ...] | None = None) -> SummaryState:
+    """The frozen state the change calculations read, from item summaries or `get_item_rows` rows, with the
+    lines of the open fulfillment orders when the change needs them."""
     bases = _proration_bases(summary)
     states = []
     for ois in items:
@@ -263,4 +292,5 @@ def change_state(summary: OrderSummary, items: list) -> SummaryState:
         tax_locale_type=summary.tax_locale_type,
         items=tuple(states),
         is_managed=summary.is_managed,
+        fulfillment_lines=fulfillment_lines,
     )

@@ -74,3 +74,18 @@ class DuplicateOrder(ServiceError):
 
     code = "DUPLICATE_VALUE"
     http_status = 409
+
+
+# Codes of field errors a change is refused with (FieldError.code), beside the raising error's own code.
+# Units asked for are allocated to fulfillment orders and cancelAllocatedQuantity was not set.
+UNITS_ALLOCATED = "UNITS_ALLOCATED"
+# Units asked for are on a fulfillment order in picking or later (the message names it).
+UNITS_IN_FULFILLMENT = "UNITS_IN_FULFILLMENT"
+# A fractional quantity of an item ordered in whole units.
+WHOLE_UNITS_ONLY = "WHOLE_UNITS_ONLY"
+# A change item's fees exceed the reduction they ride on.
+FEE_EXCEEDS_REDUCTION = "FEE_EXCEEDS_REDUCTION"
+# A whole-order cancel finds nothing left to cancel.
+NOTHING_TO_CANCEL = "NOTHING_TO_CANCEL"
+# A delivery-charge line canceled from a fulfillment order has no fulfillment order to go to.
+DELIVERY_CHARGE_STRANDED = "DELIVERY_CHARGE_STRANDED"

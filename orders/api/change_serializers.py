@@ -5,6 +5,8 @@ every business rule (quantities, reasons, amounts, ids) is checked by the servic
 the console refuse the same things with the same field paths.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from rest_framework import serializers
 
@@ -17,6 +19,7 @@ from orders.calculations.inputs import (
     AdjustItemInput,
     AdjustmentType,
     AllocatedItemsChangeOrderType,
+    CancelOrderInput,
     ChangeItemInput,
     FeeAmountType,
     FeeInput,
@@ -60,6 +63,11 @@ class ChangeInputSerializer(StrictSerializer):
 
     changeItems = ChangeItemSerializer(many=True, allow_empty=False, max_length=settings.OMS_MAX_CHANGE_ITEMS)
 
+    @staticmethod
+    def options_from(data) -> dict:
+        """The service's keyword options from validated data (none here)."""
+        return {}
+
     def to_input(self) -> list[ChangeItemInput]:
         return self.input_from(self.validated_data)
 
@@ -85,6 +93,32 @@ class ChangeInputSerializer(StrictSerializer):
             )
             for item in data["changeItems"]
         ]
+
+
+class CancelInputSerializer(ChangeInputSerializer):
+    """The body of preview/submit cancel: change items, and whether allocated units may be canceled."""
+
+    cancelAllocatedQuantity = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Also cancel units allocated to fulfillment orders not yet picked (Draft, Allocated, "
+                  "Assigned): their lines are canceled in the same transaction. Default false: only units not "
+                  "allocated can be canceled.",
+    )
+
+    @staticmethod
+    def options_from(data) -> dict:
+        return {"cancel_allocated": data["cancelAllocatedQuantity"]}
+
+
+class CancelOrderInputSerializer(StrictSerializer):
+    """The body of preview/submit cancel-order: the reason for canceling everything still cancelable."""
+
+    reason = serializers.CharField(help_text="One of the active reason codes.")
+    reasonText = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @staticmethod
+    def input_from(data) -> CancelOrderInput:
+        return CancelOrderInput(reason=data["reason"], reason_text=data["reasonText"])
 
 
 class AdjustItemSerializer(StrictSerializer):
@@ -150,6 +184,23 @@ class _OptionalId(serializers.CharField):
         return str(value)
 
 
+class FulfillmentLineCancelSerializer(serializers.Serializer):
+    """A fulfillment-order line a cancel takes units off."""
+
+    fulfillmentOrderId = serializers.CharField(read_only=True)
+    fulfillmentOrderNumber = serializers.CharField(read_only=True)
+    fulfillmentOrderLineItemId = serializers.CharField(read_only=True)
+    orderItemSummaryId = serializers.CharField(read_only=True)
+    quantity = serializers.DecimalField(max_digits=QUANTITY_MAX_DIGITS, decimal_places=QUANTITY_DECIMAL_PLACES,
+                                        coerce_to_string=False, read_only=True)
+    returnedToGroup = serializers.BooleanField(
+        read_only=True, help_text="A delivery charge of a fulfillment order left without products: not canceled, "
+                                  "it goes back to its delivery group.")
+    movedToFulfillmentOrderId = _OptionalId(
+        help_text="Where a delivery charge back to its group goes: the group's next open fulfillment order; null "
+                  "when it waits for the group's next new fulfillment order.")
+
+
 class _ActionOutput(serializers.Serializer):
     # Rendered from the dict the view builds.
 
@@ -161,6 +212,32 @@ class _ActionOutput(serializers.Serializer):
 
 class PreviewChangeOutputSerializer(_ActionOutput):
     """What the cancel or return would change; nothing was written."""
+
+
+class _CancelOutput(_ActionOutput):
+    fulfillmentOrderLinesToCancel = FulfillmentLineCancelSerializer(
+        many=True, read_only=True,
+        help_text="The fulfillment-order lines the cancel takes units off (with cancelAllocatedQuantity, and a "
+                  "whole-order cancel).")
+    canceledFulfillmentOrderIds = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text="Fulfillment orders left without a product unit: they become Cancelled.")
+    deliveryChargesCanceledWithLastProduct = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text="Delivery-charge item summaries canceled whole because the cancel leaves their delivery group "
+                  "nothing to ship.")
+
+
+class PreviewCancelOutputSerializer(_CancelOutput):
+    """What the cancel would change, and the fulfillment-order lines it would cancel; nothing was written."""
+
+
+class SubmitCancelOutputSerializer(_CancelOutput):
+    """The cancel applied: the change order, the Fee change order when fees were given, and the
+    fulfillment-order lines canceled."""
+
+    changeOrderId = _OptionalId()
+    feeChangeOrderId = _OptionalId(help_text="The Fee change order, when change items carried fees.")
 
 
 class SubmitChangeOutputSerializer(_ActionOutput):
@@ -180,8 +257,8 @@ class AdjustOutputSerializer(_ActionOutput):
 
 # The bodies read without DRF's machinery when the reading is sure (orders/api/fast_validation.py: the
 # same validated data, or no answer and DRF decides, with its own error body).
-FAST_READERS = {ChangeInputSerializer: FastReader(ChangeInputSerializer),
-                AdjustInputSerializer: FastReader(AdjustInputSerializer)}
+FAST_READERS = {serializer: FastReader(serializer) for serializer in (
+    ChangeInputSerializer, CancelInputSerializer, CancelOrderInputSerializer, AdjustInputSerializer)}
 
 
 # --- Rendering the outputs ------------------------------------------------------------------------------
@@ -227,4 +304,28 @@ def render_adjust(order_summary_id, balances, currency: str, *, pre, in_fulfillm
         "preFulfillmentChangeOrderId": _optional_id(pre),
         "inFulfillmentChangeOrderId": _optional_id(in_fulfillment),
         "postFulfillmentChangeOrderId": _optional_id(post),
+    }
+
+
+_QUANTUM = Decimal(1).scaleb(-QUANTITY_DECIMAL_PLACES)
+
+
+def render_fulfillment(fulfillment, charges_canceled_with_last_product) -> dict:
+    """The keys _CancelOutput adds: the fulfillment-order side of a cancel and the delivery charges that went
+    with the last product of their group."""
+    return {
+        "fulfillmentOrderLinesToCancel": [
+            {
+                "fulfillmentOrderId": str(cancel.fulfillment_order_id),
+                "fulfillmentOrderNumber": cancel.fulfillment_order_number,
+                "fulfillmentOrderLineItemId": str(cancel.line_id),
+                "orderItemSummaryId": str(cancel.item_id),
+                "quantity": cancel.quantity.quantize(_QUANTUM),
+                "returnedToGroup": cancel.returned_to_group,
+                "movedToFulfillmentOrderId": _optional_id(cancel.moved_to_fulfillment_order_id),
+            }
+            for cancel in fulfillment.line_cancels
+        ],
+        "canceledFulfillmentOrderIds": [str(pk) for pk in fulfillment.canceled_orders],
+        "deliveryChargesCanceledWithLastProduct": [str(pk) for pk in charges_canceled_with_last_product],
     }

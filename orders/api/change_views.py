@@ -12,10 +12,15 @@ from orders.api.change_serializers import (
     FAST_READERS,
     AdjustInputSerializer,
     AdjustOutputSerializer,
+    CancelInputSerializer,
+    CancelOrderInputSerializer,
     ChangeInputSerializer,
+    PreviewCancelOutputSerializer,
     PreviewChangeOutputSerializer,
+    SubmitCancelOutputSerializer,
     SubmitChangeOutputSerializer,
     render_adjust,
+    render_fulfillment,
     render_preview,
     render_submit,
 )
@@ -25,6 +30,7 @@ from orders.models import FulfillmentPhase, OrderSummary, Scope
 from orders.selectors import parse_id
 from orders.services.adjust import preview_adjust, submit_adjust
 from orders.services.cancel import preview_cancel, submit_cancel
+from orders.services.cancel_order import preview_cancel_order, submit_cancel_order
 from orders.services.change_orders import ChangeResult
 from orders.services.returns import preview_return, submit_return
 
@@ -47,6 +53,15 @@ def _body(result: ChangeResult) -> dict:
 def _submit_body(result: ChangeResult) -> dict:
     return render_submit(result.order_summary_id, result.balances, result.currency,
                          change_order_id=result.change_order_id, fee_change_order_id=result.fee_change_order_id)
+
+
+def _cancel_body(result: ChangeResult) -> dict:
+    return {**_body(result), **render_fulfillment(result.fulfillment, result.charges_canceled_with_last_product)}
+
+
+def _cancel_submit_body(result: ChangeResult) -> dict:
+    return {**_submit_body(result),
+            **render_fulfillment(result.fulfillment, result.charges_canceled_with_last_product)}
 
 
 def _adjust_body(result: ChangeResult) -> dict:
@@ -84,8 +99,9 @@ class _ChangeActionView(APIView):
                 _check_visible(request, summary_id)
                 raise ValidationError(serializer.errors)
             validated = serializer.validated_data
+        options = getattr(self.input_serializer, "options_from", lambda data: {})(validated)
         result = self.service(summary_id, self.input_serializer.input_from(validated), actor=request.auth,
-                              channel_id=client_channel_id(request))
+                              channel_id=client_channel_id(request), **options)
         return Response(self.render(result), status=self.answer_status)
 
 
@@ -115,20 +131,62 @@ def _schema(operation_id, request, response, answer_status, description):
     )
 
 
-@_schema("previewCancel", ChangeInputSerializer, PreviewChangeOutputSerializer, 200,
-         "What canceling the units would change; writes nothing. " + _CHANGE_ITEMS_NOTE)
+_CANCEL_NOTE = (
+    " Change items may name products and delivery charges (a delivery charge canceled: free shipping). "
+    "Quantities of items ordered in whole units must be whole (WHOLE_UNITS_ONLY). Units allocated to "
+    "fulfillment orders are refused (UNITS_ALLOCATED) unless cancelAllocatedQuantity is true: then units on "
+    "fulfillment orders not yet picked (Draft, Allocated, Assigned) are canceled with their lines, listed in "
+    "fulfillmentOrderLinesToCancel; units in picking or later are refused (UNITS_IN_FULFILLMENT, naming the "
+    "fulfillment order). When the cancel leaves a delivery group nothing to ship, its delivery charges go too "
+    "(deliveryChargesCanceledWithLastProduct). A change item's fees may not exceed what it takes off "
+    "(FEE_EXCEEDS_REDUCTION); balances report the reduction before fees."
+)
+_CANCEL_ORDER_NOTE = (
+    "Everything still cancelable: every product unit not allocated or on a fulfillment order not yet picked "
+    "(Draft, Allocated, Assigned), and the delivery charges of the groups left with nothing to ship; one Cancel "
+    "change order with the balances of any cancel, the fulfillment-order lines canceled in the same "
+    "transaction. Units in picking or later are kept; nothing cancelable answers 409 NOTHING_TO_CANCEL."
+)
+
+
+@_schema("previewCancel", CancelInputSerializer, PreviewCancelOutputSerializer, 200,
+         "What canceling the units would change; writes nothing. " + _CHANGE_ITEMS_NOTE + _CANCEL_NOTE)
 class PreviewCancelView(_ChangeActionView):
+    input_serializer = CancelInputSerializer
+    output_serializer = PreviewCancelOutputSerializer
     service = staticmethod(preview_cancel)
+    render = staticmethod(_cancel_body)
 
 
-@_schema("submitCancel", ChangeInputSerializer, SubmitChangeOutputSerializer, 201,
-         "Cancel units not yet allocated: a Cancel change order, and a Fee change order when fees are given. "
-         + _CHANGE_ITEMS_NOTE)
+@_schema("submitCancel", CancelInputSerializer, SubmitCancelOutputSerializer, 201,
+         "Cancel units: a Cancel change order, and a Fee change order when fees are given. "
+         + _CHANGE_ITEMS_NOTE + _CANCEL_NOTE)
 class SubmitCancelView(_ChangeActionView):
-    output_serializer = SubmitChangeOutputSerializer
+    input_serializer = CancelInputSerializer
+    output_serializer = SubmitCancelOutputSerializer
     answer_status = status.HTTP_201_CREATED
     service = staticmethod(submit_cancel)
-    render = staticmethod(_submit_body)
+    render = staticmethod(_cancel_submit_body)
+
+
+@_schema("previewCancelOrder", CancelOrderInputSerializer, PreviewCancelOutputSerializer, 200,
+         "What canceling the whole order would change; writes nothing. " + _CANCEL_ORDER_NOTE)
+class PreviewCancelOrderView(_ChangeActionView):
+    input_serializer = CancelOrderInputSerializer
+    output_serializer = PreviewCancelOutputSerializer
+    service = staticmethod(preview_cancel_order)
+    render = staticmethod(_cancel_body)
+
+
+@_schema("submitCancelOrder", CancelOrderInputSerializer, SubmitCancelOutputSerializer, 201,
+         "Cancel the whole order. " + _CANCEL_ORDER_NOTE + " After the commit the payments automation refunds "
+         "the excess funds and releases the authorization (when OMS_AUTO_CREDIT_AND_REFUND is on).")
+class SubmitCancelOrderView(_ChangeActionView):
+    input_serializer = CancelOrderInputSerializer
+    output_serializer = SubmitCancelOutputSerializer
+    answer_status = status.HTTP_201_CREATED
+    service = staticmethod(submit_cancel_order)
+    render = staticmethod(_cancel_submit_body)
 
 
 @_schema("previewReturn", ChangeInputSerializer, PreviewChangeOutputSerializer, 200,

@@ -45,12 +45,14 @@ def change_balances(
 
 
 def funds_inputs(state: SummaryState, change_orders, fees, balances: ChangeBalances):
-    """(grand total reduction net of fees, credit owed back by post-fulfillment reductions)."""
+    """(grand total reduction before fees, credit owed back by post-fulfillment reductions).
+
+    Fees are taken once: the change's balances (excess funds included) report the reduction before
+    fees, and paying the fee invoice out of the refund is the only deduction (issue #12 point 5)."""
     locale = state.tax_locale_type
-    fees_with_tax = sum((with_tax(fee.amounts.price, fee.amounts.tax, locale) for fee in fees), ZERO)
     credit = ZERO
     for change_order in change_orders:
         if change_order.is_post_fulfillment_reduction:
             totals = change_order.totals
             credit -= with_tax(totals.price, totals.tax, locale)
-    return balances.grand_total_amount - fees_with_tax, credit
+    return balances.grand_total_amount, credit

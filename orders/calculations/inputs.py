@@ -61,3 +61,11 @@ class AdjustItemInput:
 class AdjustInput:
     items: tuple[AdjustItemInput, ...]
     allocated_items_change_order_type: str = AllocatedItemsChangeOrderType.DISALLOWED
+
+
+@dataclass(frozen=True)
+class CancelOrderInput:
+    """A whole-order cancel: everything still cancelable, for one reason."""
+
+    reason: str
+    reason_text: str = ""

@@ -92,14 +92,42 @@ class ChangeBalances:
 
 
 @dataclass(frozen=True)
+class FulfillmentLineCancel:
+    """Units a change takes off a fulfillment-order line.
+
+    `returned_to_group`: a delivery charge whose fulfillment order has no product left goes back to its
+    delivery group (not canceled): onto `moved_to_fulfillment_order_id`, the group's next open fulfillment
+    order, or (None) it waits for the group's next new fulfillment order."""
+
+    line_id: int
+    fulfillment_order_id: int
+    fulfillment_order_number: str
+    item_id: int
+    quantity: Decimal
+    returned_to_group: bool = False
+    moved_to_fulfillment_order_id: int | None = None
+
+
+@dataclass(frozen=True)
+class FulfillmentEffects:
+    line_cancels: tuple[FulfillmentLineCancel, ...] = ()
+    # Fulfillment orders left with no product unit: they become Cancelled.
+    canceled_orders: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class ChangePlan:
     change_orders: tuple[ChangeOrderPlan, ...]
     fees: tuple[FeeCharge, ...]
     balances: ChangeBalances
-    # What the funds position needs (§3.6): the grand total goes down by the reduction less the
-    # fees added, and returns and post-fulfillment discounts are owed back as credit.
+    # What the funds position needs (§3.6): the grand total goes down by the reduction (fees are
+    # reported apart and taken once, when their invoice is paid), and returns and post-fulfillment
+    # discounts are owed back as credit.
     grand_total_reduction: Decimal
     added_outstanding_credit: Decimal
+    fulfillment: FulfillmentEffects = FulfillmentEffects()
+    # Delivery charges canceled because the last product of their delivery group went.
+    charges_canceled_with_last_product: tuple[int, ...] = ()
 
 
 def apply_plan(state: SummaryState, plan: ChangePlan, fee_ids: Iterator[int] | None = None) -> SummaryState:

@@ -10,11 +10,11 @@ class Problems:
         self.input: list[FieldError] = []
         self.state: list[FieldError] = []
 
-    def bad_input(self, message: str, field: str | None) -> None:
-        self.input.append(FieldError(message, field))
+    def bad_input(self, message: str, field: str | None, *, code: str | None = None) -> None:
+        self.input.append(FieldError(message, field, code))
 
-    def bad_state(self, message: str, field: str | None) -> None:
-        self.state.append(FieldError(message, field))
+    def bad_state(self, message: str, field: str | None, *, code: str | None = None) -> None:
+        self.state.append(FieldError(message, field, code))
 
     def raise_if_any(self) -> None:
         if self.input:

@@ -113,12 +113,36 @@ class ItemState:
         return self.type == PRODUCT
 
 
+# Fulfillment-order statuses whose units may still be canceled (before picking starts), least
+# progressed first: the order in which a cancel takes units off fulfillment orders.
+CANCELABLE_FULFILLMENT_STATUSES = ("Draft", "Allocated", "Assigned")
+
+
+@dataclass(frozen=True)
+class FulfillmentLineState:
+    """One line of an open fulfillment order (not Fulfilled, Cancelled or Rejected)."""
+
+    id: int
+    fulfillment_order_id: int
+    fulfillment_order_number: str
+    status: str
+    group_id: int
+    item_id: int
+    quantity: Decimal
+
+    @property
+    def is_cancelable(self) -> bool:
+        return self.status in CANCELABLE_FULFILLMENT_STATUSES
+
+
 @dataclass(frozen=True)
 class SummaryState:
     currency: str
     tax_locale_type: str
     items: tuple[ItemState, ...]
     is_managed: bool = True
+    # The lines of the summary's open fulfillment orders, when the change needs them (None: not read).
+    fulfillment_lines: tuple[FulfillmentLineState, ...] | None = None
     _by_id: dict = field(init=False, compare=False, repr=False)
 
     def __post_init__(self):

@@ -14,11 +14,19 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from orders.calculations.plan import ChangeBalances, ChangeOrderPlan, ChangePlan, FeeCharge, grand_total
+from orders.calculations.plan import (
+    ChangeBalances,
+    ChangeOrderPlan,
+    ChangePlan,
+    FeeCharge,
+    FulfillmentEffects,
+    grand_total,
+)
 from orders.calculations.state import Amounts, SummaryState
 from orders.change_selectors import (
     ChangeFacts,
     change_state,
+    get_fulfillment_lines,
     get_item_rows,
     get_item_summaries,
     get_summary,
@@ -76,6 +84,10 @@ class ChangeResult:
     version: int = 0
     # The summary's currency, which the amounts are rounded to.
     currency: str = ""
+    # A cancel's fulfillment-order side: lines canceled, delivery charges moved, orders Cancelled.
+    fulfillment: FulfillmentEffects = field(default_factory=FulfillmentEffects)
+    # Delivery charges canceled because the last product of their delivery group went.
+    charges_canceled_with_last_product: tuple[int, ...] = ()
 
     @property
     def change_order_id(self) -> int | None:
@@ -106,20 +118,35 @@ def _rounded_balances(summary: OrderSummary, plan: ChangePlan, facts: ChangeFact
     return ChangeBalances(**{f.name: round_money(getattr(balances, f.name), currency) for f in fields(balances)})
 
 
-def preview_change(summary_id, planner: Planner, *, channel_id: int | None = None) -> ChangeResult:
+def preview_change(summary_id, planner: Planner, *, channel_id: int | None = None,
+                   fulfillment: bool = False) -> ChangeResult:
     """Run the calculation on the current state; write nothing.
 
     Three queries whatever the number of items: the summary (with its channel check, the reason codes and
-    the funds sums), its items, and the change lines of earlier changes (their proration basis)."""
+    the funds sums), its items, and the change lines of earlier changes (their proration basis); with
+    `fulfillment` (a cancel that may take units off fulfillment orders) a fourth, their open lines."""
     summary, facts = get_summary_for_preview(summary_id, channel_id=channel_id)
     items = get_item_rows(summary)
-    plan = planner(change_state(summary, items), facts.reason_codes, settings.OMS_MAX_CHANGE_ITEMS)
-    return ChangeResult(order_summary_id=summary.pk, balances=_rounded_balances(summary, plan, facts),
-                        version=summary.version, currency=summary.currency)
+    lines = get_fulfillment_lines(summary) if fulfillment else None
+    plan = planner(change_state(summary, items, lines), facts.reason_codes, settings.OMS_MAX_CHANGE_ITEMS)
+    return _result(summary, plan, _rounded_balances(summary, plan, facts))
+
+
+def _result(summary: OrderSummary, plan: ChangePlan, balances: ChangeBalances, written=None) -> ChangeResult:
+    return ChangeResult(
+        order_summary_id=summary.pk,
+        balances=balances,
+        change_orders=written.change_orders if written else (),
+        fee_change_order_id=written.fee_change_order_id if written else None,
+        version=summary.version,
+        currency=summary.currency,
+        fulfillment=plan.fulfillment,
+        charges_canceled_with_last_product=plan.charges_canceled_with_last_product,
+    )
 
 
 def submit_change(summary_id, planner: Planner, *, actor, expected_version: int | None = None,
-                  channel_id: int | None = None) -> ChangeResult:
+                  channel_id: int | None = None, fulfillment: bool = False) -> ChangeResult:
     """Lock, re-check and re-calculate on the locked state, write the change, refresh the summary.
 
     The summary is locked (and checked against `channel_id`) first, then its items in id order; everything
@@ -134,24 +161,27 @@ def submit_change(summary_id, planner: Planner, *, actor, expected_version: int 
                 field="version",
             )
         items = get_item_summaries(summary, lock=True)
-        state = change_state(summary, items)
+        # After the items: the open fulfillment orders, locked, and their lines.
+        lines = get_fulfillment_lines(summary, lock=True) if fulfillment else None
+        state = change_state(summary, items, lines)
         groups, facts = groups_and_facts(summary)
         plan = planner(state, facts.reason_codes, settings.OMS_MAX_CHANGE_ITEMS)
         # Before the writes: the new change orders must not count twice in the funds position.
         balances = _rounded_balances(summary, plan, facts)
         writer = ChangeWriter(summary, items, actor, change_order_count=facts.change_order_count, groups=groups)
         written = writer.write(plan, save_items=False)
+        unsaved, unsaved_fields = list(written.changed_items), set(written.changed_fields)
+        if plan.fulfillment.line_cancels:
+            from orders.services.fulfillment_cancel import apply_fulfillment_effects
+
+            reallocated = apply_fulfillment_effects(plan.fulfillment, writer.items)
+            unsaved += [ois for ois in reallocated if ois not in unsaved]
+            if reallocated:
+                unsaved_fields.add("quantity_allocated")
         # The changed items are saved with their new statuses, in one statement.
         refresh_summary(summary, items + written.fee_items, groups=groups,
-                        unsaved=written.changed_items, unsaved_fields=written.changed_fields)
-    return ChangeResult(
-        order_summary_id=summary.pk,
-        balances=balances,
-        change_orders=written.change_orders,
-        fee_change_order_id=written.fee_change_order_id,
-        version=summary.version,
-        currency=summary.currency,
-    )
+                        unsaved=unsaved, unsaved_fields=sorted(unsaved_fields))
+    return _result(summary, plan, balances, written)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.calculations.checks import as_decimal, fits_quantity
+from orders.calculations.plan import FulfillmentEffects
 from orders.change_selectors import get_item_summaries, get_summary
 from orders.errors import FieldError, InvalidInput, InvalidState, NotFound
 from orders.models import (
@@ -125,33 +126,100 @@ def cancel_lines(
 
     The caller holds the summary and item locks; the inventory levels are locked here, after them.
     """
+    changed = take_off_lines(order, lines, quantities)
     by_id = {ois.pk: ois for ois in items}
+    touched = {}
+    for line in changed:
+        ois = by_id[line.order_item_summary_id]
+        ois.quantity_allocated -= quantities[line.pk]
+        touched[ois.pk] = ois
+    if touched:
+        OrderItemSummary.objects.bulk_update(list(touched.values()), ["quantity_allocated"])
+
+
+_LINE_AMOUNTS = ("total_line_amount", "total_line_tax_amount", "total_adjustment_amount",
+                 "total_adjustment_tax_amount")
+
+
+def take_off_lines(
+    order: FulfillmentOrder, lines: list[FulfillmentOrderLineItem], quantities: dict[int, Decimal]
+) -> list[FulfillmentOrderLineItem]:
+    """The lines' side of a cancel: units and their share of the amounts off, the reservation released,
+    the lines saved. The item summaries' allocation is the caller's. Returns the lines changed."""
     changed = [line for line in lines if quantities.get(line.pk, ZERO) > 0]
     if not changed:
-        return
+        return []
     levels = inventory.lock_level_keys(
         (order.location_id, line.sku) for line in changed if inventory.tracks_stock(order.location, line)
     )
     currency = order.currency
-    touched = {}
     for line in changed:
         quantity = quantities[line.pk]
-        for name in ("total_line_amount", "total_line_tax_amount", "total_adjustment_amount",
-                     "total_adjustment_tax_amount"):
+        for name in _LINE_AMOUNTS:
             amount = getattr(line, name)
             setattr(line, name, amount - prorate(amount, quantity, line.quantity, currency))
         line.quantity -= quantity
-        ois = by_id[line.order_item_summary_id]
-        ois.quantity_allocated -= quantity
-        touched[ois.pk] = ois
         if inventory.tracks_stock(order.location, line):
             inventory.release(levels.get((order.location_id, line.sku)), quantity)
-    FulfillmentOrderLineItem.objects.bulk_update(changed, [
-        "quantity", "total_line_amount", "total_line_tax_amount", "total_adjustment_amount",
-        "total_adjustment_tax_amount",
-    ])
-    OrderItemSummary.objects.bulk_update(list(touched.values()), ["quantity_allocated"])
+    FulfillmentOrderLineItem.objects.bulk_update(changed, ["quantity", *_LINE_AMOUNTS])
     inventory.save_levels(levels.values())
+    return changed
+
+
+def apply_fulfillment_effects(effects: FulfillmentEffects,
+                              items: dict[int, OrderItemSummary]) -> list[OrderItemSummary]:
+    """A cancel's fulfillment-order side (the plan's FulfillmentEffects), under the summary, item and
+    fulfillment-order locks: units off the lines (their item summaries' allocation is the change's own),
+    delivery charges of emptied fulfillment orders back to the group and onto the group's next open
+    fulfillment order, emptied fulfillment orders Cancelled, roll-ups saved.
+
+    Returns the item summaries whose quantity_allocated changed here, unsaved (the caller saves them)."""
+    if not effects.line_cancels:
+        return []
+    order_ids = {cancel.fulfillment_order_id for cancel in effects.line_cancels}
+    order_ids |= {cancel.moved_to_fulfillment_order_id for cancel in effects.line_cancels
+                  if cancel.moved_to_fulfillment_order_id is not None}
+    orders = FulfillmentOrder.objects.select_related("location").in_bulk(sorted(order_ids))
+    lines_of: dict[int, list[FulfillmentOrderLineItem]] = defaultdict(list)
+    for line in FulfillmentOrderLineItem.objects.filter(fulfillment_order_id__in=order_ids).order_by("id"):
+        lines_of[line.fulfillment_order_id].append(line)
+    by_source: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for cancel in effects.line_cancels:
+        by_source[cancel.fulfillment_order_id][cancel.line_id] = cancel.quantity
+    before = {line.pk: tuple(getattr(line, name) for name in _LINE_AMOUNTS)
+              for cancel in effects.line_cancels if cancel.returned_to_group
+              for line in lines_of[cancel.fulfillment_order_id] if line.pk == cancel.line_id}
+    for order_id, quantities in sorted(by_source.items()):
+        take_off_lines(orders[order_id], lines_of[order_id], quantities)
+    touched: dict[int, OrderItemSummary] = {}
+    moved = []
+    for cancel in effects.line_cancels:
+        if not cancel.returned_to_group:
+            continue
+        ois = items[cancel.item_id]
+        ois.quantity_allocated -= cancel.quantity
+        touched[ois.pk] = ois
+        target = cancel.moved_to_fulfillment_order_id
+        if target is None:
+            continue
+        source = next(line for line in lines_of[cancel.fulfillment_order_id] if line.pk == cancel.line_id)
+        after = tuple(getattr(source, name) for name in _LINE_AMOUNTS)
+        amounts = dict(zip(_LINE_AMOUNTS, (was - now for was, now in zip(before[source.pk], after, strict=True)),
+                           strict=True))
+        line = FulfillmentOrderLineItem(
+            fulfillment_order_id=target, order_item_summary_id=ois.pk, type=source.type, sku=source.sku,
+            name=source.name, unit_price=source.unit_price, original_quantity=cancel.quantity,
+            quantity=cancel.quantity, **amounts,
+        )
+        moved.append(line)
+        lines_of[target].append(line)
+        ois.quantity_allocated += cancel.quantity
+    FulfillmentOrderLineItem.objects.bulk_create(moved)
+    for order_id in sorted(order_ids):
+        update_totals(orders[order_id], lines_of[order_id])
+    for order_id in effects.canceled_orders:
+        set_status(orders[order_id], FulfillmentOrderStatus.CANCELLED)
+    return list(touched.values())
 
 
 def set_status(order: FulfillmentOrder, status: str) -> None:

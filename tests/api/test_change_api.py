@@ -58,6 +58,11 @@ WORKED_BALANCES = {
 }
 
 
+# A cancel's answer lists its fulfillment-order side (issue #13): nothing for unallocated units.
+NO_FULFILLMENT_EFFECTS = {"fulfillmentOrderLinesToCancel": [], "canceledFulfillmentOrderIds": [],
+                          "deliveryChargesCanceledWithLastProduct": []}
+
+
 def test_preview_then_submit_cancel_of_the_worked_example(api):
     summary = worked_example()
     a = items_by_sku(summary)["A"]
@@ -65,7 +70,7 @@ def test_preview_then_submit_cancel_of_the_worked_example(api):
     preview = post(api, summary.pk, "preview-cancel", cancel_a(a, shippingReductionFlag=True), expect=200)
     assert written() == before
     assert preview == {"orderSummaryId": str(summary.pk), "changeBalances": WORKED_BALANCES,
-                       "success": True, "errors": []}
+                       "success": True, "errors": [], **NO_FULFILLMENT_EFFECTS}
 
     submitted = post(api, summary.pk, "submit-cancel", cancel_a(a, shippingReductionFlag=True), expect=201)
     assert submitted["changeBalances"] == preview["changeBalances"]
@@ -177,7 +182,9 @@ def error_of(response, status, code, field):
         (lambda i: cancel_a(i["A"], -1), 400, "INVALID_API_INPUT", "changeItems[0].quantity"),
         (lambda i: cancel_a(i["A"], "lots"), 400, "INVALID_API_INPUT", "changeItems[0].quantity"),
         (lambda i: cancel_a(i["A"], "0.001"), 400, "INVALID_API_INPUT", "changeItems[0].quantity"),
-        (lambda i: cancel_a(i["DELIVERY-GROUND"]), 400, "INVALID_API_INPUT", "changeItems[0].orderItemSummaryId"),
+        # Issue #13: a delivery charge can be canceled now; half of it cannot (it is ordered in whole units).
+        (lambda i: cancel_a(i["DELIVERY-GROUND"], "0.5"), 400, "WHOLE_UNITS_ONLY", "changeItems[0].quantity"),
+        (lambda i: cancel_a(i["A"], "1.5"), 400, "WHOLE_UNITS_ONLY", "changeItems[0].quantity"),
         (lambda i: {"changeItems": [{"orderItemSummaryId": "999999", "quantity": 1, "reason": "Damaged"}]},
          400, "INVALID_API_INPUT", "changeItems[0].orderItemSummaryId"),
         (lambda i: {"changeItems": [{"orderItemSummaryId": str(i["A"].pk), "quantity": 1, "reason": "Bored"}]},

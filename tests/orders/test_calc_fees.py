@@ -43,12 +43,13 @@ def test_fee_amount_types(fee_input, amounts):
     assert plan.balances.total_fee_tax_amount == amounts.line_tax
 
 
-def test_other_balances_are_before_fees_and_the_funds_input_is_after():
+def test_balances_and_the_funds_input_are_before_fees():
     plan = cancel_a_with(fee("5.00"), shipping=True)
     # the reduction of the worked example is unchanged by the fee
     assert plan.balances.grand_total_amount == D("47.52")
-    # the grand total goes down by 47.52 and up by the fee 5.00 + 0.40
-    assert plan.grand_total_reduction == D("42.12")
+    # Issue #12 point 5: fees are taken once, when their invoice is paid out of the refund; the funds
+    # position (excess funds) counts the whole reduction 47.52, not 47.52 − (5.00 + 0.40) = 42.12.
+    assert plan.grand_total_reduction == D("47.52")
 
 
 def test_fee_reason_defaults_to_the_change_items_reason():

@@ -167,7 +167,9 @@ def test_gross_locale_grand_total_is_the_amount():
     [
         ([change(99, 1)], "changeItems[0].orderItemSummaryId"),
         ([change("abc", 1)], "changeItems[0].orderItemSummaryId"),
-        ([change(3, 1)], "changeItems[0].orderItemSummaryId"),
+        # Issue #13: the delivery charge (3) can be canceled, in whole units only.
+        ([change(3, "0.5")], "changeItems[0].quantity"),
+        ([change(1, "1.5")], "changeItems[0].quantity"),
         ([change(1, 0)], "changeItems[0].quantity"),
         ([change(1, -1)], "changeItems[0].quantity"),
         ([change(1, "0.001")], "changeItems[0].quantity"),
