@@ -220,7 +220,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.reconcile_pending_movements",
         "schedule": 300.0,
     },
+    # The transactional outbox (orders/outbox.py): pending follow-ups handed to the broker again.
+    "relay-outbox": {
+        "task": "orders.tasks.relay_outbox",
+        "schedule": float(os.environ.get("OMS_OUTBOX_RELAY_SECONDS", "5")),
+        # A relay nobody ran in time is replaced by the next one, not queued behind it.
+        "options": {"expires": float(os.environ.get("OMS_OUTBOX_RELAY_SECONDS", "5"))},
+    },
 }
+# A published outbox message not acknowledged within this many seconds (doubled per publish) is
+# published again: the broker lost it, or the worker running it died.
+OMS_OUTBOX_LEASE_SECONDS = int(os.environ.get("OMS_OUTBOX_LEASE_SECONDS", "60"))
+OMS_OUTBOX_RELAY_BATCH = int(os.environ.get("OMS_OUTBOX_RELAY_BATCH", "500"))
+OMS_OUTBOX_MAX_PUBLISHES = int(os.environ.get("OMS_OUTBOX_MAX_PUBLISHES", "20"))
+# Acknowledged messages are kept this long (admin: Outbox messages), then purged hourly.
+OMS_OUTBOX_KEEP_DAYS = int(os.environ.get("OMS_OUTBOX_KEEP_DAYS", "7"))
 
 # --- Domain settings ---------------------------------------------------------------------------
 OMS_AGENT_REFUND_LIMIT = Decimal(os.environ.get("OMS_AGENT_REFUND_LIMIT", "200.00"))

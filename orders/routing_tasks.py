@@ -2,13 +2,17 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError
 
+from orders import outbox
 from orders.models import LifeCycleType, OrderSummary
 from orders.services.fulfillment_routing import route_order_summary as route
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+# A database that went away (django.db.OperationalError) is a blip like a dropped socket: retried with
+# backoff; after the last retry the outbox message stays pending and the relay brings it back.
+@shared_task(acks_late=True, autoretry_for=(ConnectionError, OperationalError, InterfaceError), retry_backoff=True,
+             retry_backoff_max=300, max_retries=5)
 def route_order_summary(order_summary_id: int) -> dict:
     outcome = route(order_summary_id)
     return {
@@ -18,7 +22,8 @@ def route_order_summary(order_summary_id: int) -> dict:
 
 
 def schedule_routing(order_summary_id: int, *, managed: bool | None = None) -> None:
-    """Queue the routing of a new summary once the transaction that created it commits.
+    """Record the routing of a new summary in the outbox, in the transaction that creates it (it is
+    handed to the worker once that commits).
 
     Does nothing when OMS_AUTO_ROUTE_ORDERS is off or the summary is not MANAGED; a caller holding the
     summary says whether it is (`managed`), sparing the query.
@@ -28,4 +33,4 @@ def schedule_routing(order_summary_id: int, *, managed: bool | None = None) -> N
     if managed is None:
         managed = OrderSummary.objects.filter(pk=order_summary_id, life_cycle_type=LifeCycleType.MANAGED).exists()
     if managed:
-        transaction.on_commit(lambda: route_order_summary.delay(order_summary_id))
+        outbox.enqueue(route_order_summary, order_summary_id)

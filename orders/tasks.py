@@ -1,12 +1,26 @@
 """Thin Celery tasks of the orders app: they call a service and are safe to run twice."""
 
-from celery import shared_task
+from datetime import timedelta
 
-from orders import routing_tasks  # noqa: F401  (registers route_order_summary with the worker)
+from celery import shared_task
+from django.conf import settings
+
+from orders import (
+    outbox,
+    routing_tasks,  # noqa: F401  (registers route_order_summary with the worker)
+)
 from orders.api import idempotency
 
 
 @shared_task(acks_late=True)
 def purge_expired_idempotency_records() -> int:
-    """Hourly housekeeping (CELERY_BEAT_SCHEDULE): drop stored answers older than the replay window."""
+    """Hourly housekeeping (CELERY_BEAT_SCHEDULE): drop stored answers older than the replay window,
+    and acknowledged outbox messages older than OMS_OUTBOX_KEEP_DAYS."""
+    outbox.purge_finished(timedelta(days=settings.OMS_OUTBOX_KEEP_DAYS))
     return idempotency.purge_expired_idempotency_records()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def relay_outbox() -> int:
+    """Every few seconds (CELERY_BEAT_SCHEDULE): hand pending follow-ups to the broker again."""
+    return outbox.relay()

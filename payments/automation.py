@@ -1,9 +1,11 @@
-"""Hooks the order side calls once its change is committed (DOMAIN.md §4.3), each switchable by a
-setting; they enqueue the payment tasks. Orders must not import payments, so the orders automation
-module looks these up by name (as it does routing)."""
+"""Hooks the order side calls with its change (DOMAIN.md §4.3), each switchable by a setting; they
+record the payment tasks in the outbox (orders/outbox.py), in the caller's transaction, so the task is
+promised exactly when the change is committed. Orders must not import payments, so the orders
+automation module looks these up by name (as it does routing)."""
 
 from django.conf import settings
-from django.db import transaction
+
+from orders import outbox
 
 
 def fulfillment_order_fulfilled(fulfillment_order) -> None:
@@ -11,8 +13,7 @@ def fulfillment_order_fulfilled(fulfillment_order) -> None:
         return
     from payments.tasks import invoice_and_capture
 
-    ids = (fulfillment_order.pk, fulfillment_order.order_summary_id)
-    transaction.on_commit(lambda: invoice_and_capture.delay(*ids))
+    outbox.enqueue(invoice_and_capture, fulfillment_order.pk, fulfillment_order.order_summary_id)
 
 
 def post_fulfillment_reduction_submitted(summary_id: int, change_order_ids: list[int]) -> None:
@@ -21,7 +22,7 @@ def post_fulfillment_reduction_submitted(summary_id: int, change_order_ids: list
         return
     from payments.tasks import credit_and_refund
 
-    transaction.on_commit(lambda: credit_and_refund.delay(summary_id, list(change_order_ids)))
+    outbox.enqueue(credit_and_refund, summary_id, list(change_order_ids))
 
 
 def pre_fulfillment_reduction_submitted(summary_id: int) -> None:
@@ -30,4 +31,4 @@ def pre_fulfillment_reduction_submitted(summary_id: int) -> None:
         return
     from payments.tasks import refund_excess
 
-    transaction.on_commit(lambda: refund_excess.delay(summary_id))
+    outbox.enqueue(refund_excess, summary_id)

@@ -9,14 +9,18 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from orders import outbox
 from payments.services import automation, background_operations, movements
 
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 5
+# A dropped or refused database connection: retried with backoff (the outbox brings the message back
+# after the last retry).
+DB_BLIPS = (OperationalError, InterfaceError)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
@@ -42,24 +46,25 @@ def reconcile_pending_movements() -> int:
     """Periodic sweep: every movement still pending after the reconcile delay is asked about again."""
     cutoff = timezone.now() - timedelta(seconds=settings.OMS_GATEWAY_RECONCILE_DELAY_SECONDS)
     pending = movements.pending_movements(cutoff)
-    for kind, movement_id in pending:
-        reconcile_payment_movement.delay(kind, movement_id)
+    with transaction.atomic():
+        for kind, movement_id in pending:
+            outbox.enqueue(reconcile_payment_movement, kind, movement_id)
     return len(pending)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=(OperationalError,),
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
              retry_backoff=True, retry_backoff_max=600)
 def invoice_and_capture(self, fulfillment_order_id: int, summary_id: int) -> None:
     automation.invoice_and_capture(fulfillment_order_id, summary_id)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=(OperationalError,),
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
              retry_backoff=True, retry_backoff_max=600)
 def credit_and_refund(self, summary_id: int, change_order_ids: list[int]) -> None:
     automation.credit_and_refund(summary_id, change_order_ids)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=(OperationalError,),
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
              retry_backoff=True, retry_backoff_max=600)
 def refund_excess(self, summary_id: int) -> None:
     automation.refund_excess(summary_id)

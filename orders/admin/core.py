@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 
+from orders import outbox
 from orders.models import (
     ApiClient,
     IdempotencyRecord,
@@ -17,6 +18,7 @@ from orders.models import (
     OrderItemSummaryChange,
     OrderItemTaxLine,
     OrderSummary,
+    OutboxMessage,
     ProcessException,
     ReasonCode,
     SalesChannel,
@@ -346,3 +348,32 @@ class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["key", "path", "client__name"]
     list_select_related = ["client"]
     date_hierarchy = "created_at"
+
+
+# --- The outbox: follow-up tasks promised by writes (orders/outbox.py) ---------------------------
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What the writes promised the workers, and whether the workers did it. A Failed message (its task
+    gave up, or was never acknowledged) can be handed over again once its cause is fixed."""
+
+    list_display = ["id", "task_name", "args", "status", "publish_count", "created_at", "next_attempt_at",
+                    "done_at", "last_error"]
+    list_filter = ["status", "task_name", "created_at"]
+    search_fields = ["task_name", "last_error"]
+    date_hierarchy = "created_at"
+    actions = ["publish_again"]
+
+    def has_change_permission(self, request, obj=None):
+        # The action below changes messages; the form shows them read-only (every field is in readonly_fields).
+        return request.user.has_perm("orders.change_outboxmessage")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in OutboxMessage._meta.fields]
+
+    @admin.action(description="Publish again now (pending, or failed after its cause is fixed)")
+    def publish_again(self, request, queryset):
+        count = outbox.requeue(queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{count} message(s) will be published at the relay's next pass.",
+                          messages.SUCCESS)

@@ -34,6 +34,7 @@ from .orders import (
     OrderKind,
     TaxLocaleType,
 )
+from .outbox import OutboxMessage, OutboxStatus
 from .reference import DEFAULT_REASON_CODES, ReasonCode, SalesChannel
 from .returns import ReturnOrder, ReturnOrderLifeCycleType, ReturnOrderLineItem, ReturnOrderStatus
 from .summaries import (
@@ -84,6 +85,8 @@ __all__ = [
     "OrderKind",
     "OrderSummary",
     "OrderSummaryStatus",
+    "OutboxMessage",
+    "OutboxStatus",
     "ProcessException",
     "ProcessExceptionCategory",
     "ProcessExceptionPriority",

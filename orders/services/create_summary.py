@@ -50,6 +50,7 @@ def create_order_summary(
         summary = build_order_summary(
             created, life_cycle_type=life_cycle_type, name=name, external_reference=external_reference
         )
-    # Like a summary made at ingest, a managed one made later is routed (DOMAIN.md §4.3).
-    order_summary_created(summary)
+        # Like a summary made at ingest, a managed one made later is routed (DOMAIN.md §4.3); the
+        # routing is recorded with the summary (outbox).
+        order_summary_created(summary)
     return summary

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
+from orders import outbox
 from orders.errors import InvalidInput, InvalidState, NotFound, ServiceError
 from orders.models import OrderSummary
 from orders.money import round_money
@@ -71,7 +72,7 @@ def _create(summary, op_type, data, *, client=None, user=None, retry_of=None) ->
 def enqueue(operation_id: int) -> None:
     from payments.tasks import run_background_operation
 
-    transaction.on_commit(lambda: run_background_operation.delay(operation_id))
+    outbox.enqueue(run_background_operation, operation_id)
 
 
 def submit_ensure_funds(summary_id, data: dict, *, client=None, user=None, retry_of=None) -> BackgroundOperation:

@@ -7,13 +7,13 @@ by the operation: only reconciliation asks about it, under the same key.
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField, DecimalField, Value
 from django.db.models.functions import Cast, Concat
 
+from orders import outbox
 from payments.gateway import GatewayOutcome, GatewayRequest, GatewayResult
 from payments.models import (
     GatewayLogStatus,
@@ -210,8 +210,7 @@ def reconcile_countdown(kind: str, pk: int) -> int:
 def schedule_reconciliation(kind: str, pk: int) -> None:
     from payments.tasks import reconcile_payment_movement
 
-    transaction.on_commit(partial(reconcile_payment_movement.apply_async, args=[kind, pk],
-                                  countdown=reconcile_countdown(kind, pk)))
+    outbox.enqueue(reconcile_payment_movement, kind, pk, countdown=reconcile_countdown(kind, pk))
 
 
 def pending_movements(older_than) -> list[tuple[str, int]]:

@@ -72,6 +72,8 @@ def ingest_order(
                     external_reference=data.external_reference,
                 )
             payment_summaries = record_checkout_payments(created.order, summary, data.payments)
+            if summary is not None:
+                order_summary_created(summary)  # routing, recorded with the order (outbox)
             result = IngestResult(
                 order_id=created.order.pk,
                 order_summary_id=summary.pk if summary else None,
@@ -86,8 +88,6 @@ def ingest_order(
         if duplicate:
             raise duplicate from None
         raise
-    if summary is not None:
-        order_summary_created(summary)
     return result
 
 
@@ -206,12 +206,13 @@ def ingest_orders(orders: list[OrderInput], *, client: ApiClient | None = None) 
                 (order.order, order.summary, data.payments)
                 for order, (_, data, _, _) in zip(created, writable, strict=True)
             ])
+            for order in created:
+                if order.summary is not None:
+                    order_summary_created(order.summary)  # routing, recorded with the orders (outbox)
     except IntegrityError:
         alone = [index for index, *_ in writable] + alone
     else:
         for order, (index, _, _, _), ops in zip(created, writable, payment_summaries, strict=True):
-            if order.summary is not None:
-                order_summary_created(order.summary)
             outcomes[index] = IngestResult(
                 order_id=order.order.pk,
                 order_summary_id=order.summary.pk if order.summary else None,

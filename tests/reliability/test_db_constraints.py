@@ -42,6 +42,7 @@ pytestmark = pytest.mark.django_db
 STRUCTURAL = {
     "change_order_has_summary", "location_latitude_range", "location_longitude_range", "fo_status_matches_category",
     "operation_finished_when_final", "refund_approval_pending_undecided", "refund_credit_memo_part_needs_memo",
+    "outbox_done_at_iff_finished",
 }
 
 

@@ -7,14 +7,13 @@ same key. A permanent failure is in front of the agents: API, summary detail and
 """
 
 from decimal import Decimal as D
-from functools import partial
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.utils import timezone
 
-from orders.models import OrderSummary, ProcessException
+from orders.models import OrderSummary, OutboxMessage, ProcessException
 from payments import tasks
 from payments.models import Invoice, Payment, PaymentGatewayLog, Refund, SandboxTransaction
 from payments.services.background_operations import submit_ensure_funds, submit_ensure_refunds
@@ -46,22 +45,23 @@ def invoiced(token):
     return summary, invoice_everything(summary)
 
 
-def reconciliations(callbacks) -> list[int]:
-    """The countdowns of the reconciliations a block scheduled to run after its commit."""
-    return [cb.keywords["countdown"] for cb in callbacks if isinstance(cb, partial)
-            and getattr(cb.func.__self__, "name", None) == tasks.reconcile_payment_movement.name]
+def reconciliations() -> list[int]:
+    """The countdowns of the reconciliations scheduled so far: recorded in the outbox, which publishes
+    each when its countdown is over (orders/outbox.py)."""
+    rows = OutboxMessage.objects.filter(task_name=tasks.reconcile_payment_movement.name).order_by("id")
+    return [round((row.next_attempt_at - row.created_at).total_seconds()) for row in rows]
 
 
 def test_a_declined_capture_is_not_retried_raises_an_exception_and_leaves_the_invoice_unpaid(
         django_capture_on_commit_callbacks):
     summary, invoice = invoiced("tok_decline")
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks():
         operation = run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
     # The task delivered again, and the sweep of pending movements: neither asks the gateway again.
     tasks.run_background_operation.apply(args=[operation.pk], throw=True)
     sweep()
 
-    assert reconciliations(callbacks) == []
+    assert reconciliations() == []
     assert PaymentGatewayLog.objects.count() == 1
     assert SandboxTransaction.objects.count() == 1
     assert (operation.status, operation.result["success"]) == ("Complete", False)
@@ -125,15 +125,14 @@ def test_an_unreachable_provider_is_asked_again_with_backoff_under_the_same_key(
     summary, invoice = invoiced("tok_visa")
     UnreachableGateway.fail_next(3)
 
-    with django_capture_on_commit_callbacks() as first:
+    with django_capture_on_commit_callbacks():
         run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
     capture = Payment.objects.get(kind="Capture")
     key = capture.idempotency_key
-    countdowns = reconciliations(first)
     for _ in range(3):
-        with django_capture_on_commit_callbacks() as later:
+        with django_capture_on_commit_callbacks():
             reconcile_movement(CAPTURE, capture.pk)
-        countdowns += reconciliations(later)
+    countdowns = reconciliations()
 
     # Refused three times (the send, then two lookups), asked after 60 s, 120 s, 240 s; the third
     # lookup got through, found nothing had arrived and sent the capture, still under its own key.
