@@ -13,10 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.calculations.checks import as_decimal, fits_quantity
-from orders.calculations.plan import FulfillmentEffects
+from orders.calculations.plan import FulfillmentEffects, FulfillmentLineCancel
 from orders.change_selectors import get_item_summaries, get_summary
-from orders.errors import FieldError, InvalidInput, InvalidState, NotFound
+from orders.errors import DELIVERY_CHARGE_STRANDED, WHOLE_UNITS_ONLY, FieldError, InvalidInput, InvalidState, NotFound
 from orders.models import (
+    FINAL_STATUS_CATEGORIES,
     STATUS_CATEGORY,
     FulfillmentOrder,
     FulfillmentOrderLineItem,
@@ -48,14 +49,18 @@ def cancel_fulfillment_order_items(
             raise InvalidState(f"Fulfillment order {order.number} is {order.status}; nothing can be canceled.")
         order_lines = {line.pk: line for line in order.lines.all()}
         wanted: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        ordered = {ois.pk: ois.quantity_ordered for ois in items}
         errors = []
         for index, entry in enumerate(lines):
+            path = f"fulfillmentOrderLineItemsToCancel[{index}]"
             line = order_lines.get(parse_id(entry.fulfillment_order_line_item_id))
             if line is None:
-                errors.append(FieldError(
-                    "No such line on this fulfillment order.",
-                    f"fulfillmentOrderLineItemsToCancel[{index}].fulfillmentOrderLineItemId",
-                ))
+                errors.append(FieldError("No such line on this fulfillment order.",
+                                         f"{path}.fulfillmentOrderLineItemId"))
+                continue
+            if _is_whole(ordered[line.order_item_summary_id]) and not _is_whole(entry.quantity):
+                errors.append(FieldError("Must be a whole number: this item is ordered in whole units.",
+                                         f"{path}.quantity", WHOLE_UNITS_ONLY))
                 continue
             wanted[line.pk] += Decimal(entry.quantity)
         if errors:
@@ -68,15 +73,74 @@ def cancel_fulfillment_order_items(
                     f"asked to cancel {quantity.normalize():f}.",
                     field="fulfillmentOrderLineItemsToCancel",
                 )
-        cancel_lines(order, list(order_lines.values()), wanted, items)
-        if not any(line.quantity > 0 for line in order_lines.values() if line.type == ItemType.PRODUCT):
-            # Nothing left to ship: the delivery charge goes back to the group for its next fulfillment order.
-            remaining = {line.pk: line.quantity for line in order_lines.values() if line.quantity > 0}
-            cancel_lines(order, list(order_lines.values()), remaining, items)
-            set_status(order, FulfillmentOrderStatus.CANCELLED)
-        update_totals(order, list(order_lines.values()))
+        products = {pk: quantity for pk, quantity in wanted.items() if order_lines[pk].type == ItemType.PRODUCT}
+        # Product units go back to their item summaries (unallocated), to be placed again or canceled.
+        cancel_lines(order, list(order_lines.values()), products, items)
+        emptied = not any(line.quantity > 0 for line in order_lines.values() if line.type == ItemType.PRODUCT)
+        # Delivery charges follow their products (issue #12 point 4): a charge canceled here, and every charge of
+        # a fulfillment order left without products, goes back to its group and onto the group's next open
+        # fulfillment order; with none, it waits for the group's next new fulfillment order, or (when no product
+        # of the group is left to place) the cancel is refused.
+        charges = {line.pk: wanted.get(line.pk, line.quantity)
+                   for line in order_lines.values()
+                   if line.type != ItemType.PRODUCT and line.quantity > 0 and (emptied or line.pk in wanted)}
+        if charges:
+            returned = _return_charges(order, order_lines, charges, items, emptied=emptied)
+            reallocated = apply_fulfillment_effects(
+                FulfillmentEffects(line_cancels=returned, canceled_orders=(order.pk,) if emptied else ()),
+                {ois.pk: ois for ois in items},
+            )
+            OrderItemSummary.objects.bulk_update(reallocated, ["quantity_allocated"])
+            order.refresh_from_db()
+        else:
+            if emptied:
+                set_status(order, FulfillmentOrderStatus.CANCELLED)
+            update_totals(order, list(order_lines.values()))
         refresh_summary(summary, items)
     return order
+
+
+def _is_whole(value) -> bool:
+    number = as_decimal(value)
+    return number is not None and number == number.to_integral_value()
+
+
+def _return_charges(order: FulfillmentOrder, order_lines: dict, charges: dict[int, Decimal],
+                    items: list[OrderItemSummary], *, emptied: bool) -> tuple[FulfillmentLineCancel, ...]:
+    """Where each delivery-charge line taken off `order` goes: the oldest other open fulfillment order of the
+    group (locked here, after `order`), or back to the group when it still has product units to place."""
+    others = list(
+        FulfillmentOrder.objects.select_for_update()
+        .filter(delivery_group_summary_id=order.delivery_group_summary_id)
+        .exclude(pk=order.pk)
+        .exclude(status_category__in=FINAL_STATUS_CATEGORIES)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    target = others[0] if others else None
+    if target is None and not emptied:
+        unplaced = any(
+            ois.type == ItemType.PRODUCT and ois.delivery_group_summary_id == order.delivery_group_summary_id
+            and ois.quantity_available_to_fulfill > 0
+            for ois in items
+        )
+        if not unplaced:
+            raise InvalidState(
+                f"The delivery charge has nowhere to go: fulfillment order {order.number} is the last of its "
+                "delivery group with products. Cancel or adjust the delivery charge on the order summary instead.",
+                errors=[FieldError(
+                    f"The delivery charge has nowhere to go: fulfillment order {order.number} is the last of its "
+                    "delivery group with products. Cancel or adjust the delivery charge on the order summary "
+                    "instead.", "fulfillmentOrderLineItemsToCancel", DELIVERY_CHARGE_STRANDED)],
+            )
+    return tuple(
+        FulfillmentLineCancel(
+            line_id=pk, fulfillment_order_id=order.pk, fulfillment_order_number=order.number,
+            item_id=order_lines[pk].order_item_summary_id, quantity=quantity, returned_to_group=True,
+            moved_to_fulfillment_order_id=target,
+        )
+        for pk, quantity in sorted(charges.items())
+    )
 
 
 def _check_shape(lines: list[LineToCancel]) -> None:

@@ -27,7 +27,7 @@ from orders.calculations.plan import ChangePlan
 from orders.calculations.reductions import plan_return
 from orders.calculations.state import Quantities
 from orders.change_selectors import active_reason_codes, change_state, get_item_summaries, get_summary
-from orders.errors import FieldError, InvalidInput, InvalidState, NotFound
+from orders.errors import WHOLE_UNITS_ONLY, FieldError, InvalidInput, InvalidState, NotFound
 from orders.models import (
     InventoryLevel,
     ItemType,
@@ -196,6 +196,10 @@ def _destination(raw_id) -> Location | None:
     return location
 
 
+def _whole(value: Decimal) -> bool:
+    return value == value.to_integral_value()
+
+
 def _check_lines(data: ReturnOrderInput, by_id: dict) -> dict[int, Decimal]:
     errors = []
     expected: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -208,6 +212,9 @@ def _check_lines(data: ReturnOrderInput, by_id: dict) -> dict[int, Decimal]:
         elif ois.type != ItemType.PRODUCT:
             errors.append(FieldError(f"Only products are returned; this is a {ois.type}.",
                                      f"{path}.orderItemSummaryId"))
+        elif _whole(ois.quantity_ordered) and not _whole(Decimal(line.quantity_expected)):
+            errors.append(FieldError("Must be a whole number: this item is ordered in whole units.",
+                                     f"{path}.quantityExpected", WHOLE_UNITS_ONLY))
         else:
             expected[ois.pk] += Decimal(line.quantity_expected)
             last_path[ois.pk] = f"{path}.quantityExpected"
@@ -334,6 +341,14 @@ def _check_items(items: list[ReturnItemInput], lines: dict) -> list[_Processing]
         rejected = Decimal(item.quantity_rejected)
         received = Decimal(item.quantity_received) if item.quantity_received is not None else returned + rejected
         entry = _Processing(line, returned, rejected, canceled, received, item.reason_for_rejection or "")
+        fractional = [name for name, value in (("quantityReturned", returned), ("quantityRejected", rejected),
+                                               ("quantityToCancel", canceled), ("quantityReceived", received))
+                      if not _whole(value)]
+        if _whole(line.quantity_expected) and fractional:
+            # Lines of items ordered in whole units expect whole units (create-return-order checks it).
+            errors.append(FieldError("Must be a whole number: this item is ordered in whole units.",
+                                     f"{path}.{fractional[0]}", WHOLE_UNITS_ONLY))
+            continue
         if line.is_processed:
             problems.append(FieldError("This line was processed already; it is read-only.",
                                        f"{path}.returnOrderLineItemId"))
