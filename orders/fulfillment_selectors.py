@@ -1,12 +1,11 @@
 """Read queries of the fulfillment side, with fixed joins and prefetches (query counts do not grow with rows)."""
 
-import base64
-import binascii
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import F, Prefetch, QuerySet
 
+from orders.cursors import decode_id_cursor, encode_id_cursor
 from orders.errors import InvalidInput, NotFound
 from orders.models import (
     FINAL_STATUS_CATEGORIES,
@@ -86,30 +85,16 @@ class Page:
     next_cursor: str | None
 
 
-def _encode(pk: int) -> str:
-    return base64.urlsafe_b64encode(str(pk).encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> int:
-    try:
-        pk = parse_id(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode())
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        pk = None
-    if pk is None:
-        raise InvalidInput("Not a cursor this API gave out.", field="cursor")
-    return pk
-
-
 def page_by_id(queryset: QuerySet, *, cursor: str | None, limit: int | None) -> Page:
     limit = DEFAULT_PAGE_SIZE if limit is None else limit
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_SIZE}.", field="limit")
     if cursor:
-        queryset = queryset.filter(pk__gt=_decode(cursor))
+        queryset = queryset.filter(pk__gt=decode_id_cursor(cursor))
     rows = list(queryset.order_by("id")[: limit + 1])
     if len(rows) > limit:
         rows = rows[:limit]
-        return Page(rows, _encode(rows[-1].pk))
+        return Page(rows, encode_id_cursor(rows[-1].pk))
     return Page(rows, None)
 
 

@@ -3,16 +3,12 @@
 Both issue a fixed number of queries whatever the number of rows, items or children.
 """
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from orders.cursors import MAX_ID, decode_keyset_cursor, encode_keyset_cursor
 from orders.errors import InvalidInput, NotFound
 from orders.funds import funds_annotations, funds_position, funds_sums
 from orders.models import (
@@ -27,7 +23,7 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
-_MAX_ID = 2**63 - 1
+_MAX_ID = MAX_ID
 
 
 def parse_id(value) -> int | None:
@@ -58,22 +54,11 @@ class SummaryPage:
 
 def encode_cursor(summary: OrderSummary) -> str:
     """Opaque to clients: the keyset position (ordered date, id) of the last row of a page."""
-    raw = json.dumps([summary.ordered_date.isoformat(), summary.pk], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return encode_keyset_cursor(summary.ordered_date, summary.pk)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        ordered, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        ordered_date = parse_datetime(ordered)
-        if ordered_date is None or not isinstance(pk, int) or isinstance(pk, bool):
-            raise ValueError(cursor)
-        if timezone.is_naive(ordered_date):
-            ordered_date = timezone.make_aware(ordered_date, UTC)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("Not a cursor this API gave out.", field="cursor") from None
-    return ordered_date, pk
+    return decode_keyset_cursor(cursor)
 
 
 def _filtered(queryset: QuerySet, filters: SummaryFilters) -> QuerySet:

@@ -1,7 +1,5 @@
 """The process exception queue: list, change status, and retry a failed payment step."""
 
-import base64
-
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -10,6 +8,7 @@ from rest_framework.views import APIView
 
 from orders.api.auth import client_channel_id, scope_to_channel
 from orders.api.idempotency import idempotent
+from orders.cursors import decode_keyset_cursor, encode_keyset_cursor
 from orders.errors import InvalidInput
 from orders.models import ProcessException, ProcessExceptionStatus, Scope
 from orders.services.process_exception_status import set_process_exception_status
@@ -33,18 +32,6 @@ def _queryset(request):
     )
 
 
-def _encode(exception) -> str:
-    return base64.urlsafe_b64encode(f"{exception.created_at.isoformat()}|{exception.pk}".encode()).decode()
-
-
-def _decode(cursor: str):
-    try:
-        created, pk = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return created, int(pk)
-    except ValueError:
-        raise InvalidInput("The cursor is not one this list gave.", field="cursor") from None
-
-
 class ProcessExceptionListView(APIView):
     required_scopes = {"GET": Scope.ORDERS_READ}
 
@@ -64,13 +51,13 @@ class ProcessExceptionListView(APIView):
         if data.get("category"):
             queryset = queryset.filter(category=data["category"])
         if data.get("cursor"):
-            created, pk = _decode(data["cursor"])
+            created, pk = decode_keyset_cursor(data["cursor"])
             queryset = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
         rows = list(queryset[: data["limit"] + 1])
         page = rows[: data["limit"]]
         return Response({
             "processExceptions": ProcessExceptionSerializer(page, many=True).data,
-            "nextCursor": _encode(page[-1]) if len(rows) > data["limit"] else None,
+            "nextCursor": encode_keyset_cursor(page[-1].created_at, page[-1].pk) if len(rows) > data["limit"] else None,
         })
 
 
