@@ -11,6 +11,7 @@ from orders.services.process_exception_status import set_process_exception_statu
 from payments.models import BackgroundOperation, OperationType, Refund, RefundStatus
 
 from .background_operations import submit_ensure_funds, submit_ensure_refunds
+from .locks import lock_summary
 
 
 def _operation_behind(exception: ProcessException) -> BackgroundOperation:
@@ -25,6 +26,11 @@ def _operation_behind(exception: ProcessException) -> BackgroundOperation:
     if operation is None:
         raise InvalidState("This exception is not about a payment step that can be retried.")
     return operation
+
+
+def _check_active(status: str) -> None:
+    if status not in ACTIVE_PROCESS_EXCEPTION_STATUSES:
+        raise InvalidState(f"This exception is {status}; only an active one can be retried.")
 
 
 def retry_input(operation: BackgroundOperation) -> dict:
@@ -46,11 +52,15 @@ def retry_payment_exception(exception_id, *, client=None, user=None, channel_id=
         pk=exception_id).first()
     if exception is None or (channel_id is not None and exception.order_summary.sales_channel_id != channel_id):
         raise NotFound(f"Process exception {exception_id} does not exist.")
-    if exception.status not in ACTIVE_PROCESS_EXCEPTION_STATUSES:
-        raise InvalidState(f"This exception is {exception.status}; only an active one can be retried.")
-    operation = _operation_behind(exception)
-    submit = submit_ensure_funds if operation.type == OperationType.ENSURE_FUNDS else submit_ensure_refunds
+    _check_active(exception.status)
     with transaction.atomic():
+        # The order summary first, as every service locks it, then the exception: of retries at the same
+        # moment one creates the operation and resolves the exception, the others wait and find it resolved.
+        lock_summary(exception.order_summary_id, managed=False, only=("pk",))
+        _check_active(ProcessException.objects.select_for_update().filter(pk=exception.pk)
+                      .values_list("status", flat=True).get())
+        operation = _operation_behind(exception)
+        submit = submit_ensure_funds if operation.type == OperationType.ENSURE_FUNDS else submit_ensure_refunds
         retried = submit(operation.order_summary_id, retry_input(operation), client=client, user=user,
                          retry_of=operation)
         set_process_exception_status(exception.pk, ProcessExceptionStatus.RESOLVED)
