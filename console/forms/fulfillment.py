@@ -6,6 +6,8 @@ from decimal import Decimal
 from django import forms
 
 from orders.models import FulfillmentOrderStatus, FulfillmentOrderType, Location, OrderItemSummary
+from orders.money import QUANTITY_DECIMAL_PLACES
+from orders.selectors import parse_id
 from orders.services.fulfillment_status import is_allowed_move
 
 
@@ -55,3 +57,35 @@ def allowed_statuses(current: str) -> list[str]:
 
 class StatusMoveForm(forms.Form):
     status = forms.ChoiceField(choices=FulfillmentOrderStatus.choices)
+
+
+# Units to cancel on one line: what the quantity columns hold (12 digits, 2 decimals), never NaN or infinite.
+_UNITS = forms.DecimalField(min_value=Decimal(0), max_digits=12, decimal_places=QUANTITY_DECIMAL_PLACES)
+
+
+def units_to_cancel(post) -> list[tuple[int, Decimal]]:
+    """(line id, units) for each `line-<id>` field of the cancel-lines form with units in it.
+
+    Raises forms.ValidationError naming the first field that is no line id or no number of units:
+    the page's number inputs never send one, so it is a crafted request.
+    """
+    chosen = []
+    for key, value in post.items():
+        if not key.startswith("line-") or not value.strip():
+            continue
+        line_id = parse_id(key.removeprefix("line-"))
+        if line_id is None:
+            raise forms.ValidationError(f"{_shown(key)} names no line of this fulfillment order.")
+        try:
+            units = _UNITS.clean(value.strip())
+        except forms.ValidationError as error:
+            raise forms.ValidationError(
+                f"{_shown(value)} is not a number of units to cancel: {' '.join(error.messages)}"
+            ) from None
+        if units:
+            chosen.append((line_id, units))
+    return chosen
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:40] + "…")

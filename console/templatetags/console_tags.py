@@ -146,6 +146,9 @@ def qty_input(value):
         number = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return value
+    if not number.is_finite() or not -20 <= number.adjusted() <= 20:
+        # What someone typed that is no quantity (sNaN, 1e1000000) goes back as typed, not expanded.
+        return value
     return f"{number:.0f}" if number == number.to_integral_value() else f"{number.normalize():f}"
 
 

@@ -32,7 +32,8 @@ def exception_queue(request):
         "form": form, "page": page, "query": query.urlencode(), "nav": "exceptions", "partial": partial,
         "status_form": ExceptionStatusForm(),
     }
-    return render(request, "console/exceptions.html#results" if partial else "console/exceptions.html", context)
+    template = "console/exceptions.html#results" if partial else "console/exceptions.html"
+    return render(request, template, context, status=400 if page is None else 200)
 
 
 @require_POST

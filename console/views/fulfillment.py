@@ -1,13 +1,12 @@
 """Fulfillment actions on the order page: create (suggested by routing), move status, cancel lines."""
 
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from console.access import MANAGE_FULFILLMENT, console_view
-from console.forms.fulfillment import CreateFulfillmentOrderForm, StatusMoveForm
+from console.forms.fulfillment import CreateFulfillmentOrderForm, StatusMoveForm, units_to_cancel
 from console.selectors import fulfillment_suggestion, wizard_state
 from orders.errors import ServiceError
 from orders.models import FulfillmentOrder, ItemType, OrderDeliveryGroupSummary
@@ -79,17 +78,14 @@ def move_fulfillment_order(request, pk: int):
 @console_view(MANAGE_FULFILLMENT)
 def cancel_fulfillment_lines(request, pk: int):
     fulfillment_order = get_object_or_404(FulfillmentOrder.objects.only("pk", "order_summary_id"), pk=pk)
-    lines = []
-    for key, value in request.POST.items():
-        if not key.startswith("line-") or not value.strip():
-            continue
-        try:
-            quantity = Decimal(value)
-        except InvalidOperation:
-            messages.error(request, f"'{value}' is not a number of units.")
-            return redirect("console:order", pk=fulfillment_order.order_summary_id)
-        if quantity:
-            lines.append(LineToCancel(key.removeprefix("line-"), quantity))
+    try:
+        lines = [LineToCancel(line_id, units) for line_id, units in units_to_cancel(request.POST)]
+    except ValidationError as error:
+        # Nothing was changed; the page offers the way back to the order.
+        return render(request, "400.html", {
+            "reason": f"Nothing was canceled: {error.messages[0]}",
+            "back": f"/console/orders/{fulfillment_order.order_summary_id}/#fo-{fulfillment_order.pk}",
+        }, status=400)
     try:
         canceled = cancel_fulfillment_order_items(fulfillment_order.pk, lines)
     except ServiceError as failure:

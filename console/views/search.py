@@ -24,4 +24,6 @@ def order_search(request):
     partial = wants_partial(request)
     context = {"form": form, "page": page, "query": query.urlencode(), "nav": "orders", "partial": partial}
     template = "console/search.html#results" if partial else "console/search.html"
-    return render(request, template, context)
+    # A search the form refuses (a date past the calendar, a page that is no number) is a 400 with the
+    # errors by their fields; htmx swaps it in like any answer (the htmx-config of console/base.html).
+    return render(request, template, context, status=400 if page is None else 200)

@@ -98,7 +98,9 @@ class InventoryLevelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 except ServiceError as error:
                     for problem in error.errors[:20]:
                         form.add_error(None, f"{problem.field}: {problem.message}" if problem.field
-                                       else problem.message)
+                                       and problem.field != "file" else problem.message)
+                    if len(error.errors) > 20:
+                        form.add_error(None, f"… and {len(error.errors) - 20} more problems.")
                 else:
                     messages.success(request, f"{len(levels)} inventory levels set.")
                     return redirect(reverse("admin:orders_inventorylevel_changelist"))
@@ -109,7 +111,9 @@ class InventoryLevelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "form": form,
             "columns": ",".join(CSV_COLUMNS),
         }
-        return TemplateResponse(request, "admin/orders/inventorylevel/upload_csv.html", context)
+        # A refused upload shows the form again with its reasons, as a 400: nothing was written.
+        status = 400 if request.method == "POST" else 200
+        return TemplateResponse(request, "admin/orders/inventorylevel/upload_csv.html", context, status=status)
 
 
 # --- Fulfillment orders (read-only; status through the service) -----------------------------------------

@@ -20,6 +20,8 @@ from orders.money import QUANTITY_DECIMAL_PLACES, ZERO
 MAX_CSV_ROWS = 10_000
 MAX_QUANTITY = Decimal("9999999999.99")
 CSV_COLUMNS = ("locationExternalReference", "stockKeepingUnit", "quantityOnHand")
+MAX_REFERENCE_LENGTH = 255  # Location.external_reference
+MAX_QUANTITY_LENGTH = 40  # far more than MAX_QUANTITY written any way
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,8 @@ def set_inventory_levels(rows: Iterable[InventoryInput], *, path: str = "") -> l
     for index, row in enumerate(rows):
         if row.location_external_reference not in locations:
             prefix = f"{path}[{index}]." if path else ""
-            errors.append(
-                FieldError(f"No location {row.location_external_reference!r}.", f"{prefix}locationExternalReference")
-            )
+            errors.append(FieldError(f"No location {_shown(row.location_external_reference)}.",
+                                     f"{prefix}locationExternalReference"))
     if errors:
         raise InvalidInput(errors[0].message, errors=errors)
 
@@ -95,31 +96,62 @@ def set_inventory_level(row: InventoryInput) -> InventoryLevel:
     return set_inventory_levels([row])[0]
 
 
+def _shown(value: str) -> str:
+    """A value quoted back in a message, cut short: a message never repeats a 200 kB field."""
+    return repr(value if len(value) <= 40 else value[:40] + "…")
+
+
 def parse_inventory_csv(text: str) -> list[InventoryInput]:
-    """Rows of a CSV with the header locationExternalReference,stockKeepingUnit,quantityOnHand."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if reader.fieldnames is None or [name.strip() for name in reader.fieldnames] != list(CSV_COLUMNS):
-        raise InvalidInput(f"The first line must be: {','.join(CSV_COLUMNS)}", field="file")
-    rows, errors = [], []
-    for line_number, record in enumerate(reader, start=2):
-        if len(rows) >= MAX_CSV_ROWS:
-            raise InvalidInput(f"At most {MAX_CSV_ROWS} rows per file.", field="file")
-        raw = (record.get("quantityOnHand") or "").strip()
-        try:
-            quantity = Decimal(raw)
-        except InvalidOperation:
-            errors.append(FieldError(f"Line {line_number}: {raw!r} is not a number.", f"line {line_number}"))
-            continue
-        rows.append(InventoryInput(
-            (record.get("locationExternalReference") or "").strip(),
-            (record.get("stockKeepingUnit") or "").strip(),
-            quantity,
-        ))
+    """Rows of a CSV with the header locationExternalReference,stockKeepingUnit,quantityOnHand.
+
+    Anything that is not such a file (NUL bytes, a field longer than any reference, sku or quantity can
+    be, an unclosed quote, a row of more or fewer fields) raises InvalidInput naming the line.
+    """
+    text = text.lstrip("\ufeff")
+    if "\x00" in text:
+        line_number = text.count("\n", 0, text.index("\x00")) + 1
+        raise InvalidInput(f"Line {line_number} has a NUL byte: this is not a text CSV file.", field="file")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None or [name.strip() for name in header] != list(CSV_COLUMNS):
+            raise InvalidInput(f"The first line must be: {','.join(CSV_COLUMNS)}", field="file")
+        rows, errors = [], []
+        for record in reader:
+            line_number = reader.line_num
+            if not any(field.strip() for field in record):
+                continue  # a blank line, as spreadsheets leave at the end
+            if len(rows) >= MAX_CSV_ROWS:
+                raise InvalidInput(f"At most {MAX_CSV_ROWS} rows per file.", field="file")
+            if len(record) != len(CSV_COLUMNS):
+                errors.append(FieldError(f"Line {line_number} has {len(record)} fields, not {len(CSV_COLUMNS)}.",
+                                         f"line {line_number}"))
+                continue
+            reference, sku, raw = (field.strip() for field in record)
+            if len(reference) > MAX_REFERENCE_LENGTH:
+                errors.append(FieldError(f"Line {line_number}: a location reference has at most "
+                                         f"{MAX_REFERENCE_LENGTH} characters.", f"line {line_number}"))
+                continue
+            quantity = None if len(raw) > MAX_QUANTITY_LENGTH else _decimal(raw)
+            if quantity is None:
+                errors.append(FieldError(f"Line {line_number}: {_shown(raw)} is not a number.", f"line {line_number}"))
+                continue
+            rows.append(InventoryInput(reference, sku, quantity))
+    except csv.Error as error:
+        # The line the reader stopped on: an unclosed quote, or a field past csv's field size limit.
+        raise InvalidInput(f"Line {reader.line_num} is not valid CSV: {error}.", field="file") from None
     if errors:
         raise InvalidInput(errors[0].message, errors=errors)
     if not rows:
         raise InvalidInput("The file has no rows.", field="file")
     return rows
+
+
+def _decimal(raw: str) -> Decimal | None:
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        return None
 
 
 # --- Inside a fulfillment or return transaction ---------------------------------------------------
