@@ -1,7 +1,6 @@
 """One settings module; everything that differs between machines comes from the environment."""
 
 import os
-from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -237,7 +236,6 @@ OMS_OUTBOX_MAX_PUBLISHES = int(os.environ.get("OMS_OUTBOX_MAX_PUBLISHES", "20"))
 OMS_OUTBOX_KEEP_DAYS = int(os.environ.get("OMS_OUTBOX_KEEP_DAYS", "7"))
 
 # --- Domain settings ---------------------------------------------------------------------------
-OMS_AGENT_REFUND_LIMIT = Decimal(os.environ.get("OMS_AGENT_REFUND_LIMIT", "200.00"))
 OMS_AUTO_ROUTE_ORDERS = env_bool("OMS_AUTO_ROUTE_ORDERS", True)
 OMS_AUTO_INVOICE_AND_CAPTURE = env_bool("OMS_AUTO_INVOICE_AND_CAPTURE", True)
 # Called when a fulfillment order ships; the payments app bills it and captures (when the flag above is on).

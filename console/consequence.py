@@ -2,21 +2,20 @@
 
 Every figure comes from the change service's balances and the funds position; the payment method
 that takes the refund is the one the refund selection of DOMAIN.md §3.8 (payments.selection) picks.
-Nothing here decides what happens to money: it only says it.
+Nothing here decides what happens to money: the amounts and whether the refund waits for a supervisor
+are payments' (payments.services.agent_changes), the same calculation the submit makes; this only says it.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
-
 from console.templatetags.console_tags import money_text
 from orders.calculations.plan import ChangeBalances
 from orders.funds import FundsPosition
 from orders.models import OrderSummary
-from orders.money import ZERO, with_tax
 from payments.models import OrderPaymentSummary
 from payments.selection import InsufficientFunds, Source, plan_refunds
+from payments.services.agent_changes import LimitCheck, change_refund, check_limit
 
 
 @dataclass(frozen=True)
@@ -49,20 +48,35 @@ def refund_destinations(payment_summaries: list[OrderPaymentSummary], amount: De
     return tuple(names[key] for key, taken in plan.refunds if taken > 0)
 
 
+def limit_sentence(check: LimitCheck, amount: Decimal, currency: str) -> str:
+    """Why a refund waits for a supervisor, in the agent's words (empty when it does not)."""
+    if not check.needs_approval:
+        return ""
+    if check.limit is None:
+        return f"Refunds in {currency} have no agent limit: the refund will wait for a supervisor's approval."
+    if check.started > 0:
+        return (f"With the {money_text(check.started, currency)} you already refunded on this order in the last "
+                f"24 hours, {money_text(amount, currency)} more is above your refund limit of "
+                f"{money_text(check.limit, currency)}: the refund will wait for a supervisor's approval.")
+    return (f"{money_text(amount, currency)} is above your refund limit of {money_text(check.limit, currency)}: "
+            "the refund will wait for a supervisor's approval.")
+
+
 def describe(summary: OrderSummary, balances: ChangeBalances, before: FundsPosition,
-             payment_summaries: list[OrderPaymentSummary], *, can_approve: bool) -> MoneyConsequence:
+             payment_summaries: list[OrderPaymentSummary], *, user) -> MoneyConsequence:
+    """`user` is who will submit: their limit (per currency, counted over the day) decides whether the
+    refund waits. The figures are payments' `change_refund`, the calculation the submit makes again."""
     currency = summary.currency
 
     def text(amount: Decimal) -> str:
         return money_text(amount, currency)
 
-    fee_with_tax = with_tax(balances.total_fee_amount, balances.total_fee_tax_amount, summary.tax_locale_type)
-    new_grand_total = summary.grand_total_amount - balances.grand_total_amount + fee_with_tax
-    # Refundable = excess + what is owed back; what this change adds to the latter is its credit memo.
-    credit_after = balances.total_refundable_amount - balances.total_excess_funds_amount
-    credit_memo = max(ZERO, credit_after - before.outstanding_credit)
-    excess = balances.total_excess_funds_amount
-    refund_total = credit_memo + excess
+    refund = change_refund(summary, balances, before)
+    fee_with_tax = refund.fee_with_tax
+    new_grand_total = refund.new_grand_total
+    credit_memo = refund.credit_amount
+    excess = refund.excess_amount
+    refund_total = refund.amount
     destinations = refund_destinations(payment_summaries, refund_total)
     to = f" to {_join(list(destinations))}" if destinations else ""
 
@@ -82,13 +96,11 @@ def describe(summary: OrderSummary, balances: ChangeBalances, before: FundsPosit
                          "a process exception to work by hand.")
     if fee_with_tax > 0:
         sentences.append(f"A fee of {text(fee_with_tax)} will be invoiced and paid out of the refund.")
-    limit = settings.OMS_AGENT_REFUND_LIMIT
-    above = refund_total > limit and not can_approve
-    if above:
-        sentences.append(f"{text(refund_total)} is above your refund limit of {text(limit)}: the refund will wait "
-                         "for a supervisor's approval on the order page.")
+    check = check_limit(summary, user, refund_total)
+    if check.needs_approval:
+        sentences.append(limit_sentence(check, refund_total, currency))
     return MoneyConsequence(
         new_grand_total=new_grand_total, credit_memo_amount=credit_memo, excess_refund=excess,
         fee_with_tax=fee_with_tax, refund_total=refund_total, refund_to=destinations, sentences=tuple(sentences),
-        above_agent_limit=above,
+        above_agent_limit=check.needs_approval,
     )

@@ -1,10 +1,8 @@
-"""The console's own records: its permissions, one-time wizard tokens and refund approvals."""
+"""The console's own records: its permissions and one-time wizard tokens (refunds waiting for approval
+live in payments: payments.models.AgentRefund)."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-
-from orders.models.fields import MoneyField
 
 
 class ConsolePermissions(models.Model):
@@ -41,47 +39,3 @@ class WizardSubmission(models.Model):
 
     def __str__(self):
         return f"{self.kind} of {self.order_summary_id} ({self.token[:8]}…)"
-
-
-class RefundApprovalStatus(models.TextChoices):
-    PENDING = "Pending"
-    APPROVED = "Approved"
-    DECLINED = "Declined"
-
-
-class RefundApproval(models.Model):
-    """A refund an agent's change would make that is above the agent limit: it waits for a supervisor."""
-
-    order_summary = models.ForeignKey(
-        "orders.OrderSummary", on_delete=models.CASCADE, related_name="refund_approvals"
-    )
-    change_order_ids = models.JSONField(default=list)
-    amount = MoneyField()
-    # The part of `amount` that is excess funds; the rest is the change orders' credit memo.
-    excess_amount = MoneyField()
-    currency = models.CharField(max_length=3)
-    status = models.CharField(
-        max_length=10, choices=RefundApprovalStatus.choices, default=RefundApprovalStatus.PENDING
-    )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_approval_amount_positive"),
-            models.CheckConstraint(
-                condition=Q(status="Pending", decided_at__isnull=True) | ~Q(status="Pending"),
-                name="refund_approval_pending_undecided",
-            ),
-        ]
-        indexes = [models.Index(fields=["order_summary", "status"], name="refund_approval_summary")]
-
-    def __str__(self):
-        return f"Refund {self.amount} {self.currency} ({self.status})"

@@ -7,7 +7,7 @@ The queries (pinned with the request's own in tests/perf/test_query_counts_conso
 the delivery groups with their summary, its channel and the sums of its funds position; the items; the
 fulfillment orders with their lines; the payment summaries; the gateway calls; the refunds; the invoices
 and credit memos; the background operations; the process exceptions; the change orders with their lines
-and reasons; the refund approvals.
+and reasons; the agent refunds (released, pending and decided).
 """
 
 from collections import defaultdict, namedtuple
@@ -23,7 +23,6 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
-from console.models import RefundApproval, RefundApprovalStatus
 from console.templatetags.console_tags import FigureText
 from orders.funds import FundsPosition, funds_annotations, funds_position, funds_sums
 from orders.models import (
@@ -39,6 +38,8 @@ from orders.models import (
     ProcessException,
 )
 from payments.models import (
+    AgentRefund,
+    AgentRefundStatus,
     BackgroundOperation,
     CreditMemo,
     Invoice,
@@ -46,6 +47,7 @@ from payments.models import (
     PaymentGatewayLog,
     Refund,
 )
+from payments.services.agent_changes import remaining_amounts
 
 
 @dataclass
@@ -156,11 +158,21 @@ class OrderPage:
     can_cancel: bool
     can_return: bool
     can_adjust: bool
-    refund_approvals: list[RefundApproval] = field(default_factory=list)
+    refund_approvals: list[AgentRefund] = field(default_factory=list)
 
     @property
-    def pending_approvals(self) -> list[RefundApproval]:
-        return [approval for approval in self.refund_approvals if approval.status == RefundApprovalStatus.PENDING]
+    def pending_approvals(self) -> list[AgentRefund]:
+        return [approval for approval in self.refund_approvals if approval.status == AgentRefundStatus.PENDING]
+
+    @property
+    def remaining_refund(self) -> Decimal:
+        """What is left to refund that nobody is refunding (payments' remaining_amounts), from what the
+        page read; 0 while a refund job runs, whose amount is not settled yet."""
+        if any(not operation.is_final for operation in self.operations):
+            return Decimal(0)
+        memo_balances = sum((memo.balance for memo in self.credit_memos), Decimal(0))
+        credit, excess = remaining_amounts(self.funds, memo_balances, self.pending_approvals, self.summary.currency)
+        return credit + excess
 
     @property
     def total_authorized(self) -> Decimal:
@@ -483,7 +495,7 @@ def order_page(summary_id: int) -> OrderPage:
     process_exceptions = list(ProcessException.objects.filter(order_summary=summary).order_by("-created_at", "-id"))
     change_orders = _change_orders(summary)
     approvals = list(
-        RefundApproval.objects.filter(order_summary=summary).select_related("requested_by", "decided_by")
+        AgentRefund.objects.filter(order_summary=summary).select_related("requested_by", "decided_by")
         .order_by("-created_at", "-id")
     )
     managed = summary.is_managed
@@ -566,16 +578,23 @@ def build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_
                 who=_actor(operation), tone="good" if operation.status == "Complete" else "bad",
             ))
     for approval in approvals:
+        asked_by = approval.requested_by.get_username() if approval.requested_by else ""
+        if approval.status == AgentRefundStatus.RELEASED:
+            events.append(TimelineEvent(
+                when=approval.created_at, what=f"Refund started ({approval.get_kind_display()})", who=asked_by,
+                why=approval.reason, amount=approval.amount, tone="progress",
+            ))
+            continue
         events.append(TimelineEvent(
-            when=approval.created_at, what="Refund above the agent limit sent for approval",
-            who=approval.requested_by.get_username() if approval.requested_by else "", amount=approval.amount,
-            tone="attention",
+            when=approval.created_at, what="Refund above the agent limit sent for approval", who=asked_by,
+            why=approval.reason, amount=approval.amount, tone="attention",
         ))
         if approval.decided_at:
             events.append(TimelineEvent(
                 when=approval.decided_at, what=f"Refund {approval.status.lower()}",
                 who=approval.decided_by.get_username() if approval.decided_by else "", amount=approval.amount,
-                tone="good" if approval.status == RefundApprovalStatus.APPROVED else "muted",
+                why=approval.decline_reason,
+                tone="good" if approval.status == AgentRefundStatus.APPROVED else "muted",
             ))
     for exception in process_exceptions:
         events.append(TimelineEvent(

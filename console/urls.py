@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from console.views import exceptions, fulfillment, orders, search, wizards
+from console.views import approvals, exceptions, fulfillment, orders, search, wizards
 
 app_name = "console"
 
@@ -13,11 +13,14 @@ urlpatterns = [
     path("orders/<int:pk>/operations/", orders.order_operations, name="order_operations"),
     path("orders/<int:pk>/groups/<int:group_pk>/fulfillment-orders/new/", fulfillment.create_fulfillment_order,
          name="fulfillment_create"),
+    path("orders/<int:pk>/refund-remaining/", approvals.refund_remaining_view, name="refund_remaining"),
     path("orders/<int:pk>/<slug:kind>/", wizards.wizard, name="wizard"),
     path("fulfillment-orders/<int:pk>/status/", fulfillment.move_fulfillment_order, name="fulfillment_move"),
     path("fulfillment-orders/<int:pk>/cancel-lines/", fulfillment.cancel_fulfillment_lines,
          name="fulfillment_cancel_lines"),
-    path("refund-approvals/<int:pk>/", orders.refund_decision, name="refund_decision"),
+    path("approvals/", approvals.approval_queue, name="approvals"),
+    path("refund-approvals/<int:pk>/", approvals.refund_decision, name="refund_decision"),
+    path("refund-approvals/<int:pk>/decline/", approvals.decline_refund, name="refund_decline"),
     path("exceptions/", exceptions.exception_queue, name="exceptions"),
     path("exceptions/<int:pk>/status/", exceptions.exception_status, name="exception_status"),
     path("exceptions/<int:pk>/retry/", exceptions.exception_retry, name="exception_retry"),

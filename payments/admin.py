@@ -58,5 +58,6 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = ["available_to_refund_amount"]
 
-# Billing documents, money movements, the gateway log and background operations.
-from . import admin_money  # noqa: E402, F401
+# Billing documents, money movements, the gateway log and background operations; agent refunds (read-only)
+# and the per-currency agent refund limits (editable).
+from . import admin_money, agent_refund_admin  # noqa: E402, F401

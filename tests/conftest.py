@@ -29,7 +29,7 @@ def _is_transactional(request) -> bool:
 @pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
     """Transactional tests flush every table, and with them the rows data migrations made (reason
-    codes, the console's groups): put them back before such a test runs."""
+    codes, the console's groups, the agent refund limits): put them back before such a test runs."""
     if not _is_transactional(request):
         return
     request.getfixturevalue("transactional_db")
@@ -39,6 +39,9 @@ def _reference_data_after_flush(request):
     for position, name in enumerate(DEFAULT_REASON_CODES):
         ReasonCode.objects.get_or_create(name=name, defaults={"sort_order": position})
     ensure_roles()
+    from payments.models.agent_refunds import ensure_default_refund_limits
+
+    ensure_default_refund_limits()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from collections import Counter
 from dataclasses import dataclass
 
-from console.models import RefundApproval, RefundApprovalStatus
 from orders.models import (
     ACTIVE_PROCESS_EXCEPTION_STATUSES,
     Location,
@@ -11,6 +10,7 @@ from orders.models import (
     OrderSummaryStatus,
     ProcessException,
 )
+from payments.models import AgentRefund, AgentRefundStatus
 
 
 @dataclass(frozen=True)
@@ -40,5 +40,5 @@ def demo_report() -> DemoReport:
         locations=Location.objects.count(),
         by_status={status: counts.get(status, 0) for status in OrderSummaryStatus.values},
         active_exceptions=dict(exceptions),
-        pending_approvals=RefundApproval.objects.filter(status=RefundApprovalStatus.PENDING).count(),
+        pending_approvals=AgentRefund.objects.filter(status=AgentRefundStatus.PENDING).count(),
     )

@@ -9,11 +9,6 @@ story runs in one transaction, where anything queued after commit would only run
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
-
-from console.consequence import describe
-from console.models import RefundApproval
-from console.services import refund_after_change
 from orders.calculations.inputs import AdjustInput, ChangeItemInput
 from orders.funds import funds_position
 from orders.models import (
@@ -27,8 +22,8 @@ from orders.models import (
     OrderSummary,
     ReturnOrder,
 )
-from orders.services.adjust import preview_adjust, submit_adjust
-from orders.services.cancel import preview_cancel, submit_cancel
+from orders.services.adjust import preview_adjust
+from orders.services.cancel import preview_cancel
 from orders.services.change_orders import ChangeResult
 from orders.services.fulfillment_cancel import LineToCancel, cancel_fulfillment_order_items
 from orders.services.fulfillment_routing import RoutingOutcome, route_order_summary
@@ -42,8 +37,9 @@ from orders.services.return_orders import (
     return_items,
 )
 from orders.services.returns import preview_return, submit_return
-from payments.models import OrderPaymentSummary, Payment, PaymentStatus, Refund, RefundStatus
+from payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from payments.services import automation as money
+from payments.services.agent_changes import change_refund, check_limit, submit_agent_change
 from payments.services.background_operations import run_operation, submit_ensure_refunds
 from payments.services.change_invoice_create import create_invoice_from_change_orders
 from payments.services.credit_memo_create import create_credit_memo
@@ -51,7 +47,6 @@ from payments.services.movements import CAPTURE, REFUND, reconcile_movement
 
 CANCEL, RETURN, ADJUST = "cancel", "return", "adjust"
 _PREVIEW = {CANCEL: preview_cancel, RETURN: preview_return, ADJUST: preview_adjust}
-_SUBMIT = {CANCEL: submit_cancel, RETURN: submit_return, ADJUST: submit_adjust}
 
 
 @dataclass(frozen=True)
@@ -128,8 +123,8 @@ def settle_unanswered(summary_id: int) -> None:
 
 
 def refund_for_changes(summary_id: int, change_order_ids: Sequence[int]) -> None:
-    """What the console starts after a change: returns and post-fulfillment discounts get a credit memo
-    that is refunded; cancels and earlier discounts give back captured funds now in excess."""
+    """What the automation does after a return order is received: returns and post-fulfillment discounts
+    get a credit memo that is refunded; cancels and earlier discounts give back captured funds now in excess."""
     orders = list(Order.objects.filter(pk__in=change_order_ids).order_by("id"))
     owed_back = [order.pk for order in orders if order.is_post_fulfillment_reduction and order.grand_total_amount < 0]
     if owed_back:
@@ -139,35 +134,28 @@ def refund_for_changes(summary_id: int, change_order_ids: Sequence[int]) -> None
     settle_unanswered(summary_id)
 
 
-def _change_order_ids(result: ChangeResult) -> list[int]:
-    ids = [pk for _, pk in result.change_orders]
-    return [*ids, result.fee_change_order_id] if result.fee_change_order_id else ids
-
-
 def console_change(summary_id: int, kind: str, request: list[ChangeItemInput] | AdjustInput, staff: Staff, *,
                    as_agent: bool = False) -> ChangeResult:
-    """A change made in the console's wizard: preview, its money consequence, submit at the previewed
-    version, then the refund, which waits for a supervisor when above the agent limit.
+    """A change made in the console's wizard: preview, then the payments service that submits the change at
+    the previewed version and starts the refund from the submit's figures (or holds it for approval).
 
-    The agent makes the change unless the refund is above the agent limit, in which case the supervisor
-    does, as a team would; `as_agent` keeps the agent on it so that the refund waits for approval.
+    The agent makes the change unless the preview shows the refund would wait for approval, in which case
+    the supervisor does, as a team would; `as_agent` keeps the agent on it so that the refund waits.
     """
     summary = OrderSummary.objects.get(pk=summary_id)
     preview = _PREVIEW[kind](summary_id, request)
-    consequence = describe(
-        summary, preview.balances, funds_position(summary),
-        list(OrderPaymentSummary.objects.filter(order_summary=summary).order_by("id")), can_approve=False,
-    )
     user = staff.agent
-    if consequence.refund_total > settings.OMS_AGENT_REFUND_LIMIT and not as_agent:
+    refund = change_refund(summary, preview.balances, funds_position(summary))
+    if not as_agent and check_limit(summary, user, refund.amount).needs_approval:
         user = staff.supervisor
-    result = _SUBMIT[kind](summary_id, request, actor=user, expected_version=preview.version)
-    change_order_ids = _change_order_ids(result)
-    held = refund_after_change(summary_id, change_order_ids, excess=consequence.excess_refund,
-                               refund_total=consequence.refund_total, user=user)
-    if consequence.refund_total > 0 and not isinstance(held, RefundApproval):
-        refund_for_changes(summary_id, change_order_ids)
-    return result
+    # The demo loads with the automation off (each story runs its money steps itself): start this refund.
+    outcome = submit_agent_change(summary_id, kind, request, user=user, expected_version=preview.version,
+                                  start_refund=True)
+    if outcome.refund_queued:
+        # The story runs in one transaction: the worker would only see the operation once it ends.
+        run_operation(outcome.refund.operation_id)
+        settle_unanswered(summary_id)
+    return outcome.result
 
 
 def return_with_fee(summary_id: int, items: list[ChangeItemInput], user) -> ChangeResult:

@@ -255,3 +255,11 @@ def item_rows(rows):
 @register.simple_tag
 def fulfillment_line_rows(lines):
     return FULFILLMENT_LINE_ROW.render(lines)
+
+
+@register.simple_tag
+def pending_approval_count() -> int:
+    """Refunds waiting for a supervisor, for the navigation's badge (read only on supervisors' pages)."""
+    from payments.services.agent_changes import pending_refund_count
+
+    return pending_refund_count()

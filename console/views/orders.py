@@ -1,18 +1,12 @@
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
-from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
-from console.access import APPROVE_REFUNDS, console_view
+from console.access import console_view
+from console.forms.approvals import RefundRemainingForm
 from console.htmx import wants_partial
-from console.models import RefundApproval
 from console.order_selectors import operations_for, order_page
-from console.services import decide_refund
-from console.templatetags.console_tags import money_text
-from orders.errors import ServiceError
 from orders.models import OrderSummary
 
 # htmx stops polling an element whose response has this status.
@@ -50,28 +44,8 @@ def order_context(page, **extra) -> dict:
     return {
         "page": page, "summary": page.summary, "nav": "orders", "operations": page.operations,
         "operations_running": page.operations_running, "summary_id": page.summary.pk,
-        "agent_limit": settings.OMS_AGENT_REFUND_LIMIT, **extra,
+        "remaining_form": RefundRemainingForm(), **extra,
     }
-
-
-@require_POST
-@console_view(APPROVE_REFUNDS)
-def refund_decision(request, pk: int):
-    approval = get_object_or_404(RefundApproval.objects.only("pk", "order_summary_id"), pk=pk)
-    approve = request.POST.get("decision") == "approve"
-    # Taken before the refund is queued, so its job counts as after it.
-    started = int(timezone.now().timestamp())
-    try:
-        decided = decide_refund(approval.pk, approve=approve, user=request.user)
-    except ServiceError as failure:
-        messages.error(request, failure.message)
-    else:
-        amount = money_text(decided.amount, decided.currency)
-        if approve:
-            messages.success(request, f"Refund of {amount} approved; it is queued under Background jobs.")
-            return redirect(order_url_awaiting(approval.order_summary_id, started))
-        messages.info(request, f"Refund of {amount} declined; nothing was refunded.")
-    return redirect("console:order", pk=approval.order_summary_id)
 
 
 def order_url_awaiting(summary_id: int, since: int) -> str:

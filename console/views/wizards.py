@@ -7,7 +7,6 @@ token is refused before it reaches the service.
 """
 
 import secrets
-from decimal import Decimal
 
 from django.contrib import messages
 from django.http import Http404
@@ -15,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
-from console.access import APPROVE_REFUNDS, CHANGE_ORDERS, console_view
+from console.access import CHANGE_ORDERS, console_view
 from console.consequence import describe
 from console.forms.wizards import (
     ADJUST,
@@ -29,16 +28,17 @@ from console.forms.wizards import (
     field_for,
 )
 from console.htmx import wants_partial
-from console.models import RefundApproval
 from console.selectors import wizard_state
-from console.services import claim_wizard_token, record_wizard_outcome, refund_after_change, release_wizard_token
+from console.services import claim_wizard_token, record_wizard_outcome, release_wizard_token
 from console.templatetags.console_tags import money_text
 from console.views.orders import order_url_awaiting
 from orders.errors import Conflict, ServiceError
 from orders.funds import funds_position
-from orders.services.adjust import preview_adjust, submit_adjust
-from orders.services.cancel import preview_cancel, submit_cancel
-from orders.services.returns import preview_return, submit_return
+from orders.services.adjust import preview_adjust
+from orders.services.cancel import preview_cancel
+from orders.services.returns import preview_return
+from payments.models import AgentRefundStatus
+from payments.services.agent_changes import AgentChangeOutcome, submit_agent_change
 
 SESSION_KEY = "console_wizards"
 # Previews kept per session: enough for a few tabs, small enough to keep the session light.
@@ -54,11 +54,10 @@ def _preview(kind: str, summary_id: int, wizard_request: WizardRequest):
     return service(summary_id, wizard_request.change_items())
 
 
-def _submit(kind: str, summary_id: int, wizard_request: WizardRequest, *, user, version: int):
-    if kind == ADJUST:
-        return submit_adjust(summary_id, wizard_request.adjust_input(), actor=user, expected_version=version)
-    service = submit_cancel if kind == CANCEL else submit_return
-    return service(summary_id, wizard_request.change_items(), actor=user, expected_version=version)
+def _submit(kind: str, summary_id: int, wizard_request: WizardRequest, *, user, version: int) -> AgentChangeOutcome:
+    """The change and the refund that follows it, in one payments service (the figures from the submit)."""
+    request = wizard_request.adjust_input() if kind == ADJUST else wizard_request.change_items()
+    return submit_agent_change(summary_id, kind, request, user=user, expected_version=version)
 
 
 @console_view(CHANGE_ORDERS)
@@ -95,15 +94,13 @@ def _preview_step(request, state, kind, form, wizard_request, *, notice: str = "
                       "it: correct them below and preview again.")
         return _render(request, state, kind, "choose", form=form, notice=notice)
     consequence = describe(
-        state.summary, result.balances, funds_position(state.summary), state.payment_summaries,
-        can_approve=request.user.has_perm(APPROVE_REFUNDS),
+        state.summary, result.balances, funds_position(state.summary), state.payment_summaries, user=request.user,
     )
     token = secrets.token_urlsafe(24)
     previews = request.session.get(SESSION_KEY, {})
     previews[token] = {
         "summary_id": state.summary.pk, "kind": kind, "version": result.version,
         "request": wizard_request.as_dict(),
-        "excess": f"{consequence.excess_refund:f}", "refund_total": f"{consequence.refund_total:f}",
     }
     request.session[SESSION_KEY] = dict(list(previews.items())[-KEEP_PREVIEWS:])
     rows = _chosen_rows(wizard_request, state.items)
@@ -125,7 +122,7 @@ def _submit_step(request, state, kind, items):
     # Taken before anything is written, so the refund job the change sets off counts as after it.
     started = int(timezone.now().timestamp())
     try:
-        result = _submit(kind, state.summary.pk, wizard_request, user=request.user, version=stored["version"])
+        outcome = _submit(kind, state.summary.pk, wizard_request, user=request.user, version=stored["version"])
     except Conflict:
         release_wizard_token(token)
         fresh = wizard_state(state.summary.pk)
@@ -144,29 +141,25 @@ def _submit_step(request, state, kind, items):
             form.add_error(field_for(error.field, wizard_request, form), error.message)
         return _render(request, fresh, kind, "choose", form=form)
 
-    change_order_ids = [pk for _, pk in result.change_orders]
-    if result.fee_change_order_id:
-        change_order_ids.append(result.fee_change_order_id)
-    record_wizard_outcome(token, change_order_ids)
+    record_wizard_outcome(token, list(outcome.change_order_ids))
     messages.success(request, f"{DONE[kind]}: the order's grand total went down by "
-                              f"{money_text(result.balances.grand_total_amount, state.summary.currency)}.")
-    if _refund(request, state.summary.pk, change_order_ids, stored):
+                              f"{money_text(outcome.result.balances.grand_total_amount, state.summary.currency)}.")
+    if refund_message(request, outcome.refund):
         return _to_order(request, state.summary.pk, url=order_url_awaiting(state.summary.pk, started))
     return _to_order(request, state.summary.pk)
 
 
-def _refund(request, summary_id, change_order_ids, stored) -> bool:
-    """Start (or hold for approval) the refund the preview promised; True when it was started."""
-    outcome = refund_after_change(
-        summary_id, change_order_ids, excess=Decimal(stored["excess"]),
-        refund_total=Decimal(stored["refund_total"]), user=request.user,
-    )
-    if isinstance(outcome, RefundApproval):
-        messages.warning(request, f"The refund of {money_text(outcome.amount, outcome.currency)} is above your limit: "
-                                  "it waits for a supervisor's approval on this page.")
+def refund_message(request, refund) -> bool:
+    """Tell the agent what happened to the refund; True when it was queued (the page then watches for it)."""
+    if refund is None:
         return False
-    if Decimal(stored["refund_total"]) > 0:
-        messages.info(request, "The refund is queued; its progress shows under Background jobs.")
+    amount = money_text(refund.amount, refund.currency)
+    if refund.status == AgentRefundStatus.PENDING:
+        messages.warning(request, f"The refund of {amount} is above your limit: it waits for a supervisor's "
+                                  "approval on this page.")
+        return False
+    if refund.operation_id:
+        messages.info(request, f"The refund is queued ({amount}); its progress shows under Background jobs.")
         return True
     return False
 

@@ -1,3 +1,10 @@
+from .agent_refunds import (
+    COUNTED_STATUSES,
+    AgentRefund,
+    AgentRefundKind,
+    AgentRefundLimit,
+    AgentRefundStatus,
+)
 from .documents import (
     CreditMemo,
     CreditMemoChangeOrder,
@@ -21,7 +28,12 @@ from .summaries import (
 )
 
 __all__ = [
+    "COUNTED_STATUSES",
     "FINAL_OPERATION_STATUSES",
+    "AgentRefund",
+    "AgentRefundKind",
+    "AgentRefundLimit",
+    "AgentRefundStatus",
     "ApplicationType",
     "AuthorizationStatus",
     "BackgroundOperation",

@@ -10,10 +10,11 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from console.models import RefundApproval, WizardSubmission
+from console.models import WizardSubmission
 from orders.calculations.inputs import ChangeItemInput
 from orders.models import ChangeType, Order
 from orders.services.cancel import submit_cancel
+from payments.models import AgentRefund as RefundApproval
 from payments.models import BackgroundOperation, CreditMemo
 from tests.builders import (
     address,
@@ -357,7 +358,10 @@ def test_supervisor_refund_above_the_limit_is_queued_at_once(
     assert "above your refund limit" not in body
     with django_capture_on_commit_callbacks(execute=True):
         supervisor_client.post(url(summary, "cancel"), {"action": "submit", "token": token_of(body)})
-    assert not RefundApproval.objects.exists()
+    # Recorded (every refund started from the console counts towards its starter's daily limit), not held.
+    refund = RefundApproval.objects.get()
+    assert (refund.status, refund.amount, refund.requested_by.username) == ("Released", Decimal("324.00"),
+                                                                            "supervisor")
     assert BackgroundOperation.objects.filter(order_summary=summary).count() == 1
 
 
@@ -369,9 +373,15 @@ def test_declined_refund_queues_nothing(agent_client, supervisor_client, eager_t
     agent_client.post(url(summary, "cancel"), {"action": "submit", "token": token_of(body)})
     approval = RefundApproval.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        supervisor_client.post(f"/console/refund-approvals/{approval.pk}/", {"decision": "decline"})
+        # Declining asks for a reason and a confirmation first (issue 13): the button only opens them.
+        asked = supervisor_client.post(f"/console/refund-approvals/{approval.pk}/", {"decision": "decline"})
+        assert 'data-testid="decline-form"' in asked.content.decode()
+        approval.refresh_from_db()
+        assert approval.status == "Pending"
+        supervisor_client.post(f"/console/refund-approvals/{approval.pk}/",
+                               {"decision": "decline", "confirm": "1", "reason": "Damage not confirmed"})
     approval.refresh_from_db()
-    assert approval.status == "Declined"
+    assert (approval.status, approval.decline_reason) == ("Declined", "Damage not confirmed")
     assert not BackgroundOperation.objects.exists()
 
 

@@ -14,7 +14,6 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import CheckConstraint, F
 
-from console.models import RefundApproval
 from orders.models import (
     FulfillmentOrder,
     FulfillmentOrderLineItem,
@@ -25,6 +24,8 @@ from orders.models import (
     ReturnOrderLineItem,
 )
 from payments.models import (
+    AgentRefund,
+    AgentRefundLimit,
     CreditMemo,
     Invoice,
     InvoiceLine,
@@ -41,16 +42,16 @@ pytestmark = pytest.mark.django_db
 # Not about quantities or money: who links to what, which statuses go together, coordinates.
 STRUCTURAL = {
     "change_order_has_summary", "location_latitude_range", "location_longitude_range", "fo_status_matches_category",
-    "operation_finished_when_final", "refund_approval_pending_undecided", "refund_credit_memo_part_needs_memo",
-    "outbox_done_at_iff_finished",
+    "operation_finished_when_final", "agent_refund_pending_undecided", "agent_refund_declined_with_reason",
+    "refund_credit_memo_part_needs_memo", "outbox_done_at_iff_finished",
 }
 
 
 def approval(world):
-    user = User.objects.create_user("agent")
-    return RefundApproval.objects.create(
-        order_summary_id=world.summary, change_order_ids=[world.change_order], amount=D("43.20"),
-        excess_amount=D("0"), currency="USD", requested_by=user,
+    user, _ = User.objects.get_or_create(username="agent")
+    return AgentRefund.objects.create(
+        order_summary_id=world.summary, kind="return", change_order_ids=[world.change_order], amount=D("43.20"),
+        credit_amount=D("43.20"), excess_amount=D("0"), currency="USD", requested_by=user,
     ).pk
 
 
@@ -118,7 +119,12 @@ CASES = [
      {"balance": D("-0.01")}),
     ("payment_refunds_within_amount", Payment, lambda w: Payment.objects.get(kind="Capture").pk,
      {"pending_refund_amount": F("amount")}),
-    ("refund_approval_amount_positive", RefundApproval, approval, {"amount": 0}),
+    ("agent_refund_amount_positive", AgentRefund, approval, {"amount": 0, "credit_amount": 0}),
+    ("agent_refund_parts_not_negative", AgentRefund, approval,
+     {"credit_amount": D("-1.00"), "excess_amount": D("44.20")}),
+    ("agent_refund_amount_is_its_parts", AgentRefund, approval, {"amount": D("43.21")}),
+    ("agent_refund_limit_not_negative", AgentRefundLimit, lambda w: AgentRefundLimit.objects.get(currency="USD").pk,
+     {"amount": D("-0.01")}),
 ]
 
 

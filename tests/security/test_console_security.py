@@ -11,7 +11,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django.urls import URLPattern, get_resolver
 
-from console.models import RefundApproval
+from payments.models import AgentRefund
 from tests.security.world import build_world, row_counts
 
 pytestmark = pytest.mark.django_db
@@ -50,9 +50,9 @@ def console_views():
 def records():
     world = build_world("Web US", "US")
     requester = User.objects.create_user("requester")
-    approval = RefundApproval.objects.create(
-        order_summary_id=world.summary, change_order_ids=[world.change_order], amount=D("500.00"),
-        excess_amount=D("0"), currency="USD", requested_by=requester,
+    approval = AgentRefund.objects.create(
+        order_summary_id=world.summary, kind="return", change_order_ids=[world.change_order], amount=D("500.00"),
+        credit_amount=D("500.00"), excess_amount=D("0"), currency="USD", requested_by=requester,
     )
     return world, approval
 
@@ -69,6 +69,9 @@ def url_of(name, world, approval) -> list[str]:
         "fulfillment_move": [f"{base}fulfillment-orders/{world.live_fo}/status/"],
         "fulfillment_cancel_lines": [f"{base}fulfillment-orders/{world.live_fo}/cancel-lines/"],
         "refund_decision": [f"{base}refund-approvals/{approval.pk}/"],
+        "refund_decline": [f"{base}refund-approvals/{approval.pk}/decline/"],
+        "refund_remaining": [f"{base}orders/{world.summary}/refund-remaining/"],
+        "approvals": [f"{base}approvals/"],
         "exceptions": [f"{base}exceptions/"],
         "exception_status": [f"{base}exceptions/{world.exception}/status/"],
         "exception_retry": [f"{base}exceptions/{world.exception}/retry/"],

@@ -1,0 +1,48 @@
+"""Admin for agent refunds (read-only: supervisors decide them in the console, through the service) and
+the per-currency agent refund limits (editable: that is where they are set)."""
+
+from django.contrib import admin
+
+from orders.admin.mixins import ReadOnlyAdminMixin, money_column
+from orders.money import is_rounded, quantum
+from payments.models import AgentRefund, AgentRefundLimit
+
+
+@admin.register(AgentRefundLimit)
+class AgentRefundLimitAdmin(admin.ModelAdmin):
+    list_display = ["currency", money_column("amount", "Limit per order summary and day", ordering="amount"),
+                    "updated_at"]
+    search_fields = ["currency"]
+    fields = ["currency", "amount"]
+
+    def save_model(self, request, obj, form, change):
+        obj.currency = obj.currency.upper()
+        super().save_model(request, obj, form, change)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class LimitForm(form):
+            def clean(self):
+                data = super().clean()
+                currency, amount = (data.get("currency") or "").upper(), data.get("amount")
+                if len(currency) != 3 or not currency.isalpha():
+                    self.add_error("currency", "Enter a three-letter ISO 4217 code, e.g. USD.")
+                elif amount is not None:
+                    if amount < 0:
+                        self.add_error("amount", "A limit cannot be negative.")
+                    elif not is_rounded(amount, currency):
+                        self.add_error("amount", f"{currency} has no amounts smaller than {quantum(currency)}.")
+                return data
+
+        return LimitForm
+
+
+@admin.register(AgentRefund)
+class AgentRefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["order_summary", "kind", money_column("amount", "Amount", ordering="amount"), "status",
+                    "requested_by", "decided_by", "created_at", "decided_at"]
+    list_filter = ["status", "kind", "currency"]
+    search_fields = ["order_summary__order_number", "requested_by__username", "decided_by__username"]
+    list_select_related = ["order_summary", "requested_by", "decided_by"]
+    date_hierarchy = "created_at"
