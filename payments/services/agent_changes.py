@@ -31,6 +31,7 @@ from orders.models import ChangeType, Order, OrderSummary
 from orders.money import ZERO, round_money, with_tax
 from orders.services.adjust import submit_adjust
 from orders.services.cancel import submit_cancel
+from orders.services.cancel_order import submit_cancel_order
 from orders.services.change_orders import ChangeResult
 from orders.services.returns import submit_return
 from payments.funds import POST_FULFILLMENT_REDUCTION, funds_position
@@ -154,17 +155,19 @@ class AgentChangeOutcome:
         return self.refund is not None and self.refund.operation_id is not None
 
 
-def _submit(kind: str, summary_id: int, request, *, user, expected_version):
+def _submit(kind: str, summary_id: int, request, *, user, expected_version, cancel_allocated: bool):
     if kind == ADJUST:
         return submit_adjust(summary_id, request, actor=user, expected_version=expected_version)
     if kind == CANCEL_ORDER:
-        from orders.services.cancel_order import submit_cancel_order
-
-        return submit_cancel_order(summary_id, request, actor=user, expected_version=expected_version)
-    service = {CANCEL: submit_cancel, RETURN: submit_return}.get(kind)
-    if service is None:
-        raise InvalidInput(f"'{kind}' is not a change an agent can make.", field="kind")
-    return service(summary_id, request, actor=user, expected_version=expected_version)
+        # The refund is this service's to start (or hold): not the automation's.
+        return submit_cancel_order(summary_id, request, actor=user, expected_version=expected_version,
+                                   follow_up=False)
+    if kind == CANCEL:
+        return submit_cancel(summary_id, request, actor=user, expected_version=expected_version,
+                             cancel_allocated=cancel_allocated)
+    if kind == RETURN:
+        return submit_return(summary_id, request, actor=user, expected_version=expected_version)
+    raise InvalidInput(f"'{kind}' is not a change an agent can make.", field="kind")
 
 
 def _reason_of(request) -> str:
@@ -173,7 +176,7 @@ def _reason_of(request) -> str:
         parts = [first.reason, first.description] if first else []
     elif isinstance(request, Sequence) and request and isinstance(request[0], ChangeItemInput):
         parts = [request[0].reason, request[0].reason_text]
-    else:
+    else:  # CancelOrderInput
         parts = [getattr(request, "reason", ""), getattr(request, "reason_text", "")]
     return " · ".join(part for part in parts if part)[:255]
 
@@ -194,17 +197,19 @@ def _credit_change_order_ids(change_order_ids: Sequence[int]) -> list[int]:
 
 
 def submit_agent_change(summary_id: int, kind: str, request, *, user, expected_version: int | None = None,
-                        start_refund: bool | None = None) -> AgentChangeOutcome:
+                        cancel_allocated: bool = False, start_refund: bool | None = None) -> AgentChangeOutcome:
     """Submit the change and start (or hold for approval) the refund that follows it, in one transaction.
 
     `request` is what the orders service takes: change items for cancel and return, an AdjustInput for
-    adjust, the cancel-order input for a whole-order cancel. `start_refund`: whether a refund within the
+    adjust, the cancel-order input for a whole-order cancel. `cancel_allocated` (cancel): units on
+    fulfillment orders not yet picked may be canceled too. `start_refund`: whether a refund within the
     limit is started (credit memo, ensure refunds); None follows OMS_AUTO_CREDIT_AND_REFUND. Off, the refund
     is still recorded (it counts towards the limit) and an integration runs ensure refunds itself."""
     with transaction.atomic():
         summary = lock_summary(summary_id)
         before = funds_position(summary)
-        result = _submit(kind, summary_id, request, user=user, expected_version=expected_version)
+        result = _submit(kind, summary_id, request, user=user, expected_version=expected_version,
+                         cancel_allocated=cancel_allocated)
         change_order_ids = change_order_ids_of(result)
         money = change_refund(summary, result.balances, before)
         if money.amount <= 0:
