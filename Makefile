@@ -24,18 +24,26 @@ demo: migrate
 
 # Serves the console and API with a Celery worker (embedded filesystem broker, beat included)
 # beside it; Ctrl-C stops both. The worker logs to .celery/worker.log so the logins stay in view.
+# A worker that dies is started again after 2 s (docs/reliability.md, "Running it"); the web answers
+# /health/ and /health/worker/.
 run: demo
 	@mkdir -p .celery && : > .celery/worker.log
-	@DEBUG=$${DEBUG:-1} $(BIN)/celery -A config worker --beat --loglevel=INFO --concurrency=2 \
-		>> .celery/worker.log 2>&1 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	@( trap 'kill $$child 2>/dev/null; wait $$child 2>/dev/null; exit 0' INT TERM; \
+	   while :; do \
+	     DEBUG=$${DEBUG:-1} $(BIN)/celery -A config worker --beat --loglevel=INFO --concurrency=2 \
+	       >> .celery/worker.log 2>&1 & child=$$!; \
+	     wait $$child; status=$$?; \
+	     echo "$$(date -u +%FT%TZ) the Celery worker exited ($$status); starting it again in 2 s" >> .celery/worker.log; \
+	     sleep 2; \
+	   done ) & supervisor=$$!; \
+	trap 'kill $$supervisor 2>/dev/null; wait $$supervisor 2>/dev/null' EXIT INT TERM; \
 	for _ in $$(seq 120); do \
 		grep -q ' ready\.' .celery/worker.log && break; \
-		kill -0 $$worker 2>/dev/null || { cat .celery/worker.log; echo "The Celery worker did not start." >&2; exit 1; }; \
+		kill -0 $$supervisor 2>/dev/null || { cat .celery/worker.log; echo "The Celery worker did not start." >&2; exit 1; }; \
 		sleep 0.5; \
 	done; \
 	grep -q ' ready\.' .celery/worker.log || { cat .celery/worker.log; echo "The Celery worker is not ready after 60s." >&2; exit 1; }; \
-	echo "Celery worker running (pid $$worker); its log: .celery/worker.log"; \
+	echo "Celery worker running under a restart loop (pid $$supervisor); its log: .celery/worker.log"; \
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: install

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database or broker that cannot be reached: 503 with Retry-After, never a 500 (config/unavailable.py).
+    "config.unavailable.ServiceUnavailableMiddleware",
     "orders.api.limits.ApiBodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,12 +80,17 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+# CONN_HEALTH_CHECKS: with the pool below, Django hands psycopg's pool `ConnectionPool.check_connection`,
+# so a pooled connection is checked (an empty query) before it is lent: one the server dropped (a
+# restart, a failover, pg_terminate_backend) is replaced instead of failing a request.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django 5.2's psycopg pool: a new connection per request costs several times the throughput.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
         "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
+        # A database that cannot be reached fails a request within this time (a 503) instead of 30 s.
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
     # Server-side parameters let psycopg prepare a statement after its 5th run on a connection: PostgreSQL
     # then skips parsing and planning it (~30 % of its CPU per ingested order). Set DB_PREPARED_STATEMENTS=0
@@ -193,9 +200,29 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    # Redis: a message taken by a worker that died is delivered again after this many seconds.
-    else {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+    else {
+        # Redis: a message taken by a worker that died is delivered again after this many seconds.
+        # Minutes, not an hour: delayed tasks wait in the outbox, not in the broker, so no message
+        # waits for its time past this (and the outbox's lease usually brings a lost one back first).
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "300")),
+        # A broker that does not answer fails a publish (or a web request's) within seconds.
+        "socket_connect_timeout": 5,
+        "socket_timeout": 30,
+        "socket_keepalive": True,
+        "health_check_interval": 10,
+    }
 )
+# Workers that survive a broker outage (issue 14): retry the connection for ever, at start too;
+# tasks in hand when the connection drops are cancelled, and (acks_late) delivered again, instead of
+# finishing into a connection that can no longer acknowledge them.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# A publish from a task (a retry) waits a little for a broker blip; the outbox covers longer ones.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5,
+                                    "interval_max": 2}
 if CELERY_BROKER_URL.startswith("filesystem"):
     # kombu does not create these folders, and every process that sends or consumes a task needs them.
     for _folder in ("queue", "processed", "control"):
@@ -234,6 +261,9 @@ OMS_OUTBOX_RELAY_BATCH = int(os.environ.get("OMS_OUTBOX_RELAY_BATCH", "500"))
 OMS_OUTBOX_MAX_PUBLISHES = int(os.environ.get("OMS_OUTBOX_MAX_PUBLISHES", "20"))
 # Acknowledged messages are kept this long (admin: Outbox messages), then purged hourly.
 OMS_OUTBOX_KEEP_DAYS = int(os.environ.get("OMS_OUTBOX_KEEP_DAYS", "7"))
+# /health/worker/: unhealthy when no worker ran the relay for this long, or a follow-up is overdue this long.
+OMS_WORKER_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("OMS_WORKER_HEARTBEAT_MAX_AGE_SECONDS", "60"))
+OMS_OUTBOX_OVERDUE_SECONDS = int(os.environ.get("OMS_OUTBOX_OVERDUE_SECONDS", "300"))
 
 # --- Domain settings ---------------------------------------------------------------------------
 OMS_AUTO_ROUTE_ORDERS = env_bool("OMS_AUTO_ROUTE_ORDERS", True)

@@ -34,7 +34,7 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
-from orders.models import OutboxMessage, OutboxStatus
+from orders.models import OutboxMessage, OutboxStatus, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +162,10 @@ def requeue(pks) -> int:
     cause); Done ones are left alone."""
     return OutboxMessage.objects.filter(pk__in=list(pks)).exclude(status=OutboxStatus.DONE).update(
         status=OutboxStatus.PENDING, done_at=None, next_attempt_at=timezone.now(), publish_count=0)
+
+
+def record_heartbeat(hostname: str) -> None:
+    WorkerHeartbeat.objects.update_or_create(hostname=hostname[:255], defaults={"seen_at": timezone.now()})
 
 
 def pending_count() -> int:

@@ -20,7 +20,9 @@ def purge_expired_idempotency_records() -> int:
     return idempotency.purge_expired_idempotency_records()
 
 
-@shared_task(acks_late=True, ignore_result=True)
-def relay_outbox() -> int:
-    """Every few seconds (CELERY_BEAT_SCHEDULE): hand pending follow-ups to the broker again."""
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def relay_outbox(self) -> int:
+    """Every few seconds (CELERY_BEAT_SCHEDULE): hand pending follow-ups to the broker again, and say
+    this worker is alive (/health/worker/)."""
+    outbox.record_heartbeat(self.request.hostname or "unknown")
     return outbox.relay()

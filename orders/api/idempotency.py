@@ -11,11 +11,12 @@ and no retry can find the work done but its answer missing.
 
 import hashlib
 import json
+from contextlib import suppress
 from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.settings import api_settings
@@ -179,8 +180,19 @@ def record_answers(client, answers: dict[str, tuple[int, object]]) -> None:
 
 
 def release(client, key: str) -> None:
-    """Free the key: the request failed and wrote nothing, so a corrected retry may use it."""
-    IdempotencyRecord.objects.filter(client=client, key=key).delete()
+    """Free the key: the request failed and wrote nothing, so a corrected retry may use it.
+
+    When the request failed because its database connection died (issue 14), the key is freed on a
+    fresh connection: otherwise the client's retry would meet 409 IDEMPOTENCY_KEY_IN_USE until the
+    in-flight timeout. With the database itself away, that timeout frees it."""
+    try:
+        IdempotencyRecord.objects.filter(client=client, key=key).delete()
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        connection.close_if_unusable_or_obsolete()
+        with suppress(OperationalError, InterfaceError):
+            IdempotencyRecord.objects.filter(client=client, key=key).delete()
 
 
 def purge_expired_idempotency_records() -> int:

@@ -34,7 +34,7 @@ from .orders import (
     OrderKind,
     TaxLocaleType,
 )
-from .outbox import OutboxMessage, OutboxStatus
+from .outbox import OutboxMessage, OutboxStatus, WorkerHeartbeat
 from .reference import DEFAULT_REASON_CODES, ReasonCode, SalesChannel
 from .returns import ReturnOrder, ReturnOrderLifeCycleType, ReturnOrderLineItem, ReturnOrderStatus
 from .summaries import (
@@ -100,4 +100,5 @@ __all__ = [
     "SalesChannel",
     "Scope",
     "TaxLocaleType",
+    "WorkerHeartbeat",
 ]

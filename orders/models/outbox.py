@@ -41,3 +41,14 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name}{tuple(self.args)} [{self.status}]"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each Celery worker ran the outbox relay (every few seconds, from beat): the queue's
+    health check (/health/worker/) reads it."""
+
+    hostname = models.CharField(max_length=255, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
