@@ -29,7 +29,7 @@ from orders.models import (
 from orders.money import ZERO, prorate
 from orders.selectors import parse_id
 from orders.services import inventory
-from orders.services.fulfillment_create import update_totals
+from orders.services.fulfillment_create import unplaced_amounts, update_totals
 from orders.services.summary_refresh import refresh_summary
 
 
@@ -284,6 +284,41 @@ def apply_fulfillment_effects(effects: FulfillmentEffects,
     for order_id in effects.canceled_orders:
         set_status(orders[order_id], FulfillmentOrderStatus.CANCELLED)
     return list(touched.values())
+
+
+def settle_line_residues(summary, items: list[OrderItemSummary]) -> None:
+    """After a change took amounts off items with units on open fulfillment orders (a cancel of allocated
+    units, a shipping reduction of an allocated delivery charge): an item with no unit left to place must
+    have every cent on its fulfillment-order lines, or the cent would never be invoiced (or be invoiced
+    twice). What `unplaced_amounts` still finds unplaced for such an item goes onto its newest open line.
+
+    `items` carry their new values (saved or not); no query when no item is in fulfillment."""
+    candidates = [ois for ois in items
+                  if ois.quantity_available_to_fulfill == 0 and ois.quantity_allocated > ois.quantity_fulfilled]
+    if not candidates:
+        return
+    residues = {pk: amounts for pk, amounts in unplaced_amounts(summary, candidates).items() if not amounts.is_zero}
+    if not residues:
+        return
+    newest: dict[int, FulfillmentOrderLineItem] = {}
+    for line in (FulfillmentOrderLineItem.objects.filter(order_item_summary_id__in=residues, quantity__gt=0)
+                 .exclude(fulfillment_order__status_category__in=FINAL_STATUS_CATEGORIES).order_by("id")):
+        newest[line.order_item_summary_id] = line
+    changed = []
+    for pk, residue in residues.items():
+        line = newest.get(pk)
+        if line is None:
+            continue
+        for name, delta in zip(_LINE_AMOUNTS, (residue.line, residue.line_tax, residue.adjustment,
+                                               residue.adjustment_tax), strict=True):
+            setattr(line, name, getattr(line, name) + delta)
+        changed.append(line)
+    if not changed:
+        return
+    FulfillmentOrderLineItem.objects.bulk_update(changed, list(_LINE_AMOUNTS))
+    orders = FulfillmentOrder.objects.in_bulk(sorted({line.fulfillment_order_id for line in changed}))
+    for order_id, order in orders.items():
+        update_totals(order, list(FulfillmentOrderLineItem.objects.filter(fulfillment_order_id=order_id)))
 
 
 def set_status(order: FulfillmentOrder, status: str) -> None:
