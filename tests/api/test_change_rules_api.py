@@ -106,6 +106,30 @@ def test_fractional_quantities_are_refused_everywhere_and_nothing_is_written(api
     assert written() == before
 
 
+def test_return_items_of_a_return_order_are_whole_units(api, warehouse):
+    summary = worked_example()
+    items = items_by_sku(summary)
+    (order,) = place(summary, (warehouse, [(items["A"], 2), (items["B"], 1)]))
+    change_fulfillment_order_status(order.pk, "Fulfilled")
+    created = api.post_json("/api/v1/commerce/returns/return-orders", {
+        "orderSummaryId": str(summary.pk), "status": "Submitted", "returnOrderLifeCycleType": "Managed",
+        "destinationLocationId": str(warehouse.pk),
+        "returnOrderLineItems": [{"orderItemSummaryId": str(items["A"].pk), "quantityExpected": 2,
+                                  "reasonForReturn": "Wrong Item", "canReduceShipping": False}],
+    })
+    assert created.status_code == 201, created.content
+    return_order_id = created.json()["returnOrderId"]
+    line_id = api.get(f"/api/v1/commerce/returns/return-orders/{return_order_id}").json()[
+        "returnOrderLineItems"][0]["id"]
+    before = written()
+    response = api.post_json(f"/api/v1/commerce/returns/return-orders/{return_order_id}/actions/return-items", {
+        "returnOrderItems": [{"returnOrderLineItemId": line_id, "quantityReturned": "1.5"}]})
+    assert response.status_code == 400, response.content
+    assert [(e["errorCode"], e["field"]) for e in response.json()["errors"]] == [
+        ("WHOLE_UNITS_ONLY", "returnOrderItems[0].quantityReturned")]
+    assert written() == before
+
+
 def test_items_ordered_in_fractions_still_take_fractions(api):
     summary = ingest(order_body(groups=[{
         "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
