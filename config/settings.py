@@ -253,7 +253,13 @@ CELERY_BEAT_SCHEDULE = {
         # A relay nobody ran in time is replaced by the next one, not queued behind it.
         "options": {"expires": float(os.environ.get("OMS_OUTBOX_RELAY_SECONDS", "5"))},
     },
+    # Follow-ups promised before the outbox, or whose task gave up: done again, or a process exception.
+    "sweep-unrouted-summaries": {"task": "orders.tasks.sweep_unrouted_summaries", "schedule": 300.0},
+    "sweep-stuck-payment-work": {"task": "payments.tasks.sweep_stuck_payment_work", "schedule": 300.0},
 }
+# The sweepers look at records older than this (their follow-up had time to run) and younger than the lookback.
+OMS_SWEEP_AFTER_SECONDS = int(os.environ.get("OMS_SWEEP_AFTER_SECONDS", "600"))
+OMS_SWEEP_LOOKBACK_DAYS = int(os.environ.get("OMS_SWEEP_LOOKBACK_DAYS", "7"))
 # A published outbox message not acknowledged within this many seconds (doubled per publish) is
 # published again: the broker lost it, or the worker running it died.
 OMS_OUTBOX_LEASE_SECONDS = int(os.environ.get("OMS_OUTBOX_LEASE_SECONDS", "60"))

@@ -8,6 +8,7 @@ from django.conf import settings
 from orders import (
     outbox,
     routing_tasks,  # noqa: F401  (registers route_order_summary with the worker)
+    sweepers,
 )
 from orders.api import idempotency
 
@@ -26,3 +27,9 @@ def relay_outbox(self) -> int:
     this worker is alive (/health/worker/)."""
     outbox.record_heartbeat(self.request.hostname or "unknown")
     return outbox.relay()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_unrouted_summaries() -> dict:
+    """Every few minutes (CELERY_BEAT_SCHEDULE): managed summaries never routed are routed again."""
+    return sweepers.sweep_unrouted_summaries()

@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from orders import outbox
+from payments import sweepers
 from payments.services import automation, background_operations, movements
 
 logger = logging.getLogger(__name__)
@@ -68,3 +69,10 @@ def credit_and_refund(self, summary_id: int, change_order_ids: list[int]) -> Non
              retry_backoff=True, retry_backoff_max=600)
 def refund_excess(self, summary_id: int) -> None:
     automation.refund_excess(summary_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_stuck_payment_work() -> dict:
+    """Every few minutes (CELERY_BEAT_SCHEDULE): stuck background operations run again, shipped
+    fulfillment orders never billed are billed."""
+    return {"operations": sweepers.sweep_stuck_operations(), "billing": sweepers.sweep_unbilled_fulfillment_orders()}
