@@ -29,7 +29,7 @@ class WizardSubmission(models.Model):
 
     token = models.CharField(max_length=64, unique=True)
     order_summary = models.ForeignKey("orders.OrderSummary", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=10)
+    kind = models.CharField(max_length=12)  # cancel, return, adjust, cancel-order
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     change_order_ids = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)

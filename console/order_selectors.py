@@ -23,6 +23,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
+from console.forms.wizards import BEFORE_PICKING
 from console.templatetags.console_tags import FigureText
 from orders.funds import FundsPosition, funds_annotations, funds_position, funds_sums
 from orders.models import (
@@ -153,8 +154,9 @@ class OrderPage:
     process_exceptions: list[ProcessException]
     # Rows of text, oldest first (see _timeline_rows).
     timeline: list[dict]
-    # The wizards the page offers: on a managed order, with a product that has units to cancel, to return,
-    # or a price to adjust.
+    # The wizards the page offers: on a managed order, with a product that has units to cancel (not yet
+    # allocated, or on a fulfillment order not yet picked: Cancel items and Cancel order), to return, or a
+    # price to adjust.
     can_cancel: bool
     can_return: bool
     can_adjust: bool
@@ -516,7 +518,10 @@ def order_page(summary_id: int) -> OrderPage:
                            process_exceptions, approvals),
             summary.currency, text,
         ),
-        can_cancel=managed and facts.can_cancel,
+        can_cancel=managed and (facts.can_cancel or any(
+            fulfillment_order.status in BEFORE_PICKING and any(line["cancelable"] for line in fulfillment_order.lines)
+            for fulfillment_order in fulfillment_orders
+        )),
         can_return=managed and facts.can_return,
         can_adjust=managed and facts.can_adjust,
     )

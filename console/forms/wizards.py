@@ -15,16 +15,21 @@ from orders.calculations.inputs import (
     AdjustItemInput,
     AdjustmentType,
     AllocatedItemsChangeOrderType,
+    CancelOrderInput,
     ChangeItemInput,
 )
-from orders.models import ItemType, OrderItemSummary, ReasonCode
+from orders.models import FulfillmentOrderStatus, ItemType, OrderItemSummary, ReasonCode
 
 CANCEL = "cancel"
 RETURN = "return"
 ADJUST = "adjust"
-KINDS = (CANCEL, RETURN, ADJUST)
+CANCEL_ORDER = "cancel-order"
+KINDS = (CANCEL, RETURN, ADJUST, CANCEL_ORDER)
 
-TITLES = {CANCEL: "Cancel items", RETURN: "Return items", ADJUST: "Adjust prices"}
+TITLES = {CANCEL: "Cancel items", RETURN: "Return items", ADJUST: "Adjust prices", CANCEL_ORDER: "Cancel order"}
+# Fulfillment orders whose units an agent may still cancel (with the checkbox): not yet picked.
+BEFORE_PICKING = (FulfillmentOrderStatus.DRAFT, FulfillmentOrderStatus.ALLOCATED, FulfillmentOrderStatus.ASSIGNED)
+CANCELABLE_TYPES = (ItemType.PRODUCT, ItemType.DELIVERY_CHARGE)
 
 ADJUSTMENT_TYPE_CHOICES = [
     (AdjustmentType.AMOUNT_WITHOUT_TAX, "Amount before tax (tax is reduced at the item's rate)"),
@@ -38,10 +43,14 @@ MODE_CHOICES = [
 ]
 
 
-def eligible_items(kind: str, items: list[OrderItemSummary]) -> list[OrderItemSummary]:
-    """The items the wizard offers, read from the quantities the summary derives (DOMAIN.md §1)."""
-    if kind == CANCEL:
-        return [i for i in items if i.type == ItemType.PRODUCT and i.quantity_available_to_cancel > 0]
+def eligible_items(kind: str, items: list[OrderItemSummary],
+                   allocated: dict[int, Decimal] | None = None) -> list[OrderItemSummary]:
+    """The items the wizard offers, read from the quantities the summary derives (DOMAIN.md §1).
+    `allocated`: per item, the units on fulfillment orders not yet picked (a cancel may take them too)."""
+    allocated = allocated or {}
+    if kind in (CANCEL, CANCEL_ORDER):
+        return [i for i in items if i.type in CANCELABLE_TYPES
+                and (i.quantity_available_to_cancel > 0 or allocated.get(i.pk, 0) > 0)]
     if kind == RETURN:
         return [i for i in items if i.type == ItemType.PRODUCT and i.quantity_available_to_return > 0]
     return [
@@ -51,7 +60,7 @@ def eligible_items(kind: str, items: list[OrderItemSummary]) -> list[OrderItemSu
 
 
 def available_of(kind: str, item: OrderItemSummary) -> Decimal:
-    if kind == CANCEL:
+    if kind in (CANCEL, CANCEL_ORDER):
         return item.quantity_available_to_cancel
     if kind == RETURN:
         return item.quantity_available_to_return
@@ -69,12 +78,13 @@ class WizardRequest:
     shipping_reduction: bool = False
     adjustment_type: str = ""
     mode: str = ""
+    cancel_allocated: bool = False
 
     def as_dict(self) -> dict:
         return {
             "kind": self.kind, "rows": [list(row) for row in self.rows], "reason": self.reason, "note": self.note,
             "shipping_reduction": self.shipping_reduction, "adjustment_type": self.adjustment_type,
-            "mode": self.mode,
+            "mode": self.mode, "cancel_allocated": self.cancel_allocated,
         }
 
     @classmethod
@@ -83,7 +93,11 @@ class WizardRequest:
             kind=data["kind"], rows=tuple((int(pk), value) for pk, value in data["rows"]), reason=data["reason"],
             note=data.get("note", ""), shipping_reduction=bool(data.get("shipping_reduction")),
             adjustment_type=data.get("adjustment_type", ""), mode=data.get("mode", ""),
+            cancel_allocated=bool(data.get("cancel_allocated")),
         )
+
+    def cancel_order_input(self) -> CancelOrderInput:
+        return CancelOrderInput(reason=self.reason, reason_text=self.note)
 
     def change_items(self) -> list[ChangeItemInput]:
         return [
@@ -111,6 +125,8 @@ class WizardRequest:
             data.update(adjustment_type=self.adjustment_type, mode=self.mode)
         elif self.shipping_reduction:
             data["shipping_reduction"] = "on"
+        if self.cancel_allocated:
+            data["cancel_allocated"] = "on"
         return data
 
 
@@ -121,25 +137,28 @@ class WizardForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}), help_text="Kept with the change; at most 255 characters.",
     )
 
-    def __init__(self, kind: str, items: list[OrderItemSummary], *args, **kwargs):
+    def __init__(self, kind: str, items: list[OrderItemSummary], *args, allocated: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
-        self.items = items
+        self.allocated = allocated or {}
+        # A whole-order cancel takes everything still cancelable: the items are listed, not chosen.
+        self.items = [] if kind == CANCEL_ORDER else items
+        self.listed = items
         self.fields["reason"].choices = [
             (name, name) for name in ReasonCode.objects.filter(is_active=True).values_list("name", flat=True)
         ]
-        for item in items:
+        for item in self.items:
             if kind == ADJUST:
                 field = forms.DecimalField(
                     label=f"Discount on {item.name}", required=False, min_value=Decimal(0), max_digits=14,
                     decimal_places=4, widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
                 )
             else:
+                most = available_of(kind, item) + (self.allocated.get(item.pk, 0) if kind == CANCEL else 0)
                 field = forms.DecimalField(
                     label=f"Units of {item.name}", required=False, min_value=Decimal(0), max_digits=12,
                     decimal_places=2,
-                    widget=forms.NumberInput(attrs={"step": "1", "inputmode": "decimal",
-                                                    "max": f"{available_of(kind, item):f}"}),
+                    widget=forms.NumberInput(attrs={"step": "1", "inputmode": "decimal", "max": f"{most:f}"}),
                 )
             self.fields[f"item-{item.pk}"] = field
         if kind == ADJUST:
@@ -148,17 +167,29 @@ class WizardForm(forms.Form):
                 label="Spread the discount over", choices=MODE_CHOICES, widget=forms.RadioSelect,
                 initial=AllocatedItemsChangeOrderType.DISALLOWED,
             )
-        else:
+        elif kind != CANCEL_ORDER:
             self.fields["shipping_reduction"] = forms.BooleanField(
                 label="Reduce the delivery charge in proportion", required=False,
             )
+        if kind == CANCEL:
+            self.fields["cancel_allocated"] = forms.BooleanField(
+                label="Also cancel units allocated to fulfillment orders not yet picked", required=False,
+                help_text="Their fulfillment-order lines are canceled too (Draft, Allocated or Assigned); units "
+                          "in picking or later cannot be canceled.",
+            )
 
     def item_rows(self):
-        """(item, bound field, what is available) for the template's table."""
-        return [(item, self[f"item-{item.pk}"], available_of(self.kind, item)) for item in self.items]
+        """(item, bound field or None, what is available, units on fulfillment orders not yet picked) for the
+        template's table; a whole-order cancel lists its items without fields."""
+        if self.kind == CANCEL_ORDER:
+            return [(item, None, available_of(self.kind, item), self.allocated.get(item.pk, 0)) for item in self.listed]
+        return [(item, self[f"item-{item.pk}"], available_of(self.kind, item), self.allocated.get(item.pk, 0))
+                for item in self.items]
 
     def clean(self):
         data = super().clean()
+        if self.kind == CANCEL_ORDER:
+            return data
         chosen = [item for item in self.items if data.get(f"item-{item.pk}")]
         if not chosen and not any(f"item-{item.pk}" in self.errors for item in self.items):
             raise forms.ValidationError(
@@ -177,6 +208,7 @@ class WizardForm(forms.Form):
             kind=self.kind, rows=rows, reason=data["reason"], note=data.get("note", ""),
             shipping_reduction=bool(data.get("shipping_reduction")),
             adjustment_type=data.get("adjustment_type", ""), mode=data.get("mode", ""),
+            cancel_allocated=bool(data.get("cancel_allocated")),
         )
 
 
@@ -186,6 +218,7 @@ _ROW_FIELDS = {
     "reasonForChangeText": "note", "description": "note", "adjustmentType": "adjustment_type",
     "shippingReductionFlag": "shipping_reduction",
 }
+_FORM_FIELDS = {"cancelAllocatedQuantity": "cancel_allocated", "reason": "reason", "reasonText": "note"}
 
 
 def field_for(path: str | None, request: WizardRequest, form: WizardForm) -> str | None:
@@ -194,6 +227,8 @@ def field_for(path: str | None, request: WizardRequest, form: WizardForm) -> str
         return None
     if path == "allocatedItemsChangeOrderType":
         return "mode" if "mode" in form.fields else None
+    if path in _FORM_FIELDS:
+        return _FORM_FIELDS[path] if _FORM_FIELDS[path] in form.fields else None
     match = _PATH.match(path)
     if not match:
         return None

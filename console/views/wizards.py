@@ -19,11 +19,13 @@ from console.consequence import describe
 from console.forms.wizards import (
     ADJUST,
     CANCEL,
+    CANCEL_ORDER,
     KINDS,
     RETURN,
     TITLES,
     WizardForm,
     WizardRequest,
+    available_of,
     eligible_items,
     field_for,
 )
@@ -36,48 +38,73 @@ from orders.errors import Conflict, ServiceError
 from orders.funds import funds_position
 from orders.services.adjust import preview_adjust
 from orders.services.cancel import preview_cancel
+from orders.services.cancel_order import preview_cancel_order
 from orders.services.returns import preview_return
-from payments.models import AgentRefundStatus
+from payments.models import AgentRefundKind, AgentRefundStatus
 from payments.services.agent_changes import AgentChangeOutcome, submit_agent_change
 
 SESSION_KEY = "console_wizards"
 # Previews kept per session: enough for a few tabs, small enough to keep the session light.
 KEEP_PREVIEWS = 8
 
-DONE = {CANCEL: "Canceled", RETURN: "Returned", ADJUST: "Adjusted"}
+SUBMIT_LABELS = {CANCEL: "Submit cancel", RETURN: "Submit return", ADJUST: "Submit adjust",
+                 CANCEL_ORDER: "Submit order cancel"}
+DONE = {CANCEL: "Canceled", RETURN: "Returned", ADJUST: "Adjusted", CANCEL_ORDER: "Order canceled"}
 
 
 def _preview(kind: str, summary_id: int, wizard_request: WizardRequest):
     if kind == ADJUST:
         return preview_adjust(summary_id, wizard_request.adjust_input())
-    service = preview_cancel if kind == CANCEL else preview_return
-    return service(summary_id, wizard_request.change_items())
+    if kind == CANCEL_ORDER:
+        return preview_cancel_order(summary_id, wizard_request.cancel_order_input())
+    if kind == CANCEL:
+        return preview_cancel(summary_id, wizard_request.change_items(),
+                              cancel_allocated=wizard_request.cancel_allocated)
+    return preview_return(summary_id, wizard_request.change_items())
 
 
 def _submit(kind: str, summary_id: int, wizard_request: WizardRequest, *, user, version: int) -> AgentChangeOutcome:
     """The change and the refund that follows it, in one payments service (the figures from the submit)."""
-    request = wizard_request.adjust_input() if kind == ADJUST else wizard_request.change_items()
-    return submit_agent_change(summary_id, kind, request, user=user, expected_version=version)
+    if kind == ADJUST:
+        request = wizard_request.adjust_input()
+    elif kind == CANCEL_ORDER:
+        request = wizard_request.cancel_order_input()
+    else:
+        request = wizard_request.change_items()
+    return submit_agent_change(summary_id, AGENT_KIND[kind], request, user=user, expected_version=version,
+                               cancel_allocated=wizard_request.cancel_allocated)
+
+
+# The payments service's names of the changes (AgentRefund.kind).
+AGENT_KIND = {CANCEL: AgentRefundKind.CANCEL, RETURN: AgentRefundKind.RETURN, ADJUST: AgentRefundKind.ADJUST,
+              CANCEL_ORDER: AgentRefundKind.CANCEL_ORDER}
+
+
+def _state(pk: int, kind: str):
+    return wizard_state(pk, with_allocated=kind in (CANCEL, CANCEL_ORDER))
+
+
+def _form(kind, state, **kwargs) -> WizardForm:
+    return WizardForm(kind, eligible_items(kind, state.items, state.allocated), allocated=state.allocated, **kwargs)
 
 
 @console_view(CHANGE_ORDERS)
 def wizard(request, pk: int, kind: str):
     if kind not in KINDS:
         raise Http404("No such wizard.")
-    state = wizard_state(pk)
-    items = eligible_items(kind, state.items)
+    state = _state(pk, kind)
     action = request.POST.get("action") if request.method == "POST" else None
 
     if action == "submit":
-        return _submit_step(request, state, kind, items)
+        return _submit_step(request, state, kind)
     if action == "edit":
         stored = _stored(request, request.POST.get("token"), pk, kind)
         initial = WizardRequest.from_dict(stored["request"]).initial() if stored else None
-        return _render(request, state, kind, "choose", form=WizardForm(kind, items, initial=initial))
+        return _render(request, state, kind, "choose", form=_form(kind, state, initial=initial))
     if request.method != "POST":
-        return _render(request, state, kind, "choose", form=WizardForm(kind, items))
+        return _render(request, state, kind, "choose", form=_form(kind, state))
 
-    form = WizardForm(kind, items, data=request.POST)
+    form = _form(kind, state, data=request.POST)
     if not form.is_valid():
         return _render(request, state, kind, "choose", form=form)
     return _preview_step(request, state, kind, form, form.wizard_request())
@@ -103,12 +130,34 @@ def _preview_step(request, state, kind, form, wizard_request, *, notice: str = "
         "request": wizard_request.as_dict(),
     }
     request.session[SESSION_KEY] = dict(list(previews.items())[-KEEP_PREVIEWS:])
-    rows = _chosen_rows(wizard_request, state.items)
+    if kind == CANCEL_ORDER:
+        rows = [(item, available_of(kind, item) + state.allocated.get(item.pk, 0))
+                for item in eligible_items(kind, state.items, state.allocated)]
+    else:
+        rows = _chosen_rows(wizard_request, state.items)
     return _render(request, state, kind, "preview", balances=result.balances, consequence=consequence, token=token,
-                   rows=rows, wizard_request=wizard_request, notice=notice)
+                   rows=rows, wizard_request=wizard_request, notice=notice,
+                   line_cancels=_line_cancels(result, state.items),
+                   charges_with_last_product=_names(result.charges_canceled_with_last_product, state.items))
 
 
-def _submit_step(request, state, kind, items):
+def _names(item_ids, items) -> list[str]:
+    by_id = {item.pk: item for item in items}
+    return [by_id[pk].name if pk in by_id else f"Item {pk}" for pk in item_ids]
+
+
+def _line_cancels(result, items) -> list[dict]:
+    """The fulfillment-order lines the cancel takes units off, as the preview lists them."""
+    by_id = {item.pk: item for item in items}
+    return [
+        {"number": cancel.fulfillment_order_number, "name": by_id[cancel.item_id].name if cancel.item_id in by_id
+         else f"Item {cancel.item_id}", "quantity": cancel.quantity, "returned_to_group": cancel.returned_to_group,
+         "emptied": cancel.fulfillment_order_id in result.fulfillment.canceled_orders}
+        for cancel in result.fulfillment.line_cancels
+    ]
+
+
+def _submit_step(request, state, kind):
     token = request.POST.get("token", "")
     stored = _stored(request, token, state.summary.pk, kind, consume=True)
     if stored is None:
@@ -125,8 +174,8 @@ def _submit_step(request, state, kind, items):
         outcome = _submit(kind, state.summary.pk, wizard_request, user=request.user, version=stored["version"])
     except Conflict:
         release_wizard_token(token)
-        fresh = wizard_state(state.summary.pk)
-        form = WizardForm(kind, eligible_items(kind, fresh.items), data=wizard_request.initial())
+        fresh = _state(state.summary.pk, kind)
+        form = _form(kind, fresh, data=wizard_request.initial())
         form.is_valid()
         return _preview_step(request, fresh, kind, form, wizard_request, notice=(
             "The order changed after your preview, so nothing was applied. Here is a fresh preview on the "
@@ -134,8 +183,8 @@ def _submit_step(request, state, kind, items):
         ))
     except ServiceError as failure:
         release_wizard_token(token)
-        fresh = wizard_state(state.summary.pk)
-        form = WizardForm(kind, eligible_items(kind, fresh.items), data=wizard_request.initial())
+        fresh = _state(state.summary.pk, kind)
+        form = _form(kind, fresh, data=wizard_request.initial())
         form.is_valid()
         for error in failure.errors:
             form.add_error(field_for(error.field, wizard_request, form), error.message)
@@ -187,7 +236,7 @@ def _to_order(request, summary_id, url=None):
 
 def _render(request, state, kind, step, **context):
     context.update(
-        summary=state.summary, kind=kind, step=step, title=TITLES[kind], nav="orders",
+        summary=state.summary, kind=kind, step=step, title=TITLES[kind], nav="orders", submit_label=SUBMIT_LABELS[kind],
         currency=state.summary.currency, partial=wants_partial(request),
     )
     template = "console/wizard.html#wizard" if wants_partial(request) else "console/wizard.html"

@@ -285,3 +285,28 @@ def test_the_refund_is_computed_from_the_submit_not_the_preview(agent, agent_cli
         agent_client.post(url, {"action": "submit", "token": token_of(body)})
     assert AgentRefund.objects.get().amount == D("108.00")
     assert refunded(summary) == D("108.00")
+
+
+def test_whole_order_cancel_on_a_routed_paid_order_holds_the_full_refund_for_approval(
+        agent_client, supervisor_client, django_capture_on_commit_callbacks):
+    from tests.fulfillment.helpers import make_location, place, stock
+
+    summary = paid_order()
+    warehouse = make_location("WH-A")
+    stock("WH-A", BIG=5)
+    place(summary, (warehouse, [(items_by_sku(summary)["BIG"], D(5))]))
+    url = f"/console/orders/{summary.pk}/cancel-order/"
+    body = agent_client.post(url, {"action": "preview", "reason": "Damaged"}).content.decode()
+    # Everything goes: 540.00 captured, all of it in excess after the cancel.
+    assert "540.00 USD will be refunded to Visa •••• 4242 as excess funds." in body
+    assert "540.00 USD is above your refund limit of 200.00 USD" in body
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_client.post(url, {"action": "submit", "token": token_of(body)})
+    held = AgentRefund.objects.get()
+    assert (held.kind, held.status, held.amount, held.reason) == ("cancel_order", "Pending", D("540.00"), "Damaged")
+    assert OrderSummary.objects.get(pk=summary.pk).status == "Canceled"
+    assert not BackgroundOperation.objects.exists()  # the automation did not refund it behind the approval
+    with django_capture_on_commit_callbacks(execute=True):
+        supervisor_client.post(f"/console/refund-approvals/{held.pk}/", {"decision": "approve"})
+    assert excess_operations(summary) == [D("540.00")]
+    assert refunded(summary) == D("540.00")

@@ -57,7 +57,8 @@ def test_cancel_offers_only_units_not_yet_allocated(agent_client):
     assert "<html" in body and 'data-testid="wizard-choose"' in body
     assert 'data-sku="B"' in body
     assert 'data-sku="A"' not in body  # both units of A are on a fulfillment order
-    assert "Delivery Charge" not in body
+    # Issue 13 point 4: the cancel wizard lists delivery charges too (it did not).
+    assert "Delivery Charge" in body
 
 
 def test_return_with_nothing_shipped_says_so(agent_client):
