@@ -329,3 +329,14 @@ def render_fulfillment(fulfillment, charges_canceled_with_last_product) -> dict:
         "canceledFulfillmentOrderIds": [str(pk) for pk in fulfillment.canceled_orders],
         "deliveryChargesCanceledWithLastProduct": [str(pk) for pk in charges_canceled_with_last_product],
     }
+
+
+def render_cancel(order_summary_id, balances, currency: str, fulfillment, charges_canceled_with_last_product,
+                  *, submitted: bool = False, change_order_id=None, fee_change_order_id=None) -> dict:
+    """PreviewCancelOutputSerializer's answer, or with `submitted` SubmitCancelOutputSerializer's."""
+    body = {**render_preview(order_summary_id, balances, currency),
+            **render_fulfillment(fulfillment, charges_canceled_with_last_product)}
+    if submitted:
+        body["changeOrderId"] = _optional_id(change_order_id)
+        body["feeChangeOrderId"] = _optional_id(fee_change_order_id)
+    return body

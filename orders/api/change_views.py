@@ -20,7 +20,7 @@ from orders.api.change_serializers import (
     SubmitCancelOutputSerializer,
     SubmitChangeOutputSerializer,
     render_adjust,
-    render_fulfillment,
+    render_cancel,
     render_preview,
     render_submit,
 )
@@ -56,12 +56,14 @@ def _submit_body(result: ChangeResult) -> dict:
 
 
 def _cancel_body(result: ChangeResult) -> dict:
-    return {**_body(result), **render_fulfillment(result.fulfillment, result.charges_canceled_with_last_product)}
+    return render_cancel(result.order_summary_id, result.balances, result.currency, result.fulfillment,
+                         result.charges_canceled_with_last_product)
 
 
 def _cancel_submit_body(result: ChangeResult) -> dict:
-    return {**_submit_body(result),
-            **render_fulfillment(result.fulfillment, result.charges_canceled_with_last_product)}
+    return render_cancel(result.order_summary_id, result.balances, result.currency, result.fulfillment,
+                         result.charges_canceled_with_last_product, submitted=True,
+                         change_order_id=result.change_order_id, fee_change_order_id=result.fee_change_order_id)
 
 
 def _adjust_body(result: ChangeResult) -> dict:

@@ -9,10 +9,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.exceptions import ValidationError
 
-from orders.api.change_serializers import FAST_READERS, AdjustInputSerializer, ChangeInputSerializer
+from orders.api.change_serializers import (
+    FAST_READERS,
+    AdjustInputSerializer,
+    CancelInputSerializer,
+    CancelOrderInputSerializer,
+    ChangeInputSerializer,
+)
 from tests.api.test_fast_validation import AWKWARD, _bend, _paths, parsed
 
-SERIALIZERS = [ChangeInputSerializer, AdjustInputSerializer]
+SERIALIZERS = [ChangeInputSerializer, CancelInputSerializer, CancelOrderInputSerializer, AdjustInputSerializer]
 
 
 def change_body() -> dict:
@@ -34,7 +40,20 @@ def adjust_body() -> dict:
     ], "allocatedItemsChangeOrderType": "InFulfillment"})
 
 
-BODIES = {ChangeInputSerializer: change_body, AdjustInputSerializer: adjust_body}
+def cancel_body() -> dict:
+    return {**change_body(), "cancelAllocatedQuantity": True}
+
+
+def cancel_order_body() -> dict:
+    return parsed({"reason": "Customer Changed Mind", "reasonText": "  ordered twice "})
+
+
+BODIES = {ChangeInputSerializer: change_body, CancelInputSerializer: cancel_body,
+          CancelOrderInputSerializer: cancel_order_body, AdjustInputSerializer: adjust_body}
+# The key whose entries are cut to their required keys in the smallest body (None: the body's top level).
+ITEMS = {ChangeInputSerializer: "changeItems", CancelInputSerializer: "changeItems",
+         CancelOrderInputSerializer: None, AdjustInputSerializer: "adjustItems"}
+OPTIONAL = ("shippingReductionFlag", "description", "cancelAllocatedQuantity", "reasonText")
 
 
 def drf_reading(serializer_class, body):
@@ -61,9 +80,11 @@ def test_valid_bodies_are_read_fast_and_exactly_as_drf_reads_them(serializer_cla
     assert assert_same_reading(serializer_class, BODIES[serializer_class]())
     # The smallest body: every optional key left to its default.
     smallest = BODIES[serializer_class]()
-    items = "changeItems" if serializer_class is ChangeInputSerializer else "adjustItems"
-    smallest = {items: [{key: value for key, value in smallest[items][1].items()
-                         if key not in ("shippingReductionFlag", "description")}]}
+    items = ITEMS[serializer_class]
+    if items is None:
+        smallest = {key: value for key, value in smallest.items() if key not in OPTIONAL}
+    else:
+        smallest = {items: [{key: value for key, value in smallest[items][1].items() if key not in OPTIONAL}]}
     assert assert_same_reading(serializer_class, smallest)
 
 

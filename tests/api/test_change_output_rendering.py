@@ -8,13 +8,16 @@ from rest_framework.renderers import JSONRenderer
 
 from orders.api.change_serializers import (
     AdjustOutputSerializer,
+    PreviewCancelOutputSerializer,
     PreviewChangeOutputSerializer,
+    SubmitCancelOutputSerializer,
     SubmitChangeOutputSerializer,
     render_adjust,
+    render_cancel,
     render_preview,
     render_submit,
 )
-from orders.calculations.plan import ChangeBalances
+from orders.calculations.plan import ChangeBalances, FulfillmentEffects, FulfillmentLineCancel
 from orders.models import Order, OrderItemSummary, OrderItemSummaryChange
 from tests.builders import ensure_channel, items_by_sku, worked_example
 
@@ -66,6 +69,40 @@ def test_adjust_rendering_matches_its_serializer(ids):
     assert _bytes(rendered) == _bytes(documented)
 
 
+EFFECTS = FulfillmentEffects(
+    line_cancels=(
+        FulfillmentLineCancel(line_id=7, fulfillment_order_id=3, fulfillment_order_number="FO-00000003", item_id=11,
+                              quantity=D("2")),
+        FulfillmentLineCancel(line_id=8, fulfillment_order_id=3, fulfillment_order_number="FO-00000003", item_id=12,
+                              quantity=D("1.00"), returned_to_group=True, moved_to_fulfillment_order_id=4),
+        FulfillmentLineCancel(line_id=9, fulfillment_order_id=5, fulfillment_order_number="FO-00000005", item_id=12,
+                              quantity=D("0.5"), returned_to_group=True),
+    ),
+    canceled_orders=(3,),
+)
+
+
+@pytest.mark.parametrize("effects", [FulfillmentEffects(), EFFECTS])
+def test_cancel_rendering_matches_its_serializers(effects):
+    data = {"line_cancels": [
+        {"fulfillmentOrderId": c.fulfillment_order_id, "fulfillmentOrderNumber": c.fulfillment_order_number,
+         "fulfillmentOrderLineItemId": c.line_id, "orderItemSummaryId": c.item_id, "quantity": c.quantity,
+         "returnedToGroup": c.returned_to_group, "movedToFulfillmentOrderId": c.moved_to_fulfillment_order_id}
+        for c in effects.line_cancels]}
+    extra = {"fulfillmentOrderLinesToCancel": data["line_cancels"],
+             "canceledFulfillmentOrderIds": [str(pk) for pk in effects.canceled_orders],
+             "deliveryChargesCanceledWithLastProduct": ["12"]}
+    base = {"orderSummaryId": "17", "changeBalances": BALANCES, "success": True, "errors": []}
+    documented = PreviewCancelOutputSerializer({**base, **extra}, context={"currency": "USD"}).data
+    rendered = render_cancel(17, BALANCES, "USD", effects, (12,))
+    assert _bytes(rendered) == _bytes(documented)
+    documented = SubmitCancelOutputSerializer({**base, **extra, "changeOrderId": 5, "feeChangeOrderId": None},
+                                              context={"currency": "USD"}).data
+    rendered = render_cancel(17, BALANCES, "USD", effects, (12,), submitted=True, change_order_id=5,
+                             fee_change_order_id=None)
+    assert _bytes(rendered) == _bytes(documented)
+
+
 def _written():
     return (Order.objects.count(), OrderItemSummaryChange.objects.count(),
             list(OrderItemSummary.objects.order_by("pk").values_list("quantity_canceled", flat=True)))
@@ -73,7 +110,8 @@ def _written():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("action", ["preview-cancel", "submit-cancel", "preview-return", "submit-return",
-                                    "adjust-item-preview", "adjust-item-submit"])
+                                    "adjust-item-preview", "adjust-item-submit", "preview-cancel-order",
+                                    "submit-cancel-order"])
 def test_another_channels_summary_is_404_even_with_a_bad_body(make_api, action):
     summary = worked_example()
     a = items_by_sku(summary)["A"]

@@ -121,3 +121,44 @@ def test_order_summary_detail_costs_the_same_for_2_and_30_items(warm_api, django
     # gateway calls, invoices, memos, change history), the inventory effects of fulfillment and return
     # orders: 17; and this test's own count of the items.
     assert small_count <= 18
+
+
+# A cancel that reads fulfillment orders (cancelAllocatedQuantity, or the whole-order cancel): one query
+# more on preview (the lines of the open fulfillment orders), two more on submit (the open fulfillment
+# orders locked, then their lines). The whole-order cancel's submit then asks the payments automation for
+# the excess refund (the outbox row of the follow-up: one insert).
+PREVIEW_WITH_FULFILLMENT = PREVIEW + 1
+SUBMIT_WITH_FULFILLMENT = SUBMIT + 2
+SUBMIT_CANCEL_ORDER = SUBMIT_WITH_FULFILLMENT + 1
+
+
+def test_cancel_with_fulfillment_orders_and_the_whole_order_cost_the_same_for_2_and_25_items(
+        warm_api, django_assert_max_num_queries):
+    small, large = ingested(warm_api, 2, "W-SMALL"), ingested(warm_api, 25, "W-LARGE")
+    small_items, large_items = _products(small), _products(large)
+
+    def flagged(items):
+        return {**_cancel(items), "cancelAllocatedQuantity": True}
+
+    with django_assert_max_num_queries(PREVIEW_WITH_FULFILLMENT):
+        preview_small = count(_poster(warm_api, small, "preview-cancel", flagged(small_items[:1])))
+    with django_assert_max_num_queries(PREVIEW_WITH_FULFILLMENT):
+        preview_large = count(_poster(warm_api, large, "preview-cancel", flagged(large_items)))
+    assert preview_small == preview_large
+    with django_assert_max_num_queries(SUBMIT_WITH_FULFILLMENT):
+        submit_small = count(_poster(warm_api, small, "submit-cancel", flagged(small_items[:1])))
+    with django_assert_max_num_queries(SUBMIT_WITH_FULFILLMENT):
+        submit_large = count(_poster(warm_api, large, "submit-cancel", flagged(large_items)))
+    assert submit_small == submit_large
+
+    body = {"reason": "Customer Changed Mind"}
+    with django_assert_max_num_queries(PREVIEW_WITH_FULFILLMENT):
+        preview_small = count(_poster(warm_api, small, "preview-cancel-order", body))
+    with django_assert_max_num_queries(PREVIEW_WITH_FULFILLMENT):
+        preview_large = count(_poster(warm_api, large, "preview-cancel-order", body))
+    assert preview_small == preview_large
+    with django_assert_max_num_queries(SUBMIT_CANCEL_ORDER):
+        submit_small = count(_poster(warm_api, small, "submit-cancel-order", body))
+    with django_assert_max_num_queries(SUBMIT_CANCEL_ORDER):
+        submit_large = count(_poster(warm_api, large, "submit-cancel-order", body))
+    assert submit_small == submit_large
