@@ -295,6 +295,8 @@ def _item_rows(summary: OrderSummary, text: FigureText) -> tuple[list[dict], _It
             "quantity_canceled": text.qty(item.quantity_canceled),
             "quantity_allocated": text.qty(item.quantity_allocated),
             "quantity_fulfilled": text.qty(item.quantity_fulfilled),
+            # Shopify's grouping: what is still to ship of what was not canceled.
+            "quantity_unfulfilled": text.qty(max(item.quantity_net_ordered - item.quantity_fulfilled, 0)),
             "quantity_return_initiated": text.qty(item.quantity_return_initiated),
             "quantity_returned": text.qty(item.quantity_returned),
             "quantity": text.qty(item.quantity),

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from console.access import APPROVE_REFUNDS, CHANGE_ORDERS, console_view
+from console.agent_text import agent_message
 from console.forms.approvals import DeclineForm, RefundRemainingForm
 from console.templatetags.console_tags import money_text
 from console.views.orders import order_url_awaiting
@@ -58,7 +59,7 @@ def approve_refund(request, pk: int):
     try:
         decided = decide_refund(refund.pk, approve=True, user=request.user)
     except ServiceError as failure:
-        messages.error(request, failure.message)
+        messages.error(request, agent_message(failure.message))
         return redirect(_back(request, refund))
     messages.success(request, f"Refund of {money_text(decided.amount, decided.currency)} on order "
                               f"{refund.order_summary.order_number} approved; it is queued under Background jobs.")
@@ -77,7 +78,7 @@ def decline_refund(request, pk: int):
         try:
             decided = decide_refund(refund.pk, approve=False, user=request.user, reason=form.cleaned_data["reason"])
         except ServiceError as failure:
-            messages.error(request, failure.message)
+            messages.error(request, agent_message(failure.message))
             return redirect(_back(request, refund))
         messages.info(request, f"Refund of {money_text(decided.amount, decided.currency)} on order "
                                f"{refund.order_summary.order_number} declined; nothing was refunded. The order "
@@ -100,7 +101,7 @@ def refund_remaining_view(request, pk: int):
     try:
         refund = refund_remaining(pk, user=request.user, reason=reason)
     except ServiceError as failure:
-        messages.error(request, failure.message)
+        messages.error(request, agent_message(failure.message))
         return redirect("console:order", pk=pk)
     amount = money_text(refund.amount, refund.currency)
     if refund.status == AgentRefundStatus.PENDING:

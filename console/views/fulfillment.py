@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from console.access import MANAGE_FULFILLMENT, console_view
+from console.agent_text import agent_message
 from console.forms.fulfillment import CreateFulfillmentOrderForm, StatusMoveForm, units_to_cancel
 from console.selectors import fulfillment_suggestion, wizard_state
 from orders.errors import ServiceError
@@ -68,7 +69,7 @@ def move_fulfillment_order(request, pk: int):
         try:
             moved = change_fulfillment_order_status(fulfillment_order.pk, form.cleaned_data["status"])
         except ServiceError as failure:
-            messages.error(request, failure.message)
+            messages.error(request, agent_message(failure.message))
         else:
             messages.success(request, f"{moved.number} is now {moved.status}.")
     return redirect(f"/console/orders/{fulfillment_order.order_summary_id}/#fo-{fulfillment_order.pk}")
@@ -89,7 +90,7 @@ def cancel_fulfillment_lines(request, pk: int):
     try:
         canceled = cancel_fulfillment_order_items(fulfillment_order.pk, lines)
     except ServiceError as failure:
-        messages.error(request, failure.message)
+        messages.error(request, agent_message(failure.message))
     else:
         messages.success(request, f"Lines of {canceled.number} canceled; it is {canceled.status}.")
     return redirect(f"/console/orders/{fulfillment_order.order_summary_id}/#fo-{fulfillment_order.pk}")

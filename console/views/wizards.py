@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from console.access import CHANGE_ORDERS, console_view
+from console.agent_text import agent_message
 from console.consequence import describe
 from console.forms.wizards import (
     ADJUST,
@@ -115,7 +116,8 @@ def _preview_step(request, state, kind, form, wizard_request, *, notice: str = "
         result = _preview(kind, state.summary.pk, wizard_request)
     except ServiceError as failure:
         for error in failure.errors:
-            form.add_error(field_for(error.field, wizard_request, form), error.message)
+            form.add_error(field_for(error.field, wizard_request, form),
+                           agent_message(error.message, state.summary.currency))
         if notice:
             notice = ("The order changed after your preview, so nothing was applied. Your choices no longer fit "
                       "it: correct them below and preview again.")
@@ -187,7 +189,8 @@ def _submit_step(request, state, kind):
         form = _form(kind, fresh, data=wizard_request.initial())
         form.is_valid()
         for error in failure.errors:
-            form.add_error(field_for(error.field, wizard_request, form), error.message)
+            form.add_error(field_for(error.field, wizard_request, form),
+                           agent_message(error.message, fresh.summary.currency))
         return _render(request, fresh, kind, "choose", form=form)
 
     record_wizard_outcome(token, list(outcome.change_order_ids))

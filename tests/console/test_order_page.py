@@ -220,14 +220,20 @@ def test_fulfillment_lines_documents_and_timeline_read_as_recorded(supervisor_cl
     number = fulfillment_order.number
 
     # A: 2 ordered, 1 canceled, 1 allocated and fulfilled, 40.00 + 3.20 tax left; B untouched: 20.00 + 1.60.
+    # Issue 13 point 8: quantities grouped as Shopify does (ordered, unfulfilled, fulfilled, canceled, returned),
+    # the other quantities and amounts under Details (this assertion changed with it).
     assert ('<tr data-sku="A"> <td class="num">1</td> <th scope="row" class="wrap">Product A<span class="sub">'
             'A · Order Product</span></th> <td><span class="badge badge--good">Fulfilled</span></td> '
-            '<td class="num">2</td> <td class="num">1</td> <td class="num">1</td> <td class="num">1</td> '
-            '<td class="num">0</td> <td class="num">0</td> <td class="num" data-col="quantity">1</td> '
-            '<td class="num">1</td> <td class="num">0</td> <td class="num">0</td> <td class="num">1</td> '
-            '<td class="num">40.00</td> <td class="num">40.00</td> <td class="num">0.00</td> '
+            '<td class="num">2</td> <td class="num" data-col="unfulfilled">0</td> <td class="num">1</td> '
+            '<td class="num">1</td> <td class="num">0</td> <td class="num">40.00</td> '
             '<td class="num" data-col="total-price">40.00</td> <td class="num">3.20</td> <td class="num">43.20</td> '
-            '</tr>') in body
+            '<td><details class="item-details"><summary>Details<span class="visually-hidden"> of Product A</span>'
+            '</summary><dl class="facts facts--tight"><dt>Allocated</dt><dd class="num">1</dd>'
+            '<dt>Return initiated</dt><dd class="num">0</dd><dt>Quantity</dt><dd class="num" data-col="quantity">1</dd>'
+            '<dt>Net ordered</dt><dd class="num">1</dd><dt>To fulfill</dt><dd class="num">0</dd>'
+            '<dt>To cancel</dt><dd class="num">0</dd><dt>To return</dt><dd class="num">1</dd>'
+            '<dt>Line amount</dt><dd class="num">40.00</dd><dt>Discounts</dt><dd class="num">0.00</dd></dl></details>'
+            '</td> </tr>') in body
     # The group after the cancel: 118.80 − 43.20 = 75.60, its three items (two products and the delivery).
     assert "· 3 items · grand total 75.60 USD</p>" in body
     # The fulfillment order's lines: A 1 × 40.00 (tax 3.20), B 20.00 (1.60), delivery 10.00 (0.80) = 75.60.
