@@ -4,7 +4,8 @@ The shared machinery answers the same way for every operation, whatever its view
 is checked (401) and its scope (403), an id in the path or the body may name nothing the key can see
 (404), a body may not parse or be too large (400, 413), an Idempotency-Key may be busy or reused (409,
 422; every view decorated with @idempotent documents the header), and the rate limit may be reached
-(429). Each operation names the scope it needs (x-required-scope; x-back-office-only when a key bound
+(429), and the database or the queue may be briefly unreachable (503, config/unavailable.py). Each
+operation names the scope it needs (x-required-scope; x-back-office-only when a key bound
 to a sales channel is refused whatever its scopes). A view's own description of a status or a
 parameter is kept; only missing ones are added.
 """
@@ -23,6 +24,8 @@ DESCRIPTIONS = {
     "422": "Idempotency-Key reused with a different body (errorCode IDEMPOTENCY_KEY_REUSED).",
     "429": "Too many requests from this API client (errorCode RATE_LIMITED); retry after the number of "
            "seconds in Retry-After.",
+    "503": "The database or the queue cannot be reached for a moment (errorCode SERVICE_UNAVAILABLE); retry "
+           "after the number of seconds in Retry-After, with the same Idempotency-Key for a write.",
 }
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"},
                                "description": "Seconds until a request is accepted again."}}
@@ -56,7 +59,7 @@ def _body_names_records(operation: dict, components: dict) -> bool:
 
 def _statuses(method: str, operation: dict, components: dict) -> list[str]:
     parameters = operation.get("parameters", [])
-    statuses = ["401", "403", "429"]
+    statuses = ["401", "403", "429", "503"]
     names_records = any(p.get("in") == "path" or (p.get("in") == "query" and _is_record_id(p.get("name", "")))
                         for p in parameters)
     if names_records or _body_names_records(operation, components):
@@ -125,6 +128,6 @@ def document_common_answers(result, generator, request, public):
             for status in _statuses(method, operation, components):
                 if status not in responses:
                     responses[status] = {"description": DESCRIPTIONS[status], "content": ERROR_BODY}
-                    if status == "429":
+                    if status in ("429", "503"):
                         responses[status]["headers"] = RETRY_AFTER
     return result

@@ -50,16 +50,26 @@ def test_order_resources_generate_without_warnings_or_errors():
 @pytest.mark.parametrize(
     ("method", "path", "statuses"),
     [
-        ("post", INGEST, {"201", "400", "401", "403", "409", "413", "422", "429"}),
-        ("get", SUMMARIES, {"200", "400", "401", "403", "429"}),
-        ("post", SUMMARIES, {"201", "400", "401", "403", "404", "409", "413", "422", "429"}),
-        ("get", SUMMARY_TEMPLATE, {"200", "401", "403", "404", "429"}),
+        ("post", INGEST, {"201", "400", "401", "403", "409", "413", "422", "429", "503"}),
+        ("get", SUMMARIES, {"200", "400", "401", "403", "429", "503"}),
+        ("post", SUMMARIES, {"201", "400", "401", "403", "404", "409", "413", "422", "429", "503"}),
+        ("get", SUMMARY_TEMPLATE, {"200", "401", "403", "404", "429", "503"}),
     ],
 )
 def test_order_operations_document_their_answers_and_security(method, path, statuses):
     operation = served_schema()["paths"][path][method]
     assert set(operation["responses"]) == statuses
     assert operation["security"] == [{"apiKey": []}]
+
+
+def test_every_keyed_operation_documents_the_503_of_a_database_or_queue_away_with_retry_after():
+    """Issue 14: config/unavailable.py answers 503 SERVICE_UNAVAILABLE with Retry-After anywhere."""
+    for path, operations in served_schema()["paths"].items():
+        for method, operation in operations.items():
+            if isinstance(operation, dict) and operation.get("security"):
+                answer = operation["responses"]["503"]
+                assert "SERVICE_UNAVAILABLE" in answer["description"], (method, path)
+                assert set(answer["headers"]) == {"Retry-After"}, (method, path)
 
 
 def test_ingest_documents_its_required_idempotency_key_and_body():
