@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 migrate: install
-	$(BIN)/python manage.py migrate --no-input
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
 
 demo: migrate
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_demo_data --base-url http://$(HOST):$(PORT)
@@ -47,7 +47,7 @@ run: demo
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: install
-	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2
+	DEBUG=$${DEBUG:-1} $(BIN)/celery -A config worker --loglevel=INFO --concurrency=2
 
 test: install
 	$(BIN)/python -m pytest

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,8 +21,18 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The fallback key only ever serves local development; production settings refuse to start without one.
-SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop"
+# The fallback key is public (it is in this file): it only ever serves local development (DEBUG=1) and the
+# test suite (config.settings_test). Anything else without a SECRET_KEY refuses to start; production
+# settings (config.settings_production) refuse it in any case.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop"
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+USES_DEVELOPMENT_KEY = SECRET_KEY == DEVELOPMENT_SECRET_KEY
+if USES_DEVELOPMENT_KEY and not DEBUG and not env_bool("OMS_ALLOW_DEVELOPMENT_SECRET_KEY", False):
+    raise ImproperlyConfigured(
+        "DEBUG is off but SECRET_KEY is not set, so the public development key would sign sessions and CSRF "
+        "tokens. Set SECRET_KEY to at least 50 random characters (and use DJANGO_SETTINGS_MODULE="
+        "config.settings_production on a server), or set DEBUG=1 on a development machine."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
 
@@ -46,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy everywhere, no-store on console pages: outermost, so every answer gets them.
+    "config.security_headers.SecurityHeadersMiddleware",
     # A database or broker that cannot be reached: 503 with Retry-After, never a 500 (config/unavailable.py).
     "config.unavailable.ServiceUnavailableMiddleware",
     "orders.api.limits.ApiBodySizeLimitMiddleware",
@@ -140,6 +153,27 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# With DEBUG off and a real key this is a deployment: cookies travel over HTTPS only (SECURE_COOKIES=0 for a
+# deployment that is reached over plain HTTP on purpose, e.g. behind a VPN).
+SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG and not USES_DEVELOPMENT_KEY)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+
+# Content-Security-Policy of every HTML page (config/security_headers.py): scripts, styles, images and fonts
+# from this site only, nothing inline, no framing. The admin's one inline <style> (a change list without
+# actions) is allowed by its hash; the Swagger UI page of the API docs may use inline styles.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'none'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'sha256-blvLUW3UscWqsXGByNOqdBboM+ShWAuugp2mC/wbafU='"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'none'"],
+}
+CONTENT_SECURITY_POLICY_API_DOCS = {**CONTENT_SECURITY_POLICY, "style-src": ["'self'", "'unsafe-inline'"]}
 
 # --- REST API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -113,4 +113,4 @@ class Command(BaseCommand):
         for demo in DEMO_USERS:
             out.write(f"  {demo.username.ljust(width)}{passwords[demo.username].ljust(pass_width)}{demo.role}")
         out.write("")
-        out.write(f"API docs: {base_url}/api/v1/docs/   API keys: python manage.py create_api_client --help")
+        out.write(f"API docs: {base_url}/api/v1/docs/   API keys: DEBUG=1 python manage.py create_api_client --help")
