@@ -24,8 +24,32 @@ _DRF_CODES = {
 }
 
 
+# An error body stays small whatever the request: the first MAX_ERRORS errors and their count, each message
+# and field path cut to a length (a 200 kB value quoted back in a message, a key of a megabyte).
+MAX_ERRORS = 100
+MAX_MESSAGE_LENGTH = 500
+MAX_FIELD_LENGTH = 200
+
+
+def _cut(text, limit: int):
+    if not isinstance(text, str) or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
+def capped_errors(errors: list[dict], limit: int = MAX_ERRORS) -> list[dict]:
+    """The first `limit` errors, each message and field path cut to its length."""
+    return [{**error, "message": _cut(error.get("message"), MAX_MESSAGE_LENGTH),
+             "field": _cut(error.get("field"), MAX_FIELD_LENGTH)} for error in errors[:limit]]
+
+
 def error_body(message: str, errors: list[dict], output=None) -> dict:
-    return {"message": message, "errors": errors, "output": output}
+    body = {"message": _cut(message, MAX_MESSAGE_LENGTH), "errors": capped_errors(errors), "output": output}
+    if len(errors) > MAX_ERRORS:
+        body["errorCount"] = len(errors)
+        body["message"] = _cut(f"{body['message']} ({len(errors)} errors; the first {MAX_ERRORS} are listed.)",
+                               MAX_MESSAGE_LENGTH + 60)
+    return body
 
 
 def _join(prefix: str, key) -> str:

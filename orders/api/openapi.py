@@ -29,6 +29,9 @@ class ErrorBodySerializer(serializers.Serializer):
     message = serializers.CharField()
     errors = ErrorItemSerializer(many=True)
     output = serializers.JSONField(allow_null=True, help_text="The resource's normal output, or null.")
+    errorCount = serializers.IntegerField(
+        required=False, help_text="How many errors there were, when there were more than the 100 listed in errors."
+    )
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.api import openapi
-from orders.api.errors import flatten_validation_errors
+from orders.api.errors import capped_errors, flatten_validation_errors
 from orders.api.idempotency import (
     MAX_KEY_LENGTH,
     claim,
@@ -40,6 +40,8 @@ from orders.services.bulk_insert import insert_rows
 from payments.services.order_intake import ingest_orders
 
 MAX_BATCH_ORDERS = 100
+# Errors listed per order of a batch (100 orders of 20 keep the answer small); errorCount says how many there were.
+ERRORS_PER_ORDER = 20
 KEY_FIELD = "idempotencyKey"
 
 
@@ -59,6 +61,9 @@ class BatchOrderResultSerializer(serializers.Serializer):
     orderSummaryId = serializers.CharField(allow_null=True)
     success = serializers.BooleanField()
     errors = openapi.ErrorItemSerializer(many=True)
+    errorCount = serializers.IntegerField(
+        required=False, help_text=f"How many errors the order had, when more than the {ERRORS_PER_ORDER} listed."
+    )
 
 
 class BatchIngestOutputSerializer(serializers.Serializer):
@@ -76,12 +81,15 @@ def _orders_of(data) -> list:
 
 def _failure(errors: list[dict], *, output=None) -> dict:
     output = output if isinstance(output, dict) else {}
-    return {
+    result = {
         "orderId": output.get("orderId"),
         "orderSummaryId": output.get("orderSummaryId"),
         "success": False,
-        "errors": errors,
+        "errors": capped_errors(errors, ERRORS_PER_ORDER),
     }
+    if len(errors) > ERRORS_PER_ORDER:
+        result["errorCount"] = len(errors)
+    return result
 
 
 def _prefixed(errors: list[dict], prefix: str) -> list[dict]:
