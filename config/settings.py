@@ -276,6 +276,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     # Captures and refunds whose gateway answer was lost are asked about again, under their own keys.
+    # In Store Pickups nobody collected within OMS_PICKUP_UNCLAIMED_DAYS go back to stock (issue 16).
+    "cancel-unclaimed-pickups": {
+        "task": "orders.tasks.cancel_unclaimed_pickups",
+        "schedule": 3600.0,
+    },
     "reconcile-pending-payment-movements": {
         "task": "payments.tasks.reconcile_pending_movements",
         "schedule": 300.0,
@@ -307,6 +312,10 @@ OMS_OUTBOX_OVERDUE_SECONDS = int(os.environ.get("OMS_OUTBOX_OVERDUE_SECONDS", "3
 
 # --- Domain settings ---------------------------------------------------------------------------
 OMS_AUTO_ROUTE_ORDERS = env_bool("OMS_AUTO_ROUTE_ORDERS", True)
+# Hold rules (admin) put new orders on hold at ingest; off, no rule is read (issue 16).
+OMS_HOLD_RULES_ENABLED = env_bool("OMS_HOLD_RULES_ENABLED", True)
+# An In Store Pickup left Ready for Pickup this many days is canceled back to stock (0: never).
+OMS_PICKUP_UNCLAIMED_DAYS = int(os.environ.get("OMS_PICKUP_UNCLAIMED_DAYS", "7"))
 OMS_AUTO_INVOICE_AND_CAPTURE = env_bool("OMS_AUTO_INVOICE_AND_CAPTURE", True)
 # Called when a fulfillment order ships; the payments app bills it and captures (when the flag above is on).
 OMS_ON_FULFILLMENT_ORDER_FULFILLED = "payments.automation.fulfillment_order_fulfilled"

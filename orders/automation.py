@@ -5,13 +5,23 @@ from django.utils.module_loading import import_string
 
 from orders.models import OrderSummary
 from orders.routing_tasks import schedule_routing
+from orders.services.holds import apply_hold_rules, load_hold_rules
 
 
 def order_summary_created(summary: OrderSummary) -> None:
-    """Route a new managed order summary to its locations (the task checks the setting and the
-    life cycle, and is queued only once the transaction commits)."""
-    if summary.is_managed:
-        schedule_routing(summary.pk, managed=True)
+    """Put a new order summary on hold when a hold rule says so (issue 16), then route it when
+    managed (the task checks the setting, the life cycle and the hold, and is queued only once the
+    transaction commits)."""
+    order_summaries_created([summary])
+
+
+def order_summaries_created(summaries: list[OrderSummary]) -> None:
+    """The same for several new summaries (a batch ingest): the hold rules are read once for all."""
+    rules = load_hold_rules()
+    for summary in summaries:
+        apply_hold_rules(summary, rules)
+        if summary.is_managed:
+            schedule_routing(summary.pk, managed=True)
 
 
 def fulfillment_order_fulfilled(fulfillment_order) -> None:

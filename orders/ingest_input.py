@@ -62,6 +62,9 @@ class DeliveryGroupInput:
     items: tuple[ItemInput, ...]
     reference_id: str = ""
     delivery_method: str = ""
+    # "Ship" or "Pickup"; a Pickup group names its store by external reference.
+    delivery_method_type: str = "Ship"
+    pickup_location_reference: str = ""
     desired_delivery_date: date | None = None
     is_gift: bool = False
     gift_message: str = ""

@@ -34,3 +34,16 @@ def schedule_routing(order_summary_id: int, *, managed: bool | None = None) -> N
         managed = OrderSummary.objects.filter(pk=order_summary_id, life_cycle_type=LifeCycleType.MANAGED).exists()
     if managed:
         outbox.enqueue(route_order_summary, order_summary_id)
+
+
+def schedule_rerouting(order_summary_id: int) -> None:
+    """Route again what a rejection released, recorded in the outbox with the rejection
+    (handed to the worker once it commits).
+
+    Runs when OMS_AUTO_ROUTE_ORDERS is on (the summary is managed: only managed ones have fulfillment
+    orders). The routing itself skips a summary on hold and raises a process exception when no
+    location can take the units.
+    """
+    if not settings.OMS_AUTO_ROUTE_ORDERS:
+        return
+    outbox.enqueue(route_order_summary, order_summary_id)

@@ -33,3 +33,11 @@ def relay_outbox(self) -> int:
 def sweep_unrouted_summaries() -> dict:
     """Every few minutes (CELERY_BEAT_SCHEDULE): managed summaries never routed are routed again."""
     return sweepers.sweep_unrouted_summaries()
+
+
+@shared_task(acks_late=True)
+def cancel_unclaimed_pickups() -> list[int]:
+    """Hourly (CELERY_BEAT_SCHEDULE): pickups left Ready for Pickup past OMS_PICKUP_UNCLAIMED_DAYS go back to stock."""
+    from orders.services.pickup import cancel_unclaimed_pickups as cancel
+
+    return cancel()

@@ -14,6 +14,7 @@ from orders.money import QUANTITY_DECIMAL_PLACES, QUANTITY_MAX_DIGITS
 from orders.routing import DistanceUnit
 from orders.services.fulfillment_cancel import LineToCancel
 from orders.services.fulfillment_create import FulfillmentGroupInput, FulfillmentItemInput, FulfillmentOrderInput
+from orders.services.fulfillment_reject import LineToReject
 from orders.services.inventory import InventoryInput
 from orders.services.locations import LocationInput
 
@@ -118,6 +119,73 @@ class CancelItemOutputSerializer(_Success):
 
 class StatusInputSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=FulfillmentOrderStatus.choices)
+
+
+class LineToRejectSerializer(StrictSerializer):
+    fulfillmentOrderLineItemId = serializers.CharField(max_length=40)
+    quantity = _quantity()
+    reason = serializers.CharField(max_length=255)
+
+
+class RejectItemsInputSerializer(StrictSerializer):
+    fulfillmentOrderLineItemsToReject = LineToRejectSerializer(many=True, allow_empty=False, max_length=500)
+
+    def to_input(self) -> list[LineToReject]:
+        return [
+            LineToReject(line["fulfillmentOrderLineItemId"], line["quantity"], line["reason"])
+            for line in self.validated_data["fulfillmentOrderLineItemsToReject"]
+        ]
+
+
+class RejectItemsOutputSerializer(_Success):
+    fulfillmentOrderId = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    excludedLocationId = serializers.CharField(read_only=True)
+
+
+# --- Routing again and holds on an order summary (issue 16) --------------------------------------------
+
+
+class RouteOutputSerializer(_Success):
+    fulfillmentOrderIds = serializers.ListField(child=serializers.CharField(), read_only=True)
+    unroutedDeliveryGroupSummaryIds = serializers.ListField(child=serializers.CharField(), read_only=True)
+    routingAttemptCount = serializers.IntegerField(read_only=True)
+
+
+class HoldInputSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=255)
+    fulfillmentOrderLineItemIds = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list, max_length=500,
+        help_text="Hold only these fulfillment order lines; omitted or empty: the whole order summary.",
+    )
+
+
+class ReleaseHoldInputSerializer(StrictSerializer):
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    fulfillmentOrderLineItemIds = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list, max_length=500,
+        help_text="Release only the holds of these lines; omitted or empty: every active hold of the summary.",
+    )
+
+
+class HoldSerializer(serializers.Serializer):
+    id = IdOut()
+    orderSummaryId = IdOut(source="order_summary_id")
+    fulfillmentOrderLineItemId = IdOut(source="fulfillment_order_line_id", allow_null=True)
+    reason = serializers.CharField(read_only=True)
+    holdRuleId = IdOut(source="rule_id", allow_null=True)
+    heldBy = serializers.CharField(source="held_by_name", read_only=True)
+    heldDate = serializers.DateTimeField(source="held_at", read_only=True)
+    releasedBy = serializers.SerializerMethodField()
+    releasedDate = serializers.DateTimeField(source="released_at", read_only=True, allow_null=True)
+    releaseNote = serializers.CharField(source="release_note", read_only=True)
+
+    def get_releasedBy(self, hold) -> str | None:
+        return hold.released_by_name if hold.released_at else None
+
+
+class HoldsOutputSerializer(_Success):
+    holds = HoldSerializer(many=True, read_only=True)
 
 
 # --- Routing -----------------------------------------------------------------------------------------

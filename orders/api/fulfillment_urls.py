@@ -7,6 +7,7 @@ from orders.api import fulfillment_views as views
 _FO = "commerce/fulfillment/fulfillment-orders"
 _ROUTING = "commerce/order-management/routing/actions"
 _RO = "commerce/returns/return-orders"
+_OS = "commerce/order-management/order-summaries/<str:summary_id>/actions"
 
 urlpatterns = [
     path(_FO, views.FulfillmentOrderCreateView.as_view(), name="api-fulfillment-orders"),
@@ -16,6 +17,11 @@ urlpatterns = [
          name="api-fulfillment-order"),
     path(f"{_FO}/<str:fulfillment_order_id>/actions/cancel-item", views.CancelItemView.as_view(),
          name="api-fulfillment-order-cancel-item"),
+    path(f"{_FO}/<str:fulfillment_order_id>/actions/reject-items", views.RejectItemsView.as_view(),
+         name="api-fulfillment-order-reject-items"),
+    path(f"{_OS}/route", views.RouteOrderSummaryView.as_view(), name="api-order-summary-route"),
+    path(f"{_OS}/hold", views.HoldView.as_view(), name="api-order-summary-hold"),
+    path(f"{_OS}/release-hold", views.ReleaseHoldView.as_view(), name="api-order-summary-release-hold"),
     path(f"{_ROUTING}/find-routes-with-fewest-splits", views.FindRoutesView.as_view(), name="api-routing-find-routes"),
     path(f"{_ROUTING}/rank-byaverage-distance", views.RankByAverageDistanceView.as_view(), name="api-routing-rank"),
     path("commerce/locations", views.LocationCollectionView.as_view(), name="api-locations"),

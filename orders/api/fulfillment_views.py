@@ -18,6 +18,8 @@ from orders.api.fulfillment_serializers import (
     FindRoutesOutputSerializer,
     FulfillmentOrderCreatedSerializer,
     FulfillmentOrderInputSerializer,
+    HoldInputSerializer,
+    HoldsOutputSerializer,
     InventoryLevelPageSerializer,
     InventoryLevelSerializer,
     InventoryListParamsSerializer,
@@ -26,10 +28,14 @@ from orders.api.fulfillment_serializers import (
     LocationSerializer,
     RankInputSerializer,
     RankOutputSerializer,
+    RejectItemsInputSerializer,
+    RejectItemsOutputSerializer,
+    ReleaseHoldInputSerializer,
     ReturnItemsInputSerializer,
     ReturnItemsOutputSerializer,
     ReturnOrderCreatedSerializer,
     ReturnOrderInputSerializer,
+    RouteOutputSerializer,
     StatusInputSerializer,
 )
 from orders.api.idempotency import idempotent
@@ -51,7 +57,10 @@ from orders.routing import (
 )
 from orders.services.fulfillment_cancel import cancel_fulfillment_order_items
 from orders.services.fulfillment_create import create_fulfillment_orders, create_multiple_fulfillment_orders
+from orders.services.fulfillment_reject import reject_fulfillment_order_items
+from orders.services.fulfillment_routing import route_order_summary
 from orders.services.fulfillment_status import change_fulfillment_order_status
+from orders.services.holds import hold_order_summary, release_holds
 from orders.services.inventory import set_inventory_level
 from orders.services.locations import create_location
 from orders.services.return_orders import (
@@ -183,7 +192,98 @@ class CancelItemView(APIView):
         return Response({"fulfillmentOrderId": str(order.pk), "status": order.status, **_OK})
 
 
+class RejectItemsView(APIView):
+    required_scopes = _READ_WRITE
+
+    @extend_schema(
+        operation_id="rejectFulfillmentOrderItems", tags=[FULFILLMENT], request=RejectItemsInputSerializer,
+        parameters=[openapi.idempotency_key_header(required=False)],
+        responses={200: RejectItemsOutputSerializer, **openapi.error_responses(400, 401, 403, 404, 409, 422)},
+        description="The location refuses units, each line with a quantity and a reason: the units come off the "
+        "fulfillment order as with cancel-item (amounts back, allocation and reservation released) and go back to "
+        "be placed. The location is excluded for this order summary, and routing runs for the released units once "
+        "the rejection commits (when automatic routing is on): never back to this location, and a Fulfillment "
+        "process exception when no location can take them. With no product units left the fulfillment order is "
+        "Rejected.",
+    )
+    @idempotent(required=False)
+    def post(self, request, fulfillment_order_id):
+        serializer = RejectItemsInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = reject_fulfillment_order_items(fulfillment_order_id, serializer.to_input(), actor=request.auth,
+                                               channel_id=client_channel_id(request))
+        return Response({"fulfillmentOrderId": str(order.pk), "status": order.status,
+                         "excludedLocationId": str(order.location_id), **_OK})
+
+
 # --- Routing -------------------------------------------------------------------------------------------
+
+
+class RouteOrderSummaryView(APIView):
+    required_scopes = {"POST": Scope.FULFILLMENT_WRITE}
+
+    @extend_schema(
+        operation_id="routeOrderSummary", tags=[ROUTING], request=None,
+        parameters=[openapi.idempotency_key_header(required=False)],
+        responses={200: RouteOutputSerializer, **openapi.error_responses(401, 403, 404, 409, 422)},
+        description="Route again: place whatever product units of the managed order summary are unallocated, as "
+        "automatic routing does (fewest splits, then nearest; the channel's routing policy; never a location that "
+        "rejected units of this summary; a Pickup group only at its store). Groups no location can take are listed "
+        "in unroutedDeliveryGroupSummaryIds and get a Fulfillment process exception. A run that finds units to "
+        "place counts one routing attempt. A summary on hold answers 409.",
+    )
+    @idempotent(required=False)
+    def post(self, request, summary_id):
+        outcome = route_order_summary(summary_id, channel_id=client_channel_id(request), on_demand=True)
+        return Response({
+            "fulfillmentOrderIds": [str(pk) for pk in outcome.fulfillment_order_ids],
+            "unroutedDeliveryGroupSummaryIds": [str(pk) for pk in outcome.unrouted_group_ids],
+            "routingAttemptCount": outcome.routing_attempt_count,
+            **_OK,
+        })
+
+
+class HoldView(APIView):
+    required_scopes = {"POST": Scope.ORDERS_WRITE}
+
+    @extend_schema(
+        operation_id="holdOrderSummary", tags=[FULFILLMENT], request=HoldInputSerializer,
+        parameters=[openapi.idempotency_key_header(required=False)],
+        responses={201: HoldsOutputSerializer, **openapi.error_responses(400, 401, 403, 404, 409, 422)},
+        description="Put the order summary on hold, or only some of its open fulfillment order lines, with a reason "
+        "(who and when are recorded). A held summary is not routed, none of its fulfillment orders may move past "
+        "Allocated and nothing is captured for it until release; a held line's fulfillment order may not move "
+        "forward. Canceling and rejecting stay possible. Holding what is held already answers 409.",
+    )
+    @idempotent(required=False)
+    def post(self, request, summary_id):
+        serializer = HoldInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        holds = hold_order_summary(summary_id, data["reason"], line_ids=data["fulfillmentOrderLineItemIds"],
+                                   actor=request.auth, channel_id=client_channel_id(request))
+        return Response(HoldsOutputSerializer({"holds": holds, **_OK}).data, status=status.HTTP_201_CREATED)
+
+
+class ReleaseHoldView(APIView):
+    required_scopes = {"POST": Scope.ORDERS_WRITE}
+
+    @extend_schema(
+        operation_id="releaseOrderSummaryHold", tags=[FULFILLMENT], request=ReleaseHoldInputSerializer,
+        parameters=[openapi.idempotency_key_header(required=False)],
+        responses={200: HoldsOutputSerializer, **openapi.error_responses(400, 401, 403, 404, 409, 422)},
+        description="Release the summary's active holds (every one, or those of the given lines) and resume what "
+        "they stopped: releasing the summary's hold routes what is unplaced (when automatic routing is on) and asks "
+        "again for the invoice and capture of every fulfillment order that shipped. No active hold answers 409.",
+    )
+    @idempotent(required=False)
+    def post(self, request, summary_id):
+        serializer = ReleaseHoldInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        holds = release_holds(summary_id, line_ids=data["fulfillmentOrderLineItemIds"], note=data["note"],
+                              actor=request.auth, channel_id=client_channel_id(request))
+        return Response(HoldsOutputSerializer({"holds": holds, **_OK}).data)
 
 
 class FindRoutesView(APIView):

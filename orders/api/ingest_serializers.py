@@ -18,7 +18,7 @@ from orders.ingest_input import (
     PaymentInput,
     TaxInput,
 )
-from orders.models import AdjustmentSource, LifeCycleType, TaxLocaleType
+from orders.models import AdjustmentSource, DeliveryMethodType, LifeCycleType, TaxLocaleType
 from orders.money import MONEY_DECIMAL_PLACES, is_known_currency
 
 MONEY_DIGITS = 14
@@ -163,6 +163,11 @@ class DeliveryGroupSerializer(StrictSerializer):
     referenceId = Text(max_length=80)
     deliverTo = DeliverToSerializer()
     deliveryMethod = Text(max_length=80)
+    deliveryMethodType = serializers.ChoiceField(
+        choices=DeliveryMethodType.choices, required=False, default=None, allow_null=True,
+        help_text="Ship (default) or Pickup; a pickupLocationExternalReference alone means Pickup.",
+    )
+    pickupLocationExternalReference = Text(max_length=255)
     desiredDeliveryDate = serializers.DateField(required=False, allow_null=True, default=None)
     isGift = serializers.BooleanField(required=False, default=False)
     giftMessage = Text(max_length=500)
@@ -176,6 +181,9 @@ class DeliveryGroupSerializer(StrictSerializer):
             reference_id=data["referenceId"],
             deliver_to=AddressSerializer.to_input(data["deliverTo"]),
             delivery_method=data["deliveryMethod"],
+            delivery_method_type=data["deliveryMethodType"] or (
+                DeliveryMethodType.PICKUP if data["pickupLocationExternalReference"] else DeliveryMethodType.SHIP),
+            pickup_location_reference=data["pickupLocationExternalReference"],
             desired_delivery_date=data["desiredDeliveryDate"],
             is_gift=data["isGift"],
             gift_message=data["giftMessage"],

@@ -24,6 +24,7 @@ from .fulfillment import (
 from .orders import (
     AdjustmentSource,
     ChangeType,
+    DeliveryMethodType,
     FulfillmentPhase,
     ItemType,
     Order,
@@ -35,6 +36,7 @@ from .orders import (
     TaxLocaleType,
 )
 from .outbox import OutboxMessage, OutboxStatus, WorkerHeartbeat
+from .recovery import FulfillmentRejection, HoldRule, OrderHold, RoutingExclusion, RoutingPolicy
 from .reference import DEFAULT_REASON_CODES, ReasonCode, SalesChannel
 from .returns import ReturnOrder, ReturnOrderLifeCycleType, ReturnOrderLineItem, ReturnOrderStatus
 from .summaries import (
@@ -59,12 +61,15 @@ __all__ = [
     "AdjustmentSource",
     "ApiClient",
     "ChangeType",
+    "DeliveryMethodType",
     "FulfillmentOrder",
     "FulfillmentOrderLineItem",
     "FulfillmentOrderStatus",
     "FulfillmentOrderStatusCategory",
     "FulfillmentOrderType",
     "FulfillmentPhase",
+    "FulfillmentRejection",
+    "HoldRule",
     "IdempotencyRecord",
     "InventoryLevel",
     "ItemChangeType",
@@ -77,6 +82,7 @@ __all__ = [
     "Order",
     "OrderDeliveryGroup",
     "OrderDeliveryGroupSummary",
+    "OrderHold",
     "OrderItem",
     "OrderItemAdjustmentLine",
     "OrderItemSummary",
@@ -97,6 +103,8 @@ __all__ = [
     "ReturnOrderLifeCycleType",
     "ReturnOrderLineItem",
     "ReturnOrderStatus",
+    "RoutingExclusion",
+    "RoutingPolicy",
     "SalesChannel",
     "Scope",
     "TaxLocaleType",

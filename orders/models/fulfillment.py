@@ -103,7 +103,9 @@ class FulfillmentOrderStatus(models.TextChoices):
     PICKPACK = "Pickpack"
     PICK_COMPLETE = "Pick Complete"
     PRINTED = "Printed"
+    READY_FOR_PICKUP = "Ready for Pickup"
     FULFILLED = "Fulfilled"
+    PICKED_UP = "Picked Up"
     CANCELLED = "Cancelled"
     REJECTED = "Rejected"
 
@@ -125,7 +127,9 @@ STATUS_CATEGORY = {
     FulfillmentOrderStatus.PICKPACK: FulfillmentOrderStatusCategory.FULFILLING,
     FulfillmentOrderStatus.PICK_COMPLETE: FulfillmentOrderStatusCategory.FULFILLING,
     FulfillmentOrderStatus.PRINTED: FulfillmentOrderStatusCategory.FULFILLING,
+    FulfillmentOrderStatus.READY_FOR_PICKUP: FulfillmentOrderStatusCategory.FULFILLING,
     FulfillmentOrderStatus.FULFILLED: FulfillmentOrderStatusCategory.CLOSED,
+    FulfillmentOrderStatus.PICKED_UP: FulfillmentOrderStatusCategory.CLOSED,
     FulfillmentOrderStatus.CANCELLED: FulfillmentOrderStatusCategory.CANCELLED,
     FulfillmentOrderStatus.REJECTED: FulfillmentOrderStatusCategory.REJECTED,
 }
@@ -165,6 +169,8 @@ class FulfillmentOrder(RollupTotals, Address):
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
+    # When a pickup became Ready for Pickup: an unclaimed one is canceled some days later.
+    ready_for_pickup_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -182,8 +188,9 @@ class FulfillmentOrder(RollupTotals, Address):
                 condition=(
                     Q(status="Draft", status_category="DRAFT")
                     | Q(status="Allocated", status_category="ACTIVATED")
-                    | Q(status__in=["Assigned", "Pickpack", "Pick Complete", "Printed"], status_category="FULFILLING")
-                    | Q(status="Fulfilled", status_category="CLOSED")
+                    | Q(status__in=["Assigned", "Pickpack", "Pick Complete", "Printed", "Ready for Pickup"],
+                        status_category="FULFILLING")
+                    | Q(status__in=["Fulfilled", "Picked Up"], status_category="CLOSED")
                     | Q(status="Cancelled", status_category="CANCELLED")
                     | Q(status="Rejected", status_category="REJECTED")
                 ),

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from .fields import Address, MoneyField, QuantityField
 
@@ -102,6 +103,11 @@ class Order(Address):
         )
 
 
+class DeliveryMethodType(models.TextChoices):
+    SHIP = "Ship"
+    PICKUP = "Pickup"
+
+
 class OrderDeliveryGroup(Address):
     """Address fields are the recipient's."""
 
@@ -113,9 +119,23 @@ class OrderDeliveryGroup(Address):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     delivery_method = models.CharField(max_length=80, blank=True)
+    delivery_method_type = models.CharField(max_length=10, choices=DeliveryMethodType.choices,
+                                            default=DeliveryMethodType.SHIP)
+    # A Pickup group's store (pickupLocationExternalReference at ingest).
+    pickup_location = models.ForeignKey("orders.Location", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+")
     desired_delivery_date = models.DateField(null=True, blank=True)
     is_gift = models.BooleanField(default=False)
     gift_message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(delivery_method_type="Ship", pickup_location__isnull=True)
+                | Q(delivery_method_type="Pickup", pickup_location__isnull=False),
+                name="odg_pickup_has_location",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.recipient_name} ({self.delivery_method})"

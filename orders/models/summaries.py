@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from orders.money import with_tax
 
 from .fields import Address, MoneyField, QuantityField
-from .orders import ItemType, TaxLocaleType
+from .orders import DeliveryMethodType, ItemType, TaxLocaleType
 
 
 class LifeCycleType(models.TextChoices):
@@ -102,6 +102,8 @@ class OrderSummary(RollupTotals, Address):
     bill_to_email = models.EmailField(max_length=254, blank=True)
     bill_to_phone = models.CharField(max_length=40, blank=True)
     active_process_exception_count = models.PositiveIntegerField(default=0)
+    # Automatic and on-demand routing runs that found units to place (issue 16).
+    routing_attempt_count = models.PositiveIntegerField(default=0)
     # Bumped by every change: a preview made on an older version is stale.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -139,13 +141,24 @@ class OrderDeliveryGroupSummary(RollupTotals, Address):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     delivery_method = models.CharField(max_length=80, blank=True)
+    delivery_method_type = models.CharField(max_length=10, choices=DeliveryMethodType.choices,
+                                            default=DeliveryMethodType.SHIP)
+    pickup_location = models.ForeignKey("orders.Location", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+")
     desired_delivery_date = models.DateField(null=True, blank=True)
     is_gift = models.BooleanField(default=False)
     gift_message = models.CharField(max_length=500, blank=True)
 
     class Meta:
         verbose_name_plural = "order delivery group summaries"
-        constraints = RollupTotals.rollup_constraints("odgs")
+        constraints = [
+            *RollupTotals.rollup_constraints("odgs"),
+            models.CheckConstraint(
+                condition=Q(delivery_method_type="Ship", pickup_location__isnull=True)
+                | Q(delivery_method_type="Pickup", pickup_location__isnull=False),
+                name="odgs_pickup_has_location",
+            ),
+        ]
         ordering = ["id"]
 
     def __str__(self):

@@ -4,6 +4,11 @@ For each delivery group with units still to place, the locations holding the sku
 the smallest sets that can ship the group together; among those the set nearest the recipient wins,
 and its fulfillment orders are created through the same service the API calls. When no set can ship
 a group, a Fulfillment process exception is raised on the summary and nothing else changes.
+
+Issue 16: the sales channel's routing policy (admin) sets the split limit, which location groups may
+ship and whether stores may; locations that rejected units of the summary are never chosen again; a
+Pickup group goes only to its pickup store, as an In Store Pickup fulfillment order; a summary on hold
+is not routed; each run that finds units to place counts one routing attempt on the summary.
 """
 
 import logging
@@ -15,9 +20,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from orders.change_selectors import get_item_summaries, get_summary
-from orders.errors import ServiceError
+from orders.errors import InvalidState, ServiceError
 from orders.models import (
     ACTIVE_PROCESS_EXCEPTION_STATUSES,
+    DeliveryMethodType,
     FulfillmentOrderType,
     InventoryLevel,
     ItemType,
@@ -28,6 +34,8 @@ from orders.models import (
     ProcessException,
     ProcessExceptionCategory,
     ProcessExceptionSeverity,
+    RoutingExclusion,
+    RoutingPolicy,
 )
 from orders.money import ZERO
 from orders.routing import (
@@ -42,11 +50,13 @@ from orders.services.fulfillment_create import (
     FulfillmentOrderInput,
     create_fulfillment_orders,
 )
+from orders.services.holds import summary_hold
 
 logger = logging.getLogger(__name__)
 
 # More than this many locations for one delivery group is a shipment nobody wants: ask a person.
-MAX_SPLITS = 4
+# A channel's routing policy (admin) may say otherwise.
+MAX_SPLITS = RoutingPolicy.DEFAULT_MAX_SPLITS
 
 FULFILLMENT_TYPE_OF_LOCATION = {
     LocationType.WAREHOUSE: FulfillmentOrderType.WAREHOUSE,
@@ -59,33 +69,74 @@ FULFILLMENT_TYPE_OF_LOCATION = {
 class RoutingOutcome:
     fulfillment_order_ids: tuple[int, ...] = ()
     unrouted_group_ids: tuple[int, ...] = ()
+    routing_attempt_count: int = 0
+    on_hold: bool = False
 
 
-def route_order_summary(summary_id: int) -> RoutingOutcome:
+@dataclass(frozen=True)
+class Policy:
+    """What routing may use for one summary: the channel's policy and the locations it excludes."""
+
+    max_splits: int = MAX_SPLITS
+    ship_from_store: bool = True
+    location_group_ids: tuple[int, ...] = ()
+    excluded_location_ids: frozenset[int] = frozenset()
+
+
+def routing_policy(summary: OrderSummary) -> Policy:
+    found = RoutingPolicy.objects.filter(sales_channel_id=summary.sales_channel_id).first()
+    excluded = frozenset(RoutingExclusion.objects.filter(order_summary=summary).values_list("location_id", flat=True))
+    if found is None:
+        return Policy(excluded_location_ids=excluded)
+    groups = tuple(found.shipping_location_groups.filter(is_enabled=True).values_list("pk", flat=True))
+    if not groups and found.shipping_location_groups.exists():
+        groups = (0,)  # only disabled groups chosen: nothing may ship
+    return Policy(found.max_splits, found.ship_from_store, groups, excluded)
+
+
+def route_order_summary(summary_id: int, *, channel_id: int | None = None, on_demand: bool = False) -> RoutingOutcome:
     """Place every unplaced product unit of a managed summary; safe to run twice.
 
     The summary stays locked for the whole routing, so a second run waits and then finds nothing
-    left to place.
+    left to place. A summary on hold is left alone (on demand: 409). `on_demand` is the Route again
+    action of a person or an integration: an unmanaged summary answers 409 instead of nothing.
     """
     created: list[int] = []
     unrouted: list[int] = []
     with transaction.atomic():
-        summary = get_summary(summary_id, lock=True)
+        summary = get_summary(summary_id, lock=True, channel_id=channel_id)
         if not summary.is_managed:
+            if on_demand:
+                raise InvalidState(f"Order summary {summary.order_number} is unmanaged: it is not routed.")
             return RoutingOutcome()
+        if summary_hold(summary.pk) is not None:
+            if on_demand:
+                raise InvalidState(f"Order summary {summary.order_number} is on hold: release the hold to route it.")
+            return RoutingOutcome(routing_attempt_count=summary.routing_attempt_count, on_hold=True)
         items = get_item_summaries(summary, lock=True)
         open_units = defaultdict(list)
         for ois in items:
             if ois.type == ItemType.PRODUCT and ois.quantity_available_to_fulfill > 0:
                 open_units[ois.delivery_group_summary_id].append(ois)
-        groups = OrderDeliveryGroupSummary.objects.in_bulk(list(open_units))
+        if not open_units:
+            return RoutingOutcome(routing_attempt_count=summary.routing_attempt_count)
+        summary.routing_attempt_count += 1
+        OrderSummary.objects.filter(pk=summary.pk).update(routing_attempt_count=summary.routing_attempt_count)
+        policy = routing_policy(summary)
+        groups = OrderDeliveryGroupSummary.objects.select_related("pickup_location").in_bulk(list(open_units))
         for group_id in sorted(open_units):
             group = groups[group_id]
-            plan = plan_group(group, open_units[group_id])
+            if group.delivery_method_type == DeliveryMethodType.PICKUP:
+                plan = plan_pickup(group, open_units[group_id], policy)
+                failure = (f"Pickup store {group.pickup_location.external_reference} cannot take these units.",
+                           _pickup_shortfall(group, open_units[group_id], policy))
+            else:
+                plan = plan_group(group, open_units[group_id], policy)
+                failure = ("No location set can ship this delivery group.",
+                           _shortfall(open_units[group_id], policy))
             if plan is None:
                 unrouted.append(group_id)
-                _raise_exception(summary, group, "No location set can ship this delivery group.",
-                                 _shortfall(open_units[group_id]))
+                _raise_exception(summary, group, *failure)
                 continue
             try:
                 # A savepoint: a refused group leaves the others' fulfillment orders in place.
@@ -97,20 +148,55 @@ def route_order_summary(summary_id: int) -> RoutingOutcome:
                                  error.message)
                 continue
             created += [order.pk for order in orders]
-    return RoutingOutcome(tuple(created), tuple(unrouted))
+    return RoutingOutcome(tuple(created), tuple(unrouted), summary.routing_attempt_count)
 
 
-def plan_group(group: OrderDeliveryGroupSummary, items) -> FulfillmentOrderInput | None:
-    if any(not ois.sku for ois in items):
-        return None
+def _ordered(items) -> dict[str, Decimal]:
     ordered: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for ois in items:
         ordered[ois.sku] += ois.quantity_available_to_fulfill
-    levels = (
-        InventoryLevel.objects.filter(sku__in=list(ordered), location__is_inventory_location=True)
-        .select_related("location")
-        .order_by("location__external_reference", "sku")
+    return ordered
+
+
+def plan_pickup(group: OrderDeliveryGroupSummary, items, policy: Policy = Policy()) -> FulfillmentOrderInput | None:
+    """The whole group at its pickup store, or None: a pickup is never sent anywhere else."""
+    store = group.pickup_location
+    if store is None or store.pk in policy.excluded_location_ids or any(not ois.sku for ois in items):
+        return None
+    ordered = _ordered(items)
+    if store.is_inventory_location:
+        stock = {
+            level.sku: level.quantity_available
+            for level in InventoryLevel.objects.filter(location=store, sku__in=list(ordered))
+        }
+        if any(stock.get(sku, ZERO) < quantity for sku, quantity in ordered.items()):
+            return None
+    return FulfillmentOrderInput(
+        order_summary_id=group.order_summary_id,
+        delivery_group_summary_id=group.pk,
+        groups=(FulfillmentGroupInput(
+            location_id=store.pk,
+            fulfillment_type=FulfillmentOrderType.IN_STORE_PICKUP,
+            items=tuple(FulfillmentItemInput(ois.pk, ois.quantity_available_to_fulfill)
+                        for ois in sorted(items, key=lambda each: each.pk)),
+            reference_id=f"pickup-{store.external_reference}"[:80],
+        ),),
     )
+
+
+def plan_group(group: OrderDeliveryGroupSummary, items, policy: Policy = Policy()) -> FulfillmentOrderInput | None:
+    if any(not ois.sku for ois in items):
+        return None
+    ordered = _ordered(items)
+    levels = InventoryLevel.objects.filter(sku__in=list(ordered), location__is_inventory_location=True)
+    if policy.excluded_location_ids:
+        levels = levels.exclude(location_id__in=policy.excluded_location_ids)
+    if not policy.ship_from_store:
+        levels = levels.exclude(location__location_type=LocationType.STORE)
+    if policy.location_group_ids:
+        levels = levels.filter(location_id__in=Location.groups.through.objects.filter(
+            locationgroup_id__in=policy.location_group_ids).values("location_id"))
+    levels = levels.select_related("location").order_by("location__external_reference", "sku")
     available: dict[str, dict[str, Decimal]] = defaultdict(dict)
     locations: dict[str, Location] = {}
     for level in levels:
@@ -118,7 +204,7 @@ def plan_group(group: OrderDeliveryGroupSummary, items) -> FulfillmentOrderInput
             available[level.location.external_reference][level.sku] = level.quantity_available
             locations[level.location.external_reference] = level.location
     try:
-        routes = find_routes_with_fewest_splits(ordered, available, MAX_SPLITS)
+        routes = find_routes_with_fewest_splits(ordered, available, policy.max_splits)
     except RoutingSearchTooLarge:
         return None
     if not routes:
@@ -185,9 +271,24 @@ def _fulfillment_input(group, items, route, available, locations) -> Fulfillment
     )
 
 
-def _shortfall(items) -> str:
-    wanted = ", ".join(f"{ois.sku or ois.name} × {ois.quantity_available_to_fulfill.normalize():f}" for ois in items)
-    return f"Units to place: {wanted}. Add stock or raise the split limit ({MAX_SPLITS}), then route again."
+def _wanted(items) -> str:
+    return ", ".join(f"{ois.sku or ois.name} × {ois.quantity_available_to_fulfill.normalize():f}" for ois in items)
+
+
+def _shortfall(items, policy: Policy = Policy()) -> str:
+    excluded = (f" {len(policy.excluded_location_ids)} location(s) rejected units of this order and are not used."
+                if policy.excluded_location_ids else "")
+    return (f"Units to place: {_wanted(items)}.{excluded} Add stock or raise the split limit ({policy.max_splits}), "
+            "then route again.")
+
+
+def _pickup_shortfall(group, items, policy: Policy) -> str:
+    if group.pickup_location_id in policy.excluded_location_ids:
+        why = "The store rejected units of this order."
+    else:
+        why = "The store does not hold enough stock."
+    return (f"Units to place: {_wanted(items)}. {why} Add stock at the store and route again, or cancel "
+            "the units.")
 
 
 def _raise_exception(summary: OrderSummary, group: OrderDeliveryGroupSummary, message: str, description: str):

@@ -7,9 +7,16 @@ already has changes nothing, so a retried request is harmless.
 
 Reaching Fulfilled adds each line's units to QuantityFulfilled and takes them off hand at the
 location; Cancelled and Rejected release every line as cancel-item would.
+
+Issue 16: an In Store Pickup fulfillment order goes Allocated → Pickpack → Ready for Pickup → Picked Up
+(Picked Up is its Fulfilled: units fulfilled, invoice and capture follow); the pickup statuses are for
+pickups only and a pickup never becomes Fulfilled. A fulfillment order on hold (its summary or one of
+its lines) may not move forward. Rejected records the location as excluded for the summary and re-routes
+the released units (see fulfillment_reject).
 """
 
 from django.db import transaction
+from django.utils import timezone
 
 from orders.automation import fulfillment_order_fulfilled
 from orders.errors import InvalidInput, InvalidState
@@ -19,12 +26,17 @@ from orders.models import (
     FulfillmentOrder,
     FulfillmentOrderStatus,
     FulfillmentOrderStatusCategory,
+    FulfillmentOrderType,
     OrderItemSummary,
 )
 from orders.services import inventory
 from orders.services.fulfillment_cancel import cancel_lines, lock_fulfillment_order, set_status
 from orders.services.fulfillment_create import update_totals
+from orders.services.fulfillment_reject import exclude_and_reroute
+from orders.services.holds import fulfillment_order_hold
 from orders.services.summary_refresh import refresh_summary
+
+PICKUP_ONLY_STATUSES = (FulfillmentOrderStatus.READY_FOR_PICKUP, FulfillmentOrderStatus.PICKED_UP)
 
 _FORWARD = {
     FulfillmentOrderStatusCategory.DRAFT: 0,
@@ -45,8 +57,30 @@ def is_allowed_move(current: str, new: str) -> bool:
     return _FORWARD[new_category] >= _FORWARD[current_category]
 
 
+def check_type_allows(order: FulfillmentOrder, status: str) -> None:
+    is_pickup = order.type == FulfillmentOrderType.IN_STORE_PICKUP
+    if status in PICKUP_ONLY_STATUSES and not is_pickup:
+        raise InvalidState(f"{status} is for In Store Pickup fulfillment orders; {order.number} is {order.type}.",
+                           field="status")
+    if status == FulfillmentOrderStatus.FULFILLED and is_pickup:
+        raise InvalidState(f"Pickup {order.number} is fulfilled when the customer collects it: use Picked Up.",
+                           field="status")
+
+
+def check_not_held(order: FulfillmentOrder, status: str) -> None:
+    """Forward moves (into FULFILLING or CLOSED) wait while the order or one of its lines is on hold."""
+    if STATUS_CATEGORY[status] not in (FulfillmentOrderStatusCategory.FULFILLING,
+                                       FulfillmentOrderStatusCategory.CLOSED):
+        return
+    hold = fulfillment_order_hold(order)
+    if hold is not None:
+        what = "its order summary" if hold.fulfillment_order_line_id is None else "one of its lines"
+        raise InvalidState(f"Fulfillment order {order.number} cannot move to {status}: {what} is on hold "
+                           f"({hold.reason}).", field="status")
+
+
 def change_fulfillment_order_status(fulfillment_order_id, status: str, *,
-                                    channel_id: int | None = None) -> FulfillmentOrder:
+                                    channel_id: int | None = None, reason: str = "") -> FulfillmentOrder:
     if status not in FulfillmentOrderStatus.values:
         raise InvalidInput(f"Must be one of {', '.join(FulfillmentOrderStatus.values)}.", field="status")
     with transaction.atomic():
@@ -56,6 +90,8 @@ def change_fulfillment_order_status(fulfillment_order_id, status: str, *,
         if not is_allowed_move(order.status, status):
             raise InvalidState(f"Fulfillment order {order.number} cannot go from {order.status} to {status}.",
                                field="status")
+        check_type_allows(order, status)
+        check_not_held(order, status)
         lines = list(order.lines.all())
         new_category = STATUS_CATEGORY[status]
         if new_category == FulfillmentOrderStatusCategory.CLOSED:
@@ -65,7 +101,12 @@ def change_fulfillment_order_status(fulfillment_order_id, status: str, *,
             cancel_lines(order, lines, {line.pk: line.quantity for line in lines}, items)
             update_totals(order, lines)
         set_status(order, status)
+        if status == FulfillmentOrderStatus.READY_FOR_PICKUP and order.ready_for_pickup_at is None:
+            order.ready_for_pickup_at = timezone.now()
+            FulfillmentOrder.objects.filter(pk=order.pk).update(ready_for_pickup_at=order.ready_for_pickup_at)
         refresh_summary(summary, items)
+        if status == FulfillmentOrderStatus.REJECTED:
+            exclude_and_reroute(order, summary, reason or "Rejected the fulfillment order")
     return order
 
 

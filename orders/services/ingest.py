@@ -138,13 +138,15 @@ def create_orders(
             latitude=group.deliver_to.latitude,
             longitude=group.deliver_to.longitude,
             delivery_method=group.delivery_method,
+            delivery_method_type=group.delivery_method_type,
+            pickup_location_id=computed.pickup_location_ids.get(group_index),
             desired_delivery_date=group.desired_delivery_date,
             is_gift=group.is_gift,
             gift_message=group.gift_message,
             **_address_fields(group.deliver_to),
         )
         for order, (computed, _) in zip(written, orders, strict=True)
-        for group in computed.data.delivery_groups
+        for group_index, group in enumerate(computed.data.delivery_groups)
     ])
     groups_of = _split(groups, [len(computed.data.delivery_groups) for computed, _ in orders])
     items = insert_rows([
@@ -293,6 +295,8 @@ def build_order_summaries(entries: list[tuple[CreatedOrder, SummarySpec]]) -> li
             latitude=group.latitude,
             longitude=group.longitude,
             delivery_method=group.delivery_method,
+            delivery_method_type=group.delivery_method_type,
+            pickup_location_id=group.pickup_location_id,
             desired_delivery_date=group.desired_delivery_date,
             is_gift=group.is_gift,
             gift_message=group.gift_message,

@@ -1,4 +1,8 @@
-"""Business checks of an incoming order, and every total computed server-side. Pure: no database."""
+"""Business checks of an incoming order, and every total computed server-side.
+
+Pure (no database), except that an order with a Pickup delivery group looks its pickup stores up (one
+query, only for such orders).
+"""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -7,7 +11,7 @@ from django.conf import settings
 
 from orders.errors import FieldError, InvalidInput
 from orders.ingest_input import AdjustmentInput, DeliveryGroupInput, OrderInput, TaxInput
-from orders.models import ItemType, TaxLocaleType
+from orders.models import DeliveryMethodType, ItemType, Location, TaxLocaleType
 from orders.money import ZERO, is_rounded, quantum, round_money, tax_at_rate, with_tax
 
 
@@ -53,6 +57,8 @@ class ComputedOrder:
     total_amount: Decimal = ZERO
     total_tax_amount: Decimal = ZERO
     grand_total_amount: Decimal = ZERO
+    # Delivery group index → pickup store id, for Pickup groups.
+    pickup_location_ids: dict[int, int] = field(default_factory=dict)
 
 
 class _Errors:
@@ -149,6 +155,30 @@ def _group_items(group_index: int, group: DeliveryGroupInput) -> list[tuple[str,
     return found
 
 
+def _check_pickups(errors, data: OrderInput, computed: ComputedOrder) -> None:
+    """A Pickup group names its store (an existing location); a shipped group names none."""
+    wanted: dict[int, str] = {}
+    for index, group in enumerate(data.delivery_groups):
+        base = f"deliveryGroups[{index}]"
+        reference = group.pickup_location_reference
+        if group.delivery_method_type == DeliveryMethodType.PICKUP:
+            if not reference:
+                errors.add(f"{base}.pickupLocationExternalReference", "A Pickup delivery group names its store.")
+            else:
+                wanted[index] = reference
+        elif reference:
+            errors.add(f"{base}.deliveryMethodType", "A group with a pickup location has deliveryMethodType Pickup.")
+    if not wanted:
+        return
+    found = dict(Location.objects.filter(external_reference__in=set(wanted.values()))
+                 .values_list("external_reference", "pk"))
+    for index, reference in wanted.items():
+        if reference in found:
+            computed.pickup_location_ids[index] = found[reference]
+        else:
+            errors.add(f"deliveryGroups[{index}].pickupLocationExternalReference", f"No location {reference!r}.")
+
+
 def validate_order(data: OrderInput) -> ComputedOrder:
     """Check everything the shape alone cannot, and compute every amount; raise InvalidInput listing
     each offending field."""
@@ -164,6 +194,7 @@ def validate_order(data: OrderInput) -> ComputedOrder:
     if item_count > settings.OMS_MAX_ORDER_ITEMS:
         errors.add("deliveryGroups", f"An order has at most {settings.OMS_MAX_ORDER_ITEMS} items; got {item_count}.")
 
+    _check_pickups(errors, data, computed)
     for group_index, group in enumerate(data.delivery_groups):
         for path, item in _group_items(group_index, group):
             _compute_item(errors, path, item, currency, included)

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from orders.errors import ServiceError
 from orders.models import ProcessExceptionCategory
+from orders.services.holds import is_capture_held
 from payments.funds import funds_position
 from payments.models import BackgroundOperation, Invoice
 
@@ -34,7 +35,7 @@ def invoice_and_capture(fulfillment_order_id: int, summary_id: int) -> Backgroun
             _record_failure(summary_id, "Invoicing the fulfillment order failed", exc,
                             category=ProcessExceptionCategory.INVOICING)
             return None
-    if invoice.balance == 0:
+    if invoice.balance == 0 or is_capture_held(summary_id):  # a held order captures on release (issue 16)
         return None
     return _run(summary_id, submit_ensure_funds, {"invoiceId": invoice.pk}, "Ensure funds could not be submitted")
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
-from orders.automation import order_summary_created
+from orders.automation import order_summaries_created, order_summary_created
 from orders.errors import ServiceError
 from orders.ingest_input import OrderInput, PaymentInput
 from orders.models import ApiClient, OrderSummary
@@ -206,9 +206,8 @@ def ingest_orders(orders: list[OrderInput], *, client: ApiClient | None = None) 
                 (order.order, order.summary, data.payments)
                 for order, (_, data, _, _) in zip(created, writable, strict=True)
             ])
-            for order in created:
-                if order.summary is not None:
-                    order_summary_created(order.summary)  # routing, recorded with the orders (outbox)
+            # Hold rules (read once for the batch) and routing, recorded with the orders (outbox).
+            order_summaries_created([order.summary for order in created if order.summary is not None])
     except IntegrityError:
         alone = [index for index, *_ in writable] + alone
     else:

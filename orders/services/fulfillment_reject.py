@@ -1,0 +1,124 @@
+"""A location refuses units (reject-items, issue 16): the units go back to be placed, elsewhere.
+
+Rejecting lines of a fulfillment order takes the units off it as cancel-item does (amounts back,
+allocation and reservation released) and records each rejection with its reason. The location is
+then excluded for the order summary, so routing never sends this summary's units there again, and
+routing runs after commit for what is now unplaced; when no location can take the units routing
+raises a Fulfillment process exception. A fulfillment order left with no product units is Rejected.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from orders.calculations.checks import as_decimal, fits_quantity
+from orders.errors import FieldError, InvalidInput, InvalidState
+from orders.models import (
+    FulfillmentOrder,
+    FulfillmentOrderStatus,
+    FulfillmentRejection,
+    ItemType,
+    OrderSummary,
+    RoutingExclusion,
+)
+from orders.money import ZERO
+from orders.selectors import parse_id
+from orders.services.change_orders import actor_fields
+from orders.services.fulfillment_cancel import cancel_lines, lock_fulfillment_order, set_status
+from orders.services.fulfillment_create import update_totals
+from orders.services.summary_refresh import refresh_summary
+
+FIELD = "fulfillmentOrderLineItemsToReject"
+REASON_MAX_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class LineToReject:
+    fulfillment_order_line_item_id: int | str
+    quantity: Decimal
+    reason: str
+
+
+def reject_fulfillment_order_items(fulfillment_order_id, lines: list[LineToReject], *, actor=None,
+                                   channel_id: int | None = None) -> FulfillmentOrder:
+    _check_shape(lines)
+    with transaction.atomic():
+        order, summary, items = lock_fulfillment_order(fulfillment_order_id, channel_id=channel_id)
+        if order.is_final:
+            raise InvalidState(f"Fulfillment order {order.number} is {order.status}; nothing can be rejected.")
+        order_lines = {line.pk: line for line in order.lines.all()}
+        wanted: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        reasons: dict[int, list[tuple[Decimal, str]]] = defaultdict(list)
+        errors = []
+        for index, entry in enumerate(lines):
+            line = order_lines.get(parse_id(entry.fulfillment_order_line_item_id))
+            if line is None:
+                errors.append(FieldError("No such line on this fulfillment order.",
+                                         f"{FIELD}[{index}].fulfillmentOrderLineItemId"))
+            elif line.type != ItemType.PRODUCT:
+                errors.append(FieldError("Only product lines are rejected; the delivery charge follows the units.",
+                                         f"{FIELD}[{index}].fulfillmentOrderLineItemId"))
+            else:
+                wanted[line.pk] += Decimal(entry.quantity)
+                reasons[line.pk].append((Decimal(entry.quantity), entry.reason.strip()))
+        if errors:
+            raise InvalidInput(errors[0].message, errors=errors)
+        for pk, quantity in wanted.items():
+            line = order_lines[pk]
+            if quantity > line.quantity:
+                raise InvalidState(
+                    f"Only {line.quantity.normalize():f} of {line.sku or line.name} are on this fulfillment order; "
+                    f"asked to reject {quantity.normalize():f}.", field=FIELD,
+                )
+        who = actor_fields(actor)
+        FulfillmentRejection.objects.bulk_create([
+            FulfillmentRejection(fulfillment_order=order, fulfillment_order_line=order_lines[pk], quantity=quantity,
+                                 reason=reason, **who)
+            for pk, entries in reasons.items() for quantity, reason in entries
+        ])
+        cancel_lines(order, list(order_lines.values()), wanted, items)
+        if not any(line.quantity > 0 for line in order_lines.values() if line.type == ItemType.PRODUCT):
+            # Nothing left to ship: the delivery charge goes back to the group for its next fulfillment order.
+            remaining = {line.pk: line.quantity for line in order_lines.values() if line.quantity > 0}
+            cancel_lines(order, list(order_lines.values()), remaining, items)
+            set_status(order, FulfillmentOrderStatus.REJECTED)
+        update_totals(order, list(order_lines.values()))
+        refresh_summary(summary, items)
+        exclude_and_reroute(order, summary, "; ".join(dict.fromkeys(r for e in reasons.values() for _, r in e)))
+    return order
+
+
+def exclude_and_reroute(order: FulfillmentOrder, summary: OrderSummary, reason: str) -> None:
+    """Inside the rejecting transaction: never route this summary to the location again, and route
+    what is unplaced once the rejection commits (when automatic routing is on)."""
+    from orders.routing_tasks import schedule_rerouting
+
+    RoutingExclusion.objects.get_or_create(order_summary=summary, location_id=order.location_id,
+                                           defaults={"reason": reason[:REASON_MAX_LENGTH]})
+    schedule_rerouting(summary.pk)
+
+
+def _check_shape(lines: list[LineToReject]) -> None:
+    errors = []
+    if not lines:
+        errors.append(FieldError("Give at least one line.", FIELD))
+    for index, entry in enumerate(lines):
+        path = f"{FIELD}[{index}]"
+        if parse_id(entry.fulfillment_order_line_item_id) is None:
+            errors.append(FieldError("Not a line id.", f"{path}.fulfillmentOrderLineItemId"))
+        quantity = as_decimal(entry.quantity)
+        if quantity is None:
+            errors.append(FieldError("Must be a number.", f"{path}.quantity"))
+        elif quantity <= 0:
+            errors.append(FieldError("Must be greater than zero.", f"{path}.quantity"))
+        elif not fits_quantity(quantity):
+            errors.append(FieldError("At most 2 decimal places.", f"{path}.quantity"))
+        reason = entry.reason.strip() if isinstance(entry.reason, str) else ""
+        if not reason:
+            errors.append(FieldError("Give the reason for the rejection.", f"{path}.reason"))
+        elif len(reason) > REASON_MAX_LENGTH:
+            errors.append(FieldError(f"At most {REASON_MAX_LENGTH} characters.", f"{path}.reason"))
+    if errors:
+        raise InvalidInput(errors[0].message, errors=errors)
