@@ -5,6 +5,7 @@ from functools import wraps
 from django.contrib.auth.models import Permission
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django_htmx.http import HttpResponseClientRedirect
 
 USE_CONSOLE = "console.use_console"
@@ -12,6 +13,7 @@ CHANGE_ORDERS = "console.change_orders"
 APPROVE_REFUNDS = "console.approve_refunds"
 WORK_EXCEPTION_QUEUE = "console.work_exception_queue"
 MANAGE_FULFILLMENT = "console.manage_fulfillment"
+WORK_LOCATION_QUEUE = "console.work_location_queue"
 
 
 def console_view(*permissions: str):
@@ -31,6 +33,8 @@ def console_view(*permissions: str):
                 return login_response
             read_permissions_once(request.user)
             if not request.user.has_perms(required):
+                if _is_home(request) and request.user.has_perm(WORK_LOCATION_QUEUE):
+                    return redirect("console:locations")  # a Fulfillment user's home is their work queue
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
@@ -38,6 +42,11 @@ def console_view(*permissions: str):
         return wrapper
 
     return decorator
+
+
+def _is_home(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.view_name == "console:search" and request.method == "GET"
 
 
 def read_permissions_once(user) -> None:

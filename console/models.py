@@ -1,5 +1,5 @@
-"""The console's own records: its permissions and one-time wizard tokens (refunds waiting for approval
-live in payments: payments.models.AgentRefund)."""
+"""The console's own records: its permissions, one-time wizard tokens and the Fulfillment role's location
+assignments (refunds waiting for approval live in payments: payments.models.AgentRefund)."""
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +17,7 @@ class ConsolePermissions(models.Model):
             ("approve_refunds", "Can approve refunds above the agent refund limit"),
             ("work_exception_queue", "Can work the process exception queue"),
             ("manage_fulfillment", "Can create, move and cancel fulfillment orders from the console"),
+            ("work_location_queue", "Can work the fulfillment queue of the locations assigned to them"),
         ]
 
     def __str__(self):
@@ -39,3 +40,18 @@ class WizardSubmission(models.Model):
 
     def __str__(self):
         return f"{self.kind} of {self.order_summary_id} ({self.token[:8]}…)"
+
+
+class LocationAssignment(models.Model):
+    """A location whose work queue a Fulfillment user works (store associates, warehouse staff)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="location_assignments")
+    location = models.ForeignKey("orders.Location", on_delete=models.CASCADE, related_name="assignments")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["location_id", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["user", "location"], name="location_assignment_unique")]
+
+    def __str__(self):
+        return f"{self.user} at {self.location}"

@@ -6,6 +6,7 @@ from django.utils import timezone
 from console.access import console_view
 from console.forms.approvals import RefundRemainingForm
 from console.htmx import wants_partial
+from console.location_access import order_view
 from console.order_selectors import operations_for, order_page
 from orders.models import OrderSummary
 
@@ -30,7 +31,7 @@ def keep_polling(operations, since: datetime | None) -> bool:
     return since is not None and not any(operation.submitted_at >= since for operation in operations)
 
 
-@console_view()
+@order_view
 def order_detail(request, pk: int):
     page = order_page(pk)
     since = awaiting_since(request)

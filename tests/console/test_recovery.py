@@ -1,0 +1,152 @@
+"""Issue 16 in the console: a location's work queue for the Fulfillment role (its locations only),
+the hold queue, hold and release buttons, Route again."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+
+from console.models import LocationAssignment
+from orders.models import FulfillmentOrder, OrderHold, RoutingExclusion
+from orders.services.fulfillment_routing import route_order_summary
+from orders.services.holds import hold_order_summary
+from tests.builders import ingest, worked_example_body
+from tests.fulfillment.helpers import lines_by_sku, make_location, on_hand_reserved, stock
+
+pytestmark = pytest.mark.django_db
+
+
+def pickup_order(store: str):
+    body = worked_example_body()
+    body["deliveryGroups"][0]["pickupLocationExternalReference"] = store
+    summary = ingest(body)
+    route_order_summary(summary.pk)
+    return summary, FulfillmentOrder.objects.get(order_summary=summary)
+
+
+@pytest.fixture
+def stores():
+    north = make_location("STORE-N", name="North store", location_type="Store")
+    south = make_location("STORE-S", name="South store", location_type="Store")
+    stock("STORE-N", A=5, B=5)
+    stock("STORE-S", A=5, B=5)
+    return north, south
+
+
+@pytest.fixture
+def associate(stores):
+    person = User.objects.create_user("associate", password="correct horse battery staple")
+    person.groups.add(Group.objects.get(name="Fulfillment"))
+    LocationAssignment.objects.create(user=person, location=stores[0])
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+def test_the_associate_sees_their_location_only(associate, stores):
+    north, south = stores
+    mine, mine_fo = pickup_order("STORE-N")
+    theirs, theirs_fo = pickup_order("STORE-S")
+
+    home = associate.get("/console/")
+    assert home.status_code == 302 and home["Location"] == "/console/locations/"
+    queues = associate.get("/console/locations/")
+    assert queues.status_code == 302 and queues["Location"] == f"/console/locations/{north.pk}/queue/"
+    page = associate.get(f"/console/locations/{north.pk}/queue/").content.decode()
+    assert mine_fo.number in page and theirs_fo.number not in page
+    assert "Work queue" in page and ">Orders<" not in page
+
+    assert associate.get(f"/console/locations/{south.pk}/queue/").status_code == 403
+    assert associate.post(f"/console/locations/{south.pk}/fulfillment-orders/{theirs_fo.pk}/move/",
+                          {"action": "accept"}).status_code == 403
+    # Another location's order through this location's URL is not found here.
+    assert associate.post(f"/console/locations/{north.pk}/fulfillment-orders/{theirs_fo.pk}/move/",
+                          {"action": "accept"}).status_code == 404
+    assert associate.get(f"/console/orders/{mine.pk}/").status_code == 200
+    assert associate.get(f"/console/orders/{theirs.pk}/").status_code == 403
+    assert associate.get("/console/exceptions/").status_code == 403
+    assert associate.get("/console/holds/").status_code == 403
+    assert associate.post(f"/console/orders/{mine.pk}/hold/", {"reason": "x"}).status_code == 403
+    assert FulfillmentOrder.objects.get(pk=theirs_fo.pk).status == "Allocated"
+
+
+def test_the_associate_works_a_pickup_through_to_collected(associate, stores, django_capture_on_commit_callbacks):
+    north, _ = stores
+    summary, order = pickup_order("STORE-N")
+    move = f"/console/locations/{north.pk}/fulfillment-orders/{order.pk}/move/"
+    for action, status in (("accept", "Assigned"), ("pick", "Pickpack"), ("ready", "Ready for Pickup")):
+        assert associate.post(move, {"action": action}).status_code == 302
+        assert FulfillmentOrder.objects.get(pk=order.pk).status == status
+    page = associate.get(f"/console/locations/{north.pk}/queue/").content.decode()
+    assert "Picked up by the customer" in page and "Start picking" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        associate.post(move, {"action": "collected"})
+    assert FulfillmentOrder.objects.get(pk=order.pk).status == "Picked Up"
+    summary.refresh_from_db()
+    assert summary.status == "Fulfilled"
+    assert "The queue is clear" in associate.get(f"/console/locations/{north.pk}/queue/").content.decode()
+
+
+def test_the_associate_rejects_lines_with_a_reason(associate, stores, settings, django_capture_on_commit_callbacks):
+    north, _ = stores
+    make_location("WH", name="Warehouse")
+    stock("WH", A=5, B=5)
+    summary = ingest(worked_example_body())
+    order = FulfillmentOrder.objects.get(pk=route_order_summary(summary.pk).fulfillment_order_ids[0])
+    FulfillmentOrder.objects.filter(pk=order.pk).update(location=north)  # as if routed to the store
+    settings.OMS_AUTO_ROUTE_ORDERS = True
+    line = lines_by_sku(order)["A"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = associate.post(f"/console/locations/{north.pk}/fulfillment-orders/{order.pk}/reject/",
+                                  {f"line-{line.pk}": "2", "reason": "Broken in the back room"})
+
+    assert response.status_code == 302
+    assert RoutingExclusion.objects.get(order_summary=summary).location == north
+    assert lines_by_sku(FulfillmentOrder.objects.get(pk=order.pk))["A"].quantity == 0
+    rerouted = FulfillmentOrder.objects.exclude(pk=order.pk).get(order_summary=summary)
+    assert rerouted.location != north
+    assert lines_by_sku(rerouted)["A"].quantity == 2
+    assert on_hand_reserved("STORE-N", "A") == (D(5), D(0))
+
+
+def test_a_supervisor_works_every_location(supervisor_client, stores):
+    _, south = stores
+    pickup_order("STORE-S")
+    assert supervisor_client.get(f"/console/locations/{south.pk}/queue/").status_code == 200
+    page = supervisor_client.get("/console/locations/").content.decode()
+    assert "North store" in page and "South store" in page
+
+
+def test_hold_release_and_route_again_from_the_order_page(supervisor_client, stores):
+    summary = ingest(worked_example_body())
+    page = supervisor_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    assert "Put on hold" in page and "Route again" in page and "Routing attempts: 0." in page
+
+    supervisor_client.post(f"/console/orders/{summary.pk}/hold/", {"reason": "Address check"})
+    hold = OrderHold.objects.get(order_summary=summary)
+    assert (hold.reason, hold.held_by.username) == ("Address check", "supervisor")
+    page = supervisor_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    assert "Release hold" in page and "Route again" not in page
+    queue = supervisor_client.get("/console/holds/").content.decode()
+    assert summary.order_number in queue and "Address check" in queue
+
+    supervisor_client.post(f"/console/orders/{summary.pk}/release-hold/", {"note": "Checked"})
+    hold.refresh_from_db()
+    assert (hold.released_by.username, hold.release_note) == ("supervisor", "Checked")
+    assert "Nothing on hold" in supervisor_client.get("/console/holds/").content.decode()
+
+    supervisor_client.post(f"/console/orders/{summary.pk}/route/")
+    (order,) = FulfillmentOrder.objects.filter(order_summary=summary)
+    assert order.location.external_reference in ("STORE-N", "STORE-S")
+    summary.refresh_from_db()
+    assert summary.routing_attempt_count == 1
+
+
+def test_an_agent_holds_but_does_not_route(agent_client, stores):
+    summary = ingest(worked_example_body())
+    hold_order_summary(summary.pk, "Fraud review")
+    page = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    assert "Fraud review" in page and "Release hold" in page
+    assert agent_client.post(f"/console/orders/{summary.pk}/route/").status_code == 403
