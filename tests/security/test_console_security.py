@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"
 CONSOLE_PERMISSIONS = ("use_console", "change_orders", "approve_refunds", "work_exception_queue",
-                       "manage_fulfillment")
+                       "manage_fulfillment", "work_location_queue")
+# Issue 16: the Fulfillment role's work queue pages ask for their own permission, not the console's.
+LOCATION_QUEUE_VIEWS = {"locations", "location_queue", "queue_move", "queue_reject"}
 PUBLIC = {"login", "logout"}
 
 
@@ -73,6 +75,14 @@ def url_of(name, world, approval) -> list[str]:
         "refund_remaining": [f"{base}orders/{world.summary}/refund-remaining/"],
         "approvals": [f"{base}approvals/"],
         "exceptions": [f"{base}exceptions/"],
+        "order_hold": [f"{base}orders/{world.summary}/hold/"],
+        "order_release_hold": [f"{base}orders/{world.summary}/release-hold/"],
+        "order_route": [f"{base}orders/{world.summary}/route/"],
+        "holds": [f"{base}holds/"],
+        "locations": [f"{base}locations/"],
+        "location_queue": [f"{base}locations/{world.location}/queue/"],
+        "queue_move": [f"{base}locations/{world.location}/fulfillment-orders/{world.live_fo}/move/"],
+        "queue_reject": [f"{base}locations/{world.location}/fulfillment-orders/{world.live_fo}/reject/"],
         "exception_status": [f"{base}exceptions/{world.exception}/status/"],
         "exception_retry": [f"{base}exceptions/{world.exception}/retry/"],
         "login": [f"{base}login/"],
@@ -90,7 +100,9 @@ def test_every_console_view_but_sign_in_and_out_declares_its_permissions():
                   if name not in PUBLIC and not hasattr(pattern.callback, "required_permissions")]
     assert undeclared == []
     for name, pattern in console_views():
-        if name not in PUBLIC:
+        if name in LOCATION_QUEUE_VIEWS:
+            assert pattern.callback.required_permissions == ("console.work_location_queue",), name
+        elif name not in PUBLIC:
             assert "console.use_console" in pattern.callback.required_permissions, name
 
 

@@ -191,6 +191,9 @@ REQUESTS = {
             "adjust-item-preview": lambda w: _adjust(w.a),
             "adjust-item-submit": lambda w: _adjust(w.a),
             "create-credit-memo": lambda w: {"changeOrderIds": [str(w.open_change_order)]},
+            "route": lambda w: {},
+            "hold": lambda w: {"reason": "Address check"},
+            "release-hold": lambda w: {},
         }.items()
     },
     ("POST", f"{S}/actions/create-multiple-change-invoices"): lambda w: (
@@ -219,6 +222,10 @@ REQUESTS = {
     ("POST", f"{FO}/<str:fulfillment_order_id>/actions/cancel-item"): lambda w: (
         url(f"{FO}/<str:fulfillment_order_id>/actions/cancel-item", fulfillment_order_id=w.live_fo),
         {"fulfillmentOrderLineItemsToCancel": [{"fulfillmentOrderLineItemId": str(w.live_fo_line), "quantity": 1}]}),
+    ("POST", f"{FO}/<str:fulfillment_order_id>/actions/reject-items"): lambda w: (
+        url(f"{FO}/<str:fulfillment_order_id>/actions/reject-items", fulfillment_order_id=w.live_fo),
+        {"fulfillmentOrderLineItemsToReject": [
+            {"fulfillmentOrderLineItemId": str(w.live_fo_line), "quantity": 1, "reason": "Damaged"}]}),
     ("POST", f"{FO}/<str:fulfillment_order_id>/actions/create-invoice"): lambda w: (
         url(f"{FO}/<str:fulfillment_order_id>/actions/create-invoice", fulfillment_order_id=w.uninvoiced_fo), {}),
     ("POST", f"{FO}/actions/create-multiple-invoices"): lambda w: (
