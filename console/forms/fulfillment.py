@@ -47,11 +47,16 @@ class CreateFulfillmentOrderForm(forms.Form):
             self.add_error(None, message)
 
 
-def allowed_statuses(current: str) -> list[str]:
-    """The statuses a fulfillment order may move to from `current` (DOMAIN.md §5.3)."""
+def allowed_statuses(current: str, fulfillment_type: str | None = None) -> list[str]:
+    """The statuses a fulfillment order may move to from `current` (DOMAIN.md §5.3); given its type, the
+    pickup statuses for an In Store Pickup only, which never becomes Fulfilled (issue 16)."""
+    pickup_only = {FulfillmentOrderStatus.READY_FOR_PICKUP, FulfillmentOrderStatus.PICKED_UP}
     return [
         status for status in FulfillmentOrderStatus.values
         if status != current and is_allowed_move(current, status)
+        and (fulfillment_type is None
+             or (status not in pickup_only if fulfillment_type != FulfillmentOrderType.IN_STORE_PICKUP
+                 else status != FulfillmentOrderStatus.FULFILLED))
     ]
 
 

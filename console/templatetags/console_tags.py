@@ -156,7 +156,7 @@ def qty_input(value):
 def allowed_moves(fulfillment_order):
     from console.forms.fulfillment import allowed_statuses
 
-    return allowed_statuses(fulfillment_order.status)
+    return allowed_statuses(fulfillment_order.status, getattr(fulfillment_order, "type", None))
 
 
 @register.simple_tag

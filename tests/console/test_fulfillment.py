@@ -100,6 +100,8 @@ def test_order_page_offers_the_allowed_moves_only(supervisor_client):
     select = body[body.index(f'id="move-{fulfillment_order.pk}"'):]
     select = select[:select.index("</select>")]
     assert '<option value="Draft">' not in select
+    # The pickup statuses are for In Store Pickup fulfillment orders only (issue 16).
+    assert '<option value="Ready for Pickup">' not in select and '<option value="Picked Up">' not in select
     for status in ("Assigned", "Pickpack", "Fulfilled", "Cancelled", "Rejected"):
         assert f'<option value="{status}">' in select
 
