@@ -16,7 +16,10 @@ def test_the_migration_creates_agent_and_supervisor_groups_with_their_permission
     supervisor = set(Group.objects.get(name="Supervisor").permissions.values_list("codename", flat=True))
     assert agent == {"use_console", "change_orders"}
     assert supervisor == {"use_console", "change_orders", "approve_refunds", "work_exception_queue",
-                          "manage_fulfillment"}
+                          "manage_fulfillment", "work_location_queue"}
+    # Issue 16: store associates and warehouse staff work their locations' queues, nothing else.
+    fulfillment = set(Group.objects.get(name="Fulfillment").permissions.values_list("codename", flat=True))
+    assert fulfillment == {"work_location_queue"}
 
 
 def test_anonymous_user_is_sent_to_the_sign_in_page_with_next():
@@ -132,7 +135,7 @@ def _console_urls():
 
     from console import urls
 
-    dummy = {"pk": 1, "group_pk": 1, "kind": "cancel"}
+    dummy = {"pk": 1, "group_pk": 1, "kind": "cancel", "location_pk": 1}
     for pattern in urls.urlpatterns:
         assert isinstance(pattern, URLPattern)
         if pattern.name in ("login", "logout"):
