@@ -22,6 +22,7 @@ from orders.models import (
     ACTIVE_PROCESS_EXCEPTION_STATUSES,
     ItemType,
     LifeCycleType,
+    OrderHold,
     OrderItemSummary,
     OrderSummary,
     OutboxMessage,
@@ -78,7 +79,7 @@ def raise_once(summary_id: int, *, category: str, message: str, description: str
 
 
 def sweep_unrouted_summaries(*, limit: int = 500) -> dict[str, int]:
-    """Managed summaries with units never placed, no routing pending and no active Fulfillment exception
+    """Managed summaries with units never placed, not on hold, no routing pending and no active Fulfillment exception
     (routing raises one when no location can ship): routed again. When their routing task failed for good,
     a Fulfillment exception instead (route by hand in the console, or publish the message again in the admin)."""
     if not settings.OMS_AUTO_ROUTE_ORDERS:
@@ -91,10 +92,14 @@ def sweep_unrouted_summaries(*, limit: int = 500) -> dict[str, int]:
     blocked = ProcessException.objects.filter(order_summary=OuterRef("pk"),
                                               category=ProcessExceptionCategory.FULFILLMENT,
                                               status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES)
+    # A summary on hold is not routed until release, which routes it (issue 16).
+    held = OrderHold.objects.filter(order_summary=OuterRef("pk"), fulfillment_order_line__isnull=True,
+                                    released_at__isnull=True)
     candidates = list(
         OrderSummary.objects.filter(life_cycle_type=LifeCycleType.MANAGED, created_at__gte=oldest,
                                     created_at__lt=newest)
-        .filter(Exists(open_units)).exclude(Exists(blocked)).order_by("id").values_list("id", flat=True)[:limit]
+        .filter(Exists(open_units)).exclude(Exists(blocked)).exclude(Exists(held))
+        .order_by("id").values_list("id", flat=True)[:limit]
     )
     messages = messages_by_first_arg(ROUTING_TASK, candidates)
     requeued = exceptions = 0

@@ -159,3 +159,23 @@ def test_a_channel_rule_holds_that_channel_only(warehouse):
     HoldRule.objects.create(name="Outlet review", reason="Outlet orders are checked", sales_channel=outlet)
     assert OrderHold.objects.filter(order_summary=ingest(worked_example_body(channel="Outlet"))).count() == 1
     assert not OrderHold.objects.filter(order_summary=ingest(worked_example_body())).exists()
+
+
+def test_the_routing_sweep_leaves_a_held_summary_alone(warehouse, settings, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.models import OrderSummary
+    from orders.sweepers import sweep_unrouted_summaries
+
+    settings.OMS_SWEEP_AFTER_SECONDS = 600
+    settings.OMS_SWEEP_LOOKBACK_DAYS = 7
+    held, free = ingest(worked_example_body()), ingest(worked_example_body())
+    hold_order_summary(held.pk, "Fraud review")
+    OrderSummary.objects.filter(pk__in=[held.pk, free.pk]).update(created_at=timezone.now() - timedelta(minutes=20))
+    settings.OMS_AUTO_ROUTE_ORDERS = True
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_unrouted_summaries() == {"requeued": 1, "exceptions": 0}
+    assert fulfillment_orders(held) == [] and len(fulfillment_orders(free)) == 1
