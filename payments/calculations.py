@@ -21,6 +21,11 @@ class LineAmounts:
     def total_with_tax(self, tax_locale_type: str) -> Decimal:
         return with_tax(self.total_amount, self.tax_amount, tax_locale_type)
 
+    def plus(self, other: "LineAmounts") -> "LineAmounts":
+        """These amounts with another's added (the quantity stays: a change of price bills no units)."""
+        return LineAmounts(self.quantity, self.charge_amount + other.charge_amount,
+                           self.adjustment_amount + other.adjustment_amount, self.tax_amount + other.tax_amount)
+
     def negated(self) -> "LineAmounts":
         """A change order's reduction as a credit: the negative deltas turned positive."""
         return LineAmounts(-self.quantity, -self.charge_amount, -self.adjustment_amount, -self.tax_amount)

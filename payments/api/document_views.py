@@ -12,8 +12,8 @@ from payments.models import CreditMemo, Invoice
 from payments.services.change_invoice_create import ChangeInvoiceResult, create_multiple_change_invoices
 from payments.services.credit_memo_create import create_credit_memo
 from payments.services.fulfillment_invoice_create import (
-    create_invoice_for_fulfillment_order,
     create_invoices_for_fulfillment_orders,
+    invoice_fulfillment_order,
 )
 
 from .lookups import visible, visible_summary_id
@@ -102,14 +102,20 @@ class CreateMultipleChangeInvoicesView(APIView):
 class CreateInvoiceView(APIView):
     required_scopes = WRITE
 
-    @extend_schema(operation_id="createInvoiceFromFulfillmentOrder", tags=[TAG], request=None,
-                   responses={201: InvoiceIdOut})
+    @extend_schema(
+        operation_id="createInvoiceFromFulfillmentOrder", tags=[TAG], request=None,
+        responses={201: InvoiceIdOut, 200: InvoiceIdOut},
+        description="Invoice a Fulfilled fulfillment order (409 FULFILLMENT_ORDER_NOT_FULFILLED before it ships). "
+                    "Idempotent: when the fulfillment order has its invoice already (made by the automation or an "
+                    "earlier call) the answer is 200 with that invoice's id; 201 when this call made it.",
+    )
     @idempotent(required=False)
     def post(self, request, fulfillment_order_id):
         fulfillment_order = visible(FulfillmentOrder.objects.only("pk"), request, fulfillment_order_id,
                                     "Fulfillment order")
-        invoice = create_invoice_for_fulfillment_order(fulfillment_order.pk)
-        return Response({"invoiceId": str(invoice.pk), "success": True, "errors": []}, status=status.HTTP_201_CREATED)
+        result = invoice_fulfillment_order(fulfillment_order.pk)
+        return Response({"invoiceId": str(result.invoice.pk), "success": True, "errors": []},
+                        status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
 class CreateMultipleInvoicesView(APIView):

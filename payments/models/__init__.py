@@ -12,6 +12,7 @@ from .documents import (
     DocumentStatus,
     Invoice,
     InvoiceChangeOrder,
+    InvoiceChangeShare,
     InvoiceLine,
 )
 from .gateway_log import GatewayLogStatus, GatewayResultCode, InteractionType, PaymentGatewayLog
@@ -46,6 +47,7 @@ __all__ = [
     "InteractionType",
     "Invoice",
     "InvoiceChangeOrder",
+    "InvoiceChangeShare",
     "InvoiceLine",
     "OperationStatus",
     "OperationType",

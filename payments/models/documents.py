@@ -121,6 +121,34 @@ class InvoiceChangeOrder(models.Model):
         return f"{self.invoice} ← {self.change_order}"
 
 
+class InvoiceChangeShare(models.Model):
+    """The share of an in-fulfillment change (a discount or shipping reduction made while the units were on
+    an open fulfillment order) billed on a fulfillment order's invoice line, as signed deltas. What the
+    shares of a change item add up to never exceeds the change: each invoice takes a share of what is
+    left (payments.services.fulfillment_invoice_create)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="change_shares")
+    invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="change_shares")
+    change_order_item = models.ForeignKey("orders.OrderItem", on_delete=models.PROTECT, related_name="+")
+    line_amount = MoneyField()
+    adjustment_amount = MoneyField()
+    tax_amount = MoneyField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice_line", "change_order_item"], name="invoice_change_share_once"),
+            # Reductions only: a share lowers what the line bills.
+            models.CheckConstraint(
+                condition=Q(line_amount__lte=0) & Q(adjustment_amount__lte=0) & Q(tax_amount__lte=0),
+                name="invoice_change_share_reduces",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.invoice_line} ← {self.change_order_item_id}"
+
+
 class CreditMemo(DocumentTotals):
     """Amounts are stored positive: the change orders' negative deltas, turned round."""
 

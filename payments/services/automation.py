@@ -9,11 +9,12 @@ from orders.errors import ServiceError
 from orders.models import ProcessExceptionCategory
 from orders.services.holds import is_capture_held
 from payments.funds import funds_position
-from payments.models import BackgroundOperation, Invoice
+from payments.models import BackgroundOperation, Invoice, OperationStatus, OperationType
 
 from .background_operations import run_operation, submit_ensure_funds, submit_ensure_refunds
 from .credit_memo_create import create_credit_memo
-from .fulfillment_invoice_create import create_invoice_for_fulfillment_order
+from .ensure_funds import pending_capture_total
+from .fulfillment_invoice_create import invoice_fulfillment_order
 from .locks import lock_summary
 from .process_exceptions import raise_payment_exception
 
@@ -26,18 +27,35 @@ def _record_failure(summary_id, message: str, exc: ServiceError, *, category=Pro
 
 
 def invoice_and_capture(fulfillment_order_id: int, summary_id: int) -> BackgroundOperation | None:
-    """A fulfilled fulfillment order: its invoice (made once), then ensure funds for it."""
-    invoice = Invoice.objects.filter(fulfillment_order_id=fulfillment_order_id).first()
-    if invoice is None:
-        try:
-            invoice = create_invoice_for_fulfillment_order(fulfillment_order_id)
-        except ServiceError as exc:
-            _record_failure(summary_id, "Invoicing the fulfillment order failed", exc,
-                            category=ProcessExceptionCategory.INVOICING)
-            return None
-    if invoice.balance == 0 or is_capture_held(summary_id):  # a held order captures on release (issue 16)
+    """A fulfilled fulfillment order: its invoice (made here, or the one an API client made first), then
+    funds ensured for it exactly once: not when the invoice is paid, nor while a capture for it is pending or
+    an ensure-funds operation for it is waiting to run (a redelivered task, a client that asked already)."""
+    try:
+        invoice = invoice_fulfillment_order(fulfillment_order_id).invoice
+    except ServiceError as exc:
+        _record_failure(summary_id, "Invoicing the fulfillment order failed", exc,
+                        category=ProcessExceptionCategory.INVOICING)
         return None
-    return _run(summary_id, submit_ensure_funds, {"invoiceId": invoice.pk}, "Ensure funds could not be submitted")
+    return _ensure_funds_once(summary_id, invoice.pk)
+
+
+def _ensure_funds_once(summary_id: int, invoice_id: int) -> BackgroundOperation | None:
+    try:
+        with transaction.atomic():
+            lock_summary(summary_id)
+            invoice = Invoice.objects.get(pk=invoice_id)
+            waiting = BackgroundOperation.objects.filter(
+                order_summary_id=summary_id, type=OperationType.ENSURE_FUNDS, input__invoiceId=str(invoice_id),
+                status__in=[OperationStatus.NEW, OperationStatus.RUNNING],
+            ).exists()
+            # A held order captures on release (issue 16).
+            if invoice.balance - pending_capture_total(invoice) <= 0 or waiting or is_capture_held(summary_id):
+                return None
+            operation = submit_ensure_funds(summary_id, {"invoiceId": invoice_id})
+    except ServiceError as exc:
+        _record_failure(summary_id, "Ensure funds could not be submitted", exc)
+        return None
+    return run_operation(operation.pk)
 
 
 def credit_and_refund(summary_id: int, change_order_ids: list[int]) -> BackgroundOperation | None:

@@ -1,8 +1,15 @@
-"""Create a credit memo from change orders that reduce what the customer owes (create-credit-memo)."""
+"""Create a credit memo from change orders that reduce what the customer owes (create-credit-memo).
+
+A reduction is refunded once (docs/money.md, rule 1): only post-fulfillment reductions (returns,
+post-fulfillment discounts) are credited, each at most once (a unique link row enforces the "once" in
+the database). Pre- and in-fulfillment reductions are settled as excess funds, so crediting them
+would refund them a second time.
+"""
 
 from django.db import transaction
 
 from orders.errors import FieldError
+from payments import errors as codes
 from payments.calculations import change_item_amounts
 from payments.models import CreditMemo, CreditMemoChangeOrder
 
@@ -22,10 +29,16 @@ def create_credit_memo(summary_id, change_order_ids: list) -> CreditMemo:
         for index, order in enumerate(orders):
             field = f"changeOrderIds[{index}]"
             if order.pk in credited:
-                errors.append(FieldError(f"Change order {order.pk} is already on a credit memo.", field))
+                errors.append(FieldError(f"Change order {order.pk} is already on a credit memo.", field,
+                                         codes.ALREADY_CREDITED))
             elif owed_change(order) >= 0:
                 errors.append(FieldError(
-                    f"Change order {order.pk} does not reduce the amount owed; it cannot be credited.", field))
+                    f"Change order {order.pk} does not reduce the amount owed; it cannot be credited.", field,
+                    codes.NOT_A_REDUCTION))
+            elif not order.is_post_fulfillment_reduction:
+                errors.append(FieldError(
+                    f"Change order {order.pk} ({order.change_type}) reduces what had not shipped: it is settled "
+                    "as excess funds (ensure refunds), never on a credit memo.", field, codes.SETTLED_AS_EXCESS_FUNDS))
         refuse(errors)
 
         sources = [

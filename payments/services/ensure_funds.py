@@ -23,7 +23,7 @@ from payments.models import (
 from payments.selection import FundsSource, InsufficientFunds, Source, exact_else_largest, plan_ensure_funds
 
 from . import operation_input
-from .locks import lock_payment_summaries
+from .locks import bump_version, lock_payment_summaries
 from .movements import Prepared, insert_with_keys, update_rows
 from .payment_funds import apply_to_invoice
 
@@ -71,6 +71,7 @@ def prepare_ensure_funds(operation: BackgroundOperation, summary) -> Prepared:
             payments[payment.order_payment_summary_id].append(payment)
         for ops_id, amount in plan.applications:
             _apply_balances(by_id[ops_id], payments[ops_id], invoice, amount, operation)
+        bump_version(summary.pk)  # the invoice is paid (in part) from captured funds
     captures = _reserve_captures([(by_id[ops_id], amount) for ops_id, amount in plan.captures], invoice, operation)
     return Prepared(
         {**outcome, "appliedAmount": text(plan.applied_amount), "captureAmount": text(plan.capture_amount),

@@ -22,7 +22,7 @@ from payments.models import (
 from payments.selection import InsufficientFunds, Source, exact_else_smallest_sufficient, plan_refunds
 
 from . import operation_input
-from .locks import lock_payment_summaries
+from .locks import bump_version, lock_payment_summaries
 from .movements import Prepared, insert_with_keys, update_rows
 from .payment_funds import apply_to_invoice, take_funds
 
@@ -109,6 +109,9 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:
     update_rows([by_id[ops_id] for ops_id, _ in plan.refunds], ["pending_refund_amount", "balance_amount"])
 
     fees_paid = _pay_fee_invoices(fee_invoices, payments, by_id, available, memo, operation)
+    if reserved or fees_paid:
+        # Refunds reserved (the funds position counts them from now) or fee invoices paid.
+        bump_version(summary.pk)
     if memo is not None:
         memo.balance -= min(fees_paid, memo_amount) + memo_refunded
         memo.save(update_fields=["balance"])

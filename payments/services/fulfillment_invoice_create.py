@@ -1,21 +1,56 @@
-"""Invoice what a fulfillment order ships (create-invoice, create-multiple-invoices): one invoice at most
-per fulfillment order, billing the amounts frozen on its lines (§3.4)."""
+"""Invoice what a fulfillment order shipped (create-invoice, create-multiple-invoices).
+
+The rules (docs/money.md, rule 2 and 3):
+- A fulfillment order is invoiced once it has shipped (status Fulfilled, category CLOSED) and never
+  before, so an invoiced fulfillment order can no longer be rejected or have a line canceled: CLOSED is
+  final. A database trigger refuses an invoice for a fulfillment order that is not CLOSED, and a
+  CLOSED fulfillment order that has an invoice leaving CLOSED or losing units.
+- At most one invoice per fulfillment order (a unique key), and creating it is idempotent: whoever
+  comes second (the API, the automation, a retried task) gets the invoice that exists.
+- The invoice bills the amounts frozen on the lines (§3.4) plus the in-fulfillment changes of those
+  units: discounts given while the units were allocated (adjust in InFulfillment mode) and shipping
+  reductions of a delivery charge placed on an open fulfillment order. Such a change is shared, as
+  §3.1 prorates, over the units of its item that were on fulfillment orders open when it was made;
+  each invoice takes its units' share of what no invoice has taken yet, so the shares never add up to
+  more than the change and what the customer is captured for is the current price. Units that left a
+  fulfillment order after the change (a rejected order, a canceled line) are placed again at the
+  price before it, and their part of the change stays with the funds position as excess funds, which
+  is refunded once nothing is left to ship (payments.services.completion).
+"""
+
+from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 
-from orders.errors import InvalidState, NotFound
-from orders.models import FulfillmentOrder
+from orders.errors import FieldError, InvalidState, NotFound
+from orders.models import ChangeType, FulfillmentOrder, FulfillmentOrderLineItem, FulfillmentPhase, OrderKind
+from orders.models import OrderItem as ChangeItem
+from orders.models.fields import MoneySum
 from orders.models.fulfillment import FulfillmentOrderStatusCategory
-from payments.calculations import fulfillment_line_amounts
-from payments.models import Invoice
+from orders.models.orders import ItemType
+from orders.money import ZERO, prorate
+from payments import errors as codes
+from payments.calculations import LineAmounts, fulfillment_line_amounts
+from payments.models import Invoice, InvoiceChangeShare
 
 from .document_writer import LineSource, write_document
 from .locks import lock_summary
 
-_NOT_INVOICEABLE = (FulfillmentOrderStatusCategory.CANCELLED, FulfillmentOrderStatusCategory.REJECTED)
+# Change items billed with the units they changed while those were on an open fulfillment order.
+IN_FULFILLMENT_CHANGE = Q(order__change_type=ChangeType.ADJUST, order__fulfillment_phase=FulfillmentPhase.IN) | Q(
+    order__change_type=ChangeType.CANCEL, type=ItemType.DELIVERY_CHARGE, quantity=0
+)
 
 
-def create_invoice_for_fulfillment_order(fulfillment_order_id) -> Invoice:
+@dataclass(frozen=True)
+class InvoiceResult:
+    invoice: Invoice
+    created: bool
+
+
+def invoice_fulfillment_order(fulfillment_order_id) -> InvoiceResult:
+    """The fulfillment order's invoice: made now, or the one that exists (`created` says which)."""
     summary_id = FulfillmentOrder.objects.filter(pk=fulfillment_order_id).values_list("order_summary_id", flat=True)
     summary_id = summary_id.first()
     if summary_id is None:
@@ -23,22 +58,113 @@ def create_invoice_for_fulfillment_order(fulfillment_order_id) -> Invoice:
     with transaction.atomic():
         summary = lock_summary(summary_id)
         fulfillment_order = FulfillmentOrder.objects.select_for_update().get(pk=fulfillment_order_id)
-        if Invoice.objects.filter(fulfillment_order=fulfillment_order).exists():
-            raise InvalidState(f"Fulfillment order {fulfillment_order.number} already has an invoice.")
-        if fulfillment_order.status_category in _NOT_INVOICEABLE:
-            raise InvalidState(f"Fulfillment order {fulfillment_order.number} is {fulfillment_order.status}.")
+        existing = Invoice.objects.filter(fulfillment_order=fulfillment_order).first()
+        if existing is not None:
+            return InvoiceResult(existing, created=False)
+        if fulfillment_order.status_category != FulfillmentOrderStatusCategory.CLOSED:
+            _not_fulfilled(fulfillment_order)
         lines = [line for line in fulfillment_order.lines.select_related("order_item_summary") if line.quantity > 0]
-        sources = [
-            LineSource(line.order_item_summary, fulfillment_line_amounts(line), {"fulfillment_order_line": line})
-            for line in lines
-        ]
+        shares = in_fulfillment_shares(summary, fulfillment_order, lines)
+        sources = []
+        for line in lines:
+            amounts = fulfillment_line_amounts(line)
+            for share in shares.get(line.pk, []):
+                amounts = amounts.plus(share.amounts)
+            sources.append(LineSource(line.order_item_summary, amounts, {"fulfillment_order_line": line}))
         if not sources or sum(source.amounts.total_with_tax(summary.tax_locale_type) for source in sources) <= 0:
             raise InvalidState(f"Fulfillment order {fulfillment_order.number} has nothing to bill.")
-        return write_document(Invoice, summary, sources, fulfillment_order=fulfillment_order)
+        invoice = write_document(Invoice, summary, sources, fulfillment_order=fulfillment_order)
+        if shares:
+            by_line = {line.fulfillment_order_line_id: line for line in invoice.lines.all()}
+            InvoiceChangeShare.objects.bulk_create([
+                InvoiceChangeShare(
+                    invoice=invoice, invoice_line=by_line[line_id], change_order_item_id=share.change_item_id,
+                    line_amount=share.amounts.charge_amount, adjustment_amount=share.amounts.adjustment_amount,
+                    tax_amount=share.amounts.tax_amount,
+                )
+                for line_id, line_shares in shares.items()
+                for share in line_shares
+            ])
+        return InvoiceResult(invoice, created=True)
+
+
+def _not_fulfilled(fulfillment_order):
+    message = (f"Fulfillment order {fulfillment_order.number} is {fulfillment_order.status}: a fulfillment order is "
+               "invoiced once it is Fulfilled.")
+    raise InvalidState(message, errors=[
+        FieldError(message, "fulfillmentOrderId", codes.FULFILLMENT_ORDER_NOT_FULFILLED)])
+
+
+def create_invoice_for_fulfillment_order(fulfillment_order_id) -> Invoice:
+    return invoice_fulfillment_order(fulfillment_order_id).invoice
+
+
+@dataclass(frozen=True)
+class Share:
+    change_item_id: int
+    amounts: LineAmounts
+
+
+def in_fulfillment_shares(summary, fulfillment_order, lines) -> dict[int, list[Share]]:
+    """Per line of the fulfillment order: its share of each in-fulfillment change of its item made while
+    the fulfillment order was open (after it was created, before it shipped)."""
+    if not lines or fulfillment_order.fulfilled_at is None:
+        return {}
+    by_item = {}
+    for line in lines:
+        by_item.setdefault(line.order_item_summary_id, []).append(line)
+    changes = list(
+        ChangeItem.objects.filter(
+            IN_FULFILLMENT_CHANGE, order__kind=OrderKind.CHANGE, order__order_summary=summary,
+            order_item_summary_id__in=list(by_item), order__created_at__gt=fulfillment_order.created_at,
+            order__created_at__lt=fulfillment_order.fulfilled_at,
+        ).select_related("order").order_by("order__created_at", "id")
+    )
+    if not changes:
+        return {}
+    taken = {
+        row["change_order_item_id"]: row
+        for row in InvoiceChangeShare.objects.filter(change_order_item__in=changes)
+        .values("change_order_item_id")
+        .annotate(line=MoneySum("line_amount"), adjustment=MoneySum("adjustment_amount"), tax=MoneySum("tax_amount"))
+        .order_by()
+    }
+    currency = summary.currency
+    result: dict[int, list[Share]] = {}
+    for change in changes:
+        when = change.order.created_at
+        # The units of the item on fulfillment orders open when the change was made, not invoiced yet.
+        open_then = FulfillmentOrderLineItem.objects.filter(
+            order_item_summary_id=change.order_item_summary_id, fulfillment_order__created_at__lt=when,
+        ).exclude(
+            Q(fulfillment_order__fulfilled_at__lt=when) | Q(fulfillment_order__canceled_at__lt=when)
+            | Q(fulfillment_order__rejected_at__lt=when) | Q(fulfillment_order__invoice__isnull=False)
+        )
+        units = sum((line.quantity for line in open_then), ZERO)
+        done = taken.get(change.pk, {})
+        left_line = change.line_amount - (done.get("line") or ZERO)
+        left_adjustment = change.adjustment_amount - (done.get("adjustment") or ZERO)
+        left_tax = change.line_tax_amount + change.adjustment_tax_amount - (done.get("tax") or ZERO)
+        for line in by_item[change.order_item_summary_id]:
+            if units <= 0:
+                break
+            part = min(line.quantity, units)
+            amounts = LineAmounts(
+                ZERO, prorate(left_line, part, units, currency), prorate(left_adjustment, part, units, currency),
+                prorate(left_tax, part, units, currency),
+            )
+            units -= part
+            left_line -= amounts.charge_amount
+            left_adjustment -= amounts.adjustment_amount
+            left_tax -= amounts.tax_amount
+            if amounts.charge_amount or amounts.adjustment_amount or amounts.tax_amount:
+                result.setdefault(line.pk, []).append(Share(change.pk, amounts))
+    return result
 
 
 def create_invoices_for_fulfillment_orders(fulfillment_order_ids: list) -> list[Invoice]:
-    """All or nothing: the API answers one list of invoice ids, in the order asked.
+    """All or nothing: the API answers one list of invoice ids, in the order asked; a fulfillment order
+    invoiced already answers its invoice.
 
     Summaries are locked in id order, whatever order the ids came in, so two such requests never deadlock.
     """

@@ -6,6 +6,8 @@ line written before each call references them, and its foreign key checks (FOR K
 otherwise wait on a lock holder that waits on them in turn (a deadlock between ten captures at once).
 """
 
+from django.db.models import F
+
 from orders.errors import InvalidState, NotFound
 from orders.models import OrderSummary
 from payments.models import OrderPaymentSummary
@@ -33,3 +35,10 @@ def lock_payment_summaries(summary: OrderSummary) -> list[OrderPaymentSummary]:
     return list(
         OrderPaymentSummary.objects.select_for_update(no_key=True).filter(order_summary=summary).order_by("id")
     )
+
+
+def bump_version(summary_id) -> None:
+    """Money moved on the summary (a capture, a refund, a reversal, an invoice paid or netted): its version
+    moves, as a change moves it, so a change preview made before is stale (docs/money.md, rule 8). The
+    caller holds the summary's lock; one statement per transaction that moves money."""
+    OrderSummary.objects.filter(pk=summary_id).update(version=F("version") + 1)

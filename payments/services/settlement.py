@@ -20,7 +20,7 @@ from payments.models import (
     RefundStatus,
 )
 
-from .locks import lock_summary
+from .locks import bump_version, lock_summary
 from .payment_funds import apply_to_invoice
 from .process_exceptions import raise_payment_exception
 
@@ -51,6 +51,7 @@ def settle_capture(payment_id: int, result: GatewayResult, *, summary_id: int | 
             return payment
         ops.pending_capture_amount -= payment.amount
         if result.outcome is GatewayOutcome.SUCCESS:
+            bump_version(summary_id)
             payment.status = PaymentStatus.PROCESSED
             payment.gateway_reference = result.reference
             payment.processed_at = timezone.now()
@@ -93,6 +94,8 @@ def settle_refund(refund_id: int, result: GatewayResult, *, summary_id: int | No
             return refund
         payment.pending_refund_amount -= refund.amount
         ops.pending_refund_amount -= refund.amount
+        # Either way the funds position moves: the refund is final, or its reservation is given back.
+        bump_version(summary_id)
         if result.outcome is GatewayOutcome.SUCCESS:
             refund.status = RefundStatus.PROCESSED
             refund.gateway_reference = result.reference
