@@ -321,6 +321,9 @@ OMS_AUTO_INVOICE_AND_CAPTURE = env_bool("OMS_AUTO_INVOICE_AND_CAPTURE", True)
 OMS_ON_FULFILLMENT_ORDER_FULFILLED = "payments.automation.fulfillment_order_fulfilled"
 OMS_ON_PRE_FULFILLMENT_REDUCTION_SUBMITTED = "payments.automation.pre_fulfillment_reduction_submitted"
 OMS_AUTO_CREDIT_AND_REFUND = env_bool("OMS_AUTO_CREDIT_AND_REFUND", True)
+# Called (inside the transaction) when a change is submitted; the payments app settles what follows once it
+# commits: a fully canceled summary's authorizations released, leftover excess funds refunded or reported.
+OMS_ON_ORDER_SUMMARY_CHANGED = "payments.automation.order_summary_changed"
 OMS_MAX_ORDER_ITEMS = 500
 OMS_MAX_CHANGE_ITEMS = 100
 

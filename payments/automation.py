@@ -32,3 +32,12 @@ def pre_fulfillment_reduction_submitted(summary_id: int) -> None:
     from payments.tasks import refund_excess
 
     outbox.enqueue(refund_excess, summary_id)
+
+
+def order_summary_changed(summary_id: int) -> None:
+    """A change (cancel, return, adjust) was submitted: once it commits, the settling pass looks at the
+    summary (a full cancel releases the authorizations; leftover excess with nothing left to ship is
+    refunded or reported). Whatever OMS_AUTO_CREDIT_AND_REFUND says: the pass reads it itself."""
+    from payments.tasks import settle_order_summary
+
+    outbox.enqueue(settle_order_summary, summary_id)

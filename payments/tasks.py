@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from orders import outbox
 from payments import sweepers
-from payments.services import automation, background_operations, movements
+from payments.services import automation, background_operations, completion, movements
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +34,41 @@ def run_background_operation(self, operation_id: int) -> None:
             raise
         logger.warning("Background operation %s failed, retrying: %s", operation_id, exc)
         raise self.retry(exc=exc, countdown=min(600, 2 ** (self.request.retries + 1))) from exc
+    _settle_after(operation_id)
+
+
+def _settle_after(operation_id: int) -> None:
+    """The settling pass once an operation is done (one or two cheap reads unless nothing is left to ship);
+    should it fail, its own task tries again."""
+    try:
+        completion.settle_after_operation(operation_id)
+    except Exception:
+        logger.exception("Settling after background operation %s failed; queued to try again", operation_id)
+        summary_id = background_operations.BackgroundOperation.objects.filter(pk=operation_id).values_list(
+            "order_summary_id", flat=True).first()
+        if summary_id is not None:
+            with transaction.atomic():
+                outbox.enqueue(settle_order_summary, summary_id, countdown=60)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
+             retry_backoff=True, retry_backoff_max=600)
+def settle_order_summary(self, summary_id: int) -> None:
+    """The settling pass (payments.services.completion); a reversal the gateway refused is tried again later,
+    with backoff, a few times (its process exception stays for a person meanwhile)."""
+    settled = completion.settle_summary(summary_id)
+    if settled is not None and settled.failed_reversal_ids and self.request.retries < self.max_retries:
+        raise self.retry(countdown=min(600, 30 * 2 ** self.request.retries))
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=(Exception,), retry_backoff=True,
              retry_backoff_max=600)
 def reconcile_payment_movement(self, kind: str, movement_id: int) -> None:
     movements.reconcile_movement(kind, movement_id)
+    summary_id = movements.MODEL[kind].objects.filter(pk=movement_id).values_list(
+        "order_payment_summary__order_summary_id", flat=True).first()
+    if summary_id is not None:
+        completion.settle_summary(summary_id)
 
 
 @shared_task(acks_late=True)

@@ -186,6 +186,10 @@ def submit_change(summary_id, planner: Planner, *, actor, expected_version: int 
         # The changed items are saved with their new statuses, in one statement.
         refresh_summary(summary, items + written.fee_items, groups=groups,
                         unsaved=unsaved, unsaved_fields=sorted(unsaved_fields))
+        # The money that follows (payments, after the commit): imported here, orders.automation imports services.
+        from orders.automation import order_summary_changed
+
+        order_summary_changed(summary.pk)
     return _result(summary, plan, balances, written)
 
 

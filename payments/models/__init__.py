@@ -16,7 +16,15 @@ from .documents import (
     InvoiceLine,
 )
 from .gateway_log import GatewayLogStatus, GatewayResultCode, InteractionType, PaymentGatewayLog
-from .movements import ApplicationType, PaymentAppliedToInvoice, Refund, RefundStatus
+from .movements import (
+    ApplicationType,
+    AuthorizationReversal,
+    CreditMemoAppliedToInvoice,
+    PaymentAppliedToInvoice,
+    Refund,
+    RefundStatus,
+    ReversalStatus,
+)
 from .operations import FINAL_OPERATION_STATUSES, BackgroundOperation, OperationStatus, OperationType
 from .sandbox import SandboxTransaction
 from .summaries import (
@@ -36,9 +44,11 @@ __all__ = [
     "AgentRefundLimit",
     "AgentRefundStatus",
     "ApplicationType",
+    "AuthorizationReversal",
     "AuthorizationStatus",
     "BackgroundOperation",
     "CreditMemo",
+    "CreditMemoAppliedToInvoice",
     "CreditMemoChangeOrder",
     "CreditMemoLine",
     "DocumentStatus",
@@ -60,5 +70,6 @@ __all__ = [
     "PaymentStatus",
     "Refund",
     "RefundStatus",
+    "ReversalStatus",
     "SandboxTransaction",
 ]

@@ -41,6 +41,9 @@ class PaymentGatewayLog(models.Model):
     authorization = models.ForeignKey(
         "payments.PaymentAuthorization", null=True, blank=True, on_delete=models.PROTECT, related_name="gateway_logs"
     )
+    reversal = models.ForeignKey(
+        "payments.AuthorizationReversal", null=True, blank=True, on_delete=models.PROTECT, related_name="gateway_logs"
+    )
     interaction_type = models.CharField(max_length=20, choices=InteractionType.choices)
     # A reconciliation asks the gateway what became of an earlier call under the same key; it moves no money.
     is_reconciliation = models.BooleanField(default=False)

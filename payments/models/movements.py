@@ -104,3 +104,63 @@ class Refund(models.Model):
 
     def __str__(self):
         return f"Refund {self.amount} {self.currency} ({self.status})"
+
+
+class CreditMemoAppliedToInvoice(models.Model):
+    """Netting (docs/money.md, rule 7): part of a credit memo applied to an open invoice of the same summary,
+    where nothing was captured. No money moves: what the customer owes and what they are owed back both
+    go down by `amount` (the memo's and the invoice's balances)."""
+
+    credit_memo = models.ForeignKey("payments.CreditMemo", on_delete=models.PROTECT, related_name="nettings")
+    invoice = models.ForeignKey("payments.Invoice", on_delete=models.PROTECT, related_name="nettings")
+    amount = MoneyField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "credit memos applied to invoices"
+        ordering = ["created_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="netting_amount_positive")]
+
+    def __str__(self):
+        return f"{self.amount} of {self.credit_memo_id} to {self.invoice_id}"
+
+
+class ReversalStatus(models.TextChoices):
+    PENDING = "Pending"
+    PROCESSED = "Processed"
+    FAILED = "Failed"
+
+
+class AuthorizationReversal(models.Model):
+    """The unused part of an authorization released through the gateway (a `Void`, docs/money.md rule 6).
+
+    Reserved (pending) before the gateway is asked: its amount counts in the payment summary's
+    AuthorizationReversalAmount from then on, so nothing captures it meanwhile; a failed reversal gives it
+    back. At most one live (pending or processed) reversal per authorization."""
+
+    order_payment_summary = models.ForeignKey(
+        "payments.OrderPaymentSummary", on_delete=models.PROTECT, related_name="reversals"
+    )
+    authorization = models.ForeignKey(
+        "payments.PaymentAuthorization", on_delete=models.PROTECT, related_name="reversals"
+    )
+    amount = MoneyField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=ReversalStatus.choices, default=ReversalStatus.PENDING)
+    idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    gateway_reference = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="reversal_amount_positive"),
+            models.UniqueConstraint(
+                fields=["authorization"], condition=Q(status__in=["Pending", "Processed"]),
+                name="reversal_once_per_authorization",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Reversal {self.amount} {self.currency} ({self.status})"

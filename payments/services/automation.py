@@ -12,6 +12,7 @@ from payments.funds import funds_position
 from payments.models import BackgroundOperation, Invoice, OperationStatus, OperationType
 
 from .background_operations import run_operation, submit_ensure_funds, submit_ensure_refunds
+from .completion import settle_summary
 from .credit_memo_create import create_credit_memo
 from .ensure_funds import pending_capture_total
 from .fulfillment_invoice_create import invoice_fulfillment_order
@@ -36,7 +37,9 @@ def invoice_and_capture(fulfillment_order_id: int, summary_id: int) -> Backgroun
         _record_failure(summary_id, "Invoicing the fulfillment order failed", exc,
                         category=ProcessExceptionCategory.INVOICING)
         return None
-    return _ensure_funds_once(summary_id, invoice.pk)
+    operation = _ensure_funds_once(summary_id, invoice.pk)
+    settle_summary(summary_id)  # the last shipment paid: leftover excess refunded, authorizations released
+    return operation
 
 
 def _ensure_funds_once(summary_id: int, invoice_id: int) -> BackgroundOperation | None:
@@ -65,7 +68,12 @@ def credit_and_refund(summary_id: int, change_order_ids: list[int]) -> Backgroun
     except ServiceError as exc:
         _record_failure(summary_id, "The credit memo could not be made", exc)
         return None
-    return _run(summary_id, submit_ensure_refunds, {"creditMemoId": memo.pk}, "Ensure refunds could not be submitted")
+    if memo.balance == 0:
+        return None  # netted against the open invoice: nothing to refund
+    operation = _run(summary_id, submit_ensure_refunds, {"creditMemoId": memo.pk},
+                     "Ensure refunds could not be submitted")
+    settle_summary(summary_id)
+    return operation
 
 
 def refund_excess(summary_id: int) -> BackgroundOperation | None:
@@ -73,10 +81,12 @@ def refund_excess(summary_id: int) -> BackgroundOperation | None:
     from orders.models import OrderSummary
 
     excess = funds_position(OrderSummary.objects.get(pk=summary_id)).total_excess_funds_amount
-    if excess <= 0:
-        return None
-    return _run(summary_id, submit_ensure_refunds, {"excessFundsAmount": str(excess)},
-                "Ensure refunds could not be submitted")
+    operation = None
+    if excess > 0:
+        operation = _run(summary_id, submit_ensure_refunds, {"excessFundsAmount": str(excess)},
+                         "Ensure refunds could not be submitted")
+    settle_summary(summary_id)  # a full cancel: the authorizations are released
+    return operation
 
 
 def _run(summary_id, submit, data, failure_message) -> BackgroundOperation | None:

@@ -12,6 +12,7 @@ from payments.models import Invoice, InvoiceChangeOrder
 from .change_orders import load_change_orders, owed_change, refuse
 from .document_writer import LineSource, write_document
 from .locks import lock_summary
+from .netting import net_documents
 
 
 def create_invoice_from_change_orders(summary_id, change_order_ids: list) -> Invoice:
@@ -37,6 +38,8 @@ def create_invoice_from_change_orders(summary_id, change_order_ids: list) -> Inv
         ]
         invoice = write_document(Invoice, summary, sources)
         InvoiceChangeOrder.objects.bulk_create([InvoiceChangeOrder(invoice=invoice, change_order=o) for o in orders])
+        if net_documents(summary):
+            invoice.refresh_from_db(fields=["balance"])
     return invoice
 
 

@@ -16,6 +16,7 @@ from payments.models import CreditMemo, CreditMemoChangeOrder
 from .change_orders import load_change_orders, owed_change, refuse
 from .document_writer import LineSource, write_document
 from .locks import lock_summary
+from .netting import net_documents
 
 
 def create_credit_memo(summary_id, change_order_ids: list) -> CreditMemo:
@@ -50,4 +51,6 @@ def create_credit_memo(summary_id, change_order_ids: list) -> CreditMemo:
         CreditMemoChangeOrder.objects.bulk_create(
             [CreditMemoChangeOrder(credit_memo=memo, change_order=order) for order in orders]
         )
+        if net_documents(summary):
+            memo.refresh_from_db(fields=["balance"])
     return memo

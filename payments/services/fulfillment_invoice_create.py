@@ -36,6 +36,7 @@ from payments.models import Invoice, InvoiceChangeShare
 
 from .document_writer import LineSource, write_document
 from .locks import lock_summary
+from .netting import net_documents
 
 # Change items billed with the units they changed while those were on an open fulfillment order.
 IN_FULFILLMENT_CHANGE = Q(order__change_type=ChangeType.ADJUST, order__fulfillment_phase=FulfillmentPhase.IN) | Q(
@@ -85,6 +86,8 @@ def invoice_fulfillment_order(fulfillment_order_id) -> InvoiceResult:
                 for line_id, line_shares in shares.items()
                 for share in line_shares
             ])
+        if net_documents(summary):
+            invoice.refresh_from_db(fields=["balance"])
         return InvoiceResult(invoice, created=True)
 
 

@@ -1,6 +1,7 @@
-"""Send reserved captures and refunds to the gateway, and reconcile the ones whose answer was lost.
+"""Send reserved captures, refunds and authorization reversals to the gateway, and reconcile the ones
+whose answer was lost.
 
-Every send uses the movement's own idempotency key (`capture:<id>`, `refund:<id>`), so sending again
+Every send uses the movement's own idempotency key (`capture:<id>`, `refund:<id>`, `void:<id>`), so sending again
 after a crash cannot move money twice. A movement whose last answer was a timeout is not sent again
 by the operation: only reconciliation asks about it, under the same key.
 """
@@ -16,6 +17,7 @@ from django.db.models.functions import Cast, Concat
 from orders import outbox
 from payments.gateway import GatewayOutcome, GatewayRequest, GatewayResult
 from payments.models import (
+    AuthorizationReversal,
     GatewayLogStatus,
     InteractionType,
     Payment,
@@ -23,13 +25,19 @@ from payments.models import (
     PaymentStatus,
     Refund,
     RefundStatus,
+    ReversalStatus,
 )
 
 from .gateway_calls import log_call, log_calls, lookup_logged, record_answer, send_logged
-from .settlement import settle_capture, settle_refund
+from .settlement import settle_capture, settle_refund, settle_reversal
 
 CAPTURE = "capture"
 REFUND = "refund"
+REVERSAL = "void"
+
+MODEL = {CAPTURE: Payment, REFUND: Refund, REVERSAL: AuthorizationReversal}
+# The field of the gateway log line naming the movement.
+LOG_FIELD = {CAPTURE: "payment", REFUND: "refund", REVERSAL: "reversal"}
 
 
 def capture_request(payment: Payment) -> GatewayRequest:
@@ -47,6 +55,13 @@ def refund_request(refund: Refund) -> GatewayRequest:
     )
 
 
+def reversal_request(reversal: AuthorizationReversal) -> GatewayRequest:
+    return GatewayRequest(
+        InteractionType.VOID, reversal.idempotency_key, reversal.amount, reversal.currency,
+        token=reversal.authorization.gateway_token, reference=reversal.authorization.gateway_reference,
+    )
+
+
 def _timed_out(**movement) -> bool:
     last = PaymentGatewayLog.objects.filter(is_reconciliation=False, **movement).order_by("-id").first()
     return last is not None and last.status == GatewayLogStatus.TIMEOUT
@@ -56,11 +71,16 @@ def _links(kind: str, movement) -> dict:
     if kind == CAPTURE:
         return {"payment": movement, "authorization": movement.authorization,
                 "order_payment_summary_id": movement.order_payment_summary_id}
+    if kind == REVERSAL:
+        return {"reversal": movement, "authorization": movement.authorization,
+                "order_payment_summary_id": movement.order_payment_summary_id}
     return {"refund": movement, "payment": movement.payment,
             "order_payment_summary_id": movement.order_payment_summary_id}
 
 
 def _request(kind: str, movement) -> GatewayRequest:
+    if kind == REVERSAL:
+        return reversal_request(movement)
     return capture_request(movement) if kind == CAPTURE else refund_request(movement)
 
 
@@ -68,6 +88,9 @@ def _load(kind: str, pk: int):
     if kind == CAPTURE:
         movement = Payment.objects.select_related("authorization").get(pk=pk)
         pending = movement.status == PaymentStatus.PENDING
+    elif kind == REVERSAL:
+        movement = AuthorizationReversal.objects.select_related("authorization").get(pk=pk)
+        pending = movement.status == ReversalStatus.PENDING
     else:
         movement = Refund.objects.select_related("payment").get(pk=pk)
         pending = movement.status == RefundStatus.PENDING
@@ -80,7 +103,7 @@ def _settle(kind: str, movement, result: GatewayResult, log=None, *, summary_id=
     last movement)."""
     try:
         with transaction.atomic():
-            settle = settle_capture if kind == CAPTURE else settle_refund
+            settle = {CAPTURE: settle_capture, REFUND: settle_refund, REVERSAL: settle_reversal}[kind]
             settled = settle(movement.pk, result, summary_id=summary_id, known=movement)
             if log is not None:
                 record_answer(log, result)
@@ -97,7 +120,7 @@ def _settle(kind: str, movement, result: GatewayResult, log=None, *, summary_id=
 
 def send_movement(kind: str, pk: int) -> GatewayResult | None:
     movement, pending, request, links = _load(kind, pk)
-    if not pending or _timed_out(**{"payment" if kind == CAPTURE else "refund": movement}):
+    if not pending or _timed_out(**{LOG_FIELD[kind]: movement}):
         return None
     log = log_call(request, **links)
     result = send_logged(request, log)
@@ -176,10 +199,11 @@ class Call:
     log: PaymentGatewayLog
 
 
-def log_reserved(captures: list[Payment], refunds: list[Refund]) -> list[Call]:
+def log_reserved(captures: list[Payment], refunds: list[Refund], reversals=()) -> list[Call]:
     """In the transaction that reserves the movements: the log lines of the calls about to be sent
     (one insert), so they are committed with the reservation, before the provider hears of them."""
     planned = [(CAPTURE, m, capture_request(m)) for m in captures] + [(REFUND, m, refund_request(m)) for m in refunds]
+    planned += [(REVERSAL, m, reversal_request(m)) for m in reversals]
     logs = log_calls([(request, _links(kind, movement)) for kind, movement, request in planned])
     return [Call(kind, movement, request, log) for (kind, movement, request), log in zip(planned, logs, strict=True)]
 
@@ -201,7 +225,7 @@ MAX_RECONCILE_DELAY_SECONDS = 1800
 def reconcile_countdown(kind: str, pk: int) -> int:
     """The reconcile delay after the first unanswered call, doubled after each further one: a gateway
     that cannot be reached is asked less and less often, always under the movement's own key."""
-    key = (Payment if kind == CAPTURE else Refund).objects.values_list("idempotency_key", flat=True).get(pk=pk)
+    key = MODEL[kind].objects.values_list("idempotency_key", flat=True).get(pk=pk)
     unanswered = PaymentGatewayLog.objects.filter(idempotency_key=key, status=GatewayLogStatus.TIMEOUT).count()
     delay = settings.OMS_GATEWAY_RECONCILE_DELAY_SECONDS * 2 ** max(0, unanswered - 1)
     return min(delay, MAX_RECONCILE_DELAY_SECONDS)
@@ -217,4 +241,6 @@ def pending_movements(older_than) -> list[tuple[str, int]]:
     captures = Payment.objects.filter(status=PaymentStatus.PENDING, created_at__lt=older_than).exclude(
         idempotency_key=None).values_list("pk", flat=True)
     refunds = Refund.objects.filter(status=RefundStatus.PENDING, created_at__lt=older_than).values_list("pk", flat=True)
-    return [(CAPTURE, pk) for pk in captures] + [(REFUND, pk) for pk in refunds]
+    reversals = AuthorizationReversal.objects.filter(status=ReversalStatus.PENDING, created_at__lt=older_than) \
+        .exclude(idempotency_key=None).values_list("pk", flat=True)
+    return [(CAPTURE, pk) for pk in captures] + [(REFUND, pk) for pk in refunds] + [(REVERSAL, pk) for pk in reversals]

@@ -4,20 +4,25 @@ Both functions are idempotent: a movement that is no longer pending is left alon
 sent it, a redelivered copy of that task and the reconciliation can all call them.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from orders.models import ACTIVE_PROCESS_EXCEPTION_STATUSES, ProcessException
 from orders.money import ZERO
 from payments.gateway import GatewayOutcome, GatewayResult
 from payments.models import (
+    AuthorizationReversal,
     CreditMemo,
     Invoice,
     OrderPaymentSummary,
     Payment,
     PaymentAppliedToInvoice,
+    PaymentAuthorization,
     PaymentStatus,
     Refund,
     RefundStatus,
+    ReversalStatus,
 )
 
 from .locks import bump_version, lock_summary
@@ -122,3 +127,46 @@ def settle_refund(refund_id: int, result: GatewayResult, *, summary_id: int | No
         payment.save(update_fields=["pending_refund_amount", "refunded_amount", "balance"])
         ops.save(update_fields=["pending_refund_amount", "refunded_amount", "balance_amount"])
     return refund
+
+
+def settle_reversal(reversal_id: int, result: GatewayResult, *, summary_id: int | None = None,
+                    known: AuthorizationReversal | None = None) -> AuthorizationReversal:
+    """As settle_capture. A reversal that succeeds keeps its amount in the payment summary's
+    AuthorizationReversalAmount (reserved when it was planned) and moves the version; one that fails gives
+    it back and raises a payment process exception (the settling pass tries again later, under a new key)."""
+    if summary_id is None:
+        summary_id = _summary_id(AuthorizationReversal, reversal_id)
+    with transaction.atomic(savepoint=False):
+        summary = lock_summary(summary_id, managed=False, only=SUMMARY_FIELDS)
+        if known is None:
+            known = AuthorizationReversal.objects.only("order_payment_summary_id").get(pk=reversal_id)
+        ops = OrderPaymentSummary.objects.select_for_update(no_key=True).get(pk=known.order_payment_summary_id)
+        reversal = AuthorizationReversal.objects.select_for_update(no_key=True).get(pk=reversal_id)
+        if reversal.status != ReversalStatus.PENDING or not result.is_final:
+            return reversal
+        if result.outcome is GatewayOutcome.SUCCESS:
+            reversal.status = ReversalStatus.PROCESSED
+            reversal.gateway_reference = result.reference
+            reversal.processed_at = timezone.now()
+            bump_version(summary_id)
+        else:
+            reversal.status = ReversalStatus.FAILED
+            ops.authorization_reversal_amount -= reversal.amount
+            ops.save(update_fields=["authorization_reversal_amount"])
+            # Attached to the authorization: the retries of one failing reversal make one exception.
+            authorization = PaymentAuthorization(pk=reversal.authorization_id)
+            if not ProcessException.objects.filter(
+                order_summary_id=summary_id, status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES,
+                attached_to_type=ContentType.objects.get_for_model(PaymentAuthorization),
+                attached_to_id=str(authorization.pk),
+            ).exists():
+                raise_payment_exception(
+                    summary,
+                    message=f"Reversal of {reversal.amount} {reversal.currency} of the authorization on "
+                            f"{ops.display_name} failed: {result.result_code}",
+                    description=f"{result.message} Idempotency key {reversal.idempotency_key}. The unused "
+                                "authorization is released again on the next settling pass (retried).",
+                    attached_to=authorization,
+                )
+        reversal.save(update_fields=["status", "gateway_reference", "processed_at"])
+    return reversal

@@ -28,6 +28,7 @@ from payments.models import (
     AgentRefundLimit,
     CreditMemo,
     Invoice,
+    InvoiceChangeShare,
     InvoiceLine,
     OrderPaymentSummary,
     Payment,
@@ -45,6 +46,17 @@ STRUCTURAL = {
     "operation_finished_when_final", "agent_refund_pending_undecided", "agent_refund_declined_with_reason",
     "refund_credit_memo_part_needs_memo", "outbox_done_at_iff_finished",
 }
+
+
+def change_share(world):
+    """A (zero) share of the world's return on its invoice's first line: the row the update breaks."""
+    from orders.models import OrderItem
+
+    line = InvoiceLine.objects.filter(invoice_id=world.invoice).first()
+    return InvoiceChangeShare.objects.create(
+        invoice_id=world.invoice, invoice_line=line,
+        change_order_item=OrderItem.objects.filter(order_id=world.change_order).first(),
+    ).pk
 
 
 def approval(world):
@@ -92,6 +104,7 @@ CASES = [
      {"total_charge_amount": F("total_charge_amount") + D("0.01")}),
     ("invoice_line_not_negative", InvoiceLine, lambda w: InvoiceLine.objects.filter(invoice_id=w.invoice).first().pk,
      {"charge_amount": D("-0.01")}),
+    ("invoice_change_share_reduces", InvoiceChangeShare, change_share, {"adjustment_amount": D("0.01")}),
     ("credit_memo_totals_positive", CreditMemo, lambda w: w.memo, {"total_amount_with_tax": 0}),
     ("credit_memo_balance_within_total", CreditMemo, lambda w: w.memo, {"balance": D("-0.01")}),
     ("credit_memo_total_is_charges_plus_adjustments", CreditMemo, lambda w: w.memo,
