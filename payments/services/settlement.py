@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import ACTIVE_PROCESS_EXCEPTION_STATUSES, ProcessException
-from orders.money import ZERO
+from orders.money import ZERO, round_money
 from payments.gateway import GatewayOutcome, GatewayResult
 from payments.models import (
     AuthorizationReversal,
@@ -162,7 +162,8 @@ def settle_reversal(reversal_id: int, result: GatewayResult, *, summary_id: int 
             ).exists():
                 raise_payment_exception(
                     summary,
-                    message=f"Reversal of {reversal.amount} {reversal.currency} of the authorization on "
+                    message=f"Reversal of {round_money(reversal.amount, reversal.currency)} {reversal.currency} of "
+                            "the authorization on "
                             f"{ops.display_name} failed: {result.result_code}",
                     description=f"{result.message} Idempotency key {reversal.idempotency_key}. The unused "
                                 "authorization is released again on the next settling pass (retried).",

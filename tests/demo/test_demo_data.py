@@ -371,3 +371,10 @@ def test_the_console_lists_the_demo_exceptions(demo, client):
     assert response.status_code == 200
     page = response.content.decode()
     assert "US-10016" in page and "EU-10007" in page and "US-10024" in page
+
+
+def test_the_demo_money_keeps_the_invariant(demo):
+    """Issue 12, rule 9: after the demo load, check_money reports no order summary."""
+    from payments.money_check import check_money
+
+    assert check_money() == {}

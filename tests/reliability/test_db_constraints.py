@@ -26,7 +26,9 @@ from orders.models import (
 from payments.models import (
     AgentRefund,
     AgentRefundLimit,
+    AuthorizationReversal,
     CreditMemo,
+    CreditMemoAppliedToInvoice,
     Invoice,
     InvoiceChangeShare,
     InvoiceLine,
@@ -57,6 +59,18 @@ def change_share(world):
         invoice_id=world.invoice, invoice_line=line,
         change_order_item=OrderItem.objects.filter(order_id=world.change_order).first(),
     ).pk
+
+
+def reversal(world):
+    return AuthorizationReversal.objects.create(
+        order_payment_summary_id=world.ops, authorization_id=world.authorization, amount=D("1.00"), currency="USD",
+        status="Failed",
+    ).pk
+
+
+def netting(world):
+    return CreditMemoAppliedToInvoice.objects.create(credit_memo_id=world.memo, invoice_id=world.invoice,
+                                                     amount=D("1.00")).pk
 
 
 def approval(world):
@@ -105,6 +119,8 @@ CASES = [
     ("invoice_line_not_negative", InvoiceLine, lambda w: InvoiceLine.objects.filter(invoice_id=w.invoice).first().pk,
      {"charge_amount": D("-0.01")}),
     ("invoice_change_share_reduces", InvoiceChangeShare, change_share, {"adjustment_amount": D("0.01")}),
+    ("reversal_amount_positive", AuthorizationReversal, reversal, {"amount": 0}),
+    ("netting_amount_positive", CreditMemoAppliedToInvoice, netting, {"amount": 0}),
     ("credit_memo_totals_positive", CreditMemo, lambda w: w.memo, {"total_amount_with_tax": 0}),
     ("credit_memo_balance_within_total", CreditMemo, lambda w: w.memo, {"balance": D("-0.01")}),
     ("credit_memo_total_is_charges_plus_adjustments", CreditMemo, lambda w: w.memo,
