@@ -25,6 +25,7 @@ class OrderPaymentSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         money_column("authorization_amount", "Authorized", ordering="authorization_amount"),
         money_column("captured_amount", "Captured", ordering="captured_amount"),
         money_column("refunded_amount", "Refunded", ordering="refunded_amount"),
+        money_column("authorization_reversal_amount", "Reversed", ordering="authorization_reversal_amount"),
         money_column("balance_amount", "Balance", ordering="balance_amount"),
         "created_at",
     ]

@@ -8,12 +8,15 @@ from django.contrib import admin
 
 from orders.admin.mixins import ReadOnlyAdminMixin, ReadOnlyTabularInline, money_column
 from payments.models import (
+    AuthorizationReversal,
     BackgroundOperation,
     CreditMemo,
+    CreditMemoAppliedToInvoice,
     CreditMemoChangeOrder,
     CreditMemoLine,
     Invoice,
     InvoiceChangeOrder,
+    InvoiceChangeShare,
     InvoiceLine,
     PaymentAppliedToInvoice,
     PaymentGatewayLog,
@@ -55,6 +58,25 @@ class ApplicationInline(ReadOnlyTabularInline):
     select_related = ("payment", "refund", "credit_memo")
 
 
+class InvoiceChangeShareInline(ReadOnlyTabularInline):
+    model = InvoiceChangeShare
+    fields = ["invoice_line", "change_order_item", "line_amount", "adjustment_amount", "tax_amount"]
+    select_related = ("invoice_line", "change_order_item")
+    verbose_name = "in-fulfillment change billed"
+
+
+class NettingInline(ReadOnlyTabularInline):
+    model = CreditMemoAppliedToInvoice
+    fields = ["created_at", "credit_memo", "invoice", "amount"]
+    select_related = ("credit_memo", "invoice")
+    verbose_name = "credit memo netted"
+    fk_name = "invoice"
+
+
+class MemoNettingInline(NettingInline):
+    fk_name = "credit_memo"
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = DOCUMENT_LIST
@@ -62,7 +84,18 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["number", "order_summary__order_number"]
     list_select_related = ["order_summary"]
     date_hierarchy = "created_at"
-    inlines = [InvoiceLineInline, InvoiceChangeOrderInline, ApplicationInline]
+    inlines = [InvoiceLineInline, InvoiceChangeOrderInline, InvoiceChangeShareInline, ApplicationInline, NettingInline]
+
+
+@admin.register(AuthorizationReversal)
+class AuthorizationReversalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "order_payment_summary", "authorization", "status",
+                    money_column("amount", "Amount", ordering="amount"), "idempotency_key", "created_at",
+                    "processed_at"]
+    list_filter = ["status", "currency", "created_at"]
+    search_fields = ["order_payment_summary__order_summary__order_number", "idempotency_key", "gateway_reference"]
+    list_select_related = ["order_payment_summary", "authorization"]
+    date_hierarchy = "created_at"
 
 
 class CreditMemoLineInline(ReadOnlyTabularInline):
@@ -84,7 +117,7 @@ class CreditMemoAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["number", "order_summary__order_number"]
     list_select_related = ["order_summary"]
     date_hierarchy = "created_at"
-    inlines = [CreditMemoLineInline, CreditMemoChangeOrderInline, RefundInline]
+    inlines = [CreditMemoLineInline, CreditMemoChangeOrderInline, RefundInline, MemoNettingInline]
 
 
 @admin.register(PaymentAppliedToInvoice)

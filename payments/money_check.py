@@ -16,9 +16,10 @@ test and after the demo load. Each check names the rule it holds:
 - settled-once: no change order is both on a credit memo and on an invoice, no change is shared out
   on invoices beyond its own amount;
 - invoice-for-shipped-goods: a fulfillment order's invoice is for a Fulfilled fulfillment order;
-- paid-what-shipped: once nothing is left to ship and no money is under way, no invoice is open and no
-  process exception is active, net captured equals the grand total (what shipped, less what came back)
-  plus the credit still to be refunded: neither excess left behind nor anything unpaid.
+- paid-what-shipped: once nothing is left to ship and no money is under way, no invoice is open, no
+  process exception is active and no supervisor holds an agent's refund, net captured equals the grand
+  total (what shipped, less what came back) plus the credit still to be refunded: neither excess left
+  behind nor anything unpaid.
 """
 
 from collections import defaultdict
@@ -33,7 +34,7 @@ from orders.models import (
     ProcessException,
 )
 from orders.models.fields import MoneySum
-from orders.money import ZERO
+from orders.money import ZERO, round_money
 from payments.funds import POST_FULFILLMENT_REDUCTION, funds_position
 from payments.models import (
     CreditMemo,
@@ -59,9 +60,13 @@ def _sum(queryset, expression="amount") -> Decimal:
 
 def check_summary(summary: OrderSummary) -> list[str]:
     """What breaks the invariant on this summary, one line per break (empty when it holds)."""
-    from payments.services.completion import _busy, left_to_ship
+    from payments.services.completion import _busy, held_by_a_person, left_to_ship
 
     problems = []
+
+    def m(amount) -> str:
+        return str(round_money(amount, summary.currency))
+
     invoices = list(Invoice.objects.filter(order_summary=summary).select_related("fulfillment_order"))
     netted = defaultdict(lambda: ZERO)
     for row in CreditMemoAppliedToInvoice.objects.filter(invoice__order_summary=summary).values(
@@ -77,14 +82,14 @@ def check_summary(summary: OrderSummary) -> list[str]:
     captured = _sum(Payment.objects.filter(order_payment_summary__order_summary=summary, kind=PaymentKind.CAPTURE,
                                            status__in=[PaymentStatus.PENDING, PaymentStatus.PROCESSED]))
     if captured > invoiced - all_netted + SLACK:
-        problems.append(f"captured-for-invoices: captures of {captured} exceed what was invoiced ({invoiced}) "
-                        f"less what was netted ({all_netted})")
+        problems.append(f"captured-for-invoices: captures of {m(captured)} exceed what was invoiced ({m(invoiced)}) "
+                        f"less what was netted ({m(all_netted)})")
 
     for invoice in invoices:
         paid = invoice.total_amount_with_tax - invoice.balance
         if abs(paid - applied[invoice.pk] - netted[invoice.pk]) > SLACK:
-            problems.append(f"invoice-paid-by-its-records: {invoice.number} shows {paid} paid; payments applied "
-                            f"{applied[invoice.pk]}, credit memos netted {netted[invoice.pk]}")
+            problems.append(f"invoice-paid-by-its-records: {invoice.number} shows {m(paid)} paid; payments applied "
+                            f"{m(applied[invoice.pk])}, credit memos netted {m(netted[invoice.pk])}")
         fulfillment_order = invoice.fulfillment_order
         if fulfillment_order is not None and fulfillment_order.status_category != "CLOSED":
             problems.append(f"invoice-for-shipped-goods: {invoice.number} bills {fulfillment_order.number}, which "
@@ -94,8 +99,8 @@ def check_summary(summary: OrderSummary) -> list[str]:
         net = ops.captured_amount - ops.refunded_amount - ops.pending_refund_amount
         placed = ops.balance_amount + _sum(PaymentAppliedToInvoice.objects.filter(payment__order_payment_summary=ops))
         if abs(net - placed) > SLACK:
-            problems.append(f"funds-accounted: {ops.display_name} holds {net} net captured; {ops.balance_amount} "
-                            f"unapplied and {placed - ops.balance_amount} applied")
+            problems.append(f"funds-accounted: {ops.display_name} holds {m(net)} net captured; {m(ops.balance_amount)} "
+                            f"unapplied and {m(placed - ops.balance_amount)} applied")
 
     post_reductions = -_sum(Order.objects.filter(POST_FULFILLMENT_REDUCTION, order_summary=summary),
                             "grand_total_amount")
@@ -107,15 +112,15 @@ def check_summary(summary: OrderSummary) -> list[str]:
         credited += memo.total_amount_with_tax
         if abs(reduction - memo.total_amount_with_tax) > SLACK:
             problems.append(f"memo-from-post-fulfillment-reductions: {memo.number} credits "
-                            f"{memo.total_amount_with_tax}, its change orders reduce {reduction}")
+                            f"{m(memo.total_amount_with_tax)}, its change orders reduce {m(reduction)}")
         for order in orders:
             if not order.is_post_fulfillment_reduction:
                 problems.append(f"memo-from-post-fulfillment-reductions: {memo.number} credits change order "
                                 f"{order.pk} ({order.change_type}, {order.fulfillment_phase or '-'}), settled as "
                                 "excess funds")
     if credited > post_reductions + SLACK:
-        problems.append(f"memo-from-post-fulfillment-reductions: credit memos of {credited} exceed the "
-                        f"post-fulfillment reductions ({post_reductions})")
+        problems.append(f"memo-from-post-fulfillment-reductions: credit memos of {m(credited)} exceed the "
+                        f"post-fulfillment reductions ({m(post_reductions)})")
 
     both = set(CreditMemoChangeOrder.objects.filter(credit_memo__order_summary=summary).values_list(
         "change_order_id", flat=True)) & set(InvoiceChangeOrder.objects.filter(
@@ -132,16 +137,16 @@ def check_summary(summary: OrderSummary) -> list[str]:
                             "its own amount")
 
     if not left_to_ship(summary.pk) and summary.is_managed and not _busy(summary) \
-            and not any(invoice.balance > 0 for invoice in invoices) \
+            and not any(invoice.balance > 0 for invoice in invoices) and not held_by_a_person(summary) \
             and not ProcessException.objects.filter(order_summary=summary,
                                                     status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES).exists():
         position = funds_position(summary)
         # Kept: the grand total (what shipped, less what came back), plus the credit still to refund.
         kept = summary.grand_total_amount + position.outstanding_credit
         if abs(position.net_captured - kept) > SLACK:
-            problems.append(f"paid-what-shipped: nothing is left to ship and {position.net_captured} is captured "
-                            f"net; the grand total {summary.grand_total_amount} and the credit still to refund "
-                            f"{position.outstanding_credit} make {kept}")
+            problems.append(f"paid-what-shipped: nothing is left to ship and {m(position.net_captured)} is captured "
+                            f"net; the grand total {m(summary.grand_total_amount)} and the credit still to refund "
+                            f"{m(position.outstanding_credit)} make {m(kept)}")
     return problems
 
 

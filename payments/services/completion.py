@@ -5,7 +5,8 @@ In one transaction under the summary's lock, when no capture, refund or reversal
 background operation is waiting to run:
 1. credit memos are netted against open invoices where nothing was captured (payments.services.netting);
 2. excess funds (captured beyond what is owed, §3.6) are refunded — an ensure-refunds operation, run at once —
-   when OMS_AUTO_CREDIT_AND_REFUND is on; when it is off a person is told with one process exception;
+   when OMS_AUTO_CREDIT_AND_REFUND is on; when it is off a person is told with one process exception; when
+   an agent's refund on the summary waits for a supervisor or was declined, the money is left to them;
 3. with no invoice left open and no refund about to run, the unused authorizations are reversed.
 
 The pass is safe to run any number of times: each step looks at what is left. It runs after every
@@ -34,6 +35,8 @@ from orders.money import ZERO, round_money
 from payments.funds import funds_position
 from payments.models import (
     FINAL_OPERATION_STATUSES,
+    AgentRefund,
+    AgentRefundStatus,
     AuthorizationReversal,
     BackgroundOperation,
     Invoice,
@@ -86,6 +89,13 @@ def _busy(summary) -> bool:
     )
 
 
+def held_by_a_person(summary) -> bool:
+    """An agent's refund on the summary waits for a supervisor, or a supervisor declined the last one: the
+    money stays where it is until a person releases it (payments.services.agent_changes)."""
+    latest = AgentRefund.objects.filter(order_summary=summary).order_by("-id").values_list("status", flat=True).first()
+    return latest in (AgentRefundStatus.PENDING, AgentRefundStatus.DECLINED)
+
+
 def _report_excess(summary, excess) -> bool:
     """One active process exception says so, however often the pass runs."""
     already = ProcessException.objects.filter(
@@ -119,7 +129,9 @@ def settle_summary(summary_id, *, _depth: int = 0) -> Settled | None:
         if _busy(summary):
             return settled
         excess = funds_position(summary).total_excess_funds_amount
-        if excess > 0 and settings.OMS_AUTO_CREDIT_AND_REFUND:
+        if excess > 0 and held_by_a_person(summary):
+            pass  # a supervisor decides about this money: neither refunded nor reported here
+        elif excess > 0 and settings.OMS_AUTO_CREDIT_AND_REFUND:
             try:
                 with transaction.atomic():
                     operation = submit_ensure_refunds(summary_id, {"excessFundsAmount": str(excess)})

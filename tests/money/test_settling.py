@@ -10,7 +10,13 @@ import pytest
 from orders.errors import Conflict
 from orders.models import OrderSummary, ProcessException
 from orders.services.cancel import submit_cancel
-from payments.models import CreditMemoAppliedToInvoice, Invoice, PaymentAuthorization
+from payments.models import (
+    AuthorizationReversal,
+    CreditMemoAppliedToInvoice,
+    Invoice,
+    PaymentAuthorization,
+    PaymentGatewayLog,
+)
 from payments.services.completion import settle_summary
 from tests.api.helpers import body_of
 from tests.change_builders import change
@@ -100,13 +106,29 @@ def test_a_refused_reversal_is_a_process_exception_and_is_tried_again(shop):
 
 
 def test_a_reversal_that_times_out_is_settled_by_reconciliation(shop):
+    from orders.models import OutboxMessage
+    from payments import tasks
+
     summary = shop.order(**USD, token="tok_timeout")
     cancel_everything(shop, summary)
-    # The sandbox answers on the lookup under the same key: one reversal, processed.
+    # No answer: the reversal stays reserved (nothing can capture it) and a lookup is scheduled in the outbox.
+    assert reversals(summary) == [(D("118.80"), "Pending", True)]
+    assert money(summary)["reversed"] == D("118.80")
+    assert void_log(summary) == [("Void", D("118.80"), "Timeout")]
+    (message,) = OutboxMessage.objects.filter(task_name=tasks.reconcile_payment_movement.name)
+    assert message.args[0] == "void"
+
+    # The relay hands it to a worker when its countdown is over: the lookup under the same key settles it.
+    tasks.reconcile_payment_movement.apply(args=message.args, throw=True)
     assert reversals(summary) == [(D("118.80"), "Processed", True)]
-    logs = void_log(summary)
-    assert logs[0] == ("Void", D("118.80"), "Timeout")
-    assert logs[-1][2] == "Success"
+    assert money(summary)["reversed"] == D("118.80")
+    logs = PaymentGatewayLog.objects.filter(order_payment_summary__order_summary=summary).order_by("id")
+    assert [(log.is_reconciliation, log.status, log.idempotency_key) for log in logs] == [
+        (False, "Timeout", message_key(summary)), (True, "Success", message_key(summary))]
+
+
+def message_key(summary) -> str:
+    return AuthorizationReversal.objects.get(order_payment_summary__order_summary=summary).idempotency_key
 
 
 # --- rule 7: netting -------------------------------------------------------------------------------
@@ -232,3 +254,20 @@ def test_excess_left_when_nothing_is_left_to_ship_is_refunded_or_reported(shop, 
         settle_summary(summary.pk)  # told once, however often the pass runs
         assert exceptions.count() == 1
     assert Invoice.objects.filter(order_summary=summary).count() == 1
+
+
+def test_the_console_order_page_shows_what_was_released(shop):
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+
+    summary = shop.order(**USD)
+    cancel_everything(shop, summary)
+    agent = User.objects.create_user(username="agent-money", password="x")
+    agent.groups.add(Group.objects.get(name="Agent"))
+    client = Client()
+    client.force_login(agent)
+    page = client.get(f"/console/orders/{summary.pk}/").content.decode()
+    ops = summary.payment_summaries.get()
+    assert f'data-testid="released-{ops.pk}"' in page
+    cell = page.split(f'data-testid="released-{ops.pk}"', 1)[1].split("</td>", 1)[0]
+    assert "118.80" in cell
