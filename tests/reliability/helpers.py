@@ -10,7 +10,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from orders.models import OrderSummary
-from payments.models import Invoice, OrderPaymentSummary, Payment, PaymentAppliedToInvoice
+from payments.models import CreditMemoAppliedToInvoice, Invoice, OrderPaymentSummary, Payment, PaymentAppliedToInvoice
 
 API = "/api/v1/commerce"
 SUMMARIES = f"{API}/order-management/order-summaries"
@@ -81,7 +81,8 @@ def _total(queryset, field: str = "amount") -> Decimal:
 def assert_ledger_balanced(summary: OrderSummary) -> None:
     """For every payment summary: authorized ≥ captured + pending capture + reversal, captured ≥
     refunded + pending refund, and every captured cent is either refunded, pending refund, applied to an
-    invoice or unapplied balance; every invoice's balance is its total less what was applied to it."""
+    invoice or unapplied balance; every invoice's balance is its total less what was applied to it and
+    what credit memos were netted into it (issue 12, rule 7: where nothing was captured)."""
     for ops in OrderPaymentSummary.objects.filter(order_summary=summary):
         assert ops.captured_amount + ops.pending_capture_amount + ops.authorization_reversal_amount \
             <= ops.authorization_amount, ops
@@ -92,5 +93,6 @@ def assert_ledger_balanced(summary: OrderSummary) -> None:
         assert ops.captured_amount - ops.refunded_amount - ops.pending_refund_amount == applied + ops.balance_amount
     for invoice in Invoice.objects.filter(order_summary=summary):
         paid = _total(PaymentAppliedToInvoice.objects.filter(invoice=invoice, type="Applied"))
-        assert invoice.balance == invoice.total_amount_with_tax - paid, invoice
+        netted = _total(CreditMemoAppliedToInvoice.objects.filter(invoice=invoice))
+        assert invoice.balance == invoice.total_amount_with_tax - paid - netted, invoice
         assert 0 <= invoice.balance <= invoice.total_amount_with_tax, invoice
