@@ -7,10 +7,10 @@ The rules (docs/money.md, rule 2 and 3):
   CLOSED fulfillment order that has an invoice leaving CLOSED or losing units.
 - At most one invoice per fulfillment order (a unique key), and creating it is idempotent: whoever
   comes second (the API, the automation, a retried task) gets the invoice that exists.
-- The invoice bills the amounts frozen on the lines (§3.4) plus the in-fulfillment changes of those
-  units: discounts given while the units were allocated (adjust in InFulfillment mode) and shipping
-  reductions of a delivery charge placed on an open fulfillment order. Such a change is shared, as
-  §3.1 prorates, over the units of its item that were on fulfillment orders open when it was made;
+- The invoice bills the amounts on the lines (§3.4) plus the in-fulfillment changes of those units:
+  discounts given while the units were allocated (adjust in InFulfillment mode). (A cancel's shipping
+  reduction of a delivery charge on an open fulfillment order reaches that line with the cancel.) Such a
+  change is shared, as §3.1 prorates, over the units of its item that were on fulfillment orders open when it was made;
   each invoice takes its units' share of what no invoice has taken yet, so the shares never add up to
   more than the change and what the customer is captured for is the current price. Units that left a
   fulfillment order after the change (a rejected order, a canceled line) are placed again at the
@@ -28,7 +28,6 @@ from orders.models import ChangeType, FulfillmentOrder, FulfillmentOrderLineItem
 from orders.models import OrderItem as ChangeItem
 from orders.models.fields import MoneySum
 from orders.models.fulfillment import FulfillmentOrderStatusCategory
-from orders.models.orders import ItemType
 from orders.money import ZERO, prorate
 from payments import errors as codes
 from payments.calculations import LineAmounts, fulfillment_line_amounts
@@ -38,10 +37,10 @@ from .document_writer import LineSource, write_document
 from .locks import lock_summary
 from .netting import net_documents
 
-# Change items billed with the units they changed while those were on an open fulfillment order.
-IN_FULFILLMENT_CHANGE = Q(order__change_type=ChangeType.ADJUST, order__fulfillment_phase=FulfillmentPhase.IN) | Q(
-    order__change_type=ChangeType.CANCEL, type=ItemType.DELIVERY_CHARGE, quantity=0
-)
+# Change items billed with the units they changed while those were on an open fulfillment order. (A cancel's
+# shipping reduction of a placed delivery charge is on the delivery charge's line already: the cancel moves
+# it there, orders.services.fulfillment_cancel.settle_line_residues.)
+IN_FULFILLMENT_CHANGE = Q(order__change_type=ChangeType.ADJUST, order__fulfillment_phase=FulfillmentPhase.IN)
 
 
 @dataclass(frozen=True)
