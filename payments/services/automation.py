@@ -77,14 +77,23 @@ def credit_and_refund(summary_id: int, change_order_ids: list[int]) -> Backgroun
 
 
 def refund_excess(summary_id: int) -> BackgroundOperation | None:
-    """A pre-fulfillment cancel or discount with captured funds: refund what is now in excess."""
-    from orders.models import OrderSummary
-
-    excess = funds_position(OrderSummary.objects.get(pk=summary_id)).total_excess_funds_amount
+    """A pre-fulfillment cancel or discount with captured funds: refund what is now in excess. Read and
+    submitted under the summary's lock, and not while a refund waits to run (the settling pass may have
+    started it already): the excess is refunded once."""
     operation = None
-    if excess > 0:
-        operation = _run(summary_id, submit_ensure_refunds, {"excessFundsAmount": str(excess)},
-                         "Ensure refunds could not be submitted")
+    try:
+        with transaction.atomic():
+            summary = lock_summary(summary_id)
+            waiting = BackgroundOperation.objects.filter(
+                order_summary=summary, type=OperationType.ENSURE_REFUNDS,
+                status__in=[OperationStatus.NEW, OperationStatus.RUNNING]).exists()
+            excess = funds_position(summary).total_excess_funds_amount
+            if excess > 0 and not waiting:
+                operation = submit_ensure_refunds(summary_id, {"excessFundsAmount": str(excess)})
+    except ServiceError as exc:
+        _record_failure(summary_id, "Ensure refunds could not be submitted", exc)
+    if operation is not None:
+        operation = run_operation(operation.pk)
     settle_summary(summary_id)  # a full cancel: the authorizations are released
     return operation
 
