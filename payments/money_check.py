@@ -16,10 +16,10 @@ test and after the demo load. Each check names the rule it holds:
 - settled-once: no change order is both on a credit memo and on an invoice, no change is shared out
   on invoices beyond its own amount;
 - invoice-for-shipped-goods: a fulfillment order's invoice is for a Fulfilled fulfillment order;
-- paid-what-shipped: once nothing is left to ship and no money is under way, no invoice is open, no
-  process exception is active and no supervisor holds an agent's refund, net captured equals the grand
-  total (what shipped, less what came back) plus the credit still to be refunded: neither excess left
-  behind nor anything unpaid.
+- paid-what-shipped: once nothing is left to ship and no money is under way (every shipment invoiced), no
+  invoice is open, no process exception is active and no supervisor holds an agent's refund, net captured
+  equals the grand total (what shipped, less what came back) plus the credit still to be refunded:
+  neither excess left behind nor anything unpaid.
 """
 
 from collections import defaultdict
@@ -29,6 +29,7 @@ from django.db.models import Q
 
 from orders.models import (
     ACTIVE_PROCESS_EXCEPTION_STATUSES,
+    FulfillmentOrder,
     Order,
     OrderSummary,
     ProcessException,
@@ -136,7 +137,10 @@ def check_summary(summary: OrderSummary) -> list[str]:
             problems.append(f"settled-once: change item {row['change_order_item_id']} is billed on invoices beyond "
                             "its own amount")
 
-    if not left_to_ship(summary.pk) and summary.is_managed and not _busy(summary) \
+    # A shipped fulfillment order not invoiced yet: its billing is a follow-up still on its way.
+    unbilled = FulfillmentOrder.objects.filter(order_summary=summary, status_category="CLOSED", invoice__isnull=True,
+                                               grand_total_amount__gt=0).exists()
+    if not left_to_ship(summary.pk) and summary.is_managed and not _busy(summary) and not unbilled \
             and not any(invoice.balance > 0 for invoice in invoices) and not held_by_a_person(summary) \
             and not ProcessException.objects.filter(order_summary=summary,
                                                     status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES).exists():
