@@ -178,10 +178,11 @@ def submit_change(summary_id, planner: Planner, *, actor, expected_version: int 
             unsaved += [ois for ois in reallocated if ois not in unsaved]
             if reallocated:
                 unsaved_fields.add("quantity_allocated")
-        if any(change_order.change_type == ChangeType.CANCEL for change_order in plan.change_orders):
+        if plan.change_orders:
             from orders.services.fulfillment_cancel import settle_line_residues
 
-            # A cancel's amounts off items with units on open fulfillment orders reach their lines.
+            # What a cancel or a pre-fulfillment adjustment takes off items with units on open fulfillment
+            # orders reaches their lines (in- and post-fulfillment changes are billed apart: nothing to do).
             settle_line_residues(summary, unsaved)
         # The changed items are saved with their new statuses, in one statement.
         refresh_summary(summary, items + written.fee_items, groups=groups,

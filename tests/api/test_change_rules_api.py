@@ -332,3 +332,23 @@ def test_a_return_fee_larger_than_the_return_is_refused(api, warehouse):
     body = post(api, summary.pk, "submit-return", change(items["B"], 1, changeItemFees=fee("25.00")), expect=400)
     assert body["errors"][0]["errorCode"] == "FEE_EXCEEDS_REDUCTION"
     assert written() == before
+
+
+def test_a_pre_fulfillment_discount_of_allocated_units_reaches_the_fulfillment_order(api, warehouse):
+    summary = worked_example()
+    items = items_by_sku(summary)
+    (order,) = place(summary, (warehouse, [(items["A"], 2), (items["B"], 1)]))
+    # PreFulfillment: the allocated units count as not yet in fulfillment, so the fulfillment order (not yet
+    # invoiced) must ship at the new price: −10.00 on A, tax 8 % = −0.80.
+    request = {"adjustItems": [{"orderItemSummaryId": str(items["A"].pk), "adjustmentType": "AmountWithoutTax",
+                                "amount": "-10.00", "reason": "Price Match"}],
+               "allocatedItemsChangeOrderType": "PreFulfillment"}
+    body = post(api, summary.pk, "adjust-item-submit", request, expect=201)
+    assert body["changeBalances"]["grandTotalAmount"] == D("10.80")
+    order.refresh_from_db()
+    summary.refresh_from_db()
+    # 118.80 − 10.80 = 108.00, all of it on the fulfillment order.
+    assert summary.grand_total_amount == D("108.00")
+    assert order.grand_total_amount == D("108.00")
+    a_line = lines_by_sku(order)["A"]
+    assert (a_line.total_adjustment_amount, a_line.total_adjustment_tax_amount) == (D("-10.00"), D("-0.80"))
