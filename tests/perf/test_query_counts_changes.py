@@ -50,8 +50,9 @@ PREVIEW = 4
 # check), its items locked, earlier change lines, the group summaries (their rows also carry the reason
 # codes, the funds sums and the change order count, which numbers the new one); the change order, its
 # items, their taxes, the item summary changes; one update of the changed items (with their new
-# statuses), one of the changed groups, the summary updated: 1 + 13.
-SUBMIT = 14
+# statuses), one of the changed groups, the summary updated; the outbox row of the money that follows
+# (orders.automation.order_summary_changed, issue 12): 1 + 14.
+SUBMIT = 15
 # An adjustment (or a cancel or return of a discounted item) also writes adjustment lines: one insert more.
 SUBMIT_WITH_ADJUSTMENT_LINES = SUBMIT + 1
 
