@@ -191,6 +191,8 @@ REQUESTS = {
             "adjust-item-preview": lambda w: _adjust(w.a),
             "adjust-item-submit": lambda w: _adjust(w.a),
             "create-credit-memo": lambda w: {"changeOrderIds": [str(w.open_change_order)]},
+            "preview-cancel-order": lambda w: {"reason": "Damaged", "reasonText": "The customer asked"},
+            "submit-cancel-order": lambda w: {"reason": "Damaged", "reasonText": "The customer asked"},
             "route": lambda w: {},
             "hold": lambda w: {"reason": "Address check"},
             "release-hold": lambda w: {},
