@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import BigIntegerField, CharField, OuterRef, Q, Value
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import date as date_filter
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
@@ -332,13 +332,13 @@ _FULFILLMENT_ORDER_FIELDS = (
 _LINE_FIELDS = (
     "lines__id", "lines__type", "lines__sku", "lines__name", "lines__original_quantity", "lines__quantity",
     "lines__total_line_amount", "lines__total_line_tax_amount", "lines__total_adjustment_amount",
-    "lines__total_adjustment_tax_amount",
+    "lines__total_adjustment_tax_amount", "lines__quantity_rejected", "lines__rejection_reason",
 )
 
 
 _LINE_ATTRIBUTES = (
     "pk", "type", "sku", "name", "original_quantity", "quantity", "total_line_amount", "total_line_tax_amount",
-    "total_adjustment_amount", "total_adjustment_tax_amount",
+    "total_adjustment_amount", "total_adjustment_tax_amount", "quantity_rejected", "rejection_reason",
 )
 
 
@@ -387,8 +387,17 @@ def _fulfillment_orders(summary: OrderSummary, text: FigureText) -> list[Fulfill
             # The cancel form offers the units left on product lines.
             "cancelable": bool(line.quantity) and line.type == ItemType.PRODUCT,
             "quantity_input": text.qty_input(line.quantity),
+            "rejected": _rejected_note(line, text),
         })
     return list(views.values())
+
+
+def _rejected_note(line: _Line, text: FigureText) -> str:
+    """Under the line's name: the units its location refused and why (empty when none were)."""
+    if not line.quantity_rejected:
+        return mark_safe("")
+    return format_html('<span class="sub" data-testid="rejected">Rejected {}: {}</span>',
+                       text.qty(line.quantity_rejected), line.rejection_reason or "no reason given")
 
 
 def _payments(summary: OrderSummary) -> tuple[list[PaymentSummaryView], list[PaymentGatewayLog], list[RefundEntry]]:

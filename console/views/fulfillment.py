@@ -67,7 +67,8 @@ def move_fulfillment_order(request, pk: int):
         messages.error(request, "Choose a status to move the fulfillment order to.")
     else:
         try:
-            moved = change_fulfillment_order_status(fulfillment_order.pk, form.cleaned_data["status"])
+            moved = change_fulfillment_order_status(fulfillment_order.pk, form.cleaned_data["status"],
+                                                   actor=request.user)
         except ServiceError as failure:
             messages.error(request, agent_message(failure.message))
         else:

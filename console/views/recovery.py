@@ -54,7 +54,7 @@ def queue_move(request, location_pk: int, pk: int):
         messages.error(request, "That move is not open to this fulfillment order.")
     else:
         try:
-            moved = change_fulfillment_order_status(order.pk, QUEUE_MOVES[action][0])
+            moved = change_fulfillment_order_status(order.pk, QUEUE_MOVES[action][0], actor=request.user)
         except ServiceError as failure:
             messages.error(request, failure.message)
         else:

@@ -121,8 +121,9 @@ class InventoryLevelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class FulfillmentOrderLineInline(ReadOnlyTabularInline):
     model = FulfillmentOrderLineItem
-    fields = ["type", "sku", "name", "original_quantity", "quantity", "total_line_amount", "total_line_tax_amount",
-              "total_adjustment_amount", "total_adjustment_tax_amount", "order_item_summary"]
+    fields = ["type", "sku", "name", "original_quantity", "quantity", "quantity_rejected", "rejection_reason",
+              "total_line_amount", "total_line_tax_amount", "total_adjustment_amount", "total_adjustment_tax_amount",
+              "order_item_summary"]
     select_related = ("order_item_summary",)
 
 
@@ -176,7 +177,7 @@ class FulfillmentOrderAdmin(admin.ModelAdmin):
         if wanted == current:
             return
         try:
-            moved = change_fulfillment_order_status(obj.pk, wanted)
+            moved = change_fulfillment_order_status(obj.pk, wanted, actor=request.user)
         except ServiceError as error:
             self.message_user(request, error.message, level=messages.ERROR)
             return

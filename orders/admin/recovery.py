@@ -51,6 +51,7 @@ class RoutingExclusionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(FulfillmentRejection)
 class FulfillmentRejectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["fulfillment_order", "fulfillment_order_line", "quantity", "reason", "created_at"]
-    list_select_related = ["fulfillment_order", "fulfillment_order_line"]
+    list_display = ["fulfillment_order", "fulfillment_order_line", "quantity", "reason", "created_by",
+                    "created_by_client", "created_at"]
+    list_select_related = ["fulfillment_order", "fulfillment_order_line", "created_by", "created_by_client"]
     search_fields = ["reason"]

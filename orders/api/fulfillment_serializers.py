@@ -119,6 +119,11 @@ class CancelItemOutputSerializer(_Success):
 
 class StatusInputSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=FulfillmentOrderStatus.choices)
+    reason = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, default="",
+        help_text="With Rejected: why the location refuses the order, kept on each product line it rejects "
+                  "(rejectionReason) and on the routing exclusion.",
+    )
 
 
 class LineToRejectSerializer(StrictSerializer):

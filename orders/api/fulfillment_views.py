@@ -160,14 +160,17 @@ class FulfillmentOrderDetailView(APIView):
         description="Move the status (DOMAIN.md §5.3): DRAFT → ACTIVATED → FULFILLING → CLOSED forward only, "
         "Cancelled or Rejected from any open status; illegal moves answer 409 INVALID_STATE. Fulfilled adds the "
         "lines to QuantityFulfilled and takes the units off hand; Cancelled and Rejected release every line. "
-        "The current status again changes nothing.",
+        "Rejected keeps, on each product line, the units refused and the optional `reason` (quantityRejected, "
+        "rejectionReason, like reject-items), excludes the location for the order summary and re-routes the "
+        "units. The current status again changes nothing.",
     )
     def patch(self, request, fulfillment_order_id):
         serializer = StatusInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         channel_id = client_channel_id(request)
         change_fulfillment_order_status(fulfillment_order_id, serializer.validated_data["status"],
-                                        channel_id=channel_id)
+                                        channel_id=channel_id, reason=serializer.validated_data["reason"],
+                                        actor=request.auth)
         order = fulfillment_order_detail(fulfillment_order_id, channel_id=channel_id)
         return Response(_fulfillment_order_body(order))
 

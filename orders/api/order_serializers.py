@@ -264,6 +264,11 @@ class SummaryFulfillmentOrderLineSerializer(serializers.Serializer):
     originalQuantity = QuantityOut(source="original_quantity")
     quantity = QuantityOut()
     quantityCanceled = QuantityOut(source="quantity_canceled")
+    quantityRejected = QuantityOut(source="quantity_rejected",
+                                   help_text="Of quantityCanceled, the units the location refused (reject-items "
+                                             "or the whole order Rejected).")
+    rejectionReason = Text("rejection_reason", help_text="Why the units were refused: every distinct reason "
+                                                         "given, oldest first, separated by '; '.")
     totalLineAmount = MoneyOut(source="total_line_amount")
     totalLineTaxAmount = MoneyOut(source="total_line_tax_amount")
     totalAdjustmentAmount = MoneyOut(source="total_adjustment_amount")

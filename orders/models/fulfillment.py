@@ -232,6 +232,10 @@ class FulfillmentOrderLineItem(models.Model):
     total_line_tax_amount = MoneyField()
     total_adjustment_amount = MoneyField()
     total_adjustment_tax_amount = MoneyField()
+    # Of the units taken off the line, those its location refused (reject-items, or the whole order Rejected),
+    # and why; every rejection with who and when is a FulfillmentRejection.
+    quantity_rejected = QuantityField(default=0)
+    rejection_reason = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -239,6 +243,11 @@ class FulfillmentOrderLineItem(models.Model):
             models.CheckConstraint(
                 condition=Q(quantity__gte=0) & Q(quantity__lte=F("original_quantity")),
                 name="fo_line_quantity_within_original",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_rejected__gte=0)
+                & Q(quantity_rejected__lte=F("original_quantity") - F("quantity")),
+                name="fo_line_rejected_within_taken_off",
             ),
             models.CheckConstraint(
                 condition=Q(total_line_amount__gte=0) & Q(total_line_tax_amount__gte=0),

@@ -17,9 +17,11 @@ from orders.calculations.checks import as_decimal, fits_quantity
 from orders.errors import FieldError, InvalidInput, InvalidState
 from orders.models import (
     FulfillmentOrder,
+    FulfillmentOrderLineItem,
     FulfillmentOrderStatus,
     FulfillmentRejection,
     ItemType,
+    OrderItemSummary,
     OrderSummary,
     RoutingExclusion,
 )
@@ -32,6 +34,7 @@ from orders.services.summary_refresh import refresh_summary
 
 FIELD = "fulfillmentOrderLineItemsToReject"
 REASON_MAX_LENGTH = 255
+REASON_SEPARATOR = "; "
 
 
 @dataclass(frozen=True)
@@ -72,13 +75,7 @@ def reject_fulfillment_order_items(fulfillment_order_id, lines: list[LineToRejec
                     f"Only {line.quantity.normalize():f} of {line.sku or line.name} are on this fulfillment order; "
                     f"asked to reject {quantity.normalize():f}.", field=FIELD,
                 )
-        who = actor_fields(actor)
-        FulfillmentRejection.objects.bulk_create([
-            FulfillmentRejection(fulfillment_order=order, fulfillment_order_line=order_lines[pk], quantity=quantity,
-                                 reason=reason, **who)
-            for pk, entries in reasons.items() for quantity, reason in entries
-        ])
-        cancel_lines(order, list(order_lines.values()), wanted, items)
+        reject_lines(order, list(order_lines.values()), reasons, items, actor=actor)
         if not any(line.quantity > 0 for line in order_lines.values() if line.type == ItemType.PRODUCT):
             # Nothing left to ship: the delivery charge goes back to the group for its next fulfillment order.
             remaining = {line.pk: line.quantity for line in order_lines.values() if line.quantity > 0}
@@ -86,8 +83,34 @@ def reject_fulfillment_order_items(fulfillment_order_id, lines: list[LineToRejec
             set_status(order, FulfillmentOrderStatus.REJECTED)
         update_totals(order, list(order_lines.values()))
         refresh_summary(summary, items)
-        exclude_and_reroute(order, summary, "; ".join(dict.fromkeys(r for e in reasons.values() for _, r in e)))
+        given = dict.fromkeys(reason for entries in reasons.values() for _, reason in entries)
+        exclude_and_reroute(order, summary, REASON_SEPARATOR.join(given))
     return order
+
+
+def reject_lines(order: FulfillmentOrder, lines: list[FulfillmentOrderLineItem],
+                 rejected: dict[int, list[tuple[Decimal, str]]], items: list[OrderItemSummary], *, actor=None) -> None:
+    """Under the summary, item and fulfillment-order locks: take `rejected[line id]` (units, reason) off the
+    lines as a cancel does, and keep on each line how many of its units were refused and why, with a
+    FulfillmentRejection per reason saying who and when. Reject-items and a whole order moved to Rejected
+    (fulfillment_status) both come here, so a rejection reads the same however it was made."""
+    who = actor_fields(actor)
+    by_id = {line.pk: line for line in lines}
+    FulfillmentRejection.objects.bulk_create([
+        FulfillmentRejection(fulfillment_order=order, fulfillment_order_line=by_id[pk], quantity=quantity,
+                             reason=reason, **who)
+        for pk, entries in rejected.items() for quantity, reason in entries
+    ])
+    cancel_lines(order, lines, {pk: sum((q for q, _ in entries), ZERO) for pk, entries in rejected.items()}, items)
+    changed = []
+    for pk, entries in rejected.items():
+        line = by_id[pk]
+        line.quantity_rejected += sum((quantity for quantity, _ in entries), ZERO)
+        # Every distinct reason the line was refused for, oldest first, as far as the column holds.
+        reasons = [r for r in line.rejection_reason.split(REASON_SEPARATOR) if r] + [r for _, r in entries if r]
+        line.rejection_reason = REASON_SEPARATOR.join(dict.fromkeys(reasons))[:REASON_MAX_LENGTH]
+        changed.append(line)
+    FulfillmentOrderLineItem.objects.bulk_update(changed, ["quantity_rejected", "rejection_reason"])
 
 
 def exclude_and_reroute(order: FulfillmentOrder, summary: OrderSummary, reason: str) -> None:

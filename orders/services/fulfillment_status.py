@@ -27,12 +27,13 @@ from orders.models import (
     FulfillmentOrderStatus,
     FulfillmentOrderStatusCategory,
     FulfillmentOrderType,
+    ItemType,
     OrderItemSummary,
 )
 from orders.services import inventory
 from orders.services.fulfillment_cancel import cancel_lines, lock_fulfillment_order, set_status
 from orders.services.fulfillment_create import update_totals
-from orders.services.fulfillment_reject import exclude_and_reroute
+from orders.services.fulfillment_reject import REASON_MAX_LENGTH, exclude_and_reroute, reject_lines
 from orders.services.holds import fulfillment_order_hold
 from orders.services.summary_refresh import refresh_summary
 
@@ -79,10 +80,14 @@ def check_not_held(order: FulfillmentOrder, status: str) -> None:
                            f"({hold.reason}).", field="status")
 
 
-def change_fulfillment_order_status(fulfillment_order_id, status: str, *,
-                                    channel_id: int | None = None, reason: str = "") -> FulfillmentOrder:
+def change_fulfillment_order_status(fulfillment_order_id, status: str, *, channel_id: int | None = None,
+                                    reason: str = "", actor=None) -> FulfillmentOrder:
+    """`reason` and `actor` are kept for Rejected: on each product line rejected (fulfillment_reject)."""
     if status not in FulfillmentOrderStatus.values:
         raise InvalidInput(f"Must be one of {', '.join(FulfillmentOrderStatus.values)}.", field="status")
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if len(reason) > REASON_MAX_LENGTH:
+        raise InvalidInput(f"At most {REASON_MAX_LENGTH} characters.", field="reason")
     with transaction.atomic():
         order, summary, items = lock_fulfillment_order(fulfillment_order_id, channel_id=channel_id)
         if order.status == status:
@@ -98,6 +103,11 @@ def change_fulfillment_order_status(fulfillment_order_id, status: str, *,
             _fulfil(order, lines, items)
             fulfillment_order_fulfilled(order)
         elif new_category in _RELEASING:
+            if status == FulfillmentOrderStatus.REJECTED:
+                # Every product unit refused with the one reason; the delivery charge only goes back.
+                reject_lines(order, lines, {line.pk: [(line.quantity, reason)] for line in lines
+                                            if line.type == ItemType.PRODUCT and line.quantity > 0},
+                             items, actor=actor)
             cancel_lines(order, lines, {line.pk: line.quantity for line in lines}, items)
             update_totals(order, lines)
         set_status(order, status)

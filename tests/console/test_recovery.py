@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from console.models import LocationAssignment
-from orders.models import FulfillmentOrder, OrderHold, RoutingExclusion
+from orders.models import FulfillmentOrder, FulfillmentRejection, OrderHold, RoutingExclusion
 from orders.services.fulfillment_routing import route_order_summary
 from orders.services.holds import hold_order_summary
 from tests.builders import ingest, worked_example_body
@@ -150,3 +150,25 @@ def test_an_agent_holds_but_does_not_route(agent_client, stores):
     page = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
     assert "Fraud review" in page and "Release hold" in page
     assert agent_client.post(f"/console/orders/{summary.pk}/route/").status_code == 403
+
+
+def test_the_order_page_shows_each_lines_rejected_units_and_reason(associate, supervisor_client, stores):
+    north, _ = stores
+    summary = ingest(worked_example_body())
+    order = FulfillmentOrder.objects.get(pk=route_order_summary(summary.pk).fulfillment_order_ids[0])
+    FulfillmentOrder.objects.filter(pk=order.pk).update(location=north)  # as if routed to the store
+    lines = lines_by_sku(order)
+    associate.post(f"/console/locations/{north.pk}/fulfillment-orders/{order.pk}/reject/",
+                   {f"line-{lines['A'].pk}": "1", "reason": "Crushed <box>"})
+    associate.post(f"/console/locations/{north.pk}/fulfillment-orders/{order.pk}/reject/",
+                   {f"line-{lines['A'].pk}": "1", "reason": "Wrong colour"})
+
+    page = supervisor_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    assert '<span class="sub" data-testid="rejected">Rejected 2: Crushed &lt;box&gt;; Wrong colour</span>' in page
+    assert page.count('data-testid="rejected"') == 1  # B and the delivery charge were not refused
+    # Moved to Rejected from the console: B's unit is refused too, by the supervisor.
+    supervisor_client.post(f"/console/fulfillment-orders/{order.pk}/status/", {"status": "Rejected"})
+    rejection = FulfillmentRejection.objects.get(fulfillment_order_line=lines["B"])
+    assert (rejection.quantity, rejection.reason, rejection.created_by.username) == (D(1), "", "supervisor")
+    page = supervisor_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    assert "Rejected 1: no reason given" in page

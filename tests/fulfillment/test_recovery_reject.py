@@ -220,3 +220,70 @@ def test_channel_policy_limits_splits_groups_and_stores():
     policy.shipping_location_groups.add(east)
     route_order_summary(other.pk)
     assert [o.location.external_reference for o in open_orders(other)] == ["STORE"]
+
+
+# --- Issue 16 point 1: the reason of a rejection is kept on each line, however the rejection was made ----
+
+
+def test_patch_to_rejected_keeps_the_reason_on_each_product_line(api, settings, django_capture_on_commit_callbacks):
+    summary, order = routed_to_chicago({"A": 2, "B": 1}, {"A": 5, "B": 5})
+    settings.OMS_AUTO_ROUTE_ORDERS = True
+    lines = lines_by_sku(order)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.patch(f"{FO}/{order.pk}", {"status": "Rejected", "reason": "Flooded stockroom"}, format="json")
+
+    assert response.status_code == 200, response.content
+    body = {line["stockKeepingUnit"]: line for line in response.json()["fulfillmentOrderLineItems"]}
+    assert {sku: (line["quantity"], line["quantityCanceled"], line["quantityRejected"], line["rejectionReason"])
+            for sku, line in body.items()} == {
+        "A": (0, 2, 2, "Flooded stockroom"),
+        "B": (0, 1, 1, "Flooded stockroom"),
+        # The delivery charge is not refused: it goes back to the group and travels with the units.
+        "DELIVERY-GROUND": (0, 1, 0, ""),
+    }
+    rejections = FulfillmentRejection.objects.filter(fulfillment_order=order).order_by("fulfillment_order_line_id")
+    assert [(r.fulfillment_order_line_id, r.quantity, r.reason, r.created_by_client.name) for r in rejections] == [
+        (lines["A"].pk, D(2), "Flooded stockroom", "backoffice"),
+        (lines["B"].pk, D(1), "Flooded stockroom", "backoffice"),
+    ]
+    assert RoutingExclusion.objects.get(order_summary=summary).reason == "Flooded stockroom"
+    (again,) = open_orders(summary)
+    assert again.location.external_reference == "NYC"
+    # The summary's representation carries the same lines.
+    summary_body = api.get(f"{SUMMARIES}/{summary.pk}").json()
+    (shown,) = [fo for fo in summary_body["fulfillmentOrders"] if fo["id"] == str(order.pk)]
+    assert {line["stockKeepingUnit"]: line["rejectionReason"] for line in shown["fulfillmentOrderLineItems"]} == {
+        "A": "Flooded stockroom", "B": "Flooded stockroom", "DELIVERY-GROUND": ""}
+
+
+def test_patch_to_rejected_without_a_reason_still_counts_the_refused_units(api):
+    _, order = routed_to_chicago({"A": 2, "B": 1})
+
+    response = api.patch(f"{FO}/{order.pk}", {"status": "Rejected"}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert {line["stockKeepingUnit"]: (line["quantityRejected"], line["rejectionReason"])
+            for line in response.json()["fulfillmentOrderLineItems"]} == {
+        "A": (2, ""), "B": (1, ""), "DELIVERY-GROUND": (0, "")}
+    assert FulfillmentRejection.objects.filter(fulfillment_order=order).count() == 2
+    too_long = api.patch(f"{FO}/{order.pk}", {"status": "Rejected", "reason": "x" * 256}, format="json")
+    assert too_long.status_code == 400 and too_long.json()["errors"][0]["field"] == "reason"
+
+
+def test_a_line_rejected_twice_keeps_both_reasons_and_the_sum(api):
+    _, order = routed_to_chicago({"A": 3, "B": 1})
+
+    reject(order, ("A", 1, "Damaged box"))
+    with pytest.raises(InvalidState):  # one A is left, two asked: nothing recorded
+        reject(order, ("A", 1, "Wrong colour"), ("A", 1, "Late"))
+    reject(order, ("A", 1, "Wrong colour"))
+
+    line = lines_by_sku(FulfillmentOrder.objects.get(pk=order.pk))["A"]
+    assert (line.quantity, line.quantity_rejected, line.rejection_reason) == (0, 2, "Damaged box; Wrong colour")
+    assert FulfillmentRejection.objects.filter(fulfillment_order_line=line).count() == 2
+    body = api.get(f"{FO}/{order.pk}").json()
+    assert body["status"] == "Allocated"  # B is still to ship
+    (shown,) = [each for each in body["fulfillmentOrderLineItems"] if each["stockKeepingUnit"] == "A"]
+    assert (shown["quantityCanceled"], shown["quantityRejected"], shown["rejectionReason"]) == (
+        2, 2, "Damaged box; Wrong colour")

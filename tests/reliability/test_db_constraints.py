@@ -111,6 +111,9 @@ CASES = [
      {"total_line_amount": D("-0.01")}),
     ("fo_line_adjustments_not_positive", FulfillmentOrderLineItem, lambda w: w.live_fo_line,
      {"total_adjustment_tax_amount": D("0.01")}),
+    # 1 rejected of the 0 units taken off the line
+    ("fo_line_rejected_within_taken_off", FulfillmentOrderLineItem, lambda w: w.live_fo_line,
+     {"quantity_rejected": 1}),
     ("rol_quantities_not_negative", ReturnOrderLineItem, lambda w: w.return_line, {"quantity_received": -1}),
     # 2 returned of 1 expected
     ("rol_processed_within_expected", ReturnOrderLineItem, lambda w: w.return_line, {"quantity_returned": 2}),
