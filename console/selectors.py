@@ -205,6 +205,7 @@ def wizard_state(summary_id: int, *, with_allocated: bool = False) -> WizardStat
         allocated = dict(
             FulfillmentOrderLineItem.objects.filter(
                 fulfillment_order__order_summary=summary, fulfillment_order__status__in=BEFORE_PICKING, quantity__gt=0,
+                fulfillment_order__reshipment__isnull=True,  # a reshipment's units are not the order's to cancel
             ).values("order_item_summary_id").annotate(units=Sum("quantity"))
             .values_list("order_item_summary_id", "units")
         )

@@ -230,7 +230,8 @@ def get_fulfillment_lines(summary: OrderSummary, *, lock: bool = False) -> tuple
     """The lines of the summary's open fulfillment orders (one query), for a cancel that may take units
     off them. With `lock` (a submit, after the summary and its items) the open fulfillment orders are
     row-locked first, in id order (one more query): the lock order of cancel-item and status moves."""
-    open_orders = FulfillmentOrder.objects.filter(order_summary=summary).exclude(
+    # A reshipment's fulfillment orders carry no allocation of their own (issue 15): a cancel never takes them.
+    open_orders = FulfillmentOrder.objects.filter(order_summary=summary, reshipment__isnull=True).exclude(
         status_category__in=FINAL_STATUS_CATEGORIES
     )
     if lock:

@@ -14,8 +14,10 @@ def item_status(
     fulfilled: Decimal,
     return_initiated: Decimal,
     returned: Decimal,
+    reshipped: Decimal = Decimal(0),
 ) -> str:
-    """§5.1: the first rule that holds wins."""
+    """§5.1: the first rule that holds wins. Issue 15 adds RESHIPPED before FULFILLED: every fulfilled unit
+    of an item still held was sent again."""
     quantity = ordered - canceled - returned
     net_ordered = ordered - canceled
     if quantity > 0 and return_initiated > 0 and return_initiated == fulfilled and returned < return_initiated:
@@ -24,6 +26,8 @@ def item_status(
         return ItemStatus.RETURNED
     if quantity == 0 and canceled > 0 and returned == 0:
         return ItemStatus.CANCELED
+    if quantity > 0 and reshipped > 0 and reshipped >= fulfilled:
+        return ItemStatus.RESHIPPED
     if quantity > 0 and net_ordered <= fulfilled:
         return ItemStatus.FULFILLED
     if quantity > 0 and fulfilled > 0:
@@ -43,6 +47,7 @@ def item_summary_status(ois) -> str:
         fulfilled=ois.quantity_fulfilled,
         return_initiated=ois.quantity_return_initiated,
         returned=ois.quantity_returned,
+        reshipped=ois.quantity_reshipped,
     )
 
 

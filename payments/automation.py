@@ -9,6 +9,10 @@ from orders import outbox
 
 
 def fulfillment_order_fulfilled(fulfillment_order) -> None:
+    if fulfillment_order.is_reship:
+        # Reshipped units bill nothing (issue 15); it may have been the last shipment, so settle.
+        order_summary_changed(fulfillment_order.order_summary_id)
+        return
     if not settings.OMS_AUTO_INVOICE_AND_CAPTURE:
         return
     from payments.tasks import invoice_and_capture

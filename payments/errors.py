@@ -10,3 +10,5 @@ SETTLED_AS_EXCESS_FUNDS = "SETTLED_AS_EXCESS_FUNDS"
 NOT_A_REDUCTION = "NOT_A_REDUCTION"
 # A fulfillment order is invoiced once it has shipped (status Fulfilled), not before.
 FULFILLMENT_ORDER_NOT_FULFILLED = "FULFILLMENT_ORDER_NOT_FULFILLED"
+# A reshipment's fulfillment order (issue 15) ships at no charge and is never invoiced.
+RESHIP_NOT_BILLED = "RESHIP_NOT_BILLED"

@@ -57,6 +57,7 @@ def sweep_unbilled_fulfillment_orders(*, limit: int = 500) -> dict[str, int]:
     shipped = FulfillmentOrder.objects.filter(
         status=FulfillmentOrderStatus.FULFILLED, fulfilled_at__gte=oldest, fulfilled_at__lt=newest,
         order_summary__life_cycle_type=LifeCycleType.MANAGED,
+        reshipment__isnull=True,  # a reshipment bills nothing (issue 15)
     ).order_by("id")
     never_invoiced = list(shipped.filter(~Exists(Invoice.objects.filter(fulfillment_order=OuterRef("pk"))))
                           .values_list("id", "order_summary_id")[:limit])

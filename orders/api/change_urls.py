@@ -3,6 +3,7 @@
 from django.urls import path
 
 from orders.api import change_views as views
+from orders.api import reship_views
 
 _BASE = "commerce/order-management/order-summaries/<str:summary_id>/actions/"
 
@@ -15,4 +16,6 @@ urlpatterns = [
     path(f"{_BASE}submit-return", views.SubmitReturnView.as_view(), name="api-submit-return"),
     path(f"{_BASE}adjust-item-preview", views.AdjustPreviewView.as_view(), name="api-adjust-item-preview"),
     path(f"{_BASE}adjust-item-submit", views.AdjustSubmitView.as_view(), name="api-adjust-item-submit"),
+    path(f"{_BASE}preview-reship", reship_views.PreviewReshipView.as_view(), name="api-preview-reship"),
+    path(f"{_BASE}submit-reship", reship_views.SubmitReshipView.as_view(), name="api-submit-reship"),
 ]

@@ -38,6 +38,7 @@ from .orders import (
 from .outbox import OutboxMessage, OutboxStatus, WorkerHeartbeat
 from .recovery import FulfillmentRejection, HoldRule, OrderHold, RoutingExclusion, RoutingPolicy
 from .reference import DEFAULT_REASON_CODES, ReasonCode, SalesChannel
+from .reships import Reshipment, ReshipmentItem
 from .returns import ReturnOrder, ReturnOrderLifeCycleType, ReturnOrderLineItem, ReturnOrderStatus
 from .summaries import (
     ROLLUP_TYPES,
@@ -99,6 +100,8 @@ __all__ = [
     "ProcessExceptionSeverity",
     "ProcessExceptionStatus",
     "ReasonCode",
+    "Reshipment",
+    "ReshipmentItem",
     "ReturnOrder",
     "ReturnOrderLifeCycleType",
     "ReturnOrderLineItem",

@@ -169,6 +169,10 @@ class FulfillmentOrder(RollupTotals, Address):
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
+    # Issue 15: units sent again at no charge; such a fulfillment order is never invoiced.
+    reshipment = models.ForeignKey(
+        "orders.Reshipment", null=True, blank=True, on_delete=models.PROTECT, related_name="fulfillment_orders"
+    )
     # When a pickup became Ready for Pickup: an unclaimed one is canceled some days later.
     ready_for_pickup_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -209,6 +213,10 @@ class FulfillmentOrder(RollupTotals, Address):
     @property
     def number(self) -> str:
         return f"FO-{self.pk:08d}" if self.pk else "FO-(new)"
+
+    @property
+    def is_reship(self) -> bool:
+        return self.reshipment_id is not None
 
     @property
     def is_final(self) -> bool:

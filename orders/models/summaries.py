@@ -1,5 +1,7 @@
 """The living view of an order: summaries updated by every change, with invariants in the database."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -32,6 +34,8 @@ class ItemStatus(models.TextChoices):
     CANCELED = "CANCELED"
     RETURNINITIATED = "RETURNINITIATED"
     RETURNED = "RETURNED"
+    # Issue 15: every fulfilled unit was sent again (lost or damaged in transit).
+    RESHIPPED = "RESHIPPED"
 
 
 ROLLUP_TYPES = {
@@ -191,6 +195,8 @@ class OrderItemSummary(models.Model):
     quantity_fulfilled = QuantityField()
     quantity_return_initiated = QuantityField()
     quantity_returned = QuantityField()
+    # Fulfilled units sent again at no charge (issue 15); never part of allocated or fulfilled.
+    quantity_reshipped = QuantityField()
 
     total_line_amount = MoneyField()
     total_line_tax_amount = MoneyField()
@@ -221,6 +227,10 @@ class OrderItemSummary(models.Model):
                 & Q(quantity_returned__lte=F("quantity_return_initiated"))
                 & Q(quantity_return_initiated__lte=F("quantity_fulfilled")),
                 name="ois_returned_within_initiated_within_fulfilled",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_reshipped__gte=0) & Q(quantity_reshipped__lte=F("quantity_fulfilled")),
+                name="ois_reshipped_within_fulfilled",
             ),
             models.CheckConstraint(
                 condition=Q(total_line_amount__gte=0) & Q(total_line_tax_amount__gte=0),
@@ -259,6 +269,11 @@ class OrderItemSummary(models.Model):
     @property
     def quantity_available_to_return(self):
         return self.quantity_fulfilled - self.quantity_return_initiated
+
+    @property
+    def quantity_available_to_reship(self):
+        """Fulfilled units still with the customer (not expected back) and not reshipped already."""
+        return max(self.quantity_fulfilled - self.quantity_return_initiated - self.quantity_reshipped, Decimal(0))
 
     @property
     def total_price(self):

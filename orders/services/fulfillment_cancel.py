@@ -111,7 +111,7 @@ def _return_charges(order: FulfillmentOrder, order_lines: dict, charges: dict[in
     group (locked here, after `order`), or back to the group when it still has product units to place."""
     others = list(
         FulfillmentOrder.objects.select_for_update()
-        .filter(delivery_group_summary_id=order.delivery_group_summary_id)
+        .filter(delivery_group_summary_id=order.delivery_group_summary_id, reshipment__isnull=True)
         .exclude(pk=order.pk)
         .exclude(status_category__in=FINAL_STATUS_CATEGORIES)
         .order_by("id")
@@ -192,13 +192,15 @@ def cancel_lines(
     """
     changed = take_off_lines(order, lines, quantities)
     by_id = {ois.pk: ois for ois in items}
+    # A reshipment's units were never allocated again: canceling them means they were not reshipped.
+    counter = "quantity_reshipped" if order.is_reship else "quantity_allocated"
     touched = {}
     for line in changed:
         ois = by_id[line.order_item_summary_id]
-        ois.quantity_allocated -= quantities[line.pk]
+        setattr(ois, counter, getattr(ois, counter) - quantities[line.pk])
         touched[ois.pk] = ois
     if touched:
-        OrderItemSummary.objects.bulk_update(list(touched.values()), ["quantity_allocated"])
+        OrderItemSummary.objects.bulk_update(list(touched.values()), [counter])
 
 
 _LINE_AMOUNTS = ("total_line_amount", "total_line_tax_amount", "total_adjustment_amount",
@@ -301,7 +303,8 @@ def settle_line_residues(summary, items: list[OrderItemSummary]) -> None:
     if not residues:
         return
     newest: dict[int, FulfillmentOrderLineItem] = {}
-    for line in (FulfillmentOrderLineItem.objects.filter(order_item_summary_id__in=residues, quantity__gt=0)
+    for line in (FulfillmentOrderLineItem.objects.filter(order_item_summary_id__in=residues, quantity__gt=0,
+                                                         fulfillment_order__reshipment__isnull=True)
                  .exclude(fulfillment_order__status_category__in=FINAL_STATUS_CATEGORIES).order_by("id")):
         newest[line.order_item_summary_id] = line
     changed = []

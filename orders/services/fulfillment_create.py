@@ -246,12 +246,21 @@ def line_share(unplaced: Amounts, quantity: Decimal, available: Decimal, currenc
                    min(share.adjustment_tax, ZERO))
 
 
+def create_reship_fulfillment_orders(summary: OrderSummary, items: list[OrderItemSummary],
+                                     data: FulfillmentOrderInput, reshipment, actor) -> list[FulfillmentOrder]:
+    """A reshipment's fulfillment orders, under the caller's summary and item locks (orders.services.reships
+    checked the units against QuantityAvailableToReship): stock reserved as for any fulfillment order, but
+    no delivery charge, zero amounts and no allocation, for those units were sold and shipped once already."""
+    return _Creation(summary, items, actor, reshipment=reshipment).create(data, "", 0)
+
+
 class _Creation:
-    def __init__(self, summary: OrderSummary, items: list[OrderItemSummary], actor):
+    def __init__(self, summary: OrderSummary, items: list[OrderItemSummary], actor, *, reshipment=None):
         self.summary = summary
         self.items = {ois.pk: ois for ois in items}
         self.actor = actor_fields(actor)
         self.now = timezone.now()
+        self.reshipment = reshipment
 
     def create(self, data: FulfillmentOrderInput, prefix: str, group_offset: int) -> list[FulfillmentOrder]:
         group = self._delivery_group(data.delivery_group_summary_id, prefix)
@@ -269,14 +278,16 @@ class _Creation:
         for (location_id, sku), quantity in needed.items():
             inventory.reserve(levels.get((location_id, sku)), quantity, location=locations[location_id], sku=sku)
 
-        unplaced = unplaced_amounts(self.summary, list(self.items.values()))
+        reship = self.reshipment is not None
+        unplaced = {} if reship else unplaced_amounts(self.summary, list(self.items.values()))
         orders = []
         for index, fulfillment_group in enumerate(data.groups):
             location = locations[parse_id(fulfillment_group.location_id)]
-            lines = wanted[index] + self._delivery_charges(group)
+            lines = wanted[index] + ([] if reship else self._delivery_charges(group))
             orders.append(self._write(group, location, fulfillment_group, lines, unplaced))
         inventory.save_levels(levels.values())
-        OrderItemSummary.objects.bulk_update(list(self.items.values()), ["quantity_allocated"])
+        if not reship:
+            OrderItemSummary.objects.bulk_update(list(self.items.values()), ["quantity_allocated"])
         return orders
 
     def _delivery_group(self, raw_id, prefix: str) -> OrderDeliveryGroupSummary:
@@ -317,7 +328,7 @@ class _Creation:
         if errors:
             raise InvalidInput(errors[0].message, errors=errors)
         problems = []
-        for pk, quantity in combined.items():
+        for pk, quantity in ([] if self.reshipment is not None else combined.items()):
             ois = self.items[pk]
             if quantity > ois.quantity_available_to_fulfill:
                 problems.append(FieldError(
@@ -359,13 +370,17 @@ class _Creation:
             country=group.country,
             delivery_method=group.delivery_method,
             activated_at=self.now,
+            reshipment=self.reshipment,
             **self.actor,
         )
         rows = []
         for ois, quantity in lines:
-            share = line_share(unplaced[ois.pk], quantity, ois.quantity_available_to_fulfill, summary.currency)
-            unplaced[ois.pk] = unplaced[ois.pk] - share
-            ois.quantity_allocated += quantity
+            if self.reshipment is not None:
+                share = Amounts()
+            else:
+                share = line_share(unplaced[ois.pk], quantity, ois.quantity_available_to_fulfill, summary.currency)
+                unplaced[ois.pk] = unplaced[ois.pk] - share
+                ois.quantity_allocated += quantity
             rows.append(FulfillmentOrderLineItem(
                 fulfillment_order=order,
                 order_item_summary=ois,

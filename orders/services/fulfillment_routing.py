@@ -151,10 +151,15 @@ def route_order_summary(summary_id: int, *, channel_id: int | None = None, on_de
     return RoutingOutcome(tuple(created), tuple(unrouted), summary.routing_attempt_count)
 
 
-def _ordered(items) -> dict[str, Decimal]:
+def _to_place(ois, quantities: dict[int, Decimal] | None) -> Decimal:
+    """The units of `ois` to place: those given (a reshipment's), else all still unallocated."""
+    return quantities[ois.pk] if quantities is not None else ois.quantity_available_to_fulfill
+
+
+def _ordered(items, quantities: dict[int, Decimal] | None = None) -> dict[str, Decimal]:
     ordered: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for ois in items:
-        ordered[ois.sku] += ois.quantity_available_to_fulfill
+        ordered[ois.sku] += _to_place(ois, quantities)
     return ordered
 
 
@@ -184,10 +189,12 @@ def plan_pickup(group: OrderDeliveryGroupSummary, items, policy: Policy = Policy
     )
 
 
-def plan_group(group: OrderDeliveryGroupSummary, items, policy: Policy = Policy()) -> FulfillmentOrderInput | None:
+def plan_group(group: OrderDeliveryGroupSummary, items, policy: Policy = Policy(),
+               quantities: dict[int, Decimal] | None = None) -> FulfillmentOrderInput | None:
+    """Where the group's units go: `quantities` per item summary id, or every unallocated unit of `items`."""
     if any(not ois.sku for ois in items):
         return None
-    ordered = _ordered(items)
+    ordered = _ordered(items, quantities)
     levels = InventoryLevel.objects.filter(sku__in=list(ordered), location__is_inventory_location=True)
     if policy.excluded_location_ids:
         levels = levels.exclude(location_id__in=policy.excluded_location_ids)
@@ -210,7 +217,7 @@ def plan_group(group: OrderDeliveryGroupSummary, items, policy: Policy = Policy(
     if not routes:
         return None
     chosen = _nearest(group, routes, locations)
-    return _fulfillment_input(group, items, chosen, available, locations)
+    return _fulfillment_input(group, items, chosen, available, locations, quantities)
 
 
 def _destination(group: OrderDeliveryGroupSummary):
@@ -233,7 +240,7 @@ def _nearest(group, routes, locations) -> tuple[str, ...]:
     return rank_by_average_distance(destination, measurable, coordinates)[0].locations
 
 
-def _fulfillment_input(group, items, route, available, locations) -> FulfillmentOrderInput:
+def _fulfillment_input(group, items, route, available, locations, quantities=None) -> FulfillmentOrderInput:
     """Split the units over the chosen locations, nearest first when known, item summaries by id."""
     destination = _destination(group)
     order = list(route)
@@ -245,7 +252,7 @@ def _fulfillment_input(group, items, route, available, locations) -> Fulfillment
     stock = {name: dict(available[name]) for name in order}
     placed: dict[str, list[FulfillmentItemInput]] = defaultdict(list)
     for ois in sorted(items, key=lambda each: each.pk):
-        remaining = ois.quantity_available_to_fulfill
+        remaining = _to_place(ois, quantities)
         for name in order:
             take = min(remaining, stock[name].get(ois.sku, ZERO))
             if take > 0:

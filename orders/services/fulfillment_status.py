@@ -128,10 +128,13 @@ def _fulfil(order: FulfillmentOrder, lines, items) -> None:
     )
     touched = {}
     for line in shipping:
-        ois = by_id[line.order_item_summary_id]
-        ois.quantity_fulfilled += line.quantity
-        touched[ois.pk] = ois
+        # A reshipment's units were fulfilled once already: they only leave the shelf (issue 15).
+        if not order.is_reship:
+            ois = by_id[line.order_item_summary_id]
+            ois.quantity_fulfilled += line.quantity
+            touched[ois.pk] = ois
         if inventory.tracks_stock(order.location, line):
             inventory.consume(levels.get((order.location_id, line.sku)), line.quantity)
-    OrderItemSummary.objects.bulk_update(list(touched.values()), ["quantity_fulfilled"])
+    if touched:
+        OrderItemSummary.objects.bulk_update(list(touched.values()), ["quantity_fulfilled"])
     inventory.save_levels(levels.values())

@@ -8,6 +8,7 @@ from django.db import transaction
 from orders.errors import ServiceError
 from orders.models import ProcessExceptionCategory
 from orders.services.holds import is_capture_held
+from payments import errors as codes
 from payments.funds import funds_position
 from payments.models import BackgroundOperation, Invoice, OperationStatus, OperationType
 
@@ -30,10 +31,14 @@ def _record_failure(summary_id, message: str, exc: ServiceError, *, category=Pro
 def invoice_and_capture(fulfillment_order_id: int, summary_id: int) -> BackgroundOperation | None:
     """A fulfilled fulfillment order: its invoice (made here, or the one an API client made first), then
     funds ensured for it exactly once: not when the invoice is paid, nor while a capture for it is pending or
-    an ensure-funds operation for it is waiting to run (a redelivered task, a client that asked already)."""
+    an ensure-funds operation for it is waiting to run (a redelivered task, a client that asked already).
+    A reshipment's fulfillment order bills nothing (issue 15): only the settling pass runs."""
     try:
         invoice = invoice_fulfillment_order(fulfillment_order_id).invoice
     except ServiceError as exc:
+        if any(error.code == codes.RESHIP_NOT_BILLED for error in exc.errors):
+            settle_summary(summary_id)
+            return None
         _record_failure(summary_id, "Invoicing the fulfillment order failed", exc,
                         category=ProcessExceptionCategory.INVOICING)
         return None

@@ -61,6 +61,8 @@ def invoice_fulfillment_order(fulfillment_order_id) -> InvoiceResult:
         existing = Invoice.objects.filter(fulfillment_order=fulfillment_order).first()
         if existing is not None:
             return InvoiceResult(existing, created=False)
+        if fulfillment_order.is_reship:
+            _reship(fulfillment_order)
         if fulfillment_order.status_category != FulfillmentOrderStatusCategory.CLOSED:
             _not_fulfilled(fulfillment_order)
         lines = [line for line in fulfillment_order.lines.select_related("order_item_summary") if line.quantity > 0]
@@ -95,6 +97,12 @@ def _not_fulfilled(fulfillment_order):
                "invoiced once it is Fulfilled.")
     raise InvalidState(message, errors=[
         FieldError(message, "fulfillmentOrderId", codes.FULFILLMENT_ORDER_NOT_FULFILLED)])
+
+
+def _reship(fulfillment_order):
+    message = (f"Fulfillment order {fulfillment_order.number} reships units at no charge (reshipment "
+               f"{fulfillment_order.reshipment}): it is never invoiced.")
+    raise InvalidState(message, errors=[FieldError(message, "fulfillmentOrderId", codes.RESHIP_NOT_BILLED)])
 
 
 def create_invoice_for_fulfillment_order(fulfillment_order_id) -> Invoice:
@@ -138,6 +146,7 @@ def in_fulfillment_shares(summary, fulfillment_order, lines) -> dict[int, list[S
         # The units of the item on fulfillment orders open when the change was made, not invoiced yet.
         open_then = FulfillmentOrderLineItem.objects.filter(
             order_item_summary_id=change.order_item_summary_id, fulfillment_order__created_at__lt=when,
+            fulfillment_order__reshipment__isnull=True,
         ).exclude(
             Q(fulfillment_order__fulfilled_at__lt=when) | Q(fulfillment_order__canceled_at__lt=when)
             | Q(fulfillment_order__rejected_at__lt=when) | Q(fulfillment_order__invoice__isnull=False)

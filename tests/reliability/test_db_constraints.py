@@ -21,6 +21,7 @@ from orders.models import (
     OrderDeliveryGroupSummary,
     OrderItemSummary,
     OrderSummary,
+    ReshipmentItem,
     ReturnOrderLineItem,
 )
 from payments.models import (
@@ -77,6 +78,15 @@ def netting(world):
                                                      amount=D("1.00")).pk
 
 
+def reship_item(world):
+    """A reshipment of 1 × A recorded raw (the service would also place it): the row the update breaks."""
+    from orders.models import Reshipment
+
+    reshipment = Reshipment.objects.create(order_summary_id=world.summary)
+    return ReshipmentItem.objects.create(reshipment=reshipment, order_item_summary_id=world.a, quantity=1,
+                                         reason="Damaged").pk
+
+
 def approval(world):
     user, _ = User.objects.get_or_create(username="agent")
     return AgentRefund.objects.create(
@@ -95,6 +105,9 @@ CASES = [
     ("ois_fulfilled_within_allocated", OrderItemSummary, lambda w: w.a, {"quantity_fulfilled": 5}),
     # 2 returned of 1 expected back
     ("ois_returned_within_initiated_within_fulfilled", OrderItemSummary, lambda w: w.a, {"quantity_returned": 2}),
+    # 4 reshipped of 3 shipped
+    ("ois_reshipped_within_fulfilled", OrderItemSummary, lambda w: w.a, {"quantity_reshipped": 4}),
+    ("reship_item_quantity_positive", ReshipmentItem, reship_item, {"quantity": 0}),
     ("ois_line_amounts_not_negative", OrderItemSummary, lambda w: w.a, {"total_line_tax_amount": D("-0.01")}),
     ("ois_adjustments_not_positive", OrderItemSummary, lambda w: w.a, {"total_adjustment_amount": D("0.01")}),
     # 50.00 − 50.01 < 0

@@ -159,6 +159,10 @@ def _change_items(ois):
     return {"changeItems": [{"orderItemSummaryId": str(ois), "quantity": 1, "reason": "Damaged"}]}
 
 
+def _reship_items(ois):
+    return {"reshipItems": [{"orderItemSummaryId": str(ois), "quantity": 1, "reason": "Damaged"}]}
+
+
 def _adjust(ois):
     return {"adjustItems": [{"orderItemSummaryId": str(ois), "adjustmentType": "AmountWithoutTax",
                              "amount": -1, "reason": "Goodwill"}]}
@@ -196,6 +200,8 @@ REQUESTS = {
             "route": lambda w: {},
             "hold": lambda w: {"reason": "Address check"},
             "release-hold": lambda w: {},
+            "preview-reship": lambda w: _reship_items(w.a),
+            "submit-reship": lambda w: _reship_items(w.a),
         }.items()
     },
     ("POST", f"{S}/actions/create-multiple-change-invoices"): lambda w: (
