@@ -37,6 +37,7 @@ from orders.models import (
     OrderKind,
     OrderSummary,
     ProcessException,
+    Shipment,
 )
 from payments.models import (
     AgentRefund,
@@ -67,9 +68,24 @@ class FulfillmentOrderView:
     rejected_at: datetime | None
     actor: str
     delivery_group_summary_id: int
-    # Rows of text: name, sku, original_quantity, canceled, quantity, total_price, tax; and for the
+    # Rows of text: name, sku, original_quantity, canceled, quantity, shipped, total_price, tax; and for the
     # cancel form pk, cancelable (units left on a product line) and quantity_input.
     lines: list[dict] = field(default_factory=list)
+    shipments: list["ShipmentView"] = field(default_factory=list)
+
+
+@dataclass
+class ShipmentView:
+    number: str
+    carrier: str
+    service: str
+    tracking_number: str
+    tracking_url: str
+    shipped_at: datetime
+    delivered_at: datetime | None
+    actor: str
+    # "2 × Shirt, 1 × Cap": what the parcel carries, as text.
+    units: str = ""
 
 
 @dataclass
@@ -331,14 +347,16 @@ _FULFILLMENT_ORDER_FIELDS = (
 )
 _LINE_FIELDS = (
     "lines__id", "lines__type", "lines__sku", "lines__name", "lines__original_quantity", "lines__quantity",
+    "lines__quantity_shipped",
     "lines__total_line_amount", "lines__total_line_tax_amount", "lines__total_adjustment_amount",
     "lines__total_adjustment_tax_amount", "lines__quantity_rejected", "lines__rejection_reason",
 )
 
 
 _LINE_ATTRIBUTES = (
-    "pk", "type", "sku", "name", "original_quantity", "quantity", "total_line_amount", "total_line_tax_amount",
-    "total_adjustment_amount", "total_adjustment_tax_amount", "quantity_rejected", "rejection_reason",
+    "pk", "type", "sku", "name", "original_quantity", "quantity", "quantity_shipped", "total_line_amount",
+    "total_line_tax_amount", "total_adjustment_amount", "total_adjustment_tax_amount", "quantity_rejected",
+    "rejection_reason",
 )
 
 
@@ -382,6 +400,7 @@ def _fulfillment_orders(summary: OrderSummary, text: FigureText) -> list[Fulfill
             "original_quantity": text.qty(line.original_quantity),
             "quantity_canceled": text.qty(line.quantity_canceled),
             "quantity": text.qty(line.quantity),
+            "quantity_shipped": text.qty(line.quantity_shipped),
             "total_price": text.money(line.total_price, currency),
             "total_tax_amount": text.money(line.total_tax_amount, currency),
             # The cancel form offers the units left on product lines.
@@ -398,6 +417,37 @@ def _rejected_note(line: _Line, text: FigureText) -> str:
         return mark_safe("")
     return format_html('<span class="sub" data-testid="rejected">Rejected {}: {}</span>',
                        text.qty(line.quantity_rejected), line.rejection_reason or "no reason given")
+
+
+_SHIPMENT_FIELDS = (
+    "id", "fulfillment_order_id", "carrier", "service", "tracking_number", "tracking_url", "shipped_at",
+    "delivered_at", "created_by_id", _USERNAME, "created_by_client_id", "created_by_client__name",
+    "lines__quantity", "lines__fulfillment_order_line__name",
+)
+
+
+def _attach_shipments(summary: OrderSummary, fulfillment_orders: list[FulfillmentOrderView], text: FigureText) -> None:
+    """Each fulfillment order's shipments in the order they left, with what they carry: one query."""
+    by_order = {view.pk: view for view in fulfillment_orders}
+    views: dict[int, ShipmentView] = {}
+    units: dict[int, list[str]] = {}
+    rows = (Shipment.objects.filter(order_summary=summary).order_by("shipped_at", "id", "lines__id")
+            .values_list(*_SHIPMENT_FIELDS))
+    for (pk, order_id, carrier, service, tracking_number, tracking_url, shipped_at, delivered_at, user_id, username,
+         client_id, client_name, quantity, name) in rows:
+        if pk not in views:
+            views[pk] = ShipmentView(
+                number=Shipment(pk=pk).number, carrier=carrier, service=service, tracking_number=tracking_number,
+                tracking_url=tracking_url, shipped_at=shipped_at, delivered_at=delivered_at,
+                actor=_actor_of(user_id, username, client_id, client_name),
+            )
+            units[pk] = []
+            if order_id in by_order:
+                by_order[order_id].shipments.append(views[pk])
+        if quantity is not None:
+            units[pk].append(f"{text.qty(quantity)} × {name}")
+    for pk, view in views.items():
+        view.units = ", ".join(units[pk])
 
 
 def _payments(summary: OrderSummary) -> tuple[list[PaymentSummaryView], list[PaymentGatewayLog], list[RefundEntry]]:
@@ -495,6 +545,7 @@ def order_page(summary_id: int) -> OrderPage:
     text = FigureText()
     items, facts = _item_rows(summary, text)
     fulfillment_orders = _fulfillment_orders(summary, text)
+    _attach_shipments(summary, fulfillment_orders, text)
     group_views = {
         group.pk: DeliveryGroupView(group=group, item_count=facts.count_by_group[group.pk],
                                     has_unplaced_units=group.pk in facts.unplaced_groups)
@@ -565,6 +616,18 @@ def build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_
             what=f"{fulfillment_order.number} created at {fulfillment_order.location_name}",
             amount=fulfillment_order.grand_total_amount,
         ))
+        for shipment in fulfillment_order.shipments:
+            carrier = " ".join(part for part in (shipment.carrier, shipment.service) if part)
+            tracking = f"tracking {shipment.tracking_number}" if shipment.tracking_number else ""
+            details = ", ".join(part for part in (f"with {carrier}" if carrier else "", tracking) if part)
+            events.append(TimelineEvent(
+                when=shipment.shipped_at, who=shipment.actor, tone="progress",
+                what=f"{shipment.number} of {fulfillment_order.number} shipped{' ' + details if details else ''}: "
+                     f"{shipment.units}",
+            ))
+            if shipment.delivered_at:
+                events.append(TimelineEvent(when=shipment.delivered_at, what=f"{shipment.number} delivered",
+                                            tone="good"))
         for moment, label, tone in (
             (fulfillment_order.fulfilled_at, "fulfilled", "good"),
             (fulfillment_order.canceled_at, "cancelled", "muted"),

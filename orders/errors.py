@@ -89,3 +89,13 @@ FEE_EXCEEDS_REDUCTION = "FEE_EXCEEDS_REDUCTION"
 NOTHING_TO_CANCEL = "NOTHING_TO_CANCEL"
 # A delivery-charge line canceled from a fulfillment order has no fulfillment order to go to.
 DELIVERY_CHARGE_STRANDED = "DELIVERY_CHARGE_STRANDED"
+# A fulfillment order that is Fulfilled, Cancelled or Rejected ships nothing more.
+FULFILLMENT_ORDER_NOT_OPEN = "FULFILLMENT_ORDER_NOT_OPEN"
+# A shipment asks for more units of a line than are left to ship (or for a line with none left).
+EXCEEDS_QUANTITY_TO_SHIP = "EXCEEDS_QUANTITY_TO_SHIP"
+# Units that left in a shipment cannot be canceled or rejected.
+UNITS_SHIPPED = "UNITS_SHIPPED"
+# An In Store Pickup fulfillment order is collected (Picked Up), not shipped.
+PICKUP_NOT_SHIPPED = "PICKUP_NOT_SHIPPED"
+# A fulfillment order on hold (its summary or one of its lines) ships nothing until release.
+FULFILLMENT_ORDER_HELD = "FULFILLMENT_ORDER_HELD"

@@ -246,6 +246,7 @@ FULFILLMENT_LINE_ROW = RowMarkup(
     '\n          <td class="num">{original_quantity}</td>'
     '\n          <td class="num">{quantity_canceled}</td>'
     '\n          <td class="num">{quantity}</td>'
+    '\n          <td class="num">{quantity_shipped}</td>'
     '\n          <td class="num">{total_price}</td>'
     '\n          <td class="num">{total_tax_amount}</td>'
     '\n        </tr>\n        '

@@ -22,9 +22,12 @@ from orders.models import (
     LocationGroup,
     ReturnOrder,
     ReturnOrderLineItem,
+    Shipment,
+    ShipmentLineItem,
 )
 from orders.services.fulfillment_status import change_fulfillment_order_status, is_allowed_move
 from orders.services.inventory import CSV_COLUMNS, parse_inventory_csv, set_inventory_levels
+from orders.services.shipments import ShipmentUpdate, update_shipment
 
 from .mixins import ReadOnlyAdminMixin, ReadOnlyTabularInline, money_column
 
@@ -121,10 +124,16 @@ class InventoryLevelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class FulfillmentOrderLineInline(ReadOnlyTabularInline):
     model = FulfillmentOrderLineItem
-    fields = ["type", "sku", "name", "original_quantity", "quantity", "quantity_rejected", "rejection_reason",
-              "total_line_amount", "total_line_tax_amount", "total_adjustment_amount", "total_adjustment_tax_amount",
-              "order_item_summary"]
+    fields = ["type", "sku", "name", "original_quantity", "quantity", "quantity_shipped", "quantity_rejected",
+              "rejection_reason", "total_line_amount", "total_line_tax_amount", "total_adjustment_amount",
+              "total_adjustment_tax_amount", "order_item_summary"]
     select_related = ("order_item_summary",)
+
+
+class FulfillmentOrderShipmentInline(ReadOnlyTabularInline):
+    model = Shipment
+    fk_name = "fulfillment_order"
+    fields = ["number", "carrier", "service", "tracking_number", "shipped_at", "delivered_at"]
 
 
 class FulfillmentOrderStatusForm(forms.ModelForm):
@@ -149,7 +158,7 @@ class FulfillmentOrderAdmin(admin.ModelAdmin):
     search_fields = ["order_summary__order_number", "reference_id", "recipient_name", "location__external_reference"]
     list_select_related = ["order_summary", "location"]
     date_hierarchy = "created_at"
-    inlines = [FulfillmentOrderLineInline]
+    inlines = [FulfillmentOrderLineInline, FulfillmentOrderShipmentInline]
     readonly_fields = [
         "number", "order_summary", "delivery_group_summary", "location", "type", "status_category", "reference_id",
         "recipient_name", "recipient_email", "street", "city", "state", "postal_code", "country", "delivery_method",
@@ -182,6 +191,54 @@ class FulfillmentOrderAdmin(admin.ModelAdmin):
             self.message_user(request, error.message, level=messages.ERROR)
             return
         obj.status, obj.status_category = moved.status, moved.status_category
+
+
+# --- Shipments (read-only but the delivery date, set through the service) ----------------------------------
+
+
+class ShipmentLineInline(ReadOnlyTabularInline):
+    model = ShipmentLineItem
+    fields = ["fulfillment_order_line", "quantity"]
+    select_related = ("fulfillment_order_line",)
+
+
+class ShipmentDeliveryForm(forms.ModelForm):
+    class Meta:
+        model = Shipment
+        fields = ["delivered_at"]
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(admin.ModelAdmin):
+    form = ShipmentDeliveryForm
+    list_display = ["number", "fulfillment_order", "order_summary", "carrier", "service", "tracking_number",
+                    "shipped_at", "delivered_at"]
+    list_filter = ["carrier"]
+    search_fields = ["tracking_number", "order_summary__order_number"]
+    list_select_related = ["fulfillment_order", "order_summary"]
+    date_hierarchy = "shipped_at"
+    inlines = [ShipmentLineInline]
+    readonly_fields = ["number", "fulfillment_order", "order_summary", "carrier", "service", "tracking_number",
+                       "tracking_url", "shipped_at", "created_by", "created_by_client", "created_at", "last_modified"]
+    fields = ["delivered_at", *readonly_fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: the date is checked against the shipped date and the fulfillment order is touched.
+        wanted = form.cleaned_data["delivered_at"]
+        try:
+            saved = update_shipment(obj.fulfillment_order_id, obj.pk,
+                                    ShipmentUpdate(fields=frozenset({"delivered_at"}), delivered_at=wanted))
+        except ServiceError as error:
+            obj.refresh_from_db()
+            self.message_user(request, error.message, level=messages.ERROR)
+            return
+        obj.delivered_at, obj.last_modified = saved.delivered_at, saved.last_modified
 
 
 # --- Return orders (read-only) ------------------------------------------------------------------------------

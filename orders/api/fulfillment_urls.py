@@ -3,6 +3,7 @@
 from django.urls import path
 
 from orders.api import fulfillment_views as views
+from orders.api import shipment_views
 
 _FO = "commerce/fulfillment/fulfillment-orders"
 _ROUTING = "commerce/order-management/routing/actions"
@@ -19,6 +20,10 @@ urlpatterns = [
          name="api-fulfillment-order-cancel-item"),
     path(f"{_FO}/<str:fulfillment_order_id>/actions/reject-items", views.RejectItemsView.as_view(),
          name="api-fulfillment-order-reject-items"),
+    path(f"{_FO}/<str:fulfillment_order_id>/shipments", shipment_views.ShipmentCollectionView.as_view(),
+         name="api-fulfillment-order-shipments"),
+    path(f"{_FO}/<str:fulfillment_order_id>/shipments/<str:shipment_id>", shipment_views.ShipmentDetailView.as_view(),
+         name="api-fulfillment-order-shipment"),
     path(f"{_OS}/route", views.RouteOrderSummaryView.as_view(), name="api-order-summary-route"),
     path(f"{_OS}/hold", views.HoldView.as_view(), name="api-order-summary-hold"),
     path(f"{_OS}/release-hold", views.ReleaseHoldView.as_view(), name="api-order-summary-release-hold"),

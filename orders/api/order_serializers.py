@@ -271,12 +271,50 @@ class SummaryFulfillmentOrderLineSerializer(serializers.Serializer):
                                              "or the whole order Rejected).")
     rejectionReason = Text("rejection_reason", help_text="Why the units were refused: every distinct reason "
                                                          "given, oldest first, separated by '; '.")
+    quantityShipped = QuantityOut(source="quantity_shipped", help_text="Units that left in shipments.")
     totalLineAmount = MoneyOut(source="total_line_amount")
     totalLineTaxAmount = MoneyOut(source="total_line_tax_amount")
     totalAdjustmentAmount = MoneyOut(source="total_adjustment_amount")
     totalAdjustmentTaxAmount = MoneyOut(source="total_adjustment_tax_amount")
     totalPrice = MoneyOut(source="total_price")
     totalTaxAmount = MoneyOut(source="total_tax_amount")
+
+
+class ShipmentLineSerializer(serializers.Serializer):
+    id = IdOut()
+    fulfillmentOrderLineItemId = IdOut(source="fulfillment_order_line_id")
+    quantity = QuantityOut()
+
+
+class ShipmentSerializer(serializers.Serializer):
+    """A parcel of a fulfillment order with the carrier's tracking."""
+
+    id = IdOut()
+    shipmentNumber = Text("number")
+    fulfillmentOrderId = IdOut(source="fulfillment_order_id")
+    orderSummaryId = IdOut(source="order_summary_id")
+    carrier = Text()
+    service = Text()
+    trackingNumber = Text("tracking_number")
+    trackingUrl = Text("tracking_url")
+    shippedDate = serializers.DateTimeField(source="shipped_at", read_only=True)
+    deliveredDate = serializers.DateTimeField(source="delivered_at", read_only=True, allow_null=True)
+    createdDate = serializers.DateTimeField(source="created_at", read_only=True)
+    lastModifiedDate = serializers.DateTimeField(source="last_modified", read_only=True)
+    lines = ShipmentLineSerializer(many=True, source="lines.all", read_only=True)
+
+
+class InvoiceIdField(serializers.CharField):
+    """The id of the fulfillment order's invoice, or null. The invoice is the payments app's: it is reached by the
+    reverse relation that app declares (selected with the fulfillment order, no query of its own), so orders
+    imports nothing of payments."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, order):
+        invoice = getattr(order, "invoice", None)
+        return None if invoice is None else str(invoice.pk)
 
 
 class SummaryFulfillmentOrderSerializer(RollupTotalsSerializer):
@@ -306,7 +344,10 @@ class SummaryFulfillmentOrderSerializer(RollupTotalsSerializer):
     rejectedDate = serializers.DateTimeField(source="rejected_at", read_only=True, allow_null=True)
     readyForPickupDate = serializers.DateTimeField(source="ready_for_pickup_at", read_only=True, allow_null=True)
     createdDate = serializers.DateTimeField(source="created_at", read_only=True)
+    lastModifiedDate = serializers.DateTimeField(source="updated_at", read_only=True)
+    invoiceId = InvoiceIdField(help_text="The invoice of this fulfillment order once it is Fulfilled; null before.")
     fulfillmentOrderLineItems = SummaryFulfillmentOrderLineSerializer(many=True, source="lines.all", read_only=True)
+    shipments = ShipmentSerializer(many=True, source="shipments.all", read_only=True)
 
 
 class SummaryReturnOrderLineSerializer(serializers.Serializer):

@@ -40,6 +40,7 @@ from .recovery import FulfillmentRejection, HoldRule, OrderHold, RoutingExclusio
 from .reference import DEFAULT_REASON_CODES, ReasonCode, SalesChannel
 from .reships import Reshipment, ReshipmentItem
 from .returns import ReturnOrder, ReturnOrderLifeCycleType, ReturnOrderLineItem, ReturnOrderStatus
+from .shipments import Shipment, ShipmentLineItem
 from .summaries import (
     ROLLUP_TYPES,
     ItemChangeType,
@@ -110,6 +111,8 @@ __all__ = [
     "RoutingPolicy",
     "SalesChannel",
     "Scope",
+    "Shipment",
+    "ShipmentLineItem",
     "TaxLocaleType",
     "WorkerHeartbeat",
 ]

@@ -236,6 +236,8 @@ class FulfillmentOrderLineItem(models.Model):
     unit_price = MoneyField()
     original_quantity = QuantityField()
     quantity = QuantityField()
+    # Units that left in shipments (orders.models.shipments); never more than the line holds.
+    quantity_shipped = QuantityField()
     total_line_amount = MoneyField()
     total_line_tax_amount = MoneyField()
     total_adjustment_amount = MoneyField()
@@ -258,6 +260,10 @@ class FulfillmentOrderLineItem(models.Model):
                 name="fo_line_rejected_within_taken_off",
             ),
             models.CheckConstraint(
+                condition=Q(quantity_shipped__gte=0) & Q(quantity_shipped__lte=F("quantity")),
+                name="fo_line_shipped_within_quantity",
+            ),
+            models.CheckConstraint(
                 condition=Q(total_line_amount__gte=0) & Q(total_line_tax_amount__gte=0),
                 name="fo_line_amounts_not_negative",
             ),
@@ -273,6 +279,10 @@ class FulfillmentOrderLineItem(models.Model):
     @property
     def quantity_canceled(self):
         return self.original_quantity - self.quantity
+
+    @property
+    def quantity_to_ship(self):
+        return self.quantity - self.quantity_shipped
 
     @property
     def total_price(self):

@@ -15,7 +15,15 @@ from django.utils import timezone
 from orders.calculations.checks import as_decimal, fits_quantity
 from orders.calculations.plan import FulfillmentEffects, FulfillmentLineCancel
 from orders.change_selectors import get_item_summaries, get_summary
-from orders.errors import DELIVERY_CHARGE_STRANDED, WHOLE_UNITS_ONLY, FieldError, InvalidInput, InvalidState, NotFound
+from orders.errors import (
+    DELIVERY_CHARGE_STRANDED,
+    UNITS_SHIPPED,
+    WHOLE_UNITS_ONLY,
+    FieldError,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+)
 from orders.models import (
     FINAL_STATUS_CATEGORIES,
     STATUS_CATEGORY,
@@ -97,7 +105,16 @@ def cancel_fulfillment_order_items(
                 set_status(order, FulfillmentOrderStatus.CANCELLED)
             update_totals(order, list(order_lines.values()))
         refresh_summary(summary, items)
+        _fulfil_when_all_shipped(order, order_lines.values())
     return order
+
+
+def _fulfil_when_all_shipped(order: FulfillmentOrder, lines) -> None:
+    """What is left after the cancel may all have shipped already: then the order is Fulfilled."""
+    # Imported here: the shipments and status services build on this module.
+    from orders.services.shipments import fulfil_when_all_shipped
+
+    fulfil_when_all_shipped(order, lines)
 
 
 def _is_whole(value) -> bool:
@@ -215,6 +232,7 @@ def take_off_lines(
     changed = [line for line in lines if quantities.get(line.pk, ZERO) > 0]
     if not changed:
         return []
+    _check_not_shipped(order, changed, quantities)
     levels = inventory.lock_level_keys(
         (order.location_id, line.sku) for line in changed if inventory.tracks_stock(order.location, line)
     )
@@ -230,6 +248,17 @@ def take_off_lines(
     FulfillmentOrderLineItem.objects.bulk_update(changed, ["quantity", *_LINE_AMOUNTS])
     inventory.save_levels(levels.values())
     return changed
+
+
+def _check_not_shipped(order: FulfillmentOrder, lines, quantities: dict[int, Decimal]) -> None:
+    """Units that left in a shipment are with the carrier: canceling or rejecting them would put back stock
+    and money for goods that are gone."""
+    for line in lines:
+        if quantities[line.pk] > line.quantity - line.quantity_shipped:
+            message = (f"{line.quantity_shipped.normalize():f} of {line.sku or line.name} on fulfillment order "
+                       f"{order.number} have shipped; only the {(line.quantity - line.quantity_shipped).normalize():f} "
+                       "not shipped can be taken off.")
+            raise InvalidState(message, errors=[FieldError(message, None, UNITS_SHIPPED)])
 
 
 def apply_fulfillment_effects(effects: FulfillmentEffects,

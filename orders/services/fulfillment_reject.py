@@ -85,6 +85,11 @@ def reject_fulfillment_order_items(fulfillment_order_id, lines: list[LineToRejec
         refresh_summary(summary, items)
         given = dict.fromkeys(reason for entries in reasons.values() for _, reason in entries)
         exclude_and_reroute(order, summary, REASON_SEPARATOR.join(given))
+        # What the location still holds may all have shipped already: then the order is Fulfilled. Imported
+        # here: the shipments service builds on the status service, which builds on this module.
+        from orders.services.shipments import fulfil_when_all_shipped
+
+        fulfil_when_all_shipped(order, order_lines.values())
     return order
 
 

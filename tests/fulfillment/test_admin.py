@@ -98,3 +98,30 @@ def _empty_inline(order):
             "lines-MAX_NUM_FORMS": "0", **{f"lines-{i}-id": str(line.pk) for i, line in
                                            enumerate(order.lines.order_by("id"))},
             **{f"lines-{i}-fulfillment_order": str(order.pk) for i in range(count)}}
+
+
+def test_a_shipment_shows_its_tracking_and_takes_its_delivery_date_through_the_service(admin_client):
+    from datetime import UTC, datetime
+
+    from orders.models import Shipment
+    from orders.services.shipments import ShipmentInput, create_shipment
+
+    warehouse = make_location("WH-1")
+    stock("WH-1", A=5, B=3)
+    summary = worked_example()
+    (order,) = place(summary, (warehouse, [(items_by_sku(summary)["A"], 2)]))
+    shipment = create_shipment(order.pk, ShipmentInput(carrier="UPS", tracking_number="1Z999AA10123456784",
+                                                       shipped_at=datetime(2026, 3, 2, 10, 0, tzinfo=UTC)))
+    assert b"1Z999AA10123456784" in admin_client.get(reverse("admin:orders_shipment_changelist")).content
+    assert b"1Z999AA10123456784" in admin_client.get(
+        reverse("admin:orders_fulfillmentorder_change", args=[order.pk])).content
+    url = reverse("admin:orders_shipment_change", args=[shipment.pk])
+    assert admin_client.get(url).status_code == 200
+
+    refused = admin_client.post(url, {"delivered_at_0": "2026-03-01", "delivered_at_1": "09:00:00",
+                                      "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "1"}, follow=True)
+    assert b"Must not be before the shipment" in refused.content
+    assert Shipment.objects.get().delivered_at is None
+    admin_client.post(url, {"delivered_at_0": "2026-03-04", "delivered_at_1": "15:30:00",
+                            "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "1"})
+    assert Shipment.objects.get().delivered_at == datetime(2026, 3, 4, 15, 30, tzinfo=UTC)

@@ -6,6 +6,7 @@ PostgreSQL (run with DATABASE_URL). Every CheckConstraint of the apps is either 
 listed in STRUCTURAL, so a constraint added later is tested or consciously left out.
 """
 
+from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -23,6 +24,8 @@ from orders.models import (
     OrderSummary,
     ReshipmentItem,
     ReturnOrderLineItem,
+    Shipment,
+    ShipmentLineItem,
 )
 from payments.models import (
     AgentRefund,
@@ -120,6 +123,13 @@ CASES = [
     ("fo_totals_not_negative", FulfillmentOrder, lambda w: w.live_fo, {"total_amount": D("-0.01")}),
     ("fo_line_quantity_within_original", FulfillmentOrderLineItem, lambda w: w.live_fo_line,
      {"quantity": F("original_quantity") + 1}),
+    # 2 shipped of the 1 the line holds
+    ("fo_line_shipped_within_quantity", FulfillmentOrderLineItem, lambda w: w.live_fo_line,
+     {"quantity_shipped": F("quantity") + 1}),
+    ("shipment_line_quantity_positive", ShipmentLineItem,
+     lambda w: ShipmentLineItem.objects.get(shipment_id=w.shipment).pk, {"quantity": 0}),
+    ("shipment_delivered_after_shipped", Shipment, lambda w: w.shipment,
+     {"delivered_at": F("shipped_at") - timedelta(days=1)}),
     ("fo_line_amounts_not_negative", FulfillmentOrderLineItem, lambda w: w.live_fo_line,
      {"total_line_amount": D("-0.01")}),
     ("fo_line_adjustments_not_positive", FulfillmentOrderLineItem, lambda w: w.live_fo_line,

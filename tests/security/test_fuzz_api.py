@@ -32,6 +32,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 REAL_IDS = {
     "summary_id": "summary", "fulfillment_order_id": "live_fo", "return_order_id": "return_order",
     "invoice_id": "invoice", "credit_memo_id": "memo", "operation_id": "operation", "exception_id": "exception",
+    "shipment_id": "shipment",
 }
 
 

@@ -19,6 +19,7 @@ from orders.services.create_summary import create_order_summary
 from orders.services.fulfillment_status import change_fulfillment_order_status
 from orders.services.return_orders import ReturnOrderInput, ReturnOrderLineInput, create_return_order
 from orders.services.returns import submit_return
+from orders.services.shipments import ShipmentInput, create_shipment
 from payments.models import PaymentAuthorization
 from payments.services.background_operations import run_operation, submit_ensure_funds, submit_ensure_refunds
 from payments.services.credit_memo_create import create_credit_memo
@@ -48,7 +49,8 @@ class World:
     location: int
     location_reference: str
     shipped_fo: int  # invoiced and paid
-    uninvoiced_fo: int  # shipped, no invoice yet
+    uninvoiced_fo: int  # shipped in one shipment, no invoice yet
+    shipment: int  # the uninvoiced fulfillment order's
     live_fo: int
     live_fo_line: int
     invoice: int
@@ -89,7 +91,7 @@ def build_world(channel: str, prefix: str) -> World:
     invoice = create_invoice_for_fulfillment_order(shipped.pk)
     run_operation(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}).pk)
     (uninvoiced,) = place(summary, (location, [(items["A"], 1)]))
-    change_fulfillment_order_status(uninvoiced.pk, "Fulfilled")
+    shipment = create_shipment(uninvoiced.pk, ShipmentInput(carrier="UPS", tracking_number="1Z999AA10123456784"))
     (live,) = place(summary, (location, [(items["A"], 1)]))
     returned = submit_return(summary.pk, [change(items["B"].pk, 1)], actor=None)
     memo = create_credit_memo(summary.pk, [returned.change_order_id])
@@ -108,6 +110,7 @@ def build_world(channel: str, prefix: str) -> World:
         order=summary.original_order_id, loose_order=Order.objects.get(order_number=f"{prefix}-LOOSE").pk,
         group=summary.delivery_group_summaries.get().pk, a=items["A"].pk, b=items["B"].pk,
         location=location.pk, location_reference=reference, shipped_fo=shipped.pk, uninvoiced_fo=uninvoiced.pk,
+        shipment=shipment.pk,
         live_fo=live.pk, live_fo_line=live.lines.get().pk, invoice=invoice.pk,
         change_order=returned.change_order_id, open_change_order=with_fee.change_order_id,
         fee_change_order=with_fee.fee_change_order_id, memo=memo.pk, operation=operation.pk,
@@ -234,6 +237,18 @@ REQUESTS = {
         url(f"{FO}/<str:fulfillment_order_id>/actions/reject-items", fulfillment_order_id=w.live_fo),
         {"fulfillmentOrderLineItemsToReject": [
             {"fulfillmentOrderLineItemId": str(w.live_fo_line), "quantity": 1, "reason": "Damaged"}]}),
+    ("GET", f"{FO}/<str:fulfillment_order_id>/shipments"): lambda w: (
+        url(f"{FO}/<str:fulfillment_order_id>/shipments", fulfillment_order_id=w.uninvoiced_fo), None),
+    ("POST", f"{FO}/<str:fulfillment_order_id>/shipments"): lambda w: (
+        url(f"{FO}/<str:fulfillment_order_id>/shipments", fulfillment_order_id=w.live_fo),
+        {"carrier": "UPS", "trackingNumber": "1Z999AA10123456785",
+         "lines": [{"fulfillmentOrderLineItemId": str(w.live_fo_line), "quantity": 1}]}),
+    ("GET", f"{FO}/<str:fulfillment_order_id>/shipments/<str:shipment_id>"): lambda w: (
+        url(f"{FO}/<str:fulfillment_order_id>/shipments/<str:shipment_id>", fulfillment_order_id=w.uninvoiced_fo,
+            shipment_id=w.shipment), None),
+    ("PATCH", f"{FO}/<str:fulfillment_order_id>/shipments/<str:shipment_id>"): lambda w: (
+        url(f"{FO}/<str:fulfillment_order_id>/shipments/<str:shipment_id>", fulfillment_order_id=w.uninvoiced_fo,
+            shipment_id=w.shipment), {"deliveredDate": "2026-01-02T03:04:05Z"}),
     ("POST", f"{FO}/<str:fulfillment_order_id>/actions/create-invoice"): lambda w: (
         url(f"{FO}/<str:fulfillment_order_id>/actions/create-invoice", fulfillment_order_id=w.uninvoiced_fo), {}),
     ("POST", f"{FO}/actions/create-multiple-invoices"): lambda w: (
