@@ -39,7 +39,8 @@ def test_shipments_with_their_tracking_link_and_in_the_timeline(agent_client):
     assert "&lt;b&gt;Local&lt;/b&gt; courier" in body and "<b>Local</b>" not in body
     # The second carries what was left: A 1 and B 1; the fulfillment order is Fulfilled by it.
     assert f"{second.number} of {order.number} shipped with &lt;b&gt;Local&lt;/b&gt; courier, tracking LC-7" in body
-    assert f"{first.number} of {order.number} shipped with UPS Ground, tracking 1Z999AA10123456784: 1 × Product A" in body
+    assert (f"{first.number} of {order.number} shipped with UPS Ground, tracking 1Z999AA10123456784: "
+            "1 × Product A") in body
     assert f"{first.number} delivered" in body
     assert f"{order.number} fulfilled" in body
     # Oldest first: shipped 2 March, delivered 4 March.

@@ -97,7 +97,10 @@ def _empty_inline(order):
     return {"lines-TOTAL_FORMS": str(count), "lines-INITIAL_FORMS": str(count), "lines-MIN_NUM_FORMS": "0",
             "lines-MAX_NUM_FORMS": "0", **{f"lines-{i}-id": str(line.pk) for i, line in
                                            enumerate(order.lines.order_by("id"))},
-            **{f"lines-{i}-fulfillment_order": str(order.pk) for i in range(count)}}
+            **{f"lines-{i}-fulfillment_order": str(order.pk) for i in range(count)},
+            # The shipments inline (none yet).
+            "shipments-TOTAL_FORMS": "0", "shipments-INITIAL_FORMS": "0", "shipments-MIN_NUM_FORMS": "0",
+            "shipments-MAX_NUM_FORMS": "0"}
 
 
 def test_a_shipment_shows_its_tracking_and_takes_its_delivery_date_through_the_service(admin_client):
