@@ -324,6 +324,10 @@ OMS_AUTO_CREDIT_AND_REFUND = env_bool("OMS_AUTO_CREDIT_AND_REFUND", True)
 # Called (inside the transaction) when a change is submitted; the payments app settles what follows once it
 # commits: a fully canceled summary's authorizations released, leftover excess funds refunded or reported.
 OMS_ON_ORDER_SUMMARY_CHANGED = "payments.automation.order_summary_changed"
+# Pays an exchange's replacement (issue 15): called by orders.services.exchanges inside its transaction.
+OMS_EXCHANGE_FUNDS = "payments.services.exchange_funds.fund_exchange"
+# The original's card a dearer replacement is charged to, asked by the exchange preview and submit alike.
+OMS_EXCHANGE_CARD_TO_CHARGE = "payments.services.exchange_funds.card_to_charge"
 OMS_MAX_ORDER_ITEMS = 500
 OMS_MAX_CHANGE_ITEMS = 100
 

@@ -170,6 +170,7 @@ def order_summary_detail(summary_id, *, channel_id: int | None, queryset: QueryS
 
     Another channel's summary, like a missing one, raises NotFound.
     """
+    from orders.exchange_selectors import EXCHANGE_SUMMARY_IDS, ExchangeSummaryIds, exchange_summary_ids
     from orders.fulfillment_selectors import inventory_effects_for_summary
 
     if queryset is None:
@@ -179,10 +180,12 @@ def order_summary_detail(summary_id, *, channel_id: int | None, queryset: QueryS
     # The sums of the funds position come with the summary's row rather than in a query of their own.
     funds = funds_annotations()
     pk = parse_id(summary_id)
-    summary = queryset.annotate(**funds).filter(pk=pk).first() if pk is not None else None
+    summary = (queryset.annotate(**funds, **{EXCHANGE_SUMMARY_IDS: ExchangeSummaryIds()}).filter(pk=pk).first()
+               if pk is not None else None)
     if summary is None:
         raise NotFound(f"No order summary {summary_id}.")
     summary.change_history = change_history(summary)
     summary.funds = funds_position(summary, sums=funds_sums(summary, funds))
     summary.inventory_effects = inventory_effects_for_summary(summary.pk)
+    summary.exchange_summary_ids = exchange_summary_ids(getattr(summary, EXCHANGE_SUMMARY_IDS))
     return summary

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from orders import outbox
 from payments import sweepers
-from payments.services import automation, background_operations, completion, movements
+from payments.services import automation, background_operations, completion, exchange_funds, movements
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,23 @@ def credit_and_refund(self, summary_id: int, change_order_ids: list[int]) -> Non
              retry_backoff=True, retry_backoff_max=600)
 def refund_excess(self, summary_id: int) -> None:
     automation.refund_excess(summary_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
+             retry_backoff=True, retry_backoff_max=600)
+def refund_credit_memo(self, summary_id: int, credit_memo_id: int) -> None:
+    """What an exchange left on the original's credit memo (a cheaper replacement) goes back to the card."""
+    automation.refund_credit_memo(summary_id, credit_memo_id)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
+             retry_backoff=True, retry_backoff_max=600)
+def authorize_exchange_charge(self, authorization_id: int) -> None:
+    """A dearer replacement's difference authorized on the original card; a timeout is asked again later under
+    the same idempotency key."""
+    outcome = exchange_funds.authorize_exchange_charge(authorization_id)
+    if outcome == "timeout" and not self.request.is_eager and self.request.retries < self.max_retries:
+        raise self.retry(countdown=min(600, 30 * 2 ** self.request.retries))
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -27,6 +27,7 @@ from orders.models import (
 from orders.models.api_clients import channel_scope_conflict
 from orders.services.process_exception_status import set_process_exception_status
 
+from .exchanges import ExchangeOriginInline, ExchangesMadeInline
 from .mixins import ReadOnlyAdminMixin, ReadOnlyTabularInline, money_column
 
 # --- Reference data (editable) -----------------------------------------------------------------
@@ -181,7 +182,7 @@ class OrderSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "ordered_date"
     ordering = ["-ordered_date", "-id"]
     inlines = [OrderDeliveryGroupSummaryInline, OrderItemSummaryInline, OrderItemSummaryChangeInline,
-               ProcessExceptionInline]
+               ProcessExceptionInline, ExchangeOriginInline, ExchangesMadeInline]
 
 
 @admin.register(OrderDeliveryGroupSummary)

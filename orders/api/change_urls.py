@@ -3,7 +3,7 @@
 from django.urls import path
 
 from orders.api import change_views as views
-from orders.api import reship_views
+from orders.api import exchange_views, reship_views
 
 _BASE = "commerce/order-management/order-summaries/<str:summary_id>/actions/"
 
@@ -18,4 +18,6 @@ urlpatterns = [
     path(f"{_BASE}adjust-item-submit", views.AdjustSubmitView.as_view(), name="api-adjust-item-submit"),
     path(f"{_BASE}preview-reship", reship_views.PreviewReshipView.as_view(), name="api-preview-reship"),
     path(f"{_BASE}submit-reship", reship_views.SubmitReshipView.as_view(), name="api-submit-reship"),
+    path(f"{_BASE}preview-exchange", exchange_views.PreviewExchangeView.as_view(), name="api-preview-exchange"),
+    path(f"{_BASE}submit-exchange", exchange_views.SubmitExchangeView.as_view(), name="api-submit-exchange"),
 ]

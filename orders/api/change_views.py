@@ -225,3 +225,27 @@ class AdjustSubmitView(_ChangeActionView):
     answer_status = status.HTTP_201_CREATED
     service = staticmethod(submit_adjust)
     render = staticmethod(_adjust_body)
+
+
+# --- Exchanges (issue 15) ---------------------------------------------------------------------------------
+_EXCHANGE_NOTE = (
+    "The returned units (shipped: quantity ≤ quantityAvailableToReturn) are returned without shipping reduction; "
+    "the replacement is a new managed order summary (sourceOrderSummaryId on it, exchangeOrderSummaryIds on the "
+    "original) routed like any order, no delivery charge. It is paid first with the value of the returned units "
+    "as far as the original holds it captured (the original's credit moves instead of being refunded); a "
+    "dearer replacement's difference (amountToCharge) is authorized on the original card and captured when it "
+    "ships; a cheaper one's (amountToRefund) is refunded to the original card from the original's credit memo. "
+    "changeBalances are the return's, as preview-return reports them."
+)
+
+
+def _exchange_body(result) -> dict:
+    from orders.api.exchange_serializers import render_exchange
+
+    return render_exchange(result)
+
+
+def _exchange_submit_body(result) -> dict:
+    from orders.api.exchange_serializers import render_exchange
+
+    return render_exchange(result, submitted=True)

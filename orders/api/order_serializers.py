@@ -410,6 +410,11 @@ class OrderSummaryDetailBaseSerializer(OrderSummaryRowSerializer, RollupTotalsSe
     inventoryEffects = SummaryInventoryEffectSerializer(many=True, source="inventory_effects", read_only=True)
     changeHistory = ChangeHistoryEntrySerializer(many=True, source="change_history", read_only=True)
     processExceptions = SummaryProcessExceptionSerializer(many=True, source="active_process_exceptions", read_only=True)
+    sourceOrderSummaryId = IdOut(source="source_order_summary_id", allow_null=True,
+                                 help_text="An exchange's replacement: the order summary whose units it replaces.")
+    exchangeOrderSummaryIds = serializers.ListField(
+        child=serializers.CharField(), source="exchange_summary_ids", read_only=True,
+        help_text="The replacement order summaries of exchanges made on this one.")
 
 
 # --- Create an order summary ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ from .exceptions import (
     ProcessExceptionSeverity,
     ProcessExceptionStatus,
 )
+from .exchanges import Exchange, ExchangeStatus
 from .fulfillment import (
     FINAL_STATUS_CATEGORIES,
     OPEN_STATUSES,
@@ -64,6 +65,8 @@ __all__ = [
     "ApiClient",
     "ChangeType",
     "DeliveryMethodType",
+    "Exchange",
+    "ExchangeStatus",
     "FulfillmentOrder",
     "FulfillmentOrderLineItem",
     "FulfillmentOrderStatus",

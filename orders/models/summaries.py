@@ -108,6 +108,10 @@ class OrderSummary(RollupTotals, Address):
     active_process_exception_count = models.PositiveIntegerField(default=0)
     # Automatic and on-demand routing runs that found units to place (issue 16).
     routing_attempt_count = models.PositiveIntegerField(default=0)
+    # An exchange's replacement names the summary whose units it replaces (issue 15).
+    source_order_summary = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="exchange_summaries"
+    )
     # Bumped by every change: a preview made on an older version is stale.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)

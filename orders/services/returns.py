@@ -14,6 +14,10 @@ def _planner(change_items: Sequence[ChangeItemInput]):
     return plan
 
 
+# Exchanges return their units with the same calculation (orders.services.exchanges).
+return_planner = _planner
+
+
 def preview_return(
     summary_id, change_items: Sequence[ChangeItemInput], *, actor=None, channel_id: int | None = None
 ) -> ChangeResult:

@@ -10,7 +10,7 @@ from orders.models import ProcessExceptionCategory
 from orders.services.holds import is_capture_held
 from payments import errors as codes
 from payments.funds import funds_position
-from payments.models import BackgroundOperation, Invoice, OperationStatus, OperationType
+from payments.models import BackgroundOperation, CreditMemo, Invoice, OperationStatus, OperationType
 
 from .background_operations import run_operation, submit_ensure_funds, submit_ensure_refunds
 from .completion import settle_summary
@@ -76,6 +76,17 @@ def credit_and_refund(summary_id: int, change_order_ids: list[int]) -> Backgroun
     if memo.balance == 0:
         return None  # netted against the open invoice: nothing to refund
     operation = _run(summary_id, submit_ensure_refunds, {"creditMemoId": memo.pk},
+                     "Ensure refunds could not be submitted")
+    settle_summary(summary_id)
+    return operation
+
+
+def refund_credit_memo(summary_id: int, credit_memo_id: int) -> BackgroundOperation | None:
+    """Refund what is left on a credit memo made already (an exchange's, after its credit paid the
+    replacement); nothing when it is settled."""
+    if not CreditMemo.objects.filter(pk=credit_memo_id, order_summary_id=summary_id, balance__gt=0).exists():
+        return None
+    operation = _run(summary_id, submit_ensure_refunds, {"creditMemoId": credit_memo_id},
                      "Ensure refunds could not be submitted")
     settle_summary(summary_id)
     return operation

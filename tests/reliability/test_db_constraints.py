@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import CheckConstraint, F
 
 from orders.models import (
+    Exchange,
     FulfillmentOrder,
     FulfillmentOrderLineItem,
     InventoryLevel,
@@ -56,6 +57,20 @@ STRUCTURAL = {
     "odgs_pickup_has_location", "odg_pickup_has_location", "hold_rule_has_condition",
     "fo_rejection_quantity_positive", "routing_policy_max_splits",
 }
+
+
+def exchange(world):
+    """The exchange of the world's last B (issue 15), made once through the service."""
+    from orders.calculations.exchange import ExchangeInput, ExchangeItemInput, ReplacementInput
+    from orders.services.exchanges import submit_exchange
+
+    existing = Exchange.objects.filter(original_summary_id=world.summary).first()
+    if existing is not None:
+        return existing.pk
+    replacement = ReplacementInput(stock_keeping_unit="B-BLUE", name="B in blue", quantity=D(1), unit_price=D("5.00"))
+    result = submit_exchange(world.summary, ExchangeInput(items=(ExchangeItemInput(
+        order_item_summary_id=world.b, quantity=D(1), reason="Wrong Item", replacement=replacement),)), actor=None)
+    return result.exchange_id
 
 
 def change_share(world):
@@ -184,6 +199,10 @@ CASES = [
     ("agent_refund_amount_is_its_parts", AgentRefund, approval, {"amount": D("43.21")}),
     ("agent_refund_limit_not_negative", AgentRefundLimit, lambda w: AgentRefundLimit.objects.get(currency="USD").pk,
      {"amount": D("-0.01")}),
+    # Last: the exchange adds refunds and a summary the cases above count on being alone.
+    ("exchange_amounts_not_negative", Exchange, exchange, {"amount_to_refund": D("-0.01")}),
+    ("exchange_replacement_paid", Exchange, exchange, {"amount_to_charge": F("amount_to_charge") + D("0.01")}),
+    ("exchange_not_of_itself", Exchange, exchange, {"exchange_summary_id": F("original_summary_id")}),
 ]
 
 

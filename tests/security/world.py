@@ -171,6 +171,12 @@ def _adjust(ois):
                              "amount": -1, "reason": "Goodwill"}]}
 
 
+def _exchange(ois):
+    return {"exchangeItems": [{"orderItemSummaryId": str(ois), "quantity": 1, "reason": "Wrong Item",
+                               "replacement": {"stockKeepingUnit": "B-BLUE", "name": "B in blue", "quantity": 1,
+                                               "unitPrice": 1, "taxes": []}}]}
+
+
 def _fulfil(w: World):
     return {"orderSummaryId": str(w.summary), "orderDeliveryGroupSummaryId": str(w.group),
             "fulfillmentGroups": [{"fulfilledFromLocationId": str(w.location), "fulfillmentType": "Warehouse",
@@ -200,6 +206,8 @@ REQUESTS = {
             "create-credit-memo": lambda w: {"changeOrderIds": [str(w.open_change_order)]},
             "preview-cancel-order": lambda w: {"reason": "Damaged", "reasonText": "The customer asked"},
             "submit-cancel-order": lambda w: {"reason": "Damaged", "reasonText": "The customer asked"},
+            "preview-exchange": lambda w: _exchange(w.b),
+            "submit-exchange": lambda w: _exchange(w.b),
             "route": lambda w: {},
             "hold": lambda w: {"reason": "Address check"},
             "release-hold": lambda w: {},

@@ -1,0 +1,240 @@
+"""Exchanges (issue 15): returned units traded for a replacement order summary, preview and submit.
+
+The returned units go through the return service's calculation (a Return change order now, or a return order
+whose units the replacement waits for with `hold_replacement_until_returned`). The replacement is a new
+managed order summary made by the ingest service (create_order, build_order_summary), linked to the original
+(`source_order_summary`), routed like any order. Its money — the original's credit moved to pay it, the
+difference authorized on the original card or refunded — belongs to the payments app, reached through the
+setting OMS_EXCHANGE_FUNDS in the same transaction (orders never imports payments).
+
+Preview and submit run the same calculation (orders.calculations.exchange) on the same state; the preview
+writes nothing.
+"""
+
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from orders.automation import order_summary_created
+from orders.calculations.exchange import ExchangeAmounts, ExchangeInput, exchange_amounts, return_items
+from orders.calculations.plan import ChangeBalances
+from orders.change_selectors import get_summary
+from orders.errors import FieldError, InvalidInput, InvalidState, ServiceError
+from orders.funds import funds_position
+from orders.ingest_input import AddressInput, DeliveryGroupInput, ItemInput, OrderInput, PaymentInput, TaxInput
+from orders.models import (
+    ApiClient,
+    Exchange,
+    ExchangeStatus,
+    OrderDeliveryGroupSummary,
+    OrderItemSummary,
+    OrderSummary,
+    SalesChannel,
+)
+from orders.services.change_orders import ChangeResult, actor_fields, preview_change, submit_change
+from orders.services.ingest import build_order_summary, create_order
+from orders.services.ingest_validation import ComputedOrder, validate_order
+from orders.services.returns import return_planner
+
+MAX_ORDER_NUMBER = 80
+# A dearer replacement on an order paid without a card token (a gift card): nothing to charge the difference to.
+NO_CARD_TO_CHARGE = "NO_CARD_TO_CHARGE"
+
+
+@dataclass(frozen=True)
+class ExchangeResult:
+    order_summary_id: int
+    balances: ChangeBalances
+    amounts: ExchangeAmounts
+    currency: str
+    version: int
+    change_order_id: int | None = None
+    exchange_order_summary_id: int | None = None
+    exchange_id: int | None = None
+    return_order_id: int | None = None
+
+
+def _group_of(summary: OrderSummary, request: ExchangeInput) -> OrderDeliveryGroupSummary | None:
+    """Where the replacement goes: the delivery group of the first exchanged item (one query)."""
+    first = request.items[0].order_item_summary_id if request.items else None
+    if first is None or not str(first).isdigit():
+        return None
+    ois = (OrderItemSummary.objects.select_related("delivery_group_summary")
+           .filter(order_summary=summary, pk=first).first())
+    return ois.delivery_group_summary if ois else None
+
+
+def _order_input(summary: OrderSummary, group: OrderDeliveryGroupSummary | None, request: ExchangeInput,
+                 number: str) -> OrderInput:
+    deliver_to = AddressInput(
+        name=group.recipient_name if group else summary.bill_to_name,
+        street=group.street if group else summary.street, city=group.city if group else summary.city,
+        state=group.state if group else summary.state,
+        postal_code=group.postal_code if group else summary.postal_code,
+        country=group.country if group else summary.country,
+        email=group.email if group else summary.bill_to_email, phone=group.phone if group else "",
+        latitude=group.latitude if group else None, longitude=group.longitude if group else None,
+    )
+    items = tuple(
+        ItemInput(
+            sku=item.replacement.stock_keeping_unit, name=item.replacement.name,
+            quantity=item.replacement.quantity, unit_price=item.replacement.unit_price,
+            taxes=tuple(TaxInput(name=tax.name, amount=tax.amount, rate=tax.rate) for tax in item.replacement.taxes),
+        )
+        for item in request.items
+    )
+    return OrderInput(
+        order_number=number,
+        currency=summary.currency,
+        ordered_date=timezone.now(),
+        bill_to=AddressInput(name=summary.bill_to_name, email=summary.bill_to_email, phone=summary.bill_to_phone,
+                             street=summary.street, city=summary.city, state=summary.state,
+                             postal_code=summary.postal_code, country=summary.country),
+        delivery_groups=(DeliveryGroupInput(
+            deliver_to=deliver_to, items=items, reference_id="exchange",
+            delivery_method=group.delivery_method if group else "",
+        ),),
+        tax_locale_type=summary.tax_locale_type,
+        external_reference=summary.external_reference,
+    )
+
+
+_INGEST_TO_EXCHANGE = {"sku": "stockKeepingUnit"}
+
+
+def _exchange_field(path: str | None) -> str | None:
+    """An ingest field path of the replacement order, as the exchange request names it."""
+    prefix = "deliveryGroups[0].items["
+    if not path or not path.startswith(prefix):
+        return "exchangeItems"
+    index, _, rest = path[len(prefix):].partition("]")
+    rest = rest.lstrip(".")
+    head, dot, tail = rest.partition(".")
+    rest = _INGEST_TO_EXCHANGE.get(head, head) + dot + tail
+    return f"exchangeItems[{index}].replacement" + (f".{rest}" if rest else "")
+
+
+def _replacement(summary: OrderSummary, group, request: ExchangeInput, number: str) -> ComputedOrder:
+    """The replacement order, validated and computed as the ingest service computes any order; errors name
+    the exchange's fields. Its payment is the exchange's (moved credit, then the original card), so the
+    checkout rule that payments cover the total is met by a placeholder the order never records."""
+    data = replace(_order_input(summary, group, request, number), payments=(_PAID_BY_THE_EXCHANGE,))
+    try:
+        return validate_order(data)
+    except InvalidInput as exc:
+        errors = [replace(error, field=_exchange_field(error.field)) for error in exc.errors]
+        raise InvalidInput(f"{errors[0].field}: {errors[0].message}", errors=errors) from None
+
+
+_PAID_BY_THE_EXCHANGE = PaymentInput(kind="sale", method="exchange", amount=Decimal(10) ** 15)
+
+
+@contextmanager
+def _named_as_exchange_items():
+    """The return's errors name `changeItems[i]…`: an exchange's caller sent `exchangeItems[i]…`."""
+    try:
+        yield
+    except ServiceError as exc:
+        errors = [replace(error, field=error.field.replace("changeItems", "exchangeItems", 1))
+                  if error.field else error for error in exc.errors]
+        exc.errors = errors
+        exc.message = exc.message.replace("changeItems", "exchangeItems")
+        exc.args = (exc.message,)
+        raise
+
+
+def _check_request(request: ExchangeInput) -> None:
+    if not request.items:
+        raise InvalidInput("At least one exchange item is needed.", field="exchangeItems")
+    if len(request.items) > settings.OMS_MAX_CHANGE_ITEMS:
+        raise InvalidInput(f"At most {settings.OMS_MAX_CHANGE_ITEMS} exchange items.", field="exchangeItems")
+    errors = []
+    for index, item in enumerate(request.items):
+        if item.replacement.quantity <= 0:
+            errors.append(FieldError("A replacement quantity must be positive.",
+                                     f"exchangeItems[{index}].replacement.quantity"))
+        if item.replacement.unit_price < 0:
+            errors.append(FieldError("A replacement price may not be negative.",
+                                     f"exchangeItems[{index}].replacement.unitPrice"))
+    if errors:
+        raise InvalidInput(errors[0].message, errors=errors)
+
+
+def _amounts(summary: OrderSummary, change: ChangeResult, replacement: ComputedOrder) -> ExchangeAmounts:
+    # What the original can give back is bounded by what it holds captured (a return of unpaid units credits
+    # nothing that could pay the replacement).
+    position = funds_position(summary)
+    refundable = min(change.balances.total_refundable_amount, position.net_captured)
+    amounts = exchange_amounts(change.balances.grand_total_amount, refundable, replacement.grand_total_amount,
+                               summary.currency)
+    if amounts.to_charge > 0 and import_string(settings.OMS_EXCHANGE_CARD_TO_CHARGE)(summary) is None:
+        raise InvalidState(
+            f"The replacement costs {amounts.to_charge} {summary.currency} more and the order has no card to "
+            "charge it to.", field="exchangeItems", errors=[FieldError(
+                f"The replacement costs {amounts.to_charge} {summary.currency} more and the order has no card to "
+                "charge it to.", "exchangeItems", NO_CARD_TO_CHARGE)])
+    return amounts
+
+
+def preview_exchange(summary_id, request: ExchangeInput, *, actor=None,
+                     channel_id: int | None = None) -> ExchangeResult:
+    """What the exchange would do: the return's balances, the replacement's total, what is charged or
+    refunded. Nothing is written."""
+    _check_request(request)
+    with _named_as_exchange_items():
+        change = preview_change(summary_id, return_planner(return_items(request)), channel_id=channel_id)
+    summary = OrderSummary.objects.get(pk=change.order_summary_id)
+    replacement = _replacement(summary, None, request, f"{summary.order_number}-X")
+    return ExchangeResult(order_summary_id=summary.pk, balances=change.balances,
+                          amounts=_amounts(summary, change, replacement), currency=summary.currency,
+                          version=change.version)
+
+
+def _number(summary: OrderSummary) -> str:
+    count = Exchange.objects.filter(original_summary=summary).count()
+    return f"{summary.order_number[:MAX_ORDER_NUMBER - 6]}-X{count + 1}"
+
+
+def submit_exchange(summary_id, request: ExchangeInput, *, actor, expected_version: int | None = None,
+                    channel_id: int | None = None) -> ExchangeResult:
+    """Return the units, create the replacement summary linked to the original, move the money (the
+    payments app, OMS_EXCHANGE_FUNDS) and route the replacement, in one transaction."""
+    _check_request(request)
+    if request.hold_replacement_until_returned:
+        raise InvalidState("Holding the replacement until the units are returned is not available yet.",
+                           field="holdReplacementUntilReturned")
+    with transaction.atomic():
+        summary = get_summary(summary_id, lock=True, channel_id=channel_id)
+        with _named_as_exchange_items():
+            change = submit_change(summary.pk, return_planner(return_items(request)), actor=actor,
+                                   expected_version=expected_version, channel_id=channel_id)
+        summary.refresh_from_db()
+        group = _group_of(summary, request)
+        replacement_data = _replacement(summary, group, request, _number(summary))
+        amounts = _amounts(summary, change, replacement_data)
+        channel = SalesChannel.objects.get(pk=summary.sales_channel_id)
+        client = actor if isinstance(actor, ApiClient) else None
+        created = create_order(replacement_data, channel=channel, client=client)
+        replacement = build_order_summary(created)
+        OrderSummary.objects.filter(pk=replacement.pk).update(source_order_summary=summary)
+        replacement.source_order_summary = summary
+        who = actor_fields(actor)
+        exchange = Exchange.objects.create(
+            original_summary=summary, exchange_summary=replacement, return_change_order_id=change.change_order_id,
+            hold_until_returned=False, status=ExchangeStatus.COMPLETED, reason=request.items[0].reason,
+            currency=summary.currency, returned_value=amounts.returned_value,
+            replacement_total=amounts.replacement_total, transferred_amount=amounts.transferred,
+            amount_to_charge=amounts.to_charge, amount_to_refund=amounts.to_refund, completed_at=timezone.now(),
+            **who,
+        )
+        import_string(settings.OMS_EXCHANGE_FUNDS)(exchange)
+        order_summary_created(replacement)
+        summary.refresh_from_db(fields=["version"])
+    return ExchangeResult(order_summary_id=summary.pk, balances=change.balances, amounts=amounts,
+                          currency=summary.currency, version=summary.version, change_order_id=change.change_order_id,
+                          exchange_order_summary_id=replacement.pk, exchange_id=exchange.pk)
