@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from orders.calculations.checks import as_decimal, fits_quantity
+from orders.calculations.checks import as_decimal
 from orders.calculations.plan import FulfillmentEffects, FulfillmentLineCancel
 from orders.change_selectors import get_item_summaries, get_summary
 from orders.errors import (
@@ -38,6 +38,7 @@ from orders.money import ZERO, prorate
 from orders.selectors import parse_id
 from orders.services import inventory
 from orders.services.fulfillment_create import unplaced_amounts, update_totals
+from orders.services.line_input import check_line_list
 from orders.services.summary_refresh import refresh_summary
 
 
@@ -50,7 +51,7 @@ class LineToCancel:
 def cancel_fulfillment_order_items(
     fulfillment_order_id, lines: list[LineToCancel], *, channel_id: int | None = None
 ) -> FulfillmentOrder:
-    _check_shape(lines)
+    check_line_list(lines, "fulfillmentOrderLineItemsToCancel")
     with transaction.atomic():
         order, summary, items = lock_fulfillment_order(fulfillment_order_id, channel_id=channel_id)
         if order.is_final:
@@ -158,25 +159,6 @@ def _return_charges(order: FulfillmentOrder, order_lines: dict, charges: dict[in
         )
         for pk, quantity in sorted(charges.items())
     )
-
-
-def _check_shape(lines: list[LineToCancel]) -> None:
-    errors = []
-    if not lines:
-        errors.append(FieldError("Give at least one line.", "fulfillmentOrderLineItemsToCancel"))
-    for index, entry in enumerate(lines):
-        path = f"fulfillmentOrderLineItemsToCancel[{index}]"
-        if parse_id(entry.fulfillment_order_line_item_id) is None:
-            errors.append(FieldError("Not a line id.", f"{path}.fulfillmentOrderLineItemId"))
-        quantity = as_decimal(entry.quantity)
-        if quantity is None:
-            errors.append(FieldError("Must be a number.", f"{path}.quantity"))
-        elif quantity <= 0:
-            errors.append(FieldError("Must be greater than zero.", f"{path}.quantity"))
-        elif not fits_quantity(quantity):
-            errors.append(FieldError("At most 2 decimal places.", f"{path}.quantity"))
-    if errors:
-        raise InvalidInput(errors[0].message, errors=errors)
 
 
 def lock_fulfillment_order(fulfillment_order_id, *, channel_id: int | None = None):

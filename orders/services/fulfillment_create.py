@@ -16,7 +16,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from orders.calculations.checks import as_decimal, fits_quantity
 from orders.calculations.state import Amounts
 from orders.change_selectors import get_item_summaries, get_summary
 from orders.errors import FieldError, InvalidInput, InvalidState, NotFound, ServiceError
@@ -42,6 +41,7 @@ from orders.rollups import ROLLUP_FIELDS, compute_rollups
 from orders.selectors import parse_id
 from orders.services import inventory
 from orders.services.change_orders import actor_fields
+from orders.services.line_input import quantity_errors
 from orders.services.summary_refresh import refresh_summary
 
 MAX_GROUPS = 50
@@ -160,13 +160,7 @@ def _check_shape(data: FulfillmentOrderInput, prefix: str, group_offset: int) ->
             item_path = f"{path}.orderItemSummaries[{item_index}]"
             if parse_id(item.order_item_summary_id) is None:
                 errors.append(FieldError("Not an order item summary id.", f"{item_path}.orderItemSummaryId"))
-            quantity = as_decimal(item.quantity)
-            if quantity is None:
-                errors.append(FieldError("Must be a number.", f"{item_path}.quantity"))
-            elif quantity <= 0:
-                errors.append(FieldError("Must be greater than zero.", f"{item_path}.quantity"))
-            elif not fits_quantity(quantity):
-                errors.append(FieldError("At most 2 decimal places.", f"{item_path}.quantity"))
+            errors.extend(quantity_errors(item.quantity, f"{item_path}.quantity"))
     if errors:
         raise InvalidInput(errors[0].message, errors=errors)
 

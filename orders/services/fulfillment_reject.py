@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from orders.calculations.checks import as_decimal, fits_quantity
 from orders.errors import FieldError, InvalidInput, InvalidState
 from orders.models import (
     FulfillmentOrder,
@@ -30,6 +29,7 @@ from orders.selectors import parse_id
 from orders.services.change_orders import actor_fields
 from orders.services.fulfillment_cancel import cancel_lines, lock_fulfillment_order, set_status
 from orders.services.fulfillment_create import update_totals
+from orders.services.line_input import check_line_list
 from orders.services.summary_refresh import refresh_summary
 
 FIELD = "fulfillmentOrderLineItemsToReject"
@@ -46,7 +46,7 @@ class LineToReject:
 
 def reject_fulfillment_order_items(fulfillment_order_id, lines: list[LineToReject], *, actor=None,
                                    channel_id: int | None = None) -> FulfillmentOrder:
-    _check_shape(lines)
+    check_line_list(lines, FIELD, each=_reason_errors)
     with transaction.atomic():
         order, summary, items = lock_fulfillment_order(fulfillment_order_id, channel_id=channel_id)
         if order.is_final:
@@ -128,25 +128,10 @@ def exclude_and_reroute(order: FulfillmentOrder, summary: OrderSummary, reason: 
     schedule_rerouting(summary.pk)
 
 
-def _check_shape(lines: list[LineToReject]) -> None:
-    errors = []
-    if not lines:
-        errors.append(FieldError("Give at least one line.", FIELD))
-    for index, entry in enumerate(lines):
-        path = f"{FIELD}[{index}]"
-        if parse_id(entry.fulfillment_order_line_item_id) is None:
-            errors.append(FieldError("Not a line id.", f"{path}.fulfillmentOrderLineItemId"))
-        quantity = as_decimal(entry.quantity)
-        if quantity is None:
-            errors.append(FieldError("Must be a number.", f"{path}.quantity"))
-        elif quantity <= 0:
-            errors.append(FieldError("Must be greater than zero.", f"{path}.quantity"))
-        elif not fits_quantity(quantity):
-            errors.append(FieldError("At most 2 decimal places.", f"{path}.quantity"))
-        reason = entry.reason.strip() if isinstance(entry.reason, str) else ""
-        if not reason:
-            errors.append(FieldError("Give the reason for the rejection.", f"{path}.reason"))
-        elif len(reason) > REASON_MAX_LENGTH:
-            errors.append(FieldError(f"At most {REASON_MAX_LENGTH} characters.", f"{path}.reason"))
-    if errors:
-        raise InvalidInput(errors[0].message, errors=errors)
+def _reason_errors(entry: LineToReject, path: str) -> list[FieldError]:
+    reason = entry.reason.strip() if isinstance(entry.reason, str) else ""
+    if not reason:
+        return [FieldError("Give the reason for the rejection.", f"{path}.reason")]
+    if len(reason) > REASON_MAX_LENGTH:
+        return [FieldError(f"At most {REASON_MAX_LENGTH} characters.", f"{path}.reason")]
+    return []

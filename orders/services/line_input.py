@@ -1,0 +1,39 @@
+"""The shape of a list of fulfillment order lines with quantities, as cancel-item and reject-items take it
+(and the quantities fulfillment-order creation takes): checked before any lock is taken, every problem
+named by its field path."""
+
+from collections.abc import Callable, Sequence
+
+from orders.calculations.checks import as_decimal, fits_quantity
+from orders.errors import FieldError, InvalidInput
+from orders.selectors import parse_id
+
+
+def quantity_errors(value, path: str) -> list[FieldError]:
+    """A number of units to take: above zero, at most two decimals (fulfillment-order creation too)."""
+    quantity = as_decimal(value)
+    if quantity is None:
+        return [FieldError("Must be a number.", path)]
+    if quantity <= 0:
+        return [FieldError("Must be greater than zero.", path)]
+    if not fits_quantity(quantity):
+        return [FieldError("At most 2 decimal places.", path)]
+    return []
+
+
+def check_line_list(lines: Sequence, field: str, *, each: Callable[[object, str], list[FieldError]] | None = None,
+                    ) -> None:
+    """At least one entry; each a line id and a quantity above zero with at most two decimals, plus what
+    `each(entry, path)` finds. Entries carry `fulfillment_order_line_item_id` and `quantity`."""
+    errors = []
+    if not lines:
+        errors.append(FieldError("Give at least one line.", field))
+    for index, entry in enumerate(lines):
+        path = f"{field}[{index}]"
+        if parse_id(entry.fulfillment_order_line_item_id) is None:
+            errors.append(FieldError("Not a line id.", f"{path}.fulfillmentOrderLineItemId"))
+        errors.extend(quantity_errors(entry.quantity, f"{path}.quantity"))
+        if each is not None:
+            errors.extend(each(entry, path))
+    if errors:
+        raise InvalidInput(errors[0].message, errors=errors)
