@@ -3,7 +3,6 @@ from datetime import UTC, datetime, timedelta
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from console.access import console_view
 from console.forms.approvals import RefundRemainingForm
 from console.htmx import wants_partial
 from console.location_access import order_view
@@ -54,9 +53,10 @@ def order_url_awaiting(summary_id: int, since: int) -> str:
     return f"/console/orders/{summary_id}/?awaiting={since}"
 
 
-@console_view()
+@order_view
 def order_operations(request, pk: int):
-    """The background operations fragment, polled every 2 s while one is still running."""
+    """The background operations fragment, polled every 2 s while one is still running. Whoever may open
+    the order page may poll it (a Fulfillment user: the orders their locations fulfil), nobody else."""
     summary = get_object_or_404(OrderSummary.objects.only("pk", "currency"), pk=pk)
     if not wants_partial(request):
         return redirect("console:order", pk=pk)

@@ -172,3 +172,23 @@ def test_the_order_page_shows_each_lines_rejected_units_and_reason(associate, su
     assert (rejection.quantity, rejection.reason, rejection.created_by.username) == (D(1), "", "supervisor")
     page = supervisor_client.get(f"/console/orders/{summary.pk}/").content.decode()
     assert "Rejected 1: no reason given" in page
+
+
+def test_the_associate_polls_the_background_jobs_of_the_orders_they_see_and_no_others(associate, stores):
+    from payments.models import BackgroundOperation, OperationType
+
+    mine, _ = pickup_order("STORE-N")
+    theirs, _ = pickup_order("STORE-S")
+    for summary in (mine, theirs):
+        BackgroundOperation.objects.create(order_summary=summary, type=OperationType.ENSURE_FUNDS)
+    htmx = {"HTTP_HX_REQUEST": "true"}
+
+    page = associate.get(f"/console/orders/{mine.pk}/").content.decode()
+    assert f'hx-get="/console/orders/{mine.pk}/operations/?was_running=1"' in page
+    polled = associate.get(f"/console/orders/{mine.pk}/operations/?was_running=1", **htmx)
+    assert polled.status_code == 200
+    assert "EnsureFunds #" in polled.content.decode()
+
+    assert associate.get(f"/console/orders/{theirs.pk}/").status_code == 403
+    assert associate.get(f"/console/orders/{theirs.pk}/operations/?was_running=1", **htmx).status_code == 403
+    assert associate.get("/console/orders/999999/operations/", **htmx).status_code == 403
