@@ -57,14 +57,15 @@ def messages_by_first_arg(task_name: str, ids) -> dict[str, set[int]]:
 
 
 def raise_once(summary_id: int, *, category: str, message: str, description: str, attached_to) -> bool:
-    """A process exception for a follow-up that failed for good, unless one is active for it already.
-    Under the summary's row lock, as every writer of its exceptions."""
+    """A process exception for a follow-up that failed for good, unless one is active for it already
+    (whatever it says now: a retry that failed again rewrites its message). Under the summary's row lock,
+    as every writer of its exceptions."""
     content_type = ContentType.objects.get_for_model(attached_to)
     with transaction.atomic():
         summary = OrderSummary.objects.select_for_update().only("id").get(pk=summary_id)
         if ProcessException.objects.filter(
             order_summary=summary, attached_to_type=content_type, attached_to_id=str(attached_to.pk),
-            message=message[:255], status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES,
+            category=category, status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES,
         ).exists():
             return False
         ProcessException.objects.create(

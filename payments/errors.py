@@ -12,3 +12,5 @@ NOT_A_REDUCTION = "NOT_A_REDUCTION"
 FULFILLMENT_ORDER_NOT_FULFILLED = "FULFILLMENT_ORDER_NOT_FULFILLED"
 # A reshipment's fulfillment order (issue 15) ships at no charge and is never invoiced.
 RESHIP_NOT_BILLED = "RESHIP_NOT_BILLED"
+# A process exception's step was retried and failed again: the exception stays open, saying why now.
+RETRY_FAILED = "RETRY_FAILED"

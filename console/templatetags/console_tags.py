@@ -269,3 +269,11 @@ def pending_approval_count() -> int:
     from payments.services.agent_changes import pending_refund_count
 
     return pending_refund_count()
+
+
+@register.filter
+def retry_label(exception) -> str:
+    """The Retry button's words for a process exception, or "" when nothing can be retried."""
+    from payments.services.exception_retry import retry_label as label
+
+    return label(exception)

@@ -11,7 +11,7 @@ from console.selectors import ExceptionFilter, process_exception_page
 from orders.errors import ServiceError
 from orders.models import ProcessException
 from orders.services.process_exception_status import set_process_exception_status
-from payments.services.operation_retry import retry_payment_exception
+from payments.services.exception_retry import retry_process_exception
 
 
 @console_view(WORK_EXCEPTION_QUEUE)
@@ -64,14 +64,18 @@ def exception_status(request, pk: int):
 @require_POST
 @console_view(WORK_EXCEPTION_QUEUE)
 def exception_retry(request, pk: int):
-    """Run the failed payment step again as a new background operation; the exception is resolved."""
+    """Do the step behind the exception again (a payment, routing, invoice and capture); resolved when done,
+    left open with the new reason when it fails again."""
     exception = get_object_or_404(ProcessException.objects.only("pk", "order_summary_id"), pk=pk)
     try:
-        operation = retry_payment_exception(exception.pk, user=request.user)
+        outcome = retry_process_exception(exception.pk, user=request.user)
     except ServiceError as failure:
         messages.error(request, f"Exception {pk} could not be retried: {failure.message}")
         return redirect(_back(request))
-    messages.success(request, f"Retry queued as {operation.type} #{operation.pk}; exception {pk} is resolved.")
+    if not outcome.resolved:
+        messages.error(request, f"Retried, and it failed again: {outcome.message} Exception {pk} stays open.")
+        return redirect(_back(request))
+    messages.success(request, f"{outcome.message} Exception {pk} is resolved.")
     return redirect("console:order", pk=exception.order_summary_id)
 
 

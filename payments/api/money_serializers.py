@@ -204,6 +204,16 @@ class OperationIdOut(ActionOut):
     backgroundOperationId = serializers.CharField()
 
 
+class RetryOut(ActionOut):
+    backgroundOperationId = serializers.CharField(
+        allow_null=True, help_text="The payment step run again; null when the retry routed or invoiced.")
+    retryKind = serializers.ChoiceField(choices=["payment", "route", "bill"])
+    processExceptionStatus = serializers.CharField()
+    message = serializers.CharField()
+    fulfillmentOrderIds = serializers.ListField(child=serializers.CharField())
+    invoiceId = serializers.CharField(allow_null=True)
+
+
 class OperationIdsOut(ActionOut):
     backgroundOperationIds = serializers.ListField(child=serializers.CharField())
 

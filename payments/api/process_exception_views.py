@@ -9,18 +9,19 @@ from rest_framework.views import APIView
 from orders.api.auth import client_channel_id, scope_to_channel
 from orders.api.idempotency import idempotent
 from orders.cursors import decode_keyset_cursor, encode_keyset_cursor
-from orders.errors import InvalidInput
+from orders.errors import InvalidInput, InvalidState, PermissionDenied
 from orders.models import ProcessException, ProcessExceptionStatus, Scope
 from orders.services.process_exception_status import set_process_exception_status
-from payments.services.operation_retry import retry_payment_exception
+from payments.errors import RETRY_FAILED
+from payments.services.exception_retry import ROUTE, retry_kind, retry_process_exception
 
 from .lookups import parse_pk, visible
 from .money_serializers import (
-    OperationIdOut,
     ProcessExceptionListParams,
     ProcessExceptionPageOut,
     ProcessExceptionPatchIn,
     ProcessExceptionSerializer,
+    RetryOut,
 )
 
 TAG = "Process exceptions"
@@ -82,11 +83,31 @@ class ProcessExceptionDetailView(APIView):
 class ProcessExceptionRetryView(APIView):
     required_scopes = {"POST": Scope.PAYMENTS_WRITE}
 
-    @extend_schema(operation_id="retryProcessException", tags=[TAG], request=None, responses={202: OperationIdOut})
+    @extend_schema(
+        operation_id="retryProcessException", tags=[TAG], request=None, responses={202: RetryOut},
+        description="Do the step behind an active process exception again. Payment: a new background operation "
+        "for what is still owed. Route (a Fulfillment exception about routing; also needs fulfillment:write): "
+        "routing runs now. Bill (an Invoicing exception for a shipped fulfillment order never billed): the "
+        "invoice is made now and its capture queued. Done: 202 and the exception is Resolved. Failed again: "
+        "409 RETRY_FAILED with the reason, and the exception stays open carrying it. Nothing to retry, or an "
+        "exception no longer active: 409 INVALID_STATE.",
+    )
     @idempotent(required=False)
     def post(self, request, exception_id):
-        operation = retry_payment_exception(
-            parse_pk(exception_id, "Process exception"), client=request.auth, channel_id=client_channel_id(request)
-        )
-        return Response({"backgroundOperationId": str(operation.pk), "success": True, "errors": []},
-                        status=status.HTTP_202_ACCEPTED)
+        pk = parse_pk(exception_id, "Process exception")
+        exception = visible(_queryset(request), request, pk, "Process exception")
+        if retry_kind(exception) == ROUTE and not request.auth.has_scope(Scope.FULFILLMENT_WRITE):
+            raise PermissionDenied(f"Routing again needs the scope '{Scope.FULFILLMENT_WRITE}'.")
+        outcome = retry_process_exception(pk, client=request.auth, channel_id=client_channel_id(request))
+        if not outcome.resolved:
+            raise RetryFailed(f"The retry failed again: {outcome.message} The exception stays open.")
+        return Response({
+            "backgroundOperationId": str(outcome.operation.pk) if outcome.operation else None,
+            "retryKind": outcome.kind, "processExceptionStatus": outcome.exception.status,
+            "message": outcome.message, "fulfillmentOrderIds": [str(pk) for pk in outcome.fulfillment_order_ids],
+            "invoiceId": str(outcome.invoice_id) if outcome.invoice_id else None, "success": True, "errors": [],
+        }, status=status.HTTP_202_ACCEPTED)
+
+
+class RetryFailed(InvalidState):
+    code = RETRY_FAILED
