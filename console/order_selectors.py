@@ -33,6 +33,7 @@ from orders.models import (
     ItemType,
     Order,
     OrderDeliveryGroupSummary,
+    OrderHold,
     OrderItemSummary,
     OrderKind,
     OrderSummary,
@@ -177,6 +178,20 @@ class OrderPage:
     can_return: bool
     can_adjust: bool
     refund_approvals: list[AgentRefund] = field(default_factory=list)
+    # Every hold of the order, active and released, oldest first (the holds card and the timeline).
+    holds: list[OrderHold] = field(default_factory=list)
+
+    @property
+    def active_holds(self) -> list[OrderHold]:
+        return [hold for hold in self.holds if hold.is_active]
+
+    @property
+    def summary_held(self) -> bool:
+        return any(hold.fulfillment_order_line_id is None for hold in self.active_holds)
+
+    @property
+    def held_line_ids(self) -> set[int]:
+        return {hold.fulfillment_order_line_id for hold in self.active_holds if hold.fulfillment_order_line_id}
 
     @property
     def pending_approvals(self) -> list[AgentRefund]:
@@ -407,8 +422,21 @@ def _fulfillment_orders(summary: OrderSummary, text: FigureText) -> list[Fulfill
             "cancelable": bool(line.quantity) and line.type == ItemType.PRODUCT,
             "quantity_input": text.qty_input(line.quantity),
             "rejected": _rejected_note(line, text),
+            "held": mark_safe(""),  # filled in by _mark_held_lines once the holds are read
         })
     return list(views.values())
+
+
+def _mark_held_lines(fulfillment_orders: list[FulfillmentOrderView], holds: list[OrderHold]) -> None:
+    held = {hold.fulfillment_order_line_id: hold for hold in holds
+            if hold.is_active and hold.fulfillment_order_line_id}
+    if not held:
+        return
+    for view in fulfillment_orders:
+        for line in view.lines:
+            hold = held.get(line["pk"])
+            if hold is not None:
+                line["held"] = format_html('<span class="sub" data-testid="held">On hold: {}</span>', hold.reason)
 
 
 def _rejected_note(line: _Line, text: FigureText) -> str:
@@ -562,9 +590,17 @@ def order_page(summary_id: int) -> OrderPage:
         AgentRefund.objects.filter(order_summary=summary).select_related("requested_by", "decided_by")
         .order_by("-created_at", "-id")
     )
+    holds = list(
+        OrderHold.objects.filter(order_summary=summary)
+        .select_related("held_by", "held_by_client", "rule", "released_by", "released_by_client",
+                        "fulfillment_order_line")
+        .order_by("held_at", "id")
+    )
+    _mark_held_lines(fulfillment_orders, holds)
     managed = summary.is_managed
     return OrderPage(
         refund_approvals=approvals,
+        holds=holds,
         summary=summary,
         items=items,
         delivery_groups=list(group_views.values()),
@@ -577,7 +613,7 @@ def order_page(summary_id: int) -> OrderPage:
         process_exceptions=process_exceptions,
         timeline=_timeline_rows(
             build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_memos, refunds, operations,
-                           process_exceptions, approvals),
+                           process_exceptions, approvals, holds),
             summary.currency, text,
         ),
         can_cancel=managed and (facts.can_cancel or any(
@@ -598,7 +634,7 @@ def _actor(record) -> str:
 
 
 def build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_memos, refunds, operations,
-                   process_exceptions, approvals=()) -> list[TimelineEvent]:
+                   process_exceptions, approvals=(), holds=()) -> list[TimelineEvent]:
     """Every recorded change to the order, oldest first, from the records already loaded."""
     events = [TimelineEvent(when=summary.ordered_date, what="Order placed", who=summary.sales_channel.name,
                             tone="progress")]
@@ -675,12 +711,28 @@ def build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_
                 why=approval.decline_reason,
                 tone="good" if approval.status == AgentRefundStatus.APPROVED else "muted",
             ))
+    events += _hold_events(holds)
     for exception in process_exceptions:
         events.append(TimelineEvent(
             when=exception.created_at, what=f"Process exception: {exception.category}", why=exception.message,
             tone="bad",
         ))
     events.sort(key=lambda event: event.when)
+    return events
+
+
+def _hold_events(holds) -> list[TimelineEvent]:
+    """A hold and its release, each with who and when (OrderHold keeps both)."""
+    events = []
+    for hold in holds:
+        line = hold.fulfillment_order_line
+        what = (f"{line.name} on {FulfillmentOrder(pk=line.fulfillment_order_id).number}" if line is not None
+                else "The whole order")
+        events.append(TimelineEvent(when=hold.held_at, what=f"On hold: {what}", who=hold.held_by_name,
+                                    why=hold.reason, tone="attention"))
+        if hold.released_at:
+            events.append(TimelineEvent(when=hold.released_at, what=f"Hold released: {what}",
+                                        who=hold.released_by_name, why=hold.release_note, tone="progress"))
     return events
 
 

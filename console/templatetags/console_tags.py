@@ -242,7 +242,7 @@ ITEM_ROW = RowMarkup(
 # The lines of a fulfillment order (templates/console/includes/fulfillment_order.html).
 FULFILLMENT_LINE_ROW = RowMarkup(
     '\n        <tr>'
-    '\n          <th scope="row">{name}<span class="sub">{sku}</span>{rejected}</th>'
+    '\n          <th scope="row">{name}<span class="sub">{sku}</span>{rejected}{held}</th>'
     '\n          <td class="num">{original_quantity}</td>'
     '\n          <td class="num">{quantity_canceled}</td>'
     '\n          <td class="num">{quantity}</td>'

@@ -102,27 +102,39 @@ def hold_queue(request):
 @require_POST
 @console_view(CHANGE_ORDERS)
 def hold_order(request, pk: int):
+    """The whole order, or (scope=lines) the fulfillment order lines ticked, with a reason."""
     summary = get_object_or_404(OrderSummary.objects.only("pk"), pk=pk)
+    line_ids = request.POST.getlist("line")
+    if request.POST.get("scope") == "lines" and not line_ids:
+        messages.error(request, "Tick the lines to hold.")
+        return redirect("console:order", pk=pk)
     try:
-        hold_order_summary(summary.pk, request.POST.get("reason", ""), actor=request.user)
+        holds = hold_order_summary(summary.pk, request.POST.get("reason", ""), line_ids=line_ids, actor=request.user)
     except ServiceError as failure:
         messages.error(request, failure.message)
     else:
-        messages.success(request, "The order is on hold: it is not routed, shipped or captured until released.")
+        if line_ids:
+            messages.success(request, f"{len(holds)} line{'s' if len(holds) != 1 else ''} on hold: their fulfillment "
+                                      "orders do not move forward until released.")
+        else:
+            messages.success(request, "The order is on hold: it is not routed, shipped or captured until released.")
     return redirect("console:order", pk=pk)
 
 
 @require_POST
 @console_view(CHANGE_ORDERS)
 def release_order_hold(request, pk: int):
+    """Every active hold of the order, or only the hold of the line named."""
     summary = get_object_or_404(OrderSummary.objects.only("pk"), pk=pk)
+    line_ids = request.POST.getlist("line")
     try:
-        released = release_holds(summary.pk, note=request.POST.get("note", ""), actor=request.user)
+        released = release_holds(summary.pk, line_ids=line_ids, note=request.POST.get("note", ""),
+                                 actor=request.user)
     except ServiceError as failure:
         messages.error(request, failure.message)
     else:
-        messages.success(request, f"{len(released)} hold{'s' if len(released) != 1 else ''} released; "
-                                  "routing and capture resume.")
+        resumed = "its fulfillment order may move on" if line_ids else "routing and capture resume"
+        messages.success(request, f"{len(released)} hold{'s' if len(released) != 1 else ''} released; {resumed}.")
     return redirect("console:order", pk=pk)
 
 

@@ -192,3 +192,54 @@ def test_the_associate_polls_the_background_jobs_of_the_orders_they_see_and_no_o
     assert associate.get(f"/console/orders/{theirs.pk}/").status_code == 403
     assert associate.get(f"/console/orders/{theirs.pk}/operations/?was_running=1", **htmx).status_code == 403
     assert associate.get("/console/orders/999999/operations/", **htmx).status_code == 403
+
+
+def test_lines_are_held_and_released_from_the_order_page_with_who_and_when_in_the_timeline(agent_client, stores):
+    summary = ingest(worked_example_body())
+    order = FulfillmentOrder.objects.get(pk=route_order_summary(summary.pk).fulfillment_order_ids[0])
+    lines = lines_by_sku(order)
+    page = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    assert f'data-testid="hold-lines-{order.pk}"' in page
+    # A and B can be held; the delivery charge is no product.
+    assert f'id="hold-line-{lines["A"].pk}"' in page and f'id="hold-line-{lines["B"].pk}"' in page
+    assert f'id="hold-line-{lines["DELIVERY-GROUND"].pk}"' not in page
+
+    refused = agent_client.post(f"/console/orders/{summary.pk}/hold/", {"scope": "lines", "reason": "Engraving"},
+                                follow=True)
+    assert [str(m) for m in refused.context["messages"]] == ["Tick the lines to hold."]
+    assert not OrderHold.objects.exists()  # never the whole order by mistake
+
+    response = agent_client.post(f"/console/orders/{summary.pk}/hold/",
+                                 {"scope": "lines", "line": [lines["A"].pk], "reason": "Engraving to check"},
+                                 follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "1 line on hold: their fulfillment orders do not move forward until released."]
+    hold = OrderHold.objects.get(order_summary=summary)
+    assert (hold.fulfillment_order_line_id, hold.reason, hold.held_by.username) == (
+        lines["A"].pk, "Engraving to check", "agent")
+    page = response.content.decode()
+    assert '<span class="sub" data-testid="held">On hold: Engraving to check</span>' in page
+    assert f'id="hold-line-{lines["A"].pk}"' not in page  # held already: not offered again
+    assert f'On hold: Product A on {order.number}' in page  # the timeline, with who
+    assert "Put on hold" in page  # the whole order can still be held
+    # Holding it twice is refused (the service says why).
+    twice = agent_client.post(f"/console/orders/{summary.pk}/hold/",
+                              {"scope": "lines", "line": [lines["A"].pk], "reason": "Twice"}, follow=True)
+    assert [str(m) for m in twice.context["messages"]] == [
+        f"These fulfillment order lines are on hold already: {lines['A'].pk}."]
+
+    released = agent_client.post(f"/console/orders/{summary.pk}/release-hold/",
+                                 {"line": lines["A"].pk, "note": "Engraving fine"}, follow=True)
+    assert [str(m) for m in released.context["messages"]] == [
+        "1 hold released; its fulfillment order may move on."]
+    hold.refresh_from_db()
+    assert (hold.released_by.username, hold.release_note, hold.released_at is not None) == (
+        "agent", "Engraving fine", True)
+    page = released.content.decode()
+    assert 'data-testid="held"' not in page
+    timeline = page[page.index('id="timeline"'):]
+    held_at = timeline.index(f"On hold: Product A on {order.number}")
+    released_at = timeline.index(f"Hold released: Product A on {order.number}")
+    assert held_at < released_at
+    assert "Reason: Engraving to check" in timeline and "Reason: Engraving fine" in timeline
+    assert timeline[held_at - 200:held_at].count("agent") == 1  # who, beside when
