@@ -27,6 +27,8 @@ from orders.services.bulk_insert import insert_rows
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# Fresh connections tried to free a key after the request's own connection died.
+RELEASE_ATTEMPTS = 3
 
 
 def _render(data) -> str:
@@ -184,15 +186,19 @@ def release(client, key: str) -> None:
 
     When the request failed because its database connection died (issue 14), the key is freed on a
     fresh connection: otherwise the client's retry would meet 409 IDEMPOTENCY_KEY_IN_USE until the
-    in-flight timeout. With the database itself away, that timeout frees it."""
+    in-flight timeout. The connection pool may hand out another connection the same outage killed, so a
+    few fresh ones are tried. With the database itself away, the timeout frees the key."""
     try:
         IdempotencyRecord.objects.filter(client=client, key=key).delete()
+        return
     except (OperationalError, InterfaceError):
         if connection.in_atomic_block:
             raise
-        connection.close_if_unusable_or_obsolete()
+    for _ in range(RELEASE_ATTEMPTS):
+        connection.close()
         with suppress(OperationalError, InterfaceError):
             IdempotencyRecord.objects.filter(client=client, key=key).delete()
+            return
 
 
 def purge_expired_idempotency_records() -> int:

@@ -236,13 +236,16 @@ def test_a_shipping_reduction_of_a_placed_delivery_charge_is_on_the_invoice(shop
 @pytest.mark.parametrize("auto", [True, False])
 def test_excess_left_when_nothing_is_left_to_ship_is_refunded_or_reported(shop, settings, auto):
     settings.OMS_AUTO_CREDIT_AND_REFUND = auto
-    summary = shop.order(**USD)
+    # Paid up front (a sale): a reduction leaves captured money in excess, which only a refund returns.
+    summary = shop.order(**USD, payments=[{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa",
+                                           "amount": D("118.80"), "gatewayReference": "sale_excess"}])
     fulfillment_order = shop.place(summary, [("A", 2), ("B", 1)])
-    # PreFulfillment mode puts the allocated units' discount on the pre change order: settled as excess.
+    # PreFulfillment mode puts the allocated units' discount on the pre change order, and the fulfillment-order
+    # lines follow the new price: the invoice bills 118.80 − 10.80 = 108.00, out of the 118.80 already captured.
     adjusted = shop.adjust(summary, "A", "-10.00", mode="PreFulfillment")
     assert adjusted["inFulfillmentChangeOrderId"] is None
     shop.ship(fulfillment_order)
-    assert money(summary)["invoices"] == [(D("118.80"), D(0))]
+    assert money(summary)["invoices"] == [(D("108.00"), D(0))]
     exceptions = ProcessException.objects.filter(order_summary=summary)
     if auto:
         assert money(summary)["refunded"] == D("10.80")

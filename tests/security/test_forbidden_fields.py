@@ -24,6 +24,7 @@ WRITES = sorted(op for op in REQUESTS if op[0] in ("POST", "PATCH"))
 BODYLESS = {
     ("POST", "api/v1/commerce/fulfillment/fulfillment-orders/<str:fulfillment_order_id>/actions/create-invoice"),
     ("POST", "api/v1/commerce/process-exceptions/<str:exception_id>/actions/retry"),
+    ("POST", "api/v1/commerce/order-management/order-summaries/<str:summary_id>/actions/route"),
 }
 
 # The batch envelope is checked whole: anything beside "orders" is refused naming the envelope.

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from orders.models import ChangeType, Order, OrderKind, ReturnOrder
 from orders.services.create_summary import create_order_summary
 from orders.services.fulfillment_status import change_fulfillment_order_status
+from orders.services.holds import hold_order_summary
 from orders.services.return_orders import ReturnOrderInput, ReturnOrderLineInput, create_return_order
 from orders.services.returns import submit_return
 from orders.services.shipments import ShipmentInput, create_shipment
@@ -66,6 +67,7 @@ class World:
     bare_authorization: int
     return_order: int
     return_line: int
+    held_summary: int  # on hold, for release-hold
 
 
 def build_world(channel: str, prefix: str) -> World:
@@ -82,6 +84,8 @@ def build_world(channel: str, prefix: str) -> World:
     ingest(order_body(number=f"{prefix}-LOOSE", channel=channel, createOrderSummary=False))
     ingest(order_body(number=f"{prefix}-BARE", channel=channel, createOrderSummary=False))
     bare = create_order_summary(Order.objects.get(order_number=f"{prefix}-BARE").pk)
+    held = ingest(order_body(number=f"{prefix}-HELD", channel=channel))
+    hold_order_summary(held.pk, "Address check")
     items = items_by_sku(summary)
     reference = f"WH-{prefix}"
     location = make_location(reference, latitude="39.78", longitude="-89.65")
@@ -118,6 +122,7 @@ def build_world(channel: str, prefix: str) -> World:
         authorization=PaymentAuthorization.objects.get(order_payment_summary__order_summary=summary).pk,
         bare_summary=bare.pk, bare_authorization=PaymentAuthorization.objects.get(order_id=bare.original_order_id).pk,
         return_order=return_order.pk, return_line=ReturnOrder.objects.get(pk=return_order.pk).lines.get().pk,
+        held_summary=held.pk,
     )
 
 
@@ -210,11 +215,13 @@ REQUESTS = {
             "submit-exchange": lambda w: _exchange(w.b),
             "route": lambda w: {},
             "hold": lambda w: {"reason": "Address check"},
-            "release-hold": lambda w: {},
             "preview-reship": lambda w: _reship_items(w.a),
             "submit-reship": lambda w: _reship_items(w.a),
         }.items()
     },
+    # Only a held summary can be released: the world keeps one on hold.
+    ("POST", f"{S}/<str:summary_id>/actions/release-hold"): lambda w: (
+        url(f"{S}/<str:summary_id>/actions/release-hold", summary_id=w.held_summary), {}),
     ("POST", f"{S}/actions/create-multiple-change-invoices"): lambda w: (
         url(f"{S}/actions/create-multiple-change-invoices"),
         {"invoicesFromChangeOrders": [{"orderSummaryId": str(w.summary),
