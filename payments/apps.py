@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate, pre_migrate
 
 
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = "Payments and billing"
+
+    def ready(self):
+        from payments.sqlite_triggers import drop_before_migrate, restore_after_migrate
+
+        pre_migrate.connect(drop_before_migrate, sender=self, dispatch_uid="payments-sqlite-triggers-down")
+        post_migrate.connect(restore_after_migrate, sender=self, dispatch_uid="payments-sqlite-triggers-up")
