@@ -24,10 +24,11 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
 from console.forms.wizards import BEFORE_PICKING
-from console.templatetags.console_tags import FigureText
+from console.templatetags.console_tags import FigureText, money_text
 from orders.funds import FundsPosition, funds_annotations, funds_position, funds_sums
 from orders.models import (
     FINAL_STATUS_CATEGORIES,
+    Exchange,
     FulfillmentOrder,
     FulfillmentOrderLineItem,
     ItemType,
@@ -180,6 +181,9 @@ class OrderPage:
     refund_approvals: list[AgentRefund] = field(default_factory=list)
     # Every hold of the order, active and released, oldest first (the holds card and the timeline).
     holds: list[OrderHold] = field(default_factory=list)
+    # Issue 15: exchanges made on this order (its replacements), and the one that made it (a replacement).
+    exchanges_made: list[Exchange] = field(default_factory=list)
+    exchange_origin: Exchange | None = None
 
     @property
     def active_holds(self) -> list[OrderHold]:
@@ -598,9 +602,12 @@ def order_page(summary_id: int) -> OrderPage:
     )
     _mark_held_lines(fulfillment_orders, holds)
     managed = summary.is_managed
+    exchanges = _exchanges(summary)
     return OrderPage(
         refund_approvals=approvals,
         holds=holds,
+        exchanges_made=[exchange for exchange in exchanges if exchange.original_summary_id == summary.pk],
+        exchange_origin=next((exchange for exchange in exchanges if exchange.exchange_summary_id == summary.pk), None),
         summary=summary,
         items=items,
         delivery_groups=list(group_views.values()),
@@ -613,7 +620,7 @@ def order_page(summary_id: int) -> OrderPage:
         process_exceptions=process_exceptions,
         timeline=_timeline_rows(
             build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_memos, refunds, operations,
-                           process_exceptions, approvals, holds),
+                           process_exceptions, approvals, holds, exchanges),
             summary.currency, text,
         ),
         can_cancel=managed and (facts.can_cancel or any(
@@ -633,11 +640,44 @@ def _actor(record) -> str:
     return "System"
 
 
+def _exchanges(summary: OrderSummary) -> list[Exchange]:
+    """The exchanges linking this summary to others, either way (one query)."""
+    return list(
+        Exchange.objects.filter(Q(original_summary_id=summary.pk) | Q(exchange_summary_id=summary.pk))
+        .select_related("original_summary", "exchange_summary", "created_by", "created_by_client")
+        .order_by("created_at", "id")
+    )
+
+
+def _exchange_events(summary, exchanges) -> list[TimelineEvent]:
+    events = []
+    for exchange in exchanges:
+        if exchange.original_summary_id == summary.pk:
+            extra = (f"; {money_text(exchange.amount_to_charge, exchange.currency)} more charged at shipment"
+                     if exchange.amount_to_charge else
+                     f"; {money_text(exchange.amount_to_refund, exchange.currency)} refunded"
+                     if exchange.amount_to_refund else "; nothing charged or refunded")
+            events.append(TimelineEvent(
+                when=exchange.created_at, who=_actor(exchange), why=exchange.reason, tone="attention",
+                what=f"Exchange: replacement order {exchange.exchange_summary.order_number} created" + extra,
+                amount=exchange.replacement_total,
+            ))
+        else:
+            events.append(TimelineEvent(
+                when=exchange.created_at, who=_actor(exchange), why=exchange.reason, tone="progress",
+                what=f"Created by an exchange on order {exchange.original_summary.order_number}: "
+                     f"{money_text(exchange.transferred_amount, exchange.currency)} paid by the returned units",
+                amount=exchange.replacement_total,
+            ))
+    return events
+
+
 def build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_memos, refunds, operations,
-                   process_exceptions, approvals=(), holds=()) -> list[TimelineEvent]:
+                   process_exceptions, approvals=(), holds=(), exchanges=()) -> list[TimelineEvent]:
     """Every recorded change to the order, oldest first, from the records already loaded."""
     events = [TimelineEvent(when=summary.ordered_date, what="Order placed", who=summary.sales_channel.name,
                             tone="progress")]
+    events += _exchange_events(summary, exchanges)
     for change_order in change_orders:
         reason_texts = sorted(change_order.reason_texts)
         phase = f" ({change_order.fulfillment_phase}-fulfillment)" if change_order.fulfillment_phase else ""

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from console.views import approvals, exceptions, fulfillment, orders, recovery, search, wizards
+from console.views import approvals, exceptions, exchange, fulfillment, orders, recovery, search, wizards
 
 app_name = "console"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("orders/<int:pk>/hold/", recovery.hold_order, name="order_hold"),
     path("orders/<int:pk>/release-hold/", recovery.release_order_hold, name="order_release_hold"),
     path("orders/<int:pk>/route/", recovery.route_again, name="order_route"),
+    path("orders/<int:pk>/exchange/", exchange.exchange_wizard, name="exchange"),
     path("orders/<int:pk>/<slug:kind>/", wizards.wizard, name="wizard"),
     path("fulfillment-orders/<int:pk>/status/", fulfillment.move_fulfillment_order, name="fulfillment_move"),
     path("fulfillment-orders/<int:pk>/cancel-lines/", fulfillment.cancel_fulfillment_lines,

@@ -68,6 +68,7 @@ def url_of(name, world, approval) -> list[str]:
         "order_operations": [f"{base}orders/{world.summary}/operations/"],
         "fulfillment_create": [f"{base}orders/{world.summary}/groups/{world.group}/fulfillment-orders/new/"],
         "wizard": [f"{base}orders/{world.summary}/{kind}/" for kind in ("cancel", "return", "adjust")],
+        "exchange": [f"{base}orders/{world.summary}/exchange/"],
         "fulfillment_move": [f"{base}fulfillment-orders/{world.live_fo}/status/"],
         "fulfillment_cancel_lines": [f"{base}fulfillment-orders/{world.live_fo}/cancel-lines/"],
         "refund_decision": [f"{base}refund-approvals/{approval.pk}/"],
