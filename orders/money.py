@@ -92,8 +92,3 @@ def tax_at_rate(base: Decimal, rate_percent: Decimal, currency: str, *, included
 def with_tax(amount: Decimal, tax: Decimal, tax_locale_type: str) -> Decimal:
     """What the customer pays for `amount`: tax on top for Net, already inside it for Gross."""
     return amount if tax_locale_type == "Gross" else amount + tax
-
-
-def to_json_number(amount: Decimal, currency: str) -> Decimal:
-    """A money value ready for JSON: exactly the currency's minor units, no stray digits."""
-    return round_money(amount, currency)

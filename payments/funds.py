@@ -21,29 +21,6 @@ OWED = "funds_owed"
 MEMO_BALANCES = "funds_memo_balances"
 
 
-def net_captured(summary) -> Decimal:
-    """Σ over the summary's payment summaries of Captured − Refunded − PendingRefund."""
-    return OrderPaymentSummary.objects.filter(order_summary=summary).aggregate(
-        net=MoneySum(F("captured_amount") - F("refunded_amount") - F("pending_refund_amount"))
-    )["net"]
-
-
-def outstanding_credit(summary) -> Decimal:
-    """What post-fulfillment reductions (returns, post-fulfillment discounts) still owe the customer.
-
-    Change orders store negative deltas, so what is owed is minus their grand totals, until they are
-    on a credit memo; from then on the memo's balance says what is still unrefunded (a refund reserves
-    its part of the balance when it is sent, and gives it back if it fails).
-    """
-    owed = Order.objects.filter(
-        POST_FULFILLMENT_REDUCTION, order_summary=summary, credit_memo_link__isnull=True
-    ).aggregate(owed=MoneySum("grand_total_amount"))["owed"]
-    memo_balances = CreditMemo.objects.filter(order_summary=summary).aggregate(
-        balance=MoneySum("balance")
-    )["balance"]
-    return -owed + memo_balances
-
-
 def _sum_over(queryset, expression) -> Coalesce:
     """The money sum of `expression` over `queryset`'s rows of the outer summary, as a scalar subquery."""
     total = queryset.values("order_summary").annotate(total=MoneySum(expression)).values("total")

@@ -44,11 +44,6 @@ def _reference_data_after_flush(request):
     ensure_default_refund_limits()
 
 
-@pytest.fixture
-def reason_codes():
-    """Kept for the tests that ask for it by name; the autouse fixture above does the work."""
-
-
 @pytest.fixture(autouse=True)
 def _tasks_run_in_process(request, settings):
     """Tasks a test enqueues run in-process, so no message is left in a broker for a later

@@ -89,10 +89,6 @@ class Invoice(DocumentTotals):
         constraints = DocumentTotals.totals_constraints("invoice")
         indexes = [models.Index(fields=["order_summary", "created_at"], name="invoice_summary_created")]
 
-    @property
-    def is_paid(self) -> bool:
-        return self.balance == 0
-
 
 class InvoiceLine(DocumentLine):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")

@@ -14,7 +14,7 @@ from orders.services.cancel import submit_cancel
 from tests.builders import address, ingest, item, items_by_sku, order_body
 from tests.change_builders import assert_rebuilds, change
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reason_codes")]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 20
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from orders.models.fields import MoneySum
-from payments.funds import net_captured
+from payments.funds import funds_position
 from payments.models import OrderPaymentSummary
 from tests.builders import worked_example
 
@@ -23,7 +23,7 @@ def test_sum_of_money_is_exact():
     # 71.28 + 47.52 is 118.79999999999998 in binary floating point; in money it is 118.80.
     total = OrderPaymentSummary.objects.filter(order_summary=summary).aggregate(t=MoneySum("captured_amount"))["t"]
     assert total == Decimal("118.80") and str(total) == "118.8000"
-    assert net_captured(summary) == Decimal("118.80")
+    assert funds_position(summary).net_captured == Decimal("118.80")
 
 
 def test_sum_of_nothing_is_zero():

@@ -107,7 +107,6 @@ def test_a_refused_request_keeps_no_key_so_the_corrected_retry_is_done(make_api,
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("reason_codes")
 @pytest.mark.parametrize("resource", ["ingest", "submit-cancel"])
 def test_twenty_concurrent_requests_with_one_key_do_the_work_once(resource, settings):
     settings.OMS_AUTO_ROUTE_ORDERS = False

@@ -35,7 +35,6 @@ def real_worker(test):
     from Redis after the visibility timeout; the embedded filesystem broker loses it)."""
     marks = [
         pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True),
-        pytest.mark.usefixtures("reason_codes"),
         pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"),
                            reason="needs the Redis broker (set CELERY_BROKER_URL)"),
     ]

@@ -14,7 +14,7 @@ from payments.services.operation_retry import retry_payment_exception
 from tests.console.test_exceptions import failed_refund
 from tests.reliability.helpers import error_codes, key_client, run_together, statuses
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reason_codes")]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 RETRIES = 8
 
