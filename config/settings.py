@@ -295,6 +295,8 @@ CELERY_BEAT_SCHEDULE = {
     # Follow-ups promised before the outbox, or whose task gave up: done again, or a process exception.
     "sweep-unrouted-summaries": {"task": "orders.tasks.sweep_unrouted_summaries", "schedule": 300.0},
     "sweep-stuck-payment-work": {"task": "payments.tasks.sweep_stuck_payment_work", "schedule": 300.0},
+    # Events (the change feed and the webhooks' history) past OMS_EVENT_RETENTION_DAYS are dropped.
+    "purge-old-events": {"task": "orders.webhook_tasks.purge_old_events", "schedule": 3600.0},
 }
 # The sweepers look at records older than this (their follow-up had time to run) and younger than the lookback.
 OMS_SWEEP_AFTER_SECONDS = int(os.environ.get("OMS_SWEEP_AFTER_SECONDS", "600"))
@@ -309,6 +311,22 @@ OMS_OUTBOX_KEEP_DAYS = int(os.environ.get("OMS_OUTBOX_KEEP_DAYS", "7"))
 # /health/worker/: unhealthy when no worker ran the relay for this long, or a follow-up is overdue this long.
 OMS_WORKER_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("OMS_WORKER_HEARTBEAT_MAX_AGE_SECONDS", "60"))
 OMS_OUTBOX_OVERDUE_SECONDS = int(os.environ.get("OMS_OUTBOX_OVERDUE_SECONDS", "300"))
+# Events and webhooks (issue 17, docs/integrations.md).
+OMS_EVENT_RETENTION_DAYS = int(os.environ.get("OMS_EVENT_RETENTION_DAYS", "30"))
+# The change feed leaves out events younger than this: a transaction that took its event id earlier may
+# still commit, and a reader that had moved past that id would never see it.
+OMS_EVENT_FEED_SETTLE_SECONDS = float(os.environ.get("OMS_EVENT_FEED_SETTLE_SECONDS", "5"))
+OMS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("OMS_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# A delivery not answered 2xx is tried again after 30 s, 60 s, 120 s ... (at most an hour apart) until
+# OMS_WEBHOOK_RETRY_HOURS have passed, then it is Failed.
+OMS_WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("OMS_WEBHOOK_RETRY_BASE_SECONDS", "30"))
+OMS_WEBHOOK_RETRY_MAX_SECONDS = int(os.environ.get("OMS_WEBHOOK_RETRY_MAX_SECONDS", "3600"))
+OMS_WEBHOOK_RETRY_HOURS = int(os.environ.get("OMS_WEBHOOK_RETRY_HOURS", "24"))
+# An endpoint whose deliveries have failed for this long, with no success between, is disabled.
+OMS_WEBHOOK_DISABLE_AFTER_HOURS = int(os.environ.get("OMS_WEBHOOK_DISABLE_AFTER_HOURS", "24"))
+# Private, loopback and link-local receivers are refused (server-side request forgery) unless this is on:
+# local development and tests only.
+OMS_WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("OMS_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", False)
 
 # --- Domain settings ---------------------------------------------------------------------------
 OMS_AUTO_ROUTE_ORDERS = env_bool("OMS_AUTO_ROUTE_ORDERS", True)

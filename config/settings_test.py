@@ -8,5 +8,8 @@ processes the tests start (Celery workers, gunicorn, manage.py) inherit it with 
 import os
 
 os.environ.setdefault("OMS_ALLOW_DEVELOPMENT_SECRET_KEY", "1")
+# The change feed lists an event as soon as it is committed: tests read what they just did (the wait
+# that guards against late commits is tested with its own value in tests/events).
+os.environ.setdefault("OMS_EVENT_FEED_SETTLE_SECONDS", "0")
 
 from config.settings import *  # noqa: F403

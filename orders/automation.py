@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from orders.event_data import emit_order_summaries_created
 from orders.models import OrderSummary
 from orders.routing_tasks import schedule_routing
 from orders.services.holds import apply_hold_rules, load_hold_rules
@@ -18,6 +19,7 @@ def order_summary_created(summary: OrderSummary) -> None:
 def order_summaries_created(summaries: list[OrderSummary]) -> None:
     """The same for several new summaries (a batch ingest): the hold rules are read once for all."""
     rules = load_hold_rules()
+    emit_order_summaries_created(summaries)
     for summary in summaries:
         apply_hold_rules(summary, rules)
         if summary.is_managed:

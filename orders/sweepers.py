@@ -18,6 +18,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from orders import outbox
+from orders.event_data import emit_process_exception_created
 from orders.models import (
     ACTIVE_PROCESS_EXCEPTION_STATUSES,
     ItemType,
@@ -68,11 +69,12 @@ def raise_once(summary_id: int, *, category: str, message: str, description: str
             category=category, status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES,
         ).exists():
             return False
-        ProcessException.objects.create(
+        exception = ProcessException.objects.create(
             order_summary=summary, attached_to_type=content_type, attached_to_id=str(attached_to.pk),
             category=category, severity=ProcessExceptionSeverity.HIGH, priority=ProcessExceptionSeverity.HIGH,
             message=message[:255], description=description,
         )
+        emit_process_exception_created(exception)
         active = ProcessException.objects.filter(order_summary=summary,
                                                  status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES).count()
         OrderSummary.objects.filter(pk=summary.pk).update(active_process_exception_count=active)

@@ -9,6 +9,7 @@ from orders import (
     outbox,
     routing_tasks,  # noqa: F401  (registers route_order_summary with the worker)
     sweepers,
+    webhook_tasks,  # noqa: F401  (registers deliver_webhook and purge_old_events with the worker)
 )
 from orders.api import idempotency
 

@@ -1,4 +1,13 @@
 from .api_clients import ApiClient, IdempotencyRecord, Scope
+from .events import (
+    DeliveryStatus,
+    Event,
+    EventSequence,
+    EventType,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from .exceptions import (
     ACTIVE_PROCESS_EXCEPTION_STATUSES,
     ProcessException,
@@ -65,6 +74,10 @@ __all__ = [
     "ApiClient",
     "ChangeType",
     "DeliveryMethodType",
+    "DeliveryStatus",
+    "Event",
+    "EventSequence",
+    "EventType",
     "Exchange",
     "ExchangeStatus",
     "FulfillmentOrder",
@@ -117,5 +130,8 @@ __all__ = [
     "Shipment",
     "ShipmentLineItem",
     "TaxLocaleType",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkerHeartbeat",
 ]

@@ -16,6 +16,8 @@ class Scope(models.TextChoices):
     FULFILLMENT_ADMIN = "fulfillment:admin"
     PAYMENTS_READ = "payments:read"
     PAYMENTS_WRITE = "payments:write"
+    # Webhook endpoints: where the events of the key's channel (every channel for a back-office key) are sent.
+    WEBHOOKS_MANAGE = "webhooks:manage"
     ALL = "all"
 
 

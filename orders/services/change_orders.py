@@ -34,6 +34,7 @@ from orders.change_selectors import (
     groups_and_facts,
 )
 from orders.errors import Conflict
+from orders.event_data import emit_order_summary_changed
 from orders.funds import funds_position
 from orders.models import (
     AdjustmentSource,
@@ -191,6 +192,7 @@ def submit_change(summary_id, planner: Planner, *, actor, expected_version: int 
         from orders.automation import order_summary_changed
 
         order_summary_changed(summary.pk)
+        emit_order_summary_changed(summary.pk)
     return _result(summary, plan, balances, written)
 
 

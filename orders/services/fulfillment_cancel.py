@@ -24,9 +24,11 @@ from orders.errors import (
     InvalidState,
     NotFound,
 )
+from orders.event_data import emit_fulfillment_order
 from orders.models import (
     FINAL_STATUS_CATEGORIES,
     STATUS_CATEGORY,
+    EventType,
     FulfillmentOrder,
     FulfillmentOrderLineItem,
     FulfillmentOrderStatus,
@@ -102,9 +104,10 @@ def cancel_fulfillment_order_items(
             OrderItemSummary.objects.bulk_update(reallocated, ["quantity_allocated"])
             order.refresh_from_db()
         else:
+            # Totals first: the status change's event carries the order as it is left.
+            update_totals(order, list(order_lines.values()))
             if emptied:
                 set_status(order, FulfillmentOrderStatus.CANCELLED)
-            update_totals(order, list(order_lines.values()))
         refresh_summary(summary, items)
         _fulfil_when_all_shipped(order, order_lines.values())
     return order
@@ -355,3 +358,4 @@ def set_status(order: FulfillmentOrder, status: str) -> None:
         order.activated_at = now
         fields.append("activated_at")
     order.save(update_fields=sorted(set(fields)))
+    emit_fulfillment_order(order, EventType.FULFILLMENT_ORDER_STATUS_CHANGED)

@@ -19,8 +19,10 @@ from django.utils import timezone
 from orders.calculations.state import Amounts
 from orders.change_selectors import get_item_summaries, get_summary
 from orders.errors import FieldError, InvalidInput, InvalidState, NotFound, ServiceError
+from orders.event_data import emit_fulfillment_order
 from orders.models import (
     ChangeType,
+    EventType,
     FulfillmentOrder,
     FulfillmentOrderLineItem,
     FulfillmentOrderStatus,
@@ -391,6 +393,7 @@ class _Creation:
             ))
         FulfillmentOrderLineItem.objects.bulk_create(rows)
         update_totals(order, rows)
+        emit_fulfillment_order(order, EventType.FULFILLMENT_ORDER_CREATED)
         return order
 
 

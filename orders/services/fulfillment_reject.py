@@ -76,12 +76,15 @@ def reject_fulfillment_order_items(fulfillment_order_id, lines: list[LineToRejec
                     f"asked to reject {quantity.normalize():f}.", field=FIELD,
                 )
         reject_lines(order, list(order_lines.values()), reasons, items, actor=actor)
-        if not any(line.quantity > 0 for line in order_lines.values() if line.type == ItemType.PRODUCT):
+        emptied = not any(line.quantity > 0 for line in order_lines.values() if line.type == ItemType.PRODUCT)
+        if emptied:
             # Nothing left to ship: the delivery charge goes back to the group for its next fulfillment order.
             remaining = {line.pk: line.quantity for line in order_lines.values() if line.quantity > 0}
             cancel_lines(order, list(order_lines.values()), remaining, items)
-            set_status(order, FulfillmentOrderStatus.REJECTED)
+        # Totals before the status: the status change's event carries the order as it is left.
         update_totals(order, list(order_lines.values()))
+        if emptied:
+            set_status(order, FulfillmentOrderStatus.REJECTED)
         refresh_summary(summary, items)
         given = dict.fromkeys(reason for entries in reasons.values() for _, reason in entries)
         exclude_and_reroute(order, summary, REASON_SEPARATOR.join(given))

@@ -21,6 +21,7 @@ from django.db import transaction
 
 from orders.change_selectors import get_item_summaries, get_summary
 from orders.errors import InvalidState, ServiceError
+from orders.event_data import emit_process_exception_created
 from orders.models import (
     ACTIVE_PROCESS_EXCEPTION_STATUSES,
     DeliveryMethodType,
@@ -311,7 +312,7 @@ def _raise_exception(summary: OrderSummary, group: OrderDeliveryGroupSummary, me
     ).exists()
     if already:
         return
-    ProcessException.objects.create(
+    exception = ProcessException.objects.create(
         order_summary=summary,
         attached_to_type=group_type,
         attached_to_id=str(group.pk),
@@ -321,6 +322,7 @@ def _raise_exception(summary: OrderSummary, group: OrderDeliveryGroupSummary, me
         message=message,
         description=description,
     )
+    emit_process_exception_created(exception)
     active = ProcessException.objects.filter(
         order_summary=summary, status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES
     ).count()

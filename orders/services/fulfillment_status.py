@@ -110,10 +110,10 @@ def change_fulfillment_order_status(fulfillment_order_id, status: str, *, channe
                              items, actor=actor)
             cancel_lines(order, lines, {line.pk: line.quantity for line in lines}, items)
             update_totals(order, lines)
-        set_status(order, status)
         if status == FulfillmentOrderStatus.READY_FOR_PICKUP and order.ready_for_pickup_at is None:
             order.ready_for_pickup_at = timezone.now()
             FulfillmentOrder.objects.filter(pk=order.pk).update(ready_for_pickup_at=order.ready_for_pickup_at)
+        set_status(order, status)
         refresh_summary(summary, items)
         if status == FulfillmentOrderStatus.REJECTED:
             exclude_and_reroute(order, summary, reason or "Rejected the fulfillment order")

@@ -28,6 +28,7 @@ from orders.calculations.reductions import plan_return
 from orders.calculations.state import Quantities
 from orders.change_selectors import active_reason_codes, change_state, get_item_summaries, get_summary
 from orders.errors import WHOLE_UNITS_ONLY, FieldError, InvalidInput, InvalidState, NotFound
+from orders.event_data import emit_order_summary_changed, emit_return_order_received
 from orders.models import (
     InventoryLevel,
     ItemType,
@@ -280,6 +281,9 @@ def return_items(return_order_id, items: list[ReturnItemInput], *, actor=None,
         _restock(return_order, work, by_id)
         _close_when_done(return_order)
         refresh_summary(summary, ois_list + (written.fee_items if written else []))
+        emit_return_order_received(return_order)
+        if change_order_id is not None:
+            emit_order_summary_changed(summary.pk)
     return ReturnItemsResult(
         return_order_id=return_order.pk,
         change_order_id=change_order_id,

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from orders.errors import FieldError, ServiceError
 from payments.calculations import change_item_amounts
+from payments.event_data import emit_invoice_created
 from payments.models import Invoice, InvoiceChangeOrder
 
 from .change_orders import load_change_orders, owed_change, refuse
@@ -40,6 +41,7 @@ def create_invoice_from_change_orders(summary_id, change_order_ids: list) -> Inv
         InvoiceChangeOrder.objects.bulk_create([InvoiceChangeOrder(invoice=invoice, change_order=o) for o in orders])
         if net_documents(summary):
             invoice.refresh_from_db(fields=["balance"])
+        emit_invoice_created(invoice)
     return invoice
 
 

@@ -31,6 +31,7 @@ from orders.models.fulfillment import FulfillmentOrderStatusCategory
 from orders.money import ZERO, prorate
 from payments import errors as codes
 from payments.calculations import LineAmounts, fulfillment_line_amounts
+from payments.event_data import emit_invoice_created
 from payments.models import Invoice, InvoiceChangeShare
 
 from .document_writer import LineSource, write_document
@@ -89,6 +90,7 @@ def invoice_fulfillment_order(fulfillment_order_id) -> InvoiceResult:
             ])
         if net_documents(summary):
             invoice.refresh_from_db(fields=["balance"])
+        emit_invoice_created(invoice)
         return InvoiceResult(invoice, created=True)
 
 

@@ -2,6 +2,7 @@
 
 from django.contrib.contenttypes.models import ContentType
 
+from orders.event_data import emit_process_exception_created
 from orders.models import (
     ACTIVE_PROCESS_EXCEPTION_STATUSES,
     OrderSummary,
@@ -30,4 +31,5 @@ def raise_payment_exception(summary: OrderSummary, *, message: str, description:
     ).count()
     OrderSummary.objects.filter(pk=summary.pk).update(active_process_exception_count=active)
     summary.active_process_exception_count = active
+    emit_process_exception_created(exception)
     return exception

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from orders.models import ACTIVE_PROCESS_EXCEPTION_STATUSES, ProcessException
 from orders.money import ZERO, round_money
+from payments.event_data import emit_capture_settled, emit_refund_settled
 from payments.gateway import GatewayOutcome, GatewayResult
 from payments.models import (
     AuthorizationReversal,
@@ -79,6 +80,7 @@ def settle_capture(payment_id: int, result: GatewayResult, *, summary_id: int | 
                 attached_to=payment.background_operation or payment,
             )
         ops.save(update_fields=["pending_capture_amount", "captured_amount", "balance_amount"])
+        emit_capture_settled(payment, summary_id)
     return payment
 
 
@@ -126,6 +128,7 @@ def settle_refund(refund_id: int, result: GatewayResult, *, summary_id: int | No
         refund.save(update_fields=["status", "gateway_reference", "processed_at"])
         payment.save(update_fields=["pending_refund_amount", "refunded_amount", "balance"])
         ops.save(update_fields=["pending_refund_amount", "refunded_amount", "balance_amount"])
+        emit_refund_settled(refund, summary_id)
     return refund
 
 

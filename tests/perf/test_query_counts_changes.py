@@ -51,8 +51,10 @@ PREVIEW = 4
 # codes, the funds sums and the change order count, which numbers the new one); the change order, its
 # items, their taxes, the item summary changes; one update of the changed items (with their new
 # statuses), one of the changed groups, the summary updated; the outbox row of the money that follows
-# (orders.automation.order_summary_changed, issue 12): 1 + 14.
-SUBMIT = 15
+# (orders.automation.order_summary_changed, issue 12); the order_summary.changed event (issue 17: the
+# summary as the list renders it, its next sequence, the event, the webhook endpoints that receive it):
+# 1 + 18.
+SUBMIT = 19
 # An adjustment (or a cancel or return of a discounted item) also writes adjustment lines: one insert more.
 SUBMIT_WITH_ADJUSTMENT_LINES = SUBMIT + 1
 
