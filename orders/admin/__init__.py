@@ -1,3 +1,3 @@
 """Admin registrations, one module per area; importing them registers the models."""
 
-from . import core, exchanges, fulfillment, recovery  # noqa: F401
+from . import core, exchanges, fulfillment, recovery, webhooks  # noqa: F401

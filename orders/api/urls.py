@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("orders.api.order_urls")),
     path("", include("orders.api.change_urls")),
     path("", include("orders.api.fulfillment_urls")),
+    path("", include("orders.api.webhook_urls")),
 ]
