@@ -14,8 +14,10 @@ from django.apps import apps
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import CheckConstraint, F
+from django.utils import timezone
 
 from orders.models import (
+    Event,
     Exchange,
     FulfillmentOrder,
     FulfillmentOrderLineItem,
@@ -27,6 +29,8 @@ from orders.models import (
     ReturnOrderLineItem,
     Shipment,
     ShipmentLineItem,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from payments.models import (
     AgentRefund,
@@ -203,6 +207,13 @@ CASES = [
     ("exchange_amounts_not_negative", Exchange, exchange, {"amount_to_refund": D("-0.01")}),
     ("exchange_replacement_paid", Exchange, exchange, {"amount_to_charge": F("amount_to_charge") + D("0.01")}),
     ("exchange_not_of_itself", Exchange, exchange, {"exchange_summary_id": F("original_summary_id")}),
+    # Issue 17: events and webhooks.
+    ("event_sequence_positive", Event, lambda w: Event.objects.filter(order_summary_id=w.summary).first().pk,
+     {"sequence": 0}),
+    ("webhook_endpoint_active_not_disabled", WebhookEndpoint, lambda w: w.webhook_endpoint,
+     {"disabled_at": timezone.now()}),
+    ("webhook_delivery_succeeded_has_date", WebhookDelivery, lambda w: w.webhook_delivery,
+     {"status": "Succeeded", "delivered_at": None}),
 ]
 
 

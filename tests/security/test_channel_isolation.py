@@ -10,11 +10,20 @@ from django.db import transaction
 from orders.models import FulfillmentOrder, OrderSummary, ProcessException, ReturnOrder, SalesChannel
 from payments.models import CreditMemo, Invoice
 from tests.factories import ApiKeyClient
-from tests.security.world import INGESTS, LISTS, REQUESTS, SHARED, api_operations, build_world, row_counts
+from tests.security.world import (
+    INGESTS,
+    LISTS,
+    OWN_CHANNEL_CREATES,
+    REQUESTS,
+    SHARED,
+    api_operations,
+    build_world,
+    row_counts,
+)
 
 pytestmark = pytest.mark.django_db
 
-ISOLATED = sorted(set(REQUESTS) - SHARED)
+ISOLATED = sorted(set(REQUESTS) - SHARED - OWN_CHANNEL_CREATES)
 # A 2xx answer of a multi-record operation ("each one not found") is kept for its Idempotency-Key.
 STORED_ANSWERS = ("orders.IdempotencyRecord",)
 
@@ -73,6 +82,12 @@ def refusal_problem(operation, response, ours, theirs) -> str | None:
         listed = json.loads(content)
         if "orderSummaries" in listed:
             rows, theirs_ids, ours_id = listed["orderSummaries"], {theirs.summary, theirs.bare_summary}, ours.summary
+        elif "webhookEndpoints" in listed:
+            rows, theirs_ids, ours_id = listed["webhookEndpoints"], {theirs.webhook_endpoint}, ours.webhook_endpoint
+        elif "events" in listed:
+            # Events are listed by their own ids; whose they are is their order summary.
+            rows = [{"id": row["orderSummaryId"]} for row in listed["events"]]
+            theirs_ids, ours_id = {theirs.summary, theirs.bare_summary}, ours.summary
         else:
             rows, theirs_ids, ours_id = listed["processExceptions"], {theirs.exception}, ours.exception
         ids = {row["id"] for row in rows}

@@ -25,6 +25,7 @@ BODYLESS = {
     ("POST", "api/v1/commerce/fulfillment/fulfillment-orders/<str:fulfillment_order_id>/actions/create-invoice"),
     ("POST", "api/v1/commerce/process-exceptions/<str:exception_id>/actions/retry"),
     ("POST", "api/v1/commerce/order-management/order-summaries/<str:summary_id>/actions/route"),
+    ("POST", "api/v1/webhook-endpoints/<str:endpoint_id>/deliveries/<str:delivery_id>/actions/redeliver"),
 }
 
 # The batch envelope is checked whole: anything beside "orders" is refused naming the envelope.

@@ -14,13 +14,14 @@ from django.apps import apps
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from orders.models import ChangeType, Order, OrderKind, ReturnOrder
+from orders.models import ChangeType, Order, OrderKind, ReturnOrder, WebhookDelivery
 from orders.services.create_summary import create_order_summary
 from orders.services.fulfillment_status import change_fulfillment_order_status
 from orders.services.holds import hold_order_summary
 from orders.services.return_orders import ReturnOrderInput, ReturnOrderLineInput, create_return_order
 from orders.services.returns import submit_return
 from orders.services.shipments import ShipmentInput, create_shipment
+from orders.services.webhook_endpoints import create_webhook_endpoint
 from payments.models import PaymentAuthorization
 from payments.services.background_operations import run_operation, submit_ensure_funds, submit_ensure_refunds
 from payments.services.credit_memo_create import create_credit_memo
@@ -68,6 +69,8 @@ class World:
     return_order: int
     return_line: int
     held_summary: int  # on hold, for release-hold
+    webhook_endpoint: int  # the channel's, receiving process_exception.created
+    webhook_delivery: int  # of the exception below to that endpoint
 
 
 def build_world(channel: str, prefix: str) -> World:
@@ -102,6 +105,9 @@ def build_world(channel: str, prefix: str) -> World:
     operation = submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
     run_operation(operation.pk)
     with_fee = submit_return(summary.pk, [change(items["B"].pk, 1, fees=(fee("2.00"),))], actor=None)
+    # A receiver that never resolves (.invalid): an attempt fails at once, without leaving the machine.
+    endpoint = create_webhook_endpoint(f"https://{prefix.lower()}.oms-receiver.invalid/hooks",
+                                       ["process_exception.created"], channel_id=summary.sales_channel_id).endpoint
     with transaction.atomic():
         exception = raise_payment_exception(lock_summary(summary.pk), message=f"{prefix}: look at this",
                                             attached_to=operation)
@@ -123,6 +129,7 @@ def build_world(channel: str, prefix: str) -> World:
         bare_summary=bare.pk, bare_authorization=PaymentAuthorization.objects.get(order_id=bare.original_order_id).pk,
         return_order=return_order.pk, return_line=ReturnOrder.objects.get(pk=return_order.pk).lines.get().pk,
         held_summary=held.pk,
+        webhook_endpoint=endpoint.pk, webhook_delivery=WebhookDelivery.objects.get(endpoint=endpoint).pk,
     )
 
 
@@ -161,6 +168,7 @@ def url(route: str, **ids) -> str:
 S = "api/v1/commerce/order-management/order-summaries"
 FO = "api/v1/commerce/fulfillment/fulfillment-orders"
 RO = "api/v1/commerce/returns/return-orders"
+WH = "api/v1/webhook-endpoints"
 
 
 def _change_items(ois):
@@ -294,6 +302,22 @@ REQUESTS = {
     ("POST", "api/v1/commerce/orders"): lambda w: (url("api/v1/commerce/orders"), _ingest(w, "NEW-1")),
     ("POST", "api/v1/commerce/orders/batch"): lambda w: (
         url("api/v1/commerce/orders/batch"), {"orders": [{**_ingest(w, "NEW-2"), "idempotencyKey": "batch-1"}]}),
+    ("GET", WH): lambda w: (url(WH), None),
+    ("POST", WH): lambda w: (url(WH), {"url": "https://new.oms-receiver.invalid/hooks",
+                                       "events": ["order_summary.created", "invoice.created"], "description": "ERP"}),
+    ("GET", f"{WH}/<str:endpoint_id>"): lambda w: (
+        url(f"{WH}/<str:endpoint_id>", endpoint_id=w.webhook_endpoint), None),
+    ("PATCH", f"{WH}/<str:endpoint_id>"): lambda w: (
+        url(f"{WH}/<str:endpoint_id>", endpoint_id=w.webhook_endpoint),
+        {"events": ["process_exception.created", "refund.failed"], "description": "Support desk", "active": True}),
+    ("DELETE", f"{WH}/<str:endpoint_id>"): lambda w: (
+        url(f"{WH}/<str:endpoint_id>", endpoint_id=w.webhook_endpoint), None),
+    ("GET", f"{WH}/<str:endpoint_id>/deliveries"): lambda w: (
+        url(f"{WH}/<str:endpoint_id>/deliveries", endpoint_id=w.webhook_endpoint), None),
+    ("POST", f"{WH}/<str:endpoint_id>/deliveries/<str:delivery_id>/actions/redeliver"): lambda w: (
+        url(f"{WH}/<str:endpoint_id>/deliveries/<str:delivery_id>/actions/redeliver",
+            endpoint_id=w.webhook_endpoint, delivery_id=w.webhook_delivery), {}),
+    ("GET", "api/v1/commerce/events"): lambda w: (url("api/v1/commerce/events"), None),
     # Not any channel's records: locations, stock levels and the routing calculations are shared.
     ("GET", "api/v1/commerce/locations"): lambda w: (url("api/v1/commerce/locations"), None),
     ("POST", "api/v1/commerce/locations"): lambda w: (
@@ -319,7 +343,9 @@ SHARED = {
     ("POST", "api/v1/commerce/order-management/routing/actions/find-routes-with-fewest-splits"),
     ("POST", "api/v1/commerce/order-management/routing/actions/rank-byaverage-distance"),
 }
-LISTS = {("GET", S), ("GET", "api/v1/commerce/process-exceptions")}
+LISTS = {("GET", S), ("GET", "api/v1/commerce/process-exceptions"), ("GET", WH), ("GET", "api/v1/commerce/events")}
+# Make a record in the caller's own channel whatever the path names: nothing of another channel to refuse.
+OWN_CHANNEL_CREATES = {("POST", WH)}
 # Ingest makes new records in the caller's channel: another channel is named in the body, not the path.
 INGESTS = {("POST", "api/v1/commerce/orders"), ("POST", "api/v1/commerce/orders/batch")}
 
