@@ -10,6 +10,7 @@ import json
 from orders.api.order_serializers import (
     IdOut,
     OrderSummaryRowSerializer,
+    ShipmentSerializer,
     SummaryFulfillmentOrderSerializer,
     SummaryProcessExceptionSerializer,
     SummaryReturnOrderSerializer,
@@ -17,7 +18,7 @@ from orders.api.order_serializers import (
 from orders.api.renderers import DecimalJSONRenderer
 from orders.events import record_event, record_first_events
 from orders.fulfillment_selectors import fulfillment_orders_queryset, return_orders_queryset
-from orders.models import EventType, OrderSummary, SalesChannel
+from orders.models import EventType, OrderSummary, SalesChannel, Shipment
 
 
 def as_json(data) -> dict:
@@ -72,6 +73,15 @@ def emit_order_summary_changed(summary_id: int) -> None:
 def emit_fulfillment_order(order, event_type: str) -> None:
     """fulfillment_order.created or .status_changed, with the order as it is now (lines and totals saved)."""
     record_event(order.order_summary_id, event_type, fulfillment_order_data(order.pk))
+
+
+def shipment_data(shipment_id: int) -> dict:
+    """As GET …/fulfillment-orders/{id}/shipments/{shipmentId} renders it."""
+    return as_json(ShipmentSerializer(Shipment.objects.prefetch_related("lines").get(pk=shipment_id)).data)
+
+
+def emit_shipment_created(shipment) -> None:
+    record_event(shipment.order_summary_id, EventType.SHIPMENT_CREATED, shipment_data(shipment.pk))
 
 
 def emit_return_order_received(return_order) -> None:

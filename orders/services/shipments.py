@@ -30,6 +30,7 @@ from orders.errors import (
     InvalidState,
     NotFound,
 )
+from orders.event_data import emit_shipment_created
 from orders.models import (
     FulfillmentOrder,
     FulfillmentOrderLineItem,
@@ -106,6 +107,8 @@ def create_shipment(fulfillment_order_id, data: ShipmentInput, *, actor=None,
         for pk, quantity in quantities.items():
             lines[pk].quantity_shipped += quantity
         FulfillmentOrderLineItem.objects.bulk_update([lines[pk] for pk in quantities], ["quantity_shipped"])
+        # Before the status change the last parcel makes: a receiver sees the parcel, then Fulfilled.
+        emit_shipment_created(shipment)
         if not fulfil_when_all_shipped(order, lines.values()):
             # The fulfillment order changed (what is left to ship): lists polled by modification date see it.
             order.save(update_fields=["updated_at"])

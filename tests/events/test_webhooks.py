@@ -13,7 +13,6 @@ from django.utils import timezone
 from orders import outbox
 from orders.events import purge_old_events
 from orders.models import Event, OutboxMessage, OutboxStatus, WebhookDelivery, WebhookEndpoint
-from orders.services.fulfillment_status import change_fulfillment_order_status
 from tests.builders import ensure_channel, ingest, items_by_sku, order_body, worked_example, worked_example_body
 from tests.events.receiver import Receiver
 from tests.fulfillment.helpers import make_location, place, stock
@@ -84,7 +83,7 @@ def test_an_ingest_is_delivered_signed_as_order_summary_created(api, local, djan
     assert OutboxMessage.objects.get(task_name="orders.webhook_tasks.deliver_webhook").status == "Done"
 
 
-def test_shipping_delivers_status_changed_invoice_created_and_payment_captured_in_sequence(
+def test_a_shipment_delivers_shipment_status_changed_invoice_and_payment_captured_in_sequence(
         api, local, django_capture_on_commit_callbacks):
     summary = worked_example()
     location = make_location("WH-HOOK")
@@ -95,14 +94,22 @@ def test_shipping_delivers_status_changed_invoice_created_and_payment_captured_i
         with django_capture_on_commit_callbacks(execute=True):
             (fulfillment_order,) = place(summary, (location, [(items["A"], 2), (items["B"], 1)]))
         with django_capture_on_commit_callbacks(execute=True):
-            change_fulfillment_order_status(fulfillment_order.pk, "Fulfilled")
+            path = f"/api/v1/commerce/fulfillment/fulfillment-orders/{fulfillment_order.pk}/shipments"
+            response = api.post_json(path, {
+                "carrier": "UPS", "service": "Ground", "trackingNumber": "1Z999AA10123456784",
+                "trackingUrl": "https://www.ups.com/track?tracknum=1Z999AA10123456784"})
+            assert response.status_code == 201, response.content
         events = receiver.events()
     assert [event["type"] for event in events] == [
-        "fulfillment_order.created", "fulfillment_order.status_changed", "invoice.created", "payment.captured"]
+        "fulfillment_order.created", "shipment.created", "fulfillment_order.status_changed", "invoice.created",
+        "payment.captured"]
     # ingest made event 1 (order_summary.created); every later one of this summary counts on.
-    assert [event["sequence"] for event in events] == [2, 3, 4, 5]
-    created, shipped, invoiced, captured = (event["data"] for event in events)
+    assert [event["sequence"] for event in events] == [2, 3, 4, 5, 6]
+    created, parcel, shipped, invoiced, captured = (event["data"] for event in events)
     assert created["status"] == "Allocated" and created["id"] == str(fulfillment_order.pk)
+    assert (parcel["carrier"], parcel["trackingNumber"]) == ("UPS", "1Z999AA10123456784")
+    assert parcel["id"] == response.json()["id"] and len(parcel["lines"]) == 2  # A and B; no delivery charge
+    assert shipped["shipments"][0]["id"] == parcel["id"]
     assert shipped["status"] == "Fulfilled" and shipped["fulfilledDate"] is not None
     assert len(shipped["fulfillmentOrderLineItems"]) == 3  # A, B and the delivery charge
     assert invoiced["fulfillmentOrderId"] == str(fulfillment_order.pk)
