@@ -22,6 +22,7 @@ from django.db import transaction
 from orders.calculations.checks import as_decimal, fits_quantity
 from orders.change_selectors import active_reason_codes, get_item_summaries, get_summary
 from orders.errors import WHOLE_UNITS_ONLY, Conflict, FieldError, InvalidInput, InvalidState
+from orders.event_data import emit_order_summary_changed
 from orders.models import (
     DeliveryMethodType,
     ItemType,
@@ -105,6 +106,7 @@ def submit_reship(summary_id, items: list[ReshipItemInput], *, actor=None, chann
             orders = create_reship_fulfillment_orders(summary, ois_list, plan, reshipment, actor)
             order_ids += [order.pk for order in orders]
         refresh_summary(summary, ois_list)
+        emit_order_summary_changed(summary.pk)
     return ReshipResult(summary.pk, summary.currency, plans, quantities, tuple(order_ids), reshipment.pk,
                         summary.version)
 
