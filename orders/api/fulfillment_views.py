@@ -40,21 +40,32 @@ from orders.api.fulfillment_serializers import (
 )
 from orders.api.idempotency import idempotent
 from orders.api.order_serializers import SummaryFulfillmentOrderSerializer, SummaryReturnOrderSerializer
+from orders.api.polling import (
+    FulfillmentOrderListParams,
+    FulfillmentOrderPageSerializer,
+    ReturnOrderListParams,
+    ReturnOrderPageSerializer,
+    poll_params,
+)
 from orders.errors import FieldError, InvalidInput
 from orders.fulfillment_selectors import (
     fulfillment_order_detail,
+    fulfillment_orders_queryset,
     inventory_levels_page,
     location_coordinates,
     locations_page,
     return_order_detail,
+    return_orders_queryset,
 )
 from orders.models import Scope
+from orders.polling import poll_page
 from orders.routing import (
     RoutingSearchTooLarge,
     find_routes_with_fewest_splits,
     postal_code_coordinates,
     rank_by_average_distance,
 )
+from orders.selectors import parse_id
 from orders.services.fulfillment_cancel import cancel_fulfillment_order_items
 from orders.services.fulfillment_create import create_fulfillment_orders, create_multiple_fulfillment_orders
 from orders.services.fulfillment_reject import reject_fulfillment_order_items
@@ -90,8 +101,31 @@ def _fulfillment_order_body(order) -> dict:
 # --- Fulfillment orders -----------------------------------------------------------------------------
 
 
+_POLLING = ("Oldest modification first, keyset-paginated on (lastModifiedDate, id): follow nextCursor to the end. "
+            "A record modified while you page comes again on a later page. A storefront key sees its own sales "
+            "channel only. ")
+
+
 class FulfillmentOrderCreateView(APIView):
     required_scopes = _READ_WRITE
+
+    @extend_schema(
+        operation_id="listFulfillmentOrders", tags=[FULFILLMENT], parameters=[FulfillmentOrderListParams],
+        responses={200: FulfillmentOrderPageSerializer, **openapi.error_responses(400, 401, 403)},
+        description=_POLLING + "Each fulfillment order as GET …/fulfillment-orders/{id} renders it (lines, "
+        "shipments, invoiceId). With fulfilledFromLocationId and status: a location's work queue.",
+    )
+    def get(self, request):
+        data, filters = poll_params(FulfillmentOrderListParams, request)
+        queryset = fulfillment_orders_queryset()
+        if data.get("fulfilledFromLocationId"):
+            location_id = parse_id(data["fulfilledFromLocationId"])
+            if location_id is None:
+                raise InvalidInput("Not a location id.", field="fulfilledFromLocationId")
+            queryset = queryset.filter(location_id=location_id)
+        page = poll_page(queryset, channel_id=client_channel_id(request), filters=filters, cursor=data.get("cursor"),
+                         limit=data["limit"], modified_field="updated_at")
+        return Response(FulfillmentOrderPageSerializer(page).data)
 
     @extend_schema(
         operation_id="createFulfillmentOrders", tags=[FULFILLMENT], request=FulfillmentOrderInputSerializer,
@@ -451,6 +485,17 @@ RETURNS = "Return orders"
 
 class ReturnOrderCreateView(APIView):
     required_scopes = _READ_WRITE
+
+    @extend_schema(
+        operation_id="listReturnOrders", tags=[RETURNS], parameters=[ReturnOrderListParams],
+        responses={200: ReturnOrderPageSerializer, **openapi.error_responses(400, 401, 403)},
+        description=_POLLING + "Each return order as GET …/return-orders/{id} renders it, with its lines.",
+    )
+    def get(self, request):
+        data, filters = poll_params(ReturnOrderListParams, request)
+        page = poll_page(return_orders_queryset(), channel_id=client_channel_id(request), filters=filters,
+                         cursor=data.get("cursor"), limit=data["limit"], modified_field="updated_at")
+        return Response(ReturnOrderPageSerializer(page).data)
 
     @extend_schema(
         operation_id="createReturnOrder", tags=[RETURNS], request=ReturnOrderInputSerializer,

@@ -368,12 +368,14 @@ class SummaryReturnOrderLineSerializer(serializers.Serializer):
 class SummaryReturnOrderSerializer(serializers.Serializer):
     id = IdOut()
     returnOrderNumber = Text("number")
+    orderSummaryId = IdOut(source="order_summary_id")
     status = Text()
     lifeCycleType = Text("life_cycle_type")
     expectedArrivalDate = serializers.DateTimeField(source="expected_arrival_date", read_only=True, allow_null=True)
     destinationLocationId = IdOut(source="destination_location_id", allow_null=True)
     description = Text()
     createdDate = serializers.DateTimeField(source="created_at", read_only=True)
+    lastModifiedDate = serializers.DateTimeField(source="updated_at", read_only=True)
     returnOrderLineItems = SummaryReturnOrderLineSerializer(many=True, source="lines.all", read_only=True)
 
 

@@ -46,3 +46,19 @@ class MoneySum(models.Sum):
 
     def convert_value(self, value, expression, connection):
         return Decimal(0) if value is None else Decimal(value).quantize(_STORED_QUANTUM)
+
+
+class TracksModification(models.Model):
+    """`last_modified` moves on every save, a save of some fields only included: the lists integrations poll
+    (orders.polling) filter and page on it. Writes that bypass save() (update(), bulk_update()) set it too."""
+
+    last_modified = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields:
+            kwargs["update_fields"] = {*update_fields, "last_modified"}
+        super().save(*args, **kwargs)

@@ -205,6 +205,8 @@ class FulfillmentOrder(RollupTotals, Address):
             models.Index(fields=["order_summary", "created_at"], name="fo_summary_created"),
             models.Index(fields=["location", "status_category"], name="fo_location_category"),
             models.Index(fields=["status_category", "-created_at"], name="fo_category_created"),
+            # The list integrations poll pages on it (orders.polling).
+            models.Index(fields=["updated_at", "id"], name="fo_modified"),
         ]
 
     def __str__(self):

@@ -43,7 +43,11 @@ class ReturnOrder(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["order_summary", "created_at"], name="ro_summary_created")]
+        indexes = [
+            models.Index(fields=["order_summary", "created_at"], name="ro_summary_created"),
+            # The list integrations poll pages on it (orders.polling).
+            models.Index(fields=["updated_at", "id"], name="ro_modified"),
+        ]
 
     def __str__(self):
         return self.number

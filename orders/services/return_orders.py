@@ -470,6 +470,8 @@ def _restock(return_order: ReturnOrder, work: list[_Processing], by_id: dict) ->
 def _close_when_done(return_order: ReturnOrder) -> None:
     lines = list(return_order.lines.all())
     if any(not line.is_processed for line in lines):
+        # Its lines changed: the return order counts as modified for the lists integrations poll.
+        return_order.save(update_fields=["updated_at"])
         return
     nothing_came_back = all(line.quantity_returned == 0 and line.quantity_rejected == 0 for line in lines)
     return_order.status = ReturnOrderStatus.CANCELED if nothing_came_back else ReturnOrderStatus.CLOSED

@@ -34,7 +34,7 @@ WRITE = {"POST": Scope.PAYMENTS_WRITE}
 READ = {"GET": Scope.PAYMENTS_READ}
 
 
-def _documents(model):
+def documents_queryset(model):
     return model.objects.prefetch_related("lines", "change_order_links")
 
 
@@ -49,7 +49,7 @@ class InvoiceDetailView(APIView):
 
     @extend_schema(operation_id="getInvoice", tags=[TAG], responses=InvoiceSerializer)
     def get(self, request, invoice_id):
-        return Response(InvoiceSerializer(visible(_documents(Invoice), request, invoice_id, "Invoice")).data)
+        return Response(InvoiceSerializer(visible(documents_queryset(Invoice), request, invoice_id, "Invoice")).data)
 
 
 class CreditMemoDetailView(APIView):
@@ -57,7 +57,7 @@ class CreditMemoDetailView(APIView):
 
     @extend_schema(operation_id="getCreditMemo", tags=[TAG], responses=CreditMemoSerializer)
     def get(self, request, credit_memo_id):
-        memo = visible(_documents(CreditMemo), request, credit_memo_id, "Credit memo")
+        memo = visible(documents_queryset(CreditMemo), request, credit_memo_id, "Credit memo")
         return Response(CreditMemoSerializer(memo).data)
 
 

@@ -34,6 +34,7 @@ class DocumentSerializer(serializers.Serializer):
     totalAmountWithTax = Money(source="total_amount_with_tax")
     balance = Money()
     createdDate = Date("created_at")
+    lastModifiedDate = Date("last_modified")
     changeOrderIds = serializers.SerializerMethodField()
     lines = DocumentLineSerializer(many=True, read_only=True)
 
@@ -65,6 +66,7 @@ class BackgroundOperationSerializer(serializers.Serializer):
     submittedAt = Date("submitted_at")
     startedAt = Date("started_at", allow_null=True)
     finishedAt = Date("finished_at", allow_null=True)
+    lastModifiedDate = Date("last_modified")
 
 
 class ProcessExceptionSerializer(serializers.Serializer):

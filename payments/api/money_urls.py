@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import document_views, operation_views, process_exception_views
+from . import document_views, operation_views, poll_views, process_exception_views
 
 SUMMARIES = "commerce/order-management/order-summaries"
 
@@ -23,6 +23,10 @@ urlpatterns = [
          document_views.CreateInvoiceView.as_view(), name="api-create-invoice"),
     path("commerce/fulfillment/fulfillment-orders/actions/create-multiple-invoices",
          document_views.CreateMultipleInvoicesView.as_view(), name="api-create-multiple-invoices"),
+    path("commerce/invoices", poll_views.InvoiceListView.as_view(), name="api-invoices"),
+    path("commerce/credit-memos", poll_views.CreditMemoListView.as_view(), name="api-credit-memos"),
+    path("commerce/background-operations", poll_views.BackgroundOperationListView.as_view(),
+         name="api-background-operations"),
     path("commerce/invoices/<str:invoice_id>", document_views.InvoiceDetailView.as_view(), name="api-invoice"),
     path("commerce/credit-memos/<str:credit_memo_id>", document_views.CreditMemoDetailView.as_view(),
          name="api-credit-memo"),

@@ -7,7 +7,7 @@ without a shared counter row that every invoicing transaction would have to lock
 from django.db import models
 from django.db.models import F, Q
 
-from orders.models.fields import MoneyField, QuantityField
+from orders.models.fields import MoneyField, QuantityField, TracksModification
 from orders.models.orders import TaxLocaleType
 
 from .constraints import equal
@@ -17,7 +17,7 @@ class DocumentStatus(models.TextChoices):
     POSTED = "Posted"
 
 
-class DocumentTotals(models.Model):
+class DocumentTotals(TracksModification):
     """Totals over a document's lines; `total_amount_with_tax` is what is owed (tax inside it for Gross)."""
 
     currency = models.CharField(max_length=3)

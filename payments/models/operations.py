@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from orders.models.fields import TracksModification
+
 
 class OperationType(models.TextChoices):
     ENSURE_FUNDS = "EnsureFunds"
@@ -21,7 +23,7 @@ class OperationStatus(models.TextChoices):
 FINAL_OPERATION_STATUSES = (OperationStatus.COMPLETE, OperationStatus.ERROR, OperationStatus.CANCELED)
 
 
-class BackgroundOperation(models.Model):
+class BackgroundOperation(TracksModification):
     """A gateway decline completes the operation (and raises a process exception); `Error` means the
     job itself could not run."""
 

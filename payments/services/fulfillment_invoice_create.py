@@ -77,6 +77,8 @@ def invoice_fulfillment_order(fulfillment_order_id) -> InvoiceResult:
         if not sources or sum(source.amounts.total_with_tax(summary.tax_locale_type) for source in sources) <= 0:
             raise InvalidState(f"Fulfillment order {fulfillment_order.number} has nothing to bill.")
         invoice = write_document(Invoice, summary, sources, fulfillment_order=fulfillment_order)
+        # The fulfillment order shows its invoiceId now: it counts as modified for the lists integrations poll.
+        fulfillment_order.save(update_fields=["updated_at"])
         if shares:
             by_line = {line.fulfillment_order_line_id: line for line in invoice.lines.all()}
             InvoiceChangeShare.objects.bulk_create([

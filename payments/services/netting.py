@@ -8,6 +8,7 @@ Called, under the summary's lock, whenever one of the two documents is made and 
 from decimal import Decimal
 
 from django.db.models import F
+from django.utils import timezone
 
 from orders.models.fields import MoneySum
 from orders.money import ZERO
@@ -51,7 +52,10 @@ def net_documents(summary) -> Decimal:
     if not rows:
         return ZERO
     CreditMemoAppliedToInvoice.objects.bulk_create(rows)
-    CreditMemo.objects.bulk_update(memos, ["balance"])
-    Invoice.objects.bulk_update(invoices, ["balance"])
+    now = timezone.now()
+    for document in (*memos, *invoices):
+        document.last_modified = now
+    CreditMemo.objects.bulk_update(memos, ["balance", "last_modified"])
+    Invoice.objects.bulk_update(invoices, ["balance", "last_modified"])
     bump_version(summary.pk)
     return netted

@@ -80,20 +80,16 @@ def refusal_problem(operation, response, ours, theirs) -> str | None:
         return f"shows the other channel's order: {content[:300]}"
     if operation in LISTS:
         listed = json.loads(content)
-        if "orderSummaries" in listed:
-            rows, theirs_ids, ours_id = listed["orderSummaries"], {theirs.summary, theirs.bare_summary}, ours.summary
-        elif "webhookEndpoints" in listed:
-            rows, theirs_ids, ours_id = listed["webhookEndpoints"], {theirs.webhook_endpoint}, ours.webhook_endpoint
-        elif "events" in listed:
-            # Events are listed by their own ids; whose they are is their order summary.
-            rows = [{"id": row["orderSummaryId"]} for row in listed["events"]]
-            theirs_ids, ours_id = {theirs.summary, theirs.bare_summary}, ours.summary
-        else:
-            rows, theirs_ids, ours_id = listed["processExceptions"], {theirs.exception}, ours.exception
+        key, records = LISTS[operation]
+        theirs_ids, ours_ids = records(theirs), records(ours)
+        rows = listed[key]
+        if key == "events":
+            # Events are listed by their own ids; whose they are is their order summary (the main one has some).
+            rows, ours_ids = [{"id": row["orderSummaryId"]} for row in rows], {ours.summary}
         ids = {row["id"] for row in rows}
         if response.status_code != 200 or ids & {str(pk) for pk in theirs_ids}:
             return f"lists the other channel's records: {content[:300]}"
-        if str(ours_id) not in ids:
+        if not {str(pk) for pk in ours_ids} <= ids:
             return "does not list the key's own channel either"
         return None
     if operation in INGESTS:

@@ -28,6 +28,11 @@ KEYSET_LISTS = [
     f"{API}/process-exceptions",
     f"{API}/locations",
     f"{API}/inventory-levels",
+    f"{API}/fulfillment/fulfillment-orders",
+    f"{API}/returns/return-orders",
+    f"{API}/invoices",
+    f"{API}/credit-memos",
+    f"{API}/background-operations",
 ]
 
 

@@ -292,6 +292,11 @@ REQUESTS = {
     ("GET", "api/v1/commerce/background-operations/<str:operation_id>"): lambda w: (
         url("api/v1/commerce/background-operations/<str:operation_id>", operation_id=w.operation), None),
     ("GET", "api/v1/commerce/process-exceptions"): lambda w: (url("api/v1/commerce/process-exceptions"), None),
+    ("GET", FO): lambda w: (url(FO), None),
+    ("GET", RO): lambda w: (url(RO), None),
+    ("GET", "api/v1/commerce/invoices"): lambda w: (url("api/v1/commerce/invoices"), None),
+    ("GET", "api/v1/commerce/credit-memos"): lambda w: (url("api/v1/commerce/credit-memos"), None),
+    ("GET", "api/v1/commerce/background-operations"): lambda w: (url("api/v1/commerce/background-operations"), None),
     ("GET", "api/v1/commerce/process-exceptions/<str:exception_id>"): lambda w: (
         url("api/v1/commerce/process-exceptions/<str:exception_id>", exception_id=w.exception), None),
     ("PATCH", "api/v1/commerce/process-exceptions/<str:exception_id>"): lambda w: (
@@ -343,7 +348,19 @@ SHARED = {
     ("POST", "api/v1/commerce/order-management/routing/actions/find-routes-with-fewest-splits"),
     ("POST", "api/v1/commerce/order-management/routing/actions/rank-byaverage-distance"),
 }
-LISTS = {("GET", S), ("GET", "api/v1/commerce/process-exceptions"), ("GET", WH), ("GET", "api/v1/commerce/events")}
+# Lists: another channel's key gets its own rows (none of the world's). The key of each list's rows, and the
+# world's records it holds (events are told apart by their order summary, see test_channel_isolation).
+LISTS = {
+    ("GET", S): ("orderSummaries", lambda w: {w.summary, w.bare_summary}),
+    ("GET", "api/v1/commerce/process-exceptions"): ("processExceptions", lambda w: {w.exception}),
+    ("GET", WH): ("webhookEndpoints", lambda w: {w.webhook_endpoint}),
+    ("GET", "api/v1/commerce/events"): ("events", lambda w: {w.summary, w.bare_summary}),
+    ("GET", FO): ("fulfillmentOrders", lambda w: {w.shipped_fo, w.uninvoiced_fo, w.live_fo}),
+    ("GET", RO): ("returnOrders", lambda w: {w.return_order}),
+    ("GET", "api/v1/commerce/invoices"): ("invoices", lambda w: {w.invoice}),
+    ("GET", "api/v1/commerce/credit-memos"): ("creditMemos", lambda w: {w.memo}),
+    ("GET", "api/v1/commerce/background-operations"): ("backgroundOperations", lambda w: {w.operation}),
+}
 # Make a record in the caller's own channel whatever the path names: nothing of another channel to refuse.
 OWN_CHANNEL_CREATES = {("POST", WH)}
 # Ingest makes new records in the caller's channel: another channel is named in the body, not the path.

@@ -1,0 +1,75 @@
+"""The money lists integrations poll (issue 17 point 3): invoices, credit memos, background operations.
+
+Same filters, order and cursor as the orders-side lists (orders.polling); each row renders as its
+GET-by-id does."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orders.api import openapi
+from orders.api.auth import client_channel_id
+from orders.api.polling import PollParamsSerializer, page_serializer, poll_params
+from orders.models import Scope
+from orders.polling import poll_page
+from payments.models import BackgroundOperation, CreditMemo, DocumentStatus, Invoice, OperationStatus
+
+from .document_views import documents_queryset
+from .money_serializers import BackgroundOperationSerializer, CreditMemoSerializer, InvoiceSerializer
+
+_READ = {"GET": Scope.PAYMENTS_READ}
+_POLLING = ("Oldest modification first, keyset-paginated on (lastModifiedDate, id): follow nextCursor to the end. "
+            "A record modified while you page comes again on a later page. A storefront key sees its own sales "
+            "channel only. ")
+
+
+class DocumentListParams(PollParamsSerializer):
+    status = serializers.ChoiceField(choices=DocumentStatus.choices, required=False)
+
+
+class OperationListParams(PollParamsSerializer):
+    status = serializers.ChoiceField(choices=OperationStatus.choices, required=False)
+
+
+InvoicePage = page_serializer("InvoicePage", "invoices", InvoiceSerializer)
+CreditMemoPage = page_serializer("CreditMemoPage", "creditMemos", CreditMemoSerializer)
+OperationPage = page_serializer("BackgroundOperationPage", "backgroundOperations", BackgroundOperationSerializer)
+
+
+def _page(request, params_class, queryset):
+    data, filters = poll_params(params_class, request)
+    return poll_page(queryset, channel_id=client_channel_id(request), filters=filters, cursor=data.get("cursor"),
+                     limit=data["limit"], modified_field="last_modified")
+
+
+class InvoiceListView(APIView):
+    required_scopes = _READ
+
+    @extend_schema(operation_id="listInvoices", tags=["Invoices and credit memos"], parameters=[DocumentListParams],
+                   responses={200: InvoicePage, **openapi.error_responses(400, 401, 403)},
+                   description=_POLLING + "An invoice is modified when a payment or credit memo is applied to it.")
+    def get(self, request):
+        return Response(InvoicePage(_page(request, DocumentListParams, documents_queryset(Invoice))).data)
+
+
+class CreditMemoListView(APIView):
+    required_scopes = _READ
+
+    @extend_schema(operation_id="listCreditMemos", tags=["Invoices and credit memos"],
+                   parameters=[DocumentListParams],
+                   responses={200: CreditMemoPage, **openapi.error_responses(400, 401, 403)},
+                   description=_POLLING + "A credit memo is modified when it is refunded or netted against an invoice.")
+    def get(self, request):
+        return Response(CreditMemoPage(_page(request, DocumentListParams, documents_queryset(CreditMemo))).data)
+
+
+class BackgroundOperationListView(APIView):
+    required_scopes = _READ
+
+    @extend_schema(operation_id="listBackgroundOperations", tags=["Payments"], parameters=[OperationListParams],
+                   responses={200: OperationPage, **openapi.error_responses(400, 401, 403)},
+                   description=_POLLING + "Ensure funds and ensure refunds jobs; one is modified as it starts, "
+                   "completes or fails.")
+    def get(self, request):
+        return Response(OperationPage(_page(request, OperationListParams, BackgroundOperation.objects.all())).data)
