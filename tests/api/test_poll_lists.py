@@ -7,6 +7,7 @@ two background operations (ensure funds, ensure refunds), and the same again in 
 """
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal as D
 
 import pytest
 from django.db import connection
@@ -152,3 +153,31 @@ def test_a_page_costs_the_same_queries_for_one_row_or_all(api, worlds, path):
 
     queries(1)  # the key's first use
     assert queries(1) == queries(50)
+
+
+def test_what_changes_a_record_shows_in_modified_since(api, worlds):
+    from orders.services.return_orders import ReturnItemInput, return_items
+    from payments.services.background_operations import run_operation, submit_ensure_funds
+    from payments.services.fulfillment_invoice_create import create_invoice_for_fulfillment_order
+
+    us, _eu = worlds
+    FulfillmentOrder.objects.update(updated_at=T0)
+    ReturnOrder.objects.update(updated_at=T0)
+    Invoice.objects.update(last_modified=T0)
+    BackgroundOperation.objects.update(last_modified=T0)
+    since = {"modifiedSince": "2026-01-01T00:00:01Z"}
+    assert walk(api, FO, **since) == walk(api, RO, **since) == walk(api, f"{API}/invoices", **since) == [[]]
+
+    # The shipped fulfillment order gets its invoice (invoiceId appears); paying it moves the invoice.
+    invoice = create_invoice_for_fulfillment_order(us.uninvoiced_fo)
+    assert walk(api, FO, **since) == [[str(us.uninvoiced_fo)]]
+    Invoice.objects.filter(pk=invoice.pk).update(last_modified=T0)
+    operation = submit_ensure_funds(us.summary, {"invoiceId": invoice.pk})
+    assert walk(api, f"{API}/background-operations", **since) == [[str(operation.pk)]]
+    run_operation(operation.pk)
+    assert walk(api, f"{API}/invoices", **since) == [[str(invoice.pk)]]
+    assert Invoice.objects.get(pk=invoice.pk).balance == 0
+
+    # The return order's line received and processed.
+    return_items(us.return_order, [ReturnItemInput(us.return_line, quantity_returned=D(1))])
+    assert walk(api, RO, **since) == [[str(us.return_order)]]
