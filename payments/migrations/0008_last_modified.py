@@ -4,7 +4,8 @@ Existing rows take the last moment their history records, not the migration's.
 On SQLite, adding a NOT NULL column rebuilds the table, and a rebuild drops the table's triggers and is
 refused while another table's trigger names it. The triggers of 0006 (invoices bill shipped goods only) are
 dropped first and made again last; made again after the orders migrations that rebuilt the fulfillment-order
-line table (0009, 0011), they are back on it too.
+line table (0009, 0011), they are back on it too. (payments.sqlite_triggers does the same around a whole
+migrate; a fresh database, migrated in one run, needs it here as well.)
 """
 
 from importlib import import_module
@@ -36,7 +37,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('payments', '0007_netting_and_authorization_reversals'),
-        ('orders', '0012_poll_indexes'),
+        ('orders', '0013_poll_indexes'),
     ]
 
     operations = [

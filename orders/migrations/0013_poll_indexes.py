@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0011_shipments'),
+        ('orders', '0012_exchanges'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
