@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('payments', '0007_netting_and_authorization_reversals'),
-        ('orders', '0013_poll_indexes'),
+        ('orders', '0014_poll_indexes'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0012_exchanges'),
+        ('orders', '0013_events_and_webhooks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
