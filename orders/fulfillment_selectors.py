@@ -39,7 +39,7 @@ def fulfillment_orders_for_summary(summary_id) -> list[FulfillmentOrder]:
 
 
 def return_orders_queryset() -> QuerySet:
-    return ReturnOrder.objects.select_related("destination_location").prefetch_related("lines")
+    return ReturnOrder.objects.select_related("destination_location").prefetch_related("lines", "lines__fees")
 
 
 def return_orders_for_summary(summary_id) -> list[ReturnOrder]:

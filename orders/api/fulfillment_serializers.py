@@ -9,6 +9,7 @@ from rest_framework import serializers
 from orders.api.openapi import ErrorItemSerializer
 from orders.api.order_serializers import IdOut, QuantityOut
 from orders.api.strict import StrictSerializer
+from orders.calculations.inputs import FeeAmountType, FeeInput
 from orders.models import FulfillmentOrderStatus, FulfillmentOrderType, LocationType
 from orders.money import QUANTITY_DECIMAL_PLACES, QUANTITY_MAX_DIGITS
 from orders.routing import DistanceUnit
@@ -327,11 +328,29 @@ class InventoryListParamsSerializer(ListParamsSerializer):
 # --- Return orders ------------------------------------------------------------------------------------
 
 
+class ReturnOrderLineFeeInputSerializer(StrictSerializer):
+    amount = serializers.DecimalField(max_digits=18, decimal_places=4, coerce_to_string=False,
+                                      help_text="Positive: an amount, or a percent for Percentage and PercentageGross.")
+    amountType = serializers.ChoiceField(choices=FeeAmountType.ALL)
+    description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=80, required=False, allow_blank=True, default="",
+                                   help_text="A reason code; the line's reasonForReturn when empty.")
+
+
 class ReturnOrderLineInputSerializer(StrictSerializer):
     orderItemSummaryId = serializers.CharField(max_length=40)
     quantityExpected = _quantity()
     reasonForReturn = serializers.CharField(max_length=80, required=False, allow_blank=True, default="Unknown")
     canReduceShipping = serializers.BooleanField(required=False, default=False)
+    returnOrderLineItemFees = ReturnOrderLineFeeInputSerializer(
+        many=True, required=False, default=list, max_length=10,
+        help_text="Restocking or return fees on the units that come back (DOMAIN.md §3.2a): a percentage of the "
+                  "units returned each time the line is processed, a fixed amount shared by the line's units.")
+
+    @staticmethod
+    def fees_of(line) -> tuple[FeeInput, ...]:
+        return tuple(FeeInput(amount=fee["amount"], amount_type=fee["amountType"], description=fee["description"],
+                              reason=fee["reason"]) for fee in line["returnOrderLineItemFees"])
 
 
 class ReturnOrderInputSerializer(StrictSerializer):

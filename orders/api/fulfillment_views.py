@@ -35,6 +35,7 @@ from orders.api.fulfillment_serializers import (
     ReturnItemsOutputSerializer,
     ReturnOrderCreatedSerializer,
     ReturnOrderInputSerializer,
+    ReturnOrderLineInputSerializer,
     RouteOutputSerializer,
     StatusInputSerializer,
 )
@@ -515,7 +516,8 @@ class ReturnOrderCreateView(APIView):
                 order_summary_id=data["orderSummaryId"],
                 lines=tuple(
                     ReturnOrderLineInput(line["orderItemSummaryId"], line["quantityExpected"],
-                                         line["reasonForReturn"], line["canReduceShipping"])
+                                         line["reasonForReturn"], line["canReduceShipping"],
+                                         ReturnOrderLineInputSerializer.fees_of(line))
                     for line in data["returnOrderLineItems"]
                 ),
                 status=data["status"],

@@ -350,6 +350,14 @@ class SummaryFulfillmentOrderSerializer(RollupTotalsSerializer):
     shipments = ShipmentSerializer(many=True, source="shipments.all", read_only=True)
 
 
+class SummaryReturnOrderLineFeeSerializer(serializers.Serializer):
+    id = IdOut()
+    amount = serializers.DecimalField(max_digits=18, decimal_places=4, coerce_to_string=False, read_only=True)
+    amountType = Text("amount_type")
+    description = Text()
+    reason = Text()
+
+
 class SummaryReturnOrderLineSerializer(serializers.Serializer):
     id = IdOut()
     orderItemSummaryId = IdOut(source="order_item_summary_id")
@@ -363,6 +371,7 @@ class SummaryReturnOrderLineSerializer(serializers.Serializer):
     canReduceShipping = serializers.BooleanField(source="can_reduce_shipping", read_only=True)
     isProcessed = serializers.BooleanField(source="is_processed", read_only=True)
     changeOrderItemId = IdOut(source="change_order_item_id", allow_null=True)
+    returnOrderLineItemFees = SummaryReturnOrderLineFeeSerializer(many=True, source="fees.all", read_only=True)
 
 
 class SummaryReturnOrderSerializer(serializers.Serializer):

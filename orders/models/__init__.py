@@ -49,7 +49,13 @@ from .outbox import OutboxMessage, OutboxStatus, WorkerHeartbeat
 from .recovery import FulfillmentRejection, HoldRule, OrderHold, RoutingExclusion, RoutingPolicy
 from .reference import DEFAULT_REASON_CODES, ReasonCode, SalesChannel
 from .reships import Reshipment, ReshipmentItem
-from .returns import ReturnOrder, ReturnOrderLifeCycleType, ReturnOrderLineItem, ReturnOrderStatus
+from .returns import (
+    ReturnOrder,
+    ReturnOrderLifeCycleType,
+    ReturnOrderLineItem,
+    ReturnOrderLineItemFee,
+    ReturnOrderStatus,
+)
 from .shipments import Shipment, ShipmentLineItem
 from .summaries import (
     ROLLUP_TYPES,
@@ -122,6 +128,7 @@ __all__ = [
     "ReturnOrder",
     "ReturnOrderLifeCycleType",
     "ReturnOrderLineItem",
+    "ReturnOrderLineItemFee",
     "ReturnOrderStatus",
     "RoutingExclusion",
     "RoutingPolicy",

@@ -111,3 +111,26 @@ class ReturnOrderLineItem(models.Model):
 
     def __str__(self):
         return f"{self.order_item_summary_id} × {self.quantity_expected}"
+
+
+class ReturnOrderLineItemFee(models.Model):
+    """A fee (restocking, return shipping) charged on the units of a return order line that come back
+    (issue 15): the fee rules of a cancel or return (DOMAIN.md §3.2a). A percentage is of the units returned
+    each time the line is processed; a fixed amount is shared by the line's units, each processing taking
+    the share of the units it returns, and what is still expected keeps the rest on its split line."""
+
+    line = models.ForeignKey(ReturnOrderLineItem, on_delete=models.CASCADE, related_name="fees")
+    amount = models.DecimalField(max_digits=14, decimal_places=4)
+    amount_type = models.CharField(max_length=20, choices=[(name, name) for name in (
+        "AmountWithoutTax", "AmountWithTax", "Percentage", "PercentageGross")])
+    description = models.CharField(max_length=255, blank=True)
+    reason = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="rol_fee_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount_type} {self.amount}"

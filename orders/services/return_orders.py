@@ -9,9 +9,18 @@ Creating a return order line expecting q units raises QuantityReturnInitiated by
   - received units that were not rejected go back on hand at the return order's destination;
   - the line becomes read-only; units still expected move to a new line split from it.
 
+Issue 15: a line may carry fees (restocking, return shipping) with the fee rules of a cancel or return
+(DOMAIN.md §3.2a); they ride on the Return change order of the units returned as a Fee change order. A
+percentage fee is of the units returned; a fixed amount is shared by the line's units (each processing
+takes the share of the units it returns; the split line keeps the share of the units still expected).
+`preview_return_order` shows what the return order credits once every expected unit is returned: the
+simple return's calculation on the same lines, which the create also runs to refuse fees that break
+the rules.
+
 Locks: the order summary, its item summaries by id, the return order, then inventory levels by id.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -22,12 +31,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.calculations.checks import as_decimal, fits_quantity
-from orders.calculations.inputs import ChangeItemInput
+from orders.calculations.inputs import ChangeItemInput, FeeAmountType, FeeInput
 from orders.calculations.plan import ChangePlan
 from orders.calculations.reductions import plan_return
 from orders.calculations.state import Quantities
 from orders.change_selectors import active_reason_codes, change_state, get_item_summaries, get_summary
-from orders.errors import WHOLE_UNITS_ONLY, FieldError, InvalidInput, InvalidState, NotFound
+from orders.errors import WHOLE_UNITS_ONLY, Conflict, FieldError, InvalidInput, InvalidState, NotFound
 from orders.event_data import emit_order_summary_changed, emit_return_order_received
 from orders.models import (
     InventoryLevel,
@@ -39,12 +48,14 @@ from orders.models import (
     ReturnOrder,
     ReturnOrderLifeCycleType,
     ReturnOrderLineItem,
+    ReturnOrderLineItemFee,
     ReturnOrderStatus,
 )
-from orders.money import ZERO
+from orders.money import ZERO, prorate
 from orders.selectors import parse_id
 from orders.services import inventory
-from orders.services.change_orders import ChangeWriter, actor_fields
+from orders.services.change_orders import ChangeResult, ChangeWriter, actor_fields
+from orders.services.returns import preview_return
 from orders.services.summary_refresh import refresh_summary
 
 MAX_LINES = 500
@@ -62,6 +73,7 @@ class ReturnOrderLineInput:
     quantity_expected: Decimal
     reason_for_return: str = "Unknown"
     can_reduce_shipping: bool = False
+    fees: tuple[FeeInput, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,7 +109,9 @@ class ReturnItemsResult:
 # --- Create ------------------------------------------------------------------------------------------
 
 
-def create_return_order(data: ReturnOrderInput, *, actor=None, channel_id: int | None = None) -> ReturnOrder:
+def create_return_order(data: ReturnOrderInput, *, actor=None, channel_id: int | None = None,
+                        expected_version: int | None = None) -> ReturnOrder:
+    """`expected_version` (the console's preview): refused with Conflict when the summary changed since."""
     _check_create_shape(data)
     summary_id = _visible_summary_id(data.order_summary_id, channel_id)
     destination = _destination(data.destination_location_id)
@@ -112,11 +126,16 @@ def create_return_order(data: ReturnOrderInput, *, actor=None, channel_id: int |
     managed = data.life_cycle_type == ReturnOrderLifeCycleType.MANAGED
     with transaction.atomic():
         summary = get_summary(summary_id, lock=True)
+        if expected_version is not None and summary.version != expected_version:
+            raise Conflict(f"The order summary changed since it was read (version {expected_version}, now "
+                           f"{summary.version}); preview again.", field="version")
         if not summary.is_managed:
             raise InvalidState("This order summary is unmanaged; it takes no return orders.", field="orderSummaryId")
         items = get_item_summaries(summary, lock=True)
         by_id = {ois.pk: ois for ois in items}
         expected = _check_lines(data, by_id)
+        # The fees must fit the units they ride on, by the rules of any return.
+        _credit_plan(summary, items, data.lines)
         if managed:
             for pk, quantity in expected.items():
                 by_id[pk].quantity_return_initiated += quantity
@@ -130,7 +149,7 @@ def create_return_order(data: ReturnOrderInput, *, actor=None, channel_id: int |
             description=data.description or "",
             **actor_fields(actor),
         )
-        ReturnOrderLineItem.objects.bulk_create([
+        created = ReturnOrderLineItem.objects.bulk_create([
             ReturnOrderLineItem(
                 return_order=return_order,
                 order_item_summary_id=parse_id(line.order_item_summary_id),
@@ -140,9 +159,63 @@ def create_return_order(data: ReturnOrderInput, *, actor=None, channel_id: int |
             )
             for line in data.lines
         ])
+        ReturnOrderLineItemFee.objects.bulk_create([
+            ReturnOrderLineItemFee(line=row, amount=Decimal(fee.amount), amount_type=fee.amount_type,
+                                   description=fee.description or "", reason=fee.reason or "")
+            for row, line in zip(created, data.lines, strict=True)
+            for fee in line.fees
+        ])
         if managed:
             refresh_summary(summary, items)
     return return_order
+
+
+def preview_return_order(data: ReturnOrderInput, *, channel_id: int | None = None) -> ChangeResult:
+    """What the return order credits once every expected unit is returned (the balances of the simple return
+    of the same units, reason, shipping reduction and fees); writes nothing."""
+    _check_create_shape(data)
+    try:
+        return preview_return(data.order_summary_id, _credit_items(data.lines), channel_id=channel_id)
+    except (InvalidInput, InvalidState) as error:
+        raise _as_line_error(error) from None
+
+
+def _credit_items(lines) -> list[ChangeItemInput]:
+    return [
+        ChangeItemInput(order_item_summary_id=line.order_item_summary_id, quantity=Decimal(line.quantity_expected),
+                        reason=line.reason_for_return or "Unknown", shipping_reduction=line.can_reduce_shipping,
+                        fees=tuple(line.fees))
+        for line in lines
+    ]
+
+
+def _credit_plan(summary, items, lines) -> ChangePlan:
+    try:
+        return plan_return(change_state(summary, items), _credit_items(lines), reason_codes=active_reason_codes(),
+                           max_items=max(settings.OMS_MAX_CHANGE_ITEMS, MAX_LINES))
+    except (InvalidInput, InvalidState) as error:
+        raise _as_line_error(error) from None
+
+
+_FEE_PATH = re.compile(r"^changeItems\[(\d+)\]\.changeItemFees(.*)$")
+_ITEM_PATH = re.compile(r"^changeItems\[(\d+)\]\.(\w+)$")
+_LINE_KEYS = {"quantity": "quantityExpected", "reason": "reasonForReturn", "shippingReductionFlag": "canReduceShipping"}
+
+
+def _as_line_error(error):
+    """The simple return's error, named by the return order's fields."""
+    def rename(field):
+        if not field:
+            return field
+        fee = _FEE_PATH.match(field)
+        if fee:
+            return f"returnOrderLineItems[{fee.group(1)}].returnOrderLineItemFees{fee.group(2)}"
+        item = _ITEM_PATH.match(field)
+        if item:
+            return f"returnOrderLineItems[{item.group(1)}].{_LINE_KEYS.get(item.group(2), item.group(2))}"
+        return field.replace("changeItems", "returnOrderLineItems")
+    errors = [FieldError(item.message, rename(item.field), item.code) for item in error.errors]
+    return type(error)(error.message, errors=errors)
 
 
 def _check_create_shape(data: ReturnOrderInput) -> None:
@@ -262,7 +335,7 @@ def return_items(return_order_id, items: list[ReturnItemInput], *, actor=None,
         if return_order.status in (ReturnOrderStatus.CLOSED, ReturnOrderStatus.CANCELED):
             raise InvalidState(f"Return order {return_order.number} is {return_order.status}.")
         lines = {line.pk: line for line in ReturnOrderLineItem.objects.select_for_update().filter(
-            return_order=return_order).order_by("id")}
+            return_order=return_order).order_by("id").prefetch_related("fees")}
         work = _check_items(items, lines)
         by_id = {ois.pk: ois for ois in ois_list}
 
@@ -277,7 +350,7 @@ def return_items(return_order_id, items: list[ReturnItemInput], *, actor=None,
             OrderItemSummary.objects.bulk_update([by_id[pk] for pk in withdrawn], ["quantity_return_initiated"])
 
         change_order_id = written.change_orders[0][1] if written and written.change_orders else None
-        splits = _update_lines(work, change_order_id)
+        splits = _update_lines(work, change_order_id, summary.currency)
         _restock(return_order, work, by_id)
         _close_when_done(return_order)
         refresh_summary(summary, ois_list + (written.fee_items if written else []))
@@ -400,6 +473,7 @@ def _return_plan(summary, ois_list, work: list[_Processing]) -> ChangePlan | Non
             quantity=entry.returned,
             reason=entry.line.reason_for_return or "Unknown",
             shipping_reduction=entry.line.can_reduce_shipping,
+            fees=_fees_of(entry.line, entry.returned, summary.currency),
         )
         for entry in returning
     ]
@@ -415,16 +489,36 @@ def _return_plan(summary, ois_list, work: list[_Processing]) -> ChangePlan | Non
     return replace(plan, change_orders=change_orders)
 
 
-def _update_lines(work: list[_Processing], change_order_id: int | None) -> list[tuple[int, int]]:
+def _fees_of(line: ReturnOrderLineItem, returned: Decimal, currency: str) -> tuple[FeeInput, ...]:
+    """The line's fees on `returned` of its expected units: a percentage as it is (it is of those units), a
+    fixed amount by the share of the units (all of it when every expected unit is returned)."""
+    fees = []
+    for fee in line.fees.all():
+        amount = fee.amount
+        if fee.amount_type in _FIXED_FEES:
+            amount = prorate(amount, returned, line.quantity_expected, currency)
+        if amount > 0:
+            fees.append(FeeInput(amount=amount, amount_type=fee.amount_type, description=fee.description,
+                                 reason=fee.reason or line.reason_for_return))
+    return tuple(fees)
+
+
+_FIXED_FEES = (FeeAmountType.AMOUNT_WITHOUT_TAX, FeeAmountType.AMOUNT_WITH_TAX)
+
+
+def _update_lines(work: list[_Processing], change_order_id: int | None,
+                  currency: str) -> list[tuple[int, int]]:
     now = timezone.now()
     change_items = {}
     if change_order_id is not None:
         change_items = dict(OrderItem.objects.filter(order_id=change_order_id).values_list("order_item_summary_id",
                                                                                           "pk"))
     splits = []
+    carried = []
     for entry in work:
         line = entry.line
-        remaining = line.quantity_expected - entry.processed
+        expected = line.quantity_expected
+        remaining = expected - entry.processed
         line.quantity_returned = entry.returned
         line.quantity_rejected = entry.rejected
         line.quantity_canceled = entry.canceled
@@ -444,7 +538,16 @@ def _update_lines(work: list[_Processing], change_order_id: int | None) -> list[
                 split_from=line,
             )
             splits.append((line.pk, rest.pk))
+            for fee in line.fees.all():
+                # The units still expected keep their share of a fixed fee; a percentage goes with them whole.
+                amount = fee.amount
+                if fee.amount_type in _FIXED_FEES:
+                    amount = fee.amount - prorate(fee.amount, entry.processed, expected, currency)
+                if amount > 0:
+                    carried.append(ReturnOrderLineItemFee(line=rest, amount=amount, amount_type=fee.amount_type,
+                                                          description=fee.description, reason=fee.reason))
         line.save()
+    ReturnOrderLineItemFee.objects.bulk_create(carried)
     return splits
 
 

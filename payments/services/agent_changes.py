@@ -48,6 +48,7 @@ from payments.models import (
 )
 
 from .background_operations import submit_ensure_refunds
+from .change_invoice_create import create_invoice_from_change_orders
 from .credit_memo_create import create_credit_memo
 from .locks import lock_summary
 from .process_exceptions import raise_payment_exception
@@ -215,15 +216,15 @@ def submit_agent_change(summary_id: int, kind: str, request, *, user, expected_v
         if money.amount <= 0:
             return AgentChangeOutcome(result=result, change_order_ids=change_order_ids, refund=None)
         summary.refresh_from_db()
-        refund = _record(summary, kind, user=user, change_order_ids=change_order_ids,
+        refund = record_refund(summary, kind, user=user, change_order_ids=change_order_ids,
                          credit_ids=_credit_change_order_ids(change_order_ids) if money.credit_amount > 0 else [],
                          credit=money.credit_amount, excess=money.excess_amount, reason=_reason_of(request),
                          start_refund=start_refund)
     return AgentChangeOutcome(result=result, change_order_ids=change_order_ids, refund=refund)
 
 
-def _record(summary, kind, *, user, change_order_ids, credit_ids, credit, excess, reason,
-            start_refund: bool | None = None) -> AgentRefund:
+def record_refund(summary, kind, *, user, change_order_ids, credit_ids, credit, excess, reason,
+                  start_refund: bool | None = None) -> AgentRefund:
     """Under the summary's lock: the refund, released at once or pending a supervisor."""
     amount = credit + excess
     limit = check_limit(summary, user, amount)
@@ -262,6 +263,10 @@ def _release(summary: OrderSummary, refund: AgentRefund, *, user, start_refund: 
     if refund.excess_amount > 0:
         data["excessFundsAmount"] = str(refund.excess_amount)
     if data:
+        fees = _fee_invoices(summary, refund)
+        if fees:
+            data["invoicesToPay"] = fees
+    if data:
         try:
             with transaction.atomic():
                 refund.operation = submit_ensure_refunds(summary.pk, data, user=user if _is_person(user) else None)
@@ -269,6 +274,24 @@ def _release(summary: OrderSummary, refund: AgentRefund, *, user, start_refund: 
             raise_payment_exception(summary, message=f"Ensure refunds could not be submitted: {exc.message}",
                                     description=str(exc.as_error_list()), attached_to=refund)
     refund.save(update_fields=["credit_memo", "operation"])
+
+
+def _fee_invoices(summary: OrderSummary, refund: AgentRefund) -> list[int]:
+    """The invoices of the refund's Fee change orders (a restocking fee of a received return order), made
+    now: ensure refunds pays them out of the refund, so the customer gets the reduction less the fees."""
+    if refund.kind != RETURN or len(refund.change_order_ids) < 2:
+        return []  # a return's fee comes as a second change order: nothing else has one (and no query)
+    fee_ids = list(Order.objects.filter(pk__in=list(refund.change_order_ids), change_type=ChangeType.FEE,
+                                        grand_total_amount__gt=0).order_by("id").values_list("pk", flat=True))
+    if not fee_ids:
+        return []
+    try:
+        with transaction.atomic():
+            return [create_invoice_from_change_orders(summary.pk, fee_ids).pk]
+    except ServiceError as exc:
+        raise_payment_exception(summary, message=f"The fee invoice could not be made: {exc.message}",
+                                description=str(exc.as_error_list()), attached_to=refund)
+        return []
 
 
 # --- Deciding a pending refund, refunding what remains ----------------------------------------------------------
@@ -358,7 +381,7 @@ def refund_remaining(summary_id: int, *, user, reason: str = "") -> AgentRefund:
                                "what remains.")
         if remaining.amount <= 0:
             raise InvalidState("Nothing is left to refund on this order.")
-        return _record(summary, AgentRefundKind.REMAINING, user=user, change_order_ids=(),
+        return record_refund(summary, AgentRefundKind.REMAINING, user=user, change_order_ids=(),
                        credit_ids=remaining.credit_change_order_ids, credit=remaining.credit_amount,
                        excess=remaining.excess_amount,
                        reason=(reason or "").strip()[:255] or "Refund of what remained on the order")

@@ -27,6 +27,7 @@ from orders.models import (
     OrderSummary,
     ReshipmentItem,
     ReturnOrderLineItem,
+    ReturnOrderLineItemFee,
     Shipment,
     ShipmentLineItem,
     WebhookDelivery,
@@ -161,6 +162,9 @@ CASES = [
     ("rol_processed_within_expected", ReturnOrderLineItem, lambda w: w.return_line, {"quantity_returned": 2}),
     # 1 rejected of 0 received
     ("rol_rejected_within_received", ReturnOrderLineItem, lambda w: w.return_line, {"quantity_rejected": 1}),
+    ("rol_fee_amount_positive", ReturnOrderLineItemFee,
+     lambda w: ReturnOrderLineItemFee.objects.create(line_id=w.return_line, amount=D(10), amount_type="Percentage").pk,
+     {"amount": 0}),
     ("invoice_totals_positive", Invoice, lambda w: w.invoice, {"total_tax_amount": D("-0.01")}),
     ("invoice_balance_within_total", Invoice, lambda w: w.invoice, {"balance": F("total_amount_with_tax") + 1}),
     ("invoice_total_is_charges_plus_adjustments", Invoice, lambda w: w.invoice,
