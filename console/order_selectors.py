@@ -24,6 +24,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
 from console.forms.wizards import BEFORE_PICKING
+from console.return_order_selectors import reshipments_of, return_orders_of, timeline_events
 from console.templatetags.console_tags import FigureText, money_text
 from orders.funds import FundsPosition, funds_annotations, funds_position, funds_sums
 from orders.models import (
@@ -70,6 +71,8 @@ class FulfillmentOrderView:
     rejected_at: datetime | None
     actor: str
     delivery_group_summary_id: int
+    # Issue 15: a reshipment's fulfillment order ships units again at no charge.
+    reshipment_id: int | None = None
     # Rows of text: name, sku, original_quantity, canceled, quantity, shipped, total_price, tax; and for the
     # cancel form pk, cancelable (units left on a product line) and quantity_input.
     lines: list[dict] = field(default_factory=list)
@@ -184,6 +187,9 @@ class OrderPage:
     # Issue 15: exchanges made on this order (its replacements), and the one that made it (a replacement).
     exchanges_made: list[Exchange] = field(default_factory=list)
     exchange_origin: Exchange | None = None
+    # Issue 15: the return orders (console.return_order_selectors) and whether units can be reshipped.
+    return_orders: list = field(default_factory=list)
+    can_reship: bool = False
 
     @property
     def active_holds(self) -> list[OrderHold]:
@@ -268,7 +274,7 @@ def _summary_and_groups(summary_id: int) -> tuple[OrderSummary, list[OrderDelive
 _ITEM_FIELDS = (
     "delivery_group_summary_id", "line_number", "type", "sku", "name", "status", "tax_locale_type",
     "quantity_ordered", "quantity_canceled", "quantity_allocated", "quantity_fulfilled",
-    "quantity_return_initiated", "quantity_returned", "unit_price", "total_line_amount",
+    "quantity_return_initiated", "quantity_returned", "quantity_reshipped", "unit_price", "total_line_amount",
     "total_line_tax_amount", "total_adjustment_amount", "total_adjustment_tax_amount",
 )
 
@@ -283,6 +289,7 @@ class _Item(namedtuple("_ItemColumns", _ITEM_FIELDS)):
     quantity_available_to_fulfill = OrderItemSummary.quantity_available_to_fulfill
     quantity_available_to_cancel = OrderItemSummary.quantity_available_to_cancel
     quantity_available_to_return = OrderItemSummary.quantity_available_to_return
+    quantity_available_to_reship = OrderItemSummary.quantity_available_to_reship
     total_price = OrderItemSummary.total_price
     total_tax_amount = OrderItemSummary.total_tax_amount
     total_amt_with_tax = OrderItemSummary.total_amt_with_tax
@@ -294,6 +301,7 @@ class _ItemFacts:
 
     can_cancel: bool = False
     can_return: bool = False
+    can_reship: bool = False
     can_adjust: bool = False
     count_by_group: dict = field(default_factory=lambda: defaultdict(int))
     unplaced_groups: set = field(default_factory=set)
@@ -319,6 +327,8 @@ def _item_rows(summary: OrderSummary, text: FigureText) -> tuple[list[dict], _It
                 facts.unplaced_groups.add(item.delivery_group_summary_id)
             if item.quantity_available_to_return > 0:
                 facts.can_return = True
+            if item.quantity_available_to_reship > 0:
+                facts.can_reship = True
             if item.quantity > 0 and item.total_price > 0:
                 facts.can_adjust = True
         rows.append({
@@ -334,6 +344,7 @@ def _item_rows(summary: OrderSummary, text: FigureText) -> tuple[list[dict], _It
             "quantity_unfulfilled": text.qty(max(item.quantity_net_ordered - item.quantity_fulfilled, 0)),
             "quantity_return_initiated": text.qty(item.quantity_return_initiated),
             "quantity_returned": text.qty(item.quantity_returned),
+            "quantity_reshipped": text.qty(item.quantity_reshipped),
             "quantity": text.qty(item.quantity),
             "quantity_net_ordered": text.qty(item.quantity_net_ordered),
             "quantity_available_to_fulfill": text.qty(item.quantity_available_to_fulfill),
@@ -362,7 +373,7 @@ _USERNAME = f"created_by__{get_user_model().USERNAME_FIELD}"
 _FULFILLMENT_ORDER_FIELDS = (
     "id", "delivery_group_summary_id", "location__name", "type", "status", "status_category", "currency",
     "grand_total_amount", "created_at", "fulfilled_at", "canceled_at", "rejected_at",
-    "created_by_id", _USERNAME, "created_by_client_id", "created_by_client__name",
+    "created_by_id", _USERNAME, "created_by_client_id", "created_by_client__name", "reshipment_id",
 )
 _LINE_FIELDS = (
     "lines__id", "lines__type", "lines__sku", "lines__name", "lines__original_quantity", "lines__quantity",
@@ -401,7 +412,8 @@ def _fulfillment_orders(summary: OrderSummary, text: FigureText) -> list[Fulfill
     width = len(_FULFILLMENT_ORDER_FIELDS)
     for row in rows:
         (pk, group_id, location_name, fulfillment_type, status, status_category, currency, grand_total,
-         created_at, fulfilled_at, canceled_at, rejected_at, user_id, username, client_id, client_name) = row[:width]
+         created_at, fulfilled_at, canceled_at, rejected_at, user_id, username, client_id, client_name,
+         reshipment_id) = row[:width]
         view = views.get(pk)
         if view is None:
             view = views[pk] = FulfillmentOrderView(
@@ -410,6 +422,7 @@ def _fulfillment_orders(summary: OrderSummary, text: FigureText) -> list[Fulfill
                 grand_total_amount=grand_total, created_at=created_at, fulfilled_at=fulfilled_at,
                 canceled_at=canceled_at, rejected_at=rejected_at,
                 actor=_actor_of(user_id, username, client_id, client_name), delivery_group_summary_id=group_id,
+                reshipment_id=reshipment_id,
             )
         if row[width] is None:
             continue
@@ -603,6 +616,12 @@ def order_page(summary_id: int) -> OrderPage:
     _mark_held_lines(fulfillment_orders, holds)
     managed = summary.is_managed
     exchanges = _exchanges(summary)
+    return_orders = return_orders_of(summary)
+    reshipments = reshipments_of(summary, fulfillment_orders)
+    timeline = build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_memos, refunds, operations,
+                              process_exceptions, approvals, holds, exchanges)
+    timeline += [TimelineEvent(**event) for event in timeline_events(return_orders, reshipments)]
+    timeline.sort(key=lambda event: event.when)
     return OrderPage(
         refund_approvals=approvals,
         holds=holds,
@@ -618,16 +637,15 @@ def order_page(summary_id: int) -> OrderPage:
         unlinked_gateway_logs=unlinked_logs,
         operations=operations,
         process_exceptions=process_exceptions,
-        timeline=_timeline_rows(
-            build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_memos, refunds, operations,
-                           process_exceptions, approvals, holds, exchanges),
-            summary.currency, text,
-        ),
+        timeline=_timeline_rows(timeline, summary.currency, text),
         can_cancel=managed and (facts.can_cancel or any(
-            fulfillment_order.status in BEFORE_PICKING and any(line["cancelable"] for line in fulfillment_order.lines)
+            fulfillment_order.status in BEFORE_PICKING and not fulfillment_order.reshipment_id
+            and any(line["cancelable"] for line in fulfillment_order.lines)
             for fulfillment_order in fulfillment_orders
         )),
         can_return=managed and facts.can_return,
+        can_reship=managed and facts.can_reship,
+        return_orders=return_orders,
         can_adjust=managed and facts.can_adjust,
     )
 
@@ -687,9 +705,10 @@ def build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_
             why=why, amount=change_order.grand_total_amount, lines=tuple(change_order.lines), tone="attention",
         ))
     for fulfillment_order in fulfillment_orders:
+        reship = " to reship units at no charge" if fulfillment_order.reshipment_id else ""
         events.append(TimelineEvent(
             when=fulfillment_order.created_at, who=fulfillment_order.actor, tone="progress",
-            what=f"{fulfillment_order.number} created at {fulfillment_order.location_name}",
+            what=f"{fulfillment_order.number} created at {fulfillment_order.location_name}{reship}",
             amount=fulfillment_order.grand_total_amount,
         ))
         for shipment in fulfillment_order.shipments:

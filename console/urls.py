@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from console.views import approvals, exceptions, exchange, fulfillment, orders, recovery, search, wizards
+from console.views import (
+    approvals,
+    exceptions,
+    exchange,
+    fulfillment,
+    orders,
+    recovery,
+    reship,
+    return_orders,
+    search,
+    wizards,
+)
 
 app_name = "console"
 
@@ -18,6 +29,10 @@ urlpatterns = [
     path("orders/<int:pk>/release-hold/", recovery.release_order_hold, name="order_release_hold"),
     path("orders/<int:pk>/route/", recovery.route_again, name="order_route"),
     path("orders/<int:pk>/exchange/", exchange.exchange_wizard, name="exchange"),
+    # Issue 15: before the change wizards' catch-all.
+    path("orders/<int:pk>/reship/", reship.reship, name="reship"),
+    path("orders/<int:pk>/return-orders/new/", return_orders.new_return_order, name="return_order_new"),
+    path("return-orders/<int:pk>/receive/", return_orders.receive, name="return_order_receive"),
     path("orders/<int:pk>/<slug:kind>/", wizards.wizard, name="wizard"),
     path("fulfillment-orders/<int:pk>/status/", fulfillment.move_fulfillment_order, name="fulfillment_move"),
     path("fulfillment-orders/<int:pk>/cancel-lines/", fulfillment.cancel_fulfillment_lines,

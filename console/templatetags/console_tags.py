@@ -23,8 +23,8 @@ _TONES = {
         "FULFILLING", "Submitted",
     },
     "attention": {
-        "RETURNINITIATED", "New", "Medium", "Timeout", "Paused", "Draft", "DRAFT", "Waiting for approval",
-        "Indeterminate",
+        "RETURNINITIATED", "RESHIPPED", "Reshipment", "New", "Medium", "Timeout", "Paused", "Draft", "DRAFT",
+        "Waiting for approval", "Indeterminate",
     },
     "bad": {
         "Error", "Failed", "High", "Rejected", "REJECTED", "Decline", "PermanentFail", "SystemError",
@@ -46,6 +46,7 @@ _LABELS = {
     "CANCELED": "Canceled",
     "RETURNINITIATED": "Return initiated",
     "RETURNED": "Returned",
+    "RESHIPPED": "Reshipped",
 }
 
 
@@ -229,6 +230,7 @@ ITEM_ROW = RowMarkup(
     '<dl class="facts facts--tight">'
     '<dt>Allocated</dt><dd class="num">{quantity_allocated}</dd>'
     '<dt>Return initiated</dt><dd class="num">{quantity_return_initiated}</dd>'
+    '<dt>Reshipped</dt><dd class="num" data-col="reshipped">{quantity_reshipped}</dd>'
     '<dt>Quantity</dt><dd class="num" data-col="quantity">{quantity}</dd>'
     '<dt>Net ordered</dt><dd class="num">{quantity_net_ordered}</dd>'
     '<dt>To fulfill</dt><dd class="num">{quantity_available_to_fulfill}</dd>'

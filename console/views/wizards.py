@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
+from console import preview_store
 from console.access import CHANGE_ORDERS, console_view
 from console.agent_text import agent_message
 from console.consequence import describe
@@ -217,14 +218,8 @@ def refund_message(request, refund) -> bool:
 
 
 def _stored(request, token, summary_id, kind, *, consume=False):
-    previews = request.session.get(SESSION_KEY, {})
-    stored = previews.get(token)
-    if stored is None or stored["summary_id"] != summary_id or stored["kind"] != kind:
-        return None
-    if consume:
-        previews.pop(token)
-        request.session[SESSION_KEY] = previews
-    return stored
+    return preview_store.find(request, token, kind=kind, summary_id=summary_id, consume=consume,
+                              session_key=SESSION_KEY)
 
 
 def _chosen_rows(wizard_request, items):

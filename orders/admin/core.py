@@ -151,7 +151,8 @@ class OrderItemSummaryInline(ReadOnlyTabularInline):
     model = OrderItemSummary
     fields = ["line_number", "type", "sku", "name", "status", "quantity_ordered", "quantity_canceled",
               "quantity_allocated", "quantity_fulfilled", "quantity_return_initiated", "quantity_returned",
-              "unit_price", "total_line_amount", "total_adjustment_amount", "total_line_tax_amount"]
+              "quantity_reshipped", "unit_price", "total_line_amount", "total_adjustment_amount",
+              "total_line_tax_amount"]
 
 
 class OrderItemSummaryChangeInline(ReadOnlyTabularInline):
@@ -204,6 +205,7 @@ class OrderItemSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "name", "order_summary", "sku", "type", "status", "quantity_ordered", "quantity_canceled",
         "quantity_allocated", "quantity_fulfilled", "quantity_return_initiated", "quantity_returned",
+        "quantity_reshipped",
         money_column("unit_price", "Unit price", currency="order_summary.currency"),
         money_column("total_price", "Total price", currency="order_summary.currency"),
         money_column("total_tax_amount", "Tax", currency="order_summary.currency"),
@@ -212,7 +214,8 @@ class OrderItemSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["order_summary__order_number", "sku", "name", "product_reference"]
     list_select_related = ["order_summary"]
     readonly_fields = ["quantity", "quantity_net_ordered", "quantity_available_to_fulfill",
-                       "quantity_available_to_cancel", "quantity_available_to_return", "total_price",
+                       "quantity_available_to_cancel", "quantity_available_to_return",
+                       "quantity_available_to_reship", "total_price",
                        "total_tax_amount", "total_amt_with_tax"]
     inlines = [OrderItemSummaryChangeByItemInline]
 

@@ -20,8 +20,11 @@ from orders.models import (
     InventoryLevel,
     Location,
     LocationGroup,
+    Reshipment,
+    ReshipmentItem,
     ReturnOrder,
     ReturnOrderLineItem,
+    ReturnOrderLineItemFee,
     Shipment,
     ShipmentLineItem,
 )
@@ -163,7 +166,7 @@ class FulfillmentOrderAdmin(admin.ModelAdmin):
         "number", "order_summary", "delivery_group_summary", "location", "type", "status_category", "reference_id",
         "recipient_name", "recipient_email", "street", "city", "state", "postal_code", "country", "delivery_method",
         "total_amount", "total_tax_amount", "grand_total_amount", "activated_at", "fulfilled_at", "canceled_at",
-        "rejected_at", "created_at",
+        "rejected_at", "created_at", "reshipment",
     ]
     fields = ["status", *readonly_fields]
 
@@ -249,8 +252,17 @@ class ReturnOrderLineInline(ReadOnlyTabularInline):
     fk_name = "return_order"
     fields = ["order_item_summary", "quantity_expected", "quantity_received", "quantity_returned",
               "quantity_rejected", "quantity_canceled", "reason_for_return", "can_reduce_shipping", "is_processed",
-              "split_from", "change_order_item"]
+              "split_from", "change_order_item", "fees"]
+    readonly_fields = ["fees"]
     select_related = ("order_item_summary",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("fees")
+
+    @admin.display(description="Fees")
+    def fees(self, line):
+        return "; ".join(f"{fee.description or 'Fee'}: {fee.amount_type} {fee.amount.normalize():f}"
+                         for fee in line.fees.all()) or "—"
 
 
 @admin.register(ReturnOrder)
@@ -263,3 +275,45 @@ class ReturnOrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [ReturnOrderLineInline]
     fields = ["order_summary", "status", "life_cycle_type", "destination_location", "expected_arrival_date",
               "description", "created_at", "updated_at"]
+
+
+@admin.register(ReturnOrderLineItemFee)
+class ReturnOrderLineItemFeeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Restocking and return fees of return order lines (issue 15), charged as the units come back."""
+
+    list_display = ["line", "return_order", "amount_type", "amount", "description", "reason"]
+    list_filter = ["amount_type"]
+    search_fields = ["line__return_order__order_summary__order_number", "description"]
+    list_select_related = ["line__return_order__order_summary"]
+
+    @admin.display(description="Return order")
+    def return_order(self, fee):
+        return fee.line.return_order
+
+
+# --- Reshipments (issue 15): fulfilled units sent again at no charge --------------------------------------
+
+
+class ReshipmentItemInline(ReadOnlyTabularInline):
+    model = ReshipmentItem
+    fields = ["order_item_summary", "quantity", "reason", "reason_text"]
+    select_related = ("order_item_summary",)
+
+
+class ReshipmentFulfillmentOrderInline(ReadOnlyTabularInline):
+    model = FulfillmentOrder
+    fk_name = "reshipment"
+    fields = ["number", "location", "type", "status", "fulfilled_at"]
+    readonly_fields = ["number"]
+    select_related = ("location",)
+
+
+@admin.register(Reshipment)
+class ReshipmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "order_summary", "actor", "created_at"]
+    search_fields = ["=id", "order_summary__order_number"]
+    list_select_related = ["order_summary", "created_by", "created_by_client"]
+    date_hierarchy = "created_at"
+    fields = ["number", "order_summary", "actor", "created_at"]
+    readonly_fields = ["number", "actor", "created_at"]
+    inlines = [ReshipmentItemInline, ReshipmentFulfillmentOrderInline]
