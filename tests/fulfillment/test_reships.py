@@ -136,3 +136,30 @@ def test_routed_to_the_location_with_stock(shipped):
     (order,) = FulfillmentOrder.objects.filter(pk__in=result.fulfillment_order_ids)
     assert order.location_id == other.pk
     assert on_hand_reserved("WH-2", "B") == (D(4), D(1))
+
+
+def test_billing_follow_ups_bill_a_reshipment_nothing(shipped, settings, django_capture_on_commit_callbacks):
+    """The invoice-and-capture task and the billing sweeper (payments.sweepers) leave a shipped reshipment
+    alone: no invoice, no capture, no Invoicing exception."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.models import ProcessException
+    from payments.models import Invoice
+    from payments.services.automation import invoice_and_capture
+    from payments.sweepers import sweep_unbilled_fulfillment_orders
+
+    settings.OMS_AUTO_INVOICE_AND_CAPTURE = True
+    settings.OMS_SWEEP_AFTER_SECONDS = 600
+    original = FulfillmentOrder.objects.get(order_summary=shipped, reshipment__isnull=True)
+    invoice_fulfillment_order(original.pk)
+    result = submit_reship(shipped.pk, [reship(shipped, "B", 1)])
+    (order_id,) = result.fulfillment_order_ids
+    with django_capture_on_commit_callbacks(execute=True):
+        change_fulfillment_order_status(order_id, "Fulfilled")
+    assert invoice_and_capture(order_id, shipped.pk) is None
+    FulfillmentOrder.objects.filter(pk=order_id).update(fulfilled_at=timezone.now() - timedelta(minutes=30))
+    assert sweep_unbilled_fulfillment_orders() == {"requeued": 0, "exceptions": 0}
+    assert not Invoice.objects.filter(fulfillment_order_id=order_id).exists()
+    assert not ProcessException.objects.filter(order_summary=shipped).exists()
