@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from .fields import MoneyField
+from .money_constraints import equal
 
 
 class ExchangeStatus(models.TextChoices):
@@ -59,7 +60,7 @@ class Exchange(models.Model):
             ),
             # The replacement is paid by what moved and what is charged, nothing else.
             models.CheckConstraint(
-                condition=Q(replacement_total=F("transferred_amount") + F("amount_to_charge")),
+                condition=equal("replacement_total", F("transferred_amount") + F("amount_to_charge")),
                 name="exchange_replacement_paid",
             ),
             models.CheckConstraint(
