@@ -337,7 +337,6 @@ OMS_PICKUP_UNCLAIMED_DAYS = int(os.environ.get("OMS_PICKUP_UNCLAIMED_DAYS", "7")
 OMS_AUTO_INVOICE_AND_CAPTURE = env_bool("OMS_AUTO_INVOICE_AND_CAPTURE", True)
 # Called when a fulfillment order ships; the payments app bills it and captures (when the flag above is on).
 OMS_ON_FULFILLMENT_ORDER_FULFILLED = "payments.automation.fulfillment_order_fulfilled"
-OMS_ON_PRE_FULFILLMENT_REDUCTION_SUBMITTED = "payments.automation.pre_fulfillment_reduction_submitted"
 OMS_AUTO_CREDIT_AND_REFUND = env_bool("OMS_AUTO_CREDIT_AND_REFUND", True)
 # Called (inside the transaction) when a change is submitted; the payments app settles what follows once it
 # commits: a fully canceled summary's authorizations released, leftover excess funds refunded or reported.

@@ -604,7 +604,8 @@ def order_page(summary_id: int) -> OrderPage:
     process_exceptions = list(ProcessException.objects.filter(order_summary=summary).order_by("-created_at", "-id"))
     change_orders = _change_orders(summary)
     approvals = list(
-        AgentRefund.objects.filter(order_summary=summary).select_related("requested_by", "decided_by")
+        AgentRefund.objects.filter(order_summary=summary)
+        .select_related("requested_by", "requested_by_client", "decided_by")
         .order_by("-created_at", "-id")
     )
     holds = list(
@@ -752,7 +753,8 @@ def build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_
                 who=_actor(operation), tone="good" if operation.status == "Complete" else "bad",
             ))
     for approval in approvals:
-        asked_by = approval.requested_by.get_username() if approval.requested_by else ""
+        asked_by = (approval.requested_by.get_username() if approval.requested_by
+                    else f"API: {approval.requested_by_client.name}" if approval.requested_by_client else "")
         if approval.status == AgentRefundStatus.RELEASED:
             events.append(TimelineEvent(
                 when=approval.created_at, what=f"Refund started ({approval.get_kind_display()})", who=asked_by,

@@ -32,12 +32,6 @@ def fulfillment_order_fulfilled(fulfillment_order) -> None:
     import_string(settings.OMS_ON_FULFILLMENT_ORDER_FULFILLED)(fulfillment_order)
 
 
-def pre_fulfillment_reduction_submitted(summary_id: int) -> None:
-    """A cancel (or pre-fulfillment discount) was committed: captured funds beyond what is still owed go
-    back through the payments automation (named by a setting, queued after commit)."""
-    import_string(settings.OMS_ON_PRE_FULFILLMENT_REDUCTION_SUBMITTED)(summary_id)
-
-
 def order_summary_changed(summary_id: int) -> None:
     """A change order was written (cancel, return, adjust): the payments app settles what follows (a full
     cancel releases the authorizations) through the hook a setting names, after the commit."""

@@ -41,8 +41,8 @@ class AgentRefundLimitAdmin(admin.ModelAdmin):
 @admin.register(AgentRefund)
 class AgentRefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["order_summary", "kind", money_column("amount", "Amount", ordering="amount"), "status",
-                    "requested_by", "decided_by", "created_at", "decided_at"]
+                    "requested_by", "requested_by_client", "decided_by", "created_at", "decided_at"]
     list_filter = ["status", "kind", "currency"]
     search_fields = ["order_summary__order_number", "requested_by__username", "decided_by__username"]
-    list_select_related = ["order_summary", "requested_by", "decided_by"]
+    list_select_related = ["order_summary", "requested_by", "requested_by_client", "decided_by"]
     date_hierarchy = "created_at"

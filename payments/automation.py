@@ -29,15 +29,6 @@ def post_fulfillment_reduction_submitted(summary_id: int, change_order_ids: list
     outbox.enqueue(credit_and_refund, summary_id, list(change_order_ids))
 
 
-def pre_fulfillment_reduction_submitted(summary_id: int) -> None:
-    """A cancel or pre-fulfillment discount: captured funds beyond what is owed go back."""
-    if not settings.OMS_AUTO_CREDIT_AND_REFUND:
-        return
-    from payments.tasks import refund_excess
-
-    outbox.enqueue(refund_excess, summary_id)
-
-
 def order_summary_changed(summary_id: int) -> None:
     """A change (cancel, return, adjust) was submitted: once it commits, the settling pass looks at the
     summary (a full cancel releases the authorizations; leftover excess with nothing left to ship is

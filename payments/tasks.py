@@ -99,6 +99,8 @@ def credit_and_refund(self, summary_id: int, change_order_ids: list[int]) -> Non
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
              retry_backoff=True, retry_backoff_max=600)
 def refund_excess(self, summary_id: int) -> None:
+    # Nothing enqueues it any more (the whole-order cancel's refund is an ensure-refunds operation queued
+    # with the change); kept so outbox messages recorded before that still run.
     automation.refund_excess(summary_id)
 
 

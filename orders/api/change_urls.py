@@ -11,7 +11,6 @@ urlpatterns = [
     path(f"{_BASE}preview-cancel", views.PreviewCancelView.as_view(), name="api-preview-cancel"),
     path(f"{_BASE}submit-cancel", views.SubmitCancelView.as_view(), name="api-submit-cancel"),
     path(f"{_BASE}preview-cancel-order", views.PreviewCancelOrderView.as_view(), name="api-preview-cancel-order"),
-    path(f"{_BASE}submit-cancel-order", views.SubmitCancelOrderView.as_view(), name="api-submit-cancel-order"),
     path(f"{_BASE}preview-return", views.PreviewReturnView.as_view(), name="api-preview-return"),
     path(f"{_BASE}submit-return", views.SubmitReturnView.as_view(), name="api-submit-return"),
     path(f"{_BASE}adjust-item-preview", views.AdjustPreviewView.as_view(), name="api-adjust-item-preview"),

@@ -1,4 +1,7 @@
-"""Cancel, simple return and price adjustment over REST: preview (writes nothing) and submit."""
+"""Cancel, simple return and price adjustment over REST: preview (writes nothing) and submit.
+
+submit-cancel-order lives in payments.api.cancel_order_views: its refund is recorded by the payments
+service that submits the change (orders never imports payments)."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
@@ -30,7 +33,7 @@ from orders.models import FulfillmentPhase, OrderSummary, Scope
 from orders.selectors import parse_id
 from orders.services.adjust import preview_adjust, submit_adjust
 from orders.services.cancel import preview_cancel, submit_cancel
-from orders.services.cancel_order import preview_cancel_order, submit_cancel_order
+from orders.services.cancel_order import preview_cancel_order
 from orders.services.change_orders import ChangeResult
 from orders.services.returns import preview_return, submit_return
 
@@ -178,17 +181,6 @@ class PreviewCancelOrderView(_ChangeActionView):
     output_serializer = PreviewCancelOutputSerializer
     service = staticmethod(preview_cancel_order)
     render = staticmethod(_cancel_body)
-
-
-@_schema("submitCancelOrder", CancelOrderInputSerializer, SubmitCancelOutputSerializer, 201,
-         "Cancel the whole order. " + _CANCEL_ORDER_NOTE + " After the commit the payments automation refunds "
-         "the excess funds and releases the authorization (when OMS_AUTO_CREDIT_AND_REFUND is on).")
-class SubmitCancelOrderView(_ChangeActionView):
-    input_serializer = CancelOrderInputSerializer
-    output_serializer = SubmitCancelOutputSerializer
-    answer_status = status.HTTP_201_CREATED
-    service = staticmethod(submit_cancel_order)
-    render = staticmethod(_cancel_submit_body)
 
 
 @_schema("previewReturn", ChangeInputSerializer, PreviewChangeOutputSerializer, 200,

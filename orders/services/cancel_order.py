@@ -1,16 +1,15 @@
-"""Cancel the whole order (issue #13): everything still cancelable in one change, then the money.
+"""Cancel the whole order (issue #13): everything still cancelable in one change.
 
 Every product unit not yet allocated, or allocated to a fulfillment order not yet picked (Draft,
 Allocated, Assigned), is canceled with the delivery charges of the groups left with nothing to ship:
 one Cancel change order, balances as for any cancel, the fulfillment-order lines canceled in the same
 transaction. Units in picking or later stay (they ship); a summary with nothing cancelable is refused.
 
-After the commit the payments automation refunds the excess funds (and releases the authorization of
-a fully canceled summary) unless the caller takes the money over itself (`follow_up=False`, e.g. a
-console flow that holds the refund for a supervisor's approval).
+The money that follows is not this module's: the console, the demo loader and the API submit through
+payments.services.agent_changes.submit_agent_change, which calls `submit_cancel_order` inside its own
+transaction and records and queues the refund with the change (orders never imports payments).
 """
 
-from orders.automation import pre_fulfillment_reduction_submitted
 from orders.calculations.inputs import CancelOrderInput
 from orders.calculations.reductions import plan_cancel_order
 from orders.services.change_orders import ChangeResult, preview_change, submit_change
@@ -31,10 +30,7 @@ def preview_cancel_order(summary_id, request: CancelOrderInput, *, actor=None,
 
 
 def submit_cancel_order(summary_id, request: CancelOrderInput, *, actor, expected_version: int | None = None,
-                        channel_id: int | None = None, follow_up: bool = True) -> ChangeResult:
-    """Cancel everything still cancelable; then (with `follow_up`) the refund through the automation."""
-    result = submit_change(summary_id, _planner(request), actor=actor, expected_version=expected_version,
-                           channel_id=channel_id, fulfillment=True)
-    if follow_up:
-        pre_fulfillment_reduction_submitted(result.order_summary_id)
-    return result
+                        channel_id: int | None = None) -> ChangeResult:
+    """Cancel everything still cancelable (the change only: its refund is the caller's, see above)."""
+    return submit_change(summary_id, _planner(request), actor=actor, expected_version=expected_version,
+                         channel_id=channel_id, fulfillment=True)

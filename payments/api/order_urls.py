@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from payments.api.cancel_order_views import SubmitCancelOrderView
 from payments.api.order_batch import OrderBatchIngestView
 from payments.api.order_ingest import OrderIngestView
 from payments.api.summary_detail import OrderSummaryDetailView
@@ -13,5 +14,10 @@ urlpatterns = [
         "commerce/order-management/order-summaries/<str:summary_id>",
         OrderSummaryDetailView.as_view(),
         name="api-order-summary-detail",
+    ),
+    path(
+        "commerce/order-management/order-summaries/<str:summary_id>/actions/submit-cancel-order",
+        SubmitCancelOrderView.as_view(),
+        name="api-submit-cancel-order",
     ),
 ]

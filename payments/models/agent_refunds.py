@@ -81,6 +81,11 @@ class AgentRefund(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # An integration's change (the API's whole-order cancel): its refund is recorded by the same service,
+    # never held for approval (an API key is not an agent).
+    requested_by_client = models.ForeignKey(
+        "orders.ApiClient", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,4 +1,4 @@
-"""A change an agent makes and the money that follows it, as one service.
+"""A change an agent (or an integration) makes and the money that follows it, as one service.
 
 `submit_agent_change` takes the order summary's lock, reads the funds position, submits the change
 through the orders service, works out the refund from that submit's balances (`change_refund`, the same
@@ -11,6 +11,9 @@ cumulative: the refunds one agent started on one order summary within 24 hours a
 (console.approve_refunds) is never held. Approving a pending refund releases exactly its own amount;
 declining needs a reason and leaves the money where it is, to be refunded later with `refund_remaining`
 (again subject to the limit).
+
+The API's whole-order cancel goes through the same service with its API client as the user: the refund
+is decided, recorded and queued by the same code, but an API key is not an agent, so no limit holds it.
 """
 
 from collections.abc import Sequence
@@ -25,9 +28,10 @@ from django.utils import timezone
 
 from orders.calculations.inputs import AdjustInput, ChangeItemInput
 from orders.calculations.plan import ChangeBalances
+from orders.change_selectors import get_summary
 from orders.errors import InvalidInput, InvalidState, NotFound, PermissionDenied, ServiceError
 from orders.funds import FundsPosition
-from orders.models import ChangeType, Order, OrderSummary
+from orders.models import ApiClient, ChangeType, Order, OrderSummary
 from orders.money import ZERO, round_money, with_tax
 from orders.services.adjust import submit_adjust
 from orders.services.cancel import submit_cancel
@@ -102,8 +106,12 @@ def change_refund(summary: OrderSummary, balances: ChangeBalances, before: Funds
 # --- Limits -------------------------------------------------------------------------------------------------
 
 
+def is_api_client(user) -> bool:
+    return isinstance(user, ApiClient)
+
+
 def can_approve(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.has_perm(APPROVE_REFUNDS))
+    return _is_person(user) and user.has_perm(APPROVE_REFUNDS)
 
 
 def refund_limit(currency: str) -> Decimal | None:
@@ -113,7 +121,7 @@ def refund_limit(currency: str) -> Decimal | None:
 
 def started_within_window(summary_id: int, user, *, now=None) -> Decimal:
     """What `user` started refunding on this order summary in the last 24 hours (declined ones aside)."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not _is_person(user):
         return ZERO
     since = (now or timezone.now()) - LIMIT_WINDOW
     amounts = AgentRefund.objects.filter(
@@ -130,7 +138,8 @@ class LimitCheck:
 
 
 def check_limit(summary: OrderSummary, user, amount: Decimal) -> LimitCheck:
-    if amount <= 0 or can_approve(user):
+    # An integration is not an agent: the limit is a check on people (docs/agent-refunds.md).
+    if amount <= 0 or can_approve(user) or is_api_client(user):
         return LimitCheck(needs_approval=False, limit=None, started=ZERO)
     limit = refund_limit(summary.currency)
     started = started_within_window(summary.pk, user)
@@ -156,13 +165,13 @@ class AgentChangeOutcome:
         return self.refund is not None and self.refund.operation_id is not None
 
 
-def _submit(kind: str, summary_id: int, request, *, user, expected_version, cancel_allocated: bool):
+def _submit(kind: str, summary_id: int, request, *, user, expected_version, cancel_allocated: bool,
+            channel_id: int | None):
     if kind == ADJUST:
         return submit_adjust(summary_id, request, actor=user, expected_version=expected_version)
     if kind == CANCEL_ORDER:
-        # The refund is this service's to start (or hold): not the automation's.
         return submit_cancel_order(summary_id, request, actor=user, expected_version=expected_version,
-                                   follow_up=False)
+                                   channel_id=channel_id)
     if kind == CANCEL:
         return submit_cancel(summary_id, request, actor=user, expected_version=expected_version,
                              cancel_allocated=cancel_allocated)
@@ -197,20 +206,27 @@ def _credit_change_order_ids(change_order_ids: Sequence[int]) -> list[int]:
     )
 
 
-def submit_agent_change(summary_id: int, kind: str, request, *, user, expected_version: int | None = None,
-                        cancel_allocated: bool = False, start_refund: bool | None = None) -> AgentChangeOutcome:
+def submit_agent_change(summary_id, kind: str, request, *, user, expected_version: int | None = None,
+                        cancel_allocated: bool = False, start_refund: bool | None = None,
+                        channel_id: int | None = None) -> AgentChangeOutcome:
     """Submit the change and start (or hold for approval) the refund that follows it, in one transaction.
 
     `request` is what the orders service takes: change items for cancel and return, an AdjustInput for
     adjust, the cancel-order input for a whole-order cancel. `cancel_allocated` (cancel): units on
     fulfillment orders not yet picked may be canceled too. `start_refund`: whether a refund within the
     limit is started (credit memo, ensure refunds); None follows OMS_AUTO_CREDIT_AND_REFUND. Off, the refund
-    is still recorded (it counts towards the limit) and an integration runs ensure refunds itself."""
+    is still recorded (it counts towards the limit) and an integration runs ensure refunds itself.
+
+    `user` is a person (the console, the demo loader) or an ApiClient (the API's whole-order cancel; no
+    limit applies). `channel_id`: a storefront key sees its own channel's summaries only (another's is
+    NotFound, as a missing one). The refund's operation is queued through the outbox in this transaction:
+    committed with the change, or not at all."""
     with transaction.atomic():
-        summary = lock_summary(summary_id)
+        # An unmanaged summary is refused by the change's own calculation, with its message.
+        summary = get_summary(summary_id, lock=True, channel_id=channel_id)
         before = funds_position(summary)
-        result = _submit(kind, summary_id, request, user=user, expected_version=expected_version,
-                         cancel_allocated=cancel_allocated)
+        result = _submit(kind, summary.pk, request, user=user, expected_version=expected_version,
+                         cancel_allocated=cancel_allocated, channel_id=channel_id)
         change_order_ids = change_order_ids_of(result)
         money = change_refund(summary, result.balances, before)
         if money.amount <= 0:
@@ -232,6 +248,7 @@ def record_refund(summary, kind, *, user, change_order_ids, credit_ids, credit, 
         order_summary=summary, kind=kind, change_order_ids=list(change_order_ids),
         credit_change_order_ids=list(credit_ids), amount=amount, credit_amount=credit, excess_amount=excess,
         currency=summary.currency, reason=reason, requested_by=user if _is_person(user) else None,
+        requested_by_client=user if is_api_client(user) else None,
         status=AgentRefundStatus.PENDING if limit.needs_approval else AgentRefundStatus.RELEASED,
     )
     if not limit.needs_approval:
@@ -240,7 +257,8 @@ def record_refund(summary, kind, *, user, change_order_ids, credit_ids, credit, 
 
 
 def _is_person(user) -> bool:
-    return user is not None and getattr(user, "is_authenticated", False)
+    # An ApiClient is authenticated too (DRF asks), but it is not a user.
+    return user is not None and getattr(user, "is_authenticated", False) and not is_api_client(user)
 
 
 def _release(summary: OrderSummary, refund: AgentRefund, *, user, start_refund: bool | None = None) -> None:
@@ -269,7 +287,8 @@ def _release(summary: OrderSummary, refund: AgentRefund, *, user, start_refund: 
     if data:
         try:
             with transaction.atomic():
-                refund.operation = submit_ensure_refunds(summary.pk, data, user=user if _is_person(user) else None)
+                refund.operation = submit_ensure_refunds(summary.pk, data, user=user if _is_person(user) else None,
+                                                         client=user if is_api_client(user) else None)
         except ServiceError as exc:
             raise_payment_exception(summary, message=f"Ensure refunds could not be submitted: {exc.message}",
                                     description=str(exc.as_error_list()), attached_to=refund)

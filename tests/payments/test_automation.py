@@ -8,6 +8,7 @@ import pytest
 from orders.models import ChangeType, FulfillmentOrder, OrderSummary, ProcessException
 from payments import automation
 from payments.models import CreditMemo, Invoice
+from payments.services.automation import refund_excess
 from tests.builders import ingest, worked_example, worked_example_body
 from tests.payments.money_builders import change_order, return_one_a, ship_everything
 
@@ -67,9 +68,11 @@ def test_cancel_after_capture_refunds_the_excess(eager_tasks, django_capture_on_
     # Cancel 1 × A with shipping reduction: 40.00 + 3.20 + 4.00 + 0.32 = 47.52 in excess.
     change_order(summary, ChangeType.CANCEL,
                  [("A", "-1", "-40.00", "-3.20"), ("Delivery Charge", "0", "-4.00", "-0.32")])
+    # The refund step the demo loader runs (and the task of messages recorded before the API's whole-order
+    # cancel went through payments.services.agent_changes).
     with django_capture_on_commit_callbacks(execute=True):
-        automation.pre_fulfillment_reduction_submitted(summary.pk)
+        refund_excess(summary.pk)
     assert summary.payment_summaries.get().refunded_amount == D("47.52")
     with django_capture_on_commit_callbacks(execute=True):
-        automation.pre_fulfillment_reduction_submitted(summary.pk)  # nothing left in excess: nothing happens
+        refund_excess(summary.pk)  # nothing left in excess: nothing happens
     assert summary.payment_summaries.get().refunded_amount == D("47.52")

@@ -128,11 +128,13 @@ def test_order_summary_detail_costs_the_same_for_2_and_30_items(warm_api, django
 
 # A cancel that reads fulfillment orders (cancelAllocatedQuantity, or the whole-order cancel): one query
 # more on preview (the lines of the open fulfillment orders), two more on submit (the open fulfillment
-# orders locked, then their lines). The whole-order cancel's submit then asks the payments automation for
-# the excess refund (the outbox row of the follow-up: one insert).
+# orders locked, then their lines). The whole-order cancel's submit goes through the payments service of a
+# change and its money (payments.services.agent_changes): its own transaction (a savepoint and its release
+# here), the summary locked by it and the funds position read before the change: four; the refund, when
+# something was captured, is recorded and queued in that transaction (nothing is captured here).
 PREVIEW_WITH_FULFILLMENT = PREVIEW + 1
 SUBMIT_WITH_FULFILLMENT = SUBMIT + 2
-SUBMIT_CANCEL_ORDER = SUBMIT_WITH_FULFILLMENT + 1
+SUBMIT_CANCEL_ORDER = SUBMIT_WITH_FULFILLMENT + 4
 
 
 def test_cancel_with_fulfillment_orders_and_the_whole_order_cost_the_same_for_2_and_25_items(
