@@ -128,7 +128,8 @@ def plan_adjust(
         units_price = round_money(item.amounts.price * units / item.quantity, state.currency)
         if -stored > units_price:
             problems.bad_input(
-                f"The discount {-stored:f} exceeds the price {units_price:f} of the units it is spread over.",
+                f"The discount {round_money(-stored, state.currency):f} {state.currency} exceeds the price "
+                f"{units_price:f} {state.currency} of the units it is spread over.",
                 f"{path}.amount",
             )
             continue
