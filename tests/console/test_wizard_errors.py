@@ -34,6 +34,13 @@ NOT_IN_THE_WIZARDS = {
     errors.IdempotencyKeyReused.code: "API only (Idempotency-Key)",
     errors.IdempotencyKeyInUse.code: "API only (Idempotency-Key)",
     errors.DuplicateOrder.code: "order ingest only",
+    errors.FULFILLMENT_ORDER_NOT_OPEN: "shipments (issue 15), not a change",
+    errors.EXCEEDS_QUANTITY_TO_SHIP: "shipments, not a change",
+    errors.PICKUP_NOT_SHIPPED: "shipments, not a change",
+    errors.FULFILLMENT_ORDER_HELD: "shipments, not a change",
+    # The change calculation takes no shipped unit off a fulfillment order; this guard behind it (in
+    # take_off_lines) words its message with the SKU and the fulfillment order, no API names.
+    errors.UNITS_SHIPPED: "a guard behind the cancel calculation, which leaves shipped units alone",
 }
 # A camelCase word or an API field path (changeItems[0].quantity).
 API_NAME = re.compile(r"\b[a-z]+[A-Z]\w*|\w+\[\d+\]")
