@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orders', '0008_fulfillment_recovery'),
-        ('payments', '0007_netting_and_authorization_reversals'),
+        ('payments', '0008_last_modified'),
     ]
 
     operations = [
