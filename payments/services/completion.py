@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from orders.errors import ServiceError
 from orders.models import (
@@ -96,6 +96,23 @@ def held_by_a_person(summary) -> bool:
     return latest in (AgentRefundStatus.PENDING, AgentRefundStatus.DECLINED)
 
 
+def refund_awaits_a_person(summary) -> bool:
+    """A refund of the summary failed and its process exception is still open. The pass does not try again
+    by itself: a gateway that keeps refusing would be asked forever. A person retries from the exception
+    queue, or closes the exception, after which the pass tries again."""
+    failed = Refund.objects.filter(order_payment_summary__order_summary=summary, status=RefundStatus.FAILED)
+    refund_ids = [str(pk) for pk in failed.values_list("pk", flat=True)]
+    if not refund_ids:
+        return False
+    operation_ids = [str(pk) for pk in failed.exclude(background_operation=None)
+                     .values_list("background_operation_id", flat=True)]
+    attached = (Q(attached_to_type=ContentType.objects.get_for_model(Refund), attached_to_id__in=refund_ids)
+                | Q(attached_to_type=ContentType.objects.get_for_model(BackgroundOperation),
+                    attached_to_id__in=operation_ids))
+    return ProcessException.objects.filter(
+        attached, order_summary=summary, status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES).exists()
+
+
 def _report_excess(summary, excess) -> bool:
     """One active process exception says so, however often the pass runs."""
     already = ProcessException.objects.filter(
@@ -129,8 +146,8 @@ def settle_summary(summary_id, *, _depth: int = 0) -> Settled | None:
         if _busy(summary):
             return settled
         excess = funds_position(summary).total_excess_funds_amount
-        if excess > 0 and held_by_a_person(summary):
-            pass  # a supervisor decides about this money: neither refunded nor reported here
+        if excess > 0 and (held_by_a_person(summary) or refund_awaits_a_person(summary)):
+            pass  # a person decides about this money: neither refunded nor reported here
         elif excess > 0 and settings.OMS_AUTO_CREDIT_AND_REFUND:
             try:
                 with transaction.atomic():

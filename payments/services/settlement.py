@@ -73,8 +73,8 @@ def settle_capture(payment_id: int, result: GatewayResult, *, summary_id: int | 
             payment.save(update_fields=["status"])
             raise_payment_exception(
                 summary,
-                message=f"Capture of {payment.amount} {payment.currency} on {ops.display_name} failed: "
-                        f"{result.result_code}",
+                message=f"Capture of {round_money(payment.amount, payment.currency)} {payment.currency} "
+                        f"on {ops.display_name} failed: {result.result_code}",
                 description=f"{result.message} Idempotency key {payment.idempotency_key}; "
                             f"invoice {invoice.number if invoice else '-'}.",
                 attached_to=payment.background_operation or payment,
@@ -120,7 +120,8 @@ def settle_refund(refund_id: int, result: GatewayResult, *, summary_id: int | No
                 memo.save(update_fields=["balance"])
             raise_payment_exception(
                 summary,
-                message=f"Refund of {refund.amount} {refund.currency} to {ops.display_name} failed: "
+                message=f"Refund of {round_money(refund.amount, refund.currency)} {refund.currency} "
+                        f"to {ops.display_name} failed: "
                         f"{result.result_code}",
                 description=f"{result.message} Idempotency key {refund.idempotency_key}.",
                 attached_to=refund.background_operation or refund,

@@ -16,6 +16,8 @@ from payments.models import (
     Invoice,
     PaymentAuthorization,
     PaymentGatewayLog,
+    Refund,
+    RefundStatus,
 )
 from payments.services.completion import settle_summary
 from tests.api.helpers import body_of
@@ -274,3 +276,31 @@ def test_the_console_order_page_shows_what_was_released(shop):
     assert f'data-testid="released-{ops.pk}"' in page
     cell = page.split(f'data-testid="released-{ops.pk}"', 1)[1].split("</td>", 1)[0]
     assert "118.80" in cell
+
+
+def test_a_refund_the_gateway_refuses_is_not_tried_again_by_the_settling_pass(shop):
+    # Paid up front with a card whose refunds the gateway refuses every time (the sandbox's tok_error).
+    summary = shop.order(**USD, payments=[{"kind": "sale", "method": "Visa", "gatewayToken": "tok_error",
+                                           "amount": D("118.80"), "gatewayReference": "sale_refused"}])
+    cancel_everything(shop, summary)  # 118.80 in excess, nothing left to ship: the pass refunds it once
+    refunds = Refund.objects.filter(order_payment_summary__order_summary=summary)
+    assert [(r.amount, r.status) for r in refunds] == [(D("118.80"), RefundStatus.FAILED)]
+    (exception,) = ProcessException.objects.filter(order_summary=summary)
+    assert exception.message.startswith("Refund of 118.80 USD")
+    # The failed refund waits for a person (retry from the exception queue): however often the pass runs, it
+    # neither refunds again nor reports the excess a second time.
+    settle_summary(summary.pk)
+    settle_summary(summary.pk)
+    assert refunds.count() == 1
+    assert ProcessException.objects.filter(order_summary=summary).count() == 1
+    assert money(summary)["refunded"] == D(0)
+    # Once the person has closed the exception, the next pass tries again (refused again: a new exception),
+    # and again only once.
+    ProcessException.objects.filter(pk=exception.pk).update(status="Resolved")
+    settle_summary(summary.pk)
+    settle_summary(summary.pk)
+    assert sorted(ProcessException.objects.filter(order_summary=summary).values_list("message", "status")) == [
+        ("Refund of 118.80 USD to Visa failed: PermanentFail", "New"),
+        ("Refund of 118.80 USD to Visa failed: PermanentFail", "Resolved"),
+    ]
+    assert money(summary)["refunded"] == D(0)
