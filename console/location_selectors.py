@@ -51,6 +51,7 @@ class QueueEntry:
     moves: list[tuple[str, str]]
     held: bool = False
     rejectable: list[FulfillmentOrderLineItem] = field(default_factory=list)
+    shippable: bool = False  # a parcel can be recorded: not a pickup, not held, units left to ship
 
 
 def locations_of(ids: set[int] | None) -> list[Location]:
@@ -80,6 +81,8 @@ def location_queue(location: Location, status: str = "") -> list[QueueEntry]:
         entries.append(QueueEntry(
             order=order, lines=lines, moves=[] if held else queue_moves(order), held=held,
             rejectable=[line for line in lines if line.type == ItemType.PRODUCT and line.quantity > 0],
+            shippable=not held and order.type != FulfillmentOrderType.IN_STORE_PICKUP and any(
+                line.type == ItemType.PRODUCT and line.quantity > line.quantity_shipped for line in lines),
         ))
     return entries
 

@@ -46,6 +46,7 @@ urlpatterns = [
     path("locations/<int:location_pk>/fulfillment-orders/<int:pk>/move/", recovery.queue_move, name="queue_move"),
     path("locations/<int:location_pk>/fulfillment-orders/<int:pk>/reject/", recovery.queue_reject,
          name="queue_reject"),
+    path("locations/<int:location_pk>/fulfillment-orders/<int:pk>/ship/", recovery.queue_ship, name="queue_ship"),
     path("exceptions/", exceptions.exception_queue, name="exceptions"),
     path("exceptions/<int:pk>/status/", exceptions.exception_status, name="exception_status"),
     path("exceptions/<int:pk>/retry/", exceptions.exception_retry, name="exception_retry"),

@@ -15,6 +15,7 @@ from orders.services.fulfillment_reject import LineToReject, reject_fulfillment_
 from orders.services.fulfillment_routing import route_order_summary
 from orders.services.fulfillment_status import change_fulfillment_order_status
 from orders.services.holds import hold_order_summary, release_holds
+from orders.services.shipments import ShipmentInput, create_shipment
 
 # --- A location's work queue ----------------------------------------------------------------------------
 
@@ -88,6 +89,30 @@ def queue_reject(request, location_pk: int, pk: int):
     else:
         messages.success(request, f"Units of {rejected.number} rejected; it is {rejected.status}. "
                                   "They are routed to another location.")
+    return redirect("console:location_queue", location_pk=location_pk)
+
+
+# The shipment service names the API's fields; the form's labels say the same to a person.
+PARCEL_LABELS = {"carrier": "Carrier", "service": "Service", "trackingNumber": "Tracking number",
+                 "trackingUrl": "Tracking link"}
+
+
+@require_POST
+@location_view
+def queue_ship(request, location_pk: int, pk: int):
+    """Ship what is left of the fulfillment order as one parcel, with its carrier and tracking (issue 17's
+    shipments; the last parcel moves the order to Fulfilled, and invoicing follows)."""
+    order = _queue_order(location_pk, pk)
+    parcel = ShipmentInput(**{name: request.POST.get(name, "") for name in
+                              ("carrier", "service", "tracking_number", "tracking_url")})
+    try:
+        shipment = create_shipment(order.pk, parcel, actor=request.user)
+    except ServiceError as failure:
+        label = PARCEL_LABELS.get(failure.errors[0].field or "")
+        messages.error(request, f"{label}: {failure.message}" if label else failure.message)
+    else:
+        tracking = f" (tracking {shipment.tracking_number})" if shipment.tracking_number else ""
+        messages.success(request, f"Shipped what was left of {shipment.fulfillment_order.number}{tracking}.")
     return redirect("console:location_queue", location_pk=location_pk)
 
 

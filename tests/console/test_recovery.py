@@ -8,9 +8,10 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from console.models import LocationAssignment
-from orders.models import FulfillmentOrder, FulfillmentRejection, OrderHold, RoutingExclusion
+from orders.models import FulfillmentOrder, FulfillmentRejection, OrderHold, RoutingExclusion, Shipment
 from orders.services.fulfillment_routing import route_order_summary
 from orders.services.holds import hold_order_summary
+from payments.models import Invoice
 from tests.builders import ingest, worked_example_body
 from tests.fulfillment.helpers import lines_by_sku, make_location, on_hand_reserved, stock
 
@@ -243,3 +244,33 @@ def test_lines_are_held_and_released_from_the_order_page_with_who_and_when_in_th
     assert held_at < released_at
     assert "Reason: Engraving to check" in timeline and "Reason: Engraving fine" in timeline
     assert timeline[held_at - 200:held_at].count("agent") == 1  # who, beside when
+
+
+def test_the_associate_ships_with_tracking_from_the_queue(associate, stores, django_capture_on_commit_callbacks):
+    north, _ = stores
+    make_location("WH", name="Warehouse")
+    stock("WH", A=5, B=5)
+    summary = ingest(worked_example_body())
+    order = FulfillmentOrder.objects.get(pk=route_order_summary(summary.pk).fulfillment_order_ids[0])
+    FulfillmentOrder.objects.filter(pk=order.pk).update(location=north)  # as if routed to the store
+    queue = f"/console/locations/{north.pk}/queue/"
+    ship = f"/console/locations/{north.pk}/fulfillment-orders/{order.pk}/ship/"
+    assert 'data-testid="ship-form"' in associate.get(queue).content.decode()
+
+    refused = associate.post(ship, {"carrier": "UPS", "tracking_url": "javascript:alert(1)"}, follow=True)
+    assert "Tracking link: Must be an http or https address." in refused.content.decode()
+    assert not Shipment.objects.filter(fulfillment_order=order).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = associate.post(ship, {"carrier": "UPS", "service": "Ground", "tracking_number": "1Z999",
+                                         "tracking_url": "https://track.example/1Z999"}, follow=True)
+    assert "Shipped what was left of" in response.content.decode()
+    (shipment,) = Shipment.objects.filter(fulfillment_order=order)
+    assert (shipment.carrier, shipment.tracking_number, shipment.created_by_id) == (
+        "UPS", "1Z999", User.objects.get(username="associate").pk)
+    assert FulfillmentOrder.objects.get(pk=order.pk).status == "Fulfilled"
+    assert Invoice.objects.filter(fulfillment_order=order).count() == 1  # billing follows the last parcel
+    # Another location's associate cannot ship it.
+    _, south = stores
+    assert associate.post(f"/console/locations/{south.pk}/fulfillment-orders/{order.pk}/ship/",
+                          {"carrier": "UPS"}).status_code in (403, 404)

@@ -20,7 +20,7 @@ PASSWORD = "correct horse battery staple"
 CONSOLE_PERMISSIONS = ("use_console", "change_orders", "approve_refunds", "work_exception_queue",
                        "manage_fulfillment", "work_location_queue")
 # Issue 16: the Fulfillment role's work queue pages ask for their own permission, not the console's.
-LOCATION_QUEUE_VIEWS = {"locations", "location_queue", "queue_move", "queue_reject"}
+LOCATION_QUEUE_VIEWS = {"locations", "location_queue", "queue_move", "queue_reject", "queue_ship"}
 PUBLIC = {"login", "logout"}
 
 
@@ -87,6 +87,7 @@ def url_of(name, world, approval) -> list[str]:
         "location_queue": [f"{base}locations/{world.location}/queue/"],
         "queue_move": [f"{base}locations/{world.location}/fulfillment-orders/{world.live_fo}/move/"],
         "queue_reject": [f"{base}locations/{world.location}/fulfillment-orders/{world.live_fo}/reject/"],
+        "queue_ship": [f"{base}locations/{world.location}/fulfillment-orders/{world.live_fo}/ship/"],
         "exception_status": [f"{base}exceptions/{world.exception}/status/"],
         "exception_retry": [f"{base}exceptions/{world.exception}/retry/"],
         "login": [f"{base}login/"],
