@@ -29,9 +29,13 @@ from console.templatetags.console_tags import FigureText, money_text
 from orders.funds import FundsPosition, funds_annotations, funds_position, funds_sums
 from orders.models import (
     FINAL_STATUS_CATEGORIES,
+    STATUS_CATEGORY,
     Exchange,
+    FulfillmentMoveKind,
     FulfillmentOrder,
     FulfillmentOrderLineItem,
+    FulfillmentOrderMove,
+    FulfillmentOrderStatusCategory,
     ItemType,
     Order,
     OrderDeliveryGroupSummary,
@@ -619,8 +623,13 @@ def order_page(summary_id: int) -> OrderPage:
     exchanges = _exchanges(summary)
     return_orders = return_orders_of(summary)
     reshipments = reshipments_of(summary, fulfillment_orders)
+    moves = list(
+        FulfillmentOrderMove.objects.filter(fulfillment_order__order_summary=summary)
+        .select_related("created_by", "created_by_client")
+        .order_by("created_at", "id")
+    )
     timeline = build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_memos, refunds, operations,
-                              process_exceptions, approvals, holds, exchanges)
+                              process_exceptions, approvals, holds, exchanges, moves)
     timeline += [TimelineEvent(**event) for event in timeline_events(return_orders, reshipments)]
     timeline.sort(key=lambda event: event.when)
     return OrderPage(
@@ -692,7 +701,7 @@ def _exchange_events(summary, exchanges) -> list[TimelineEvent]:
 
 
 def build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_memos, refunds, operations,
-                   process_exceptions, approvals=(), holds=(), exchanges=()) -> list[TimelineEvent]:
+                   process_exceptions, approvals=(), holds=(), exchanges=(), moves=()) -> list[TimelineEvent]:
     """Every recorded change to the order, oldest first, from the records already loaded."""
     events = [TimelineEvent(when=summary.ordered_date, what="Order placed", who=summary.sales_channel.name,
                             tone="progress")]
@@ -724,12 +733,15 @@ def build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_
             if shipment.delivered_at:
                 events.append(TimelineEvent(when=shipment.delivered_at, what=f"{shipment.number} delivered",
                                             tone="good"))
-        for moment, label, tone in (
-            (fulfillment_order.fulfilled_at, "fulfilled", "good"),
-            (fulfillment_order.canceled_at, "cancelled", "muted"),
-            (fulfillment_order.rejected_at, "rejected", "bad"),
+        recorded = {STATUS_CATEGORY[move.to_status] for move in moves
+                     if move.fulfillment_order_id == fulfillment_order.pk and move.kind == FulfillmentMoveKind.STATUS}
+        # Moves made before they were recorded (or by a path that records none) still show, without who.
+        for moment, label, tone, category in (
+            (fulfillment_order.fulfilled_at, "fulfilled", "good", FulfillmentOrderStatusCategory.CLOSED),
+            (fulfillment_order.canceled_at, "cancelled", "muted", FulfillmentOrderStatusCategory.CANCELLED),
+            (fulfillment_order.rejected_at, "rejected", "bad", FulfillmentOrderStatusCategory.REJECTED),
         ):
-            if moment:
+            if moment and category not in recorded:
                 events.append(TimelineEvent(when=moment, what=f"{fulfillment_order.number} {label}", tone=tone))
     for invoice in invoices:
         events.append(TimelineEvent(
@@ -773,12 +785,43 @@ def build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_
                 tone="good" if approval.status == AgentRefundStatus.APPROVED else "muted",
             ))
     events += _hold_events(holds)
+    events += _move_events(moves)
     for exception in process_exceptions:
         events.append(TimelineEvent(
             when=exception.created_at, what=f"Process exception: {exception.category}", why=exception.message,
             tone="bad",
         ))
     events.sort(key=lambda event: event.when)
+    return events
+
+
+_FINAL_LABELS = {
+    FulfillmentOrderStatusCategory.CLOSED: "fulfilled", FulfillmentOrderStatusCategory.CANCELLED: "cancelled",
+    FulfillmentOrderStatusCategory.REJECTED: "rejected",
+}
+_MOVE_TONES = {
+    FulfillmentOrderStatusCategory.CLOSED: "good", FulfillmentOrderStatusCategory.CANCELLED: "muted",
+    FulfillmentOrderStatusCategory.REJECTED: "bad",
+}
+
+
+def _move_events(moves) -> list[TimelineEvent]:
+    """Fulfillment-order status changes and line cancels with who made them and the amounts they recorded
+    then (the fulfillment order's total before the move, the canceled units' share of the line)."""
+    events = []
+    for move in moves:
+        number = FulfillmentOrder(pk=move.fulfillment_order_id).number
+        if move.kind == FulfillmentMoveKind.LINE_CANCEL:
+            what = f"{move.quantity.normalize():f} × {move.line_name} canceled on {number}"
+            tone = "muted"
+        else:
+            category = STATUS_CATEGORY[move.to_status]
+            # The final moves read as they did before they were recorded ("FO-… fulfilled"), now with who.
+            what = (f"{number} {_FINAL_LABELS[category]}" if category in _FINAL_LABELS
+                    else f"{number} moved from {move.from_status} to {move.to_status}")
+            tone = _MOVE_TONES.get(category, "progress")
+        events.append(TimelineEvent(when=move.created_at, what=what, who=_actor(move), why=move.reason,
+                                    amount=move.amount, tone=tone))
     return events
 
 

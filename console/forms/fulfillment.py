@@ -62,6 +62,19 @@ def allowed_statuses(current: str, fulfillment_type: str | None = None) -> list[
 
 class StatusMoveForm(forms.Form):
     status = forms.ChoiceField(choices=FulfillmentOrderStatus.choices)
+    # Asked on the confirm step only (moves back, reject, cancel); `confirm` marks that step's submit.
+    reason = forms.CharField(label="Reason (kept with the move, shown in the timeline)", max_length=255,
+                             required=False, strip=True, widget=forms.TextInput(attrs={"required": "required"}))
+    confirm = forms.BooleanField(required=False)
+
+    def confirmed(self) -> bool:
+        """The confirm step was submitted with a reason; a confirm without one gets the field's error."""
+        if not self.cleaned_data.get("confirm"):
+            return False
+        if not self.cleaned_data.get("reason"):
+            self.add_error("reason", "Give a reason: it is kept with the move and shown in the timeline.")
+            return False
+        return True
 
 
 # Units to cancel on one line: what the quantity columns hold (12 digits, 2 decimals), never NaN or infinite.

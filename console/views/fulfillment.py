@@ -18,7 +18,8 @@ from orders.services.fulfillment_create import (
     FulfillmentOrderInput,
     create_fulfillment_orders,
 )
-from orders.services.fulfillment_status import change_fulfillment_order_status
+from orders.services.fulfillment_moves import needs_confirmation
+from orders.services.fulfillment_status import change_fulfillment_order_status, is_allowed_move
 
 
 @console_view(MANAGE_FULFILLMENT)
@@ -61,14 +62,24 @@ def create_fulfillment_order(request, pk: int, group_pk: int):
 @require_POST
 @console_view(MANAGE_FULFILLMENT)
 def move_fulfillment_order(request, pk: int):
-    fulfillment_order = get_object_or_404(FulfillmentOrder.objects.only("pk", "order_summary_id"), pk=pk)
+    fulfillment_order = get_object_or_404(
+        FulfillmentOrder.objects.only("pk", "order_summary_id", "status", "grand_total_amount", "currency"), pk=pk)
     form = StatusMoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a status to move the fulfillment order to.")
     else:
+        status = form.cleaned_data["status"]
+        # A step back, a reject or a cancel is confirmed with a reason, kept with the move; forward is one click.
+        # A move the service refuses anyway goes straight to it for its message.
+        if (is_allowed_move(fulfillment_order.status, status) and needs_confirmation(fulfillment_order.status, status)
+                and not form.confirmed()):
+            return render(request, "console/fulfillment_move_confirm.html", {
+                "fo": fulfillment_order, "form": form, "status": status, "nav": "orders",
+                "back": f"/console/orders/{fulfillment_order.order_summary_id}/#fo-{fulfillment_order.pk}",
+            }, status=400 if form.data.get("confirm") else 200)
         try:
-            moved = change_fulfillment_order_status(fulfillment_order.pk, form.cleaned_data["status"],
-                                                   actor=request.user)
+            moved = change_fulfillment_order_status(fulfillment_order.pk, status, actor=request.user,
+                                                   reason=form.cleaned_data["reason"])
         except ServiceError as failure:
             messages.error(request, agent_message(failure.message))
         else:
@@ -89,7 +100,8 @@ def cancel_fulfillment_lines(request, pk: int):
             "back": f"/console/orders/{fulfillment_order.order_summary_id}/#fo-{fulfillment_order.pk}",
         }, status=400)
     try:
-        canceled = cancel_fulfillment_order_items(fulfillment_order.pk, lines)
+        canceled = cancel_fulfillment_order_items(fulfillment_order.pk, lines, actor=request.user,
+                                                  reason=request.POST.get("reason", ""))
     except ServiceError as failure:
         messages.error(request, agent_message(failure.message))
     else:

@@ -17,6 +17,7 @@ from orders.errors import ServiceError
 from orders.models import (
     FulfillmentOrder,
     FulfillmentOrderLineItem,
+    FulfillmentOrderMove,
     InventoryLevel,
     Location,
     LocationGroup,
@@ -139,6 +140,14 @@ class FulfillmentOrderShipmentInline(ReadOnlyTabularInline):
     fields = ["number", "carrier", "service", "tracking_number", "shipped_at", "delivered_at"]
 
 
+class FulfillmentOrderMoveInline(ReadOnlyTabularInline):
+    model = FulfillmentOrderMove
+    fk_name = "fulfillment_order"
+    fields = ["created_at", "kind", "from_status", "to_status", "line_name", "quantity", "amount", "currency",
+              "reason", "created_by", "created_by_client"]
+    select_related = ("created_by", "created_by_client")
+
+
 class FulfillmentOrderStatusForm(forms.ModelForm):
     class Meta:
         model = FulfillmentOrder
@@ -161,7 +170,7 @@ class FulfillmentOrderAdmin(admin.ModelAdmin):
     search_fields = ["order_summary__order_number", "reference_id", "recipient_name", "location__external_reference"]
     list_select_related = ["order_summary", "location"]
     date_hierarchy = "created_at"
-    inlines = [FulfillmentOrderLineInline, FulfillmentOrderShipmentInline]
+    inlines = [FulfillmentOrderLineInline, FulfillmentOrderShipmentInline, FulfillmentOrderMoveInline]
     readonly_fields = [
         "number", "order_summary", "delivery_group_summary", "location", "type", "status_category", "reference_id",
         "recipient_name", "recipient_email", "street", "city", "state", "postal_code", "country", "delivery_method",

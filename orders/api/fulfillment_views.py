@@ -226,7 +226,7 @@ class CancelItemView(APIView):
         serializer = CancelItemInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = cancel_fulfillment_order_items(fulfillment_order_id, serializer.to_input(),
-                                               channel_id=client_channel_id(request))
+                                               channel_id=client_channel_id(request), actor=request.auth)
         return Response({"fulfillmentOrderId": str(order.pk), "status": order.status, **_OK})
 
 

@@ -31,6 +31,7 @@ from .fulfillment import (
     LocationGroup,
     LocationType,
 )
+from .fulfillment_moves import FulfillmentMoveKind, FulfillmentOrderMove
 from .orders import (
     AdjustmentSource,
     ChangeType,
@@ -86,8 +87,10 @@ __all__ = [
     "EventType",
     "Exchange",
     "ExchangeStatus",
+    "FulfillmentMoveKind",
     "FulfillmentOrder",
     "FulfillmentOrderLineItem",
+    "FulfillmentOrderMove",
     "FulfillmentOrderStatus",
     "FulfillmentOrderStatusCategory",
     "FulfillmentOrderType",

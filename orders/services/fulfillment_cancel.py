@@ -40,6 +40,7 @@ from orders.money import ZERO, prorate
 from orders.selectors import parse_id
 from orders.services import inventory
 from orders.services.fulfillment_create import unplaced_amounts, update_totals
+from orders.services.fulfillment_moves import REASON_MAX_LENGTH, line_gross, record_line_cancels, record_status_move
 from orders.services.line_input import check_line_list
 from orders.services.summary_refresh import refresh_summary
 
@@ -51,8 +52,13 @@ class LineToCancel:
 
 
 def cancel_fulfillment_order_items(
-    fulfillment_order_id, lines: list[LineToCancel], *, channel_id: int | None = None
+    fulfillment_order_id, lines: list[LineToCancel], *, channel_id: int | None = None, reason: str = "",
+    actor=None,
 ) -> FulfillmentOrder:
+    """`reason` and `actor` are kept with each canceled line's move record (fulfillment_moves)."""
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if len(reason) > REASON_MAX_LENGTH:
+        raise InvalidInput(f"At most {REASON_MAX_LENGTH} characters.", field="reason")
     check_line_list(lines, "fulfillmentOrderLineItemsToCancel")
     with transaction.atomic():
         order, summary, items = lock_fulfillment_order(fulfillment_order_id, channel_id=channel_id)
@@ -84,6 +90,8 @@ def cancel_fulfillment_order_items(
                     f"asked to cancel {quantity.normalize():f}.",
                     field="fulfillmentOrderLineItemsToCancel",
                 )
+        from_status, total_before = order.status, order.grand_total_amount
+        gross_before = {pk: line_gross(order_lines[pk]) for pk in wanted}
         products = {pk: quantity for pk, quantity in wanted.items() if order_lines[pk].type == ItemType.PRODUCT}
         # Product units go back to their item summaries (unallocated), to be placed again or canceled.
         cancel_lines(order, list(order_lines.values()), products, items)
@@ -108,6 +116,9 @@ def cancel_fulfillment_order_items(
             update_totals(order, list(order_lines.values()))
             if emptied:
                 set_status(order, FulfillmentOrderStatus.CANCELLED)
+        record_line_cancels(order, from_status, dict(wanted), gross_before, reason=reason, actor=actor)
+        if order.status != from_status:
+            record_status_move(order, from_status, order.status, total_before, reason=reason, actor=actor)
         refresh_summary(summary, items)
         _fulfil_when_all_shipped(order, order_lines.values())
     return order

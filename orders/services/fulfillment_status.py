@@ -33,6 +33,7 @@ from orders.models import (
 from orders.services import inventory
 from orders.services.fulfillment_cancel import cancel_lines, lock_fulfillment_order, set_status
 from orders.services.fulfillment_create import update_totals
+from orders.services.fulfillment_moves import record_status_move
 from orders.services.fulfillment_reject import REASON_MAX_LENGTH, exclude_and_reroute, reject_lines
 from orders.services.holds import fulfillment_order_hold
 from orders.services.summary_refresh import refresh_summary
@@ -82,7 +83,8 @@ def check_not_held(order: FulfillmentOrder, status: str) -> None:
 
 def change_fulfillment_order_status(fulfillment_order_id, status: str, *, channel_id: int | None = None,
                                     reason: str = "", actor=None) -> FulfillmentOrder:
-    """`reason` and `actor` are kept for Rejected: on each product line rejected (fulfillment_reject)."""
+    """`reason` and `actor` are kept with the move (fulfillment_moves), and for Rejected on each product
+    line rejected (fulfillment_reject)."""
     if status not in FulfillmentOrderStatus.values:
         raise InvalidInput(f"Must be one of {', '.join(FulfillmentOrderStatus.values)}.", field="status")
     reason = reason.strip() if isinstance(reason, str) else ""
@@ -97,6 +99,7 @@ def change_fulfillment_order_status(fulfillment_order_id, status: str, *, channe
                                field="status")
         check_type_allows(order, status)
         check_not_held(order, status)
+        from_status, total_before = order.status, order.grand_total_amount
         lines = list(order.lines.all())
         new_category = STATUS_CATEGORY[status]
         if new_category == FulfillmentOrderStatusCategory.CLOSED:
@@ -114,6 +117,7 @@ def change_fulfillment_order_status(fulfillment_order_id, status: str, *, channe
             order.ready_for_pickup_at = timezone.now()
             FulfillmentOrder.objects.filter(pk=order.pk).update(ready_for_pickup_at=order.ready_for_pickup_at)
         set_status(order, status)
+        record_status_move(order, from_status, status, total_before, reason=reason, actor=actor)
         refresh_summary(summary, items)
         if status == FulfillmentOrderStatus.REJECTED:
             exclude_and_reroute(order, summary, reason or "Rejected the fulfillment order")

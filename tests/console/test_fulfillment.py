@@ -119,7 +119,8 @@ def test_moving_to_fulfilled_ships_the_units(supervisor_client):
 
 def test_an_illegal_move_is_refused_with_a_message(supervisor_client):
     _, fulfillment_order = placed_order()
-    supervisor_client.post(f"/console/fulfillment-orders/{fulfillment_order.pk}/status/", {"status": "Cancelled"})
+    supervisor_client.post(f"/console/fulfillment-orders/{fulfillment_order.pk}/status/",
+                           {"status": "Cancelled", "confirm": "1", "reason": "Customer called"})
     response = supervisor_client.post(f"/console/fulfillment-orders/{fulfillment_order.pk}/status/",
                                       {"status": "Fulfilled"}, follow=True)
     assert "cannot go from Cancelled to Fulfilled" in response.content.decode()

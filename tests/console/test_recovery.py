@@ -168,11 +168,12 @@ def test_the_order_page_shows_each_lines_rejected_units_and_reason(associate, su
     assert '<span class="sub" data-testid="rejected">Rejected 2: Crushed &lt;box&gt;; Wrong colour</span>' in page
     assert page.count('data-testid="rejected"') == 1  # B and the delivery charge were not refused
     # Moved to Rejected from the console: B's unit is refused too, by the supervisor.
-    supervisor_client.post(f"/console/fulfillment-orders/{order.pk}/status/", {"status": "Rejected"})
+    supervisor_client.post(f"/console/fulfillment-orders/{order.pk}/status/",
+                           {"status": "Rejected", "confirm": "1", "reason": "Shelf empty"})
     rejection = FulfillmentRejection.objects.get(fulfillment_order_line=lines["B"])
-    assert (rejection.quantity, rejection.reason, rejection.created_by.username) == (D(1), "", "supervisor")
+    assert (rejection.quantity, rejection.reason, rejection.created_by.username) == (D(1), "Shelf empty", "supervisor")
     page = supervisor_client.get(f"/console/orders/{summary.pk}/").content.decode()
-    assert "Rejected 1: no reason given" in page
+    assert "Rejected 1: Shelf empty" in page
 
 
 def test_the_associate_polls_the_background_jobs_of_the_orders_they_see_and_no_others(associate, stores):

@@ -61,6 +61,8 @@ STRUCTURAL = {
     # and the split limit are checked by their own tests in tests/fulfillment (no broken-row case here yet).
     "odgs_pickup_has_location", "odg_pickup_has_location", "hold_rule_has_condition",
     "fo_rejection_quantity_positive", "routing_policy_max_splits",
+    # Issue 13 point 8: a move record names a line exactly when it is a line cancel (with units).
+    "fo_move_line_matches_kind",
 }
 
 
