@@ -100,7 +100,16 @@ def _empty_inline(order):
             **{f"lines-{i}-fulfillment_order": str(order.pk) for i in range(count)},
             # The shipments inline (none yet).
             "shipments-TOTAL_FORMS": "0", "shipments-INITIAL_FORMS": "0", "shipments-MIN_NUM_FORMS": "0",
-            "shipments-MAX_NUM_FORMS": "0"}
+            "shipments-MAX_NUM_FORMS": "0",
+            # The moves inline (issue 13: who moved it, and the amounts of the time).
+            **_inline_management("moves", order.moves.order_by("id"))}
+
+
+def _inline_management(prefix, rows):
+    rows = list(rows)
+    return {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": str(len(rows)),
+            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "0",
+            **{f"{prefix}-{i}-id": str(row.pk) for i, row in enumerate(rows)}}
 
 
 def test_a_shipment_shows_its_tracking_and_takes_its_delivery_date_through_the_service(admin_client):
