@@ -2,6 +2,7 @@
 order): at most what each item allows, at least one item chosen; the reason is one of the active reason
 codes. Whether the order allows the request is the service's answer, not the form's."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django import forms
@@ -14,7 +15,10 @@ def reason_choices() -> list[tuple[str, str]]:
 
 
 class UnitsForm(forms.Form):
+    """Each wizard's form says how many units an item allows, as a static method `most(item)`."""
+
     reason: forms.ChoiceField
+    most: Callable[[OrderItemSummary], Decimal]
     unit_label = "Units of {name}"
 
     def __init__(self, items: list[OrderItemSummary], *args, **kwargs):
@@ -26,10 +30,6 @@ class UnitsForm(forms.Form):
                 label=self.unit_label.format(name=item.name), required=False, min_value=Decimal(0), max_digits=12,
                 decimal_places=2, max_value=self.most(item),
             )
-
-    @staticmethod
-    def most(item: OrderItemSummary) -> Decimal:
-        raise NotImplementedError
 
     def item_rows(self):
         return [(item, self[f"item-{item.pk}"]) for item in self.items]
