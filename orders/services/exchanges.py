@@ -11,6 +11,7 @@ Preview and submit run the same calculation (orders.calculations.exchange) on th
 writes nothing.
 """
 
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -59,19 +60,18 @@ class ExchangeResult:
     return_order_id: int | None = None
 
 
-def _group_of(summary: OrderSummary, request: ExchangeInput) -> OrderDeliveryGroupSummary | None:
-    """Where the replacement goes: the delivery group of the first exchanged item (one query)."""
-    first = request.items[0].order_item_summary_id if request.items else None
-    if first is None or not str(first).isdigit():
-        return None
-    ois = (OrderItemSummary.objects.select_related("delivery_group_summary")
-           .filter(order_summary=summary, pk=first).first())
-    return ois.delivery_group_summary if ois else None
+def _groups_of(summary: OrderSummary, request: ExchangeInput) -> list[OrderDeliveryGroupSummary | None]:
+    """Where each replacement goes: the delivery group of the item it replaces (one query); None for an id
+    that names no item of the summary (the return refuses it)."""
+    ids = {int(item.order_item_summary_id) for item in request.items if str(item.order_item_summary_id).isdigit()}
+    groups = {ois.pk: ois.delivery_group_summary for ois in OrderItemSummary.objects.select_related(
+        "delivery_group_summary").filter(order_summary=summary, pk__in=ids)} if ids else {}
+    return [groups.get(int(item.order_item_summary_id)) if str(item.order_item_summary_id).isdigit() else None
+            for item in request.items]
 
 
-def _order_input(summary: OrderSummary, group: OrderDeliveryGroupSummary | None, request: ExchangeInput,
-                 number: str) -> OrderInput:
-    deliver_to = AddressInput(
+def _deliver_to(summary: OrderSummary, group: OrderDeliveryGroupSummary | None) -> AddressInput:
+    return AddressInput(
         name=group.recipient_name if group else summary.bill_to_name,
         street=group.street if group else summary.street, city=group.city if group else summary.city,
         state=group.state if group else summary.state,
@@ -80,14 +80,36 @@ def _order_input(summary: OrderSummary, group: OrderDeliveryGroupSummary | None,
         email=group.email if group else summary.bill_to_email, phone=group.phone if group else "",
         latitude=group.latitude if group else None, longitude=group.longitude if group else None,
     )
-    items = tuple(
-        ItemInput(
-            sku=item.replacement.stock_keeping_unit, name=item.replacement.name,
-            quantity=item.replacement.quantity, unit_price=item.replacement.unit_price,
-            taxes=tuple(TaxInput(name=tax.name, amount=tax.amount, rate=tax.rate) for tax in item.replacement.taxes),
+
+
+def _by_group(groups: list[OrderDeliveryGroupSummary | None]) -> list[list[int]]:
+    """The exchange items' indexes per replacement delivery group, in the order the groups first appear:
+    each replacement ships where the item it replaces went."""
+    order: dict[int | None, list[int]] = {}
+    for index, group in enumerate(groups):
+        order.setdefault(group.pk if group else None, []).append(index)
+    return list(order.values())
+
+
+def _order_input(summary: OrderSummary, groups: list[OrderDeliveryGroupSummary | None], request: ExchangeInput,
+                 number: str) -> OrderInput:
+    delivery_groups = []
+    for position, indexes in enumerate(_by_group(groups)):
+        group = groups[indexes[0]]
+        items = tuple(
+            ItemInput(
+                sku=item.replacement.stock_keeping_unit, name=item.replacement.name,
+                quantity=item.replacement.quantity, unit_price=item.replacement.unit_price,
+                taxes=tuple(TaxInput(name=tax.name, amount=tax.amount, rate=tax.rate)
+                            for tax in item.replacement.taxes),
+            )
+            for item in (request.items[index] for index in indexes)
         )
-        for item in request.items
-    )
+        delivery_groups.append(DeliveryGroupInput(
+            deliver_to=_deliver_to(summary, group), items=items,
+            reference_id="exchange" if position == 0 else f"exchange-{position + 1}",
+            delivery_method=group.delivery_method if group else "",
+        ))
     return OrderInput(
         order_number=number,
         currency=summary.currency,
@@ -95,10 +117,7 @@ def _order_input(summary: OrderSummary, group: OrderDeliveryGroupSummary | None,
         bill_to=AddressInput(name=summary.bill_to_name, email=summary.bill_to_email, phone=summary.bill_to_phone,
                              street=summary.street, city=summary.city, state=summary.state,
                              postal_code=summary.postal_code, country=summary.country),
-        delivery_groups=(DeliveryGroupInput(
-            deliver_to=deliver_to, items=items, reference_id="exchange",
-            delivery_method=group.delivery_method if group else "",
-        ),),
+        delivery_groups=tuple(delivery_groups),
         tax_locale_type=summary.tax_locale_type,
         external_reference=summary.external_reference,
     )
@@ -107,27 +126,34 @@ def _order_input(summary: OrderSummary, group: OrderDeliveryGroupSummary | None,
 _INGEST_TO_EXCHANGE = {"sku": "stockKeepingUnit"}
 
 
-def _exchange_field(path: str | None) -> str | None:
+_GROUP_ITEM = re.compile(r"^deliveryGroups\[(\d+)\]\.items\[(\d+)\]\.?(.*)$")
+
+
+def _exchange_field(path: str | None, positions: list[list[int]]) -> str | None:
     """An ingest field path of the replacement order, as the exchange request names it."""
-    prefix = "deliveryGroups[0].items["
-    if not path or not path.startswith(prefix):
+    match = _GROUP_ITEM.match(path or "")
+    if match is None:
         return "exchangeItems"
-    index, _, rest = path[len(prefix):].partition("]")
-    rest = rest.lstrip(".")
+    group, position, rest = int(match[1]), int(match[2]), match[3]
+    try:
+        index = positions[group][position]
+    except IndexError:
+        return "exchangeItems"
     head, dot, tail = rest.partition(".")
     rest = _INGEST_TO_EXCHANGE.get(head, head) + dot + tail
     return f"exchangeItems[{index}].replacement" + (f".{rest}" if rest else "")
 
 
-def _replacement(summary: OrderSummary, group, request: ExchangeInput, number: str) -> ComputedOrder:
+def _replacement(summary: OrderSummary, groups, request: ExchangeInput, number: str) -> ComputedOrder:
     """The replacement order, validated and computed as the ingest service computes any order; errors name
     the exchange's fields. Its payment is the exchange's (moved credit, then the original card), so the
     checkout rule that payments cover the total is met by a placeholder the order never records."""
-    data = replace(_order_input(summary, group, request, number), payments=(_PAID_BY_THE_EXCHANGE,))
+    data = replace(_order_input(summary, groups, request, number), payments=(_PAID_BY_THE_EXCHANGE,))
     try:
         return validate_order(data)
     except InvalidInput as exc:
-        errors = [replace(error, field=_exchange_field(error.field)) for error in exc.errors]
+        positions = _by_group(groups)
+        errors = [replace(error, field=_exchange_field(error.field, positions)) for error in exc.errors]
         raise InvalidInput(f"{errors[0].field}: {errors[0].message}", errors=errors) from None
 
 
@@ -189,7 +215,7 @@ def preview_exchange(summary_id, request: ExchangeInput, *, actor=None,
     with _named_as_exchange_items():
         change = preview_change(summary_id, return_planner(return_items(request)), channel_id=channel_id)
     summary = OrderSummary.objects.get(pk=change.order_summary_id)
-    replacement = _replacement(summary, None, request, f"{summary.order_number}-X")
+    replacement = _replacement(summary, _groups_of(summary, request), request, f"{summary.order_number}-X")
     return ExchangeResult(order_summary_id=summary.pk, balances=change.balances,
                           amounts=_amounts(summary, change, replacement), currency=summary.currency,
                           version=change.version)
@@ -214,8 +240,7 @@ def submit_exchange(summary_id, request: ExchangeInput, *, actor, expected_versi
             change = submit_change(summary.pk, return_planner(return_items(request)), actor=actor,
                                    expected_version=expected_version, channel_id=channel_id)
         summary.refresh_from_db()
-        group = _group_of(summary, request)
-        replacement_data = _replacement(summary, group, request, _number(summary))
+        replacement_data = _replacement(summary, _groups_of(summary, request), request, _number(summary))
         amounts = _amounts(summary, change, replacement_data)
         channel = SalesChannel.objects.get(pk=summary.sales_channel_id)
         client = actor if isinstance(actor, ApiClient) else None

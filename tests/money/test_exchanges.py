@@ -13,9 +13,10 @@ from orders.models import Exchange, FulfillmentOrder, OrderSummary
 from payments.models import PaymentAuthorization, PaymentGatewayLog, Refund
 from payments.money_check import check_money
 from tests.api.helpers import body_of
-from tests.fulfillment.helpers import stock
+from tests.builders import address, ensure_channel, item, order_body
+from tests.fulfillment.helpers import make_location, stock
 
-from .shop import SUMMARIES, Shop, money
+from .shop import API, FO, SUMMARIES, Shop, money
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +154,51 @@ def test_a_declined_difference_raises_a_payment_exception_on_the_replacement(sho
     (exception,) = replacement.process_exceptions.all()
     assert exception.category == "Payment" and "10.80 USD could not be authorized" in exception.message
     assert money(replacement)["authorized"] == D("43.20")  # only what moved
+
+
+def test_each_replacement_ships_to_the_delivery_group_of_the_item_it_replaces(shop, api):
+    """A (2 × 40.00 + 8 %) went to Ada's home, B (1 × 20.00 + 8 %) to Bo's office: exchanging one of each
+    sends A's replacement to Ada and B's to Bo, in two delivery groups of the one replacement summary."""
+    groups = [
+        {"referenceId": "home", "deliverTo": address("Ada Park"), "deliveryMethod": "Ground",
+         "items": [item("A", 2, "40.00", rate=8)]},
+        {"referenceId": "office", "deliverTo": address("Bo Lind", street="9 Office Rd", city="Peoria",
+                                                       postalCode="61602"),
+         "deliveryMethod": "Express", "items": [item("B", 1, "20.00", rate=8)]},
+    ]
+    payload = order_body(groups=groups)
+    ensure_channel(payload["salesChannel"])
+    created = api.post_json(f"{API}/orders", payload, key=f"ingest-{payload['orderNumber']}")
+    assert created.status_code == 201, created.content
+    summary = OrderSummary.objects.get(pk=body_of(created)["orderSummaryId"])
+    shop.location = make_location(f"WH-{summary.pk}")
+    stock(shop.location.external_reference, A=10, B=10, C=10, D=10)
+    for group in summary.delivery_group_summaries.order_by("id"):
+        lines = [{"orderItemSummaryId": str(ois.pk), "quantity": ois.quantity_ordered}
+                 for ois in group.item_summaries.filter(type="Order Product")]
+        (fulfillment_order_id,) = body_of(shop.post(FO, {
+            "orderSummaryId": str(summary.pk), "orderDeliveryGroupSummaryId": str(group.pk),
+            "fulfillmentGroups": [{"fulfilledFromLocationId": str(shop.location.pk), "fulfillmentType": "Warehouse",
+                                   "orderItemSummaries": lines}]}, expect=201))["fulfillmentOrderIds"]
+        shop.ship(fulfillment_order_id)
+
+    def swap(sku, new_sku, price, tax):
+        return {"orderItemSummaryId": str(shop.item(summary, sku).pk), "quantity": 1, "reason": "Wrong Item",
+                "replacement": {"stockKeepingUnit": new_sku, "name": f"Product {new_sku}", "quantity": 1,
+                                "unitPrice": D(price), "taxes": [{"name": "Tax", "rate": 8, "amount": D(tax)}]}}
+
+    request = {"exchangeItems": [swap("A", "C", "40.00", "3.20"), swap("B", "D", "20.00", "1.60")]}
+    preview = shop.action(summary, "preview-exchange", request, expect=200)
+    # One A (43.20) and one B (21.60) back pay for C (43.20) and D (21.60): 64.80 each way.
+    assert answer(preview) == (D("64.80"), D("64.80"), D(0), D(0))
+    submitted = shop.action(summary, "submit-exchange", request)
+    assert answer(submitted) == answer(preview)
+    replacement = OrderSummary.objects.get(pk=submitted["exchangeOrderSummaryId"])
+    shipped_to = {
+        ois.sku: (ois.delivery_group_summary.recipient_name, ois.delivery_group_summary.street,
+                  ois.delivery_group_summary.delivery_method)
+        for ois in replacement.item_summaries.select_related("delivery_group_summary").filter(type="Order Product")
+    }
+    assert shipped_to == {"C": ("Ada Park", "1 Main St", "Ground"), "D": ("Bo Lind", "9 Office Rd", "Express")}
+    assert replacement.delivery_group_summaries.count() == 2
+    assert check_money([summary.pk, replacement.pk]) == {}
