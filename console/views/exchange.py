@@ -14,7 +14,7 @@ from django.shortcuts import render
 
 from console.access import CHANGE_ORDERS, console_view
 from console.agent_text import agent_message
-from console.consequence import _join, refund_destinations
+from console.consequence import _join, limit_sentence, refund_destinations
 from console.forms.exchange import ExchangeForm, ExchangeRequest, field_for
 from console.htmx import wants_partial
 from console.selectors import wizard_state
@@ -23,6 +23,7 @@ from console.templatetags.console_tags import money_text, qty
 from console.views.wizards import KEEP_PREVIEWS, SESSION_KEY, _stored, _to_order
 from orders.errors import Conflict, ServiceError
 from orders.services.exchanges import ExchangeResult, preview_exchange, submit_exchange
+from payments.services.agent_changes import check_limit
 from payments.services.exchange_funds import card_to_charge
 
 KIND = "exchange"
@@ -33,8 +34,9 @@ class ExchangeConsequence:
     sentences: tuple[str, ...]
 
 
-def describe_exchange(state, result: ExchangeResult, request: ExchangeRequest) -> ExchangeConsequence:
-    """The exchange's money in the words an agent reads to the customer; every figure is the service's."""
+def describe_exchange(state, result: ExchangeResult, request: ExchangeRequest, user=None) -> ExchangeConsequence:
+    """The exchange's money in the words an agent reads to the customer; every figure is the service's.
+    `user` (who submits): a cheaper replacement's refund goes through their agent refund limit."""
     currency = state.summary.currency
     amounts = result.amounts
     item = next((each for each in state.items if each.pk == request.item_id), None)
@@ -53,6 +55,9 @@ def describe_exchange(state, result: ExchangeResult, request: ExchangeRequest) -
         destinations = refund_destinations(state.payment_summaries, amounts.to_refund)
         to = f" to {_join(list(destinations))}" if destinations else ""
         sentences.append(f"{money_text(amounts.to_refund, currency)} will be refunded{to}.")
+        check = check_limit(state.summary, user, amounts.to_refund) if user is not None else None
+        if check is not None and check.needs_approval:
+            sentences.append(limit_sentence(check, amounts.to_refund, currency))
     else:
         sentences.append("The customer pays nothing more and gets nothing back.")
     if amounts.transferred > 0:
@@ -98,7 +103,7 @@ def _preview_step(request, state, form, exchange_request: ExchangeRequest, *, no
     request.session[SESSION_KEY] = dict(list(previews.items())[-KEEP_PREVIEWS:])
     item = next((each for each in state.items if each.pk == exchange_request.item_id), None)
     return _render(request, state, "preview", result=result, amounts=result.amounts, balances=result.balances,
-                   consequence=describe_exchange(state, result, exchange_request), token=token,
+                   consequence=describe_exchange(state, result, exchange_request, request.user), token=token,
                    exchange_request=exchange_request, item=item,
                    replacement_tax=exchange_request.tax(currency), notice=notice,
                    grand_total_after=state.summary.grand_total_amount - result.balances.grand_total_amount)

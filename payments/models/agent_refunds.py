@@ -60,6 +60,8 @@ class AgentRefundKind(models.TextChoices):
     ADJUST = "adjust", "Adjust prices"
     CANCEL_ORDER = "cancel_order", "Cancel order"
     REMAINING = "remaining", "Refund remaining"
+    # A cheaper exchange's difference, left on the exchange's credit memo (payments.services.exchange_funds).
+    EXCHANGE = "exchange", "Exchange"
 
 
 class AgentRefund(models.Model):

@@ -240,12 +240,13 @@ def submit_agent_change(summary_id, kind: str, request, *, user, expected_versio
 
 
 def record_refund(summary, kind, *, user, change_order_ids, credit_ids, credit, excess, reason,
-                  start_refund: bool | None = None) -> AgentRefund:
-    """Under the summary's lock: the refund, released at once or pending a supervisor."""
+                  start_refund: bool | None = None, credit_memo=None) -> AgentRefund:
+    """Under the summary's lock: the refund, released at once or pending a supervisor. `credit_memo`: the
+    credit part is already on that memo (an exchange's), so releasing it refunds the memo, makes none."""
     amount = credit + excess
     limit = check_limit(summary, user, amount)
     refund = AgentRefund.objects.create(
-        order_summary=summary, kind=kind, change_order_ids=list(change_order_ids),
+        order_summary=summary, kind=kind, change_order_ids=list(change_order_ids), credit_memo=credit_memo,
         credit_change_order_ids=list(credit_ids), amount=amount, credit_amount=credit, excess_amount=excess,
         currency=summary.currency, reason=reason, requested_by=user if _is_person(user) else None,
         requested_by_client=user if is_api_client(user) else None,
@@ -269,7 +270,9 @@ def _release(summary: OrderSummary, refund: AgentRefund, *, user, start_refund: 
         # The automation is off: the integration runs ensure refunds itself (DOMAIN.md §4.3).
         return
     data = {}
-    if refund.credit_change_order_ids:
+    if refund.credit_memo_id is not None and not refund.credit_change_order_ids:
+        data["creditMemoId"] = refund.credit_memo_id  # made before (an exchange's memo, its balance left)
+    elif refund.credit_change_order_ids:
         try:
             with transaction.atomic():
                 refund.credit_memo = create_credit_memo(summary.pk, list(refund.credit_change_order_ids))

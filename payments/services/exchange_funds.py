@@ -25,9 +25,10 @@ from django.utils import timezone
 
 from orders import outbox
 from orders.errors import InvalidState
-from orders.money import round_money
+from orders.money import ZERO, round_money
 from payments.gateway import GatewayOutcome, GatewayRequest
 from payments.models import (
+    AgentRefundKind,
     AuthorizationStatus,
     InteractionType,
     OrderPaymentSummary,
@@ -40,6 +41,7 @@ from payments.models import (
 )
 from payments.selection import InsufficientFunds, Source, exact_else_smallest_sufficient, plan_refunds
 
+from .agent_changes import record_refund
 from .credit_memo_create import create_credit_memo
 from .gateway_calls import log_call, record_answer, send_logged
 from .locks import bump_version, lock_payment_summaries, lock_summary
@@ -56,9 +58,25 @@ def fund_exchange(exchange) -> None:
     if exchange.amount_to_charge > 0:
         authorization = _authorization_for_difference(exchange, moved)
         outbox.enqueue("payments.tasks.authorize_exchange_charge", authorization.pk)
-    if exchange.amount_to_refund > 0 and settings.OMS_AUTO_CREDIT_AND_REFUND:
-        outbox.enqueue("payments.tasks.refund_credit_memo", original.pk, memo.pk)
+    if exchange.amount_to_refund > 0:
+        _refund_difference(exchange, memo)
     outbox.enqueue("payments.tasks.settle_order_summary", replacement.pk)
+
+
+def _refund_difference(exchange, memo) -> None:
+    """What the cheaper replacement does not use stays on the memo and goes back to the original card. An
+    agent's exchange refunds it through the agent refund limit, as any agent's return (a supervisor approves
+    it above the limit; declined, it stays on the memo and nothing is refunded); an API client is not held."""
+    original = exchange.original_summary
+    if exchange.created_by_id is not None:
+        record_refund(
+            original, AgentRefundKind.EXCHANGE, user=exchange.created_by,
+            change_order_ids=[pk for pk in (exchange.return_change_order_id,) if pk], credit_ids=[],
+            credit=exchange.amount_to_refund, excess=ZERO, credit_memo=memo,
+            reason=f"Exchange for {exchange.exchange_summary.order_number}: the replacement costs less"[:255],
+        )
+    elif settings.OMS_AUTO_CREDIT_AND_REFUND:
+        outbox.enqueue("payments.tasks.refund_credit_memo", original.pk, memo.pk)
 
 
 def _move_credit(exchange, memo) -> list[OrderPaymentSummary]:

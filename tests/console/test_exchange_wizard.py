@@ -12,6 +12,9 @@ from console.models import WizardSubmission
 from orders.calculations.inputs import ChangeItemInput
 from orders.models import Exchange, OrderSummary
 from orders.services.returns import submit_return
+from payments.models import AgentRefund, AgentRefundLimit, BackgroundOperation, CreditMemo, OrderPaymentSummary, Refund
+from payments.money_check import check_money
+from payments.services.agent_changes import decide_refund
 from tests.builders import items_by_sku, worked_example
 from tests.console.builders import shipped_and_paid
 from tests.console.conftest import HTMX
@@ -116,3 +119,70 @@ def test_service_errors_are_shown_next_to_the_fields(agent_client):
     assert 'id="id_quantity-error"><ul class="errorlist"><li>' in body
     htmx = preview(agent_client, summary, choices(summary, price="-1"), **HTMX).content.decode()
     assert "<html" not in htmx and 'id="id_unit_price-error"><ul class="errorlist"><li>' in htmx
+
+
+# --- A cheaper replacement's refund goes through the agent refund limit (docs/agent-refunds.md) ---------------
+# One A back (43.20) for a 30.00 + 8 % replacement (32.40): 32.40 moves to the replacement, 10.80 is refunded.
+
+
+def exchange_cheaper(client, summary, capture):
+    token = token_of(preview(client, summary, choices(summary, price="30.00")).content.decode())
+    with capture(execute=True):
+        assert client.post(url(summary), {"action": "submit", "token": token}).status_code == 302
+    return Exchange.objects.get(original_summary=summary)
+
+
+def refunded_on(summary) -> tuple[Decimal, Decimal]:
+    """(refunded in all, refunded through the gateway) on the original's payment summaries."""
+    ops = OrderPaymentSummary.objects.filter(order_summary=summary)
+    through_gateway = sum((refund.amount for refund in Refund.objects.filter(
+        order_payment_summary__order_summary=summary).exclude(gateway_reference__startswith="exchange ")),
+        Decimal(0))
+    return sum((each.refunded_amount for each in ops), Decimal(0)), through_gateway
+
+
+def test_a_cheaper_exchange_under_the_agent_limit_refunds_at_once(agent_client, agent,
+                                                                  django_capture_on_commit_callbacks):
+    summary = shipped_and_paid()
+    exchange = exchange_cheaper(agent_client, summary, django_capture_on_commit_callbacks)
+    (refund,) = AgentRefund.objects.filter(order_summary=summary)
+    assert (refund.kind, refund.status, refund.amount, refund.credit_amount, refund.requested_by) == (
+        "exchange", "Released", Decimal("10.80"), Decimal("10.80"), agent)
+    assert refund.credit_memo_id == CreditMemo.objects.get(order_summary=summary).pk
+    assert refunded_on(summary) == (Decimal("43.20"), Decimal("10.80"))
+    assert check_money([summary.pk, exchange.exchange_summary_id]) == {}
+
+
+def test_a_cheaper_exchange_over_the_limit_waits_then_approval_refunds(
+        agent_client, supervisor, django_capture_on_commit_callbacks):
+    AgentRefundLimit.objects.filter(currency="USD").update(amount=Decimal("5.00"))
+    summary = shipped_and_paid()
+    preview_body = preview(agent_client, summary, choices(summary, price="30.00")).content.decode()
+    assert "10.80 USD is above your refund limit of 5.00 USD: the refund will wait for a supervisor" in preview_body
+    exchange = exchange_cheaper(agent_client, summary, django_capture_on_commit_callbacks)
+    (refund,) = AgentRefund.objects.filter(order_summary=summary)
+    assert (refund.kind, refund.status, refund.amount) == ("exchange", "Pending", Decimal("10.80"))
+    # Only what moved to the replacement left the original; the 10.80 stays on the memo.
+    assert refunded_on(summary) == (Decimal("32.40"), Decimal(0))
+    assert CreditMemo.objects.get(order_summary=summary).balance == Decimal("10.80")
+    assert check_money([summary.pk, exchange.exchange_summary_id]) == {}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        decide_refund(refund.pk, approve=True, user=supervisor)
+    assert refunded_on(summary) == (Decimal("43.20"), Decimal("10.80"))
+    assert CreditMemo.objects.get(order_summary=summary).balance == 0
+    assert check_money([summary.pk, exchange.exchange_summary_id]) == {}
+
+
+def test_a_declined_exchange_refund_refunds_nothing_and_the_ledger_balances(
+        agent_client, supervisor, django_capture_on_commit_callbacks):
+    AgentRefundLimit.objects.filter(currency="USD").update(amount=Decimal("5.00"))
+    summary = shipped_and_paid()
+    exchange = exchange_cheaper(agent_client, summary, django_capture_on_commit_callbacks)
+    (refund,) = AgentRefund.objects.filter(order_summary=summary)
+    with django_capture_on_commit_callbacks(execute=True):
+        decide_refund(refund.pk, approve=False, user=supervisor, reason="Customer keeps store credit")
+    assert AgentRefund.objects.get(pk=refund.pk).status == "Declined"
+    assert refunded_on(summary) == (Decimal("32.40"), Decimal(0))
+    assert not BackgroundOperation.objects.filter(order_summary=summary, type="EnsureRefunds").exists()
+    assert check_money([summary.pk, exchange.exchange_summary_id]) == {}
