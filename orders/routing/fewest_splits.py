@@ -94,6 +94,11 @@ class _Search:
             sorted(((stock[i][j], i) for i in range(self.n) if stock[i][j]), reverse=True) for j in range(self.m)
         ]
         self._sorted_stock, self._at_least_masks = self._masks_by_stock()
+        # _broad[k]: the locations holding at least k of the skus.
+        self._broad = [0] * (self.m + 1)
+        for i, skus_held in enumerate(self.sku_masks):
+            for k in range(skus_held.bit_count() + 1):
+                self._broad[k] |= 1 << i
         self._best = None
         self._sku_lists: dict[int, list[int]] = {}
 
@@ -114,10 +119,13 @@ class _Search:
 
     # --- Every set of one size, by covering the scarcest sku first ---------------------------------
     #
-    # Some location of the set must hold the sku with the fewest eligible holders, so the search
-    # branches on those holders only; the k-th branch excludes the holders of branches 1..k-1, so each
-    # set is found exactly once. At the smallest size every location of a set is needed, so a set is
-    # always reached through the holders of skus still missing.
+    # Some location of the set must hold the sku with the fewest eligible holders, and some location
+    # must hold its share (1/picks) of the missing skus, so the search branches on the smaller of
+    # those two groups only; the k-th branch excludes the locations of branches 1..k-1, so each set is
+    # found exactly once. At the smallest size every location of a set is needed, so a set is always
+    # reached through the holders of skus still missing. The last two picks are walked as pairs with
+    # bitmasks (_add_pairs): in a sparse inventory most nodes of the search are there.
+    # The step budget counts the nodes visited (each branch of a pair too).
 
     def _step(self) -> None:
         self.steps_left -= 1
@@ -136,6 +144,10 @@ class _Search:
         for j in skus:
             useful |= self.holders[j]
         eligible &= useful
+        if picks == 2:
+            # Two picks left: walking the pairs is cheaper than the bounds that would rule them out.
+            self._add_pairs(chosen, eligible, remaining, skus, self._broadest(eligible, missing, 2), found)
+            return
         counted = []
         for j in skus:
             needed = self._picks_needed(j, eligible, remaining[j], picks)
@@ -144,9 +156,16 @@ class _Search:
             holders = self.holders[j] & eligible
             counted.append((holders.bit_count(), j, holders, needed))
         counted.sort()
-        if not self._enough_picks(counted, picks) or not self._enough_breadth(eligible, missing, picks):
+        if not self._enough_picks(counted, picks):
             return
+        broadest = self._broadest(eligible, missing, picks)
+        if not broadest:
+            return
+        # Every covering set holds one of the scarcest sku's holders and one of the broadest
+        # locations: branching on the smaller of the two groups finds each set once, with fewer branches.
         scarcest_holders = counted[0][2]
+        if broadest.bit_count() < counted[0][0]:
+            scarcest_holders = broadest
         excluded = 0
         while scarcest_holders:
             low = scarcest_holders & -scarcest_holders
@@ -199,19 +218,76 @@ class _Search:
                 taken |= holders
         return True
 
-    def _enough_breadth(self, eligible: int, missing: int, picks: int) -> bool:
-        """Each pick adds at most as many missing skus as the broadest eligible location holds."""
+    def _broadest(self, eligible: int, missing: int, picks: int) -> int:
+        """The eligible locations holding at least 1/picks of the missing skus: a set covers only with one.
+
+        `picks` locations hold all the missing skus between them only if one holds its share (any
+        quantity: a looser test than covering, so it never rules out a set that covers).
+        """
         count = missing.bit_count()
-        if count <= picks:
-            return True
         enough = -(-count // picks)
+        if enough > self.m:
+            return 0
+        # Only locations holding at least `enough` skus of any kind can hold `enough` missing ones.
+        candidates = eligible & self._broad[enough]
+        if enough <= 1:
+            return candidates
+        broadest = 0
         sku_masks = self.sku_masks
-        while eligible:
-            low = eligible & -eligible
-            eligible ^= low
+        while candidates:
+            low = candidates & -candidates
+            candidates ^= low
             if (sku_masks[low.bit_length() - 1] & missing).bit_count() >= enough:
-                return True
-        return False
+                broadest |= low
+        return broadest
+
+    def _add_pairs(self, chosen, eligible: int, remaining: list[int], skus: list[int], firsts: int, found) -> None:
+        """Every covering pair among `eligible` that holds one of `firsts`, each found once.
+
+        What _cover's loop and _add_last_picks do, without a call and two lists per branch: a first
+        pick i (the k-th excluding the k - 1 before it), then every eligible location that holds what
+        i leaves missing: first by skus held at all (most branches end there), then by quantities.
+        """
+        sku_masks, stock, holders = self.sku_masks, self.stock, self.holders
+        sorted_stock, at_least = self._sorted_stock, self._at_least_masks
+        missing = 0
+        for j in skus:
+            missing |= 1 << j
+        excluded = 0
+        while firsts:
+            low = firsts & -firsts
+            firsts ^= low
+            excluded |= low
+            i = low.bit_length() - 1
+            held = sku_masks[i] & missing
+            row = stock[i]
+            # Covering everything with the first pick would be a smaller set, already ruled out.
+            if held == missing and all(row[j] >= remaining[j] for j in skus):
+                continue
+            # What _cover checks on entering a branch: a step, and the cap on sets found.
+            self.steps_left -= 1
+            if self.steps_left < 0:
+                raise RoutingSearchTooLarge("The search for routes is too large; allow fewer splits.")
+            if len(found) > _ENUMERATION_CAP:
+                raise _TooMany
+            mask = eligible & ~excluded
+            for j in skus:
+                if not held >> j & 1:
+                    mask &= holders[j]
+                    if not mask:
+                        break
+            if not mask:
+                continue
+            for j in skus:
+                left = remaining[j] - row[j]
+                if left > 0:
+                    mask &= at_least[j][bisect_right(sorted_stock[j], left - 1)]
+                    if not mask:
+                        break
+            while mask:
+                bit = mask & -mask
+                mask ^= bit
+                found.append(tuple(sorted((*chosen, i, bit.bit_length() - 1))))
 
     def _add_last_picks(self, chosen, eligible: int, remaining: list[int], missing: int, found: list) -> None:
         mask = eligible & self._covering(remaining, missing)
