@@ -77,7 +77,7 @@ def fee_text(fee, currency: str) -> str:
 
 
 def _actor(record) -> str:
-    from console.order_selectors import _actor as actor  # the order page's naming; it imports this module
+    from console.order_page.text import actor  # the order page's naming; its queries import this module
 
     return actor(record)
 
@@ -144,7 +144,7 @@ def _units(value: Decimal) -> str:
 
 
 def timeline_events(return_orders: list[ReturnOrderView], reshipments: list[ReshipmentView]) -> list[dict]:
-    """TimelineEvent keyword arguments (console.order_selectors) for the return orders and reshipments."""
+    """TimelineEvent keyword arguments (console.order_page.timeline) for the return orders and reshipments."""
     events = []
     for order in return_orders:
         expected = defaultdict(Decimal)

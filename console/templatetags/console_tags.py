@@ -85,43 +85,6 @@ def qty(value):
     return f"{value:,.0f}" if value == value.to_integral_value() else f"{value.normalize():,f}"
 
 
-class FigureText:
-    """The filters above for one page's long tables, each distinct figure formatted (and HTML-escaped, as
-    the template would) once: an order of 200 lines repeats the same few quantities and prices on every
-    row. Made per request, never shared.
-
-    Figures are keyed by their exact text: 0.00 and -0.00 are equal Decimals but do not print alike.
-    """
-
-    def __init__(self):
-        self._texts = {}
-
-    def _once(self, kind: str, key, make) -> str:
-        text = self._texts.get((kind, key))
-        if text is None:
-            text = self._texts[kind, key] = make()
-        return text
-
-    def qty(self, value) -> str:
-        return self._once("qty", str(value), lambda: conditional_escape(qty(value)))
-
-    def qty_input(self, value) -> str:
-        return self._once("qty_input", str(value), lambda: conditional_escape(qty_input(value)))
-
-    def amount(self, value, currency: str) -> str:
-        return self._once(("amount", currency), str(value), lambda: conditional_escape(amount(value, currency)))
-
-    def money(self, value, currency: str) -> str:
-        return self._once(("money", currency), str(value), lambda: conditional_escape(money_text(value, currency)))
-
-    def word(self, value: str) -> str:
-        """A short text a long table repeats (an item type), escaped."""
-        return self._once("word", value, lambda: conditional_escape(value))
-
-    def badge(self, status: str) -> str:
-        return self._once("badge", status, lambda: badge(status))
-
-
 @register.filter
 def status_label(value):
     return _LABELS.get(value, value)
@@ -210,7 +173,7 @@ class RowMarkup:
         return mark_safe("".join(self.markup.format_map(self._values(row)) for row in rows))  # noqa: S308
 
 
-# The order page's items table (templates/console/order.html), rows made by console.order_selectors.
+# The order page's items table (templates/console/order.html), rows made by console.order_page.rows.
 ITEM_ROW = RowMarkup(
     '\n        <tr data-sku="{sku}">'
     '\n          <td class="num">{line_number}</td>'

@@ -6,7 +6,7 @@ from django.utils import timezone
 from console.forms.approvals import RefundRemainingForm
 from console.htmx import wants_partial
 from console.location_access import order_view
-from console.order_selectors import operations_for, order_page
+from console.order_page import operations_for, order_page
 from orders.models import OrderSummary
 
 # htmx stops polling an element whose response has this status.

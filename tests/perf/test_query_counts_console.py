@@ -32,7 +32,7 @@ def test_console_order_page_costs_the_same_for_2_and_40_items(warm_api, agent_cl
         large_page()
     assert count(large_page) == small_count
     # The session, the user, its permissions (direct and through groups, one query); then
-    # console.order_selectors.order_page: the delivery groups with the summary, its channel and the sums of
+    # console.order_page.order_page: the delivery groups with the summary, its channel and the sums of
     # the funds position, the items, the fulfillment orders with their lines, the payment summaries, the
     # gateway calls, the refunds, the invoices and credit memos (one union), the background operations, the
     # process exceptions, the change orders with their lines and reasons, the refund approvals; the active
