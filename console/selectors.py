@@ -5,13 +5,13 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db import connections
 from django.db.models import Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from console.forms.wizards import BEFORE_PICKING
+from orders.db import capped_count
 from orders.models import (
     FulfillmentOrderLineItem,
     Location,
@@ -72,25 +72,6 @@ def order_search_page(search: OrderSearch, page_number: int | None) -> Page:
     return CappedPaginator(order_search_queryset(search), SEARCH_PAGE_SIZE, cap=SEARCH_COUNT_CAP).get_page(
         page_number or 1
     )
-
-
-def capped_count(queryset: QuerySet, limit: int) -> int:
-    """The number of rows of `queryset`, counting no further than `limit`: one query.
-
-    The rows come from a MATERIALIZED common table expression, which PostgreSQL plans as for the whole
-    result (with the search's trigram indexes) and reads only as far as the outer LIMIT asks. A LIMIT
-    inside the subquery instead makes the planner bet that a sequential scan finds the first rows
-    early, which on a million summaries is several times slower than the indexes.
-    """
-    query = queryset.order_by().values("pk").query
-    # Django's own SQL for the queryset, its values passed as parameters.
-    sql, params = query.get_compiler(queryset.db).as_sql()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(
-            f"WITH matches AS MATERIALIZED ({sql}) SELECT COUNT(*) FROM (SELECT 1 FROM matches LIMIT %s) AS capped",  # noqa: S608
-            (*params, limit),
-        )
-        return cursor.fetchone()[0]
 
 
 class CappedPaginator(Paginator):

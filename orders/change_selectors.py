@@ -1,16 +1,16 @@
 """Read what a change (cancel, return, adjust) needs: the summary, its items, and their proration basis."""
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Count, Expression, IntegerField, OuterRef, QuerySet, Subquery, TextField, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from orders.calculations.state import Amounts, FulfillmentLineState, ItemState, Quantities, SummaryState
+from orders.db import ActiveReasonCodes, reason_codes
 from orders.errors import NotFound
 from orders.funds import funds_annotations
 from orders.models import (
@@ -44,27 +44,6 @@ def get_summary(summary_id, *, lock: bool = False, channel_id: int | None = None
     return _visible_summary(queryset, summary_id, channel_id)
 
 
-class _ActiveReasonCodes(Expression):
-    """The names of the active reason codes as one JSON array (text), a scalar subquery: reference data
-    read in the query a change makes anyway instead of one of its own."""
-
-    output_field = TextField()
-
-    def _from(self, connection) -> str:
-        quote = connection.ops.quote_name
-        return f"FROM {quote(ReasonCode._meta.db_table)} WHERE {quote('is_active')}"
-
-    def as_sql(self, compiler, connection):
-        return f"(SELECT JSON_GROUP_ARRAY({connection.ops.quote_name('name')}) {self._from(connection)})", []
-
-    def as_postgresql(self, compiler, connection):
-        return f"(SELECT JSON_AGG({connection.ops.quote_name('name')})::text {self._from(connection)})", []
-
-
-def _reason_codes(raw: str | None) -> frozenset[str]:
-    return frozenset(json.loads(raw)) if raw else frozenset()
-
-
 def _change_order_count(summary_ref) -> Coalesce:
     counted = (
         Order.objects.filter(order_summary=summary_ref).values("order_summary").annotate(n=Count("pk")).values("n")
@@ -90,7 +69,7 @@ _PREVIEW_FIELDS = ("id", "currency", "tax_locale_type", "life_cycle_type", "gran
 
 
 def _facts_annotations(summary_ref, *, with_count: bool) -> dict:
-    facts = {**funds_annotations(summary_ref), _REASON_CODES: _ActiveReasonCodes()}
+    facts = {**funds_annotations(summary_ref), _REASON_CODES: ActiveReasonCodes()}
     if with_count:
         facts[_CHANGE_ORDER_COUNT] = _change_order_count(summary_ref)
     return facts
@@ -118,7 +97,7 @@ def _querysets():
 def _facts(row, funds_names: tuple[str, ...], *, with_count: bool) -> ChangeFacts:
     value = row.__getitem__ if isinstance(row, dict) else lambda name: getattr(row, name)
     return ChangeFacts(
-        reason_codes=_reason_codes(value(_REASON_CODES)),
+        reason_codes=reason_codes(value(_REASON_CODES)),
         funds_sums=tuple(value(name) for name in funds_names),
         change_order_count=value(_CHANGE_ORDER_COUNT) if with_count else None,
     )

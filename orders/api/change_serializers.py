@@ -10,7 +10,6 @@ from decimal import Decimal
 from django.conf import settings
 from rest_framework import serializers
 
-from orders.api.fast_validation import FastReader
 from orders.api.openapi import ErrorItemSerializer
 from orders.api.order_serializers import MoneyOut
 from orders.api.strict import StrictSerializer
@@ -253,12 +252,6 @@ class AdjustOutputSerializer(_ActionOutput):
     preFulfillmentChangeOrderId = _OptionalId(help_text="Null on preview, and when no pre-fulfillment part.")
     inFulfillmentChangeOrderId = _OptionalId()
     postFulfillmentChangeOrderId = _OptionalId()
-
-
-# The bodies read without DRF's machinery when the reading is sure (orders/api/fast_validation.py: the
-# same validated data, or no answer and DRF decides, with its own error body).
-FAST_READERS = {serializer: FastReader(serializer) for serializer in (
-    ChangeInputSerializer, CancelInputSerializer, CancelOrderInputSerializer, AdjustInputSerializer)}
 
 
 # --- Rendering the outputs ------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 from orders.api import openapi
 from orders.api.auth import client_channel_id, scope_to_channel
 from orders.api.change_serializers import (
-    FAST_READERS,
     AdjustInputSerializer,
     AdjustOutputSerializer,
     CancelInputSerializer,
@@ -27,6 +26,7 @@ from orders.api.change_serializers import (
     render_preview,
     render_submit,
 )
+from orders.api.fast_validation import read_body
 from orders.api.idempotency import idempotent
 from orders.errors import NotFound
 from orders.models import FulfillmentPhase, OrderSummary, Scope
@@ -97,13 +97,11 @@ class _ChangeActionView(APIView):
 
     @idempotent(required=False)
     def post(self, request, summary_id):
-        validated = FAST_READERS[self.input_serializer].read(request.data)
-        if validated is None:
-            serializer = self.input_serializer(data=request.data)
-            if not serializer.is_valid():
-                _check_visible(request, summary_id)
-                raise ValidationError(serializer.errors)
-            validated = serializer.validated_data
+        try:
+            validated = read_body(self.input_serializer, request.data)
+        except ValidationError:
+            _check_visible(request, summary_id)
+            raise
         options = getattr(self.input_serializer, "options_from", lambda data: {})(validated)
         result = self.service(summary_id, self.input_serializer.input_from(validated), actor=request.auth,
                               channel_id=client_channel_id(request), **options)

@@ -4,13 +4,11 @@ from django.conf import settings
 from rest_framework import serializers
 
 from orders.api.change_serializers import (
-    FAST_READERS,
     ChangeBalancesSerializer,
     _ActionOutput,
     _OptionalId,
     render_preview,
 )
-from orders.api.fast_validation import FastReader
 from orders.api.order_serializers import MoneyOut
 from orders.api.strict import StrictSerializer
 from orders.calculations.exchange import ExchangeInput, ExchangeItemInput, ReplacementInput, ReplacementTaxInput
@@ -103,9 +101,6 @@ class SubmitExchangeOutputSerializer(ExchangeOutputSerializer):
                                           "units are awaited.")
     returnOrderId = _OptionalId(help_text="With holdReplacementUntilReturned: the return order the units come "
                                           "back through.")
-
-
-FAST_READERS[ExchangeInputSerializer] = FastReader(ExchangeInputSerializer)
 
 
 def render_exchange(result, *, submitted: bool = False) -> dict:

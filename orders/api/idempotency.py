@@ -21,9 +21,9 @@ from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.settings import api_settings
 
+from orders.db import insert_rows, update_by_key
 from orders.errors import IdempotencyKeyInUse, IdempotencyKeyReused, InvalidInput
 from orders.models import IdempotencyRecord
-from orders.services.bulk_insert import insert_rows
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -153,32 +153,14 @@ def record_answer(client, key: str, status: int, data) -> None:
 
 
 def record_answers(client, answers: dict[str, tuple[int, object]]) -> None:
-    """Keep several successful answers (key → status, data) for replay, in one statement.
-
-    One UPDATE with a CASE per column written out here: bulk_update would read the records first and
-    then resolve a When() expression per record and column (a sixth of a 100-order batch's CPU).
-    """
-    if not answers:
-        return
-    meta = IdempotencyRecord._meta
-    quote = connection.ops.quote_name
-    column = {name: quote(meta.get_field(name).column) for name in
-              ("client", "key", "response_status", "response_body", "completed_at")}
-    cases = " ".join(["WHEN %s THEN %s"] * len(answers))
-    sql = (
-        f"UPDATE {quote(meta.db_table)} SET "  # noqa: S608 - quoted names only; every value is a parameter
-        f"{column['response_status']} = CASE {column['key']} {cases} END, "
-        f"{column['response_body']} = CASE {column['key']} {cases} END, "
-        f"{column['completed_at']} = %s "
-        f"WHERE {column['client']} = %s AND {column['key']} IN ({', '.join(['%s'] * len(answers))})"
-    )
-    statuses, bodies = [], []
-    for key, (status, data) in answers.items():
-        statuses += [key, status]
-        bodies += [key, _render(data)]
-    completed_at = meta.get_field("completed_at").get_db_prep_save(timezone.now(), connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*statuses, *bodies, completed_at, client.pk, *answers])
+    """Keep several successful answers (key → status, data) for replay, in one statement."""
+    if answers:
+        update_by_key(
+            IdempotencyRecord, where={"client": client.pk}, key="key",
+            rows={key: {"response_status": status, "response_body": _render(data)}
+                  for key, (status, data) in answers.items()},
+            also={"completed_at": timezone.now()},
+        )
 
 
 def release(client, key: str) -> None:

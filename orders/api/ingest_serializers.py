@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from rest_framework import serializers
 
-from orders.api.fast_validation import FastReader
+from orders.api.fast_validation import read_body
 from orders.api.strict import StrictSerializer
 from orders.ingest_input import (
     AddressInput,
@@ -271,19 +271,9 @@ class OrderIngestSerializer(StrictSerializer):
         )
 
 
-# The ingest body read without DRF's machinery when the reading is sure (orders/api/fast_validation.py).
-FAST_READER = FastReader(OrderIngestSerializer)
-
-
 def validated_ingest_data(data) -> dict:
-    """What `OrderIngestSerializer(data=data)` validates to; an invalid body raises DRF's ValidationError
-    with DRF's own error detail (the fast reading never words an error)."""
-    validated = FAST_READER.read(data)
-    if validated is None:
-        serializer = OrderIngestSerializer(data=data)
-        serializer.is_valid(raise_exception=True)
-        validated = serializer.validated_data
-    return validated
+    """What `OrderIngestSerializer(data=data)` validates to (orders/api/fast_validation.read_body)."""
+    return read_body(OrderIngestSerializer, data)
 
 
 def order_input(data) -> OrderInput:

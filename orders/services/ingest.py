@@ -6,6 +6,7 @@ service with the payment records in one transaction.
 
 from dataclasses import dataclass
 
+from orders.db import insert_rows
 from orders.errors import DuplicateOrder, InvalidInput
 from orders.ingest_input import AddressInput
 from orders.models import (
@@ -23,7 +24,6 @@ from orders.models import (
     SalesChannel,
 )
 from orders.rollups import compute_rollups
-from orders.services.bulk_insert import insert_rows
 from orders.services.ingest_validation import ComputedOrder
 from orders.statuses import order_summary_status
 

@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from orders.api import openapi
 from orders.api.errors import capped_errors, flatten_validation_errors
+from orders.api.fast_validation import read_body
 from orders.api.idempotency import (
     MAX_KEY_LENGTH,
     claim,
@@ -33,10 +34,10 @@ from orders.api.idempotency import (
     record_answers,
     replayable_record,
 )
-from orders.api.ingest_serializers import FAST_READER, OrderIngestSerializer
+from orders.api.ingest_serializers import OrderIngestSerializer
+from orders.db import insert_rows
 from orders.errors import InvalidInput, ServiceError
 from orders.models import IdempotencyRecord, Scope
-from orders.services.bulk_insert import insert_rows
 from payments.services.order_intake import ingest_orders
 
 MAX_BATCH_ORDERS = 100
@@ -131,14 +132,11 @@ class OrderBatchIngestView(APIView):
             with transaction.atomic():
                 # Each order read fast when the reading is sure; otherwise by one DRF serializer for the
                 # whole batch, which builds its tree of fields once, not per order, and words the errors.
-                validator = None
+                validator = OrderIngestSerializer()
                 valid: list[tuple[_Pending, object]] = []
                 for order in pending:
                     try:
-                        data = FAST_READER.read(order.body)
-                        if data is None:
-                            validator = validator or OrderIngestSerializer()
-                            data = validator.run_validation(order.body)
+                        data = read_body(OrderIngestSerializer, order.body, serializer=validator)
                     except ValidationError as exc:
                         results[order.index] = _failure(
                             _prefixed(flatten_validation_errors(exc.detail), order.prefix))

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 
 from orders.automation import order_summaries_created, order_summary_created
+from orders.db import insert_rows
 from orders.errors import ServiceError
 from orders.ingest_input import OrderInput, PaymentInput
 from orders.models import ApiClient, OrderSummary
 from orders.money import ZERO
-from orders.services.bulk_insert import insert_rows
 from orders.services.ingest import (
     SummarySpec,
     build_order_summaries,

@@ -1,4 +1,4 @@
-"""insert_rows (orders/services/bulk_insert.py) sends what bulk_create sends, and writes the same rows.
+"""insert_rows (orders/db.py) sends what bulk_create sends, and writes the same rows.
 
 Checked three ways: the parameters of each object against Django's own insert compiler (same values,
 same types) for every model ingest writes; a rich order ingested with insert_rows and again with
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 import orders.services.ingest as ingest_service
 import payments.services.order_intake as order_intake
+from orders.db import _plan, insert_rows
 from orders.models import (
     Order,
     OrderDeliveryGroup,
@@ -28,7 +29,6 @@ from orders.models import (
     OrderSummary,
     SalesChannel,
 )
-from orders.services.bulk_insert import _plan, insert_rows
 from payments.models import OrderPaymentSummary, Payment, PaymentAuthorization
 from tests.builders import address, ingest, item, order_body, tax
 

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from orders.db import update_rows
 from orders.models import OrderItemSummary
-from orders.services.summary_refresh import update_rows
 from tests.builders import worked_example
 
 pytestmark = pytest.mark.django_db
