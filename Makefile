@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate demo run worker test lint bench
+.PHONY: install migrate demo run worker test lint bench bench-publish
 
 install: $(STAMP)
 
@@ -58,7 +58,14 @@ lint: install
 # The benchmark suite (docs/performance.md) on PostgreSQL and Redis, as CI has them: one table of
 # figures, the same in bench-results.json. Its database is DATABASE_URL's name + "_bench", kept between
 # runs; BENCH_ORDERS order summaries for the search figures (200000 by default, 1000000 for the full one).
+# Every scenario runs BENCH_ROUNDS times (3), figures are medians. It refuses to start (exit 3) when the
+# 1-minute load average is above 1 (BENCH_MAX_LOAD); BENCH_ALLOW_LOAD=1 runs anyway, marked unpublishable.
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/oms} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} LOG_LEVEL=$${LOG_LEVEL:-WARNING} \
 	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -q -s -o addopts="" -o python_files="bench_*.py"
+
+# The figures of the last `make bench` as Markdown rows for docs/performance.md; refuses (exit 1) when
+# they may not be published (a tiny run, or a busy machine let through with BENCH_ALLOW_LOAD=1).
+bench-publish:
+	$(BIN)/python -m tests.bench.publish $${BENCH_RESULTS:-bench-results.json}

@@ -12,7 +12,7 @@ import time
 from django.test import Client
 
 from orders.models import ItemType, OrderSummary
-from tests.bench.support import RUN, median, percentile, query_count, size, storefront_order, timed_ms
+from tests.bench.support import median, percentile, query_count, size, storefront_order, timed_ms
 
 INGEST = "/api/v1/commerce/orders"
 ACTIONS = "/api/v1/commerce/order-management/order-summaries/{}/actions/{}"
@@ -36,17 +36,17 @@ def _products(summary):
     return list(summary.item_summaries.filter(type=ItemType.PRODUCT).order_by("line_number"))
 
 
-def test_b3_preview_and_submit_cancel(storefront, figures):
+def test_b3_preview_and_submit_cancel(storefront, figures, run):
     client = Client(HTTP_AUTHORIZATION=f"Bearer {storefront['office_key']}")
 
     def post(summary, action, body):
         response = client.post(ACTIONS.format(summary.pk, action), body, content_type="application/json")
         assert response.status_code in (200, 201), response.content[:500]
 
-    large = _order(client, f"B3-{RUN}-50", 50)
-    small = _order(client, f"B3-{RUN}-5", 5)
-    wide = _order(client, f"B3-{RUN}-wide", 50)
-    widest = _order(client, f"B3-{RUN}-wide100", 100)
+    large = _order(client, f"B3-{run}-50", 50)
+    small = _order(client, f"B3-{run}-5", 5)
+    wide = _order(client, f"B3-{run}-wide", 50)
+    widest = _order(client, f"B3-{run}-wide100", 100)
     large_items, small_items = _products(large), _products(small)
 
     post(large, "preview-cancel", _cancel(large_items[:1]))  # warm: first use of the key, imports

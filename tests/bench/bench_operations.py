@@ -11,10 +11,8 @@ serving the bench database (read from /proc): unlike operations/s, it barely mov
 shares the machine, so it is the figure to compare between two versions of the code.
 """
 
-import os
 import time
 from decimal import Decimal
-from pathlib import Path
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -24,7 +22,16 @@ from orders.models import OrderSummary
 from payments.models import BackgroundOperation, OperationStatus
 from payments.services.background_operations import submit_ensure_funds, submit_ensure_refunds
 from tests.bench.servers import celery_workers, purge_queue
-from tests.bench.support import RUN, PeakMemory, env_number, median, percentile, size, storefront_order
+from tests.bench.support import (
+    CpuTime,
+    PeakMemory,
+    database_backends,
+    env_number,
+    median,
+    percentile,
+    size,
+    storefront_order,
+)
 from tests.builders import ingest
 from tests.payments.money_builders import invoice_everything
 
@@ -76,24 +83,6 @@ def _failed(operations) -> int:
     return sum(1 for op in operations if op.status != OperationStatus.COMPLETE or not (op.result or {}).get("success"))
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _database_backends() -> list[int]:
-    """The PostgreSQL server processes connected to the bench database, this process's own excepted."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return [pid for (pid,) in cursor.fetchall()]
-
-
 def _sessions_opened() -> int:
     """Connections ever opened to the bench database (PostgreSQL 14+), to show the workers reuse theirs."""
     with connection.cursor() as cursor:
@@ -101,26 +90,10 @@ def _sessions_opened() -> int:
         return cursor.fetchone()[0]
 
 
-class CpuTime:
-    """CPU seconds spent by some processes between enter and exit (processes that start meanwhile count
-    from zero; each is read at entry and exit, so a backend that ends in between is not counted)."""
-
-    def __init__(self, pids):
-        self._pids = pids
-        self.seconds = 0.0
-
-    def __enter__(self):
-        self._start = {pid: _cpu_seconds(pid) for pid in self._pids()}
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = sum(max(0.0, _cpu_seconds(pid) - self._start.get(pid, 0.0)) for pid in self._pids())
-
-
-def test_b6_background_operations(bench_queue, figures):
-    burst_funds, burst_refunds = _cases(f"B6-{RUN}", BURST)
-    paced_funds, paced_refunds = _cases(f"B6p-{RUN}", PACED // 2 or 1)
-    warm_funds, warm_refunds = _cases(f"B6w-{RUN}", size(2, 1))
+def test_b6_background_operations(bench_queue, figures, run):
+    burst_funds, burst_refunds = _cases(f"B6-{run}", BURST)
+    paced_funds, paced_refunds = _cases(f"B6p-{run}", PACED // 2 or 1)
+    warm_funds, warm_refunds = _cases(f"B6w-{run}", size(2, 1))
 
     # The run's queue holds the routing of every order the other benchmarks ingested: not B6's work.
     purge_queue(bench_queue, bindings=False)
@@ -138,7 +111,7 @@ def test_b6_background_operations(bench_queue, figures):
             paced = _wait_final(paced_ids, timeout=120)
             # One transaction: every task is published when it commits, so the workers meet a full queue.
             sessions_before = _sessions_opened()
-            with CpuTime(lambda: pids) as worker_cpu, CpuTime(_database_backends) as database_cpu:
+            with CpuTime(lambda: pids) as worker_cpu, CpuTime(database_backends) as database_cpu:
                 with transaction.atomic():
                     burst_ids = _submit(burst_funds, burst_refunds)
                     released = timezone.now()

@@ -90,16 +90,20 @@ class Connection:
 
 
 async def closed_loop(port: int, make_request: Callable[[int], bytes], *, concurrency: int, seconds: float,
-                      keep_bodies: bool = False) -> Outcome:
-    """`concurrency` clients each send the next request as soon as the last one answered."""
+                      keep_bodies: bool = False, at_least: int = 0) -> Outcome:
+    """`concurrency` clients each send the next request as soon as the last one answered, for `seconds`
+    and until `at_least` requests were sent: a short run on a slow moment still has answers to count."""
     outcome = Outcome()
     counter = iter(range(10**9))
+    sent = 0
     deadline = time.perf_counter() + seconds
 
     async def client():
+        nonlocal sent
         connection = Connection(port)
         try:
-            while time.perf_counter() < deadline:
+            while time.perf_counter() < deadline or sent < at_least:
+                sent += 1
                 raw = make_request(next(counter))
                 started = time.perf_counter()
                 try:
@@ -119,12 +123,13 @@ async def closed_loop(port: int, make_request: Callable[[int], bytes], *, concur
     return outcome
 
 
-async def open_loop(port: int, make_request: Callable[[int], bytes], *, rate: float, seconds: float) -> Outcome:
+async def open_loop(port: int, make_request: Callable[[int], bytes], *, rate: float, seconds: float,
+                    at_least: int = 0) -> Outcome:
     """One request every 1/rate seconds whatever the answers: latency counts from the planned start, so a
-    slow answer is not hidden by the next request waiting for it."""
+    slow answer is not hidden by the next request waiting for it. `at_least` requests however short."""
     outcome = Outcome()
     idle: list[Connection] = []
-    total = int(rate * seconds)
+    total = max(int(rate * seconds), at_least)
     start = outcome.started_at = time.perf_counter()
 
     async def one(n: int):

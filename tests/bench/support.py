@@ -48,6 +48,51 @@ def timed_ms(action: Callable[[], object], runs: int) -> list[float]:
     return durations
 
 
+def cpu_ms_each(action: Callable[[], object], runs: int) -> float:
+    """This process's CPU per call of `action` (mean of `runs`): what a request costs the app, whatever
+    else the machine runs at the time (the database's part is in its own process, not counted here)."""
+    started = time.process_time()
+    for _ in range(runs):
+        action()
+    return (time.process_time() - started) * 1000 / runs
+
+
+# --- CPU of other processes (the app servers, the workers, PostgreSQL's backends) ------------------
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_backends() -> list[int]:
+    """The PostgreSQL server processes connected to the bench database, this process's own excepted."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+class CpuTime:
+    """CPU seconds spent by some processes between enter and exit (processes that start meanwhile count
+    from zero; each is read at entry and exit, so a backend that ends in between is not counted)."""
+
+    def __init__(self, pids: Callable[[], list[int]]):
+        self._pids = pids
+        self.seconds = 0.0
+
+    def __enter__(self):
+        self._start = {pid: cpu_seconds(pid) for pid in self._pids()}
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = sum(max(0.0, cpu_seconds(pid) - self._start.get(pid, 0.0)) for pid in self._pids())
+
+
 def query_count(action: Callable[[], object]) -> tuple[int, list[str]]:
     with CaptureQueriesContext(connection) as captured:
         action()
