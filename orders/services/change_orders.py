@@ -172,10 +172,12 @@ def submit_change(summary_id, planner: Planner, *, actor, expected_version: int 
         writer = ChangeWriter(summary, items, actor, change_order_count=facts.change_order_count, groups=groups)
         written = writer.write(plan, save_items=False)
         unsaved, unsaved_fields = list(written.changed_items), set(written.changed_fields)
+        shipped_in_full: tuple[int, ...] = ()
         if plan.fulfillment.line_cancels:
             from orders.services.fulfillment_cancel import apply_fulfillment_effects
 
-            reallocated = apply_fulfillment_effects(plan.fulfillment, writer.items)
+            applied = apply_fulfillment_effects(plan.fulfillment, writer.items)
+            reallocated, shipped_in_full = applied.reallocated, applied.shipped_in_full
             unsaved += [ois for ois in reallocated if ois not in unsaved]
             if reallocated:
                 unsaved_fields.add("quantity_allocated")
@@ -188,6 +190,12 @@ def submit_change(summary_id, planner: Planner, *, actor, expected_version: int 
         # The changed items are saved with their new statuses, in one statement.
         refresh_summary(summary, items + written.fee_items, groups=groups,
                         unsaved=unsaved, unsaved_fields=sorted(unsaved_fields))
+        if shipped_in_full:
+            # What the cancel left on these fulfillment orders has all shipped: they are Fulfilled.
+            from orders.services.shipments import fulfil_all_shipped
+
+            fulfil_all_shipped(shipped_in_full)
+            summary.refresh_from_db()
         # The money that follows (payments, after the commit): imported here, orders.automation imports services.
         from orders.automation import order_summary_changed
 

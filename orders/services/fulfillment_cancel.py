@@ -8,6 +8,7 @@ the location's reservation is released. A fulfillment order left with no product
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -108,7 +109,7 @@ def cancel_fulfillment_order_items(
             reallocated = apply_fulfillment_effects(
                 FulfillmentEffects(line_cancels=returned, canceled_orders=(order.pk,) if emptied else ()),
                 {ois.pk: ois for ois in items},
-            )
+            ).reallocated
             OrderItemSummary.objects.bulk_update(reallocated, ["quantity_allocated"])
             order.refresh_from_db()
         else:
@@ -257,8 +258,16 @@ def _check_not_shipped(order: FulfillmentOrder, lines, quantities: dict[int, Dec
             raise InvalidState(message, errors=[FieldError(message, None, UNITS_SHIPPED)])
 
 
+class AppliedEffects(NamedTuple):
+    # The item summaries whose quantity_allocated changed here, unsaved (the caller saves them).
+    reallocated: list[OrderItemSummary]
+    # Open fulfillment orders left holding only units already shipped: the caller moves them to Fulfilled
+    # (shipments.fulfil_all_shipped) once its own writes are saved.
+    shipped_in_full: tuple[int, ...] = ()
+
+
 def apply_fulfillment_effects(effects: FulfillmentEffects,
-                              items: dict[int, OrderItemSummary]) -> list[OrderItemSummary]:
+                              items: dict[int, OrderItemSummary]) -> AppliedEffects:
     """A cancel's fulfillment-order side (the plan's FulfillmentEffects), under the summary, item and
     fulfillment-order locks: units off the lines (their item summaries' allocation is the change's own),
     delivery charges of emptied fulfillment orders back to the group and onto the group's next open
@@ -310,7 +319,11 @@ def apply_fulfillment_effects(effects: FulfillmentEffects,
         update_totals(orders[order_id], lines_of[order_id])
     for order_id in effects.canceled_orders:
         set_status(orders[order_id], FulfillmentOrderStatus.CANCELLED)
-    return list(touched.values())
+    from orders.services.shipments import holds_only_shipped_units
+
+    shipped_in_full = tuple(order_id for order_id in sorted(by_source)
+                            if holds_only_shipped_units(orders[order_id], lines_of[order_id]))
+    return AppliedEffects(list(touched.values()), shipped_in_full)
 
 
 def settle_line_residues(summary, items: list[OrderItemSummary]) -> None:

@@ -119,12 +119,24 @@ def fulfil_when_all_shipped(order: FulfillmentOrder, lines) -> bool:
     """Inside the caller's transaction, with the order locked: once shipments carry every product unit the
     order still holds (after a last parcel, or a cancel or rejection of the units not shipped), the order is
     Fulfilled through the status service. Whether it moved."""
-    products = [line for line in lines if line.type == ItemType.PRODUCT]
-    shipped = any(line.quantity_shipped > 0 for line in products)
-    if order.is_final or not shipped or any(line.quantity_to_ship > 0 for line in products):
+    if not holds_only_shipped_units(order, lines):
         return False
     change_fulfillment_order_status(order.pk, FulfillmentOrderStatus.FULFILLED)
     return True
+
+
+def holds_only_shipped_units(order: FulfillmentOrder, lines) -> bool:
+    """An open order whose shipments carry every product unit it still holds (and at least one)."""
+    products = [line for line in lines if line.type == ItemType.PRODUCT]
+    shipped = any(line.quantity_shipped > 0 for line in products)
+    return not order.is_final and shipped and not any(line.quantity_to_ship > 0 for line in products)
+
+
+def fulfil_all_shipped(fulfillment_order_ids) -> None:
+    """After a change order took the units not shipped off these orders (AppliedEffects.shipped_in_full), and
+    its own writes are saved: each is Fulfilled through the status service (billed and captured after commit)."""
+    for fulfillment_order_id in fulfillment_order_ids:
+        change_fulfillment_order_status(fulfillment_order_id, FulfillmentOrderStatus.FULFILLED)
 
 
 def update_shipment(fulfillment_order_id, shipment_id, data: ShipmentUpdate, *,

@@ -243,3 +243,20 @@ def test_rejecting_the_units_not_shipped_fulfils_what_shipped(shop, placed, sett
     assert order.status == "Fulfilled"
     assert {line.sku: (line.quantity, line.quantity_shipped) for line in order.lines.filter(type=ItemType.PRODUCT)} == {
         "A": (D("1"), D("1")), "B": (D("1"), D("1"))}
+
+
+def test_a_change_order_canceling_the_units_not_shipped_fulfils_what_shipped(shop, placed):
+    """The agent's cancel (a change order on the summary, not cancel-item on the fulfillment order) of the one
+    unit not shipped leaves the fulfillment order holding only shipped units: it is Fulfilled, billed, captured."""
+    summary, fulfillment_order_id, lines = placed
+    ship(shop, fulfillment_order_id, [(lines["A"], 2)])
+    shop.action(summary, "submit-cancel", {"cancelAllocatedQuantity": True, "changeItems": [{
+        "orderItemSummaryId": str(shop.item(summary, "B").pk), "quantity": 1, "reason": "Customer Changed Mind"}]})
+    order = FulfillmentOrder.objects.get(pk=fulfillment_order_id)
+    assert order.status == "Fulfilled"
+    # A 2 × 40.00 + 6.40 tax = 86.40 billed and captured; B 20.00 + 1.60 canceled.
+    assert money(summary)["invoices"] == [(D("86.40"), D("0.00"))]
+    b = OrderItemSummary.objects.get(order_summary=summary, sku="B")
+    assert (b.quantity_canceled, b.quantity_allocated, b.quantity_fulfilled) == (D("1"), D("0"), D("0"))
+    a = OrderItemSummary.objects.get(order_summary=summary, sku="A")
+    assert a.quantity_fulfilled == D("2")
