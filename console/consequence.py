@@ -1,7 +1,7 @@
 """The money consequence of a previewed change, in the words an agent reads to the customer.
 
 Every figure comes from the change service's balances and the funds position; the payment method
-that takes the refund is the one the refund selection of DOMAIN.md §3.8 (payments.selection) picks.
+that takes the refund is the one the refund selection of DOMAIN.md §3.8 (payments.allocation) picks.
 Nothing here decides what happens to money: the amounts and whether the refund waits for a supervisor
 are payments' (payments.services.agent_changes), the same calculation the submit makes; this only says it.
 """
@@ -13,8 +13,8 @@ from console.templatetags.console_tags import money_text
 from orders.calculations.plan import ChangeBalances
 from orders.funds import FundsPosition
 from orders.models import OrderSummary
+from payments.allocation import InsufficientFunds, Source, plan_refunds
 from payments.models import OrderPaymentSummary
-from payments.selection import InsufficientFunds, Source, plan_refunds
 from payments.services.agent_changes import LimitCheck, change_refund, check_limit
 
 

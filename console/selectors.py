@@ -21,7 +21,7 @@ from orders.models import (
     ProcessException,
     SalesChannel,
 )
-from orders.services import fulfillment_routing
+from orders.services import route_summary
 from payments.models import OrderPaymentSummary
 
 SEARCH_PAGE_SIZE = 25
@@ -209,7 +209,7 @@ def fulfillment_suggestion(group: OrderDeliveryGroupSummary, items: list[OrderIt
         return None
     # The routing service's own planner (not yet public in its module): the console must not route
     # differently from the automation.
-    plan = fulfillment_routing.plan_group(group, items)
+    plan = route_summary.plan_group(group, items)
     if plan is None:
         return None
     by_id = {item.pk: item for item in items}

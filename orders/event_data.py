@@ -17,8 +17,8 @@ from orders.api.order_serializers import (
 )
 from orders.api.renderers import DecimalJSONRenderer
 from orders.events import record_event, record_first_events
-from orders.fulfillment_selectors import fulfillment_orders_queryset, return_orders_queryset
 from orders.models import EventType, OrderSummary, SalesChannel, Shipment
+from orders.selectors.fulfillment import fulfillment_orders_queryset, return_orders_queryset
 
 
 def as_json(data) -> dict:

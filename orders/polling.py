@@ -14,8 +14,8 @@ from django.db.models import Q, QuerySet
 
 from orders.cursors import decode_keyset_cursor, encode_keyset_cursor
 from orders.errors import InvalidInput
-from orders.fulfillment_selectors import Page
-from orders.selectors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from orders.selectors.fulfillment import Page
+from orders.selectors.summaries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 
 @dataclass(frozen=True)

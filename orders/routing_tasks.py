@@ -6,7 +6,7 @@ from django.db import InterfaceError, OperationalError
 
 from orders import outbox
 from orders.models import LifeCycleType, OrderSummary
-from orders.services.fulfillment_routing import route_order_summary as route
+from orders.services.route_summary import route_order_summary as route
 
 
 # A database that went away (django.db.OperationalError) is a blip like a dropped socket: retried with

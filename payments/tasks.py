@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from orders import outbox
 from payments import sweepers
-from payments.services import automation, background_operations, completion, exchange_funds, movements
+from payments.services import background_operations, completion, exchange_funds, money_follow_ups, movements
 
 logger = logging.getLogger(__name__)
 
@@ -87,13 +87,13 @@ def reconcile_pending_movements() -> int:
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
              retry_backoff=True, retry_backoff_max=600)
 def invoice_and_capture(self, fulfillment_order_id: int, summary_id: int) -> None:
-    automation.invoice_and_capture(fulfillment_order_id, summary_id)
+    money_follow_ups.invoice_and_capture(fulfillment_order_id, summary_id)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
              retry_backoff=True, retry_backoff_max=600)
 def credit_and_refund(self, summary_id: int, change_order_ids: list[int]) -> None:
-    automation.credit_and_refund(summary_id, change_order_ids)
+    money_follow_ups.credit_and_refund(summary_id, change_order_ids)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
@@ -101,14 +101,14 @@ def credit_and_refund(self, summary_id: int, change_order_ids: list[int]) -> Non
 def refund_excess(self, summary_id: int) -> None:
     # Nothing enqueues it any more (the whole-order cancel's refund is an ensure-refunds operation queued
     # with the change); kept so outbox messages recorded before that still run.
-    automation.refund_excess(summary_id)
+    money_follow_ups.refund_excess(summary_id)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
              retry_backoff=True, retry_backoff_max=600)
 def refund_credit_memo(self, summary_id: int, credit_memo_id: int) -> None:
     """What an exchange left on the original's credit memo (a cheaper replacement) goes back to the card."""
-    automation.refund_credit_memo(summary_id, credit_memo_id)
+    money_follow_ups.refund_credit_memo(summary_id, credit_memo_id)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,

@@ -24,9 +24,8 @@ from orders.models import (
 )
 from orders.services.adjust import preview_adjust
 from orders.services.cancel import preview_cancel
-from orders.services.change_orders import ChangeResult
+from orders.services.change_flow import ChangeResult
 from orders.services.fulfillment_cancel import LineToCancel, cancel_fulfillment_order_items
-from orders.services.fulfillment_routing import RoutingOutcome, route_order_summary
 from orders.services.fulfillment_status import change_fulfillment_order_status
 from orders.services.return_orders import (
     ReturnItemInput,
@@ -36,13 +35,15 @@ from orders.services.return_orders import (
     create_return_order,
     return_items,
 )
-from orders.services.returns import preview_return, submit_return
+from orders.services.route_summary import RoutingOutcome, route_order_summary
+from orders.services.simple_return import preview_return, submit_return
 from payments.models import Payment, PaymentStatus, Refund, RefundStatus
-from payments.services import automation as money
+from payments.services import money_follow_ups as money
 from payments.services.agent_changes import change_refund, check_limit, submit_agent_change
-from payments.services.background_operations import run_operation, submit_ensure_refunds
+from payments.services.background_operations import run_operation
 from payments.services.change_invoice_create import create_invoice_from_change_orders
 from payments.services.credit_memo_create import create_credit_memo
+from payments.services.ensure_refunds import submit_ensure_refunds
 from payments.services.movements import CAPTURE, REFUND, reconcile_movement
 
 CANCEL, RETURN, ADJUST = "cancel", "return", "adjust"

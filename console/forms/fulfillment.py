@@ -7,7 +7,7 @@ from django import forms
 
 from orders.models import FulfillmentOrderStatus, FulfillmentOrderType, Location, OrderItemSummary
 from orders.money import QUANTITY_DECIMAL_PLACES
-from orders.selectors import parse_id
+from orders.selectors.summaries import parse_id
 from orders.services.fulfillment_status import is_allowed_move
 
 

@@ -12,9 +12,9 @@ from console.location_selectors import QUEUE_MOVES, held_orders, location_queue,
 from orders.errors import ServiceError
 from orders.models import OPEN_STATUSES, FulfillmentOrder, Location, OrderSummary
 from orders.services.fulfillment_reject import LineToReject, reject_fulfillment_order_items
-from orders.services.fulfillment_routing import route_order_summary
 from orders.services.fulfillment_status import change_fulfillment_order_status
 from orders.services.holds import hold_order_summary, release_holds
+from orders.services.route_summary import route_order_summary
 from orders.services.shipments import ShipmentInput, create_shipment
 
 # --- A location's work queue ----------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from orders.funds import funds_position
 from orders.services.adjust import preview_adjust
 from orders.services.cancel import preview_cancel
 from orders.services.cancel_order import preview_cancel_order
-from orders.services.returns import preview_return
+from orders.services.simple_return import preview_return
 from payments.models import AgentRefundKind, AgentRefundStatus
 from payments.services.agent_changes import AgentChangeOutcome, submit_agent_change
 

@@ -30,12 +30,12 @@ from orders.api.fast_validation import read_body
 from orders.api.idempotency import idempotent
 from orders.errors import NotFound
 from orders.models import FulfillmentPhase, OrderSummary, Scope
-from orders.selectors import parse_id
+from orders.selectors.summaries import parse_id
 from orders.services.adjust import preview_adjust, submit_adjust
 from orders.services.cancel import preview_cancel, submit_cancel
 from orders.services.cancel_order import preview_cancel_order
-from orders.services.change_orders import ChangeResult
-from orders.services.returns import preview_return, submit_return
+from orders.services.change_flow import ChangeResult
+from orders.services.simple_return import preview_return, submit_return
 
 TAG = "Order changes"
 

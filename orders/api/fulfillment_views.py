@@ -49,15 +49,6 @@ from orders.api.polling import (
     poll_params,
 )
 from orders.errors import FieldError, InvalidInput
-from orders.fulfillment_selectors import (
-    fulfillment_order_detail,
-    fulfillment_orders_queryset,
-    inventory_levels_page,
-    location_coordinates,
-    locations_page,
-    return_order_detail,
-    return_orders_queryset,
-)
 from orders.models import Scope
 from orders.polling import poll_page
 from orders.routing import (
@@ -66,11 +57,19 @@ from orders.routing import (
     postal_code_coordinates,
     rank_by_average_distance,
 )
-from orders.selectors import parse_id
+from orders.selectors.fulfillment import (
+    fulfillment_order_detail,
+    fulfillment_orders_queryset,
+    inventory_levels_page,
+    location_coordinates,
+    locations_page,
+    return_order_detail,
+    return_orders_queryset,
+)
+from orders.selectors.summaries import parse_id
 from orders.services.fulfillment_cancel import cancel_fulfillment_order_items
 from orders.services.fulfillment_create import create_fulfillment_orders, create_multiple_fulfillment_orders
 from orders.services.fulfillment_reject import reject_fulfillment_order_items
-from orders.services.fulfillment_routing import route_order_summary
 from orders.services.fulfillment_status import change_fulfillment_order_status
 from orders.services.holds import hold_order_summary, release_holds
 from orders.services.inventory import set_inventory_level
@@ -82,6 +81,7 @@ from orders.services.return_orders import (
     create_return_order,
     return_items,
 )
+from orders.services.route_summary import route_order_summary
 
 FULFILLMENT = "Fulfillment"
 ROUTING = "Routing"

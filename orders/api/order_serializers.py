@@ -15,7 +15,7 @@ from orders.money import (
     QUANTITY_MAX_DIGITS,
     round_money,
 )
-from orders.selectors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from orders.selectors.summaries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 # --- Field types --------------------------------------------------------------------------------
 
@@ -401,7 +401,7 @@ class SummaryInventoryEffectSerializer(serializers.Serializer):
 class OrderSummaryDetailBaseSerializer(OrderSummaryRowSerializer, RollupTotalsSerializer):
     """The orders side of GET …/order-summaries/{id}; the payments app adds the money records.
 
-    Reads the attributes orders.selectors.order_summary_detail puts on the summary.
+    Reads the attributes orders.selectors.summaries.order_summary_detail puts on the summary.
     """
 
     billingPhoneNumber = Text("bill_to_phone")

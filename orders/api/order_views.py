@@ -16,7 +16,7 @@ from orders.api.order_serializers import (
 )
 from orders.errors import NotFound
 from orders.models import Scope
-from orders.selectors import SummaryFilters, order_summary_page, parse_id
+from orders.selectors.summaries import SummaryFilters, order_summary_page, parse_id
 from orders.services.create_summary import create_order_summary
 
 TAG = "Order summaries"

@@ -6,7 +6,7 @@ from orders.api.order_serializers import SummaryFulfillmentOrderSerializer, Summ
 from orders.errors import InvalidInput
 from orders.models import FulfillmentOrderStatus, ReturnOrderStatus
 from orders.polling import PollFilters
-from orders.selectors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parse_id
+from orders.selectors.summaries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parse_id
 
 
 class PollParamsSerializer(serializers.Serializer):

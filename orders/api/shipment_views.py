@@ -10,8 +10,8 @@ from orders.api.auth import client_channel_id
 from orders.api.idempotency import idempotent
 from orders.api.order_serializers import ShipmentSerializer
 from orders.api.shipment_serializers import ShipmentInputSerializer, ShipmentUpdateSerializer
-from orders.fulfillment_selectors import shipment_detail, shipments_of_fulfillment_order
 from orders.models import Scope
+from orders.selectors.fulfillment import shipment_detail, shipments_of_fulfillment_order
 from orders.services.shipments import create_shipment, update_shipment
 
 TAG = "Fulfillment"

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from orders.api.order_serializers import IdOut, Text
 from orders.api.strict import StrictSerializer
 from orders.models import DeliveryStatus, EventType
-from orders.selectors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from orders.selectors.summaries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 EVENT_TYPES_HELP = "Event types: " + ", ".join(EventType.values) + "."
 _DATE = {"read_only": True}

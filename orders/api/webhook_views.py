@@ -21,9 +21,9 @@ from orders.api.webhook_serializers import (
     WebhookEndpointPageOut,
     WebhookEndpointPatchIn,
 )
-from orders.event_selectors import delivery_detail, delivery_page, endpoint_page, event_feed, parse_types
 from orders.events import event_body
 from orders.models import Scope
+from orders.selectors.events import delivery_detail, delivery_page, endpoint_page, event_feed, parse_types
 from orders.services.webhook_delivery import redeliver
 from orders.services.webhook_endpoints import (
     create_webhook_endpoint,

@@ -2,7 +2,7 @@
 
 from orders.calculations.adjust import plan_adjust
 from orders.calculations.inputs import AdjustInput
-from orders.services.change_orders import ChangeResult, preview_change, submit_change
+from orders.services.change_flow import ChangeResult, preview_change, submit_change
 
 
 def _planner(request: AdjustInput):

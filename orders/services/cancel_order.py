@@ -12,7 +12,7 @@ transaction and records and queues the refund with the change (orders never impo
 
 from orders.calculations.inputs import CancelOrderInput
 from orders.calculations.reductions import plan_cancel_order
-from orders.services.change_orders import ChangeResult, preview_change, submit_change
+from orders.services.change_flow import ChangeResult, preview_change, submit_change
 
 
 def _planner(request: CancelOrderInput):

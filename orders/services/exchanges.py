@@ -24,7 +24,6 @@ from django.utils.module_loading import import_string
 from orders.automation import order_summary_created
 from orders.calculations.exchange import ExchangeAmounts, ExchangeInput, exchange_amounts, return_items
 from orders.calculations.plan import ChangeBalances
-from orders.change_selectors import get_summary
 from orders.errors import FieldError, InvalidInput, InvalidState, ServiceError
 from orders.funds import funds_position
 from orders.ingest_input import AddressInput, DeliveryGroupInput, ItemInput, OrderInput, PaymentInput, TaxInput
@@ -37,10 +36,11 @@ from orders.models import (
     OrderSummary,
     SalesChannel,
 )
-from orders.services.change_orders import ChangeResult, actor_fields, preview_change, submit_change
+from orders.selectors.change_state import get_summary
+from orders.services.change_flow import ChangeResult, actor_fields, preview_change, submit_change
 from orders.services.ingest import build_order_summary, create_order
 from orders.services.ingest_validation import ComputedOrder, validate_order
-from orders.services.returns import return_planner
+from orders.services.simple_return import return_planner
 
 MAX_ORDER_NUMBER = 80
 # A dearer replacement on an order paid without a card token (a gift card): nothing to charge the difference to.

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from orders.calculations.checks import as_decimal
 from orders.calculations.plan import FulfillmentEffects, FulfillmentLineCancel
-from orders.change_selectors import get_item_summaries, get_summary
 from orders.errors import (
     DELIVERY_CHARGE_STRANDED,
     UNITS_SHIPPED,
@@ -38,7 +37,8 @@ from orders.models import (
     OrderItemSummary,
 )
 from orders.money import ZERO, prorate
-from orders.selectors import parse_id
+from orders.selectors.change_state import get_item_summaries, get_summary
+from orders.selectors.summaries import parse_id
 from orders.services import inventory
 from orders.services.fulfillment_create import unplaced_amounts, update_totals
 from orders.services.fulfillment_moves import REASON_MAX_LENGTH, line_gross, record_line_cancels, record_status_move

@@ -17,7 +17,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from orders.calculations.state import Amounts
-from orders.change_selectors import get_item_summaries, get_summary
 from orders.errors import FieldError, InvalidInput, InvalidState, NotFound, ServiceError
 from orders.event_data import emit_fulfillment_order
 from orders.models import (
@@ -40,9 +39,10 @@ from orders.models import (
 from orders.models.fields import MoneySum
 from orders.money import ZERO, prorate
 from orders.rollups import ROLLUP_FIELDS, compute_rollups
-from orders.selectors import parse_id
+from orders.selectors.change_state import get_item_summaries, get_summary
+from orders.selectors.summaries import parse_id
 from orders.services import inventory
-from orders.services.change_orders import actor_fields
+from orders.services.change_flow import actor_fields
 from orders.services.line_input import quantity_errors
 from orders.services.summary_refresh import refresh_summary
 

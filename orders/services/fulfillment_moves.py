@@ -13,7 +13,7 @@ from orders.models import (
     FulfillmentOrderStatusCategory,
 )
 from orders.money import round_money
-from orders.services.change_orders import actor_fields
+from orders.services.change_flow import actor_fields
 
 REASON_MAX_LENGTH = 255
 _STEPS = list(FulfillmentOrderStatus.values)

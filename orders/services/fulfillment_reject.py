@@ -25,8 +25,8 @@ from orders.models import (
     RoutingExclusion,
 )
 from orders.money import ZERO
-from orders.selectors import parse_id
-from orders.services.change_orders import actor_fields
+from orders.selectors.summaries import parse_id
+from orders.services.change_flow import actor_fields
 from orders.services.fulfillment_cancel import cancel_lines, lock_fulfillment_order, set_status
 from orders.services.fulfillment_create import update_totals
 from orders.services.line_input import check_line_list

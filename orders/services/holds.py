@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from orders.change_selectors import get_summary
 from orders.errors import FieldError, InvalidInput, InvalidState
 from orders.models import (
     ApiClient,
@@ -28,7 +27,8 @@ from orders.models import (
     OrderHold,
     OrderSummary,
 )
-from orders.selectors import parse_id
+from orders.selectors.change_state import get_summary
+from orders.selectors.summaries import parse_id
 
 REASON_MAX_LENGTH = 255
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from orders.calculations.checks import as_decimal, fits_quantity
 from orders.errors import FieldError, InvalidInput
-from orders.selectors import parse_id
+from orders.selectors.summaries import parse_id
 
 
 def quantity_errors(value, path: str) -> list[FieldError]:

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db import transaction
 
 from orders.calculations.checks import as_decimal, fits_quantity
-from orders.change_selectors import active_reason_codes, get_item_summaries, get_summary
 from orders.errors import WHOLE_UNITS_ONLY, Conflict, FieldError, InvalidInput, InvalidState
 from orders.event_data import emit_order_summary_changed
 from orders.models import (
@@ -33,11 +32,12 @@ from orders.models import (
     ReshipmentItem,
 )
 from orders.money import ZERO
-from orders.selectors import parse_id
-from orders.services.change_orders import actor_fields
+from orders.selectors.change_state import active_reason_codes, get_item_summaries, get_summary
+from orders.selectors.summaries import parse_id
+from orders.services.change_flow import actor_fields
 from orders.services.fulfillment_create import FulfillmentOrderInput, create_reship_fulfillment_orders
-from orders.services.fulfillment_routing import plan_group, routing_policy
 from orders.services.holds import summary_hold
+from orders.services.route_summary import plan_group, routing_policy
 from orders.services.summary_refresh import refresh_summary
 
 FIELD = "reshipItems"

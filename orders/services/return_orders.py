@@ -35,7 +35,6 @@ from orders.calculations.inputs import ChangeItemInput, FeeAmountType, FeeInput
 from orders.calculations.plan import ChangePlan
 from orders.calculations.reductions import plan_return
 from orders.calculations.state import Quantities
-from orders.change_selectors import active_reason_codes, change_state, get_item_summaries, get_summary
 from orders.errors import WHOLE_UNITS_ONLY, Conflict, FieldError, InvalidInput, InvalidState, NotFound
 from orders.event_data import emit_order_summary_changed, emit_return_order_received
 from orders.models import (
@@ -52,10 +51,11 @@ from orders.models import (
     ReturnOrderStatus,
 )
 from orders.money import ZERO, prorate
-from orders.selectors import parse_id
+from orders.selectors.change_state import active_reason_codes, change_state, get_item_summaries, get_summary
+from orders.selectors.summaries import parse_id
 from orders.services import inventory
-from orders.services.change_orders import ChangeResult, ChangeWriter, actor_fields
-from orders.services.returns import preview_return
+from orders.services.change_flow import ChangeResult, ChangeWriter, actor_fields
+from orders.services.simple_return import preview_return
 from orders.services.summary_refresh import refresh_summary
 
 MAX_LINES = 500

@@ -41,8 +41,8 @@ from orders.models import (
     ShipmentLineItem,
 )
 from orders.money import ZERO
-from orders.selectors import parse_id
-from orders.services.change_orders import actor_fields
+from orders.selectors.summaries import parse_id
+from orders.services.change_flow import actor_fields
 from orders.services.fulfillment_cancel import lock_fulfillment_order
 from orders.services.fulfillment_status import change_fulfillment_order_status
 from orders.services.holds import fulfillment_order_hold

@@ -19,7 +19,7 @@ from orders import outbox
 from orders.errors import InvalidState, NotFound
 from orders.events import DELIVER_TASK, event_json
 from orders.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from orders.selectors import parse_id
+from orders.selectors.summaries import parse_id
 from orders.services.webhook_endpoints import disable_endpoint, get_endpoint
 from orders.webhook_http import SIGNATURE_HEADER, post, sign
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from orders.errors import FieldError, InvalidInput, NotFound
 from orders.models import EventType, WebhookEndpoint
-from orders.selectors import parse_id
+from orders.selectors.summaries import parse_id
 from orders.webhook_http import AddressRefused, check_literal_host, parse_url, resolve
 
 MAX_URL_LENGTH = 2000

@@ -8,7 +8,8 @@ from rest_framework.views import APIView
 from orders.api.idempotency import idempotent
 from orders.models import OrderSummary, Scope
 from payments.models import BackgroundOperation
-from payments.services.background_operations import submit_ensure_funds, submit_ensure_refunds
+from payments.services.ensure_funds import submit_ensure_funds
+from payments.services.ensure_refunds import submit_ensure_refunds
 from payments.services.payment_summary_create import create_payment_summary
 
 from .lookups import parse_pk, visible, visible_summary_id

@@ -13,7 +13,7 @@ from orders.api import openapi
 from orders.api.auth import client_channel_id
 from orders.api.order_serializers import IdOut, MoneyOut, OrderSummaryDetailBaseSerializer, Text
 from orders.models import Scope
-from payments.summary_selectors import order_summary_with_payments
+from payments.selectors import order_summary_with_payments
 
 
 def Date(source, **kwargs):

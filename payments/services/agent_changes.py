@@ -28,16 +28,16 @@ from django.utils import timezone
 
 from orders.calculations.inputs import AdjustInput, ChangeItemInput
 from orders.calculations.plan import ChangeBalances
-from orders.change_selectors import get_summary
 from orders.errors import InvalidInput, InvalidState, NotFound, PermissionDenied, ServiceError
 from orders.funds import FundsPosition
 from orders.models import ApiClient, ChangeType, Order, OrderSummary
 from orders.money import ZERO, round_money, with_tax
+from orders.selectors.change_state import get_summary
 from orders.services.adjust import submit_adjust
 from orders.services.cancel import submit_cancel
 from orders.services.cancel_order import submit_cancel_order
-from orders.services.change_orders import ChangeResult
-from orders.services.returns import submit_return
+from orders.services.change_flow import ChangeResult
+from orders.services.simple_return import submit_return
 from payments.funds import POST_FULFILLMENT_REDUCTION, funds_position
 from payments.models import (
     COUNTED_STATUSES,
@@ -51,9 +51,9 @@ from payments.models import (
     OperationType,
 )
 
-from .background_operations import submit_ensure_refunds
 from .change_invoice_create import create_invoice_from_change_orders
 from .credit_memo_create import create_credit_memo
+from .ensure_refunds import submit_ensure_refunds
 from .locks import lock_summary
 from .process_exceptions import raise_payment_exception
 

@@ -1,6 +1,7 @@
-"""Submit and run ensure-funds and ensure-refunds as background operations.
+"""Run ensure-funds and ensure-refunds background operations.
 
-A submit validates the request, records the operation and enqueues its task once committed. The task
+A submit (`ensure_funds.submit_ensure_funds`, `ensure_refunds.submit_ensure_refunds`) validates the request,
+records the operation and enqueues its task once committed (`operation_queue`). The task
 calls `run_operation`, which is safe to run any number of times for one operation: the money
 movements are planned once (in the transaction that stamps `prepared_at`), sent under their own
 idempotency keys, and settled once.
@@ -13,24 +14,19 @@ from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
-from orders import outbox
-from orders.errors import InvalidInput, InvalidState, NotFound, ServiceError
+from orders.errors import ServiceError
 from orders.models import OrderSummary
 from orders.money import round_money
 from payments.models import (
     BackgroundOperation,
-    CreditMemo,
-    Invoice,
     OperationStatus,
     OperationType,
-    OrderPaymentSummary,
     Payment,
     PaymentStatus,
     Refund,
     RefundStatus,
 )
 
-from . import operation_input
 from .ensure_funds import prepare_ensure_funds
 from .ensure_refunds import prepare_ensure_refunds
 from .locks import check_managed
@@ -41,78 +37,6 @@ logger = logging.getLogger(__name__)
 
 PREPARE = {OperationType.ENSURE_FUNDS: prepare_ensure_funds, OperationType.ENSURE_REFUNDS: prepare_ensure_refunds}
 LABEL = {OperationType.ENSURE_FUNDS: "Ensure funds", OperationType.ENSURE_REFUNDS: "Ensure refunds"}
-
-
-# --- submit -------------------------------------------------------------------------------------
-
-def _summary_for_submit(summary_id) -> OrderSummary:
-    summary = OrderSummary.objects.filter(pk=summary_id).first()
-    if summary is None:
-        raise NotFound(f"Order summary {summary_id} does not exist.")
-    if not summary.is_managed:
-        raise InvalidState("This order summary is UNMANAGED: payment actions refuse it.")
-    return summary
-
-
-def _check_sequences(summary, raw) -> list[dict]:
-    ops_ids = set(OrderPaymentSummary.objects.filter(order_summary=summary).values_list("pk", flat=True))
-    steps = operation_input.sequences(raw, ops_ids, summary.currency)
-    return [{"orderPaymentSummaryId": str(step.key), "amount": str(step.amount)} for step in steps]
-
-
-def _create(summary, op_type, data, *, client=None, user=None, retry_of=None) -> BackgroundOperation:
-    operation = BackgroundOperation.objects.create(
-        type=op_type, order_summary=summary, input=data, created_by_client=client, created_by=user,
-        retry_of=retry_of,
-    )
-    enqueue(operation.pk)
-    return operation
-
-
-def enqueue(operation_id: int) -> None:
-    from payments.tasks import run_background_operation
-
-    outbox.enqueue(run_background_operation, operation_id)
-
-
-def submit_ensure_funds(summary_id, data: dict, *, client=None, user=None, retry_of=None) -> BackgroundOperation:
-    summary = _summary_for_submit(summary_id)
-    invoice_id = operation_input.identifier(data.get("invoiceId"), "invoiceId")
-    if not Invoice.objects.filter(pk=invoice_id, order_summary=summary).exists():
-        raise InvalidInput(f"Invoice {invoice_id} does not belong to this order summary.", field="invoiceId")
-    clean = {
-        "invoiceId": str(invoice_id),
-        "isAllowPartial": bool(data.get("isAllowPartial", False)),
-        "sequences": _check_sequences(summary, data.get("sequences")),
-    }
-    return _create(summary, OperationType.ENSURE_FUNDS, clean, client=client, user=user, retry_of=retry_of)
-
-
-def submit_ensure_refunds(summary_id, data: dict, *, client=None, user=None, retry_of=None) -> BackgroundOperation:
-    summary = _summary_for_submit(summary_id)
-    memo_id = None
-    if data.get("creditMemoId") not in (None, ""):
-        memo_id = operation_input.identifier(data["creditMemoId"], "creditMemoId")
-        if not CreditMemo.objects.filter(pk=memo_id, order_summary=summary).exists():
-            raise InvalidInput(f"Credit memo {memo_id} does not belong to this order summary.", field="creditMemoId")
-    excess = operation_input.money(data.get("excessFundsAmount") or 0, summary.currency, "excessFundsAmount")
-    if memo_id is None and excess == 0:
-        raise InvalidInput("Name a credit memo or an excess funds amount to refund.", field="creditMemoId")
-    invoice_ids = [
-        operation_input.identifier(raw, f"invoicesToPay[{i}]") for i, raw in enumerate(data.get("invoicesToPay") or [])
-    ]
-    known = set(Invoice.objects.filter(pk__in=invoice_ids, order_summary=summary).values_list("pk", flat=True))
-    for index, pk in enumerate(invoice_ids):
-        if pk not in known:
-            raise InvalidInput(f"Invoice {pk} does not belong to this order summary.", field=f"invoicesToPay[{index}]")
-    clean = {
-        "creditMemoId": str(memo_id) if memo_id else None,
-        "excessFundsAmount": str(excess),
-        "invoicesToPay": [str(pk) for pk in invoice_ids],
-        "isAllowPartial": bool(data.get("isAllowPartial", False)),
-        "sequences": _check_sequences(summary, data.get("sequences")),
-    }
-    return _create(summary, OperationType.ENSURE_REFUNDS, clean, client=client, user=user, retry_of=retry_of)
 
 
 # --- run ----------------------------------------------------------------------------------------

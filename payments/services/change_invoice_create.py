@@ -10,7 +10,7 @@ from payments.calculations import change_item_amounts
 from payments.event_data import emit_invoice_created
 from payments.models import Invoice, InvoiceChangeOrder
 
-from .change_orders import load_change_orders, owed_change, refuse
+from .document_change_orders import load_change_orders, owed_change, refuse
 from .document_writer import LineSource, write_document
 from .locks import lock_summary
 from .netting import net_documents

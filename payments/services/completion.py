@@ -132,7 +132,8 @@ def _report_excess(summary, excess) -> bool:
 
 def settle_summary(summary_id, *, _depth: int = 0) -> Settled | None:
     """The settling pass; None when the summary still has something to ship (or is unmanaged)."""
-    from .background_operations import run_operation, submit_ensure_refunds
+    from .background_operations import run_operation
+    from .ensure_refunds import submit_ensure_refunds
 
     if left_to_ship(summary_id):
         return None

@@ -13,7 +13,7 @@ from payments import errors as codes
 from payments.calculations import change_item_amounts
 from payments.models import CreditMemo, CreditMemoChangeOrder
 
-from .change_orders import load_change_orders, owed_change, refuse
+from .document_change_orders import load_change_orders, owed_change, refuse
 from .document_writer import LineSource, write_document
 from .locks import lock_summary
 from .netting import net_documents

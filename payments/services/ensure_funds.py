@@ -11,20 +11,22 @@ from decimal import Decimal
 from orders.errors import InvalidInput, InvalidState
 from orders.models.fields import MoneySum
 from orders.money import ZERO, round_money
+from payments.allocation import FundsSource, InsufficientFunds, Source, exact_else_largest, plan_ensure_funds
 from payments.models import (
     BackgroundOperation,
     Invoice,
+    OperationType,
     OrderPaymentSummary,
     Payment,
     PaymentAuthorization,
     PaymentKind,
     PaymentStatus,
 )
-from payments.selection import FundsSource, InsufficientFunds, Source, exact_else_largest, plan_ensure_funds
 
 from . import operation_input
 from .locks import bump_version, lock_payment_summaries
 from .movements import Prepared, insert_with_keys, update_rows
+from .operation_queue import clean_sequences, queue_operation, summary_for_submit
 from .payment_funds import apply_to_invoice
 
 
@@ -129,3 +131,16 @@ def _reserve_captures(plan: list[tuple[OrderPaymentSummary, Decimal]], invoice: 
     update_rows([ops for ops, _ in plan], ["pending_capture_amount"])
     insert_with_keys(captures, "capture")
     return captures
+
+
+def submit_ensure_funds(summary_id, data: dict, *, client=None, user=None, retry_of=None) -> BackgroundOperation:
+    summary = summary_for_submit(summary_id)
+    invoice_id = operation_input.identifier(data.get("invoiceId"), "invoiceId")
+    if not Invoice.objects.filter(pk=invoice_id, order_summary=summary).exists():
+        raise InvalidInput(f"Invoice {invoice_id} does not belong to this order summary.", field="invoiceId")
+    clean = {
+        "invoiceId": str(invoice_id),
+        "isAllowPartial": bool(data.get("isAllowPartial", False)),
+        "sequences": clean_sequences(summary, data.get("sequences")),
+    }
+    return queue_operation(summary, OperationType.ENSURE_FUNDS, clean, client=client, user=user, retry_of=retry_of)

@@ -10,20 +10,22 @@ from collections import defaultdict
 
 from orders.errors import InvalidInput, InvalidState
 from orders.money import ZERO, round_money
+from payments.allocation import InsufficientFunds, Source, exact_else_smallest_sufficient, plan_refunds
 from payments.funds import funds_position
 from payments.models import (
     BackgroundOperation,
     CreditMemo,
     Invoice,
+    OperationType,
     Payment,
     PaymentStatus,
     Refund,
 )
-from payments.selection import InsufficientFunds, Source, exact_else_smallest_sufficient, plan_refunds
 
 from . import operation_input
 from .locks import bump_version, lock_payment_summaries
 from .movements import Prepared, insert_with_keys, update_rows
+from .operation_queue import clean_sequences, queue_operation, summary_for_submit
 from .payment_funds import apply_to_invoice, take_funds
 
 
@@ -168,3 +170,30 @@ def _pay_fee_invoices(fee_invoices, payments, by_id, available, memo, operation)
             available[payment_id] -= taken
             paid += taken
     return paid
+
+
+def submit_ensure_refunds(summary_id, data: dict, *, client=None, user=None, retry_of=None) -> BackgroundOperation:
+    summary = summary_for_submit(summary_id)
+    memo_id = None
+    if data.get("creditMemoId") not in (None, ""):
+        memo_id = operation_input.identifier(data["creditMemoId"], "creditMemoId")
+        if not CreditMemo.objects.filter(pk=memo_id, order_summary=summary).exists():
+            raise InvalidInput(f"Credit memo {memo_id} does not belong to this order summary.", field="creditMemoId")
+    excess = operation_input.money(data.get("excessFundsAmount") or 0, summary.currency, "excessFundsAmount")
+    if memo_id is None and excess == 0:
+        raise InvalidInput("Name a credit memo or an excess funds amount to refund.", field="creditMemoId")
+    invoice_ids = [
+        operation_input.identifier(raw, f"invoicesToPay[{i}]") for i, raw in enumerate(data.get("invoicesToPay") or [])
+    ]
+    known = set(Invoice.objects.filter(pk__in=invoice_ids, order_summary=summary).values_list("pk", flat=True))
+    for index, pk in enumerate(invoice_ids):
+        if pk not in known:
+            raise InvalidInput(f"Invoice {pk} does not belong to this order summary.", field=f"invoicesToPay[{index}]")
+    clean = {
+        "creditMemoId": str(memo_id) if memo_id else None,
+        "excessFundsAmount": str(excess),
+        "invoicesToPay": [str(pk) for pk in invoice_ids],
+        "isAllowPartial": bool(data.get("isAllowPartial", False)),
+        "sequences": clean_sequences(summary, data.get("sequences")),
+    }
+    return queue_operation(summary, OperationType.ENSURE_REFUNDS, clean, client=client, user=user, retry_of=retry_of)

@@ -34,8 +34,8 @@ from orders.models import (
     ProcessExceptionCategory,
     ProcessExceptionStatus,
 )
-from orders.services.fulfillment_routing import route_order_summary
 from orders.services.process_exception_status import set_process_exception_status
+from orders.services.route_summary import route_order_summary
 from payments.models import BackgroundOperation
 from payments.sweepers import INVOICE_AND_CAPTURE
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 from orders import outbox
 from orders.errors import InvalidState
 from orders.money import ZERO, round_money
+from payments.allocation import InsufficientFunds, Source, exact_else_smallest_sufficient, plan_refunds
 from payments.gateway import GatewayOutcome, GatewayRequest
 from payments.models import (
     AgentRefundKind,
@@ -39,7 +40,6 @@ from payments.models import (
     Refund,
     RefundStatus,
 )
-from payments.selection import InsufficientFunds, Source, exact_else_smallest_sufficient, plan_refunds
 
 from .agent_changes import record_refund
 from .credit_memo_create import create_credit_memo

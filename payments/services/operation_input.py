@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from orders.errors import InvalidInput
 from orders.money import is_rounded
-from payments.selection import SequenceStep
+from payments.allocation import SequenceStep
 
 
 def money(value, currency: str, field: str) -> Decimal:

@@ -10,7 +10,8 @@ from orders.money import ZERO
 from orders.services.process_exception_status import set_process_exception_status
 from payments.models import BackgroundOperation, OperationType, Refund, RefundStatus
 
-from .background_operations import submit_ensure_funds, submit_ensure_refunds
+from .ensure_funds import submit_ensure_funds
+from .ensure_refunds import submit_ensure_refunds
 from .locks import lock_summary
 
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from orders.errors import Conflict, NotFound
 from orders.models import ReturnOrder
 from orders.money import ZERO, round_money
-from orders.selectors import parse_id
+from orders.selectors.summaries import parse_id
 from orders.services.return_orders import ReturnItemInput, ReturnItemsResult, return_items
 from payments.funds import funds_position
 from payments.models import AgentRefund, AgentRefundKind

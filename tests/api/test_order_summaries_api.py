@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from orders.models import ProcessException, ProcessExceptionCategory, ProcessExceptionStatus
 from orders.services.return_orders import ReturnOrderInput, ReturnOrderLineInput, create_return_order
-from orders.services.returns import submit_return
+from orders.services.simple_return import submit_return
 from payments.services.credit_memo_create import create_credit_memo
 from payments.services.fulfillment_invoice_create import create_invoice_for_fulfillment_order
 from tests.api.helpers import SUMMARIES, SUMMARY_TEMPLATE, summary_path

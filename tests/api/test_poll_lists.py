@@ -157,7 +157,8 @@ def test_a_page_costs_the_same_queries_for_one_row_or_all(api, worlds, path):
 
 def test_what_changes_a_record_shows_in_modified_since(api, worlds):
     from orders.services.return_orders import ReturnItemInput, return_items
-    from payments.services.background_operations import run_operation, submit_ensure_funds
+    from payments.services.background_operations import run_operation
+    from payments.services.ensure_funds import submit_ensure_funds
     from payments.services.fulfillment_invoice_create import create_invoice_for_fulfillment_order
 
     us, _eu = worlds

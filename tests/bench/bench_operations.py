@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from orders.models import OrderSummary
 from payments.models import BackgroundOperation, OperationStatus
-from payments.services.background_operations import submit_ensure_funds, submit_ensure_refunds
+from payments.services.ensure_funds import submit_ensure_funds
+from payments.services.ensure_refunds import submit_ensure_refunds
 from tests.bench.servers import celery_workers, purge_queue
 from tests.bench.support import (
     CpuTime,

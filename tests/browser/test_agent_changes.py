@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from orders.calculations.inputs import ChangeItemInput
 from orders.models import FulfillmentOrder, OrderSummary
-from orders.services.fulfillment_routing import route_order_summary
+from orders.services.route_summary import route_order_summary
 from payments.models import AgentRefund, OrderPaymentSummary
 from payments.services.agent_changes import submit_agent_change
 from tests.browser.conftest import screenshot, serious_violations, sign_in

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from console.models import LocationAssignment
 from orders.models import FulfillmentOrder
-from orders.services.fulfillment_routing import route_order_summary
+from orders.services.route_summary import route_order_summary
 from tests.browser.conftest import PASSWORD, screenshot, serious_violations
 from tests.builders import ingest, worked_example_body
 from tests.fulfillment.helpers import make_location, stock

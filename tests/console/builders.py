@@ -18,7 +18,7 @@ def paid_at_checkout() -> OrderSummary:
 
 def shipped_and_paid() -> OrderSummary:
     """The §6 order shipped whole, invoiced 118.80 and captured through ensure funds."""
-    from payments.services.background_operations import submit_ensure_funds
+    from payments.services.ensure_funds import submit_ensure_funds
     from tests.payments.money_builders import invoice_everything, run
 
     summary = worked_example()

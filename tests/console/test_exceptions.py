@@ -103,8 +103,9 @@ def test_status_change_without_csrf_token_is_refused(supervisor, queue):
 
 def failed_refund():
     """§6 order shipped, paid 118.80, 1 × A returned (credit memo 43.20); the card refuses refunds."""
-    from payments.services.background_operations import submit_ensure_funds, submit_ensure_refunds
     from payments.services.credit_memo_create import create_credit_memo
+    from payments.services.ensure_funds import submit_ensure_funds
+    from payments.services.ensure_refunds import submit_ensure_refunds
     from tests.payments.money_builders import invoice_everything, return_one_a, run, set_token
 
     summary = worked_example()

@@ -11,7 +11,7 @@ import pytest
 from console.models import WizardSubmission
 from orders.calculations.inputs import ChangeItemInput
 from orders.models import Exchange, OrderSummary
-from orders.services.returns import submit_return
+from orders.services.simple_return import submit_return
 from payments.models import AgentRefund, AgentRefundLimit, BackgroundOperation, CreditMemo, OrderPaymentSummary, Refund
 from payments.money_check import check_money
 from payments.services.agent_changes import decide_refund

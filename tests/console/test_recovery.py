@@ -9,8 +9,8 @@ from django.test import Client
 
 from console.models import LocationAssignment
 from orders.models import FulfillmentOrder, FulfillmentRejection, OrderHold, RoutingExclusion, Shipment
-from orders.services.fulfillment_routing import route_order_summary
 from orders.services.holds import hold_order_summary
+from orders.services.route_summary import route_order_summary
 from payments.models import Invoice
 from tests.builders import ingest, worked_example_body
 from tests.fulfillment.helpers import lines_by_sku, make_location, on_hand_reserved, stock

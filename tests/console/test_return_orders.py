@@ -10,7 +10,7 @@ import pytest
 from console.models import WizardSubmission
 from orders.calculations.inputs import ChangeItemInput
 from orders.models import ReturnOrder, ReturnOrderLineItem
-from orders.services.returns import submit_return
+from orders.services.simple_return import submit_return
 from payments.models import AgentRefund, CreditMemo, Invoice
 from tests.builders import items_by_sku
 from tests.console.builders import shipped_and_paid

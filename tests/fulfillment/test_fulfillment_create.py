@@ -9,7 +9,7 @@ from orders.models import FulfillmentOrder, ItemStatus, OrderSummaryStatus
 from orders.services.cancel import submit_cancel
 from orders.services.fulfillment_create import create_fulfillment_orders, create_multiple_fulfillment_orders
 from orders.services.fulfillment_status import change_fulfillment_order_status
-from orders.services.returns import submit_return
+from orders.services.simple_return import submit_return
 from tests.builders import address, ingest, item, items_by_sku, order_body, tax, worked_example
 from tests.change_builders import change
 from tests.fulfillment.helpers import fulfil_input, lines_by_sku, make_location, on_hand_reserved, place, stock

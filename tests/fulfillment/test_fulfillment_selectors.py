@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from orders.fulfillment_selectors import (
+from orders.selectors.fulfillment import (
     InventoryEffect,
     fulfillment_orders_for_summary,
     inventory_effects_for_summary,

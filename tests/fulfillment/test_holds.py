@@ -6,9 +6,9 @@ import pytest
 
 from orders.errors import InvalidState
 from orders.models import FulfillmentOrder, HoldRule, OrderHold, SalesChannel
-from orders.services.fulfillment_routing import route_order_summary
 from orders.services.fulfillment_status import change_fulfillment_order_status
 from orders.services.holds import hold_order_summary, release_holds
+from orders.services.route_summary import route_order_summary
 from payments.models import Invoice, OrderPaymentSummary
 from tests.api.schema import check_every_response
 from tests.builders import ingest, worked_example_body

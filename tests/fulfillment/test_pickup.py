@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from orders.errors import InvalidState
 from orders.models import FulfillmentOrder, ProcessException
-from orders.services.fulfillment_routing import route_order_summary
 from orders.services.fulfillment_status import change_fulfillment_order_status
+from orders.services.route_summary import route_order_summary
 from orders.tasks import cancel_unclaimed_pickups
 from payments.models import Invoice, OrderPaymentSummary
 from tests.api.helpers import INGEST

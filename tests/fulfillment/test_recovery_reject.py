@@ -19,8 +19,8 @@ from orders.models import (
     SalesChannel,
 )
 from orders.services.fulfillment_reject import LineToReject, reject_fulfillment_order_items
-from orders.services.fulfillment_routing import route_order_summary
 from orders.services.fulfillment_status import change_fulfillment_order_status
+from orders.services.route_summary import route_order_summary
 from tests.api.schema import check_every_response
 from tests.builders import ingest, worked_example_body
 from tests.fulfillment.helpers import lines_by_sku, make_location, on_hand_reserved, stock

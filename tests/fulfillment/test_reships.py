@@ -147,7 +147,7 @@ def test_billing_follow_ups_bill_a_reshipment_nothing(shipped, settings, django_
 
     from orders.models import ProcessException
     from payments.models import Invoice
-    from payments.services.automation import invoice_and_capture
+    from payments.services.money_follow_ups import invoice_and_capture
     from payments.sweepers import sweep_unbilled_fulfillment_orders
 
     settings.OMS_AUTO_INVOICE_AND_CAPTURE = True

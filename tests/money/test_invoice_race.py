@@ -9,7 +9,7 @@ import pytest
 from orders.models import ApiClient, ProcessException
 from orders.services.fulfillment_status import change_fulfillment_order_status
 from payments.models import BackgroundOperation, Invoice, Payment, SandboxTransaction
-from payments.services import automation
+from payments.services import money_follow_ups
 from tests.builders import worked_example
 from tests.fulfillment.helpers import make_location, place, stock
 from tests.reliability.helpers import post, run_together
@@ -32,7 +32,7 @@ def test_manual_create_invoice_racing_the_automation_invoices_and_captures_once(
 
     def work(index):
         if index == 0:
-            return automation.invoice_and_capture(fulfillment_order.pk, summary.pk)
+            return money_follow_ups.invoice_and_capture(fulfillment_order.pk, summary.pk)
         return post(raw_key, f"{FO}/{fulfillment_order.pk}/actions/create-invoice", {})
 
     outcomes = run_together(work, 2)

@@ -36,15 +36,17 @@ from orders.services.adjust import submit_adjust
 from orders.services.cancel import submit_cancel
 from orders.services.fulfillment_cancel import LineToCancel, cancel_fulfillment_order_items
 from orders.services.fulfillment_status import change_fulfillment_order_status
-from orders.services.returns import submit_return
+from orders.services.simple_return import submit_return
 from payments.funds import POST_FULFILLMENT_REDUCTION, funds_position
 from payments.models import CreditMemo, Invoice, OrderPaymentSummary
 from payments.money_check import check_summary
-from payments.services.automation import invoice_and_capture
-from payments.services.background_operations import run_operation, submit_ensure_funds, submit_ensure_refunds
+from payments.services.background_operations import run_operation
 from payments.services.completion import settle_summary
 from payments.services.credit_memo_create import create_credit_memo
+from payments.services.ensure_funds import submit_ensure_funds
+from payments.services.ensure_refunds import submit_ensure_refunds
 from payments.services.fulfillment_invoice_create import create_invoice_for_fulfillment_order
+from payments.services.money_follow_ups import invoice_and_capture
 from tests.builders import address, ingest, order_body
 from tests.change_builders import change
 from tests.fulfillment.helpers import make_location, place, stock

@@ -122,7 +122,7 @@ def test_create_invoice_after_the_automation_answers_the_same_invoice(shop, orde
 def test_a_manual_invoice_first_then_the_automation_ensures_funds_for_it(shop, settings):
     """The race of rule 2 in sequence: the client invoices first (automation off at that moment), the
     automation then finds the invoice and pays it instead of raising 'already has an invoice'."""
-    from payments.services.automation import invoice_and_capture
+    from payments.services.money_follow_ups import invoice_and_capture
 
     summary = shop.order(**USD)
     fulfillment_order = shop.place(summary, [("A", 2), ("B", 1)])

@@ -7,14 +7,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from orders.change_selectors import change_state, get_item_summaries
 from orders.errors import ServiceError
 from orders.models import Order, OrderItemSummary, OrderSummary
 from orders.money import round_money
 from orders.rollups import compute_rollups
+from orders.selectors.change_state import change_state, get_item_summaries
 from orders.services.adjust import preview_adjust, submit_adjust
 from orders.services.cancel import preview_cancel, submit_cancel
-from orders.services.returns import preview_return, submit_return
+from orders.services.simple_return import preview_return, submit_return
 from orders.services.summary_refresh import refresh_summary
 from tests.builders import address, ingest, item, order_body, tax
 from tests.change_builders import assert_rebuilds, change_actions, order_specs

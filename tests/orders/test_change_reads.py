@@ -10,7 +10,7 @@ from orders.errors import InvalidInput, NotFound
 from orders.models import ItemStatus, Order, OrderItemSummary, OrderItemSummaryChange, ReasonCode
 from orders.services.adjust import submit_adjust
 from orders.services.cancel import preview_cancel, submit_cancel
-from orders.services.returns import submit_return
+from orders.services.simple_return import submit_return
 from tests.builders import ensure_channel, items_by_sku, mark_captured, set_fulfillment_state, worked_example
 from tests.change_builders import change, fee
 

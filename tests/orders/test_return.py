@@ -7,7 +7,7 @@ import pytest
 from orders.errors import InvalidState
 from orders.funds import funds_position
 from orders.models import ChangeType, ItemStatus, Order, OrderItemSummary
-from orders.services.returns import preview_return, submit_return
+from orders.services.simple_return import preview_return, submit_return
 from tests.builders import (
     address,
     ingest,

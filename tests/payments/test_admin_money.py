@@ -4,8 +4,10 @@ import pytest
 from django.urls import reverse
 
 from payments.models import BackgroundOperation, CreditMemo, Invoice, PaymentGatewayLog, Refund
-from payments.services.background_operations import run_operation, submit_ensure_funds, submit_ensure_refunds
+from payments.services.background_operations import run_operation
 from payments.services.credit_memo_create import create_credit_memo
+from payments.services.ensure_funds import submit_ensure_funds
+from payments.services.ensure_refunds import submit_ensure_refunds
 from tests.builders import worked_example
 from tests.payments.money_builders import invoice_everything, return_one_a
 

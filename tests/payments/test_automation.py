@@ -8,7 +8,7 @@ import pytest
 from orders.models import ChangeType, FulfillmentOrder, OrderSummary, ProcessException
 from payments import automation
 from payments.models import CreditMemo, Invoice
-from payments.services.automation import refund_excess
+from payments.services.money_follow_ups import refund_excess
 from tests.builders import ingest, worked_example, worked_example_body
 from tests.payments.money_builders import change_order, return_one_a, ship_everything
 

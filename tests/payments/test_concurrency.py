@@ -7,7 +7,8 @@ import pytest
 from django.db import connection
 
 from payments.models import BackgroundOperation, Payment, SandboxTransaction
-from payments.services import background_operations
+from payments.services import background_operations, operation_queue
+from payments.services.ensure_funds import submit_ensure_funds
 from tests.builders import worked_example
 from tests.payments.money_builders import invoice_everything
 
@@ -15,10 +16,10 @@ from tests.payments.money_builders import invoice_everything
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_on_one_operation_capture_once(monkeypatch):
-    monkeypatch.setattr(background_operations, "enqueue", lambda operation_id: None)
+    monkeypatch.setattr(operation_queue, "enqueue", lambda operation_id: None)
     summary = worked_example()
     invoice = invoice_everything(summary)
-    operation = background_operations.submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
     start = threading.Barrier(2)
     errors = []
 

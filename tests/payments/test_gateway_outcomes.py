@@ -18,8 +18,9 @@ from payments.models import (
     Refund,
     SandboxTransaction,
 )
-from payments.services.background_operations import submit_ensure_funds, submit_ensure_refunds
 from payments.services.credit_memo_create import create_credit_memo
+from payments.services.ensure_funds import submit_ensure_funds
+from payments.services.ensure_refunds import submit_ensure_refunds
 from payments.services.movements import CAPTURE, REFUND, pending_movements, reconcile_movement
 from tests.builders import worked_example
 from tests.payments.money_builders import invoice_everything, ops_fields, return_one_a, run, set_token

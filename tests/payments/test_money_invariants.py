@@ -12,8 +12,10 @@ from orders.models import ChangeType, FulfillmentPhase, OrderSummary
 from orders.models.fields import MoneySum
 from payments.funds import funds_position
 from payments.models import Invoice, OrderPaymentSummary, Payment, PaymentAppliedToInvoice
-from payments.services.background_operations import run_operation, submit_ensure_funds, submit_ensure_refunds
+from payments.services.background_operations import run_operation
 from payments.services.credit_memo_create import create_credit_memo
+from payments.services.ensure_funds import submit_ensure_funds
+from payments.services.ensure_refunds import submit_ensure_refunds
 from payments.services.movements import pending_movements, reconcile_movement
 from tests.builders import worked_example
 from tests.payments.money_builders import add_payment_method, change_order, invoice_everything, set_token

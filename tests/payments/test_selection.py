@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from payments.selection import (
+from payments.allocation import (
     FundsSource,
     InsufficientFunds,
     SequenceStep,

@@ -14,8 +14,9 @@ from payments.models import (
     PaymentGatewayLog,
     SandboxTransaction,
 )
-from payments.services.background_operations import submit_ensure_funds, submit_ensure_refunds
 from payments.services.credit_memo_create import create_credit_memo
+from payments.services.ensure_funds import submit_ensure_funds
+from payments.services.ensure_refunds import submit_ensure_refunds
 from tests.builders import worked_example
 from tests.payments.money_builders import invoice_everything, ops_fields, return_one_a, run
 

@@ -7,7 +7,8 @@ from django.db import connection
 
 from payments import tasks
 from payments.models import BackgroundOperation, SandboxTransaction
-from payments.services import background_operations
+from payments.services import operation_queue
+from payments.services.ensure_funds import submit_ensure_funds
 from tests.builders import worked_example
 from tests.payments.money_builders import invoice_everything
 from tests.support.celery_worker import running_worker, unique_queue, wait_until, worker_env
@@ -18,10 +19,10 @@ from tests.support.celery_worker import running_worker, unique_queue, wait_until
 @pytest.mark.django_db(transaction=True)
 def test_ensure_funds_runs_in_a_real_worker_and_a_second_delivery_moves_nothing(monkeypatch):
     # Sent by hand to this test's own queue instead of the default one the submit would use.
-    monkeypatch.setattr(background_operations, "enqueue", lambda operation_id: None)
+    monkeypatch.setattr(operation_queue, "enqueue", lambda operation_id: None)
     summary = worked_example()
     invoice = invoice_everything(summary)
-    operation = background_operations.submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
     queue = unique_queue("ensure-funds")
 
     def status():

@@ -19,7 +19,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from payments.models import Payment, Refund
-from payments.services import background_operations
+from payments.services import background_operations, operation_queue
+from payments.services.ensure_funds import submit_ensure_funds
+from payments.services.ensure_refunds import submit_ensure_refunds
 from tests.builders import address, ingest, item, order_body
 from tests.payments.money_builders import invoice_everything
 
@@ -29,7 +31,7 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 @pytest.fixture(autouse=True)
 def run_by_hand(monkeypatch):
     """The test runs each operation itself; nothing is enqueued by the submit."""
-    monkeypatch.setattr(background_operations, "enqueue", lambda operation_id: None)
+    monkeypatch.setattr(operation_queue, "enqueue", lambda operation_id: None)
 
 
 def _order(payments: list[dict]):
@@ -50,7 +52,7 @@ def _funds_of(count: int):
     """50.00 invoiced, authorized by `count` methods in equal parts: ensure funds captures each part."""
     summary = _order([_payment(n, "authorization", D("50.00") / count) for n in range(count)])
     invoice = invoice_everything(summary)
-    return background_operations.submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    return submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
 
 
 def _refunds_of(count: int):
@@ -59,7 +61,7 @@ def _refunds_of(count: int):
     sale = D("60.00") if count == 1 else D("51.00")
     summary = _order([_payment(n, "sale", sale) for n in range(count)])
     excess = sale * count - D("50.00")
-    return background_operations.submit_ensure_refunds(summary.pk, {"excessFundsAmount": str(excess)})
+    return submit_ensure_refunds(summary.pk, {"excessFundsAmount": str(excess)})
 
 
 def _run(operation) -> list[str]:

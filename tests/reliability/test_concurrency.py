@@ -19,7 +19,9 @@ from payments.models import (
     PaymentGatewayLog,
     SandboxTransaction,
 )
-from payments.services import background_operations
+from payments.services import background_operations, operation_queue
+from payments.services.ensure_funds import submit_ensure_funds
+from payments.services.ensure_refunds import submit_ensure_refunds
 from payments.services.fulfillment_invoice_create import create_invoice_for_fulfillment_order
 from tests.builders import address, ensure_channel, ingest, item, items_by_sku, order_body, set_fulfillment_state
 from tests.change_builders import assert_rebuilds, change
@@ -44,7 +46,7 @@ def no_automation(settings, monkeypatch):
     settings.OMS_AUTO_ROUTE_ORDERS = False
     settings.OMS_AUTO_INVOICE_AND_CAPTURE = False
     settings.OMS_AUTO_CREDIT_AND_REFUND = False
-    monkeypatch.setattr(background_operations, "enqueue", lambda operation_id: None)
+    monkeypatch.setattr(operation_queue, "enqueue", lambda operation_id: None)
 
 
 @pytest.fixture
@@ -141,7 +143,7 @@ def test_two_refunds_of_60_against_100_captured_make_exactly_one_gateway_call(se
                    "amount": D("100.00"), "gatewayReference": "sale_1"}],
     ))
     submit_cancel(summary.pk, [change(items_by_sku(summary)["GIFT"].pk, 1)], actor=None)
-    operations = [background_operations.submit_ensure_refunds(summary.pk, {"excessFundsAmount": "60.00"})
+    operations = [submit_ensure_refunds(summary.pk, {"excessFundsAmount": "60.00"})
                   for _ in range(2)]
 
     run_together(lambda i: background_operations.run_operation(operations[i].pk), 2)
@@ -177,7 +179,7 @@ def test_ten_partial_captures_racing_on_one_authorization_never_capture_more_tha
     assert [invoice.balance for invoice in invoices] == [D("10.00")] * 10
     # The issuer released 35.00 of the 100.00 hold: 65.00 can still be captured, six invoices' worth.
     summary.payment_summaries.update(authorization_reversal_amount=D("35.00"))
-    operations = [background_operations.submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    operations = [submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
                   for invoice in invoices]
 
     outcomes = run_together(lambda i: background_operations.run_operation(operations[i].pk), 10)

@@ -16,8 +16,9 @@ from django.utils import timezone
 from orders.models import OrderSummary, OutboxMessage, ProcessException
 from payments import tasks
 from payments.models import Invoice, Payment, PaymentGatewayLog, Refund, SandboxTransaction
-from payments.services.background_operations import submit_ensure_funds, submit_ensure_refunds
 from payments.services.credit_memo_create import create_credit_memo
+from payments.services.ensure_funds import submit_ensure_funds
+from payments.services.ensure_refunds import submit_ensure_refunds
 from payments.services.movements import (
     CAPTURE,
     MAX_RECONCILE_DELAY_SECONDS,

@@ -32,11 +32,13 @@ from orders.rollups import compute_rollups
 from orders.services.adjust import submit_adjust
 from orders.services.cancel import submit_cancel
 from orders.services.fulfillment_status import change_fulfillment_order_status
-from orders.services.returns import submit_return
+from orders.services.simple_return import submit_return
 from payments.funds import funds_position
 from payments.models import CreditMemo, Invoice, Payment, PaymentAppliedToInvoice, Refund
-from payments.services.background_operations import run_operation, submit_ensure_funds, submit_ensure_refunds
+from payments.services.background_operations import run_operation
 from payments.services.credit_memo_create import create_credit_memo
+from payments.services.ensure_funds import submit_ensure_funds
+from payments.services.ensure_refunds import submit_ensure_refunds
 from payments.services.fulfillment_invoice_create import create_invoice_for_fulfillment_order
 from payments.services.movements import pending_movements, reconcile_movement
 from tests.builders import address, ingest, order_body

@@ -20,8 +20,10 @@ from orders.models import OrderSummary
 from payments import tasks
 from payments.gateway.sandbox import SLOW_SECONDS
 from payments.models import BackgroundOperation, CreditMemo, PaymentGatewayLog, Refund, SandboxTransaction
-from payments.services import background_operations
+from payments.services import operation_queue
 from payments.services.credit_memo_create import create_credit_memo
+from payments.services.ensure_funds import submit_ensure_funds
+from payments.services.ensure_refunds import submit_ensure_refunds
 from tests.builders import worked_example
 from tests.payments.money_builders import invoice_everything, ops_fields, return_one_a, run, set_token
 from tests.reliability.helpers import assert_ledger_balanced
@@ -46,7 +48,7 @@ def real_worker(test):
 def paid_and_returned():
     """DOMAIN.md §6 captured in full (118.80), then 1 × A returned: a credit memo of 40.00 + 3.20."""
     summary = worked_example()
-    run(background_operations.submit_ensure_funds(summary.pk, {"invoiceId": invoice_everything(summary).pk}))
+    run(submit_ensure_funds(summary.pk, {"invoiceId": invoice_everything(summary).pk}))
     change = return_one_a(summary)
     return summary, create_credit_memo(OrderSummary.objects.get(pk=summary.pk).pk, [change.pk])
 
@@ -56,10 +58,10 @@ def refund_on_slow_card(monkeypatch, settings):
     """An ensure-refunds operation on a card whose provider is slow to answer; its message is sent by
     the test to a queue of its own, not enqueued by the submit."""
     settings.OMS_AUTO_ROUTE_ORDERS = False
-    monkeypatch.setattr(background_operations, "enqueue", lambda operation_id: None)
+    monkeypatch.setattr(operation_queue, "enqueue", lambda operation_id: None)
     summary, memo = paid_and_returned()
     set_token(summary, "tok_slow")
-    operation = background_operations.submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
+    operation = submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
     return summary, memo, operation
 
 
@@ -138,7 +140,7 @@ class RequestFailed(Exception):
 @pytest.mark.django_db
 def test_a_request_failing_after_creating_a_credit_memo_enqueues_nothing(django_capture_on_commit_callbacks):
     summary = worked_example()
-    run(background_operations.submit_ensure_funds(summary.pk, {"invoiceId": invoice_everything(summary).pk}))
+    run(submit_ensure_funds(summary.pk, {"invoiceId": invoice_everything(summary).pk}))
     change = return_one_a(summary)
     published = []
 
@@ -149,7 +151,7 @@ def test_a_request_failing_after_creating_a_credit_memo_enqueues_nothing(django_
     try:
         with django_capture_on_commit_callbacks() as callbacks, pytest.raises(RequestFailed), transaction.atomic():
             memo = create_credit_memo(summary.pk, [change.pk])
-            background_operations.submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
+            submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
             raise RequestFailed("the request failed after the credit memo was written")
     finally:
         before_task_publish.disconnect(record)
@@ -162,7 +164,7 @@ def test_a_request_failing_after_creating_a_credit_memo_enqueues_nothing(django_
     # The same request, committed: one task, queued once the transaction is over — and it refunds.
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         memo = create_credit_memo(summary.pk, [change.pk])
-        operation = background_operations.submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
+        operation = submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
     assert len(callbacks) == 1
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True

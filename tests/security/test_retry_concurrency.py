@@ -9,7 +9,7 @@ import pytest
 
 from orders.models import ApiClient, OrderSummary, ProcessException
 from payments.models import BackgroundOperation
-from payments.services import background_operations
+from payments.services import operation_queue
 from payments.services.operation_retry import retry_payment_exception
 from tests.console.test_exceptions import failed_refund
 from tests.reliability.helpers import error_codes, key_client, run_together, statuses
@@ -24,7 +24,7 @@ def nothing_runs_behind_the_test(settings, monkeypatch):
     settings.OMS_AUTO_ROUTE_ORDERS = False
     settings.OMS_AUTO_INVOICE_AND_CAPTURE = False
     settings.OMS_AUTO_CREDIT_AND_REFUND = False
-    monkeypatch.setattr(background_operations, "enqueue", lambda operation_id: None)
+    monkeypatch.setattr(operation_queue, "enqueue", lambda operation_id: None)
 
 
 def test_concurrent_api_retries_of_one_exception_create_one_operation():

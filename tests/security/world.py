@@ -19,12 +19,14 @@ from orders.services.create_summary import create_order_summary
 from orders.services.fulfillment_status import change_fulfillment_order_status
 from orders.services.holds import hold_order_summary
 from orders.services.return_orders import ReturnOrderInput, ReturnOrderLineInput, create_return_order
-from orders.services.returns import submit_return
 from orders.services.shipments import ShipmentInput, create_shipment
+from orders.services.simple_return import submit_return
 from orders.services.webhook_endpoints import create_webhook_endpoint
 from payments.models import PaymentAuthorization
-from payments.services.background_operations import run_operation, submit_ensure_funds, submit_ensure_refunds
+from payments.services.background_operations import run_operation
 from payments.services.credit_memo_create import create_credit_memo
+from payments.services.ensure_funds import submit_ensure_funds
+from payments.services.ensure_refunds import submit_ensure_refunds
 from payments.services.fulfillment_invoice_create import create_invoice_for_fulfillment_order
 from payments.services.locks import lock_summary
 from payments.services.process_exceptions import raise_payment_exception

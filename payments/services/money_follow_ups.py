@@ -12,10 +12,11 @@ from payments import errors as codes
 from payments.funds import funds_position
 from payments.models import BackgroundOperation, CreditMemo, Invoice, OperationStatus, OperationType
 
-from .background_operations import run_operation, submit_ensure_funds, submit_ensure_refunds
+from .background_operations import run_operation
 from .completion import settle_summary
 from .credit_memo_create import create_credit_memo
-from .ensure_funds import pending_capture_total
+from .ensure_funds import pending_capture_total, submit_ensure_funds
+from .ensure_refunds import submit_ensure_refunds
 from .fulfillment_invoice_create import invoice_fulfillment_order
 from .locks import lock_summary
 from .process_exceptions import raise_payment_exception

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from orders.calculations.inputs import ChangeItemInput
 from orders.calculations.reductions import plan_return
-from orders.services.change_orders import ChangeResult, preview_change, submit_change
+from orders.services.change_flow import ChangeResult, preview_change, submit_change
 
 
 def _planner(change_items: Sequence[ChangeItemInput]):

@@ -23,16 +23,6 @@ from orders.calculations.plan import (
     grand_total,
 )
 from orders.calculations.state import Amounts, SummaryState
-from orders.change_selectors import (
-    ChangeFacts,
-    change_state,
-    get_fulfillment_lines,
-    get_item_rows,
-    get_item_summaries,
-    get_summary,
-    get_summary_for_preview,
-    groups_and_facts,
-)
 from orders.errors import Conflict
 from orders.event_data import emit_order_summary_changed
 from orders.funds import funds_position
@@ -53,6 +43,16 @@ from orders.models import (
     OrderSummary,
 )
 from orders.money import round_money
+from orders.selectors.change_state import (
+    ChangeFacts,
+    change_state,
+    get_fulfillment_lines,
+    get_item_rows,
+    get_item_summaries,
+    get_summary,
+    get_summary_for_preview,
+    groups_and_facts,
+)
 from orders.services.summary_refresh import refresh_summary, update_rows
 
 # plan(state, reason_codes, max_items) -> ChangePlan

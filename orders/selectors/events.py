@@ -10,7 +10,7 @@ from django.utils import timezone
 from orders.cursors import decode_id_cursor, encode_id_cursor
 from orders.errors import InvalidInput
 from orders.models import Event, EventType, WebhookAttempt, WebhookDelivery
-from orders.selectors import parse_id
+from orders.selectors.summaries import parse_id
 from orders.services.webhook_endpoints import visible_endpoints
 
 

@@ -29,7 +29,7 @@ from orders.models import (
 )
 from orders.money import ZERO
 from orders.rollups import ROLLUP_FIELDS
-from orders.selectors import parse_id
+from orders.selectors.summaries import parse_id
 
 _REDUCTIONS = (ChangeType.CANCEL, ChangeType.RETURN)
 

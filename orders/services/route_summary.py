@@ -19,7 +19,6 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
-from orders.change_selectors import get_item_summaries, get_summary
 from orders.errors import InvalidState, ServiceError
 from orders.event_data import emit_process_exception_created
 from orders.models import (
@@ -45,6 +44,7 @@ from orders.routing import (
     postal_code_coordinates,
     rank_by_average_distance,
 )
+from orders.selectors.change_state import get_item_summaries, get_summary
 from orders.services.fulfillment_create import (
     FulfillmentGroupInput,
     FulfillmentItemInput,

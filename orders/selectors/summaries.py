@@ -146,8 +146,8 @@ def change_history(summary: OrderSummary) -> list[ChangeHistoryEntry]:
 
 def order_summary_detail_queryset() -> QuerySet:
     """The summary with every orders-side child; the payments app adds its own prefetches to it."""
-    # fulfillment_selectors builds on this module (ids, page sizes), so it is imported here, not at the top.
-    from orders.fulfillment_selectors import fulfillment_orders_queryset, return_orders_queryset
+    # orders.selectors.fulfillment builds on this module (ids, page sizes), so it is imported here, not at the top.
+    from orders.selectors.fulfillment import fulfillment_orders_queryset, return_orders_queryset
 
     return OrderSummary.objects.select_related("sales_channel").prefetch_related(
         "delivery_group_summaries",
@@ -170,8 +170,8 @@ def order_summary_detail(summary_id, *, channel_id: int | None, queryset: QueryS
 
     Another channel's summary, like a missing one, raises NotFound.
     """
-    from orders.exchange_selectors import EXCHANGE_SUMMARY_IDS, ExchangeSummaryIds, exchange_summary_ids
-    from orders.fulfillment_selectors import inventory_effects_for_summary
+    from orders.selectors.exchanges import EXCHANGE_SUMMARY_IDS, ExchangeSummaryIds, exchange_summary_ids
+    from orders.selectors.fulfillment import inventory_effects_for_summary
 
     if queryset is None:
         queryset = order_summary_detail_queryset()

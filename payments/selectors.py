@@ -3,12 +3,12 @@
 from django.db.models import Prefetch
 
 from orders.models import OrderSummary
-from orders.selectors import order_summary_detail, order_summary_detail_queryset
+from orders.selectors.summaries import order_summary_detail, order_summary_detail_queryset
 from payments.models import CreditMemo, Invoice, OrderPaymentSummary, PaymentGatewayLog
 
 
 def order_summary_with_payments(summary_id, *, channel_id: int | None) -> OrderSummary:
-    """orders.selectors.order_summary_detail, plus payment summaries (with their authorizations,
+    """orders.selectors.summaries.order_summary_detail, plus payment summaries (with their authorizations,
     payments, refunds and gateway calls), invoices and credit memos; a fixed number of queries."""
     queryset = order_summary_detail_queryset().prefetch_related(
         Prefetch(

@@ -20,7 +20,7 @@ from orders.models import (
     Shipment,
 )
 from orders.money import ZERO
-from orders.selectors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parse_id
+from orders.selectors.summaries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parse_id
 
 
 def fulfillment_orders_queryset() -> QuerySet:
