@@ -94,11 +94,11 @@ class _Search:
             sorted(((stock[i][j], i) for i in range(self.n) if stock[i][j]), reverse=True) for j in range(self.m)
         ]
         self._sorted_stock, self._at_least_masks = self._masks_by_stock()
-        # _broad[k]: the locations holding at least k of the skus.
-        self._broad = [0] * (self.m + 1)
+        # _broad[k]: the locations holding at least k of the skus, in index order, with the skus they hold.
+        self._broad: list[list[tuple[int, int]]] = [[] for _ in range(self.m + 1)]
         for i, skus_held in enumerate(self.sku_masks):
             for k in range(skus_held.bit_count() + 1):
-                self._broad[k] |= 1 << i
+                self._broad[k].append((i, skus_held))
         self._best = None
         self._sku_lists: dict[int, list[int]] = {}
 
@@ -140,14 +140,15 @@ class _Search:
             self._add_last_picks(chosen, eligible, remaining, missing, found)
             return
         skus = self._skus(missing)
+        if picks == 2:
+            # Two picks left: walking the pairs is cheaper than the bounds that would rule them out (and
+            # a second pick holding none of the missing skus is never reached: it must hold some).
+            self._add_pairs(chosen, eligible, remaining, missing, self._broadest(eligible, missing, 2), found)
+            return
         useful = 0
         for j in skus:
             useful |= self.holders[j]
         eligible &= useful
-        if picks == 2:
-            # Two picks left: walking the pairs is cheaper than the bounds that would rule them out.
-            self._add_pairs(chosen, eligible, remaining, skus, self._broadest(eligible, missing, 2), found)
-            return
         counted = []
         for j in skus:
             needed = self._picks_needed(j, eligible, remaining[j], picks)
@@ -163,15 +164,10 @@ class _Search:
             return
         # Every covering set holds one of the scarcest sku's holders and one of the broadest
         # locations: branching on the smaller of the two groups finds each set once, with fewer branches.
-        scarcest_holders = counted[0][2]
-        if broadest.bit_count() < counted[0][0]:
-            scarcest_holders = broadest
+        branches = broadest if len(broadest) < counted[0][0] else self._indices(counted[0][2])
         excluded = 0
-        while scarcest_holders:
-            low = scarcest_holders & -scarcest_holders
-            scarcest_holders ^= low
-            excluded |= low
-            i = low.bit_length() - 1
+        for i in branches:
+            excluded |= 1 << i
             row = self.stock[i]
             left = list(remaining)
             still_missing = missing
@@ -218,30 +214,28 @@ class _Search:
                 taken |= holders
         return True
 
-    def _broadest(self, eligible: int, missing: int, picks: int) -> int:
+    def _broadest(self, eligible: int, missing: int, picks: int) -> list[int]:
         """The eligible locations holding at least 1/picks of the missing skus: a set covers only with one.
 
         `picks` locations hold all the missing skus between them only if one holds its share (any
-        quantity: a looser test than covering, so it never rules out a set that covers).
+        quantity: a looser test than covering, so it never rules out a set that covers). In index order.
         """
-        count = missing.bit_count()
-        enough = -(-count // picks)
+        enough = max(-(-missing.bit_count() // picks), 1)
         if enough > self.m:
-            return 0
+            return []
         # Only locations holding at least `enough` skus of any kind can hold `enough` missing ones.
-        candidates = eligible & self._broad[enough]
-        if enough <= 1:
-            return candidates
-        broadest = 0
-        sku_masks = self.sku_masks
-        while candidates:
-            low = candidates & -candidates
-            candidates ^= low
-            if (sku_masks[low.bit_length() - 1] & missing).bit_count() >= enough:
-                broadest |= low
-        return broadest
+        return [i for i, held in self._broad[enough] if (held & missing).bit_count() >= enough and eligible >> i & 1]
 
-    def _add_pairs(self, chosen, eligible: int, remaining: list[int], skus: list[int], firsts: int, found) -> None:
+    @staticmethod
+    def _indices(mask: int) -> list[int]:
+        indices = []
+        while mask:
+            low = mask & -mask
+            mask ^= low
+            indices.append(low.bit_length() - 1)
+        return indices
+
+    def _add_pairs(self, chosen, eligible: int, remaining: list[int], missing: int, firsts: list[int], found):
         """Every covering pair among `eligible` that holds one of `firsts`, each found once.
 
         What _cover's loop and _add_last_picks do, without a call and two lists per branch: a first
@@ -250,15 +244,10 @@ class _Search:
         """
         sku_masks, stock, holders = self.sku_masks, self.stock, self.holders
         sorted_stock, at_least = self._sorted_stock, self._at_least_masks
-        missing = 0
-        for j in skus:
-            missing |= 1 << j
+        skus = self._skus(missing)
         excluded = 0
-        while firsts:
-            low = firsts & -firsts
-            firsts ^= low
-            excluded |= low
-            i = low.bit_length() - 1
+        for i in firsts:
+            excluded |= 1 << i
             held = sku_masks[i] & missing
             row = stock[i]
             # Covering everything with the first pick would be a smaller set, already ruled out.
