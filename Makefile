@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate demo run worker test lint bench bench-publish
+.PHONY: install migrate demo run worker test test-serial lint format-check typecheck migrations-check check bench bench-publish
 
 install: $(STAMP)
 
@@ -49,11 +49,33 @@ run: demo
 worker: install
 	DEBUG=$${DEBUG:-1} $(BIN)/celery -A config worker --loglevel=INFO --concurrency=2
 
+# The suite across the cores (pytest-xdist): each worker has a test database of its own, and the tests
+# that start real processes (Celery workers, redis-server, Chromium) run one after the other on one
+# worker (tests/conftest.py, XDIST_GROUPS). Bytecode is written even if PYTHONDONTWRITEBYTECODE is set:
+# without it every worker compiles and assertion-rewrites every module again on each run.
+# TEST_WORKERS=0 runs in one process; PYTEST_ARGS adds options (-x, -k ..., a path).
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
+test-serial: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The checks CI runs before the tests (.ci/run), also run by pre-commit (.pre-commit-config.yaml).
 lint: install
 	$(BIN)/ruff check .
+
+format-check: install
+	$(BIN)/ruff format --check .
+
+# mypy strict on orders/calculations, the services and payments ([tool.mypy] in pyproject.toml).
+typecheck: install
+	$(BIN)/python -m mypy
+
+migrations-check: install
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+check: lint typecheck migrations-check
 
 # The benchmark suite (docs/performance.md) on PostgreSQL and Redis, as CI has them: one table of
 # figures, the same in bench-results.json. Its database is DATABASE_URL's name + "_bench", kept between

@@ -19,6 +19,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+# Tests that start real processes (Celery workers, redis-server, Chromium) run one at a time on one
+# xdist worker (`--dist loadgroup` in make test): two at once would starve each other's timeouts on a
+# 2-core machine, and each worker would otherwise launch a browser of its own.
+XDIST_GROUPS = {"celery_worker": "real-processes", "browser": "browser"}
+
+
+def pytest_itemcollected(item):
+    """Marks the tests of XDIST_GROUPS with their group, during collection: before xdist reads the marks."""
+    for marker, group in XDIST_GROUPS.items():
+        if item.get_closest_marker(marker) and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 def _is_transactional(request) -> bool:
     marker = request.node.get_closest_marker("django_db")
     if marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):

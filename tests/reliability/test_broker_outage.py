@@ -35,6 +35,8 @@ PORT = 6441
 BROKER = f"redis://127.0.0.1:{PORT}/0"
 
 pytestmark = [
+    # One redis-server on a fixed port: its tests must never run at once (make test's xdist workers).
+    pytest.mark.xdist_group("real-processes"),
     pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
 ]
