@@ -18,7 +18,10 @@ from django.conf import settings
 
 from tests.bench.figures import EXPECTED
 
-pytestmark = pytest.mark.postgres
+# It starts gunicorn and real Celery workers (celery_worker): under `make test`'s xdist that puts it in the
+# group of the tests that start real processes (tests/conftest.py), one at a time, so that their start-up
+# timeouts do not starve each other on 2 cores.
+pytestmark = [pytest.mark.postgres, pytest.mark.celery_worker]
 
 
 def test_every_benchmark_runs_and_reports_its_figures(tmp_path):
