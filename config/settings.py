@@ -337,16 +337,11 @@ OMS_HOLD_RULES_ENABLED = env_bool("OMS_HOLD_RULES_ENABLED", True)
 # An In Store Pickup left Ready for Pickup this many days is canceled back to stock (0: never).
 OMS_PICKUP_UNCLAIMED_DAYS = int(os.environ.get("OMS_PICKUP_UNCLAIMED_DAYS", "7"))
 OMS_AUTO_INVOICE_AND_CAPTURE = env_bool("OMS_AUTO_INVOICE_AND_CAPTURE", True)
-# Called when a fulfillment order ships; the payments app bills it and captures (when the flag above is on).
-OMS_ON_FULFILLMENT_ORDER_FULFILLED = "payments.automation.fulfillment_order_fulfilled"
+# When a fulfillment order ships, the payments app bills it and captures (payments/automation.py, reached from
+# orders through the payments link registered in PaymentsConfig.ready()).
 OMS_AUTO_CREDIT_AND_REFUND = env_bool("OMS_AUTO_CREDIT_AND_REFUND", True)
-# Called (inside the transaction) when a change is submitted; the payments app settles what follows once it
-# commits: a fully canceled summary's authorizations released, leftover excess funds refunded or reported.
-OMS_ON_ORDER_SUMMARY_CHANGED = "payments.automation.order_summary_changed"
-# Pays an exchange's replacement (issue 15): called by orders.services.exchanges inside its transaction.
-OMS_EXCHANGE_FUNDS = "payments.services.exchange_funds.fund_exchange"
-# The original's card a dearer replacement is charged to, asked by the exchange preview and submit alike.
-OMS_EXCHANGE_CARD_TO_CHARGE = "payments.services.exchange_funds.card_to_charge"
+# When a change is submitted the payments app settles what follows once it commits, whatever this flag says: a
+# fully canceled summary's authorizations released, leftover excess funds refunded or reported.
 OMS_MAX_ORDER_ITEMS = 500
 OMS_MAX_CHANGE_ITEMS = 100
 
@@ -357,7 +352,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-OMS_FUNDS_POSITION_PROVIDER = "payments.funds.funds_position"
 # The payment gateway adapter (DOMAIN.md §3.9); the deterministic sandbox unless a provider is plugged in.
 OMS_PAYMENT_GATEWAY = os.environ.get("OMS_PAYMENT_GATEWAY", "payments.gateway.sandbox.SandboxGateway")
 # A gateway call that timed out is asked about again after this many seconds, under the same key.

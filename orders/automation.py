@@ -1,10 +1,8 @@
 """Default automation hooks (DOMAIN.md §4.3) called by services once their work is written."""
 
-from django.conf import settings
-from django.utils.module_loading import import_string
-
 from orders.event_data import emit_order_summaries_created
 from orders.models import OrderSummary
+from orders.payments_link import payments_link
 from orders.routing_tasks import schedule_routing
 from orders.services.holds import apply_hold_rules, load_hold_rules
 
@@ -28,11 +26,11 @@ def order_summaries_created(summaries: list[OrderSummary]) -> None:
 
 def fulfillment_order_fulfilled(fulfillment_order) -> None:
     """A fulfillment order shipped: bill it and take the money. Billing lives in the payments app,
-    which orders must not import, so a setting names the hook (it queues its work after commit)."""
-    import_string(settings.OMS_ON_FULFILLMENT_ORDER_FULFILLED)(fulfillment_order)
+    which orders must not import: the payments link carries the call (it queues its work after commit)."""
+    payments_link().fulfillment_order_fulfilled(fulfillment_order)
 
 
 def order_summary_changed(summary_id: int) -> None:
     """A change order was written (cancel, return, adjust): the payments app settles what follows (a full
-    cancel releases the authorizations) through the hook a setting names, after the commit."""
-    import_string(settings.OMS_ON_ORDER_SUMMARY_CHANGED)(summary_id)
+    cancel releases the authorizations) through the payments link, after the commit."""
+    payments_link().order_summary_changed(summary_id)

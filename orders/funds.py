@@ -1,16 +1,13 @@
 """The funds position of DOMAIN.md §3.6, as the orders app sees it.
 
 Captured and refunded money lives in the payments app, which orders must not import; the
-payments app provides the calculation and a setting names it. The provider function also carries
-`annotations()`: expressions over an OrderSummary queryset's rows giving the sums the position is made
+payments app provides the calculation through the payments link (orders/payments_link.py), with
+`funds_annotations()`: expressions over an OrderSummary queryset's rows giving the sums the position is made
 of, so a caller that reads the summary (or another row of it) anyway gets them in the same query.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
-
-from django.conf import settings
-from django.utils.module_loading import import_string
 
 from orders.money import ZERO
 
@@ -23,14 +20,10 @@ class FundsPosition:
     total_refundable_amount: Decimal
 
 
-def _provider():
-    return import_string(settings.OMS_FUNDS_POSITION_PROVIDER)
-
-
 def funds_annotations(summary_ref=None) -> dict:
     """name → expression over the rows of an OrderSummary queryset, or of a queryset of its children with
     `summary_ref` = OuterRef("order_summary_id"); read back with `funds_sums`."""
-    return _provider().annotations(summary_ref)
+    return _payments().funds_annotations(summary_ref)
 
 
 def funds_sums(row: dict | object, annotations: dict) -> tuple:
@@ -47,7 +40,14 @@ def funds_position(summary, *, grand_total_reduction: Decimal = ZERO,
 
     `sums` are the values of `funds_annotations()` read with the summary, when the caller has them;
     without them the provider reads them (one query)."""
-    return _provider()(
+    return _payments().funds_position(
         summary, grand_total_reduction=grand_total_reduction, added_outstanding_credit=added_outstanding_credit,
         sums=sums,
     )
+
+
+def _payments():
+    # Imported here: orders.payments_link names FundsPosition (above) in its protocol.
+    from orders.payments_link import payments_link
+
+    return payments_link()

@@ -11,3 +11,9 @@ class PaymentsConfig(AppConfig):
 
         pre_migrate.connect(drop_before_migrate, sender=self, dispatch_uid="payments-sqlite-triggers-down")
         post_migrate.connect(restore_after_migrate, sender=self, dispatch_uid="payments-sqlite-triggers-up")
+
+        # Orders reaches payments only through this link (orders/payments_link.py): one registration, at start-up.
+        from orders.payments_link import register_payments_link
+        from payments.orders_link import PaymentsForOrders
+
+        register_payments_link(PaymentsForOrders())

@@ -1,7 +1,9 @@
-"""Hooks the order side calls with its change (DOMAIN.md §4.3), each switchable by a setting; they
-record the payment tasks in the outbox (orders/outbox.py), in the caller's transaction, so the task is
-promised exactly when the change is committed. Orders must not import payments, so the orders
-automation module looks these up by name (as it does routing)."""
+"""The payments app's automation door (DOMAIN.md §4.3): the hooks the order side calls with its change,
+some switchable by a setting (OMS_AUTO_*); they record the payment tasks in the outbox (orders/outbox.py), in
+the caller's transaction, so the task is promised exactly when the change is committed. Orders must not
+import payments: orders/automation.py reaches these through the payments link (orders/payments_link.py,
+registered in PaymentsConfig.ready() by payments/orders_link.py). The tasks run
+payments.services.money_follow_ups."""
 
 from django.conf import settings
 

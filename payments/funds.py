@@ -67,6 +67,3 @@ def funds_position(summary, *, grand_total_reduction: Decimal = ZERO,
         total_refundable_amount=excess + credit,
     )
 
-
-# orders.funds reads the position through the provider setting, and the annotations through it too.
-funds_position.annotations = funds_annotations

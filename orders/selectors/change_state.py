@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -28,6 +27,7 @@ from orders.models import (
     ReasonCode,
 )
 from orders.money import ZERO
+from orders.payments_link import PaymentsLink, payments_link
 from orders.rollups import ROLLUP_FIELDS
 from orders.selectors.summaries import parse_id
 
@@ -76,10 +76,10 @@ def _facts_annotations(summary_ref, *, with_count: bool) -> dict:
 
 
 @lru_cache(maxsize=4)
-def _annotated(provider: str) -> tuple[QuerySet, QuerySet, QuerySet, tuple[str, ...]]:
-    """The annotated querysets the change reads start from, built once per process (and per funds
-    provider): resolving the subquery expressions costs more CPU than the rest of a preview's queries. They
-    hold no rows, only the query: each use filters a copy, which runs on its own."""
+def _annotated(link: PaymentsLink) -> tuple[QuerySet, QuerySet, QuerySet, tuple[str, ...]]:
+    """The annotated querysets the change reads start from, built once per process (and per payments
+    link, which gives the funds sums): resolving the subquery expressions costs more CPU than the rest of
+    a preview's queries. They hold no rows, only the query: each use filters a copy, which runs on its own."""
     funds_names = tuple(funds_annotations())
     preview = OrderSummary.objects.only(*_PREVIEW_FIELDS).annotate(**_facts_annotations(None, with_count=False))
     # A submit reads of its groups what the new order items (original group) and the roll-ups need.
@@ -91,7 +91,7 @@ def _annotated(provider: str) -> tuple[QuerySet, QuerySet, QuerySet, tuple[str, 
 
 
 def _querysets():
-    return _annotated(settings.OMS_FUNDS_POSITION_PROVIDER)
+    return _annotated(payments_link())
 
 
 def _facts(row, funds_names: tuple[str, ...], *, with_count: bool) -> ChangeFacts:

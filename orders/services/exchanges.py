@@ -5,7 +5,7 @@ whose units the replacement waits for with `hold_replacement_until_returned`). T
 managed order summary made by the ingest service (create_order, build_order_summary), linked to the original
 (`source_order_summary`), routed like any order. Its money — the original's credit moved to pay it, the
 difference authorized on the original card or refunded — belongs to the payments app, reached through the
-setting OMS_EXCHANGE_FUNDS in the same transaction (orders never imports payments).
+payments link (orders/payments_link.py) in the same transaction (orders never imports payments).
 
 Preview and submit run the same calculation (orders.calculations.exchange) on the same state; the preview
 writes nothing.
@@ -19,7 +19,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from orders.automation import order_summary_created
 from orders.calculations.exchange import ExchangeAmounts, ExchangeInput, exchange_amounts, return_items
@@ -36,6 +35,7 @@ from orders.models import (
     OrderSummary,
     SalesChannel,
 )
+from orders.payments_link import payments_link
 from orders.selectors.change_state import get_summary
 from orders.services.change_flow import ChangeResult, actor_fields, preview_change, submit_change
 from orders.services.ingest import build_order_summary, create_order
@@ -198,7 +198,7 @@ def _amounts(summary: OrderSummary, change: ChangeResult, replacement: ComputedO
     refundable = min(change.balances.total_refundable_amount, position.net_captured)
     amounts = exchange_amounts(change.balances.grand_total_amount, refundable, replacement.grand_total_amount,
                                summary.currency)
-    if amounts.to_charge > 0 and import_string(settings.OMS_EXCHANGE_CARD_TO_CHARGE)(summary) is None:
+    if amounts.to_charge > 0 and payments_link().exchange_card_to_charge(summary) is None:
         raise InvalidState(
             f"The replacement costs {amounts.to_charge} {summary.currency} more and the order has no card to "
             "charge it to.", field="exchangeItems", errors=[FieldError(
@@ -229,7 +229,7 @@ def _number(summary: OrderSummary) -> str:
 def submit_exchange(summary_id, request: ExchangeInput, *, actor, expected_version: int | None = None,
                     channel_id: int | None = None) -> ExchangeResult:
     """Return the units, create the replacement summary linked to the original, move the money (the
-    payments app, OMS_EXCHANGE_FUNDS) and route the replacement, in one transaction."""
+    payments app, through the payments link) and route the replacement, in one transaction."""
     _check_request(request)
     if request.hold_replacement_until_returned:
         raise InvalidState("Holding the replacement until the units are returned is not available yet.",
@@ -257,7 +257,7 @@ def submit_exchange(summary_id, request: ExchangeInput, *, actor, expected_versi
             amount_to_charge=amounts.to_charge, amount_to_refund=amounts.to_refund, completed_at=timezone.now(),
             **who,
         )
-        import_string(settings.OMS_EXCHANGE_FUNDS)(exchange)
+        payments_link().fund_exchange(exchange)
         order_summary_created(replacement)
         summary.refresh_from_db(fields=["version"])
     return ExchangeResult(order_summary_id=summary.pk, balances=change.balances, amounts=amounts,

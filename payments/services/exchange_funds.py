@@ -1,7 +1,7 @@
 """The money of an exchange (issue 15; docs/exchanges.md): the original's credit pays the replacement.
 
-Called by orders.services.exchanges (setting OMS_EXCHANGE_FUNDS) inside its transaction, the original
-summary locked, once the Return change order and the replacement summary are written:
+Called by orders.services.exchanges (through the payments link, orders/payments_link.py) inside its
+transaction, the original summary locked, once the Return change order and the replacement summary are written:
 
 1. The Return change order goes on a credit memo of the original, as any return does.
 2. `transferred_amount` of it moves to the replacement: on the original, refunds settled at once (no gateway:
@@ -156,7 +156,7 @@ def _move_credit(exchange, memo) -> list[OrderPaymentSummary]:
 def card_to_charge(summary) -> tuple[str, str, str, str] | None:
     """(method, type, last4, token) of the original's card a dearer replacement is charged to: its newest
     authorization with a token, else its newest sale with one; None when it has no such card (a gift card
-    without a token). The exchange service asks before it writes anything (OMS_EXCHANGE_CARD_TO_CHARGE)."""
+    without a token). The exchange service asks before it writes anything (PaymentsLink.exchange_card_to_charge)."""
     for model in (PaymentAuthorization, Payment):
         row = (model.objects.filter(order_payment_summary__order_summary=summary).exclude(gateway_token="")
                .order_by("-id").values_list("method", "type", "last4", "gateway_token").first())

@@ -1,0 +1,32 @@
+"""The payments app's side of orders.payments_link.PaymentsLink: what orders asks of payments, answered by
+the payments functions that do it. Registered in PaymentsConfig.ready(). Each method looks its function up
+on its module when called, so the module stays the one home of each behaviour."""
+
+from decimal import Decimal
+
+from orders.funds import FundsPosition
+from orders.models import Exchange, FulfillmentOrder, OrderSummary
+from payments import automation, funds
+from payments.services import exchange_funds
+
+
+class PaymentsForOrders:
+    def funds_annotations(self, summary_ref=None) -> dict:
+        return funds.funds_annotations(summary_ref)
+
+    def funds_position(self, summary: OrderSummary, *, grand_total_reduction: Decimal,
+                       added_outstanding_credit: Decimal, sums: tuple | None) -> FundsPosition:
+        return funds.funds_position(summary, grand_total_reduction=grand_total_reduction,
+                                    added_outstanding_credit=added_outstanding_credit, sums=sums)
+
+    def fulfillment_order_fulfilled(self, fulfillment_order: FulfillmentOrder) -> None:
+        automation.fulfillment_order_fulfilled(fulfillment_order)
+
+    def order_summary_changed(self, summary_id: int) -> None:
+        automation.order_summary_changed(summary_id)
+
+    def fund_exchange(self, exchange: Exchange) -> None:
+        exchange_funds.fund_exchange(exchange)
+
+    def exchange_card_to_charge(self, summary: OrderSummary) -> tuple[str, str, str, str] | None:
+        return exchange_funds.card_to_charge(summary)
