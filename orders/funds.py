@@ -6,10 +6,16 @@ payments app provides the calculation through the payments link (orders/payments
 of, so a caller that reads the summary (or another row of it) anyway gets them in the same query.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from orders.money import ZERO
+
+if TYPE_CHECKING:
+    from orders.payments_link import PaymentsLink
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,7 @@ def funds_position(summary, *, grand_total_reduction: Decimal = ZERO,
     )
 
 
-def _payments():
+def _payments() -> PaymentsLink:
     # Imported here: orders.payments_link names FundsPosition (above) in its protocol.
     from orders.payments_link import payments_link
 

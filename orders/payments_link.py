@@ -11,23 +11,27 @@ a protocol registered at start-up").
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import OuterRef
 
 if TYPE_CHECKING:
     from orders.funds import FundsPosition
     from orders.models import Exchange, FulfillmentOrder, OrderSummary
 
+# The three sums funds_annotations() reads with a summary's row (net captured, owed back, credit memo balances).
+FundsSums = tuple[Decimal, Decimal, Decimal]
+
 
 class PaymentsLink(Protocol):
-    def funds_annotations(self, summary_ref=None) -> dict:
+    def funds_annotations(self, summary_ref: OuterRef | None = None) -> dict[str, Any]:
         """name → expression over the rows of an OrderSummary queryset (or of its children's, with
         `summary_ref` = OuterRef("order_summary_id")) giving the sums the funds position is made of."""
         ...
 
     def funds_position(self, summary: OrderSummary, *, grand_total_reduction: Decimal,
-                       added_outstanding_credit: Decimal, sums: tuple | None) -> FundsPosition:
+                       added_outstanding_credit: Decimal, sums: FundsSums | None) -> FundsPosition:
         """The funds position of DOMAIN.md §3.6, after a change reducing the grand total and adding credit."""
         ...
 

@@ -3,19 +3,23 @@ the payments functions that do it. Registered in PaymentsConfig.ready(). Each me
 on its module when called, so the module stays the one home of each behaviour."""
 
 from decimal import Decimal
+from typing import Any
+
+from django.db.models import OuterRef
 
 from orders.funds import FundsPosition
 from orders.models import Exchange, FulfillmentOrder, OrderSummary
+from orders.payments_link import FundsSums
 from payments import automation, funds
 from payments.services import exchange_funds
 
 
 class PaymentsForOrders:
-    def funds_annotations(self, summary_ref=None) -> dict:
+    def funds_annotations(self, summary_ref: OuterRef | None = None) -> dict[str, Any]:
         return funds.funds_annotations(summary_ref)
 
     def funds_position(self, summary: OrderSummary, *, grand_total_reduction: Decimal,
-                       added_outstanding_credit: Decimal, sums: tuple | None) -> FundsPosition:
+                       added_outstanding_credit: Decimal, sums: FundsSums | None) -> FundsPosition:
         return funds.funds_position(summary, grand_total_reduction=grand_total_reduction,
                                     added_outstanding_credit=added_outstanding_credit, sums=sums)
 
