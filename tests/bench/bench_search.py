@@ -50,15 +50,19 @@ def _summary_queries(statements: list[str]) -> list[str]:
     return [sql for sql in statements if sql.startswith("SELECT") and f'FROM "{TABLE}"' in sql]
 
 
-def test_b5_search_and_list(storefront, figures, run):
-    started = time.monotonic()
-    before = OrderSummary.objects.filter(order_number__startswith=PREFIX).count()
-    call_command("generate_bench_data", orders=ORDERS, stdout=open(os.devnull, "w"))  # noqa: SIM115
-    generated_s = time.monotonic() - started
+def test_b5_search_and_list(storefront, figures, run, bench_round):
+    if bench_round == 1:
+        # Generated (or topped up) once a run, in its first round: the later rounds would find every row
+        # there, and a median of their near-zero times would hide the one that counts.
+        started = time.monotonic()
+        before = OrderSummary.objects.filter(order_number__startswith=PREFIX).count()
+        call_command("generate_bench_data", orders=ORDERS, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        generated_s = time.monotonic() - started
+        total = OrderSummary.objects.filter(order_number__startswith=PREFIX).count()
+        figures.record("B5.summaries", "generated order summaries in the database", total, "rows", "1,000,000")
+        figures.record("B5.generate_s", "generator time for the rows this run added", generated_s, "s",
+                       "< 600 for 1,000,000", f"{total - before:,} rows added this run")
     total = OrderSummary.objects.filter(order_number__startswith=PREFIX).count()
-    figures.record("B5.summaries", "generated order summaries in the database", total, "rows", "1,000,000")
-    figures.record("B5.generate_s", "generator time for the rows this run added", generated_s, "s",
-                   "< 600 for 1,000,000", f"{total - before:,} rows added this run")
 
     api = Client(HTTP_AUTHORIZATION=f"Bearer {storefront['office_key']}")
     probe = attributes(total // 2)
