@@ -42,7 +42,9 @@ def unit_groups(item: ItemState, mode: str) -> dict[str, Decimal]:
     return {PHASE_PRE: pre + in_fulfillment, PHASE_IN: ZERO, PHASE_POST: post}
 
 
-def discount(adjust: AdjustItemInput, item: ItemState, amount: Decimal, tax_locale_type: str, currency: str):
+def discount(
+    adjust: AdjustItemInput, item: ItemState, amount: Decimal, tax_locale_type: str, currency: str
+) -> tuple[Decimal, Decimal]:
     """(stored amount, tax) of the whole discount on the item, both ≤ 0."""
     rate = item_rate(item, tax_locale_type)
     if adjust.adjustment_type == AdjustmentType.AMOUNT_WITHOUT_TAX:
@@ -52,7 +54,9 @@ def discount(adjust: AdjustItemInput, item: ItemState, amount: Decimal, tax_loca
     return of_percentage(amount, item.amounts.price, item.amounts.tax, currency)
 
 
-def _check_item(problems: Problems, state: SummaryState, adjust: AdjustItemInput, path: str, reason_codes):
+def _check_item(
+    problems: Problems, state: SummaryState, adjust: AdjustItemInput, path: str, reason_codes: Collection[str]
+) -> tuple[ItemState | None, Decimal | None]:
     item = find_item(state, adjust.order_item_summary_id)
     if item is None:
         problems.bad_input("No such item on this order summary.", f"{path}.orderItemSummaryId")
@@ -93,7 +97,7 @@ def plan_adjust(
     check_request_size(problems, request.items, "adjustItems", max_items)
     problems.raise_if_any()
 
-    checked = []
+    checked: list[tuple[int, AdjustItemInput, ItemState, Decimal]] = []
     seen: set[int] = set()
     for index, adjust in enumerate(request.items):
         path = f"adjustItems[{index}]"
@@ -102,7 +106,9 @@ def plan_adjust(
             if item.id in seen:
                 problems.bad_input("This item is already adjusted in this request.", f"{path}.orderItemSummaryId")
             seen.add(item.id)
-        checked.append((index, adjust, item, amount))
+        # An item not found or an amount not a number is an input problem: refused just below.
+        if item is not None and amount is not None:
+            checked.append((index, adjust, item, amount))
     problems.raise_if_any()
 
     per_phase: dict[str, list[ItemChange]] = {phase: [] for phase in _PHASES}

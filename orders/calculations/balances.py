@@ -1,6 +1,7 @@
 """DOMAIN.md §3.3: change balances as positive reductions of the order summary's fields."""
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from orders.money import ZERO, with_tax
 
@@ -20,7 +21,7 @@ def change_balances(
     delivery = Amounts()
     for change_order in change_orders:
         for change in change_order.changes:
-            item_type = state.item(change.item_id).type
+            item_type = state.known_item(change.item_id).type
             if item_type == PRODUCT:
                 product = product - change.amounts
             elif item_type == DELIVERY_CHARGE:
@@ -44,7 +45,9 @@ def change_balances(
     )
 
 
-def funds_inputs(state: SummaryState, change_orders, fees, balances: ChangeBalances):
+def funds_inputs(
+    state: SummaryState, change_orders: Iterable[ChangeOrderPlan], fees: Iterable[FeeCharge], balances: ChangeBalances
+) -> tuple[Decimal, Decimal]:
     """(grand total reduction before fees, credit owed back by post-fulfillment reductions).
 
     Fees are taken once: the change's balances (excess funds included) report the reduction before

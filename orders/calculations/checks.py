@@ -9,7 +9,7 @@ from .state import ItemState, SummaryState
 MAX_FREE_TEXT = 255
 
 
-def item_id(raw) -> int | None:
+def item_id(raw: object) -> int | None:
     """Ids are opaque strings in the API; ours are integers underneath."""
     if isinstance(raw, bool):
         return None
@@ -20,7 +20,7 @@ def item_id(raw) -> int | None:
     return None
 
 
-def find_item(state: SummaryState, raw_id) -> ItemState | None:
+def find_item(state: SummaryState, raw_id: object) -> ItemState | None:
     parsed = item_id(raw_id)
     return state.item(parsed) if parsed is not None else None
 
@@ -30,11 +30,11 @@ def decimal_places(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def as_decimal(value) -> Decimal | None:
+def as_decimal(value: object) -> Decimal | None:
     if isinstance(value, float | bool):
         return None
     try:
-        number = Decimal(value)
+        number = Decimal(value)  # type: ignore[arg-type]  # any input: what Decimal refuses is caught below
     except (InvalidOperation, TypeError, ValueError):
         return None
     return number if number.is_finite() else None

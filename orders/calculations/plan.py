@@ -160,7 +160,9 @@ def apply_plan(state: SummaryState, plan: ChangePlan, fee_ids: Iterator[int] | N
     return state.with_items(tuple(items))
 
 
-def _changed(item: ItemState, quantities, amounts, repriced) -> ItemState:
+def _changed(
+    item: ItemState, quantities: dict[int, Quantities], amounts: dict[int, Amounts], repriced: set[int]
+) -> ItemState:
     new_quantities = item.quantities + quantities[item.id]
     basis_amounts, basis_quantity = item.basis_amounts, item.basis_quantity
     if item.id in repriced:

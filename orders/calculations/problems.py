@@ -6,7 +6,7 @@ from orders.errors import FieldError, InvalidInput, InvalidState
 class Problems:
     """Input problems (400) and state problems (409); input problems are reported first."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.input: list[FieldError] = []
         self.state: list[FieldError] = []
 

@@ -19,7 +19,16 @@ from .balances import change_balances, funds_inputs
 from .checks import MAX_FREE_TEXT, as_decimal, find_item, fits_currency, fits_quantity
 from .fees import fee_charge
 from .inputs import CancelOrderInput, ChangeItemInput, FeeAmountType
-from .plan import CANCEL, RETURN, ChangeOrderPlan, ChangePlan, FulfillmentEffects, FulfillmentLineCancel, ItemChange
+from .plan import (
+    CANCEL,
+    RETURN,
+    ChangeOrderPlan,
+    ChangePlan,
+    FeeCharge,
+    FulfillmentEffects,
+    FulfillmentLineCancel,
+    ItemChange,
+)
 from .problems import Problems
 from .proration import prorated, unit_reduction
 from .shipping import shipping_reductions
@@ -59,7 +68,9 @@ def _quantity_delta(kind: str, quantity: Decimal, off_fulfillment_orders: Decima
     return Quantities(return_initiated=quantity, returned=quantity)
 
 
-def _check_fees(problems: Problems, change: ChangeItemInput, path: str, reason_codes, currency: str) -> None:
+def _check_fees(
+    problems: Problems, change: ChangeItemInput, path: str, reason_codes: Collection[str], currency: str
+) -> None:
     for fee_index, fee in enumerate(change.fees):
         fee_path = f"{path}.changeItemFees[{fee_index}]"
         if fee.amount_type not in FeeAmountType.ALL:
@@ -80,7 +91,7 @@ def _check_fees(problems: Problems, change: ChangeItemInput, path: str, reason_c
             problems.bad_input(f"At most {MAX_FREE_TEXT} characters.", f"{fee_path}.description")
 
 
-def check_request_size(problems: Problems, items: Sequence, name: str, max_items: int) -> None:
+def check_request_size(problems: Problems, items: Sequence[object], name: str, max_items: int) -> None:
     if not items:
         problems.bad_input("Give at least one item.", name)
     elif len(items) > max_items:
@@ -91,7 +102,7 @@ def is_whole(value: Decimal) -> bool:
     return value == value.to_integral_value()
 
 
-def _status_rank(line: FulfillmentLineState) -> tuple:
+def _status_rank(line: FulfillmentLineState) -> tuple[int, int, int]:
     """Which lines a cancel takes units from first: the least progressed fulfillment order, then the newest."""
     return (CANCELABLE_FULFILLMENT_STATUSES.index(line.status), -line.fulfillment_order_id, -line.id)
 
@@ -221,6 +232,7 @@ def plan_reduction(
         _check_fees(problems, change, path, reason_codes, state.currency)
         if problems.input:
             continue
+        assert item is not None and quantity is not None  # no input problem: both were found
         entry = combined.setdefault(item.id, _Combined(item))
         entry.indexes.append(index)
         entry.quantity += quantity
@@ -321,7 +333,7 @@ def plan_reduction(
             )
         )
 
-    fees = []
+    fees: list[FeeCharge] = []
     for item_id, entry in combined.items():
         for index in entry.indexes:
             change = change_items[index]
@@ -329,9 +341,9 @@ def plan_reduction(
                 continue
             # A change item's percentage fees are of the units it names, when several name one item.
             own_share = prorated(removed_amounts[item_id], Decimal(change.quantity), entry.quantity, state.currency)
-            own_fees = []
+            own_fees: list[FeeCharge] = []
             for fee in change.fees:
-                charge = fee_charge(
+                fee_row = fee_charge(
                     fee,
                     entry.item,
                     own_share,
@@ -339,15 +351,15 @@ def plan_reduction(
                     tax_locale_type=state.tax_locale_type,
                     currency=state.currency,
                 )
-                if charge is not None:
-                    own_fees.append(charge)
+                if fee_row is not None:
+                    own_fees.append(fee_row)
             # A fee is taken out of the reduction it rides on: never more than that reduction.
-            reduction = with_tax(own_share.price, own_share.tax, state.tax_locale_type)
+            taken_off = with_tax(own_share.price, own_share.tax, state.tax_locale_type)
             fee_total = sum((with_tax(fee.amounts.price, fee.amounts.tax, state.tax_locale_type)
                              for fee in own_fees), ZERO)
-            if fee_total > reduction:
+            if fee_total > taken_off:
                 problems.bad_input(
-                    f"The fees ({fee_total:f} with tax) exceed the {reduction:f} this change item takes off.",
+                    f"The fees ({fee_total:f} with tax) exceed the {taken_off:f} this change item takes off.",
                     f"changeItems[{index}].changeItemFees", code=FEE_EXCEEDS_REDUCTION,
                 )
             fees.extend(own_fees)
@@ -369,7 +381,9 @@ def plan_reduction(
     )
 
 
-def _reason_source(change_items, combined: dict[int, _Combined], group_id: int) -> ChangeItemInput:
+def _reason_source(
+    change_items: Sequence[ChangeItemInput], combined: dict[int, _Combined], group_id: int
+) -> ChangeItemInput:
     """The change item whose reason a delivery charge canceled with its group's last product takes."""
     for entry in combined.values():
         if entry.item.group_id == group_id:
@@ -438,12 +452,14 @@ def _fulfillment_effects(state: SummaryState, cancels: _Cancels) -> FulfillmentE
     return FulfillmentEffects(line_cancels=tuple(result), canceled_orders=tuple(emptied))
 
 
-def plan_cancel(state, change_items, *, reason_codes, max_items=100, cancel_allocated=False) -> ChangePlan:
+def plan_cancel(state: SummaryState, change_items: Sequence[ChangeItemInput], *, reason_codes: Collection[str],
+                max_items: int = 100, cancel_allocated: bool = False) -> ChangePlan:
     return plan_reduction(state, change_items, kind=CANCEL, reason_codes=reason_codes, max_items=max_items,
                           cancel_allocated=cancel_allocated)
 
 
-def plan_return(state, change_items, *, reason_codes, max_items=100) -> ChangePlan:
+def plan_return(state: SummaryState, change_items: Sequence[ChangeItemInput], *, reason_codes: Collection[str],
+                max_items: int = 100) -> ChangePlan:
     return plan_reduction(state, change_items, kind=RETURN, reason_codes=reason_codes, max_items=max_items)
 
 

@@ -31,7 +31,7 @@ def shipping_reductions(
     """
     groups = []
     for item_id in flagged_item_ids:
-        group_id = state.item(item_id).group_id
+        group_id = state.known_item(item_id).group_id
         if group_id not in groups:
             groups.append(group_id)
 

@@ -143,13 +143,17 @@ class SummaryState:
     is_managed: bool = True
     # The lines of the summary's open fulfillment orders, when the change needs them (None: not read).
     fulfillment_lines: tuple[FulfillmentLineState, ...] | None = None
-    _by_id: dict = field(init=False, compare=False, repr=False)
+    _by_id: dict[int, ItemState] = field(init=False, compare=False, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {item.id: item for item in self.items})
 
-    def item(self, item_id) -> ItemState | None:
+    def item(self, item_id: int) -> ItemState | None:
         return self._by_id.get(item_id)
+
+    def known_item(self, item_id: int) -> ItemState:
+        """An item the calculation has already found (a KeyError if not: a bug, not an input problem)."""
+        return self._by_id[item_id]
 
     def group_items(self, group_id: int, item_type: str) -> list[ItemState]:
         return [item for item in self.items if item.group_id == group_id and item.type == item_type]

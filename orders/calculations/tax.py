@@ -20,7 +20,9 @@ def item_rate(item: ItemState, tax_locale_type: str) -> Decimal:
     return tax * HUNDRED / pre_tax
 
 
-def from_amount_without_tax(amount: Decimal, rate: Decimal, tax_locale_type: str, currency: str):
+def from_amount_without_tax(
+    amount: Decimal, rate: Decimal, tax_locale_type: str, currency: str
+) -> tuple[Decimal, Decimal]:
     """(stored amount, tax) for a pre-tax amount: tax is added at the rate.
 
     The stored amount includes the tax under Gross, where prices are tax-included.
@@ -30,7 +32,9 @@ def from_amount_without_tax(amount: Decimal, rate: Decimal, tax_locale_type: str
     return stored, tax
 
 
-def from_amount_with_tax(amount: Decimal, rate: Decimal, tax_locale_type: str, currency: str):
+def from_amount_with_tax(
+    amount: Decimal, rate: Decimal, tax_locale_type: str, currency: str
+) -> tuple[Decimal, Decimal]:
     """(stored amount, tax) for a tax-included amount: pre-tax = amount / (1 + rate)."""
     pre_tax = round_money(amount * HUNDRED / (HUNDRED + rate), currency)
     tax = amount - pre_tax
@@ -38,6 +42,6 @@ def from_amount_with_tax(amount: Decimal, rate: Decimal, tax_locale_type: str, c
     return stored, tax
 
 
-def of_percentage(percent: Decimal, price: Decimal, tax: Decimal, currency: str):
+def of_percentage(percent: Decimal, price: Decimal, tax: Decimal, currency: str) -> tuple[Decimal, Decimal]:
     """(stored amount, tax) as `percent` of a price and its tax, each rounded."""
     return round_money(price * percent / HUNDRED, currency), round_money(tax * percent / HUNDRED, currency)
