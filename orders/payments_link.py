@@ -43,8 +43,9 @@ class PaymentsLink(Protocol):
         """A change order was written: settle what follows once the caller's transaction commits."""
         ...
 
-    def fund_exchange(self, exchange: Exchange) -> None:
-        """Pay an exchange's replacement, inside the exchange's transaction."""
+    def fund_exchange(self, exchange: Exchange) -> bool:
+        """Pay an exchange's replacement, inside the exchange's transaction. False when a dearer difference has
+        no card to go on (a process exception on the replacement says so; it stays on hold)."""
         ...
 
     def exchange_card_to_charge(self, summary: OrderSummary) -> tuple[str, str, str, str] | None:

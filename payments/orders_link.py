@@ -29,8 +29,8 @@ class PaymentsForOrders:
     def order_summary_changed(self, summary_id: int) -> None:
         automation.order_summary_changed(summary_id)
 
-    def fund_exchange(self, exchange: Exchange) -> None:
-        exchange_funds.fund_exchange(exchange)
+    def fund_exchange(self, exchange: Exchange) -> bool:
+        return exchange_funds.fund_exchange(exchange)
 
     def exchange_card_to_charge(self, summary: OrderSummary) -> tuple[str, str, str, str] | None:
         return exchange_funds.card_to_charge(summary)

@@ -34,6 +34,8 @@ class ExchangeRequest:
     new_quantity: str
     unit_price: str
     tax_rate: str
+    # Ship the replacement only once the units are received (holdReplacementUntilReturned).
+    wait_for_return: bool = False
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -55,12 +57,12 @@ class ExchangeRequest:
             replacement=ReplacementInput(stock_keeping_unit=self.sku, name=self.name,
                                          quantity=Decimal(self.new_quantity), unit_price=Decimal(self.unit_price),
                                          taxes=taxes),
-        ),))
+        ),), hold_replacement_until_returned=self.wait_for_return)
 
     def initial(self) -> dict:
         return {"item": str(self.item_id), "quantity": self.quantity, "reason": self.reason, "note": self.note,
                 "sku": self.sku, "name": self.name, "new_quantity": self.new_quantity,
-                "unit_price": self.unit_price, "tax_rate": self.tax_rate}
+                "unit_price": self.unit_price, "tax_rate": self.tax_rate, "wait_for_return": self.wait_for_return}
 
 
 def _number(label: str, *, places: int, step: str, **kwargs) -> forms.DecimalField:
@@ -81,6 +83,10 @@ class ExchangeForm(forms.Form):
     unit_price = _number("Replacement unit price", places=4, step="0.01")
     tax_rate = _number("Tax rate (%)", places=4, step="0.01", initial=0,
                        help_text="The replacement's tax is this rate of its price, rounded to the currency.")
+    wait_for_return = forms.BooleanField(
+        label="Ship the replacement only after the return arrives", required=False,
+        help_text="A return order expects the units; the new order waits on hold and no money moves until they are "
+                  "received on the Receive screen.")
 
     def __init__(self, items: list[OrderItemSummary], currency: str, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,6 +107,7 @@ class ExchangeForm(forms.Form):
             item_id=int(data["item"]), quantity=f"{data['quantity']:f}", reason=data["reason"],
             note=data.get("note", ""), sku=data["sku"], name=data["name"], new_quantity=f"{data['new_quantity']:f}",
             unit_price=f"{data['unit_price']:f}", tax_rate=f"{data['tax_rate']:f}",
+            wait_for_return=bool(data.get("wait_for_return")),
         )
 
 

@@ -22,6 +22,7 @@ from console.services import claim_wizard_token, record_wizard_outcome, release_
 from console.templatetags.console_tags import money_text, qty
 from console.views.wizards import KEEP_PREVIEWS, SESSION_KEY, _stored, _to_order
 from orders.errors import Conflict, ServiceError
+from orders.models import ReturnOrder
 from orders.services.exchanges import ExchangeResult, preview_exchange, submit_exchange
 from payments.services.agent_changes import check_limit
 from payments.services.exchange_funds import card_to_charge
@@ -41,11 +42,20 @@ def describe_exchange(state, result: ExchangeResult, request: ExchangeRequest, u
     amounts = result.amounts
     item = next((each for each in state.items if each.pk == request.item_id), None)
     name = item.name if item else "the item"
-    sentences = [
-        f"{qty(request.quantity)} × {name} comes back, worth {money_text(amounts.returned_value, currency)}.",
-        f"A new order is created for {qty(request.new_quantity)} × {request.name}, "
-        f"{money_text(amounts.replacement_total, currency)}, and routed like any order.",
-    ]
+    if request.wait_for_return:
+        sentences = [
+            f"A return order expects {qty(request.quantity)} × {name}, worth "
+            f"{money_text(amounts.returned_value, currency)} if it comes back in good condition.",
+            f"A new order is created for {qty(request.new_quantity)} × {request.name}, "
+            f"{money_text(amounts.replacement_total, currency)}, and waits on hold: it ships only after the return "
+            "arrives. No money moves until then.",
+        ]
+    else:
+        sentences = [
+            f"{qty(request.quantity)} × {name} comes back, worth {money_text(amounts.returned_value, currency)}.",
+            f"A new order is created for {qty(request.new_quantity)} × {request.name}, "
+            f"{money_text(amounts.replacement_total, currency)}, and routed like any order.",
+        ]
     if amounts.to_charge > 0:
         card = card_to_charge(state.summary)
         where = f"{card[0]} •••• {card[2]}" if card and card[2] else (card[0] if card else "the original card")
@@ -63,6 +73,10 @@ def describe_exchange(state, result: ExchangeResult, request: ExchangeRequest, u
     if amounts.transferred > 0:
         sentences.append(f"{money_text(amounts.transferred, currency)} already paid for the returned units pays "
                          "the new order; it is not refunded.")
+    if request.wait_for_return:
+        sentences.append("When the units are received, the exchange is settled on what came back in good condition: "
+                         "rejected or missing units are not credited (the customer pays for them); if nothing comes "
+                         "back, the new order is canceled and nothing is charged.")
     return ExchangeConsequence(sentences=tuple(sentences))
 
 
@@ -143,8 +157,13 @@ def _submit_step(request, state):
         return _render(request, fresh, "choose", form=form)
     record_wizard_outcome(token, [result.change_order_id] if result.change_order_id else [])
     number = f"{summary.order_number}"
-    messages.success(request, f"Exchanged: the replacement order for {exchange_request.name} was created "
-                              f"(see Exchanges below) and the units of {number} are returned.")
+    if result.return_order_id:
+        messages.success(request, f"Exchange started: the replacement order for {exchange_request.name} was created "
+                                  f"and waits for the return {ReturnOrder(pk=result.return_order_id).number} "
+                                  "(see Exchanges below).")
+    else:
+        messages.success(request, f"Exchanged: the replacement order for {exchange_request.name} was created "
+                                  f"(see Exchanges below) and the units of {number} are returned.")
     for sentence in describe_exchange(state, result, exchange_request).sentences[2:3]:
         messages.info(request, sentence)
     return _to_order(request, summary.pk)

@@ -63,6 +63,10 @@ class ExchangeInputSerializer(StrictSerializer):
         required=False, default=False,
         help_text="True: the units come back through a return order and the replacement waits on hold until they "
                   "are received. False (default): the units are returned at once and the replacement is routed.")
+    returnLocationId = serializers.CharField(
+        required=False, allow_null=True, default=None, max_length=20,
+        help_text="With holdReplacementUntilReturned: the location the return order's units go back to (restocked "
+                  "there when received in good condition). Default: the first inventory location by name.")
 
     @staticmethod
     def input_from(data) -> ExchangeInput:
@@ -82,6 +86,7 @@ class ExchangeInputSerializer(StrictSerializer):
                 for item in data["exchangeItems"]
             ),
             hold_replacement_until_returned=data["holdReplacementUntilReturned"],
+            return_location_id=data.get("returnLocationId"),
         )
 
 

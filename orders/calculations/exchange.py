@@ -52,6 +52,9 @@ class ExchangeItemInput:
 class ExchangeInput:
     items: tuple[ExchangeItemInput, ...]
     hold_replacement_until_returned: bool = False
+    # With hold_replacement_until_returned: where the return order's units go back (None: the first inventory
+    # location by name, as the console's return-order wizard offers first).
+    return_location_id: int | str | None = None
 
 
 @dataclass(frozen=True)

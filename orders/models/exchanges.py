@@ -10,8 +10,10 @@ from .money_constraints import equal
 
 class ExchangeStatus(models.TextChoices):
     # The replacement waits on hold for the return order's units (holdReplacementUntilReturned).
-    AWAITING_RETURN = "AwaitingReturn"
+    AWAITING_RETURN = "AwaitingReturn", "Waiting for the return"
     COMPLETED = "Completed"
+    # The return order ended with nothing returned: the waiting replacement was canceled, nothing moved.
+    CANCELED = "Canceled"
 
 
 class Exchange(models.Model):

@@ -23,14 +23,16 @@ from django.utils import timezone
 from orders.automation import order_summary_created
 from orders.calculations.exchange import ExchangeAmounts, ExchangeInput, exchange_amounts, return_items
 from orders.calculations.plan import ChangeBalances
-from orders.errors import FieldError, InvalidInput, InvalidState, ServiceError
+from orders.errors import Conflict, FieldError, InvalidInput, InvalidState, ServiceError
 from orders.funds import funds_position
 from orders.ingest_input import AddressInput, DeliveryGroupInput, ItemInput, OrderInput, PaymentInput, TaxInput
 from orders.models import (
     ApiClient,
     Exchange,
     ExchangeStatus,
+    Location,
     OrderDeliveryGroupSummary,
+    OrderHold,
     OrderItemSummary,
     OrderSummary,
     SalesChannel,
@@ -40,6 +42,7 @@ from orders.selectors.change_state import get_summary
 from orders.services.change_flow import ChangeResult, actor_fields, preview_change, submit_change
 from orders.services.ingest import build_order_summary, create_order
 from orders.services.ingest_validation import ComputedOrder, validate_order
+from orders.services.return_orders import ReturnOrderInput, ReturnOrderLineInput, create_return_order
 from orders.services.simple_return import return_planner
 
 MAX_ORDER_NUMBER = 80
@@ -229,11 +232,15 @@ def _number(summary: OrderSummary) -> str:
 def submit_exchange(summary_id, request: ExchangeInput, *, actor, expected_version: int | None = None,
                     channel_id: int | None = None) -> ExchangeResult:
     """Return the units, create the replacement summary linked to the original, move the money (the
-    payments app, through the payments link) and route the replacement, in one transaction."""
+    payments app, through the payments link) and route the replacement, in one transaction.
+
+    With `hold_replacement_until_returned`: the units are expected through a return order instead, the
+    replacement is created on hold and nothing moves; the return order's receipt completes the exchange
+    (orders.services.exchange_receipt)."""
     _check_request(request)
     if request.hold_replacement_until_returned:
-        raise InvalidState("Holding the replacement until the units are returned is not available yet.",
-                           field="holdReplacementUntilReturned")
+        return _submit_waiting(summary_id, request, actor=actor, expected_version=expected_version,
+                               channel_id=channel_id)
     with transaction.atomic():
         summary = get_summary(summary_id, lock=True, channel_id=channel_id)
         with _named_as_exchange_items():
@@ -242,20 +249,14 @@ def submit_exchange(summary_id, request: ExchangeInput, *, actor, expected_versi
         summary.refresh_from_db()
         replacement_data = _replacement(summary, _groups_of(summary, request), request, _number(summary))
         amounts = _amounts(summary, change, replacement_data)
-        channel = SalesChannel.objects.get(pk=summary.sales_channel_id)
-        client = actor if isinstance(actor, ApiClient) else None
-        created = create_order(replacement_data, channel=channel, client=client)
-        replacement = build_order_summary(created)
-        OrderSummary.objects.filter(pk=replacement.pk).update(source_order_summary=summary)
-        replacement.source_order_summary = summary
-        who = actor_fields(actor)
+        replacement = _create_replacement(summary, replacement_data, actor)
         exchange = Exchange.objects.create(
             original_summary=summary, exchange_summary=replacement, return_change_order_id=change.change_order_id,
             hold_until_returned=False, status=ExchangeStatus.COMPLETED, reason=request.items[0].reason,
             currency=summary.currency, returned_value=amounts.returned_value,
             replacement_total=amounts.replacement_total, transferred_amount=amounts.transferred,
             amount_to_charge=amounts.to_charge, amount_to_refund=amounts.to_refund, completed_at=timezone.now(),
-            **who,
+            **actor_fields(actor),
         )
         payments_link().fund_exchange(exchange)
         order_summary_created(replacement)
@@ -263,3 +264,74 @@ def submit_exchange(summary_id, request: ExchangeInput, *, actor, expected_versi
     return ExchangeResult(order_summary_id=summary.pk, balances=change.balances, amounts=amounts,
                           currency=summary.currency, version=summary.version, change_order_id=change.change_order_id,
                           exchange_order_summary_id=replacement.pk, exchange_id=exchange.pk)
+
+
+def _create_replacement(summary: OrderSummary, data: ComputedOrder, actor) -> OrderSummary:
+    channel = SalesChannel.objects.get(pk=summary.sales_channel_id)
+    client = actor if isinstance(actor, ApiClient) else None
+    replacement = build_order_summary(create_order(data, channel=channel, client=client))
+    OrderSummary.objects.filter(pk=replacement.pk).update(source_order_summary=summary)
+    replacement.source_order_summary = summary
+    return replacement
+
+
+def _return_location(request: ExchangeInput):
+    """Where the units go back: the caller's returnLocationId, else the first inventory location by name (what
+    the console's return-order wizard offers first)."""
+    if request.return_location_id not in (None, ""):
+        return request.return_location_id
+    return Location.objects.filter(is_inventory_location=True).order_by("name").values_list("pk", flat=True).first()
+
+
+def _as_exchange_error(error: ServiceError) -> ServiceError:
+    """create_return_order names `returnOrderLineItems[i]…` and `destinationLocationId`."""
+    errors = [replace(error_, field=(error_.field or "").replace("returnOrderLineItems", "exchangeItems", 1)
+                      .replace("quantityExpected", "quantity").replace("reasonForReturn", "reason")
+                      .replace("destinationLocationId", "returnLocationId") or None)
+              for error_ in error.errors]
+    error.errors = errors
+    return error
+
+
+def _submit_waiting(summary_id, request: ExchangeInput, *, actor, expected_version: int | None,
+                    channel_id: int | None) -> ExchangeResult:
+    """The replacement waits for the units: a return order expects them, the replacement is made (linked, on
+    hold, not routed), nothing moves. The amounts are the preview's: what the exchange does if every unit
+    comes back in good condition; the receipt recomputes them from what did."""
+    with transaction.atomic():
+        summary = get_summary(summary_id, lock=True, channel_id=channel_id)
+        if expected_version is not None and summary.version != expected_version:
+            raise Conflict(f"The order summary changed since it was read (version {expected_version}, now "
+                           f"{summary.version}); preview again.", field="version")
+        with _named_as_exchange_items():
+            change = preview_change(summary.pk, return_planner(return_items(request)), channel_id=channel_id)
+        replacement_data = _replacement(summary, _groups_of(summary, request), request, _number(summary))
+        amounts = _amounts(summary, change, replacement_data)
+        try:
+            return_order = create_return_order(ReturnOrderInput(
+                order_summary_id=summary.pk,
+                lines=tuple(ReturnOrderLineInput(order_item_summary_id=item.order_item_summary_id,
+                                                 quantity_expected=item.quantity, reason_for_return=item.reason)
+                            for item in request.items),
+                destination_location_id=_return_location(request),
+                description=f"Exchange: replacement {replacement_data.data.order_number} waits for these units",
+            ), actor=actor, channel_id=channel_id)
+        except ServiceError as error:
+            raise _as_exchange_error(error) from None
+        replacement = _create_replacement(summary, replacement_data, actor)
+        who = actor_fields(actor)
+        # Not routed while the units are away: a hold the receipt releases (release_holds refuses it before).
+        OrderHold.objects.create(order_summary=replacement, reason=f"Waiting for the return {return_order.number}",
+                                 held_by=who.get("created_by"), held_by_client=who.get("created_by_client"))
+        exchange = Exchange.objects.create(
+            original_summary=summary, exchange_summary=replacement, return_order=return_order,
+            hold_until_returned=True, status=ExchangeStatus.AWAITING_RETURN, reason=request.items[0].reason,
+            currency=summary.currency, returned_value=amounts.returned_value,
+            replacement_total=amounts.replacement_total, transferred_amount=amounts.transferred,
+            amount_to_charge=amounts.to_charge, amount_to_refund=amounts.to_refund, **who,
+        )
+        order_summary_created(replacement)
+        summary.refresh_from_db(fields=["version"])
+    return ExchangeResult(order_summary_id=summary.pk, balances=change.balances, amounts=amounts,
+                          currency=summary.currency, version=summary.version, exchange_order_summary_id=replacement.pk,
+                          exchange_id=exchange.pk, return_order_id=return_order.pk)

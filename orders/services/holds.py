@@ -20,6 +20,8 @@ from django.utils import timezone
 from orders.errors import FieldError, InvalidInput, InvalidState
 from orders.models import (
     ApiClient,
+    Exchange,
+    ExchangeStatus,
     FulfillmentOrder,
     FulfillmentOrderLineItem,
     FulfillmentOrderStatusCategory,
@@ -146,6 +148,11 @@ def release_holds(summary_id, *, line_ids: Iterable | None = None, note: str = "
             lines = _lines_of(summary, line_ids, "fulfillmentOrderLineItemIds", open_only=False)
             holds = holds.filter(fulfillment_order_line__in=lines)
         released = list(holds)
+        if not line_ids and Exchange.objects.filter(exchange_summary=summary,
+                                                    status=ExchangeStatus.AWAITING_RETURN).exists():
+            # The replacement of an exchange waits for the return order: its receipt releases it, with the money.
+            raise InvalidState(f"Order summary {summary.order_number} waits for the return of the units it "
+                               "replaces; it is released when the return order is received.")
         if not released:
             raise InvalidState(f"Order summary {summary.order_number} has no active hold"
                                + (" on these lines." if line_ids else "."))

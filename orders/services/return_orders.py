@@ -55,6 +55,7 @@ from orders.selectors.change_state import active_reason_codes, change_state, get
 from orders.selectors.summaries import parse_id
 from orders.services import inventory
 from orders.services.change_flow import ChangeResult, ChangeWriter, actor_fields
+from orders.services.exchange_receipt import return_order_processed
 from orders.services.simple_return import preview_return
 from orders.services.summary_refresh import refresh_summary
 
@@ -357,6 +358,8 @@ def return_items(return_order_id, items: list[ReturnItemInput], *, actor=None,
         emit_return_order_received(return_order)
         if change_order_id is not None:
             emit_order_summary_changed(summary.pk)
+        # An exchange waiting for these units completes (or is canceled) once nothing more is expected.
+        return_order_processed(return_order, summary, actor=actor)
     return ReturnItemsResult(
         return_order_id=return_order.pk,
         change_order_id=change_order_id,

@@ -50,17 +50,39 @@ from .payment_funds import take_funds
 from .process_exceptions import raise_payment_exception
 
 
-def fund_exchange(exchange) -> None:
+def fund_exchange(exchange) -> bool:
+    """False when the difference has no card to go on (a waiting exchange completed on fewer units than
+    expected, on an order paid without a card token): a Payment process exception on the replacement says so
+    and its hold stays until a person sorts the payment out."""
     original = exchange.original_summary
     replacement = exchange.exchange_summary
-    memo = create_credit_memo(original.pk, [exchange.return_change_order_id])
+    memo = create_credit_memo(original.pk, _return_change_orders(exchange))
     moved = _move_credit(exchange, memo) if exchange.transferred_amount > 0 else []
     if exchange.amount_to_charge > 0:
+        if card_to_charge(original) is None:
+            raise_payment_exception(
+                replacement, attached_to=replacement,
+                message=f"The exchange difference of {exchange.amount_to_charge} {exchange.currency} has no card "
+                        "to be charged to: the original order was paid without a card token.",
+                description="Ask the customer for a payment method, then release the hold.")
+            outbox.enqueue("payments.tasks.settle_order_summary", replacement.pk)
+            return False
         authorization = _authorization_for_difference(exchange, moved)
         outbox.enqueue("payments.tasks.authorize_exchange_charge", authorization.pk)
     if exchange.amount_to_refund > 0:
         _refund_difference(exchange, memo)
     outbox.enqueue("payments.tasks.settle_order_summary", replacement.pk)
+    return True
+
+
+def _return_change_orders(exchange) -> list[int]:
+    """The Return change orders whose credit the exchange uses: its one, or those its return order's receipts
+    wrote (a receipt in parts writes one each)."""
+    if exchange.return_order_id is not None:
+        from orders.services.exchange_receipt import return_change_order_ids
+
+        return return_change_order_ids(exchange.return_order_id)
+    return [exchange.return_change_order_id]
 
 
 def _refund_difference(exchange, memo) -> None:
@@ -71,7 +93,7 @@ def _refund_difference(exchange, memo) -> None:
     if exchange.created_by_id is not None:
         record_refund(
             original, AgentRefundKind.EXCHANGE, user=exchange.created_by,
-            change_order_ids=[pk for pk in (exchange.return_change_order_id,) if pk], credit_ids=[],
+            change_order_ids=_return_change_orders(exchange), credit_ids=[],
             credit=exchange.amount_to_refund, excess=ZERO, credit_memo=memo,
             reason=f"Exchange for {exchange.exchange_summary.order_number}: the replacement costs less"[:255],
         )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from orders.errors import Conflict, NotFound
-from orders.models import ReturnOrder
+from orders.models import Exchange, ReturnOrder
 from orders.money import ZERO, round_money
 from orders.selectors.summaries import parse_id
 from orders.services.return_orders import ReturnItemInput, ReturnItemsResult, return_items
@@ -52,7 +52,9 @@ def receive_return_order(return_order_id, items: list[ReturnItemInput], *, user,
         excess = round_money(max(ZERO, after.total_excess_funds_amount - before.total_excess_funds_amount),
                              summary.currency)
         refund = None
-        if credit + excess > 0:
+        # An exchange's return order: its credit pays the replacement (and any rest is refunded) through the
+        # exchange's money, which return-items started (orders.services.exchange_receipt).
+        if credit + excess > 0 and not Exchange.objects.filter(return_order_id=pk).exists():
             refund = record_refund(
                 summary, AgentRefundKind.RETURN, user=user, change_order_ids=ids,
                 credit_ids=[result.change_order_id] if credit > 0 and result.change_order_id else [],
