@@ -12,6 +12,7 @@ from console.order_page.text import FigureText, actor
 from console.templatetags.console_tags import money_text
 from orders.models import (
     STATUS_CATEGORY,
+    ExchangeStatus,
     FulfillmentMoveKind,
     FulfillmentOrder,
     FulfillmentOrderStatusCategory,
@@ -58,23 +59,54 @@ class ChangeOrderEntry:
     reason_texts: set[str] = field(default_factory=set)
 
 
+def _money_extra(exchange) -> str:
+    return (f"; {money_text(exchange.amount_to_charge, exchange.currency)} more charged at shipment"
+            if exchange.amount_to_charge else
+            f"; {money_text(exchange.amount_to_refund, exchange.currency)} refunded"
+            if exchange.amount_to_refund else "; nothing charged or refunded")
+
+
 def _exchange_events(summary, exchanges) -> list[TimelineEvent]:
     events = []
     for exchange in exchanges:
-        if exchange.original_summary_id == summary.pk:
-            extra = (f"; {money_text(exchange.amount_to_charge, exchange.currency)} more charged at shipment"
-                     if exchange.amount_to_charge else
-                     f"; {money_text(exchange.amount_to_refund, exchange.currency)} refunded"
-                     if exchange.amount_to_refund else "; nothing charged or refunded")
+        original = exchange.original_summary_id == summary.pk
+        number = exchange.exchange_summary.order_number if original else exchange.original_summary.order_number
+        return_number = exchange.return_order_number
+        if exchange.hold_until_returned:
+            # Created waiting for the return order; completed or canceled at its receipt.
             events.append(TimelineEvent(
                 when=exchange.created_at, who=actor(exchange), why=exchange.reason, tone="attention",
-                what=f"Exchange: replacement order {exchange.exchange_summary.order_number} created" + extra,
+                what=(f"Exchange: replacement order {number} created, waiting for the return {return_number}"
+                      if original else
+                      f"Created by an exchange on order {number}: waiting for the return {return_number}"),
+                amount=exchange.replacement_total if exchange.status != ExchangeStatus.CANCELED else None,
+            ))
+            if exchange.status == ExchangeStatus.COMPLETED and exchange.completed_at:
+                events.append(TimelineEvent(
+                    when=exchange.completed_at, who="System", why=exchange.reason, tone="progress",
+                    what=(f"Exchange completed: the return {return_number} was received, replacement order {number} "
+                          "released" + _money_extra(exchange)) if original else
+                         (f"Released: the return {return_number} was received; "
+                          f"{money_text(exchange.transferred_amount, exchange.currency)} paid by the returned units"),
+                    amount=exchange.replacement_total,
+                ))
+            elif exchange.status == ExchangeStatus.CANCELED and exchange.completed_at:
+                events.append(TimelineEvent(
+                    when=exchange.completed_at, who="System", why=exchange.reason, tone="attention",
+                    what=f"Exchange canceled: nothing came back on the return {return_number}; "
+                         + (f"replacement order {number} canceled" if original else "this order is canceled")
+                         + ", nothing charged",
+                ))
+        elif original:
+            events.append(TimelineEvent(
+                when=exchange.created_at, who=actor(exchange), why=exchange.reason, tone="attention",
+                what=f"Exchange: replacement order {number} created" + _money_extra(exchange),
                 amount=exchange.replacement_total,
             ))
         else:
             events.append(TimelineEvent(
                 when=exchange.created_at, who=actor(exchange), why=exchange.reason, tone="progress",
-                what=f"Created by an exchange on order {exchange.original_summary.order_number}: "
+                what=f"Created by an exchange on order {number}: "
                      f"{money_text(exchange.transferred_amount, exchange.currency)} paid by the returned units",
                 amount=exchange.replacement_total,
             ))

@@ -72,3 +72,10 @@ class Exchange(models.Model):
 
     def __str__(self):
         return f"Exchange {self.pk}: {self.original_summary_id} → {self.exchange_summary_id}"
+
+    @property
+    def return_order_number(self) -> str:
+        """The return order's number (RO-…) from its id, without reading the row."""
+        from .returns import ReturnOrder
+
+        return ReturnOrder(pk=self.return_order_id).number if self.return_order_id else ""

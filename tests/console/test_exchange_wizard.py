@@ -186,3 +186,52 @@ def test_a_declined_exchange_refund_refunds_nothing_and_the_ledger_balances(
     assert refunded_on(summary) == (Decimal("32.40"), Decimal(0))
     assert not BackgroundOperation.objects.filter(order_summary=summary, type="EnsureRefunds").exists()
     assert check_money([summary.pk, exchange.exchange_summary_id]) == {}
+
+
+# --- Ship the replacement only after the return arrives (holdReplacementUntilReturned) ------------------------
+
+
+def test_waiting_for_the_return_in_words_then_the_receive_screen_completes_it(agent_client, agent,
+                                                                             django_capture_on_commit_callbacks):
+    """One A (43.20) for a 50.00 + 8 % replacement (54.00), waiting for the return: nothing moves until the agent
+    receives the unit; then 43.20 moves and 10.80 is authorized, exactly as an immediate exchange."""
+    summary = shipped_and_paid()
+    data = {**choices(summary), "wait_for_return": "on"}
+    body = preview(agent_client, summary, data).content.decode()
+    assert "A return order expects 1 × Product A, worth 43.20 USD if it comes back in good condition." in body
+    assert "waits on hold: it ships only after the return arrives. No money moves until then." in body
+    assert "if nothing comes back, the new order is canceled and nothing is charged." in body
+    assert 'data-testid="ships-when">after the return arrives' in body
+    assert not Exchange.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_client.post(url(summary), {"action": "submit", "token": token_of(body)})
+    exchange = Exchange.objects.get()
+    return_order = exchange.return_order
+    replacement = exchange.exchange_summary
+    assert (exchange.status, exchange.created_by) == ("AwaitingReturn", agent)
+    assert not CreditMemo.objects.filter(order_summary=summary).exists()
+    original_page = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    assert f"Waiting for the return {return_order.number}</strong>" in original_page
+    assert f"Exchange: replacement order {replacement.order_number} created, waiting for the return " \
+           f"{return_order.number}" in original_page
+    replacement_page = agent_client.get(f"/console/orders/{replacement.pk}/").content.decode()
+    assert f"Waiting for the return {return_order.number}</strong>: this order ships only once" in replacement_page
+    assert f'href="/console/orders/{summary.pk}/">{summary.order_number}</a>' in replacement_page
+
+    from orders.services.return_orders import ReturnItemInput
+    from payments.services.return_order_receipt import receive_return_order
+
+    (line,) = return_order.lines.all()
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = receive_return_order(return_order.pk, [ReturnItemInput(line.pk, quantity_returned=Decimal(1))],
+                                       user=agent)
+    assert outcome.refund is None  # the credit pays the replacement: no agent refund of the receipt
+    exchange.refresh_from_db()
+    assert (exchange.status, exchange.transferred_amount, exchange.amount_to_charge) == (
+        "Completed", Decimal("43.20"), Decimal("10.80"))
+    memos = CreditMemo.objects.filter(order_summary=summary)
+    assert [(memo.total_amount_with_tax, memo.balance) for memo in memos] == [(Decimal("43.20"), Decimal(0))]
+    assert check_money([summary.pk, replacement.pk]) == {}
+    original_page = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    assert f"Exchange completed: the return {return_order.number} was received, replacement order " \
+           f"{replacement.order_number} released; 10.80 USD more charged at shipment" in original_page
