@@ -426,6 +426,10 @@ class OrderSummaryDetailBaseSerializer(OrderSummaryRowSerializer, RollupTotalsSe
     exchangeOrderSummaryIds = serializers.ListField(
         child=serializers.CharField(), source="exchange_summary_ids", read_only=True,
         help_text="The replacement order summaries of exchanges made on this one.")
+    exchangeStatus = serializers.CharField(
+        source="exchange_status", read_only=True, allow_null=True, default=None,
+        help_text="An exchange's replacement: AwaitingReturn (on hold until its return order is received), Completed "
+                  "or Canceled (nothing came back); null on any other order summary.")
 
 
 # --- Create an order summary ----------------------------------------------------------------------

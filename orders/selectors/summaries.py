@@ -6,13 +6,14 @@ Both issue a fixed number of queries whatever the number of rows, items or child
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from orders.cursors import MAX_ID, decode_keyset_cursor, encode_keyset_cursor
 from orders.errors import InvalidInput, NotFound
 from orders.funds import funds_annotations, funds_position, funds_sums
 from orders.models import (
     ACTIVE_PROCESS_EXCEPTION_STATUSES,
+    Exchange,
     Order,
     OrderItemSummaryChange,
     OrderSummary,
@@ -180,7 +181,10 @@ def order_summary_detail(summary_id, *, channel_id: int | None, queryset: QueryS
     # The sums of the funds position come with the summary's row rather than in a query of their own.
     funds = funds_annotations()
     pk = parse_id(summary_id)
-    summary = (queryset.annotate(**funds, **{EXCHANGE_SUMMARY_IDS: ExchangeSummaryIds()}).filter(pk=pk).first()
+    # A replacement's exchange status (waiting for the return, completed, canceled), in the same row.
+    origin_status = Subquery(Exchange.objects.filter(exchange_summary_id=OuterRef("pk")).values("status")[:1])
+    summary = (queryset.annotate(**funds, **{EXCHANGE_SUMMARY_IDS: ExchangeSummaryIds()},
+                                 exchange_status=origin_status).filter(pk=pk).first()
                if pk is not None else None)
     if summary is None:
         raise NotFound(f"No order summary {summary_id}.")

@@ -85,6 +85,8 @@ def test_the_replacement_waits_for_the_return_then_is_paid_as_an_exchange(shop, 
     assert (item.quantity_return_initiated, item.quantity_returned) == (1, 0)
     nothing_moved(summary, replacement_summary, grand_total)
     assert shop.summary_json(summary)["exchangeOrderSummaryIds"] == [str(replacement_summary.pk)]
+    assert shop.summary_json(summary)["exchangeStatus"] is None
+    assert shop.summary_json(replacement_summary)["exchangeStatus"] == "AwaitingReturn"
 
     receive(shop, return_order, (line, 1, 0, 0))
     exchange.refresh_from_db()
@@ -92,6 +94,7 @@ def test_the_replacement_waits_for_the_return_then_is_paid_as_an_exchange(shop, 
     assert (exchange.returned_value, exchange.replacement_total, exchange.amount_to_charge,
             exchange.amount_to_refund) == (returned, total, to_charge, to_refund)
     assert OrderHold.objects.get(pk=hold.pk).released_at is not None
+    assert shop.summary_json(replacement_summary)["exchangeStatus"] == "Completed"
     moved = returned - to_refund
     original = money(summary)
     assert original["memos"] == [(returned, D(0))]
@@ -184,6 +187,7 @@ def test_nothing_came_back_cancels_the_waiting_replacement_and_charges_nothing(s
     exchange = Exchange.objects.get()
     assert (exchange.status, exchange.transferred_amount, exchange.amount_to_charge, exchange.amount_to_refund) == (
         "Canceled", D(0), D(0), D(0))
+    assert shop.summary_json(replacement)["exchangeStatus"] == "Canceled"
     replacement.refresh_from_db()
     assert replacement.grand_total_amount == 0
     assert set(replacement.item_summaries.filter(type="Order Product").values_list("status", flat=True)) == {

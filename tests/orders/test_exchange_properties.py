@@ -96,3 +96,46 @@ class ExchangeProperties(TestCase):
             # (Units shipped by a raw update are never invoiced: an order only authorized would owe the
             # invoice check_money waits for.)
             self.assertEqual(check_money([summary.pk, replacement.pk]), {})
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(case=exchanges())
+    def test_waiting_for_the_return_preview_equals_submit_equals_the_receipt(self, case):
+        """holdReplacementUntilReturned: submit answers the preview and moves nothing; receiving every unit in
+        good condition applies exactly the previewed amounts."""
+        from orders.models import ReturnOrder
+        from orders.services.return_orders import ReturnItemInput, return_items
+
+        currency, ordered, price, rate, back, new_price, new_quantity, new_rate, paid_by_sale = case
+        summary = shipped_order(currency, ordered, price, rate, paid_by_sale)
+        ois = OrderItemSummary.objects.get(order_summary=summary)
+        new_tax = round_money(new_price * new_quantity * new_rate / 100, currency)
+        request = ExchangeInput(items=(ExchangeItemInput(
+            order_item_summary_id=ois.pk, quantity=D(back), reason="Wrong Item",
+            replacement=ReplacementInput(stock_keeping_unit="A-2", name="A, other size", quantity=D(new_quantity),
+                                         unit_price=new_price,
+                                         taxes=(ReplacementTaxInput("Tax", new_tax, D(new_rate)),)),
+        ),), hold_replacement_until_returned=True)
+        before = written()
+        captured_before = net_captured(summary)
+        preview = preview_exchange(summary.pk, request)
+        self.assertEqual(written(), before)
+
+        submitted = submit_exchange(summary.pk, request, actor=None, expected_version=preview.version)
+        self.assertEqual((submitted.balances, submitted.amounts), (preview.balances, preview.amounts))
+        replacement = OrderSummary.objects.get(pk=submitted.exchange_order_summary_id)
+        self.assertEqual(net_captured(summary), captured_before)  # nothing moved while waiting
+        self.assertEqual(net_captured(replacement), 0)
+
+        (line,) = ReturnOrder.objects.get(pk=submitted.return_order_id).lines.all()
+        return_items(submitted.return_order_id, [ReturnItemInput(line.pk, quantity_returned=D(back))])
+        exchange = Exchange.objects.get(pk=submitted.exchange_id)
+        amounts = preview.amounts
+        self.assertEqual(exchange.status, "Completed")
+        self.assertEqual((exchange.returned_value, exchange.replacement_total, exchange.transferred_amount,
+                          exchange.amount_to_charge, exchange.amount_to_refund),
+                         (amounts.returned_value, amounts.replacement_total, amounts.transferred, amounts.to_charge,
+                          amounts.to_refund))
+        self.assertEqual(net_captured(summary), captured_before - amounts.transferred)
+        self.assertEqual(net_captured(replacement), amounts.transferred)
+        if paid_by_sale:
+            self.assertEqual(check_money([summary.pk, replacement.pk]), {})
