@@ -1,11 +1,9 @@
 """Money, quantities and status badges, formatted the same on every console page."""
 
 from decimal import Decimal, InvalidOperation
-from string import Formatter
 
 from django import template
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html
 
 from orders.money import UnknownCurrency, minor_units
 
@@ -146,86 +144,6 @@ def operation_outcome(operation, currency):
         if pending:
             phrases.append(f"{len(pending)} awaiting the gateway")
     return ", ".join(phrases) or "Nothing to move"
-
-
-class RowMarkup:
-    """One table row of markup, filled from rows of text for each row of a long table: a page of 200 items
-    costs a fraction of the same row written in the template language (4,000 variables to resolve). Its
-    whitespace is what a template loop would print.
-
-    The rows' values come escaped from the selector (SafeString); should one come unescaped, that row's
-    values are escaped here, as format_html would.
-    """
-
-    def __init__(self, markup: str):
-        self.markup = markup
-        self.fields = tuple(name for _, name, _, _ in Formatter().parse(markup) if name)
-
-    def _values(self, row: dict) -> dict:
-        values = {name: row[name] for name in self.fields}
-        for value in values.values():
-            if not isinstance(value, SafeString):
-                return {name: conditional_escape(value) for name, value in values.items()}
-        return values
-
-    def render(self, rows) -> str:
-        # Safe: constant markup around values that _values guarantees are escaped.
-        return mark_safe("".join(self.markup.format_map(self._values(row)) for row in rows))  # noqa: S308
-
-
-# The order page's items table (templates/console/order.html), rows made by console.order_page.rows.
-ITEM_ROW = RowMarkup(
-    '\n        <tr data-sku="{sku}">'
-    '\n          <td class="num">{line_number}</td>'
-    '\n          <th scope="row" class="wrap">{name}<span class="sub">{sku_prefix}{type}</span></th>'
-    '\n          <td>{status}</td>'
-    '\n          <td class="num">{quantity_ordered}</td>'
-    '\n          <td class="num" data-col="unfulfilled">{quantity_unfulfilled}</td>'
-    '\n          <td class="num">{quantity_fulfilled}</td>'
-    '\n          <td class="num">{quantity_canceled}</td>'
-    '\n          <td class="num">{quantity_returned}</td>'
-    '\n          <td class="num">{unit_price}</td>'
-    '\n          <td class="num" data-col="total-price">{total_price}</td>'
-    '\n          <td class="num">{total_tax_amount}</td>'
-    '\n          <td class="num">{total_amt_with_tax}</td>'
-    '\n          <td><details class="item-details">'
-    '<summary>Details<span class="visually-hidden"> of {name}</span></summary>'
-    '<dl class="facts facts--tight">'
-    '<dt>Allocated</dt><dd class="num">{quantity_allocated}</dd>'
-    '<dt>Return initiated</dt><dd class="num">{quantity_return_initiated}</dd>'
-    '<dt>Reshipped</dt><dd class="num" data-col="reshipped">{quantity_reshipped}</dd>'
-    '<dt>Quantity</dt><dd class="num" data-col="quantity">{quantity}</dd>'
-    '<dt>Net ordered</dt><dd class="num">{quantity_net_ordered}</dd>'
-    '<dt>To fulfill</dt><dd class="num">{quantity_available_to_fulfill}</dd>'
-    '<dt>To cancel</dt><dd class="num">{quantity_available_to_cancel}</dd>'
-    '<dt>To return</dt><dd class="num">{quantity_available_to_return}</dd>'
-    '<dt>Line amount</dt><dd class="num">{total_line_amount}</dd>'
-    '<dt>Discounts</dt><dd class="num">{total_adjustment_amount}</dd>'
-    '</dl></details></td>'
-    '\n        </tr>\n        '
-)
-# The lines of a fulfillment order (templates/console/includes/fulfillment_order.html).
-FULFILLMENT_LINE_ROW = RowMarkup(
-    '\n        <tr>'
-    '\n          <th scope="row">{name}<span class="sub">{sku}</span>{rejected}{held}</th>'
-    '\n          <td class="num">{original_quantity}</td>'
-    '\n          <td class="num">{quantity_canceled}</td>'
-    '\n          <td class="num">{quantity}</td>'
-    '\n          <td class="num">{quantity_shipped}</td>'
-    '\n          <td class="num">{total_price}</td>'
-    '\n          <td class="num">{total_tax_amount}</td>'
-    '\n        </tr>\n        '
-)
-
-
-@register.simple_tag
-def item_rows(rows):
-    return ITEM_ROW.render(rows)
-
-
-@register.simple_tag
-def fulfillment_line_rows(lines):
-    return FULFILLMENT_LINE_ROW.render(lines)
 
 
 @register.simple_tag

@@ -282,10 +282,21 @@ def test_item_text_is_escaped(supervisor_client):
 
 
 def test_item_rows_escape_a_value_that_comes_unescaped():
-    from console.templatetags.console_tags import ITEM_ROW, item_rows
+    """The rows come escaped from console.order_page.rows; should a value come unescaped, the row's
+    template (a partial of the order page) escapes it."""
+    from django.template.loader import render_to_string
 
-    html = item_rows([{**dict.fromkeys(ITEM_ROW.fields, "1"), "name": "<i>x</i>"}])
+    row = {"sku": "1", "line_number": "1", "name": "<i>x</i>"}
+    html = render_to_string("console/order.html#item-row", {"row": row})
     assert "&lt;i&gt;x&lt;/i&gt;" in html and "<i>" not in html
+
+
+def test_fulfillment_line_rows_escape_a_value_that_comes_unescaped():
+    from django.template.loader import render_to_string
+
+    line = {"name": "<i>x</i>", "sku": "<b>", "quantity": "1"}
+    html = render_to_string("console/includes/fulfillment_order.html#line-row", {"line": line})
+    assert "&lt;i&gt;x&lt;/i&gt;" in html and "&lt;b&gt;" in html and "<i>" not in html and "<b>" not in html
 
 
 def test_templates_are_compiled_once_per_process():
