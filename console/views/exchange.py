@@ -10,16 +10,16 @@ import secrets
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.shortcuts import render
+from django.urls import reverse
 
 from console.access import CHANGE_ORDERS, console_view
 from console.agent_text import agent_message
 from console.consequence import _join, limit_sentence, refund_destinations
 from console.forms.exchange import ExchangeForm, ExchangeRequest, field_for
-from console.htmx import wants_partial
 from console.selectors import wizard_state
 from console.services import claim_wizard_token, record_wizard_outcome, release_wizard_token
 from console.templatetags.console_tags import money_text, qty
+from console.views.wizard_flow import render_wizard
 from console.views.wizards import KEEP_PREVIEWS, SESSION_KEY, _stored, _to_order
 from orders.errors import Conflict, ServiceError
 from orders.models import ReturnOrder
@@ -171,6 +171,6 @@ def _submit_step(request, state):
 
 def _render(request, state, step, **context):
     context.update(summary=state.summary, kind=KIND, step=step, title="Exchange items", nav="orders",
-                   currency=state.summary.currency, partial=wants_partial(request))
-    template = "console/exchange.html#wizard" if wants_partial(request) else "console/exchange.html"
-    return render(request, template, context)
+                   currency=state.summary.currency, submit_label="Submit exchange")
+    return render_wizard(request, "console/exchange.html", reverse("console:exchange", args=[state.summary.pk]),
+                         context)

@@ -3,15 +3,15 @@ orders.services.reships. Nothing is charged. A stale preview is refused by the s
 and a fresh one shown; a second submit of one preview is refused before it reaches the service."""
 
 from django.contrib import messages
-from django.shortcuts import render
+from django.urls import reverse
 
 from console import preview_store
 from console.access import CHANGE_ORDERS, console_view
 from console.agent_text import agent_message
 from console.forms.reship import ReshipForm, field_for, initial_of, reship_input, reshippable_items
-from console.htmx import wants_partial
 from console.selectors import wizard_state
 from console.services import record_wizard_outcome, release_wizard_token
+from console.views.wizard_flow import render_wizard
 from console.views.wizards import _to_order
 from orders.errors import Conflict, ServiceError
 from orders.models import FulfillmentOrder, Location
@@ -104,6 +104,6 @@ def _submit_step(request, state):
 
 def _render(request, state, step, **context):
     context.update(summary=state.summary, step=step, title="Reship items", nav="orders",
-                   currency=state.summary.currency, partial=wants_partial(request))
-    template = "console/reship.html#wizard" if wants_partial(request) else "console/reship.html"
-    return render(request, template, context)
+                   currency=state.summary.currency, submit_label="Submit reshipment")
+    return render_wizard(request, "console/reship.html", reverse("console:reship", args=[state.summary.pk]),
+                         context)

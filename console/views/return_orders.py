@@ -8,6 +8,7 @@ Both keep what the agent asked for under a one-time token with the order version
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from console import preview_store
@@ -22,11 +23,11 @@ from console.forms.return_orders import (
     return_order_input,
     returnable_items,
 )
-from console.htmx import wants_partial
 from console.return_order_selectors import OPEN_RETURN_ORDER_STATUSES, ReturnLineView, fee_text
 from console.selectors import wizard_state
 from console.services import claim_wizard_token, record_wizard_outcome, release_wizard_token
 from console.views.orders import order_url_awaiting
+from console.views.wizard_flow import render_wizard
 from console.views.wizards import _to_order, refund_message
 from orders.errors import Conflict, ServiceError
 from orders.funds import funds_position
@@ -121,9 +122,9 @@ def _submit_step(request, state):
 
 def _render(request, state, step, **context):
     context.update(summary=state.summary, step=step, title="Return order", nav="orders",
-                   currency=state.summary.currency, partial=wants_partial(request))
-    template = "console/return_order.html#wizard" if wants_partial(request) else "console/return_order.html"
-    return render(request, template, context)
+                   currency=state.summary.currency, submit_label="Create return order")
+    return render_wizard(request, "console/return_order.html",
+                         reverse("console:return_order_new", args=[state.summary.pk]), context)
 
 
 # --- Receive -----------------------------------------------------------------------------------------------------

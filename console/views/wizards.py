@@ -10,7 +10,8 @@ import secrets
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -36,6 +37,7 @@ from console.selectors import wizard_state
 from console.services import claim_wizard_token, record_wizard_outcome, release_wizard_token
 from console.templatetags.console_tags import money_text
 from console.views.orders import order_url_awaiting
+from console.views.wizard_flow import render_wizard
 from orders.errors import Conflict, ServiceError
 from orders.funds import funds_position
 from orders.services.adjust import preview_adjust
@@ -235,7 +237,7 @@ def _to_order(request, summary_id, url=None):
 def _render(request, state, kind, step, **context):
     context.update(
         summary=state.summary, kind=kind, step=step, title=TITLES[kind], nav="orders", submit_label=SUBMIT_LABELS[kind],
-        currency=state.summary.currency, partial=wants_partial(request),
+        currency=state.summary.currency,
     )
-    template = "console/wizard.html#wizard" if wants_partial(request) else "console/wizard.html"
-    return render(request, template, context)
+    return render_wizard(request, "console/wizard.html", reverse("console:wizard", args=[state.summary.pk, kind]),
+                         context)
