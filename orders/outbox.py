@@ -168,10 +168,6 @@ def record_heartbeat(hostname: str) -> None:
     WorkerHeartbeat.objects.update_or_create(hostname=hostname[:255], defaults={"seen_at": timezone.now()})
 
 
-def pending_count() -> int:
-    return OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count()
-
-
 def purge_finished(older_than: timedelta) -> int:
     """Drop acknowledged messages past the keep window (failed ones stay for a person to read)."""
     cutoff = timezone.now() - older_than

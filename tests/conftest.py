@@ -74,11 +74,6 @@ def _tasks_run_in_process(request, settings):
 
 
 @pytest.fixture
-def eager_tasks():
-    """Named by tests that rely on tasks running in-process; every test but celery_worker ones has it."""
-
-
-@pytest.fixture
 def api(db):
     """An API client with every scope and no channel (a back-office integration)."""
     return ApiKeyClient.create(name="backoffice", scopes=["all"])

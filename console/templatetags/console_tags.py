@@ -83,20 +83,10 @@ def qty(value):
     return f"{value:,.0f}" if value == value.to_integral_value() else f"{value.normalize():,f}"
 
 
-@register.filter
-def status_label(value):
-    return _LABELS.get(value, value)
-
-
 @register.simple_tag
 def badge(status, label=None):
     tone = TONE_OF.get(status, "neutral")
     return format_html('<span class="badge badge--{}">{}</span>', tone, label or _LABELS.get(status, status))
-
-
-@register.filter
-def negate(value):
-    return -Decimal(value) if value is not None else None
 
 
 @register.filter

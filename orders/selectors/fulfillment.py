@@ -42,10 +42,6 @@ def return_orders_queryset() -> QuerySet:
     return ReturnOrder.objects.select_related("destination_location").prefetch_related("lines", "lines__fees")
 
 
-def return_orders_for_summary(summary_id) -> list[ReturnOrder]:
-    return list(return_orders_queryset().filter(order_summary_id=summary_id).order_by("created_at", "id"))
-
-
 def fulfillment_order_detail(fulfillment_order_id, *, channel_id: int | None) -> FulfillmentOrder:
     """Another channel's fulfillment order, like a missing one, raises NotFound."""
     queryset = fulfillment_orders_queryset().select_related("order_summary")

@@ -156,7 +156,7 @@ def test_cancel_after_capture_says_where_the_excess_goes(agent_client):
 
 
 def test_cancel_submit_applies_the_preview_once_and_refunds_the_excess(
-        agent_client, eager_tasks, django_capture_on_commit_callbacks):
+        agent_client, django_capture_on_commit_callbacks):
     summary = paid_at_checkout()
     a = items_by_sku(summary)["A"]
     body = preview(agent_client, summary, "cancel", {
@@ -249,7 +249,7 @@ def test_change_the_selection_brings_back_the_choices(agent_client):
 # --- return ---------------------------------------------------------------------------------------
 
 def test_return_preview_and_submit_create_the_credit_memo_and_refund_it(
-        agent_client, eager_tasks, django_capture_on_commit_callbacks):
+        agent_client, django_capture_on_commit_callbacks):
     summary = shipped_and_paid()
     a = items_by_sku(summary)["A"]
     body = preview(agent_client, summary, "return", {f"item-{a.pk}": "1", "reason": "Damaged"}).content.decode()
@@ -316,7 +316,7 @@ def big_order():
 
 
 def test_agent_refund_above_the_limit_waits_for_a_supervisor(
-        agent_client, supervisor_client, eager_tasks, django_capture_on_commit_callbacks):
+        agent_client, supervisor_client, django_capture_on_commit_callbacks):
     summary = big_order()
     big = items_by_sku(summary)["BIG"]
     body = preview(agent_client, summary, "cancel", {f"item-{big.pk}": "3", "reason": "Damaged"}).content.decode()
@@ -352,7 +352,7 @@ def test_agent_refund_above_the_limit_waits_for_a_supervisor(
 
 
 def test_supervisor_refund_above_the_limit_is_queued_at_once(
-        supervisor_client, eager_tasks, django_capture_on_commit_callbacks):
+        supervisor_client, django_capture_on_commit_callbacks):
     summary = big_order()
     big = items_by_sku(summary)["BIG"]
     body = preview(supervisor_client, summary, "cancel", {f"item-{big.pk}": "3", "reason": "Damaged"}).content.decode()
@@ -366,8 +366,7 @@ def test_supervisor_refund_above_the_limit_is_queued_at_once(
     assert BackgroundOperation.objects.filter(order_summary=summary).count() == 1
 
 
-def test_declined_refund_queues_nothing(agent_client, supervisor_client, eager_tasks,
-                                        django_capture_on_commit_callbacks):
+def test_declined_refund_queues_nothing(agent_client, supervisor_client, django_capture_on_commit_callbacks):
     summary = big_order()
     big = items_by_sku(summary)["BIG"]
     body = preview(agent_client, summary, "cancel", {f"item-{big.pk}": "3", "reason": "Damaged"}).content.decode()

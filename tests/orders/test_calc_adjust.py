@@ -6,11 +6,11 @@ import pytest
 
 from orders.calculations.adjust import plan_adjust
 from orders.calculations.inputs import AdjustInput, AdjustItemInput
-from orders.calculations.plan import apply_plan
 from orders.calculations.state import DELIVERY_CHARGE, FEE, Amounts, SummaryState
 from orders.errors import InvalidInput, InvalidState
 from orders.models import DEFAULT_REASON_CODES, FulfillmentPhase, ItemChangeType
 from tests.change_builders import pure_item, worked_example_state
+from tests.orders.plan_replay import apply_plan
 
 REASONS = frozenset(DEFAULT_REASON_CODES)
 

@@ -4,12 +4,12 @@ from decimal import Decimal as D
 
 import pytest
 
-from orders.calculations.plan import apply_plan
 from orders.calculations.reductions import plan_cancel, plan_return
 from orders.calculations.state import FEE, Amounts, SummaryState
 from orders.errors import InvalidInput
 from orders.models import DEFAULT_REASON_CODES
 from tests.change_builders import change, fee, pure_item, worked_example_state
+from tests.orders.plan_replay import apply_plan
 
 REASONS = frozenset(DEFAULT_REASON_CODES)
 

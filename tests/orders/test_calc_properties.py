@@ -7,13 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orders.calculations.adjust import plan_adjust
-from orders.calculations.plan import apply_plan
 from orders.calculations.reductions import plan_cancel, plan_return
 from orders.calculations.state import FEE, PRODUCT, Amounts, SummaryState
 from orders.errors import FEE_EXCEEDS_REDUCTION, InvalidInput, InvalidState
 from orders.models import DEFAULT_REASON_CODES
 from orders.money import is_rounded
 from tests.change_builders import GroupSpec, change, change_actions, line_specs, order_specs, pure_item, spec_state
+from tests.orders.plan_replay import apply_plan
 
 REASONS = frozenset(DEFAULT_REASON_CODES)
 

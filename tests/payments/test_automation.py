@@ -15,7 +15,7 @@ from tests.payments.money_builders import change_order, return_one_a, ship_every
 pytestmark = pytest.mark.django_db
 
 
-def test_fulfilled_order_is_invoiced_and_captured(eager_tasks, django_capture_on_commit_callbacks):
+def test_fulfilled_order_is_invoiced_and_captured(django_capture_on_commit_callbacks):
     summary = worked_example()
     fulfillment_order = ship_everything(summary)
     with django_capture_on_commit_callbacks(execute=True):
@@ -30,7 +30,7 @@ def test_fulfilled_order_is_invoiced_and_captured(eager_tasks, django_capture_on
     assert summary.payment_summaries.get().captured_amount == D("118.80")
 
 
-def test_switched_off_by_setting(settings, eager_tasks, django_capture_on_commit_callbacks):
+def test_switched_off_by_setting(settings, django_capture_on_commit_callbacks):
     settings.OMS_AUTO_INVOICE_AND_CAPTURE = False
     summary = worked_example()
     with django_capture_on_commit_callbacks(execute=True):
@@ -38,7 +38,7 @@ def test_switched_off_by_setting(settings, eager_tasks, django_capture_on_commit
     assert not Invoice.objects.exists()
 
 
-def test_invoice_failure_raises_an_invoicing_exception(eager_tasks, django_capture_on_commit_callbacks):
+def test_invoice_failure_raises_an_invoicing_exception(django_capture_on_commit_callbacks):
     summary = worked_example()
     fulfillment_order = ship_everything(summary)
     FulfillmentOrder.objects.filter(pk=fulfillment_order.pk).update(status="Cancelled", status_category="CANCELLED")
@@ -49,7 +49,7 @@ def test_invoice_failure_raises_an_invoicing_exception(eager_tasks, django_captu
     assert OrderSummary.objects.get(pk=summary.pk).active_process_exception_count == 1
 
 
-def test_return_is_credited_and_refunded(eager_tasks, django_capture_on_commit_callbacks):
+def test_return_is_credited_and_refunded(django_capture_on_commit_callbacks):
     summary = worked_example()
     with django_capture_on_commit_callbacks(execute=True):
         automation.fulfillment_order_fulfilled(ship_everything(summary))
@@ -60,7 +60,7 @@ def test_return_is_credited_and_refunded(eager_tasks, django_capture_on_commit_c
     assert summary.payment_summaries.get().refunded_amount == D("43.20")
 
 
-def test_cancel_after_capture_refunds_the_excess(eager_tasks, django_capture_on_commit_callbacks):
+def test_cancel_after_capture_refunds_the_excess(django_capture_on_commit_callbacks):
     body = worked_example_body()
     body["payments"] = [{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa", "amount": D("118.80"),
                          "gatewayReference": "sale_1"}]

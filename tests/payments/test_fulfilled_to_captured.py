@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_shipping_the_worked_example_invoices_and_captures_118_80(
-    settings, eager_tasks, django_capture_on_commit_callbacks
+    settings, django_capture_on_commit_callbacks
 ):
     settings.OMS_AUTO_ROUTE_ORDERS = False
     summary = worked_example()
@@ -40,7 +40,7 @@ def test_shipping_the_worked_example_invoices_and_captures_118_80(
     assert PaymentGatewayLog.objects.filter(interaction_type="Capture", status="Success").count() == 1
 
 
-def test_switched_off_nothing_is_billed(settings, eager_tasks, django_capture_on_commit_callbacks):
+def test_switched_off_nothing_is_billed(settings, django_capture_on_commit_callbacks):
     settings.OMS_AUTO_ROUTE_ORDERS = False
     settings.OMS_AUTO_INVOICE_AND_CAPTURE = False
     summary = worked_example()

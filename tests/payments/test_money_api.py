@@ -30,7 +30,7 @@ def invoice_via_api(api, summary):
     return body_of(response)["invoiceId"]
 
 
-def test_full_money_flow_over_the_api(api, eager_tasks, django_capture_on_commit_callbacks):
+def test_full_money_flow_over_the_api(api, django_capture_on_commit_callbacks):
     summary = worked_example()
     invoice_id = invoice_via_api(api, summary)
     invoice = body_of(api.get(f"{API}/invoices/{invoice_id}"))
@@ -95,7 +95,7 @@ def test_credit_memo_refusals(api):
     assert api.post_json(path, {"changeOrderIds": []}).status_code == 400
 
 
-def test_fee_invoice_paid_out_of_the_refund(api, eager_tasks, django_capture_on_commit_callbacks):
+def test_fee_invoice_paid_out_of_the_refund(api, django_capture_on_commit_callbacks):
     from orders.models import ChangeType
     from tests.payments.money_builders import change_order
 
@@ -133,7 +133,7 @@ def test_fee_invoice_paid_out_of_the_refund(api, eager_tasks, django_capture_on_
         D("37.80"), D("81.00"), D("0"))
 
 
-def test_excess_funds_refund_after_a_cancel(api, eager_tasks, django_capture_on_commit_callbacks):
+def test_excess_funds_refund_after_a_cancel(api, django_capture_on_commit_callbacks):
     """DOMAIN §6: cancel 1 × A with shipping reduction after 118.80 was captured: excess 47.52 refunded."""
     from orders.models import ChangeType
     from payments.funds import funds_position
@@ -162,7 +162,7 @@ def test_excess_funds_refund_after_a_cancel(api, eager_tasks, django_capture_on_
     assert funds_position(summary).total_excess_funds_amount == D("0")
 
 
-def test_refund_selection_worked_example_over_three_cards(api, eager_tasks, django_capture_on_commit_callbacks):
+def test_refund_selection_worked_example_over_three_cards(api, django_capture_on_commit_callbacks):
     """DOMAIN §6 "Refund selection": memo 50 with A 20 / B 60 / C 100 → 50 from B."""
     from orders.models import ChangeType
     from tests.payments.money_builders import change_order
@@ -219,7 +219,7 @@ def test_ensure_funds_input_errors(api):
     assert not BackgroundOperation.objects.exists()
 
 
-def test_multiple_ensure_funds(api, eager_tasks, django_capture_on_commit_callbacks):
+def test_multiple_ensure_funds(api, django_capture_on_commit_callbacks):
     first, second = worked_example(), worked_example()
     entries = [{"orderSummaryId": s.pk, "invoiceId": invoice_via_api(api, s)} for s in (first, second)]
     response = post_and_run(api, f"{SUMMARIES}/async-actions/multiple-ensure-funds-async",
@@ -257,7 +257,7 @@ def test_create_order_payment_summary(api):
     assert not Payment.objects.exists()
 
 
-def test_process_exceptions_list_patch_and_retry(api, eager_tasks, django_capture_on_commit_callbacks):
+def test_process_exceptions_list_patch_and_retry(api, django_capture_on_commit_callbacks):
     summary = worked_example()
     set_token(summary, "tok_decline")
     invoice_id = invoice_via_api(api, summary)

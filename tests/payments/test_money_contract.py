@@ -15,7 +15,7 @@ SUMMARY_ACTIONS = "/api/v1/commerce/order-management/order-summaries/{summary_id
 FO_ACTIONS = "/api/v1/commerce/fulfillment/fulfillment-orders/{fulfillment_order_id}/actions"
 
 
-def test_money_responses_match_the_schema(api, eager_tasks, django_capture_on_commit_callbacks):
+def test_money_responses_match_the_schema(api, django_capture_on_commit_callbacks):
     summary = worked_example()
     set_token(summary, "tok_decline")
     fulfillment_order = ship_everything(summary)
