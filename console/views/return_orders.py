@@ -193,6 +193,14 @@ def receive(request, pk: int):
         return _receive_page(request, _return_order(pk), form)
     record_wizard_outcome(token, list(outcome.change_order_ids))
     messages.success(request, f"Received on return order {return_order.number}.")
+    exchange = outcome.exchange
+    if exchange is not None:
+        number = exchange.exchange_summary.order_number
+        messages.info(request, {
+            "Completed": f"The exchange is complete: replacement order {number} is released and ships now.",
+            "Canceled": f"Nothing came back in good condition: replacement order {number} is canceled, nothing "
+                        "is charged.",
+        }.get(exchange.status, f"Replacement order {number} still waits for the rest of the units."))
     if refund_message(request, outcome.refund):
         return _to_order(request, summary.pk, url=order_url_awaiting(summary.pk, started))
     return _to_order(request, summary.pk)

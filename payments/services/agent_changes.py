@@ -23,14 +23,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from orders.calculations.inputs import AdjustInput, ChangeItemInput
 from orders.calculations.plan import ChangeBalances
 from orders.errors import InvalidInput, InvalidState, NotFound, PermissionDenied, ServiceError
 from orders.funds import FundsPosition
-from orders.models import ApiClient, ChangeType, Order, OrderSummary
+from orders.models import ApiClient, ChangeType, Exchange, ExchangeStatus, Order, OrderSummary
 from orders.money import ZERO, round_money, with_tax
 from orders.selectors.change_state import get_summary
 from orders.services.adjust import submit_adjust
@@ -379,13 +379,22 @@ def remaining_amounts(funds: FundsPosition, memo_balances: Decimal, pending: Seq
 def remaining_refund(summary: OrderSummary) -> RemainingRefund:
     pending = list(AgentRefund.objects.filter(order_summary=summary, status=AgentRefundStatus.PENDING))
     held_ids = {pk for refund in pending for pk in refund.credit_change_order_ids}
-    owed = list(
+    # A receipt of a return order an exchange waits for: its credit pays the replacement when the last units
+    # arrive (orders.services.exchange_receipt), it is not the agent's to refund (read in the same query).
+    awaited = Exists(Exchange.objects.filter(
+        status=ExchangeStatus.AWAITING_RETURN, return_order__lines__change_order_item__order_id=OuterRef("pk")))
+    rows = list(
         Order.objects.filter(POST_FULFILLMENT_REDUCTION, order_summary=summary, credit_memo_link__isnull=True,
                              grand_total_amount__lt=0)
-        .exclude(pk__in=held_ids).order_by("id").values_list("pk", flat=True)
+        .exclude(pk__in=held_ids).annotate(awaited=awaited).order_by("id")
+        .values_list("pk", "grand_total_amount", "awaited")
     )
+    owed = [pk for pk, _, waits in rows if not waits]
     memo_balances = sum(CreditMemo.objects.filter(order_summary=summary).values_list("balance", flat=True), ZERO)
-    credit, excess = remaining_amounts(funds_position(summary), memo_balances, pending, summary.currency)
+    awaited_credit = sum((-total for _, total, waits in rows if waits), ZERO)
+    # Credit spoken for: on a memo already (being refunded), or waiting to pay an exchange's replacement.
+    credit, excess = remaining_amounts(funds_position(summary), memo_balances + awaited_credit, pending,
+                                       summary.currency)
     running = BackgroundOperation.objects.filter(
         order_summary=summary, type=OperationType.ENSURE_REFUNDS,
     ).exclude(status__in=FINAL_OPERATION_STATUSES).exists()

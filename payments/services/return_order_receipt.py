@@ -30,6 +30,7 @@ class ReceiptOutcome:
     result: ReturnItemsResult
     change_order_ids: tuple[int, ...]
     refund: AgentRefund | None
+    exchange: Exchange | None = None  # the exchange waiting for this return order: as the receipt left it
 
 
 def receive_return_order(return_order_id, items: list[ReturnItemInput], *, user,
@@ -54,11 +55,12 @@ def receive_return_order(return_order_id, items: list[ReturnItemInput], *, user,
         refund = None
         # An exchange's return order: its credit pays the replacement (and any rest is refunded) through the
         # exchange's money, which return-items started (orders.services.exchange_receipt).
-        if credit + excess > 0 and not Exchange.objects.filter(return_order_id=pk).exists():
+        exchange = Exchange.objects.select_related("exchange_summary").filter(return_order_id=pk).first()
+        if credit + excess > 0 and exchange is None:
             refund = record_refund(
                 summary, AgentRefundKind.RETURN, user=user, change_order_ids=ids,
                 credit_ids=[result.change_order_id] if credit > 0 and result.change_order_id else [],
                 credit=credit, excess=excess,
                 reason=(reason or f"Received on return order {ReturnOrder(pk=pk).number}")[:255],
             )
-    return ReceiptOutcome(result, ids, refund)
+    return ReceiptOutcome(result, ids, refund, exchange)

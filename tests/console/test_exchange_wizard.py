@@ -218,14 +218,16 @@ def test_waiting_for_the_return_in_words_then_the_receive_screen_completes_it(ag
     assert f"Waiting for the return {return_order.number}</strong>: this order ships only once" in replacement_page
     assert f'href="/console/orders/{summary.pk}/">{summary.order_number}</a>' in replacement_page
 
-    from orders.services.return_orders import ReturnItemInput
-    from payments.services.return_order_receipt import receive_return_order
-
+    # The agent receives the unit on the Receive screen.
     (line,) = return_order.lines.all()
+    receive = f"/console/return-orders/{return_order.pk}/receive/"
+    form = agent_client.get(receive).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = receive_return_order(return_order.pk, [ReturnItemInput(line.pk, quantity_returned=Decimal(1))],
-                                       user=agent)
-    assert outcome.refund is None  # the credit pays the replacement: no agent refund of the receipt
+        done = agent_client.post(receive, {"token": token_of(form), f"restock-{line.pk}": "1"}, follow=True)
+    page = done.content.decode()
+    assert f"The exchange is complete: replacement order {replacement.order_number} is released and ships now." \
+        in page
+    assert not AgentRefund.objects.filter(order_summary=summary).exists()  # the credit pays the replacement
     exchange.refresh_from_db()
     assert (exchange.status, exchange.transferred_amount, exchange.amount_to_charge) == (
         "Completed", Decimal("43.20"), Decimal("10.80"))

@@ -13,6 +13,7 @@ import pytest
 from orders.models import Exchange, FulfillmentOrder, OrderHold, OrderSummary, ReturnOrder
 from payments.models import AgentRefund, CreditMemo, OrderPaymentSummary, Payment, PaymentAuthorization, Refund
 from payments.money_check import check_money
+from payments.services.agent_changes import remaining_refund
 from tests.api.helpers import body_of
 from tests.fulfillment.helpers import stock
 
@@ -130,6 +131,9 @@ def test_a_receipt_in_parts_completes_the_exchange_with_the_last_units(shop, set
     assert not FulfillmentOrder.objects.filter(order_summary=replacement).exists()
     assert money(summary)["memos"] == [] and money(summary)["refunded"] == 0  # the credit waits for the rest
     assert not AgentRefund.objects.exists()
+    # The first unit's credit waits for the exchange: "Refund remaining" does not offer it to an agent.
+    remaining = remaining_refund(summary)
+    assert (remaining.credit_amount, remaining.credit_change_order_ids) == (D(0), ())
     assert check_money([summary.pk, replacement.pk]) == {}
 
     receive(shop, return_order, (open_line(return_order), 1, 0, 0))
