@@ -6,7 +6,7 @@ class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = "Payments and billing"
 
-    def ready(self):
+    def ready(self) -> None:
         from payments.sqlite_triggers import drop_before_migrate, restore_after_migrate
 
         pre_migrate.connect(drop_before_migrate, sender=self, dispatch_uid="payments-sqlite-triggers-down")

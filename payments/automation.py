@@ -8,9 +8,10 @@ payments.services.money_follow_ups."""
 from django.conf import settings
 
 from orders import outbox
+from orders.models import FulfillmentOrder
 
 
-def fulfillment_order_fulfilled(fulfillment_order) -> None:
+def fulfillment_order_fulfilled(fulfillment_order: FulfillmentOrder) -> None:
     if fulfillment_order.is_reship:
         # Reshipped units bill nothing (issue 15); it may have been the last shipment, so settle.
         order_summary_changed(fulfillment_order.order_summary_id)

@@ -3,8 +3,12 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from orders.money import ZERO, with_tax
+
+if TYPE_CHECKING:  # pure arithmetic: the models only name what the functions read
+    from orders.models import FulfillmentOrderLineItem, OrderItem
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ class LineAmounts:
         return LineAmounts(-self.quantity, -self.charge_amount, -self.adjustment_amount, -self.tax_amount)
 
 
-def change_item_amounts(item) -> LineAmounts:
+def change_item_amounts(item: "OrderItem") -> LineAmounts:
     """A change order item's signed deltas (orders.OrderItem)."""
     return LineAmounts(
         quantity=item.quantity,
@@ -41,7 +45,7 @@ def change_item_amounts(item) -> LineAmounts:
     )
 
 
-def fulfillment_line_amounts(line) -> LineAmounts:
+def fulfillment_line_amounts(line: "FulfillmentOrderLineItem") -> LineAmounts:
     """A fulfillment order line's frozen amounts (§3.4)."""
     return LineAmounts(
         quantity=line.quantity,

@@ -9,7 +9,7 @@ from payments.api.summary_detail import SummaryPaymentSerializer, SummaryRefundS
 from payments.models import Invoice, Payment, PaymentStatus, Refund, RefundStatus
 
 
-def invoice_data(invoice_id: int) -> dict:
+def invoice_data(invoice_id: int) -> dict[str, object]:
     """As GET /commerce/invoices/{id} renders it."""
     invoice = Invoice.objects.prefetch_related("lines", "change_order_links").get(pk=invoice_id)
     return as_json(InvoiceSerializer(invoice).data)

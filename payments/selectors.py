@@ -7,7 +7,7 @@ from orders.selectors.summaries import order_summary_detail, order_summary_detai
 from payments.models import CreditMemo, Invoice, OrderPaymentSummary, PaymentGatewayLog
 
 
-def order_summary_with_payments(summary_id, *, channel_id: int | None) -> OrderSummary:
+def order_summary_with_payments(summary_id: int | str, *, channel_id: int | None) -> OrderSummary:
     """orders.selectors.summaries.order_summary_detail, plus payment summaries (with their authorizations,
     payments, refunds and gateway calls), invoices and credit memos; a fixed number of queries."""
     queryset = order_summary_detail_queryset().prefetch_related(

@@ -3,13 +3,14 @@
 named by its field path."""
 
 from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
 from orders.calculations.checks import as_decimal, fits_quantity
 from orders.errors import FieldError, InvalidInput
 from orders.selectors.summaries import parse_id
 
 
-def quantity_errors(value, path: str) -> list[FieldError]:
+def quantity_errors(value: object, path: str) -> list[FieldError]:
     """A number of units to take: above zero, at most two decimals (fulfillment-order creation too)."""
     quantity = as_decimal(value)
     if quantity is None:
@@ -21,7 +22,21 @@ def quantity_errors(value, path: str) -> list[FieldError]:
     return []
 
 
-def check_line_list(lines: Sequence, field: str, *, each: Callable[[object, str], list[FieldError]] | None = None,
+class LineEntry(Protocol):
+    """What check_line_list reads of an entry (a typed input of cancel-item, reject-items, ...)."""
+
+    @property
+    def fulfillment_order_line_item_id(self) -> object: ...
+
+    @property
+    def quantity(self) -> object: ...
+
+
+EntryT = TypeVar("EntryT", bound=LineEntry)
+
+
+def check_line_list(lines: Sequence[EntryT], field: str, *,
+                    each: Callable[[EntryT, str], list[FieldError]] | None = None,
                     ) -> None:
     """At least one entry; each a line id and a quantity above zero with at most two decimals, plus what
     `each(entry, path)` finds. Entries carry `fulfillment_order_line_item_id` and `quantity`."""

@@ -6,7 +6,7 @@ they are neither routed again nor billed. A pickup collected meanwhile is left a
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 UNCLAIMED_REASON = "Unknown"
 
 
-def unclaimed_pickup_ids(now=None) -> list[int]:
+def unclaimed_pickup_ids(now: datetime | None = None) -> list[int]:
     days = settings.OMS_PICKUP_UNCLAIMED_DAYS
     if days <= 0:
         return []
@@ -54,7 +54,7 @@ def cancel_unclaimed_pickup(fulfillment_order_id: int) -> bool:
     return True
 
 
-def cancel_unclaimed_pickups(now=None) -> list[int]:
+def cancel_unclaimed_pickups(now: datetime | None = None) -> list[int]:
     """Every pickup waiting longer than the setting allows; each on its own (one failing stops no other)."""
     canceled = []
     for pk in unclaimed_pickup_ids(now):

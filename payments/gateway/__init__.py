@@ -10,7 +10,8 @@ from .base import GatewayOutcome, GatewayRequest, GatewayResult, PaymentGateway
 
 @cache
 def _gateway_class(path: str) -> type[PaymentGateway]:
-    return import_string(path)
+    gateway_class: type[PaymentGateway] = import_string(path)
+    return gateway_class
 
 
 def get_gateway() -> PaymentGateway:

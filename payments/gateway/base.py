@@ -32,7 +32,7 @@ class GatewayRequest:
     # Capture: the authorization's reference; refund: the payment's reference; void: the authorization's.
     reference: str = ""
 
-    def loggable(self) -> dict:
+    def loggable(self) -> dict[str, str]:
         """What the log may keep: the token names a vaulted card, it is not the card."""
         return {
             "interaction": str(self.interaction_type),
@@ -50,7 +50,7 @@ class GatewayResult:
     result_code: GatewayResultCode
     reference: str = ""
     message: str = ""
-    response: dict = field(default_factory=dict)
+    response: dict[str, object] = field(default_factory=dict)
 
     @property
     def log_status(self) -> GatewayLogStatus:

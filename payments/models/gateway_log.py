@@ -64,5 +64,5 @@ class PaymentGatewayLog(models.Model):
         ordering = ["initiated_at", "id"]
         indexes = [models.Index(fields=["status", "initiated_at"], name="gateway_log_status_initiated")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.interaction_type} {self.amount} {self.currency} {self.status}"

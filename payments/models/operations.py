@@ -64,7 +64,7 @@ class BackgroundOperation(TracksModification):
             models.Index(fields=["status", "submitted_at"], name="operation_status_submitted"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.type} #{self.pk} ({self.status})"
 
     @property

@@ -20,5 +20,5 @@ class SandboxTransaction(models.Model):
     class Meta:
         ordering = ["id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.interaction_type} {self.idempotency_key} {self.result_code}"

@@ -1,12 +1,14 @@
 """Load and check the change orders a billing document is made from."""
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from orders.errors import FieldError, InvalidInput, InvalidState
 from orders.models import Order, OrderKind, OrderSummary
 
 
-def load_change_orders(summary: OrderSummary, change_order_ids: list, *, field: str = "changeOrderIds") -> list[Order]:
+def load_change_orders(summary: OrderSummary, change_order_ids: Sequence[int | str], *,
+                       field: str = "changeOrderIds") -> list[Order]:
     """The change orders by id, in the order given, each belonging to this summary; locked."""
     if not change_order_ids:
         raise InvalidInput("Name at least one change order.", field=field)

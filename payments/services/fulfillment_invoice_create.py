@@ -52,8 +52,9 @@ class InvoiceResult:
 
 def invoice_fulfillment_order(fulfillment_order_id) -> InvoiceResult:
     """The fulfillment order's invoice: made now, or the one that exists (`created` says which)."""
-    summary_id = FulfillmentOrder.objects.filter(pk=fulfillment_order_id).values_list("order_summary_id", flat=True)
-    summary_id = summary_id.first()
+    summary_id = (
+        FulfillmentOrder.objects.filter(pk=fulfillment_order_id).values_list("order_summary_id", flat=True).first()
+    )
     if summary_id is None:
         raise NotFound(f"Fulfillment order {fulfillment_order_id} does not exist.")
     with transaction.atomic():

@@ -13,7 +13,7 @@ from orders.models import OrderSummary
 from payments.models import OrderPaymentSummary
 
 
-def lock_summary(summary_id, *, managed: bool = True, only: tuple[str, ...] = ()) -> OrderSummary:
+def lock_summary(summary_id: int, *, managed: bool = True, only: tuple[str, ...] = ()) -> OrderSummary:
     """`only`: the fields the caller reads, when it needs the lock more than the row (a summary of 35 columns)."""
     queryset = OrderSummary.objects.select_for_update()
     if only:
@@ -37,7 +37,7 @@ def lock_payment_summaries(summary: OrderSummary) -> list[OrderPaymentSummary]:
     )
 
 
-def bump_version(summary_id) -> None:
+def bump_version(summary_id: int) -> None:
     """Money moved on the summary (a capture, a refund, a reversal, an invoice paid or netted): its version
     moves, as a change moves it, so a change preview made before is stale (docs/money.md, rule 8). The
     caller holds the summary's lock; one statement per transaction that moves money."""

@@ -1,6 +1,7 @@
 """Raise a process exception for a failed payment step and keep the summary's active count true."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
 
 from orders.event_data import emit_process_exception_created
 from orders.models import (
@@ -12,7 +13,8 @@ from orders.models import (
 )
 
 
-def raise_payment_exception(summary: OrderSummary, *, message: str, description: str = "", attached_to=None,
+def raise_payment_exception(summary: OrderSummary, *, message: str, description: str = "",
+                            attached_to: Model | None = None,
                             severity: str = ProcessExceptionSeverity.HIGH,
                             category: str = ProcessExceptionCategory.PAYMENT) -> ProcessException:
     """The caller holds the summary's row lock inside its transaction."""

@@ -1,6 +1,6 @@
 """Report every order summary whose money breaks the ledger invariant (docs/money.md, rule 9)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from payments.money_check import check_money
 
@@ -8,10 +8,10 @@ from payments.money_check import check_money
 class Command(BaseCommand):
     help = "Check the money ledger invariant of every order summary (or those named) and report each break."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("summary_ids", nargs="*", type=int, help="Only these order summaries.")
 
-    def handle(self, *args, summary_ids=None, **options):
+    def handle(self, *args: object, summary_ids: list[int] | None = None, **options: object) -> None:
         found = check_money(summary_ids or None)
         for summary_id, problems in found.items():
             for problem in problems:
