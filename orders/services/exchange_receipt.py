@@ -18,6 +18,7 @@ replacement goes through the agent refund limit of the exchange's author (paymen
 
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from orders.calculations.exchange import exchange_amounts
 from orders.calculations.inputs import CancelOrderInput
 from orders.funds import funds_position
 from orders.models import (
+    ApiClient,
     Exchange,
     ExchangeStatus,
     Order,
@@ -47,7 +49,9 @@ def return_change_order_ids(return_order_id: int) -> list[int]:
     ).values_list("change_order_item__order_id", flat=True)))
 
 
-def return_order_processed(return_order: ReturnOrder, summary: OrderSummary, *, actor=None) -> Exchange | None:
+def return_order_processed(
+    return_order: ReturnOrder, summary: OrderSummary, *, actor: User | ApiClient | None = None
+) -> Exchange | None:
     """Complete or cancel the exchange waiting for `return_order` once it expects nothing more."""
     exchange = (Exchange.objects.select_for_update(of=("self",)).select_related("exchange_summary")
                 .filter(return_order=return_order, status=ExchangeStatus.AWAITING_RETURN).first())
@@ -77,7 +81,7 @@ def return_order_processed(return_order: ReturnOrder, summary: OrderSummary, *, 
     return exchange
 
 
-def _release(exchange: Exchange, actor, note: str, *, rules: bool = True) -> None:
+def _release(exchange: Exchange, actor: User | ApiClient | None, note: str, *, rules: bool = True) -> None:
     from orders.services.holds import apply_hold_rules, release_holds
 
     if OrderHold.objects.filter(order_summary_id=exchange.exchange_summary_id, fulfillment_order_line__isnull=True,
@@ -88,7 +92,7 @@ def _release(exchange: Exchange, actor, note: str, *, rules: bool = True) -> Non
         apply_hold_rules(exchange.exchange_summary)
 
 
-def _cancel(exchange: Exchange, actor) -> None:
+def _cancel(exchange: Exchange, actor: User | ApiClient | None) -> None:
     """Nothing came back: the replacement is canceled whole, before anything was routed, paid or charged."""
     from orders.services.cancel_order import submit_cancel_order
 
