@@ -161,7 +161,10 @@ def test_a_broker_down_during_ingest_fulfil_and_refunds_delays_the_work_and_lose
         operation_id = BackgroundOperation.objects.get(type="EnsureRefunds").pk
         # All recorded, nothing done: the broker is away.
         assert OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count() >= 3 + 3 + 1
-        time.sleep(5)
+        # The worker noticed the outage and has already failed to reconnect at least once (not a fixed wait).
+        wait_until(lambda: "Connection to broker lost" in worker.output
+                   and "consumer: Cannot connect to" in worker.output.split("Connection to broker lost", 1)[1],
+                   what="the worker to lose the broker and fail to reconnect", timeout=60)
         assert worker.process.poll() is None, "the worker exited while the broker was down"
         assert not routed(during)
 

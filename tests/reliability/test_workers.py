@@ -115,19 +115,28 @@ def test_one_message_delivered_twice_to_two_workers_at_once_moves_money_once(ref
     queue = unique_queue("twice")
     env = worker_env(connection)
 
-    with running_worker(env=env, queue=queue), running_worker(env=env, queue=queue):
+    task_id = f"ensure-refunds-{operation.pk}"
+    with running_worker(env=env, queue=queue) as first, running_worker(env=env, queue=queue) as second:
         # The same message (same task id) twice: each worker takes one while the other is at the provider.
         for _ in range(2):
-            tasks.run_background_operation.apply_async(args=[operation.pk], queue=queue,
-                                                       task_id=f"ensure-refunds-{operation.pk}")
+            tasks.run_background_operation.apply_async(args=[operation.pk], queue=queue, task_id=task_id)
         wait_until(lambda: BackgroundOperation.objects.get(pk=operation.pk).status == "Complete",
                    what="the operation to complete", timeout=60)
-        # Both deliveries are over once the slow answer has come back to the first.
-        time.sleep(SLOW_SECONDS + 1)
+        # Both deliveries are over once the slow answer has come back to the first: each worker has
+        # logged the end of its delivery (succeeded, retry or raised).
+        wait_until(lambda: _deliveries_ended(task_id, first, second) >= 2, what="both deliveries to end",
+                   timeout=SLOW_SECONDS + 30)
 
     assert_refunded_once(summary, memo, operation)
     # The second delivery ran while the first was still waiting on the provider (not after it finished).
     assert BackgroundOperation.objects.get(pk=operation.pk).retry_count == 1
+
+
+def _deliveries_ended(task_id, *workers) -> int:
+    """How many deliveries of the task the workers have finished, by their log (INFO: one line each)."""
+    ends = (" succeeded in ", " retry: ", " raised ")
+    return sum(1 for worker in workers for line in list(worker.lines)
+               if f"[{task_id}]" in line and any(end in line for end in ends))
 
 
 # --- Tasks only after commit ------------------------------------------------------------------------
