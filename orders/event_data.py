@@ -57,10 +57,12 @@ def process_exception_data(exception) -> dict:
 
 def emit_order_summaries_created(summaries: list[OrderSummary]) -> None:
     """New summaries (an ingest, a batch): rendered from the instances just written, their channels read
-    once, so a batch costs the same statements as one order."""
-    channels = SalesChannel.objects.in_bulk({summary.sales_channel_id for summary in summaries})
+    once (not at all when the caller set them: ingest has them), so a batch costs the statements of one order."""
+    missing = {summary.sales_channel_id for summary in summaries if not OrderSummary.sales_channel.is_cached(summary)}
+    channels = SalesChannel.objects.in_bulk(missing) if missing else {}
     for summary in summaries:
-        summary.sales_channel = channels[summary.sales_channel_id]
+        if summary.sales_channel_id in missing:
+            summary.sales_channel = channels[summary.sales_channel_id]
     record_first_events(EventType.ORDER_SUMMARY_CREATED,
                         [(summary, as_json(OrderSummaryRowSerializer(summary).data)) for summary in summaries])
 

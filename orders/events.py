@@ -22,6 +22,7 @@ from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
 from orders import outbox
+from orders.db import insert_rows
 from orders.models import Event, EventSequence, OrderSummary, WebhookDelivery, WebhookEndpoint
 
 DELIVER_TASK = "orders.webhook_tasks.deliver_webhook"
@@ -89,7 +90,7 @@ def record_first_events(type: str, entries: list[tuple[OrderSummary, dict]]) -> 
         return []
     now = timezone.now()
     EventSequence.objects.bulk_create([EventSequence(order_summary_id=summary.pk, last=1) for summary, _ in entries])
-    events = Event.objects.bulk_create([
+    events = insert_rows([
         Event(type=type, order_summary_id=summary.pk, data=data, created_at=now, sequence=1)
         for summary, data in entries
     ])

@@ -6,10 +6,13 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
+from orders.db import CompiledQuery
 from orders.models import ApiClient
 from orders.models.api_clients import hash_key
 
 _LAST_USED_RESOLUTION = timedelta(minutes=5)
+_CLIENT_BY_HASH = CompiledQuery(lambda key_hash: ApiClient.objects.select_related("sales_channel").filter(
+    key_hash=key_hash))
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -22,11 +25,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, raw_key = header.partition(" ")
         if scheme.lower() != self.keyword.lower() or not raw_key.strip():
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <key>'.")
-        try:
-            # get(), not first(): the hash is unique, and no ORDER BY to compile on every request.
-            client = ApiClient.objects.select_related("sales_channel").get(key_hash=hash_key(raw_key.strip()))
-        except ApiClient.DoesNotExist:
-            client = None
+        # The hash is unique: one row or none. The query is compiled once per process (orders/db.py).
+        found = _CLIENT_BY_HASH.instances(hash_key(raw_key.strip()))
+        client = found[0] if found else None
         if client is None or not client.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         now = timezone.now()

@@ -73,6 +73,7 @@ def ingest_order(
                 )
             payment_summaries = record_checkout_payments(created.order, summary, data.payments)
             if summary is not None:
+                summary.sales_channel = channel  # its event renders the channel's name: no query for it
                 order_summary_created(summary)  # routing, recorded with the order (outbox)
             result = IngestResult(
                 order_id=created.order.pk,
@@ -206,6 +207,9 @@ def ingest_orders(orders: list[OrderInput], *, client: ApiClient | None = None) 
                 (order.order, order.summary, data.payments)
                 for order, (_, data, _, _) in zip(created, writable, strict=True)
             ])
+            for order, (_, _, channel, _) in zip(created, writable, strict=True):
+                if order.summary is not None:
+                    order.summary.sales_channel = channel  # the event renders its name: no query for it
             # Hold rules (read once for the batch) and routing, recorded with the orders (outbox).
             order_summaries_created([order.summary for order in created if order.summary is not None])
     except IntegrityError:

@@ -1,5 +1,6 @@
 """orders/db.py against Django's own results: update_by_key against QuerySet.update, capped_count against
-QuerySet.count, ActiveReasonCodes against the ORM's list. insert_rows and update_rows have theirs in
+QuerySet.count, ActiveReasonCodes against the ORM's list, CompiledQuery against
+the queryset it compiles. insert_rows and update_rows have theirs in
 test_bulk_insert.py and test_update_rows.py."""
 
 from datetime import UTC, datetime
@@ -8,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders.db import ActiveReasonCodes, capped_count, reason_codes, update_by_key
+from orders.db import ActiveReasonCodes, CompiledQuery, capped_count, reason_codes, update_by_key
 from orders.models import ApiClient, IdempotencyRecord, ReasonCode, SalesChannel
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +74,35 @@ def test_active_reason_codes_are_the_active_names():
     assert reason_codes(read.get()) == expected
     ReasonCode.objects.update(is_active=False)
     assert reason_codes(read.get()) == frozenset()
+
+
+def _fields(obj) -> dict:
+    return {field.attname: getattr(obj, field.attname) for field in type(obj)._meta.concrete_fields}
+
+
+def test_compiled_query_gives_the_instances_the_queryset_gives():
+    channel = SalesChannel.objects.create(name="compiled")
+    bound = ApiClient.objects.create(name="bound", key_prefix="b", key_hash="hash-bound", sales_channel=channel,
+                                     scopes=["orders:read", "orders:write"])
+    ApiClient.objects.create(name="free", key_prefix="f", key_hash="hash-free", scopes=["all"])
+    ApiClient.objects.filter(pk=bound.pk).update(last_used_at=datetime(2026, 12, 3, 16, 0, tzinfo=UTC))
+
+    def build(key_hash):
+        return ApiClient.objects.select_related("sales_channel").filter(key_hash=key_hash)
+
+    compiled = CompiledQuery(build)
+    for key_hash in ("hash-bound", "hash-free", "hash-bound", "no such hash"):
+        theirs = list(build(key_hash))
+        with CaptureQueriesContext(connection) as queries:
+            ours = compiled.instances(key_hash)
+        assert len(queries.captured_queries) == 1
+        assert [_fields(obj) for obj in ours] == [_fields(obj) for obj in theirs]
+        for mine, django in zip(ours, theirs, strict=True):
+            assert type(mine) is ApiClient and mine._state.db == django._state.db and not mine._state.adding
+            assert ApiClient.sales_channel.is_cached(mine) and ApiClient.sales_channel.is_cached(django)
+            with CaptureQueriesContext(connection) as queries:
+                channel_of = mine.sales_channel
+            assert len(queries.captured_queries) == 0
+            assert (channel_of and _fields(channel_of)) == (django.sales_channel and _fields(django.sales_channel))
+    assert compiled.instances("hash-bound")[0].scopes == ["orders:read", "orders:write"]
+    assert compiled.instances("hash-free")[0].sales_channel is None
