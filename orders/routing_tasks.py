@@ -36,6 +36,12 @@ def schedule_routing(order_summary_id: int, *, managed: bool | None = None) -> N
         outbox.enqueue(route_order_summary, order_summary_id)
 
 
+def schedule_routing_of(order_summary_ids: list[int]) -> None:
+    """schedule_routing(pk, managed=True) for several new managed summaries: one insert for all."""
+    if settings.OMS_AUTO_ROUTE_ORDERS and order_summary_ids:
+        outbox.enqueue_many(route_order_summary, [(pk,) for pk in order_summary_ids])
+
+
 def schedule_rerouting(order_summary_id: int) -> None:
     """Route again what a rejection released, recorded in the outbox with the rejection
     (handed to the worker once it commits).
