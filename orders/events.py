@@ -22,7 +22,7 @@ from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
 from orders import outbox
-from orders.db import insert_rows
+from orders.db import CompiledQuery, insert_rows
 from orders.models import Event, EventSequence, OrderSummary, WebhookDelivery, WebhookEndpoint
 
 DELIVER_TASK = "orders.webhook_tasks.deliver_webhook"
@@ -43,6 +43,10 @@ def _next_sequence(order_summary_id: int) -> int:
 
 def _active_endpoints():
     return WebhookEndpoint.objects.filter(is_active=True).only("id", "events", "sales_channel_id")
+
+
+# Read by every ingest: compiled once per process (orders/db.py).
+_ACTIVE_ENDPOINTS = CompiledQuery(_active_endpoints)
 
 
 def subscribed_endpoints(order_summary_id: int, event_type: str) -> list[WebhookEndpoint]:
@@ -94,7 +98,7 @@ def record_first_events(type: str, entries: list[tuple[OrderSummary, dict]]) -> 
         Event(type=type, order_summary_id=summary.pk, data=data, created_at=now, sequence=1)
         for summary, data in entries
     ])
-    endpoints = [endpoint for endpoint in _active_endpoints() if endpoint.receives(type)]
+    endpoints = [endpoint for endpoint in _ACTIVE_ENDPOINTS.instances() if endpoint.receives(type)]
     _deliver([
         (event, endpoint)
         for event, (summary, _) in zip(events, entries, strict=True)

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from orders.db import CompiledQuery
 from orders.errors import FieldError, InvalidInput, InvalidState
 from orders.models import (
     ApiClient,
@@ -202,7 +203,11 @@ def load_hold_rules() -> list[HoldRule]:
     """The active hold rules by name (one query), or none when OMS_HOLD_RULES_ENABLED is off."""
     if not settings.OMS_HOLD_RULES_ENABLED:
         return []
-    return list(HoldRule.objects.filter(is_active=True).order_by("name", "id"))
+    return _ACTIVE_RULES.instances()
+
+
+# Read on every ingest: compiled once per process (orders/db.py).
+_ACTIVE_RULES = CompiledQuery(lambda: HoldRule.objects.filter(is_active=True).order_by("name", "id"))
 
 
 def apply_hold_rules(summary: OrderSummary, rules: list[HoldRule] | None = None) -> OrderHold | None:
