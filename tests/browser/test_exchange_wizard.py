@@ -86,3 +86,42 @@ def test_agent_exchanges_a_shipped_unit_for_a_dearer_one(page, live_server, cons
     if page.get_by_role("button", name="Submit exchange").count():
         page.get_by_role("button", name="Submit exchange").click()
     assert Exchange.objects.count() == 1
+
+
+def test_agent_exchanges_waiting_for_the_return_on_a_phone(page, live_server, console_user):
+    """The same exchange, the replacement shipped only after the return arrives: the consequence in words, then
+    both order pages say what it waits for; at 390 px nothing scrolls sideways."""
+    console_user("agent", "Agent")
+    summary = shipped_and_paid()
+    sign_in(page, live_server, "agent")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/console/orders/{summary.pk}/exchange/")
+    page.get_by_label("Item coming back").select_option(str(items_by_sku(summary)["A"].pk))
+    page.get_by_label("Reason").select_option("Wrong Item")
+    page.get_by_label("Replacement SKU").fill("A-44")
+    page.get_by_label("Replacement name").fill("Trail shoe 44")
+    page.get_by_label("Replacement unit price (USD)").fill("50.00")
+    page.get_by_label("Tax rate (%)").fill("8")
+    page.get_by_label("Ship the replacement only after the return arrives").check()
+    no_sideways_scroll(page, "the exchange wizard with the waiting choice")
+    page.get_by_role("button", name="Preview").click()
+
+    consequence = page.get_by_test_id("consequence")
+    expect(consequence).to_contain_text("A return order expects 1 × Product A, worth 43.20 USD if it comes back "
+                                        "in good condition.")
+    expect(consequence).to_contain_text("it ships only after the return arrives. No money moves until then.")
+    expect(page.get_by_test_id("ships-when")).to_contain_text("after the return arrives")
+    no_sideways_scroll(page, "the waiting exchange's preview")
+    screenshot(page, "issue15-exchange-waiting-preview-390")
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Submit exchange").click()
+
+    page.wait_for_url(re.compile(rf"/console/orders/{summary.pk}/$"))
+    (exchange,) = Exchange.objects.all()
+    waiting = f"Waiting for the return {exchange.return_order_number}"
+    expect(page.get_by_test_id("exchanges")).to_contain_text(waiting)
+    no_sideways_scroll(page, "the order page with a waiting exchange")
+    page.get_by_test_id("exchanges").get_by_role("link", name=exchange.exchange_summary.order_number).click()
+    expect(page.get_by_test_id("exchange-origin")).to_contain_text(waiting)
+    no_sideways_scroll(page, "the waiting replacement's order page")
+    screenshot(page, "issue15-exchange-waiting-replacement-390")
