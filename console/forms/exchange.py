@@ -13,12 +13,13 @@ from django import forms
 
 from console.templatetags.console_tags import qty
 from orders.calculations.exchange import ExchangeInput, ExchangeItemInput, ReplacementInput, ReplacementTaxInput
-from orders.models import ItemType, OrderItemSummary, ReasonCode
+from orders.item_rules import may_exchange
+from orders.models import OrderItemSummary, ReasonCode
 from orders.money import round_money
 
 
 def returnable_items(items: list[OrderItemSummary]) -> list[OrderItemSummary]:
-    return [item for item in items if item.type == ItemType.PRODUCT and item.quantity_available_to_return > 0]
+    return [item for item in items if may_exchange(item)]
 
 
 @dataclass(frozen=True)

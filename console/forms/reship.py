@@ -8,12 +8,13 @@ from decimal import Decimal
 from django import forms
 
 from console.forms.units import UnitsForm
-from orders.models import ItemType, OrderItemSummary
+from orders.item_rules import may_reship
+from orders.models import OrderItemSummary
 from orders.services.reships import ReshipItemInput
 
 
 def reshippable_items(items: list[OrderItemSummary]) -> list[OrderItemSummary]:
-    return [item for item in items if item.type == ItemType.PRODUCT and item.quantity_available_to_reship > 0]
+    return [item for item in items if may_reship(item)]
 
 
 class ReshipForm(UnitsForm):

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from console.forms.units import UnitsForm
 from orders.calculations.inputs import FeeAmountType, FeeInput
-from orders.models import ItemType, Location, OrderItemSummary
+from orders.item_rules import may_return
+from orders.models import Location, OrderItemSummary
 from orders.services.return_orders import ReturnItemInput, ReturnOrderInput, ReturnOrderLineInput
 
 NO_FEE = ""
@@ -23,7 +24,7 @@ FEE_CHOICES = [
 
 
 def returnable_items(items: list[OrderItemSummary]) -> list[OrderItemSummary]:
-    return [item for item in items if item.type == ItemType.PRODUCT and item.quantity_available_to_return > 0]
+    return [item for item in items if may_return(item)]
 
 
 class ReturnOrderForm(UnitsForm):

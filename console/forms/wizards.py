@@ -18,7 +18,8 @@ from orders.calculations.inputs import (
     CancelOrderInput,
     ChangeItemInput,
 )
-from orders.models import FulfillmentOrderStatus, ItemType, OrderItemSummary, ReasonCode
+from orders.item_rules import CANCELABLE_TYPES, may_adjust, may_cancel, may_return
+from orders.models import FulfillmentOrderStatus, OrderItemSummary, ReasonCode
 
 CANCEL = "cancel"
 RETURN = "return"
@@ -29,7 +30,6 @@ KINDS = (CANCEL, RETURN, ADJUST, CANCEL_ORDER)
 TITLES = {CANCEL: "Cancel items", RETURN: "Return items", ADJUST: "Adjust prices", CANCEL_ORDER: "Cancel order"}
 # Fulfillment orders whose units an agent may still cancel (with the checkbox): not yet picked.
 BEFORE_PICKING = (FulfillmentOrderStatus.DRAFT, FulfillmentOrderStatus.ALLOCATED, FulfillmentOrderStatus.ASSIGNED)
-CANCELABLE_TYPES = (ItemType.PRODUCT, ItemType.DELIVERY_CHARGE)
 
 ADJUSTMENT_TYPE_CHOICES = [
     (AdjustmentType.AMOUNT_WITHOUT_TAX, "Amount before tax (tax is reduced at the item's rate)"),
@@ -49,14 +49,10 @@ def eligible_items(kind: str, items: list[OrderItemSummary],
     `allocated`: per item, the units on fulfillment orders not yet picked (a cancel may take them too)."""
     allocated = allocated or {}
     if kind in (CANCEL, CANCEL_ORDER):
-        return [i for i in items if i.type in CANCELABLE_TYPES
-                and (i.quantity_available_to_cancel > 0 or allocated.get(i.pk, 0) > 0)]
+        return [i for i in items if may_cancel(i) or (i.type in CANCELABLE_TYPES and allocated.get(i.pk, 0) > 0)]
     if kind == RETURN:
-        return [i for i in items if i.type == ItemType.PRODUCT and i.quantity_available_to_return > 0]
-    return [
-        i for i in items
-        if i.type in (ItemType.PRODUCT, ItemType.DELIVERY_CHARGE) and i.quantity > 0 and i.total_price > 0
-    ]
+        return [i for i in items if may_return(i)]
+    return [i for i in items if may_adjust(i)]
 
 
 def available_of(kind: str, item: OrderItemSummary) -> Decimal:

@@ -14,6 +14,7 @@ from django.utils.html import conditional_escape
 
 from console.order_page.text import NOTHING, SKU_SEPARATOR, FigureText, held_note, rejected_note
 from orders.funds import FundsPosition
+from orders.item_rules import may_adjust, may_cancel, may_reship, may_return
 from orders.models import (
     Exchange,
     FulfillmentOrderLineItem,
@@ -226,17 +227,14 @@ def item_rows(items, currency: str, text: FigureText) -> tuple[list[dict], ItemF
     for item in items:
         sku = conditional_escape(item.sku)
         facts.count_by_group[item.delivery_group_summary_id] += 1
-        if item.type == ItemType.PRODUCT:
-            if item.quantity_available_to_cancel > 0:
-                facts.can_cancel = True
-            if item.quantity_available_to_fulfill > 0:
-                facts.unplaced_groups.add(item.delivery_group_summary_id)
-            if item.quantity_available_to_return > 0:
-                facts.can_return = True
-            if item.quantity_available_to_reship > 0:
-                facts.can_reship = True
-            if item.quantity > 0 and item.total_price > 0:
-                facts.can_adjust = True
+        if item.type == ItemType.PRODUCT and item.quantity_available_to_fulfill > 0:
+            facts.unplaced_groups.add(item.delivery_group_summary_id)
+        # The wizards offer an item by the same rules (orders/item_rules.py): a delivery charge may be canceled
+        # or discounted on its own.
+        facts.can_cancel = facts.can_cancel or may_cancel(item)
+        facts.can_return = facts.can_return or may_return(item)
+        facts.can_reship = facts.can_reship or may_reship(item)
+        facts.can_adjust = facts.can_adjust or may_adjust(item)
         rows.append({
             # Escaped text, as the template would print it (a number with no thousands separator).
             "line_number": conditional_escape(item.line_number), "name": conditional_escape(item.name),

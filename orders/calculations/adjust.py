@@ -4,6 +4,7 @@ from collections.abc import Collection
 from decimal import Decimal
 
 from orders.errors import InvalidState
+from orders.item_rules import ADJUSTABLE_TYPES
 from orders.money import HUNDRED, ZERO, round_money
 
 from .balances import change_balances, funds_inputs
@@ -23,7 +24,7 @@ from .plan import (
 from .problems import Problems
 from .proration import split_by_units
 from .reductions import check_request_size
-from .state import DELIVERY_CHARGE, PRODUCT, Amounts, ItemState, Quantities, SummaryState
+from .state import PRODUCT, Amounts, ItemState, Quantities, SummaryState
 from .tax import from_amount_with_tax, from_amount_without_tax, item_rate, of_percentage
 
 _PHASES = (PHASE_PRE, PHASE_IN, PHASE_POST)
@@ -60,7 +61,7 @@ def _check_item(
     item = find_item(state, adjust.order_item_summary_id)
     if item is None:
         problems.bad_input("No such item on this order summary.", f"{path}.orderItemSummaryId")
-    elif item.type not in (PRODUCT, DELIVERY_CHARGE):
+    elif item.type not in ADJUSTABLE_TYPES:
         problems.bad_input("Only products and delivery charges can be adjusted.", f"{path}.orderItemSummaryId")
     if adjust.adjustment_type not in AdjustmentType.ALL:
         problems.bad_input(f"Must be one of {', '.join(AdjustmentType.ALL)}.", f"{path}.adjustmentType")

@@ -13,6 +13,7 @@ from orders.errors import (
     FieldError,
     InvalidState,
 )
+from orders.item_rules import CANCELABLE_TYPES, RETURNABLE_TYPES
 from orders.money import HUNDRED, ZERO, with_tax
 
 from .balances import change_balances, funds_inputs
@@ -212,7 +213,7 @@ def plan_reduction(
         item = find_item(state, change.order_item_summary_id)
         if item is None:
             problems.bad_input("No such item on this order summary.", f"{path}.orderItemSummaryId")
-        elif not (item.is_product or (kind == CANCEL and item.type == DELIVERY_CHARGE)):
+        elif item.type not in (CANCELABLE_TYPES if kind == CANCEL else RETURNABLE_TYPES):
             allowed = "Only products and delivery charges" if kind == CANCEL else "Only products"
             problems.bad_input(f"{allowed} can be {action}ed; this is a {item.type}.", f"{path}.orderItemSummaryId")
         quantity = as_decimal(change.quantity)
