@@ -99,9 +99,14 @@ def cancel_fulfillment_lines(request, pk: int):
             "reason": f"Nothing was canceled: {error.messages[0]}",
             "back": f"/console/orders/{fulfillment_order.order_summary_id}/#fo-{fulfillment_order.pk}",
         }, status=400)
+    reason = request.POST.get("reason", "").strip()
+    if lines and not reason:
+        # As a move back, a reject or a cancel of the whole order: the units go with a reason for the timeline.
+        messages.error(request, "Nothing was canceled: give a reason; it is kept with the cancel and shown in "
+                                "the timeline.")
+        return redirect(f"/console/orders/{fulfillment_order.order_summary_id}/#fo-{fulfillment_order.pk}")
     try:
-        canceled = cancel_fulfillment_order_items(fulfillment_order.pk, lines, actor=request.user,
-                                                  reason=request.POST.get("reason", ""))
+        canceled = cancel_fulfillment_order_items(fulfillment_order.pk, lines, actor=request.user, reason=reason)
     except ServiceError as failure:
         messages.error(request, agent_message(failure.message))
     else:

@@ -130,7 +130,7 @@ def test_cancel_lines_releases_the_units(supervisor_client):
     summary, fulfillment_order = placed_order()
     line_a = lines_by_sku(fulfillment_order)["A"]
     supervisor_client.post(f"/console/fulfillment-orders/{fulfillment_order.pk}/cancel-lines/",
-                           {f"line-{line_a.pk}": "1"})
+                           {f"line-{line_a.pk}": "1", "reason": "Damaged in the warehouse"})
     line_a.refresh_from_db()
     assert (line_a.original_quantity, line_a.quantity) == (2, 1)
     assert items_by_sku(summary)["A"].quantity_allocated == 1
@@ -140,7 +140,7 @@ def test_cancel_more_than_the_line_holds_is_refused(supervisor_client):
     _, fulfillment_order = placed_order()
     line_a = lines_by_sku(fulfillment_order)["A"]
     response = supervisor_client.post(f"/console/fulfillment-orders/{fulfillment_order.pk}/cancel-lines/",
-                                      {f"line-{line_a.pk}": "5"}, follow=True)
+                                      {f"line-{line_a.pk}": "5", "reason": "Customer called"}, follow=True)
     assert "Only 2 of A are on this fulfillment order; asked to cancel 5." in response.content.decode()
 
 

@@ -92,3 +92,31 @@ def test_a_step_back_asks_for_a_reason_and_a_step_forward_does_not(supervisor_cl
     assert fulfillment_order.status == "Assigned"
     move = FulfillmentOrderMove.objects.latest("id")
     assert (move.from_status, move.to_status, move.reason) == ("Pickpack", "Assigned", "Picked the wrong bin")
+
+
+def test_canceling_lines_asks_for_a_reason_kept_in_the_timeline(supervisor_client):
+    # The worked example placed whole: A 2 × 40.00 + 3.20 tax a unit.
+    summary, fulfillment_order = placed_order()
+    page = supervisor_client.get(f"/console/orders/{summary.pk}/").content.decode()
+    form = page[page.index(f"/console/fulfillment-orders/{fulfillment_order.pk}/cancel-lines/"):]
+    form = form[:form.index("</form>")]
+    assert 'name="reason"' in form and "required" in form
+    url = f"/console/fulfillment-orders/{fulfillment_order.pk}/cancel-lines/"
+    line_a = lines_by_sku(fulfillment_order)["A"]
+
+    # Without a reason (or only spaces): refused, nothing canceled.
+    response = supervisor_client.post(url, {f"line-{line_a.pk}": "1", "reason": "   "}, follow=True)
+    assert "Nothing was canceled: give a reason" in response.content.decode()
+    line_a.refresh_from_db()
+    assert line_a.quantity == 2
+    assert not FulfillmentOrderMove.objects.exists()
+
+    supervisor_client.post(url, {f"line-{line_a.pk}": "1", "reason": " Damaged in the warehouse "})
+    line_a.refresh_from_db()
+    assert line_a.quantity == 1
+    assert list(FulfillmentOrderMove.objects.values_list("kind", "quantity", "amount", "reason",
+                                                         "created_by__username")) == [
+        (FulfillmentMoveKind.LINE_CANCEL, D(1), D("43.20"), "Damaged in the warehouse", "supervisor")]
+    entries = _timeline(supervisor_client.get(f"/console/orders/{summary.pk}/").content.decode())
+    assert (f"supervisor | 1 × Product A canceled on {fulfillment_order.number} · 43.20 USD"
+            "Reason: Damaged in the warehouse") in entries

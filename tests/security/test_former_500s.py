@@ -203,7 +203,8 @@ def test_cancel_lines_with_good_units_still_cancels(supervisor_client):
     _, order = placed()
     line_a = lines_by_sku(order)["A"]
     response = supervisor_client.post(f"/console/fulfillment-orders/{order.pk}/cancel-lines/",
-                                      {f"line-{line_a.pk}": "1", f"line-{lines_by_sku(order)['B'].pk}": ""})
+                                      {f"line-{line_a.pk}": "1", f"line-{lines_by_sku(order)['B'].pk}": "",
+                                       "reason": "Customer called"})
     assert response.status_code == 302
     line_a.refresh_from_db()
     assert (line_a.original_quantity, line_a.quantity) == (D(2), D(1))
