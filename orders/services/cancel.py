@@ -9,12 +9,15 @@ released, an emptied fulfillment order Cancelled), with the money rules of a pre
 from collections.abc import Sequence
 
 from orders.calculations.inputs import ChangeItemInput
+from orders.calculations.plan import ChangePlan
 from orders.calculations.reductions import plan_cancel
-from orders.services.change_flow import ChangeResult, preview_change, submit_change
+from orders.calculations.state import SummaryState
+from orders.services.actor import Actor
+from orders.services.change_flow import ChangeResult, Planner, preview_change, submit_change
 
 
-def _planner(change_items: Sequence[ChangeItemInput], cancel_allocated: bool):
-    def plan(state, reason_codes, max_items):
+def _planner(change_items: Sequence[ChangeItemInput], cancel_allocated: bool) -> Planner:
+    def plan(state: SummaryState, reason_codes: frozenset[str], max_items: int) -> ChangePlan:
         return plan_cancel(state, list(change_items), reason_codes=reason_codes, max_items=max_items,
                            cancel_allocated=cancel_allocated)
 
@@ -22,7 +25,8 @@ def _planner(change_items: Sequence[ChangeItemInput], cancel_allocated: bool):
 
 
 def preview_cancel(
-    summary_id, change_items: Sequence[ChangeItemInput], *, actor=None, channel_id: int | None = None,
+    summary_id: int | str, change_items: Sequence[ChangeItemInput], *, actor: Actor = None,
+    channel_id: int | None = None,
     cancel_allocated: bool = False,
 ) -> ChangeResult:
     """The change balances the cancel would produce, and the fulfillment-order lines it would cancel;
@@ -32,7 +36,8 @@ def preview_cancel(
 
 
 def submit_cancel(
-    summary_id, change_items: Sequence[ChangeItemInput], *, actor, expected_version: int | None = None,
+    summary_id: int | str, change_items: Sequence[ChangeItemInput], *, actor: Actor,
+    expected_version: int | None = None,
     channel_id: int | None = None, cancel_allocated: bool = False,
 ) -> ChangeResult:
     """Cancel the units: one Cancel change order (and a Fee change order when fees are given), and with

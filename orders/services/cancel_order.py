@@ -11,26 +11,29 @@ transaction and records and queues the refund with the change (orders never impo
 """
 
 from orders.calculations.inputs import CancelOrderInput
+from orders.calculations.plan import ChangePlan
 from orders.calculations.reductions import plan_cancel_order
-from orders.services.change_flow import ChangeResult, preview_change, submit_change
+from orders.calculations.state import SummaryState
+from orders.services.actor import Actor
+from orders.services.change_flow import ChangeResult, Planner, preview_change, submit_change
 
 
-def _planner(request: CancelOrderInput):
-    def plan(state, reason_codes, max_items):
+def _planner(request: CancelOrderInput) -> Planner:
+    def plan(state: SummaryState, reason_codes: frozenset[str], max_items: int) -> ChangePlan:
         return plan_cancel_order(state, request, reason_codes=reason_codes)
 
     return plan
 
 
-def preview_cancel_order(summary_id, request: CancelOrderInput, *, actor=None,
+def preview_cancel_order(summary_id: int | str, request: CancelOrderInput, *, actor: Actor = None,
                          channel_id: int | None = None) -> ChangeResult:
     """What canceling everything still cancelable would change, and the fulfillment-order lines it would
     cancel; nothing is written."""
     return preview_change(summary_id, _planner(request), channel_id=channel_id, fulfillment=True)
 
 
-def submit_cancel_order(summary_id, request: CancelOrderInput, *, actor, expected_version: int | None = None,
-                        channel_id: int | None = None) -> ChangeResult:
+def submit_cancel_order(summary_id: int | str, request: CancelOrderInput, *, actor: Actor,
+                        expected_version: int | None = None, channel_id: int | None = None) -> ChangeResult:
     """Cancel everything still cancelable (the change only: its refund is the caller's, see above)."""
     return submit_change(summary_id, _planner(request), actor=actor, expected_version=expected_version,
                          channel_id=channel_id, fulfillment=True)

@@ -3,12 +3,15 @@
 from collections.abc import Sequence
 
 from orders.calculations.inputs import ChangeItemInput
+from orders.calculations.plan import ChangePlan
 from orders.calculations.reductions import plan_return
-from orders.services.change_flow import ChangeResult, preview_change, submit_change
+from orders.calculations.state import SummaryState
+from orders.services.actor import Actor
+from orders.services.change_flow import ChangeResult, Planner, preview_change, submit_change
 
 
-def _planner(change_items: Sequence[ChangeItemInput]):
-    def plan(state, reason_codes, max_items):
+def _planner(change_items: Sequence[ChangeItemInput]) -> Planner:
+    def plan(state: SummaryState, reason_codes: frozenset[str], max_items: int) -> ChangePlan:
         return plan_return(state, list(change_items), reason_codes=reason_codes, max_items=max_items)
 
     return plan
@@ -19,14 +22,16 @@ return_planner = _planner
 
 
 def preview_return(
-    summary_id, change_items: Sequence[ChangeItemInput], *, actor=None, channel_id: int | None = None
+    summary_id: int | str, change_items: Sequence[ChangeItemInput], *, actor: Actor = None,
+    channel_id: int | None = None,
 ) -> ChangeResult:
     """The change balances the return would produce; nothing is written."""
     return preview_change(summary_id, _planner(change_items), channel_id=channel_id)
 
 
 def submit_return(
-    summary_id, change_items: Sequence[ChangeItemInput], *, actor, expected_version: int | None = None,
+    summary_id: int | str, change_items: Sequence[ChangeItemInput], *, actor: Actor,
+    expected_version: int | None = None,
     channel_id: int | None = None,
 ) -> ChangeResult:
     """Return the units: one Return change order, owed back through a credit memo (and a Fee change
