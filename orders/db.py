@@ -33,8 +33,9 @@ bulk insert) is handed to bulk_create itself.
 """
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.db import connections, router, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -355,7 +356,7 @@ class CompiledQuery:
 
     _MARK = "\x00compiled-query-value-{}\x00"
 
-    def __init__(self, build):
+    def __init__(self, build: Callable[..., QuerySet[Any]]) -> None:
         self.build = build
         self._compiled: dict[str, tuple] = {}
 
