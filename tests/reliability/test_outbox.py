@@ -107,6 +107,32 @@ def test_with_the_broker_down_the_write_succeeds_and_the_relay_runs_it_when_the_
     assert len(CALLS) == 2
 
 
+def test_several_follow_ups_recorded_at_once_each_run_once_after_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        recorded = outbox.enqueue_many(remember, [(1,), (2,), (3,)])
+        assert OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count() == 3
+        assert CALLS == []
+    assert len(callbacks) == 1
+    assert CALLS == [(1, "plain"), (2, "plain"), (3, "plain")]
+    rows = list(OutboxMessage.objects.order_by("id").values_list("pk", "task_name", "args", "kwargs", "status"))
+    assert rows == [(message.pk, "tests.reliability.outbox_tasks.remember", [n], {}, OutboxStatus.DONE)
+                    for message, n in zip(recorded, (1, 2, 3), strict=True)]
+
+
+def test_several_follow_ups_with_the_broker_down_wait_for_the_relay(
+        broker_down, settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        outbox.enqueue_many(remember, [(4,), (5,)])
+    rows = list(OutboxMessage.objects.order_by("id"))
+    assert [row.status for row in rows] == [OutboxStatus.PENDING] * 2
+    assert all(row.next_attempt_at <= timezone.now() for row in rows)
+    assert all(row.last_error.startswith("publish: ") for row in rows)
+    assert CALLS == []
+    broker_back()
+    assert outbox.relay() == 2
+    assert sorted(CALLS) == [(4, "plain"), (5, "plain")]
+
+
 def test_a_countdown_waits_in_the_outbox_and_the_relay_publishes_it_when_due(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         recorded = outbox.enqueue(remember, 3, countdown=1800)
