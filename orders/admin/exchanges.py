@@ -17,7 +17,7 @@ class ExchangesMadeInline(ReadOnlyTabularInline):
     verbose_name = "exchange made on this order"
     verbose_name_plural = "exchanges made on this order (replacement order summaries)"
     fields = ["created_at", "exchange_summary", "status", "return_change_order", "return_order", *_AMOUNTS]
-    select_related = ("exchange_summary",)
+    select_related = ("exchange_summary", "return_change_order", "return_order")
 
 
 class ExchangeOriginInline(ReadOnlyTabularInline):
@@ -27,8 +27,9 @@ class ExchangeOriginInline(ReadOnlyTabularInline):
     fk_name = "exchange_summary"
     verbose_name = "exchange this order replaces units of"
     verbose_name_plural = "source order summary (exchange)"
-    fields = ["created_at", "original_summary", "status", "return_change_order", *_AMOUNTS]
-    select_related = ("original_summary",)
+    # The status says whether it waits for the return order (its units) or was completed or canceled.
+    fields = ["created_at", "original_summary", "status", "return_change_order", "return_order", *_AMOUNTS]
+    select_related = ("original_summary", "return_change_order", "return_order")
 
 
 @admin.register(Exchange)

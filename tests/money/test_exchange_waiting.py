@@ -223,3 +223,15 @@ def test_a_retried_submit_with_the_same_idempotency_key_makes_one_exchange(shop,
     assert first.status_code == again.status_code == 201
     assert body_of(first) == body_of(again)
     assert Exchange.objects.count() == 1 and ReturnOrder.objects.count() == 1
+
+
+def test_the_admin_shows_the_waiting_exchange_on_both_summaries(shop, admin_client):
+    summary = shipped(shop, USD)
+    submitted = shop.action(summary, "submit-exchange", body(shop, summary, "A-L", "40.00", "3.20", rate=8,
+                                                              hold=True))
+    number = ReturnOrder.objects.get(pk=submitted["returnOrderId"]).number
+    for pk in (summary.pk, submitted["exchangeOrderSummaryId"]):
+        page = admin_client.get(f"/admin/orders/ordersummary/{pk}/change/").content.decode()
+        assert "Waiting for the return" in page and number in page
+    listing = admin_client.get("/admin/orders/exchange/").content.decode()
+    assert "Waiting for the return" in listing
