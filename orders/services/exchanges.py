@@ -39,6 +39,7 @@ from orders.models import (
 )
 from orders.payments_link import payments_link
 from orders.selectors.change_state import get_summary
+from orders.selectors.summaries import parse_id
 from orders.services.change_flow import ChangeResult, actor_fields, preview_change, submit_change
 from orders.services.ingest import build_order_summary, create_order
 from orders.services.ingest_validation import ComputedOrder, validate_order
@@ -215,6 +216,8 @@ def preview_exchange(summary_id, request: ExchangeInput, *, actor=None,
     """What the exchange would do: the return's balances, the replacement's total, what is charged or
     refunded. Nothing is written."""
     _check_request(request)
+    if request.hold_replacement_until_returned:
+        _return_location(request)
     with _named_as_exchange_items():
         change = preview_change(summary_id, return_planner(return_items(request)), channel_id=channel_id)
     summary = OrderSummary.objects.get(pk=change.order_summary_id)
@@ -275,11 +278,14 @@ def _create_replacement(summary: OrderSummary, data: ComputedOrder, actor) -> Or
     return replacement
 
 
-def _return_location(request: ExchangeInput):
+def _return_location(request: ExchangeInput) -> int | None:
     """Where the units go back: the caller's returnLocationId, else the first inventory location by name (what
-    the console's return-order wizard offers first)."""
+    the console's return-order wizard offers first). Preview and submit refuse an unknown one alike."""
     if request.return_location_id not in (None, ""):
-        return request.return_location_id
+        pk = parse_id(request.return_location_id)
+        if pk is None or not Location.objects.filter(pk=pk).exists():
+            raise InvalidInput(f"No location {request.return_location_id}.", field="returnLocationId")
+        return pk
     return Location.objects.filter(is_inventory_location=True).order_by("name").values_list("pk", flat=True).first()
 
 

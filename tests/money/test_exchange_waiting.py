@@ -235,3 +235,14 @@ def test_the_admin_shows_the_waiting_exchange_on_both_summaries(shop, admin_clie
         assert "Waiting for the return" in page and number in page
     listing = admin_client.get("/admin/orders/exchange/").content.decode()
     assert "Waiting for the return" in listing
+
+
+def test_an_unknown_return_location_is_refused_by_preview_and_submit_alike(shop):
+    summary = shipped(shop, USD)
+    request = body(shop, summary, "A-L", "40.00", "3.20", rate=8, hold=True)
+    request["returnLocationId"] = "999999999"
+    for action in ("preview-exchange", "submit-exchange"):
+        refused = body_of(shop.post(f"{API}/order-management/order-summaries/{summary.pk}/actions/{action}",
+                                    request, expect=400))
+        assert [error["field"] for error in refused["errors"]] == ["returnLocationId"]
+    assert not Exchange.objects.exists() and not ReturnOrder.objects.exists()
