@@ -15,10 +15,13 @@ from django.db.models.sql import InsertQuery
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+import orders.events as events_module
+import orders.outbox as outbox_module
 import orders.services.ingest as ingest_service
 import payments.services.order_intake as order_intake
 from orders.db import _plan, insert_rows
 from orders.models import (
+    Event,
     Order,
     OrderDeliveryGroup,
     OrderDeliveryGroupSummary,
@@ -27,6 +30,7 @@ from orders.models import (
     OrderItemSummary,
     OrderItemTaxLine,
     OrderSummary,
+    OutboxMessage,
     SalesChannel,
 )
 from payments.models import OrderPaymentSummary, Payment, PaymentAuthorization
@@ -171,3 +175,41 @@ def test_an_expression_or_a_set_primary_key_is_left_to_bulk_create():
     with_pk = Order(pk=987654, order_number="P-1", sales_channel=channel, currency="USD", ordered_date=timezone.now())
     insert_rows([with_pk])
     assert Order.objects.get(pk=987654).order_number == "P-1"
+
+
+@pytest.mark.parametrize("model", [Event, OutboxMessage], ids=lambda model: model.__name__)
+def test_the_event_and_outbox_rows_of_an_ingest_get_the_parameters_of_djangos_insert_compiler(
+        model, monkeypatch, settings):
+    """The order_summary.created event and the routing message, written by insert_rows since issue 19."""
+    settings.OMS_AUTO_ROUTE_ORDERS = True
+    SalesChannel.objects.create(name="Follow-ups")
+    captured = []
+
+    def capturing(objs):
+        if objs and type(objs[0]) is model:
+            captured.extend(copy.copy(obj) for obj in objs)
+        return insert_rows(objs)
+
+    monkeypatch.setattr(events_module, "insert_rows", capturing)
+    monkeypatch.setattr(outbox_module, "insert_rows", capturing)
+    summary = ingest(rich_body("FOLLOW-1", "Follow-ups"))
+    assert len(captured) == 1
+    if model is Event:
+        assert (captured[0].order_summary_id, captured[0].sequence) == (summary.pk, 1)
+        assert Event.objects.filter(order_summary_id=summary.pk, sequence=1).count() == 1
+    else:
+        assert captured[0].args == [summary.pk]
+        assert [m.args for m in OutboxMessage.objects.filter(task_name=captured[0].task_name)] == [[summary.pk]]
+
+    now = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    plan = _plan(model, connection)
+    for obj in captured:
+        obj.pk = None
+        query = InsertQuery(model)
+        query.insert_values(plan.fields, [obj])
+        _, django_params = query.get_compiler(connection=connection).as_sql()[0]
+        ours = plan.values(obj, connection)
+        # A JSON value is sent wrapped (psycopg's Jsonb, which has no equality of its own): its object.
+        assert [(type(v), getattr(v, "obj", v)) for v in ours] == [(type(v), getattr(v, "obj", v))
+                                                                   for v in django_params]
