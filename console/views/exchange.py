@@ -1,27 +1,18 @@
-"""The Exchange wizard (issue 15): choose → preview → submit on the exchange service.
-
-Like the Cancel/Return/Adjust wizards (console.views.wizards): the preview's request and the summary version
-it was computed on are kept in the session under a one-time token; the submit sends exactly that with that
-version, so a change made in between is refused by the service (a fresh preview is shown instead), and a
-second submit of the same token is refused before it reaches the service.
+"""The Exchange wizard (issue 15): choose → preview → submit (console.views.wizard_flow) on the exchange
+service; its previews are kept with the Cancel/Return/Adjust wizards' (console.views.wizards.SESSION_KEY).
 """
 
-import secrets
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.urls import reverse
 
 from console.access import CHANGE_ORDERS, console_view
-from console.agent_text import agent_message
 from console.consequence import _join, limit_sentence, refund_destinations
 from console.forms.exchange import ExchangeForm, ExchangeRequest, field_for
-from console.selectors import wizard_state
-from console.services import claim_wizard_token, record_wizard_outcome, release_wizard_token
 from console.templatetags.console_tags import money_text, qty
-from console.views.wizard_flow import render_wizard
-from console.views.wizards import KEEP_PREVIEWS, SESSION_KEY, _stored, _to_order
-from orders.errors import Conflict, ServiceError
+from console.views.wizard_flow import WizardFlow, to_order
+from console.views.wizards import SESSION_KEY, ChangeWizard
 from orders.models import ReturnOrder
 from orders.services.exchanges import ExchangeResult, preview_exchange, submit_exchange
 from payments.services.agent_changes import check_limit
@@ -80,97 +71,79 @@ def describe_exchange(state, result: ExchangeResult, request: ExchangeRequest, u
     return ExchangeConsequence(sentences=tuple(sentences))
 
 
+class ExchangeWizard(WizardFlow):
+    """Exchange items: stored and worded like the change wizards (console.views.wizards.ChangeWizard)."""
+
+    kind = KIND
+    session_key = SESSION_KEY
+    stored_as = "request"
+    template = "console/exchange.html"
+    title = "Exchange items"
+    submit_label = "Submit exchange"
+    what = "exchange"
+    nothing_done = ChangeWizard.nothing_done
+    made = ChangeWizard.made
+    check = ChangeWizard.check
+    expired_message = ChangeWizard.expired_message
+
+    def url(self, summary_id: int) -> str:
+        return reverse("console:exchange", args=[summary_id])
+
+    def context(self) -> dict:
+        return {"kind": KIND}
+
+    def form(self, state, **kwargs) -> ExchangeForm:
+        return ExchangeForm(state.items, state.summary.currency, **kwargs)
+
+    def asked(self, form: ExchangeForm) -> ExchangeRequest:
+        return form.exchange_request()
+
+    def dump(self, data: ExchangeRequest) -> dict:
+        return data.as_dict()
+
+    def load(self, stored: dict) -> ExchangeRequest:
+        return ExchangeRequest.from_dict(stored)
+
+    def initial(self, data: ExchangeRequest) -> dict:
+        return data.initial()
+
+    def error_field(self, error, data, form):
+        return field_for(error.field)
+
+    def preview(self, state, data: ExchangeRequest) -> ExchangeResult:
+        return preview_exchange(state.summary.pk, data.exchange_input(state.summary.currency))
+
+    def preview_context(self, request, state, data: ExchangeRequest, result: ExchangeResult) -> dict:
+        item = next((each for each in state.items if each.pk == data.item_id), None)
+        return {"result": result, "amounts": result.amounts, "balances": result.balances,
+                "consequence": describe_exchange(state, result, data, request.user), "exchange_request": data,
+                "item": item, "replacement_tax": data.tax(state.summary.currency),
+                "grand_total_after": state.summary.grand_total_amount - result.balances.grand_total_amount}
+
+    def submit(self, request, state, data: ExchangeRequest, version: int) -> ExchangeResult:
+        return submit_exchange(state.summary.pk, data.exchange_input(state.summary.currency), actor=request.user,
+                               expected_version=version)
+
+    def change_order_ids(self, outcome: ExchangeResult) -> list[int]:
+        return [outcome.change_order_id] if outcome.change_order_id else []
+
+    def done(self, request, state, data: ExchangeRequest, outcome: ExchangeResult, *, started: int):
+        if outcome.return_order_id:
+            messages.success(request, f"Exchange started: the replacement order for {data.name} was created "
+                                      f"and waits for the return {ReturnOrder(pk=outcome.return_order_id).number} "
+                                      "(see Exchanges below).")
+        else:
+            messages.success(request, f"Exchanged: the replacement order for {data.name} was created "
+                                      f"(see Exchanges below) and the units of {state.summary.order_number} are "
+                                      "returned.")
+        for sentence in describe_exchange(state, outcome, data).sentences[2:3]:
+            messages.info(request, sentence)
+        return to_order(request, state.summary.pk)
+
+
+FLOW = ExchangeWizard()
+
+
 @console_view(CHANGE_ORDERS)
 def exchange_wizard(request, pk: int):
-    state = wizard_state(pk)
-    action = request.POST.get("action") if request.method == "POST" else None
-    if action == "submit":
-        return _submit_step(request, state)
-    if action == "edit":
-        stored = _stored(request, request.POST.get("token"), pk, KIND)
-        initial = ExchangeRequest.from_dict(stored["request"]).initial() if stored else None
-        return _render(request, state, "choose", form=ExchangeForm(state.items, state.summary.currency,
-                                                                   initial=initial))
-    if request.method != "POST":
-        return _render(request, state, "choose", form=ExchangeForm(state.items, state.summary.currency))
-    form = ExchangeForm(state.items, state.summary.currency, data=request.POST)
-    if not form.is_valid():
-        return _render(request, state, "choose", form=form)
-    return _preview_step(request, state, form, form.exchange_request())
-
-
-def _preview_step(request, state, form, exchange_request: ExchangeRequest, *, notice: str = ""):
-    currency = state.summary.currency
-    try:
-        result = preview_exchange(state.summary.pk, exchange_request.exchange_input(currency))
-    except ServiceError as failure:
-        for error in failure.errors:
-            form.add_error(field_for(error.field), agent_message(error.message, currency))
-        if notice:
-            notice = ("The order changed after your preview, so nothing was applied. Your choices no longer fit "
-                      "it: correct them below and preview again.")
-        return _render(request, state, "choose", form=form, notice=notice)
-    token = secrets.token_urlsafe(24)
-    previews = request.session.get(SESSION_KEY, {})
-    previews[token] = {"summary_id": state.summary.pk, "kind": KIND, "version": result.version,
-                       "request": exchange_request.as_dict()}
-    request.session[SESSION_KEY] = dict(list(previews.items())[-KEEP_PREVIEWS:])
-    item = next((each for each in state.items if each.pk == exchange_request.item_id), None)
-    return _render(request, state, "preview", result=result, amounts=result.amounts, balances=result.balances,
-                   consequence=describe_exchange(state, result, exchange_request, request.user), token=token,
-                   exchange_request=exchange_request, item=item,
-                   replacement_tax=exchange_request.tax(currency), notice=notice,
-                   grand_total_after=state.summary.grand_total_amount - result.balances.grand_total_amount)
-
-
-def _submit_step(request, state):
-    token = request.POST.get("token", "")
-    summary = state.summary
-    stored = _stored(request, token, summary.pk, KIND, consume=True)
-    if stored is None:
-        messages.info(request, "That preview was already submitted or has expired: nothing more was changed. "
-                               "Check the order below.")
-        return _to_order(request, summary.pk)
-    if not claim_wizard_token(token, user=request.user, summary_id=summary.pk, kind=KIND):
-        messages.info(request, "This exchange was already submitted once; it was not applied again.")
-        return _to_order(request, summary.pk)
-    exchange_request = ExchangeRequest.from_dict(stored["request"])
-    try:
-        result = submit_exchange(summary.pk, exchange_request.exchange_input(summary.currency), actor=request.user,
-                                 expected_version=stored["version"])
-    except Conflict:
-        release_wizard_token(token)
-        fresh = wizard_state(summary.pk)
-        form = ExchangeForm(fresh.items, fresh.summary.currency, data=exchange_request.initial())
-        form.is_valid()
-        return _preview_step(request, fresh, form, exchange_request, notice=(
-            "The order changed after your preview, so nothing was applied. Here is a fresh preview on the "
-            "current order: check the figures and submit again."
-        ))
-    except ServiceError as failure:
-        release_wizard_token(token)
-        fresh = wizard_state(summary.pk)
-        form = ExchangeForm(fresh.items, fresh.summary.currency, data=exchange_request.initial())
-        form.is_valid()
-        for error in failure.errors:
-            form.add_error(field_for(error.field), agent_message(error.message, fresh.summary.currency))
-        return _render(request, fresh, "choose", form=form)
-    record_wizard_outcome(token, [result.change_order_id] if result.change_order_id else [])
-    number = f"{summary.order_number}"
-    if result.return_order_id:
-        messages.success(request, f"Exchange started: the replacement order for {exchange_request.name} was created "
-                                  f"and waits for the return {ReturnOrder(pk=result.return_order_id).number} "
-                                  "(see Exchanges below).")
-    else:
-        messages.success(request, f"Exchanged: the replacement order for {exchange_request.name} was created "
-                                  f"(see Exchanges below) and the units of {number} are returned.")
-    for sentence in describe_exchange(state, result, exchange_request).sentences[2:3]:
-        messages.info(request, sentence)
-    return _to_order(request, summary.pk)
-
-
-def _render(request, state, step, **context):
-    context.update(summary=state.summary, kind=KIND, step=step, title="Exchange items", nav="orders",
-                   currency=state.summary.currency, submit_label="Submit exchange")
-    return render_wizard(request, "console/exchange.html", reverse("console:exchange", args=[state.summary.pk]),
-                         context)
+    return FLOW.view(request, pk)

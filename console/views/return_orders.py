@@ -24,11 +24,10 @@ from console.forms.return_orders import (
     returnable_items,
 )
 from console.return_order_selectors import OPEN_RETURN_ORDER_STATUSES, ReturnLineView, fee_text
-from console.selectors import wizard_state
 from console.services import claim_wizard_token, record_wizard_outcome, release_wizard_token
 from console.views.orders import order_url_awaiting
-from console.views.wizard_flow import render_wizard
-from console.views.wizards import _to_order, refund_message
+from console.views.wizard_flow import WizardFlow, to_order
+from console.views.wizards import refund_message
 from orders.errors import Conflict, ServiceError
 from orders.funds import funds_position
 from orders.models import Location, ReturnOrder
@@ -42,89 +41,60 @@ RECEIVE = "receive"
 # --- The Return order wizard ---------------------------------------------------------------------------------
 
 
+class ReturnOrderWizard(WizardFlow):
+    kind = NEW
+    template = "console/return_order.html"
+    title = "Return order"
+    submit_label = "Create return order"
+    what = "return order"
+    nothing_done = "no return order was made"
+
+    def url(self, summary_id: int) -> str:
+        return reverse("console:return_order_new", args=[summary_id])
+
+    def form(self, state, **kwargs) -> ReturnOrderForm:
+        form = ReturnOrderForm(returnable_items(state.items), **kwargs)
+        if "initial" not in kwargs or kwargs["initial"] is None:
+            first = form.fields["destination"].queryset.first()
+            form.initial.setdefault("destination", first.pk if first else None)
+        return form
+
+    def asked(self, form: ReturnOrderForm) -> dict:
+        return form.request()
+
+    def initial(self, data: dict) -> dict:
+        return initial_of(data)
+
+    def error_field(self, error, data, form):
+        return field_for(error.field, data, form)
+
+    def preview(self, state, data: dict):
+        return preview_return_order(return_order_input(state.summary.pk, data))
+
+    def preview_context(self, request, state, data: dict, result) -> dict:
+        consequence = describe(state.summary, result.balances, funds_position(state.summary),
+                               state.payment_summaries, user=request.user)
+        by_id = {item.pk: item for item in state.items}
+        return {"data": data, "balances": result.balances, "consequence": consequence,
+                "rows": [(by_id.get(pk), quantity) for pk, quantity in data["rows"]],
+                "destination": Location.objects.filter(pk=data["destination"]).first()}
+
+    def submit(self, request, state, data: dict, version: int) -> ReturnOrder:
+        return create_return_order(return_order_input(state.summary.pk, data), actor=request.user,
+                                   expected_version=version)
+
+    def done(self, request, state, data, outcome: ReturnOrder, *, started: int):
+        messages.success(request, f"Return order {outcome.number} is waiting for the units: receive them from "
+                                  "this page when they arrive. Nothing is refunded before that.")
+        return to_order(request, state.summary.pk)
+
+
+FLOW = ReturnOrderWizard()
+
+
 @console_view(CHANGE_ORDERS)
 def new_return_order(request, pk: int):
-    state = wizard_state(pk)
-    action = request.POST.get("action") if request.method == "POST" else None
-    if action == "submit":
-        return _submit_step(request, state)
-    if action == "edit":
-        stored = preview_store.find(request, request.POST.get("token", ""), kind=NEW, summary_id=pk)
-        return _render(request, state, "choose", form=_form(state, initial=initial_of(stored["data"]) if stored
-                                                                 else None))
-    if request.method != "POST":
-        return _render(request, state, "choose", form=_form(state))
-    form = _form(state, data=request.POST)
-    if not form.is_valid():
-        return _render(request, state, "choose", form=form)
-    return _preview_step(request, state, form, form.request())
-
-
-def _form(state, **kwargs) -> ReturnOrderForm:
-    form = ReturnOrderForm(returnable_items(state.items), **kwargs)
-    if "initial" not in kwargs or kwargs["initial"] is None:
-        first = form.fields["destination"].queryset.first()
-        form.initial.setdefault("destination", first.pk if first else None)
-    return form
-
-
-def _preview_step(request, state, form, data, *, notice: str = ""):
-    try:
-        result = preview_return_order(return_order_input(state.summary.pk, data))
-    except ServiceError as failure:
-        _add_errors(form, failure, data, state.summary.currency)
-        return _render(request, state, "choose", form=form, notice=notice and (
-            "The order changed after your preview, so no return order was made. Your choices no longer fit it: "
-            "correct them below and preview again."))
-    consequence = describe(state.summary, result.balances, funds_position(state.summary), state.payment_summaries,
-                           user=request.user)
-    token = preview_store.keep(request, kind=NEW, summary_id=state.summary.pk, version=result.version, data=data)
-    by_id = {item.pk: item for item in state.items}
-    return _render(request, state, "preview", token=token, data=data, notice=notice, balances=result.balances,
-                   consequence=consequence, rows=[(by_id.get(pk), quantity) for pk, quantity in data["rows"]],
-                   destination=Location.objects.filter(pk=data["destination"]).first())
-
-
-def _add_errors(form, failure, data, currency):
-    for error in failure.errors:
-        form.add_error(field_for(error.field, data, form), agent_message(error.message, currency))
-
-
-def _submit_step(request, state):
-    token = request.POST.get("token", "")
-    stored = preview_store.claim(request, token, kind=NEW, summary_id=state.summary.pk, what="return order")
-    if stored is None:
-        return _to_order(request, state.summary.pk)
-    data = stored["data"]
-    try:
-        return_order = create_return_order(return_order_input(state.summary.pk, data), actor=request.user,
-                                           expected_version=stored["version"])
-    except Conflict:
-        release_wizard_token(token)
-        fresh = wizard_state(state.summary.pk)
-        form = _form(fresh, data=initial_of(data))
-        form.is_valid()
-        return _preview_step(request, fresh, form, data, notice=(
-            "The order changed after your preview, so no return order was made. Here is a fresh preview on the "
-            "current order: check it and submit again."))
-    except ServiceError as failure:
-        release_wizard_token(token)
-        fresh = wizard_state(state.summary.pk)
-        form = _form(fresh, data=initial_of(data))
-        form.is_valid()
-        _add_errors(form, failure, data, fresh.summary.currency)
-        return _render(request, fresh, "choose", form=form)
-    record_wizard_outcome(token, [])
-    messages.success(request, f"Return order {return_order.number} is waiting for the units: receive them from "
-                              "this page when they arrive. Nothing is refunded before that.")
-    return _to_order(request, state.summary.pk)
-
-
-def _render(request, state, step, **context):
-    context.update(summary=state.summary, step=step, title="Return order", nav="orders",
-                   currency=state.summary.currency, submit_label="Create return order")
-    return render_wizard(request, "console/return_order.html",
-                         reverse("console:return_order_new", args=[state.summary.pk]), context)
+    return FLOW.view(request, pk)
 
 
 # --- Receive -----------------------------------------------------------------------------------------------------
@@ -161,7 +131,7 @@ def receive(request, pk: int):
     lines = _open_lines(return_order)
     if not (return_order.is_managed and return_order.status in OPEN_RETURN_ORDER_STATUSES and lines):
         messages.info(request, f"Return order {return_order.number} has nothing left to receive.")
-        return _to_order(request, summary.pk)
+        return to_order(request, summary.pk)
     if request.method != "POST":
         return _receive_page(request, return_order, ReceiveForm(lines))
     token = request.POST.get("token", "")
@@ -169,13 +139,13 @@ def receive(request, pk: int):
     if stored is None or stored["data"].get("return_order") != return_order.pk:
         messages.info(request, "That receipt was already recorded or has expired: nothing more was changed. "
                                "Check the return order below.")
-        return _to_order(request, summary.pk)
+        return to_order(request, summary.pk)
     form = ReceiveForm(lines, data=request.POST)
     if not form.is_valid():
         return _receive_page(request, return_order, form)
     if not claim_wizard_token(token, user=request.user, summary_id=summary.pk, kind=RECEIVE):
         messages.info(request, "This receipt was already recorded once; it was not recorded again.")
-        return _to_order(request, summary.pk)
+        return to_order(request, summary.pk)
     started = int(timezone.now().timestamp())
     try:
         outcome = receive_return_order(return_order.pk, form.items(), user=request.user,
@@ -202,8 +172,8 @@ def receive(request, pk: int):
                         "is charged.",
         }.get(exchange.status, f"Replacement order {number} still waits for the rest of the units."))
     if refund_message(request, outcome.refund):
-        return _to_order(request, summary.pk, url=order_url_awaiting(summary.pk, started))
-    return _to_order(request, summary.pk)
+        return to_order(request, summary.pk, url=order_url_awaiting(summary.pk, started))
+    return to_order(request, summary.pk)
 
 
 def _receive_page(request, return_order, form, *, notice: str = ""):

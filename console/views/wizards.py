@@ -1,23 +1,12 @@
-"""Cancel, Return and Adjust: choose → preview → submit, on the change services.
-
-The preview's request and the summary version it was computed on are kept in the session under a
-one-time token; the submit sends exactly that request with that version, so a change made in
-between is refused by the service (and a fresh preview shown), and a second submit of the same
-token is refused before it reaches the service.
+"""Cancel, Return, Adjust and Cancel order: choose → preview → submit (console.views.wizard_flow), on the
+change services through payments.services.agent_changes.
 """
-
-import secrets
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
-from django_htmx.http import HttpResponseClientRedirect
 
-from console import preview_store
 from console.access import CHANGE_ORDERS, console_view
-from console.agent_text import agent_message
 from console.consequence import describe
 from console.forms.wizards import (
     ADJUST,
@@ -32,13 +21,10 @@ from console.forms.wizards import (
     eligible_items,
     field_for,
 )
-from console.htmx import wants_partial
 from console.selectors import wizard_state
-from console.services import claim_wizard_token, record_wizard_outcome, release_wizard_token
 from console.templatetags.console_tags import money_text
 from console.views.orders import order_url_awaiting
-from console.views.wizard_flow import render_wizard
-from orders.errors import Conflict, ServiceError
+from console.views.wizard_flow import WizardFlow, to_order
 from orders.funds import funds_position
 from orders.services.adjust import preview_adjust
 from orders.services.cancel import preview_cancel
@@ -47,9 +33,8 @@ from orders.services.simple_return import preview_return
 from payments.models import AgentRefundKind, AgentRefundStatus
 from payments.services.agent_changes import AgentChangeOutcome, submit_agent_change
 
+# Where these wizards (and Exchange) keep their previews: the session's "console_wizards".
 SESSION_KEY = "console_wizards"
-# Previews kept per session: enough for a few tabs, small enough to keep the session light.
-KEEP_PREVIEWS = 8
 
 SUBMIT_LABELS = {CANCEL: "Submit cancel", RETURN: "Submit return", ADJUST: "Submit adjust",
                  CANCEL_ORDER: "Submit order cancel"}
@@ -84,66 +69,92 @@ AGENT_KIND = {CANCEL: AgentRefundKind.CANCEL, RETURN: AgentRefundKind.RETURN, AD
               CANCEL_ORDER: AgentRefundKind.CANCEL_ORDER}
 
 
-def _state(pk: int, kind: str):
-    return wizard_state(pk, with_allocated=kind in (CANCEL, CANCEL_ORDER))
+class ChangeWizard(WizardFlow):
+    """Cancel, Return, Adjust or Cancel order (`kind`), on the change services through
+    payments.services.agent_changes (the change and the refund that follows it)."""
+
+    session_key = SESSION_KEY
+    stored_as = "request"
+    template = "console/wizard.html"
+    # These wizards (and Exchange) had their words first.
+    what = "change"
+    nothing_done = "nothing was applied"
+    made = "applied"
+    check = "check the figures"
+    expired_message = ("That preview was already submitted or has expired: nothing more was changed. "
+                       "Check the order below.")
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.title = TITLES[kind]
+        self.submit_label = SUBMIT_LABELS[kind]
+
+    def state(self, pk: int):
+        return wizard_state(pk, with_allocated=self.kind in (CANCEL, CANCEL_ORDER))
+
+    def url(self, summary_id: int) -> str:
+        return reverse("console:wizard", args=[summary_id, self.kind])
+
+    def context(self) -> dict:
+        return {"kind": self.kind}
+
+    def form(self, state, **kwargs) -> WizardForm:
+        return WizardForm(self.kind, eligible_items(self.kind, state.items, state.allocated),
+                          allocated=state.allocated, **kwargs)
+
+    def asked(self, form: WizardForm) -> WizardRequest:
+        return form.wizard_request()
+
+    def dump(self, data: WizardRequest) -> dict:
+        return data.as_dict()
+
+    def load(self, stored: dict) -> WizardRequest:
+        return WizardRequest.from_dict(stored)
+
+    def initial(self, data: WizardRequest) -> dict:
+        return data.initial()
+
+    def error_field(self, error, data: WizardRequest, form):
+        return field_for(error.field, data, form)
+
+    def preview(self, state, data: WizardRequest):
+        return _preview(self.kind, state.summary.pk, data)
+
+    def preview_context(self, request, state, data: WizardRequest, result) -> dict:
+        consequence = describe(
+            state.summary, result.balances, funds_position(state.summary), state.payment_summaries, user=request.user,
+        )
+        if self.kind == CANCEL_ORDER:
+            rows = [(item, available_of(self.kind, item) + state.allocated.get(item.pk, 0))
+                    for item in eligible_items(self.kind, state.items, state.allocated)]
+        else:
+            rows = _chosen_rows(data, state.items)
+        return {"balances": result.balances, "consequence": consequence, "rows": rows, "wizard_request": data,
+                "line_cancels": _line_cancels(result, state.items),
+                "charges_with_last_product": _names(result.charges_canceled_with_last_product, state.items)}
+
+    def submit(self, request, state, data: WizardRequest, version: int) -> AgentChangeOutcome:
+        return _submit(self.kind, state.summary.pk, data, user=request.user, version=version)
+
+    def change_order_ids(self, outcome: AgentChangeOutcome) -> list[int]:
+        return list(outcome.change_order_ids)
+
+    def done(self, request, state, data, outcome: AgentChangeOutcome, *, started: int):
+        messages.success(request, f"{DONE[self.kind]}: the order's grand total went down by "
+                                  f"{money_text(outcome.result.balances.grand_total_amount, state.summary.currency)}.")
+        if refund_message(request, outcome.refund):
+            return to_order(request, state.summary.pk, url=order_url_awaiting(state.summary.pk, started))
+        return to_order(request, state.summary.pk)
 
 
-def _form(kind, state, **kwargs) -> WizardForm:
-    return WizardForm(kind, eligible_items(kind, state.items, state.allocated), allocated=state.allocated, **kwargs)
+FLOWS = {kind: ChangeWizard(kind) for kind in KINDS}
 
 
 @console_view(CHANGE_ORDERS)
 def wizard(request, pk: int, kind: str):
     if kind not in KINDS:
         raise Http404("No such wizard.")
-    state = _state(pk, kind)
-    action = request.POST.get("action") if request.method == "POST" else None
-
-    if action == "submit":
-        return _submit_step(request, state, kind)
-    if action == "edit":
-        stored = _stored(request, request.POST.get("token"), pk, kind)
-        initial = WizardRequest.from_dict(stored["request"]).initial() if stored else None
-        return _render(request, state, kind, "choose", form=_form(kind, state, initial=initial))
-    if request.method != "POST":
-        return _render(request, state, kind, "choose", form=_form(kind, state))
-
-    form = _form(kind, state, data=request.POST)
-    if not form.is_valid():
-        return _render(request, state, kind, "choose", form=form)
-    return _preview_step(request, state, kind, form, form.wizard_request())
-
-
-def _preview_step(request, state, kind, form, wizard_request, *, notice: str = ""):
-    try:
-        result = _preview(kind, state.summary.pk, wizard_request)
-    except ServiceError as failure:
-        for error in failure.errors:
-            form.add_error(field_for(error.field, wizard_request, form),
-                           agent_message(error.message, state.summary.currency))
-        if notice:
-            notice = ("The order changed after your preview, so nothing was applied. Your choices no longer fit "
-                      "it: correct them below and preview again.")
-        return _render(request, state, kind, "choose", form=form, notice=notice)
-    consequence = describe(
-        state.summary, result.balances, funds_position(state.summary), state.payment_summaries, user=request.user,
-    )
-    token = secrets.token_urlsafe(24)
-    previews = request.session.get(SESSION_KEY, {})
-    previews[token] = {
-        "summary_id": state.summary.pk, "kind": kind, "version": result.version,
-        "request": wizard_request.as_dict(),
-    }
-    request.session[SESSION_KEY] = dict(list(previews.items())[-KEEP_PREVIEWS:])
-    if kind == CANCEL_ORDER:
-        rows = [(item, available_of(kind, item) + state.allocated.get(item.pk, 0))
-                for item in eligible_items(kind, state.items, state.allocated)]
-    else:
-        rows = _chosen_rows(wizard_request, state.items)
-    return _render(request, state, kind, "preview", balances=result.balances, consequence=consequence, token=token,
-                   rows=rows, wizard_request=wizard_request, notice=notice,
-                   line_cancels=_line_cancels(result, state.items),
-                   charges_with_last_product=_names(result.charges_canceled_with_last_product, state.items))
+    return FLOWS[kind].view(request, pk)
 
 
 def _names(item_ids, items) -> list[str]:
@@ -162,48 +173,6 @@ def _line_cancels(result, items) -> list[dict]:
     ]
 
 
-def _submit_step(request, state, kind):
-    token = request.POST.get("token", "")
-    stored = _stored(request, token, state.summary.pk, kind, consume=True)
-    if stored is None:
-        messages.info(request, "That preview was already submitted or has expired: nothing more was changed. "
-                               "Check the order below.")
-        return _to_order(request, state.summary.pk)
-    if not claim_wizard_token(token, user=request.user, summary_id=state.summary.pk, kind=kind):
-        messages.info(request, "This change was already submitted once; it was not applied again.")
-        return _to_order(request, state.summary.pk)
-    wizard_request = WizardRequest.from_dict(stored["request"])
-    # Taken before anything is written, so the refund job the change sets off counts as after it.
-    started = int(timezone.now().timestamp())
-    try:
-        outcome = _submit(kind, state.summary.pk, wizard_request, user=request.user, version=stored["version"])
-    except Conflict:
-        release_wizard_token(token)
-        fresh = _state(state.summary.pk, kind)
-        form = _form(kind, fresh, data=wizard_request.initial())
-        form.is_valid()
-        return _preview_step(request, fresh, kind, form, wizard_request, notice=(
-            "The order changed after your preview, so nothing was applied. Here is a fresh preview on the "
-            "current order: check the figures and submit again."
-        ))
-    except ServiceError as failure:
-        release_wizard_token(token)
-        fresh = _state(state.summary.pk, kind)
-        form = _form(kind, fresh, data=wizard_request.initial())
-        form.is_valid()
-        for error in failure.errors:
-            form.add_error(field_for(error.field, wizard_request, form),
-                           agent_message(error.message, fresh.summary.currency))
-        return _render(request, fresh, kind, "choose", form=form)
-
-    record_wizard_outcome(token, list(outcome.change_order_ids))
-    messages.success(request, f"{DONE[kind]}: the order's grand total went down by "
-                              f"{money_text(outcome.result.balances.grand_total_amount, state.summary.currency)}.")
-    if refund_message(request, outcome.refund):
-        return _to_order(request, state.summary.pk, url=order_url_awaiting(state.summary.pk, started))
-    return _to_order(request, state.summary.pk)
-
-
 def refund_message(request, refund) -> bool:
     """Tell the agent what happened to the refund; True when it was queued (the page then watches for it)."""
     if refund is None:
@@ -219,25 +188,6 @@ def refund_message(request, refund) -> bool:
     return False
 
 
-def _stored(request, token, summary_id, kind, *, consume=False):
-    return preview_store.find(request, token, kind=kind, summary_id=summary_id, consume=consume,
-                              session_key=SESSION_KEY)
-
-
 def _chosen_rows(wizard_request, items):
     by_id = {item.pk: item for item in items}
     return [(by_id.get(pk), value) for pk, value in wizard_request.rows]
-
-
-def _to_order(request, summary_id, url=None):
-    url = url or f"/console/orders/{summary_id}/"
-    return HttpResponseClientRedirect(url) if wants_partial(request) else redirect(url)
-
-
-def _render(request, state, kind, step, **context):
-    context.update(
-        summary=state.summary, kind=kind, step=step, title=TITLES[kind], nav="orders", submit_label=SUBMIT_LABELS[kind],
-        currency=state.summary.currency,
-    )
-    return render_wizard(request, "console/wizard.html", reverse("console:wizard", args=[state.summary.pk, kind]),
-                         context)
