@@ -6,6 +6,8 @@ the database). Pre- and in-fulfillment reductions are settled as excess funds, s
 would refund them a second time.
 """
 
+from collections.abc import Sequence
+
 from django.db import transaction
 
 from orders.errors import FieldError
@@ -19,7 +21,7 @@ from .locks import lock_summary
 from .netting import net_documents
 
 
-def create_credit_memo(summary_id, change_order_ids: list) -> CreditMemo:
+def create_credit_memo(summary_id: int, change_order_ids: Sequence[int | str]) -> CreditMemo:
     with transaction.atomic():
         summary = lock_summary(summary_id)
         orders = load_change_orders(summary, change_order_ids)
@@ -47,7 +49,7 @@ def create_credit_memo(summary_id, change_order_ids: list) -> CreditMemo:
             for order in orders
             for item in order.items.all()
         ]
-        memo = write_document(CreditMemo, summary, sources)
+        memo: CreditMemo = write_document(CreditMemo, summary, sources)
         CreditMemoChangeOrder.objects.bulk_create(
             [CreditMemoChangeOrder(credit_memo=memo, change_order=order) for order in orders]
         )
