@@ -1,5 +1,5 @@
 """The Exchange wizard (issue 15): choose → preview → submit (console.views.wizard_flow) on the exchange
-service; its previews are kept with the Cancel/Return/Adjust wizards' (console.views.wizards.SESSION_KEY).
+service; stored and worded like the Cancel/Return/Adjust wizards (console.views.wizards.RequestWizard).
 """
 
 from dataclasses import dataclass
@@ -11,8 +11,8 @@ from console.access import CHANGE_ORDERS, console_view
 from console.consequence import _join, limit_sentence, refund_destinations
 from console.forms.exchange import ExchangeForm, ExchangeRequest, field_for
 from console.templatetags.console_tags import money_text, qty
-from console.views.wizard_flow import WizardFlow, to_order
-from console.views.wizards import SESSION_KEY, ChangeWizard
+from console.views.wizard_flow import to_order
+from console.views.wizards import RequestWizard
 from orders.models import ReturnOrder
 from orders.services.exchanges import ExchangeResult, preview_exchange, submit_exchange
 from payments.services.agent_changes import check_limit
@@ -71,20 +71,13 @@ def describe_exchange(state, result: ExchangeResult, request: ExchangeRequest, u
     return ExchangeConsequence(sentences=tuple(sentences))
 
 
-class ExchangeWizard(WizardFlow):
-    """Exchange items: stored and worded like the change wizards (console.views.wizards.ChangeWizard)."""
-
+class ExchangeWizard(RequestWizard):
     kind = KIND
-    session_key = SESSION_KEY
-    stored_as = "request"
+    request_type = ExchangeRequest
     template = "console/exchange.html"
     title = "Exchange items"
     submit_label = "Submit exchange"
     what = "exchange"
-    nothing_done = ChangeWizard.nothing_done
-    made = ChangeWizard.made
-    check = ChangeWizard.check
-    expired_message = ChangeWizard.expired_message
 
     def url(self, summary_id: int) -> str:
         return reverse("console:exchange", args=[summary_id])
@@ -97,15 +90,6 @@ class ExchangeWizard(WizardFlow):
 
     def asked(self, form: ExchangeForm) -> ExchangeRequest:
         return form.exchange_request()
-
-    def dump(self, data: ExchangeRequest) -> dict:
-        return data.as_dict()
-
-    def load(self, stored: dict) -> ExchangeRequest:
-        return ExchangeRequest.from_dict(stored)
-
-    def initial(self, data: ExchangeRequest) -> dict:
-        return data.initial()
 
     def error_field(self, error, data, form):
         return field_for(error.field)

@@ -69,20 +69,36 @@ AGENT_KIND = {CANCEL: AgentRefundKind.CANCEL, RETURN: AgentRefundKind.RETURN, AD
               CANCEL_ORDER: AgentRefundKind.CANCEL_ORDER}
 
 
-class ChangeWizard(WizardFlow):
-    """Cancel, Return, Adjust or Cancel order (`kind`), on the change services through
-    payments.services.agent_changes (the change and the refund that follows it)."""
+class RequestWizard(WizardFlow):
+    """A wizard whose form makes a request object (`request_type`: WizardRequest, ExchangeRequest), kept as
+    its dict in the session's console_wizards and worded as these wizards were first (Exchange too)."""
 
+    request_type: type
     session_key = SESSION_KEY
     stored_as = "request"
-    template = "console/wizard.html"
-    # These wizards (and Exchange) had their words first.
-    what = "change"
     nothing_done = "nothing was applied"
     made = "applied"
     check = "check the figures"
     expired_message = ("That preview was already submitted or has expired: nothing more was changed. "
                        "Check the order below.")
+
+    def dump(self, data) -> dict:
+        return data.as_dict()
+
+    def load(self, stored: dict):
+        return self.request_type.from_dict(stored)
+
+    def initial(self, data) -> dict:
+        return data.initial()
+
+
+class ChangeWizard(RequestWizard):
+    """Cancel, Return, Adjust or Cancel order (`kind`), on the change services through
+    payments.services.agent_changes (the change and the refund that follows it)."""
+
+    request_type = WizardRequest
+    template = "console/wizard.html"
+    what = "change"
 
     def __init__(self, kind: str):
         self.kind = kind
@@ -104,15 +120,6 @@ class ChangeWizard(WizardFlow):
 
     def asked(self, form: WizardForm) -> WizardRequest:
         return form.wizard_request()
-
-    def dump(self, data: WizardRequest) -> dict:
-        return data.as_dict()
-
-    def load(self, stored: dict) -> WizardRequest:
-        return WizardRequest.from_dict(stored)
-
-    def initial(self, data: WizardRequest) -> dict:
-        return data.initial()
 
     def error_field(self, error, data: WizardRequest, form):
         return field_for(error.field, data, form)
