@@ -11,7 +11,6 @@ import logging
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Subquery
 from django.utils import timezone
 
 from orders.errors import ServiceError
@@ -32,6 +31,7 @@ from .ensure_refunds import prepare_ensure_refunds
 from .locks import check_managed
 from .movements import CAPTURE, Call, log_reserved, send_operation_movements, send_reserved
 from .process_exceptions import raise_payment_exception
+from .rows import get_row, lock_row, update_row
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +49,9 @@ EXCEPTION_FIELDS = ("id", "active_process_exception_count")
 
 def _lock_summary_of(operation_id: int, fields: tuple[str, ...]) -> OrderSummary | None:
     """The operation's order summary, locked first as every payment service does (one query)."""
-    summary_id = BackgroundOperation.objects.filter(pk=operation_id).values("order_summary_id")
-    return OrderSummary.objects.select_for_update().only(*fields).filter(pk=Subquery(summary_id)).first()
+    operations = BackgroundOperation._meta.db_table
+    return get_row(OrderSummary, operation_id, fields=fields, lock=True,
+                   pk_sql=f"(SELECT order_summary_id FROM {operations} WHERE id = %s)")  # noqa: S608
 
 
 def _mark_running(operation: BackgroundOperation) -> list[str]:
@@ -76,7 +77,7 @@ def _begin(operation_id: int) -> tuple[BackgroundOperation, list[Call] | None] |
             summary = _lock_summary_of(operation_id, PREPARE_FIELDS)
             if summary is None:
                 return None
-            operation = BackgroundOperation.objects.select_for_update().get(pk=operation_id)
+            operation = lock_row(BackgroundOperation, operation_id)
             if operation.is_final:
                 return None
             update = _mark_running(operation)
@@ -90,7 +91,7 @@ def _begin(operation_id: int) -> tuple[BackgroundOperation, list[Call] | None] |
                 calls = log_reserved(prepared.captures, prepared.refunds)
                 if not calls:
                     update += _complete(operation, captures=[], refunds=[])
-            operation.save(update_fields=update)
+            update_row(operation, update)
             return operation, calls
     except ServiceError as exc:
         _refuse(operation_id, exc)
@@ -168,8 +169,8 @@ def finish_operation(operation_id: int, *, captures=None, refunds=None) -> Backg
     """Joins the caller's transaction when there is one (the settlement of the operation's last movement).
     `captures` and `refunds`: all of the operation's movements as this transaction holds them, when known."""
     with transaction.atomic(savepoint=False):
-        operation = BackgroundOperation.objects.select_for_update().get(pk=operation_id)
-        operation.save(update_fields=_complete(operation, captures=captures, refunds=refunds))
+        operation = lock_row(BackgroundOperation, operation_id)
+        update_row(operation, _complete(operation, captures=captures, refunds=refunds))
     return operation
 
 

@@ -13,6 +13,8 @@ from django.utils import timezone
 from payments.gateway import GatewayOutcome, GatewayRequest, GatewayResult, get_gateway
 from payments.models import GatewayResultCode, PaymentGatewayLog
 
+from .rows import update_row
+
 logger = logging.getLogger(__name__)
 
 
@@ -42,15 +44,17 @@ def log_calls(calls: list[tuple[GatewayRequest, dict]]) -> list[PaymentGatewayLo
     )
 
 
+ANSWER_FIELDS = ("status", "result_code", "gateway_reference", "message", "response_body", "completed_at")
+
+
 def record_answer(log: PaymentGatewayLog, result: GatewayResult) -> None:
-    PaymentGatewayLog.objects.filter(pk=log.pk).update(
-        status=result.log_status,
-        result_code=result.result_code,
-        gateway_reference=result.reference,
-        message=result.message[:500],
-        response_body=result.response,
-        completed_at=timezone.now(),
-    )
+    log.status = result.log_status
+    log.result_code = result.result_code
+    log.gateway_reference = result.reference
+    log.message = result.message[:500]
+    log.response_body = result.response
+    log.completed_at = timezone.now()
+    update_row(log, ANSWER_FIELDS)
 
 
 def _unanswered(exc: Exception) -> GatewayResult:

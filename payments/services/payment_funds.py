@@ -8,11 +8,13 @@ from orders.models.fields import MoneySum
 from orders.money import ZERO
 from payments.models import ApplicationType, Invoice, Payment, PaymentAppliedToInvoice
 
+from .rows import update_row
+
 
 def apply_to_invoice(payment: Payment, invoice: Invoice, amount: Decimal, **links) -> PaymentAppliedToInvoice:
     """Record `amount` of the payment as paying the invoice; the caller has taken the funds already."""
     invoice.balance -= amount
-    invoice.save(update_fields=["balance"])
+    update_row(invoice, ["balance"])
     return PaymentAppliedToInvoice.objects.create(
         payment=payment, invoice=invoice, type=ApplicationType.APPLIED, amount=amount, **links
     )

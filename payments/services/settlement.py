@@ -29,6 +29,7 @@ from payments.models import (
 from .locks import bump_version, lock_summary
 from .payment_funds import apply_to_invoice
 from .process_exceptions import raise_payment_exception
+from .rows import lock_row, update_row
 
 # What raise_payment_exception reads of the locked summary (35 columns).
 SUMMARY_FIELDS = ("id", "active_process_exception_count")
@@ -48,11 +49,11 @@ def settle_capture(payment_id: int, result: GatewayResult, *, summary_id: int | 
         summary = lock_summary(summary_id, managed=False, only=SUMMARY_FIELDS)
         if known is None:
             known = Payment.objects.only("order_payment_summary_id", "target_invoice_id").get(pk=payment_id)
-        ops = OrderPaymentSummary.objects.select_for_update(no_key=True).get(pk=known.order_payment_summary_id)
+        ops = lock_row(OrderPaymentSummary, known.order_payment_summary_id, no_key=True)
         invoice = (
-            Invoice.objects.select_for_update().get(pk=known.target_invoice_id) if known.target_invoice_id else None
+            lock_row(Invoice, known.target_invoice_id) if known.target_invoice_id else None
         )
-        payment = Payment.objects.select_for_update(no_key=True).get(pk=payment_id)
+        payment = lock_row(Payment, payment_id, no_key=True)
         if payment.status != PaymentStatus.PENDING or not result.is_final:
             return payment
         ops.pending_capture_amount -= payment.amount
@@ -63,7 +64,7 @@ def settle_capture(payment_id: int, result: GatewayResult, *, summary_id: int | 
             payment.processed_at = timezone.now()
             applied = min(invoice.balance, payment.amount) if invoice is not None else ZERO
             payment.balance = payment.amount - applied
-            payment.save(update_fields=["status", "gateway_reference", "processed_at", "balance"])
+            update_row(payment, ["status", "gateway_reference", "processed_at", "balance"])
             if applied > 0:
                 apply_to_invoice(payment, invoice, applied, background_operation_id=payment.background_operation_id)
             ops.captured_amount += payment.amount
@@ -79,7 +80,7 @@ def settle_capture(payment_id: int, result: GatewayResult, *, summary_id: int | 
                             f"invoice {invoice.number if invoice else '-'}.",
                 attached_to=payment.background_operation or payment,
             )
-        ops.save(update_fields=["pending_capture_amount", "captured_amount", "balance_amount"])
+        update_row(ops, ["pending_capture_amount", "captured_amount", "balance_amount"])
         emit_capture_settled(payment, summary_id)
     return payment
 
@@ -93,10 +94,10 @@ def settle_refund(refund_id: int, result: GatewayResult, *, summary_id: int | No
         summary = lock_summary(summary_id, managed=False, only=SUMMARY_FIELDS)
         if known is None:
             known = Refund.objects.only("order_payment_summary_id", "credit_memo_id", "payment_id").get(pk=refund_id)
-        ops = OrderPaymentSummary.objects.select_for_update(no_key=True).get(pk=known.order_payment_summary_id)
-        memo = CreditMemo.objects.select_for_update().get(pk=known.credit_memo_id) if known.credit_memo_id else None
-        payment = Payment.objects.select_for_update(no_key=True).get(pk=known.payment_id)
-        refund = Refund.objects.select_for_update(no_key=True).get(pk=refund_id)
+        ops = lock_row(OrderPaymentSummary, known.order_payment_summary_id, no_key=True)
+        memo = lock_row(CreditMemo, known.credit_memo_id) if known.credit_memo_id else None
+        payment = lock_row(Payment, known.payment_id, no_key=True)
+        refund = lock_row(Refund, refund_id, no_key=True)
         if refund.status != RefundStatus.PENDING or not result.is_final:
             return refund
         payment.pending_refund_amount -= refund.amount
@@ -117,7 +118,7 @@ def settle_refund(refund_id: int, result: GatewayResult, *, summary_id: int | No
             PaymentAppliedToInvoice.objects.filter(refund=refund).delete()
             if memo:
                 memo.balance += refund.credit_memo_amount
-                memo.save(update_fields=["balance"])
+                update_row(memo, ["balance"])
             raise_payment_exception(
                 summary,
                 message=f"Refund of {round_money(refund.amount, refund.currency)} {refund.currency} "
@@ -126,9 +127,9 @@ def settle_refund(refund_id: int, result: GatewayResult, *, summary_id: int | No
                 description=f"{result.message} Idempotency key {refund.idempotency_key}.",
                 attached_to=refund.background_operation or refund,
             )
-        refund.save(update_fields=["status", "gateway_reference", "processed_at"])
-        payment.save(update_fields=["pending_refund_amount", "refunded_amount", "balance"])
-        ops.save(update_fields=["pending_refund_amount", "refunded_amount", "balance_amount"])
+        update_row(refund, ["status", "gateway_reference", "processed_at"])
+        update_row(payment, ["pending_refund_amount", "refunded_amount", "balance"])
+        update_row(ops, ["pending_refund_amount", "refunded_amount", "balance_amount"])
         emit_refund_settled(refund, summary_id)
     return refund
 
@@ -144,8 +145,8 @@ def settle_reversal(reversal_id: int, result: GatewayResult, *, summary_id: int 
         summary = lock_summary(summary_id, managed=False, only=SUMMARY_FIELDS)
         if known is None:
             known = AuthorizationReversal.objects.only("order_payment_summary_id").get(pk=reversal_id)
-        ops = OrderPaymentSummary.objects.select_for_update(no_key=True).get(pk=known.order_payment_summary_id)
-        reversal = AuthorizationReversal.objects.select_for_update(no_key=True).get(pk=reversal_id)
+        ops = lock_row(OrderPaymentSummary, known.order_payment_summary_id, no_key=True)
+        reversal = lock_row(AuthorizationReversal, reversal_id, no_key=True)
         if reversal.status != ReversalStatus.PENDING or not result.is_final:
             return reversal
         if result.outcome is GatewayOutcome.SUCCESS:
@@ -156,7 +157,7 @@ def settle_reversal(reversal_id: int, result: GatewayResult, *, summary_id: int 
         else:
             reversal.status = ReversalStatus.FAILED
             ops.authorization_reversal_amount -= reversal.amount
-            ops.save(update_fields=["authorization_reversal_amount"])
+            update_row(ops, ["authorization_reversal_amount"])
             # Attached to the authorization: the retries of one failing reversal make one exception.
             authorization = PaymentAuthorization(pk=reversal.authorization_id)
             if not ProcessException.objects.filter(
@@ -173,5 +174,5 @@ def settle_reversal(reversal_id: int, result: GatewayResult, *, summary_id: int 
                                 "authorization is released again on the next settling pass (retried).",
                     attached_to=authorization,
                 )
-        reversal.save(update_fields=["status", "gateway_reference", "processed_at"])
+        update_row(reversal, ["status", "gateway_reference", "processed_at"])
     return reversal
