@@ -10,6 +10,7 @@ from orders.models import ChangeType, FulfillmentPhase, Order, OrderKind, OrderS
 from orders.models.fields import MoneyField, MoneySum
 from orders.money import ZERO
 from payments.models import CreditMemo, OrderPaymentSummary
+from payments.services.rows import CompiledQuery
 
 POST_FULFILLMENT_REDUCTION = Q(kind=OrderKind.CHANGE) & (
     Q(change_type=ChangeType.RETURN) | Q(change_type=ChangeType.ADJUST, fulfillment_phase=FulfillmentPhase.POST)
@@ -45,10 +46,18 @@ def funds_annotations(summary_ref=None) -> dict:
     }
 
 
+# The three sums of one summary: compiled once per process (compiling the three subqueries cost ~2 ms of
+# CPU at every read, running them ~0.2 ms).
+_SUMS = CompiledQuery(lambda pk: OrderSummary.objects.filter(pk=pk).values_list(*funds_annotations().values()))
+
+
 def _captured_and_credit(summary, sums: tuple[Decimal, Decimal, Decimal] | None = None) -> tuple[Decimal, Decimal]:
     """net_captured and outstanding_credit: from `sums` when the caller read them, else in one query."""
     if sums is None:
-        sums = OrderSummary.objects.filter(pk=summary.pk).values_list(*funds_annotations().values()).get()
+        rows = _SUMS.rows(summary.pk)
+        if not rows:
+            raise OrderSummary.DoesNotExist("OrderSummary matching query does not exist.")
+        sums = rows[0]
     net, owed, memo_balances = sums
     return net, -owed + memo_balances
 

@@ -27,21 +27,24 @@ DB_BLIPS = (OperationalError, InterfaceError)
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def run_background_operation(self, operation_id: int) -> None:
     try:
-        background_operations.run_operation(operation_id)
+        operation = background_operations.run_operation(operation_id)
     except Exception as exc:
         if self.request.retries >= self.max_retries:
             background_operations.mark_operation_error(operation_id, exc)
             raise
         logger.warning("Background operation %s failed, retrying: %s", operation_id, exc)
         raise self.retry(exc=exc, countdown=min(600, 2 ** (self.request.retries + 1))) from exc
-    _settle_after(operation_id)
+    _settle_after(operation_id, operation.order_summary_id if operation is not None else None)
 
 
-def _settle_after(operation_id: int) -> None:
+def _settle_after(operation_id: int, summary_id: int | None = None) -> None:
     """The settling pass once an operation is done (one or two cheap reads unless nothing is left to ship);
-    should it fail, its own task tries again."""
+    should it fail, its own task tries again. `summary_id`: the operation's, when the run knows it."""
     try:
-        completion.settle_after_operation(operation_id)
+        if summary_id is not None:
+            completion.settle_summary(summary_id)
+        else:
+            completion.settle_after_operation(operation_id)
     except Exception:
         logger.exception("Settling after background operation %s failed; queued to try again", operation_id)
         summary_id = background_operations.BackgroundOperation.objects.filter(pk=operation_id).values_list(

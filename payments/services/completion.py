@@ -52,6 +52,7 @@ from .movements import log_reserved, send_reserved
 from .netting import net_documents
 from .process_exceptions import raise_payment_exception
 from .reversal import reserve_reversals
+from .rows import CompiledQuery
 
 EXCESS_EXCEPTION = "Excess funds remain with nothing left to ship"
 
@@ -65,16 +66,18 @@ class Settled:
     excess_reported: bool = False
 
 
+# Compiled once per process: the pass runs after every operation, and most orders stop at the first.
+_UNSHIPPED = CompiledQuery(lambda summary_id: OrderItemSummary.objects.filter(
+    order_summary_id=summary_id, type=ItemType.PRODUCT,
+    quantity_ordered__gt=F("quantity_canceled") + F("quantity_fulfilled"),
+).values_list("pk")[:1])
+_OPEN_FULFILLMENT = CompiledQuery(lambda summary_id: FulfillmentOrder.objects.filter(
+    order_summary_id=summary_id).exclude(status_category__in=FINAL_STATUS_CATEGORIES).values_list("pk")[:1])
+
+
 def left_to_ship(summary_id) -> bool:
     """A product unit neither shipped nor canceled, or a fulfillment order still open (two queries)."""
-    unshipped = OrderItemSummary.objects.filter(
-        order_summary_id=summary_id, type=ItemType.PRODUCT,
-        quantity_ordered__gt=F("quantity_canceled") + F("quantity_fulfilled"),
-    )
-    if unshipped.exists():
-        return True
-    return FulfillmentOrder.objects.filter(order_summary_id=summary_id).exclude(
-        status_category__in=FINAL_STATUS_CATEGORIES).exists()
+    return bool(_UNSHIPPED.rows(summary_id)) or bool(_OPEN_FULFILLMENT.rows(summary_id))
 
 
 def _busy(summary) -> bool:

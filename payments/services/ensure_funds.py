@@ -28,17 +28,23 @@ from .locks import bump_version, lock_payment_summaries
 from .movements import Prepared, insert_with_keys, update_rows
 from .operation_queue import clean_sequences, queue_operation, summary_for_submit
 from .payment_funds import apply_to_invoice
+from .rows import CompiledQuery, get_row, get_rows, money_sums
+
+# Compiled once: the aggregate's compilation costs several times its run.
+_PENDING_CAPTURES = CompiledQuery(lambda invoice_id: Payment.objects.filter(
+    target_invoice_id=invoice_id, status=PaymentStatus.PENDING).values("target_invoice_id").annotate(
+        total=MoneySum("amount")).values_list("total"))
 
 
 def pending_capture_total(invoice: Invoice):
-    return Payment.objects.filter(target_invoice=invoice, status=PaymentStatus.PENDING).aggregate(
-        total=MoneySum("amount"))["total"] or ZERO
+    rows = _PENDING_CAPTURES.rows(invoice.pk)
+    return rows[0][0] if rows else ZERO
 
 
 def prepare_ensure_funds(operation: BackgroundOperation, summary) -> Prepared:
     data = operation.input
     invoice_id = operation_input.identifier(data.get("invoiceId"), "invoiceId")
-    invoice = Invoice.objects.select_for_update().filter(pk=invoice_id, order_summary=summary).first()
+    invoice = get_row(Invoice, invoice_id, where={"order_summary_id": summary.pk}, lock=True)
     if invoice is None:
         raise InvalidInput(f"Invoice {invoice_id} does not belong to this order summary.", field="invoiceId")
     payment_summaries = lock_payment_summaries(summary)
@@ -100,17 +106,12 @@ def _reserve_captures(plan: list[tuple[OrderPaymentSummary, Decimal]], invoice: 
     if not plan:
         return []
     by_summary = defaultdict(list)
-    for auth in PaymentAuthorization.objects.select_for_update(no_key=True).filter(
-        order_payment_summary__in=[ops for ops, _ in plan], status="Processed"
-    ).order_by("id"):
+    for auth in get_rows(PaymentAuthorization, where={"order_payment_summary_id": [ops.pk for ops, _ in plan],
+                                                       "status": "Processed"}, lock=True, no_key=True):
         by_summary[auth.order_payment_summary_id].append(auth)
-    already = dict(
-        Payment.objects.filter(authorization__in=[auth for auths in by_summary.values() for auth in auths],
-                               status__in=[PaymentStatus.PENDING, PaymentStatus.PROCESSED])
-        .values("authorization_id")
-        .annotate(total=MoneySum("amount"))
-        .values_list("authorization_id", "total")
-    )
+    already = money_sums(Payment, "amount", by="authorization_id", where={
+        "authorization_id": [auth.pk for auths in by_summary.values() for auth in auths],
+        "status": [PaymentStatus.PENDING, PaymentStatus.PROCESSED]})
     captures = []
     for ops, amount in plan:
         authorizations = by_summary[ops.pk]

@@ -27,6 +27,7 @@ from .locks import bump_version, lock_payment_summaries
 from .movements import Prepared, insert_with_keys, update_rows
 from .operation_queue import clean_sequences, queue_operation, summary_for_submit
 from .payment_funds import apply_to_invoice, take_funds
+from .rows import get_row, get_rows
 
 
 def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:
@@ -35,7 +36,7 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:
     memo = None
     if data.get("creditMemoId"):
         memo_id = operation_input.identifier(data["creditMemoId"], "creditMemoId")
-        memo = CreditMemo.objects.select_for_update().filter(pk=memo_id, order_summary=summary).first()
+        memo = get_row(CreditMemo, memo_id, where={"order_summary_id": summary.pk}, lock=True)
         if memo is None:
             raise InvalidInput(f"Credit memo {memo_id} does not belong to this order summary.", field="creditMemoId")
     payment_summaries = lock_payment_summaries(summary)
@@ -73,9 +74,8 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:
         ) from None
 
     payments = defaultdict(list)
-    for payment in Payment.objects.select_for_update(no_key=True).filter(
-        order_payment_summary__in=payment_summaries, status=PaymentStatus.PROCESSED
-    ).order_by("id"):
+    for payment in get_rows(Payment, where={"order_payment_summary_id": [ops.pk for ops in payment_summaries],
+                                            "status": PaymentStatus.PROCESSED}, lock=True, no_key=True):
         payments[payment.order_payment_summary_id].append(payment)
     available = {p.pk: p.available_to_refund_amount for group in payments.values() for p in group}
     fee_invoice_ids = [invoice.pk for invoice in fee_invoices]

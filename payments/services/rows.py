@@ -158,3 +158,63 @@ def update_row(instance, fields: list[str] | tuple[str, ...]) -> None:
     params.append(instance.pk)
     with connection.cursor() as cursor:
         cursor.execute(update.sql, params)
+
+
+class CompiledQuery:
+    """An ORM query with one changing value, compiled once per process: later runs send its SQL with that
+    value in place and convert the rows as the ORM would (`values_list` rows).
+
+    `build(value)` returns the queryset for a value; it is called once, with a marker value that must
+    appear exactly once among the compiled parameters (the primary key of the row the query is about,
+    say): that parameter is the one replaced. For queries whose compilation costs more than running them
+    (the funds position's three subqueries: ~2 ms of CPU to compile, ~0.2 ms to run)."""
+
+    MARKER = -7_019_283_746_501
+
+    def __init__(self, build):
+        self._build = build
+        self._compiled: dict = {}
+
+    def _compile(self, connection):
+        queryset = self._build(self.MARKER)
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        positions = [index for index, param in enumerate(params) if param == self.MARKER]
+        if len(positions) != 1:
+            raise AssertionError(f"the marker appears {len(positions)} times in the compiled parameters")
+        fields = [selected[0] for selected in compiler.select[:compiler.col_count]]
+        return compiler, sql, list(params), positions[0], compiler.get_converters(fields)
+
+    def rows(self, value, *, using: str = "default") -> list[tuple]:
+        connection = connections[using]
+        compiled = self._compiled.get(connection.alias)
+        if compiled is None:
+            compiled = self._compiled[connection.alias] = self._compile(connection)
+        compiler, sql, params, position, converters = compiled
+        params = list(params)
+        params[position] = value
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if converters:
+            rows = list(compiler.apply_converters(rows, converters))
+        return [tuple(row) for row in rows]
+
+
+def money_sums(model, column: str, by: str, where: dict) -> dict:
+    """`model.objects.filter(**where).values(by).annotate(total=MoneySum(column))` as {by value: total}:
+    each total as MoneySum gives it (quantized to the stored places on SQLite too)."""
+    from orders.models.fields import MoneySum
+
+    connection = connections[router.db_for_read(model)]
+    opts = model._meta
+    quote = connection.ops.quote_name
+    condition, params = _where(model, None, where, connection)
+    key = quote(opts.get_field(by).column)
+    sql = (f"SELECT {key}, SUM({quote(opts.get_field(column).column)}) FROM {quote(opts.db_table)} "  # noqa: S608
+           f"WHERE {condition} GROUP BY {key}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    total = MoneySum(column)
+    return {value: total.convert_value(amount, None, connection) for value, amount in rows}
