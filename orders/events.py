@@ -24,6 +24,7 @@ from rest_framework.fields import DateTimeField
 from orders import outbox
 from orders.db import CompiledQuery, insert_rows
 from orders.models import Event, EventSequence, OrderSummary, WebhookDelivery, WebhookEndpoint
+from orders.rows import CompiledRows
 
 DELIVER_TASK = "orders.webhook_tasks.deliver_webhook"
 
@@ -49,10 +50,20 @@ def _active_endpoints():
 _ACTIVE_ENDPOINTS = CompiledQuery(_active_endpoints)
 
 
+def _endpoints_of(order_summary_id):
+    channel = Subquery(OrderSummary.objects.filter(pk=order_summary_id).values("sales_channel_id")[:1])
+    return _active_endpoints().filter(Q(sales_channel__isnull=True) | Q(sales_channel_id=channel))
+
+
+# Every event asks: compiled once per process (orders/rows.py).
+_ENDPOINT_FIELDS = ("id", "events", "sales_channel_id")
+_ENDPOINTS = CompiledRows(lambda order_summary_id: _endpoints_of(order_summary_id).values_list(*_ENDPOINT_FIELDS))
+
+
 def subscribed_endpoints(order_summary_id: int, event_type: str) -> list[WebhookEndpoint]:
     """Active endpoints of the summary's channel or of no channel that receive this type."""
-    channel = Subquery(OrderSummary.objects.filter(pk=order_summary_id).values("sales_channel_id")[:1])
-    endpoints = _active_endpoints().filter(Q(sales_channel__isnull=True) | Q(sales_channel_id=channel))
+    endpoints = [WebhookEndpoint.from_db(connection.alias, _ENDPOINT_FIELDS, row)
+                 for row in _ENDPOINTS.rows(order_summary_id)]
     # The type is checked here: a JSON list "contains" is not portable to SQLite, and endpoints are few.
     return [endpoint for endpoint in endpoints if endpoint.receives(event_type)]
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from orders.errors import ServiceError
 from orders.models import OrderSummary
 from orders.money import round_money
+from orders.rows import get_row, lock_row, update_row
 from payments.models import (
     BackgroundOperation,
     OperationStatus,
@@ -31,7 +32,6 @@ from .ensure_refunds import prepare_ensure_refunds
 from .locks import check_managed
 from .movements import CAPTURE, Call, log_reserved, send_operation_movements, send_reserved
 from .process_exceptions import raise_payment_exception
-from .rows import get_row, lock_row, update_row
 
 logger = logging.getLogger(__name__)
 

@@ -32,6 +32,7 @@ from orders.models import (
 )
 from orders.models.orders import ItemType
 from orders.money import ZERO, round_money
+from orders.rows import CompiledRows
 from payments.funds import funds_position
 from payments.models import (
     FINAL_OPERATION_STATUSES,
@@ -52,7 +53,6 @@ from .movements import log_reserved, send_reserved
 from .netting import net_documents
 from .process_exceptions import raise_payment_exception
 from .reversal import reserve_reversals
-from .rows import CompiledQuery
 
 EXCESS_EXCEPTION = "Excess funds remain with nothing left to ship"
 
@@ -67,11 +67,11 @@ class Settled:
 
 
 # Compiled once per process: the pass runs after every operation, and most orders stop at the first.
-_UNSHIPPED = CompiledQuery(lambda summary_id: OrderItemSummary.objects.filter(
+_UNSHIPPED = CompiledRows(lambda summary_id: OrderItemSummary.objects.filter(
     order_summary_id=summary_id, type=ItemType.PRODUCT,
     quantity_ordered__gt=F("quantity_canceled") + F("quantity_fulfilled"),
 ).values_list("pk")[:1])
-_OPEN_FULFILLMENT = CompiledQuery(lambda summary_id: FulfillmentOrder.objects.filter(
+_OPEN_FULFILLMENT = CompiledRows(lambda summary_id: FulfillmentOrder.objects.filter(
     order_summary_id=summary_id).exclude(status_category__in=FINAL_STATUS_CATEGORIES).values_list("pk")[:1])
 
 

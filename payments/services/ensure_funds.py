@@ -11,6 +11,7 @@ from decimal import Decimal
 from orders.errors import InvalidInput, InvalidState
 from orders.models.fields import MoneySum
 from orders.money import ZERO, round_money
+from orders.rows import CompiledRows, get_row, get_rows, money_sums
 from payments.allocation import FundsSource, InsufficientFunds, Source, exact_else_largest, plan_ensure_funds
 from payments.models import (
     BackgroundOperation,
@@ -28,10 +29,9 @@ from .locks import bump_version, lock_payment_summaries
 from .movements import Prepared, insert_with_keys, update_rows
 from .operation_queue import clean_sequences, queue_operation, summary_for_submit
 from .payment_funds import apply_to_invoice
-from .rows import CompiledQuery, get_row, get_rows, money_sums
 
 # Compiled once: the aggregate's compilation costs several times its run.
-_PENDING_CAPTURES = CompiledQuery(lambda invoice_id: Payment.objects.filter(
+_PENDING_CAPTURES = CompiledRows(lambda invoice_id: Payment.objects.filter(
     target_invoice_id=invoice_id, status=PaymentStatus.PENDING).values("target_invoice_id").annotate(
         total=MoneySum("amount")).values_list("total"))
 

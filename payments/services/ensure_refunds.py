@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from orders.errors import InvalidInput, InvalidState
 from orders.money import ZERO, round_money
+from orders.rows import get_row, get_rows
 from payments.allocation import InsufficientFunds, Source, exact_else_smallest_sufficient, plan_refunds
 from payments.funds import funds_position
 from payments.models import (
@@ -27,7 +28,6 @@ from .locks import bump_version, lock_payment_summaries
 from .movements import Prepared, insert_with_keys, update_rows
 from .operation_queue import clean_sequences, queue_operation, summary_for_submit
 from .payment_funds import apply_to_invoice, take_funds
-from .rows import get_row, get_rows
 
 
 def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:

@@ -10,10 +10,9 @@ import logging
 
 from django.utils import timezone
 
+from orders.rows import update_row
 from payments.gateway import GatewayOutcome, GatewayRequest, GatewayResult, get_gateway
 from payments.models import GatewayResultCode, PaymentGatewayLog
-
-from .rows import update_row
 
 logger = logging.getLogger(__name__)
 

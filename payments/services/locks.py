@@ -10,9 +10,8 @@ from django.db import connections, router
 
 from orders.errors import InvalidState, NotFound
 from orders.models import OrderSummary
+from orders.rows import get_row, get_rows
 from payments.models import OrderPaymentSummary
-
-from .rows import get_row, get_rows
 
 
 def lock_summary(summary_id: int, *, managed: bool = True, only: tuple[str, ...] = ()) -> OrderSummary:

@@ -15,6 +15,7 @@ from django.db.models import CharField, DecimalField, Value
 from django.db.models.functions import Cast, Concat
 
 from orders import outbox
+from orders.rows import update_row
 from payments.gateway import GatewayOutcome, GatewayRequest, GatewayResult
 from payments.models import (
     AuthorizationReversal,
@@ -29,7 +30,6 @@ from payments.models import (
 )
 
 from .gateway_calls import log_call, log_calls, lookup_logged, record_answer, send_logged
-from .rows import update_row
 from .settlement import settle_capture, settle_refund, settle_reversal
 
 CAPTURE = "capture"

@@ -6,9 +6,8 @@ from django.db.models import Max
 
 from orders.models.fields import MoneySum
 from orders.money import ZERO
+from orders.rows import update_row
 from payments.models import ApplicationType, Invoice, Payment, PaymentAppliedToInvoice
-
-from .rows import update_row
 
 
 def apply_to_invoice(payment: Payment, invoice: Invoice, amount: Decimal, **links) -> PaymentAppliedToInvoice:

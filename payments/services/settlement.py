@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from orders.models import ACTIVE_PROCESS_EXCEPTION_STATUSES, ProcessException
 from orders.money import ZERO, round_money
+from orders.rows import lock_row, update_row
 from payments.event_data import emit_capture_settled, emit_refund_settled
 from payments.gateway import GatewayOutcome, GatewayResult
 from payments.models import (
@@ -29,7 +30,6 @@ from payments.models import (
 from .locks import bump_version, lock_summary
 from .payment_funds import apply_to_invoice
 from .process_exceptions import raise_payment_exception
-from .rows import lock_row, update_row
 
 # What raise_payment_exception reads of the locked summary (35 columns).
 SUMMARY_FIELDS = ("id", "active_process_exception_count")

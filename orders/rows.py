@@ -1,4 +1,4 @@
-"""Rows of the money jobs read, locked and written with SQL made once per process.
+"""Rows read, locked and written with SQL made once per process, for the hot paths of the money jobs.
 
 A background operation's run is ~30 short statements (lock this row, write those columns); through the
 ORM each one is built, compiled and its row turned into an instance anew, which was most of a run's
@@ -126,16 +126,26 @@ def lock_row(model, pk, *, fields: tuple[str, ...] = (), no_key: bool = False):
 
 
 class _Update:
-    def __init__(self, model, attnames: tuple[str, ...], connection):
+    def __init__(self, model, attnames: tuple[str, ...], where: tuple[str, ...], auto_now: bool, connection):
         opts = model._meta
         by_attname = {field.attname: field for field in opts.concrete_fields}
         self.fields = [by_attname[name] for name in attnames]
         # As save(update_fields=…) does: a field that moves on every save (auto_now) is written too.
         self.auto_now = [field for field in opts.concrete_fields
-                         if getattr(field, "auto_now", False) and field.attname not in attnames]
+                         if auto_now and getattr(field, "auto_now", False) and field.attname not in attnames]
+        self.where = [by_attname[name] for name in where]
         quote = connection.ops.quote_name
         assignments = ", ".join(f"{quote(field.column)} = %s" for field in self.fields + self.auto_now)
-        self.sql = f"UPDATE {quote(opts.db_table)} SET {assignments} WHERE {quote(opts.pk.column)} = %s"  # noqa: S608
+        conditions = " AND ".join(f"{quote(field.column)} = %s" for field in [opts.pk, *self.where])
+        self.sql = f"UPDATE {quote(opts.db_table)} SET {assignments} WHERE {conditions}"  # noqa: S608
+
+
+def _update(model, attnames: tuple[str, ...], where: tuple[str, ...], auto_now: bool, connection) -> _Update:
+    key = (model, attnames, where, auto_now, connection.alias)
+    update = _updates.get(key)
+    if update is None:
+        update = _updates[key] = _Update(model, attnames, where, auto_now, connection)
+    return update
 
 
 def update_row(instance, fields: list[str] | tuple[str, ...]) -> None:
@@ -145,10 +155,7 @@ def update_row(instance, fields: list[str] | tuple[str, ...]) -> None:
     model = type(instance)
     connection = connections[router.db_for_write(model)]
     attnames = tuple(dict.fromkeys(model._meta.get_field(name).attname for name in fields))
-    key = (model, attnames, connection.alias)
-    update = _updates.get(key)
-    if update is None:
-        update = _updates[key] = _Update(model, attnames, connection)
+    update = _update(model, attnames, (), True, connection)
     if update.auto_now:
         now = timezone.now()
         for field in update.auto_now:
@@ -160,9 +167,22 @@ def update_row(instance, fields: list[str] | tuple[str, ...]) -> None:
         cursor.execute(update.sql, params)
 
 
-class CompiledQuery:
+def update_where(model, pk, where: dict, **values) -> int:
+    """`model.objects.filter(pk=pk, **where).update(**values)` with plain values (attnames): the number of
+    rows written."""
+    connection = connections[router.db_for_write(model)]
+    update = _update(model, tuple(values), tuple(where), False, connection)
+    params = [field.get_db_prep_save(values[field.attname], connection) for field in update.fields]
+    params += [pk] + [field.get_db_prep_save(where[field.attname], connection) for field in update.where]
+    with connection.cursor() as cursor:
+        cursor.execute(update.sql, params)
+        return cursor.rowcount
+
+
+class CompiledRows:
     """An ORM query with one changing value, compiled once per process: later runs send its SQL with that
-    value in place and convert the rows as the ORM would (`values_list` rows).
+    value in place and convert the rows as the ORM would (`values_list` rows). The counterpart of
+    orders.db.CompiledQuery (text values, model instances) for a number (an id) and values rows.
 
     `build(value)` returns the queryset for a value; it is called once, with a marker value that must
     appear exactly once among the compiled parameters (the primary key of the row the query is about,
