@@ -10,6 +10,7 @@ import logging
 
 from django.utils import timezone
 
+from orders.db import insert_rows
 from orders.rows import update_row
 from payments.gateway import GatewayOutcome, GatewayRequest, GatewayResult, get_gateway
 from payments.models import GatewayResultCode, PaymentGatewayLog
@@ -38,7 +39,7 @@ def log_call(request: GatewayRequest, *, is_reconciliation: bool = False, **link
 
 def log_calls(calls: list[tuple[GatewayRequest, dict]]) -> list[PaymentGatewayLog]:
     """The log lines of several calls about to be sent, written with one insert."""
-    return PaymentGatewayLog.objects.bulk_create(
+    return insert_rows(
         [_log_line(request, is_reconciliation=False, links=links) for request, links in calls]
     )
 

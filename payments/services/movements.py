@@ -15,6 +15,7 @@ from django.db.models import CharField, DecimalField, Value
 from django.db.models.functions import Cast, Concat
 
 from orders import outbox
+from orders.db import insert_rows
 from orders.rows import update_row
 from payments.gateway import GatewayOutcome, GatewayRequest, GatewayResult
 from payments.models import (
@@ -169,7 +170,7 @@ def insert_with_keys(movements: list, prefix: str) -> None:
     if not movements:
         return
     model = type(movements[0])
-    model.objects.bulk_create(movements)
+    insert_rows(movements)
     if len(movements) == 1:
         movements[0].idempotency_key = f"{prefix}:{movements[0].pk}"
         update_row(movements[0], ["idempotency_key"])

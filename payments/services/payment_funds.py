@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db.models import Max
 
+from orders.db import insert_rows
 from orders.models.fields import MoneySum
 from orders.money import ZERO
 from orders.rows import update_row
@@ -14,9 +15,9 @@ def apply_to_invoice(payment: Payment, invoice: Invoice, amount: Decimal, **link
     """Record `amount` of the payment as paying the invoice; the caller has taken the funds already."""
     invoice.balance -= amount
     update_row(invoice, ["balance"])
-    return PaymentAppliedToInvoice.objects.create(
+    return insert_rows([PaymentAppliedToInvoice(
         payment=payment, invoice=invoice, type=ApplicationType.APPLIED, amount=amount, **links
-    )
+    )])[0]
 
 
 def unapply(payment: Payment, amount: Decimal, *, exclude_invoice_ids=(), **links) -> None:
