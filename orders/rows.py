@@ -1,4 +1,4 @@
-"""Rows read, locked and written with SQL made once per process, for the hot paths of the money jobs.
+"""Rows read, locked and written with SQL made once per thread (of a process), for the hot paths of the money jobs.
 
 A background operation's run is ~30 short statements (lock this row, write those columns); through the
 ORM each one is built, compiled and its row turned into an instance anew, which was most of a run's
@@ -12,11 +12,22 @@ They cover the plain cases only: one row by primary key, columns of the model it
 uses the ORM.
 """
 
+import threading
+
 from django.db import connections, router
 from django.utils import timezone
 
-_readers: dict = {}
-_updates: dict = {}
+# Per thread, as orders.db.CompiledQuery: what is made from a connection (its converters, a compiler) is
+# used with that connection; each thread of a gthread worker has its own.
+_local = threading.local()
+
+
+def _cache(name: str) -> dict:
+    cache = getattr(_local, name, None)
+    if cache is None:
+        cache = {}
+        setattr(_local, name, cache)
+    return cache
 
 
 def lock_clause(connection, *, no_key: bool = False) -> str:
@@ -64,10 +75,11 @@ class _Reader:
 
 
 def _reader(model, fields, connection) -> _Reader:
+    readers = _cache("readers")
     key = (model, fields, connection.alias)
-    reader = _readers.get(key)
+    reader = readers.get(key)
     if reader is None:
-        reader = _readers[key] = _Reader(model, fields, connection)
+        reader = readers[key] = _Reader(model, fields, connection)
     return reader
 
 
@@ -141,10 +153,11 @@ class _Update:
 
 
 def _update(model, attnames: tuple[str, ...], where: tuple[str, ...], auto_now: bool, connection) -> _Update:
+    updates = _cache("updates")
     key = (model, attnames, where, auto_now, connection.alias)
-    update = _updates.get(key)
+    update = updates.get(key)
     if update is None:
-        update = _updates[key] = _Update(model, attnames, where, auto_now, connection)
+        update = updates[key] = _Update(model, attnames, where, auto_now, connection)
     return update
 
 
@@ -180,7 +193,7 @@ def update_where(model, pk, where: dict, **values) -> int:
 
 
 class CompiledRows:
-    """An ORM query with one changing value, compiled once per process: later runs send its SQL with that
+    """An ORM query with one changing value, compiled once per thread: later runs send its SQL with that
     value in place and convert the rows as the ORM would (`values_list` rows). The counterpart of
     orders.db.CompiledQuery (text values, model instances) for a number (an id) and values rows.
 
@@ -193,7 +206,7 @@ class CompiledRows:
 
     def __init__(self, build):
         self._build = build
-        self._compiled: dict = {}
+        self._local = threading.local()  # per thread: a compiler keeps its connection
 
     def _compile(self, connection):
         queryset = self._build(self.MARKER)
@@ -207,9 +220,12 @@ class CompiledRows:
 
     def rows(self, value, *, using: str = "default") -> list[tuple]:
         connection = connections[using]
-        compiled = self._compiled.get(connection.alias)
+        by_alias = getattr(self._local, "by_alias", None)
+        if by_alias is None:
+            by_alias = self._local.by_alias = {}
+        compiled = by_alias.get(connection.alias)
         if compiled is None:
-            compiled = self._compiled[connection.alias] = self._compile(connection)
+            compiled = by_alias[connection.alias] = self._compile(connection)
         compiler, sql, params, position, converters = compiled
         params = list(params)
         params[position] = value
