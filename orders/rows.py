@@ -13,8 +13,10 @@ uses the ORM.
 """
 
 import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.utils import timezone
 
 # Per thread, as orders.db.CompiledQuery: what is made from a connection (its converters, a compiler) is
@@ -104,8 +106,11 @@ def _where(model, pk, where: dict | None, connection, pk_sql: str = "%s") -> tup
     return " AND ".join(conditions), params
 
 
-def get_rows(model, *, pk=None, where: dict | None = None, fields: tuple[str, ...] = (), lock: bool = False,
-             no_key: bool = False, pk_sql: str = "%s") -> list:
+M = TypeVar("M", bound=models.Model)
+
+
+def get_rows(model: type[M], *, pk: Any = None, where: dict | None = None, fields: tuple[str, ...] = (),
+             lock: bool = False, no_key: bool = False, pk_sql: str = "%s") -> list[M]:
     """`model.objects[.select_for_update(no_key=…)][.only(*fields)].filter(pk=…, **where).order_by("pk")`
     as a list, `where` holding attnames (a list value is `__in`)."""
     connection = connections[router.db_for_write(model) if lock else router.db_for_read(model)]
@@ -121,15 +126,15 @@ def get_rows(model, *, pk=None, where: dict | None = None, fields: tuple[str, ..
     return [reader.instance(row, connection) for row in rows]
 
 
-def get_row(model, pk, *, where: dict | None = None, fields: tuple[str, ...] = (), lock: bool = False,
-            no_key: bool = False, pk_sql: str = "%s"):
+def get_row(model: type[M], pk: Any, *, where: dict | None = None, fields: tuple[str, ...] = (),
+            lock: bool = False, no_key: bool = False, pk_sql: str = "%s") -> M | None:
     """`model.objects[.select_for_update(no_key=…)][.only(*fields)].filter(pk=pk, **where).first()`: the
     instance, or None."""
     rows = get_rows(model, pk=pk, where=where, fields=fields, lock=lock, no_key=no_key, pk_sql=pk_sql)
     return rows[0] if rows else None
 
 
-def lock_row(model, pk, *, fields: tuple[str, ...] = (), no_key: bool = False):
+def lock_row(model: type[M], pk: Any, *, fields: tuple[str, ...] = (), no_key: bool = False) -> M:
     """`model.objects.select_for_update(no_key=…).get(pk=pk)` (DoesNotExist when there is no such row)."""
     instance = get_row(model, pk, fields=fields, lock=True, no_key=no_key)
     if instance is None:
@@ -204,7 +209,7 @@ class CompiledRows:
 
     MARKER = -7_019_283_746_501
 
-    def __init__(self, build):
+    def __init__(self, build: Callable[[int], Any]) -> None:
         self._build = build
         self._local = threading.local()  # per thread: a compiler keeps its connection
 
