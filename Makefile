@@ -75,7 +75,7 @@ typecheck: install
 migrations-check: install
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
-check: lint typecheck migrations-check
+check: lint format-check typecheck migrations-check
 
 # The benchmark suite (docs/performance.md) on PostgreSQL and Redis, as CI has them: one table of
 # figures, the same in bench-results.json. Its database is DATABASE_URL's name + "_bench", kept between

@@ -63,8 +63,9 @@ def worker(request):
         counts = {"pending": pending.count(), "overdue": overdue.count()}
     except DatabaseError as exc:
         return _answer({"database": f"{type(exc).__name__}: {exc}"[:300]}, False)
-    workers = [{"hostname": beat.hostname, "seenSecondsAgo": round((now - beat.seen_at).total_seconds(), 1)}
-               for beat in beats]
+    workers = [
+        {"hostname": beat.hostname, "seenSecondsAgo": round((now - beat.seen_at).total_seconds(), 1)} for beat in beats
+    ]
     alive = any(now - beat.seen_at <= max_age for beat in beats)
     problems = []
     if not alive:

@@ -28,9 +28,7 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if "Content-Security-Policy" not in response and not self._debug_page(response):
-            response["Content-Security-Policy"] = (
-                self.docs_policy if request.path == API_DOCS_PATH else self.policy
-            )
+            response["Content-Security-Policy"] = self.docs_policy if request.path == API_DOCS_PATH else self.policy
         if request.path.startswith(CONSOLE_PREFIX):
             add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
         return response

@@ -257,8 +257,7 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # A publish from a task (a retry) waits a little for a broker blip; the outbox covers longer ones.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5,
-                                    "interval_max": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 2}
 if CELERY_BROKER_URL.startswith("filesystem"):
     # kombu does not create these folders, and every process that sends or consumes a task needs them.
     for _folder in ("queue", "processed", "control"):

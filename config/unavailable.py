@@ -30,14 +30,18 @@ MESSAGE = "The service is briefly unavailable (its database or queue cannot be r
 def unavailable_response(request) -> HttpResponse:
     if request.path.startswith("/api/"):
         response = JsonResponse(
-            {"message": MESSAGE, "errors": [{"errorCode": "SERVICE_UNAVAILABLE", "message": MESSAGE, "field": None}],
-             "output": None},
+            {
+                "message": MESSAGE,
+                "errors": [{"errorCode": "SERVICE_UNAVAILABLE", "message": MESSAGE, "field": None}],
+                "output": None,
+            },
             status=503,
         )
     else:
         response = HttpResponse(
-            "<!doctype html><title>Briefly unavailable</title><h1>Briefly unavailable</h1>"
-            f"<p>{MESSAGE}</p>", status=503, content_type="text/html; charset=utf-8",
+            f"<!doctype html><title>Briefly unavailable</title><h1>Briefly unavailable</h1><p>{MESSAGE}</p>",
+            status=503,
+            content_type="text/html; charset=utf-8",
         )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
@@ -57,8 +61,9 @@ class ServiceUnavailableMiddleware:
         if not isinstance(exception, UNAVAILABLE_ERRORS):
             return None
         # Django's own IntegrityError, DataError etc. are not OperationalError: only "could not reach it".
-        logger.warning("%s %s: service unavailable: %s: %s", request.method, request.path,
-                       type(exception).__name__, exception)
+        logger.warning(
+            "%s %s: service unavailable: %s: %s", request.method, request.path, type(exception).__name__, exception
+        )
         _drop_dead_connections()
         return unavailable_response(request)
 

@@ -59,5 +59,6 @@ def agent_message(text: str, currency: str = "") -> str:
     text = _MONEY.sub(_money, text)
     if currency:
         text = _LONG_DECIMAL.sub(
-            lambda m: money_text(_rounded(Decimal(m.group(1)), currency), currency).removesuffix(f" {currency}"), text)
+            lambda m: money_text(_rounded(Decimal(m.group(1)), currency), currency).removesuffix(f" {currency}"), text
+        )
     return text

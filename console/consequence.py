@@ -55,15 +55,25 @@ def limit_sentence(check: LimitCheck, amount: Decimal, currency: str) -> str:
     if check.limit is None:
         return f"Refunds in {currency} have no agent limit: the refund will wait for a supervisor's approval."
     if check.started > 0:
-        return (f"With the {money_text(check.started, currency)} you already refunded on this order in the last "
-                f"24 hours, {money_text(amount, currency)} more is above your refund limit of "
-                f"{money_text(check.limit, currency)}: the refund will wait for a supervisor's approval.")
-    return (f"{money_text(amount, currency)} is above your refund limit of {money_text(check.limit, currency)}: "
-            "the refund will wait for a supervisor's approval.")
+        return (
+            f"With the {money_text(check.started, currency)} you already refunded on this order in the last "
+            f"24 hours, {money_text(amount, currency)} more is above your refund limit of "
+            f"{money_text(check.limit, currency)}: the refund will wait for a supervisor's approval."
+        )
+    return (
+        f"{money_text(amount, currency)} is above your refund limit of {money_text(check.limit, currency)}: "
+        "the refund will wait for a supervisor's approval."
+    )
 
 
-def describe(summary: OrderSummary, balances: ChangeBalances, before: FundsPosition,
-             payment_summaries: list[OrderPaymentSummary], *, user) -> MoneyConsequence:
+def describe(
+    summary: OrderSummary,
+    balances: ChangeBalances,
+    before: FundsPosition,
+    payment_summaries: list[OrderPaymentSummary],
+    *,
+    user,
+) -> MoneyConsequence:
     """`user` is who will submit: their limit (per currency, counted over the day) decides whether the
     refund waits. The figures are payments' `change_refund`, the calculation the submit makes again."""
     currency = summary.currency
@@ -82,25 +92,35 @@ def describe(summary: OrderSummary, balances: ChangeBalances, before: FundsPosit
 
     sentences = []
     if credit_memo > 0 and excess > 0:
-        sentences.append(f"A credit memo of {text(credit_memo)} will be created and refunded, and {text(excess)} "
-                         f"will be refunded as excess funds{to}.")
+        sentences.append(
+            f"A credit memo of {text(credit_memo)} will be created and refunded, and {text(excess)} "
+            f"will be refunded as excess funds{to}."
+        )
     elif credit_memo > 0:
         sentences.append(f"A credit memo of {text(credit_memo)} will be created and refunded{to}.")
     elif excess > 0:
         sentences.append(f"{text(excess)} will be refunded{to} as excess funds.")
     else:
-        sentences.append(f"No money goes back now: nothing was captured beyond the new total of "
-                         f"{text(new_grand_total)}.")
+        sentences.append(
+            f"No money goes back now: nothing was captured beyond the new total of {text(new_grand_total)}."
+        )
     if refund_total > 0 and not destinations:
-        sentences.append("The payment methods on the order cannot take all of it back; the refund will raise "
-                         "a process exception to work by hand.")
+        sentences.append(
+            "The payment methods on the order cannot take all of it back; the refund will raise "
+            "a process exception to work by hand."
+        )
     if fee_with_tax > 0:
         sentences.append(f"A fee of {text(fee_with_tax)} will be invoiced and paid out of the refund.")
     check = check_limit(summary, user, refund_total)
     if check.needs_approval:
         sentences.append(limit_sentence(check, refund_total, currency))
     return MoneyConsequence(
-        new_grand_total=new_grand_total, credit_memo_amount=credit_memo, excess_refund=excess,
-        fee_with_tax=fee_with_tax, refund_total=refund_total, refund_to=destinations, sentences=tuple(sentences),
+        new_grand_total=new_grand_total,
+        credit_memo_amount=credit_memo,
+        excess_refund=excess,
+        fee_with_tax=fee_with_tax,
+        refund_total=refund_total,
+        refund_to=destinations,
+        sentences=tuple(sentences),
         above_agent_limit=check.needs_approval,
     )

@@ -65,8 +65,7 @@ def may_see_order(user, summary_id: int) -> bool:
     if not user.has_perm(WORK_LOCATION_QUEUE):
         return False
     # Without the console permission only assignments count (a superuser has every permission).
-    return FulfillmentOrder.objects.filter(
-        order_summary_id=summary_id, location__assignments__user=user).exists()
+    return FulfillmentOrder.objects.filter(order_summary_id=summary_id, location__assignments__user=user).exists()
 
 
 def order_view(view):

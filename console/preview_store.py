@@ -9,8 +9,16 @@ SESSION_KEY = "console_previews"
 KEEP = 8
 
 
-def keep(request, *, kind: str, summary_id: int, version: int, data: dict, session_key: str = SESSION_KEY,
-         stored_as: str = "data") -> str:
+def keep(
+    request,
+    *,
+    kind: str,
+    summary_id: int,
+    version: int,
+    data: dict,
+    session_key: str = SESSION_KEY,
+    stored_as: str = "data",
+) -> str:
     """A new one-time token for what was previewed (`data`, under the name `stored_as`)."""
     token = secrets.token_urlsafe(24)
     previews = request.session.get(session_key, {})
@@ -19,8 +27,9 @@ def keep(request, *, kind: str, summary_id: int, version: int, data: dict, sessi
     return token
 
 
-def find(request, token: str, *, kind: str, summary_id: int, consume: bool = False,
-         session_key: str = SESSION_KEY) -> dict | None:
+def find(
+    request, token: str, *, kind: str, summary_id: int, consume: bool = False, session_key: str = SESSION_KEY
+) -> dict | None:
     """The preview kept under `token` for this summary and kind (taken out with `consume`), or None."""
     previews = request.session.get(session_key, {})
     stored = previews.get(token)

@@ -55,8 +55,11 @@ class ReturnOrderView:
 
     @property
     def can_receive(self) -> bool:
-        return self.is_managed and self.status in OPEN_RETURN_ORDER_STATUSES and any(
-            not line.is_processed for line in self.lines)
+        return (
+            self.is_managed
+            and self.status in OPEN_RETURN_ORDER_STATUSES
+            and any(not line.is_processed for line in self.lines)
+        )
 
     @property
     def expected(self) -> Decimal:
@@ -93,20 +96,35 @@ def return_orders_of(summary) -> list[ReturnOrderView]:
     views = []
     for order in orders:
         view = ReturnOrderView(
-            pk=order.pk, number=order.number, status=order.status, is_managed=order.is_managed,
+            pk=order.pk,
+            number=order.number,
+            status=order.status,
+            is_managed=order.is_managed,
             destination=order.destination_location.name if order.destination_location else "",
-            expected_arrival_date=order.expected_arrival_date, created_at=order.created_at, actor=_actor(order),
+            expected_arrival_date=order.expected_arrival_date,
+            created_at=order.created_at,
+            actor=_actor(order),
         )
         for line in order.lines.all():
             item = line.order_item_summary
-            view.lines.append(ReturnLineView(
-                pk=line.pk, name=item.name, sku=item.sku, expected=line.quantity_expected,
-                received=line.quantity_received, returned=line.quantity_returned, rejected=line.quantity_rejected,
-                canceled=line.quantity_canceled, reason=line.reason_for_return,
-                reason_for_rejection=line.reason_for_rejection, can_reduce_shipping=line.can_reduce_shipping,
-                is_processed=line.is_processed, processed_at=line.processed_at,
-                fees=[fee_text(fee, summary.currency) for fee in line.fees.all()],
-            ))
+            view.lines.append(
+                ReturnLineView(
+                    pk=line.pk,
+                    name=item.name,
+                    sku=item.sku,
+                    expected=line.quantity_expected,
+                    received=line.quantity_received,
+                    returned=line.quantity_returned,
+                    rejected=line.quantity_rejected,
+                    canceled=line.quantity_canceled,
+                    reason=line.reason_for_return,
+                    reason_for_rejection=line.reason_for_rejection,
+                    can_reduce_shipping=line.can_reduce_shipping,
+                    is_processed=line.is_processed,
+                    processed_at=line.processed_at,
+                    fees=[fee_text(fee, summary.currency) for fee in line.fees.all()],
+                )
+            )
         views.append(view)
     return views
 
@@ -126,14 +144,21 @@ def reshipments_of(summary, fulfillment_orders) -> list[ReshipmentView]:
         return []
     items = ReshipmentItem.objects.select_related("order_item_summary").order_by("id")
     found = (
-        Reshipment.objects.filter(order_summary=summary).select_related("created_by", "created_by_client")
-        .prefetch_related(Prefetch("items", queryset=items)).order_by("created_at", "id")
+        Reshipment.objects.filter(order_summary=summary)
+        .select_related("created_by", "created_by_client")
+        .prefetch_related(Prefetch("items", queryset=items))
+        .order_by("created_at", "id")
     )
     return [
         ReshipmentView(
-            pk=reshipment.pk, number=reshipment.number, created_at=reshipment.created_at, actor=_actor(reshipment),
-            items=tuple((item.order_item_summary.name, item.quantity, item.reason, item.reason_text)
-                        for item in reshipment.items.all()),
+            pk=reshipment.pk,
+            number=reshipment.number,
+            created_at=reshipment.created_at,
+            actor=_actor(reshipment),
+            items=tuple(
+                (item.order_item_summary.name, item.quantity, item.reason, item.reason_text)
+                for item in reshipment.items.all()
+            ),
         )
         for reshipment in found
     ]
@@ -160,22 +185,33 @@ def timeline_events(return_orders: list[ReturnOrderView], reshipments: list[Resh
         for line in order.lines:
             # A processed line keeps what it processed; what it still expected is on the line split from it.
             expected[line.name] += line.expected
-        events.append({
-            "when": order.created_at, "who": order.actor, "tone": "attention",
-            "what": f"Return order {order.number} created: "
-                    + ", ".join(f"{_units(units)} × {name}" for name, units in expected.items()) + " expected"
-                    + (f" at {order.destination}" if order.destination else ""),
-            "why": "; ".join(dict.fromkeys(line.reason for line in order.lines if line.reason)),
-        })
+        events.append(
+            {
+                "when": order.created_at,
+                "who": order.actor,
+                "tone": "attention",
+                "what": f"Return order {order.number} created: "
+                + ", ".join(f"{_units(units)} × {name}" for name, units in expected.items())
+                + " expected"
+                + (f" at {order.destination}" if order.destination else ""),
+                "why": "; ".join(dict.fromkeys(line.reason for line in order.lines if line.reason)),
+            }
+        )
         for when, parts in sorted(receipts.items()):
-            events.append({"when": when, "what": f"Return order {order.number} received: {'; '.join(parts)}",
-                           "tone": "progress"})
+            events.append(
+                {"when": when, "what": f"Return order {order.number} received: {'; '.join(parts)}", "tone": "progress"}
+            )
     for reshipment in reshipments:
-        events.append({
-            "when": reshipment.created_at, "who": reshipment.actor, "tone": "attention",
-            "what": f"Reshipment {reshipment.number} at no charge: "
-                    + ", ".join(f"{_units(units)} × {name}" for name, units, _, _ in reshipment.items),
-            "why": "; ".join(dict.fromkeys(
-                reason + (f": {note}" if note else "") for _, _, reason, note in reshipment.items)),
-        })
+        events.append(
+            {
+                "when": reshipment.created_at,
+                "who": reshipment.actor,
+                "tone": "attention",
+                "what": f"Reshipment {reshipment.number} at no charge: "
+                + ", ".join(f"{_units(units)} × {name}" for name, units, _, _ in reshipment.items),
+                "why": "; ".join(
+                    dict.fromkeys(reason + (f": {note}" if note else "") for _, _, reason, note in reshipment.items)
+                ),
+            }
+        )
     return events

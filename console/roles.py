@@ -4,8 +4,14 @@ from django.contrib.auth.models import Group, Permission
 
 ROLE_PERMISSIONS = {
     "Agent": ["use_console", "change_orders"],
-    "Supervisor": ["use_console", "change_orders", "approve_refunds", "work_exception_queue", "manage_fulfillment",
-                   "work_location_queue"],
+    "Supervisor": [
+        "use_console",
+        "change_orders",
+        "approve_refunds",
+        "work_exception_queue",
+        "manage_fulfillment",
+        "work_location_queue",
+    ],
     # Store associates and warehouse staff: the work queues of their assigned locations, nothing else.
     "Fulfillment": ["work_location_queue"],
 }

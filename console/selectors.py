@@ -47,9 +47,18 @@ def _start_of(day: date) -> datetime:
 def order_search_queryset(search: OrderSearch) -> QuerySet[OrderSummary]:
     """Newest first; the text matches the start of the order number or part of the name or email."""
     summaries = OrderSummary.objects.select_related("sales_channel").only(
-        "id", "order_number", "ordered_date", "status", "bill_to_name", "bill_to_email", "currency",
-        "grand_total_amount", "active_process_exception_count", "life_cycle_type",
-        "sales_channel__id", "sales_channel__name",
+        "id",
+        "order_number",
+        "ordered_date",
+        "status",
+        "bill_to_name",
+        "bill_to_email",
+        "currency",
+        "grand_total_amount",
+        "active_process_exception_count",
+        "life_cycle_type",
+        "sales_channel__id",
+        "sales_channel__name",
     )
     text = search.q.strip()
     if text:
@@ -114,10 +123,10 @@ class CappedPaginator(Paginator):
             return super().page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom:bottom + self.per_page + 1])
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
         if not rows:
             raise EmptyPage(self.error_messages["no_results"])
-        return OpenEndedPage(rows[:self.per_page], number, self, has_next=len(rows) > self.per_page)
+        return OpenEndedPage(rows[: self.per_page], number, self, has_next=len(rows) > self.per_page)
 
     def get_page(self, number):
         if not self.capped:
@@ -151,9 +160,20 @@ class ExceptionFilter:
 
 def process_exception_page(filters: ExceptionFilter, page_number: int | None) -> Page:
     exceptions = ProcessException.objects.select_related("order_summary").only(
-        "id", "category", "severity", "priority", "status", "message", "description", "created_at", "updated_at",
-        "attached_to_type", "attached_to_id",
-        "order_summary__id", "order_summary__order_number", "order_summary__currency",
+        "id",
+        "category",
+        "severity",
+        "priority",
+        "status",
+        "message",
+        "description",
+        "created_at",
+        "updated_at",
+        "attached_to_type",
+        "attached_to_id",
+        "order_summary__id",
+        "order_summary__order_number",
+        "order_summary__currency",
     )
     if filters.category:
         exceptions = exceptions.filter(category=filters.category)
@@ -185,9 +205,13 @@ def wizard_state(summary_id: int, *, with_allocated: bool = False) -> WizardStat
     if with_allocated:
         allocated = dict(
             FulfillmentOrderLineItem.objects.filter(
-                fulfillment_order__order_summary=summary, fulfillment_order__status__in=BEFORE_PICKING, quantity__gt=0,
+                fulfillment_order__order_summary=summary,
+                fulfillment_order__status__in=BEFORE_PICKING,
+                quantity__gt=0,
                 fulfillment_order__reshipment__isnull=True,  # a reshipment's units are not the order's to cancel
-            ).values("order_item_summary_id").annotate(units=Sum("quantity"))
+            )
+            .values("order_item_summary_id")
+            .annotate(units=Sum("quantity"))
             .values_list("order_item_summary_id", "units")
         )
     return WizardState(summary=summary, items=items, payment_summaries=payment_summaries, allocated=allocated)
@@ -201,8 +225,9 @@ class FulfillmentSuggestion:
     initial: dict
 
 
-def fulfillment_suggestion(group: OrderDeliveryGroupSummary, items: list[OrderItemSummary]) -> \
-        FulfillmentSuggestion | None:
+def fulfillment_suggestion(
+    group: OrderDeliveryGroupSummary, items: list[OrderItemSummary]
+) -> FulfillmentSuggestion | None:
     """The routing service's plan for the group's unplaced units (fewest splits, then nearest); None
     when no location set can ship them. Nothing is written."""
     if not items:
@@ -215,8 +240,10 @@ def fulfillment_suggestion(group: OrderDeliveryGroupSummary, items: list[OrderIt
     by_id = {item.pk: item for item in items}
     locations = Location.objects.in_bulk([fulfillment_group.location_id for fulfillment_group in plan.groups])
     rows = tuple(
-        (locations[fulfillment_group.location_id],
-         tuple((by_id[entry.order_item_summary_id], entry.quantity) for entry in fulfillment_group.items))
+        (
+            locations[fulfillment_group.location_id],
+            tuple((by_id[entry.order_item_summary_id], entry.quantity) for entry in fulfillment_group.items),
+        )
         for fulfillment_group in plan.groups
     )
     first = plan.groups[0]

@@ -91,16 +91,21 @@ class _Plan:
 
     def __init__(self, model, connection):
         opts = model._meta
-        if opts.parents or opts.order_with_respect_to or opts.db_returning_fields != [opts.pk] or not isinstance(
-            opts.pk, AutoField | BigAutoField
+        if (
+            opts.parents
+            or opts.order_with_respect_to
+            or opts.db_returning_fields != [opts.pk]
+            or not isinstance(opts.pk, AutoField | BigAutoField)
         ):
             raise _UseBulkCreate
         self.fields = [f for f in opts.concrete_fields if not f.generated and f is not opts.pk]
         if any(hasattr(f, "get_placeholder") for f in self.fields):
             raise _UseBulkCreate
         quote = connection.ops.quote_name
-        self.head = f"{connection.ops.insert_statement(on_conflict=None)} {quote(opts.db_table)} " \
-                    f"({', '.join(quote(f.column) for f in self.fields)}) "
+        self.head = (
+            f"{connection.ops.insert_statement(on_conflict=None)} {quote(opts.db_table)} "
+            f"({', '.join(quote(f.column) for f in self.fields)}) "
+        )
         self.row = f"({', '.join(['%s'] * len(self.fields))})"
         # PostgreSQL: several rows as one array per column, as bulk_create sends them (one short statement
         # whatever the number of rows, so the driver and the server parse and plan it once).
@@ -167,12 +172,13 @@ def insert_rows(objs: list) -> list:
     # Several statements are made one by one transaction, as bulk_create does; a single statement is one
     # already (in autocommit, no BEGIN and COMMIT around it, as Model.save sends none).
     atomically = (
-        transaction.atomic(using=using, savepoint=False) if len(objs) > batch
+        transaction.atomic(using=using, savepoint=False)
+        if len(objs) > batch
         else transaction.mark_for_rollback_on_error(using=using)
     )
     with atomically, connection.cursor() as cursor:
         for start in range(0, len(objs), batch):
-            chunk = rows[start:start + batch]
+            chunk = rows[start : start + batch]
             if plan.unnest and len(chunk) > 1:
                 columns = [list(column) for column in zip(*chunk, strict=True)]
                 cursor.execute(f"{plan.head}{plan.unnest} {plan.returning}", columns)
@@ -183,9 +189,10 @@ def insert_rows(objs: list) -> list:
                 )
             returned = cursor.fetchall()
             if len(returned) != len(chunk):
-                raise AssertionError(f"INSERT into {model._meta.db_table} returned {len(returned)} ids for "
-                                     f"{len(chunk)} rows.")
-            for obj, (pk,) in zip(objs[start:start + batch], returned, strict=True):
+                raise AssertionError(
+                    f"INSERT into {model._meta.db_table} returned {len(returned)} ids for {len(chunk)} rows."
+                )
+            for obj, (pk,) in zip(objs[start : start + batch], returned, strict=True):
                 setattr(obj, plan.pk_attname, pk)
                 obj._state.adding = False
                 obj._state.db = using
@@ -219,14 +226,16 @@ def update_rows(model: type[Model], rows: Sequence[Model], field_names: Iterable
         params = [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
         assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {pk_column} = %s",  # noqa: S608
-                           [*params, row.pk])
+            cursor.execute(
+                f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {pk_column} = %s",  # noqa: S608
+                [*params, row.pk],
+            )
         return
     cast = connection.features.requires_casted_case_in_updates
     batch_size = connection.ops.bulk_batch_size(["pk", "pk", *fields], rows) or len(rows)
     with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
-            batch = rows[start:start + batch_size]
+            batch = rows[start : start + batch_size]
             assignments, params = [], []
             for field in fields:
                 for row in batch:
@@ -237,8 +246,10 @@ def update_rows(model: type[Model], rows: Sequence[Model], field_names: Iterable
                 assignments.append(f"{quote(field.column)} = {case}")
             params += [row.pk for row in batch]
             # Only quoted names from the model's meta are formatted in; every value is a parameter.
-            sql = (f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608
-                   f"WHERE {pk_column} IN ({', '.join(['%s'] * len(batch))})")
+            sql = (
+                f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "  # noqa: S608
+                f"WHERE {pk_column} IN ({', '.join(['%s'] * len(batch))})"
+            )
             cursor.execute(sql, params)
 
 

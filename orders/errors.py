@@ -14,8 +14,7 @@ class ServiceError(Exception):
     code = "INVALID_STATE"
     http_status = 409
 
-    def __init__(self, message: str, *, field: str | None = None, errors: list[FieldError] | None = None,
-                 output=None):
+    def __init__(self, message: str, *, field: str | None = None, errors: list[FieldError] | None = None, output=None):
         super().__init__(message)
         self.message = message
         self.errors = errors or [FieldError(message, field)]

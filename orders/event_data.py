@@ -65,8 +65,9 @@ def emit_order_summaries_created(summaries: list[OrderSummary]) -> None:
         if summary.sales_channel_id in missing:
             summary.sales_channel = channels[summary.sales_channel_id]
     rows = _summary_rows()
-    record_first_events(EventType.ORDER_SUMMARY_CREATED,
-                        [(summary, as_json(rows.to_representation(summary))) for summary in summaries])
+    record_first_events(
+        EventType.ORDER_SUMMARY_CREATED, [(summary, as_json(rows.to_representation(summary))) for summary in summaries]
+    )
 
 
 @cache

@@ -62,8 +62,9 @@ _ENDPOINTS = CompiledRows(lambda order_summary_id: _endpoints_of(order_summary_i
 
 def subscribed_endpoints(order_summary_id: int, event_type: str) -> list[WebhookEndpoint]:
     """Active endpoints of the summary's channel or of no channel that receive this type."""
-    endpoints = [WebhookEndpoint.from_db(connection.alias, _ENDPOINT_FIELDS, row)
-                 for row in _ENDPOINTS.rows(order_summary_id)]
+    endpoints = [
+        WebhookEndpoint.from_db(connection.alias, _ENDPOINT_FIELDS, row) for row in _ENDPOINTS.rows(order_summary_id)
+    ]
     # The type is checked here: a JSON list "contains" is not portable to SQLite, and endpoints are few.
     return [endpoint for endpoint in endpoints if endpoint.receives(event_type)]
 
@@ -73,11 +74,17 @@ def _deliver(pairs: list[tuple[Event, WebhookEndpoint]]) -> None:
     if not pairs:
         return
     now = timezone.now()
-    deliveries = WebhookDelivery.objects.bulk_create([
-        WebhookDelivery(endpoint=endpoint, event=event, next_attempt_at=now,
-                        retry_until=now + timedelta(hours=settings.OMS_WEBHOOK_RETRY_HOURS))
-        for event, endpoint in pairs
-    ])
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(
+                endpoint=endpoint,
+                event=event,
+                next_attempt_at=now,
+                retry_until=now + timedelta(hours=settings.OMS_WEBHOOK_RETRY_HOURS),
+            )
+            for event, endpoint in pairs
+        ]
+    )
     for delivery in deliveries:
         outbox.enqueue(DELIVER_TASK, delivery.pk)
 
@@ -91,8 +98,13 @@ def record_event(order_summary_id: int, type: str, data: dict) -> Event:
     """Record an event of `type` about this summary with `data` (the resource as the API renders it,
     see orders/event_data.py); must run inside the transaction of the change it tells of."""
     _check_in_transaction()
-    event = Event.objects.create(type=type, order_summary_id=order_summary_id, data=data, created_at=timezone.now(),
-                                 sequence=_next_sequence(order_summary_id))
+    event = Event.objects.create(
+        type=type,
+        order_summary_id=order_summary_id,
+        data=data,
+        created_at=timezone.now(),
+        sequence=_next_sequence(order_summary_id),
+    )
     _deliver([(event, endpoint) for endpoint in subscribed_endpoints(order_summary_id, type)])
     return event
 
@@ -105,24 +117,34 @@ def record_first_events(type: str, entries: list[tuple[OrderSummary, dict]]) -> 
         return []
     now = timezone.now()
     EventSequence.objects.bulk_create([EventSequence(order_summary_id=summary.pk, last=1) for summary, _ in entries])
-    events = insert_rows([
-        Event(type=type, order_summary_id=summary.pk, data=data, created_at=now, sequence=1)
-        for summary, data in entries
-    ])
+    events = insert_rows(
+        [
+            Event(type=type, order_summary_id=summary.pk, data=data, created_at=now, sequence=1)
+            for summary, data in entries
+        ]
+    )
     endpoints = [endpoint for endpoint in _ACTIVE_ENDPOINTS.instances() if endpoint.receives(type)]
-    _deliver([
-        (event, endpoint)
-        for event, (summary, _) in zip(events, entries, strict=True)
-        for endpoint in endpoints
-        if endpoint.sales_channel_id in (None, summary.sales_channel_id)
-    ])
+    _deliver(
+        [
+            (event, endpoint)
+            for event, (summary, _) in zip(events, entries, strict=True)
+            for endpoint in endpoints
+            if endpoint.sales_channel_id in (None, summary.sales_channel_id)
+        ]
+    )
     return events
 
 
 def event_body(event: Event) -> dict:
     """An event as webhooks carry it and the change feed lists it."""
-    return {"id": str(event.pk), "type": event.type, "createdDate": DateTimeField().to_representation(event.created_at),
-            "sequence": event.sequence, "orderSummaryId": str(event.order_summary_id), "data": event.data}
+    return {
+        "id": str(event.pk),
+        "type": event.type,
+        "createdDate": DateTimeField().to_representation(event.created_at),
+        "sequence": event.sequence,
+        "orderSummaryId": str(event.order_summary_id),
+        "data": event.data,
+    }
 
 
 def event_json(event: Event) -> bytes:

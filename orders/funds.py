@@ -39,15 +39,22 @@ def funds_sums(row: dict | object, annotations: dict) -> tuple:
     return tuple(getattr(row, name) for name in annotations)
 
 
-def funds_position(summary, *, grand_total_reduction: Decimal = ZERO,
-                   added_outstanding_credit: Decimal = ZERO, sums: tuple | None = None) -> FundsPosition:
+def funds_position(
+    summary,
+    *,
+    grand_total_reduction: Decimal = ZERO,
+    added_outstanding_credit: Decimal = ZERO,
+    sums: tuple | None = None,
+) -> FundsPosition:
     """The position now, or after a change that reduces the grand total by `grand_total_reduction`
     and (for a return or post-fulfillment discount) adds `added_outstanding_credit` owed back.
 
     `sums` are the values of `funds_annotations()` read with the summary, when the caller has them;
     without them the provider reads them (one query)."""
     return _payments().funds_position(
-        summary, grand_total_reduction=grand_total_reduction, added_outstanding_credit=added_outstanding_credit,
+        summary,
+        grand_total_reduction=grand_total_reduction,
+        added_outstanding_credit=added_outstanding_credit,
         sums=sums,
     )
 

@@ -75,9 +75,11 @@ def enqueue(task, *args, countdown: float | None = None, **kwargs) -> OutboxMess
     now = timezone.now()
     delay = timedelta(seconds=countdown) if countdown else _lease(1)
     # insert_rows: what create() sends, without the ORM's insert compiler (a row on every ingest).
-    [message] = insert_rows([
-        OutboxMessage(task_name=name, args=list(args), kwargs=kwargs, next_attempt_at=now + delay),
-    ])
+    [message] = insert_rows(
+        [
+            OutboxMessage(task_name=name, args=list(args), kwargs=kwargs, next_attempt_at=now + delay),
+        ]
+    )
     if not countdown:
         transaction.on_commit(partial(_publish_after_commit, message.pk, name, list(args), kwargs))
     return message
@@ -88,9 +90,9 @@ def enqueue_many(task, calls: list[tuple]) -> list[OutboxMessage]:
     routing of a batch of new orders); each message is published on its own after the commit, as enqueue's."""
     name = task_name_of(task)
     next_attempt_at = timezone.now() + _lease(1)
-    messages = insert_rows([
-        OutboxMessage(task_name=name, args=list(args), kwargs={}, next_attempt_at=next_attempt_at) for args in calls
-    ])
+    messages = insert_rows(
+        [OutboxMessage(task_name=name, args=list(args), kwargs={}, next_attempt_at=next_attempt_at) for args in calls]
+    )
     if messages:
         transaction.on_commit(partial(_publish_all_after_commit, [(m.pk, name, list(m.args)) for m in messages]))
     return messages
@@ -106,8 +108,9 @@ def _task(name: str):
 
 
 def _publish(pk: int, name: str, args: list, kwargs: dict, *, retry: bool, **options) -> None:
-    _task(name).apply_async(args=args, kwargs=kwargs, task_id=f"{TASK_ID_PREFIX}{pk}-{uuid4().hex[:12]}",
-                            retry=retry, **options)
+    _task(name).apply_async(
+        args=args, kwargs=kwargs, task_id=f"{TASK_ID_PREFIX}{pk}-{uuid4().hex[:12]}", retry=retry, **options
+    )
 
 
 def _publish_after_commit(pk: int, name: str, args: list, kwargs: dict) -> None:
@@ -152,7 +155,8 @@ def _publish_all_after_commit(messages: list[tuple[int, str, list]]) -> None:
 def _note_publish_failure(pks: list[int], exc: BaseException) -> None:
     try:
         OutboxMessage.objects.filter(pk__in=pks, status=OutboxStatus.PENDING).update(
-            next_attempt_at=timezone.now(), last_error=f"publish: {exc}"[:2000])
+            next_attempt_at=timezone.now(), last_error=f"publish: {exc}"[:2000]
+        )
     except DatabaseError:  # the database is away too: the lease brings the message back anyway
         logger.warning("Could not note the publish failure of outbox messages %s", pks, exc_info=True)
 
@@ -170,20 +174,26 @@ def relay(*, limit: int | None = None) -> int:
     published = 0
     with transaction.atomic():
         due = OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now).order_by(
-            "next_attempt_at", "id")
+            "next_attempt_at", "id"
+        )
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         for message in due[:limit]:
             if message.publish_count >= settings.OMS_OUTBOX_MAX_PUBLISHES:
-                logger.error("Outbox message %s (%s) was published %s times and never acknowledged; giving up",
-                             message.pk, message.task_name, message.publish_count)
+                logger.error(
+                    "Outbox message %s (%s) was published %s times and never acknowledged; giving up",
+                    message.pk,
+                    message.task_name,
+                    message.publish_count,
+                )
                 _finish(message.pk, OutboxStatus.FAILED, "never acknowledged")
                 continue
             try:
                 _publish(message.pk, message.task_name, message.args, message.kwargs, retry=False)
             except BROKER_ERRORS as exc:
-                logger.warning("Outbox relay: the broker refused message %s (%s): %s", message.pk,
-                               message.task_name, exc)
+                logger.warning(
+                    "Outbox relay: the broker refused message %s (%s): %s", message.pk, message.task_name, exc
+                )
                 OutboxMessage.objects.filter(pk=message.pk).update(last_error=f"publish: {exc}"[:2000])
                 break
             except (KeyError, ImportError) as exc:  # no such task (any more): a person must look
@@ -192,7 +202,8 @@ def relay(*, limit: int | None = None) -> int:
                 continue
             published += 1
             OutboxMessage.objects.filter(pk=message.pk).update(
-                publish_count=F("publish_count") + 1, last_published_at=now,
+                publish_count=F("publish_count") + 1,
+                last_published_at=now,
                 next_attempt_at=now + _lease(message.publish_count + 1),
             )
     return published
@@ -201,8 +212,11 @@ def relay(*, limit: int | None = None) -> int:
 def requeue(pks) -> int:
     """Make messages due now, Failed ones pending again (the admin's action, after a person fixed the
     cause); Done ones are left alone."""
-    return OutboxMessage.objects.filter(pk__in=list(pks)).exclude(status=OutboxStatus.DONE).update(
-        status=OutboxStatus.PENDING, done_at=None, next_attempt_at=timezone.now(), publish_count=0)
+    return (
+        OutboxMessage.objects.filter(pk__in=list(pks))
+        .exclude(status=OutboxStatus.DONE)
+        .update(status=OutboxStatus.PENDING, done_at=None, next_attempt_at=timezone.now(), publish_count=0)
+    )
 
 
 def record_heartbeat(hostname: str) -> None:
@@ -218,16 +232,23 @@ def purge_finished(older_than: timedelta) -> int:
 
 def _finish(pk: int, status: str, error: str = "") -> None:
     # After every task: its SQL made once (orders/rows.py), not compiled by the ORM each time.
-    update_where(OutboxMessage, pk, {"status": OutboxStatus.PENDING},
-                 status=status, done_at=timezone.now(), last_error=error[:2000])
+    update_where(
+        OutboxMessage,
+        pk,
+        {"status": OutboxStatus.PENDING},
+        status=status,
+        done_at=timezone.now(),
+        last_error=error[:2000],
+    )
 
 
 # --- acknowledgement: the worker's task signals -----------------------------------------------------
 
+
 def message_id(task_id: str | None) -> int | None:
     if not task_id or not task_id.startswith(TASK_ID_PREFIX):
         return None
-    head = task_id[len(TASK_ID_PREFIX):].split("-", 1)[0]
+    head = task_id[len(TASK_ID_PREFIX) :].split("-", 1)[0]
     return int(head) if head.isdigit() else None
 
 
@@ -245,8 +266,12 @@ def _started(task_id=None, **_):
     pk = message_id(task_id)
     if pk is not None:
         # A task running is not lost: its lease starts again now.
-        _quietly(lambda: update_where(OutboxMessage, pk, {"status": OutboxStatus.PENDING},
-                                      next_attempt_at=timezone.now() + _lease(1)), pk)
+        _quietly(
+            lambda: update_where(
+                OutboxMessage, pk, {"status": OutboxStatus.PENDING}, next_attempt_at=timezone.now() + _lease(1)
+            ),
+            pk,
+        )
 
 
 @task_retry.connect(weak=False, dispatch_uid="orders.outbox.retrying")
@@ -261,8 +286,12 @@ def _retrying(request=None, reason=None, **_):
     elif when is not None:
         wait = max(0, (when - timezone.now()).total_seconds())
     error = str(getattr(reason, "exc", None) or reason)
-    _quietly(lambda: OutboxMessage.objects.filter(pk=pk, status=OutboxStatus.PENDING).update(
-        next_attempt_at=timezone.now() + timedelta(seconds=wait) + _lease(1), last_error=error[:2000]), pk)
+    _quietly(
+        lambda: OutboxMessage.objects.filter(pk=pk, status=OutboxStatus.PENDING).update(
+            next_attempt_at=timezone.now() + timedelta(seconds=wait) + _lease(1), last_error=error[:2000]
+        ),
+        pk,
+    )
 
 
 @task_postrun.connect(weak=False, dispatch_uid="orders.outbox.finished")
@@ -280,7 +309,11 @@ def _failed(task_id=None, exception=None, **_):
     if isinstance(exception, (*BROKER_ERRORS, OperationalError, InterfaceError)):
         # The task could not even schedule its retry (broker away) or reach the database: not its
         # answer, so the message stays pending and the relay hands it over again after the lease.
-        _quietly(lambda: OutboxMessage.objects.filter(pk=pk, status=OutboxStatus.PENDING).update(
-            next_attempt_at=timezone.now() + _lease(1), last_error=str(exception)[:2000]), pk)
+        _quietly(
+            lambda: OutboxMessage.objects.filter(pk=pk, status=OutboxStatus.PENDING).update(
+                next_attempt_at=timezone.now() + _lease(1), last_error=str(exception)[:2000]
+            ),
+            pk,
+        )
     else:
         _quietly(lambda: _finish(pk, OutboxStatus.FAILED, f"{type(exception).__name__}: {exception}"), pk)

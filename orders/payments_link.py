@@ -30,8 +30,14 @@ class PaymentsLink(Protocol):
         `summary_ref` = OuterRef("order_summary_id")) giving the sums the funds position is made of."""
         ...
 
-    def funds_position(self, summary: OrderSummary, *, grand_total_reduction: Decimal,
-                       added_outstanding_credit: Decimal, sums: FundsSums | None) -> FundsPosition:
+    def funds_position(
+        self,
+        summary: OrderSummary,
+        *,
+        grand_total_reduction: Decimal,
+        added_outstanding_credit: Decimal,
+        sums: FundsSums | None,
+    ) -> FundsPosition:
         """The funds position of DOMAIN.md §3.6, after a change reducing the grand total and adding credit."""
         ...
 

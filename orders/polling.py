@@ -25,9 +25,16 @@ class PollFilters:
     modified_since: datetime | None = None
 
 
-def poll_page(queryset: QuerySet, *, channel_id: int | None, filters: PollFilters, cursor: str | None = None,
-              limit: int = DEFAULT_PAGE_SIZE, modified_field: str,
-              channel_field: str = "order_summary__sales_channel_id") -> Page:
+def poll_page(
+    queryset: QuerySet,
+    *,
+    channel_id: int | None,
+    filters: PollFilters,
+    cursor: str | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+    modified_field: str,
+    channel_field: str = "order_summary__sales_channel_id",
+) -> Page:
     """One page of `queryset` (whose joins and prefetches the caller fixes) in (modified, id) order.
 
     `channel_id` limits the rows to one sales channel (a storefront key)."""

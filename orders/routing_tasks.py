@@ -11,8 +11,13 @@ from orders.services.route_summary import route_order_summary as route
 
 # A database that went away (django.db.OperationalError) is a blip like a dropped socket: retried with
 # backoff; after the last retry the outbox message stays pending and the relay brings it back.
-@shared_task(acks_late=True, autoretry_for=(ConnectionError, OperationalError, InterfaceError), retry_backoff=True,
-             retry_backoff_max=300, max_retries=5)
+@shared_task(
+    acks_late=True,
+    autoretry_for=(ConnectionError, OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+)
 def route_order_summary(order_summary_id: int) -> dict:
     outcome = route(order_summary_id)
     return {

@@ -109,8 +109,16 @@ def _where(model, pk, where: dict | None, connection, pk_sql: str = "%s") -> tup
 M = TypeVar("M", bound=models.Model)
 
 
-def get_rows(model: type[M], *, pk: Any = None, where: dict | None = None, fields: tuple[str, ...] = (),
-             lock: bool = False, no_key: bool = False, pk_sql: str = "%s") -> list[M]:
+def get_rows(
+    model: type[M],
+    *,
+    pk: Any = None,
+    where: dict | None = None,
+    fields: tuple[str, ...] = (),
+    lock: bool = False,
+    no_key: bool = False,
+    pk_sql: str = "%s",
+) -> list[M]:
     """`model.objects[.select_for_update(no_key=…)][.only(*fields)].filter(pk=…, **where).order_by("pk")`
     as a list, `where` holding attnames (a list value is `__in`)."""
     connection = connections[router.db_for_write(model) if lock else router.db_for_read(model)]
@@ -126,8 +134,16 @@ def get_rows(model: type[M], *, pk: Any = None, where: dict | None = None, field
     return [reader.instance(row, connection) for row in rows]
 
 
-def get_row(model: type[M], pk: Any, *, where: dict | None = None, fields: tuple[str, ...] = (),
-            lock: bool = False, no_key: bool = False, pk_sql: str = "%s") -> M | None:
+def get_row(
+    model: type[M],
+    pk: Any,
+    *,
+    where: dict | None = None,
+    fields: tuple[str, ...] = (),
+    lock: bool = False,
+    no_key: bool = False,
+    pk_sql: str = "%s",
+) -> M | None:
     """`model.objects[.select_for_update(no_key=…)][.only(*fields)].filter(pk=pk, **where).first()`: the
     instance, or None."""
     rows = get_rows(model, pk=pk, where=where, fields=fields, lock=lock, no_key=no_key, pk_sql=pk_sql)
@@ -148,8 +164,11 @@ class _Update:
         by_attname = {field.attname: field for field in opts.concrete_fields}
         self.fields = [by_attname[name] for name in attnames]
         # As save(update_fields=…) does: a field that moves on every save (auto_now) is written too.
-        self.auto_now = [field for field in opts.concrete_fields
-                         if auto_now and getattr(field, "auto_now", False) and field.attname not in attnames]
+        self.auto_now = [
+            field
+            for field in opts.concrete_fields
+            if auto_now and getattr(field, "auto_now", False) and field.attname not in attnames
+        ]
         self.where = [by_attname[name] for name in where]
         quote = connection.ops.quote_name
         assignments = ", ".join(f"{quote(field.column)} = %s" for field in self.fields + self.auto_now)
@@ -178,8 +197,10 @@ def update_row(instance, fields: list[str] | tuple[str, ...]) -> None:
         now = timezone.now()
         for field in update.auto_now:
             setattr(instance, field.attname, now)
-    params = [field.get_db_prep_save(getattr(instance, field.attname), connection)
-              for field in update.fields + update.auto_now]
+    params = [
+        field.get_db_prep_save(getattr(instance, field.attname), connection)
+        for field in update.fields + update.auto_now
+    ]
     params.append(instance.pk)
     with connection.cursor() as cursor:
         cursor.execute(update.sql, params)
@@ -220,7 +241,7 @@ class CompiledRows:
         positions = [index for index, param in enumerate(params) if param == self.MARKER]
         if len(positions) != 1:
             raise AssertionError(f"the marker appears {len(positions)} times in the compiled parameters")
-        fields = [selected[0] for selected in compiler.select[:compiler.col_count]]
+        fields = [selected[0] for selected in compiler.select[: compiler.col_count]]
         return compiler, sql, list(params), positions[0], compiler.get_converters(fields)
 
     def rows(self, value, *, using: str = "default") -> list[tuple]:
@@ -252,8 +273,10 @@ def money_sums(model, column: str, by: str, where: dict) -> dict:
     quote = connection.ops.quote_name
     condition, params = _where(model, None, where, connection)
     key = quote(opts.get_field(by).column)
-    sql = (f"SELECT {key}, SUM({quote(opts.get_field(column).column)}) FROM {quote(opts.db_table)} "  # noqa: S608
-           f"WHERE {condition} GROUP BY {key}")
+    sql = (
+        f"SELECT {key}, SUM({quote(opts.get_field(column).column)}) FROM {quote(opts.db_table)} "  # noqa: S608
+        f"WHERE {condition} GROUP BY {key}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

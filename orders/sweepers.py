@@ -42,8 +42,10 @@ def stuck_window():
     """(oldest, newest) creation time of records a pass looks at: older than OMS_SWEEP_AFTER_SECONDS
     (their follow-up had time to run), newer than OMS_SWEEP_LOOKBACK_DAYS (history is left alone)."""
     now = timezone.now()
-    return (now - timedelta(days=settings.OMS_SWEEP_LOOKBACK_DAYS),
-            now - timedelta(seconds=settings.OMS_SWEEP_AFTER_SECONDS))
+    return (
+        now - timedelta(days=settings.OMS_SWEEP_LOOKBACK_DAYS),
+        now - timedelta(seconds=settings.OMS_SWEEP_AFTER_SECONDS),
+    )
 
 
 def messages_by_first_arg(task_name: str, ids) -> dict[str, set[int]]:
@@ -65,18 +67,27 @@ def raise_once(summary_id: int, *, category: str, message: str, description: str
     with transaction.atomic():
         summary = OrderSummary.objects.select_for_update().only("id").get(pk=summary_id)
         if ProcessException.objects.filter(
-            order_summary=summary, attached_to_type=content_type, attached_to_id=str(attached_to.pk),
-            category=category, status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES,
+            order_summary=summary,
+            attached_to_type=content_type,
+            attached_to_id=str(attached_to.pk),
+            category=category,
+            status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES,
         ).exists():
             return False
         exception = ProcessException.objects.create(
-            order_summary=summary, attached_to_type=content_type, attached_to_id=str(attached_to.pk),
-            category=category, severity=ProcessExceptionSeverity.HIGH, priority=ProcessExceptionSeverity.HIGH,
-            message=message[:255], description=description,
+            order_summary=summary,
+            attached_to_type=content_type,
+            attached_to_id=str(attached_to.pk),
+            category=category,
+            severity=ProcessExceptionSeverity.HIGH,
+            priority=ProcessExceptionSeverity.HIGH,
+            message=message[:255],
+            description=description,
         )
         emit_process_exception_created(exception)
-        active = ProcessException.objects.filter(order_summary=summary,
-                                                 status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES).count()
+        active = ProcessException.objects.filter(
+            order_summary=summary, status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES
+        ).count()
         OrderSummary.objects.filter(pk=summary.pk).update(active_process_exception_count=active)
     return True
 
@@ -89,20 +100,28 @@ def sweep_unrouted_summaries(*, limit: int = 500) -> dict[str, int]:
         return {"requeued": 0, "exceptions": 0}
     oldest, newest = stuck_window()
     open_units = OrderItemSummary.objects.filter(
-        order_summary=OuterRef("pk"), type=ItemType.PRODUCT,
+        order_summary=OuterRef("pk"),
+        type=ItemType.PRODUCT,
         quantity_ordered__gt=F("quantity_canceled") + F("quantity_allocated"),
     )
-    blocked = ProcessException.objects.filter(order_summary=OuterRef("pk"),
-                                              category=ProcessExceptionCategory.FULFILLMENT,
-                                              status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES)
+    blocked = ProcessException.objects.filter(
+        order_summary=OuterRef("pk"),
+        category=ProcessExceptionCategory.FULFILLMENT,
+        status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES,
+    )
     # A summary on hold is not routed until release, which routes it (issue 16).
-    held = OrderHold.objects.filter(order_summary=OuterRef("pk"), fulfillment_order_line__isnull=True,
-                                    released_at__isnull=True)
+    held = OrderHold.objects.filter(
+        order_summary=OuterRef("pk"), fulfillment_order_line__isnull=True, released_at__isnull=True
+    )
     candidates = list(
-        OrderSummary.objects.filter(life_cycle_type=LifeCycleType.MANAGED, created_at__gte=oldest,
-                                    created_at__lt=newest)
-        .filter(Exists(open_units)).exclude(Exists(blocked)).exclude(Exists(held))
-        .order_by("id").values_list("id", flat=True)[:limit]
+        OrderSummary.objects.filter(
+            life_cycle_type=LifeCycleType.MANAGED, created_at__gte=oldest, created_at__lt=newest
+        )
+        .filter(Exists(open_units))
+        .exclude(Exists(blocked))
+        .exclude(Exists(held))
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
     )
     messages = messages_by_first_arg(ROUTING_TASK, candidates)
     requeued = exceptions = 0
@@ -110,13 +129,18 @@ def sweep_unrouted_summaries(*, limit: int = 500) -> dict[str, int]:
         if summary_id in messages[OutboxStatus.PENDING]:
             continue
         if summary_id in messages[OutboxStatus.FAILED]:
-            failed = OutboxMessage.objects.filter(task_name=ROUTING_TASK, status=OutboxStatus.FAILED,
-                                                  args__0=summary_id).order_by("-id").first()
+            failed = (
+                OutboxMessage.objects.filter(task_name=ROUTING_TASK, status=OutboxStatus.FAILED, args__0=summary_id)
+                .order_by("-id")
+                .first()
+            )
             exceptions += raise_once(
-                summary_id, category=ProcessExceptionCategory.FULFILLMENT, attached_to=failed,
+                summary_id,
+                category=ProcessExceptionCategory.FULFILLMENT,
+                attached_to=failed,
                 message="Automatic routing did not finish: route this order by hand.",
                 description=f"Outbox message {failed.pk} ({ROUTING_TASK}) failed: {failed.last_error}. "
-                            "Publish it again from the admin (Outbox messages) once the cause is fixed.",
+                "Publish it again from the admin (Outbox messages) once the cause is fixed.",
             )
             continue
         with transaction.atomic():

@@ -76,15 +76,18 @@ def check_literal_host(target: Target) -> None:
         return
     host = target.host.lower().rstrip(".")
     if host == "localhost" or host.endswith(".localhost"):
-        raise AddressRefused("Loopback receivers are refused (set OMS_WEBHOOKS_ALLOW_PRIVATE_NETWORKS=1 for "
-                             "local development).")
+        raise AddressRefused(
+            "Loopback receivers are refused (set OMS_WEBHOOKS_ALLOW_PRIVATE_NETWORKS=1 for local development)."
+        )
     try:
         literal = _is_public(host)
     except ValueError:
         return  # a name: resolved at delivery
     if not literal:
-        raise AddressRefused(f"{host} is a private, loopback or reserved address; receivers must be public "
-                             "(set OMS_WEBHOOKS_ALLOW_PRIVATE_NETWORKS=1 for local development).")
+        raise AddressRefused(
+            f"{host} is a private, loopback or reserved address; receivers must be public "
+            "(set OMS_WEBHOOKS_ALLOW_PRIVATE_NETWORKS=1 for local development)."
+        )
 
 
 def resolve(target: Target) -> list[str]:
@@ -97,8 +100,9 @@ def resolve(target: Target) -> list[str]:
     if not private_networks_allowed():
         refused = [address for address in addresses if not _is_public(address)]
         if refused:
-            raise AddressRefused(f"{target.host} resolves to {', '.join(refused)}: private, loopback or reserved "
-                                 "addresses are refused.")
+            raise AddressRefused(
+                f"{target.host} resolves to {', '.join(refused)}: private, loopback or reserved addresses are refused."
+            )
     return addresses
 
 
@@ -149,8 +153,12 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
         connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
         connection = connection_class(address, target, settings.OMS_WEBHOOK_TIMEOUT_SECONDS)
         try:
-            connection.request("POST", target.path, body=body, headers={
-                "Content-Type": "application/json", "User-Agent": USER_AGENT, **headers})
+            connection.request(
+                "POST",
+                target.path,
+                body=body,
+                headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
+            )
             response = connection.getresponse()
             response.read(65536)  # the answer's body is not kept; read a little so the connection ends cleanly
             status = response.status

@@ -13,15 +13,27 @@ class PaymentAuthorizationInline(ReadOnlyTabularInline):
 
 class PaymentInline(ReadOnlyTabularInline):
     model = Payment
-    fields = ["created_at", "kind", "amount", "balance", "refunded_amount", "currency", "status", "gateway_reference",
-              "authorization"]
+    fields = [
+        "created_at",
+        "kind",
+        "amount",
+        "balance",
+        "refunded_amount",
+        "currency",
+        "status",
+        "gateway_reference",
+        "authorization",
+    ]
     select_related = ("authorization",)
 
 
 @admin.register(OrderPaymentSummary)
 class OrderPaymentSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
-        "__str__", "order_summary", "type", "currency",
+        "__str__",
+        "order_summary",
+        "type",
+        "currency",
         money_column("authorization_amount", "Authorized", ordering="authorization_amount"),
         money_column("captured_amount", "Captured", ordering="captured_amount"),
         money_column("refunded_amount", "Refunded", ordering="refunded_amount"),
@@ -39,8 +51,17 @@ class OrderPaymentSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(PaymentAuthorization)
 class PaymentAuthorizationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "order", "method", "type", "last4", "status",
-                    money_column("amount", "Amount", ordering="amount"), "expires_at", "created_at"]
+    list_display = [
+        "__str__",
+        "order",
+        "method",
+        "type",
+        "last4",
+        "status",
+        money_column("amount", "Amount", ordering="amount"),
+        "expires_at",
+        "created_at",
+    ]
     list_filter = ["status", "type", "currency", "created_at"]
     search_fields = ["order__order_number", "order__bill_to_email", "gateway_reference", "method", "last4"]
     list_select_related = ["order"]
@@ -49,15 +70,25 @@ class PaymentAuthorizationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "order", "method", "type", "last4", "kind", "status",
-                    money_column("amount", "Amount", ordering="amount"),
-                    money_column("balance", "Balance", ordering="balance"),
-                    money_column("refunded_amount", "Refunded", ordering="refunded_amount"), "created_at"]
+    list_display = [
+        "__str__",
+        "order",
+        "method",
+        "type",
+        "last4",
+        "kind",
+        "status",
+        money_column("amount", "Amount", ordering="amount"),
+        money_column("balance", "Balance", ordering="balance"),
+        money_column("refunded_amount", "Refunded", ordering="refunded_amount"),
+        "created_at",
+    ]
     list_filter = ["kind", "status", "type", "currency", "created_at"]
     search_fields = ["order__order_number", "order__bill_to_email", "gateway_reference", "method", "last4"]
     list_select_related = ["order"]
     date_hierarchy = "created_at"
     readonly_fields = ["available_to_refund_amount"]
+
 
 # Billing documents, money movements, the gateway log and background operations; agent refunds (read-only)
 # and the per-currency agent refund limits (editable).

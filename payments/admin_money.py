@@ -24,10 +24,21 @@ from payments.models import (
     SandboxTransaction,
 )
 
-LINE_FIELDS = ["order_item_summary", "type", "name", "quantity", "charge_amount", "adjustment_amount", "tax_amount",
-               "total_amount", "total_amount_with_tax"]
+LINE_FIELDS = [
+    "order_item_summary",
+    "type",
+    "name",
+    "quantity",
+    "charge_amount",
+    "adjustment_amount",
+    "tax_amount",
+    "total_amount",
+    "total_amount_with_tax",
+]
 DOCUMENT_LIST = [
-    "number", "order_summary", "status",
+    "number",
+    "order_summary",
+    "status",
     money_column("total_amount_with_tax", "Total", ordering="total_amount_with_tax"),
     money_column("balance", "Balance", ordering="balance"),
     "created_at",
@@ -89,9 +100,16 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(AuthorizationReversal)
 class AuthorizationReversalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "order_payment_summary", "authorization", "status",
-                    money_column("amount", "Amount", ordering="amount"), "idempotency_key", "created_at",
-                    "processed_at"]
+    list_display = [
+        "__str__",
+        "order_payment_summary",
+        "authorization",
+        "status",
+        money_column("amount", "Amount", ordering="amount"),
+        "idempotency_key",
+        "created_at",
+        "processed_at",
+    ]
     list_filter = ["status", "currency", "created_at"]
     search_fields = ["order_payment_summary__order_summary__order_number", "idempotency_key", "gateway_reference"]
     list_select_related = ["order_payment_summary", "authorization"]
@@ -122,8 +140,13 @@ class CreditMemoAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(PaymentAppliedToInvoice)
 class PaymentAppliedToInvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "type", "payment", "invoice",
-                    money_column("amount", "Amount", currency="payment.currency", ordering="amount")]
+    list_display = [
+        "created_at",
+        "type",
+        "payment",
+        "invoice",
+        money_column("amount", "Amount", currency="payment.currency", ordering="amount"),
+    ]
     list_filter = ["type", "created_at"]
     search_fields = ["invoice__number", "invoice__order_summary__order_number"]
     list_select_related = ["payment", "invoice"]
@@ -131,8 +154,15 @@ class PaymentAppliedToInvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "order_payment_summary", "credit_memo", "status",
-                    money_column("amount", "Amount", ordering="amount"), "idempotency_key", "created_at"]
+    list_display = [
+        "__str__",
+        "order_payment_summary",
+        "credit_memo",
+        "status",
+        money_column("amount", "Amount", ordering="amount"),
+        "idempotency_key",
+        "created_at",
+    ]
     list_filter = ["status", "currency", "created_at"]
     search_fields = ["idempotency_key", "gateway_reference", "order_payment_summary__order_summary__order_number"]
     list_select_related = ["order_payment_summary", "credit_memo"]
@@ -141,8 +171,16 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(PaymentGatewayLog)
 class PaymentGatewayLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["initiated_at", "interaction_type", "is_reconciliation", "status", "result_code",
-                    money_column("amount", "Amount", ordering="amount"), "idempotency_key", "gateway_reference"]
+    list_display = [
+        "initiated_at",
+        "interaction_type",
+        "is_reconciliation",
+        "status",
+        "result_code",
+        money_column("amount", "Amount", ordering="amount"),
+        "idempotency_key",
+        "gateway_reference",
+    ]
     list_filter = ["interaction_type", "status", "result_code", "is_reconciliation", "initiated_at"]
     search_fields = ["idempotency_key", "gateway_reference", "order_payment_summary__order_summary__order_number"]
     date_hierarchy = "initiated_at"
@@ -161,8 +199,16 @@ class BackgroundOperationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class SandboxTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What the sandbox gateway did: one row per money movement it accepted, keyed by idempotency key."""
 
-    list_display = ["idempotency_key", "interaction_type", "result_code", "amount", "currency", "reference",
-                    "answered", "created_at"]
+    list_display = [
+        "idempotency_key",
+        "interaction_type",
+        "result_code",
+        "amount",
+        "currency",
+        "reference",
+        "answered",
+        "created_at",
+    ]
     list_filter = ["interaction_type", "result_code", "answered"]
     search_fields = ["idempotency_key", "reference"]
     date_hierarchy = "created_at"

@@ -10,8 +10,11 @@ from payments.models import AgentRefund, AgentRefundLimit
 
 @admin.register(AgentRefundLimit)
 class AgentRefundLimitAdmin(admin.ModelAdmin):
-    list_display = ["currency", money_column("amount", "Limit per order summary and day", ordering="amount"),
-                    "updated_at"]
+    list_display = [
+        "currency",
+        money_column("amount", "Limit per order summary and day", ordering="amount"),
+        "updated_at",
+    ]
     search_fields = ["currency"]
     fields = ["currency", "amount"]
 
@@ -40,8 +43,17 @@ class AgentRefundLimitAdmin(admin.ModelAdmin):
 
 @admin.register(AgentRefund)
 class AgentRefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["order_summary", "kind", money_column("amount", "Amount", ordering="amount"), "status",
-                    "requested_by", "requested_by_client", "decided_by", "created_at", "decided_at"]
+    list_display = [
+        "order_summary",
+        "kind",
+        money_column("amount", "Amount", ordering="amount"),
+        "status",
+        "requested_by",
+        "requested_by_client",
+        "decided_by",
+        "created_at",
+        "decided_at",
+    ]
     list_filter = ["status", "kind", "currency"]
     search_fields = ["order_summary__order_number", "requested_by__username", "decided_by__username"]
     list_select_related = ["order_summary", "requested_by", "requested_by_client", "decided_by"]

@@ -106,8 +106,9 @@ class FundsPlan:
         return sum((amount for _, amount in self.captures), ZERO)
 
 
-def plan_ensure_funds(amount: Decimal, sources: Sequence[FundsSource], sequences: Sequence[SequenceStep] = (),
-                      allow_partial: bool = False) -> FundsPlan:
+def plan_ensure_funds(
+    amount: Decimal, sources: Sequence[FundsSource], sequences: Sequence[SequenceStep] = (), allow_partial: bool = False
+) -> FundsPlan:
     """Pay `amount`: listed sequences first (each from its balance, then by capture), then, unless
     partial payment is allowed after them, captured balances and then captures by §3.7."""
     total = sum((s.balance + s.capturable for s in sources), ZERO)
@@ -149,8 +150,9 @@ class RefundPlan:
         return sum((amount for _, amount in self.refunds), ZERO)
 
 
-def plan_refunds(amount: Decimal, sources: Sequence[Source], sequences: Sequence[SequenceStep] = (),
-                 allow_partial: bool = False) -> RefundPlan:
+def plan_refunds(
+    amount: Decimal, sources: Sequence[Source], sequences: Sequence[SequenceStep] = (), allow_partial: bool = False
+) -> RefundPlan:
     """Refund `amount`: listed sequences first, then (unless partial is allowed after them) §3.8."""
     total = sum((s.available for s in _positive(sources)), ZERO)
     if amount > total and not allow_partial:

@@ -27,8 +27,12 @@ class LineAmounts:
 
     def plus(self, other: "LineAmounts") -> "LineAmounts":
         """These amounts with another's added (the quantity stays: a change of price bills no units)."""
-        return LineAmounts(self.quantity, self.charge_amount + other.charge_amount,
-                           self.adjustment_amount + other.adjustment_amount, self.tax_amount + other.tax_amount)
+        return LineAmounts(
+            self.quantity,
+            self.charge_amount + other.charge_amount,
+            self.adjustment_amount + other.adjustment_amount,
+            self.tax_amount + other.tax_amount,
+        )
 
     def negated(self) -> "LineAmounts":
         """A change order's reduction as a credit: the negative deltas turned positive."""

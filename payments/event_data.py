@@ -22,8 +22,9 @@ def emit_invoice_created(invoice: Invoice) -> None:
 
 def emit_capture_settled(payment: Payment, summary_id: int) -> None:
     """payment.captured or payment.capture_failed, with the payment as the order summary lists it."""
-    event_type = (EventType.PAYMENT_CAPTURED if payment.status == PaymentStatus.PROCESSED
-                  else EventType.PAYMENT_CAPTURE_FAILED)
+    event_type = (
+        EventType.PAYMENT_CAPTURED if payment.status == PaymentStatus.PROCESSED else EventType.PAYMENT_CAPTURE_FAILED
+    )
     record_event(summary_id, event_type, as_json(SummaryPaymentSerializer(payment).data))
 
 

@@ -38,10 +38,14 @@ def funds_annotations(summary_ref=None) -> dict:
     `sums`, which then needs no query of its own."""
     summary = OuterRef("pk") if summary_ref is None else summary_ref
     return {
-        NET_CAPTURED: _sum_over(OrderPaymentSummary.objects.filter(order_summary=summary),
-                                F("captured_amount") - F("refunded_amount") - F("pending_refund_amount")),
-        OWED: _sum_over(Order.objects.filter(POST_FULFILLMENT_REDUCTION, order_summary=summary,
-                                             credit_memo_link__isnull=True), F("grand_total_amount")),
+        NET_CAPTURED: _sum_over(
+            OrderPaymentSummary.objects.filter(order_summary=summary),
+            F("captured_amount") - F("refunded_amount") - F("pending_refund_amount"),
+        ),
+        OWED: _sum_over(
+            Order.objects.filter(POST_FULFILLMENT_REDUCTION, order_summary=summary, credit_memo_link__isnull=True),
+            F("grand_total_amount"),
+        ),
         MEMO_BALANCES: _sum_over(CreditMemo.objects.filter(order_summary=summary), F("balance")),
     }
 
@@ -62,9 +66,13 @@ def _captured_and_credit(summary, sums: tuple[Decimal, Decimal, Decimal] | None 
     return net, -owed + memo_balances
 
 
-def funds_position(summary, *, grand_total_reduction: Decimal = ZERO,
-                   added_outstanding_credit: Decimal = ZERO,
-                   sums: tuple[Decimal, Decimal, Decimal] | None = None) -> FundsPosition:
+def funds_position(
+    summary,
+    *,
+    grand_total_reduction: Decimal = ZERO,
+    added_outstanding_credit: Decimal = ZERO,
+    sums: tuple[Decimal, Decimal, Decimal] | None = None,
+) -> FundsPosition:
     captured, credit = _captured_and_credit(summary, sums)
     credit += added_outstanding_credit
     grand_total = summary.grand_total_amount - grand_total_reduction
@@ -75,4 +83,3 @@ def funds_position(summary, *, grand_total_reduction: Decimal = ZERO,
         total_excess_funds_amount=excess,
         total_refundable_amount=excess + credit,
     )
-

@@ -70,41 +70,61 @@ def check_summary(summary: OrderSummary) -> list[str]:
 
     invoices = list(Invoice.objects.filter(order_summary=summary).select_related("fulfillment_order"))
     netted = defaultdict(lambda: ZERO)
-    for row in CreditMemoAppliedToInvoice.objects.filter(invoice__order_summary=summary).values(
-            "invoice_id").annotate(total=MoneySum("amount")):
+    for row in (
+        CreditMemoAppliedToInvoice.objects.filter(invoice__order_summary=summary)
+        .values("invoice_id")
+        .annotate(total=MoneySum("amount"))
+    ):
         netted[row["invoice_id"]] = row["total"]
     applied = defaultdict(lambda: ZERO)
-    for row in PaymentAppliedToInvoice.objects.filter(invoice__order_summary=summary, type="Applied").values(
-            "invoice_id").annotate(total=MoneySum("amount")):
+    for row in (
+        PaymentAppliedToInvoice.objects.filter(invoice__order_summary=summary, type="Applied")
+        .values("invoice_id")
+        .annotate(total=MoneySum("amount"))
+    ):
         applied[row["invoice_id"]] = row["total"]
 
     invoiced = sum((invoice.total_amount_with_tax for invoice in invoices), ZERO)
     all_netted = sum(netted.values(), ZERO)
-    captured = _sum(Payment.objects.filter(order_payment_summary__order_summary=summary, kind=PaymentKind.CAPTURE,
-                                           status__in=[PaymentStatus.PENDING, PaymentStatus.PROCESSED]))
+    captured = _sum(
+        Payment.objects.filter(
+            order_payment_summary__order_summary=summary,
+            kind=PaymentKind.CAPTURE,
+            status__in=[PaymentStatus.PENDING, PaymentStatus.PROCESSED],
+        )
+    )
     if captured > invoiced - all_netted + SLACK:
-        problems.append(f"captured-for-invoices: captures of {m(captured)} exceed what was invoiced ({m(invoiced)}) "
-                        f"less what was netted ({m(all_netted)})")
+        problems.append(
+            f"captured-for-invoices: captures of {m(captured)} exceed what was invoiced ({m(invoiced)}) "
+            f"less what was netted ({m(all_netted)})"
+        )
 
     for invoice in invoices:
         paid = invoice.total_amount_with_tax - invoice.balance
         if abs(paid - applied[invoice.pk] - netted[invoice.pk]) > SLACK:
-            problems.append(f"invoice-paid-by-its-records: {invoice.number} shows {m(paid)} paid; payments applied "
-                            f"{m(applied[invoice.pk])}, credit memos netted {m(netted[invoice.pk])}")
+            problems.append(
+                f"invoice-paid-by-its-records: {invoice.number} shows {m(paid)} paid; payments applied "
+                f"{m(applied[invoice.pk])}, credit memos netted {m(netted[invoice.pk])}"
+            )
         fulfillment_order = invoice.fulfillment_order
         if fulfillment_order is not None and fulfillment_order.status_category != "CLOSED":
-            problems.append(f"invoice-for-shipped-goods: {invoice.number} bills {fulfillment_order.number}, which "
-                            f"is {fulfillment_order.status}")
+            problems.append(
+                f"invoice-for-shipped-goods: {invoice.number} bills {fulfillment_order.number}, which "
+                f"is {fulfillment_order.status}"
+            )
 
     for ops in OrderPaymentSummary.objects.filter(order_summary=summary):
         net = ops.captured_amount - ops.refunded_amount - ops.pending_refund_amount
         placed = ops.balance_amount + _sum(PaymentAppliedToInvoice.objects.filter(payment__order_payment_summary=ops))
         if abs(net - placed) > SLACK:
-            problems.append(f"funds-accounted: {ops.display_name} holds {m(net)} net captured; {m(ops.balance_amount)} "
-                            f"unapplied and {m(placed - ops.balance_amount)} applied")
+            problems.append(
+                f"funds-accounted: {ops.display_name} holds {m(net)} net captured; {m(ops.balance_amount)} "
+                f"unapplied and {m(placed - ops.balance_amount)} applied"
+            )
 
-    post_reductions = -_sum(Order.objects.filter(POST_FULFILLMENT_REDUCTION, order_summary=summary),
-                            "grand_total_amount")
+    post_reductions = -_sum(
+        Order.objects.filter(POST_FULFILLMENT_REDUCTION, order_summary=summary), "grand_total_amount"
+    )
     memos = list(CreditMemo.objects.filter(order_summary=summary).prefetch_related("change_order_links__change_order"))
     credited = ZERO
     for memo in memos:
@@ -112,56 +132,81 @@ def check_summary(summary: OrderSummary) -> list[str]:
         reduction = -sum((order.grand_total_amount for order in orders), ZERO)
         credited += memo.total_amount_with_tax
         if abs(reduction - memo.total_amount_with_tax) > SLACK:
-            problems.append(f"memo-from-post-fulfillment-reductions: {memo.number} credits "
-                            f"{m(memo.total_amount_with_tax)}, its change orders reduce {m(reduction)}")
+            problems.append(
+                f"memo-from-post-fulfillment-reductions: {memo.number} credits "
+                f"{m(memo.total_amount_with_tax)}, its change orders reduce {m(reduction)}"
+            )
         for order in orders:
             if not order.is_post_fulfillment_reduction:
-                problems.append(f"memo-from-post-fulfillment-reductions: {memo.number} credits change order "
-                                f"{order.pk} ({order.change_type}, {order.fulfillment_phase or '-'}), settled as "
-                                "excess funds")
+                problems.append(
+                    f"memo-from-post-fulfillment-reductions: {memo.number} credits change order "
+                    f"{order.pk} ({order.change_type}, {order.fulfillment_phase or '-'}), settled as "
+                    "excess funds"
+                )
     if credited > post_reductions + SLACK:
-        problems.append(f"memo-from-post-fulfillment-reductions: credit memos of {m(credited)} exceed the "
-                        f"post-fulfillment reductions ({m(post_reductions)})")
+        problems.append(
+            f"memo-from-post-fulfillment-reductions: credit memos of {m(credited)} exceed the "
+            f"post-fulfillment reductions ({m(post_reductions)})"
+        )
 
-    both = set(CreditMemoChangeOrder.objects.filter(credit_memo__order_summary=summary).values_list(
-        "change_order_id", flat=True)) & set(InvoiceChangeOrder.objects.filter(
-            invoice__order_summary=summary).values_list("change_order_id", flat=True))
+    both = set(
+        CreditMemoChangeOrder.objects.filter(credit_memo__order_summary=summary).values_list(
+            "change_order_id", flat=True
+        )
+    ) & set(InvoiceChangeOrder.objects.filter(invoice__order_summary=summary).values_list("change_order_id", flat=True))
     for pk in sorted(both):
         problems.append(f"settled-once: change order {pk} is on a credit memo and on an invoice")
-    shares = InvoiceChangeShare.objects.filter(invoice__order_summary=summary).values(
-        "change_order_item_id", "change_order_item__line_amount", "change_order_item__adjustment_amount",
-    ).annotate(line=MoneySum("line_amount"), adjustment=MoneySum("adjustment_amount"))
+    shares = (
+        InvoiceChangeShare.objects.filter(invoice__order_summary=summary)
+        .values(
+            "change_order_item_id",
+            "change_order_item__line_amount",
+            "change_order_item__adjustment_amount",
+        )
+        .annotate(line=MoneySum("line_amount"), adjustment=MoneySum("adjustment_amount"))
+    )
     for row in shares:
-        if row["line"] < row["change_order_item__line_amount"] - SLACK or \
-                row["adjustment"] < row["change_order_item__adjustment_amount"] - SLACK:
-            problems.append(f"settled-once: change item {row['change_order_item_id']} is billed on invoices beyond "
-                            "its own amount")
+        if (
+            row["line"] < row["change_order_item__line_amount"] - SLACK
+            or row["adjustment"] < row["change_order_item__adjustment_amount"] - SLACK
+        ):
+            problems.append(
+                f"settled-once: change item {row['change_order_item_id']} is billed on invoices beyond its own amount"
+            )
 
     # A shipped fulfillment order not invoiced yet: its billing is a follow-up still on its way.
-    unbilled = FulfillmentOrder.objects.filter(order_summary=summary, status_category="CLOSED", invoice__isnull=True,
-                                               grand_total_amount__gt=0).exists()
-    if not left_to_ship(summary.pk) and summary.is_managed and not _busy(summary) and not unbilled \
-            and not any(invoice.balance > 0 for invoice in invoices) and not held_by_a_person(summary) \
-            and not ProcessException.objects.filter(order_summary=summary,
-                                                    status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES).exists():
+    unbilled = FulfillmentOrder.objects.filter(
+        order_summary=summary, status_category="CLOSED", invoice__isnull=True, grand_total_amount__gt=0
+    ).exists()
+    if (
+        not left_to_ship(summary.pk)
+        and summary.is_managed
+        and not _busy(summary)
+        and not unbilled
+        and not any(invoice.balance > 0 for invoice in invoices)
+        and not held_by_a_person(summary)
+        and not ProcessException.objects.filter(
+            order_summary=summary, status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES
+        ).exists()
+    ):
         position = funds_position(summary)
         # Kept: the grand total (what shipped, less what came back), plus the credit still to refund.
         kept = summary.grand_total_amount + position.outstanding_credit
         if abs(position.net_captured - kept) > SLACK:
-            problems.append(f"paid-what-shipped: nothing is left to ship and {m(position.net_captured)} is captured "
-                            f"net; the grand total {m(summary.grand_total_amount)} and the credit still to refund "
-                            f"{m(position.outstanding_credit)} make {m(kept)}")
+            problems.append(
+                f"paid-what-shipped: nothing is left to ship and {m(position.net_captured)} is captured "
+                f"net; the grand total {m(summary.grand_total_amount)} and the credit still to refund "
+                f"{m(position.outstanding_credit)} make {m(kept)}"
+            )
     return problems
 
 
 def check_money(summary_ids=None) -> dict[int, list[str]]:
     """{summary id: its breaks} for every summary (or those named) that breaks the invariant."""
-    summaries = OrderSummary.objects.filter(
-        Q(pk__in=summary_ids) if summary_ids is not None else Q()).order_by("pk")
+    summaries = OrderSummary.objects.filter(Q(pk__in=summary_ids) if summary_ids is not None else Q()).order_by("pk")
     found = {}
     for summary in summaries.iterator(chunk_size=500):
         problems = check_summary(summary)
         if problems:
             found[summary.pk] = problems
     return found
-

@@ -18,10 +18,20 @@ class PaymentsForOrders:
     def funds_annotations(self, summary_ref: OuterRef | None = None) -> dict[str, Any]:
         return funds.funds_annotations(summary_ref)
 
-    def funds_position(self, summary: OrderSummary, *, grand_total_reduction: Decimal,
-                       added_outstanding_credit: Decimal, sums: FundsSums | None) -> FundsPosition:
-        return funds.funds_position(summary, grand_total_reduction=grand_total_reduction,
-                                    added_outstanding_credit=added_outstanding_credit, sums=sums)
+    def funds_position(
+        self,
+        summary: OrderSummary,
+        *,
+        grand_total_reduction: Decimal,
+        added_outstanding_credit: Decimal,
+        sums: FundsSums | None,
+    ) -> FundsPosition:
+        return funds.funds_position(
+            summary,
+            grand_total_reduction=grand_total_reduction,
+            added_outstanding_credit=added_outstanding_credit,
+            sums=sums,
+        )
 
     def fulfillment_order_fulfilled(self, fulfillment_order: FulfillmentOrder) -> None:
         automation.fulfillment_order_fulfilled(fulfillment_order)

@@ -35,10 +35,13 @@ INVOICE_AND_CAPTURE = "payments.tasks.invoice_and_capture"
 def sweep_stuck_operations(*, limit: int = 500) -> int:
     oldest, newest = stuck_window()
     stuck = list(
-        BackgroundOperation.objects.filter(submitted_at__gte=oldest).filter(
+        BackgroundOperation.objects.filter(submitted_at__gte=oldest)
+        .filter(
             Q(status=OperationStatus.NEW, submitted_at__lt=newest)
             | Q(status=OperationStatus.RUNNING, started_at__lt=newest)
-        ).order_by("id").values_list("id", flat=True)[:limit]
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
     )
     pending = messages_by_first_arg(RUN_OPERATION, stuck)[OutboxStatus.PENDING]
     again = [pk for pk in stuck if pk not in pending]
@@ -55,20 +58,28 @@ def sweep_unbilled_fulfillment_orders(*, limit: int = 500) -> dict[str, int]:
         return {"requeued": 0, "exceptions": 0}
     oldest, newest = stuck_window()
     shipped = FulfillmentOrder.objects.filter(
-        status=FulfillmentOrderStatus.FULFILLED, fulfilled_at__gte=oldest, fulfilled_at__lt=newest,
+        status=FulfillmentOrderStatus.FULFILLED,
+        fulfilled_at__gte=oldest,
+        fulfilled_at__lt=newest,
         order_summary__life_cycle_type=LifeCycleType.MANAGED,
         reshipment__isnull=True,  # a reshipment bills nothing (issue 15)
     ).order_by("id")
-    never_invoiced = list(shipped.filter(~Exists(Invoice.objects.filter(fulfillment_order=OuterRef("pk"))))
-                          .values_list("id", "order_summary_id")[:limit])
+    never_invoiced = list(
+        shipped.filter(~Exists(Invoice.objects.filter(fulfillment_order=OuterRef("pk")))).values_list(
+            "id", "order_summary_id"
+        )[:limit]
+    )
     # Invoiced, unpaid, and no ensure-funds operation was ever submitted for the invoice (rare: the
     # process stopped between the two steps), so nothing will pay it.
     unpaid = Invoice.objects.filter(fulfillment_order__in=shipped, balance__gt=0).values_list(
-        "fulfillment_order_id", "order_summary_id", "pk")[:limit]
+        "fulfillment_order_id", "order_summary_id", "pk"
+    )[:limit]
     never_funded = [
-        (fo_id, summary_id) for fo_id, summary_id, invoice_id in unpaid
-        if not BackgroundOperation.objects.filter(type=OperationType.ENSURE_FUNDS, order_summary_id=summary_id,
-                                                  input__invoiceId=str(invoice_id)).exists()
+        (fo_id, summary_id)
+        for fo_id, summary_id, invoice_id in unpaid
+        if not BackgroundOperation.objects.filter(
+            type=OperationType.ENSURE_FUNDS, order_summary_id=summary_id, input__invoiceId=str(invoice_id)
+        ).exists()
     ]
     candidates = sorted(set(never_invoiced) | set(never_funded))[:limit]
     messages = messages_by_first_arg(INVOICE_AND_CAPTURE, [pk for pk, _ in candidates])
@@ -77,14 +88,21 @@ def sweep_unbilled_fulfillment_orders(*, limit: int = 500) -> dict[str, int]:
         if fulfillment_order_id in messages[OutboxStatus.PENDING]:
             continue
         if fulfillment_order_id in messages[OutboxStatus.FAILED]:
-            failed = OutboxMessage.objects.filter(task_name=INVOICE_AND_CAPTURE, status=OutboxStatus.FAILED,
-                                                  args__0=fulfillment_order_id).order_by("-id").first()
+            failed = (
+                OutboxMessage.objects.filter(
+                    task_name=INVOICE_AND_CAPTURE, status=OutboxStatus.FAILED, args__0=fulfillment_order_id
+                )
+                .order_by("-id")
+                .first()
+            )
             exceptions += raise_once(
-                summary_id, category=ProcessExceptionCategory.INVOICING, attached_to=failed,
+                summary_id,
+                category=ProcessExceptionCategory.INVOICING,
+                attached_to=failed,
                 message="Billing a shipped fulfillment order did not finish: invoice and capture it by hand.",
                 description=f"Outbox message {failed.pk} ({INVOICE_AND_CAPTURE}) for fulfillment order "
-                            f"{fulfillment_order_id} failed: {failed.last_error}. Publish it again from the "
-                            "admin (Outbox messages) once the cause is fixed.",
+                f"{fulfillment_order_id} failed: {failed.last_error}. Publish it again from the "
+                "admin (Outbox messages) once the cause is fixed.",
             )
             continue
         with transaction.atomic():

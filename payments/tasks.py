@@ -47,15 +47,24 @@ def _settle_after(operation_id: int, summary_id: int | None = None) -> None:
             completion.settle_after_operation(operation_id)
     except Exception:
         logger.exception("Settling after background operation %s failed; queued to try again", operation_id)
-        summary_id = background_operations.BackgroundOperation.objects.filter(pk=operation_id).values_list(
-            "order_summary_id", flat=True).first()
+        summary_id = (
+            background_operations.BackgroundOperation.objects.filter(pk=operation_id)
+            .values_list("order_summary_id", flat=True)
+            .first()
+        )
         if summary_id is not None:
             with transaction.atomic():
                 outbox.enqueue(settle_order_summary, summary_id, countdown=60)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
-             retry_backoff=True, retry_backoff_max=600)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=MAX_RETRIES,
+    autoretry_for=DB_BLIPS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+)
 def settle_order_summary(self, summary_id: int) -> None:
     """The settling pass (payments.services.completion); a reversal the gateway refused is tried again later,
     with backoff, a few times (its process exception stays for a person meanwhile)."""
@@ -63,15 +72,25 @@ def settle_order_summary(self, summary_id: int) -> None:
     failed = settled is not None and settled.failed_reversal_ids
     # Run in-process (tests, the demo loader) there is no broker to wait in: the next pass tries again.
     if failed and not self.request.is_eager and self.request.retries < self.max_retries:
-        raise self.retry(countdown=min(600, 30 * 2 ** self.request.retries))
+        raise self.retry(countdown=min(600, 30 * 2**self.request.retries))
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=(Exception,), retry_backoff=True,
-             retry_backoff_max=600)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=MAX_RETRIES,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+)
 def reconcile_payment_movement(self, kind: str, movement_id: int) -> None:
     movements.reconcile_movement(kind, movement_id)
-    summary_id = movements.MODEL[kind].objects.filter(pk=movement_id).values_list(
-        "order_payment_summary__order_summary_id", flat=True).first()
+    summary_id = (
+        movements.MODEL[kind]
+        .objects.filter(pk=movement_id)
+        .values_list("order_payment_summary__order_summary_id", flat=True)
+        .first()
+    )
     if summary_id is not None:
         completion.settle_summary(summary_id)
 
@@ -87,41 +106,71 @@ def reconcile_pending_movements() -> int:
     return len(pending)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
-             retry_backoff=True, retry_backoff_max=600)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=MAX_RETRIES,
+    autoretry_for=DB_BLIPS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+)
 def invoice_and_capture(self, fulfillment_order_id: int, summary_id: int) -> None:
     money_follow_ups.invoice_and_capture(fulfillment_order_id, summary_id)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
-             retry_backoff=True, retry_backoff_max=600)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=MAX_RETRIES,
+    autoretry_for=DB_BLIPS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+)
 def credit_and_refund(self, summary_id: int, change_order_ids: list[int]) -> None:
     money_follow_ups.credit_and_refund(summary_id, change_order_ids)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
-             retry_backoff=True, retry_backoff_max=600)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=MAX_RETRIES,
+    autoretry_for=DB_BLIPS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+)
 def refund_excess(self, summary_id: int) -> None:
     # Nothing enqueues it any more (the whole-order cancel's refund is an ensure-refunds operation queued
     # with the change); kept so outbox messages recorded before that still run.
     money_follow_ups.refund_excess(summary_id)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
-             retry_backoff=True, retry_backoff_max=600)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=MAX_RETRIES,
+    autoretry_for=DB_BLIPS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+)
 def refund_credit_memo(self, summary_id: int, credit_memo_id: int) -> None:
     """What an exchange left on the original's credit memo (a cheaper replacement) goes back to the card."""
     money_follow_ups.refund_credit_memo(summary_id, credit_memo_id)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, autoretry_for=DB_BLIPS,
-             retry_backoff=True, retry_backoff_max=600)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=MAX_RETRIES,
+    autoretry_for=DB_BLIPS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+)
 def authorize_exchange_charge(self, authorization_id: int) -> None:
     """A dearer replacement's difference authorized on the original card; a timeout is asked again later under
     the same idempotency key."""
     outcome = exchange_funds.authorize_exchange_charge(authorization_id)
     if outcome == "timeout" and not self.request.is_eager and self.request.retries < self.max_retries:
-        raise self.retry(countdown=min(600, 30 * 2 ** self.request.retries))
+        raise self.retry(countdown=min(600, 30 * 2**self.request.retries))
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -27,8 +27,12 @@ def tax(rate, amount, name="Sales tax"):
 
 def address(name="Ada Park", **overrides):
     base = {
-        "name": name, "street": "1 Main St", "city": "Springfield", "state": "IL",
-        "postalCode": "62701", "country": "US",
+        "name": name,
+        "street": "1 Main St",
+        "city": "Springfield",
+        "state": "IL",
+        "postalCode": "62701",
+        "country": "US",
     }
     base.update(overrides)
     return base
@@ -38,8 +42,14 @@ def item(sku, quantity, unit_price, *, rate=None, tax_amount=None, adjustments=(
     """A product line; give `rate` (percent) to have the tax computed, or `tax_amount` for a flat tax."""
     quantity = Decimal(str(quantity))
     unit_price = Decimal(str(unit_price))
-    line = {"sku": sku, "name": name or f"Product {sku}", "quantity": quantity, "unitPrice": unit_price,
-            "taxes": [], "adjustments": list(adjustments)}
+    line = {
+        "sku": sku,
+        "name": name or f"Product {sku}",
+        "quantity": quantity,
+        "unitPrice": unit_price,
+        "taxes": [],
+        "adjustments": list(adjustments),
+    }
     if rate is not None:
         amount = (quantity * unit_price * Decimal(str(rate)) / 100).quantize(Decimal("0.01"))
         line["taxes"].append(tax(rate, amount if tax_amount is None else tax_amount))
@@ -58,15 +68,28 @@ def order_body(*, number=None, channel=WEB, currency="USD", groups=None, payment
         "taxLocaleType": "Net",
         "orderedDate": "2026-11-20T10:00:00Z",
         "billTo": {**address(), "email": "ada@example.com", "phone": "+1 555 0100"},
-        "deliveryGroups": groups or [{
-            "referenceId": "g1", "deliverTo": address(), "deliveryMethod": "Ground",
-            "items": [item("SKU-1", 1, "10.00", rate=8)],
-        }],
+        "deliveryGroups": groups
+        or [
+            {
+                "referenceId": "g1",
+                "deliverTo": address(),
+                "deliveryMethod": "Ground",
+                "items": [item("SKU-1", 1, "10.00", rate=8)],
+            }
+        ],
     }
     body.update(overrides)
     if payments is None:
-        payments = [{"kind": "authorization", "method": "Visa", "gatewayToken": "tok_visa", "last4": "4242",
-                     "amount": grand_total_of(body), "gatewayReference": "auth_1"}]
+        payments = [
+            {
+                "kind": "authorization",
+                "method": "Visa",
+                "gatewayToken": "tok_visa",
+                "last4": "4242",
+                "amount": grand_total_of(body),
+                "gatewayReference": "auth_1",
+            }
+        ]
     body["payments"] = payments
     return body
 
@@ -89,13 +112,25 @@ def grand_total_of(body) -> Decimal:
 def worked_example_body(**overrides):
     """DOMAIN.md §6: A 2 × 40.00 (tax 6.40), B 1 × 20.00 (tax 1.60), delivery 10.00 (tax 0.80);
     TotalAmount 110.00, TotalTaxAmount 8.80, GrandTotal 118.80, one Visa authorization of 118.80."""
-    groups = [{
-        "referenceId": "G", "deliverTo": address(), "deliveryMethod": "Ground",
-        "deliveryCharge": {"amount": Decimal("10.00"), "taxes": [tax(8, "0.80")]},
-        "items": [item("A", 2, "40.00", rate=8), item("B", 1, "20.00", rate=8)],
-    }]
-    payments = [{"kind": "authorization", "method": "Visa", "gatewayToken": "tok_visa", "last4": "4242",
-                 "amount": Decimal("118.80"), "gatewayReference": "auth_we"}]
+    groups = [
+        {
+            "referenceId": "G",
+            "deliverTo": address(),
+            "deliveryMethod": "Ground",
+            "deliveryCharge": {"amount": Decimal("10.00"), "taxes": [tax(8, "0.80")]},
+            "items": [item("A", 2, "40.00", rate=8), item("B", 1, "20.00", rate=8)],
+        }
+    ]
+    payments = [
+        {
+            "kind": "authorization",
+            "method": "Visa",
+            "gatewayToken": "tok_visa",
+            "last4": "4242",
+            "amount": Decimal("118.80"),
+            "gatewayReference": "auth_we",
+        }
+    ]
     return order_body(groups=groups, payments=payments, **overrides)
 
 

@@ -66,8 +66,7 @@ def worked_example_state(*, a_fulfilled="0", b_fulfilled="0", charge_fulfilled="
         items=(
             pure_item(1, 2, "40.00", allocated=a_fulfilled, fulfilled=a_fulfilled),
             pure_item(2, 1, "20.00", allocated=b_fulfilled, fulfilled=b_fulfilled),
-            pure_item(3, 1, "10.00", item_type=DELIVERY_CHARGE, allocated=charge_fulfilled,
-                      fulfilled=charge_fulfilled),
+            pure_item(3, 1, "10.00", item_type=DELIVERY_CHARGE, allocated=charge_fulfilled, fulfilled=charge_fulfilled),
         ),
     )
 
@@ -88,7 +87,6 @@ def fee(amount, amount_type="AmountWithoutTax", description="Restocking fee", re
 
 
 # --- Random orders and change sequences (Hypothesis), shared by the pure and the database tests ---
-
 
 
 RATES = ("0", "5", "8", "8.875", "20")
@@ -156,19 +154,31 @@ def spec_state(spec) -> SummaryState:
     items = []
     for group_id, group in enumerate(spec, start=1):
         for line in group.lines:
-            items.append(ItemState(
-                id=len(items) + 1, type=PRODUCT, group_id=group_id, unit_price=line.unit_price,
-                quantities=Quantities(ordered=D(line.quantity), allocated=D(line.allocated),
-                                      fulfilled=D(line.fulfilled)),
-                amounts=Amounts(line.line, line.line_tax, line.discount, line.discount_tax),
-                tax_rate=line.rate,
-            ))
+            items.append(
+                ItemState(
+                    id=len(items) + 1,
+                    type=PRODUCT,
+                    group_id=group_id,
+                    unit_price=line.unit_price,
+                    quantities=Quantities(
+                        ordered=D(line.quantity), allocated=D(line.allocated), fulfilled=D(line.fulfilled)
+                    ),
+                    amounts=Amounts(line.line, line.line_tax, line.discount, line.discount_tax),
+                    tax_rate=line.rate,
+                )
+            )
         if group.delivery:
-            items.append(ItemState(
-                id=len(items) + 1, type=DELIVERY_CHARGE, group_id=group_id, unit_price=group.delivery,
-                quantities=Quantities(ordered=D(1)), amounts=Amounts(group.delivery, group.delivery_tax),
-                tax_rate=group.delivery_rate,
-            ))
+            items.append(
+                ItemState(
+                    id=len(items) + 1,
+                    type=DELIVERY_CHARGE,
+                    group_id=group_id,
+                    unit_price=group.delivery,
+                    quantities=Quantities(ordered=D(1)),
+                    amounts=Amounts(group.delivery, group.delivery_tax),
+                    tax_rate=group.delivery_rate,
+                )
+            )
     return SummaryState("USD", "Net", tuple(items))
 
 
@@ -192,8 +202,9 @@ def change_actions(draw, state: SummaryState):
         return None
     kind = draw(st.sampled_from(kinds))
     if kind == "adjust":
-        candidates = [i for i in state.items
-                      if i.type in (PRODUCT, DELIVERY_CHARGE) and i.quantity > 0 and i.amounts.price > 0]
+        candidates = [
+            i for i in state.items if i.type in (PRODUCT, DELIVERY_CHARGE) and i.quantity > 0 and i.amounts.price > 0
+        ]
         item = draw(st.sampled_from(candidates))
         adjustment_type = draw(st.sampled_from(("AmountWithoutTax", "AmountWithTax", "Percentage")))
         if adjustment_type == "Percentage":
@@ -209,8 +220,9 @@ def change_actions(draw, state: SummaryState):
         return i.quantities.available_to_cancel if kind == "cancel" else i.quantities.available_to_return
 
     candidates = [i for i in state.items if i.is_product and room(i) > 0]
-    chosen = draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=min(3, len(candidates)),
-                           unique_by=lambda i: i.id))
+    chosen = draw(
+        st.lists(st.sampled_from(candidates), min_size=1, max_size=min(3, len(candidates)), unique_by=lambda i: i.id)
+    )
     items = []
     for item in chosen:
         quantity = D(draw(st.integers(min_value=1, max_value=int(room(item)))))
@@ -219,8 +231,11 @@ def change_actions(draw, state: SummaryState):
             fee_type = draw(st.sampled_from(("AmountWithoutTax", "AmountWithTax", "Percentage", "PercentageGross")))
             amount = D(draw(st.integers(min_value=1, max_value=2000))) / 100
             fees = (fee(amount, fee_type),)
-        items.append(change(item.id, quantity, reason=draw(st.sampled_from(REASON_CHOICES)),
-                            shipping=draw(st.booleans()), fees=fees))
+        items.append(
+            change(
+                item.id, quantity, reason=draw(st.sampled_from(REASON_CHOICES)), shipping=draw(st.booleans()), fees=fees
+            )
+        )
     return kind, items
 
 

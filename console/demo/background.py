@@ -24,8 +24,9 @@ def background_work_inline() -> Iterator[None]:
     app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
     trace_log.setLevel(logging.WARNING)
     try:
-        with override_settings(OMS_AUTO_ROUTE_ORDERS=False, OMS_AUTO_INVOICE_AND_CAPTURE=False,
-                               OMS_AUTO_CREDIT_AND_REFUND=False):
+        with override_settings(
+            OMS_AUTO_ROUTE_ORDERS=False, OMS_AUTO_INVOICE_AND_CAPTURE=False, OMS_AUTO_CREDIT_AND_REFUND=False
+        ):
             yield
     finally:
         app.conf.task_always_eager, app.conf.task_eager_propagates = previous

@@ -44,7 +44,7 @@ PRODUCTS = [
     _product("AP-LEG-04", "Flex Studio Leggings", APPAREL, "59.95", "64.95", "7700"),
     _product("AP-SOC-05", "Merino Hiking Socks, 3 pairs", APPAREL, "29.95", "32.95", "3850"),
     _product("AP-CAP-06", "Trail Cap", APPAREL, "22.95", "24.95", "2970"),
-    _product("AP-SHO-07", "Stride 7\" Running Shorts", APPAREL, "39.95", "44.95", "5500"),
+    _product("AP-SHO-07", 'Stride 7" Running Shorts', APPAREL, "39.95", "44.95", "5500"),
     _product("AP-PUF-08", "Alpine Down Puffer Jacket", APPAREL, "229.95", "239.95", "30800"),
     _product("AP-BAS-09", "Thermal Base Layer Top", APPAREL, "49.95", "54.95", "6600"),
     _product("AP-GLV-10", "Touchscreen Running Gloves", APPAREL, "27.95", "29.95", "3520"),
@@ -62,8 +62,7 @@ PRODUCTS = [
     _product("EL-SCL-10", "Smart Body Scale", ELECTRONICS, "99.00", "105.00", "13800"),
 ]
 # Sold ahead of its release: no location holds any, so routing an order of it raises a Fulfillment exception.
-PRE_ORDER = _product("SH-LTD-99", "Velocity x Atelier Limited Edition (pre-order)", SHOES, "279.95", "289.95",
-                     "36800")
+PRE_ORDER = _product("SH-LTD-99", "Velocity x Atelier Limited Edition (pre-order)", SHOES, "279.95", "289.95", "36800")
 PRODUCTS_BY_SKU = {product.sku: product for product in [*PRODUCTS, PRE_ORDER]}
 # Things a customer walks out of a store with; the stores stock no electronics.
 STORE_PRODUCTS = [product for product in PRODUCTS if product.category != ELECTRONICS]
@@ -82,8 +81,16 @@ class DemoLocation:
 
 def _location(reference, name, kind, street, city, state, postal_code, country, lat, lon) -> LocationInput:
     return LocationInput(
-        name=name, external_reference=reference, location_type=kind, street=street, city=city, state=state,
-        postal_code=postal_code, country=country, latitude=D(lat), longitude=D(lon),
+        name=name,
+        external_reference=reference,
+        location_type=kind,
+        street=street,
+        city=city,
+        state=state,
+        postal_code=postal_code,
+        country=country,
+        latitude=D(lat),
+        longitude=D(lon),
     )
 
 
@@ -92,23 +99,137 @@ WORN = (SHOES, APPAREL)
 WAREHOUSE, STORE = LocationType.WAREHOUSE, LocationType.STORE
 
 LOCATIONS = [
-    DemoLocation(_location("DC-EAST-NJ", "East Coast Distribution Center", WAREHOUSE, "300 Raritan Center Pkwy",
-                           "Edison", "NJ", "08837", "US", "40.516000", "-74.329000"), (40, 120), ALL),
-    DemoLocation(_location("DC-CENTRAL-TX", "Central Distribution Center", WAREHOUSE, "2400 Great Southwest Pkwy",
-                           "Grand Prairie", "TX", "75050", "US", "32.751000", "-97.032000"), (40, 120), ALL),
-    DemoLocation(_location("DC-WEST-NV", "West Coast Distribution Center", WAREHOUSE, "1055 Trademark Dr", "Reno",
-                           "NV", "89521", "US", "39.438000", "-119.756000"), (40, 120), ALL),
-    DemoLocation(_location("ST-NYC-SOHO", "New York SoHo Store", STORE, "530 Broadway", "New York", "NY", "10012",
-                           "US", "40.723500", "-73.998700"), (8, 20), WORN, D("8.875")),
-    DemoLocation(_location("ST-CHI-MAG", "Chicago Magnificent Mile Store", STORE, "600 N Michigan Ave", "Chicago",
-                           "IL", "60611", "US", "41.893000", "-87.624300"), (8, 20), WORN, D("10.25")),
-    DemoLocation(_location("ST-SF-UNION", "San Francisco Union Square Store", STORE, "170 O'Farrell St",
-                           "San Francisco", "CA", "94102", "US", "37.786200", "-122.407000"), (8, 20), WORN,
-                 D("8.625")),
-    DemoLocation(_location("DC-EU-VENLO", "EU Distribution Center Venlo", WAREHOUSE, "Celsiusweg 20", "Venlo",
-                           "Limburg", "5928 PR", "NL", "51.370400", "6.172400"), (30, 80), ALL),
-    DemoLocation(_location("ST-BER-MITTE", "Berlin Mitte Store", STORE, "Rosenthaler Straße 40", "Berlin", "Berlin",
-                           "10178", "DE", "52.526500", "13.401700"), (6, 15), WORN),
+    DemoLocation(
+        _location(
+            "DC-EAST-NJ",
+            "East Coast Distribution Center",
+            WAREHOUSE,
+            "300 Raritan Center Pkwy",
+            "Edison",
+            "NJ",
+            "08837",
+            "US",
+            "40.516000",
+            "-74.329000",
+        ),
+        (40, 120),
+        ALL,
+    ),
+    DemoLocation(
+        _location(
+            "DC-CENTRAL-TX",
+            "Central Distribution Center",
+            WAREHOUSE,
+            "2400 Great Southwest Pkwy",
+            "Grand Prairie",
+            "TX",
+            "75050",
+            "US",
+            "32.751000",
+            "-97.032000",
+        ),
+        (40, 120),
+        ALL,
+    ),
+    DemoLocation(
+        _location(
+            "DC-WEST-NV",
+            "West Coast Distribution Center",
+            WAREHOUSE,
+            "1055 Trademark Dr",
+            "Reno",
+            "NV",
+            "89521",
+            "US",
+            "39.438000",
+            "-119.756000",
+        ),
+        (40, 120),
+        ALL,
+    ),
+    DemoLocation(
+        _location(
+            "ST-NYC-SOHO",
+            "New York SoHo Store",
+            STORE,
+            "530 Broadway",
+            "New York",
+            "NY",
+            "10012",
+            "US",
+            "40.723500",
+            "-73.998700",
+        ),
+        (8, 20),
+        WORN,
+        D("8.875"),
+    ),
+    DemoLocation(
+        _location(
+            "ST-CHI-MAG",
+            "Chicago Magnificent Mile Store",
+            STORE,
+            "600 N Michigan Ave",
+            "Chicago",
+            "IL",
+            "60611",
+            "US",
+            "41.893000",
+            "-87.624300",
+        ),
+        (8, 20),
+        WORN,
+        D("10.25"),
+    ),
+    DemoLocation(
+        _location(
+            "ST-SF-UNION",
+            "San Francisco Union Square Store",
+            STORE,
+            "170 O'Farrell St",
+            "San Francisco",
+            "CA",
+            "94102",
+            "US",
+            "37.786200",
+            "-122.407000",
+        ),
+        (8, 20),
+        WORN,
+        D("8.625"),
+    ),
+    DemoLocation(
+        _location(
+            "DC-EU-VENLO",
+            "EU Distribution Center Venlo",
+            WAREHOUSE,
+            "Celsiusweg 20",
+            "Venlo",
+            "Limburg",
+            "5928 PR",
+            "NL",
+            "51.370400",
+            "6.172400",
+        ),
+        (30, 80),
+        ALL,
+    ),
+    DemoLocation(
+        _location(
+            "ST-BER-MITTE",
+            "Berlin Mitte Store",
+            STORE,
+            "Rosenthaler Straße 40",
+            "Berlin",
+            "Berlin",
+            "10178",
+            "DE",
+            "52.526500",
+            "13.401700",
+        ),
+        (6, 15),
+        WORN,
+    ),
 ]
 STORES = [location for location in LOCATIONS if location.sales_tax_rate is not None]
 
@@ -118,9 +239,11 @@ def create_locations_and_stock(seed: int) -> int:
 
     A location that exists keeps its stock: orders have since reserved and shipped from it.
     """
-    existing = set(Location.objects.filter(
-        external_reference__in=[location.data.external_reference for location in LOCATIONS]
-    ).values_list("external_reference", flat=True))
+    existing = set(
+        Location.objects.filter(
+            external_reference__in=[location.data.external_reference for location in LOCATIONS]
+        ).values_list("external_reference", flat=True)
+    )
     created = 0
     for location in LOCATIONS:
         reference = location.data.external_reference
@@ -131,9 +254,11 @@ def create_locations_and_stock(seed: int) -> int:
         rng = random.Random(f"{seed}:stock:{reference}")  # noqa: S311 (reproducible, not secret)
         low, high = location.stock_range
         # One location's count at a time, as a stock file per location would arrive.
-        set_inventory_levels([
-            InventoryInput(reference, product.sku, D(rng.randint(low, high)))
-            for product in PRODUCTS
-            if product.category in location.categories
-        ])
+        set_inventory_levels(
+            [
+                InventoryInput(reference, product.sku, D(rng.randint(low, high)))
+                for product in PRODUCTS
+                if product.category in location.categories
+            ]
+        )
     return created

@@ -28,12 +28,23 @@ class Channel:
     gift_card_amount: Decimal
 
 
-WEB_US = Channel("Web US", "US", "USD", "Net", "Sales tax", D("8.25"), "US",
-                 {"Ground": D("6.95"), "Express": D("19.95")}, D("50.00"))
-WEB_EU = Channel("Web EU", "EU", "EUR", "Gross", "VAT", D("20"), "EU",
-                 {"Standard": D("4.95"), "Express": D("14.95")}, D("50.00"))
-WEB_JP = Channel("Web JP", "JP", "JPY", "Gross", "消費税 (consumption tax)", D("10"), "JP",
-                 {"Standard": D("550"), "Express": D("1100")}, D("5000"))
+WEB_US = Channel(
+    "Web US", "US", "USD", "Net", "Sales tax", D("8.25"), "US", {"Ground": D("6.95"), "Express": D("19.95")}, D("50.00")
+)
+WEB_EU = Channel(
+    "Web EU", "EU", "EUR", "Gross", "VAT", D("20"), "EU", {"Standard": D("4.95"), "Express": D("14.95")}, D("50.00")
+)
+WEB_JP = Channel(
+    "Web JP",
+    "JP",
+    "JPY",
+    "Gross",
+    "消費税 (consumption tax)",
+    D("10"),
+    "JP",
+    {"Standard": D("550"), "Express": D("1100")},
+    D("5000"),
+)
 # The shops charge their own state's sales tax, so the rate comes with each store.
 RETAIL = Channel("Retail Stores", "RS", "USD", "Net", "Sales tax", None, "US", {"In Store Pickup": ZERO}, D("50.00"))
 
@@ -79,8 +90,13 @@ SLOW_CARD = ("Mastercard", "tok_timeout", "0119")
 
 def _taxes(plan: OrderPlan, base: Decimal) -> list[dict]:
     currency, gross = plan.channel.currency, plan.channel.tax_locale_type == "Gross"
-    return [{"name": plan.channel.tax_name, "rate": plan.rate,
-             "amount": tax_at_rate(base, plan.rate, currency, included=gross)}]
+    return [
+        {
+            "name": plan.channel.tax_name,
+            "rate": plan.rate,
+            "amount": tax_at_rate(base, plan.rate, currency, included=gross),
+        }
+    ]
 
 
 def _item(plan: OrderPlan, product: Product, quantity: int) -> dict:
@@ -88,16 +104,25 @@ def _item(plan: OrderPlan, product: Product, quantity: int) -> dict:
     unit_price = product.price(currency)
     line_amount = round_money(unit_price * quantity, currency)
     item = {
-        "sku": product.sku, "name": product.name, "productReference": product.category,
-        "quantity": D(quantity), "unitPrice": unit_price, "listPrice": unit_price,
-        "taxes": _taxes(plan, line_amount), "adjustments": [],
+        "sku": product.sku,
+        "name": product.name,
+        "productReference": product.category,
+        "quantity": D(quantity),
+        "unitPrice": unit_price,
+        "listPrice": unit_price,
+        "taxes": _taxes(plan, line_amount),
+        "adjustments": [],
     }
     if plan.promotion:
         discount = -round_money(line_amount * PROMOTION_PERCENT / 100, currency)
-        item["adjustments"].append({
-            "name": f"{PROMOTION_PERCENT.normalize():f}% off, newsletter welcome", "promotionCode": "WELCOME10",
-            "amount": discount, "taxes": _taxes(plan, discount),
-        })
+        item["adjustments"].append(
+            {
+                "name": f"{PROMOTION_PERCENT.normalize():f}% off, newsletter welcome",
+                "promotionCode": "WELCOME10",
+                "amount": discount,
+                "taxes": _taxes(plan, discount),
+            }
+        )
     return item
 
 
@@ -112,8 +137,11 @@ def _group(plan: OrderPlan, index: int, group: GroupPlan) -> dict:
         "items": [_item(plan, product, quantity) for product, quantity in group.lines],
     }
     if charge > 0:
-        body["deliveryCharge"] = {"amount": charge, "name": f"{group.delivery_method} delivery",
-                                  "taxes": _taxes(plan, charge)}
+        body["deliveryCharge"] = {
+            "amount": charge,
+            "name": f"{group.delivery_method} delivery",
+            "taxes": _taxes(plan, charge),
+        }
     return body
 
 
@@ -134,8 +162,17 @@ def _payments(plan: OrderPlan, total: Decimal) -> list[dict]:
     reference = f"sbx_{plan.number.lower()}"
     if plan.payment == "sale":
         token, last4 = CARDS[plan.card]
-        return [{"kind": "sale", "method": plan.card, "type": plan.card, "gatewayToken": token, "last4": last4,
-                 "amount": total, "gatewayReference": f"{reference}_sale"}]
+        return [
+            {
+                "kind": "sale",
+                "method": plan.card,
+                "type": plan.card,
+                "gatewayToken": token,
+                "last4": last4,
+                "amount": total,
+                "gatewayReference": f"{reference}_sale",
+            }
+        ]
     if plan.payment == "decline":
         method, token, last4 = DECLINED_CARD
     elif plan.payment == "timeout":
@@ -147,11 +184,29 @@ def _payments(plan: OrderPlan, total: Decimal) -> list[dict]:
     if plan.payment == "split":
         gift = min(plan.channel.gift_card_amount, round_money(total / 2, plan.channel.currency))
         # The sandbox knows card tokens only; a gift card provider would hand out its own.
-        payments.append({"kind": "sale", "method": "GiftCard", "type": "GiftCard", "gatewayToken": "tok_visa",
-                         "last4": "7001", "amount": gift, "gatewayReference": f"{reference}_gift"})
+        payments.append(
+            {
+                "kind": "sale",
+                "method": "GiftCard",
+                "type": "GiftCard",
+                "gatewayToken": "tok_visa",
+                "last4": "7001",
+                "amount": gift,
+                "gatewayReference": f"{reference}_gift",
+            }
+        )
         total -= gift
-    payments.append({"kind": "authorization", "method": method, "type": method, "gatewayToken": token,
-                     "last4": last4, "amount": total, "gatewayReference": f"{reference}_auth"})
+    payments.append(
+        {
+            "kind": "authorization",
+            "method": method,
+            "type": method,
+            "gatewayToken": token,
+            "last4": last4,
+            "amount": total,
+            "gatewayReference": f"{reference}_auth",
+        }
+    )
     return payments
 
 

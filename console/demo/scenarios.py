@@ -35,8 +35,11 @@ GIFT_MESSAGES = {
     "JP": ["お誕生日おめでとう！", "いつもありがとう。", "合格おめでとう！"],
 }
 # Post-fulfillment goodwill per currency; Gross channels state it with tax, as their prices are.
-GOODWILL = {"USD": ("AmountWithoutTax", D("-15.00")), "EUR": ("AmountWithTax", D("-15.00")),
-            "JPY": ("AmountWithTax", D("-1500"))}
+GOODWILL = {
+    "USD": ("AmountWithoutTax", D("-15.00")),
+    "EUR": ("AmountWithTax", D("-15.00")),
+    "JPY": ("AmountWithTax", D("-1500")),
+}
 
 
 @dataclass(frozen=True)
@@ -93,18 +96,31 @@ def _fulfilled(ctx: Context) -> None:
 
 
 def _canceled(ctx: Context) -> None:
-    items = [ChangeItemInput(ois.pk, ois.quantity, "Customer Changed Mind", shipping_reduction=True,
-                             reason_text="Found a better size in a store")
-             for ois in steps.products(ctx.summary_id)]
+    items = [
+        ChangeItemInput(
+            ois.pk,
+            ois.quantity,
+            "Customer Changed Mind",
+            shipping_reduction=True,
+            reason_text="Found a better size in a store",
+        )
+        for ois in steps.products(ctx.summary_id)
+    ]
     steps.console_change(ctx.summary_id, CANCEL, items, ctx.staff)
 
 
 def _partial_cancel(ctx: Context) -> None:
     pair = next(ois for ois in steps.products(ctx.summary_id) if ois.quantity >= 2)
-    steps.console_change(ctx.summary_id, CANCEL, [
-        ChangeItemInput(pair.pk, D(1), "Customer Changed Mind", shipping_reduction=True,
-                        reason_text="Ordered two by mistake"),
-    ], ctx.staff)
+    steps.console_change(
+        ctx.summary_id,
+        CANCEL,
+        [
+            ChangeItemInput(
+                pair.pk, D(1), "Customer Changed Mind", shipping_reduction=True, reason_text="Ordered two by mistake"
+            ),
+        ],
+        ctx.staff,
+    )
     steps.route(ctx.summary_id)
     steps.ship(ctx.summary_id)
 
@@ -113,19 +129,35 @@ def _cancel_after_allocation(ctx: Context) -> None:
     steps.route(ctx.summary_id)
     last = steps.products(ctx.summary_id)[-1]
     steps.cancel_on_fulfillment_order(ctx.summary_id, last.sku, D(1))
-    steps.console_change(ctx.summary_id, CANCEL, [
-        ChangeItemInput(last.pk, D(1), "Damaged",
-                        reason_text="The last unit was damaged on the shelf; the customer agreed to cancel it"),
-    ], ctx.staff)
+    steps.console_change(
+        ctx.summary_id,
+        CANCEL,
+        [
+            ChangeItemInput(
+                last.pk,
+                D(1),
+                "Damaged",
+                reason_text="The last unit was damaged on the shelf; the customer agreed to cancel it",
+            ),
+        ],
+        ctx.staff,
+    )
     steps.ship(ctx.summary_id)
 
 
 def _returned(ctx: Context) -> None:
     steps.route(ctx.summary_id)
     steps.ship(ctx.summary_id)
-    items = [ChangeItemInput(ois.pk, ois.quantity, "Wrong Item", shipping_reduction=True,
-                             reason_text="Too small; the customer will reorder")
-             for ois in steps.products(ctx.summary_id)]
+    items = [
+        ChangeItemInput(
+            ois.pk,
+            ois.quantity,
+            "Wrong Item",
+            shipping_reduction=True,
+            reason_text="Too small; the customer will reorder",
+        )
+        for ois in steps.products(ctx.summary_id)
+    ]
     steps.console_change(ctx.summary_id, RETURN, items, ctx.staff)
 
 
@@ -134,35 +166,61 @@ def _return_with_fee(ctx: Context) -> None:
     steps.ship(ctx.summary_id)
     first = steps.products(ctx.summary_id)[0]
     restocking = FeeInput(D("10"), "Percentage", "Restocking fee: opened and worn", "Customer Changed Mind")
-    steps.return_with_fee(ctx.summary_id, [
-        ChangeItemInput(first.pk, D(1), "Customer Changed Mind", reason_text="Worn once indoors",
-                        fees=(restocking,)),
-    ], ctx.staff.agent)
+    steps.return_with_fee(
+        ctx.summary_id,
+        [
+            ChangeItemInput(
+                first.pk, D(1), "Customer Changed Mind", reason_text="Worn once indoors", fees=(restocking,)
+            ),
+        ],
+        ctx.staff.agent,
+    )
 
 
 def _return_order_in_two_parts(ctx: Context) -> None:
     steps.route(ctx.summary_id)
     steps.ship(ctx.summary_id)
     pair, single = steps.products(ctx.summary_id)[:2]
-    return_order = steps.open_return_order(ctx.summary_id, [
-        ReturnOrderLineInput(pair.pk, D(2), "Wrong Item"),
-        ReturnOrderLineInput(single.pk, D(1), "Damaged"),
-    ], ctx.staff.agent, description="Customer sends back both pairs and the damaged item in two parcels")
+    return_order = steps.open_return_order(
+        ctx.summary_id,
+        [
+            ReturnOrderLineInput(pair.pk, D(2), "Wrong Item"),
+            ReturnOrderLineInput(single.pk, D(1), "Damaged"),
+        ],
+        ctx.staff.agent,
+        description="Customer sends back both pairs and the damaged item in two parcels",
+    )
     pair_line, single_line = return_order.lines.order_by("id")
-    first = steps.receive_returns(return_order, [ReturnItemInput(pair_line.pk, quantity_returned=D(1))],
-                                  ctx.staff.agent)
+    first = steps.receive_returns(
+        return_order, [ReturnItemInput(pair_line.pk, quantity_returned=D(1))], ctx.staff.agent
+    )
     rest_of_pair = first.splits[0][1]
-    steps.receive_returns(return_order, [
-        ReturnItemInput(rest_of_pair, quantity_rejected=D(1), reason_for_rejection="Worn outdoors; outside the policy"),
-        ReturnItemInput(single_line.pk, quantity_returned=D(1)),
-    ], ctx.staff.agent)
+    steps.receive_returns(
+        return_order,
+        [
+            ReturnItemInput(
+                rest_of_pair, quantity_rejected=D(1), reason_for_rejection="Worn outdoors; outside the policy"
+            ),
+            ReturnItemInput(single_line.pk, quantity_returned=D(1)),
+        ],
+        ctx.staff.agent,
+    )
 
 
 def _adjusted_before_fulfillment(ctx: Context) -> None:
     first = steps.products(ctx.summary_id)[0]
-    steps.console_change(ctx.summary_id, ADJUST, AdjustInput((
-        AdjustItemInput(first.pk, "Percentage", D("-10"), "Price Match", "Matched a competitor's advertised price"),
-    )), ctx.staff)
+    steps.console_change(
+        ctx.summary_id,
+        ADJUST,
+        AdjustInput(
+            (
+                AdjustItemInput(
+                    first.pk, "Percentage", D("-10"), "Price Match", "Matched a competitor's advertised price"
+                ),
+            )
+        ),
+        ctx.staff,
+    )
     steps.route(ctx.summary_id)
     steps.ship(ctx.summary_id)
 
@@ -172,18 +230,27 @@ def _adjusted_after_fulfillment(ctx: Context) -> None:
     steps.ship(ctx.summary_id)
     first = steps.products(ctx.summary_id)[0]
     kind, amount = GOODWILL[ctx.plan.channel.currency]
-    steps.console_change(ctx.summary_id, ADJUST, AdjustInput((
-        AdjustItemInput(first.pk, kind, amount, "Late Delivery", "The parcel arrived four days late"),
-    )), ctx.staff)
+    steps.console_change(
+        ctx.summary_id,
+        ADJUST,
+        AdjustInput((AdjustItemInput(first.pk, kind, amount, "Late Delivery", "The parcel arrived four days late"),)),
+        ctx.staff,
+    )
 
 
 def _refund_awaiting_approval(ctx: Context) -> None:
     steps.route(ctx.summary_id)
     steps.ship(ctx.summary_id)
     expensive = next(ois for ois in steps.products(ctx.summary_id) if ois.sku in {p.sku for p in EXPENSIVE})
-    steps.console_change(ctx.summary_id, RETURN, [
-        ChangeItemInput(expensive.pk, expensive.quantity, "Damaged", reason_text="Cracked lens on arrival"),
-    ], ctx.staff, as_agent=True)
+    steps.console_change(
+        ctx.summary_id,
+        RETURN,
+        [
+            ChangeItemInput(expensive.pk, expensive.quantity, "Damaged", reason_text="Cracked lens on arrival"),
+        ],
+        ctx.staff,
+        as_agent=True,
+    )
 
 
 CREATED = Story("created", _nothing_yet, age="new")
@@ -208,24 +275,90 @@ ADJUSTED_POST = Story("discounted after fulfillment", _adjusted_after_fulfillmen
 AWAITING_APPROVAL = Story("refund awaiting approval", _refund_awaiting_approval, needs="expensive")
 
 SEQUENCE: list[tuple[Channel, list[Story]]] = [
-    (WEB_US, [
-        FULFILLED, CREATED, TWO_GROUPS, ASSIGNED_STORY, SPLIT_PAYMENT, RETURNED, PICKPACK_STORY, CANCELED,
-        FULFILLED, PARTIAL_CANCEL, TIMED_OUT, ADJUSTED_POST, replace(SPLIT_PAYMENT, groups=2), RETURN_ORDER,
-        ALLOCATED, DECLINED, RETURN_FEE, replace(CREATED, groups=2), CANCEL_AFTER_ALLOCATION, ADJUSTED_PRE,
-        FULFILLED, AWAITING_APPROVAL, PARTIAL, UNROUTABLE, RETURNED, FULFILLED,
-    ]),
-    (WEB_EU, [
-        FULFILLED, PICKPACK_STORY, TWO_GROUPS, RETURNED, CREATED, SPLIT_PAYMENT, DECLINED, PARTIAL_CANCEL,
-        ALLOCATED, ADJUSTED_POST, CANCELED, FULFILLED, PARTIAL, FULFILLED,
-    ]),
-    (WEB_JP, [
-        FULFILLED, ASSIGNED_STORY, SPLIT_PAYMENT, RETURN_ORDER, CREATED, TIMED_OUT, TWO_GROUPS, CANCELED,
-        ADJUSTED_PRE, RETURNED, FULFILLED, FULFILLED,
-    ]),
-    (RETAIL, [
-        FULFILLED, FULFILLED, RETURNED, FULFILLED, PICKPACK_STORY, FULFILLED, RETURN_FEE, FULFILLED, FULFILLED,
-        ADJUSTED_POST, FULFILLED, FULFILLED,
-    ]),
+    (
+        WEB_US,
+        [
+            FULFILLED,
+            CREATED,
+            TWO_GROUPS,
+            ASSIGNED_STORY,
+            SPLIT_PAYMENT,
+            RETURNED,
+            PICKPACK_STORY,
+            CANCELED,
+            FULFILLED,
+            PARTIAL_CANCEL,
+            TIMED_OUT,
+            ADJUSTED_POST,
+            replace(SPLIT_PAYMENT, groups=2),
+            RETURN_ORDER,
+            ALLOCATED,
+            DECLINED,
+            RETURN_FEE,
+            replace(CREATED, groups=2),
+            CANCEL_AFTER_ALLOCATION,
+            ADJUSTED_PRE,
+            FULFILLED,
+            AWAITING_APPROVAL,
+            PARTIAL,
+            UNROUTABLE,
+            RETURNED,
+            FULFILLED,
+        ],
+    ),
+    (
+        WEB_EU,
+        [
+            FULFILLED,
+            PICKPACK_STORY,
+            TWO_GROUPS,
+            RETURNED,
+            CREATED,
+            SPLIT_PAYMENT,
+            DECLINED,
+            PARTIAL_CANCEL,
+            ALLOCATED,
+            ADJUSTED_POST,
+            CANCELED,
+            FULFILLED,
+            PARTIAL,
+            FULFILLED,
+        ],
+    ),
+    (
+        WEB_JP,
+        [
+            FULFILLED,
+            ASSIGNED_STORY,
+            SPLIT_PAYMENT,
+            RETURN_ORDER,
+            CREATED,
+            TIMED_OUT,
+            TWO_GROUPS,
+            CANCELED,
+            ADJUSTED_PRE,
+            RETURNED,
+            FULFILLED,
+            FULFILLED,
+        ],
+    ),
+    (
+        RETAIL,
+        [
+            FULFILLED,
+            FULFILLED,
+            RETURNED,
+            FULFILLED,
+            PICKPACK_STORY,
+            FULFILLED,
+            RETURN_FEE,
+            FULFILLED,
+            FULFILLED,
+            ADJUSTED_POST,
+            FULFILLED,
+            FULFILLED,
+        ],
+    ),
 ]
 
 
@@ -265,17 +398,32 @@ def _lines(story: Story, pool: list[Product], rng: random.Random) -> list[tuple[
 def _at_store(customer: Customer, store) -> Customer:
     """Picked up in the shop: the delivery address is the store's."""
     data = store.data
-    return replace(customer, street=data.street, city=data.city, state=data.state, postal_code=data.postal_code,
-                   country=data.country, latitude=str(data.latitude), longitude=str(data.longitude))
+    return replace(
+        customer,
+        street=data.street,
+        city=data.city,
+        state=data.state,
+        postal_code=data.postal_code,
+        country=data.country,
+        latitude=str(data.latitude),
+        longitude=str(data.longitude),
+    )
 
 
 def compose(channel: Channel, number: str, story: Story, now: datetime) -> OrderPlan:
     rng = random.Random(f"{DEMO_SEED}:{number}")  # noqa: S311 (reproducible, not secret)
     customers = CUSTOMERS[channel.region]
     customer = rng.choice(customers)
-    plan = OrderPlan(number=number, channel=channel, ordered_at=_ordered_at(story, rng, now), customer=customer,
-                     groups=[], payment=story.payment, card=rng.choice(["Visa", "Visa", "Mastercard"]),
-                     promotion=rng.random() < 0.2)
+    plan = OrderPlan(
+        number=number,
+        channel=channel,
+        ordered_at=_ordered_at(story, rng, now),
+        customer=customer,
+        groups=[],
+        payment=story.payment,
+        card=rng.choice(["Visa", "Visa", "Mastercard"]),
+        promotion=rng.random() < 0.2,
+    )
     if channel is RETAIL:
         store = rng.choice(STORES)
         plan.payment, plan.tax_rate = "sale", store.sales_tax_rate
@@ -288,8 +436,15 @@ def compose(channel: Channel, number: str, story: Story, now: datetime) -> Order
         friend = rng.choice([other for other in customers if other != customer])
         taken = {product.sku for product, _ in lines}
         gift_lines = [(product, 1) for product in rng.sample([p for p in PRODUCTS if p.sku not in taken], 2)]
-        plan.groups.append(GroupPlan(friend, methods[-1], gift_lines[: rng.randint(1, 2)], is_gift=True,
-                                     gift_message=rng.choice(GIFT_MESSAGES[channel.region])))
+        plan.groups.append(
+            GroupPlan(
+                friend,
+                methods[-1],
+                gift_lines[: rng.randint(1, 2)],
+                is_gift=True,
+                gift_message=rng.choice(GIFT_MESSAGES[channel.region]),
+            )
+        )
     return plan
 
 

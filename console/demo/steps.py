@@ -65,12 +65,17 @@ def products(summary_id: int) -> list[OrderItemSummary]:
 
 def fulfillment_orders(summary_id: int, *, group: int | None = None) -> list[FulfillmentOrder]:
     """The summary's live fulfillment orders, of its `group`-th delivery group (0-based) when given."""
-    orders = FulfillmentOrder.objects.filter(order_summary_id=summary_id).exclude(
-        status_category__in=(FulfillmentOrderStatusCategory.CANCELLED, FulfillmentOrderStatusCategory.REJECTED)
-    ).order_by("id")
+    orders = (
+        FulfillmentOrder.objects.filter(order_summary_id=summary_id)
+        .exclude(
+            status_category__in=(FulfillmentOrderStatusCategory.CANCELLED, FulfillmentOrderStatusCategory.REJECTED)
+        )
+        .order_by("id")
+    )
     if group is not None:
-        group_ids = list(OrderSummary.objects.get(pk=summary_id).delivery_group_summaries.order_by("id")
-                         .values_list("pk", flat=True))
+        group_ids = list(
+            OrderSummary.objects.get(pk=summary_id).delivery_group_summaries.order_by("id").values_list("pk", flat=True)
+        )
         orders = orders.filter(delivery_group_summary_id=group_ids[group])
     return list(orders)
 
@@ -114,8 +119,9 @@ def cancel_on_fulfillment_order(summary_id: int, sku: str, quantity) -> None:
 
 def settle_unanswered(summary_id: int) -> None:
     """Captures and refunds whose gateway answer was lost are asked about again, as the beat sweep would."""
-    captures = Payment.objects.filter(order_payment_summary__order_summary_id=summary_id,
-                                      status=PaymentStatus.PENDING).exclude(idempotency_key=None)
+    captures = Payment.objects.filter(
+        order_payment_summary__order_summary_id=summary_id, status=PaymentStatus.PENDING
+    ).exclude(idempotency_key=None)
     refunds = Refund.objects.filter(order_payment_summary__order_summary_id=summary_id, status=RefundStatus.PENDING)
     for pk in captures.order_by("id").values_list("pk", flat=True):
         reconcile_movement(CAPTURE, pk)
@@ -135,8 +141,9 @@ def refund_for_changes(summary_id: int, change_order_ids: Sequence[int]) -> None
     settle_unanswered(summary_id)
 
 
-def console_change(summary_id: int, kind: str, request: list[ChangeItemInput] | AdjustInput, staff: Staff, *,
-                   as_agent: bool = False) -> ChangeResult:
+def console_change(
+    summary_id: int, kind: str, request: list[ChangeItemInput] | AdjustInput, staff: Staff, *, as_agent: bool = False
+) -> ChangeResult:
     """A change made in the console's wizard: preview, then the payments service that submits the change at
     the previewed version and starts the refund from the submit's figures (or holds it for approval).
 
@@ -150,8 +157,9 @@ def console_change(summary_id: int, kind: str, request: list[ChangeItemInput] | 
     if not as_agent and check_limit(summary, user, refund.amount).needs_approval:
         user = staff.supervisor
     # The demo loads with the automation off (each story runs its money steps itself): start this refund.
-    outcome = submit_agent_change(summary_id, kind, request, user=user, expected_version=preview.version,
-                                  start_refund=True)
+    outcome = submit_agent_change(
+        summary_id, kind, request, user=user, expected_version=preview.version, start_refund=True
+    )
     if outcome.refund_queued:
         # The story runs in one transaction: the worker would only see the operation once it ends.
         run_operation(outcome.refund.operation_id)
@@ -179,8 +187,12 @@ def open_return_order(summary_id: int, lines: list[ReturnOrderLineInput], user, 
     """Units the customer announced they are sending back, to the location that shipped them."""
     shipped_from = fulfillment_orders(summary_id)[0].location_id
     return create_return_order(
-        ReturnOrderInput(order_summary_id=summary_id, lines=tuple(lines), destination_location_id=shipped_from,
-                         description=description),
+        ReturnOrderInput(
+            order_summary_id=summary_id,
+            lines=tuple(lines),
+            destination_location_id=shipped_from,
+            description=description,
+        ),
         actor=user,
     )
 

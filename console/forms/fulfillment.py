@@ -20,7 +20,11 @@ class CreateFulfillmentOrderForm(forms.Form):
         self.items = items
         for item in items:
             self.fields[f"item-{item.pk}"] = forms.DecimalField(
-                label=f"Units of {item.name}", required=False, min_value=Decimal(0), max_digits=12, decimal_places=2,
+                label=f"Units of {item.name}",
+                required=False,
+                min_value=Decimal(0),
+                max_digits=12,
+                decimal_places=2,
             )
 
     def item_rows(self):
@@ -33,8 +37,11 @@ class CreateFulfillmentOrderForm(forms.Form):
         return data
 
     def chosen(self) -> list[tuple[int, Decimal]]:
-        return [(item.pk, self.cleaned_data[f"item-{item.pk}"]) for item in self.items
-                if self.cleaned_data.get(f"item-{item.pk}")]
+        return [
+            (item.pk, self.cleaned_data[f"item-{item.pk}"])
+            for item in self.items
+            if self.cleaned_data.get(f"item-{item.pk}")
+        ]
 
     def add_service_error(self, path: str | None, message: str, chosen: list[tuple[int, Decimal]]) -> None:
         """`fulfillmentGroups[0].orderItemSummaries[1].quantity` → the second chosen item's field."""
@@ -52,19 +59,31 @@ def allowed_statuses(current: str, fulfillment_type: str | None = None) -> list[
     pickup statuses for an In Store Pickup only, which never becomes Fulfilled (issue 16)."""
     pickup_only = {FulfillmentOrderStatus.READY_FOR_PICKUP, FulfillmentOrderStatus.PICKED_UP}
     return [
-        status for status in FulfillmentOrderStatus.values
-        if status != current and is_allowed_move(current, status)
-        and (fulfillment_type is None
-             or (status not in pickup_only if fulfillment_type != FulfillmentOrderType.IN_STORE_PICKUP
-                 else status != FulfillmentOrderStatus.FULFILLED))
+        status
+        for status in FulfillmentOrderStatus.values
+        if status != current
+        and is_allowed_move(current, status)
+        and (
+            fulfillment_type is None
+            or (
+                status not in pickup_only
+                if fulfillment_type != FulfillmentOrderType.IN_STORE_PICKUP
+                else status != FulfillmentOrderStatus.FULFILLED
+            )
+        )
     ]
 
 
 class StatusMoveForm(forms.Form):
     status = forms.ChoiceField(choices=FulfillmentOrderStatus.choices)
     # Asked on the confirm step only (moves back, reject, cancel); `confirm` marks that step's submit.
-    reason = forms.CharField(label="Reason (kept with the move, shown in the timeline)", max_length=255,
-                             required=False, strip=True, widget=forms.TextInput(attrs={"required": "required"}))
+    reason = forms.CharField(
+        label="Reason (kept with the move, shown in the timeline)",
+        max_length=255,
+        required=False,
+        strip=True,
+        widget=forms.TextInput(attrs={"required": "required"}),
+    )
     confirm = forms.BooleanField(required=False)
 
     def confirmed(self) -> bool:

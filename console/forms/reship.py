@@ -19,9 +19,13 @@ def reshippable_items(items: list[OrderItemSummary]) -> list[OrderItemSummary]:
 
 class ReshipForm(UnitsForm):
     reason = forms.ChoiceField(label="Reason", initial="Damaged")
-    note = forms.CharField(label="Note (optional)", required=False, max_length=255,
-                           widget=forms.Textarea(attrs={"rows": 2}),
-                           help_text="What happened to the parcel; kept with the reshipment.")
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=255,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What happened to the parcel; kept with the reshipment.",
+    )
     unit_label = "Units of {name} to reship"
 
     @staticmethod
@@ -30,13 +34,20 @@ class ReshipForm(UnitsForm):
 
     def request(self) -> dict:
         """What the agent asked for, in plain values (kept in the session between preview and submit)."""
-        return {"rows": self.chosen_rows(), "reason": self.cleaned_data["reason"],
-                "note": self.cleaned_data.get("note", "")}
+        return {
+            "rows": self.chosen_rows(),
+            "reason": self.cleaned_data["reason"],
+            "note": self.cleaned_data.get("note", ""),
+        }
 
 
 def reship_input(request: dict) -> list[ReshipItemInput]:
-    return [ReshipItemInput(order_item_summary_id=pk, quantity=Decimal(quantity), reason=request["reason"],
-                            reason_text=request["note"]) for pk, quantity in request["rows"]]
+    return [
+        ReshipItemInput(
+            order_item_summary_id=pk, quantity=Decimal(quantity), reason=request["reason"], reason_text=request["note"]
+        )
+        for pk, quantity in request["rows"]
+    ]
 
 
 def initial_of(request: dict) -> dict:

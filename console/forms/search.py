@@ -13,24 +13,30 @@ LATEST_DATE = date(2999, 12, 31)
 
 def date_field(label: str) -> forms.DateField:
     return forms.DateField(
-        required=False, label=label,
+        required=False,
+        label=label,
         validators=[
             MinValueValidator(EARLIEST_DATE, message=f"Enter a date on or after {EARLIEST_DATE.isoformat()}."),
             MaxValueValidator(LATEST_DATE, message=f"Enter a date on or before {LATEST_DATE.isoformat()}."),
         ],
-        widget=forms.DateInput(attrs={"type": "date", "min": EARLIEST_DATE.isoformat(),
-                                      "max": LATEST_DATE.isoformat()}),
+        widget=forms.DateInput(
+            attrs={"type": "date", "min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}
+        ),
     )
 
 
 class OrderSearchForm(forms.Form):
     q = forms.CharField(
-        required=False, max_length=120, label="Order number, customer name or email",
+        required=False,
+        max_length=120,
+        label="Order number, customer name or email",
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}),
     )
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *OrderSummaryStatus.choices])
     channel = forms.ModelChoiceField(
-        required=False, queryset=SalesChannel.objects.order_by("name"), empty_label="Any channel",
+        required=False,
+        queryset=SalesChannel.objects.order_by("name"),
+        empty_label="Any channel",
         label="Sales channel",
     )
     date_from = date_field("Ordered from")

@@ -27,8 +27,12 @@ class UnitsForm(forms.Form):
         self.fields["reason"].choices = reason_choices()
         for item in items:
             self.fields[f"item-{item.pk}"] = forms.DecimalField(
-                label=self.unit_label.format(name=item.name), required=False, min_value=Decimal(0), max_digits=12,
-                decimal_places=2, max_value=self.most(item),
+                label=self.unit_label.format(name=item.name),
+                required=False,
+                min_value=Decimal(0),
+                max_digits=12,
+                decimal_places=2,
+                max_value=self.most(item),
             )
 
     def item_rows(self):

@@ -43,8 +43,9 @@ MODE_CHOICES = [
 ]
 
 
-def eligible_items(kind: str, items: list[OrderItemSummary],
-                   allocated: dict[int, Decimal] | None = None) -> list[OrderItemSummary]:
+def eligible_items(
+    kind: str, items: list[OrderItemSummary], allocated: dict[int, Decimal] | None = None
+) -> list[OrderItemSummary]:
     """The items the wizard offers, read from the quantities the summary derives (DOMAIN.md §1).
     `allocated`: per item, the units on fulfillment orders not yet picked (a cancel may take them too)."""
     allocated = allocated or {}
@@ -78,17 +79,26 @@ class WizardRequest:
 
     def as_dict(self) -> dict:
         return {
-            "kind": self.kind, "rows": [list(row) for row in self.rows], "reason": self.reason, "note": self.note,
-            "shipping_reduction": self.shipping_reduction, "adjustment_type": self.adjustment_type,
-            "mode": self.mode, "cancel_allocated": self.cancel_allocated,
+            "kind": self.kind,
+            "rows": [list(row) for row in self.rows],
+            "reason": self.reason,
+            "note": self.note,
+            "shipping_reduction": self.shipping_reduction,
+            "adjustment_type": self.adjustment_type,
+            "mode": self.mode,
+            "cancel_allocated": self.cancel_allocated,
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> "WizardRequest":
         return cls(
-            kind=data["kind"], rows=tuple((int(pk), value) for pk, value in data["rows"]), reason=data["reason"],
-            note=data.get("note", ""), shipping_reduction=bool(data.get("shipping_reduction")),
-            adjustment_type=data.get("adjustment_type", ""), mode=data.get("mode", ""),
+            kind=data["kind"],
+            rows=tuple((int(pk), value) for pk, value in data["rows"]),
+            reason=data["reason"],
+            note=data.get("note", ""),
+            shipping_reduction=bool(data.get("shipping_reduction")),
+            adjustment_type=data.get("adjustment_type", ""),
+            mode=data.get("mode", ""),
             cancel_allocated=bool(data.get("cancel_allocated")),
         )
 
@@ -97,8 +107,13 @@ class WizardRequest:
 
     def change_items(self) -> list[ChangeItemInput]:
         return [
-            ChangeItemInput(order_item_summary_id=pk, quantity=Decimal(value), reason=self.reason,
-                            shipping_reduction=self.shipping_reduction, reason_text=self.note)
+            ChangeItemInput(
+                order_item_summary_id=pk,
+                quantity=Decimal(value),
+                reason=self.reason,
+                shipping_reduction=self.shipping_reduction,
+                reason_text=self.note,
+            )
             for pk, value in self.rows
         ]
 
@@ -106,8 +121,13 @@ class WizardRequest:
         # The agent types the discount as a positive figure; the service takes discounts as negative amounts.
         return AdjustInput(
             items=tuple(
-                AdjustItemInput(order_item_summary_id=pk, adjustment_type=self.adjustment_type,
-                                amount=-Decimal(value), reason=self.reason, description=self.note)
+                AdjustItemInput(
+                    order_item_summary_id=pk,
+                    adjustment_type=self.adjustment_type,
+                    amount=-Decimal(value),
+                    reason=self.reason,
+                    description=self.note,
+                )
                 for pk, value in self.rows
             ),
             allocated_items_change_order_type=self.mode,
@@ -129,8 +149,11 @@ class WizardRequest:
 class WizardForm(forms.Form):
     reason = forms.ChoiceField(label="Reason")
     note = forms.CharField(
-        label="Note (optional)", required=False, max_length=255,
-        widget=forms.Textarea(attrs={"rows": 2}), help_text="Kept with the change; at most 255 characters.",
+        label="Note (optional)",
+        required=False,
+        max_length=255,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept with the change; at most 255 characters.",
     )
 
     def __init__(self, kind: str, items: list[OrderItemSummary], *args, allocated: dict | None = None, **kwargs):
@@ -146,13 +169,20 @@ class WizardForm(forms.Form):
         for item in self.items:
             if kind == ADJUST:
                 field = forms.DecimalField(
-                    label=f"Discount on {item.name}", required=False, min_value=Decimal(0), max_digits=14,
-                    decimal_places=4, widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+                    label=f"Discount on {item.name}",
+                    required=False,
+                    min_value=Decimal(0),
+                    max_digits=14,
+                    decimal_places=4,
+                    widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
                 )
             else:
                 most = available_of(kind, item) + (self.allocated.get(item.pk, 0) if kind == CANCEL else 0)
                 field = forms.DecimalField(
-                    label=f"Units of {item.name}", required=False, min_value=Decimal(0), max_digits=12,
+                    label=f"Units of {item.name}",
+                    required=False,
+                    min_value=Decimal(0),
+                    max_digits=12,
                     decimal_places=2,
                     widget=forms.NumberInput(attrs={"step": "1", "inputmode": "decimal", "max": f"{most:f}"}),
                 )
@@ -160,18 +190,22 @@ class WizardForm(forms.Form):
         if kind == ADJUST:
             self.fields["adjustment_type"] = forms.ChoiceField(label="The discount is", choices=ADJUSTMENT_TYPE_CHOICES)
             self.fields["mode"] = forms.ChoiceField(
-                label="Spread the discount over", choices=MODE_CHOICES, widget=forms.RadioSelect,
+                label="Spread the discount over",
+                choices=MODE_CHOICES,
+                widget=forms.RadioSelect,
                 initial=AllocatedItemsChangeOrderType.DISALLOWED,
             )
         elif kind != CANCEL_ORDER:
             self.fields["shipping_reduction"] = forms.BooleanField(
-                label="Reduce the delivery charge in proportion", required=False,
+                label="Reduce the delivery charge in proportion",
+                required=False,
             )
         if kind == CANCEL:
             self.fields["cancel_allocated"] = forms.BooleanField(
-                label="Also cancel units allocated to fulfillment orders not yet picked", required=False,
+                label="Also cancel units allocated to fulfillment orders not yet picked",
+                required=False,
                 help_text="Their fulfillment-order lines are canceled too (Draft, Allocated or Assigned); units "
-                          "in picking or later cannot be canceled.",
+                "in picking or later cannot be canceled.",
             )
 
     def item_rows(self):
@@ -179,8 +213,10 @@ class WizardForm(forms.Form):
         template's table; a whole-order cancel lists its items without fields."""
         if self.kind == CANCEL_ORDER:
             return [(item, None, available_of(self.kind, item), self.allocated.get(item.pk, 0)) for item in self.listed]
-        return [(item, self[f"item-{item.pk}"], available_of(self.kind, item), self.allocated.get(item.pk, 0))
-                for item in self.items]
+        return [
+            (item, self[f"item-{item.pk}"], available_of(self.kind, item), self.allocated.get(item.pk, 0))
+            for item in self.items
+        ]
 
     def clean(self):
         data = super().clean()
@@ -189,7 +225,8 @@ class WizardForm(forms.Form):
         chosen = [item for item in self.items if data.get(f"item-{item.pk}")]
         if not chosen and not any(f"item-{item.pk}" in self.errors for item in self.items):
             raise forms.ValidationError(
-                "Enter a quantity for at least one item." if self.kind != ADJUST
+                "Enter a quantity for at least one item."
+                if self.kind != ADJUST
                 else "Enter a discount for at least one item.",
                 code="nothing_chosen",
             )
@@ -197,21 +234,28 @@ class WizardForm(forms.Form):
 
     def wizard_request(self) -> WizardRequest:
         data = self.cleaned_data
-        rows = tuple(
-            (item.pk, f"{data[f'item-{item.pk}']:f}") for item in self.items if data.get(f"item-{item.pk}")
-        )
+        rows = tuple((item.pk, f"{data[f'item-{item.pk}']:f}") for item in self.items if data.get(f"item-{item.pk}"))
         return WizardRequest(
-            kind=self.kind, rows=rows, reason=data["reason"], note=data.get("note", ""),
+            kind=self.kind,
+            rows=rows,
+            reason=data["reason"],
+            note=data.get("note", ""),
             shipping_reduction=bool(data.get("shipping_reduction")),
-            adjustment_type=data.get("adjustment_type", ""), mode=data.get("mode", ""),
+            adjustment_type=data.get("adjustment_type", ""),
+            mode=data.get("mode", ""),
             cancel_allocated=bool(data.get("cancel_allocated")),
         )
 
 
 _PATH = re.compile(r"^(?:changeItems|adjustItems)\[(\d+)\]\.(\w+)$")
 _ROW_FIELDS = {
-    "quantity": "item", "amount": "item", "orderItemSummaryId": "item", "reason": "reason",
-    "reasonForChangeText": "note", "description": "note", "adjustmentType": "adjustment_type",
+    "quantity": "item",
+    "amount": "item",
+    "orderItemSummaryId": "item",
+    "reason": "reason",
+    "reasonForChangeText": "note",
+    "description": "note",
+    "adjustmentType": "adjustment_type",
     "shippingReductionFlag": "shipping_reduction",
 }
 _FORM_FIELDS = {"cancelAllocatedQuantity": "cancel_allocated", "reason": "reason", "reasonText": "note"}

@@ -84,12 +84,15 @@ def _summary_and_groups(summary_id: int) -> tuple[OrderSummary, list[OrderDelive
     funds = funds_annotations(OuterRef("order_summary_id"))
     groups = list(
         OrderDeliveryGroupSummary.objects.filter(order_summary_id=summary_id)
-        .select_related("order_summary__sales_channel").annotate(**funds).order_by("id")
+        .select_related("order_summary__sales_channel")
+        .annotate(**funds)
+        .order_by("id")
     )
     if not groups:
         funds = funds_annotations()
-        summary = get_object_or_404(OrderSummary.objects.select_related("sales_channel").annotate(**funds),
-                                    pk=summary_id)
+        summary = get_object_or_404(
+            OrderSummary.objects.select_related("sales_channel").annotate(**funds), pk=summary_id
+        )
         return summary, [], funds_sums(summary, funds)
     summary = groups[0].order_summary
     for group in groups:
@@ -105,16 +108,39 @@ def _items(summary: OrderSummary) -> list[Item]:
 
 _USERNAME = f"created_by__{get_user_model().USERNAME_FIELD}"
 _FULFILLMENT_ORDER_FIELDS = (
-    "id", "delivery_group_summary_id", "location__name", "type", "status", "status_category", "currency",
-    "grand_total_amount", "created_at", "fulfilled_at", "canceled_at", "rejected_at",
-    "created_by_id", _USERNAME, "created_by_client_id", "created_by_client__name", "reshipment_id",
+    "id",
+    "delivery_group_summary_id",
+    "location__name",
+    "type",
+    "status",
+    "status_category",
+    "currency",
+    "grand_total_amount",
+    "created_at",
+    "fulfilled_at",
+    "canceled_at",
+    "rejected_at",
+    "created_by_id",
+    _USERNAME,
+    "created_by_client_id",
+    "created_by_client__name",
+    "reshipment_id",
 )
 # The columns of rows.Line, in its order.
 _LINE_FIELDS = (
-    "lines__id", "lines__type", "lines__sku", "lines__name", "lines__original_quantity", "lines__quantity",
+    "lines__id",
+    "lines__type",
+    "lines__sku",
+    "lines__name",
+    "lines__original_quantity",
+    "lines__quantity",
     "lines__quantity_shipped",
-    "lines__total_line_amount", "lines__total_line_tax_amount", "lines__total_adjustment_amount",
-    "lines__total_adjustment_tax_amount", "lines__quantity_rejected", "lines__rejection_reason",
+    "lines__total_line_amount",
+    "lines__total_line_tax_amount",
+    "lines__total_adjustment_amount",
+    "lines__total_adjustment_tax_amount",
+    "lines__quantity_rejected",
+    "lines__rejection_reason",
 )
 
 
@@ -129,17 +155,42 @@ def _fulfillment_orders(summary: OrderSummary, text: FigureText) -> list[Fulfill
     )
     width = len(_FULFILLMENT_ORDER_FIELDS)
     for row in rows:
-        (pk, group_id, location_name, fulfillment_type, status, status_category, currency, grand_total,
-         created_at, fulfilled_at, canceled_at, rejected_at, user_id, username, client_id, client_name,
-         reshipment_id) = row[:width]
+        (
+            pk,
+            group_id,
+            location_name,
+            fulfillment_type,
+            status,
+            status_category,
+            currency,
+            grand_total,
+            created_at,
+            fulfilled_at,
+            canceled_at,
+            rejected_at,
+            user_id,
+            username,
+            client_id,
+            client_name,
+            reshipment_id,
+        ) = row[:width]
         view = views.get(pk)
         if view is None:
             view = views[pk] = FulfillmentOrderView(
-                pk=pk, number=FulfillmentOrder(pk=pk).number, location_name=location_name, type=fulfillment_type,
-                status=status, is_final=status_category in FINAL_STATUS_CATEGORIES, currency=currency,
-                grand_total_amount=grand_total, created_at=created_at, fulfilled_at=fulfilled_at,
-                canceled_at=canceled_at, rejected_at=rejected_at,
-                actor=actor_of(user_id, username, client_id, client_name), delivery_group_summary_id=group_id,
+                pk=pk,
+                number=FulfillmentOrder(pk=pk).number,
+                location_name=location_name,
+                type=fulfillment_type,
+                status=status,
+                is_final=status_category in FINAL_STATUS_CATEGORIES,
+                currency=currency,
+                grand_total_amount=grand_total,
+                created_at=created_at,
+                fulfilled_at=fulfilled_at,
+                canceled_at=canceled_at,
+                rejected_at=rejected_at,
+                actor=actor_of(user_id, username, client_id, client_name),
+                delivery_group_summary_id=group_id,
                 reshipment_id=reshipment_id,
             )
         if row[width] is None:
@@ -149,9 +200,20 @@ def _fulfillment_orders(summary: OrderSummary, text: FigureText) -> list[Fulfill
 
 
 _SHIPMENT_FIELDS = (
-    "id", "fulfillment_order_id", "carrier", "service", "tracking_number", "tracking_url", "shipped_at",
-    "delivered_at", "created_by_id", _USERNAME, "created_by_client_id", "created_by_client__name",
-    "lines__quantity", "lines__fulfillment_order_line__name",
+    "id",
+    "fulfillment_order_id",
+    "carrier",
+    "service",
+    "tracking_number",
+    "tracking_url",
+    "shipped_at",
+    "delivered_at",
+    "created_by_id",
+    _USERNAME,
+    "created_by_client_id",
+    "created_by_client__name",
+    "lines__quantity",
+    "lines__fulfillment_order_line__name",
 )
 
 
@@ -160,14 +222,36 @@ def _attach_shipments(summary: OrderSummary, fulfillment_orders: list[Fulfillmen
     by_order = {view.pk: view for view in fulfillment_orders}
     views: dict[int, ShipmentView] = {}
     units: dict[int, list[str]] = {}
-    rows = (Shipment.objects.filter(order_summary=summary).order_by("shipped_at", "id", "lines__id")
-            .values_list(*_SHIPMENT_FIELDS))
-    for (pk, order_id, carrier, service, tracking_number, tracking_url, shipped_at, delivered_at, user_id, username,
-         client_id, client_name, quantity, name) in rows:
+    rows = (
+        Shipment.objects.filter(order_summary=summary)
+        .order_by("shipped_at", "id", "lines__id")
+        .values_list(*_SHIPMENT_FIELDS)
+    )
+    for (
+        pk,
+        order_id,
+        carrier,
+        service,
+        tracking_number,
+        tracking_url,
+        shipped_at,
+        delivered_at,
+        user_id,
+        username,
+        client_id,
+        client_name,
+        quantity,
+        name,
+    ) in rows:
         if pk not in views:
             views[pk] = ShipmentView(
-                number=Shipment(pk=pk).number, carrier=carrier, service=service, tracking_number=tracking_number,
-                tracking_url=tracking_url, shipped_at=shipped_at, delivered_at=delivered_at,
+                number=Shipment(pk=pk).number,
+                carrier=carrier,
+                service=service,
+                tracking_number=tracking_number,
+                tracking_url=tracking_url,
+                shipped_at=shipped_at,
+                delivered_at=delivered_at,
                 actor=actor_of(user_id, username, client_id, client_name),
             )
             units[pk] = []
@@ -196,7 +280,8 @@ def _payments(summary: OrderSummary) -> tuple[list[PaymentSummaryView], list[Pay
     refunds = [
         RefundEntry(*values)
         for values in Refund.objects.filter(order_payment_summary__order_summary=summary)
-        .order_by("created_at", "id").values_list("status", "amount", "created_at", "processed_at")
+        .order_by("created_at", "id")
+        .values_list("status", "amount", "created_at", "processed_at")
     ]
     views = [PaymentSummaryView(ops, gateway_logs=logs_by_ops.get(ops.pk, [])) for ops in payment_summaries]
     return views, logs_by_ops.get(None, []), refunds
@@ -207,19 +292,37 @@ _DOCUMENT_FIELDS = ("number", "created_at", "total_amount", "total_tax_amount", 
 
 def _documents(summary: OrderSummary) -> tuple[list[Document], list[Document]]:
     """Invoices and credit memos, each oldest first: one query (a union of the two tables)."""
-    invoices = Invoice.objects.filter(order_summary=summary).order_by().values_list(
-        Value("invoice", output_field=CharField()), "id", *_DOCUMENT_FIELDS, "fulfillment_order_id",
+    invoices = (
+        Invoice.objects.filter(order_summary=summary)
+        .order_by()
+        .values_list(
+            Value("invoice", output_field=CharField()),
+            "id",
+            *_DOCUMENT_FIELDS,
+            "fulfillment_order_id",
+        )
     )
-    memos = CreditMemo.objects.filter(order_summary=summary).order_by().values_list(
-        Value("memo", output_field=CharField()), "id", *_DOCUMENT_FIELDS, Value(None, output_field=BigIntegerField()),
+    memos = (
+        CreditMemo.objects.filter(order_summary=summary)
+        .order_by()
+        .values_list(
+            Value("memo", output_field=CharField()),
+            "id",
+            *_DOCUMENT_FIELDS,
+            Value(None, output_field=BigIntegerField()),
+        )
     )
     found = {"invoice": [], "memo": []}
     for kind, pk, *values, fulfillment_order_id in invoices.union(memos, all=True):
         found[kind].append((values[1], pk, values, fulfillment_order_id))
     return tuple(
         [
-            Document(*values, fulfillment_order_number=FulfillmentOrder(pk=fulfillment_order_id).number
-                     if fulfillment_order_id else None)
+            Document(
+                *values,
+                fulfillment_order_number=FulfillmentOrder(pk=fulfillment_order_id).number
+                if fulfillment_order_id
+                else None,
+            )
             for _, _, values, fulfillment_order_id in sorted(found[kind], key=lambda entry: entry[:2])
         ]
         for kind in ("invoice", "memo")
@@ -227,12 +330,26 @@ def _documents(summary: OrderSummary) -> tuple[list[Document], list[Document]]:
 
 
 _CHANGE_ORDER_FIELDS = (
-    "id", "created_at", "change_type", "fulfillment_phase", "reason", "grand_total_amount",
-    "created_by_id", _USERNAME, "created_by_client_id", "created_by_client__name",
+    "id",
+    "created_at",
+    "change_type",
+    "fulfillment_phase",
+    "reason",
+    "grand_total_amount",
+    "created_by_id",
+    _USERNAME,
+    "created_by_client_id",
+    "created_by_client__name",
 )
 _CHANGE_LINE_FIELDS = (
-    "items__id", "items__name", "items__quantity", "items__line_amount", "items__adjustment_amount",
-    "items__line_tax_amount", "items__adjustment_tax_amount", "items__item_summary_changes__reason_text",
+    "items__id",
+    "items__name",
+    "items__quantity",
+    "items__line_amount",
+    "items__adjustment_amount",
+    "items__line_tax_amount",
+    "items__adjustment_tax_amount",
+    "items__item_summary_changes__reason_text",
 )
 
 
@@ -253,8 +370,12 @@ def _change_orders(summary: OrderSummary) -> list[ChangeOrderEntry]:
         entry = entries.get(pk)
         if entry is None:
             entry = entries[pk] = ChangeOrderEntry(
-                created_at=created_at, change_type=change_type, fulfillment_phase=phase, reason=reason,
-                grand_total_amount=grand_total, actor=actor_of(user_id, username, client_id, client_name),
+                created_at=created_at,
+                change_type=change_type,
+                fulfillment_phase=phase,
+                reason=reason,
+                grand_total_amount=grand_total,
+                actor=actor_of(user_id, username, client_id, client_name),
             )
         line_id, name, quantity, line_amount, adjustment, line_tax, adjustment_tax, reason_text = row[width:]
         if line_id is None:
@@ -263,9 +384,14 @@ def _change_orders(summary: OrderSummary) -> list[ChangeOrderEntry]:
             entry.reason_texts.add(reason_text)
         if line_id not in seen_lines:
             seen_lines.add(line_id)
-            entry.lines.append(TimelineLine(
-                name=name, quantity=quantity, amount=line_amount + adjustment, tax=line_tax + adjustment_tax,
-            ))
+            entry.lines.append(
+                TimelineLine(
+                    name=name,
+                    quantity=quantity,
+                    amount=line_amount + adjustment,
+                    tax=line_tax + adjustment_tax,
+                )
+            )
     return list(entries.values())
 
 
@@ -276,8 +402,9 @@ def order_page(summary_id: int) -> OrderPage:
     fulfillment_orders = _fulfillment_orders(summary, text)
     _attach_shipments(summary, fulfillment_orders, text)
     group_views = {
-        group.pk: DeliveryGroupView(group=group, item_count=facts.count_by_group[group.pk],
-                                    has_unplaced_units=group.pk in facts.unplaced_groups)
+        group.pk: DeliveryGroupView(
+            group=group, item_count=facts.count_by_group[group.pk], has_unplaced_units=group.pk in facts.unplaced_groups
+        )
         for group in groups
     }
     for fulfillment_order in fulfillment_orders:
@@ -294,8 +421,9 @@ def order_page(summary_id: int) -> OrderPage:
     )
     holds = list(
         OrderHold.objects.filter(order_summary=summary)
-        .select_related("held_by", "held_by_client", "rule", "released_by", "released_by_client",
-                        "fulfillment_order_line")
+        .select_related(
+            "held_by", "held_by_client", "rule", "released_by", "released_by_client", "fulfillment_order_line"
+        )
         .order_by("held_at", "id")
     )
     mark_held_lines(fulfillment_orders, holds)
@@ -308,8 +436,20 @@ def order_page(summary_id: int) -> OrderPage:
         .select_related("created_by", "created_by_client")
         .order_by("created_at", "id")
     )
-    timeline = build_timeline(summary, change_orders, fulfillment_orders, invoices, credit_memos, refunds, operations,
-                              process_exceptions, approvals, holds, exchanges, moves)
+    timeline = build_timeline(
+        summary,
+        change_orders,
+        fulfillment_orders,
+        invoices,
+        credit_memos,
+        refunds,
+        operations,
+        process_exceptions,
+        approvals,
+        holds,
+        exchanges,
+        moves,
+    )
     timeline += [TimelineEvent(**event) for event in timeline_events(return_orders, reshipments)]
     timeline.sort(key=lambda event: event.when)
     return OrderPage(
@@ -328,11 +468,16 @@ def order_page(summary_id: int) -> OrderPage:
         operations=operations,
         process_exceptions=process_exceptions,
         timeline=timeline_rows(timeline, summary.currency, text),
-        can_cancel=managed and (facts.can_cancel or any(
-            fulfillment_order.status in BEFORE_PICKING and not fulfillment_order.reshipment_id
-            and any(line["cancelable"] for line in fulfillment_order.lines)
-            for fulfillment_order in fulfillment_orders
-        )),
+        can_cancel=managed
+        and (
+            facts.can_cancel
+            or any(
+                fulfillment_order.status in BEFORE_PICKING
+                and not fulfillment_order.reshipment_id
+                and any(line["cancelable"] for line in fulfillment_order.lines)
+                for fulfillment_order in fulfillment_orders
+            )
+        ),
         can_return=managed and facts.can_return,
         can_reship=managed and facts.can_reship,
         return_orders=return_orders,

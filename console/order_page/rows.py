@@ -184,10 +184,25 @@ class OrderPage:
 
 
 ITEM_FIELDS = (
-    "delivery_group_summary_id", "line_number", "type", "sku", "name", "status", "tax_locale_type",
-    "quantity_ordered", "quantity_canceled", "quantity_allocated", "quantity_fulfilled",
-    "quantity_return_initiated", "quantity_returned", "quantity_reshipped", "unit_price", "total_line_amount",
-    "total_line_tax_amount", "total_adjustment_amount", "total_adjustment_tax_amount",
+    "delivery_group_summary_id",
+    "line_number",
+    "type",
+    "sku",
+    "name",
+    "status",
+    "tax_locale_type",
+    "quantity_ordered",
+    "quantity_canceled",
+    "quantity_allocated",
+    "quantity_fulfilled",
+    "quantity_return_initiated",
+    "quantity_returned",
+    "quantity_reshipped",
+    "unit_price",
+    "total_line_amount",
+    "total_line_tax_amount",
+    "total_adjustment_amount",
+    "total_adjustment_tax_amount",
 )
 
 
@@ -235,38 +250,53 @@ def item_rows(items, currency: str, text: FigureText) -> tuple[list[dict], ItemF
         facts.can_return = facts.can_return or may_return(item)
         facts.can_reship = facts.can_reship or may_reship(item)
         facts.can_adjust = facts.can_adjust or may_adjust(item)
-        rows.append({
-            # Escaped text, as the template would print it (a number with no thousands separator).
-            "line_number": conditional_escape(item.line_number), "name": conditional_escape(item.name),
-            "sku": sku, "sku_prefix": sku + SKU_SEPARATOR if sku else sku, "type": text.word(item.type),
-            "status": text.badge(item.status),
-            "quantity_ordered": text.qty(item.quantity_ordered),
-            "quantity_canceled": text.qty(item.quantity_canceled),
-            "quantity_allocated": text.qty(item.quantity_allocated),
-            "quantity_fulfilled": text.qty(item.quantity_fulfilled),
-            # Shopify's grouping: what is still to ship of what was not canceled.
-            "quantity_unfulfilled": text.qty(max(item.quantity_net_ordered - item.quantity_fulfilled, 0)),
-            "quantity_return_initiated": text.qty(item.quantity_return_initiated),
-            "quantity_returned": text.qty(item.quantity_returned),
-            "quantity_reshipped": text.qty(item.quantity_reshipped),
-            "quantity": text.qty(item.quantity),
-            "quantity_net_ordered": text.qty(item.quantity_net_ordered),
-            "quantity_available_to_fulfill": text.qty(item.quantity_available_to_fulfill),
-            "quantity_available_to_cancel": text.qty(item.quantity_available_to_cancel),
-            "quantity_available_to_return": text.qty(item.quantity_available_to_return),
-            "unit_price": text.amount(item.unit_price, currency),
-            "total_line_amount": text.amount(item.total_line_amount, currency),
-            "total_adjustment_amount": text.amount(item.total_adjustment_amount, currency),
-            "total_price": text.amount(item.total_price, currency),
-            "total_tax_amount": text.amount(item.total_tax_amount, currency),
-            "total_amt_with_tax": text.amount(item.total_amt_with_tax, currency),
-        })
+        rows.append(
+            {
+                # Escaped text, as the template would print it (a number with no thousands separator).
+                "line_number": conditional_escape(item.line_number),
+                "name": conditional_escape(item.name),
+                "sku": sku,
+                "sku_prefix": sku + SKU_SEPARATOR if sku else sku,
+                "type": text.word(item.type),
+                "status": text.badge(item.status),
+                "quantity_ordered": text.qty(item.quantity_ordered),
+                "quantity_canceled": text.qty(item.quantity_canceled),
+                "quantity_allocated": text.qty(item.quantity_allocated),
+                "quantity_fulfilled": text.qty(item.quantity_fulfilled),
+                # Shopify's grouping: what is still to ship of what was not canceled.
+                "quantity_unfulfilled": text.qty(max(item.quantity_net_ordered - item.quantity_fulfilled, 0)),
+                "quantity_return_initiated": text.qty(item.quantity_return_initiated),
+                "quantity_returned": text.qty(item.quantity_returned),
+                "quantity_reshipped": text.qty(item.quantity_reshipped),
+                "quantity": text.qty(item.quantity),
+                "quantity_net_ordered": text.qty(item.quantity_net_ordered),
+                "quantity_available_to_fulfill": text.qty(item.quantity_available_to_fulfill),
+                "quantity_available_to_cancel": text.qty(item.quantity_available_to_cancel),
+                "quantity_available_to_return": text.qty(item.quantity_available_to_return),
+                "unit_price": text.amount(item.unit_price, currency),
+                "total_line_amount": text.amount(item.total_line_amount, currency),
+                "total_adjustment_amount": text.amount(item.total_adjustment_amount, currency),
+                "total_price": text.amount(item.total_price, currency),
+                "total_tax_amount": text.amount(item.total_tax_amount, currency),
+                "total_amt_with_tax": text.amount(item.total_amt_with_tax, currency),
+            }
+        )
     return rows, facts
 
 
 LINE_ATTRIBUTES = (
-    "pk", "type", "sku", "name", "original_quantity", "quantity", "quantity_shipped", "total_line_amount",
-    "total_line_tax_amount", "total_adjustment_amount", "total_adjustment_tax_amount", "quantity_rejected",
+    "pk",
+    "type",
+    "sku",
+    "name",
+    "original_quantity",
+    "quantity",
+    "quantity_shipped",
+    "total_line_amount",
+    "total_line_tax_amount",
+    "total_adjustment_amount",
+    "total_adjustment_tax_amount",
+    "quantity_rejected",
     "rejection_reason",
 )
 
@@ -284,7 +314,9 @@ class Line(namedtuple("_LineColumns", LINE_ATTRIBUTES)):
 def line_row(line: Line, currency: str, text: FigureText) -> dict:
     """A fulfillment order line as a row of text for its table and the cancel-lines form."""
     return {
-        "pk": line.pk, "name": conditional_escape(line.name), "sku": conditional_escape(line.sku),
+        "pk": line.pk,
+        "name": conditional_escape(line.name),
+        "sku": conditional_escape(line.sku),
         "original_quantity": text.qty(line.original_quantity),
         "quantity_canceled": text.qty(line.quantity_canceled),
         "quantity": text.qty(line.quantity),
@@ -300,8 +332,7 @@ def line_row(line: Line, currency: str, text: FigureText) -> dict:
 
 
 def mark_held_lines(fulfillment_orders: list[FulfillmentOrderView], holds: list[OrderHold]) -> None:
-    held = {hold.fulfillment_order_line_id: hold for hold in holds
-            if hold.is_active and hold.fulfillment_order_line_id}
+    held = {hold.fulfillment_order_line_id: hold for hold in holds if hold.is_active and hold.fulfillment_order_line_id}
     if not held:
         return
     for view in fulfillment_orders:

@@ -54,8 +54,11 @@ def rejected_note(quantity_rejected, rejection_reason: str, text: FigureText) ->
     """Under a fulfillment order line's name: the units its location refused and why (empty when none were)."""
     if not quantity_rejected:
         return NOTHING
-    return format_html('<span class="sub" data-testid="rejected">Rejected {}: {}</span>',
-                       text.qty(quantity_rejected), rejection_reason or "no reason given")
+    return format_html(
+        '<span class="sub" data-testid="rejected">Rejected {}: {}</span>',
+        text.qty(quantity_rejected),
+        rejection_reason or "no reason given",
+    )
 
 
 def held_note(reason: str) -> str:

@@ -12,24 +12,70 @@ register = template.Library()
 # Status text → badge tone. Colour is never the only signal: the badge always shows the text.
 _TONES = {
     "good": {
-        "Fulfilled", "FULFILLED", "Complete", "Processed", "Success", "Resolved", "Posted", "Paid", "Closed",
-        "CLOSED", "Approved",
+        "Fulfilled",
+        "FULFILLED",
+        "Complete",
+        "Processed",
+        "Success",
+        "Resolved",
+        "Posted",
+        "Paid",
+        "Closed",
+        "CLOSED",
+        "Approved",
     },
     "progress": {
-        "Waiting to Fulfill", "ALLOCATED", "PARTIALLYALLOCATED", "PARTIALLYFULFILLED", "Allocated", "Assigned",
-        "Pickpack", "Pick Complete", "Printed", "Running", "Pending", "Initiated", "Triaged", "ACTIVATED",
-        "FULFILLING", "Submitted",
+        "Waiting to Fulfill",
+        "ALLOCATED",
+        "PARTIALLYALLOCATED",
+        "PARTIALLYFULFILLED",
+        "Allocated",
+        "Assigned",
+        "Pickpack",
+        "Pick Complete",
+        "Printed",
+        "Running",
+        "Pending",
+        "Initiated",
+        "Triaged",
+        "ACTIVATED",
+        "FULFILLING",
+        "Submitted",
     },
     "attention": {
-        "RETURNINITIATED", "RESHIPPED", "Reshipment", "New", "Medium", "Timeout", "Paused", "Draft", "DRAFT",
-        "Waiting for approval", "Indeterminate",
+        "RETURNINITIATED",
+        "RESHIPPED",
+        "Reshipment",
+        "New",
+        "Medium",
+        "Timeout",
+        "Paused",
+        "Draft",
+        "DRAFT",
+        "Waiting for approval",
+        "Indeterminate",
     },
     "bad": {
-        "Error", "Failed", "High", "Rejected", "REJECTED", "Decline", "PermanentFail", "SystemError",
+        "Error",
+        "Failed",
+        "High",
+        "Rejected",
+        "REJECTED",
+        "Decline",
+        "PermanentFail",
+        "SystemError",
         "ValidationError",
     },
     "muted": {
-        "Canceled", "CANCELED", "Cancelled", "CANCELLED", "Returned", "RETURNED", "Ignored", "Voided", "Low",
+        "Canceled",
+        "CANCELED",
+        "Cancelled",
+        "CANCELLED",
+        "Returned",
+        "RETURNED",
+        "Ignored",
+        "Voided",
+        "Low",
     },
 }
 TONE_OF = {status: tone for tone, statuses in _TONES.items() for status in statuses}
@@ -129,8 +175,10 @@ def operation_outcome(operation, currency):
         if moved:
             phrases.append(f"{verb} {money_text(sum(Decimal(e['amount']) for e in moved), currency)}")
         if failed:
-            phrases.append(f"{len(failed)} {key[:-1]}{'s' if len(failed) > 1 else ''} declined "
-                           f"({money_text(sum(Decimal(e['amount']) for e in failed), currency)})")
+            phrases.append(
+                f"{len(failed)} {key[:-1]}{'s' if len(failed) > 1 else ''} declined "
+                f"({money_text(sum(Decimal(e['amount']) for e in failed), currency)})"
+            )
         if pending:
             phrases.append(f"{len(pending)} awaiting the gateway")
     return ", ".join(phrases) or "Nothing to move"

@@ -34,7 +34,8 @@ def _next(request) -> str:
     """Where the decision was asked from (the queue or the order page): a path of this site, or ""."""
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if next_url.startswith("/") and url_has_allowed_host_and_scheme(
-            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return next_url
     return ""
 
@@ -61,8 +62,11 @@ def approve_refund(request, pk: int):
     except ServiceError as failure:
         messages.error(request, agent_message(failure.message))
         return redirect(_back(request, refund))
-    messages.success(request, f"Refund of {money_text(decided.amount, decided.currency)} on order "
-                              f"{refund.order_summary.order_number} approved; it is queued under Background jobs.")
+    messages.success(
+        request,
+        f"Refund of {money_text(decided.amount, decided.currency)} on order "
+        f"{refund.order_summary.order_number} approved; it is queued under Background jobs.",
+    )
     back = _back(request, refund)
     if back.startswith(f"/console/orders/{refund.order_summary_id}/"):
         return redirect(order_url_awaiting(refund.order_summary_id, started))
@@ -80,16 +84,27 @@ def decline_refund(request, pk: int):
         except ServiceError as failure:
             messages.error(request, agent_message(failure.message))
             return redirect(_back(request, refund))
-        messages.info(request, f"Refund of {money_text(decided.amount, decided.currency)} on order "
-                               f"{refund.order_summary.order_number} declined; nothing was refunded. The order "
-                               "offers \u201cRefund remaining\u201d should it be refunded later.")
+        messages.info(
+            request,
+            f"Refund of {money_text(decided.amount, decided.currency)} on order "
+            f"{refund.order_summary.order_number} declined; nothing was refunded. The order "
+            "offers \u201cRefund remaining\u201d should it be refunded later.",
+        )
         return redirect(_back(request, refund))
     if refund.status != AgentRefundStatus.PENDING:
         messages.info(request, f"This refund was already {refund.get_status_display().lower()}.")
         return redirect(_back(request, refund))
-    return render(request, "console/decline.html", {
-        "refund": refund, "form": form, "nav": "approvals", "next": _next(request),
-    }, status=400 if form.is_bound else 200)
+    return render(
+        request,
+        "console/decline.html",
+        {
+            "refund": refund,
+            "form": form,
+            "nav": "approvals",
+            "next": _next(request),
+        },
+        status=400 if form.is_bound else 200,
+    )
 
 
 @require_POST
@@ -105,9 +120,9 @@ def refund_remaining_view(request, pk: int):
         return redirect("console:order", pk=pk)
     amount = money_text(refund.amount, refund.currency)
     if refund.status == AgentRefundStatus.PENDING:
-        messages.warning(request, f"The refund of {amount} is above your limit: it waits for a supervisor's approval "
-                                  "on this page.")
+        messages.warning(
+            request, f"The refund of {amount} is above your limit: it waits for a supervisor's approval on this page."
+        )
         return redirect("console:order", pk=pk)
-    messages.info(request, f"The refund of the remaining {amount} is queued; its progress shows under Background "
-                           "jobs.")
+    messages.info(request, f"The refund of the remaining {amount} is queued; its progress shows under Background jobs.")
     return redirect(order_url_awaiting(pk, started))

@@ -29,7 +29,11 @@ def exception_queue(request):
     query.pop("page", None)
     partial = wants_partial(request)
     context = {
-        "form": form, "page": page, "query": query.urlencode(), "nav": "exceptions", "partial": partial,
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "nav": "exceptions",
+        "partial": partial,
         "status_form": ExceptionStatusForm(),
     }
     template = "console/exceptions.html#results" if partial else "console/exceptions.html"
@@ -51,9 +55,15 @@ def exception_status(request, pk: int):
         error = "; ".join(form.errors.get("status", ["Choose a status."]))
     if wants_partial(request):
         exception.refresh_from_db()
-        return render(request, "console/exceptions.html#row", {
-            "exception": exception, "row_error": error, "row_done": None if error else exception.status,
-        })
+        return render(
+            request,
+            "console/exceptions.html#row",
+            {
+                "exception": exception,
+                "row_error": error,
+                "row_done": None if error else exception.status,
+            },
+        )
     if error:
         messages.error(request, f"Exception {pk}: {error}")
     else:
@@ -82,7 +92,8 @@ def exception_retry(request, pk: int):
 def _back(request) -> str:
     """Back to the queue page the agent came from; never to another site."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return reverse("console:exceptions")

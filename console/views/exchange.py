@@ -50,8 +50,10 @@ def describe_exchange(state, result: ExchangeResult, request: ExchangeRequest, u
     if amounts.to_charge > 0:
         card = card_to_charge(state.summary)
         where = f"{card[0]} •••• {card[2]}" if card and card[2] else (card[0] if card else "the original card")
-        sentences.append(f"The customer pays {money_text(amounts.to_charge, currency)} more, charged to {where} "
-                         "when the new item ships.")
+        sentences.append(
+            f"The customer pays {money_text(amounts.to_charge, currency)} more, charged to {where} "
+            "when the new item ships."
+        )
     elif amounts.to_refund > 0:
         destinations = refund_destinations(state.payment_summaries, amounts.to_refund)
         to = f" to {_join(list(destinations))}" if destinations else ""
@@ -62,12 +64,16 @@ def describe_exchange(state, result: ExchangeResult, request: ExchangeRequest, u
     else:
         sentences.append("The customer pays nothing more and gets nothing back.")
     if amounts.transferred > 0:
-        sentences.append(f"{money_text(amounts.transferred, currency)} already paid for the returned units pays "
-                         "the new order; it is not refunded.")
+        sentences.append(
+            f"{money_text(amounts.transferred, currency)} already paid for the returned units pays "
+            "the new order; it is not refunded."
+        )
     if request.wait_for_return:
-        sentences.append("When the units are received, the exchange is settled on what came back in good condition: "
-                         "rejected or missing units are not credited (the customer pays for them); if nothing comes "
-                         "back, the new order is canceled and nothing is charged.")
+        sentences.append(
+            "When the units are received, the exchange is settled on what came back in good condition: "
+            "rejected or missing units are not credited (the customer pays for them); if nothing comes "
+            "back, the new order is canceled and nothing is charged."
+        )
     return ExchangeConsequence(sentences=tuple(sentences))
 
 
@@ -99,27 +105,40 @@ class ExchangeWizard(RequestWizard):
 
     def preview_context(self, request, state, data: ExchangeRequest, result: ExchangeResult) -> dict:
         item = next((each for each in state.items if each.pk == data.item_id), None)
-        return {"result": result, "amounts": result.amounts, "balances": result.balances,
-                "consequence": describe_exchange(state, result, data, request.user), "exchange_request": data,
-                "item": item, "replacement_tax": data.tax(state.summary.currency),
-                "grand_total_after": state.summary.grand_total_amount - result.balances.grand_total_amount}
+        return {
+            "result": result,
+            "amounts": result.amounts,
+            "balances": result.balances,
+            "consequence": describe_exchange(state, result, data, request.user),
+            "exchange_request": data,
+            "item": item,
+            "replacement_tax": data.tax(state.summary.currency),
+            "grand_total_after": state.summary.grand_total_amount - result.balances.grand_total_amount,
+        }
 
     def submit(self, request, state, data: ExchangeRequest, version: int) -> ExchangeResult:
-        return submit_exchange(state.summary.pk, data.exchange_input(state.summary.currency), actor=request.user,
-                               expected_version=version)
+        return submit_exchange(
+            state.summary.pk, data.exchange_input(state.summary.currency), actor=request.user, expected_version=version
+        )
 
     def change_order_ids(self, outcome: ExchangeResult) -> list[int]:
         return [outcome.change_order_id] if outcome.change_order_id else []
 
     def done(self, request, state, data: ExchangeRequest, outcome: ExchangeResult, *, started: int):
         if outcome.return_order_id:
-            messages.success(request, f"Exchange started: the replacement order for {data.name} was created "
-                                      f"and waits for the return {ReturnOrder(pk=outcome.return_order_id).number} "
-                                      "(see Exchanges below).")
+            messages.success(
+                request,
+                f"Exchange started: the replacement order for {data.name} was created "
+                f"and waits for the return {ReturnOrder(pk=outcome.return_order_id).number} "
+                "(see Exchanges below).",
+            )
         else:
-            messages.success(request, f"Exchanged: the replacement order for {data.name} was created "
-                                      f"(see Exchanges below) and the units of {state.summary.order_number} are "
-                                      "returned.")
+            messages.success(
+                request,
+                f"Exchanged: the replacement order for {data.name} was created "
+                f"(see Exchanges below) and the units of {state.summary.order_number} are "
+                "returned.",
+            )
         for sentence in describe_exchange(state, outcome, data).sentences[2:3]:
             messages.info(request, sentence)
         return to_order(request, state.summary.pk)

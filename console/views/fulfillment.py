@@ -27,8 +27,10 @@ def create_fulfillment_order(request, pk: int, group_pk: int):
     state = wizard_state(pk)
     group = get_object_or_404(OrderDeliveryGroupSummary, pk=group_pk, order_summary_id=pk)
     items = [
-        item for item in state.items
-        if item.delivery_group_summary_id == group.pk and item.type == ItemType.PRODUCT
+        item
+        for item in state.items
+        if item.delivery_group_summary_id == group.pk
+        and item.type == ItemType.PRODUCT
         and item.quantity_available_to_fulfill > 0
     ]
     suggestion = fulfillment_suggestion(group, items)
@@ -37,12 +39,15 @@ def create_fulfillment_order(request, pk: int, group_pk: int):
         if form.is_valid():
             chosen = form.chosen()
             data = FulfillmentOrderInput(
-                order_summary_id=pk, delivery_group_summary_id=group.pk,
-                groups=(FulfillmentGroupInput(
-                    location_id=form.cleaned_data["location"].pk,
-                    fulfillment_type=form.cleaned_data["fulfillment_type"],
-                    items=tuple(FulfillmentItemInput(item_pk, quantity) for item_pk, quantity in chosen),
-                ),),
+                order_summary_id=pk,
+                delivery_group_summary_id=group.pk,
+                groups=(
+                    FulfillmentGroupInput(
+                        location_id=form.cleaned_data["location"].pk,
+                        fulfillment_type=form.cleaned_data["fulfillment_type"],
+                        items=tuple(FulfillmentItemInput(item_pk, quantity) for item_pk, quantity in chosen),
+                    ),
+                ),
             )
             try:
                 created = create_fulfillment_orders(data, actor=request.user)
@@ -54,16 +59,25 @@ def create_fulfillment_order(request, pk: int, group_pk: int):
                 return redirect("console:order", pk=pk)
     else:
         form = CreateFulfillmentOrderForm(items, initial=suggestion.initial if suggestion else None)
-    return render(request, "console/fulfillment_create.html", {
-        "summary": state.summary, "group": group, "form": form, "suggestion": suggestion, "nav": "orders",
-    })
+    return render(
+        request,
+        "console/fulfillment_create.html",
+        {
+            "summary": state.summary,
+            "group": group,
+            "form": form,
+            "suggestion": suggestion,
+            "nav": "orders",
+        },
+    )
 
 
 @require_POST
 @console_view(MANAGE_FULFILLMENT)
 def move_fulfillment_order(request, pk: int):
     fulfillment_order = get_object_or_404(
-        FulfillmentOrder.objects.only("pk", "order_summary_id", "status", "grand_total_amount", "currency"), pk=pk)
+        FulfillmentOrder.objects.only("pk", "order_summary_id", "status", "grand_total_amount", "currency"), pk=pk
+    )
     form = StatusMoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a status to move the fulfillment order to.")
@@ -71,15 +85,27 @@ def move_fulfillment_order(request, pk: int):
         status = form.cleaned_data["status"]
         # A step back, a reject or a cancel is confirmed with a reason, kept with the move; forward is one click.
         # A move the service refuses anyway goes straight to it for its message.
-        if (is_allowed_move(fulfillment_order.status, status) and needs_confirmation(fulfillment_order.status, status)
-                and not form.confirmed()):
-            return render(request, "console/fulfillment_move_confirm.html", {
-                "fo": fulfillment_order, "form": form, "status": status, "nav": "orders",
-                "back": f"/console/orders/{fulfillment_order.order_summary_id}/#fo-{fulfillment_order.pk}",
-            }, status=400 if form.data.get("confirm") else 200)
+        if (
+            is_allowed_move(fulfillment_order.status, status)
+            and needs_confirmation(fulfillment_order.status, status)
+            and not form.confirmed()
+        ):
+            return render(
+                request,
+                "console/fulfillment_move_confirm.html",
+                {
+                    "fo": fulfillment_order,
+                    "form": form,
+                    "status": status,
+                    "nav": "orders",
+                    "back": f"/console/orders/{fulfillment_order.order_summary_id}/#fo-{fulfillment_order.pk}",
+                },
+                status=400 if form.data.get("confirm") else 200,
+            )
         try:
-            moved = change_fulfillment_order_status(fulfillment_order.pk, status, actor=request.user,
-                                                   reason=form.cleaned_data["reason"])
+            moved = change_fulfillment_order_status(
+                fulfillment_order.pk, status, actor=request.user, reason=form.cleaned_data["reason"]
+            )
         except ServiceError as failure:
             messages.error(request, agent_message(failure.message))
         else:
@@ -95,15 +121,21 @@ def cancel_fulfillment_lines(request, pk: int):
         lines = [LineToCancel(line_id, units) for line_id, units in units_to_cancel(request.POST)]
     except ValidationError as error:
         # Nothing was changed; the page offers the way back to the order.
-        return render(request, "400.html", {
-            "reason": f"Nothing was canceled: {error.messages[0]}",
-            "back": f"/console/orders/{fulfillment_order.order_summary_id}/#fo-{fulfillment_order.pk}",
-        }, status=400)
+        return render(
+            request,
+            "400.html",
+            {
+                "reason": f"Nothing was canceled: {error.messages[0]}",
+                "back": f"/console/orders/{fulfillment_order.order_summary_id}/#fo-{fulfillment_order.pk}",
+            },
+            status=400,
+        )
     reason = request.POST.get("reason", "").strip()
     if lines and not reason:
         # As a move back, a reject or a cancel of the whole order: the units go with a reason for the timeline.
-        messages.error(request, "Nothing was canceled: give a reason; it is kept with the cancel and shown in "
-                                "the timeline.")
+        messages.error(
+            request, "Nothing was canceled: give a reason; it is kept with the cancel and shown in the timeline."
+        )
         return redirect(f"/console/orders/{fulfillment_order.order_summary_id}/#fo-{fulfillment_order.pk}")
     try:
         canceled = cancel_fulfillment_order_items(fulfillment_order.pk, lines, actor=request.user, reason=reason)

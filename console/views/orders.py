@@ -34,17 +34,27 @@ def keep_polling(operations, since: datetime | None) -> bool:
 def order_detail(request, pk: int):
     page = order_page(pk)
     since = awaiting_since(request)
-    return render(request, "console/order.html", order_context(
-        page, operations_running=keep_polling(page.operations, since),
-        awaiting=request.GET.get("awaiting") if since else "",
-    ))
+    return render(
+        request,
+        "console/order.html",
+        order_context(
+            page,
+            operations_running=keep_polling(page.operations, since),
+            awaiting=request.GET.get("awaiting") if since else "",
+        ),
+    )
 
 
 def order_context(page, **extra) -> dict:
     return {
-        "page": page, "summary": page.summary, "nav": "orders", "operations": page.operations,
-        "operations_running": page.operations_running, "summary_id": page.summary.pk,
-        "remaining_form": RefundRemainingForm(), **extra,
+        "page": page,
+        "summary": page.summary,
+        "nav": "orders",
+        "operations": page.operations,
+        "operations_running": page.operations_running,
+        "summary_id": page.summary.pk,
+        "remaining_form": RefundRemainingForm(),
+        **extra,
     }
 
 
@@ -63,10 +73,17 @@ def order_operations(request, pk: int):
     operations = operations_for(pk)
     since = awaiting_since(request)
     running = keep_polling(operations, since)
-    response = render(request, "console/order.html#operations", {
-        "operations": operations, "operations_running": running, "summary_id": pk, "currency": summary.currency,
-        "awaiting": request.GET.get("awaiting") if since else "",
-    })
+    response = render(
+        request,
+        "console/order.html#operations",
+        {
+            "operations": operations,
+            "operations_running": running,
+            "summary_id": pk,
+            "currency": summary.currency,
+            "awaiting": request.GET.get("awaiting") if since else "",
+        },
+    )
     if running:
         return response
     if request.GET.get("was_running"):

@@ -34,16 +34,24 @@ def location_queue_page(request, location_pk: int):
     status = request.GET.get("status", "")
     if status not in OPEN_STATUSES:
         status = ""
-    return render(request, "console/location_queue.html", {
-        "location": location, "entries": location_queue(location, status), "status": status,
-        "statuses": OPEN_STATUSES, "nav": "queue",
-    })
+    return render(
+        request,
+        "console/location_queue.html",
+        {
+            "location": location,
+            "entries": location_queue(location, status),
+            "status": status,
+            "statuses": OPEN_STATUSES,
+            "nav": "queue",
+        },
+    )
 
 
 def _queue_order(location_pk: int, pk: int) -> FulfillmentOrder:
     """The fulfillment order, only at this location: another location's is not found here."""
-    return get_object_or_404(FulfillmentOrder.objects.only("pk", "status", "type", "location_id"),
-                             pk=pk, location_id=location_pk)
+    return get_object_or_404(
+        FulfillmentOrder.objects.only("pk", "status", "type", "location_id"), pk=pk, location_id=location_pk
+    )
 
 
 @require_POST
@@ -87,14 +95,20 @@ def queue_reject(request, location_pk: int, pk: int):
     except ServiceError as failure:
         messages.error(request, failure.message)
     else:
-        messages.success(request, f"Units of {rejected.number} rejected; it is {rejected.status}. "
-                                  "They are routed to another location.")
+        messages.success(
+            request,
+            f"Units of {rejected.number} rejected; it is {rejected.status}. They are routed to another location.",
+        )
     return redirect("console:location_queue", location_pk=location_pk)
 
 
 # The shipment service names the API's fields; the form's labels say the same to a person.
-PARCEL_LABELS = {"carrier": "Carrier", "service": "Service", "trackingNumber": "Tracking number",
-                 "trackingUrl": "Tracking link"}
+PARCEL_LABELS = {
+    "carrier": "Carrier",
+    "service": "Service",
+    "trackingNumber": "Tracking number",
+    "trackingUrl": "Tracking link",
+}
 
 
 @require_POST
@@ -103,8 +117,9 @@ def queue_ship(request, location_pk: int, pk: int):
     """Ship what is left of the fulfillment order as one parcel, with its carrier and tracking (issue 17's
     shipments; the last parcel moves the order to Fulfilled, and invoicing follows)."""
     order = _queue_order(location_pk, pk)
-    parcel = ShipmentInput(**{name: request.POST.get(name, "") for name in
-                              ("carrier", "service", "tracking_number", "tracking_url")})
+    parcel = ShipmentInput(
+        **{name: request.POST.get(name, "") for name in ("carrier", "service", "tracking_number", "tracking_url")}
+    )
     try:
         shipment = create_shipment(order.pk, parcel, actor=request.user)
     except ServiceError as failure:
@@ -139,8 +154,11 @@ def hold_order(request, pk: int):
         messages.error(request, failure.message)
     else:
         if line_ids:
-            messages.success(request, f"{len(holds)} line{'s' if len(holds) != 1 else ''} on hold: their fulfillment "
-                                      "orders do not move forward until released.")
+            messages.success(
+                request,
+                f"{len(holds)} line{'s' if len(holds) != 1 else ''} on hold: their fulfillment "
+                "orders do not move forward until released.",
+            )
         else:
             messages.success(request, "The order is on hold: it is not routed, shipped or captured until released.")
     return redirect("console:order", pk=pk)
@@ -153,8 +171,7 @@ def release_order_hold(request, pk: int):
     summary = get_object_or_404(OrderSummary.objects.only("pk"), pk=pk)
     line_ids = request.POST.getlist("line")
     try:
-        released = release_holds(summary.pk, line_ids=line_ids, note=request.POST.get("note", ""),
-                                 actor=request.user)
+        released = release_holds(summary.pk, line_ids=line_ids, note=request.POST.get("note", ""), actor=request.user)
     except ServiceError as failure:
         messages.error(request, failure.message)
     else:
@@ -173,9 +190,12 @@ def route_again(request, pk: int):
         messages.error(request, failure.message)
     else:
         if outcome.unrouted_group_ids:
-            messages.error(request, f"{len(outcome.fulfillment_order_ids)} fulfillment order(s) created; "
-                                    f"{len(outcome.unrouted_group_ids)} delivery group(s) could not be placed "
-                                    "(see the exceptions).")
+            messages.error(
+                request,
+                f"{len(outcome.fulfillment_order_ids)} fulfillment order(s) created; "
+                f"{len(outcome.unrouted_group_ids)} delivery group(s) could not be placed "
+                "(see the exceptions).",
+            )
         elif outcome.fulfillment_order_ids:
             messages.success(request, f"{len(outcome.fulfillment_order_ids)} fulfillment order(s) created.")
         else:

@@ -69,7 +69,11 @@ def _shipments(plans, items) -> list[dict]:
     by_id = {item.pk: item for item in items}
     locations = Location.objects.in_bulk([group.location_id for plan in plans for group in plan.groups])
     return [
-        {"location": locations[group.location_id].name, "type": group.fulfillment_type,
-         "items": [(by_id[entry.order_item_summary_id].name, entry.quantity) for entry in group.items]}
-        for plan in plans for group in plan.groups
+        {
+            "location": locations[group.location_id].name,
+            "type": group.fulfillment_type,
+            "items": [(by_id[entry.order_item_summary_id].name, entry.quantity) for entry in group.items],
+        }
+        for plan in plans
+        for group in plan.groups
     ]

@@ -72,20 +72,29 @@ class ReturnOrderWizard(WizardFlow):
         return preview_return_order(return_order_input(state.summary.pk, data))
 
     def preview_context(self, request, state, data: dict, result) -> dict:
-        consequence = describe(state.summary, result.balances, funds_position(state.summary),
-                               state.payment_summaries, user=request.user)
+        consequence = describe(
+            state.summary, result.balances, funds_position(state.summary), state.payment_summaries, user=request.user
+        )
         by_id = {item.pk: item for item in state.items}
-        return {"data": data, "balances": result.balances, "consequence": consequence,
-                "rows": [(by_id.get(pk), quantity) for pk, quantity in data["rows"]],
-                "destination": Location.objects.filter(pk=data["destination"]).first()}
+        return {
+            "data": data,
+            "balances": result.balances,
+            "consequence": consequence,
+            "rows": [(by_id.get(pk), quantity) for pk, quantity in data["rows"]],
+            "destination": Location.objects.filter(pk=data["destination"]).first(),
+        }
 
     def submit(self, request, state, data: dict, version: int) -> ReturnOrder:
-        return create_return_order(return_order_input(state.summary.pk, data), actor=request.user,
-                                   expected_version=version)
+        return create_return_order(
+            return_order_input(state.summary.pk, data), actor=request.user, expected_version=version
+        )
 
     def done(self, request, state, data, outcome: ReturnOrder, *, started: int):
-        messages.success(request, f"Return order {outcome.number} is waiting for the units: receive them from "
-                                  "this page when they arrive. Nothing is refunded before that.")
+        messages.success(
+            request,
+            f"Return order {outcome.number} is waiting for the units: receive them from "
+            "this page when they arrive. Nothing is refunded before that.",
+        )
         return to_order(request, state.summary.pk)
 
 
@@ -104,11 +113,19 @@ def _open_lines(return_order: ReturnOrder) -> list[ReturnLineView]:
     currency = return_order.order_summary.currency
     return [
         ReturnLineView(
-            pk=line.pk, name=line.order_item_summary.name, sku=line.order_item_summary.sku,
-            expected=line.quantity_expected, received=line.quantity_received, returned=line.quantity_returned,
-            rejected=line.quantity_rejected, canceled=line.quantity_canceled, reason=line.reason_for_return,
-            reason_for_rejection=line.reason_for_rejection, can_reduce_shipping=line.can_reduce_shipping,
-            is_processed=line.is_processed, processed_at=line.processed_at,
+            pk=line.pk,
+            name=line.order_item_summary.name,
+            sku=line.order_item_summary.sku,
+            expected=line.quantity_expected,
+            received=line.quantity_received,
+            returned=line.quantity_returned,
+            rejected=line.quantity_rejected,
+            canceled=line.quantity_canceled,
+            reason=line.reason_for_return,
+            reason_for_rejection=line.reason_for_rejection,
+            can_reduce_shipping=line.can_reduce_shipping,
+            is_processed=line.is_processed,
+            processed_at=line.processed_at,
             fees=[fee_text(fee, currency) for fee in line.fees.all()],
         )
         for line in return_order.lines.all()
@@ -117,8 +134,12 @@ def _open_lines(return_order: ReturnOrder) -> list[ReturnLineView]:
 
 
 def _return_order(pk: int) -> ReturnOrder:
-    found = (ReturnOrder.objects.select_related("order_summary", "destination_location")
-             .prefetch_related("lines__order_item_summary", "lines__fees").filter(pk=pk).first())
+    found = (
+        ReturnOrder.objects.select_related("order_summary", "destination_location")
+        .prefetch_related("lines__order_item_summary", "lines__fees")
+        .filter(pk=pk)
+        .first()
+    )
     if found is None:
         raise Http404("No such return order.")
     return found
@@ -137,8 +158,10 @@ def receive(request, pk: int):
     token = request.POST.get("token", "")
     stored = preview_store.find(request, token, kind=RECEIVE, summary_id=summary.pk, consume=True)
     if stored is None or stored["data"].get("return_order") != return_order.pk:
-        messages.info(request, "That receipt was already recorded or has expired: nothing more was changed. "
-                               "Check the return order below.")
+        messages.info(
+            request,
+            "That receipt was already recorded or has expired: nothing more was changed. Check the return order below.",
+        )
         return to_order(request, summary.pk)
     form = ReceiveForm(lines, data=request.POST)
     if not form.is_valid():
@@ -148,14 +171,21 @@ def receive(request, pk: int):
         return to_order(request, summary.pk)
     started = int(timezone.now().timestamp())
     try:
-        outcome = receive_return_order(return_order.pk, form.items(), user=request.user,
-                                       expected_version=stored["version"])
+        outcome = receive_return_order(
+            return_order.pk, form.items(), user=request.user, expected_version=stored["version"]
+        )
     except Conflict:
         release_wizard_token(token)
         fresh = _return_order(pk)
-        return _receive_page(request, fresh, ReceiveForm(_open_lines(fresh), data=request.POST), notice=(
-            "The order changed after this screen was opened, so nothing was recorded. Check the lines below "
-            "(they are current now) and record the receipt again."))
+        return _receive_page(
+            request,
+            fresh,
+            ReceiveForm(_open_lines(fresh), data=request.POST),
+            notice=(
+                "The order changed after this screen was opened, so nothing was recorded. Check the lines below "
+                "(they are current now) and record the receipt again."
+            ),
+        )
     except ServiceError as failure:
         release_wizard_token(token)
         for error in failure.errors:
@@ -166,11 +196,14 @@ def receive(request, pk: int):
     exchange = outcome.exchange
     if exchange is not None:
         number = exchange.exchange_summary.order_number
-        messages.info(request, {
-            "Completed": f"The exchange is complete: replacement order {number} is released and ships now.",
-            "Canceled": f"Nothing came back in good condition: replacement order {number} is canceled, nothing "
-                        "is charged.",
-        }.get(exchange.status, f"Replacement order {number} still waits for the rest of the units."))
+        messages.info(
+            request,
+            {
+                "Completed": f"The exchange is complete: replacement order {number} is released and ships now.",
+                "Canceled": f"Nothing came back in good condition: replacement order {number} is canceled, nothing "
+                "is charged.",
+            }.get(exchange.status, f"Replacement order {number} still waits for the rest of the units."),
+        )
     if refund_message(request, outcome.refund):
         return to_order(request, summary.pk, url=order_url_awaiting(summary.pk, started))
     return to_order(request, summary.pk)
@@ -178,9 +211,20 @@ def receive(request, pk: int):
 
 def _receive_page(request, return_order, form, *, notice: str = ""):
     summary = return_order.order_summary
-    token = preview_store.keep(request, kind=RECEIVE, summary_id=summary.pk, version=summary.version,
-                               data={"return_order": return_order.pk})
-    return render(request, "console/return_order_receive.html", {
-        "summary": summary, "return_order": return_order, "form": form, "token": token, "notice": notice,
-        "currency": summary.currency, "nav": "orders", "title": f"Receive {return_order.number}",
-    })
+    token = preview_store.keep(
+        request, kind=RECEIVE, summary_id=summary.pk, version=summary.version, data={"return_order": return_order.pk}
+    )
+    return render(
+        request,
+        "console/return_order_receive.html",
+        {
+            "summary": summary,
+            "return_order": return_order,
+            "form": form,
+            "token": token,
+            "notice": notice,
+            "currency": summary.currency,
+            "nav": "orders",
+            "title": f"Receive {return_order.number}",
+        },
+    )

@@ -13,8 +13,11 @@ def order_search(request):
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         search = OrderSearch(
-            q=data["q"], status=data["status"], channel=data["channel"],
-            date_from=data["date_from"], date_to=data["date_to"],
+            q=data["q"],
+            status=data["status"],
+            channel=data["channel"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
         )
         page = order_search_page(search, data["page"])
     elif not form.is_bound:

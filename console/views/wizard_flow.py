@@ -31,8 +31,13 @@ def render_wizard(request, template: str, url: str, context: dict):
     """A step of a wizard: its whole page (`template`, which extends the skeleton and defines the partials
     `choose` and `preview`), or for htmx the skeleton's `wizard` partial alone; its forms post to `url`."""
     partial = wants_partial(request)
-    context.update(wizard_template=template, choose_template=f"{template}#choose",
-                   preview_template=f"{template}#preview", wizard_url=url, partial=partial)
+    context.update(
+        wizard_template=template,
+        choose_template=f"{template}#choose",
+        preview_template=f"{template}#preview",
+        wizard_url=url,
+        partial=partial,
+    )
     return render(request, f"{SKELETON}#wizard" if partial else template, context)
 
 
@@ -63,8 +68,9 @@ class WizardFlow:
 
     @property
     def expired_message(self) -> str:
-        return (f"That preview was already submitted or has expired: no other {self.what} was made. "
-                "Check the order below.")
+        return (
+            f"That preview was already submitted or has expired: no other {self.what} was made. Check the order below."
+        )
 
     @property
     def repeated_message(self) -> str:
@@ -73,14 +79,18 @@ class WizardFlow:
     @property
     def stale_choices(self) -> str:
         """The order changed and the choices no longer fit it: the choose step again."""
-        return (f"The order changed after your preview, so {self.nothing_done}. Your choices no longer fit it: "
-                "correct them below and preview again.")
+        return (
+            f"The order changed after your preview, so {self.nothing_done}. Your choices no longer fit it: "
+            "correct them below and preview again."
+        )
 
     @property
     def stale_preview(self) -> str:
         """The order changed: a fresh preview on it."""
-        return (f"The order changed after your preview, so {self.nothing_done}. Here is a fresh preview on the "
-                f"current order: {self.check} and submit again.")
+        return (
+            f"The order changed after your preview, so {self.nothing_done}. Here is a fresh preview on the "
+            f"current order: {self.check} and submit again."
+        )
 
     # --- What each wizard says -----------------------------------------------------------------------------
 
@@ -157,8 +167,9 @@ class WizardFlow:
             self.add_errors(form, failure, data, state.summary.currency)
             return self.render(request, state, "choose", form=form, notice=notice and self.stale_choices)
         token = self.keep(request, state.summary.pk, result.version, data)
-        return self.render(request, state, "preview", token=token, notice=notice,
-                           **self.preview_context(request, state, data, result))
+        return self.render(
+            request, state, "preview", token=token, notice=notice, **self.preview_context(request, state, data, result)
+        )
 
     def submit_step(self, request, state):
         token = request.POST.get("token", "")
@@ -191,12 +202,20 @@ class WizardFlow:
             form.add_error(self.error_field(error, data, form), agent_message(error.message, currency))
 
     def keep(self, request, summary_id: int, version: int, data) -> str:
-        return preview_store.keep(request, kind=self.kind, summary_id=summary_id, version=version,
-                                  data=self.dump(data), session_key=self.session_key, stored_as=self.stored_as)
+        return preview_store.keep(
+            request,
+            kind=self.kind,
+            summary_id=summary_id,
+            version=version,
+            data=self.dump(data),
+            session_key=self.session_key,
+            stored_as=self.stored_as,
+        )
 
     def find(self, request, token: str, summary_id: int, *, consume: bool = False) -> dict | None:
-        return preview_store.find(request, token, kind=self.kind, summary_id=summary_id, consume=consume,
-                                  session_key=self.session_key)
+        return preview_store.find(
+            request, token, kind=self.kind, summary_id=summary_id, consume=consume, session_key=self.session_key
+        )
 
     def claim(self, request, token: str, summary_id: int) -> dict | None:
         """The preview to submit, taken out of the session and its token claimed; None (the agent told
@@ -211,6 +230,13 @@ class WizardFlow:
         return stored
 
     def render(self, request, state, step: str, **context):
-        context.update(summary=state.summary, step=step, title=self.title, nav="orders",
-                       currency=state.summary.currency, submit_label=self.submit_label, **self.context())
+        context.update(
+            summary=state.summary,
+            step=step,
+            title=self.title,
+            nav="orders",
+            currency=state.summary.currency,
+            submit_label=self.submit_label,
+            **self.context(),
+        )
         return render_wizard(request, self.template, self.url(state.summary.pk), context)

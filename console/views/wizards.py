@@ -36,8 +36,12 @@ from payments.services.agent_changes import AgentChangeOutcome, submit_agent_cha
 # Where these wizards (and Exchange) keep their previews: the session's "console_wizards".
 SESSION_KEY = "console_wizards"
 
-SUBMIT_LABELS = {CANCEL: "Submit cancel", RETURN: "Submit return", ADJUST: "Submit adjust",
-                 CANCEL_ORDER: "Submit order cancel"}
+SUBMIT_LABELS = {
+    CANCEL: "Submit cancel",
+    RETURN: "Submit return",
+    ADJUST: "Submit adjust",
+    CANCEL_ORDER: "Submit order cancel",
+}
 DONE = {CANCEL: "Canceled", RETURN: "Returned", ADJUST: "Adjusted", CANCEL_ORDER: "Order canceled"}
 
 
@@ -47,8 +51,9 @@ def _preview(kind: str, summary_id: int, wizard_request: WizardRequest):
     if kind == CANCEL_ORDER:
         return preview_cancel_order(summary_id, wizard_request.cancel_order_input())
     if kind == CANCEL:
-        return preview_cancel(summary_id, wizard_request.change_items(),
-                              cancel_allocated=wizard_request.cancel_allocated)
+        return preview_cancel(
+            summary_id, wizard_request.change_items(), cancel_allocated=wizard_request.cancel_allocated
+        )
     return preview_return(summary_id, wizard_request.change_items())
 
 
@@ -60,13 +65,23 @@ def _submit(kind: str, summary_id: int, wizard_request: WizardRequest, *, user, 
         request = wizard_request.cancel_order_input()
     else:
         request = wizard_request.change_items()
-    return submit_agent_change(summary_id, AGENT_KIND[kind], request, user=user, expected_version=version,
-                               cancel_allocated=wizard_request.cancel_allocated)
+    return submit_agent_change(
+        summary_id,
+        AGENT_KIND[kind],
+        request,
+        user=user,
+        expected_version=version,
+        cancel_allocated=wizard_request.cancel_allocated,
+    )
 
 
 # The payments service's names of the changes (AgentRefund.kind).
-AGENT_KIND = {CANCEL: AgentRefundKind.CANCEL, RETURN: AgentRefundKind.RETURN, ADJUST: AgentRefundKind.ADJUST,
-              CANCEL_ORDER: AgentRefundKind.CANCEL_ORDER}
+AGENT_KIND = {
+    CANCEL: AgentRefundKind.CANCEL,
+    RETURN: AgentRefundKind.RETURN,
+    ADJUST: AgentRefundKind.ADJUST,
+    CANCEL_ORDER: AgentRefundKind.CANCEL_ORDER,
+}
 
 
 class RequestWizard(WizardFlow):
@@ -79,8 +94,9 @@ class RequestWizard(WizardFlow):
     nothing_done = "nothing was applied"
     made = "applied"
     check = "check the figures"
-    expired_message = ("That preview was already submitted or has expired: nothing more was changed. "
-                       "Check the order below.")
+    expired_message = (
+        "That preview was already submitted or has expired: nothing more was changed. Check the order below."
+    )
 
     def dump(self, data) -> dict:
         return data.as_dict()
@@ -115,8 +131,9 @@ class ChangeWizard(RequestWizard):
         return {"kind": self.kind}
 
     def form(self, state, **kwargs) -> WizardForm:
-        return WizardForm(self.kind, eligible_items(self.kind, state.items, state.allocated),
-                          allocated=state.allocated, **kwargs)
+        return WizardForm(
+            self.kind, eligible_items(self.kind, state.items, state.allocated), allocated=state.allocated, **kwargs
+        )
 
     def asked(self, form: WizardForm) -> WizardRequest:
         return form.wizard_request()
@@ -129,16 +146,27 @@ class ChangeWizard(RequestWizard):
 
     def preview_context(self, request, state, data: WizardRequest, result) -> dict:
         consequence = describe(
-            state.summary, result.balances, funds_position(state.summary), state.payment_summaries, user=request.user,
+            state.summary,
+            result.balances,
+            funds_position(state.summary),
+            state.payment_summaries,
+            user=request.user,
         )
         if self.kind == CANCEL_ORDER:
-            rows = [(item, available_of(self.kind, item) + state.allocated.get(item.pk, 0))
-                    for item in eligible_items(self.kind, state.items, state.allocated)]
+            rows = [
+                (item, available_of(self.kind, item) + state.allocated.get(item.pk, 0))
+                for item in eligible_items(self.kind, state.items, state.allocated)
+            ]
         else:
             rows = _chosen_rows(data, state.items)
-        return {"balances": result.balances, "consequence": consequence, "rows": rows, "wizard_request": data,
-                "line_cancels": _line_cancels(result, state.items),
-                "charges_with_last_product": _names(result.charges_canceled_with_last_product, state.items)}
+        return {
+            "balances": result.balances,
+            "consequence": consequence,
+            "rows": rows,
+            "wizard_request": data,
+            "line_cancels": _line_cancels(result, state.items),
+            "charges_with_last_product": _names(result.charges_canceled_with_last_product, state.items),
+        }
 
     def submit(self, request, state, data: WizardRequest, version: int) -> AgentChangeOutcome:
         return _submit(self.kind, state.summary.pk, data, user=request.user, version=version)
@@ -147,8 +175,11 @@ class ChangeWizard(RequestWizard):
         return list(outcome.change_order_ids)
 
     def done(self, request, state, data, outcome: AgentChangeOutcome, *, started: int):
-        messages.success(request, f"{DONE[self.kind]}: the order's grand total went down by "
-                                  f"{money_text(outcome.result.balances.grand_total_amount, state.summary.currency)}.")
+        messages.success(
+            request,
+            f"{DONE[self.kind]}: the order's grand total went down by "
+            f"{money_text(outcome.result.balances.grand_total_amount, state.summary.currency)}.",
+        )
         if refund_message(request, outcome.refund):
             return to_order(request, state.summary.pk, url=order_url_awaiting(state.summary.pk, started))
         return to_order(request, state.summary.pk)
@@ -173,9 +204,13 @@ def _line_cancels(result, items) -> list[dict]:
     """The fulfillment-order lines the cancel takes units off, as the preview lists them."""
     by_id = {item.pk: item for item in items}
     return [
-        {"number": cancel.fulfillment_order_number, "name": by_id[cancel.item_id].name if cancel.item_id in by_id
-         else f"Item {cancel.item_id}", "quantity": cancel.quantity, "returned_to_group": cancel.returned_to_group,
-         "emptied": cancel.fulfillment_order_id in result.fulfillment.canceled_orders}
+        {
+            "number": cancel.fulfillment_order_number,
+            "name": by_id[cancel.item_id].name if cancel.item_id in by_id else f"Item {cancel.item_id}",
+            "quantity": cancel.quantity,
+            "returned_to_group": cancel.returned_to_group,
+            "emptied": cancel.fulfillment_order_id in result.fulfillment.canceled_orders,
+        }
         for cancel in result.fulfillment.line_cancels
     ]
 
@@ -186,8 +221,9 @@ def refund_message(request, refund) -> bool:
         return False
     amount = money_text(refund.amount, refund.currency)
     if refund.status == AgentRefundStatus.PENDING:
-        messages.warning(request, f"The refund of {amount} is above your limit: it waits for a supervisor's "
-                                  "approval on this page.")
+        messages.warning(
+            request, f"The refund of {amount} is above your limit: it waits for a supervisor's approval on this page."
+        )
         return False
     if refund.operation_id:
         messages.info(request, f"The refund is queued ({amount}); its progress shows under Background jobs.")

@@ -59,16 +59,33 @@ class OrderDeliveryGroupInline(ReadOnlyTabularInline):
 class OrderItemInline(ReadOnlyTabularInline):
     model = OrderItem
     fk_name = "order"
-    fields = ["line_number", "type", "sku", "name", "quantity", "unit_price", "line_amount", "line_tax_amount",
-              "adjustment_amount", "delivery_group"]
+    fields = [
+        "line_number",
+        "type",
+        "sku",
+        "name",
+        "quantity",
+        "unit_price",
+        "line_amount",
+        "line_tax_amount",
+        "adjustment_amount",
+        "delivery_group",
+    ]
     select_related = ("delivery_group",)
 
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
-        "order_number", "kind", "change_type", "sales_channel", "bill_to_name", "bill_to_email", "status",
-        money_column("grand_total_amount", "Grand total", ordering="grand_total_amount"), "ordered_date",
+        "order_number",
+        "kind",
+        "change_type",
+        "sales_channel",
+        "bill_to_name",
+        "bill_to_email",
+        "status",
+        money_column("grand_total_amount", "Grand total", ordering="grand_total_amount"),
+        "ordered_date",
     ]
     list_filter = ["kind", "change_type", "status", "sales_channel", "currency", "tax_locale_type", "ordered_date"]
     search_fields = ["=id", "order_number", "bill_to_email", "bill_to_name", "external_reference"]
@@ -80,8 +97,16 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(OrderDeliveryGroup)
 class OrderDeliveryGroupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["recipient_name", "order", "email", "delivery_method", "city", "country",
-                    "desired_delivery_date", "is_gift"]
+    list_display = [
+        "recipient_name",
+        "order",
+        "email",
+        "delivery_method",
+        "city",
+        "country",
+        "desired_delivery_date",
+        "is_gift",
+    ]
     list_filter = ["delivery_method", "is_gift", "country"]
     search_fields = ["order__order_number", "recipient_name", "email", "reference_id"]
     list_select_related = ["order"]
@@ -101,7 +126,12 @@ class OrderItemTaxLineInline(ReadOnlyTabularInline):
 @admin.register(OrderItem)
 class OrderItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
-        "name", "order", "line_number", "type", "sku", "quantity",
+        "name",
+        "order",
+        "line_number",
+        "type",
+        "sku",
+        "quantity",
         money_column("unit_price", "Unit price", currency="order.currency"),
         money_column("line_amount", "Line amount", currency="order.currency"),
         money_column("adjustment_amount", "Adjustments", currency="order.currency"),
@@ -115,8 +145,14 @@ class OrderItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(OrderItemAdjustmentLine)
 class OrderItemAdjustmentLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "order_number", "order_item", "promotion_code", "source",
-                    money_column("amount", "Amount", currency="order_item.order.currency")]
+    list_display = [
+        "name",
+        "order_number",
+        "order_item",
+        "promotion_code",
+        "source",
+        money_column("amount", "Amount", currency="order_item.order.currency"),
+    ]
     list_filter = ["source"]
     search_fields = ["order_item__order__order_number", "name", "promotion_code", "order_item__sku"]
     list_select_related = ["order_item__order"]
@@ -128,8 +164,14 @@ class OrderItemAdjustmentLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(OrderItemTaxLine)
 class OrderItemTaxLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "order_number", "order_item", "adjustment_line", "rate",
-                    money_column("amount", "Amount", currency="order_item.order.currency")]
+    list_display = [
+        "name",
+        "order_number",
+        "order_item",
+        "adjustment_line",
+        "rate",
+        money_column("amount", "Amount", currency="order_item.order.currency"),
+    ]
     search_fields = ["order_item__order__order_number", "name", "order_item__sku"]
     list_select_related = ["order_item__order", "adjustment_line"]
 
@@ -143,23 +185,52 @@ class OrderItemTaxLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class OrderDeliveryGroupSummaryInline(ReadOnlyTabularInline):
     model = OrderDeliveryGroupSummary
-    fields = ["recipient_name", "delivery_method", "city", "country", "total_amount", "total_tax_amount",
-              "grand_total_amount"]
+    fields = [
+        "recipient_name",
+        "delivery_method",
+        "city",
+        "country",
+        "total_amount",
+        "total_tax_amount",
+        "grand_total_amount",
+    ]
 
 
 class OrderItemSummaryInline(ReadOnlyTabularInline):
     model = OrderItemSummary
-    fields = ["line_number", "type", "sku", "name", "status", "quantity_ordered", "quantity_canceled",
-              "quantity_allocated", "quantity_fulfilled", "quantity_return_initiated", "quantity_returned",
-              "quantity_reshipped", "unit_price", "total_line_amount", "total_adjustment_amount",
-              "total_line_tax_amount"]
+    fields = [
+        "line_number",
+        "type",
+        "sku",
+        "name",
+        "status",
+        "quantity_ordered",
+        "quantity_canceled",
+        "quantity_allocated",
+        "quantity_fulfilled",
+        "quantity_return_initiated",
+        "quantity_returned",
+        "quantity_reshipped",
+        "unit_price",
+        "total_line_amount",
+        "total_adjustment_amount",
+        "total_line_tax_amount",
+    ]
 
 
 class OrderItemSummaryChangeInline(ReadOnlyTabularInline):
     model = OrderItemSummaryChange
     fk_name = "order_summary"
-    fields = ["created_at", "change_type", "order_item_summary", "change_order", "reason", "reason_text",
-              "is_pre_fulfillment", "actor"]
+    fields = [
+        "created_at",
+        "change_type",
+        "order_item_summary",
+        "change_order",
+        "reason",
+        "reason_text",
+        "is_pre_fulfillment",
+        "actor",
+    ]
     readonly_fields = ["actor"]
     select_related = ("order_item_summary", "change_order", "created_by", "created_by_client")
 
@@ -173,23 +244,41 @@ class ProcessExceptionInline(ReadOnlyTabularInline):
 @admin.register(OrderSummary)
 class OrderSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
-        "order_number", "sales_channel", "bill_to_name", "bill_to_email", "status", "life_cycle_type",
+        "order_number",
+        "sales_channel",
+        "bill_to_name",
+        "bill_to_email",
+        "status",
+        "life_cycle_type",
         money_column("grand_total_amount", "Grand total", ordering="grand_total_amount"),
-        "active_process_exception_count", "ordered_date",
+        "active_process_exception_count",
+        "ordered_date",
     ]
     list_filter = ["status", "life_cycle_type", "sales_channel", "currency", "tax_locale_type", "ordered_date"]
     search_fields = ["=id", "order_number", "bill_to_email", "bill_to_name", "external_reference"]
     list_select_related = ["sales_channel"]
     date_hierarchy = "ordered_date"
     ordering = ["-ordered_date", "-id"]
-    inlines = [OrderDeliveryGroupSummaryInline, OrderItemSummaryInline, OrderItemSummaryChangeInline,
-               ProcessExceptionInline, ExchangeOriginInline, ExchangesMadeInline]
+    inlines = [
+        OrderDeliveryGroupSummaryInline,
+        OrderItemSummaryInline,
+        OrderItemSummaryChangeInline,
+        ProcessExceptionInline,
+        ExchangeOriginInline,
+        ExchangesMadeInline,
+    ]
 
 
 @admin.register(OrderDeliveryGroupSummary)
 class OrderDeliveryGroupSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["recipient_name", "order_summary", "delivery_method", "city", "country",
-                    money_column("grand_total_amount", "Grand total", currency="order_summary.currency")]
+    list_display = [
+        "recipient_name",
+        "order_summary",
+        "delivery_method",
+        "city",
+        "country",
+        money_column("grand_total_amount", "Grand total", currency="order_summary.currency"),
+    ]
     list_filter = ["delivery_method", "country"]
     search_fields = ["order_summary__order_number", "recipient_name", "email"]
     list_select_related = ["order_summary"]
@@ -203,8 +292,17 @@ class OrderItemSummaryChangeByItemInline(OrderItemSummaryChangeInline):
 @admin.register(OrderItemSummary)
 class OrderItemSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
-        "name", "order_summary", "sku", "type", "status", "quantity_ordered", "quantity_canceled",
-        "quantity_allocated", "quantity_fulfilled", "quantity_return_initiated", "quantity_returned",
+        "name",
+        "order_summary",
+        "sku",
+        "type",
+        "status",
+        "quantity_ordered",
+        "quantity_canceled",
+        "quantity_allocated",
+        "quantity_fulfilled",
+        "quantity_return_initiated",
+        "quantity_returned",
         "quantity_reshipped",
         money_column("unit_price", "Unit price", currency="order_summary.currency"),
         money_column("total_price", "Total price", currency="order_summary.currency"),
@@ -213,17 +311,31 @@ class OrderItemSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "type", "order_summary__sales_channel", "order_summary__currency"]
     search_fields = ["order_summary__order_number", "sku", "name", "product_reference"]
     list_select_related = ["order_summary"]
-    readonly_fields = ["quantity", "quantity_net_ordered", "quantity_available_to_fulfill",
-                       "quantity_available_to_cancel", "quantity_available_to_return",
-                       "quantity_available_to_reship", "total_price",
-                       "total_tax_amount", "total_amt_with_tax"]
+    readonly_fields = [
+        "quantity",
+        "quantity_net_ordered",
+        "quantity_available_to_fulfill",
+        "quantity_available_to_cancel",
+        "quantity_available_to_return",
+        "quantity_available_to_reship",
+        "total_price",
+        "total_tax_amount",
+        "total_amt_with_tax",
+    ]
     inlines = [OrderItemSummaryChangeByItemInline]
 
 
 @admin.register(OrderItemSummaryChange)
 class OrderItemSummaryChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "order_summary", "order_item_summary", "change_type", "reason",
-                    "is_pre_fulfillment", "actor"]
+    list_display = [
+        "created_at",
+        "order_summary",
+        "order_item_summary",
+        "change_type",
+        "reason",
+        "is_pre_fulfillment",
+        "actor",
+    ]
     list_filter = ["change_type", "reason", "is_pre_fulfillment", "created_at"]
     search_fields = ["order_summary__order_number", "order_item_summary__sku", "reason", "reason_text"]
     list_select_related = ["order_summary", "order_item_summary", "created_by", "created_by_client"]
@@ -247,8 +359,19 @@ class ProcessExceptionAdmin(admin.ModelAdmin):
     search_fields = ["order_summary__order_number", "message", "description"]
     list_select_related = ["order_summary"]
     date_hierarchy = "created_at"
-    fields = ["order_summary", "category", "severity", "priority", "message", "description", "attached_to_type",
-              "attached_to_id", "created_at", "updated_at", "status"]
+    fields = [
+        "order_summary",
+        "category",
+        "severity",
+        "priority",
+        "message",
+        "description",
+        "attached_to_type",
+        "attached_to_id",
+        "created_at",
+        "updated_at",
+        "status",
+    ]
     readonly_fields = [name for name in fields if name != "status"]
 
     def has_add_permission(self, request):
@@ -284,8 +407,16 @@ class ApiClientForm(forms.ModelForm):
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
     form = ApiClientForm
-    list_display = ["name", "key_prefix", "scope_list", "sales_channel", "is_active", "created_at", "last_used_at",
-                    "revoked_at"]
+    list_display = [
+        "name",
+        "key_prefix",
+        "scope_list",
+        "sales_channel",
+        "is_active",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     list_filter = ["is_active", "sales_channel", "created_at"]
     search_fields = ["name", "key_prefix"]
     list_select_related = ["sales_channel"]
@@ -301,8 +432,16 @@ class ApiClientAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["name", "scopes", "sales_channel"]
-        return ["name", "key_prefix", "scopes", "sales_channel", "is_active", "revoked_at", "created_at",
-                "last_used_at"]
+        return [
+            "name",
+            "key_prefix",
+            "scopes",
+            "sales_channel",
+            "is_active",
+            "revoked_at",
+            "created_at",
+            "last_used_at",
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
@@ -362,8 +501,17 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What the writes promised the workers, and whether the workers did it. A Failed message (its task
     gave up, or was never acknowledged) can be handed over again once its cause is fixed."""
 
-    list_display = ["id", "task_name", "args", "status", "publish_count", "created_at", "next_attempt_at",
-                    "done_at", "last_error"]
+    list_display = [
+        "id",
+        "task_name",
+        "args",
+        "status",
+        "publish_count",
+        "created_at",
+        "next_attempt_at",
+        "done_at",
+        "last_error",
+    ]
     list_filter = ["status", "task_name", "created_at"]
     search_fields = ["task_name", "last_error"]
     date_hierarchy = "created_at"
@@ -379,5 +527,4 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.action(description="Publish again now (pending, or failed after its cause is fixed)")
     def publish_again(self, request, queryset):
         count = outbox.requeue(queryset.values_list("pk", flat=True))
-        self.message_user(request, f"{count} message(s) will be published at the relay's next pass.",
-                          messages.SUCCESS)
+        self.message_user(request, f"{count} message(s) will be published at the relay's next pass.", messages.SUCCESS)

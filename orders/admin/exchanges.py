@@ -35,7 +35,11 @@ class ExchangeOriginInline(ReadOnlyTabularInline):
 @admin.register(Exchange)
 class ExchangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
-        "created_at", "original_summary", "exchange_summary", "status", "hold_until_returned",
+        "created_at",
+        "original_summary",
+        "exchange_summary",
+        "status",
+        "hold_until_returned",
         money_column("returned_value", "Returned value", currency="currency"),
         money_column("replacement_total", "Replacement", currency="currency"),
         money_column("amount_to_charge", "Charged", currency="currency"),

@@ -43,8 +43,17 @@ MAX_CSV_BYTES = 2 * 1024 * 1024
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
-    list_display = ["name", "external_reference", "location_type", "city", "state", "country",
-                    "is_inventory_location", "latitude", "longitude"]
+    list_display = [
+        "name",
+        "external_reference",
+        "location_type",
+        "city",
+        "state",
+        "country",
+        "is_inventory_location",
+        "latitude",
+        "longitude",
+    ]
     list_filter = ["location_type", "is_inventory_location", "country"]
     search_fields = ["name", "external_reference", "city", "postal_code"]
     readonly_fields = ["created_at", "updated_at"]
@@ -104,8 +113,12 @@ class InventoryLevelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     form.add_error("file", "The file is not UTF-8 text.")
                 except ServiceError as error:
                     for problem in error.errors[:20]:
-                        form.add_error(None, f"{problem.field}: {problem.message}" if problem.field
-                                       and problem.field != "file" else problem.message)
+                        form.add_error(
+                            None,
+                            f"{problem.field}: {problem.message}"
+                            if problem.field and problem.field != "file"
+                            else problem.message,
+                        )
                     if len(error.errors) > 20:
                         form.add_error(None, f"… and {len(error.errors) - 20} more problems.")
                 else:
@@ -128,9 +141,21 @@ class InventoryLevelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class FulfillmentOrderLineInline(ReadOnlyTabularInline):
     model = FulfillmentOrderLineItem
-    fields = ["type", "sku", "name", "original_quantity", "quantity", "quantity_shipped", "quantity_rejected",
-              "rejection_reason", "total_line_amount", "total_line_tax_amount", "total_adjustment_amount",
-              "total_adjustment_tax_amount", "order_item_summary"]
+    fields = [
+        "type",
+        "sku",
+        "name",
+        "original_quantity",
+        "quantity",
+        "quantity_shipped",
+        "quantity_rejected",
+        "rejection_reason",
+        "total_line_amount",
+        "total_line_tax_amount",
+        "total_adjustment_amount",
+        "total_adjustment_tax_amount",
+        "order_item_summary",
+    ]
     select_related = ("order_item_summary",)
 
 
@@ -143,8 +168,19 @@ class FulfillmentOrderShipmentInline(ReadOnlyTabularInline):
 class FulfillmentOrderMoveInline(ReadOnlyTabularInline):
     model = FulfillmentOrderMove
     fk_name = "fulfillment_order"
-    fields = ["created_at", "kind", "from_status", "to_status", "line_name", "quantity", "amount", "currency",
-              "reason", "created_by", "created_by_client"]
+    fields = [
+        "created_at",
+        "kind",
+        "from_status",
+        "to_status",
+        "line_name",
+        "quantity",
+        "amount",
+        "currency",
+        "reason",
+        "created_by",
+        "created_by_client",
+    ]
     select_related = ("created_by", "created_by_client")
 
 
@@ -164,18 +200,46 @@ class FulfillmentOrderStatusForm(forms.ModelForm):
 @admin.register(FulfillmentOrder)
 class FulfillmentOrderAdmin(admin.ModelAdmin):
     form = FulfillmentOrderStatusForm
-    list_display = ["number", "order_summary", "location", "type", "status", "status_category",
-                    money_column("grand_total_amount", "Grand total"), "created_at"]
+    list_display = [
+        "number",
+        "order_summary",
+        "location",
+        "type",
+        "status",
+        "status_category",
+        money_column("grand_total_amount", "Grand total"),
+        "created_at",
+    ]
     list_filter = ["status_category", "status", "type", "location"]
     search_fields = ["order_summary__order_number", "reference_id", "recipient_name", "location__external_reference"]
     list_select_related = ["order_summary", "location"]
     date_hierarchy = "created_at"
     inlines = [FulfillmentOrderLineInline, FulfillmentOrderShipmentInline, FulfillmentOrderMoveInline]
     readonly_fields = [
-        "number", "order_summary", "delivery_group_summary", "location", "type", "status_category", "reference_id",
-        "recipient_name", "recipient_email", "street", "city", "state", "postal_code", "country", "delivery_method",
-        "total_amount", "total_tax_amount", "grand_total_amount", "activated_at", "fulfilled_at", "canceled_at",
-        "rejected_at", "created_at", "reshipment",
+        "number",
+        "order_summary",
+        "delivery_group_summary",
+        "location",
+        "type",
+        "status_category",
+        "reference_id",
+        "recipient_name",
+        "recipient_email",
+        "street",
+        "city",
+        "state",
+        "postal_code",
+        "country",
+        "delivery_method",
+        "total_amount",
+        "total_tax_amount",
+        "grand_total_amount",
+        "activated_at",
+        "fulfilled_at",
+        "canceled_at",
+        "rejected_at",
+        "created_at",
+        "reshipment",
     ]
     fields = ["status", *readonly_fields]
 
@@ -223,15 +287,35 @@ class ShipmentDeliveryForm(forms.ModelForm):
 @admin.register(Shipment)
 class ShipmentAdmin(admin.ModelAdmin):
     form = ShipmentDeliveryForm
-    list_display = ["number", "fulfillment_order", "order_summary", "carrier", "service", "tracking_number",
-                    "shipped_at", "delivered_at"]
+    list_display = [
+        "number",
+        "fulfillment_order",
+        "order_summary",
+        "carrier",
+        "service",
+        "tracking_number",
+        "shipped_at",
+        "delivered_at",
+    ]
     list_filter = ["carrier"]
     search_fields = ["tracking_number", "order_summary__order_number"]
     list_select_related = ["fulfillment_order", "order_summary"]
     date_hierarchy = "shipped_at"
     inlines = [ShipmentLineInline]
-    readonly_fields = ["number", "fulfillment_order", "order_summary", "carrier", "service", "tracking_number",
-                       "tracking_url", "shipped_at", "created_by", "created_by_client", "created_at", "last_modified"]
+    readonly_fields = [
+        "number",
+        "fulfillment_order",
+        "order_summary",
+        "carrier",
+        "service",
+        "tracking_number",
+        "tracking_url",
+        "shipped_at",
+        "created_by",
+        "created_by_client",
+        "created_at",
+        "last_modified",
+    ]
     fields = ["delivered_at", *readonly_fields]
 
     def has_add_permission(self, request):
@@ -244,8 +328,11 @@ class ShipmentAdmin(admin.ModelAdmin):
         # Through the service: the date is checked against the shipped date and the fulfillment order is touched.
         wanted = form.cleaned_data["delivered_at"]
         try:
-            saved = update_shipment(obj.fulfillment_order_id, obj.pk,
-                                    ShipmentUpdate(fields=frozenset({"delivered_at"}), delivered_at=wanted))
+            saved = update_shipment(
+                obj.fulfillment_order_id,
+                obj.pk,
+                ShipmentUpdate(fields=frozenset({"delivered_at"}), delivered_at=wanted),
+            )
         except ServiceError as error:
             obj.refresh_from_db()
             self.message_user(request, error.message, level=messages.ERROR)
@@ -259,9 +346,20 @@ class ShipmentAdmin(admin.ModelAdmin):
 class ReturnOrderLineInline(ReadOnlyTabularInline):
     model = ReturnOrderLineItem
     fk_name = "return_order"
-    fields = ["order_item_summary", "quantity_expected", "quantity_received", "quantity_returned",
-              "quantity_rejected", "quantity_canceled", "reason_for_return", "can_reduce_shipping", "is_processed",
-              "split_from", "change_order_item", "fees"]
+    fields = [
+        "order_item_summary",
+        "quantity_expected",
+        "quantity_received",
+        "quantity_returned",
+        "quantity_rejected",
+        "quantity_canceled",
+        "reason_for_return",
+        "can_reduce_shipping",
+        "is_processed",
+        "split_from",
+        "change_order_item",
+        "fees",
+    ]
     readonly_fields = ["fees"]
     select_related = ("order_item_summary",)
 
@@ -270,8 +368,12 @@ class ReturnOrderLineInline(ReadOnlyTabularInline):
 
     @admin.display(description="Fees")
     def fees(self, line):
-        return "; ".join(f"{fee.description or 'Fee'}: {fee.amount_type} {fee.amount.normalize():f}"
-                         for fee in line.fees.all()) or "—"
+        return (
+            "; ".join(
+                f"{fee.description or 'Fee'}: {fee.amount_type} {fee.amount.normalize():f}" for fee in line.fees.all()
+            )
+            or "—"
+        )
 
 
 @admin.register(ReturnOrder)
@@ -282,8 +384,16 @@ class ReturnOrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["order_summary", "destination_location"]
     date_hierarchy = "created_at"
     inlines = [ReturnOrderLineInline]
-    fields = ["order_summary", "status", "life_cycle_type", "destination_location", "expected_arrival_date",
-              "description", "created_at", "updated_at"]
+    fields = [
+        "order_summary",
+        "status",
+        "life_cycle_type",
+        "destination_location",
+        "expected_arrival_date",
+        "description",
+        "created_at",
+        "updated_at",
+    ]
 
 
 @admin.register(ReturnOrderLineItemFee)

@@ -27,8 +27,10 @@ class HoldRuleAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at"]
     fieldsets = [
         (None, {"fields": ["name", "is_active", "reason"]}),
-        ("Conditions (every one set must hold; set at least one)", {
-            "fields": ["minimum_grand_total", "currency", "country", "sales_channel"]}),
+        (
+            "Conditions (every one set must hold; set at least one)",
+            {"fields": ["minimum_grand_total", "currency", "country", "sales_channel"]},
+        ),
         ("History", {"fields": ["created_at"]}),
     ]
 
@@ -51,7 +53,14 @@ class RoutingExclusionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(FulfillmentRejection)
 class FulfillmentRejectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["fulfillment_order", "fulfillment_order_line", "quantity", "reason", "created_by",
-                    "created_by_client", "created_at"]
+    list_display = [
+        "fulfillment_order",
+        "fulfillment_order_line",
+        "quantity",
+        "reason",
+        "created_by",
+        "created_by_client",
+        "created_at",
+    ]
     list_select_related = ["fulfillment_order", "fulfillment_order_line", "created_by", "created_by_client"]
     search_fields = ["reason"]

@@ -27,8 +27,11 @@ from .mixins import ReadOnlyAdminMixin, ReadOnlyInlineMixin
 def _warn_disabled(request) -> None:
     disabled = list(WebhookEndpoint.objects.filter(disabled_at__isnull=False).values_list("url", "disabled_reason"))
     for url, reason in disabled:
-        messages.warning(request, f"Webhook endpoint {url} was disabled: {reason} Fix the receiver, then tick "
-                                  "Active and redeliver what failed.")
+        messages.warning(
+            request,
+            f"Webhook endpoint {url} was disabled: {reason} Fix the receiver, then tick "
+            "Active and redeliver what failed.",
+        )
 
 
 class WebhookEndpointForm(forms.ModelForm):
@@ -56,8 +59,16 @@ def _checked(check, value):
 
 class DeliveryInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = WebhookDelivery
-    fields = ["event", "status", "attempt_count", "last_response_status", "last_attempt_at", "next_attempt_at",
-              "delivered_at", "last_error"]
+    fields = [
+        "event",
+        "status",
+        "attempt_count",
+        "last_response_status",
+        "last_attempt_at",
+        "next_attempt_at",
+        "delivered_at",
+        "last_error",
+    ]
     select_related = ("event",)
     ordering = ["-id"]
 
@@ -92,16 +103,28 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:
-            update_webhook_endpoint(obj.pk, channel_id=None, url=data["url"], events=data["events"],
-                                    description=data["description"], active=data["is_active"])
+            update_webhook_endpoint(
+                obj.pk,
+                channel_id=None,
+                url=data["url"],
+                events=data["events"],
+                description=data["description"],
+                active=data["is_active"],
+            )
             return
-        created = create_webhook_endpoint(data["url"], data["events"], data["description"],
-                                          channel_id=data["sales_channel"].pk if data["sales_channel"] else None)
+        created = create_webhook_endpoint(
+            data["url"],
+            data["events"],
+            data["description"],
+            channel_id=data["sales_channel"].pk if data["sales_channel"] else None,
+        )
         obj.pk = created.endpoint.pk
         if not data["is_active"]:
             update_webhook_endpoint(obj.pk, channel_id=None, active=False)
-        messages.warning(request, format_html(
-            "The signing secret of this endpoint, shown this once: <code>{}</code>", created.secret))
+        messages.warning(
+            request,
+            format_html("The signing secret of this endpoint, shown this once: <code>{}</code>", created.secret),
+        )
 
     def save_related(self, request, form, formsets, change):
         """The service saved the endpoint; it has no many-to-many fields and its inline is read-only."""
@@ -115,8 +138,17 @@ class AttemptInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "event", "endpoint", "status", "attempt_count", "last_response_status", "last_attempt_at",
-                    "next_attempt_at", "delivered_at"]
+    list_display = [
+        "id",
+        "event",
+        "endpoint",
+        "status",
+        "attempt_count",
+        "last_response_status",
+        "last_attempt_at",
+        "next_attempt_at",
+        "delivered_at",
+    ]
     list_filter = ["status", "event__type"]
     list_select_related = ["event", "endpoint"]
     search_fields = ["endpoint__url", "last_error"]
@@ -157,4 +189,3 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["order_summary"]
     date_hierarchy = "created_at"
     readonly_fields = ["type", "order_summary", "sequence", "created_at", "data"]
-

@@ -11,8 +11,9 @@ from orders.models import ApiClient
 from orders.models.api_clients import hash_key
 
 _LAST_USED_RESOLUTION = timedelta(minutes=5)
-_CLIENT_BY_HASH = CompiledQuery(lambda key_hash: ApiClient.objects.select_related("sales_channel").filter(
-    key_hash=key_hash))
+_CLIENT_BY_HASH = CompiledQuery(
+    lambda key_hash: ApiClient.objects.select_related("sales_channel").filter(key_hash=key_hash)
+)
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):

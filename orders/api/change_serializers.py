@@ -42,8 +42,9 @@ class ChangeItemFeeSerializer(StrictSerializer):
     amount = _amount(help_text="Positive: an amount, or a percent for Percentage and PercentageGross.")
     amountType = serializers.ChoiceField(choices=FeeAmountType.ALL)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    reason = serializers.CharField(required=False, allow_blank=True, default="",
-                                   help_text="A reason code; the change item's reason when empty.")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="A reason code; the change item's reason when empty."
+    )
 
 
 class ChangeItemSerializer(StrictSerializer):
@@ -98,10 +99,11 @@ class CancelInputSerializer(ChangeInputSerializer):
     """The body of preview/submit cancel: change items, and whether allocated units may be canceled."""
 
     cancelAllocatedQuantity = serializers.BooleanField(
-        required=False, default=False,
+        required=False,
+        default=False,
         help_text="Also cancel units allocated to fulfillment orders not yet picked (Draft, Allocated, "
-                  "Assigned): their lines are canceled in the same transaction. Default false: only units not "
-                  "allocated can be canceled.",
+        "Assigned): their lines are canceled in the same transaction. Default false: only units not "
+        "allocated can be canceled.",
     )
 
     @staticmethod
@@ -190,14 +192,18 @@ class FulfillmentLineCancelSerializer(serializers.Serializer):
     fulfillmentOrderNumber = serializers.CharField(read_only=True)
     fulfillmentOrderLineItemId = serializers.CharField(read_only=True)
     orderItemSummaryId = serializers.CharField(read_only=True)
-    quantity = serializers.DecimalField(max_digits=QUANTITY_MAX_DIGITS, decimal_places=QUANTITY_DECIMAL_PLACES,
-                                        coerce_to_string=False, read_only=True)
+    quantity = serializers.DecimalField(
+        max_digits=QUANTITY_MAX_DIGITS, decimal_places=QUANTITY_DECIMAL_PLACES, coerce_to_string=False, read_only=True
+    )
     returnedToGroup = serializers.BooleanField(
-        read_only=True, help_text="A delivery charge of a fulfillment order left without products: not canceled, "
-                                  "it goes back to its delivery group.")
+        read_only=True,
+        help_text="A delivery charge of a fulfillment order left without products: not canceled, "
+        "it goes back to its delivery group.",
+    )
     movedToFulfillmentOrderId = _OptionalId(
         help_text="Where a delivery charge back to its group goes: the group's next open fulfillment order; null "
-                  "when it waits for the group's next new fulfillment order.")
+        "when it waits for the group's next new fulfillment order."
+    )
 
 
 class _ActionOutput(serializers.Serializer):
@@ -215,16 +221,22 @@ class PreviewChangeOutputSerializer(_ActionOutput):
 
 class _CancelOutput(_ActionOutput):
     fulfillmentOrderLinesToCancel = FulfillmentLineCancelSerializer(
-        many=True, read_only=True,
+        many=True,
+        read_only=True,
         help_text="The fulfillment-order lines the cancel takes units off (with cancelAllocatedQuantity, and a "
-                  "whole-order cancel).")
+        "whole-order cancel).",
+    )
     canceledFulfillmentOrderIds = serializers.ListField(
-        child=serializers.CharField(), read_only=True,
-        help_text="Fulfillment orders left without a product unit: they become Cancelled.")
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Fulfillment orders left without a product unit: they become Cancelled.",
+    )
     deliveryChargesCanceledWithLastProduct = serializers.ListField(
-        child=serializers.CharField(), read_only=True,
+        child=serializers.CharField(),
+        read_only=True,
         help_text="Delivery-charge item summaries canceled whole because the cancel leaves their delivery group "
-                  "nothing to ship.")
+        "nothing to ship.",
+    )
 
 
 class PreviewCancelOutputSerializer(_CancelOutput):
@@ -324,11 +336,22 @@ def render_fulfillment(fulfillment, charges_canceled_with_last_product) -> dict:
     }
 
 
-def render_cancel(order_summary_id, balances, currency: str, fulfillment, charges_canceled_with_last_product,
-                  *, submitted: bool = False, change_order_id=None, fee_change_order_id=None) -> dict:
+def render_cancel(
+    order_summary_id,
+    balances,
+    currency: str,
+    fulfillment,
+    charges_canceled_with_last_product,
+    *,
+    submitted: bool = False,
+    change_order_id=None,
+    fee_change_order_id=None,
+) -> dict:
     """PreviewCancelOutputSerializer's answer, or with `submitted` SubmitCancelOutputSerializer's."""
-    body = {**render_preview(order_summary_id, balances, currency),
-            **render_fulfillment(fulfillment, charges_canceled_with_last_product)}
+    body = {
+        **render_preview(order_summary_id, balances, currency),
+        **render_fulfillment(fulfillment, charges_canceled_with_last_product),
+    }
     if submitted:
         body["changeOrderId"] = _optional_id(change_order_id)
         body["feeChangeOrderId"] = _optional_id(fee_change_order_id)

@@ -54,24 +54,43 @@ def _body(result: ChangeResult) -> dict:
 
 
 def _submit_body(result: ChangeResult) -> dict:
-    return render_submit(result.order_summary_id, result.balances, result.currency,
-                         change_order_id=result.change_order_id, fee_change_order_id=result.fee_change_order_id)
+    return render_submit(
+        result.order_summary_id,
+        result.balances,
+        result.currency,
+        change_order_id=result.change_order_id,
+        fee_change_order_id=result.fee_change_order_id,
+    )
 
 
 def _cancel_body(result: ChangeResult) -> dict:
-    return render_cancel(result.order_summary_id, result.balances, result.currency, result.fulfillment,
-                         result.charges_canceled_with_last_product)
+    return render_cancel(
+        result.order_summary_id,
+        result.balances,
+        result.currency,
+        result.fulfillment,
+        result.charges_canceled_with_last_product,
+    )
 
 
 def _cancel_submit_body(result: ChangeResult) -> dict:
-    return render_cancel(result.order_summary_id, result.balances, result.currency, result.fulfillment,
-                         result.charges_canceled_with_last_product, submitted=True,
-                         change_order_id=result.change_order_id, fee_change_order_id=result.fee_change_order_id)
+    return render_cancel(
+        result.order_summary_id,
+        result.balances,
+        result.currency,
+        result.fulfillment,
+        result.charges_canceled_with_last_product,
+        submitted=True,
+        change_order_id=result.change_order_id,
+        fee_change_order_id=result.fee_change_order_id,
+    )
 
 
 def _adjust_body(result: ChangeResult) -> dict:
     return render_adjust(
-        result.order_summary_id, result.balances, result.currency,
+        result.order_summary_id,
+        result.balances,
+        result.currency,
         pre=result.change_order_for_phase(FulfillmentPhase.PRE),
         in_fulfillment=result.change_order_for_phase(FulfillmentPhase.IN),
         post=result.change_order_for_phase(FulfillmentPhase.POST),
@@ -103,8 +122,13 @@ class _ChangeActionView(APIView):
             _check_visible(request, summary_id)
             raise
         options = getattr(self.input_serializer, "options_from", lambda data: {})(validated)
-        result = self.service(summary_id, self.input_serializer.input_from(validated), actor=request.auth,
-                              channel_id=client_channel_id(request), **options)
+        result = self.service(
+            summary_id,
+            self.input_serializer.input_from(validated),
+            actor=request.auth,
+            channel_id=client_channel_id(request),
+            **options,
+        )
         return Response(self.render(result), status=self.answer_status)
 
 
@@ -152,8 +176,13 @@ _CANCEL_ORDER_NOTE = (
 )
 
 
-@_schema("previewCancel", CancelInputSerializer, PreviewCancelOutputSerializer, 200,
-         "What canceling the units would change; writes nothing. " + _CHANGE_ITEMS_NOTE + _CANCEL_NOTE)
+@_schema(
+    "previewCancel",
+    CancelInputSerializer,
+    PreviewCancelOutputSerializer,
+    200,
+    "What canceling the units would change; writes nothing. " + _CHANGE_ITEMS_NOTE + _CANCEL_NOTE,
+)
 class PreviewCancelView(_ChangeActionView):
     input_serializer = CancelInputSerializer
     output_serializer = PreviewCancelOutputSerializer
@@ -161,9 +190,15 @@ class PreviewCancelView(_ChangeActionView):
     render = staticmethod(_cancel_body)
 
 
-@_schema("submitCancel", CancelInputSerializer, SubmitCancelOutputSerializer, 201,
-         "Cancel units: a Cancel change order, and a Fee change order when fees are given. "
-         + _CHANGE_ITEMS_NOTE + _CANCEL_NOTE)
+@_schema(
+    "submitCancel",
+    CancelInputSerializer,
+    SubmitCancelOutputSerializer,
+    201,
+    "Cancel units: a Cancel change order, and a Fee change order when fees are given. "
+    + _CHANGE_ITEMS_NOTE
+    + _CANCEL_NOTE,
+)
 class SubmitCancelView(_ChangeActionView):
     input_serializer = CancelInputSerializer
     output_serializer = SubmitCancelOutputSerializer
@@ -172,8 +207,13 @@ class SubmitCancelView(_ChangeActionView):
     render = staticmethod(_cancel_submit_body)
 
 
-@_schema("previewCancelOrder", CancelOrderInputSerializer, PreviewCancelOutputSerializer, 200,
-         "What canceling the whole order would change; writes nothing. " + _CANCEL_ORDER_NOTE)
+@_schema(
+    "previewCancelOrder",
+    CancelOrderInputSerializer,
+    PreviewCancelOutputSerializer,
+    200,
+    "What canceling the whole order would change; writes nothing. " + _CANCEL_ORDER_NOTE,
+)
 class PreviewCancelOrderView(_ChangeActionView):
     input_serializer = CancelOrderInputSerializer
     output_serializer = PreviewCancelOutputSerializer
@@ -181,15 +221,25 @@ class PreviewCancelOrderView(_ChangeActionView):
     render = staticmethod(_cancel_body)
 
 
-@_schema("previewReturn", ChangeInputSerializer, PreviewChangeOutputSerializer, 200,
-         "What a simple return of shipped units would change; writes nothing. " + _CHANGE_ITEMS_NOTE)
+@_schema(
+    "previewReturn",
+    ChangeInputSerializer,
+    PreviewChangeOutputSerializer,
+    200,
+    "What a simple return of shipped units would change; writes nothing. " + _CHANGE_ITEMS_NOTE,
+)
 class PreviewReturnView(_ChangeActionView):
     service = staticmethod(preview_return)
 
 
-@_schema("submitReturn", ChangeInputSerializer, SubmitChangeOutputSerializer, 201,
-         "Return shipped units without a return order: a Return change order to credit through "
-         "create-credit-memo, and a Fee change order when fees are given. " + _CHANGE_ITEMS_NOTE)
+@_schema(
+    "submitReturn",
+    ChangeInputSerializer,
+    SubmitChangeOutputSerializer,
+    201,
+    "Return shipped units without a return order: a Return change order to credit through "
+    "create-credit-memo, and a Fee change order when fees are given. " + _CHANGE_ITEMS_NOTE,
+)
 class SubmitReturnView(_ChangeActionView):
     output_serializer = SubmitChangeOutputSerializer
     answer_status = status.HTTP_201_CREATED
@@ -197,8 +247,13 @@ class SubmitReturnView(_ChangeActionView):
     render = staticmethod(_submit_body)
 
 
-@_schema("adjustItemPreview", AdjustInputSerializer, AdjustOutputSerializer, 200,
-         "What the price adjustment would change; writes nothing; change order ids are null. " + _ADJUST_NOTE)
+@_schema(
+    "adjustItemPreview",
+    AdjustInputSerializer,
+    AdjustOutputSerializer,
+    200,
+    "What the price adjustment would change; writes nothing; change order ids are null. " + _ADJUST_NOTE,
+)
 class AdjustPreviewView(_ChangeActionView):
     input_serializer = AdjustInputSerializer
     output_serializer = AdjustOutputSerializer
@@ -206,9 +261,14 @@ class AdjustPreviewView(_ChangeActionView):
     render = staticmethod(_adjust_body)
 
 
-@_schema("adjustItemSubmit", AdjustInputSerializer, AdjustOutputSerializer, 201,
-         "Apply the price adjustment. Refund the post-fulfillment part through create-credit-memo and "
-         "ensure-refunds, and captured pre/in-fulfillment parts as totalExcessFundsAmount. " + _ADJUST_NOTE)
+@_schema(
+    "adjustItemSubmit",
+    AdjustInputSerializer,
+    AdjustOutputSerializer,
+    201,
+    "Apply the price adjustment. Refund the post-fulfillment part through create-credit-memo and "
+    "ensure-refunds, and captured pre/in-fulfillment parts as totalExcessFundsAmount. " + _ADJUST_NOTE,
+)
 class AdjustSubmitView(_ChangeActionView):
     input_serializer = AdjustInputSerializer
     output_serializer = AdjustOutputSerializer

@@ -39,16 +39,23 @@ def _cut(text, limit: int):
 
 def capped_errors(errors: list[dict], limit: int = MAX_ERRORS) -> list[dict]:
     """The first `limit` errors, each message and field path cut to its length."""
-    return [{**error, "message": _cut(error.get("message"), MAX_MESSAGE_LENGTH),
-             "field": _cut(error.get("field"), MAX_FIELD_LENGTH)} for error in errors[:limit]]
+    return [
+        {
+            **error,
+            "message": _cut(error.get("message"), MAX_MESSAGE_LENGTH),
+            "field": _cut(error.get("field"), MAX_FIELD_LENGTH),
+        }
+        for error in errors[:limit]
+    ]
 
 
 def error_body(message: str, errors: list[dict], output=None) -> dict:
     body = {"message": _cut(message, MAX_MESSAGE_LENGTH), "errors": capped_errors(errors), "output": output}
     if len(errors) > MAX_ERRORS:
         body["errorCount"] = len(errors)
-        body["message"] = _cut(f"{body['message']} ({len(errors)} errors; the first {MAX_ERRORS} are listed.)",
-                               MAX_MESSAGE_LENGTH + 60)
+        body["message"] = _cut(
+            f"{body['message']} ({len(errors)} errors; the first {MAX_ERRORS} are listed.)", MAX_MESSAGE_LENGTH + 60
+        )
     return body
 
 

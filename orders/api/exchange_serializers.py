@@ -22,19 +22,28 @@ from orders.money import (
 
 
 def _amount(**kwargs):
-    return serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES,
-                                    coerce_to_string=False, **kwargs)
+    return serializers.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, coerce_to_string=False, **kwargs
+    )
 
 
 def _quantity(**kwargs):
-    return serializers.DecimalField(max_digits=QUANTITY_MAX_DIGITS, decimal_places=QUANTITY_DECIMAL_PLACES,
-                                    coerce_to_string=False, **kwargs)
+    return serializers.DecimalField(
+        max_digits=QUANTITY_MAX_DIGITS, decimal_places=QUANTITY_DECIMAL_PLACES, coerce_to_string=False, **kwargs
+    )
 
 
 class ReplacementTaxSerializer(StrictSerializer):
     name = serializers.CharField()
-    rate = serializers.DecimalField(max_digits=7, decimal_places=4, coerce_to_string=False, required=False,
-                                    allow_null=True, default=None, help_text="Percent; null for a flat tax.")
+    rate = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        coerce_to_string=False,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Percent; null for a flat tax.",
+    )
     amount = _amount()
 
 
@@ -48,7 +57,8 @@ class ReplacementSerializer(StrictSerializer):
 
 class ExchangeItemSerializer(StrictSerializer):
     orderItemSummaryId = serializers.CharField(
-        help_text="A shipped item summary; quantity ≤ quantityAvailableToReturn.")
+        help_text="A shipped item summary; quantity ≤ quantityAvailableToReturn."
+    )
     quantity = _quantity()
     reason = serializers.CharField(help_text="One of the active reason codes.")
     reasonForChangeText = serializers.CharField(required=False, allow_blank=True, default="")
@@ -60,27 +70,38 @@ class ExchangeInputSerializer(StrictSerializer):
 
     exchangeItems = ExchangeItemSerializer(many=True, allow_empty=False, max_length=settings.OMS_MAX_CHANGE_ITEMS)
     holdReplacementUntilReturned = serializers.BooleanField(
-        required=False, default=False,
+        required=False,
+        default=False,
         help_text="True: the units come back through a return order and the replacement waits on hold until they "
-                  "are received. False (default): the units are returned at once and the replacement is routed.")
+        "are received. False (default): the units are returned at once and the replacement is routed.",
+    )
     returnLocationId = serializers.CharField(
-        required=False, allow_null=True, default=None, max_length=20,
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=20,
         help_text="With holdReplacementUntilReturned: the location the return order's units go back to (restocked "
-                  "there when received in good condition). Default: the first inventory location by name.")
+        "there when received in good condition). Default: the first inventory location by name.",
+    )
 
     @staticmethod
     def input_from(data) -> ExchangeInput:
         return ExchangeInput(
             items=tuple(
                 ExchangeItemInput(
-                    order_item_summary_id=item["orderItemSummaryId"], quantity=item["quantity"],
-                    reason=item["reason"], reason_text=item["reasonForChangeText"],
+                    order_item_summary_id=item["orderItemSummaryId"],
+                    quantity=item["quantity"],
+                    reason=item["reason"],
+                    reason_text=item["reasonForChangeText"],
                     replacement=ReplacementInput(
                         stock_keeping_unit=item["replacement"]["stockKeepingUnit"],
-                        name=item["replacement"]["name"], quantity=item["replacement"]["quantity"],
+                        name=item["replacement"]["name"],
+                        quantity=item["replacement"]["quantity"],
                         unit_price=item["replacement"]["unitPrice"],
-                        taxes=tuple(ReplacementTaxInput(name=tax["name"], amount=tax["amount"], rate=tax["rate"])
-                                    for tax in item["replacement"]["taxes"]),
+                        taxes=tuple(
+                            ReplacementTaxInput(name=tax["name"], amount=tax["amount"], rate=tax["rate"])
+                            for tax in item["replacement"]["taxes"]
+                        ),
                     ),
                 )
                 for item in data["exchangeItems"]
@@ -102,10 +123,12 @@ class ExchangeOutputSerializer(_ActionOutput):
 
 class SubmitExchangeOutputSerializer(ExchangeOutputSerializer):
     exchangeOrderSummaryId = _OptionalId(help_text="The replacement order summary.")
-    changeOrderId = _OptionalId(help_text="The Return change order on the original; null while a return order's "
-                                          "units are awaited.")
-    returnOrderId = _OptionalId(help_text="With holdReplacementUntilReturned: the return order the units come "
-                                          "back through.")
+    changeOrderId = _OptionalId(
+        help_text="The Return change order on the original; null while a return order's units are awaited."
+    )
+    returnOrderId = _OptionalId(
+        help_text="With holdReplacementUntilReturned: the return order the units come back through."
+    )
 
 
 def render_exchange(result, *, submitted: bool = False) -> dict:

@@ -11,8 +11,13 @@ from orders.api.exchange_serializers import (
 from orders.services.exchanges import preview_exchange, submit_exchange
 
 
-@_schema("previewExchange", ExchangeInputSerializer, ExchangeOutputSerializer, 200,
-         "What the exchange would do; writes nothing. " + _EXCHANGE_NOTE)
+@_schema(
+    "previewExchange",
+    ExchangeInputSerializer,
+    ExchangeOutputSerializer,
+    200,
+    "What the exchange would do; writes nothing. " + _EXCHANGE_NOTE,
+)
 class PreviewExchangeView(_ChangeActionView):
     input_serializer = ExchangeInputSerializer
     output_serializer = ExchangeOutputSerializer
@@ -20,9 +25,14 @@ class PreviewExchangeView(_ChangeActionView):
     render = staticmethod(_exchange_body)
 
 
-@_schema("submitExchange", ExchangeInputSerializer, SubmitExchangeOutputSerializer, 201,
-         "Exchange the units: a Return change order on the original (or a return order with "
-         "holdReplacementUntilReturned), the replacement order summary, its payment. " + _EXCHANGE_NOTE)
+@_schema(
+    "submitExchange",
+    ExchangeInputSerializer,
+    SubmitExchangeOutputSerializer,
+    201,
+    "Exchange the units: a Return change order on the original (or a return order with "
+    "holdReplacementUntilReturned), the replacement order summary, its payment. " + _EXCHANGE_NOTE,
+)
 class SubmitExchangeView(_ChangeActionView):
     input_serializer = ExchangeInputSerializer
     output_serializer = SubmitExchangeOutputSerializer

@@ -75,8 +75,10 @@ def _text_checks(field: fields.CharField) -> tuple | None:
             max_length = field.max_length
         elif isinstance(validator, django_validators.MinLengthValidator) and validator.limit_value == field.min_length:
             min_length = field.min_length
-        elif isinstance(validator, django_validators.ProhibitNullCharactersValidator | drf_validators.
-                        ProhibitSurrogateCharactersValidator):
+        elif isinstance(
+            validator,
+            django_validators.ProhibitNullCharactersValidator | drf_validators.ProhibitSurrogateCharactersValidator,
+        ):
             continue  # checked inline
         elif isinstance(validator, django_validators.RegexValidator | django_validators.EmailValidator):
             others.append(validator)
@@ -218,8 +220,10 @@ def _many(field: serializers.ListSerializer, shape: _Shape, value):
     if type(value) is not list:
         raise _Unsure
     count = len(value)
-    if (not field.allow_empty and count == 0) or (field.max_length is not None and count > field.max_length) or (
-        field.min_length is not None and count < field.min_length
+    if (
+        (not field.allow_empty and count == 0)
+        or (field.max_length is not None and count > field.max_length)
+        or (field.min_length is not None and count < field.min_length)
     ):
         raise _Unsure
     return [shape.read(item) for item in value]
@@ -300,8 +304,9 @@ def fast_reader(serializer_class: type[serializers.Serializer]) -> FastReader:
     return FastReader(serializer_class)
 
 
-def read_body(serializer_class: type[serializers.Serializer], data, *,
-              serializer: serializers.Serializer | None = None) -> dict:
+def read_body(
+    serializer_class: type[serializers.Serializer], data, *, serializer: serializers.Serializer | None = None
+) -> dict:
     """What `serializer_class(data=data).is_valid(raise_exception=True)` validates `data` to; an invalid
     body raises DRF's ValidationError with DRF's own detail (the fast reading never words an error).
 

@@ -121,9 +121,12 @@ class CancelItemOutputSerializer(_Success):
 class StatusInputSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=FulfillmentOrderStatus.choices)
     reason = serializers.CharField(
-        max_length=255, required=False, allow_blank=True, default="",
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        default="",
         help_text="With Rejected: why the location refuses the order, kept on each product line it rejects "
-                  "(rejectionReason) and on the routing exclusion.",
+        "(rejectionReason) and on the routing exclusion.",
     )
 
 
@@ -161,7 +164,10 @@ class RouteOutputSerializer(_Success):
 class HoldInputSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=255)
     fulfillmentOrderLineItemIds = serializers.ListField(
-        child=serializers.CharField(max_length=40), required=False, default=list, max_length=500,
+        child=serializers.CharField(max_length=40),
+        required=False,
+        default=list,
+        max_length=500,
         help_text="Hold only these fulfillment order lines; omitted or empty: the whole order summary.",
     )
 
@@ -169,7 +175,10 @@ class HoldInputSerializer(StrictSerializer):
 class ReleaseHoldInputSerializer(StrictSerializer):
     note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     fulfillmentOrderLineItemIds = serializers.ListField(
-        child=serializers.CharField(max_length=40), required=False, default=list, max_length=500,
+        child=serializers.CharField(max_length=40),
+        required=False,
+        default=list,
+        max_length=500,
         help_text="Release only the holds of these lines; omitted or empty: every active hold of the summary.",
     )
 
@@ -225,11 +234,25 @@ class FindRoutesOutputSerializer(_Success):
 class RankInputSerializer(StrictSerializer):
     deliveryCountryCode = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
     deliveryPostalCode = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    deliveryLatitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True,
-                                                min_value=-90, max_value=90, coerce_to_string=False,
-                                                help_text="With deliveryLongitude, used instead of the postal code.")
-    deliveryLongitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True,
-                                                 min_value=-180, max_value=180, coerce_to_string=False)
+    deliveryLatitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        required=False,
+        allow_null=True,
+        min_value=-90,
+        max_value=90,
+        coerce_to_string=False,
+        help_text="With deliveryLongitude, used instead of the postal code.",
+    )
+    deliveryLongitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        required=False,
+        allow_null=True,
+        min_value=-180,
+        max_value=180,
+        coerce_to_string=False,
+    )
     distanceUnit = serializers.ChoiceField(choices=[unit.value for unit in DistanceUnit], default=DistanceUnit.MILES)
     sortResult = serializers.ChoiceField(choices=["ASC", "DESC"], default="ASC")
     targetLocations = TargetLocationsSerializer(many=True, allow_empty=False, max_length=10_000)
@@ -252,22 +275,30 @@ class LocationSerializer(StrictSerializer):
     id = IdOut()
     name = serializers.CharField(max_length=255)
     externalReference = serializers.CharField(source="external_reference", max_length=255)
-    locationType = serializers.ChoiceField(source="location_type", choices=LocationType.choices,
-                                           default=LocationType.WAREHOUSE)
+    locationType = serializers.ChoiceField(
+        source="location_type", choices=LocationType.choices, default=LocationType.WAREHOUSE
+    )
     street = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     city = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     state = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    postalCode = serializers.CharField(source="postal_code", max_length=20, required=False, allow_blank=True,
-                                       default="")
+    postalCode = serializers.CharField(
+        source="postal_code", max_length=20, required=False, allow_blank=True, default=""
+    )
     country = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True,
-                                        default=None, coerce_to_string=False)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True,
-                                         default=None, coerce_to_string=False)
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True, default=None, coerce_to_string=False
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True, default=None, coerce_to_string=False
+    )
     isInventoryLocation = serializers.BooleanField(source="is_inventory_location", default=True)
-    locationGroups = serializers.ListField(child=serializers.CharField(max_length=255), required=False,
-                                           default=list, write_only=True,
-                                           help_text="External references of location groups to join.")
+    locationGroups = serializers.ListField(
+        child=serializers.CharField(max_length=255),
+        required=False,
+        default=list,
+        write_only=True,
+        help_text="External references of location groups to join.",
+    )
 
     def to_input(self) -> LocationInput:
         data = self.validated_data
@@ -329,12 +360,21 @@ class InventoryListParamsSerializer(ListParamsSerializer):
 
 
 class ReturnOrderLineFeeInputSerializer(StrictSerializer):
-    amount = serializers.DecimalField(max_digits=18, decimal_places=4, coerce_to_string=False,
-                                      help_text="Positive: an amount, or a percent for Percentage and PercentageGross.")
+    amount = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=4,
+        coerce_to_string=False,
+        help_text="Positive: an amount, or a percent for Percentage and PercentageGross.",
+    )
     amountType = serializers.ChoiceField(choices=FeeAmountType.ALL)
     description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-    reason = serializers.CharField(max_length=80, required=False, allow_blank=True, default="",
-                                   help_text="A reason code; the line's reasonForReturn when empty.")
+    reason = serializers.CharField(
+        max_length=80,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A reason code; the line's reasonForReturn when empty.",
+    )
 
 
 class ReturnOrderLineInputSerializer(StrictSerializer):
@@ -343,22 +383,38 @@ class ReturnOrderLineInputSerializer(StrictSerializer):
     reasonForReturn = serializers.CharField(max_length=80, required=False, allow_blank=True, default="Unknown")
     canReduceShipping = serializers.BooleanField(required=False, default=False)
     returnOrderLineItemFees = ReturnOrderLineFeeInputSerializer(
-        many=True, required=False, default=list, max_length=10,
+        many=True,
+        required=False,
+        default=list,
+        max_length=10,
         help_text="Restocking or return fees on the units that come back (DOMAIN.md §3.2a): a percentage of the "
-                  "units returned each time the line is processed, a fixed amount shared by the line's units.")
+        "units returned each time the line is processed, a fixed amount shared by the line's units.",
+    )
 
     @staticmethod
     def fees_of(line) -> tuple[FeeInput, ...]:
-        return tuple(FeeInput(amount=fee["amount"], amount_type=fee["amountType"], description=fee["description"],
-                              reason=fee["reason"]) for fee in line["returnOrderLineItemFees"])
+        return tuple(
+            FeeInput(
+                amount=fee["amount"],
+                amount_type=fee["amountType"],
+                description=fee["description"],
+                reason=fee["reason"],
+            )
+            for fee in line["returnOrderLineItemFees"]
+        )
 
 
 class ReturnOrderInputSerializer(StrictSerializer):
     orderSummaryId = serializers.CharField(max_length=40)
     status = serializers.CharField(max_length=12, required=False, default="Submitted")
     returnOrderLifeCycleType = serializers.CharField(max_length=10, required=False, default="Managed")
-    destinationLocationId = serializers.CharField(max_length=40, required=False, allow_null=True, default=None,
-                                                  help_text="Received goods go back into this location's stock.")
+    destinationLocationId = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Received goods go back into this location's stock.",
+    )
     expectedArrivalDate = serializers.DateTimeField(required=False, allow_null=True, default=None)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     returnOrderLineItems = ReturnOrderLineInputSerializer(many=True, allow_empty=False, max_length=500)
@@ -372,8 +428,9 @@ class ReturnItemInputSerializer(StrictSerializer):
     returnOrderLineItemId = serializers.CharField(max_length=40)
     quantityReturned = _quantity(required=False, default=0)
     quantityToCancel = _quantity(required=False, default=0)
-    quantityReceived = _quantity(required=False, allow_null=True, default=None,
-                                 help_text="Defaults to quantityReturned + quantityRejected.")
+    quantityReceived = _quantity(
+        required=False, allow_null=True, default=None, help_text="Defaults to quantityReturned + quantityRejected."
+    )
     quantityRejected = _quantity(required=False, default=0)
     reasonForRejection = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
@@ -391,4 +448,3 @@ class ReturnItemsOutputSerializer(_Success):
     changeOrderId = serializers.CharField(allow_null=True, read_only=True)
     feeChangeOrderId = serializers.CharField(allow_null=True, read_only=True)
     returnLineItemSplits = ReturnLineSplitSerializer(many=True, read_only=True)
-

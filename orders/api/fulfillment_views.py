@@ -91,8 +91,10 @@ _OK = {"success": True, "errors": []}
 # Locations and stock steer every channel's orders: any fulfillment reader sees them, only a back-office key
 # (fulfillment:admin, bound to no sales channel) changes them.
 _SHARED_CONFIGURATION = {"GET": Scope.FULFILLMENT_READ, "POST": Scope.FULFILLMENT_ADMIN}
-_BACK_OFFICE = ("Needs the scope fulfillment:admin and a back-office key (bound to no sales channel): "
-                "locations and stock are shared by every sales channel. ")
+_BACK_OFFICE = (
+    "Needs the scope fulfillment:admin and a back-office key (bound to no sales channel): "
+    "locations and stock are shared by every sales channel. "
+)
 
 
 def _fulfillment_order_body(order) -> dict:
@@ -102,16 +104,20 @@ def _fulfillment_order_body(order) -> dict:
 # --- Fulfillment orders -----------------------------------------------------------------------------
 
 
-_POLLING = ("Oldest modification first, keyset-paginated on (lastModifiedDate, id): follow nextCursor to the end. "
-            "A record modified while you page comes again on a later page. A storefront key sees its own sales "
-            "channel only. ")
+_POLLING = (
+    "Oldest modification first, keyset-paginated on (lastModifiedDate, id): follow nextCursor to the end. "
+    "A record modified while you page comes again on a later page. A storefront key sees its own sales "
+    "channel only. "
+)
 
 
 class FulfillmentOrderCreateView(APIView):
     required_scopes = _READ_WRITE
 
     @extend_schema(
-        operation_id="listFulfillmentOrders", tags=[FULFILLMENT], parameters=[FulfillmentOrderListParams],
+        operation_id="listFulfillmentOrders",
+        tags=[FULFILLMENT],
+        parameters=[FulfillmentOrderListParams],
         responses={200: FulfillmentOrderPageSerializer, **openapi.error_responses(400, 401, 403)},
         description=_POLLING + "Each fulfillment order as GET …/fulfillment-orders/{id} renders it (lines, "
         "shipments, invoiceId). With fulfilledFromLocationId and status: a location's work queue.",
@@ -124,12 +130,20 @@ class FulfillmentOrderCreateView(APIView):
             if location_id is None:
                 raise InvalidInput("Not a location id.", field="fulfilledFromLocationId")
             queryset = queryset.filter(location_id=location_id)
-        page = poll_page(queryset, channel_id=client_channel_id(request), filters=filters, cursor=data.get("cursor"),
-                         limit=data["limit"], modified_field="updated_at")
+        page = poll_page(
+            queryset,
+            channel_id=client_channel_id(request),
+            filters=filters,
+            cursor=data.get("cursor"),
+            limit=data["limit"],
+            modified_field="updated_at",
+        )
         return Response(FulfillmentOrderPageSerializer(page).data)
 
     @extend_schema(
-        operation_id="createFulfillmentOrders", tags=[FULFILLMENT], request=FulfillmentOrderInputSerializer,
+        operation_id="createFulfillmentOrders",
+        tags=[FULFILLMENT],
+        request=FulfillmentOrderInputSerializer,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={201: FulfillmentOrderCreatedSerializer, **openapi.error_responses(400, 401, 403, 404, 409, 422)},
         description="One fulfillment order per fulfillment group, all or nothing. Each line takes its share of "
@@ -140,17 +154,21 @@ class FulfillmentOrderCreateView(APIView):
     def post(self, request):
         serializer = FulfillmentOrderInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        orders = create_fulfillment_orders(serializer.to_input(), actor=request.auth,
-                                           channel_id=client_channel_id(request))
-        return Response({"fulfillmentOrderIds": [str(order.pk) for order in orders], **_OK},
-                        status=status.HTTP_201_CREATED)
+        orders = create_fulfillment_orders(
+            serializer.to_input(), actor=request.auth, channel_id=client_channel_id(request)
+        )
+        return Response(
+            {"fulfillmentOrderIds": [str(order.pk) for order in orders], **_OK}, status=status.HTTP_201_CREATED
+        )
 
 
 class CreateMultipleView(APIView):
     required_scopes = _READ_WRITE
 
     @extend_schema(
-        operation_id="createMultipleFulfillmentOrders", tags=[FULFILLMENT], request=CreateMultipleInputSerializer,
+        operation_id="createMultipleFulfillmentOrders",
+        tags=[FULFILLMENT],
+        request=CreateMultipleInputSerializer,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={200: CreateMultipleOutputSerializer, **openapi.error_responses(400, 401, 403, 409, 422)},
         description="Each fulfillment group is created or refused on its own; the answer lists every group "
@@ -160,8 +178,9 @@ class CreateMultipleView(APIView):
     def post(self, request):
         serializer = CreateMultipleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        results = create_multiple_fulfillment_orders(serializer.to_input(), actor=request.auth,
-                                                     channel_id=client_channel_id(request))
+        results = create_multiple_fulfillment_orders(
+            serializer.to_input(), actor=request.auth, channel_id=client_channel_id(request)
+        )
         body = {
             "fulfillmentOrders": [
                 {
@@ -182,7 +201,8 @@ class FulfillmentOrderDetailView(APIView):
     required_scopes = _READ_WRITE
 
     @extend_schema(
-        operation_id="getFulfillmentOrder", tags=[FULFILLMENT],
+        operation_id="getFulfillmentOrder",
+        tags=[FULFILLMENT],
         responses={200: SummaryFulfillmentOrderSerializer, **openapi.error_responses(401, 403, 404)},
     )
     def get(self, request, fulfillment_order_id):
@@ -190,7 +210,9 @@ class FulfillmentOrderDetailView(APIView):
         return Response(_fulfillment_order_body(order))
 
     @extend_schema(
-        operation_id="updateFulfillmentOrderStatus", tags=[FULFILLMENT], request=StatusInputSerializer,
+        operation_id="updateFulfillmentOrderStatus",
+        tags=[FULFILLMENT],
+        request=StatusInputSerializer,
         responses={200: SummaryFulfillmentOrderSerializer, **openapi.error_responses(400, 401, 403, 404, 409)},
         description="Move the status (DOMAIN.md §5.3): DRAFT → ACTIVATED → FULFILLING → CLOSED forward only, "
         "Cancelled or Rejected from any open status; illegal moves answer 409 INVALID_STATE. Fulfilled adds the "
@@ -203,9 +225,13 @@ class FulfillmentOrderDetailView(APIView):
         serializer = StatusInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         channel_id = client_channel_id(request)
-        change_fulfillment_order_status(fulfillment_order_id, serializer.validated_data["status"],
-                                        channel_id=channel_id, reason=serializer.validated_data["reason"],
-                                        actor=request.auth)
+        change_fulfillment_order_status(
+            fulfillment_order_id,
+            serializer.validated_data["status"],
+            channel_id=channel_id,
+            reason=serializer.validated_data["reason"],
+            actor=request.auth,
+        )
         order = fulfillment_order_detail(fulfillment_order_id, channel_id=channel_id)
         return Response(_fulfillment_order_body(order))
 
@@ -214,7 +240,9 @@ class CancelItemView(APIView):
     required_scopes = _READ_WRITE
 
     @extend_schema(
-        operation_id="cancelFulfillmentOrderItems", tags=[FULFILLMENT], request=CancelItemInputSerializer,
+        operation_id="cancelFulfillmentOrderItems",
+        tags=[FULFILLMENT],
+        request=CancelItemInputSerializer,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={200: CancelItemOutputSerializer, **openapi.error_responses(400, 401, 403, 404, 409, 422)},
         description="Take units off the fulfillment order: the item summaries' QuantityAllocated drops (the units "
@@ -225,8 +253,9 @@ class CancelItemView(APIView):
     def post(self, request, fulfillment_order_id):
         serializer = CancelItemInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = cancel_fulfillment_order_items(fulfillment_order_id, serializer.to_input(),
-                                               channel_id=client_channel_id(request), actor=request.auth)
+        order = cancel_fulfillment_order_items(
+            fulfillment_order_id, serializer.to_input(), channel_id=client_channel_id(request), actor=request.auth
+        )
         return Response({"fulfillmentOrderId": str(order.pk), "status": order.status, **_OK})
 
 
@@ -234,7 +263,9 @@ class RejectItemsView(APIView):
     required_scopes = _READ_WRITE
 
     @extend_schema(
-        operation_id="rejectFulfillmentOrderItems", tags=[FULFILLMENT], request=RejectItemsInputSerializer,
+        operation_id="rejectFulfillmentOrderItems",
+        tags=[FULFILLMENT],
+        request=RejectItemsInputSerializer,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={200: RejectItemsOutputSerializer, **openapi.error_responses(400, 401, 403, 404, 409, 422)},
         description="The location refuses units, each line with a quantity and a reason: the units come off the "
@@ -248,10 +279,17 @@ class RejectItemsView(APIView):
     def post(self, request, fulfillment_order_id):
         serializer = RejectItemsInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = reject_fulfillment_order_items(fulfillment_order_id, serializer.to_input(), actor=request.auth,
-                                               channel_id=client_channel_id(request))
-        return Response({"fulfillmentOrderId": str(order.pk), "status": order.status,
-                         "excludedLocationId": str(order.location_id), **_OK})
+        order = reject_fulfillment_order_items(
+            fulfillment_order_id, serializer.to_input(), actor=request.auth, channel_id=client_channel_id(request)
+        )
+        return Response(
+            {
+                "fulfillmentOrderId": str(order.pk),
+                "status": order.status,
+                "excludedLocationId": str(order.location_id),
+                **_OK,
+            }
+        )
 
 
 # --- Routing -------------------------------------------------------------------------------------------
@@ -261,7 +299,9 @@ class RouteOrderSummaryView(APIView):
     required_scopes = {"POST": Scope.FULFILLMENT_WRITE}
 
     @extend_schema(
-        operation_id="routeOrderSummary", tags=[ROUTING], request=None,
+        operation_id="routeOrderSummary",
+        tags=[ROUTING],
+        request=None,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={200: RouteOutputSerializer, **openapi.error_responses(401, 403, 404, 409, 422)},
         description="Route again: place whatever product units of the managed order summary are unallocated, as "
@@ -273,19 +313,23 @@ class RouteOrderSummaryView(APIView):
     @idempotent(required=False)
     def post(self, request, summary_id):
         outcome = route_order_summary(summary_id, channel_id=client_channel_id(request), on_demand=True)
-        return Response({
-            "fulfillmentOrderIds": [str(pk) for pk in outcome.fulfillment_order_ids],
-            "unroutedDeliveryGroupSummaryIds": [str(pk) for pk in outcome.unrouted_group_ids],
-            "routingAttemptCount": outcome.routing_attempt_count,
-            **_OK,
-        })
+        return Response(
+            {
+                "fulfillmentOrderIds": [str(pk) for pk in outcome.fulfillment_order_ids],
+                "unroutedDeliveryGroupSummaryIds": [str(pk) for pk in outcome.unrouted_group_ids],
+                "routingAttemptCount": outcome.routing_attempt_count,
+                **_OK,
+            }
+        )
 
 
 class HoldView(APIView):
     required_scopes = {"POST": Scope.ORDERS_WRITE}
 
     @extend_schema(
-        operation_id="holdOrderSummary", tags=[FULFILLMENT], request=HoldInputSerializer,
+        operation_id="holdOrderSummary",
+        tags=[FULFILLMENT],
+        request=HoldInputSerializer,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={201: HoldsOutputSerializer, **openapi.error_responses(400, 401, 403, 404, 409, 422)},
         description="Put the order summary on hold, or only some of its open fulfillment order lines, with a reason "
@@ -298,8 +342,13 @@ class HoldView(APIView):
         serializer = HoldInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        holds = hold_order_summary(summary_id, data["reason"], line_ids=data["fulfillmentOrderLineItemIds"],
-                                   actor=request.auth, channel_id=client_channel_id(request))
+        holds = hold_order_summary(
+            summary_id,
+            data["reason"],
+            line_ids=data["fulfillmentOrderLineItemIds"],
+            actor=request.auth,
+            channel_id=client_channel_id(request),
+        )
         return Response(HoldsOutputSerializer({"holds": holds, **_OK}).data, status=status.HTTP_201_CREATED)
 
 
@@ -307,7 +356,9 @@ class ReleaseHoldView(APIView):
     required_scopes = {"POST": Scope.ORDERS_WRITE}
 
     @extend_schema(
-        operation_id="releaseOrderSummaryHold", tags=[FULFILLMENT], request=ReleaseHoldInputSerializer,
+        operation_id="releaseOrderSummaryHold",
+        tags=[FULFILLMENT],
+        request=ReleaseHoldInputSerializer,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={200: HoldsOutputSerializer, **openapi.error_responses(400, 401, 403, 404, 409, 422)},
         description="Release the summary's active holds (every one, or those of the given lines) and resume what "
@@ -319,8 +370,13 @@ class ReleaseHoldView(APIView):
         serializer = ReleaseHoldInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        holds = release_holds(summary_id, line_ids=data["fulfillmentOrderLineItemIds"], note=data["note"],
-                              actor=request.auth, channel_id=client_channel_id(request))
+        holds = release_holds(
+            summary_id,
+            line_ids=data["fulfillmentOrderLineItemIds"],
+            note=data["note"],
+            actor=request.auth,
+            channel_id=client_channel_id(request),
+        )
         return Response(HoldsOutputSerializer({"holds": holds, **_OK}).data)
 
 
@@ -328,7 +384,9 @@ class FindRoutesView(APIView):
     required_scopes = {"POST": Scope.FULFILLMENT_READ}
 
     @extend_schema(
-        operation_id="findRoutesWithFewestSplits", tags=[ROUTING], request=FindRoutesInputSerializer,
+        operation_id="findRoutesWithFewestSplits",
+        tags=[ROUTING],
+        request=FindRoutesInputSerializer,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={200: FindRoutesOutputSerializer, **openapi.error_responses(400, 401, 403, 422)},
         description="Every set of at most maximumNumberOfSplits + 1 locations that can ship the ordered "
@@ -358,7 +416,9 @@ class RankByAverageDistanceView(APIView):
     required_scopes = {"POST": Scope.FULFILLMENT_READ}
 
     @extend_schema(
-        operation_id="rankByAverageDistance", tags=[ROUTING], request=RankInputSerializer,
+        operation_id="rankByAverageDistance",
+        tags=[ROUTING],
+        request=RankInputSerializer,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={200: RankOutputSerializer, **openapi.error_responses(400, 401, 403, 422)},
         description="Each set of locations with the average great-circle distance of its locations to the "
@@ -385,11 +445,14 @@ class RankByAverageDistanceView(APIView):
         ]
         if errors:
             raise InvalidInput(errors[0].message, errors=errors)
-        ranked = rank_by_average_distance(destination, sets, coordinates, unit=data["distanceUnit"],
-                                          descending=data["sortResult"] == "DESC")
+        ranked = rank_by_average_distance(
+            destination, sets, coordinates, unit=data["distanceUnit"], descending=data["sortResult"] == "DESC"
+        )
         results = [
-            {"locations": list(result.locations),
-             "averageDistance": float(Decimal(result.average_distance).quantize(Decimal("0.01"), ROUND_HALF_UP))}
+            {
+                "locations": list(result.locations),
+                "averageDistance": float(Decimal(result.average_distance).quantize(Decimal("0.01"), ROUND_HALF_UP)),
+            }
             for result in ranked
         ]
         return Response({"distanceUnit": data["distanceUnit"], "results": results, **_OK})
@@ -401,11 +464,14 @@ def _destination(data) -> tuple[float, float]:
         return float(latitude), float(longitude)
     country = (data["deliveryCountryCode"] or "US").upper()
     if country != "US":
-        raise InvalidInput("Postal codes are geocoded for US only; send deliveryLatitude and deliveryLongitude.",
-                           field="deliveryCountryCode")
+        raise InvalidInput(
+            "Postal codes are geocoded for US only; send deliveryLatitude and deliveryLongitude.",
+            field="deliveryCountryCode",
+        )
     if not data["deliveryPostalCode"]:
-        raise InvalidInput("Give deliveryPostalCode, or deliveryLatitude and deliveryLongitude.",
-                           field="deliveryPostalCode")
+        raise InvalidInput(
+            "Give deliveryPostalCode, or deliveryLatitude and deliveryLongitude.", field="deliveryPostalCode"
+        )
     found = postal_code_coordinates(country, data["deliveryPostalCode"])
     if found is None:
         raise InvalidInput(f"Unknown US postal code {data['deliveryPostalCode']!r}.", field="deliveryPostalCode")
@@ -420,18 +486,25 @@ class LocationCollectionView(APIView):
     back_office_methods = ("POST",)
 
     @extend_schema(
-        operation_id="listLocations", tags=[LOCATIONS], parameters=[LocationListParamsSerializer],
+        operation_id="listLocations",
+        tags=[LOCATIONS],
+        parameters=[LocationListParamsSerializer],
         responses={200: LocationPageSerializer, **openapi.error_responses(400, 401, 403)},
     )
     def get(self, request):
         params = LocationListParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        page = locations_page(location_type=params.validated_data.get("locationType"),
-                              cursor=params.validated_data.get("cursor"), limit=params.validated_data.get("limit"))
+        page = locations_page(
+            location_type=params.validated_data.get("locationType"),
+            cursor=params.validated_data.get("cursor"),
+            limit=params.validated_data.get("limit"),
+        )
         return Response(LocationPageSerializer(page).data)
 
     @extend_schema(
-        operation_id="createLocation", tags=[LOCATIONS], request=LocationSerializer,
+        operation_id="createLocation",
+        tags=[LOCATIONS],
+        request=LocationSerializer,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={201: LocationSerializer, **openapi.error_responses(400, 401, 403, 409, 422)},
         description=_BACK_OFFICE
@@ -450,20 +523,27 @@ class InventoryLevelCollectionView(APIView):
     back_office_methods = ("POST",)
 
     @extend_schema(
-        operation_id="listInventoryLevels", tags=[LOCATIONS], parameters=[InventoryListParamsSerializer],
+        operation_id="listInventoryLevels",
+        tags=[LOCATIONS],
+        parameters=[InventoryListParamsSerializer],
         responses={200: InventoryLevelPageSerializer, **openapi.error_responses(400, 401, 403)},
     )
     def get(self, request):
         params = InventoryListParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        page = inventory_levels_page(location_reference=data.get("locationExternalReference"),
-                                     sku=data.get("stockKeepingUnit"), cursor=data.get("cursor"),
-                                     limit=data.get("limit"))
+        page = inventory_levels_page(
+            location_reference=data.get("locationExternalReference"),
+            sku=data.get("stockKeepingUnit"),
+            cursor=data.get("cursor"),
+            limit=data.get("limit"),
+        )
         return Response(InventoryLevelPageSerializer(page).data)
 
     @extend_schema(
-        operation_id="setInventoryLevel", tags=[LOCATIONS], request=InventoryLevelSerializer,
+        operation_id="setInventoryLevel",
+        tags=[LOCATIONS],
+        request=InventoryLevelSerializer,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={200: InventoryLevelSerializer, **openapi.error_responses(400, 401, 403, 409, 422)},
         description=_BACK_OFFICE
@@ -478,7 +558,6 @@ class InventoryLevelCollectionView(APIView):
         return Response(InventoryLevelSerializer(level).data, status=status.HTTP_200_OK)
 
 
-
 # --- Return orders (RMA) ---------------------------------------------------------------------------------
 
 RETURNS = "Return orders"
@@ -488,18 +567,28 @@ class ReturnOrderCreateView(APIView):
     required_scopes = _READ_WRITE
 
     @extend_schema(
-        operation_id="listReturnOrders", tags=[RETURNS], parameters=[ReturnOrderListParams],
+        operation_id="listReturnOrders",
+        tags=[RETURNS],
+        parameters=[ReturnOrderListParams],
         responses={200: ReturnOrderPageSerializer, **openapi.error_responses(400, 401, 403)},
         description=_POLLING + "Each return order as GET …/return-orders/{id} renders it, with its lines.",
     )
     def get(self, request):
         data, filters = poll_params(ReturnOrderListParams, request)
-        page = poll_page(return_orders_queryset(), channel_id=client_channel_id(request), filters=filters,
-                         cursor=data.get("cursor"), limit=data["limit"], modified_field="updated_at")
+        page = poll_page(
+            return_orders_queryset(),
+            channel_id=client_channel_id(request),
+            filters=filters,
+            cursor=data.get("cursor"),
+            limit=data["limit"],
+            modified_field="updated_at",
+        )
         return Response(ReturnOrderPageSerializer(page).data)
 
     @extend_schema(
-        operation_id="createReturnOrder", tags=[RETURNS], request=ReturnOrderInputSerializer,
+        operation_id="createReturnOrder",
+        tags=[RETURNS],
+        request=ReturnOrderInputSerializer,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={201: ReturnOrderCreatedSerializer, **openapi.error_responses(400, 401, 403, 404, 409, 422)},
         description="Expect units back (managed order summaries only): each line's quantityExpected raises the "
@@ -515,9 +604,13 @@ class ReturnOrderCreateView(APIView):
             ReturnOrderInput(
                 order_summary_id=data["orderSummaryId"],
                 lines=tuple(
-                    ReturnOrderLineInput(line["orderItemSummaryId"], line["quantityExpected"],
-                                         line["reasonForReturn"], line["canReduceShipping"],
-                                         ReturnOrderLineInputSerializer.fees_of(line))
+                    ReturnOrderLineInput(
+                        line["orderItemSummaryId"],
+                        line["quantityExpected"],
+                        line["reasonForReturn"],
+                        line["canReduceShipping"],
+                        ReturnOrderLineInputSerializer.fees_of(line),
+                    )
                     for line in data["returnOrderLineItems"]
                 ),
                 status=data["status"],
@@ -536,7 +629,8 @@ class ReturnOrderDetailView(APIView):
     required_scopes = _READ_WRITE
 
     @extend_schema(
-        operation_id="getReturnOrder", tags=[RETURNS],
+        operation_id="getReturnOrder",
+        tags=[RETURNS],
         responses={200: SummaryReturnOrderSerializer, **openapi.error_responses(401, 403, 404)},
     )
     def get(self, request, return_order_id):
@@ -548,7 +642,9 @@ class ReturnItemsView(APIView):
     required_scopes = _READ_WRITE
 
     @extend_schema(
-        operation_id="returnItems", tags=[RETURNS], request=ReturnItemsInputSerializer,
+        operation_id="returnItems",
+        tags=[RETURNS],
+        request=ReturnItemsInputSerializer,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={200: ReturnItemsOutputSerializer, **openapi.error_responses(400, 401, 403, 404, 409, 422)},
         description="Process return order lines: quantityReturned adds to QuantityReturned through a Return change "
@@ -578,12 +674,14 @@ class ReturnItemsView(APIView):
             actor=request.auth,
             channel_id=client_channel_id(request),
         )
-        return Response({
-            "changeOrderId": str(result.change_order_id) if result.change_order_id else None,
-            "feeChangeOrderId": str(result.fee_change_order_id) if result.fee_change_order_id else None,
-            "returnLineItemSplits": [
-                {"processedReturnOrderLineItemId": str(processed), "remainingReturnOrderLineItemId": str(rest)}
-                for processed, rest in result.splits
-            ],
-            **_OK,
-        })
+        return Response(
+            {
+                "changeOrderId": str(result.change_order_id) if result.change_order_id else None,
+                "feeChangeOrderId": str(result.fee_change_order_id) if result.fee_change_order_id else None,
+                "returnLineItemSplits": [
+                    {"processedReturnOrderLineItemId": str(processed), "remainingReturnOrderLineItemId": str(rest)}
+                    for processed, rest in result.splits
+                ],
+                **_OK,
+            }
+        )

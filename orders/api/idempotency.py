@@ -141,9 +141,7 @@ def replayable_record(existing: IdempotencyRecord, request_hash: str, *, field: 
     if existing.request_hash != request_hash:
         raise IdempotencyKeyReused(f"This {HEADER} was used with a different request body.", field=field)
     if existing.in_flight and not _take_over_if_abandoned(existing):
-        raise IdempotencyKeyInUse(
-            f"A request with this {HEADER} is still being processed; retry later.", field=field
-        )
+        raise IdempotencyKeyInUse(f"A request with this {HEADER} is still being processed; retry later.", field=field)
     return None if existing.in_flight else existing
 
 
@@ -156,9 +154,13 @@ def record_answers(client, answers: dict[str, tuple[int, object]]) -> None:
     """Keep several successful answers (key → status, data) for replay, in one statement."""
     if answers:
         update_by_key(
-            IdempotencyRecord, where={"client": client.pk}, key="key",
-            rows={key: {"response_status": status, "response_body": _render(data)}
-                  for key, (status, data) in answers.items()},
+            IdempotencyRecord,
+            where={"client": client.pk},
+            key="key",
+            rows={
+                key: {"response_status": status, "response_body": _render(data)}
+                for key, (status, data) in answers.items()
+            },
             also={"completed_at": timezone.now()},
         )
 

@@ -52,8 +52,13 @@ def Text(max_length=255, **kwargs):
 class TaxSerializer(StrictSerializer):
     name = serializers.CharField(max_length=255)
     rate = serializers.DecimalField(
-        max_digits=7, decimal_places=4, min_value=Decimal("0"), max_value=Decimal("100"), required=False,
-        allow_null=True, default=None,
+        max_digits=7,
+        decimal_places=4,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        required=False,
+        allow_null=True,
+        default=None,
     )
     amount = Money()
 
@@ -132,21 +137,47 @@ class AddressSerializer(StrictSerializer):
     city = Text(max_length=100)
     state = Text(max_length=100)
     postalCode = Text(max_length=20)
-    country = serializers.RegexField(r"^[A-Z]{2}$", required=False, allow_blank=True, default="",
-                                     error_messages={"invalid": "Use a two-letter ISO 3166 country code."})
+    country = serializers.RegexField(
+        r"^[A-Z]{2}$",
+        required=False,
+        allow_blank=True,
+        default="",
+        error_messages={"invalid": "Use a two-letter ISO 3166 country code."},
+    )
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
     phone = Text(max_length=40)
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=Decimal("-90"),
-                                        max_value=Decimal("90"), required=False, allow_null=True, default=None)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=Decimal("-180"),
-                                         max_value=Decimal("180"), required=False, allow_null=True, default=None)
+    latitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal("-90"),
+        max_value=Decimal("90"),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal("-180"),
+        max_value=Decimal("180"),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
 
     @staticmethod
     def to_input(data) -> AddressInput:
         return AddressInput(
-            name=data["name"], street=data["street"], city=data["city"], state=data["state"],
-            postal_code=data["postalCode"], country=data["country"], email=data["email"], phone=data["phone"],
-            latitude=data["latitude"], longitude=data["longitude"],
+            name=data["name"],
+            street=data["street"],
+            city=data["city"],
+            state=data["state"],
+            postal_code=data["postalCode"],
+            country=data["country"],
+            email=data["email"],
+            phone=data["phone"],
+            latitude=data["latitude"],
+            longitude=data["longitude"],
         )
 
 
@@ -164,7 +195,10 @@ class DeliveryGroupSerializer(StrictSerializer):
     deliverTo = DeliverToSerializer()
     deliveryMethod = Text(max_length=80)
     deliveryMethodType = serializers.ChoiceField(
-        choices=DeliveryMethodType.choices, required=False, default=None, allow_null=True,
+        choices=DeliveryMethodType.choices,
+        required=False,
+        default=None,
+        allow_null=True,
         help_text="Ship (default) or Pickup; a pickupLocationExternalReference alone means Pickup.",
     )
     pickupLocationExternalReference = Text(max_length=255)
@@ -181,8 +215,8 @@ class DeliveryGroupSerializer(StrictSerializer):
             reference_id=data["referenceId"],
             deliver_to=AddressSerializer.to_input(data["deliverTo"]),
             delivery_method=data["deliveryMethod"],
-            delivery_method_type=data["deliveryMethodType"] or (
-                DeliveryMethodType.PICKUP if data["pickupLocationExternalReference"] else DeliveryMethodType.SHIP),
+            delivery_method_type=data["deliveryMethodType"]
+            or (DeliveryMethodType.PICKUP if data["pickupLocationExternalReference"] else DeliveryMethodType.SHIP),
             pickup_location_reference=data["pickupLocationExternalReference"],
             desired_delivery_date=data["desiredDeliveryDate"],
             is_gift=data["isGift"],
@@ -217,15 +251,21 @@ class PaymentSerializer(StrictSerializer):
     @staticmethod
     def to_input(data) -> PaymentInput:
         return PaymentInput(
-            kind=data["kind"], method=data["method"], type=data["type"] or data["method"],
-            gateway_token=data["gatewayToken"], gateway_reference=data["gatewayReference"], last4=data["last4"],
-            expires_at=data["expiresAt"], amount=data["amount"],
+            kind=data["kind"],
+            method=data["method"],
+            type=data["type"] or data["method"],
+            gateway_token=data["gatewayToken"],
+            gateway_reference=data["gatewayReference"],
+            last4=data["last4"],
+            expires_at=data["expiresAt"],
+            amount=data["amount"],
         )
 
 
 class OrderIngestSerializer(StrictSerializer):
-    orderNumber = serializers.RegexField(r"^[\w.\-/#]{1,80}$", max_length=80, error_messages={
-        "invalid": "Use 1 to 80 letters, digits and . - _ / #."})
+    orderNumber = serializers.RegexField(
+        r"^[\w.\-/#]{1,80}$", max_length=80, error_messages={"invalid": "Use 1 to 80 letters, digits and . - _ / #."}
+    )
     salesChannel = serializers.CharField(max_length=80, required=False, allow_null=True, default=None)
     currencyIsoCode = serializers.CharField(max_length=3, min_length=3)
     taxLocaleType = serializers.ChoiceField(choices=TaxLocaleType.values, default=TaxLocaleType.NET)

@@ -132,7 +132,9 @@ class OrderSummaryListParamsSerializer(serializers.Serializer):
     orderedDateTo = serializers.DateTimeField(required=False, help_text="Ordered at or before this instant.")
     salesChannel = serializers.CharField(max_length=80, required=False, help_text="Sales channel name.")
     q = serializers.CharField(
-        max_length=254, required=False, trim_whitespace=True,
+        max_length=254,
+        required=False,
+        trim_whitespace=True,
         help_text="Order number (exact or prefix), customer email (exact) or customer name (prefix).",
     )
     cursor = serializers.CharField(max_length=200, required=False, help_text="nextCursor of the previous page.")
@@ -141,8 +143,9 @@ class OrderSummaryListParamsSerializer(serializers.Serializer):
 
 class OrderSummaryPageSerializer(serializers.Serializer):
     orderSummaries = OrderSummaryRowSerializer(many=True, source="rows")
-    nextCursor = serializers.CharField(source="next_cursor", allow_null=True,
-                                       help_text="Pass as `cursor` for the next page; null on the last page.")
+    nextCursor = serializers.CharField(
+        source="next_cursor", allow_null=True, help_text="Pass as `cursor` for the next page; null on the last page."
+    )
 
 
 # --- The detail: orders side ---------------------------------------------------------------------
@@ -266,11 +269,14 @@ class SummaryFulfillmentOrderLineSerializer(serializers.Serializer):
     originalQuantity = QuantityOut(source="original_quantity")
     quantity = QuantityOut()
     quantityCanceled = QuantityOut(source="quantity_canceled")
-    quantityRejected = QuantityOut(source="quantity_rejected",
-                                   help_text="Of quantityCanceled, the units the location refused (reject-items "
-                                             "or the whole order Rejected).")
-    rejectionReason = Text("rejection_reason", help_text="Why the units were refused: every distinct reason "
-                                                         "given, oldest first, separated by '; '.")
+    quantityRejected = QuantityOut(
+        source="quantity_rejected",
+        help_text="Of quantityCanceled, the units the location refused (reject-items or the whole order Rejected).",
+    )
+    rejectionReason = Text(
+        "rejection_reason",
+        help_text="Why the units were refused: every distinct reason given, oldest first, separated by '; '.",
+    )
     quantityShipped = QuantityOut(source="quantity_shipped", help_text="Units that left in shipments.")
     totalLineAmount = MoneyOut(source="total_line_amount")
     totalLineTaxAmount = MoneyOut(source="total_line_tax_amount")
@@ -421,15 +427,25 @@ class OrderSummaryDetailBaseSerializer(OrderSummaryRowSerializer, RollupTotalsSe
     inventoryEffects = SummaryInventoryEffectSerializer(many=True, source="inventory_effects", read_only=True)
     changeHistory = ChangeHistoryEntrySerializer(many=True, source="change_history", read_only=True)
     processExceptions = SummaryProcessExceptionSerializer(many=True, source="active_process_exceptions", read_only=True)
-    sourceOrderSummaryId = IdOut(source="source_order_summary_id", allow_null=True,
-                                 help_text="An exchange's replacement: the order summary whose units it replaces.")
+    sourceOrderSummaryId = IdOut(
+        source="source_order_summary_id",
+        allow_null=True,
+        help_text="An exchange's replacement: the order summary whose units it replaces.",
+    )
     exchangeOrderSummaryIds = serializers.ListField(
-        child=serializers.CharField(), source="exchange_summary_ids", read_only=True,
-        help_text="The replacement order summaries of exchanges made on this one.")
+        child=serializers.CharField(),
+        source="exchange_summary_ids",
+        read_only=True,
+        help_text="The replacement order summaries of exchanges made on this one.",
+    )
     exchangeStatus = serializers.CharField(
-        source="exchange_status", read_only=True, allow_null=True, default=None,
+        source="exchange_status",
+        read_only=True,
+        allow_null=True,
+        default=None,
         help_text="An exchange's replacement: AwaitingReturn (on hold until its return order is received), Completed "
-                  "or Canceled (nothing came back); null on any other order summary.")
+        "or Canceled (nothing came back); null on any other order summary.",
+    )
 
 
 # --- Create an order summary ----------------------------------------------------------------------
@@ -439,10 +455,14 @@ class CreateOrderSummaryInputSerializer(StrictSerializer):
     orderId = serializers.CharField(max_length=40)
     orderLifeCycleType = serializers.ChoiceField(choices=LifeCycleType.choices, default=LifeCycleType.MANAGED)
     name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-    status = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
-                                   help_text="A new order summary starts in 'Created'; nothing else is accepted.")
-    externalReferenceIdentifier = serializers.CharField(max_length=255, required=False, allow_blank=True,
-                                                        default="")
+    status = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A new order summary starts in 'Created'; nothing else is accepted.",
+    )
+    externalReferenceIdentifier = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
     def to_internal_value(self, data):
         if isinstance(data, dict):

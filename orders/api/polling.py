@@ -15,7 +15,8 @@ class PollParamsSerializer(serializers.Serializer):
     orderSummaryId = serializers.CharField(max_length=40, required=False, help_text="Only this order summary's.")
     status = serializers.CharField(max_length=40, required=False)
     modifiedSince = serializers.DateTimeField(
-        required=False, help_text="Only records modified at or after this instant (ISO 8601 with offset). Poll "
+        required=False,
+        help_text="Only records modified at or after this instant (ISO 8601 with offset). Poll "
         "with the lastModifiedDate of the last row you saw, less a minute: rows committed in that minute "
         "come again rather than being missed.",
     )
@@ -32,26 +33,34 @@ def poll_params(serializer_class, request) -> tuple[dict, PollFilters]:
         summary_id = parse_id(data["orderSummaryId"])
         if summary_id is None:
             raise InvalidInput("Not an order summary id.", field="orderSummaryId")
-    return data, PollFilters(order_summary_id=summary_id, status=data.get("status"),
-                             modified_since=data.get("modifiedSince"))
+    return data, PollFilters(
+        order_summary_id=summary_id, status=data.get("status"), modified_since=data.get("modifiedSince")
+    )
 
 
 def page_serializer(name: str, key: str, row_serializer) -> type[serializers.Serializer]:
     """The page shape `{key: [rows], "nextCursor"}`, named for the OpenAPI schema."""
-    return type(name, (serializers.Serializer,), {
-        key: row_serializer(many=True, source="rows", read_only=True),
-        "nextCursor": serializers.CharField(
-            source="next_cursor", allow_null=True, read_only=True,
-            help_text="Pass as `cursor` for the next page; null on the last page.",
-        ),
-        "__module__": __name__,
-    })
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            key: row_serializer(many=True, source="rows", read_only=True),
+            "nextCursor": serializers.CharField(
+                source="next_cursor",
+                allow_null=True,
+                read_only=True,
+                help_text="Pass as `cursor` for the next page; null on the last page.",
+            ),
+            "__module__": __name__,
+        },
+    )
 
 
 class FulfillmentOrderListParams(PollParamsSerializer):
     status = serializers.ChoiceField(choices=FulfillmentOrderStatus.choices, required=False)
     fulfilledFromLocationId = serializers.CharField(
-        max_length=40, required=False, help_text="Only those this location ships: a store's or warehouse's work queue.")
+        max_length=40, required=False, help_text="Only those this location ships: a store's or warehouse's work queue."
+    )
 
 
 class ReturnOrderListParams(PollParamsSerializer):
@@ -66,6 +75,7 @@ class PolledFulfillmentOrderSerializer(SummaryFulfillmentOrderSerializer):
         return super().to_representation(instance)
 
 
-FulfillmentOrderPageSerializer = page_serializer("FulfillmentOrderPage", "fulfillmentOrders",
-                                                 PolledFulfillmentOrderSerializer)
+FulfillmentOrderPageSerializer = page_serializer(
+    "FulfillmentOrderPage", "fulfillmentOrders", PolledFulfillmentOrderSerializer
+)
 ReturnOrderPageSerializer = page_serializer("ReturnOrderPage", "returnOrders", SummaryReturnOrderSerializer)

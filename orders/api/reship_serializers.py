@@ -29,8 +29,12 @@ class ReshipInputSerializer(StrictSerializer):
     @staticmethod
     def input_from(data) -> list[ReshipItemInput]:
         return [
-            ReshipItemInput(order_item_summary_id=item["orderItemSummaryId"], quantity=item["quantity"],
-                            reason=item["reason"], reason_text=item["reasonForChangeText"])
+            ReshipItemInput(
+                order_item_summary_id=item["orderItemSummaryId"],
+                quantity=item["quantity"],
+                reason=item["reason"],
+                reason_text=item["reasonForChangeText"],
+            )
             for item in data["reshipItems"]
         ]
 
@@ -52,10 +56,12 @@ class ReshipPlanGroupSerializer(serializers.Serializer):
 class ReshipOutputSerializer(serializers.Serializer):
     orderSummaryId = serializers.CharField(read_only=True)
     fulfillmentOrderIds = serializers.ListField(
-        child=serializers.CharField(), read_only=True, help_text="Empty on preview.")
+        child=serializers.CharField(), read_only=True, help_text="Empty on preview."
+    )
     reshipmentId = serializers.CharField(read_only=True, allow_null=True, help_text="Null on preview.")
-    fulfillmentGroups = ReshipPlanGroupSerializer(many=True, read_only=True,
-                                                  help_text="Where the units ship from, one per fulfillment order.")
+    fulfillmentGroups = ReshipPlanGroupSerializer(
+        many=True, read_only=True, help_text="Where the units ship from, one per fulfillment order."
+    )
     amountToCharge = MoneyOut(help_text="Always 0: a reshipment is never invoiced or captured.")
     success = serializers.BooleanField(read_only=True)
     errors = ErrorItemSerializer(many=True, read_only=True)

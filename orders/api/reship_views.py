@@ -37,14 +37,20 @@ class _ReshipView(APIView):
         if not serializer.is_valid():
             _check_visible(request, summary_id)
             raise ValidationError(serializer.errors)
-        result = self.service(summary_id, ReshipInputSerializer.input_from(serializer.validated_data),
-                              actor=request.auth, channel_id=client_channel_id(request))
+        result = self.service(
+            summary_id,
+            ReshipInputSerializer.input_from(serializer.validated_data),
+            actor=request.auth,
+            channel_id=client_channel_id(request),
+        )
         return Response(render_reship(result), status=self.answer_status)
 
 
 def _schema(operation_id, answer_status, description):
     return extend_schema(
-        operation_id=operation_id, tags=[TAG], request=ReshipInputSerializer,
+        operation_id=operation_id,
+        tags=[TAG],
+        request=ReshipInputSerializer,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={answer_status: ReshipOutputSerializer, **openapi.error_responses(400, 401, 403, 404, 409, 422)},
         description=description,

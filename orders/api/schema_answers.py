@@ -19,16 +19,17 @@ DESCRIPTIONS = {
     "403": "The API key lacks the scope (errorCode PERMISSION_DENIED).",
     "404": "Not found, or another sales channel's record (errorCode NOT_FOUND).",
     "409": "A request with this Idempotency-Key is still running (IDEMPOTENCY_KEY_IN_USE), or the state "
-           "does not allow the action.",
+    "does not allow the action.",
     "413": "The request body is larger than the limit.",
     "422": "Idempotency-Key reused with a different body (errorCode IDEMPOTENCY_KEY_REUSED).",
     "429": "Too many requests from this API client (errorCode RATE_LIMITED); retry after the number of "
-           "seconds in Retry-After.",
+    "seconds in Retry-After.",
     "503": "The database or the queue cannot be reached for a moment (errorCode SERVICE_UNAVAILABLE); retry "
-           "after the number of seconds in Retry-After, with the same Idempotency-Key for a write.",
+    "after the number of seconds in Retry-After, with the same Idempotency-Key for a write.",
 }
-RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"},
-                               "description": "Seconds until a request is accepted again."}}
+RETRY_AFTER = {
+    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds until a request is accepted again."}
+}
 WRITES = {"post", "put", "patch"}
 
 
@@ -60,8 +61,9 @@ def _body_names_records(operation: dict, components: dict) -> bool:
 def _statuses(method: str, operation: dict, components: dict) -> list[str]:
     parameters = operation.get("parameters", [])
     statuses = ["401", "403", "429", "503"]
-    names_records = any(p.get("in") == "path" or (p.get("in") == "query" and _is_record_id(p.get("name", "")))
-                        for p in parameters)
+    names_records = any(
+        p.get("in") == "path" or (p.get("in") == "query" and _is_record_id(p.get("name", ""))) for p in parameters
+    )
     if names_records or _body_names_records(operation, components):
         statuses.append("404")
     if method in WRITES:
@@ -87,8 +89,15 @@ def _document_idempotency_key(operation: dict) -> None:
     parameters = operation.setdefault("parameters", [])
     if not any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
         header = idempotency_key_header(required=False)
-        parameters.append({"in": "header", "name": header.name, "required": False,
-                           "schema": {"type": "string"}, "description": header.description})
+        parameters.append(
+            {
+                "in": "header",
+                "name": header.name,
+                "required": False,
+                "schema": {"type": "string"},
+                "description": header.description,
+            }
+        )
 
 
 def _scopes(generator) -> dict[tuple[str, str], tuple[str, bool]]:
@@ -108,8 +117,10 @@ def _document_scope(operation: dict, scope: str, back_office: bool) -> None:
     if back_office:
         operation["x-back-office-only"] = True
         refused = operation.setdefault("responses", {}).setdefault("403", {"content": ERROR_BODY})
-        refused["description"] = ("The API key lacks the scope, or is bound to a sales channel (errorCode "
-                                  "PERMISSION_DENIED): only a back-office key changes what every channel shares.")
+        refused["description"] = (
+            "The API key lacks the scope, or is bound to a sales channel (errorCode "
+            "PERMISSION_DENIED): only a back-office key changes what every channel shares."
+        )
 
 
 def document_common_answers(result, generator, request, public):

@@ -22,7 +22,8 @@ class ShipmentCollectionView(APIView):
     required_scopes = _SCOPES
 
     @extend_schema(
-        operation_id="listFulfillmentOrderShipments", tags=[TAG],
+        operation_id="listFulfillmentOrderShipments",
+        tags=[TAG],
         responses={200: ShipmentSerializer(many=True), **openapi.error_responses(401, 403, 404)},
         description="The fulfillment order's shipments, in the order they shipped.",
     )
@@ -31,7 +32,9 @@ class ShipmentCollectionView(APIView):
         return Response(ShipmentSerializer(shipments, many=True).data)
 
     @extend_schema(
-        operation_id="createShipment", tags=[TAG], request=ShipmentInputSerializer,
+        operation_id="createShipment",
+        tags=[TAG],
+        request=ShipmentInputSerializer,
         parameters=[openapi.idempotency_key_header(required=False)],
         responses={201: ShipmentSerializer, **openapi.error_responses(400, 401, 403, 404, 409, 422)},
         description="Record a parcel that left: carrier, service, tracking number and address, the units of each "
@@ -46,8 +49,9 @@ class ShipmentCollectionView(APIView):
         serializer = ShipmentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         channel_id = client_channel_id(request)
-        shipment = create_shipment(fulfillment_order_id, serializer.to_input(), actor=request.auth,
-                                   channel_id=channel_id)
+        shipment = create_shipment(
+            fulfillment_order_id, serializer.to_input(), actor=request.auth, channel_id=channel_id
+        )
         shipment = shipment_detail(fulfillment_order_id, shipment.pk, channel_id=channel_id)
         return Response(ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED)
 
@@ -56,7 +60,8 @@ class ShipmentDetailView(APIView):
     required_scopes = _SCOPES
 
     @extend_schema(
-        operation_id="getShipment", tags=[TAG],
+        operation_id="getShipment",
+        tags=[TAG],
         responses={200: ShipmentSerializer, **openapi.error_responses(401, 403, 404)},
     )
     def get(self, request, fulfillment_order_id, shipment_id):
@@ -64,7 +69,9 @@ class ShipmentDetailView(APIView):
         return Response(ShipmentSerializer(shipment).data)
 
     @extend_schema(
-        operation_id="updateShipment", tags=[TAG], request=ShipmentUpdateSerializer,
+        operation_id="updateShipment",
+        tags=[TAG],
+        request=ShipmentUpdateSerializer,
         responses={200: ShipmentSerializer, **openapi.error_responses(400, 401, 403, 404)},
         description="Set the delivery date once the carrier delivered (null clears it; never before shippedDate "
         "nor in the future), or correct the carrier, service or tracking. Only the keys sent change; what the "

@@ -36,7 +36,7 @@ TAG = "Webhooks and events"
 _MANAGE = {method: Scope.WEBHOOKS_MANAGE for method in ("GET", "POST", "PATCH", "DELETE")}
 SIGNATURE_DOC = (
     "Each delivery is a POST of the event (the shape of the change feed's entries) with the header "
-    "`OMS-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" keyed with the endpoint's secret>` "
+    '`OMS-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the endpoint\'s secret>` '
     "(and `OMS-Event-Id`, `OMS-Event-Type`). A receiver recomputes the HMAC over the raw body, compares in "
     "constant time and refuses old timestamps. Any answer but 2xx (redirects are not followed, 10 s "
     "timeout) is retried with exponential backoff (30 s doubling, at most 1 h apart) for 24 hours, then the "
@@ -54,25 +54,38 @@ def _valid(serializer_class, data):
 class WebhookEndpointCollectionView(APIView):
     required_scopes = _MANAGE
 
-    @extend_schema(operation_id="listWebhookEndpoints", tags=[TAG], parameters=[ListParams],
-                   responses={200: WebhookEndpointPageOut, **openapi.error_responses(400, 401, 403)},
-                   description="Oldest first. A key bound to a sales channel sees that channel's endpoints only.")
+    @extend_schema(
+        operation_id="listWebhookEndpoints",
+        tags=[TAG],
+        parameters=[ListParams],
+        responses={200: WebhookEndpointPageOut, **openapi.error_responses(400, 401, 403)},
+        description="Oldest first. A key bound to a sales channel sees that channel's endpoints only.",
+    )
     def get(self, request):
         data = _valid(ListParams, request.query_params)
         page = endpoint_page(channel_id=client_channel_id(request), cursor=data.get("cursor"), limit=data["limit"])
         return Response(WebhookEndpointPageOut(page).data)
 
-    @extend_schema(operation_id="createWebhookEndpoint", tags=[TAG], request=WebhookEndpointIn,
-                   parameters=[openapi.idempotency_key_header(required=False)],
-                   responses={201: WebhookEndpointCreatedOut, **openapi.error_responses(400, 401, 403, 409, 422)},
-                   description="Subscribe a URL to event types. The answer carries the signing `secret`, shown "
-                   "this once. A key bound to a sales channel makes an endpoint receiving that channel's events "
-                   "only; a back-office key's endpoint receives every channel's. " + SIGNATURE_DOC)
+    @extend_schema(
+        operation_id="createWebhookEndpoint",
+        tags=[TAG],
+        request=WebhookEndpointIn,
+        parameters=[openapi.idempotency_key_header(required=False)],
+        responses={201: WebhookEndpointCreatedOut, **openapi.error_responses(400, 401, 403, 409, 422)},
+        description="Subscribe a URL to event types. The answer carries the signing `secret`, shown "
+        "this once. A key bound to a sales channel makes an endpoint receiving that channel's events "
+        "only; a back-office key's endpoint receives every channel's. " + SIGNATURE_DOC,
+    )
     @idempotent(required=False)
     def post(self, request):
         data = _valid(WebhookEndpointIn, request.data)
-        created = create_webhook_endpoint(data["url"], data["events"], data.get("description", ""),
-                                          channel_id=client_channel_id(request), created_by=request.auth)
+        created = create_webhook_endpoint(
+            data["url"],
+            data["events"],
+            data.get("description", ""),
+            channel_id=client_channel_id(request),
+            created_by=request.auth,
+        )
         body = {**WebhookEndpointOut(created.endpoint).data, "secret": created.secret}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -80,24 +93,36 @@ class WebhookEndpointCollectionView(APIView):
 class WebhookEndpointDetailView(APIView):
     required_scopes = _MANAGE
 
-    @extend_schema(operation_id="getWebhookEndpoint", tags=[TAG],
-                   responses={200: WebhookEndpointOut, **openapi.error_responses(401, 403, 404)})
+    @extend_schema(
+        operation_id="getWebhookEndpoint",
+        tags=[TAG],
+        responses={200: WebhookEndpointOut, **openapi.error_responses(401, 403, 404)},
+    )
     def get(self, request, endpoint_id):
         return Response(WebhookEndpointOut(get_endpoint(endpoint_id, channel_id=client_channel_id(request))).data)
 
-    @extend_schema(operation_id="updateWebhookEndpoint", tags=[TAG], request=WebhookEndpointPatchIn,
-                   responses={200: WebhookEndpointOut, **openapi.error_responses(400, 401, 403, 404)},
-                   description="Change the URL, the event types, the description, or turn it off and on "
-                   "(`active`); turning on an endpoint disabled for failing clears its failure record.")
+    @extend_schema(
+        operation_id="updateWebhookEndpoint",
+        tags=[TAG],
+        request=WebhookEndpointPatchIn,
+        responses={200: WebhookEndpointOut, **openapi.error_responses(400, 401, 403, 404)},
+        description="Change the URL, the event types, the description, or turn it off and on "
+        "(`active`); turning on an endpoint disabled for failing clears its failure record.",
+    )
     def patch(self, request, endpoint_id):
         data = _valid(WebhookEndpointPatchIn, request.data)
         fields = {name: data[name] for name in ("url", "events", "description", "active") if name in data}
         endpoint = update_webhook_endpoint(endpoint_id, channel_id=client_channel_id(request), **fields)
         return Response(WebhookEndpointOut(endpoint).data)
 
-    @extend_schema(operation_id="deleteWebhookEndpoint", tags=[TAG],
-                   responses={204: OpenApiResponse(description="Removed, with its delivery history."),
-                              **openapi.error_responses(401, 403, 404)})
+    @extend_schema(
+        operation_id="deleteWebhookEndpoint",
+        tags=[TAG],
+        responses={
+            204: OpenApiResponse(description="Removed, with its delivery history."),
+            **openapi.error_responses(401, 403, 404),
+        },
+    )
     def delete(self, request, endpoint_id):
         delete_webhook_endpoint(endpoint_id, channel_id=client_channel_id(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -106,10 +131,14 @@ class WebhookEndpointDetailView(APIView):
 class WebhookDeliveryListView(APIView):
     required_scopes = _MANAGE
 
-    @extend_schema(operation_id="listWebhookDeliveries", tags=[TAG], parameters=[DeliveryListParams],
-                   responses={200: WebhookDeliveryPageOut, **openapi.error_responses(400, 401, 403, 404)},
-                   description="Newest first: each delivery of an event to this endpoint with every attempt "
-                   "(time, the receiver's HTTP status, error).")
+    @extend_schema(
+        operation_id="listWebhookDeliveries",
+        tags=[TAG],
+        parameters=[DeliveryListParams],
+        responses={200: WebhookDeliveryPageOut, **openapi.error_responses(400, 401, 403, 404)},
+        description="Newest first: each delivery of an event to this endpoint with every attempt "
+        "(time, the receiver's HTTP status, error).",
+    )
     def get(self, request, endpoint_id):
         endpoint = get_endpoint(endpoint_id, channel_id=client_channel_id(request))
         data = _valid(DeliveryListParams, request.query_params)
@@ -120,11 +149,15 @@ class WebhookDeliveryListView(APIView):
 class WebhookRedeliverView(APIView):
     required_scopes = _MANAGE
 
-    @extend_schema(operation_id="redeliverWebhook", tags=[TAG], request=None,
-                   parameters=[openapi.idempotency_key_header(required=False)],
-                   responses={202: WebhookDeliveryOut, **openapi.error_responses(401, 403, 404, 409, 422)},
-                   description="Send this delivery again now (same event id), whatever became of it; retried "
-                   "on failure as a new delivery is. 409 while the endpoint is disabled.")
+    @extend_schema(
+        operation_id="redeliverWebhook",
+        tags=[TAG],
+        request=None,
+        parameters=[openapi.idempotency_key_header(required=False)],
+        responses={202: WebhookDeliveryOut, **openapi.error_responses(401, 403, 404, 409, 422)},
+        description="Send this delivery again now (same event id), whatever became of it; retried "
+        "on failure as a new delivery is. 409 while the endpoint is disabled.",
+    )
     @idempotent(required=False)
     def post(self, request, endpoint_id, delivery_id):
         delivery = redeliver(delivery_id, endpoint_id=endpoint_id, channel_id=client_channel_id(request))
@@ -134,19 +167,29 @@ class WebhookRedeliverView(APIView):
 class EventFeedView(APIView):
     required_scopes = {"GET": Scope.ORDERS_READ}
 
-    @extend_schema(operation_id="listEvents", tags=[TAG], parameters=[EventFeedParams],
-                   responses={200: EventPageOut, **openapi.error_responses(400, 401, 403)},
-                   description="The change feed: the events webhooks deliver, oldest first, kept 30 days. Poll "
-                   "with `after` = the `lastEventId` of the previous answer to catch up after an outage. Events "
-                   "appear a few seconds after they happen (so none can appear behind your position later). "
-                   "A key bound to a sales channel sees that channel's events only.")
+    @extend_schema(
+        operation_id="listEvents",
+        tags=[TAG],
+        parameters=[EventFeedParams],
+        responses={200: EventPageOut, **openapi.error_responses(400, 401, 403)},
+        description="The change feed: the events webhooks deliver, oldest first, kept 30 days. Poll "
+        "with `after` = the `lastEventId` of the previous answer to catch up after an outage. Events "
+        "appear a few seconds after they happen (so none can appear behind your position later). "
+        "A key bound to a sales channel sees that channel's events only.",
+    )
     def get(self, request):
         data = _valid(EventFeedParams, request.query_params)
-        page = event_feed(channel_id=client_channel_id(request), after=data.get("after"),
-                          types=parse_types(data.get("types")), order_summary_id=data.get("orderSummaryId"),
-                          limit=data["limit"])
-        return Response({
-            "events": [event_body(event) for event in page.events],
-            "lastEventId": str(page.last_event_id) if page.last_event_id is not None else None,
-            "hasMore": page.has_more,
-        })
+        page = event_feed(
+            channel_id=client_channel_id(request),
+            after=data.get("after"),
+            types=parse_types(data.get("types")),
+            order_summary_id=data.get("orderSummaryId"),
+            limit=data["limit"],
+        )
+        return Response(
+            {
+                "events": [event_body(event) for event in page.events],
+                "lastEventId": str(page.last_event_id) if page.last_event_id is not None else None,
+                "hasMore": page.has_more,
+            }
+        )

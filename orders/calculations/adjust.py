@@ -179,4 +179,3 @@ def plan_adjust(
         grand_total_reduction=grand_total_reduction,
         added_outstanding_credit=credit,
     )
-

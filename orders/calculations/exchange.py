@@ -69,14 +69,19 @@ class ExchangeAmounts:
 def return_items(request: ExchangeInput) -> list[ChangeItemInput]:
     """The returned units as change items: no shipping reduction (the replacement ships free)."""
     return [
-        ChangeItemInput(order_item_summary_id=item.order_item_summary_id, quantity=item.quantity,
-                        reason=item.reason, reason_text=item.reason_text)
+        ChangeItemInput(
+            order_item_summary_id=item.order_item_summary_id,
+            quantity=item.quantity,
+            reason=item.reason,
+            reason_text=item.reason_text,
+        )
         for item in request.items
     ]
 
 
-def exchange_amounts(returned_value: Decimal, refundable: Decimal, replacement_total: Decimal,
-                     currency: str) -> ExchangeAmounts:
+def exchange_amounts(
+    returned_value: Decimal, refundable: Decimal, replacement_total: Decimal, currency: str
+) -> ExchangeAmounts:
     """The money of the exchange from the return's grand total, the original's refundable amount after
     the return, and the replacement's grand total (all rounded to the currency already)."""
     returned_value = round_money(returned_value, currency)

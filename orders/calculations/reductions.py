@@ -126,8 +126,9 @@ def cancelable_units(state: SummaryState, item: ItemState, *, cancel_allocated: 
     return units
 
 
-def _take_from_lines(state: SummaryState, item: ItemState,
-                     quantity: Decimal) -> list[tuple[FulfillmentLineState, Decimal]]:
+def _take_from_lines(
+    state: SummaryState, item: ItemState, quantity: Decimal
+) -> list[tuple[FulfillmentLineState, Decimal]]:
     """(line, units) a cancel of `quantity` takes off fulfillment orders: the unallocated units go first."""
     needed = quantity - item.quantities.available_to_cancel
     taken = []
@@ -140,8 +141,9 @@ def _take_from_lines(state: SummaryState, item: ItemState,
     return taken
 
 
-def _refusal(state: SummaryState, item: ItemState, asked: Decimal, limit: Decimal, *, kind: str,
-             cancel_allocated: bool) -> tuple[str, str | None]:
+def _refusal(
+    state: SummaryState, item: ItemState, asked: Decimal, limit: Decimal, *, kind: str, cancel_allocated: bool
+) -> tuple[str, str | None]:
     """(message, error code) for asking more than `limit` units of the item."""
     action = _ACTIONS[kind]
     head = f"Only {limit.normalize():f} of this item can be {action}ed; asked for {asked.normalize():f}."
@@ -154,13 +156,18 @@ def _refusal(state: SummaryState, item: ItemState, asked: Decimal, limit: Decima
                 f"{line.quantity.normalize():f} on fulfillment order {line.fulfillment_order_number} ({line.status})"
                 for line in blocked
             )
-            return (f"{head} The other units are in picking or later and cannot be canceled: {named}.",
-                    UNITS_IN_FULFILLMENT)
+            return (
+                f"{head} The other units are in picking or later and cannot be canceled: {named}.",
+                UNITS_IN_FULFILLMENT,
+            )
         return head, None
     in_fulfillment = item.quantities.in_fulfillment
     if in_fulfillment > 0 and asked <= limit + in_fulfillment:
-        return (f"{head} {in_fulfillment.normalize():f} more are allocated to fulfillment orders: "
-                "cancelAllocatedQuantity cancels those not yet picked.", UNITS_ALLOCATED)
+        return (
+            f"{head} {in_fulfillment.normalize():f} more are allocated to fulfillment orders: "
+            "cancelAllocatedQuantity cancels those not yet picked.",
+            UNITS_ALLOCATED,
+        )
     return head, None
 
 
@@ -224,8 +231,11 @@ def plan_reduction(
         elif not fits_quantity(quantity):
             problems.bad_input("At most 2 decimal places.", f"{path}.quantity")
         elif item is not None and is_whole(item.quantities.ordered) and not is_whole(quantity):
-            problems.bad_input("Must be a whole number: this item is ordered in whole units.", f"{path}.quantity",
-                               code=WHOLE_UNITS_ONLY)
+            problems.bad_input(
+                "Must be a whole number: this item is ordered in whole units.",
+                f"{path}.quantity",
+                code=WHOLE_UNITS_ONLY,
+            )
         if change.reason not in reason_codes:
             problems.bad_input(f"Unknown reason '{change.reason}'.", f"{path}.reason")
         if len(change.reason_text or "") > MAX_FREE_TEXT:
@@ -246,8 +256,9 @@ def plan_reduction(
         else:
             limit = available(entry.item, kind)
         if entry.quantity > limit:
-            message, code = _refusal(state, entry.item, entry.quantity, limit, kind=kind,
-                                     cancel_allocated=cancel_allocated)
+            message, code = _refusal(
+                state, entry.item, entry.quantity, limit, kind=kind, cancel_allocated=cancel_allocated
+            )
             problems.bad_state(message, f"changeItems[{entry.indexes[-1]}].quantity", code=code)
     problems.raise_if_any()
 
@@ -356,12 +367,14 @@ def plan_reduction(
                     own_fees.append(fee_row)
             # A fee is taken out of the reduction it rides on: never more than that reduction.
             taken_off = with_tax(own_share.price, own_share.tax, state.tax_locale_type)
-            fee_total = sum((with_tax(fee.amounts.price, fee.amounts.tax, state.tax_locale_type)
-                             for fee in own_fees), ZERO)
+            fee_total = sum(
+                (with_tax(fee.amounts.price, fee.amounts.tax, state.tax_locale_type) for fee in own_fees), ZERO
+            )
             if fee_total > taken_off:
                 problems.bad_input(
                     f"The fees ({fee_total:f} with tax) exceed the {taken_off:f} this change item takes off.",
-                    f"changeItems[{index}].changeItemFees", code=FEE_EXCEEDS_REDUCTION,
+                    f"changeItems[{index}].changeItemFees",
+                    code=FEE_EXCEEDS_REDUCTION,
                 )
             fees.extend(own_fees)
     problems.raise_if_any()
@@ -392,8 +405,9 @@ def _reason_source(
     return change_items[0]
 
 
-def _charges_left_without_products(state: SummaryState, combined: dict[int, _Combined],
-                                   cancel_allocated: bool) -> list[ItemState]:
+def _charges_left_without_products(
+    state: SummaryState, combined: dict[int, _Combined], cancel_allocated: bool
+) -> list[ItemState]:
     """The delivery charges of the groups this cancel touches that are left with no product unit to ship
     (none unallocated, none on an open fulfillment order) and still have units not shipped."""
     groups = sorted({entry.item.group_id for entry in combined.values()})
@@ -428,8 +442,11 @@ def _fulfillment_effects(state: SummaryState, cancels: _Cancels) -> FulfillmentE
     emptied = [order_id for order_id in touched if left.get(order_id, ZERO) <= 0]
     result = [
         FulfillmentLineCancel(
-            line_id=line.id, fulfillment_order_id=line.fulfillment_order_id,
-            fulfillment_order_number=line.fulfillment_order_number, item_id=line.item_id, quantity=units,
+            line_id=line.id,
+            fulfillment_order_id=line.fulfillment_order_id,
+            fulfillment_order_number=line.fulfillment_order_number,
+            item_id=line.item_id,
+            quantity=units,
         )
         for line, units in sorted(cancels.lines.values(), key=lambda pair: pair[0].id)
         if units > 0
@@ -441,31 +458,53 @@ def _fulfillment_effects(state: SummaryState, cancels: _Cancels) -> FulfillmentE
         if units <= 0:
             continue
         targets = sorted(
-            {other.fulfillment_order_id for other in lines
-             if other.group_id == line.group_id and other.fulfillment_order_id not in emptied
-             and left.get(other.fulfillment_order_id, ZERO) > 0}
+            {
+                other.fulfillment_order_id
+                for other in lines
+                if other.group_id == line.group_id
+                and other.fulfillment_order_id not in emptied
+                and left.get(other.fulfillment_order_id, ZERO) > 0
+            }
         )
-        result.append(FulfillmentLineCancel(
-            line_id=line.id, fulfillment_order_id=line.fulfillment_order_id,
-            fulfillment_order_number=line.fulfillment_order_number, item_id=line.item_id, quantity=units,
-            returned_to_group=True, moved_to_fulfillment_order_id=targets[0] if targets else None,
-        ))
+        result.append(
+            FulfillmentLineCancel(
+                line_id=line.id,
+                fulfillment_order_id=line.fulfillment_order_id,
+                fulfillment_order_number=line.fulfillment_order_number,
+                item_id=line.item_id,
+                quantity=units,
+                returned_to_group=True,
+                moved_to_fulfillment_order_id=targets[0] if targets else None,
+            )
+        )
     return FulfillmentEffects(line_cancels=tuple(result), canceled_orders=tuple(emptied))
 
 
-def plan_cancel(state: SummaryState, change_items: Sequence[ChangeItemInput], *, reason_codes: Collection[str],
-                max_items: int = 100, cancel_allocated: bool = False) -> ChangePlan:
-    return plan_reduction(state, change_items, kind=CANCEL, reason_codes=reason_codes, max_items=max_items,
-                          cancel_allocated=cancel_allocated)
+def plan_cancel(
+    state: SummaryState,
+    change_items: Sequence[ChangeItemInput],
+    *,
+    reason_codes: Collection[str],
+    max_items: int = 100,
+    cancel_allocated: bool = False,
+) -> ChangePlan:
+    return plan_reduction(
+        state,
+        change_items,
+        kind=CANCEL,
+        reason_codes=reason_codes,
+        max_items=max_items,
+        cancel_allocated=cancel_allocated,
+    )
 
 
-def plan_return(state: SummaryState, change_items: Sequence[ChangeItemInput], *, reason_codes: Collection[str],
-                max_items: int = 100) -> ChangePlan:
+def plan_return(
+    state: SummaryState, change_items: Sequence[ChangeItemInput], *, reason_codes: Collection[str], max_items: int = 100
+) -> ChangePlan:
     return plan_reduction(state, change_items, kind=RETURN, reason_codes=reason_codes, max_items=max_items)
 
 
-def plan_cancel_order(state: SummaryState, request: CancelOrderInput, *,
-                      reason_codes: Collection[str]) -> ChangePlan:
+def plan_cancel_order(state: SummaryState, request: CancelOrderInput, *, reason_codes: Collection[str]) -> ChangePlan:
     """A whole-order cancel: every product unit still cancelable (unallocated, or on a fulfillment order not
     yet picked), and with them the delivery charges of the groups left with nothing to ship; one change
     order, the money rules of any cancel. Refused when nothing can be canceled."""
@@ -480,18 +519,29 @@ def plan_cancel_order(state: SummaryState, request: CancelOrderInput, *,
         problems.bad_input(f"At most {MAX_FREE_TEXT} characters.", "reasonText")
     problems.raise_if_any()
     change_items = [
-        ChangeItemInput(order_item_summary_id=item.id, quantity=units, reason=request.reason,
-                        reason_text=request.reason_text or "")
+        ChangeItemInput(
+            order_item_summary_id=item.id, quantity=units, reason=request.reason, reason_text=request.reason_text or ""
+        )
         for item in state.items
         if item.is_product and (units := cancelable_units(state, item, cancel_allocated=True)) > 0
     ]
     if not change_items:
-        blocked = sorted({(line.fulfillment_order_number, line.status) for line in state.fulfillment_lines
-                          if not line.is_cancelable and line.quantity > 0})
-        detail = (" Units in picking or later: " + ", ".join(f"{number} ({status})" for number, status in blocked)
-                  + ".") if blocked else ""
-        raise InvalidState(f"Nothing on this order summary can be canceled.{detail}",
-                           errors=[FieldError(f"Nothing on this order summary can be canceled.{detail}", None,
-                                              NOTHING_TO_CANCEL)])
-    return plan_reduction(state, change_items, kind=CANCEL, reason_codes=reason_codes,
-                          max_items=len(change_items), cancel_allocated=True)
+        blocked = sorted(
+            {
+                (line.fulfillment_order_number, line.status)
+                for line in state.fulfillment_lines
+                if not line.is_cancelable and line.quantity > 0
+            }
+        )
+        detail = (
+            (" Units in picking or later: " + ", ".join(f"{number} ({status})" for number, status in blocked) + ".")
+            if blocked
+            else ""
+        )
+        raise InvalidState(
+            f"Nothing on this order summary can be canceled.{detail}",
+            errors=[FieldError(f"Nothing on this order summary can be canceled.{detail}", None, NOTHING_TO_CANCEL)],
+        )
+    return plan_reduction(
+        state, change_items, kind=CANCEL, reason_codes=reason_codes, max_items=len(change_items), cancel_allocated=True
+    )

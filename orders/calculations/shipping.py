@@ -39,9 +39,7 @@ def shipping_reductions(
     for group_id in sorted(groups):
         products = state.group_items(group_id, PRODUCT)
         price_before = sum((item.amounts.price for item in products), ZERO)
-        removed_price = sum(
-            (removed_amounts[item.id].price for item in products if item.id in flagged_item_ids), ZERO
-        )
+        removed_price = sum((removed_amounts[item.id].price for item in products if item.id in flagged_item_ids), ZERO)
         units_left = sum((item.quantity - removed_units.get(item.id, ZERO) for item in products), ZERO)
         for charge in state.group_items(group_id, DELIVERY_CHARGE):
             if charge.amounts.is_zero and (units_left > 0 or charge.quantity == 0):

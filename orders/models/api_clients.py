@@ -34,8 +34,10 @@ def channel_scope_conflict(scopes, sales_channel) -> str | None:
     refused = sorted(BACK_OFFICE_SCOPES & set(scopes))
     if not refused:
         return None
-    return (f"{', '.join(refused)} opens configuration shared by every sales channel (locations, inventory): "
-            "give it to a back-office key, bound to no sales channel.")
+    return (
+        f"{', '.join(refused)} opens configuration shared by every sales channel (locations, inventory): "
+        "give it to a back-office key, bound to no sales channel."
+    )
 
 
 def hash_key(raw_key: str) -> str:

@@ -52,8 +52,9 @@ class EventSequence(models.Model):
     """The last event sequence given out for an order summary. Apart from the summary row so that a
     summary saved from a stale copy can never set it back, and so that pruning events never restarts it."""
 
-    order_summary = models.OneToOneField("orders.OrderSummary", on_delete=models.CASCADE, primary_key=True,
-                                         related_name="event_sequence")
+    order_summary = models.OneToOneField(
+        "orders.OrderSummary", on_delete=models.CASCADE, primary_key=True, related_name="event_sequence"
+    )
     last = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
@@ -75,10 +76,12 @@ class WebhookEndpoint(models.Model):
     # Signs every delivery (HMAC-SHA256); shown to the creator once. Kept as is: signing needs it.
     secret = models.CharField(max_length=80, default=new_secret, editable=False)
     # Empty: every channel's events (a back-office endpoint); else that channel's only.
-    sales_channel = models.ForeignKey("orders.SalesChannel", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="webhook_endpoints")
-    created_by = models.ForeignKey("orders.ApiClient", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="webhook_endpoints")
+    sales_channel = models.ForeignKey(
+        "orders.SalesChannel", null=True, blank=True, on_delete=models.PROTECT, related_name="webhook_endpoints"
+    )
+    created_by = models.ForeignKey(
+        "orders.ApiClient", null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_endpoints"
+    )
     is_active = models.BooleanField(default=True)
     # Set by the first failed attempt after a success, cleared by the next success: an endpoint failing
     # for OMS_WEBHOOK_DISABLE_AFTER_HOURS is disabled.
@@ -91,8 +94,9 @@ class WebhookEndpoint(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=Q(is_active=False) | Q(disabled_at__isnull=True),
-                                   name="webhook_endpoint_active_not_disabled"),
+            models.CheckConstraint(
+                condition=Q(is_active=False) | Q(disabled_at__isnull=True), name="webhook_endpoint_active_not_disabled"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -130,8 +134,10 @@ class WebhookDelivery(models.Model):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(fields=["endpoint", "event"], name="webhook_delivery_once_per_endpoint"),
-            models.CheckConstraint(condition=~Q(status="Succeeded") | Q(delivered_at__isnull=False),
-                                   name="webhook_delivery_succeeded_has_date"),
+            models.CheckConstraint(
+                condition=~Q(status="Succeeded") | Q(delivered_at__isnull=False),
+                name="webhook_delivery_succeeded_has_date",
+            ),
         ]
         verbose_name_plural = "webhook deliveries"
 

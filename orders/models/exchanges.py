@@ -56,8 +56,11 @@ class Exchange(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(returned_value__gte=0) & Q(replacement_total__gte=0) & Q(transferred_amount__gte=0)
-                & Q(amount_to_charge__gte=0) & Q(amount_to_refund__gte=0),
+                condition=Q(returned_value__gte=0)
+                & Q(replacement_total__gte=0)
+                & Q(transferred_amount__gte=0)
+                & Q(amount_to_charge__gte=0)
+                & Q(amount_to_refund__gte=0),
                 name="exchange_amounts_not_negative",
             ),
             # The replacement is paid by what moved and what is charged, nothing else.
@@ -66,7 +69,8 @@ class Exchange(models.Model):
                 name="exchange_replacement_paid",
             ),
             models.CheckConstraint(
-                condition=~Q(original_summary=F("exchange_summary")), name="exchange_not_of_itself",
+                condition=~Q(original_summary=F("exchange_summary")),
+                name="exchange_not_of_itself",
             ),
         ]
 

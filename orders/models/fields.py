@@ -12,9 +12,7 @@ def MoneyField(**kwargs):
 
 def QuantityField(**kwargs):
     kwargs.setdefault("default", 0)
-    return models.DecimalField(
-        max_digits=QUANTITY_MAX_DIGITS, decimal_places=QUANTITY_DECIMAL_PLACES, **kwargs
-    )
+    return models.DecimalField(max_digits=QUANTITY_MAX_DIGITS, decimal_places=QUANTITY_DECIMAL_PLACES, **kwargs)
 
 
 class Address(models.Model):

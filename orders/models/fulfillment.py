@@ -192,8 +192,10 @@ class FulfillmentOrder(RollupTotals, Address):
                 condition=(
                     Q(status="Draft", status_category="DRAFT")
                     | Q(status="Allocated", status_category="ACTIVATED")
-                    | Q(status__in=["Assigned", "Pickpack", "Pick Complete", "Printed", "Ready for Pickup"],
-                        status_category="FULFILLING")
+                    | Q(
+                        status__in=["Assigned", "Pickpack", "Pick Complete", "Printed", "Ready for Pickup"],
+                        status_category="FULFILLING",
+                    )
                     | Q(status__in=["Fulfilled", "Picked Up"], status_category="CLOSED")
                     | Q(status="Cancelled", status_category="CANCELLED")
                     | Q(status="Rejected", status_category="REJECTED")

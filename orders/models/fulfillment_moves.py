@@ -18,23 +18,25 @@ class FulfillmentOrderMove(models.Model):
     in the same transaction. `amount` is the fulfillment order's grand total before a status change, or
     the canceled units' share of the line (with tax and adjustments) for a line cancel."""
 
-    fulfillment_order = models.ForeignKey("orders.FulfillmentOrder", on_delete=models.CASCADE,
-                                          related_name="moves")
+    fulfillment_order = models.ForeignKey("orders.FulfillmentOrder", on_delete=models.CASCADE, related_name="moves")
     kind = models.CharField(max_length=20, choices=FulfillmentMoveKind.choices)
     from_status = models.CharField(max_length=40)
     to_status = models.CharField(max_length=40)
     # Line cancels only: which line, how many units (the name as it read then).
-    fulfillment_order_line = models.ForeignKey("orders.FulfillmentOrderLineItem", null=True, blank=True,
-                                               on_delete=models.CASCADE, related_name="+")
+    fulfillment_order_line = models.ForeignKey(
+        "orders.FulfillmentOrderLineItem", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     line_name = models.CharField(max_length=255, blank=True)
     quantity = QuantityField(null=True, blank=True, default=None)
     amount = MoneyField()
     currency = models.CharField(max_length=3)
     reason = models.CharField(max_length=255, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    created_by_client = models.ForeignKey("orders.ApiClient", null=True, blank=True, on_delete=models.SET_NULL,
-                                          related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_client = models.ForeignKey(
+        "orders.ApiClient", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

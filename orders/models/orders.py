@@ -119,11 +119,13 @@ class OrderDeliveryGroup(Address):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     delivery_method = models.CharField(max_length=80, blank=True)
-    delivery_method_type = models.CharField(max_length=10, choices=DeliveryMethodType.choices,
-                                            default=DeliveryMethodType.SHIP)
+    delivery_method_type = models.CharField(
+        max_length=10, choices=DeliveryMethodType.choices, default=DeliveryMethodType.SHIP
+    )
     # A Pickup group's store (pickupLocationExternalReference at ingest).
-    pickup_location = models.ForeignKey("orders.Location", null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="+")
+    pickup_location = models.ForeignKey(
+        "orders.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     desired_delivery_date = models.DateField(null=True, blank=True)
     is_gift = models.BooleanField(default=False)
     gift_message = models.CharField(max_length=500, blank=True)

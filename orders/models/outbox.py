@@ -29,8 +29,7 @@ class OutboxMessage(models.Model):
         ordering = ["id"]
         indexes = [
             # The relay's only question: pending messages that are due, oldest first.
-            models.Index(fields=["next_attempt_at"], name="outbox_pending_due",
-                         condition=Q(status="Pending")),
+            models.Index(fields=["next_attempt_at"], name="outbox_pending_due", condition=Q(status="Pending")),
         ]
         constraints = [
             models.CheckConstraint(

@@ -14,14 +14,15 @@ class RoutingPolicy(models.Model):
 
     DEFAULT_MAX_SPLITS = 4
 
-    sales_channel = models.OneToOneField("orders.SalesChannel", on_delete=models.CASCADE,
-                                         related_name="routing_policy")
+    sales_channel = models.OneToOneField("orders.SalesChannel", on_delete=models.CASCADE, related_name="routing_policy")
     max_splits = models.PositiveSmallIntegerField(
         default=DEFAULT_MAX_SPLITS,
         help_text="How many more locations than one a delivery group may be split over (0: one location only).",
     )
     shipping_location_groups = models.ManyToManyField(
-        "orders.LocationGroup", blank=True, related_name="+",
+        "orders.LocationGroup",
+        blank=True,
+        related_name="+",
         help_text="Only locations of these enabled groups may ship the channel's orders; none chosen: every location.",
     )
     ship_from_store = models.BooleanField(
@@ -41,8 +42,9 @@ class RoutingPolicy(models.Model):
 class RoutingExclusion(models.Model):
     """A location that rejected units of an order summary: routing never sends that summary there again."""
 
-    order_summary = models.ForeignKey("orders.OrderSummary", on_delete=models.CASCADE,
-                                      related_name="routing_exclusions")
+    order_summary = models.ForeignKey(
+        "orders.OrderSummary", on_delete=models.CASCADE, related_name="routing_exclusions"
+    )
     location = models.ForeignKey("orders.Location", on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -60,16 +62,20 @@ class RoutingExclusion(models.Model):
 class FulfillmentRejection(models.Model):
     """Units a location refused on one fulfillment order line, with its reason."""
 
-    fulfillment_order = models.ForeignKey("orders.FulfillmentOrder", on_delete=models.CASCADE,
-                                          related_name="rejections")
-    fulfillment_order_line = models.ForeignKey("orders.FulfillmentOrderLineItem", on_delete=models.CASCADE,
-                                               related_name="rejections")
+    fulfillment_order = models.ForeignKey(
+        "orders.FulfillmentOrder", on_delete=models.CASCADE, related_name="rejections"
+    )
+    fulfillment_order_line = models.ForeignKey(
+        "orders.FulfillmentOrderLineItem", on_delete=models.CASCADE, related_name="rejections"
+    )
     quantity = QuantityField()
     reason = models.CharField(max_length=255)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    created_by_client = models.ForeignKey("orders.ApiClient", null=True, blank=True, on_delete=models.SET_NULL,
-                                          related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_client = models.ForeignKey(
+        "orders.ApiClient", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -86,13 +92,21 @@ class HoldRule(models.Model):
     name = models.CharField(max_length=120)
     is_active = models.BooleanField(default=True)
     reason = models.CharField(max_length=255, help_text="The hold's reason, as agents will read it.")
-    minimum_grand_total = MoneyField(null=True, blank=True, default=None,
-                                     help_text="Orders whose grand total is above this.")
-    currency = models.CharField(max_length=3, blank=True,
-                                help_text="With a minimum total: orders in this currency only (blank: any).")
+    minimum_grand_total = MoneyField(
+        null=True, blank=True, default=None, help_text="Orders whose grand total is above this."
+    )
+    currency = models.CharField(
+        max_length=3, blank=True, help_text="With a minimum total: orders in this currency only (blank: any)."
+    )
     country = models.CharField(max_length=2, blank=True, help_text="Orders shipping to (or billed in) this country.")
-    sales_channel = models.ForeignKey("orders.SalesChannel", null=True, blank=True, on_delete=models.CASCADE,
-                                      related_name="+", help_text="Orders of this channel.")
+    sales_channel = models.ForeignKey(
+        "orders.SalesChannel",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Orders of this channel.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -112,30 +126,38 @@ class OrderHold(models.Model):
     """A hold on a whole order summary (no line) or on one fulfillment order line, until released."""
 
     order_summary = models.ForeignKey("orders.OrderSummary", on_delete=models.CASCADE, related_name="holds")
-    fulfillment_order_line = models.ForeignKey("orders.FulfillmentOrderLineItem", null=True, blank=True,
-                                               on_delete=models.CASCADE, related_name="holds")
+    fulfillment_order_line = models.ForeignKey(
+        "orders.FulfillmentOrderLineItem", null=True, blank=True, on_delete=models.CASCADE, related_name="holds"
+    )
     reason = models.CharField(max_length=255)
     rule = models.ForeignKey(HoldRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="holds")
-    held_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")
-    held_by_client = models.ForeignKey("orders.ApiClient", null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="+")
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    held_by_client = models.ForeignKey(
+        "orders.ApiClient", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     held_at = models.DateTimeField(auto_now_add=True)
     released_at = models.DateTimeField(null=True, blank=True)
-    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
-    released_by_client = models.ForeignKey("orders.ApiClient", null=True, blank=True, on_delete=models.SET_NULL,
-                                           related_name="+")
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    released_by_client = models.ForeignKey(
+        "orders.ApiClient", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     release_note = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["held_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["order_summary"], condition=Q(released_at__isnull=True,
-                                                                          fulfillment_order_line__isnull=True),
-                                    name="one_active_summary_hold"),
-            models.UniqueConstraint(fields=["fulfillment_order_line"], condition=Q(released_at__isnull=True),
-                                    name="one_active_line_hold"),
+            models.UniqueConstraint(
+                fields=["order_summary"],
+                condition=Q(released_at__isnull=True, fulfillment_order_line__isnull=True),
+                name="one_active_summary_hold",
+            ),
+            models.UniqueConstraint(
+                fields=["fulfillment_order_line"], condition=Q(released_at__isnull=True), name="one_active_line_hold"
+            ),
         ]
         indexes = [models.Index(fields=["released_at", "held_at"], name="hold_queue")]
 

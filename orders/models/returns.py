@@ -79,9 +79,7 @@ class ReturnOrderLineItem(models.Model):
     can_reduce_shipping = models.BooleanField(default=False)
     is_processed = models.BooleanField(default=False)
     processed_at = models.DateTimeField(null=True, blank=True)
-    split_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="split_lines"
-    )
+    split_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="split_lines")
     change_order_item = models.ForeignKey(
         "orders.OrderItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="return_order_lines"
     )
@@ -121,8 +119,10 @@ class ReturnOrderLineItemFee(models.Model):
 
     line = models.ForeignKey(ReturnOrderLineItem, on_delete=models.CASCADE, related_name="fees")
     amount = models.DecimalField(max_digits=14, decimal_places=4)
-    amount_type = models.CharField(max_length=20, choices=[(name, name) for name in (
-        "AmountWithoutTax", "AmountWithTax", "Percentage", "PercentageGross")])
+    amount_type = models.CharField(
+        max_length=20,
+        choices=[(name, name) for name in ("AmountWithoutTax", "AmountWithTax", "Percentage", "PercentageGross")],
+    )
     description = models.CharField(max_length=255, blank=True)
     reason = models.CharField(max_length=80, blank=True)
 

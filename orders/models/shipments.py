@@ -13,9 +13,7 @@ from .fields import QuantityField
 
 
 class Shipment(models.Model):
-    fulfillment_order = models.ForeignKey(
-        "orders.FulfillmentOrder", on_delete=models.PROTECT, related_name="shipments"
-    )
+    fulfillment_order = models.ForeignKey("orders.FulfillmentOrder", on_delete=models.PROTECT, related_name="shipments")
     # Denormalized from the fulfillment order: lists and channel checks filter on it without a join.
     order_summary = models.ForeignKey("orders.OrderSummary", on_delete=models.PROTECT, related_name="shipments")
     carrier = models.CharField(max_length=80, blank=True)

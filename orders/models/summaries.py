@@ -68,13 +68,15 @@ class RollupTotals(models.Model):
 
     @property
     def total_adj_product_amt_with_tax(self):
-        return with_tax(self.total_adjusted_product_amount, self.total_adjusted_product_tax_amount,
-                        self.tax_locale_type)
+        return with_tax(
+            self.total_adjusted_product_amount, self.total_adjusted_product_tax_amount, self.tax_locale_type
+        )
 
     @property
     def total_adj_delivery_amt_with_tax(self):
-        return with_tax(self.total_adjusted_delivery_amount, self.total_adjusted_delivery_tax_amount,
-                        self.tax_locale_type)
+        return with_tax(
+            self.total_adjusted_delivery_amount, self.total_adjusted_delivery_tax_amount, self.tax_locale_type
+        )
 
     @property
     def total_adj_fee_amt_with_tax(self):
@@ -149,10 +151,12 @@ class OrderDeliveryGroupSummary(RollupTotals, Address):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     delivery_method = models.CharField(max_length=80, blank=True)
-    delivery_method_type = models.CharField(max_length=10, choices=DeliveryMethodType.choices,
-                                            default=DeliveryMethodType.SHIP)
-    pickup_location = models.ForeignKey("orders.Location", null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="+")
+    delivery_method_type = models.CharField(
+        max_length=10, choices=DeliveryMethodType.choices, default=DeliveryMethodType.SHIP
+    )
+    pickup_location = models.ForeignKey(
+        "orders.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     desired_delivery_date = models.DateField(null=True, blank=True)
     is_gift = models.BooleanField(default=False)
     gift_message = models.CharField(max_length=500, blank=True)

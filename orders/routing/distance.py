@@ -31,9 +31,7 @@ class MissingCoordinates(ValueError):
 def haversine_distance(origin: Coordinates, destination: Coordinates, unit: str = DistanceUnit.MILES) -> float:
     lat1, lon1 = map(math.radians, map(float, origin))
     lat2, lon2 = map(math.radians, map(float, destination))
-    half_chord = (
-        math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
+    half_chord = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     return 2 * EARTH_RADIUS[DistanceUnit(unit)] * math.asin(min(1.0, math.sqrt(half_chord)))
 
 

@@ -145,10 +145,22 @@ def get_item_summaries(summary: OrderSummary, *, lock: bool = False) -> list[Ord
 
 # The fields of an item summary that its ItemState is made of.
 _ITEM_STATE_FIELDS = (
-    "id", "type", "delivery_group_summary_id", "unit_price", "tax_rate", "name",
-    "quantity_ordered", "quantity_canceled", "quantity_allocated", "quantity_fulfilled",
-    "quantity_return_initiated", "quantity_returned",
-    "total_line_amount", "total_line_tax_amount", "total_adjustment_amount", "total_adjustment_tax_amount",
+    "id",
+    "type",
+    "delivery_group_summary_id",
+    "unit_price",
+    "tax_rate",
+    "name",
+    "quantity_ordered",
+    "quantity_canceled",
+    "quantity_allocated",
+    "quantity_fulfilled",
+    "quantity_return_initiated",
+    "quantity_returned",
+    "total_line_amount",
+    "total_line_tax_amount",
+    "total_adjustment_amount",
+    "total_adjustment_tax_amount",
 )
 
 
@@ -156,9 +168,9 @@ def get_item_rows(summary: OrderSummary) -> list:
     """Every item summary of the summary as a named row of the fields change_state reads, for a preview
     (which saves nothing, so needs no model instances), ordered by id."""
     return list(
-        OrderItemSummary.objects.filter(order_summary=summary).order_by("id").values_list(
-            *_ITEM_STATE_FIELDS, named=True
-        )
+        OrderItemSummary.objects.filter(order_summary=summary)
+        .order_by("id")
+        .values_list(*_ITEM_STATE_FIELDS, named=True)
     )
 
 
@@ -218,27 +230,41 @@ def get_fulfillment_lines(summary: OrderSummary, *, lock: bool = False) -> tuple
     rows = (
         FulfillmentOrderLineItem.objects.filter(fulfillment_order__in=open_orders)
         .order_by("id")
-        .values_list("id", "fulfillment_order_id", "fulfillment_order__status",
-                     "fulfillment_order__delivery_group_summary_id", "order_item_summary_id", "quantity")
+        .values_list(
+            "id",
+            "fulfillment_order_id",
+            "fulfillment_order__status",
+            "fulfillment_order__delivery_group_summary_id",
+            "order_item_summary_id",
+            "quantity",
+        )
     )
     return tuple(
         FulfillmentLineState(
-            id=pk, fulfillment_order_id=order_id, fulfillment_order_number=FulfillmentOrder(pk=order_id).number,
-            status=status, group_id=group_id, item_id=item_id, quantity=quantity,
+            id=pk,
+            fulfillment_order_id=order_id,
+            fulfillment_order_number=FulfillmentOrder(pk=order_id).number,
+            status=status,
+            group_id=group_id,
+            item_id=item_id,
+            quantity=quantity,
         )
         for pk, order_id, status, group_id, item_id, quantity in rows
     )
 
 
-def change_state(summary: OrderSummary, items: list,
-                 fulfillment_lines: tuple[FulfillmentLineState, ...] | None = None) -> SummaryState:
+def change_state(
+    summary: OrderSummary, items: list, fulfillment_lines: tuple[FulfillmentLineState, ...] | None = None
+) -> SummaryState:
     """The frozen state the change calculations read, from item summaries or `get_item_rows` rows, with the
     lines of the open fulfillment orders when the change needs them."""
     bases = _proration_bases(summary)
     states = []
     for ois in items:
         amounts = Amounts(
-            ois.total_line_amount, ois.total_line_tax_amount, ois.total_adjustment_amount,
+            ois.total_line_amount,
+            ois.total_line_tax_amount,
+            ois.total_adjustment_amount,
             ois.total_adjustment_tax_amount,
         )
         quantities = Quantities(

@@ -33,13 +33,18 @@ def parse_types(raw: str | None) -> list[str]:
     types = [value.strip() for value in raw.split(",") if value.strip()]
     unknown = [value for value in types if value not in EventType.values]
     if unknown:
-        raise InvalidInput(f"Unknown event type {unknown[0]!r}; known: {', '.join(EventType.values)}.",
-                           field="types")
+        raise InvalidInput(f"Unknown event type {unknown[0]!r}; known: {', '.join(EventType.values)}.", field="types")
     return types
 
 
-def event_feed(*, channel_id: int | None, after: str | None = None, types: list[str] = (),
-               order_summary_id: str | None = None, limit: int) -> EventPage:
+def event_feed(
+    *,
+    channel_id: int | None,
+    after: str | None = None,
+    types: list[str] = (),
+    order_summary_id: str | None = None,
+    limit: int,
+) -> EventPage:
     """Events in the order they were recorded, after the event id `after`.
 
     Events younger than OMS_EVENT_FEED_SETTLE_SECONDS wait for the next call: ids are taken when a
@@ -84,10 +89,24 @@ def endpoint_page(*, channel_id: int | None, cursor: str | None, limit: int) -> 
 
 def delivery_page(endpoint, *, status: str | None, cursor: str | None, limit: int) -> Page:
     """Newest first, with each delivery's attempts (three queries for any page)."""
-    queryset = WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event").only(
-        "id", "endpoint_id", "event_id", "event__type", "status", "attempt_count", "last_response_status",
-        "last_error", "next_attempt_at", "delivered_at", "created_at",
-    ).prefetch_related(Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("id")))
+    queryset = (
+        WebhookDelivery.objects.filter(endpoint=endpoint)
+        .select_related("event")
+        .only(
+            "id",
+            "endpoint_id",
+            "event_id",
+            "event__type",
+            "status",
+            "attempt_count",
+            "last_response_status",
+            "last_error",
+            "next_attempt_at",
+            "delivered_at",
+            "created_at",
+        )
+        .prefetch_related(Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("id")))
+    )
     if status:
         queryset = queryset.filter(status=status)
     if cursor:
@@ -99,5 +118,8 @@ def delivery_page(endpoint, *, status: str | None, cursor: str | None, limit: in
 
 
 def delivery_detail(delivery_id: int) -> WebhookDelivery:
-    return WebhookDelivery.objects.select_related("event").prefetch_related(
-        Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("id"))).get(pk=delivery_id)
+    return (
+        WebhookDelivery.objects.select_related("event")
+        .prefetch_related(Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("id")))
+        .get(pk=delivery_id)
+    )

@@ -20,8 +20,10 @@ class ExchangeSummaryIds(Expression):
         table = quote(OrderSummary._meta.db_table)
         outer = compiler.query.get_initial_alias()
         # Identifiers only, each quoted by the backend: no value reaches this SQL.
-        return (f"(SELECT {aggregate} FROM {table} AS exchange_summary "  # noqa: S608
-                f"WHERE exchange_summary.{quote('source_order_summary_id')} = {quote(outer)}.{quote('id')})")
+        return (
+            f"(SELECT {aggregate} FROM {table} AS exchange_summary "  # noqa: S608
+            f"WHERE exchange_summary.{quote('source_order_summary_id')} = {quote(outer)}.{quote('id')})"
+        )
 
     def as_sql(self, compiler, connection):
         return self._sql("JSON_GROUP_ARRAY(exchange_summary.id)", compiler, connection), []

@@ -81,8 +81,11 @@ def shipment_detail(fulfillment_order_id, shipment_id, *, channel_id: int | None
     if channel_id is not None:
         queryset = queryset.filter(order_summary__sales_channel_id=channel_id)
     pk, order_pk = parse_id(shipment_id), parse_id(fulfillment_order_id)
-    found = (queryset.filter(pk=pk, fulfillment_order_id=order_pk).first()
-             if pk is not None and order_pk is not None else None)
+    found = (
+        queryset.filter(pk=pk, fulfillment_order_id=order_pk).first()
+        if pk is not None and order_pk is not None
+        else None
+    )
     if found is None:
         raise NotFound(f"No shipment {shipment_id} on fulfillment order {fulfillment_order_id}.")
     return found
@@ -128,8 +131,13 @@ def locations_page(*, location_type: str | None = None, cursor: str | None = Non
     return page_by_id(queryset, cursor=cursor, limit=limit)
 
 
-def inventory_levels_page(*, location_reference: str | None = None, sku: str | None = None,
-                          cursor: str | None = None, limit: int | None = None) -> Page:
+def inventory_levels_page(
+    *,
+    location_reference: str | None = None,
+    sku: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page:
     queryset = InventoryLevel.objects.select_related("location")
     if location_reference:
         queryset = queryset.filter(location__external_reference=location_reference)
@@ -162,27 +170,38 @@ def inventory_effects_for_summary(summary_id) -> list[InventoryEffect]:
     def entry(reference, sku):
         return effects.setdefault((reference, sku), {"reserved": ZERO, "shipped": ZERO, "restocked": ZERO})
 
-    fulfillment_lines = FulfillmentOrderLineItem.objects.filter(
-        fulfillment_order__order_summary_id=summary_id,
-        fulfillment_order__location__is_inventory_location=True,
-        type=ItemType.PRODUCT,
-        quantity__gt=0,
-    ).exclude(sku="").values_list("fulfillment_order__location__external_reference", "sku",
-                                  "fulfillment_order__status_category", "quantity")
+    fulfillment_lines = (
+        FulfillmentOrderLineItem.objects.filter(
+            fulfillment_order__order_summary_id=summary_id,
+            fulfillment_order__location__is_inventory_location=True,
+            type=ItemType.PRODUCT,
+            quantity__gt=0,
+        )
+        .exclude(sku="")
+        .values_list(
+            "fulfillment_order__location__external_reference", "sku", "fulfillment_order__status_category", "quantity"
+        )
+    )
     for reference, sku, category, quantity in fulfillment_lines:
         if category == FulfillmentOrderStatusCategory.CLOSED:
             entry(reference, sku)["shipped"] += quantity
         elif category not in FINAL_STATUS_CATEGORIES:
             entry(reference, sku)["reserved"] += quantity
-    return_lines = ReturnOrderLineItem.objects.filter(
-        return_order__order_summary_id=summary_id,
-        return_order__destination_location__is_inventory_location=True,
-        order_item_summary__type=ItemType.PRODUCT,
-        is_processed=True,
-        quantity_received__gt=F("quantity_rejected"),
-    ).exclude(order_item_summary__sku="").values_list(
-        "return_order__destination_location__external_reference", "order_item_summary__sku", "quantity_received",
-        "quantity_rejected",
+    return_lines = (
+        ReturnOrderLineItem.objects.filter(
+            return_order__order_summary_id=summary_id,
+            return_order__destination_location__is_inventory_location=True,
+            order_item_summary__type=ItemType.PRODUCT,
+            is_processed=True,
+            quantity_received__gt=F("quantity_rejected"),
+        )
+        .exclude(order_item_summary__sku="")
+        .values_list(
+            "return_order__destination_location__external_reference",
+            "order_item_summary__sku",
+            "quantity_received",
+            "quantity_rejected",
+        )
     )
     for reference, sku, received, rejected in return_lines:
         entry(reference, sku)["restocked"] += received - rejected

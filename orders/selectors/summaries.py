@@ -183,9 +183,13 @@ def order_summary_detail(summary_id, *, channel_id: int | None, queryset: QueryS
     pk = parse_id(summary_id)
     # A replacement's exchange status (waiting for the return, completed, canceled), in the same row.
     origin_status = Subquery(Exchange.objects.filter(exchange_summary_id=OuterRef("pk")).values("status")[:1])
-    summary = (queryset.annotate(**funds, **{EXCHANGE_SUMMARY_IDS: ExchangeSummaryIds()},
-                                 exchange_status=origin_status).filter(pk=pk).first()
-               if pk is not None else None)
+    summary = (
+        queryset.annotate(**funds, **{EXCHANGE_SUMMARY_IDS: ExchangeSummaryIds()}, exchange_status=origin_status)
+        .filter(pk=pk)
+        .first()
+        if pk is not None
+        else None
+    )
     if summary is None:
         raise NotFound(f"No order summary {summary_id}.")
     summary.change_history = change_history(summary)

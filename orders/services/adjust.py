@@ -22,8 +22,15 @@ def preview_adjust(
     return preview_change(summary_id, _planner(request), channel_id=channel_id)
 
 
-def submit_adjust(summary_id: int | str, request: AdjustInput, *, actor: Actor, expected_version: int | None = None,
-                  channel_id: int | None = None) -> ChangeResult:
+def submit_adjust(
+    summary_id: int | str,
+    request: AdjustInput,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    channel_id: int | None = None,
+) -> ChangeResult:
     """One Adjust change order per fulfillment phase with an amount (Pre, In, Post)."""
-    return submit_change(summary_id, _planner(request), actor=actor, expected_version=expected_version,
-                         channel_id=channel_id)
+    return submit_change(
+        summary_id, _planner(request), actor=actor, expected_version=expected_version, channel_id=channel_id
+    )

@@ -18,29 +18,44 @@ from orders.services.change_flow import ChangeResult, Planner, preview_change, s
 
 def _planner(change_items: Sequence[ChangeItemInput], cancel_allocated: bool) -> Planner:
     def plan(state: SummaryState, reason_codes: frozenset[str], max_items: int) -> ChangePlan:
-        return plan_cancel(state, list(change_items), reason_codes=reason_codes, max_items=max_items,
-                           cancel_allocated=cancel_allocated)
+        return plan_cancel(
+            state, list(change_items), reason_codes=reason_codes, max_items=max_items, cancel_allocated=cancel_allocated
+        )
 
     return plan
 
 
 def preview_cancel(
-    summary_id: int | str, change_items: Sequence[ChangeItemInput], *, actor: Actor = None,
+    summary_id: int | str,
+    change_items: Sequence[ChangeItemInput],
+    *,
+    actor: Actor = None,
     channel_id: int | None = None,
     cancel_allocated: bool = False,
 ) -> ChangeResult:
     """The change balances the cancel would produce, and the fulfillment-order lines it would cancel;
     nothing is written."""
-    return preview_change(summary_id, _planner(change_items, cancel_allocated), channel_id=channel_id,
-                          fulfillment=cancel_allocated)
+    return preview_change(
+        summary_id, _planner(change_items, cancel_allocated), channel_id=channel_id, fulfillment=cancel_allocated
+    )
 
 
 def submit_cancel(
-    summary_id: int | str, change_items: Sequence[ChangeItemInput], *, actor: Actor,
+    summary_id: int | str,
+    change_items: Sequence[ChangeItemInput],
+    *,
+    actor: Actor,
     expected_version: int | None = None,
-    channel_id: int | None = None, cancel_allocated: bool = False,
+    channel_id: int | None = None,
+    cancel_allocated: bool = False,
 ) -> ChangeResult:
     """Cancel the units: one Cancel change order (and a Fee change order when fees are given), and with
     `cancel_allocated` the fulfillment-order lines the units are taken off."""
-    return submit_change(summary_id, _planner(change_items, cancel_allocated), actor=actor,
-                         expected_version=expected_version, channel_id=channel_id, fulfillment=cancel_allocated)
+    return submit_change(
+        summary_id,
+        _planner(change_items, cancel_allocated),
+        actor=actor,
+        expected_version=expected_version,
+        channel_id=channel_id,
+        fulfillment=cancel_allocated,
+    )

@@ -25,15 +25,28 @@ def _planner(request: CancelOrderInput) -> Planner:
     return plan
 
 
-def preview_cancel_order(summary_id: int | str, request: CancelOrderInput, *, actor: Actor = None,
-                         channel_id: int | None = None) -> ChangeResult:
+def preview_cancel_order(
+    summary_id: int | str, request: CancelOrderInput, *, actor: Actor = None, channel_id: int | None = None
+) -> ChangeResult:
     """What canceling everything still cancelable would change, and the fulfillment-order lines it would
     cancel; nothing is written."""
     return preview_change(summary_id, _planner(request), channel_id=channel_id, fulfillment=True)
 
 
-def submit_cancel_order(summary_id: int | str, request: CancelOrderInput, *, actor: Actor,
-                        expected_version: int | None = None, channel_id: int | None = None) -> ChangeResult:
+def submit_cancel_order(
+    summary_id: int | str,
+    request: CancelOrderInput,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    channel_id: int | None = None,
+) -> ChangeResult:
     """Cancel everything still cancelable (the change only: its refund is the caller's, see above)."""
-    return submit_change(summary_id, _planner(request), actor=actor, expected_version=expected_version,
-                         channel_id=channel_id, fulfillment=True)
+    return submit_change(
+        summary_id,
+        _planner(request),
+        actor=actor,
+        expected_version=expected_version,
+        channel_id=channel_id,
+        fulfillment=True,
+    )

@@ -119,8 +119,9 @@ def _rounded_balances(summary: OrderSummary, plan: ChangePlan, facts: ChangeFact
     return ChangeBalances(**{f.name: round_money(getattr(balances, f.name), currency) for f in fields(balances)})
 
 
-def preview_change(summary_id, planner: Planner, *, channel_id: int | None = None,
-                   fulfillment: bool = False) -> ChangeResult:
+def preview_change(
+    summary_id, planner: Planner, *, channel_id: int | None = None, fulfillment: bool = False
+) -> ChangeResult:
     """Run the calculation on the current state; write nothing.
 
     Three queries whatever the number of items: the summary (with its channel check, the reason codes and
@@ -146,8 +147,15 @@ def _result(summary: OrderSummary, plan: ChangePlan, balances: ChangeBalances, w
     )
 
 
-def submit_change(summary_id, planner: Planner, *, actor, expected_version: int | None = None,
-                  channel_id: int | None = None, fulfillment: bool = False) -> ChangeResult:
+def submit_change(
+    summary_id,
+    planner: Planner,
+    *,
+    actor,
+    expected_version: int | None = None,
+    channel_id: int | None = None,
+    fulfillment: bool = False,
+) -> ChangeResult:
     """Lock, re-check and re-calculate on the locked state, write the change, refresh the summary.
 
     The summary is locked (and checked against `channel_id`) first, then its items in id order; everything
@@ -188,8 +196,9 @@ def submit_change(summary_id, planner: Planner, *, actor, expected_version: int 
             # orders reaches their lines (in- and post-fulfillment changes are billed apart: nothing to do).
             settle_line_residues(summary, unsaved)
         # The changed items are saved with their new statuses, in one statement.
-        refresh_summary(summary, items + written.fee_items, groups=groups,
-                        unsaved=unsaved, unsaved_fields=sorted(unsaved_fields))
+        refresh_summary(
+            summary, items + written.fee_items, groups=groups, unsaved=unsaved, unsaved_fields=sorted(unsaved_fields)
+        )
         if shipped_in_full:
             # What the cancel left on these fulfillment orders has all shipped: they are Fulfilled.
             from orders.services.shipments import fulfil_all_shipped
@@ -222,14 +231,22 @@ class ChangeWriter:
     number the new ones) and `groups` (its delivery group summaries) save a query each when the caller
     has read them already."""
 
-    def __init__(self, summary: OrderSummary, items: list[OrderItemSummary], actor, *,
-                 change_order_count: int | None = None, groups: list[OrderDeliveryGroupSummary] | None = None):
+    def __init__(
+        self,
+        summary: OrderSummary,
+        items: list[OrderItemSummary],
+        actor,
+        *,
+        change_order_count: int | None = None,
+        groups: list[OrderDeliveryGroupSummary] | None = None,
+    ):
         self.summary = summary
         self.items = {ois.pk: ois for ois in items}
         self.actor = actor_fields(actor)
         self.now = timezone.now()
         self.sequence = (
-            change_order_count if change_order_count is not None
+            change_order_count
+            if change_order_count is not None
             else Order.objects.filter(order_summary=summary).count()
         )
         if groups is None:
@@ -258,7 +275,9 @@ class ChangeWriter:
             )
         fee_order, fee_items = self._write_fees(plan.fees) if plan.fees else (None, [])
         return Written(
-            tuple(written), fee_order.pk if fee_order else None, fee_items,
+            tuple(written),
+            fee_order.pk if fee_order else None,
+            fee_items,
             changed_items=[] if save_items else list(changed.values()),
             changed_fields=() if save_items else tuple(sorted(self.changed_fields)),
         )

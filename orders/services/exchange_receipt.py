@@ -44,22 +44,32 @@ DONE = (ReturnOrderStatus.CLOSED, ReturnOrderStatus.CANCELED)
 
 def return_change_order_ids(return_order_id: int) -> list[int]:
     """The Return change orders the return order's receipts wrote, oldest first."""
-    return sorted(set(ReturnOrderLineItem.objects.filter(
-        return_order_id=return_order_id, change_order_item__isnull=False,
-    ).values_list("change_order_item__order_id", flat=True)))
+    return sorted(
+        set(
+            ReturnOrderLineItem.objects.filter(
+                return_order_id=return_order_id,
+                change_order_item__isnull=False,
+            ).values_list("change_order_item__order_id", flat=True)
+        )
+    )
 
 
 def return_order_processed(
     return_order: ReturnOrder, summary: OrderSummary, *, actor: User | ApiClient | None = None
 ) -> Exchange | None:
     """Complete or cancel the exchange waiting for `return_order` once it expects nothing more."""
-    exchange = (Exchange.objects.select_for_update(of=("self",)).select_related("exchange_summary")
-                .filter(return_order=return_order, status=ExchangeStatus.AWAITING_RETURN).first())
+    exchange = (
+        Exchange.objects.select_for_update(of=("self",))
+        .select_related("exchange_summary")
+        .filter(return_order=return_order, status=ExchangeStatus.AWAITING_RETURN)
+        .first()
+    )
     if exchange is None or return_order.status not in DONE:
         return None
     change_ids = return_change_order_ids(return_order.pk)
-    returned_value = -(Order.objects.filter(pk__in=change_ids).aggregate(total=Sum("grand_total_amount"))["total"]
-                       or ZERO)
+    returned_value = -(
+        Order.objects.filter(pk__in=change_ids).aggregate(total=Sum("grand_total_amount"))["total"] or ZERO
+    )
     if returned_value <= 0:
         _cancel(exchange, actor)
         return exchange
@@ -73,8 +83,17 @@ def return_order_processed(
     exchange.return_change_order_id = change_ids[0]
     exchange.status = ExchangeStatus.COMPLETED
     exchange.completed_at = timezone.now()
-    exchange.save(update_fields=["returned_value", "transferred_amount", "amount_to_charge", "amount_to_refund",
-                                 "return_change_order", "status", "completed_at"])
+    exchange.save(
+        update_fields=[
+            "returned_value",
+            "transferred_amount",
+            "amount_to_charge",
+            "amount_to_refund",
+            "return_change_order",
+            "status",
+            "completed_at",
+        ]
+    )
     ready = payments_link().fund_exchange(exchange)
     if ready is not False:
         _release(exchange, actor, f"The return {return_order.number} was received.")
@@ -84,8 +103,9 @@ def return_order_processed(
 def _release(exchange: Exchange, actor: User | ApiClient | None, note: str, *, rules: bool = True) -> None:
     from orders.services.holds import apply_hold_rules, release_holds
 
-    if OrderHold.objects.filter(order_summary_id=exchange.exchange_summary_id, fulfillment_order_line__isnull=True,
-                                released_at__isnull=True).exists():
+    if OrderHold.objects.filter(
+        order_summary_id=exchange.exchange_summary_id, fulfillment_order_line__isnull=True, released_at__isnull=True
+    ).exists():
         release_holds(exchange.exchange_summary_id, note=note, actor=actor)
     if rules:
         # A hold rule the waiting hold kept from applying at creation applies now (the routing task checks it).
@@ -100,10 +120,23 @@ def _cancel(exchange: Exchange, actor: User | ApiClient | None) -> None:
     exchange.returned_value = exchange.replacement_total = ZERO
     exchange.transferred_amount = exchange.amount_to_charge = exchange.amount_to_refund = ZERO
     exchange.completed_at = timezone.now()
-    exchange.save(update_fields=["status", "returned_value", "replacement_total", "transferred_amount",
-                                 "amount_to_charge", "amount_to_refund", "completed_at"])
-    submit_cancel_order(exchange.exchange_summary_id, CancelOrderInput(
-        reason=exchange.reason or "Unknown",
-        reason_text=f"Nothing came back on the return {exchange.return_order}: the exchange is canceled."[:255]),
-        actor=actor)
+    exchange.save(
+        update_fields=[
+            "status",
+            "returned_value",
+            "replacement_total",
+            "transferred_amount",
+            "amount_to_charge",
+            "amount_to_refund",
+            "completed_at",
+        ]
+    )
+    submit_cancel_order(
+        exchange.exchange_summary_id,
+        CancelOrderInput(
+            reason=exchange.reason or "Unknown",
+            reason_text=f"Nothing came back on the return {exchange.return_order}: the exchange is canceled."[:255],
+        ),
+        actor=actor,
+    )
     _release(exchange, actor, "The exchange was canceled: nothing came back.", rules=False)

@@ -68,21 +68,34 @@ def _groups_of(summary: OrderSummary, request: ExchangeInput) -> list[OrderDeliv
     """Where each replacement goes: the delivery group of the item it replaces (one query); None for an id
     that names no item of the summary (the return refuses it)."""
     ids = {int(item.order_item_summary_id) for item in request.items if str(item.order_item_summary_id).isdigit()}
-    groups = {ois.pk: ois.delivery_group_summary for ois in OrderItemSummary.objects.select_related(
-        "delivery_group_summary").filter(order_summary=summary, pk__in=ids)} if ids else {}
-    return [groups.get(int(item.order_item_summary_id)) if str(item.order_item_summary_id).isdigit() else None
-            for item in request.items]
+    groups = (
+        {
+            ois.pk: ois.delivery_group_summary
+            for ois in OrderItemSummary.objects.select_related("delivery_group_summary").filter(
+                order_summary=summary, pk__in=ids
+            )
+        }
+        if ids
+        else {}
+    )
+    return [
+        groups.get(int(item.order_item_summary_id)) if str(item.order_item_summary_id).isdigit() else None
+        for item in request.items
+    ]
 
 
 def _deliver_to(summary: OrderSummary, group: OrderDeliveryGroupSummary | None) -> AddressInput:
     return AddressInput(
         name=group.recipient_name if group else summary.bill_to_name,
-        street=group.street if group else summary.street, city=group.city if group else summary.city,
+        street=group.street if group else summary.street,
+        city=group.city if group else summary.city,
         state=group.state if group else summary.state,
         postal_code=group.postal_code if group else summary.postal_code,
         country=group.country if group else summary.country,
-        email=group.email if group else summary.bill_to_email, phone=group.phone if group else "",
-        latitude=group.latitude if group else None, longitude=group.longitude if group else None,
+        email=group.email if group else summary.bill_to_email,
+        phone=group.phone if group else "",
+        latitude=group.latitude if group else None,
+        longitude=group.longitude if group else None,
     )
 
 
@@ -95,32 +108,46 @@ def _by_group(groups: list[OrderDeliveryGroupSummary | None]) -> list[list[int]]
     return list(order.values())
 
 
-def _order_input(summary: OrderSummary, groups: list[OrderDeliveryGroupSummary | None], request: ExchangeInput,
-                 number: str) -> OrderInput:
+def _order_input(
+    summary: OrderSummary, groups: list[OrderDeliveryGroupSummary | None], request: ExchangeInput, number: str
+) -> OrderInput:
     delivery_groups = []
     for position, indexes in enumerate(_by_group(groups)):
         group = groups[indexes[0]]
         items = tuple(
             ItemInput(
-                sku=item.replacement.stock_keeping_unit, name=item.replacement.name,
-                quantity=item.replacement.quantity, unit_price=item.replacement.unit_price,
-                taxes=tuple(TaxInput(name=tax.name, amount=tax.amount, rate=tax.rate)
-                            for tax in item.replacement.taxes),
+                sku=item.replacement.stock_keeping_unit,
+                name=item.replacement.name,
+                quantity=item.replacement.quantity,
+                unit_price=item.replacement.unit_price,
+                taxes=tuple(
+                    TaxInput(name=tax.name, amount=tax.amount, rate=tax.rate) for tax in item.replacement.taxes
+                ),
             )
             for item in (request.items[index] for index in indexes)
         )
-        delivery_groups.append(DeliveryGroupInput(
-            deliver_to=_deliver_to(summary, group), items=items,
-            reference_id="exchange" if position == 0 else f"exchange-{position + 1}",
-            delivery_method=group.delivery_method if group else "",
-        ))
+        delivery_groups.append(
+            DeliveryGroupInput(
+                deliver_to=_deliver_to(summary, group),
+                items=items,
+                reference_id="exchange" if position == 0 else f"exchange-{position + 1}",
+                delivery_method=group.delivery_method if group else "",
+            )
+        )
     return OrderInput(
         order_number=number,
         currency=summary.currency,
         ordered_date=timezone.now(),
-        bill_to=AddressInput(name=summary.bill_to_name, email=summary.bill_to_email, phone=summary.bill_to_phone,
-                             street=summary.street, city=summary.city, state=summary.state,
-                             postal_code=summary.postal_code, country=summary.country),
+        bill_to=AddressInput(
+            name=summary.bill_to_name,
+            email=summary.bill_to_email,
+            phone=summary.bill_to_phone,
+            street=summary.street,
+            city=summary.city,
+            state=summary.state,
+            postal_code=summary.postal_code,
+            country=summary.country,
+        ),
         delivery_groups=tuple(delivery_groups),
         tax_locale_type=summary.tax_locale_type,
         external_reference=summary.external_reference,
@@ -170,8 +197,10 @@ def _named_as_exchange_items():
     try:
         yield
     except ServiceError as exc:
-        errors = [replace(error, field=error.field.replace("changeItems", "exchangeItems", 1))
-                  if error.field else error for error in exc.errors]
+        errors = [
+            replace(error, field=error.field.replace("changeItems", "exchangeItems", 1)) if error.field else error
+            for error in exc.errors
+        ]
         exc.errors = errors
         exc.message = exc.message.replace("changeItems", "exchangeItems")
         exc.args = (exc.message,)
@@ -186,11 +215,13 @@ def _check_request(request: ExchangeInput) -> None:
     errors = []
     for index, item in enumerate(request.items):
         if item.replacement.quantity <= 0:
-            errors.append(FieldError("A replacement quantity must be positive.",
-                                     f"exchangeItems[{index}].replacement.quantity"))
+            errors.append(
+                FieldError("A replacement quantity must be positive.", f"exchangeItems[{index}].replacement.quantity")
+            )
         if item.replacement.unit_price < 0:
-            errors.append(FieldError("A replacement price may not be negative.",
-                                     f"exchangeItems[{index}].replacement.unitPrice"))
+            errors.append(
+                FieldError("A replacement price may not be negative.", f"exchangeItems[{index}].replacement.unitPrice")
+            )
     if errors:
         raise InvalidInput(errors[0].message, errors=errors)
 
@@ -200,19 +231,29 @@ def _amounts(summary: OrderSummary, change: ChangeResult, replacement: ComputedO
     # nothing that could pay the replacement).
     position = funds_position(summary)
     refundable = min(change.balances.total_refundable_amount, position.net_captured)
-    amounts = exchange_amounts(change.balances.grand_total_amount, refundable, replacement.grand_total_amount,
-                               summary.currency)
+    amounts = exchange_amounts(
+        change.balances.grand_total_amount, refundable, replacement.grand_total_amount, summary.currency
+    )
     if amounts.to_charge > 0 and payments_link().exchange_card_to_charge(summary) is None:
         raise InvalidState(
             f"The replacement costs {amounts.to_charge} {summary.currency} more and the order has no card to "
-            "charge it to.", field="exchangeItems", errors=[FieldError(
-                f"The replacement costs {amounts.to_charge} {summary.currency} more and the order has no card to "
-                "charge it to.", "exchangeItems", NO_CARD_TO_CHARGE)])
+            "charge it to.",
+            field="exchangeItems",
+            errors=[
+                FieldError(
+                    f"The replacement costs {amounts.to_charge} {summary.currency} more and the order has no card to "
+                    "charge it to.",
+                    "exchangeItems",
+                    NO_CARD_TO_CHARGE,
+                )
+            ],
+        )
     return amounts
 
 
-def preview_exchange(summary_id, request: ExchangeInput, *, actor=None,
-                     channel_id: int | None = None) -> ExchangeResult:
+def preview_exchange(
+    summary_id, request: ExchangeInput, *, actor=None, channel_id: int | None = None
+) -> ExchangeResult:
     """What the exchange would do: the return's balances, the replacement's total, what is charged or
     refunded. Nothing is written."""
     _check_request(request)
@@ -222,18 +263,23 @@ def preview_exchange(summary_id, request: ExchangeInput, *, actor=None,
         change = preview_change(summary_id, return_planner(return_items(request)), channel_id=channel_id)
     summary = OrderSummary.objects.get(pk=change.order_summary_id)
     replacement = _replacement(summary, _groups_of(summary, request), request, f"{summary.order_number}-X")
-    return ExchangeResult(order_summary_id=summary.pk, balances=change.balances,
-                          amounts=_amounts(summary, change, replacement), currency=summary.currency,
-                          version=change.version)
+    return ExchangeResult(
+        order_summary_id=summary.pk,
+        balances=change.balances,
+        amounts=_amounts(summary, change, replacement),
+        currency=summary.currency,
+        version=change.version,
+    )
 
 
 def _number(summary: OrderSummary) -> str:
     count = Exchange.objects.filter(original_summary=summary).count()
-    return f"{summary.order_number[:MAX_ORDER_NUMBER - 6]}-X{count + 1}"
+    return f"{summary.order_number[: MAX_ORDER_NUMBER - 6]}-X{count + 1}"
 
 
-def submit_exchange(summary_id, request: ExchangeInput, *, actor, expected_version: int | None = None,
-                    channel_id: int | None = None) -> ExchangeResult:
+def submit_exchange(
+    summary_id, request: ExchangeInput, *, actor, expected_version: int | None = None, channel_id: int | None = None
+) -> ExchangeResult:
     """Return the units, create the replacement summary linked to the original, move the money (the
     payments app, through the payments link) and route the replacement, in one transaction.
 
@@ -242,31 +288,52 @@ def submit_exchange(summary_id, request: ExchangeInput, *, actor, expected_versi
     (orders.services.exchange_receipt)."""
     _check_request(request)
     if request.hold_replacement_until_returned:
-        return _submit_waiting(summary_id, request, actor=actor, expected_version=expected_version,
-                               channel_id=channel_id)
+        return _submit_waiting(
+            summary_id, request, actor=actor, expected_version=expected_version, channel_id=channel_id
+        )
     with transaction.atomic():
         summary = get_summary(summary_id, lock=True, channel_id=channel_id)
         with _named_as_exchange_items():
-            change = submit_change(summary.pk, return_planner(return_items(request)), actor=actor,
-                                   expected_version=expected_version, channel_id=channel_id)
+            change = submit_change(
+                summary.pk,
+                return_planner(return_items(request)),
+                actor=actor,
+                expected_version=expected_version,
+                channel_id=channel_id,
+            )
         summary.refresh_from_db()
         replacement_data = _replacement(summary, _groups_of(summary, request), request, _number(summary))
         amounts = _amounts(summary, change, replacement_data)
         replacement = _create_replacement(summary, replacement_data, actor)
         exchange = Exchange.objects.create(
-            original_summary=summary, exchange_summary=replacement, return_change_order_id=change.change_order_id,
-            hold_until_returned=False, status=ExchangeStatus.COMPLETED, reason=request.items[0].reason,
-            currency=summary.currency, returned_value=amounts.returned_value,
-            replacement_total=amounts.replacement_total, transferred_amount=amounts.transferred,
-            amount_to_charge=amounts.to_charge, amount_to_refund=amounts.to_refund, completed_at=timezone.now(),
+            original_summary=summary,
+            exchange_summary=replacement,
+            return_change_order_id=change.change_order_id,
+            hold_until_returned=False,
+            status=ExchangeStatus.COMPLETED,
+            reason=request.items[0].reason,
+            currency=summary.currency,
+            returned_value=amounts.returned_value,
+            replacement_total=amounts.replacement_total,
+            transferred_amount=amounts.transferred,
+            amount_to_charge=amounts.to_charge,
+            amount_to_refund=amounts.to_refund,
+            completed_at=timezone.now(),
             **actor_fields(actor),
         )
         payments_link().fund_exchange(exchange)
         order_summary_created(replacement)
         summary.refresh_from_db(fields=["version"])
-    return ExchangeResult(order_summary_id=summary.pk, balances=change.balances, amounts=amounts,
-                          currency=summary.currency, version=summary.version, change_order_id=change.change_order_id,
-                          exchange_order_summary_id=replacement.pk, exchange_id=exchange.pk)
+    return ExchangeResult(
+        order_summary_id=summary.pk,
+        balances=change.balances,
+        amounts=amounts,
+        currency=summary.currency,
+        version=summary.version,
+        change_order_id=change.change_order_id,
+        exchange_order_summary_id=replacement.pk,
+        exchange_id=exchange.pk,
+    )
 
 
 def _create_replacement(summary: OrderSummary, data: ComputedOrder, actor) -> OrderSummary:
@@ -291,53 +358,93 @@ def _return_location(request: ExchangeInput) -> int | None:
 
 def _as_exchange_error(error: ServiceError) -> ServiceError:
     """create_return_order names `returnOrderLineItems[i]…` and `destinationLocationId`."""
-    errors = [replace(error_, field=(error_.field or "").replace("returnOrderLineItems", "exchangeItems", 1)
-                      .replace("quantityExpected", "quantity").replace("reasonForReturn", "reason")
-                      .replace("destinationLocationId", "returnLocationId") or None)
-              for error_ in error.errors]
+    errors = [
+        replace(
+            error_,
+            field=(error_.field or "")
+            .replace("returnOrderLineItems", "exchangeItems", 1)
+            .replace("quantityExpected", "quantity")
+            .replace("reasonForReturn", "reason")
+            .replace("destinationLocationId", "returnLocationId")
+            or None,
+        )
+        for error_ in error.errors
+    ]
     error.errors = errors
     return error
 
 
-def _submit_waiting(summary_id, request: ExchangeInput, *, actor, expected_version: int | None,
-                    channel_id: int | None) -> ExchangeResult:
+def _submit_waiting(
+    summary_id, request: ExchangeInput, *, actor, expected_version: int | None, channel_id: int | None
+) -> ExchangeResult:
     """The replacement waits for the units: a return order expects them, the replacement is made (linked, on
     hold, not routed), nothing moves. The amounts are the preview's: what the exchange does if every unit
     comes back in good condition; the receipt recomputes them from what did."""
     with transaction.atomic():
         summary = get_summary(summary_id, lock=True, channel_id=channel_id)
         if expected_version is not None and summary.version != expected_version:
-            raise Conflict(f"The order summary changed since it was read (version {expected_version}, now "
-                           f"{summary.version}); preview again.", field="version")
+            raise Conflict(
+                f"The order summary changed since it was read (version {expected_version}, now "
+                f"{summary.version}); preview again.",
+                field="version",
+            )
         with _named_as_exchange_items():
             change = preview_change(summary.pk, return_planner(return_items(request)), channel_id=channel_id)
         replacement_data = _replacement(summary, _groups_of(summary, request), request, _number(summary))
         amounts = _amounts(summary, change, replacement_data)
         try:
-            return_order = create_return_order(ReturnOrderInput(
-                order_summary_id=summary.pk,
-                lines=tuple(ReturnOrderLineInput(order_item_summary_id=item.order_item_summary_id,
-                                                 quantity_expected=item.quantity, reason_for_return=item.reason)
-                            for item in request.items),
-                destination_location_id=_return_location(request),
-                description=f"Exchange: replacement {replacement_data.data.order_number} waits for these units",
-            ), actor=actor, channel_id=channel_id)
+            return_order = create_return_order(
+                ReturnOrderInput(
+                    order_summary_id=summary.pk,
+                    lines=tuple(
+                        ReturnOrderLineInput(
+                            order_item_summary_id=item.order_item_summary_id,
+                            quantity_expected=item.quantity,
+                            reason_for_return=item.reason,
+                        )
+                        for item in request.items
+                    ),
+                    destination_location_id=_return_location(request),
+                    description=f"Exchange: replacement {replacement_data.data.order_number} waits for these units",
+                ),
+                actor=actor,
+                channel_id=channel_id,
+            )
         except ServiceError as error:
             raise _as_exchange_error(error) from None
         replacement = _create_replacement(summary, replacement_data, actor)
         who = actor_fields(actor)
         # Not routed while the units are away: a hold the receipt releases (release_holds refuses it before).
-        OrderHold.objects.create(order_summary=replacement, reason=f"Waiting for the return {return_order.number}",
-                                 held_by=who.get("created_by"), held_by_client=who.get("created_by_client"))
+        OrderHold.objects.create(
+            order_summary=replacement,
+            reason=f"Waiting for the return {return_order.number}",
+            held_by=who.get("created_by"),
+            held_by_client=who.get("created_by_client"),
+        )
         exchange = Exchange.objects.create(
-            original_summary=summary, exchange_summary=replacement, return_order=return_order,
-            hold_until_returned=True, status=ExchangeStatus.AWAITING_RETURN, reason=request.items[0].reason,
-            currency=summary.currency, returned_value=amounts.returned_value,
-            replacement_total=amounts.replacement_total, transferred_amount=amounts.transferred,
-            amount_to_charge=amounts.to_charge, amount_to_refund=amounts.to_refund, **who,
+            original_summary=summary,
+            exchange_summary=replacement,
+            return_order=return_order,
+            hold_until_returned=True,
+            status=ExchangeStatus.AWAITING_RETURN,
+            reason=request.items[0].reason,
+            currency=summary.currency,
+            returned_value=amounts.returned_value,
+            replacement_total=amounts.replacement_total,
+            transferred_amount=amounts.transferred,
+            amount_to_charge=amounts.to_charge,
+            amount_to_refund=amounts.to_refund,
+            **who,
         )
         order_summary_created(replacement)
         summary.refresh_from_db(fields=["version"])
-    return ExchangeResult(order_summary_id=summary.pk, balances=change.balances, amounts=amounts,
-                          currency=summary.currency, version=summary.version, exchange_order_summary_id=replacement.pk,
-                          exchange_id=exchange.pk, return_order_id=return_order.pk)
+    return ExchangeResult(
+        order_summary_id=summary.pk,
+        balances=change.balances,
+        amounts=amounts,
+        currency=summary.currency,
+        version=summary.version,
+        exchange_order_summary_id=replacement.pk,
+        exchange_id=exchange.pk,
+        return_order_id=return_order.pk,
+    )

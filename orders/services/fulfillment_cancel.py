@@ -53,7 +53,11 @@ class LineToCancel:
 
 
 def cancel_fulfillment_order_items(
-    fulfillment_order_id, lines: list[LineToCancel], *, channel_id: int | None = None, reason: str = "",
+    fulfillment_order_id,
+    lines: list[LineToCancel],
+    *,
+    channel_id: int | None = None,
+    reason: str = "",
     actor=None,
 ) -> FulfillmentOrder:
     """`reason` and `actor` are kept with each canceled line's move record (fulfillment_moves)."""
@@ -73,12 +77,18 @@ def cancel_fulfillment_order_items(
             path = f"fulfillmentOrderLineItemsToCancel[{index}]"
             line = order_lines.get(parse_id(entry.fulfillment_order_line_item_id))
             if line is None:
-                errors.append(FieldError("No such line on this fulfillment order.",
-                                         f"{path}.fulfillmentOrderLineItemId"))
+                errors.append(
+                    FieldError("No such line on this fulfillment order.", f"{path}.fulfillmentOrderLineItemId")
+                )
                 continue
             if _is_whole(ordered[line.order_item_summary_id]) and not _is_whole(entry.quantity):
-                errors.append(FieldError("Must be a whole number: this item is ordered in whole units.",
-                                         f"{path}.quantity", WHOLE_UNITS_ONLY))
+                errors.append(
+                    FieldError(
+                        "Must be a whole number: this item is ordered in whole units.",
+                        f"{path}.quantity",
+                        WHOLE_UNITS_ONLY,
+                    )
+                )
                 continue
             wanted[line.pk] += Decimal(entry.quantity)
         if errors:
@@ -101,9 +111,11 @@ def cancel_fulfillment_order_items(
         # a fulfillment order left without products, goes back to its group and onto the group's next open
         # fulfillment order; with none, it waits for the group's next new fulfillment order, or (when no product
         # of the group is left to place) the cancel is refused.
-        charges = {line.pk: wanted.get(line.pk, line.quantity)
-                   for line in order_lines.values()
-                   if line.type != ItemType.PRODUCT and line.quantity > 0 and (emptied or line.pk in wanted)}
+        charges = {
+            line.pk: wanted.get(line.pk, line.quantity)
+            for line in order_lines.values()
+            if line.type != ItemType.PRODUCT and line.quantity > 0 and (emptied or line.pk in wanted)
+        }
         if charges:
             returned = _return_charges(order, order_lines, charges, items, emptied=emptied)
             reallocated = apply_fulfillment_effects(
@@ -138,8 +150,14 @@ def _is_whole(value) -> bool:
     return number is not None and number == number.to_integral_value()
 
 
-def _return_charges(order: FulfillmentOrder, order_lines: dict, charges: dict[int, Decimal],
-                    items: list[OrderItemSummary], *, emptied: bool) -> tuple[FulfillmentLineCancel, ...]:
+def _return_charges(
+    order: FulfillmentOrder,
+    order_lines: dict,
+    charges: dict[int, Decimal],
+    items: list[OrderItemSummary],
+    *,
+    emptied: bool,
+) -> tuple[FulfillmentLineCancel, ...]:
     """Where each delivery-charge line taken off `order` goes: the oldest other open fulfillment order of the
     group (locked here, after `order`), or back to the group when it still has product units to place."""
     others = list(
@@ -153,7 +171,8 @@ def _return_charges(order: FulfillmentOrder, order_lines: dict, charges: dict[in
     target = others[0] if others else None
     if target is None and not emptied:
         unplaced = any(
-            ois.type == ItemType.PRODUCT and ois.delivery_group_summary_id == order.delivery_group_summary_id
+            ois.type == ItemType.PRODUCT
+            and ois.delivery_group_summary_id == order.delivery_group_summary_id
             and ois.quantity_available_to_fulfill > 0
             for ois in items
         )
@@ -161,15 +180,24 @@ def _return_charges(order: FulfillmentOrder, order_lines: dict, charges: dict[in
             raise InvalidState(
                 f"The delivery charge has nowhere to go: fulfillment order {order.number} is the last of its "
                 "delivery group with products. Cancel or adjust the delivery charge on the order summary instead.",
-                errors=[FieldError(
-                    f"The delivery charge has nowhere to go: fulfillment order {order.number} is the last of its "
-                    "delivery group with products. Cancel or adjust the delivery charge on the order summary "
-                    "instead.", "fulfillmentOrderLineItemsToCancel", DELIVERY_CHARGE_STRANDED)],
+                errors=[
+                    FieldError(
+                        f"The delivery charge has nowhere to go: fulfillment order {order.number} is the last of its "
+                        "delivery group with products. Cancel or adjust the delivery charge on the order summary "
+                        "instead.",
+                        "fulfillmentOrderLineItemsToCancel",
+                        DELIVERY_CHARGE_STRANDED,
+                    )
+                ],
             )
     return tuple(
         FulfillmentLineCancel(
-            line_id=pk, fulfillment_order_id=order.pk, fulfillment_order_number=order.number,
-            item_id=order_lines[pk].order_item_summary_id, quantity=quantity, returned_to_group=True,
+            line_id=pk,
+            fulfillment_order_id=order.pk,
+            fulfillment_order_number=order.number,
+            item_id=order_lines[pk].order_item_summary_id,
+            quantity=quantity,
+            returned_to_group=True,
             moved_to_fulfillment_order_id=target,
         )
         for pk, quantity in sorted(charges.items())
@@ -217,8 +245,7 @@ def cancel_lines(
         OrderItemSummary.objects.bulk_update(list(touched.values()), [counter])
 
 
-_LINE_AMOUNTS = ("total_line_amount", "total_line_tax_amount", "total_adjustment_amount",
-                 "total_adjustment_tax_amount")
+_LINE_AMOUNTS = ("total_line_amount", "total_line_tax_amount", "total_adjustment_amount", "total_adjustment_tax_amount")
 
 
 def take_off_lines(
@@ -252,9 +279,11 @@ def _check_not_shipped(order: FulfillmentOrder, lines, quantities: dict[int, Dec
     and money for goods that are gone."""
     for line in lines:
         if quantities[line.pk] > line.quantity - line.quantity_shipped:
-            message = (f"{line.quantity_shipped.normalize():f} of {line.sku or line.name} on fulfillment order "
-                       f"{order.number} have shipped; only the {(line.quantity - line.quantity_shipped).normalize():f} "
-                       "not shipped can be taken off.")
+            message = (
+                f"{line.quantity_shipped.normalize():f} of {line.sku or line.name} on fulfillment order "
+                f"{order.number} have shipped; only the {(line.quantity - line.quantity_shipped).normalize():f} "
+                "not shipped can be taken off."
+            )
             raise InvalidState(message, errors=[FieldError(message, None, UNITS_SHIPPED)])
 
 
@@ -266,8 +295,7 @@ class AppliedEffects(NamedTuple):
     shipped_in_full: tuple[int, ...] = ()
 
 
-def apply_fulfillment_effects(effects: FulfillmentEffects,
-                              items: dict[int, OrderItemSummary]) -> AppliedEffects:
+def apply_fulfillment_effects(effects: FulfillmentEffects, items: dict[int, OrderItemSummary]) -> AppliedEffects:
     """A cancel's fulfillment-order side (the plan's FulfillmentEffects), under the summary, item and
     fulfillment-order locks: units off the lines (their item summaries' allocation is the change's own),
     delivery charges of emptied fulfillment orders back to the group and onto the group's next open
@@ -277,8 +305,11 @@ def apply_fulfillment_effects(effects: FulfillmentEffects,
     if not effects.line_cancels:
         return []
     order_ids = {cancel.fulfillment_order_id for cancel in effects.line_cancels}
-    order_ids |= {cancel.moved_to_fulfillment_order_id for cancel in effects.line_cancels
-                  if cancel.moved_to_fulfillment_order_id is not None}
+    order_ids |= {
+        cancel.moved_to_fulfillment_order_id
+        for cancel in effects.line_cancels
+        if cancel.moved_to_fulfillment_order_id is not None
+    }
     orders = FulfillmentOrder.objects.select_related("location").in_bulk(sorted(order_ids))
     lines_of: dict[int, list[FulfillmentOrderLineItem]] = defaultdict(list)
     for line in FulfillmentOrderLineItem.objects.filter(fulfillment_order_id__in=order_ids).order_by("id"):
@@ -286,9 +317,13 @@ def apply_fulfillment_effects(effects: FulfillmentEffects,
     by_source: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for cancel in effects.line_cancels:
         by_source[cancel.fulfillment_order_id][cancel.line_id] = cancel.quantity
-    before = {line.pk: tuple(getattr(line, name) for name in _LINE_AMOUNTS)
-              for cancel in effects.line_cancels if cancel.returned_to_group
-              for line in lines_of[cancel.fulfillment_order_id] if line.pk == cancel.line_id}
+    before = {
+        line.pk: tuple(getattr(line, name) for name in _LINE_AMOUNTS)
+        for cancel in effects.line_cancels
+        if cancel.returned_to_group
+        for line in lines_of[cancel.fulfillment_order_id]
+        if line.pk == cancel.line_id
+    }
     for order_id, quantities in sorted(by_source.items()):
         take_off_lines(orders[order_id], lines_of[order_id], quantities)
     touched: dict[int, OrderItemSummary] = {}
@@ -304,12 +339,19 @@ def apply_fulfillment_effects(effects: FulfillmentEffects,
             continue
         source = next(line for line in lines_of[cancel.fulfillment_order_id] if line.pk == cancel.line_id)
         after = tuple(getattr(source, name) for name in _LINE_AMOUNTS)
-        amounts = dict(zip(_LINE_AMOUNTS, (was - now for was, now in zip(before[source.pk], after, strict=True)),
-                           strict=True))
+        amounts = dict(
+            zip(_LINE_AMOUNTS, (was - now for was, now in zip(before[source.pk], after, strict=True)), strict=True)
+        )
         line = FulfillmentOrderLineItem(
-            fulfillment_order_id=target, order_item_summary_id=ois.pk, type=source.type, sku=source.sku,
-            name=source.name, unit_price=source.unit_price, original_quantity=cancel.quantity,
-            quantity=cancel.quantity, **amounts,
+            fulfillment_order_id=target,
+            order_item_summary_id=ois.pk,
+            type=source.type,
+            sku=source.sku,
+            name=source.name,
+            unit_price=source.unit_price,
+            original_quantity=cancel.quantity,
+            quantity=cancel.quantity,
+            **amounts,
         )
         moved.append(line)
         lines_of[target].append(line)
@@ -321,8 +363,9 @@ def apply_fulfillment_effects(effects: FulfillmentEffects,
         set_status(orders[order_id], FulfillmentOrderStatus.CANCELLED)
     from orders.services.shipments import holds_only_shipped_units
 
-    shipped_in_full = tuple(order_id for order_id in sorted(by_source)
-                            if holds_only_shipped_units(orders[order_id], lines_of[order_id]))
+    shipped_in_full = tuple(
+        order_id for order_id in sorted(by_source) if holds_only_shipped_units(orders[order_id], lines_of[order_id])
+    )
     return AppliedEffects(list(touched.values()), shipped_in_full)
 
 
@@ -333,25 +376,33 @@ def settle_line_residues(summary, items: list[OrderItemSummary]) -> None:
     twice). What `unplaced_amounts` still finds unplaced for such an item goes onto its newest open line.
 
     `items` carry their new values (saved or not); no query when no item is in fulfillment."""
-    candidates = [ois for ois in items
-                  if ois.quantity_available_to_fulfill == 0 and ois.quantity_allocated > ois.quantity_fulfilled]
+    candidates = [
+        ois
+        for ois in items
+        if ois.quantity_available_to_fulfill == 0 and ois.quantity_allocated > ois.quantity_fulfilled
+    ]
     if not candidates:
         return
     residues = {pk: amounts for pk, amounts in unplaced_amounts(summary, candidates).items() if not amounts.is_zero}
     if not residues:
         return
     newest: dict[int, FulfillmentOrderLineItem] = {}
-    for line in (FulfillmentOrderLineItem.objects.filter(order_item_summary_id__in=residues, quantity__gt=0,
-                                                         fulfillment_order__reshipment__isnull=True)
-                 .exclude(fulfillment_order__status_category__in=FINAL_STATUS_CATEGORIES).order_by("id")):
+    for line in (
+        FulfillmentOrderLineItem.objects.filter(
+            order_item_summary_id__in=residues, quantity__gt=0, fulfillment_order__reshipment__isnull=True
+        )
+        .exclude(fulfillment_order__status_category__in=FINAL_STATUS_CATEGORIES)
+        .order_by("id")
+    ):
         newest[line.order_item_summary_id] = line
     changed = []
     for pk, residue in residues.items():
         line = newest.get(pk)
         if line is None:
             continue
-        for name, delta in zip(_LINE_AMOUNTS, (residue.line, residue.line_tax, residue.adjustment,
-                                               residue.adjustment_tax), strict=True):
+        for name, delta in zip(
+            _LINE_AMOUNTS, (residue.line, residue.line_tax, residue.adjustment, residue.adjustment_tax), strict=True
+        ):
             setattr(line, name, getattr(line, name) + delta)
         changed.append(line)
     if not changed:

@@ -98,8 +98,9 @@ def create_fulfillment_orders(
     with transaction.atomic():
         summary = get_summary(summary_id, lock=True)
         if not summary.is_managed:
-            raise InvalidState("This order summary is unmanaged; it cannot be fulfilled here.",
-                               field=f"{prefix}orderSummaryId")
+            raise InvalidState(
+                "This order summary is unmanaged; it cannot be fulfilled here.", field=f"{prefix}orderSummaryId"
+            )
         items = get_item_summaries(summary, lock=True)
         creation = _Creation(summary, items, actor)
         orders = creation.create(data, prefix, group_offset)
@@ -148,8 +149,9 @@ def _check_shape(data: FulfillmentOrderInput, prefix: str, group_offset: int) ->
     for index, group in enumerate(data.groups[:MAX_GROUPS]):
         path = f"{prefix}fulfillmentGroups[{group_offset + index}]"
         if group.fulfillment_type not in FulfillmentOrderType.values:
-            errors.append(FieldError(f"Must be one of {', '.join(FulfillmentOrderType.values)}.",
-                                     f"{path}.fulfillmentType"))
+            errors.append(
+                FieldError(f"Must be one of {', '.join(FulfillmentOrderType.values)}.", f"{path}.fulfillmentType")
+            )
         if parse_id(group.location_id) is None:
             errors.append(FieldError("Not a location id.", f"{path}.fulfilledFromLocationId"))
         if len(group.reference_id or "") > 80:
@@ -208,8 +210,10 @@ def unplaced_amounts(summary: OrderSummary, items: list[OrderItemSummary]) -> di
         )
         for row in OrderItem.objects.filter(
             Q(order__change_type=ChangeType.RETURN)
-            | Q(order__change_type=ChangeType.ADJUST, order__fulfillment_phase__in=[FulfillmentPhase.IN,
-                                                                                   FulfillmentPhase.POST]),
+            | Q(
+                order__change_type=ChangeType.ADJUST,
+                order__fulfillment_phase__in=[FulfillmentPhase.IN, FulfillmentPhase.POST],
+            ),
             order__kind=OrderKind.CHANGE,
             order__order_summary=summary,
             order_item_summary_id__in=ids,
@@ -226,7 +230,9 @@ def unplaced_amounts(summary: OrderSummary, items: list[OrderItemSummary]) -> di
     result = {}
     for ois in items:
         current = Amounts(
-            ois.total_line_amount, ois.total_line_tax_amount, ois.total_adjustment_amount,
+            ois.total_line_amount,
+            ois.total_line_tax_amount,
+            ois.total_adjustment_amount,
             ois.total_adjustment_tax_amount,
         )
         result[ois.pk] = current - placed.get(ois.pk, Amounts()) - after_placement.get(ois.pk, Amounts())
@@ -235,15 +241,21 @@ def unplaced_amounts(summary: OrderSummary, items: list[OrderItemSummary]) -> di
 
 def line_share(unplaced: Amounts, quantity: Decimal, available: Decimal, currency: str) -> Amounts:
     """The share of the unplaced amounts that `quantity` of `available` units take (all of it for all)."""
-    share = Amounts(*(prorate(value, quantity, available, currency) for value in (
-        unplaced.line, unplaced.line_tax, unplaced.adjustment, unplaced.adjustment_tax)))
+    share = Amounts(
+        *(
+            prorate(value, quantity, available, currency)
+            for value in (unplaced.line, unplaced.line_tax, unplaced.adjustment, unplaced.adjustment_tax)
+        )
+    )
     # Charges never below zero and discounts never above it, whatever rounding left behind.
-    return Amounts(max(share.line, ZERO), max(share.line_tax, ZERO), min(share.adjustment, ZERO),
-                   min(share.adjustment_tax, ZERO))
+    return Amounts(
+        max(share.line, ZERO), max(share.line_tax, ZERO), min(share.adjustment, ZERO), min(share.adjustment_tax, ZERO)
+    )
 
 
-def create_reship_fulfillment_orders(summary: OrderSummary, items: list[OrderItemSummary],
-                                     data: FulfillmentOrderInput, reshipment, actor) -> list[FulfillmentOrder]:
+def create_reship_fulfillment_orders(
+    summary: OrderSummary, items: list[OrderItemSummary], data: FulfillmentOrderInput, reshipment, actor
+) -> list[FulfillmentOrder]:
     """A reshipment's fulfillment orders, under the caller's summary and item locks (orders.services.reships
     checked the units against QuantityAvailableToReship): stock reserved as for any fulfillment order, but
     no delivery charge, zero amounts and no allocation, for those units were sold and shipped once already."""
@@ -290,8 +302,9 @@ class _Creation:
         pk = parse_id(raw_id)
         group = OrderDeliveryGroupSummary.objects.filter(pk=pk, order_summary=self.summary).first() if pk else None
         if group is None:
-            raise InvalidInput(f"No delivery group {raw_id} on this order summary.",
-                               field=f"{prefix}orderDeliveryGroupSummaryId")
+            raise InvalidInput(
+                f"No delivery group {raw_id} on this order summary.", field=f"{prefix}orderDeliveryGroupSummaryId"
+            )
         return group
 
     def _check_items(self, data, group, locations, prefix, group_offset) -> list[list[tuple]]:
@@ -302,8 +315,9 @@ class _Creation:
         for index, fulfillment_group in enumerate(data.groups):
             path = f"{prefix}fulfillmentGroups[{group_offset + index}]"
             if parse_id(fulfillment_group.location_id) not in locations:
-                errors.append(FieldError(f"No location {fulfillment_group.location_id}.",
-                                         f"{path}.fulfilledFromLocationId"))
+                errors.append(
+                    FieldError(f"No location {fulfillment_group.location_id}.", f"{path}.fulfilledFromLocationId")
+                )
             group_items = []
             for item_index, item in enumerate(fulfillment_group.items):
                 item_path = f"{path}.orderItemSummaries[{item_index}]"
@@ -312,9 +326,13 @@ class _Creation:
                     errors.append(FieldError("No such item in this delivery group.", f"{item_path}.orderItemSummaryId"))
                     continue
                 if ois.type != ItemType.PRODUCT:
-                    errors.append(FieldError(
-                        f"Only products are placed by request; this is a {ois.type} (delivery charges follow "
-                        "the first fulfillment order of their group).", f"{item_path}.orderItemSummaryId"))
+                    errors.append(
+                        FieldError(
+                            f"Only products are placed by request; this is a {ois.type} (delivery charges follow "
+                            "the first fulfillment order of their group).",
+                            f"{item_path}.orderItemSummaryId",
+                        )
+                    )
                     continue
                 quantity = Decimal(item.quantity)
                 combined[ois.pk] += quantity
@@ -324,12 +342,16 @@ class _Creation:
         if errors:
             raise InvalidInput(errors[0].message, errors=errors)
         problems = []
-        for pk, quantity in ([] if self.reshipment is not None else combined.items()):
+        for pk, quantity in [] if self.reshipment is not None else combined.items():
             ois = self.items[pk]
             if quantity > ois.quantity_available_to_fulfill:
-                problems.append(FieldError(
-                    f"Only {ois.quantity_available_to_fulfill.normalize():f} of {ois.sku or ois.name} can be "
-                    f"fulfilled; asked for {quantity.normalize():f}.", last_path[pk]))
+                problems.append(
+                    FieldError(
+                        f"Only {ois.quantity_available_to_fulfill.normalize():f} of {ois.sku or ois.name} can be "
+                        f"fulfilled; asked for {quantity.normalize():f}.",
+                        last_path[pk],
+                    )
+                )
         if problems:
             raise InvalidState(problems[0].message, errors=problems)
         return wanted
@@ -377,20 +399,22 @@ class _Creation:
                 share = line_share(unplaced[ois.pk], quantity, ois.quantity_available_to_fulfill, summary.currency)
                 unplaced[ois.pk] = unplaced[ois.pk] - share
                 ois.quantity_allocated += quantity
-            rows.append(FulfillmentOrderLineItem(
-                fulfillment_order=order,
-                order_item_summary=ois,
-                type=ois.type,
-                sku=ois.sku,
-                name=ois.name,
-                unit_price=ois.unit_price,
-                original_quantity=quantity,
-                quantity=quantity,
-                total_line_amount=share.line,
-                total_line_tax_amount=share.line_tax,
-                total_adjustment_amount=share.adjustment,
-                total_adjustment_tax_amount=share.adjustment_tax,
-            ))
+            rows.append(
+                FulfillmentOrderLineItem(
+                    fulfillment_order=order,
+                    order_item_summary=ois,
+                    type=ois.type,
+                    sku=ois.sku,
+                    name=ois.name,
+                    unit_price=ois.unit_price,
+                    original_quantity=quantity,
+                    quantity=quantity,
+                    total_line_amount=share.line,
+                    total_line_tax_amount=share.line_tax,
+                    total_adjustment_amount=share.adjustment,
+                    total_adjustment_tax_amount=share.adjustment_tax,
+                )
+            )
         FulfillmentOrderLineItem.objects.bulk_create(rows)
         update_totals(order, rows)
         emit_fulfillment_order(order, EventType.FULFILLMENT_ORDER_CREATED)

@@ -28,30 +28,56 @@ def needs_confirmation(current: str, new: str) -> bool:
 
 
 def line_gross(line: FulfillmentOrderLineItem) -> Decimal:
-    return (line.total_line_amount + line.total_line_tax_amount + line.total_adjustment_amount
-            + line.total_adjustment_tax_amount)
+    return (
+        line.total_line_amount
+        + line.total_line_tax_amount
+        + line.total_adjustment_amount
+        + line.total_adjustment_tax_amount
+    )
 
 
-def record_status_move(order: FulfillmentOrder, from_status: str, to_status: str, amount: Decimal, *,
-                       reason: str = "", actor=None) -> None:
+def record_status_move(
+    order: FulfillmentOrder, from_status: str, to_status: str, amount: Decimal, *, reason: str = "", actor=None
+) -> None:
     FulfillmentOrderMove.objects.create(
-        fulfillment_order=order, kind=FulfillmentMoveKind.STATUS, from_status=from_status, to_status=to_status,
-        amount=round_money(amount, order.currency), currency=order.currency, reason=reason[:255],
+        fulfillment_order=order,
+        kind=FulfillmentMoveKind.STATUS,
+        from_status=from_status,
+        to_status=to_status,
+        amount=round_money(amount, order.currency),
+        currency=order.currency,
+        reason=reason[:255],
         **actor_fields(actor),
     )
 
 
-def record_line_cancels(order: FulfillmentOrder, from_status: str, canceled: dict[int, Decimal],
-                        gross_before: dict[int, Decimal], *, reason: str = "", actor=None) -> None:
+def record_line_cancels(
+    order: FulfillmentOrder,
+    from_status: str,
+    canceled: dict[int, Decimal],
+    gross_before: dict[int, Decimal],
+    *,
+    reason: str = "",
+    actor=None,
+) -> None:
     """One row per canceled line: its units and what they were worth (the line's gross before less after)."""
     after = {pk: line for pk, line in FulfillmentOrderLineItem.objects.in_bulk(list(canceled)).items()}
-    FulfillmentOrderMove.objects.bulk_create([
-        FulfillmentOrderMove(
-            fulfillment_order=order, kind=FulfillmentMoveKind.LINE_CANCEL, from_status=from_status,
-            to_status=order.status, fulfillment_order_line_id=pk, line_name=after[pk].name[:255],
-            quantity=quantity,
-            amount=round_money(gross_before[pk] - line_gross(after[pk]), order.currency), currency=order.currency,
-            reason=reason[:255], **actor_fields(actor),
-        )
-        for pk, quantity in sorted(canceled.items()) if quantity > 0
-    ])
+    FulfillmentOrderMove.objects.bulk_create(
+        [
+            FulfillmentOrderMove(
+                fulfillment_order=order,
+                kind=FulfillmentMoveKind.LINE_CANCEL,
+                from_status=from_status,
+                to_status=order.status,
+                fulfillment_order_line_id=pk,
+                line_name=after[pk].name[:255],
+                quantity=quantity,
+                amount=round_money(gross_before[pk] - line_gross(after[pk]), order.currency),
+                currency=order.currency,
+                reason=reason[:255],
+                **actor_fields(actor),
+            )
+            for pk, quantity in sorted(canceled.items())
+            if quantity > 0
+        ]
+    )

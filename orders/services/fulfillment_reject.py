@@ -44,8 +44,9 @@ class LineToReject:
     reason: str
 
 
-def reject_fulfillment_order_items(fulfillment_order_id, lines: list[LineToReject], *, actor=None,
-                                   channel_id: int | None = None) -> FulfillmentOrder:
+def reject_fulfillment_order_items(
+    fulfillment_order_id, lines: list[LineToReject], *, actor=None, channel_id: int | None = None
+) -> FulfillmentOrder:
     check_line_list(lines, FIELD, each=_reason_errors)
     with transaction.atomic():
         order, summary, items = lock_fulfillment_order(fulfillment_order_id, channel_id=channel_id)
@@ -58,11 +59,18 @@ def reject_fulfillment_order_items(fulfillment_order_id, lines: list[LineToRejec
         for index, entry in enumerate(lines):
             line = order_lines.get(parse_id(entry.fulfillment_order_line_item_id))
             if line is None:
-                errors.append(FieldError("No such line on this fulfillment order.",
-                                         f"{FIELD}[{index}].fulfillmentOrderLineItemId"))
+                errors.append(
+                    FieldError(
+                        "No such line on this fulfillment order.", f"{FIELD}[{index}].fulfillmentOrderLineItemId"
+                    )
+                )
             elif line.type != ItemType.PRODUCT:
-                errors.append(FieldError("Only product lines are rejected; the delivery charge follows the units.",
-                                         f"{FIELD}[{index}].fulfillmentOrderLineItemId"))
+                errors.append(
+                    FieldError(
+                        "Only product lines are rejected; the delivery charge follows the units.",
+                        f"{FIELD}[{index}].fulfillmentOrderLineItemId",
+                    )
+                )
             else:
                 wanted[line.pk] += Decimal(entry.quantity)
                 reasons[line.pk].append((Decimal(entry.quantity), entry.reason.strip()))
@@ -73,7 +81,8 @@ def reject_fulfillment_order_items(fulfillment_order_id, lines: list[LineToRejec
             if quantity > line.quantity:
                 raise InvalidState(
                     f"Only {line.quantity.normalize():f} of {line.sku or line.name} are on this fulfillment order; "
-                    f"asked to reject {quantity.normalize():f}.", field=FIELD,
+                    f"asked to reject {quantity.normalize():f}.",
+                    field=FIELD,
                 )
         reject_lines(order, list(order_lines.values()), reasons, items, actor=actor)
         emptied = not any(line.quantity > 0 for line in order_lines.values() if line.type == ItemType.PRODUCT)
@@ -96,19 +105,29 @@ def reject_fulfillment_order_items(fulfillment_order_id, lines: list[LineToRejec
     return order
 
 
-def reject_lines(order: FulfillmentOrder, lines: list[FulfillmentOrderLineItem],
-                 rejected: dict[int, list[tuple[Decimal, str]]], items: list[OrderItemSummary], *, actor=None) -> None:
+def reject_lines(
+    order: FulfillmentOrder,
+    lines: list[FulfillmentOrderLineItem],
+    rejected: dict[int, list[tuple[Decimal, str]]],
+    items: list[OrderItemSummary],
+    *,
+    actor=None,
+) -> None:
     """Under the summary, item and fulfillment-order locks: take `rejected[line id]` (units, reason) off the
     lines as a cancel does, and keep on each line how many of its units were refused and why, with a
     FulfillmentRejection per reason saying who and when. Reject-items and a whole order moved to Rejected
     (fulfillment_status) both come here, so a rejection reads the same however it was made."""
     who = actor_fields(actor)
     by_id = {line.pk: line for line in lines}
-    FulfillmentRejection.objects.bulk_create([
-        FulfillmentRejection(fulfillment_order=order, fulfillment_order_line=by_id[pk], quantity=quantity,
-                             reason=reason, **who)
-        for pk, entries in rejected.items() for quantity, reason in entries
-    ])
+    FulfillmentRejection.objects.bulk_create(
+        [
+            FulfillmentRejection(
+                fulfillment_order=order, fulfillment_order_line=by_id[pk], quantity=quantity, reason=reason, **who
+            )
+            for pk, entries in rejected.items()
+            for quantity, reason in entries
+        ]
+    )
     cancel_lines(order, lines, {pk: sum((q for q, _ in entries), ZERO) for pk, entries in rejected.items()}, items)
     changed = []
     for pk, entries in rejected.items():
@@ -126,8 +145,9 @@ def exclude_and_reroute(order: FulfillmentOrder, summary: OrderSummary, reason: 
     what is unplaced once the rejection commits (when automatic routing is on)."""
     from orders.routing_tasks import schedule_rerouting
 
-    RoutingExclusion.objects.get_or_create(order_summary=summary, location_id=order.location_id,
-                                           defaults={"reason": reason[:REASON_MAX_LENGTH]})
+    RoutingExclusion.objects.get_or_create(
+        order_summary=summary, location_id=order.location_id, defaults={"reason": reason[:REASON_MAX_LENGTH]}
+    )
     schedule_rerouting(summary.pk)
 
 

@@ -62,27 +62,34 @@ def is_allowed_move(current: str, new: str) -> bool:
 def check_type_allows(order: FulfillmentOrder, status: str) -> None:
     is_pickup = order.type == FulfillmentOrderType.IN_STORE_PICKUP
     if status in PICKUP_ONLY_STATUSES and not is_pickup:
-        raise InvalidState(f"{status} is for In Store Pickup fulfillment orders; {order.number} is {order.type}.",
-                           field="status")
+        raise InvalidState(
+            f"{status} is for In Store Pickup fulfillment orders; {order.number} is {order.type}.", field="status"
+        )
     if status == FulfillmentOrderStatus.FULFILLED and is_pickup:
-        raise InvalidState(f"Pickup {order.number} is fulfilled when the customer collects it: use Picked Up.",
-                           field="status")
+        raise InvalidState(
+            f"Pickup {order.number} is fulfilled when the customer collects it: use Picked Up.", field="status"
+        )
 
 
 def check_not_held(order: FulfillmentOrder, status: str) -> None:
     """Forward moves (into FULFILLING or CLOSED) wait while the order or one of its lines is on hold."""
-    if STATUS_CATEGORY[status] not in (FulfillmentOrderStatusCategory.FULFILLING,
-                                       FulfillmentOrderStatusCategory.CLOSED):
+    if STATUS_CATEGORY[status] not in (
+        FulfillmentOrderStatusCategory.FULFILLING,
+        FulfillmentOrderStatusCategory.CLOSED,
+    ):
         return
     hold = fulfillment_order_hold(order)
     if hold is not None:
         what = "its order summary" if hold.fulfillment_order_line_id is None else "one of its lines"
-        raise InvalidState(f"Fulfillment order {order.number} cannot move to {status}: {what} is on hold "
-                           f"({hold.reason}).", field="status")
+        raise InvalidState(
+            f"Fulfillment order {order.number} cannot move to {status}: {what} is on hold ({hold.reason}).",
+            field="status",
+        )
 
 
-def change_fulfillment_order_status(fulfillment_order_id, status: str, *, channel_id: int | None = None,
-                                    reason: str = "", actor=None) -> FulfillmentOrder:
+def change_fulfillment_order_status(
+    fulfillment_order_id, status: str, *, channel_id: int | None = None, reason: str = "", actor=None
+) -> FulfillmentOrder:
     """`reason` and `actor` are kept with the move (fulfillment_moves), and for Rejected on each product
     line rejected (fulfillment_reject)."""
     if status not in FulfillmentOrderStatus.values:
@@ -95,8 +102,9 @@ def change_fulfillment_order_status(fulfillment_order_id, status: str, *, channe
         if order.status == status:
             return order
         if not is_allowed_move(order.status, status):
-            raise InvalidState(f"Fulfillment order {order.number} cannot go from {order.status} to {status}.",
-                               field="status")
+            raise InvalidState(
+                f"Fulfillment order {order.number} cannot go from {order.status} to {status}.", field="status"
+            )
         check_type_allows(order, status)
         check_not_held(order, status)
         from_status, total_before = order.status, order.grand_total_amount
@@ -108,9 +116,17 @@ def change_fulfillment_order_status(fulfillment_order_id, status: str, *, channe
         elif new_category in _RELEASING:
             if status == FulfillmentOrderStatus.REJECTED:
                 # Every product unit refused with the one reason; the delivery charge only goes back.
-                reject_lines(order, lines, {line.pk: [(line.quantity, reason)] for line in lines
-                                            if line.type == ItemType.PRODUCT and line.quantity > 0},
-                             items, actor=actor)
+                reject_lines(
+                    order,
+                    lines,
+                    {
+                        line.pk: [(line.quantity, reason)]
+                        for line in lines
+                        if line.type == ItemType.PRODUCT and line.quantity > 0
+                    },
+                    items,
+                    actor=actor,
+                )
             cancel_lines(order, lines, {line.pk: line.quantity for line in lines}, items)
             update_totals(order, lines)
         if status == FulfillmentOrderStatus.READY_FOR_PICKUP and order.ready_for_pickup_at is None:

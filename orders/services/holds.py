@@ -38,26 +38,34 @@ REASON_MAX_LENGTH = 255
 
 def summary_hold(summary_id: int) -> OrderHold | None:
     """The active hold on the whole summary, if any."""
-    return (OrderHold.objects.filter(order_summary_id=summary_id, fulfillment_order_line__isnull=True,
-                                     released_at__isnull=True).first())
+    return OrderHold.objects.filter(
+        order_summary_id=summary_id, fulfillment_order_line__isnull=True, released_at__isnull=True
+    ).first()
 
 
 def is_capture_held(summary_id: int) -> bool:
     """Whether captures for this summary wait (payments' guard before it captures)."""
-    return OrderHold.objects.filter(order_summary_id=summary_id, fulfillment_order_line__isnull=True,
-                                    released_at__isnull=True).exists()
+    return OrderHold.objects.filter(
+        order_summary_id=summary_id, fulfillment_order_line__isnull=True, released_at__isnull=True
+    ).exists()
 
 
 def fulfillment_order_hold(order: FulfillmentOrder) -> OrderHold | None:
     """The hold that keeps this fulfillment order from moving forward: its summary's, else one of its lines'."""
-    return (OrderHold.objects.filter(released_at__isnull=True, order_summary_id=order.order_summary_id)
-            .filter(Q(fulfillment_order_line__isnull=True) | Q(fulfillment_order_line__fulfillment_order=order))
-            .order_by("fulfillment_order_line_id", "held_at").first())
+    return (
+        OrderHold.objects.filter(released_at__isnull=True, order_summary_id=order.order_summary_id)
+        .filter(Q(fulfillment_order_line__isnull=True) | Q(fulfillment_order_line__fulfillment_order=order))
+        .order_by("fulfillment_order_line_id", "held_at")
+        .first()
+    )
 
 
 def active_holds(summary_id: int) -> list[OrderHold]:
-    return list(OrderHold.objects.filter(order_summary_id=summary_id, released_at__isnull=True)
-                .select_related("held_by", "held_by_client", "rule", "fulfillment_order_line"))
+    return list(
+        OrderHold.objects.filter(order_summary_id=summary_id, released_at__isnull=True).select_related(
+            "held_by", "held_by_client", "rule", "fulfillment_order_line"
+        )
+    )
 
 
 def _actor(actor) -> dict:
@@ -77,8 +85,9 @@ def _reason(reason) -> str:
     return text
 
 
-def _lines_of(summary: OrderSummary, line_ids: Iterable, field: str, *,
-              open_only: bool) -> list[FulfillmentOrderLineItem]:
+def _lines_of(
+    summary: OrderSummary, line_ids: Iterable, field: str, *, open_only: bool
+) -> list[FulfillmentOrderLineItem]:
     wanted = []
     errors = []
     for index, raw in enumerate(line_ids):
@@ -92,22 +101,29 @@ def _lines_of(summary: OrderSummary, line_ids: Iterable, field: str, *,
     found = {
         line.pk: line
         for line in FulfillmentOrderLineItem.objects.select_related("fulfillment_order").filter(
-            pk__in=[pk for _, pk in wanted], fulfillment_order__order_summary=summary)
+            pk__in=[pk for _, pk in wanted], fulfillment_order__order_summary=summary
+        )
     }
     for index, pk in wanted:
         line = found.get(pk)
         if line is None:
             errors.append(FieldError("No such fulfillment order line on this order summary.", f"{field}[{index}]"))
         elif open_only and line.fulfillment_order.is_final:
-            errors.append(FieldError(f"Fulfillment order {line.fulfillment_order.number} is "
-                                     f"{line.fulfillment_order.status}: nothing to hold.", f"{field}[{index}]"))
+            errors.append(
+                FieldError(
+                    f"Fulfillment order {line.fulfillment_order.number} is "
+                    f"{line.fulfillment_order.status}: nothing to hold.",
+                    f"{field}[{index}]",
+                )
+            )
     if errors:
         raise InvalidInput(errors[0].message, errors=errors)
     return [found[pk] for pk in dict.fromkeys(pk for _, pk in wanted)]
 
 
-def hold_order_summary(summary_id, reason, *, line_ids: Iterable | None = None, actor=None,
-                       channel_id: int | None = None) -> list[OrderHold]:
+def hold_order_summary(
+    summary_id, reason, *, line_ids: Iterable | None = None, actor=None, channel_id: int | None = None
+) -> list[OrderHold]:
     """Hold the whole summary (no `line_ids`) or the given fulfillment order lines; 409 when already held."""
     text = _reason(reason)
     who = _actor(actor)
@@ -119,26 +135,40 @@ def hold_order_summary(summary_id, reason, *, line_ids: Iterable | None = None, 
             targets = [None]
         else:
             targets = _lines_of(summary, line_ids, "fulfillmentOrderLineItemIds", open_only=True)
-            already = set(OrderHold.objects.filter(fulfillment_order_line__in=targets, released_at__isnull=True)
-                          .values_list("fulfillment_order_line_id", flat=True))
+            already = set(
+                OrderHold.objects.filter(fulfillment_order_line__in=targets, released_at__isnull=True).values_list(
+                    "fulfillment_order_line_id", flat=True
+                )
+            )
             if already:
-                raise InvalidState("These fulfillment order lines are on hold already: "
-                                   + ", ".join(str(pk) for pk in sorted(already)) + ".",
-                                   field="fulfillmentOrderLineItemIds")
+                raise InvalidState(
+                    "These fulfillment order lines are on hold already: "
+                    + ", ".join(str(pk) for pk in sorted(already))
+                    + ".",
+                    field="fulfillmentOrderLineItemIds",
+                )
         try:
             with transaction.atomic():
-                holds = OrderHold.objects.bulk_create([
-                    OrderHold(order_summary=summary, fulfillment_order_line=line, reason=text,
-                              held_by=who["user"], held_by_client=who["client"])
-                    for line in targets
-                ])
+                holds = OrderHold.objects.bulk_create(
+                    [
+                        OrderHold(
+                            order_summary=summary,
+                            fulfillment_order_line=line,
+                            reason=text,
+                            held_by=who["user"],
+                            held_by_client=who["client"],
+                        )
+                        for line in targets
+                    ]
+                )
         except IntegrityError:  # a concurrent hold of the same target won the race
             raise InvalidState("On hold already.") from None
     return holds
 
 
-def release_holds(summary_id, *, line_ids: Iterable | None = None, note: str = "", actor=None,
-                  channel_id: int | None = None) -> list[OrderHold]:
+def release_holds(
+    summary_id, *, line_ids: Iterable | None = None, note: str = "", actor=None, channel_id: int | None = None
+) -> list[OrderHold]:
     """Release the summary's active holds (every one, or those of `line_ids`) and resume its work."""
     who = _actor(actor)
     note = (note or "").strip()[:REASON_MAX_LENGTH]
@@ -149,14 +179,19 @@ def release_holds(summary_id, *, line_ids: Iterable | None = None, note: str = "
             lines = _lines_of(summary, line_ids, "fulfillmentOrderLineItemIds", open_only=False)
             holds = holds.filter(fulfillment_order_line__in=lines)
         released = list(holds)
-        if not line_ids and Exchange.objects.filter(exchange_summary=summary,
-                                                    status=ExchangeStatus.AWAITING_RETURN).exists():
+        if (
+            not line_ids
+            and Exchange.objects.filter(exchange_summary=summary, status=ExchangeStatus.AWAITING_RETURN).exists()
+        ):
             # The replacement of an exchange waits for the return order: its receipt releases it, with the money.
-            raise InvalidState(f"Order summary {summary.order_number} waits for the return of the units it "
-                               "replaces; it is released when the return order is received.")
+            raise InvalidState(
+                f"Order summary {summary.order_number} waits for the return of the units it "
+                "replaces; it is released when the return order is received."
+            )
         if not released:
-            raise InvalidState(f"Order summary {summary.order_number} has no active hold"
-                               + (" on these lines." if line_ids else "."))
+            raise InvalidState(
+                f"Order summary {summary.order_number} has no active hold" + (" on these lines." if line_ids else ".")
+            )
         now = timezone.now()
         for hold in released:
             hold.released_at = now
@@ -175,8 +210,9 @@ def _resume(summary: OrderSummary) -> None:
     from orders.routing_tasks import schedule_routing
 
     schedule_routing(summary.pk, managed=summary.is_managed)
-    for order in FulfillmentOrder.objects.filter(order_summary=summary,
-                                                 status_category=FulfillmentOrderStatusCategory.CLOSED):
+    for order in FulfillmentOrder.objects.filter(
+        order_summary=summary, status_category=FulfillmentOrderStatusCategory.CLOSED
+    ):
         fulfillment_order_fulfilled(order)
 
 
@@ -217,8 +253,7 @@ def apply_hold_rules(summary: OrderSummary, rules: list[HoldRule] | None = None)
         rules = load_hold_rules()
     if not rules:
         return None
-    countries = [summary.country,
-                 *summary.delivery_group_summaries.values_list("country", flat=True)]
+    countries = [summary.country, *summary.delivery_group_summaries.values_list("country", flat=True)]
     rule = matching_rule(summary, rules, countries)
     if rule is None:
         return None

@@ -113,12 +113,18 @@ def _compute_item(errors, path, item: ComputedItem, currency: str, included: boo
         _check_money(errors, f"{adj_path}.amount", adjustment.amount, currency)
         item.adjustment_amount += adjustment.amount
         item.adjustment_tax_amount += _check_taxes(
-            errors, f"{adj_path}.taxes", adjustment.taxes, adjustment.amount, currency,
-            included=included, negative=True,
+            errors,
+            f"{adj_path}.taxes",
+            adjustment.taxes,
+            adjustment.amount,
+            currency,
+            included=included,
+            negative=True,
         )
     if item.total_price < 0:
-        errors.add(f"{path}.adjustments", f"Discounts {item.adjustment_amount} exceed the line amount "
-                                           f"{item.line_amount}.")
+        errors.add(
+            f"{path}.adjustments", f"Discounts {item.adjustment_amount} exceed the line amount {item.line_amount}."
+        )
     elif item.total_tax < 0:
         errors.add(f"{path}.adjustments", "Tax on discounts exceeds the tax on the line.")
 
@@ -129,9 +135,16 @@ def _group_items(group_index: int, group: DeliveryGroupInput) -> list[tuple[str,
         (
             f"{base}.items[{index}]",
             ComputedItem(
-                group_index=group_index, type=ItemType.PRODUCT, sku=item.sku, name=item.name,
-                quantity=item.quantity, unit_price=item.unit_price, list_price=item.list_price,
-                product_reference=item.product_reference, line_amount=ZERO, taxes=item.taxes,
+                group_index=group_index,
+                type=ItemType.PRODUCT,
+                sku=item.sku,
+                name=item.name,
+                quantity=item.quantity,
+                unit_price=item.unit_price,
+                list_price=item.list_price,
+                product_reference=item.product_reference,
+                line_amount=ZERO,
+                taxes=item.taxes,
                 adjustments=item.adjustments,
             ),
         )
@@ -144,11 +157,17 @@ def _group_items(group_index: int, group: DeliveryGroupInput) -> list[tuple[str,
             (
                 f"{base}.deliveryCharge",
                 ComputedItem(
-                    group_index=group_index, type=ItemType.DELIVERY_CHARGE,
+                    group_index=group_index,
+                    type=ItemType.DELIVERY_CHARGE,
                     sku=charge.sku or f"DELIVERY-{method.upper().replace(' ', '-')}"[:80],
-                    name=charge.name or f"Delivery ({method})", quantity=Decimal("1"),
-                    unit_price=charge.amount, list_price=charge.amount, product_reference="",
-                    line_amount=ZERO, taxes=charge.taxes, adjustments=charge.adjustments,
+                    name=charge.name or f"Delivery ({method})",
+                    quantity=Decimal("1"),
+                    unit_price=charge.amount,
+                    list_price=charge.amount,
+                    product_reference="",
+                    line_amount=ZERO,
+                    taxes=charge.taxes,
+                    adjustments=charge.adjustments,
                 ),
             )
         )
@@ -170,8 +189,9 @@ def _check_pickups(errors, data: OrderInput, computed: ComputedOrder) -> None:
             errors.add(f"{base}.deliveryMethodType", "A group with a pickup location has deliveryMethodType Pickup.")
     if not wanted:
         return
-    found = dict(Location.objects.filter(external_reference__in=set(wanted.values()))
-                 .values_list("external_reference", "pk"))
+    found = dict(
+        Location.objects.filter(external_reference__in=set(wanted.values())).values_list("external_reference", "pk")
+    )
     for index, reference in wanted.items():
         if reference in found:
             computed.pickup_location_ids[index] = found[reference]

@@ -58,13 +58,17 @@ def set_inventory_levels(rows: Iterable[InventoryInput], *, path: str = "") -> l
             errors.append(FieldError("At most 80 characters.", f"{prefix}stockKeepingUnit"))
         errors += _check_quantity(row.quantity_on_hand, f"{prefix}quantityOnHand")
     references = {row.location_external_reference for row in rows}
-    locations = {location.external_reference: location for location in Location.objects.filter(
-        external_reference__in=references)}
+    locations = {
+        location.external_reference: location for location in Location.objects.filter(external_reference__in=references)
+    }
     for index, row in enumerate(rows):
         if row.location_external_reference not in locations:
             prefix = f"{path}[{index}]." if path else ""
-            errors.append(FieldError(f"No location {_shown(row.location_external_reference)}.",
-                                     f"{prefix}locationExternalReference"))
+            errors.append(
+                FieldError(
+                    f"No location {_shown(row.location_external_reference)}.", f"{prefix}locationExternalReference"
+                )
+            )
     if errors:
         raise InvalidInput(errors[0].message, errors=errors)
 
@@ -79,12 +83,14 @@ def set_inventory_levels(rows: Iterable[InventoryInput], *, path: str = "") -> l
         problems = []
         for key, level in levels.items():
             if wanted[key] < level.quantity_reserved:
-                problems.append(FieldError(
-                    f"{level.sku} at {level.location.external_reference}: {level.quantity_reserved.normalize():f} "
-                    f"units are reserved by open fulfillment orders; on hand cannot be "
-                    f"{wanted[key].normalize():f}.",
-                    "quantityOnHand",
-                ))
+                problems.append(
+                    FieldError(
+                        f"{level.sku} at {level.location.external_reference}: {level.quantity_reserved.normalize():f} "
+                        f"units are reserved by open fulfillment orders; on hand cannot be "
+                        f"{wanted[key].normalize():f}.",
+                        "quantityOnHand",
+                    )
+                )
             level.quantity_on_hand = wanted[key]
         if problems:
             raise InvalidState(problems[0].message, errors=problems)
@@ -124,13 +130,20 @@ def parse_inventory_csv(text: str) -> list[InventoryInput]:
             if len(rows) >= MAX_CSV_ROWS:
                 raise InvalidInput(f"At most {MAX_CSV_ROWS} rows per file.", field="file")
             if len(record) != len(CSV_COLUMNS):
-                errors.append(FieldError(f"Line {line_number} has {len(record)} fields, not {len(CSV_COLUMNS)}.",
-                                         f"line {line_number}"))
+                errors.append(
+                    FieldError(
+                        f"Line {line_number} has {len(record)} fields, not {len(CSV_COLUMNS)}.", f"line {line_number}"
+                    )
+                )
                 continue
             reference, sku, raw = (field.strip() for field in record)
             if len(reference) > MAX_REFERENCE_LENGTH:
-                errors.append(FieldError(f"Line {line_number}: a location reference has at most "
-                                         f"{MAX_REFERENCE_LENGTH} characters.", f"line {line_number}"))
+                errors.append(
+                    FieldError(
+                        f"Line {line_number}: a location reference has at most {MAX_REFERENCE_LENGTH} characters.",
+                        f"line {line_number}",
+                    )
+                )
                 continue
             quantity = None if len(raw) > MAX_QUANTITY_LENGTH else _decimal(raw)
             if quantity is None:

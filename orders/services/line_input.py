@@ -35,9 +35,12 @@ class LineEntry(Protocol):
 EntryT = TypeVar("EntryT", bound=LineEntry)
 
 
-def check_line_list(lines: Sequence[EntryT], field: str, *,
-                    each: Callable[[EntryT, str], list[FieldError]] | None = None,
-                    ) -> None:
+def check_line_list(
+    lines: Sequence[EntryT],
+    field: str,
+    *,
+    each: Callable[[EntryT, str], list[FieldError]] | None = None,
+) -> None:
     """At least one entry; each a line id and a quantity above zero with at most two decimals, plus what
     `each(entry, path)` finds. Entries carry `fulfillment_order_line_item_id` and `quantity`."""
     errors = []

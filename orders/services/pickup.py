@@ -28,10 +28,15 @@ def unclaimed_pickup_ids(now: datetime | None = None) -> list[int]:
     if days <= 0:
         return []
     cutoff = (now or timezone.now()) - timedelta(days=days)
-    return list(FulfillmentOrder.objects.filter(
-        type=FulfillmentOrderType.IN_STORE_PICKUP, status=FulfillmentOrderStatus.READY_FOR_PICKUP,
-        ready_for_pickup_at__lt=cutoff,
-    ).order_by("ready_for_pickup_at", "id").values_list("pk", flat=True))
+    return list(
+        FulfillmentOrder.objects.filter(
+            type=FulfillmentOrderType.IN_STORE_PICKUP,
+            status=FulfillmentOrderStatus.READY_FOR_PICKUP,
+            ready_for_pickup_at__lt=cutoff,
+        )
+        .order_by("ready_for_pickup_at", "id")
+        .values_list("pk", flat=True)
+    )
 
 
 def cancel_unclaimed_pickup(fulfillment_order_id: int) -> bool:
@@ -40,17 +45,28 @@ def cancel_unclaimed_pickup(fulfillment_order_id: int) -> bool:
         order = FulfillmentOrder.objects.filter(pk=fulfillment_order_id).first()
         if order is None or order.status != FulfillmentOrderStatus.READY_FOR_PICKUP:
             return False
-        waiting = [(line.order_item_summary_id, line.quantity) for line in order.lines.all()
-                   if line.type == ItemType.PRODUCT and line.quantity > 0]
+        waiting = [
+            (line.order_item_summary_id, line.quantity)
+            for line in order.lines.all()
+            if line.type == ItemType.PRODUCT and line.quantity > 0
+        ]
         order = change_fulfillment_order_status(order.pk, FulfillmentOrderStatus.CANCELLED)
         if order.status != FulfillmentOrderStatus.CANCELLED:
             return False
         days = settings.OMS_PICKUP_UNCLAIMED_DAYS
-        submit_cancel(order.order_summary_id, [
-            ChangeItemInput(ois_id, quantity, UNCLAIMED_REASON,
-                            reason_text=f"Not collected at {order.location.name} within {days} days")
-            for ois_id, quantity in waiting
-        ], actor=None)
+        submit_cancel(
+            order.order_summary_id,
+            [
+                ChangeItemInput(
+                    ois_id,
+                    quantity,
+                    UNCLAIMED_REASON,
+                    reason_text=f"Not collected at {order.location.name} within {days} days",
+                )
+                for ois_id, quantity in waiting
+            ],
+            actor=None,
+        )
     return True
 
 

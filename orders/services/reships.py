@@ -70,8 +70,9 @@ class ReshipResult:
         return ZERO
 
 
-def preview_reship(summary_id, items: list[ReshipItemInput], *, actor=None,
-                   channel_id: int | None = None) -> ReshipResult:
+def preview_reship(
+    summary_id, items: list[ReshipItemInput], *, actor=None, channel_id: int | None = None
+) -> ReshipResult:
     """What submit-reship would do on the current state; writes nothing."""
     _check_shape(items)
     summary = get_summary(summary_id, channel_id=channel_id)
@@ -79,24 +80,38 @@ def preview_reship(summary_id, items: list[ReshipItemInput], *, actor=None,
     return ReshipResult(summary.pk, summary.currency, plans, quantities, version=summary.version)
 
 
-def submit_reship(summary_id, items: list[ReshipItemInput], *, actor=None, channel_id: int | None = None,
-                  expected_version: int | None = None) -> ReshipResult:
+def submit_reship(
+    summary_id,
+    items: list[ReshipItemInput],
+    *,
+    actor=None,
+    channel_id: int | None = None,
+    expected_version: int | None = None,
+) -> ReshipResult:
     _check_shape(items)
     with transaction.atomic():
         summary = get_summary(summary_id, lock=True, channel_id=channel_id)
         if expected_version is not None and summary.version != expected_version:
             raise Conflict(
                 f"The order summary changed since it was read (version {expected_version}, now {summary.version}); "
-                "preview again.", field="version")
+                "preview again.",
+                field="version",
+            )
         ois_list = get_item_summaries(summary, lock=True)
         quantities, plans = _plan(summary, ois_list, items)
         reshipment = Reshipment.objects.create(order_summary=summary, **actor_fields(actor))
-        ReshipmentItem.objects.bulk_create([
-            ReshipmentItem(reshipment=reshipment, order_item_summary_id=parse_id(item.order_item_summary_id),
-                           quantity=Decimal(item.quantity), reason=item.reason,
-                           reason_text=(item.reason_text or "").strip())
-            for item in items
-        ])
+        ReshipmentItem.objects.bulk_create(
+            [
+                ReshipmentItem(
+                    reshipment=reshipment,
+                    order_item_summary_id=parse_id(item.order_item_summary_id),
+                    quantity=Decimal(item.quantity),
+                    reason=item.reason,
+                    reason_text=(item.reason_text or "").strip(),
+                )
+                for item in items
+            ]
+        )
         by_id = {ois.pk: ois for ois in ois_list}
         for pk, quantity in quantities.items():
             by_id[pk].quantity_reshipped += quantity
@@ -107,8 +122,9 @@ def submit_reship(summary_id, items: list[ReshipItemInput], *, actor=None, chann
             order_ids += [order.pk for order in orders]
         refresh_summary(summary, ois_list)
         emit_order_summary_changed(summary.pk)
-    return ReshipResult(summary.pk, summary.currency, plans, quantities, tuple(order_ids), reshipment.pk,
-                        summary.version)
+    return ReshipResult(
+        summary.pk, summary.currency, plans, quantities, tuple(order_ids), reshipment.pk, summary.version
+    )
 
 
 def _check_shape(items: list[ReshipItemInput]) -> None:
@@ -117,7 +133,7 @@ def _check_shape(items: list[ReshipItemInput]) -> None:
         errors.append(FieldError("Give at least one item to reship.", FIELD))
     elif len(items) > settings.OMS_MAX_CHANGE_ITEMS:
         errors.append(FieldError(f"At most {settings.OMS_MAX_CHANGE_ITEMS} items.", FIELD))
-    for index, item in enumerate(items[:settings.OMS_MAX_CHANGE_ITEMS]):
+    for index, item in enumerate(items[: settings.OMS_MAX_CHANGE_ITEMS]):
         path = f"{FIELD}[{index}]"
         if parse_id(item.order_item_summary_id) is None:
             errors.append(FieldError("Not an order item summary id.", f"{path}.orderItemSummaryId"))
@@ -136,8 +152,9 @@ def _check_shape(items: list[ReshipItemInput]) -> None:
         raise InvalidInput(errors[0].message, errors=errors)
 
 
-def _plan(summary: OrderSummary, ois_list: list[OrderItemSummary], items: list[ReshipItemInput]
-          ) -> tuple[dict[int, Decimal], tuple[FulfillmentOrderInput, ...]]:
+def _plan(
+    summary: OrderSummary, ois_list: list[OrderItemSummary], items: list[ReshipItemInput]
+) -> tuple[dict[int, Decimal], tuple[FulfillmentOrderInput, ...]]:
     """The units per item summary and where they ship from, or the refusal (the same for preview and
     submit on the same state)."""
     if not summary.is_managed:
@@ -156,12 +173,18 @@ def _plan(summary: OrderSummary, ois_list: list[OrderItemSummary], items: list[R
         if ois is None:
             errors.append(FieldError("No such item on this order summary.", f"{path}.orderItemSummaryId"))
         elif ois.type != ItemType.PRODUCT:
-            errors.append(FieldError(f"Only products are reshipped; this is a {ois.type}.",
-                                     f"{path}.orderItemSummaryId"))
-        elif ois.quantity_ordered == ois.quantity_ordered.to_integral_value() and \
-                quantity != quantity.to_integral_value():
-            errors.append(FieldError("Must be a whole number: this item is ordered in whole units.",
-                                     f"{path}.quantity", WHOLE_UNITS_ONLY))
+            errors.append(
+                FieldError(f"Only products are reshipped; this is a {ois.type}.", f"{path}.orderItemSummaryId")
+            )
+        elif (
+            ois.quantity_ordered == ois.quantity_ordered.to_integral_value()
+            and quantity != quantity.to_integral_value()
+        ):
+            errors.append(
+                FieldError(
+                    "Must be a whole number: this item is ordered in whole units.", f"{path}.quantity", WHOLE_UNITS_ONLY
+                )
+            )
         elif item.reason not in reasons:
             errors.append(FieldError(f"Unknown reason '{item.reason}'.", f"{path}.reason"))
         else:
@@ -185,8 +208,9 @@ def _plan(summary: OrderSummary, ois_list: list[OrderItemSummary], items: list[R
     return dict(quantities), _route(summary, [by_id[pk] for pk in sorted(quantities)], quantities)
 
 
-def _route(summary: OrderSummary, ois_list: list[OrderItemSummary], quantities: dict[int, Decimal]
-           ) -> tuple[FulfillmentOrderInput, ...]:
+def _route(
+    summary: OrderSummary, ois_list: list[OrderItemSummary], quantities: dict[int, Decimal]
+) -> tuple[FulfillmentOrderInput, ...]:
     by_group: dict[int, list[OrderItemSummary]] = defaultdict(list)
     for ois in ois_list:
         by_group[ois.delivery_group_summary_id].append(ois)
@@ -201,8 +225,7 @@ def _route(summary: OrderSummary, ois_list: list[OrderItemSummary], quantities: 
             continue
         plan = plan_group(group, by_group[group_id], policy, quantities)
         if plan is None:
-            problems.append(FieldError(f"No location can ship {wanted} now: add stock, then reship.", FIELD,
-                                       NO_ROUTE))
+            problems.append(FieldError(f"No location can ship {wanted} now: add stock, then reship.", FIELD, NO_ROUTE))
             continue
         plans.append(plan)
     if problems:

@@ -63,8 +63,11 @@ MAX_LINES = 500
 # Salesforce accepts a managed return order only in a status of the Activated category.
 OPENING_STATUSES = {
     ReturnOrderLifeCycleType.MANAGED: (ReturnOrderStatus.SUBMITTED, ReturnOrderStatus.APPROVED),
-    ReturnOrderLifeCycleType.UNMANAGED: (ReturnOrderStatus.DRAFT, ReturnOrderStatus.SUBMITTED,
-                                         ReturnOrderStatus.APPROVED),
+    ReturnOrderLifeCycleType.UNMANAGED: (
+        ReturnOrderStatus.DRAFT,
+        ReturnOrderStatus.SUBMITTED,
+        ReturnOrderStatus.APPROVED,
+    ),
 }
 
 
@@ -110,8 +113,9 @@ class ReturnItemsResult:
 # --- Create ------------------------------------------------------------------------------------------
 
 
-def create_return_order(data: ReturnOrderInput, *, actor=None, channel_id: int | None = None,
-                        expected_version: int | None = None) -> ReturnOrder:
+def create_return_order(
+    data: ReturnOrderInput, *, actor=None, channel_id: int | None = None, expected_version: int | None = None
+) -> ReturnOrder:
     """`expected_version` (the console's preview): refused with Conflict when the summary changed since."""
     _check_create_shape(data)
     summary_id = _visible_summary_id(data.order_summary_id, channel_id)
@@ -128,8 +132,11 @@ def create_return_order(data: ReturnOrderInput, *, actor=None, channel_id: int |
     with transaction.atomic():
         summary = get_summary(summary_id, lock=True)
         if expected_version is not None and summary.version != expected_version:
-            raise Conflict(f"The order summary changed since it was read (version {expected_version}, now "
-                           f"{summary.version}); preview again.", field="version")
+            raise Conflict(
+                f"The order summary changed since it was read (version {expected_version}, now "
+                f"{summary.version}); preview again.",
+                field="version",
+            )
         if not summary.is_managed:
             raise InvalidState("This order summary is unmanaged; it takes no return orders.", field="orderSummaryId")
         items = get_item_summaries(summary, lock=True)
@@ -150,22 +157,31 @@ def create_return_order(data: ReturnOrderInput, *, actor=None, channel_id: int |
             description=data.description or "",
             **actor_fields(actor),
         )
-        created = ReturnOrderLineItem.objects.bulk_create([
-            ReturnOrderLineItem(
-                return_order=return_order,
-                order_item_summary_id=parse_id(line.order_item_summary_id),
-                quantity_expected=Decimal(line.quantity_expected),
-                reason_for_return=line.reason_for_return,
-                can_reduce_shipping=line.can_reduce_shipping,
-            )
-            for line in data.lines
-        ])
-        ReturnOrderLineItemFee.objects.bulk_create([
-            ReturnOrderLineItemFee(line=row, amount=Decimal(fee.amount), amount_type=fee.amount_type,
-                                   description=fee.description or "", reason=fee.reason or "")
-            for row, line in zip(created, data.lines, strict=True)
-            for fee in line.fees
-        ])
+        created = ReturnOrderLineItem.objects.bulk_create(
+            [
+                ReturnOrderLineItem(
+                    return_order=return_order,
+                    order_item_summary_id=parse_id(line.order_item_summary_id),
+                    quantity_expected=Decimal(line.quantity_expected),
+                    reason_for_return=line.reason_for_return,
+                    can_reduce_shipping=line.can_reduce_shipping,
+                )
+                for line in data.lines
+            ]
+        )
+        ReturnOrderLineItemFee.objects.bulk_create(
+            [
+                ReturnOrderLineItemFee(
+                    line=row,
+                    amount=Decimal(fee.amount),
+                    amount_type=fee.amount_type,
+                    description=fee.description or "",
+                    reason=fee.reason or "",
+                )
+                for row, line in zip(created, data.lines, strict=True)
+                for fee in line.fees
+            ]
+        )
         if managed:
             refresh_summary(summary, items)
     return return_order
@@ -183,17 +199,25 @@ def preview_return_order(data: ReturnOrderInput, *, channel_id: int | None = Non
 
 def _credit_items(lines) -> list[ChangeItemInput]:
     return [
-        ChangeItemInput(order_item_summary_id=line.order_item_summary_id, quantity=Decimal(line.quantity_expected),
-                        reason=line.reason_for_return or "Unknown", shipping_reduction=line.can_reduce_shipping,
-                        fees=tuple(line.fees))
+        ChangeItemInput(
+            order_item_summary_id=line.order_item_summary_id,
+            quantity=Decimal(line.quantity_expected),
+            reason=line.reason_for_return or "Unknown",
+            shipping_reduction=line.can_reduce_shipping,
+            fees=tuple(line.fees),
+        )
         for line in lines
     ]
 
 
 def _credit_plan(summary, items, lines) -> ChangePlan:
     try:
-        return plan_return(change_state(summary, items), _credit_items(lines), reason_codes=active_reason_codes(),
-                           max_items=max(settings.OMS_MAX_CHANGE_ITEMS, MAX_LINES))
+        return plan_return(
+            change_state(summary, items),
+            _credit_items(lines),
+            reason_codes=active_reason_codes(),
+            max_items=max(settings.OMS_MAX_CHANGE_ITEMS, MAX_LINES),
+        )
     except (InvalidInput, InvalidState) as error:
         raise _as_line_error(error) from None
 
@@ -205,6 +229,7 @@ _LINE_KEYS = {"quantity": "quantityExpected", "reason": "reasonForReturn", "ship
 
 def _as_line_error(error):
     """The simple return's error, named by the return order's fields."""
+
     def rename(field):
         if not field:
             return field
@@ -215,6 +240,7 @@ def _as_line_error(error):
         if item:
             return f"returnOrderLineItems[{item.group(1)}].{_LINE_KEYS.get(item.group(2), item.group(2))}"
         return field.replace("changeItems", "returnOrderLineItems")
+
     errors = [FieldError(item.message, rename(item.field), item.code) for item in error.errors]
     return type(error)(error.message, errors=errors)
 
@@ -222,8 +248,9 @@ def _as_line_error(error):
 def _check_create_shape(data: ReturnOrderInput) -> None:
     errors = []
     if data.life_cycle_type not in ReturnOrderLifeCycleType.values:
-        errors.append(FieldError(f"Must be one of {', '.join(ReturnOrderLifeCycleType.values)}.",
-                                 "returnOrderLifeCycleType"))
+        errors.append(
+            FieldError(f"Must be one of {', '.join(ReturnOrderLifeCycleType.values)}.", "returnOrderLifeCycleType")
+        )
     elif data.status not in OPENING_STATUSES[data.life_cycle_type]:
         allowed = ", ".join(OPENING_STATUSES[data.life_cycle_type])
         errors.append(FieldError(f"A {data.life_cycle_type} return order starts as one of: {allowed}.", "status"))
@@ -285,11 +312,17 @@ def _check_lines(data: ReturnOrderInput, by_id: dict) -> dict[int, Decimal]:
         if ois is None:
             errors.append(FieldError("No such item on this order summary.", f"{path}.orderItemSummaryId"))
         elif ois.type != ItemType.PRODUCT:
-            errors.append(FieldError(f"Only products are returned; this is a {ois.type}.",
-                                     f"{path}.orderItemSummaryId"))
+            errors.append(
+                FieldError(f"Only products are returned; this is a {ois.type}.", f"{path}.orderItemSummaryId")
+            )
         elif _whole(ois.quantity_ordered) and not _whole(Decimal(line.quantity_expected)):
-            errors.append(FieldError("Must be a whole number: this item is ordered in whole units.",
-                                     f"{path}.quantityExpected", WHOLE_UNITS_ONLY))
+            errors.append(
+                FieldError(
+                    "Must be a whole number: this item is ordered in whole units.",
+                    f"{path}.quantityExpected",
+                    WHOLE_UNITS_ONLY,
+                )
+            )
         else:
             expected[ois.pk] += Decimal(line.quantity_expected)
             last_path[ois.pk] = f"{path}.quantityExpected"
@@ -326,8 +359,9 @@ class _Processing:
         return self.returned + self.rejected + self.canceled
 
 
-def return_items(return_order_id, items: list[ReturnItemInput], *, actor=None,
-                 channel_id: int | None = None) -> ReturnItemsResult:
+def return_items(
+    return_order_id, items: list[ReturnItemInput], *, actor=None, channel_id: int | None = None
+) -> ReturnItemsResult:
     _check_items_shape(items)
     with transaction.atomic():
         return_order, summary, ois_list = _lock(return_order_id, channel_id)
@@ -335,8 +369,13 @@ def return_items(return_order_id, items: list[ReturnItemInput], *, actor=None,
             raise InvalidState("An unmanaged return order is for tracking only; it processes nothing.")
         if return_order.status in (ReturnOrderStatus.CLOSED, ReturnOrderStatus.CANCELED):
             raise InvalidState(f"Return order {return_order.number} is {return_order.status}.")
-        lines = {line.pk: line for line in ReturnOrderLineItem.objects.select_for_update().filter(
-            return_order=return_order).order_by("id").prefetch_related("fees")}
+        lines = {
+            line.pk: line
+            for line in ReturnOrderLineItem.objects.select_for_update()
+            .filter(return_order=return_order)
+            .order_by("id")
+            .prefetch_related("fees")
+        }
         work = _check_items(items, lines)
         by_id = {ois.pk: ois for ois in ois_list}
 
@@ -378,8 +417,11 @@ def _check_items_shape(items: list[ReturnItemInput]) -> None:
         path = f"returnOrderItems[{index}]"
         if parse_id(item.return_order_line_item_id) is None:
             errors.append(FieldError("Not a return order line id.", f"{path}.returnOrderLineItemId"))
-        for name, value in (("quantityReturned", item.quantity_returned), ("quantityToCancel", item.quantity_to_cancel),
-                            ("quantityRejected", item.quantity_rejected)):
+        for name, value in (
+            ("quantityReturned", item.quantity_returned),
+            ("quantityToCancel", item.quantity_to_cancel),
+            ("quantityRejected", item.quantity_rejected),
+        ):
             errors += _quantity_errors(value, f"{path}.{name}")
         if item.quantity_received is not None:
             errors += _quantity_errors(item.quantity_received, f"{path}.quantityReceived")
@@ -399,9 +441,7 @@ def _lock(return_order_id, channel_id):
         raise NotFound(f"No return order {return_order_id}.")
     summary = get_summary(summary_id, lock=True)
     ois_list = get_item_summaries(summary, lock=True)
-    return_order = (
-        ReturnOrder.objects.select_for_update(of=("self",)).select_related("destination_location").get(pk=pk)
-    )
+    return_order = ReturnOrder.objects.select_for_update(of=("self",)).select_related("destination_location").get(pk=pk)
     return return_order, summary, ois_list
 
 
@@ -421,30 +461,47 @@ def _check_items(items: list[ReturnItemInput], lines: dict) -> list[_Processing]
         rejected = Decimal(item.quantity_rejected)
         received = Decimal(item.quantity_received) if item.quantity_received is not None else returned + rejected
         entry = _Processing(line, returned, rejected, canceled, received, item.reason_for_rejection or "")
-        fractional = [name for name, value in (("quantityReturned", returned), ("quantityRejected", rejected),
-                                               ("quantityToCancel", canceled), ("quantityReceived", received))
-                      if not _whole(value)]
+        fractional = [
+            name
+            for name, value in (
+                ("quantityReturned", returned),
+                ("quantityRejected", rejected),
+                ("quantityToCancel", canceled),
+                ("quantityReceived", received),
+            )
+            if not _whole(value)
+        ]
         if _whole(line.quantity_expected) and fractional:
             # Lines of items ordered in whole units expect whole units (create-return-order checks it).
-            errors.append(FieldError("Must be a whole number: this item is ordered in whole units.",
-                                     f"{path}.{fractional[0]}", WHOLE_UNITS_ONLY))
+            errors.append(
+                FieldError(
+                    "Must be a whole number: this item is ordered in whole units.",
+                    f"{path}.{fractional[0]}",
+                    WHOLE_UNITS_ONLY,
+                )
+            )
             continue
         if line.is_processed:
-            problems.append(FieldError("This line was processed already; it is read-only.",
-                                       f"{path}.returnOrderLineItemId"))
+            problems.append(
+                FieldError("This line was processed already; it is read-only.", f"{path}.returnOrderLineItemId")
+            )
         elif entry.processed == 0:
             errors.append(FieldError("Return, reject or cancel at least some units.", f"{path}.quantityReturned"))
         elif entry.processed > line.quantity_expected:
-            problems.append(FieldError(
-                f"Returned {returned.normalize():f} + rejected {rejected.normalize():f} + canceled "
-                f"{canceled.normalize():f} exceeds the {line.quantity_expected.normalize():f} expected.",
-                f"{path}.quantityReturned",
-            ))
+            problems.append(
+                FieldError(
+                    f"Returned {returned.normalize():f} + rejected {rejected.normalize():f} + canceled "
+                    f"{canceled.normalize():f} exceeds the {line.quantity_expected.normalize():f} expected.",
+                    f"{path}.quantityReturned",
+                )
+            )
         elif not rejected <= received <= returned + rejected:
-            errors.append(FieldError(
-                "Received units must cover the rejected ones and be at most returned + rejected.",
-                f"{path}.quantityReceived",
-            ))
+            errors.append(
+                FieldError(
+                    "Received units must cover the rejected ones and be at most returned + rejected.",
+                    f"{path}.quantityReceived",
+                )
+            )
         work.append(entry)
     if errors:
         raise InvalidInput(errors[0].message, errors=errors)
@@ -464,12 +521,19 @@ def _return_plan(summary, ois_list, work: list[_Processing]) -> ChangePlan | Non
     for entry in returning:
         returned[entry.line.order_item_summary_id] += entry.returned
     state = change_state(summary, ois_list)
-    state = state.with_items(tuple(
-        replace(item, quantities=replace(item.quantities,
-                                         return_initiated=item.quantities.return_initiated - returned[item.id]))
-        if item.id in returned else item
-        for item in state.items
-    ))
+    state = state.with_items(
+        tuple(
+            replace(
+                item,
+                quantities=replace(
+                    item.quantities, return_initiated=item.quantities.return_initiated - returned[item.id]
+                ),
+            )
+            if item.id in returned
+            else item
+            for item in state.items
+        )
+    )
     change_items = [
         ChangeItemInput(
             order_item_summary_id=entry.line.order_item_summary_id,
@@ -482,11 +546,15 @@ def _return_plan(summary, ois_list, work: list[_Processing]) -> ChangePlan | Non
     ]
     plan = plan_return(state, change_items, reason_codes=active_reason_codes(), max_items=settings.OMS_MAX_CHANGE_ITEMS)
     change_orders = tuple(
-        replace(order, changes=tuple(
-            replace(change, quantities=Quantities(returned=change.quantities.returned))
-            if change.item_id in returned else change
-            for change in order.changes
-        ))
+        replace(
+            order,
+            changes=tuple(
+                replace(change, quantities=Quantities(returned=change.quantities.returned))
+                if change.item_id in returned
+                else change
+                for change in order.changes
+            ),
+        )
         for order in plan.change_orders
     )
     return replace(plan, change_orders=change_orders)
@@ -501,21 +569,27 @@ def _fees_of(line: ReturnOrderLineItem, returned: Decimal, currency: str) -> tup
         if fee.amount_type in _FIXED_FEES:
             amount = prorate(amount, returned, line.quantity_expected, currency)
         if amount > 0:
-            fees.append(FeeInput(amount=amount, amount_type=fee.amount_type, description=fee.description,
-                                 reason=fee.reason or line.reason_for_return))
+            fees.append(
+                FeeInput(
+                    amount=amount,
+                    amount_type=fee.amount_type,
+                    description=fee.description,
+                    reason=fee.reason or line.reason_for_return,
+                )
+            )
     return tuple(fees)
 
 
 _FIXED_FEES = (FeeAmountType.AMOUNT_WITHOUT_TAX, FeeAmountType.AMOUNT_WITH_TAX)
 
 
-def _update_lines(work: list[_Processing], change_order_id: int | None,
-                  currency: str) -> list[tuple[int, int]]:
+def _update_lines(work: list[_Processing], change_order_id: int | None, currency: str) -> list[tuple[int, int]]:
     now = timezone.now()
     change_items = {}
     if change_order_id is not None:
-        change_items = dict(OrderItem.objects.filter(order_id=change_order_id).values_list("order_item_summary_id",
-                                                                                          "pk"))
+        change_items = dict(
+            OrderItem.objects.filter(order_id=change_order_id).values_list("order_item_summary_id", "pk")
+        )
     splits = []
     carried = []
     for entry in work:
@@ -547,8 +621,15 @@ def _update_lines(work: list[_Processing], change_order_id: int | None,
                 if fee.amount_type in _FIXED_FEES:
                     amount = fee.amount - prorate(fee.amount, entry.processed, expected, currency)
                 if amount > 0:
-                    carried.append(ReturnOrderLineItemFee(line=rest, amount=amount, amount_type=fee.amount_type,
-                                                          description=fee.description, reason=fee.reason))
+                    carried.append(
+                        ReturnOrderLineItemFee(
+                            line=rest,
+                            amount=amount,
+                            amount_type=fee.amount_type,
+                            description=fee.description,
+                            reason=fee.reason,
+                        )
+                    )
         line.save()
     ReturnOrderLineItemFee.objects.bulk_create(carried)
     return splits

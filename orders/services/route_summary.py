@@ -129,12 +129,13 @@ def route_order_summary(summary_id: int, *, channel_id: int | None = None, on_de
             group = groups[group_id]
             if group.delivery_method_type == DeliveryMethodType.PICKUP:
                 plan = plan_pickup(group, open_units[group_id], policy)
-                failure = (f"Pickup store {group.pickup_location.external_reference} cannot take these units.",
-                           _pickup_shortfall(group, open_units[group_id], policy))
+                failure = (
+                    f"Pickup store {group.pickup_location.external_reference} cannot take these units.",
+                    _pickup_shortfall(group, open_units[group_id], policy),
+                )
             else:
                 plan = plan_group(group, open_units[group_id], policy)
-                failure = ("No location set can ship this delivery group.",
-                           _shortfall(open_units[group_id], policy))
+                failure = ("No location set can ship this delivery group.", _shortfall(open_units[group_id], policy))
             if plan is None:
                 unrouted.append(group_id)
                 _raise_exception(summary, group, *failure)
@@ -145,8 +146,7 @@ def route_order_summary(summary_id: int, *, channel_id: int | None = None, on_de
                     orders = create_fulfillment_orders(plan)
             except ServiceError as error:
                 unrouted.append(group_id)
-                _raise_exception(summary, group, "Routing found locations but placing the units failed.",
-                                 error.message)
+                _raise_exception(summary, group, "Routing found locations but placing the units failed.", error.message)
                 continue
             created += [order.pk for order in orders]
     return RoutingOutcome(tuple(created), tuple(unrouted), summary.routing_attempt_count)
@@ -180,18 +180,23 @@ def plan_pickup(group: OrderDeliveryGroupSummary, items, policy: Policy = Policy
     return FulfillmentOrderInput(
         order_summary_id=group.order_summary_id,
         delivery_group_summary_id=group.pk,
-        groups=(FulfillmentGroupInput(
-            location_id=store.pk,
-            fulfillment_type=FulfillmentOrderType.IN_STORE_PICKUP,
-            items=tuple(FulfillmentItemInput(ois.pk, ois.quantity_available_to_fulfill)
-                        for ois in sorted(items, key=lambda each: each.pk)),
-            reference_id=f"pickup-{store.external_reference}"[:80],
-        ),),
+        groups=(
+            FulfillmentGroupInput(
+                location_id=store.pk,
+                fulfillment_type=FulfillmentOrderType.IN_STORE_PICKUP,
+                items=tuple(
+                    FulfillmentItemInput(ois.pk, ois.quantity_available_to_fulfill)
+                    for ois in sorted(items, key=lambda each: each.pk)
+                ),
+                reference_id=f"pickup-{store.external_reference}"[:80],
+            ),
+        ),
     )
 
 
-def plan_group(group: OrderDeliveryGroupSummary, items, policy: Policy = Policy(),
-               quantities: dict[int, Decimal] | None = None) -> FulfillmentOrderInput | None:
+def plan_group(
+    group: OrderDeliveryGroupSummary, items, policy: Policy = Policy(), quantities: dict[int, Decimal] | None = None
+) -> FulfillmentOrderInput | None:
     """Where the group's units go: `quantities` per item summary id, or every unallocated unit of `items`."""
     if any(not ois.sku for ois in items):
         return None
@@ -202,8 +207,11 @@ def plan_group(group: OrderDeliveryGroupSummary, items, policy: Policy = Policy(
     if not policy.ship_from_store:
         levels = levels.exclude(location__location_type=LocationType.STORE)
     if policy.location_group_ids:
-        levels = levels.filter(location_id__in=Location.groups.through.objects.filter(
-            locationgroup_id__in=policy.location_group_ids).values("location_id"))
+        levels = levels.filter(
+            location_id__in=Location.groups.through.objects.filter(
+                locationgroup_id__in=policy.location_group_ids
+            ).values("location_id")
+        )
     levels = levels.select_related("location").order_by("location__external_reference", "sku")
     available: dict[str, dict[str, Decimal]] = defaultdict(dict)
     locations: dict[str, Location] = {}
@@ -246,10 +254,14 @@ def _fulfillment_input(group, items, route, available, locations, quantities=Non
     destination = _destination(group)
     order = list(route)
     if destination is not None and all(locations[name].latitude is not None for name in order):
-        order = [result.locations[0] for result in rank_by_average_distance(
-            destination, [[name] for name in order],
-            {name: (float(locations[name].latitude), float(locations[name].longitude)) for name in order},
-        )]
+        order = [
+            result.locations[0]
+            for result in rank_by_average_distance(
+                destination,
+                [[name] for name in order],
+                {name: (float(locations[name].latitude), float(locations[name].longitude)) for name in order},
+            )
+        ]
     stock = {name: dict(available[name]) for name in order}
     placed: dict[str, list[FulfillmentItemInput]] = defaultdict(list)
     for ois in sorted(items, key=lambda each: each.pk):
@@ -268,8 +280,9 @@ def _fulfillment_input(group, items, route, available, locations, quantities=Non
         groups=tuple(
             FulfillmentGroupInput(
                 location_id=locations[name].pk,
-                fulfillment_type=FULFILLMENT_TYPE_OF_LOCATION.get(locations[name].location_type,
-                                                                  FulfillmentOrderType.WAREHOUSE),
+                fulfillment_type=FULFILLMENT_TYPE_OF_LOCATION.get(
+                    locations[name].location_type, FulfillmentOrderType.WAREHOUSE
+                ),
                 items=tuple(placed[name]),
                 reference_id=f"auto-{name}"[:80],
             )
@@ -284,10 +297,15 @@ def _wanted(items) -> str:
 
 
 def _shortfall(items, policy: Policy = Policy()) -> str:
-    excluded = (f" {len(policy.excluded_location_ids)} location(s) rejected units of this order and are not used."
-                if policy.excluded_location_ids else "")
-    return (f"Units to place: {_wanted(items)}.{excluded} Add stock or raise the split limit ({policy.max_splits}), "
-            "then route again.")
+    excluded = (
+        f" {len(policy.excluded_location_ids)} location(s) rejected units of this order and are not used."
+        if policy.excluded_location_ids
+        else ""
+    )
+    return (
+        f"Units to place: {_wanted(items)}.{excluded} Add stock or raise the split limit ({policy.max_splits}), "
+        "then route again."
+    )
 
 
 def _pickup_shortfall(group, items, policy: Policy) -> str:
@@ -295,8 +313,7 @@ def _pickup_shortfall(group, items, policy: Policy) -> str:
         why = "The store rejected units of this order."
     else:
         why = "The store does not hold enough stock."
-    return (f"Units to place: {_wanted(items)}. {why} Add stock at the store and route again, or cancel "
-            "the units.")
+    return f"Units to place: {_wanted(items)}. {why} Add stock at the store and route again, or cancel the units."
 
 
 def _raise_exception(summary: OrderSummary, group: OrderDeliveryGroupSummary, message: str, description: str):

@@ -50,8 +50,14 @@ from orders.services.holds import fulfillment_order_hold
 # Clocks of warehouses and carriers drift; a date a few minutes ahead is theirs, not the future.
 CLOCK_SKEW = timedelta(minutes=5)
 TEXT_LIMITS = {"carrier": 80, "service": 80, "tracking_number": 120, "tracking_url": 2000}
-_FIELD_NAMES = {"carrier": "carrier", "service": "service", "tracking_number": "trackingNumber",
-                "tracking_url": "trackingUrl", "shipped_at": "shippedDate", "delivered_at": "deliveredDate"}
+_FIELD_NAMES = {
+    "carrier": "carrier",
+    "service": "service",
+    "tracking_number": "trackingNumber",
+    "tracking_url": "trackingUrl",
+    "shipped_at": "shippedDate",
+    "delivered_at": "deliveredDate",
+}
 
 
 @dataclass(frozen=True)
@@ -82,8 +88,9 @@ class ShipmentUpdate:
     delivered_at: datetime | None = None
 
 
-def create_shipment(fulfillment_order_id, data: ShipmentInput, *, actor=None,
-                    channel_id: int | None = None) -> Shipment:
+def create_shipment(
+    fulfillment_order_id, data: ShipmentInput, *, actor=None, channel_id: int | None = None
+) -> Shipment:
     """Record one parcel of the fulfillment order; the last one moves it to Fulfilled."""
     _check_text(data)
     shipped_at = data.shipped_at or timezone.now()
@@ -96,9 +103,14 @@ def create_shipment(fulfillment_order_id, data: ShipmentInput, *, actor=None,
         whole = {ois.pk: ois.quantity_ordered == ois.quantity_ordered.to_integral_value() for ois in items}
         quantities = _quantities(data.lines, lines, whole) if data.lines else _everything_left(order, lines)
         shipment = Shipment.objects.create(
-            fulfillment_order=order, order_summary_id=order.order_summary_id, carrier=data.carrier.strip(),
-            service=data.service.strip(), tracking_number=data.tracking_number.strip(),
-            tracking_url=data.tracking_url.strip(), shipped_at=shipped_at, **actor_fields(actor),
+            fulfillment_order=order,
+            order_summary_id=order.order_summary_id,
+            carrier=data.carrier.strip(),
+            service=data.service.strip(),
+            tracking_number=data.tracking_number.strip(),
+            tracking_url=data.tracking_url.strip(),
+            shipped_at=shipped_at,
+            **actor_fields(actor),
         )
         ShipmentLineItem.objects.bulk_create(
             ShipmentLineItem(shipment=shipment, fulfillment_order_line_id=pk, quantity=quantity)
@@ -139,8 +151,9 @@ def fulfil_all_shipped(fulfillment_order_ids) -> None:
         change_fulfillment_order_status(fulfillment_order_id, FulfillmentOrderStatus.FULFILLED)
 
 
-def update_shipment(fulfillment_order_id, shipment_id, data: ShipmentUpdate, *,
-                    channel_id: int | None = None) -> Shipment:
+def update_shipment(
+    fulfillment_order_id, shipment_id, data: ShipmentUpdate, *, channel_id: int | None = None
+) -> Shipment:
     """Set or clear the delivery date, or correct the carrier and tracking of a shipment."""
     if not data.fields:
         raise InvalidInput("Give at least one field to change.", field=None)
@@ -207,16 +220,21 @@ def _check_line_shape(lines) -> None:
 
 def _check_can_ship(order: FulfillmentOrder) -> None:
     if order.is_final:
-        _refuse(f"Fulfillment order {order.number} is {order.status}; nothing more ships from it.",
-                FULFILLMENT_ORDER_NOT_OPEN)
+        _refuse(
+            f"Fulfillment order {order.number} is {order.status}; nothing more ships from it.",
+            FULFILLMENT_ORDER_NOT_OPEN,
+        )
     if order.type == FulfillmentOrderType.IN_STORE_PICKUP:
-        _refuse(f"Pickup {order.number} is collected by the customer, not shipped: move it to Picked Up.",
-                PICKUP_NOT_SHIPPED)
+        _refuse(
+            f"Pickup {order.number} is collected by the customer, not shipped: move it to Picked Up.",
+            PICKUP_NOT_SHIPPED,
+        )
     hold = fulfillment_order_hold(order)
     if hold is not None:
         what = "its order summary" if hold.fulfillment_order_line_id is None else "one of its lines"
-        _refuse(f"Fulfillment order {order.number} cannot ship: {what} is on hold ({hold.reason}).",
-                FULFILLMENT_ORDER_HELD)
+        _refuse(
+            f"Fulfillment order {order.number} cannot ship: {what} is on hold ({hold.reason}).", FULFILLMENT_ORDER_HELD
+        )
 
 
 def _refuse(message: str, code: str, field: str | None = None) -> None:
@@ -231,13 +249,19 @@ def _quantities(entries, lines: dict[int, FulfillmentOrderLineItem], whole: dict
         path = f"lines[{index}]"
         line = lines.get(parse_id(entry.fulfillment_order_line_item_id))
         if line is None or line.type != ItemType.PRODUCT:
-            errors.append(FieldError("No product line with this id on this fulfillment order.",
-                                     f"{path}.fulfillmentOrderLineItemId"))
+            errors.append(
+                FieldError(
+                    "No product line with this id on this fulfillment order.", f"{path}.fulfillmentOrderLineItemId"
+                )
+            )
             continue
         quantity = Decimal(entry.quantity)
         if whole[line.order_item_summary_id] and quantity != quantity.to_integral_value():
-            errors.append(FieldError("Must be a whole number: this item is ordered in whole units.",
-                                     f"{path}.quantity", WHOLE_UNITS_ONLY))
+            errors.append(
+                FieldError(
+                    "Must be a whole number: this item is ordered in whole units.", f"{path}.quantity", WHOLE_UNITS_ONLY
+                )
+            )
             continue
         wanted[line.pk] += quantity
     if errors:
@@ -245,14 +269,21 @@ def _quantities(entries, lines: dict[int, FulfillmentOrderLineItem], whole: dict
     for pk, quantity in wanted.items():
         line = lines[pk]
         if quantity > line.quantity_to_ship:
-            _refuse(f"Only {line.quantity_to_ship.normalize():f} of {line.sku or line.name} are left to ship on this "
-                    f"fulfillment order; asked to ship {quantity.normalize():f}.", EXCEEDS_QUANTITY_TO_SHIP, "lines")
+            _refuse(
+                f"Only {line.quantity_to_ship.normalize():f} of {line.sku or line.name} are left to ship on this "
+                f"fulfillment order; asked to ship {quantity.normalize():f}.",
+                EXCEEDS_QUANTITY_TO_SHIP,
+                "lines",
+            )
     return dict(wanted)
 
 
 def _everything_left(order: FulfillmentOrder, lines: dict[int, FulfillmentOrderLineItem]) -> dict[int, Decimal]:
-    left = {pk: line.quantity_to_ship for pk, line in lines.items()
-            if line.type == ItemType.PRODUCT and line.quantity_to_ship > 0}
+    left = {
+        pk: line.quantity_to_ship
+        for pk, line in lines.items()
+        if line.type == ItemType.PRODUCT and line.quantity_to_ship > 0
+    }
     if not left:
         _refuse(f"Nothing is left to ship on fulfillment order {order.number}.", EXCEEDS_QUANTITY_TO_SHIP, "lines")
     return left
@@ -267,4 +298,3 @@ def _locked_shipment(fulfillment_order_id, shipment_id, channel_id: int | None) 
     if shipment is None:
         raise NotFound(f"No shipment {shipment_id}.")
     return shipment
-

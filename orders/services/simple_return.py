@@ -22,7 +22,10 @@ return_planner = _planner
 
 
 def preview_return(
-    summary_id: int | str, change_items: Sequence[ChangeItemInput], *, actor: Actor = None,
+    summary_id: int | str,
+    change_items: Sequence[ChangeItemInput],
+    *,
+    actor: Actor = None,
     channel_id: int | None = None,
 ) -> ChangeResult:
     """The change balances the return would produce; nothing is written."""
@@ -30,12 +33,15 @@ def preview_return(
 
 
 def submit_return(
-    summary_id: int | str, change_items: Sequence[ChangeItemInput], *, actor: Actor,
+    summary_id: int | str,
+    change_items: Sequence[ChangeItemInput],
+    *,
+    actor: Actor,
     expected_version: int | None = None,
     channel_id: int | None = None,
 ) -> ChangeResult:
     """Return the units: one Return change order, owed back through a credit memo (and a Fee change
     order when fees are given)."""
-    return submit_change(summary_id, _planner(change_items), actor=actor, expected_version=expected_version,
-                         channel_id=channel_id)
-
+    return submit_change(
+        summary_id, _planner(change_items), actor=actor, expected_version=expected_version, channel_id=channel_id
+    )

@@ -62,8 +62,9 @@ def refresh_summary(
             changed_groups.append(group)
             changed_group_fields.update(changed)
     # Only the roll-ups that moved: the others hold the values they would be set to.
-    update_rows(OrderDeliveryGroupSummary, changed_groups, [name for name in ROLLUP_FIELDS
-                                                            if name in changed_group_fields])
+    update_rows(
+        OrderDeliveryGroupSummary, changed_groups, [name for name in ROLLUP_FIELDS if name in changed_group_fields]
+    )
 
     for name, value in compute_rollups(item_summaries, summary.tax_locale_type).items():
         setattr(summary, name, value)

@@ -27,15 +27,19 @@ from orders.webhook_http import SIGNATURE_HEADER, post, sign
 def backoff_seconds(attempt_count: int) -> int:
     """30 s after the first failed attempt, doubling, at most OMS_WEBHOOK_RETRY_MAX_SECONDS."""
     exponent = min(max(0, attempt_count - 1), 20)
-    return min(settings.OMS_WEBHOOK_RETRY_MAX_SECONDS, settings.OMS_WEBHOOK_RETRY_BASE_SECONDS * 2 ** exponent)
+    return min(settings.OMS_WEBHOOK_RETRY_MAX_SECONDS, settings.OMS_WEBHOOK_RETRY_BASE_SECONDS * 2**exponent)
 
 
 def _claim(delivery_id: int) -> bool:
     now = timezone.now()
     lease = now + timedelta(seconds=settings.OMS_WEBHOOK_TIMEOUT_SECONDS + 60)
-    return bool(WebhookDelivery.objects.filter(
-        pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now,
-    ).update(next_attempt_at=lease, attempt_count=F("attempt_count") + 1, last_attempt_at=now))
+    return bool(
+        WebhookDelivery.objects.filter(
+            pk=delivery_id,
+            status=DeliveryStatus.PENDING,
+            next_attempt_at__lte=now,
+        ).update(next_attempt_at=lease, attempt_count=F("attempt_count") + 1, last_attempt_at=now)
+    )
 
 
 def attempt_delivery(delivery_id: int) -> str:
@@ -47,14 +51,19 @@ def attempt_delivery(delivery_id: int) -> str:
     endpoint = delivery.endpoint
     if not endpoint.is_active:
         WebhookDelivery.objects.filter(pk=delivery_id).update(
-            status=DeliveryStatus.FAILED, last_error="The endpoint is disabled.")
+            status=DeliveryStatus.FAILED, last_error="The endpoint is disabled."
+        )
         return "failed"
     body = event_json(delivery.event)
-    answer = post(endpoint.url, body, {
-        SIGNATURE_HEADER: sign(endpoint.secret, int(time.time()), body),
-        "OMS-Event-Id": str(delivery.event_id),
-        "OMS-Event-Type": delivery.event.type,
-    })
+    answer = post(
+        endpoint.url,
+        body,
+        {
+            SIGNATURE_HEADER: sign(endpoint.secret, int(time.time()), body),
+            "OMS-Event-Id": str(delivery.event_id),
+            "OMS-Event-Type": delivery.event.type,
+        },
+    )
     return _record(delivery_id, answer)
 
 
@@ -63,11 +72,17 @@ def _record(delivery_id: int, answer) -> str:
     with transaction.atomic():
         # The endpoint before its delivery, as every writer of both.
         endpoint = WebhookEndpoint.objects.select_for_update().get(
-            pk=WebhookDelivery.objects.filter(pk=delivery_id).values("endpoint_id")[:1])
+            pk=WebhookDelivery.objects.filter(pk=delivery_id).values("endpoint_id")[:1]
+        )
         delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
-        WebhookAttempt.objects.create(delivery=delivery, attempted_at=delivery.last_attempt_at or now,
-                                      response_status=answer.status, succeeded=answer.ok, error=answer.error,
-                                      duration_ms=answer.duration_ms)
+        WebhookAttempt.objects.create(
+            delivery=delivery,
+            attempted_at=delivery.last_attempt_at or now,
+            response_status=answer.status,
+            succeeded=answer.ok,
+            error=answer.error,
+            duration_ms=answer.duration_ms,
+        )
         delivery.last_response_status = answer.status
         delivery.last_error = answer.error
         fields = ["last_response_status", "last_error", "status", "next_attempt_at", "delivered_at"]
@@ -82,9 +97,12 @@ def _record(delivery_id: int, answer) -> str:
             endpoint.failing_since = now
             endpoint.save(update_fields=["failing_since", "updated_at"])
         elif endpoint.is_active and now - endpoint.failing_since >= timedelta(
-                hours=settings.OMS_WEBHOOK_DISABLE_AFTER_HOURS):
-            disable_endpoint(endpoint, f"Every delivery failed since {endpoint.failing_since:%Y-%m-%d %H:%M} UTC; "
-                                       f"last: {answer.error}")
+            hours=settings.OMS_WEBHOOK_DISABLE_AFTER_HOURS
+        ):
+            disable_endpoint(
+                endpoint,
+                f"Every delivery failed since {endpoint.failing_since:%Y-%m-%d %H:%M} UTC; last: {answer.error}",
+            )
         wait = backoff_seconds(delivery.attempt_count)
         if not endpoint.is_active or now + timedelta(seconds=wait) > delivery.retry_until:
             delivery.status = DeliveryStatus.FAILED
@@ -106,8 +124,11 @@ def redeliver(delivery_id, *, endpoint_id=None, channel_id: int | None = None) -
             pk = WebhookDelivery.objects.filter(pk=parse_id(delivery_id) or 0).values_list("endpoint_id", flat=True)
             endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=pk.first() or 0).first()
         pk = parse_id(delivery_id)
-        delivery = (WebhookDelivery.objects.select_for_update().filter(pk=pk, endpoint=endpoint).first()
-                    if pk is not None and endpoint is not None else None)
+        delivery = (
+            WebhookDelivery.objects.select_for_update().filter(pk=pk, endpoint=endpoint).first()
+            if pk is not None and endpoint is not None
+            else None
+        )
         if delivery is None:
             raise NotFound(f"No delivery {delivery_id} of this webhook endpoint.")
         if not endpoint.is_active:

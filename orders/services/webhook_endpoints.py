@@ -40,9 +40,11 @@ def check_url(url: str, field: str = "url") -> str:
 def check_events(events, field: str = "events") -> list[str]:
     if not isinstance(events, list | tuple) or not events:
         raise InvalidInput("List at least one event type.", field=field)
-    unknown = [FieldError(f"Unknown event type {value!r}; known: {', '.join(EventType.values)}.",
-                          f"{field}[{index}]")
-               for index, value in enumerate(events) if value not in EventType.values]
+    unknown = [
+        FieldError(f"Unknown event type {value!r}; known: {', '.join(EventType.values)}.", f"{field}[{index}]")
+        for index, value in enumerate(events)
+        if value not in EventType.values
+    ]
     if unknown:
         raise InvalidInput(unknown[0].message, errors=unknown)
     return sorted(set(events))
@@ -54,12 +56,14 @@ class CreatedEndpoint:
     secret: str
 
 
-def create_webhook_endpoint(url: str, events: list[str], description: str = "", *, channel_id: int | None,
-                            created_by=None) -> CreatedEndpoint:
+def create_webhook_endpoint(
+    url: str, events: list[str], description: str = "", *, channel_id: int | None, created_by=None
+) -> CreatedEndpoint:
     url = check_url(url)
     events = check_events(events)
-    endpoint = WebhookEndpoint.objects.create(url=url, events=events, description=description or "",
-                                              sales_channel_id=channel_id, created_by=created_by)
+    endpoint = WebhookEndpoint.objects.create(
+        url=url, events=events, description=description or "", sales_channel_id=channel_id, created_by=created_by
+    )
     return CreatedEndpoint(endpoint, endpoint.secret)
 
 
@@ -83,8 +87,9 @@ def get_endpoint(endpoint_id, *, channel_id: int | None, lock: bool = False) -> 
 _UNSET = object()
 
 
-def update_webhook_endpoint(endpoint_id, *, channel_id: int | None, url=_UNSET, events=_UNSET, active=_UNSET,
-                            description=_UNSET) -> WebhookEndpoint:
+def update_webhook_endpoint(
+    endpoint_id, *, channel_id: int | None, url=_UNSET, events=_UNSET, active=_UNSET, description=_UNSET
+) -> WebhookEndpoint:
     """Change what is given. Turning an endpoint on again (after it was disabled for failing) clears the
     failure record; deliveries that failed meanwhile are sent again with the redeliver action."""
     with transaction.atomic():

@@ -15,15 +15,21 @@ from payments.services.agent_changes import submit_agent_change
 
 
 def submit_api_cancel_order(summary_id, request, *, actor, channel_id=None):
-    return submit_agent_change(summary_id, AgentRefundKind.CANCEL_ORDER, request, user=actor,
-                               channel_id=channel_id).result
+    return submit_agent_change(
+        summary_id, AgentRefundKind.CANCEL_ORDER, request, user=actor, channel_id=channel_id
+    ).result
 
 
-@_schema("submitCancelOrder", CancelOrderInputSerializer, SubmitCancelOutputSerializer, 201,
-         "Cancel the whole order. " + _CANCEL_ORDER_NOTE + " The refund of the captured funds it frees (the "
-         "change's excess funds) is queued with the change, in its transaction, as one ensure-refunds operation "
-         "(when OMS_AUTO_CREDIT_AND_REFUND is on; off, your integration runs ensure-refunds); once nothing is "
-         "left to ship the unused authorization is reversed. No approval limit applies to an API client.")
+@_schema(
+    "submitCancelOrder",
+    CancelOrderInputSerializer,
+    SubmitCancelOutputSerializer,
+    201,
+    "Cancel the whole order. " + _CANCEL_ORDER_NOTE + " The refund of the captured funds it frees (the "
+    "change's excess funds) is queued with the change, in its transaction, as one ensure-refunds operation "
+    "(when OMS_AUTO_CREDIT_AND_REFUND is on; off, your integration runs ensure-refunds); once nothing is "
+    "left to ship the unused authorization is reversed. No approval limit applies to an API client.",
+)
 class SubmitCancelOrderView(_ChangeActionView):
     input_serializer = CancelOrderInputSerializer
     output_serializer = SubmitCancelOutputSerializer

@@ -64,8 +64,7 @@ class CreditMemoDetailView(APIView):
 class CreateCreditMemoView(APIView):
     required_scopes = WRITE
 
-    @extend_schema(operation_id="createCreditMemo", tags=[TAG], request=CreditMemoIn,
-                   responses={201: CreditMemoIdOut})
+    @extend_schema(operation_id="createCreditMemo", tags=[TAG], request=CreditMemoIn, responses={201: CreditMemoIdOut})
     @idempotent(required=False)
     def post(self, request, summary_id):
         data = _valid(CreditMemoIn, request)
@@ -76,8 +75,12 @@ class CreateCreditMemoView(APIView):
 class CreateMultipleChangeInvoicesView(APIView):
     required_scopes = WRITE
 
-    @extend_schema(operation_id="createMultipleChangeInvoices", tags=[TAG], request=MultipleChangeInvoicesIn,
-                   responses={201: ChangeInvoicesOut})
+    @extend_schema(
+        operation_id="createMultipleChangeInvoices",
+        tags=[TAG],
+        request=MultipleChangeInvoicesIn,
+        responses={201: ChangeInvoicesOut},
+    )
     @idempotent(required=False)
     def post(self, request):
         data = _valid(MultipleChangeInvoicesIn, request)
@@ -91,38 +94,53 @@ class CreateMultipleChangeInvoicesView(APIView):
                 continue
             results.extend(create_multiple_change_invoices([(summary_id, entry["changeOrderIds"])]))
         invoices = [
-            {"orderSummaryId": str(entry["orderSummaryId"]), "invoiceId": str(r.invoice_id) if r.success else None,
-             "success": r.success, "errors": r.errors}
+            {
+                "orderSummaryId": str(entry["orderSummaryId"]),
+                "invoiceId": str(r.invoice_id) if r.success else None,
+                "success": r.success,
+                "errors": r.errors,
+            }
             for entry, r in zip(data["invoicesFromChangeOrders"], results, strict=True)
         ]
-        return Response({"invoices": invoices, "success": all(r.success for r in results), "errors": []},
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            {"invoices": invoices, "success": all(r.success for r in results), "errors": []},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class CreateInvoiceView(APIView):
     required_scopes = WRITE
 
     @extend_schema(
-        operation_id="createInvoiceFromFulfillmentOrder", tags=[TAG], request=None,
+        operation_id="createInvoiceFromFulfillmentOrder",
+        tags=[TAG],
+        request=None,
         responses={201: InvoiceIdOut, 200: InvoiceIdOut},
         description="Invoice a Fulfilled fulfillment order (409 FULFILLMENT_ORDER_NOT_FULFILLED before it ships). "
-                    "Idempotent: when the fulfillment order has its invoice already (made by the automation or an "
-                    "earlier call) the answer is 200 with that invoice's id; 201 when this call made it.",
+        "Idempotent: when the fulfillment order has its invoice already (made by the automation or an "
+        "earlier call) the answer is 200 with that invoice's id; 201 when this call made it.",
     )
     @idempotent(required=False)
     def post(self, request, fulfillment_order_id):
-        fulfillment_order = visible(FulfillmentOrder.objects.only("pk"), request, fulfillment_order_id,
-                                    "Fulfillment order")
+        fulfillment_order = visible(
+            FulfillmentOrder.objects.only("pk"), request, fulfillment_order_id, "Fulfillment order"
+        )
         result = invoice_fulfillment_order(fulfillment_order.pk)
-        return Response({"invoiceId": str(result.invoice.pk), "success": True, "errors": []},
-                        status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        return Response(
+            {"invoiceId": str(result.invoice.pk), "success": True, "errors": []},
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
 
 
 class CreateMultipleInvoicesView(APIView):
     required_scopes = WRITE
 
-    @extend_schema(operation_id="createMultipleInvoicesFromFulfillmentOrders", tags=[TAG], request=MultipleInvoicesIn,
-                   responses={201: InvoiceIdsOut})
+    @extend_schema(
+        operation_id="createMultipleInvoicesFromFulfillmentOrders",
+        tags=[TAG],
+        request=MultipleInvoicesIn,
+        responses={201: InvoiceIdsOut},
+    )
     @idempotent(required=False)
     def post(self, request):
         data = _valid(MultipleInvoicesIn, request)
@@ -131,5 +149,7 @@ class CreateMultipleInvoicesView(APIView):
             for raw in data["fulfillmentOrderIds"]
         ]
         invoices = create_invoices_for_fulfillment_orders(ids)
-        return Response({"invoiceIds": [str(invoice.pk) for invoice in invoices], "success": True, "errors": []},
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            {"invoiceIds": [str(invoice.pk) for invoice in invoices], "success": True, "errors": []},
+            status=status.HTTP_201_CREATED,
+        )

@@ -19,8 +19,9 @@ class Money(serializers.DecimalField):
 
     def __init__(self, **kwargs):
         kwargs["read_only"] = True
-        super().__init__(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, coerce_to_string=False,
-                         **kwargs)
+        super().__init__(
+            max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, coerce_to_string=False, **kwargs
+        )
 
     def get_attribute(self, instance):
         self._currency = getattr(instance, "currency", None) or self.context.get("currency", "USD")

@@ -90,6 +90,7 @@ class ProcessExceptionSerializer(serializers.Serializer):
 
 # --- inputs -------------------------------------------------------------------------------------
 
+
 class SequenceIn(StrictSerializer):
     orderPaymentSummaryId = serializers.CharField(max_length=40)
     amount = AmountIn(required=False, default=0)
@@ -170,6 +171,7 @@ class ProcessExceptionListParams(serializers.Serializer):
 
 # --- action outputs (for the schema) ------------------------------------------------------------
 
+
 class ErrorOut(serializers.Serializer):
     errorCode = serializers.CharField()
     message = serializers.CharField()
@@ -208,7 +210,8 @@ class OperationIdOut(ActionOut):
 
 class RetryOut(ActionOut):
     backgroundOperationId = serializers.CharField(
-        allow_null=True, help_text="The payment step run again; null when the retry routed or invoiced.")
+        allow_null=True, help_text="The payment step run again; null when the retry routed or invoiced."
+    )
     retryKind = serializers.ChoiceField(choices=["payment", "route", "bill"])
     processExceptionStatus = serializers.CharField()
     message = serializers.CharField()

@@ -39,8 +39,9 @@ def _actor(request) -> dict:
 
 
 def _accepted(operation) -> Response:
-    return Response({"backgroundOperationId": str(operation.pk), "success": True, "errors": []},
-                    status=status.HTTP_202_ACCEPTED)
+    return Response(
+        {"backgroundOperationId": str(operation.pk), "success": True, "errors": []}, status=status.HTTP_202_ACCEPTED
+    )
 
 
 def _sequences(data) -> list[dict]:
@@ -65,31 +66,44 @@ class EnsureFundsView(APIView):
 class MultipleEnsureFundsView(APIView):
     required_scopes = WRITE
 
-    @extend_schema(operation_id="multipleEnsureFundsAsync", tags=[TAG], request=MultipleEnsureFundsIn,
-                   responses={202: OperationIdsOut})
+    @extend_schema(
+        operation_id="multipleEnsureFundsAsync",
+        tags=[TAG],
+        request=MultipleEnsureFundsIn,
+        responses={202: OperationIdsOut},
+    )
     @idempotent(required=False)
     def post(self, request):
         data = _valid(MultipleEnsureFundsIn, request)
         entries = [(visible_summary_id(request, e["orderSummaryId"]), e["invoiceId"]) for e in data["asyncInputs"]]
-        operations = [submit_ensure_funds(summary_id, {"invoiceId": invoice_id}, **_actor(request))
-                      for summary_id, invoice_id in entries]
-        return Response({"backgroundOperationIds": [str(op.pk) for op in operations], "success": True, "errors": []},
-                        status=status.HTTP_202_ACCEPTED)
+        operations = [
+            submit_ensure_funds(summary_id, {"invoiceId": invoice_id}, **_actor(request))
+            for summary_id, invoice_id in entries
+        ]
+        return Response(
+            {"backgroundOperationIds": [str(op.pk) for op in operations], "success": True, "errors": []},
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class EnsureRefundsView(APIView):
     required_scopes = WRITE
 
-    @extend_schema(operation_id="ensureRefundsAsync", tags=[TAG], request=EnsureRefundsIn,
-                   responses={202: OperationIdOut})
+    @extend_schema(
+        operation_id="ensureRefundsAsync", tags=[TAG], request=EnsureRefundsIn, responses={202: OperationIdOut}
+    )
     @idempotent(required=False)
     def post(self, request, summary_id):
         data = _valid(EnsureRefundsIn, request)
         operation = submit_ensure_refunds(
             visible_summary_id(request, summary_id),
-            {"creditMemoId": data.get("creditMemoId"), "excessFundsAmount": data.get("excessFundsAmount"),
-             "invoicesToPay": data["invoicesToPay"], "isAllowPartial": data["isAllowPartial"],
-             "sequences": _sequences(data)},
+            {
+                "creditMemoId": data.get("creditMemoId"),
+                "excessFundsAmount": data.get("excessFundsAmount"),
+                "invoicesToPay": data["invoicesToPay"],
+                "isAllowPartial": data["isAllowPartial"],
+                "sequences": _sequences(data),
+            },
             **_actor(request),
         )
         return _accepted(operation)
@@ -107,18 +121,25 @@ class BackgroundOperationView(APIView):
 class PaymentSummaryCreateView(APIView):
     required_scopes = WRITE
 
-    @extend_schema(operation_id="createOrderPaymentSummary", tags=[TAG], request=PaymentSummaryIn,
-                   responses={201: PaymentSummaryIdOut})
+    @extend_schema(
+        operation_id="createOrderPaymentSummary",
+        tags=[TAG],
+        request=PaymentSummaryIn,
+        responses={201: PaymentSummaryIdOut},
+    )
     @idempotent(required=False)
     def post(self, request):
         data = _valid(PaymentSummaryIn, request)
-        summary_id = visible(OrderSummary.objects.only("pk"), request, data["orderSummaryId"], "Order summary",
-                             "sales_channel").pk
+        summary_id = visible(
+            OrderSummary.objects.only("pk"), request, data["orderSummaryId"], "Order summary", "sales_channel"
+        ).pk
         ops = create_payment_summary(
             summary_id,
             authorization_id=parse_pk(data["paymentAuthorizationId"], "Payment authorization")
-            if "paymentAuthorizationId" in data else None,
+            if "paymentAuthorizationId" in data
+            else None,
             payment_ids=[parse_pk(pk, "Payment") for pk in data.get("paymentIds", [])] or None,
         )
-        return Response({"orderPaymentSummaryId": str(ops.pk), "success": True, "errors": []},
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            {"orderPaymentSummaryId": str(ops.pk), "success": True, "errors": []}, status=status.HTTP_201_CREATED
+        )

@@ -47,8 +47,10 @@ KEY_FIELD = "idempotencyKey"
 
 
 class BatchOrderSerializer(OrderIngestSerializer):
-    idempotencyKey = serializers.CharField(max_length=MAX_KEY_LENGTH, help_text="Scoped to the API client, like "
-                                           "the Idempotency-Key header of POST /commerce/orders.")
+    idempotencyKey = serializers.CharField(
+        max_length=MAX_KEY_LENGTH,
+        help_text="Scoped to the API client, like the Idempotency-Key header of POST /commerce/orders.",
+    )
 
 
 class BatchIngestSerializer(serializers.Serializer):
@@ -73,7 +75,7 @@ class BatchIngestOutputSerializer(serializers.Serializer):
 
 def _orders_of(data) -> list:
     if not isinstance(data, dict) or set(data) != {"orders"}:
-        raise InvalidInput("The body must be {\"orders\": [...]}.", field="orders")
+        raise InvalidInput('The body must be {"orders": [...]}.', field="orders")
     orders = data["orders"]
     if not isinstance(orders, list) or not 1 <= len(orders) <= MAX_BATCH_ORDERS:
         raise InvalidInput(f"orders must be a list of 1 to {MAX_BATCH_ORDERS} orders.", field="orders")
@@ -94,9 +96,7 @@ def _failure(errors: list[dict], *, output=None) -> dict:
 
 
 def _prefixed(errors: list[dict], prefix: str) -> list[dict]:
-    return [
-        {**error, "field": f"{prefix}.{error['field']}" if error["field"] else prefix} for error in errors
-    ]
+    return [{**error, "field": f"{prefix}.{error['field']}" if error["field"] else prefix} for error in errors]
 
 
 class OrderBatchIngestView(APIView):
@@ -138,28 +138,35 @@ class OrderBatchIngestView(APIView):
                     try:
                         data = read_body(OrderIngestSerializer, order.body, serializer=validator)
                     except ValidationError as exc:
-                        results[order.index] = _failure(
-                            _prefixed(flatten_validation_errors(exc.detail), order.prefix))
+                        results[order.index] = _failure(_prefixed(flatten_validation_errors(exc.detail), order.prefix))
                         continue
                     valid.append((order, OrderIngestSerializer.input_from(data)))
                 outcomes = ingest_orders([data for _, data in valid], client=request.auth)
                 answers = {}
                 for (order, _), outcome in zip(valid, outcomes, strict=True):
                     if isinstance(outcome, ServiceError):
-                        results[order.index] = _failure(_prefixed(outcome.as_error_list(), order.prefix),
-                                                        output=outcome.output)
+                        results[order.index] = _failure(
+                            _prefixed(outcome.as_error_list(), order.prefix), output=outcome.output
+                        )
                         continue
                     # Kept as POST /commerce/orders keeps it: 201 and its body, replayed by either resource.
-                    answers[order.key] = (201, {
-                        "orderId": str(outcome.order_id),
-                        "orderSummaryId": str(outcome.order_summary_id)
-                        if outcome.order_summary_id is not None else None,
-                        "orderPaymentSummaryIds": [str(pk) for pk in outcome.order_payment_summary_ids],
+                    answers[order.key] = (
+                        201,
+                        {
+                            "orderId": str(outcome.order_id),
+                            "orderSummaryId": str(outcome.order_summary_id)
+                            if outcome.order_summary_id is not None
+                            else None,
+                            "orderPaymentSummaryIds": [str(pk) for pk in outcome.order_payment_summary_ids],
+                            "success": True,
+                        },
+                    )
+                    results[order.index] = {
+                        "orderId": answers[order.key][1]["orderId"],
+                        "orderSummaryId": answers[order.key][1]["orderSummaryId"],
                         "success": True,
-                    })
-                    results[order.index] = {"orderId": answers[order.key][1]["orderId"],
-                                            "orderSummaryId": answers[order.key][1]["orderSummaryId"],
-                                            "success": True, "errors": []}
+                        "errors": [],
+                    }
                 record_answers(request.auth, answers)
                 freed = [order.key for order in pending if order.key not in answers]
                 if freed:
@@ -198,8 +205,11 @@ def _claimed(client, ingest_path: str, orders: list) -> list[tuple[int, "_Pendin
             candidates.append(shaped)
         else:
             outcomes.append((index, shaped))
-    seen = set(IdempotencyRecord.objects.filter(client=client, key__in=[c.key for c in candidates])
-               .values_list("key", flat=True))
+    seen = set(
+        IdempotencyRecord.objects.filter(client=client, key__in=[c.key for c in candidates]).values_list(
+            "key", flat=True
+        )
+    )
     fresh: dict[str, _Pending] = {}
     one_by_one: list[_Pending] = []
     for candidate in candidates:
@@ -209,11 +219,14 @@ def _claimed(client, ingest_path: str, orders: list) -> list[tuple[int, "_Pendin
             fresh[candidate.key] = candidate
     try:
         with transaction.atomic():
-            insert_rows([
-                IdempotencyRecord(client=client, key=c.key, method="POST", path=ingest_path[:500],
-                                  request_hash=c.request_hash)
-                for c in fresh.values()
-            ])
+            insert_rows(
+                [
+                    IdempotencyRecord(
+                        client=client, key=c.key, method="POST", path=ingest_path[:500], request_hash=c.request_hash
+                    )
+                    for c in fresh.values()
+                ]
+            )
         outcomes += [(c.index, c) for c in fresh.values()]
     except IntegrityError:
         one_by_one += fresh.values()
@@ -244,8 +257,12 @@ def _claimed_alone(client, ingest_path: str, candidate: "_Pending") -> "_Pending
             replayable = replayable_record(existing, candidate.request_hash, field=f"{candidate.prefix}.{KEY_FIELD}")
             if replayable is not None:
                 first = json.loads(replayable.response_body)
-                return {"orderId": first.get("orderId"), "orderSummaryId": first.get("orderSummaryId"),
-                        "success": True, "errors": []}
+                return {
+                    "orderId": first.get("orderId"),
+                    "orderSummaryId": first.get("orderSummaryId"),
+                    "success": True,
+                    "errors": [],
+                }
     except ServiceError as exc:
         return _failure(exc.as_error_list())
     return candidate

@@ -19,9 +19,11 @@ from .document_views import documents_queryset
 from .money_serializers import BackgroundOperationSerializer, CreditMemoSerializer, InvoiceSerializer
 
 _READ = {"GET": Scope.PAYMENTS_READ}
-_POLLING = ("Oldest modification first, keyset-paginated on (lastModifiedDate, id): follow nextCursor to the end. "
-            "A record modified while you page comes again on a later page. A storefront key sees its own sales "
-            "channel only. ")
+_POLLING = (
+    "Oldest modification first, keyset-paginated on (lastModifiedDate, id): follow nextCursor to the end. "
+    "A record modified while you page comes again on a later page. A storefront key sees its own sales "
+    "channel only. "
+)
 
 
 class DocumentListParams(PollParamsSerializer):
@@ -39,16 +41,26 @@ OperationPage = page_serializer("BackgroundOperationPage", "backgroundOperations
 
 def _page(request, params_class, queryset):
     data, filters = poll_params(params_class, request)
-    return poll_page(queryset, channel_id=client_channel_id(request), filters=filters, cursor=data.get("cursor"),
-                     limit=data["limit"], modified_field="last_modified")
+    return poll_page(
+        queryset,
+        channel_id=client_channel_id(request),
+        filters=filters,
+        cursor=data.get("cursor"),
+        limit=data["limit"],
+        modified_field="last_modified",
+    )
 
 
 class InvoiceListView(APIView):
     required_scopes = _READ
 
-    @extend_schema(operation_id="listInvoices", tags=["Invoices and credit memos"], parameters=[DocumentListParams],
-                   responses={200: InvoicePage, **openapi.error_responses(400, 401, 403)},
-                   description=_POLLING + "An invoice is modified when a payment or credit memo is applied to it.")
+    @extend_schema(
+        operation_id="listInvoices",
+        tags=["Invoices and credit memos"],
+        parameters=[DocumentListParams],
+        responses={200: InvoicePage, **openapi.error_responses(400, 401, 403)},
+        description=_POLLING + "An invoice is modified when a payment or credit memo is applied to it.",
+    )
     def get(self, request):
         return Response(InvoicePage(_page(request, DocumentListParams, documents_queryset(Invoice))).data)
 
@@ -56,10 +68,13 @@ class InvoiceListView(APIView):
 class CreditMemoListView(APIView):
     required_scopes = _READ
 
-    @extend_schema(operation_id="listCreditMemos", tags=["Invoices and credit memos"],
-                   parameters=[DocumentListParams],
-                   responses={200: CreditMemoPage, **openapi.error_responses(400, 401, 403)},
-                   description=_POLLING + "A credit memo is modified when it is refunded or netted against an invoice.")
+    @extend_schema(
+        operation_id="listCreditMemos",
+        tags=["Invoices and credit memos"],
+        parameters=[DocumentListParams],
+        responses={200: CreditMemoPage, **openapi.error_responses(400, 401, 403)},
+        description=_POLLING + "A credit memo is modified when it is refunded or netted against an invoice.",
+    )
     def get(self, request):
         return Response(CreditMemoPage(_page(request, DocumentListParams, documents_queryset(CreditMemo))).data)
 
@@ -67,9 +82,13 @@ class CreditMemoListView(APIView):
 class BackgroundOperationListView(APIView):
     required_scopes = _READ
 
-    @extend_schema(operation_id="listBackgroundOperations", tags=["Payments"], parameters=[OperationListParams],
-                   responses={200: OperationPage, **openapi.error_responses(400, 401, 403)},
-                   description=_POLLING + "Ensure funds and ensure refunds jobs; one is modified as it starts, "
-                   "completes or fails.")
+    @extend_schema(
+        operation_id="listBackgroundOperations",
+        tags=["Payments"],
+        parameters=[OperationListParams],
+        responses={200: OperationPage, **openapi.error_responses(400, 401, 403)},
+        description=_POLLING + "Ensure funds and ensure refunds jobs; one is modified as it starts, "
+        "completes or fails.",
+    )
     def get(self, request):
         return Response(OperationPage(_page(request, OperationListParams, BackgroundOperation.objects.all())).data)

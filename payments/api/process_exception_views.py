@@ -36,8 +36,12 @@ def _queryset(request):
 class ProcessExceptionListView(APIView):
     required_scopes = {"GET": Scope.ORDERS_READ}
 
-    @extend_schema(operation_id="listProcessExceptions", tags=[TAG], parameters=[ProcessExceptionListParams],
-                   responses=ProcessExceptionPageOut)
+    @extend_schema(
+        operation_id="listProcessExceptions",
+        tags=[TAG],
+        parameters=[ProcessExceptionListParams],
+        responses=ProcessExceptionPageOut,
+    )
     def get(self, request):
         params = ProcessExceptionListParams(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -56,10 +60,14 @@ class ProcessExceptionListView(APIView):
             queryset = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
         rows = list(queryset[: data["limit"] + 1])
         page = rows[: data["limit"]]
-        return Response({
-            "processExceptions": ProcessExceptionSerializer(page, many=True).data,
-            "nextCursor": encode_keyset_cursor(page[-1].created_at, page[-1].pk) if len(rows) > data["limit"] else None,
-        })
+        return Response(
+            {
+                "processExceptions": ProcessExceptionSerializer(page, many=True).data,
+                "nextCursor": encode_keyset_cursor(page[-1].created_at, page[-1].pk)
+                if len(rows) > data["limit"]
+                else None,
+            }
+        )
 
 
 class ProcessExceptionDetailView(APIView):
@@ -67,11 +75,16 @@ class ProcessExceptionDetailView(APIView):
 
     @extend_schema(operation_id="getProcessException", tags=[TAG], responses=ProcessExceptionSerializer)
     def get(self, request, exception_id):
-        return Response(ProcessExceptionSerializer(visible(_queryset(request), request, exception_id,
-                                                           "Process exception")).data)
+        return Response(
+            ProcessExceptionSerializer(visible(_queryset(request), request, exception_id, "Process exception")).data
+        )
 
-    @extend_schema(operation_id="updateProcessException", tags=[TAG], request=ProcessExceptionPatchIn,
-                   responses=ProcessExceptionSerializer)
+    @extend_schema(
+        operation_id="updateProcessException",
+        tags=[TAG],
+        request=ProcessExceptionPatchIn,
+        responses=ProcessExceptionSerializer,
+    )
     def patch(self, request, exception_id):
         exception = visible(_queryset(request), request, exception_id, "Process exception")
         params = ProcessExceptionPatchIn(data=request.data)
@@ -84,7 +97,10 @@ class ProcessExceptionRetryView(APIView):
     required_scopes = {"POST": Scope.PAYMENTS_WRITE}
 
     @extend_schema(
-        operation_id="retryProcessException", tags=[TAG], request=None, responses={202: RetryOut},
+        operation_id="retryProcessException",
+        tags=[TAG],
+        request=None,
+        responses={202: RetryOut},
         description="Do the step behind an active process exception again. Payment: a new background operation "
         "for what is still owed. Route (a Fulfillment exception about routing; also needs fulfillment:write): "
         "routing runs now. Bill (an Invoicing exception for a shipped fulfillment order never billed): the "
@@ -101,12 +117,19 @@ class ProcessExceptionRetryView(APIView):
         outcome = retry_process_exception(pk, client=request.auth, channel_id=client_channel_id(request))
         if not outcome.resolved:
             raise RetryFailed(f"The retry failed again: {outcome.message} The exception stays open.")
-        return Response({
-            "backgroundOperationId": str(outcome.operation.pk) if outcome.operation else None,
-            "retryKind": outcome.kind, "processExceptionStatus": outcome.exception.status,
-            "message": outcome.message, "fulfillmentOrderIds": [str(pk) for pk in outcome.fulfillment_order_ids],
-            "invoiceId": str(outcome.invoice_id) if outcome.invoice_id else None, "success": True, "errors": [],
-        }, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            {
+                "backgroundOperationId": str(outcome.operation.pk) if outcome.operation else None,
+                "retryKind": outcome.kind,
+                "processExceptionStatus": outcome.exception.status,
+                "message": outcome.message,
+                "fulfillmentOrderIds": [str(pk) for pk in outcome.fulfillment_order_ids],
+                "invoiceId": str(outcome.invoice_id) if outcome.invoice_id else None,
+                "success": True,
+                "errors": [],
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class RetryFailed(InvalidState):

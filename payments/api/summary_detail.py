@@ -88,8 +88,9 @@ class SummaryOrderPaymentSummarySerializer(serializers.Serializer):
     availableToRefundAmount = MoneyOut(source="available_to_refund_amount")
     balanceAmount = MoneyOut(source="balance_amount")
     createdDate = Date("created_at")
-    paymentAuthorizations = SummaryPaymentAuthorizationSerializer(many=True, source="authorizations.all",
-                                                                  read_only=True)
+    paymentAuthorizations = SummaryPaymentAuthorizationSerializer(
+        many=True, source="authorizations.all", read_only=True
+    )
     payments = SummaryPaymentSerializer(many=True, source="payments.all", read_only=True)
     refunds = SummaryRefundSerializer(many=True, source="refunds.all", read_only=True)
     paymentGatewayLogs = SummaryGatewayLogSerializer(many=True, source="gateway_logs.all", read_only=True)

@@ -96,8 +96,13 @@ class SandboxGateway(PaymentGateway):
             code,
             reference=row.reference,
             message=_MESSAGES[code],
-            response={"id": row.reference, "result": row.result_code, "amount": str(row.amount),
-                      "currency": row.currency, "replayed": replayed},
+            response={
+                "id": row.reference,
+                "result": row.result_code,
+                "amount": str(row.amount),
+                "currency": row.currency,
+                "replayed": replayed,
+            },
         )
 
     authorize = capture = refund = void = _process
@@ -105,8 +110,12 @@ class SandboxGateway(PaymentGateway):
     def lookup(self, interaction_type: InteractionType, idempotency_key: str) -> GatewayResult:
         row = SandboxTransaction.objects.filter(idempotency_key=idempotency_key).first()
         if row is None:
-            return GatewayResult(GatewayOutcome.UNKNOWN, GatewayResultCode.INDETERMINATE,
-                                 message="The provider has no request with this key.", response={"found": False})
+            return GatewayResult(
+                GatewayOutcome.UNKNOWN,
+                GatewayResultCode.INDETERMINATE,
+                message="The provider has no request with this key.",
+                response={"found": False},
+            )
         if not row.answered:
             SandboxTransaction.objects.filter(pk=row.pk).update(answered=True)
         return self._answer(row, replayed=True)

@@ -80,9 +80,7 @@ class AgentRefund(models.Model):
     currency = models.CharField(max_length=3)
     reason = models.CharField(max_length=255, blank=True, help_text="The change's reason, as the agent gave it.")
     status = models.CharField(max_length=10, choices=AgentRefundStatus.choices, default=AgentRefundStatus.PENDING)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     # An integration's change (the API's whole-order cancel): its refund is recorded by the same service,
     # never held for approval (an API key is not an agent).
     requested_by_client = models.ForeignKey(
@@ -105,10 +103,13 @@ class AgentRefund(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="agent_refund_amount_positive"),
-            models.CheckConstraint(condition=Q(credit_amount__gte=0, excess_amount__gte=0),
-                                   name="agent_refund_parts_not_negative"),
-            models.CheckConstraint(condition=equal("amount", F("credit_amount") + F("excess_amount")),
-                                   name="agent_refund_amount_is_its_parts"),
+            models.CheckConstraint(
+                condition=Q(credit_amount__gte=0, excess_amount__gte=0), name="agent_refund_parts_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=equal("amount", F("credit_amount") + F("excess_amount")),
+                name="agent_refund_amount_is_its_parts",
+            ),
             models.CheckConstraint(
                 condition=Q(status="Pending", decided_at__isnull=True) | ~Q(status="Pending"),
                 name="agent_refund_pending_undecided",

@@ -157,7 +157,8 @@ class AuthorizationReversal(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="reversal_amount_positive"),
             models.UniqueConstraint(
-                fields=["authorization"], condition=Q(status__in=["Pending", "Processed"]),
+                fields=["authorization"],
+                condition=Q(status__in=["Pending", "Processed"]),
                 name="reversal_once_per_authorization",
             ),
         ]

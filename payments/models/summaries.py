@@ -10,9 +10,7 @@ from .constraints import at_least, at_most
 
 
 class OrderPaymentSummary(models.Model):
-    order_summary = models.ForeignKey(
-        "orders.OrderSummary", on_delete=models.PROTECT, related_name="payment_summaries"
-    )
+    order_summary = models.ForeignKey("orders.OrderSummary", on_delete=models.PROTECT, related_name="payment_summaries")
     method = models.CharField(max_length=80, help_text="How the customer paid, as the storefront names it.")
     type = models.CharField(max_length=40, blank=True, help_text="e.g. Visa, Mastercard, GiftCard")
     last4 = models.CharField(max_length=4, blank=True)

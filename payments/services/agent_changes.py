@@ -96,9 +96,9 @@ def change_refund(summary: OrderSummary, balances: ChangeBalances, before: Funds
     excess = max(ZERO, balances.total_excess_funds_amount - before.total_excess_funds_amount)
     return ChangeRefund(
         currency=currency,
-        new_grand_total=round_money(summary.grand_total_amount - balances.grand_total_amount + fee_with_tax,
-                                    currency),
-        credit_amount=round_money(credit, currency), excess_amount=round_money(excess, currency),
+        new_grand_total=round_money(summary.grand_total_amount - balances.grand_total_amount + fee_with_tax, currency),
+        credit_amount=round_money(credit, currency),
+        excess_amount=round_money(excess, currency),
         fee_with_tax=round_money(fee_with_tax, currency),
     )
 
@@ -125,7 +125,10 @@ def started_within_window(summary_id: int, user, *, now=None) -> Decimal:
         return ZERO
     since = (now or timezone.now()) - LIMIT_WINDOW
     amounts = AgentRefund.objects.filter(
-        order_summary_id=summary_id, requested_by=user, status__in=COUNTED_STATUSES, created_at__gte=since,
+        order_summary_id=summary_id,
+        requested_by=user,
+        status__in=COUNTED_STATUSES,
+        created_at__gte=since,
     ).values_list("amount", flat=True)
     return sum(amounts, ZERO)
 
@@ -165,16 +168,19 @@ class AgentChangeOutcome:
         return self.refund is not None and self.refund.operation_id is not None
 
 
-def _submit(kind: str, summary_id: int, request, *, user, expected_version, cancel_allocated: bool,
-            channel_id: int | None):
+def _submit(
+    kind: str, summary_id: int, request, *, user, expected_version, cancel_allocated: bool, channel_id: int | None
+):
     if kind == ADJUST:
         return submit_adjust(summary_id, request, actor=user, expected_version=expected_version)
     if kind == CANCEL_ORDER:
-        return submit_cancel_order(summary_id, request, actor=user, expected_version=expected_version,
-                                   channel_id=channel_id)
+        return submit_cancel_order(
+            summary_id, request, actor=user, expected_version=expected_version, channel_id=channel_id
+        )
     if kind == CANCEL:
-        return submit_cancel(summary_id, request, actor=user, expected_version=expected_version,
-                             cancel_allocated=cancel_allocated)
+        return submit_cancel(
+            summary_id, request, actor=user, expected_version=expected_version, cancel_allocated=cancel_allocated
+        )
     if kind == RETURN:
         return submit_return(summary_id, request, actor=user, expected_version=expected_version)
     raise InvalidInput(f"'{kind}' is not a change an agent can make.", field="kind")
@@ -202,13 +208,23 @@ def _credit_change_order_ids(change_order_ids: Sequence[int]) -> list[int]:
     """The post-fulfillment reductions among the change orders: what a credit memo is made of."""
     return list(
         Order.objects.filter(POST_FULFILLMENT_REDUCTION, pk__in=change_order_ids, grand_total_amount__lt=0)
-        .exclude(change_type=ChangeType.FEE).order_by("id").values_list("pk", flat=True)
+        .exclude(change_type=ChangeType.FEE)
+        .order_by("id")
+        .values_list("pk", flat=True)
     )
 
 
-def submit_agent_change(summary_id, kind: str, request, *, user, expected_version: int | None = None,
-                        cancel_allocated: bool = False, start_refund: bool | None = None,
-                        channel_id: int | None = None) -> AgentChangeOutcome:
+def submit_agent_change(
+    summary_id,
+    kind: str,
+    request,
+    *,
+    user,
+    expected_version: int | None = None,
+    cancel_allocated: bool = False,
+    start_refund: bool | None = None,
+    channel_id: int | None = None,
+) -> AgentChangeOutcome:
     """Submit the change and start (or hold for approval) the refund that follows it, in one transaction.
 
     `request` is what the orders service takes: change items for cancel and return, an AdjustInput for
@@ -225,30 +241,63 @@ def submit_agent_change(summary_id, kind: str, request, *, user, expected_versio
         # An unmanaged summary is refused by the change's own calculation, with its message.
         summary = get_summary(summary_id, lock=True, channel_id=channel_id)
         before = funds_position(summary)
-        result = _submit(kind, summary.pk, request, user=user, expected_version=expected_version,
-                         cancel_allocated=cancel_allocated, channel_id=channel_id)
+        result = _submit(
+            kind,
+            summary.pk,
+            request,
+            user=user,
+            expected_version=expected_version,
+            cancel_allocated=cancel_allocated,
+            channel_id=channel_id,
+        )
         change_order_ids = change_order_ids_of(result)
         money = change_refund(summary, result.balances, before)
         if money.amount <= 0:
             return AgentChangeOutcome(result=result, change_order_ids=change_order_ids, refund=None)
         summary.refresh_from_db()
-        refund = record_refund(summary, kind, user=user, change_order_ids=change_order_ids,
-                         credit_ids=_credit_change_order_ids(change_order_ids) if money.credit_amount > 0 else [],
-                         credit=money.credit_amount, excess=money.excess_amount, reason=_reason_of(request),
-                         start_refund=start_refund)
+        refund = record_refund(
+            summary,
+            kind,
+            user=user,
+            change_order_ids=change_order_ids,
+            credit_ids=_credit_change_order_ids(change_order_ids) if money.credit_amount > 0 else [],
+            credit=money.credit_amount,
+            excess=money.excess_amount,
+            reason=_reason_of(request),
+            start_refund=start_refund,
+        )
     return AgentChangeOutcome(result=result, change_order_ids=change_order_ids, refund=refund)
 
 
-def record_refund(summary, kind, *, user, change_order_ids, credit_ids, credit, excess, reason,
-                  start_refund: bool | None = None, credit_memo=None) -> AgentRefund:
+def record_refund(
+    summary,
+    kind,
+    *,
+    user,
+    change_order_ids,
+    credit_ids,
+    credit,
+    excess,
+    reason,
+    start_refund: bool | None = None,
+    credit_memo=None,
+) -> AgentRefund:
     """Under the summary's lock: the refund, released at once or pending a supervisor. `credit_memo`: the
     credit part is already on that memo (an exchange's), so releasing it refunds the memo, makes none."""
     amount = credit + excess
     limit = check_limit(summary, user, amount)
     refund = AgentRefund.objects.create(
-        order_summary=summary, kind=kind, change_order_ids=list(change_order_ids), credit_memo=credit_memo,
-        credit_change_order_ids=list(credit_ids), amount=amount, credit_amount=credit, excess_amount=excess,
-        currency=summary.currency, reason=reason, requested_by=user if _is_person(user) else None,
+        order_summary=summary,
+        kind=kind,
+        change_order_ids=list(change_order_ids),
+        credit_memo=credit_memo,
+        credit_change_order_ids=list(credit_ids),
+        amount=amount,
+        credit_amount=credit,
+        excess_amount=excess,
+        currency=summary.currency,
+        reason=reason,
+        requested_by=user if _is_person(user) else None,
         requested_by_client=user if is_api_client(user) else None,
         status=AgentRefundStatus.PENDING if limit.needs_approval else AgentRefundStatus.RELEASED,
     )
@@ -277,8 +326,12 @@ def _release(summary: OrderSummary, refund: AgentRefund, *, user, start_refund: 
             with transaction.atomic():
                 refund.credit_memo = create_credit_memo(summary.pk, list(refund.credit_change_order_ids))
         except ServiceError as exc:
-            raise_payment_exception(summary, message=f"The credit memo could not be made: {exc.message}",
-                                    description=str(exc.as_error_list()), attached_to=refund)
+            raise_payment_exception(
+                summary,
+                message=f"The credit memo could not be made: {exc.message}",
+                description=str(exc.as_error_list()),
+                attached_to=refund,
+            )
         else:
             data["creditMemoId"] = refund.credit_memo.pk
     if refund.excess_amount > 0:
@@ -290,11 +343,19 @@ def _release(summary: OrderSummary, refund: AgentRefund, *, user, start_refund: 
     if data:
         try:
             with transaction.atomic():
-                refund.operation = submit_ensure_refunds(summary.pk, data, user=user if _is_person(user) else None,
-                                                         client=user if is_api_client(user) else None)
+                refund.operation = submit_ensure_refunds(
+                    summary.pk,
+                    data,
+                    user=user if _is_person(user) else None,
+                    client=user if is_api_client(user) else None,
+                )
         except ServiceError as exc:
-            raise_payment_exception(summary, message=f"Ensure refunds could not be submitted: {exc.message}",
-                                    description=str(exc.as_error_list()), attached_to=refund)
+            raise_payment_exception(
+                summary,
+                message=f"Ensure refunds could not be submitted: {exc.message}",
+                description=str(exc.as_error_list()),
+                attached_to=refund,
+            )
     refund.save(update_fields=["credit_memo", "operation"])
 
 
@@ -303,16 +364,23 @@ def _fee_invoices(summary: OrderSummary, refund: AgentRefund) -> list[int]:
     now: ensure refunds pays them out of the refund, so the customer gets the reduction less the fees."""
     if refund.kind != RETURN or len(refund.change_order_ids) < 2:
         return []  # a return's fee comes as a second change order: nothing else has one (and no query)
-    fee_ids = list(Order.objects.filter(pk__in=list(refund.change_order_ids), change_type=ChangeType.FEE,
-                                        grand_total_amount__gt=0).order_by("id").values_list("pk", flat=True))
+    fee_ids = list(
+        Order.objects.filter(pk__in=list(refund.change_order_ids), change_type=ChangeType.FEE, grand_total_amount__gt=0)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
     if not fee_ids:
         return []
     try:
         with transaction.atomic():
             return [create_invoice_from_change_orders(summary.pk, fee_ids).pk]
     except ServiceError as exc:
-        raise_payment_exception(summary, message=f"The fee invoice could not be made: {exc.message}",
-                                description=str(exc.as_error_list()), attached_to=refund)
+        raise_payment_exception(
+            summary,
+            message=f"The fee invoice could not be made: {exc.message}",
+            description=str(exc.as_error_list()),
+            attached_to=refund,
+        )
         return []
 
 
@@ -365,8 +433,9 @@ class RemainingRefund:
         return self.amount > 0 and not self.refund_running
 
 
-def remaining_amounts(funds: FundsPosition, memo_balances: Decimal, pending: Sequence[AgentRefund],
-                      currency: str) -> tuple[Decimal, Decimal]:
+def remaining_amounts(
+    funds: FundsPosition, memo_balances: Decimal, pending: Sequence[AgentRefund], currency: str
+) -> tuple[Decimal, Decimal]:
     """Pure: (credit, excess) left to refund. Post-fulfillment reductions not yet on a credit memo owe
     the outstanding credit less the memos' balances; refunds waiting for approval hold their parts."""
     held_credit = sum((refund.credit_amount for refund in pending), ZERO)
@@ -381,25 +450,42 @@ def remaining_refund(summary: OrderSummary) -> RemainingRefund:
     held_ids = {pk for refund in pending for pk in refund.credit_change_order_ids}
     # A receipt of a return order an exchange waits for: its credit pays the replacement when the last units
     # arrive (orders.services.exchange_receipt), it is not the agent's to refund (read in the same query).
-    awaited = Exists(Exchange.objects.filter(
-        status=ExchangeStatus.AWAITING_RETURN, return_order__lines__change_order_item__order_id=OuterRef("pk")))
+    awaited = Exists(
+        Exchange.objects.filter(
+            status=ExchangeStatus.AWAITING_RETURN, return_order__lines__change_order_item__order_id=OuterRef("pk")
+        )
+    )
     rows = list(
-        Order.objects.filter(POST_FULFILLMENT_REDUCTION, order_summary=summary, credit_memo_link__isnull=True,
-                             grand_total_amount__lt=0)
-        .exclude(pk__in=held_ids).annotate(awaited=awaited).order_by("id")
+        Order.objects.filter(
+            POST_FULFILLMENT_REDUCTION, order_summary=summary, credit_memo_link__isnull=True, grand_total_amount__lt=0
+        )
+        .exclude(pk__in=held_ids)
+        .annotate(awaited=awaited)
+        .order_by("id")
         .values_list("pk", "grand_total_amount", "awaited")
     )
     owed = [pk for pk, _, waits in rows if not waits]
     memo_balances = sum(CreditMemo.objects.filter(order_summary=summary).values_list("balance", flat=True), ZERO)
     awaited_credit = sum((-total for _, total, waits in rows if waits), ZERO)
     # Credit spoken for: on a memo already (being refunded), or waiting to pay an exchange's replacement.
-    credit, excess = remaining_amounts(funds_position(summary), memo_balances + awaited_credit, pending,
-                                       summary.currency)
-    running = BackgroundOperation.objects.filter(
-        order_summary=summary, type=OperationType.ENSURE_REFUNDS,
-    ).exclude(status__in=FINAL_OPERATION_STATUSES).exists()
-    return RemainingRefund(currency=summary.currency, credit_change_order_ids=tuple(owed), credit_amount=credit,
-                           excess_amount=excess, refund_running=running)
+    credit, excess = remaining_amounts(
+        funds_position(summary), memo_balances + awaited_credit, pending, summary.currency
+    )
+    running = (
+        BackgroundOperation.objects.filter(
+            order_summary=summary,
+            type=OperationType.ENSURE_REFUNDS,
+        )
+        .exclude(status__in=FINAL_OPERATION_STATUSES)
+        .exists()
+    )
+    return RemainingRefund(
+        currency=summary.currency,
+        credit_change_order_ids=tuple(owed),
+        credit_amount=credit,
+        excess_amount=excess,
+        refund_running=running,
+    )
 
 
 def refund_remaining(summary_id: int, *, user, reason: str = "") -> AgentRefund:
@@ -408,14 +494,21 @@ def refund_remaining(summary_id: int, *, user, reason: str = "") -> AgentRefund:
         summary = lock_summary(summary_id)
         remaining = remaining_refund(summary)
         if remaining.refund_running:
-            raise InvalidState("A refund is still running on this order: wait until it finishes, then refund "
-                               "what remains.")
+            raise InvalidState(
+                "A refund is still running on this order: wait until it finishes, then refund what remains."
+            )
         if remaining.amount <= 0:
             raise InvalidState("Nothing is left to refund on this order.")
-        return record_refund(summary, AgentRefundKind.REMAINING, user=user, change_order_ids=(),
-                       credit_ids=remaining.credit_change_order_ids, credit=remaining.credit_amount,
-                       excess=remaining.excess_amount,
-                       reason=(reason or "").strip()[:255] or "Refund of what remained on the order")
+        return record_refund(
+            summary,
+            AgentRefundKind.REMAINING,
+            user=user,
+            change_order_ids=(),
+            credit_ids=remaining.credit_change_order_ids,
+            credit=remaining.credit_amount,
+            excess=remaining.excess_amount,
+            reason=(reason or "").strip()[:255] or "Refund of what remained on the order",
+        )
 
 
 def pending_refunds(*, queue_filter: Q | None = None):

@@ -50,8 +50,13 @@ EXCEPTION_FIELDS = ("id", "active_process_exception_count")
 def _lock_summary_of(operation_id: int, fields: tuple[str, ...]) -> OrderSummary | None:
     """The operation's order summary, locked first as every payment service does (one query)."""
     operations = BackgroundOperation._meta.db_table
-    return get_row(OrderSummary, operation_id, fields=fields, lock=True,
-                   pk_sql=f"(SELECT order_summary_id FROM {operations} WHERE id = %s)")  # noqa: S608
+    return get_row(
+        OrderSummary,
+        operation_id,
+        fields=fields,
+        lock=True,
+        pk_sql=f"(SELECT order_summary_id FROM {operations} WHERE id = %s)",  # noqa: S608
+    )
 
 
 def _mark_running(operation: BackgroundOperation) -> list[str]:
@@ -118,8 +123,10 @@ def _refuse(operation_id: int, exc: ServiceError) -> None:
             return
         _mark_running(operation)
         raise_payment_exception(
-            summary, message=f"{LABEL[operation.type]} could not run: {exc.message}",
-            description=f"Background operation {operation.pk}, input {operation.input}.", attached_to=operation,
+            summary,
+            message=f"{LABEL[operation.type]} could not run: {exc.message}",
+            description=f"Background operation {operation.pk}, input {operation.input}.",
+            attached_to=operation,
         )
         operation.status = OperationStatus.COMPLETE
         operation.finished_at = timezone.now()
@@ -138,8 +145,9 @@ def run_operation(operation_id: int) -> BackgroundOperation | None:
         return finish_operation(operation_id)
     if calls:
         finished = []
-        send_reserved(calls, operation.order_summary_id,
-                      lambda last: finished.append(_finish_after(operation_id, calls, last)))
+        send_reserved(
+            calls, operation.order_summary_id, lambda last: finished.append(_finish_after(operation_id, calls, last))
+        )
         return finished[0]
     return operation
 
@@ -156,8 +164,7 @@ def _finish_after(operation_id: int, calls: list[Call], last) -> BackgroundOpera
 
 def _complete(operation: BackgroundOperation, *, captures=None, refunds=None) -> list[str]:
     """The movement report merged into the result, and Complete unless final already; the fields to save."""
-    operation.result = {**(operation.result or {}), **movement_report(operation, captures=captures,
-                                                                        refunds=refunds)}
+    operation.result = {**(operation.result or {}), **movement_report(operation, captures=captures, refunds=refunds)}
     if operation.is_final:
         return ["result"]
     operation.status = OperationStatus.COMPLETE
@@ -177,27 +184,45 @@ def finish_operation(operation_id: int, *, captures=None, refunds=None) -> Backg
 def movement_report(operation: BackgroundOperation, *, captures=None, refunds=None) -> dict:
     """Ensure funds reserves captures only, ensure refunds refunds only: the other kind is not read."""
     if captures is None:
-        captures = (Payment.objects.filter(background_operation=operation).order_by("id")
-                    if operation.type == OperationType.ENSURE_FUNDS else [])
+        captures = (
+            Payment.objects.filter(background_operation=operation).order_by("id")
+            if operation.type == OperationType.ENSURE_FUNDS
+            else []
+        )
     if refunds is None:
-        refunds = (Refund.objects.filter(background_operation=operation).order_by("id")
-                   if operation.type == OperationType.ENSURE_REFUNDS else [])
+        refunds = (
+            Refund.objects.filter(background_operation=operation).order_by("id")
+            if operation.type == OperationType.ENSURE_REFUNDS
+            else []
+        )
     captures = [
-        {"paymentId": str(p.pk), "orderPaymentSummaryId": str(p.order_payment_summary_id),
-         "amount": str(round_money(p.amount, p.currency)),
-         "status": p.status, "gatewayReference": p.gateway_reference}
+        {
+            "paymentId": str(p.pk),
+            "orderPaymentSummaryId": str(p.order_payment_summary_id),
+            "amount": str(round_money(p.amount, p.currency)),
+            "status": p.status,
+            "gatewayReference": p.gateway_reference,
+        }
         for p in captures
     ]
     refunds = [
-        {"refundId": str(r.pk), "orderPaymentSummaryId": str(r.order_payment_summary_id),
-         "paymentId": str(r.payment_id), "amount": str(round_money(r.amount, r.currency)), "status": r.status,
-         "gatewayReference": r.gateway_reference}
+        {
+            "refundId": str(r.pk),
+            "orderPaymentSummaryId": str(r.order_payment_summary_id),
+            "paymentId": str(r.payment_id),
+            "amount": str(round_money(r.amount, r.currency)),
+            "status": r.status,
+            "gatewayReference": r.gateway_reference,
+        }
         for r in refunds
     ]
     failed = [m for m in captures + refunds if m["status"] in (PaymentStatus.FAILED, RefundStatus.FAILED)]
     pending = [m for m in captures + refunds if m["status"] == PaymentStatus.PENDING]
-    success = not failed and (operation.result or {}).get("success", True) is not False and \
-        Decimal((operation.result or {}).get("shortfall", "0")) == 0
+    success = (
+        not failed
+        and (operation.result or {}).get("success", True) is not False
+        and Decimal((operation.result or {}).get("shortfall", "0")) == 0
+    )
     return {"captures": captures, "refunds": refunds, "pendingCount": len(pending), "success": success}
 
 
@@ -212,6 +237,9 @@ def mark_operation_error(operation_id: int, error: Exception) -> None:
         operation.finished_at = timezone.now()
         operation.error = {"type": type(error).__name__, "message": str(error)[:1000]}
         operation.save(update_fields=["status", "finished_at", "error"])
-        raise_payment_exception(summary, message=f"{LABEL[operation.type]} stopped with an error: "
-                                                 f"{type(error).__name__}", description=str(error)[:2000],
-                                attached_to=operation)
+        raise_payment_exception(
+            summary,
+            message=f"{LABEL[operation.type]} stopped with an error: {type(error).__name__}",
+            description=str(error)[:2000],
+            attached_to=operation,
+        )

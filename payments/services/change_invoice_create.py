@@ -29,8 +29,11 @@ def create_invoice_from_change_orders(summary_id, change_order_ids: list) -> Inv
             if order.pk in invoiced:
                 errors.append(FieldError(f"Change order {order.pk} is already invoiced.", field_name))
             elif owed_change(order) <= 0:
-                errors.append(FieldError(
-                    f"Change order {order.pk} does not add to the amount owed; it cannot be invoiced.", field_name))
+                errors.append(
+                    FieldError(
+                        f"Change order {order.pk} does not add to the amount owed; it cannot be invoiced.", field_name
+                    )
+                )
         refuse(errors)
         sources = [
             LineSource(item.order_item_summary, change_item_amounts(item), {"change_order_item": item})

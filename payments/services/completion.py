@@ -67,12 +67,20 @@ class Settled:
 
 
 # Compiled once per process: the pass runs after every operation, and most orders stop at the first.
-_UNSHIPPED = CompiledRows(lambda summary_id: OrderItemSummary.objects.filter(
-    order_summary_id=summary_id, type=ItemType.PRODUCT,
-    quantity_ordered__gt=F("quantity_canceled") + F("quantity_fulfilled"),
-).values_list("pk")[:1])
-_OPEN_FULFILLMENT = CompiledRows(lambda summary_id: FulfillmentOrder.objects.filter(
-    order_summary_id=summary_id).exclude(status_category__in=FINAL_STATUS_CATEGORIES).values_list("pk")[:1])
+_UNSHIPPED = CompiledRows(
+    lambda summary_id: OrderItemSummary.objects.filter(
+        order_summary_id=summary_id,
+        type=ItemType.PRODUCT,
+        quantity_ordered__gt=F("quantity_canceled") + F("quantity_fulfilled"),
+    ).values_list("pk")[:1]
+)
+_OPEN_FULFILLMENT = CompiledRows(
+    lambda summary_id: (
+        FulfillmentOrder.objects.filter(order_summary_id=summary_id)
+        .exclude(status_category__in=FINAL_STATUS_CATEGORIES)
+        .values_list("pk")[:1]
+    )
+)
 
 
 def left_to_ship(summary_id) -> bool:
@@ -85,10 +93,12 @@ def _busy(summary) -> bool:
     return (
         Payment.objects.filter(order_payment_summary__order_summary=summary, status=PaymentStatus.PENDING).exists()
         or Refund.objects.filter(order_payment_summary__order_summary=summary, status=RefundStatus.PENDING).exists()
-        or AuthorizationReversal.objects.filter(order_payment_summary__order_summary=summary,
-                                                status=ReversalStatus.PENDING).exists()
-        or BackgroundOperation.objects.filter(order_summary=summary).exclude(
-            status__in=FINAL_OPERATION_STATUSES).exists()
+        or AuthorizationReversal.objects.filter(
+            order_payment_summary__order_summary=summary, status=ReversalStatus.PENDING
+        ).exists()
+        or BackgroundOperation.objects.filter(order_summary=summary)
+        .exclude(status__in=FINAL_OPERATION_STATUSES)
+        .exists()
     )
 
 
@@ -107,27 +117,33 @@ def refund_awaits_a_person(summary) -> bool:
     refund_ids = [str(pk) for pk in failed.values_list("pk", flat=True)]
     if not refund_ids:
         return False
-    operation_ids = [str(pk) for pk in failed.exclude(background_operation=None)
-                     .values_list("background_operation_id", flat=True)]
-    attached = (Q(attached_to_type=ContentType.objects.get_for_model(Refund), attached_to_id__in=refund_ids)
-                | Q(attached_to_type=ContentType.objects.get_for_model(BackgroundOperation),
-                    attached_to_id__in=operation_ids))
+    operation_ids = [
+        str(pk) for pk in failed.exclude(background_operation=None).values_list("background_operation_id", flat=True)
+    ]
+    attached = Q(attached_to_type=ContentType.objects.get_for_model(Refund), attached_to_id__in=refund_ids) | Q(
+        attached_to_type=ContentType.objects.get_for_model(BackgroundOperation), attached_to_id__in=operation_ids
+    )
     return ProcessException.objects.filter(
-        attached, order_summary=summary, status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES).exists()
+        attached, order_summary=summary, status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES
+    ).exists()
 
 
 def _report_excess(summary, excess) -> bool:
     """One active process exception says so, however often the pass runs."""
     already = ProcessException.objects.filter(
-        order_summary=summary, status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES, message__startswith=EXCESS_EXCEPTION,
-        attached_to_type=ContentType.objects.get_for_model(OrderSummary), attached_to_id=str(summary.pk),
+        order_summary=summary,
+        status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES,
+        message__startswith=EXCESS_EXCEPTION,
+        attached_to_type=ContentType.objects.get_for_model(OrderSummary),
+        attached_to_id=str(summary.pk),
     ).exists()
     if already:
         return False
     raise_payment_exception(
-        summary, message=f"{EXCESS_EXCEPTION}: {round_money(excess, summary.currency)} {summary.currency}",
+        summary,
+        message=f"{EXCESS_EXCEPTION}: {round_money(excess, summary.currency)} {summary.currency}",
         description="Everything is shipped or canceled and more was captured than is owed. Automatic refunds "
-                    "are off (OMS_AUTO_CREDIT_AND_REFUND): refund it with ensure-refunds (excessFundsAmount).",
+        "are off (OMS_AUTO_CREDIT_AND_REFUND): refund it with ensure-refunds (excessFundsAmount).",
         attached_to=summary,
     )
     return True
@@ -158,12 +174,18 @@ def settle_summary(summary_id, *, _depth: int = 0) -> Settled | None:
                     operation = submit_ensure_refunds(summary_id, {"excessFundsAmount": str(excess)})
                 settled.refund_operation_id = operation.pk
             except ServiceError as exc:
-                raise_payment_exception(summary, message=f"Refunding the excess funds failed: {exc.message}",
-                                        description=str(exc.as_error_list()), attached_to=summary)
+                raise_payment_exception(
+                    summary,
+                    message=f"Refunding the excess funds failed: {exc.message}",
+                    description=str(exc.as_error_list()),
+                    attached_to=summary,
+                )
         elif excess > 0:
             settled.excess_reported = _report_excess(summary, excess)
-        if settled.refund_operation_id is None and not Invoice.objects.filter(
-                order_summary=summary, balance__gt=0).exists():
+        if (
+            settled.refund_operation_id is None
+            and not Invoice.objects.filter(order_summary=summary, balance__gt=0).exists()
+        ):
             reversals = reserve_reversals(summary)
             calls = log_reserved([], [], reversals)
             settled.reversal_ids = [reversal.pk for reversal in reversals]
@@ -178,8 +200,11 @@ def settle_summary(summary_id, *, _depth: int = 0) -> Settled | None:
         return settled
     if calls:
         send_reserved(calls, summary_id, lambda last: None)
-        settled.failed_reversal_ids = list(AuthorizationReversal.objects.filter(
-            pk__in=settled.reversal_ids, status=ReversalStatus.FAILED).values_list("pk", flat=True))
+        settled.failed_reversal_ids = list(
+            AuthorizationReversal.objects.filter(pk__in=settled.reversal_ids, status=ReversalStatus.FAILED).values_list(
+                "pk", flat=True
+            )
+        )
     return settled
 
 

@@ -32,16 +32,26 @@ def create_credit_memo(summary_id: int, change_order_ids: Sequence[int | str]) -
         for index, order in enumerate(orders):
             field = f"changeOrderIds[{index}]"
             if order.pk in credited:
-                errors.append(FieldError(f"Change order {order.pk} is already on a credit memo.", field,
-                                         codes.ALREADY_CREDITED))
+                errors.append(
+                    FieldError(f"Change order {order.pk} is already on a credit memo.", field, codes.ALREADY_CREDITED)
+                )
             elif owed_change(order) >= 0:
-                errors.append(FieldError(
-                    f"Change order {order.pk} does not reduce the amount owed; it cannot be credited.", field,
-                    codes.NOT_A_REDUCTION))
+                errors.append(
+                    FieldError(
+                        f"Change order {order.pk} does not reduce the amount owed; it cannot be credited.",
+                        field,
+                        codes.NOT_A_REDUCTION,
+                    )
+                )
             elif not order.is_post_fulfillment_reduction:
-                errors.append(FieldError(
-                    f"Change order {order.pk} ({order.change_type}) reduces what had not shipped: it is settled "
-                    "as excess funds (ensure refunds), never on a credit memo.", field, codes.SETTLED_AS_EXCESS_FUNDS))
+                errors.append(
+                    FieldError(
+                        f"Change order {order.pk} ({order.change_type}) reduces what had not shipped: it is settled "
+                        "as excess funds (ensure refunds), never on a credit memo.",
+                        field,
+                        codes.SETTLED_AS_EXCESS_FUNDS,
+                    )
+                )
         refuse(errors)
 
         sources = [

@@ -7,8 +7,9 @@ from orders.errors import FieldError, InvalidInput, InvalidState
 from orders.models import Order, OrderKind, OrderSummary
 
 
-def load_change_orders(summary: OrderSummary, change_order_ids: Sequence[int | str], *,
-                       field: str = "changeOrderIds") -> list[Order]:
+def load_change_orders(
+    summary: OrderSummary, change_order_ids: Sequence[int | str], *, field: str = "changeOrderIds"
+) -> list[Order]:
     """The change orders by id, in the order given, each belonging to this summary; locked."""
     if not change_order_ids:
         raise InvalidInput("Name at least one change order.", field=field)

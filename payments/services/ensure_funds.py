@@ -31,9 +31,14 @@ from .operation_queue import clean_sequences, queue_operation, summary_for_submi
 from .payment_funds import apply_to_invoice
 
 # Compiled once: the aggregate's compilation costs several times its run.
-_PENDING_CAPTURES = CompiledRows(lambda invoice_id: Payment.objects.filter(
-    target_invoice_id=invoice_id, status=PaymentStatus.PENDING).values("target_invoice_id").annotate(
-        total=MoneySum("amount")).values_list("total"))
+_PENDING_CAPTURES = CompiledRows(
+    lambda invoice_id: (
+        Payment.objects.filter(target_invoice_id=invoice_id, status=PaymentStatus.PENDING)
+        .values("target_invoice_id")
+        .annotate(total=MoneySum("amount"))
+        .values_list("total")
+    )
+)
 
 
 def pending_capture_total(invoice: Invoice):
@@ -59,8 +64,7 @@ def prepare_ensure_funds(operation: BackgroundOperation, summary) -> Prepared:
 
     outcome = {"invoiceId": str(invoice.pk), "invoiceNumber": invoice.number, "amountDue": text(due)}
     if due <= 0:
-        return Prepared({**outcome, "appliedAmount": text(ZERO), "captureAmount": text(ZERO),
-                         "shortfall": text(ZERO)})
+        return Prepared({**outcome, "appliedAmount": text(ZERO), "captureAmount": text(ZERO), "shortfall": text(ZERO)})
 
     sources = [FundsSource(ops.pk, ops.balance_amount, ops.available_to_capture_amount) for ops in payment_summaries]
     try:
@@ -73,17 +77,23 @@ def prepare_ensure_funds(operation: BackgroundOperation, summary) -> Prepared:
 
     if plan.applications:
         payments = defaultdict(list)
-        for payment in Payment.objects.select_for_update(no_key=True).filter(
-            order_payment_summary__in=payment_summaries, status=PaymentStatus.PROCESSED, balance__gt=0
-        ).order_by("id"):
+        for payment in (
+            Payment.objects.select_for_update(no_key=True)
+            .filter(order_payment_summary__in=payment_summaries, status=PaymentStatus.PROCESSED, balance__gt=0)
+            .order_by("id")
+        ):
             payments[payment.order_payment_summary_id].append(payment)
         for ops_id, amount in plan.applications:
             _apply_balances(by_id[ops_id], payments[ops_id], invoice, amount, operation)
         bump_version(summary.pk)  # the invoice is paid (in part) from captured funds
     captures = _reserve_captures([(by_id[ops_id], amount) for ops_id, amount in plan.captures], invoice, operation)
     return Prepared(
-        {**outcome, "appliedAmount": text(plan.applied_amount), "captureAmount": text(plan.capture_amount),
-         "shortfall": text(plan.shortfall)},
+        {
+            **outcome,
+            "appliedAmount": text(plan.applied_amount),
+            "captureAmount": text(plan.capture_amount),
+            "shortfall": text(plan.shortfall),
+        },
         captures=captures,
     )
 
@@ -106,12 +116,22 @@ def _reserve_captures(plan: list[tuple[OrderPaymentSummary, Decimal]], invoice: 
     if not plan:
         return []
     by_summary = defaultdict(list)
-    for auth in get_rows(PaymentAuthorization, where={"order_payment_summary_id": [ops.pk for ops, _ in plan],
-                                                       "status": "Processed"}, lock=True, no_key=True):
+    for auth in get_rows(
+        PaymentAuthorization,
+        where={"order_payment_summary_id": [ops.pk for ops, _ in plan], "status": "Processed"},
+        lock=True,
+        no_key=True,
+    ):
         by_summary[auth.order_payment_summary_id].append(auth)
-    already = money_sums(Payment, "amount", by="authorization_id", where={
-        "authorization_id": [auth.pk for auths in by_summary.values() for auth in auths],
-        "status": [PaymentStatus.PENDING, PaymentStatus.PROCESSED]})
+    already = money_sums(
+        Payment,
+        "amount",
+        by="authorization_id",
+        where={
+            "authorization_id": [auth.pk for auths in by_summary.values() for auth in auths],
+            "status": [PaymentStatus.PENDING, PaymentStatus.PROCESSED],
+        },
+    )
     captures = []
     for ops, amount in plan:
         authorizations = by_summary[ops.pk]
@@ -122,12 +142,24 @@ def _reserve_captures(plan: list[tuple[OrderPaymentSummary, Decimal]], invoice: 
             raise InvalidState(f"The authorizations of {ops.display_name} do not cover a capture of {amount}.")
         for auth_id, taken in chosen:
             auth = by_id[auth_id]
-            captures.append(Payment(
-                order_id=auth.order_id, order_payment_summary=ops, authorization=auth, method=ops.method,
-                type=ops.type, last4=ops.last4, kind=PaymentKind.CAPTURE, amount=taken, balance=ZERO,
-                currency=ops.currency, gateway_token=auth.gateway_token, status=PaymentStatus.PENDING,
-                target_invoice=invoice, background_operation=operation,
-            ))
+            captures.append(
+                Payment(
+                    order_id=auth.order_id,
+                    order_payment_summary=ops,
+                    authorization=auth,
+                    method=ops.method,
+                    type=ops.type,
+                    last4=ops.last4,
+                    kind=PaymentKind.CAPTURE,
+                    amount=taken,
+                    balance=ZERO,
+                    currency=ops.currency,
+                    gateway_token=auth.gateway_token,
+                    status=PaymentStatus.PENDING,
+                    target_invoice=invoice,
+                    background_operation=operation,
+                )
+            )
             ops.pending_capture_amount += taken
     update_rows([ops for ops, _ in plan], ["pending_capture_amount"])
     insert_with_keys(captures, "capture")

@@ -65,7 +65,9 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:
     refund_total = total - fees
     try:
         plan = plan_refunds(
-            refund_total, [Source(ops.pk, ops.available_to_refund_amount) for ops in payment_summaries], steps,
+            refund_total,
+            [Source(ops.pk, ops.available_to_refund_amount) for ops in payment_summaries],
+            steps,
             allow_partial,
         )
     except InsufficientFunds as exc:
@@ -74,8 +76,12 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:
         ) from None
 
     payments = defaultdict(list)
-    for payment in get_rows(Payment, where={"order_payment_summary_id": [ops.pk for ops in payment_summaries],
-                                            "status": PaymentStatus.PROCESSED}, lock=True, no_key=True):
+    for payment in get_rows(
+        Payment,
+        where={"order_payment_summary_id": [ops.pk for ops in payment_summaries], "status": PaymentStatus.PROCESSED},
+        lock=True,
+        no_key=True,
+    ):
         payments[payment.order_payment_summary_id].append(payment)
     available = {p.pk: p.available_to_refund_amount for group in payments.values() for p in group}
     fee_invoice_ids = [invoice.pk for invoice in fee_invoices]
@@ -101,8 +107,9 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:
     insert_with_keys(refunds, "refund")
     # Each payment is refunded at most once here (one allocation per payment summary, one per payment in it).
     for refund, payment in reserved:
-        take_funds(payment, refund.amount, exclude_invoice_ids=fee_invoice_ids, refund=refund,
-                   background_operation=operation)
+        take_funds(
+            payment, refund.amount, exclude_invoice_ids=fee_invoice_ids, refund=refund, background_operation=operation
+        )
         payment.pending_refund_amount += refund.amount
         ops = by_id[payment.order_payment_summary_id]
         ops.pending_refund_amount += refund.amount
@@ -117,8 +124,9 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:
     if memo is not None:
         memo.balance -= min(fees_paid, memo_amount) + memo_refunded
         memo.save(update_fields=["balance"])
-    outcome = _outcome(memo, currency, excess=excess, fees_paid=fees_paid, refunded=plan.refund_amount,
-                       shortfall=plan.shortfall)
+    outcome = _outcome(
+        memo, currency, excess=excess, fees_paid=fees_paid, refunded=plan.refund_amount, shortfall=plan.shortfall
+    )
     return Prepared(outcome, refunds=refunds)
 
 
@@ -144,8 +152,13 @@ def _fee_invoices(summary, raw_ids) -> list[Invoice]:
 def _refund(ops, payment: Payment, amount, memo, memo_part, operation) -> tuple[Refund, Payment]:
     """A pending refund of `amount` from the payment, not yet inserted: its funds are taken once it is."""
     refund = Refund(
-        order_payment_summary=ops, payment=payment, amount=amount, currency=payment.currency,
-        credit_memo=memo, credit_memo_amount=memo_part, from_balance_amount=min(payment.balance, amount),
+        order_payment_summary=ops,
+        payment=payment,
+        amount=amount,
+        currency=payment.currency,
+        credit_memo=memo,
+        credit_memo_amount=memo_part,
+        from_balance_amount=min(payment.balance, amount),
         background_operation=operation,
     )
     return refund, payment
@@ -161,8 +174,7 @@ def _pay_fee_invoices(fee_invoices, payments, by_id, available, memo, operation)
         for payment_id, taken in chosen:
             payment = by_payment[payment_id]
             ops = by_id[payment.order_payment_summary_id]
-            from_balance = take_funds(payment, taken, exclude_invoice_ids=[invoice.pk],
-                                      background_operation=operation)
+            from_balance = take_funds(payment, taken, exclude_invoice_ids=[invoice.pk], background_operation=operation)
             payment.save(update_fields=["balance"])
             ops.balance_amount -= from_balance
             ops.save(update_fields=["balance_amount"])

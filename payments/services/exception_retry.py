@@ -68,8 +68,10 @@ def retry_kind(exception: ProcessException) -> str | None:
     model = ContentType.objects.get_for_id(exception.attached_to_type_id).model_class()
     if exception.category == ProcessExceptionCategory.PAYMENT:
         return PAYMENT
-    if exception.category == ProcessExceptionCategory.FULFILLMENT and model in (OutboxMessage,
-                                                                                 OrderDeliveryGroupSummary):
+    if exception.category == ProcessExceptionCategory.FULFILLMENT and model in (
+        OutboxMessage,
+        OrderDeliveryGroupSummary,
+    ):
         return ROUTE
     if exception.category == ProcessExceptionCategory.INVOICING and model is OutboxMessage:
         return BILL
@@ -89,8 +91,9 @@ def retry_process_exception(exception_id, *, user=None, client=None, channel_id=
     if kind == PAYMENT:
         operation = retry_payment_exception(exception.pk, user=user, client=client, channel_id=channel_id)
         exception.refresh_from_db()
-        return RetryOutcome(exception, PAYMENT, True, f"Retry queued as {operation.type} #{operation.pk}.",
-                            operation=operation)
+        return RetryOutcome(
+            exception, PAYMENT, True, f"Retry queued as {operation.type} #{operation.pk}.", operation=operation
+        )
     if kind is None:
         if exception.status not in ACTIVE_PROCESS_EXCEPTION_STATUSES:
             raise InvalidState(f"This exception is {exception.status}; only an active one can be retried.")
@@ -115,40 +118,61 @@ def _route(exception: ProcessException, *, user, client) -> RetryOutcome:
     routed = route_order_summary(summary_id, on_demand=True)
     group_type = ContentType.objects.get_for_model(OrderDeliveryGroupSummary)
     routing_exceptions = ProcessException.objects.filter(
-        order_summary_id=summary_id, category=ProcessExceptionCategory.FULFILLMENT, attached_to_type=group_type,
+        order_summary_id=summary_id,
+        category=ProcessExceptionCategory.FULFILLMENT,
+        attached_to_type=group_type,
         status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES,
     ).exclude(pk=exception.pk)
     if routed.unrouted_group_ids:
-        current = routing_exceptions.filter(attached_to_id__in=[str(pk) for pk in routed.unrouted_group_ids]
-                                            ).order_by("-id").first() or exception
-        return RetryOutcome(exception, ROUTE, False, current.message,
-                            fulfillment_order_ids=routed.fulfillment_order_ids,
-                            extra={"description": current.description})
+        current = (
+            routing_exceptions.filter(attached_to_id__in=[str(pk) for pk in routed.unrouted_group_ids])
+            .order_by("-id")
+            .first()
+            or exception
+        )
+        return RetryOutcome(
+            exception,
+            ROUTE,
+            False,
+            current.message,
+            fulfillment_order_ids=routed.fulfillment_order_ids,
+            extra={"description": current.description},
+        )
     # Every group is placed: what routing said about them earlier is settled too.
     for stale in routing_exceptions.values_list("pk", flat=True):
         set_process_exception_status(stale, ProcessExceptionStatus.RESOLVED)
     placed = len(routed.fulfillment_order_ids)
-    message = (f"Routed: {placed} fulfillment order{'s' if placed != 1 else ''} created." if placed
-               else "Nothing was left to route.")
+    message = (
+        f"Routed: {placed} fulfillment order{'s' if placed != 1 else ''} created."
+        if placed
+        else "Nothing was left to route."
+    )
     return RetryOutcome(exception, ROUTE, True, message, fulfillment_order_ids=routed.fulfillment_order_ids)
 
 
 def _bill(exception: ProcessException, *, user, client) -> RetryOutcome:
     failed = OutboxMessage.objects.filter(pk=exception.attached_to_id, task_name=INVOICE_AND_CAPTURE).first()
     fulfillment_order_id = failed.args[0] if failed is not None and failed.args else None
-    if not FulfillmentOrder.objects.filter(pk=fulfillment_order_id, order_summary_id=exception.order_summary_id
-                                           ).exists():
+    if not FulfillmentOrder.objects.filter(
+        pk=fulfillment_order_id, order_summary_id=exception.order_summary_id
+    ).exists():
         raise InvalidState("This exception names no fulfillment order of its order to bill: resolve it by hand.")
     try:
         invoice = invoice_fulfillment_order(fulfillment_order_id).invoice
     except ServiceError as error:
-        return RetryOutcome(exception, BILL, False, f"Invoicing the fulfillment order failed again: {error.message}",
-                            extra={"description": str(error.as_error_list())})
+        return RetryOutcome(
+            exception,
+            BILL,
+            False,
+            f"Invoicing the fulfillment order failed again: {error.message}",
+            extra={"description": str(error.as_error_list())},
+        )
     # The capture follows as the automation's own step (funds ensured once, the order settled after),
     # through the outbox once this commits.
     outbox.enqueue(INVOICE_AND_CAPTURE, fulfillment_order_id, exception.order_summary_id)
-    return RetryOutcome(exception, BILL, True, f"Invoice {invoice.number} posted; the capture is queued.",
-                        invoice_id=invoice.pk)
+    return RetryOutcome(
+        exception, BILL, True, f"Invoice {invoice.number} posted; the capture is queued.", invoice_id=invoice.pk
+    )
 
 
 def _still_failing(exception: ProcessException, message: str, description: str, *, user, client) -> None:

@@ -61,10 +61,12 @@ def fund_exchange(exchange) -> bool:
     if exchange.amount_to_charge > 0:
         if card_to_charge(original) is None:
             raise_payment_exception(
-                replacement, attached_to=replacement,
+                replacement,
+                attached_to=replacement,
                 message=f"The exchange difference of {exchange.amount_to_charge} {exchange.currency} has no card "
-                        "to be charged to: the original order was paid without a card token.",
-                description="Ask the customer for a payment method, then release the hold.")
+                "to be charged to: the original order was paid without a card token.",
+                description="Ask the customer for a payment method, then release the hold.",
+            )
             outbox.enqueue("payments.tasks.settle_order_summary", replacement.pk)
             return False
         authorization = _authorization_for_difference(exchange, moved)
@@ -92,9 +94,14 @@ def _refund_difference(exchange, memo) -> None:
     original = exchange.original_summary
     if exchange.created_by_id is not None:
         record_refund(
-            original, AgentRefundKind.EXCHANGE, user=exchange.created_by,
-            change_order_ids=_return_change_orders(exchange), credit_ids=[],
-            credit=exchange.amount_to_refund, excess=ZERO, credit_memo=memo,
+            original,
+            AgentRefundKind.EXCHANGE,
+            user=exchange.created_by,
+            change_order_ids=_return_change_orders(exchange),
+            credit_ids=[],
+            credit=exchange.amount_to_refund,
+            excess=ZERO,
+            credit_memo=memo,
             reason=f"Exchange for {exchange.exchange_summary.order_number}: the replacement costs less"[:255],
         )
     elif settings.OMS_AUTO_CREDIT_AND_REFUND:
@@ -111,29 +118,41 @@ def _move_credit(exchange, memo) -> list[OrderPaymentSummary]:
     try:
         plan = plan_refunds(amount, [Source(ops.pk, ops.available_to_refund_amount) for ops in payment_summaries])
     except InsufficientFunds as exc:
-        raise InvalidState(f"{exc.needed} {original.currency} is to move to the replacement; the payment methods "
-                           f"have {exc.available} available.") from None
+        raise InvalidState(
+            f"{exc.needed} {original.currency} is to move to the replacement; the payment methods "
+            f"have {exc.available} available."
+        ) from None
     payments = defaultdict(list)
-    for payment in Payment.objects.select_for_update(no_key=True).filter(
-            order_payment_summary__in=payment_summaries, status=PaymentStatus.PROCESSED).order_by("id"):
+    for payment in (
+        Payment.objects.select_for_update(no_key=True)
+        .filter(order_payment_summary__in=payment_summaries, status=PaymentStatus.PROCESSED)
+        .order_by("id")
+    ):
         payments[payment.order_payment_summary_id].append(payment)
     now = timezone.now()
     moves = []  # (source payment, amount)
     refunds = []
     for ops_id, ops_amount in plan.refunds:
         group = payments[ops_id]
-        chosen = dict(exact_else_smallest_sufficient(
-            [Source(p.pk, p.available_to_refund_amount) for p in group], ops_amount))
+        chosen = dict(
+            exact_else_smallest_sufficient([Source(p.pk, p.available_to_refund_amount) for p in group], ops_amount)
+        )
         for payment in group:
             taken = chosen.get(payment.pk)
             if not taken:
                 continue
             refund = Refund(
-                order_payment_summary=by_id[ops_id], payment=payment, amount=taken, currency=payment.currency,
-                status=RefundStatus.PROCESSED, credit_memo=memo, credit_memo_amount=taken,
+                order_payment_summary=by_id[ops_id],
+                payment=payment,
+                amount=taken,
+                currency=payment.currency,
+                status=RefundStatus.PROCESSED,
+                credit_memo=memo,
+                credit_memo_amount=taken,
                 from_balance_amount=min(payment.balance, taken),
                 idempotency_key=f"exchange:{exchange.pk}:{len(refunds) + 1}",
-                gateway_reference=f"exchange {replacement.order_number}", processed_at=now,
+                gateway_reference=f"exchange {replacement.order_number}",
+                processed_at=now,
             )
             refund.save()
             take_funds(payment, taken, refund=refund)
@@ -156,17 +175,34 @@ def _move_credit(exchange, memo) -> list[OrderPaymentSummary]:
         ops = made.get(key)
         if ops is None:
             ops = made[key] = OrderPaymentSummary(
-                order_summary=replacement, method=payment.method, type=payment.type, last4=payment.last4,
-                currency=replacement.currency)
+                order_summary=replacement,
+                method=payment.method,
+                type=payment.type,
+                last4=payment.last4,
+                currency=replacement.currency,
+            )
         ops.authorization_amount += taken
         ops.captured_amount += taken
         ops.balance_amount += taken
-        sales.append((key, Payment(
-            order_id=replacement.original_order_id, method=payment.method, type=payment.type, last4=payment.last4,
-            kind=PaymentKind.SALE, amount=taken, balance=taken, currency=payment.currency,
-            gateway_token=payment.gateway_token, gateway_reference=payment.gateway_reference,
-            status=PaymentStatus.PROCESSED, processed_at=now,
-        )))
+        sales.append(
+            (
+                key,
+                Payment(
+                    order_id=replacement.original_order_id,
+                    method=payment.method,
+                    type=payment.type,
+                    last4=payment.last4,
+                    kind=PaymentKind.SALE,
+                    amount=taken,
+                    balance=taken,
+                    currency=payment.currency,
+                    gateway_token=payment.gateway_token,
+                    gateway_reference=payment.gateway_reference,
+                    status=PaymentStatus.PROCESSED,
+                    processed_at=now,
+                ),
+            )
+        )
     for ops in made.values():
         ops.save()
     for key, sale in sales:
@@ -180,8 +216,13 @@ def card_to_charge(summary) -> tuple[str, str, str, str] | None:
     authorization with a token, else its newest sale with one; None when it has no such card (a gift card
     without a token). The exchange service asks before it writes anything (PaymentsLink.exchange_card_to_charge)."""
     for model in (PaymentAuthorization, Payment):
-        row = (model.objects.filter(order_payment_summary__order_summary=summary).exclude(gateway_token="")
-               .order_by("-id").values_list("method", "type", "last4", "gateway_token").first())
+        row = (
+            model.objects.filter(order_payment_summary__order_summary=summary)
+            .exclude(gateway_token="")
+            .order_by("-id")
+            .values_list("method", "type", "last4", "gateway_token")
+            .first()
+        )
         if row is not None:
             return row
     return None
@@ -198,10 +239,17 @@ def _authorization_for_difference(exchange, moved: list[OrderPaymentSummary]) ->
     ops = next((each for each in moved if (each.method, each.type, each.last4) == (method, kind, last4)), None)
     if ops is None:
         ops = OrderPaymentSummary.objects.create(
-            order_summary=replacement, method=method, type=kind, last4=last4, currency=replacement.currency)
+            order_summary=replacement, method=method, type=kind, last4=last4, currency=replacement.currency
+        )
     return PaymentAuthorization.objects.create(
-        order_id=replacement.original_order_id, order_payment_summary=ops, method=method, type=kind, last4=last4,
-        amount=exchange.amount_to_charge, currency=replacement.currency, gateway_token=token,
+        order_id=replacement.original_order_id,
+        order_payment_summary=ops,
+        method=method,
+        type=kind,
+        last4=last4,
+        amount=exchange.amount_to_charge,
+        currency=replacement.currency,
+        gateway_token=token,
         status=AuthorizationStatus.PENDING,
     )
 
@@ -211,14 +259,18 @@ def authorize_exchange_charge(authorization_id: int) -> str | None:
     Processed (the payment summary's authorization grows, the replacement can be captured when it ships),
     or Failed with a Payment process exception on the replacement. A timeout leaves it pending; the
     caller retries under the same idempotency key, so the card is authorized once. Safe to run again."""
-    authorization = PaymentAuthorization.objects.select_related("order_payment_summary").filter(
-        pk=authorization_id).first()
+    authorization = (
+        PaymentAuthorization.objects.select_related("order_payment_summary").filter(pk=authorization_id).first()
+    )
     if authorization is None or authorization.status != AuthorizationStatus.PENDING:
         return None
     ops = authorization.order_payment_summary
     request = GatewayRequest(
-        interaction_type=InteractionType.AUTHORIZATION, idempotency_key=f"authorization:{authorization.pk}",
-        amount=authorization.amount, currency=authorization.currency, token=authorization.gateway_token,
+        interaction_type=InteractionType.AUTHORIZATION,
+        idempotency_key=f"authorization:{authorization.pk}",
+        amount=authorization.amount,
+        currency=authorization.currency,
+        token=authorization.gateway_token,
     )
     log = log_call(request, order_payment_summary=ops, authorization=authorization)
     result = send_logged(request, log)
@@ -240,13 +292,11 @@ def authorize_exchange_charge(authorization_id: int) -> str | None:
         authorization.status = AuthorizationStatus.FAILED
         authorization.save(update_fields=["status"])
         raise_payment_exception(
-            summary, attached_to=authorization,
+            summary,
+            attached_to=authorization,
             message=f"The exchange difference of {round_money(authorization.amount, authorization.currency)} "
-                    f"{authorization.currency} could not be "
-                    f"authorized on {ops.display_name}: {result.message}",
+            f"{authorization.currency} could not be "
+            f"authorized on {ops.display_name}: {result.message}",
             description="Ask the customer for another payment method before the replacement ships.",
         )
         return "failed"
-
-
-

@@ -82,15 +82,20 @@ def invoice_fulfillment_order(fulfillment_order_id) -> InvoiceResult:
         fulfillment_order.save(update_fields=["updated_at"])
         if shares:
             by_line = {line.fulfillment_order_line_id: line for line in invoice.lines.all()}
-            InvoiceChangeShare.objects.bulk_create([
-                InvoiceChangeShare(
-                    invoice=invoice, invoice_line=by_line[line_id], change_order_item_id=share.change_item_id,
-                    line_amount=share.amounts.charge_amount, adjustment_amount=share.amounts.adjustment_amount,
-                    tax_amount=share.amounts.tax_amount,
-                )
-                for line_id, line_shares in shares.items()
-                for share in line_shares
-            ])
+            InvoiceChangeShare.objects.bulk_create(
+                [
+                    InvoiceChangeShare(
+                        invoice=invoice,
+                        invoice_line=by_line[line_id],
+                        change_order_item_id=share.change_item_id,
+                        line_amount=share.amounts.charge_amount,
+                        adjustment_amount=share.amounts.adjustment_amount,
+                        tax_amount=share.amounts.tax_amount,
+                    )
+                    for line_id, line_shares in shares.items()
+                    for share in line_shares
+                ]
+            )
         if net_documents(summary):
             invoice.refresh_from_db(fields=["balance"])
         emit_invoice_created(invoice)
@@ -98,15 +103,20 @@ def invoice_fulfillment_order(fulfillment_order_id) -> InvoiceResult:
 
 
 def _not_fulfilled(fulfillment_order):
-    message = (f"Fulfillment order {fulfillment_order.number} is {fulfillment_order.status}: a fulfillment order is "
-               "invoiced once it is Fulfilled.")
-    raise InvalidState(message, errors=[
-        FieldError(message, "fulfillmentOrderId", codes.FULFILLMENT_ORDER_NOT_FULFILLED)])
+    message = (
+        f"Fulfillment order {fulfillment_order.number} is {fulfillment_order.status}: a fulfillment order is "
+        "invoiced once it is Fulfilled."
+    )
+    raise InvalidState(
+        message, errors=[FieldError(message, "fulfillmentOrderId", codes.FULFILLMENT_ORDER_NOT_FULFILLED)]
+    )
 
 
 def _reship(fulfillment_order):
-    message = (f"Fulfillment order {fulfillment_order.number} reships units at no charge (reshipment "
-               f"{fulfillment_order.reshipment}): it is never invoiced.")
+    message = (
+        f"Fulfillment order {fulfillment_order.number} reships units at no charge (reshipment "
+        f"{fulfillment_order.reshipment}): it is never invoiced."
+    )
     raise InvalidState(message, errors=[FieldError(message, "fulfillmentOrderId", codes.RESHIP_NOT_BILLED)])
 
 
@@ -130,10 +140,15 @@ def in_fulfillment_shares(summary, fulfillment_order, lines) -> dict[int, list[S
         by_item.setdefault(line.order_item_summary_id, []).append(line)
     changes = list(
         ChangeItem.objects.filter(
-            IN_FULFILLMENT_CHANGE, order__kind=OrderKind.CHANGE, order__order_summary=summary,
-            order_item_summary_id__in=list(by_item), order__created_at__gt=fulfillment_order.created_at,
+            IN_FULFILLMENT_CHANGE,
+            order__kind=OrderKind.CHANGE,
+            order__order_summary=summary,
+            order_item_summary_id__in=list(by_item),
+            order__created_at__gt=fulfillment_order.created_at,
             order__created_at__lt=fulfillment_order.fulfilled_at,
-        ).select_related("order").order_by("order__created_at", "id")
+        )
+        .select_related("order")
+        .order_by("order__created_at", "id")
     )
     if not changes:
         return {}
@@ -150,11 +165,14 @@ def in_fulfillment_shares(summary, fulfillment_order, lines) -> dict[int, list[S
         when = change.order.created_at
         # The units of the item on fulfillment orders open when the change was made, not invoiced yet.
         open_then = FulfillmentOrderLineItem.objects.filter(
-            order_item_summary_id=change.order_item_summary_id, fulfillment_order__created_at__lt=when,
+            order_item_summary_id=change.order_item_summary_id,
+            fulfillment_order__created_at__lt=when,
             fulfillment_order__reshipment__isnull=True,
         ).exclude(
-            Q(fulfillment_order__fulfilled_at__lt=when) | Q(fulfillment_order__canceled_at__lt=when)
-            | Q(fulfillment_order__rejected_at__lt=when) | Q(fulfillment_order__invoice__isnull=False)
+            Q(fulfillment_order__fulfilled_at__lt=when)
+            | Q(fulfillment_order__canceled_at__lt=when)
+            | Q(fulfillment_order__rejected_at__lt=when)
+            | Q(fulfillment_order__invoice__isnull=False)
         )
         units = sum((line.quantity for line in open_then), ZERO)
         done = taken.get(change.pk, {})
@@ -166,7 +184,9 @@ def in_fulfillment_shares(summary, fulfillment_order, lines) -> dict[int, list[S
                 break
             part = min(line.quantity, units)
             amounts = LineAmounts(
-                ZERO, prorate(left_line, part, units, currency), prorate(left_adjustment, part, units, currency),
+                ZERO,
+                prorate(left_line, part, units, currency),
+                prorate(left_adjustment, part, units, currency),
                 prorate(left_tax, part, units, currency),
             )
             units -= part

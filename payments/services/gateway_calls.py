@@ -39,9 +39,7 @@ def log_call(request: GatewayRequest, *, is_reconciliation: bool = False, **link
 
 def log_calls(calls: list[tuple[GatewayRequest, dict]]) -> list[PaymentGatewayLog]:
     """The log lines of several calls about to be sent, written with one insert."""
-    return insert_rows(
-        [_log_line(request, is_reconciliation=False, links=links) for request, links in calls]
-    )
+    return insert_rows([_log_line(request, is_reconciliation=False, links=links) for request, links in calls])
 
 
 ANSWER_FIELDS = ("status", "result_code", "gateway_reference", "message", "response_body", "completed_at")
@@ -60,8 +58,9 @@ def record_answer(log: PaymentGatewayLog, result: GatewayResult) -> None:
 def _unanswered(exc: Exception) -> GatewayResult:
     # An adapter that raised did not tell us whether money moved: as a timeout, only a lookup may settle it.
     logger.exception("Payment gateway call raised")
-    return GatewayResult(GatewayOutcome.TIMEOUT, GatewayResultCode.INDETERMINATE,
-                         message=f"{type(exc).__name__}: {exc}"[:500])
+    return GatewayResult(
+        GatewayOutcome.TIMEOUT, GatewayResultCode.INDETERMINATE, message=f"{type(exc).__name__}: {exc}"[:500]
+    )
 
 
 def send_logged(request: GatewayRequest, log: PaymentGatewayLog) -> GatewayResult:

@@ -25,8 +25,9 @@ from .process_exceptions import raise_payment_exception
 def _record_failure(summary_id, message: str, exc: ServiceError, *, category=ProcessExceptionCategory.PAYMENT):
     with transaction.atomic():
         summary = lock_summary(summary_id, managed=False)
-        raise_payment_exception(summary, message=f"{message}: {exc.message}", description=str(exc.as_error_list()),
-                                category=category)
+        raise_payment_exception(
+            summary, message=f"{message}: {exc.message}", description=str(exc.as_error_list()), category=category
+        )
 
 
 def invoice_and_capture(fulfillment_order_id: int, summary_id: int) -> BackgroundOperation | None:
@@ -40,8 +41,9 @@ def invoice_and_capture(fulfillment_order_id: int, summary_id: int) -> Backgroun
         if any(error.code == codes.RESHIP_NOT_BILLED for error in exc.errors):
             settle_summary(summary_id)
             return None
-        _record_failure(summary_id, "Invoicing the fulfillment order failed", exc,
-                        category=ProcessExceptionCategory.INVOICING)
+        _record_failure(
+            summary_id, "Invoicing the fulfillment order failed", exc, category=ProcessExceptionCategory.INVOICING
+        )
         return None
     operation = _ensure_funds_once(summary_id, invoice.pk)
     settle_summary(summary_id)  # the last shipment paid: leftover excess refunded, authorizations released
@@ -54,7 +56,9 @@ def _ensure_funds_once(summary_id: int, invoice_id: int) -> BackgroundOperation 
             lock_summary(summary_id)
             invoice = Invoice.objects.get(pk=invoice_id)
             waiting = BackgroundOperation.objects.filter(
-                order_summary_id=summary_id, type=OperationType.ENSURE_FUNDS, input__invoiceId=str(invoice_id),
+                order_summary_id=summary_id,
+                type=OperationType.ENSURE_FUNDS,
+                input__invoiceId=str(invoice_id),
                 status__in=[OperationStatus.NEW, OperationStatus.RUNNING],
             ).exists()
             # A held order captures on release (issue 16).
@@ -76,8 +80,9 @@ def credit_and_refund(summary_id: int, change_order_ids: list[int]) -> Backgroun
         return None
     if memo.balance == 0:
         return None  # netted against the open invoice: nothing to refund
-    operation = _run(summary_id, submit_ensure_refunds, {"creditMemoId": memo.pk},
-                     "Ensure refunds could not be submitted")
+    operation = _run(
+        summary_id, submit_ensure_refunds, {"creditMemoId": memo.pk}, "Ensure refunds could not be submitted"
+    )
     settle_summary(summary_id)
     return operation
 
@@ -87,8 +92,9 @@ def refund_credit_memo(summary_id: int, credit_memo_id: int) -> BackgroundOperat
     replacement); nothing when it is settled."""
     if not CreditMemo.objects.filter(pk=credit_memo_id, order_summary_id=summary_id, balance__gt=0).exists():
         return None
-    operation = _run(summary_id, submit_ensure_refunds, {"creditMemoId": credit_memo_id},
-                     "Ensure refunds could not be submitted")
+    operation = _run(
+        summary_id, submit_ensure_refunds, {"creditMemoId": credit_memo_id}, "Ensure refunds could not be submitted"
+    )
     settle_summary(summary_id)
     return operation
 
@@ -102,8 +108,10 @@ def refund_excess(summary_id: int) -> BackgroundOperation | None:
         with transaction.atomic():
             summary = lock_summary(summary_id)
             waiting = BackgroundOperation.objects.filter(
-                order_summary=summary, type=OperationType.ENSURE_REFUNDS,
-                status__in=[OperationStatus.NEW, OperationStatus.RUNNING]).exists()
+                order_summary=summary,
+                type=OperationType.ENSURE_REFUNDS,
+                status__in=[OperationStatus.NEW, OperationStatus.RUNNING],
+            ).exists()
             excess = funds_position(summary).total_excess_funds_amount
             if excess > 0 and not waiting:
                 operation = submit_ensure_refunds(summary_id, {"excessFundsAmount": str(excess)})

@@ -44,7 +44,10 @@ LOG_FIELD = {CAPTURE: "payment", REFUND: "refund", REVERSAL: "reversal"}
 
 def capture_request(payment: Payment) -> GatewayRequest:
     return GatewayRequest(
-        InteractionType.CAPTURE, payment.idempotency_key, payment.amount, payment.currency,
+        InteractionType.CAPTURE,
+        payment.idempotency_key,
+        payment.amount,
+        payment.currency,
         token=payment.gateway_token,
         reference=payment.authorization.gateway_reference if payment.authorization_id else "",
     )
@@ -52,15 +55,23 @@ def capture_request(payment: Payment) -> GatewayRequest:
 
 def refund_request(refund: Refund) -> GatewayRequest:
     return GatewayRequest(
-        InteractionType.REFERENCED_REFUND, refund.idempotency_key, refund.amount, refund.currency,
-        token=refund.payment.gateway_token, reference=refund.payment.gateway_reference,
+        InteractionType.REFERENCED_REFUND,
+        refund.idempotency_key,
+        refund.amount,
+        refund.currency,
+        token=refund.payment.gateway_token,
+        reference=refund.payment.gateway_reference,
     )
 
 
 def reversal_request(reversal: AuthorizationReversal) -> GatewayRequest:
     return GatewayRequest(
-        InteractionType.VOID, reversal.idempotency_key, reversal.amount, reversal.currency,
-        token=reversal.authorization.gateway_token, reference=reversal.authorization.gateway_reference,
+        InteractionType.VOID,
+        reversal.idempotency_key,
+        reversal.amount,
+        reversal.currency,
+        token=reversal.authorization.gateway_token,
+        reference=reversal.authorization.gateway_reference,
     )
 
 
@@ -71,13 +82,22 @@ def _timed_out(**movement) -> bool:
 
 def _links(kind: str, movement) -> dict:
     if kind == CAPTURE:
-        return {"payment": movement, "authorization": movement.authorization,
-                "order_payment_summary_id": movement.order_payment_summary_id}
+        return {
+            "payment": movement,
+            "authorization": movement.authorization,
+            "order_payment_summary_id": movement.order_payment_summary_id,
+        }
     if kind == REVERSAL:
-        return {"reversal": movement, "authorization": movement.authorization,
-                "order_payment_summary_id": movement.order_payment_summary_id}
-    return {"refund": movement, "payment": movement.payment,
-            "order_payment_summary_id": movement.order_payment_summary_id}
+        return {
+            "reversal": movement,
+            "authorization": movement.authorization,
+            "order_payment_summary_id": movement.order_payment_summary_id,
+        }
+    return {
+        "refund": movement,
+        "payment": movement.payment,
+        "order_payment_summary_id": movement.order_payment_summary_id,
+    }
 
 
 def _request(kind: str, movement) -> GatewayRequest:
@@ -146,11 +166,17 @@ def reconcile_movement(kind: str, pk: int) -> GatewayResult | None:
 
 def send_operation_movements(operation) -> None:
     """The movements of an operation prepared by an earlier delivery that are still pending."""
-    for pk in Payment.objects.filter(background_operation=operation, status=PaymentStatus.PENDING).order_by("id") \
-            .values_list("pk", flat=True):
+    for pk in (
+        Payment.objects.filter(background_operation=operation, status=PaymentStatus.PENDING)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    ):
         send_movement(CAPTURE, pk)
-    for pk in Refund.objects.filter(background_operation=operation, status=RefundStatus.PENDING).order_by("id") \
-            .values_list("pk", flat=True):
+    for pk in (
+        Refund.objects.filter(background_operation=operation, status=RefundStatus.PENDING)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    ):
         send_movement(REFUND, pk)
 
 
@@ -220,8 +246,14 @@ def send_reserved(calls: list[Call], summary_id: int, finish) -> None:
     operation's end)."""
     for index, call in enumerate(calls):
         result = send_logged(call.request, call.log)
-        _settle(call.kind, call.movement, result, call.log, summary_id=summary_id,
-                then=finish if index == len(calls) - 1 else None)
+        _settle(
+            call.kind,
+            call.movement,
+            result,
+            call.log,
+            summary_id=summary_id,
+            then=finish if index == len(calls) - 1 else None,
+        )
 
 
 # Below the broker's visibility timeout, so a message waiting for its time is not delivered twice.
@@ -244,9 +276,15 @@ def schedule_reconciliation(kind: str, pk: int) -> None:
 
 
 def pending_movements(older_than) -> list[tuple[str, int]]:
-    captures = Payment.objects.filter(status=PaymentStatus.PENDING, created_at__lt=older_than).exclude(
-        idempotency_key=None).values_list("pk", flat=True)
+    captures = (
+        Payment.objects.filter(status=PaymentStatus.PENDING, created_at__lt=older_than)
+        .exclude(idempotency_key=None)
+        .values_list("pk", flat=True)
+    )
     refunds = Refund.objects.filter(status=RefundStatus.PENDING, created_at__lt=older_than).values_list("pk", flat=True)
-    reversals = AuthorizationReversal.objects.filter(status=ReversalStatus.PENDING, created_at__lt=older_than) \
-        .exclude(idempotency_key=None).values_list("pk", flat=True)
+    reversals = (
+        AuthorizationReversal.objects.filter(status=ReversalStatus.PENDING, created_at__lt=older_than)
+        .exclude(idempotency_key=None)
+        .values_list("pk", flat=True)
+    )
     return [(CAPTURE, pk) for pk in captures] + [(REFUND, pk) for pk in refunds] + [(REVERSAL, pk) for pk in reversals]

@@ -29,7 +29,11 @@ def clean_sequences(summary, raw) -> list[dict]:
 
 def queue_operation(summary, op_type, data, *, client=None, user=None, retry_of=None) -> BackgroundOperation:
     operation = BackgroundOperation.objects.create(
-        type=op_type, order_summary=summary, input=data, created_by_client=client, created_by=user,
+        type=op_type,
+        order_summary=summary,
+        input=data,
+        created_by_client=client,
+        created_by=user,
         retry_of=retry_of,
     )
     enqueue(operation.pk)

@@ -49,8 +49,9 @@ def retry_input(operation: BackgroundOperation) -> dict:
 
 
 def retry_payment_exception(exception_id, *, client=None, user=None, channel_id=None) -> BackgroundOperation:
-    exception = ProcessException.objects.select_related("attached_to_type", "order_summary").filter(
-        pk=exception_id).first()
+    exception = (
+        ProcessException.objects.select_related("attached_to_type", "order_summary").filter(pk=exception_id).first()
+    )
     if exception is None or (channel_id is not None and exception.order_summary.sales_channel_id != channel_id):
         raise NotFound(f"Process exception {exception_id} does not exist.")
     _check_active(exception.status)
@@ -58,11 +59,13 @@ def retry_payment_exception(exception_id, *, client=None, user=None, channel_id=
         # The order summary first, as every service locks it, then the exception: of retries at the same
         # moment one creates the operation and resolves the exception, the others wait and find it resolved.
         lock_summary(exception.order_summary_id, managed=False, only=("pk",))
-        _check_active(ProcessException.objects.select_for_update().filter(pk=exception.pk)
-                      .values_list("status", flat=True).get())
+        _check_active(
+            ProcessException.objects.select_for_update().filter(pk=exception.pk).values_list("status", flat=True).get()
+        )
         operation = _operation_behind(exception)
         submit = submit_ensure_funds if operation.type == OperationType.ENSURE_FUNDS else submit_ensure_refunds
-        retried = submit(operation.order_summary_id, retry_input(operation), client=client, user=user,
-                         retry_of=operation)
+        retried = submit(
+            operation.order_summary_id, retry_input(operation), client=client, user=user, retry_of=operation
+        )
         set_process_exception_status(exception.pk, ProcessExceptionStatus.RESOLVED)
     return retried

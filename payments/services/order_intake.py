@@ -68,7 +68,9 @@ def ingest_order(
             summary = None
             if data.create_order_summary:
                 summary = build_order_summary(
-                    created, life_cycle_type=data.life_cycle_type, name=data.name,
+                    created,
+                    life_cycle_type=data.life_cycle_type,
+                    name=data.name,
                     external_reference=data.external_reference,
                 )
             payment_summaries = record_checkout_payments(created.order, summary, data.payments)
@@ -127,9 +129,16 @@ def record_checkout_payments_of(orders: list[tuple]) -> list[list[OrderPaymentSu
     insert_rows(
         [
             PaymentAuthorization(
-                order_payment_summary_id=_pk(summaries.get(p.method)), method=p.method, type=p.type, last4=p.last4,
-                amount=p.amount, gateway_token=p.gateway_token, gateway_reference=p.gateway_reference,
-                expires_at=p.expires_at, status=AuthorizationStatus.PROCESSED, order_id=order.pk,
+                order_payment_summary_id=_pk(summaries.get(p.method)),
+                method=p.method,
+                type=p.type,
+                last4=p.last4,
+                amount=p.amount,
+                gateway_token=p.gateway_token,
+                gateway_reference=p.gateway_reference,
+                expires_at=p.expires_at,
+                status=AuthorizationStatus.PROCESSED,
+                order_id=order.pk,
                 currency=order.currency,
             )
             for (order, _, payments), summaries in zip(orders, summaries_of, strict=True)
@@ -140,9 +149,17 @@ def record_checkout_payments_of(orders: list[tuple]) -> list[list[OrderPaymentSu
     insert_rows(
         [
             Payment(
-                order_payment_summary_id=_pk(summaries.get(p.method)), method=p.method, type=p.type, last4=p.last4,
-                kind=PaymentKind.SALE, amount=p.amount, balance=p.amount, gateway_token=p.gateway_token,
-                gateway_reference=p.gateway_reference, status=PaymentStatus.PROCESSED, order_id=order.pk,
+                order_payment_summary_id=_pk(summaries.get(p.method)),
+                method=p.method,
+                type=p.type,
+                last4=p.last4,
+                kind=PaymentKind.SALE,
+                amount=p.amount,
+                balance=p.amount,
+                gateway_token=p.gateway_token,
+                gateway_reference=p.gateway_reference,
+                status=PaymentStatus.PROCESSED,
+                order_id=order.pk,
                 currency=order.currency,
             )
             for (order, _, payments), summaries in zip(orders, summaries_of, strict=True)
@@ -198,15 +215,19 @@ def ingest_orders(orders: list[OrderInput], *, client: ApiClient | None = None) 
     try:
         with transaction.atomic():
             created = create_orders([(computed, channel) for _, _, channel, computed in writable], client=client)
-            build_order_summaries([
-                (order, SummarySpec(data.life_cycle_type, data.name, data.external_reference))
-                for order, (_, data, _, _) in zip(created, writable, strict=True)
-                if data.create_order_summary
-            ])
-            payment_summaries = record_checkout_payments_of([
-                (order.order, order.summary, data.payments)
-                for order, (_, data, _, _) in zip(created, writable, strict=True)
-            ])
+            build_order_summaries(
+                [
+                    (order, SummarySpec(data.life_cycle_type, data.name, data.external_reference))
+                    for order, (_, data, _, _) in zip(created, writable, strict=True)
+                    if data.create_order_summary
+                ]
+            )
+            payment_summaries = record_checkout_payments_of(
+                [
+                    (order.order, order.summary, data.payments)
+                    for order, (_, data, _, _) in zip(created, writable, strict=True)
+                ]
+            )
             for order, (_, _, channel, _) in zip(created, writable, strict=True):
                 if order.summary is not None:
                     order.summary.sales_channel = channel  # the event renders its name: no query for it

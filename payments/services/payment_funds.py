@@ -15,9 +15,13 @@ def apply_to_invoice(payment: Payment, invoice: Invoice, amount: Decimal, **link
     """Record `amount` of the payment as paying the invoice; the caller has taken the funds already."""
     invoice.balance -= amount
     update_row(invoice, ["balance"])
-    return insert_rows([PaymentAppliedToInvoice(
-        payment=payment, invoice=invoice, type=ApplicationType.APPLIED, amount=amount, **links
-    )])[0]
+    return insert_rows(
+        [
+            PaymentAppliedToInvoice(
+                payment=payment, invoice=invoice, type=ApplicationType.APPLIED, amount=amount, **links
+            )
+        ]
+    )[0]
 
 
 def unapply(payment: Payment, amount: Decimal, *, exclude_invoice_ids=(), **links) -> None:
@@ -36,9 +40,11 @@ def unapply(payment: Payment, amount: Decimal, *, exclude_invoice_ids=(), **link
     rows = []
     for entry in applied:
         taken = min(entry["net"], remaining)
-        rows.append(PaymentAppliedToInvoice(
-            payment=payment, invoice_id=entry["invoice_id"], type=ApplicationType.UNAPPLIED, amount=-taken, **links
-        ))
+        rows.append(
+            PaymentAppliedToInvoice(
+                payment=payment, invoice_id=entry["invoice_id"], type=ApplicationType.UNAPPLIED, amount=-taken, **links
+            )
+        )
         remaining -= taken
         if remaining == 0:
             break

@@ -15,15 +15,20 @@ def create_payment_summary(summary_id, *, authorization_id=None, payment_ids=Non
         summary = lock_summary(summary_id)
         order_id = summary.original_order_id
         if authorization_id is not None:
-            authorization = PaymentAuthorization.objects.select_for_update().filter(
-                pk=authorization_id, order_id=order_id).first()
+            authorization = (
+                PaymentAuthorization.objects.select_for_update().filter(pk=authorization_id, order_id=order_id).first()
+            )
             if authorization is None:
                 raise NotFound(f"Payment authorization {authorization_id} does not belong to this order summary.")
             if authorization.order_payment_summary_id is not None:
-                raise InvalidState("This authorization already belongs to an order payment summary.",
-                                   field="paymentAuthorizationId")
-            payments = list(Payment.objects.select_for_update().filter(
-                authorization=authorization, order_payment_summary__isnull=True))
+                raise InvalidState(
+                    "This authorization already belongs to an order payment summary.", field="paymentAuthorizationId"
+                )
+            payments = list(
+                Payment.objects.select_for_update().filter(
+                    authorization=authorization, order_payment_summary__isnull=True
+                )
+            )
             template, authorized = authorization, authorization.amount
             authorizations = [authorization]
         else:
@@ -31,8 +36,9 @@ def create_payment_summary(summary_id, *, authorization_id=None, payment_ids=Non
             found = {payment.pk for payment in payments}
             for index, pk in enumerate(payment_ids):
                 if pk not in found:
-                    raise InvalidInput(f"Payment {pk} does not belong to this order summary.",
-                                       field=f"paymentIds[{index}]")
+                    raise InvalidInput(
+                        f"Payment {pk} does not belong to this order summary.", field=f"paymentIds[{index}]"
+                    )
             if any(payment.order_payment_summary_id for payment in payments):
                 raise InvalidState("A payment already belongs to an order payment summary.", field="paymentIds")
             if len({payment.method for payment in payments}) > 1:
@@ -44,8 +50,12 @@ def create_payment_summary(summary_id, *, authorization_id=None, payment_ids=Non
             raise InvalidInput(f"The payment is in {template.currency}; the order summary in {summary.currency}.")
         processed = [payment for payment in payments if payment.status == PaymentStatus.PROCESSED]
         ops = OrderPaymentSummary.objects.create(
-            order_summary=summary, method=template.method, type=template.type, last4=template.last4,
-            currency=summary.currency, authorization_amount=authorized,
+            order_summary=summary,
+            method=template.method,
+            type=template.type,
+            last4=template.last4,
+            currency=summary.currency,
+            authorization_amount=authorized,
             captured_amount=sum((p.amount for p in processed), ZERO),
             refunded_amount=sum((p.refunded_amount for p in processed), ZERO),
             balance_amount=sum((p.balance for p in processed), ZERO),

@@ -13,10 +13,15 @@ from orders.models import (
 )
 
 
-def raise_payment_exception(summary: OrderSummary, *, message: str, description: str = "",
-                            attached_to: Model | None = None,
-                            severity: str = ProcessExceptionSeverity.HIGH,
-                            category: str = ProcessExceptionCategory.PAYMENT) -> ProcessException:
+def raise_payment_exception(
+    summary: OrderSummary,
+    *,
+    message: str,
+    description: str = "",
+    attached_to: Model | None = None,
+    severity: str = ProcessExceptionSeverity.HIGH,
+    category: str = ProcessExceptionCategory.PAYMENT,
+) -> ProcessException:
     """The caller holds the summary's row lock inside its transaction."""
     exception = ProcessException.objects.create(
         order_summary=summary,

@@ -33,8 +33,9 @@ class ReceiptOutcome:
     exchange: Exchange | None = None  # the exchange waiting for this return order: as the receipt left it
 
 
-def receive_return_order(return_order_id, items: list[ReturnItemInput], *, user,
-                         expected_version: int | None = None, reason: str = "") -> ReceiptOutcome:
+def receive_return_order(
+    return_order_id, items: list[ReturnItemInput], *, user, expected_version: int | None = None, reason: str = ""
+) -> ReceiptOutcome:
     pk = parse_id(return_order_id)
     summary_id = ReturnOrder.objects.filter(pk=pk).values_list("order_summary_id", flat=True).first() if pk else None
     if summary_id is None:
@@ -42,25 +43,33 @@ def receive_return_order(return_order_id, items: list[ReturnItemInput], *, user,
     with transaction.atomic():
         summary = lock_summary(summary_id)
         if expected_version is not None and summary.version != expected_version:
-            raise Conflict(f"The order changed since this screen was opened (version {expected_version}, now "
-                           f"{summary.version}); check the return order again.", field="version")
+            raise Conflict(
+                f"The order changed since this screen was opened (version {expected_version}, now "
+                f"{summary.version}); check the return order again.",
+                field="version",
+            )
         before = funds_position(summary)
         result = return_items(pk, items, actor=user)
         ids = tuple(pk for pk in (result.change_order_id, result.fee_change_order_id) if pk)
         summary.refresh_from_db()
         after = funds_position(summary)
         credit = round_money(max(ZERO, after.outstanding_credit - before.outstanding_credit), summary.currency)
-        excess = round_money(max(ZERO, after.total_excess_funds_amount - before.total_excess_funds_amount),
-                             summary.currency)
+        excess = round_money(
+            max(ZERO, after.total_excess_funds_amount - before.total_excess_funds_amount), summary.currency
+        )
         refund = None
         # An exchange's return order: its credit pays the replacement (and any rest is refunded) through the
         # exchange's money, which return-items started (orders.services.exchange_receipt).
         exchange = Exchange.objects.select_related("exchange_summary").filter(return_order_id=pk).first()
         if credit + excess > 0 and exchange is None:
             refund = record_refund(
-                summary, AgentRefundKind.RETURN, user=user, change_order_ids=ids,
+                summary,
+                AgentRefundKind.RETURN,
+                user=user,
+                change_order_ids=ids,
                 credit_ids=[result.change_order_id] if credit > 0 and result.change_order_id else [],
-                credit=credit, excess=excess,
+                credit=credit,
+                excess=excess,
                 reason=(reason or f"Received on return order {ReturnOrder(pk=pk).number}")[:255],
             )
     return ReceiptOutcome(result, ids, refund, exchange)

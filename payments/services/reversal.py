@@ -36,18 +36,24 @@ def unused_authorizations(payment_summaries) -> list[tuple[object, PaymentAuthor
     by_id = {ops.pk: ops for ops in payment_summaries}
     authorizations = list(
         PaymentAuthorization.objects.select_for_update(no_key=True)
-        .filter(order_payment_summary__in=payment_summaries, status=AuthorizationStatus.PROCESSED).order_by("id")
+        .filter(order_payment_summary__in=payment_summaries, status=AuthorizationStatus.PROCESSED)
+        .order_by("id")
     )
     if not authorizations:
         return []
     captured = dict(
-        Payment.objects.filter(authorization__in=authorizations,
-                               status__in=[PaymentStatus.PENDING, PaymentStatus.PROCESSED])
-        .values("authorization_id").annotate(total=MoneySum("amount")).values_list("authorization_id", "total")
+        Payment.objects.filter(
+            authorization__in=authorizations, status__in=[PaymentStatus.PENDING, PaymentStatus.PROCESSED]
+        )
+        .values("authorization_id")
+        .annotate(total=MoneySum("amount"))
+        .values_list("authorization_id", "total")
     )
     reversed_ = dict(
         AuthorizationReversal.objects.filter(authorization__in=authorizations, status__in=LIVE)
-        .values("authorization_id").annotate(total=MoneySum("amount")).values_list("authorization_id", "total")
+        .values("authorization_id")
+        .annotate(total=MoneySum("amount"))
+        .values_list("authorization_id", "total")
     )
     found = []
     available = {ops.pk: ops.available_to_capture_amount for ops in payment_summaries}
@@ -72,8 +78,9 @@ def reserve_reversals(summary) -> list[AuthorizationReversal]:
     reversals = []
     touched = defaultdict(lambda: ZERO)
     for ops, auth, amount in planned:
-        reversal = AuthorizationReversal(order_payment_summary=ops, authorization=auth, amount=amount,
-                                         currency=auth.currency)
+        reversal = AuthorizationReversal(
+            order_payment_summary=ops, authorization=auth, amount=amount, currency=auth.currency
+        )
         reversal.authorization = auth
         reversals.append(reversal)
         ops.authorization_reversal_amount += amount

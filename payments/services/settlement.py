@@ -39,8 +39,9 @@ def _summary_id(movement_model, pk: int) -> int:
     return movement_model.objects.filter(pk=pk).values_list("order_payment_summary__order_summary_id", flat=True).get()
 
 
-def settle_capture(payment_id: int, result: GatewayResult, *, summary_id: int | None = None,
-                   known: Payment | None = None) -> Payment:
+def settle_capture(
+    payment_id: int, result: GatewayResult, *, summary_id: int | None = None, known: Payment | None = None
+) -> Payment:
     """`summary_id` and `known` (the payment as the caller loaded it: only its links are read, which never
     change) spare the reads that find them. Joins the caller's transaction when there is one."""
     if summary_id is None:
@@ -50,9 +51,7 @@ def settle_capture(payment_id: int, result: GatewayResult, *, summary_id: int | 
         if known is None:
             known = Payment.objects.only("order_payment_summary_id", "target_invoice_id").get(pk=payment_id)
         ops = lock_row(OrderPaymentSummary, known.order_payment_summary_id, no_key=True)
-        invoice = (
-            lock_row(Invoice, known.target_invoice_id) if known.target_invoice_id else None
-        )
+        invoice = lock_row(Invoice, known.target_invoice_id) if known.target_invoice_id else None
         payment = lock_row(Payment, payment_id, no_key=True)
         if payment.status != PaymentStatus.PENDING or not result.is_final:
             return payment
@@ -75,9 +74,9 @@ def settle_capture(payment_id: int, result: GatewayResult, *, summary_id: int | 
             raise_payment_exception(
                 summary,
                 message=f"Capture of {round_money(payment.amount, payment.currency)} {payment.currency} "
-                        f"on {ops.display_name} failed: {result.result_code}",
+                f"on {ops.display_name} failed: {result.result_code}",
                 description=f"{result.message} Idempotency key {payment.idempotency_key}; "
-                            f"invoice {invoice.number if invoice else '-'}.",
+                f"invoice {invoice.number if invoice else '-'}.",
                 attached_to=payment.background_operation or payment,
             )
         update_row(ops, ["pending_capture_amount", "captured_amount", "balance_amount"])
@@ -85,8 +84,9 @@ def settle_capture(payment_id: int, result: GatewayResult, *, summary_id: int | 
     return payment
 
 
-def settle_refund(refund_id: int, result: GatewayResult, *, summary_id: int | None = None,
-                  known: Refund | None = None) -> Refund:
+def settle_refund(
+    refund_id: int, result: GatewayResult, *, summary_id: int | None = None, known: Refund | None = None
+) -> Refund:
     """As settle_capture: `known` is the refund as the caller loaded it (only its links are read)."""
     if summary_id is None:
         summary_id = _summary_id(Refund, refund_id)
@@ -122,8 +122,8 @@ def settle_refund(refund_id: int, result: GatewayResult, *, summary_id: int | No
             raise_payment_exception(
                 summary,
                 message=f"Refund of {round_money(refund.amount, refund.currency)} {refund.currency} "
-                        f"to {ops.display_name} failed: "
-                        f"{result.result_code}",
+                f"to {ops.display_name} failed: "
+                f"{result.result_code}",
                 description=f"{result.message} Idempotency key {refund.idempotency_key}.",
                 attached_to=refund.background_operation or refund,
             )
@@ -134,8 +134,13 @@ def settle_refund(refund_id: int, result: GatewayResult, *, summary_id: int | No
     return refund
 
 
-def settle_reversal(reversal_id: int, result: GatewayResult, *, summary_id: int | None = None,
-                    known: AuthorizationReversal | None = None) -> AuthorizationReversal:
+def settle_reversal(
+    reversal_id: int,
+    result: GatewayResult,
+    *,
+    summary_id: int | None = None,
+    known: AuthorizationReversal | None = None,
+) -> AuthorizationReversal:
     """As settle_capture. A reversal that succeeds keeps its amount in the payment summary's
     AuthorizationReversalAmount (reserved when it was planned) and moves the version; one that fails gives
     it back and raises a payment process exception (the settling pass tries again later, under a new key)."""
@@ -161,17 +166,18 @@ def settle_reversal(reversal_id: int, result: GatewayResult, *, summary_id: int 
             # Attached to the authorization: the retries of one failing reversal make one exception.
             authorization = PaymentAuthorization(pk=reversal.authorization_id)
             if not ProcessException.objects.filter(
-                order_summary_id=summary_id, status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES,
+                order_summary_id=summary_id,
+                status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES,
                 attached_to_type=ContentType.objects.get_for_model(PaymentAuthorization),
                 attached_to_id=str(authorization.pk),
             ).exists():
                 raise_payment_exception(
                     summary,
                     message=f"Reversal of {round_money(reversal.amount, reversal.currency)} {reversal.currency} of "
-                            "the authorization on "
-                            f"{ops.display_name} failed: {result.result_code}",
+                    "the authorization on "
+                    f"{ops.display_name} failed: {result.result_code}",
                     description=f"{result.message} Idempotency key {reversal.idempotency_key}. The unused "
-                                "authorization is released again on the next settling pass (retried).",
+                    "authorization is released again on the next settling pass (retried).",
                     attached_to=authorization,
                 )
         update_row(reversal, ["status", "gateway_reference", "processed_at"])

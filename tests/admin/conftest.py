@@ -9,8 +9,14 @@ from tests.support.order_records import make_order
 def api_client_record(db):
     client, _raw_key = ApiClient.issue(name="storefront-us", scopes=["orders:read", "orders:write"])
     IdempotencyRecord.objects.create(
-        client=client, key="retry-1", method="POST", path="/api/v1/commerce/orders", request_hash="0" * 64,
-        response_status=201, response_body='{"orderId": "1"}', completed_at=timezone.now(),
+        client=client,
+        key="retry-1",
+        method="POST",
+        path="/api/v1/commerce/orders",
+        request_hash="0" * 64,
+        response_status=201,
+        response_body='{"orderId": "1"}',
+        completed_at=timezone.now(),
     )
     return client
 

@@ -13,9 +13,14 @@ def test_reason_codes_are_edited_in_the_list(admin_client):
     damaged = ReasonCode.objects.get(name="Damaged")
     goodwill = ReasonCode.objects.get(name="Goodwill")
     data = {
-        "form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2", "_save": "Save",
-        "form-0-id": damaged.pk, "form-0-sort_order": "5",
-        "form-1-id": goodwill.pk, "form-1-is_active": "on", "form-1-sort_order": "1",
+        "form-TOTAL_FORMS": "2",
+        "form-INITIAL_FORMS": "2",
+        "_save": "Save",
+        "form-0-id": damaged.pk,
+        "form-0-sort_order": "5",
+        "form-1-id": goodwill.pk,
+        "form-1-is_active": "on",
+        "form-1-sort_order": "1",
     }
     response = admin_client.post(reverse("admin:orders_reasoncode_changelist"), data)
     assert response.status_code == 302

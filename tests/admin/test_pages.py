@@ -27,9 +27,23 @@ from tests.support.order_records import make_order
 pytestmark = pytest.mark.django_db
 
 OUR_MODELS = [
-    ApiClient, IdempotencyRecord, Order, OrderDeliveryGroup, OrderDeliveryGroupSummary, OrderItem,
-    OrderItemAdjustmentLine, OrderItemSummary, OrderItemSummaryChange, OrderItemTaxLine, OrderSummary,
-    ProcessException, ReasonCode, SalesChannel, OrderPaymentSummary, Payment, PaymentAuthorization,
+    ApiClient,
+    IdempotencyRecord,
+    Order,
+    OrderDeliveryGroup,
+    OrderDeliveryGroupSummary,
+    OrderItem,
+    OrderItemAdjustmentLine,
+    OrderItemSummary,
+    OrderItemSummaryChange,
+    OrderItemTaxLine,
+    OrderSummary,
+    ProcessException,
+    ReasonCode,
+    SalesChannel,
+    OrderPaymentSummary,
+    Payment,
+    PaymentAuthorization,
 ]
 
 

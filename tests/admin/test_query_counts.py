@@ -25,9 +25,21 @@ from tests.support.order_records import make_order
 pytestmark = pytest.mark.django_db
 
 LISTED_MODELS = [
-    Order, OrderDeliveryGroup, OrderItem, OrderItemAdjustmentLine, OrderItemTaxLine, OrderSummary,
-    OrderDeliveryGroupSummary, OrderItemSummary, OrderItemSummaryChange, ProcessException, ApiClient,
-    IdempotencyRecord, OrderPaymentSummary, PaymentAuthorization, Payment,
+    Order,
+    OrderDeliveryGroup,
+    OrderItem,
+    OrderItemAdjustmentLine,
+    OrderItemTaxLine,
+    OrderSummary,
+    OrderDeliveryGroupSummary,
+    OrderItemSummary,
+    OrderItemSummaryChange,
+    ProcessException,
+    ApiClient,
+    IdempotencyRecord,
+    OrderPaymentSummary,
+    PaymentAuthorization,
+    Payment,
 ]
 # Session, user, counts, the rows, and one query per filter with choices from the data: a page
 # should stay well below this whatever it lists.

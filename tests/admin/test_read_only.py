@@ -24,9 +24,19 @@ from payments.models import OrderPaymentSummary, Payment, PaymentAuthorization
 pytestmark = pytest.mark.django_db
 
 READ_ONLY_MODELS = [
-    Order, OrderDeliveryGroup, OrderItem, OrderItemAdjustmentLine, OrderItemTaxLine, OrderSummary,
-    OrderDeliveryGroupSummary, OrderItemSummary, OrderItemSummaryChange, OrderPaymentSummary,
-    PaymentAuthorization, Payment, IdempotencyRecord,
+    Order,
+    OrderDeliveryGroup,
+    OrderItem,
+    OrderItemAdjustmentLine,
+    OrderItemTaxLine,
+    OrderSummary,
+    OrderDeliveryGroupSummary,
+    OrderItemSummary,
+    OrderItemSummaryChange,
+    OrderPaymentSummary,
+    PaymentAuthorization,
+    Payment,
+    IdempotencyRecord,
 ]
 
 

@@ -37,14 +37,16 @@ def post(client, summary_id, action, body, *, expect):
 
 
 def cancel(ois, quantity, **extra):
-    return {"changeItems": [{"orderItemSummaryId": str(ois.pk), "quantity": quantity, "reason": "Damaged"}],
-            **extra}
+    return {"changeItems": [{"orderItemSummaryId": str(ois.pk), "quantity": quantity, "reason": "Damaged"}], **extra}
 
 
 def written():
-    return (Order.objects.count(), OrderItemSummaryChange.objects.count(),
-            list(FulfillmentOrderLineItem.objects.order_by("pk").values_list("quantity", flat=True)),
-            list(FulfillmentOrder.objects.order_by("pk").values_list("status", flat=True)))
+    return (
+        Order.objects.count(),
+        OrderItemSummaryChange.objects.count(),
+        list(FulfillmentOrderLineItem.objects.order_by("pk").values_list("quantity", flat=True)),
+        list(FulfillmentOrder.objects.order_by("pk").values_list("status", flat=True)),
+    )
 
 
 @pytest.fixture
@@ -61,10 +63,15 @@ def routed():
 
 
 def line_entry(order, line, quantity, *, returned=False, moved_to=None):
-    return {"fulfillmentOrderId": str(order.pk), "fulfillmentOrderNumber": order.number,
-            "fulfillmentOrderLineItemId": str(line.pk), "orderItemSummaryId": str(line.order_item_summary_id),
-            "quantity": D(quantity), "returnedToGroup": returned,
-            "movedToFulfillmentOrderId": None if moved_to is None else str(moved_to.pk)}
+    return {
+        "fulfillmentOrderId": str(order.pk),
+        "fulfillmentOrderNumber": order.number,
+        "fulfillmentOrderLineItemId": str(line.pk),
+        "orderItemSummaryId": str(line.order_item_summary_id),
+        "quantity": D(quantity),
+        "returnedToGroup": returned,
+        "movedToFulfillmentOrderId": None if moved_to is None else str(moved_to.pk),
+    }
 
 
 def test_allocated_units_are_refused_without_the_flag_and_nothing_is_written(api, routed):
@@ -88,7 +95,10 @@ def test_cancel_of_allocated_units_with_the_flag_cancels_the_newest_line_first(a
     # A: 1 of 2 units → 80.00 × 1/2 = 40.00, tax 6.40 × 1/2 = 3.20; grand 43.20; nothing captured.
     balances = preview["changeBalances"]
     assert (balances["totalAmount"], balances["totalTaxAmount"], balances["grandTotalAmount"]) == (
-        D("40.00"), D("3.20"), D("43.20"))
+        D("40.00"),
+        D("3.20"),
+        D("43.20"),
+    )
     assert balances["totalExcessFundsAmount"] == D("0.00")
     # Both fulfillment orders are Allocated: the newest (FO2) gives the unit; FO2 keeps B, so stays open.
     assert preview["fulfillmentOrderLinesToCancel"] == [line_entry(fo2, fo2_lines["A"], "1")]
@@ -164,8 +174,15 @@ def test_whole_order_cancel_on_two_fulfillment_orders_with_a_delivery_charge(api
     stock("WH-2", A=5, B=5)
     # Paid by a sale of the whole 118.80 at checkout: captured, so the cancel frees it all as excess.
     body = worked_example_body()
-    body["payments"] = [{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa", "amount": D("118.80"),
-                         "gatewayReference": "sale_1"}]
+    body["payments"] = [
+        {
+            "kind": "sale",
+            "method": "Visa",
+            "gatewayToken": "tok_visa",
+            "amount": D("118.80"),
+            "gatewayReference": "sale_1",
+        }
+    ]
     summary = ingest(body)
     items = items_by_sku(summary)
     (fo1,) = place(summary, (one, [(items["A"], 1)]))
@@ -179,18 +196,30 @@ def test_whole_order_cancel_on_two_fulfillment_orders_with_a_delivery_charge(api
     balances = preview["changeBalances"]
     # A 80.00 + 6.40, B 20.00 + 1.60, delivery 10.00 + 0.80 (its group has nothing left to ship).
     assert balances == {
-        "grandTotalAmount": D("118.80"), "totalAmount": D("110.00"), "totalTaxAmount": D("8.80"),
-        "totalAdjustedProductAmount": D("100.00"), "totalAdjustedProductTaxAmount": D("8.00"),
-        "totalAdjProductAmtWithTax": D("108.00"), "totalAdjustedDeliveryAmount": D("10.00"),
-        "totalAdjustedDeliveryTaxAmount": D("0.80"), "totalAdjDeliveryAmtWithTax": D("10.80"),
-        "totalFeeAmount": D("0.00"), "totalFeeTaxAmount": D("0.00"),
+        "grandTotalAmount": D("118.80"),
+        "totalAmount": D("110.00"),
+        "totalTaxAmount": D("8.80"),
+        "totalAdjustedProductAmount": D("100.00"),
+        "totalAdjustedProductTaxAmount": D("8.00"),
+        "totalAdjProductAmtWithTax": D("108.00"),
+        "totalAdjustedDeliveryAmount": D("10.00"),
+        "totalAdjustedDeliveryTaxAmount": D("0.80"),
+        "totalAdjDeliveryAmtWithTax": D("10.80"),
+        "totalFeeAmount": D("0.00"),
+        "totalFeeTaxAmount": D("0.00"),
         # 118.80 captured − 0 still owed
-        "totalExcessFundsAmount": D("118.80"), "totalRefundableAmount": D("118.80"),
+        "totalExcessFundsAmount": D("118.80"),
+        "totalRefundableAmount": D("118.80"),
     }
-    assert preview["fulfillmentOrderLinesToCancel"] == sorted([
-        line_entry(fo1, fo1_lines["A"], "1"), line_entry(fo1, fo1_lines["DELIVERY-GROUND"], "1"),
-        line_entry(fo2, fo2_lines["A"], "1"), line_entry(fo2, fo2_lines["B"], "1"),
-    ], key=lambda entry: int(entry["fulfillmentOrderLineItemId"]))
+    assert preview["fulfillmentOrderLinesToCancel"] == sorted(
+        [
+            line_entry(fo1, fo1_lines["A"], "1"),
+            line_entry(fo1, fo1_lines["DELIVERY-GROUND"], "1"),
+            line_entry(fo2, fo2_lines["A"], "1"),
+            line_entry(fo2, fo2_lines["B"], "1"),
+        ],
+        key=lambda entry: int(entry["fulfillmentOrderLineItemId"]),
+    )
     assert preview["canceledFulfillmentOrderIds"] == [str(fo1.pk), str(fo2.pk)]
     assert preview["deliveryChargesCanceledWithLastProduct"] == [str(items["DELIVERY-GROUND"].pk)]
 
@@ -202,8 +231,7 @@ def test_whole_order_cancel_on_two_fulfillment_orders_with_a_delivery_charge(api
     assert (change_order.change_type, change_order.grand_total_amount) == ("Cancel", D("-118.80"))
     summary.refresh_from_db()
     assert (summary.status, summary.grand_total_amount) == (OrderSummaryStatus.CANCELED, D("0"))
-    assert set(FulfillmentOrder.objects.filter(order_summary=summary).values_list("status", flat=True)) == {
-        "Cancelled"}
+    assert set(FulfillmentOrder.objects.filter(order_summary=summary).values_list("status", flat=True)) == {"Cancelled"}
     assert on_hand_reserved("WH-1", "A") == (D("5"), D("0"))
     assert on_hand_reserved("WH-2", "B") == (D("5"), D("0"))
     # The automation refunded the excess funds.
@@ -236,11 +264,21 @@ def bhd_order():
     paid by a sale at checkout."""
     warehouse = make_location("WH-B")
     stock("WH-B", X=10)
-    summary = ingest(order_body(currency="BHD", groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "deliveryCharge": {"amount": D("2.000"), "taxes": [tax(10, "0.200")]},
-        "items": [item("X", 3, "1.250", taxes=[tax(10, "0.375")])],
-    }], payments=[{"kind": "sale", "method": "GiftCard", "gatewayToken": "tok_gift", "amount": D("6.325")}]))
+    summary = ingest(
+        order_body(
+            currency="BHD",
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "deliveryCharge": {"amount": D("2.000"), "taxes": [tax(10, "0.200")]},
+                    "items": [item("X", 3, "1.250", taxes=[tax(10, "0.375")])],
+                }
+            ],
+            payments=[{"kind": "sale", "method": "GiftCard", "gatewayToken": "tok_gift", "amount": D("6.325")}],
+        )
+    )
     return summary, warehouse
 
 
@@ -251,14 +289,22 @@ def test_bhd_allocated_cancel_of_one_unit_then_the_rest_of_the_order(api, bhd_or
     # One of three: 3.750 × 1/3 = 1.250, tax 0.375 × 1/3 = 0.125; grand 1.375, all of it captured and excess.
     preview = post(api, summary.pk, "preview-cancel", cancel(x, 1, cancelAllocatedQuantity=True), expect=200)
     balances = preview["changeBalances"]
-    assert (balances["totalAmount"], balances["totalTaxAmount"], balances["grandTotalAmount"],
-            balances["totalExcessFundsAmount"]) == (D("1.250"), D("0.125"), D("1.375"), D("1.375"))
+    assert (
+        balances["totalAmount"],
+        balances["totalTaxAmount"],
+        balances["grandTotalAmount"],
+        balances["totalExcessFundsAmount"],
+    ) == (D("1.250"), D("0.125"), D("1.375"), D("1.375"))
     post(api, summary.pk, "submit-cancel", cancel(x, 1, cancelAllocatedQuantity=True), expect=201)
     # The rest: X 2.500 + 0.250 and the delivery charge 2.000 + 0.200 = 4.950; captured 6.325, owed 0.
     preview = post(api, summary.pk, "preview-cancel-order", {"reason": "Damaged"}, expect=200)
     balances = preview["changeBalances"]
-    assert (balances["totalAmount"], balances["totalTaxAmount"], balances["grandTotalAmount"],
-            balances["totalExcessFundsAmount"]) == (D("4.500"), D("0.450"), D("4.950"), D("6.325"))
+    assert (
+        balances["totalAmount"],
+        balances["totalTaxAmount"],
+        balances["grandTotalAmount"],
+        balances["totalExcessFundsAmount"],
+    ) == (D("4.500"), D("0.450"), D("4.950"), D("6.325"))
     submitted = post(api, summary.pk, "submit-cancel-order", {"reason": "Damaged"}, expect=201)
     assert submitted["changeBalances"] == balances
     fo.refresh_from_db()

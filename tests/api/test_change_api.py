@@ -38,29 +38,46 @@ def post(client, summary_id, action, body, *, expect, key=None):
 
 
 def written():
-    return (Order.objects.count(), OrderItem.objects.count(), OrderItemSummaryChange.objects.count(),
-            OrderItemSummary.objects.count())
+    return (
+        Order.objects.count(),
+        OrderItem.objects.count(),
+        OrderItemSummaryChange.objects.count(),
+        OrderItemSummary.objects.count(),
+    )
 
 
 def cancel_a(a, quantity=1, **extra):
-    return {"changeItems": [{"orderItemSummaryId": str(a.pk), "quantity": quantity, "reason": "Customer Changed Mind",
-                             **extra}]}
+    return {
+        "changeItems": [
+            {"orderItemSummaryId": str(a.pk), "quantity": quantity, "reason": "Customer Changed Mind", **extra}
+        ]
+    }
 
 
 WORKED_BALANCES = {
     # DOMAIN.md §6: cancel 1 × A with shipping reduction, nothing captured
-    "totalAdjustedProductAmount": D("40.00"), "totalAdjustedProductTaxAmount": D("3.20"),
-    "totalAdjProductAmtWithTax": D("43.20"), "totalAdjustedDeliveryAmount": D("4.00"),
-    "totalAdjustedDeliveryTaxAmount": D("0.32"), "totalAdjDeliveryAmtWithTax": D("4.32"),
-    "totalAmount": D("44.00"), "totalTaxAmount": D("3.52"), "grandTotalAmount": D("47.52"),
-    "totalFeeAmount": D("0.00"), "totalFeeTaxAmount": D("0.00"),
-    "totalExcessFundsAmount": D("0.00"), "totalRefundableAmount": D("0.00"),
+    "totalAdjustedProductAmount": D("40.00"),
+    "totalAdjustedProductTaxAmount": D("3.20"),
+    "totalAdjProductAmtWithTax": D("43.20"),
+    "totalAdjustedDeliveryAmount": D("4.00"),
+    "totalAdjustedDeliveryTaxAmount": D("0.32"),
+    "totalAdjDeliveryAmtWithTax": D("4.32"),
+    "totalAmount": D("44.00"),
+    "totalTaxAmount": D("3.52"),
+    "grandTotalAmount": D("47.52"),
+    "totalFeeAmount": D("0.00"),
+    "totalFeeTaxAmount": D("0.00"),
+    "totalExcessFundsAmount": D("0.00"),
+    "totalRefundableAmount": D("0.00"),
 }
 
 
 # A cancel's answer lists its fulfillment-order side (issue #13): nothing for unallocated units.
-NO_FULFILLMENT_EFFECTS = {"fulfillmentOrderLinesToCancel": [], "canceledFulfillmentOrderIds": [],
-                          "deliveryChargesCanceledWithLastProduct": []}
+NO_FULFILLMENT_EFFECTS = {
+    "fulfillmentOrderLinesToCancel": [],
+    "canceledFulfillmentOrderIds": [],
+    "deliveryChargesCanceledWithLastProduct": [],
+}
 
 
 def test_preview_then_submit_cancel_of_the_worked_example(api):
@@ -69,8 +86,13 @@ def test_preview_then_submit_cancel_of_the_worked_example(api):
     before = written()
     preview = post(api, summary.pk, "preview-cancel", cancel_a(a, shippingReductionFlag=True), expect=200)
     assert written() == before
-    assert preview == {"orderSummaryId": str(summary.pk), "changeBalances": WORKED_BALANCES,
-                       "success": True, "errors": [], **NO_FULFILLMENT_EFFECTS}
+    assert preview == {
+        "orderSummaryId": str(summary.pk),
+        "changeBalances": WORKED_BALANCES,
+        "success": True,
+        "errors": [],
+        **NO_FULFILLMENT_EFFECTS,
+    }
 
     submitted = post(api, summary.pk, "submit-cancel", cancel_a(a, shippingReductionFlag=True), expect=201)
     assert submitted["changeBalances"] == preview["changeBalances"]
@@ -108,7 +130,10 @@ def test_captured_excess_and_submit_return_with_fee(api):
     balances = result["changeBalances"]
     # the return 40.00 + 3.20; the fee 5.00 + 0.40 (8 %); owed back 43.20
     assert (balances["grandTotalAmount"], balances["totalFeeAmount"], balances["totalFeeTaxAmount"]) == (
-        D("43.20"), D("5.00"), D("0.40"))
+        D("43.20"),
+        D("5.00"),
+        D("0.40"),
+    )
     assert balances["totalRefundableAmount"] == D("43.20")
     fee_order = Order.objects.get(pk=result["feeChangeOrderId"])
     assert fee_order.change_type == "Fee"
@@ -116,14 +141,30 @@ def test_captured_excess_and_submit_return_with_fee(api):
 
 
 def test_adjust_preview_has_null_ids_and_submit_sets_them(api):
-    summary = ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("X", 3, "50.00", rate=10)],
-    }]))
+    summary = ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item("X", 3, "50.00", rate=10)],
+                }
+            ]
+        )
+    )
     x = set_fulfillment_state(items_by_sku(summary)["X"], allocated=2, fulfilled=1)
-    body = {"adjustItems": [{"orderItemSummaryId": str(x.pk), "adjustmentType": "AmountWithoutTax",
-                             "amount": -45, "reason": "Price Match"}],
-            "allocatedItemsChangeOrderType": "InFulfillment"}
+    body = {
+        "adjustItems": [
+            {
+                "orderItemSummaryId": str(x.pk),
+                "adjustmentType": "AmountWithoutTax",
+                "amount": -45,
+                "reason": "Price Match",
+            }
+        ],
+        "allocatedItemsChangeOrderType": "InFulfillment",
+    }
     preview = post(api, summary.pk, "adjust-item-preview", body, expect=200)
     assert preview["preFulfillmentChangeOrderId"] is None
     assert preview["inFulfillmentChangeOrderId"] is None
@@ -132,10 +173,7 @@ def test_adjust_preview_has_null_ids_and_submit_sets_them(api):
     assert preview["changeBalances"]["grandTotalAmount"] == D("49.50")
     submitted = post(api, summary.pk, "adjust-item-submit", body, expect=201)
     assert submitted["changeBalances"] == preview["changeBalances"]
-    phases = {
-        order.fulfillment_phase: str(order.pk)
-        for order in Order.objects.filter(order_summary=summary)
-    }
+    phases = {order.fulfillment_phase: str(order.pk) for order in Order.objects.filter(order_summary=summary)}
     assert submitted["preFulfillmentChangeOrderId"] == phases["Pre"]
     assert submitted["inFulfillmentChangeOrderId"] == phases["In"]
     assert submitted["postFulfillmentChangeOrderId"] == phases["Post"]
@@ -144,8 +182,11 @@ def test_adjust_preview_has_null_ids_and_submit_sets_them(api):
 def test_adjust_defaults_to_disallowed(api):
     summary = worked_example()
     a = items_by_sku(summary)["A"]
-    body = {"adjustItems": [{"orderItemSummaryId": str(a.pk), "adjustmentType": "Percentage", "amount": -10,
-                             "reason": "Goodwill"}]}
+    body = {
+        "adjustItems": [
+            {"orderItemSummaryId": str(a.pk), "adjustmentType": "Percentage", "amount": -10, "reason": "Goodwill"}
+        ]
+    }
     result = post(api, summary.pk, "adjust-item-submit", body, expect=201)
     # 10 % of 80.00 and of 6.40: 8.00 + 0.64, all pre-fulfillment
     assert result["changeBalances"]["grandTotalAmount"] == D("8.64")
@@ -185,20 +226,44 @@ def error_of(response, status, code, field):
         # Issue #13: a delivery charge can be canceled now; half of it cannot (it is ordered in whole units).
         (lambda i: cancel_a(i["DELIVERY-GROUND"], "0.5"), 400, "WHOLE_UNITS_ONLY", "changeItems[0].quantity"),
         (lambda i: cancel_a(i["A"], "1.5"), 400, "WHOLE_UNITS_ONLY", "changeItems[0].quantity"),
-        (lambda i: {"changeItems": [{"orderItemSummaryId": "999999", "quantity": 1, "reason": "Damaged"}]},
-         400, "INVALID_API_INPUT", "changeItems[0].orderItemSummaryId"),
-        (lambda i: {"changeItems": [{"orderItemSummaryId": str(i["A"].pk), "quantity": 1, "reason": "Bored"}]},
-         400, "INVALID_API_INPUT", "changeItems[0].reason"),
-        (lambda i: {"changeItems": [{"orderItemSummaryId": str(i["A"].pk), "quantity": 1}]},
-         400, "INVALID_API_INPUT", "changeItems[0].reason"),
-        (lambda i: cancel_a(i["A"], changeItemFees=[{"amount": -5, "amountType": "AmountWithoutTax"}]),
-         400, "INVALID_API_INPUT", "changeItems[0].changeItemFees[0].amount"),
-        (lambda i: cancel_a(i["A"], changeItemFees=[{"amount": 5, "amountType": "Flat"}]),
-         400, "INVALID_API_INPUT", "changeItems[0].changeItemFees[0].amountType"),
+        (
+            lambda i: {"changeItems": [{"orderItemSummaryId": "999999", "quantity": 1, "reason": "Damaged"}]},
+            400,
+            "INVALID_API_INPUT",
+            "changeItems[0].orderItemSummaryId",
+        ),
+        (
+            lambda i: {"changeItems": [{"orderItemSummaryId": str(i["A"].pk), "quantity": 1, "reason": "Bored"}]},
+            400,
+            "INVALID_API_INPUT",
+            "changeItems[0].reason",
+        ),
+        (
+            lambda i: {"changeItems": [{"orderItemSummaryId": str(i["A"].pk), "quantity": 1}]},
+            400,
+            "INVALID_API_INPUT",
+            "changeItems[0].reason",
+        ),
+        (
+            lambda i: cancel_a(i["A"], changeItemFees=[{"amount": -5, "amountType": "AmountWithoutTax"}]),
+            400,
+            "INVALID_API_INPUT",
+            "changeItems[0].changeItemFees[0].amount",
+        ),
+        (
+            lambda i: cancel_a(i["A"], changeItemFees=[{"amount": 5, "amountType": "Flat"}]),
+            400,
+            "INVALID_API_INPUT",
+            "changeItems[0].changeItemFees[0].amountType",
+        ),
         (lambda i: {"changeItems": []}, 400, "INVALID_API_INPUT", "changeItems"),
         (lambda i: {}, 400, "INVALID_API_INPUT", "changeItems"),
-        (lambda i: {"changeItems": [cancel_a(i["B"], "0.01")["changeItems"][0]] * 101},
-         400, "INVALID_API_INPUT", "changeItems"),
+        (
+            lambda i: {"changeItems": [cancel_a(i["B"], "0.01")["changeItems"][0]] * 101},
+            400,
+            "INVALID_API_INPUT",
+            "changeItems",
+        ),
     ],
 )
 def test_bad_cancel_requests_answer_the_field_and_write_nothing(api, make_body, status, code, field):
@@ -225,11 +290,18 @@ def test_bad_cancel_requests_answer_the_field_and_write_nothing(api, make_body, 
 def test_bad_adjust_requests_answer_the_field_and_write_nothing(api, adjust, mode, status, code, field):
     summary = worked_example()
     a = items_by_sku(summary)["A"]
-    item_body = {"orderItemSummaryId": str(a.pk), "adjustmentType": "AmountWithoutTax", "amount": -5,
-                 "reason": "Goodwill", **adjust}
+    item_body = {
+        "orderItemSummaryId": str(a.pk),
+        "adjustmentType": "AmountWithoutTax",
+        "amount": -5,
+        "reason": "Goodwill",
+        **adjust,
+    }
     before = written()
-    response = api.post_json(action_path(summary.pk, "adjust-item-submit"),
-                             {"adjustItems": [item_body], "allocatedItemsChangeOrderType": mode})
+    response = api.post_json(
+        action_path(summary.pk, "adjust-item-submit"),
+        {"adjustItems": [item_body], "allocatedItemsChangeOrderType": mode},
+    )
     error_of(response, status, code, field)
     assert written() == before
 
@@ -237,8 +309,19 @@ def test_bad_adjust_requests_answer_the_field_and_write_nothing(api, adjust, mod
 def test_every_unit_in_fulfillment_with_disallowed_is_409(api):
     summary = worked_example()
     a = set_fulfillment_state(items_by_sku(summary)["A"], allocated=2)
-    response = api.post_json(action_path(summary.pk, "adjust-item-submit"), {"adjustItems": [
-        {"orderItemSummaryId": str(a.pk), "adjustmentType": "AmountWithoutTax", "amount": -5, "reason": "Goodwill"}]})
+    response = api.post_json(
+        action_path(summary.pk, "adjust-item-submit"),
+        {
+            "adjustItems": [
+                {
+                    "orderItemSummaryId": str(a.pk),
+                    "adjustmentType": "AmountWithoutTax",
+                    "amount": -5,
+                    "reason": "Goodwill",
+                }
+            ]
+        },
+    )
     error_of(response, 409, "INVALID_STATE", "adjustItems[0].orderItemSummaryId")
 
 
@@ -256,8 +339,10 @@ def test_another_channels_summary_is_not_found(make_api):
     response = storefront.post_json(action_path(summary.pk, "submit-cancel"), cancel_a(items_by_sku(summary)["A"]))
     error_of(response, 404, "NOT_FOUND", None)
     own = make_api(scopes=["orders:write"], channel=ensure_channel())
-    assert own.post_json(action_path(summary.pk, "preview-cancel"), cancel_a(items_by_sku(summary)["A"])
-                         ).status_code == 200
+    assert (
+        own.post_json(action_path(summary.pk, "preview-cancel"), cancel_a(items_by_sku(summary)["A"])).status_code
+        == 200
+    )
 
 
 def test_unknown_summary_is_not_found(api):
@@ -285,8 +370,9 @@ def test_return_and_fee_change_orders_become_a_credit_memo_and_a_fee_invoice(api
     body = cancel_a(a, changeItemFees=[{"amount": "5.40", "amountType": "AmountWithTax"}])
     result = post(api, summary.pk, "submit-return", body, expect=201)
 
-    memo = api.post_json(f"{summary_path(summary.pk)}/actions/create-credit-memo",
-                         {"changeOrderIds": [result["changeOrderId"]]})
+    memo = api.post_json(
+        f"{summary_path(summary.pk)}/actions/create-credit-memo", {"changeOrderIds": [result["changeOrderId"]]}
+    )
     assert memo.status_code == 201, memo.content
     memo_body = body_of(api.get(f"/api/v1/commerce/credit-memos/{body_of(memo)['creditMemoId']}"))
     # the return: 40.00 + 3.20
@@ -294,8 +380,11 @@ def test_return_and_fee_change_orders_become_a_credit_memo_and_a_fee_invoice(api
 
     invoices = api.post_json(
         "/api/v1/commerce/order-management/order-summaries/actions/create-multiple-change-invoices",
-        {"invoicesFromChangeOrders": [{"orderSummaryId": str(summary.pk),
-                                       "changeOrderIds": [result["feeChangeOrderId"]]}]},
+        {
+            "invoicesFromChangeOrders": [
+                {"orderSummaryId": str(summary.pk), "changeOrderIds": [result["feeChangeOrderId"]]}
+            ]
+        },
     )
     assert invoices.status_code == 201, invoices.content
     (entry,) = body_of(invoices)["invoices"]

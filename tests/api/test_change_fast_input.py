@@ -22,22 +22,47 @@ SERIALIZERS = [ChangeInputSerializer, CancelInputSerializer, CancelOrderInputSer
 
 
 def change_body() -> dict:
-    return parsed({"changeItems": [
-        {"orderItemSummaryId": "17", "quantity": 2, "reason": "Damaged", "shippingReductionFlag": True,
-         "reasonForChangeText": "  dented  ",
-         "changeItemFees": [{"amount": Decimal("5.00"), "amountType": "AmountWithTax", "description": "Restock",
-                             "reason": "Damaged"},
-                            {"amount": "12.5", "amountType": "Percentage"}]},
-        {"orderItemSummaryId": "18", "quantity": "1.5", "reason": "Customer Changed Mind"},
-    ]})
+    return parsed(
+        {
+            "changeItems": [
+                {
+                    "orderItemSummaryId": "17",
+                    "quantity": 2,
+                    "reason": "Damaged",
+                    "shippingReductionFlag": True,
+                    "reasonForChangeText": "  dented  ",
+                    "changeItemFees": [
+                        {
+                            "amount": Decimal("5.00"),
+                            "amountType": "AmountWithTax",
+                            "description": "Restock",
+                            "reason": "Damaged",
+                        },
+                        {"amount": "12.5", "amountType": "Percentage"},
+                    ],
+                },
+                {"orderItemSummaryId": "18", "quantity": "1.5", "reason": "Customer Changed Mind"},
+            ]
+        }
+    )
 
 
 def adjust_body() -> dict:
-    return parsed({"adjustItems": [
-        {"orderItemSummaryId": "17", "adjustmentType": "AmountWithoutTax", "amount": Decimal("-4.50"),
-         "reason": "Price Match", "description": "matched"},
-        {"orderItemSummaryId": "18", "adjustmentType": "Percentage", "amount": -10, "reason": "Goodwill"},
-    ], "allocatedItemsChangeOrderType": "InFulfillment"})
+    return parsed(
+        {
+            "adjustItems": [
+                {
+                    "orderItemSummaryId": "17",
+                    "adjustmentType": "AmountWithoutTax",
+                    "amount": Decimal("-4.50"),
+                    "reason": "Price Match",
+                    "description": "matched",
+                },
+                {"orderItemSummaryId": "18", "adjustmentType": "Percentage", "amount": -10, "reason": "Goodwill"},
+            ],
+            "allocatedItemsChangeOrderType": "InFulfillment",
+        }
+    )
 
 
 def cancel_body() -> dict:
@@ -48,11 +73,19 @@ def cancel_order_body() -> dict:
     return parsed({"reason": "Customer Changed Mind", "reasonText": "  ordered twice "})
 
 
-BODIES = {ChangeInputSerializer: change_body, CancelInputSerializer: cancel_body,
-          CancelOrderInputSerializer: cancel_order_body, AdjustInputSerializer: adjust_body}
+BODIES = {
+    ChangeInputSerializer: change_body,
+    CancelInputSerializer: cancel_body,
+    CancelOrderInputSerializer: cancel_order_body,
+    AdjustInputSerializer: adjust_body,
+}
 # The key whose entries are cut to their required keys in the smallest body (None: the body's top level).
-ITEMS = {ChangeInputSerializer: "changeItems", CancelInputSerializer: "changeItems",
-         CancelOrderInputSerializer: None, AdjustInputSerializer: "adjustItems"}
+ITEMS = {
+    ChangeInputSerializer: "changeItems",
+    CancelInputSerializer: "changeItems",
+    CancelOrderInputSerializer: None,
+    AdjustInputSerializer: "adjustItems",
+}
 OPTIONAL = ("shippingReductionFlag", "description", "cancelAllocatedQuantity", "reasonText")
 
 
@@ -96,11 +129,15 @@ def test_the_fast_reading_never_accepts_what_drf_refuses_nor_reads_it_otherwise(
     for _ in range(data.draw(st.integers(1, 3))):
         path = data.draw(st.sampled_from(list(_paths(body))))
         action = data.draw(st.sampled_from(["replace", "replace", "replace", "delete", "unknown", "extend"]))
-        value = data.draw(st.one_of(
-            st.sampled_from([*AWKWARD, "Damaged", "AmountWithoutTax", "Percentage", "PreFulfillment", "Disallowed"]),
-            st.decimals(allow_nan=False, allow_infinity=False, places=data.draw(st.integers(0, 6))),
-            st.text(max_size=20),
-            st.integers(-10**6, 10**6),
-        ))
+        value = data.draw(
+            st.one_of(
+                st.sampled_from(
+                    [*AWKWARD, "Damaged", "AmountWithoutTax", "Percentage", "PreFulfillment", "Disallowed"]
+                ),
+                st.decimals(allow_nan=False, allow_infinity=False, places=data.draw(st.integers(0, 6))),
+                st.text(max_size=20),
+                st.integers(-(10**6), 10**6),
+            )
+        )
         body = _bend(body, path, action, value)
     assert_same_reading(serializer_class, body)

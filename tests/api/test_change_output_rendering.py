@@ -22,11 +22,18 @@ from orders.models import Order, OrderItemSummary, OrderItemSummaryChange
 from tests.builders import ensure_channel, items_by_sku, worked_example
 
 BALANCES = ChangeBalances(
-    total_adjusted_product_amount=D("40.005"), total_adjusted_product_tax_amount=D("3.2"),
-    total_adj_product_amt_with_tax=D("43.205"), total_adjusted_delivery_amount=D("4"),
-    total_adjusted_delivery_tax_amount=D("0.3249"), total_adj_delivery_amt_with_tax=D("4.3249"),
-    total_amount=D("44.005"), total_tax_amount=D("3.5249"), grand_total_amount=D("47.53"),
-    total_fee_amount=D("0"), total_fee_tax_amount=D("-0.004"), total_excess_funds_amount=D("1.5"),
+    total_adjusted_product_amount=D("40.005"),
+    total_adjusted_product_tax_amount=D("3.2"),
+    total_adj_product_amt_with_tax=D("43.205"),
+    total_adjusted_delivery_amount=D("4"),
+    total_adjusted_delivery_tax_amount=D("0.3249"),
+    total_adj_delivery_amt_with_tax=D("4.3249"),
+    total_amount=D("44.005"),
+    total_tax_amount=D("3.5249"),
+    grand_total_amount=D("47.53"),
+    total_fee_amount=D("0"),
+    total_fee_tax_amount=D("-0.004"),
+    total_excess_funds_amount=D("1.5"),
     total_refundable_amount=D("12.345"),
 )
 
@@ -47,12 +54,19 @@ def test_preview_rendering_matches_its_serializer(currency):
 @pytest.mark.parametrize(("change_order_id", "fee_change_order_id"), [(5, None), (5, 6)])
 def test_submit_rendering_matches_its_serializer(change_order_id, fee_change_order_id):
     documented = SubmitChangeOutputSerializer(
-        {"orderSummaryId": "17", "changeBalances": BALANCES, "success": True, "errors": [],
-         "changeOrderId": change_order_id, "feeChangeOrderId": fee_change_order_id},
+        {
+            "orderSummaryId": "17",
+            "changeBalances": BALANCES,
+            "success": True,
+            "errors": [],
+            "changeOrderId": change_order_id,
+            "feeChangeOrderId": fee_change_order_id,
+        },
         context={"currency": "USD"},
     ).data
-    rendered = render_submit(17, BALANCES, "USD", change_order_id=change_order_id,
-                             fee_change_order_id=fee_change_order_id)
+    rendered = render_submit(
+        17, BALANCES, "USD", change_order_id=change_order_id, fee_change_order_id=fee_change_order_id
+    )
     assert _bytes(rendered) == _bytes(documented)
 
 
@@ -60,9 +74,15 @@ def test_submit_rendering_matches_its_serializer(change_order_id, fee_change_ord
 def test_adjust_rendering_matches_its_serializer(ids):
     pre, in_fulfillment, post = ids
     documented = AdjustOutputSerializer(
-        {"orderSummaryId": "17", "changeBalances": BALANCES, "success": True, "errors": [],
-         "preFulfillmentChangeOrderId": pre, "inFulfillmentChangeOrderId": in_fulfillment,
-         "postFulfillmentChangeOrderId": post},
+        {
+            "orderSummaryId": "17",
+            "changeBalances": BALANCES,
+            "success": True,
+            "errors": [],
+            "preFulfillmentChangeOrderId": pre,
+            "inFulfillmentChangeOrderId": in_fulfillment,
+            "postFulfillmentChangeOrderId": post,
+        },
         context={"currency": "EUR"},
     ).data
     rendered = render_adjust(17, BALANCES, "EUR", pre=pre, in_fulfillment=in_fulfillment, post=post)
@@ -71,12 +91,26 @@ def test_adjust_rendering_matches_its_serializer(ids):
 
 EFFECTS = FulfillmentEffects(
     line_cancels=(
-        FulfillmentLineCancel(line_id=7, fulfillment_order_id=3, fulfillment_order_number="FO-00000003", item_id=11,
-                              quantity=D("2")),
-        FulfillmentLineCancel(line_id=8, fulfillment_order_id=3, fulfillment_order_number="FO-00000003", item_id=12,
-                              quantity=D("1.00"), returned_to_group=True, moved_to_fulfillment_order_id=4),
-        FulfillmentLineCancel(line_id=9, fulfillment_order_id=5, fulfillment_order_number="FO-00000005", item_id=12,
-                              quantity=D("0.5"), returned_to_group=True),
+        FulfillmentLineCancel(
+            line_id=7, fulfillment_order_id=3, fulfillment_order_number="FO-00000003", item_id=11, quantity=D("2")
+        ),
+        FulfillmentLineCancel(
+            line_id=8,
+            fulfillment_order_id=3,
+            fulfillment_order_number="FO-00000003",
+            item_id=12,
+            quantity=D("1.00"),
+            returned_to_group=True,
+            moved_to_fulfillment_order_id=4,
+        ),
+        FulfillmentLineCancel(
+            line_id=9,
+            fulfillment_order_id=5,
+            fulfillment_order_number="FO-00000005",
+            item_id=12,
+            quantity=D("0.5"),
+            returned_to_group=True,
+        ),
     ),
     canceled_orders=(3,),
 )
@@ -84,34 +118,60 @@ EFFECTS = FulfillmentEffects(
 
 @pytest.mark.parametrize("effects", [FulfillmentEffects(), EFFECTS])
 def test_cancel_rendering_matches_its_serializers(effects):
-    data = {"line_cancels": [
-        {"fulfillmentOrderId": c.fulfillment_order_id, "fulfillmentOrderNumber": c.fulfillment_order_number,
-         "fulfillmentOrderLineItemId": c.line_id, "orderItemSummaryId": c.item_id, "quantity": c.quantity,
-         "returnedToGroup": c.returned_to_group, "movedToFulfillmentOrderId": c.moved_to_fulfillment_order_id}
-        for c in effects.line_cancels]}
-    extra = {"fulfillmentOrderLinesToCancel": data["line_cancels"],
-             "canceledFulfillmentOrderIds": [str(pk) for pk in effects.canceled_orders],
-             "deliveryChargesCanceledWithLastProduct": ["12"]}
+    data = {
+        "line_cancels": [
+            {
+                "fulfillmentOrderId": c.fulfillment_order_id,
+                "fulfillmentOrderNumber": c.fulfillment_order_number,
+                "fulfillmentOrderLineItemId": c.line_id,
+                "orderItemSummaryId": c.item_id,
+                "quantity": c.quantity,
+                "returnedToGroup": c.returned_to_group,
+                "movedToFulfillmentOrderId": c.moved_to_fulfillment_order_id,
+            }
+            for c in effects.line_cancels
+        ]
+    }
+    extra = {
+        "fulfillmentOrderLinesToCancel": data["line_cancels"],
+        "canceledFulfillmentOrderIds": [str(pk) for pk in effects.canceled_orders],
+        "deliveryChargesCanceledWithLastProduct": ["12"],
+    }
     base = {"orderSummaryId": "17", "changeBalances": BALANCES, "success": True, "errors": []}
     documented = PreviewCancelOutputSerializer({**base, **extra}, context={"currency": "USD"}).data
     rendered = render_cancel(17, BALANCES, "USD", effects, (12,))
     assert _bytes(rendered) == _bytes(documented)
-    documented = SubmitCancelOutputSerializer({**base, **extra, "changeOrderId": 5, "feeChangeOrderId": None},
-                                              context={"currency": "USD"}).data
-    rendered = render_cancel(17, BALANCES, "USD", effects, (12,), submitted=True, change_order_id=5,
-                             fee_change_order_id=None)
+    documented = SubmitCancelOutputSerializer(
+        {**base, **extra, "changeOrderId": 5, "feeChangeOrderId": None}, context={"currency": "USD"}
+    ).data
+    rendered = render_cancel(
+        17, BALANCES, "USD", effects, (12,), submitted=True, change_order_id=5, fee_change_order_id=None
+    )
     assert _bytes(rendered) == _bytes(documented)
 
 
 def _written():
-    return (Order.objects.count(), OrderItemSummaryChange.objects.count(),
-            list(OrderItemSummary.objects.order_by("pk").values_list("quantity_canceled", flat=True)))
+    return (
+        Order.objects.count(),
+        OrderItemSummaryChange.objects.count(),
+        list(OrderItemSummary.objects.order_by("pk").values_list("quantity_canceled", flat=True)),
+    )
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("action", ["preview-cancel", "submit-cancel", "preview-return", "submit-return",
-                                    "adjust-item-preview", "adjust-item-submit", "preview-cancel-order",
-                                    "submit-cancel-order"])
+@pytest.mark.parametrize(
+    "action",
+    [
+        "preview-cancel",
+        "submit-cancel",
+        "preview-return",
+        "submit-return",
+        "adjust-item-preview",
+        "adjust-item-submit",
+        "preview-cancel-order",
+        "submit-cancel-order",
+    ],
+)
 def test_another_channels_summary_is_404_even_with_a_bad_body(make_api, action):
     summary = worked_example()
     a = items_by_sku(summary)["A"]
@@ -119,8 +179,12 @@ def test_another_channels_summary_is_404_even_with_a_bad_body(make_api, action):
     theirs = make_api(scopes=["orders:write"], channel=ensure_channel("Store EU"))
     ours = make_api(scopes=["orders:write"], channel=ensure_channel())
     before = _written()
-    for body in ({}, {"changeItems": "no"}, {"adjustItems": []},
-                 {"changeItems": [{"orderItemSummaryId": str(a.pk), "quantity": 1, "reason": "Damaged"}]}):
+    for body in (
+        {},
+        {"changeItems": "no"},
+        {"adjustItems": []},
+        {"changeItems": [{"orderItemSummaryId": str(a.pk), "quantity": 1, "reason": "Damaged"}]},
+    ):
         response = theirs.post_json(path, body)
         assert response.status_code == 404, response.content
         assert response.json()["errors"][0]["message"] == f"No order summary {summary.pk}."

@@ -42,10 +42,17 @@ def test_creates_a_managed_summary_with_the_orders_totals(api):
 
     state = body_of(api.get(summary_path(summary.pk)))
     assert (state["orderLifeCycleType"], state["status"], state["name"], state["externalReferenceIdentifier"]) == (
-        "MANAGED", "Created", "Ada's order", "ERP-9")
+        "MANAGED",
+        "Created",
+        "Ada's order",
+        "ERP-9",
+    )
     # The §6 order: 110.00 + 8.80 = 118.80, the item summaries with their tax rate back from the tax lines.
     assert (state["totalAmount"], state["totalTaxAmount"], state["grandTotalAmount"]) == (
-        110, Decimal("8.80"), Decimal("118.80"))
+        110,
+        Decimal("8.80"),
+        Decimal("118.80"),
+    )
     assert len(state["orderItemSummaries"]) == 3
     assert summary.item_summaries.get(sku="A").tax_rate == Decimal("8")
 

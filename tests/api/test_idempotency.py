@@ -109,7 +109,11 @@ def test_a_claim_abandoned_longer_than_the_timeout_is_taken_over(api, settings):
     body = order_body()
     stale = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS + 60)
     IdempotencyRecord.objects.create(
-        client=api.record, key="dead", method="POST", path=INGEST, request_hash=fingerprint_of(body),
+        client=api.record,
+        key="dead",
+        method="POST",
+        path=INGEST,
+        request_hash=fingerprint_of(body),
         created_at=stale,
     )
     response = api.post_json(INGEST, body, key="dead")
@@ -174,6 +178,7 @@ def test_a_taken_order_number_answers_409_with_the_existing_ids(api):
     assert error["errors"][0]["errorCode"] == "DUPLICATE_VALUE"
     assert error["output"] == {"orderId": first["orderId"], "orderSummaryId": first["orderSummaryId"]}
     assert row_counts() == counts
+
 
 # --- Races on PostgreSQL: real concurrent transactions --------------------------------------------
 

@@ -84,36 +84,73 @@ def test_worked_example_ingested_through_the_api_with_every_rollup_by_hand(api):
     a = items["A"]
     assert a["type"] == "Order Product" and a["status"] == "ORDERED"
     assert (a["unitPrice"], a["quantityOrdered"]) == (40, 2)
-    assert {key: a[key] for key in (
-        "quantity", "quantityNetOrdered", "quantityAvailableToFulfill", "quantityAvailableToCancel",
-        "quantityAvailableToReturn", "quantityCanceled", "quantityAllocated", "quantityFulfilled",
-        "quantityReturnInitiated", "quantityReturned",
-    )} == {
-        "quantity": 2, "quantityNetOrdered": 2, "quantityAvailableToFulfill": 2, "quantityAvailableToCancel": 2,
-        "quantityAvailableToReturn": 0, "quantityCanceled": 0, "quantityAllocated": 0, "quantityFulfilled": 0,
-        "quantityReturnInitiated": 0, "quantityReturned": 0,
+    assert {
+        key: a[key]
+        for key in (
+            "quantity",
+            "quantityNetOrdered",
+            "quantityAvailableToFulfill",
+            "quantityAvailableToCancel",
+            "quantityAvailableToReturn",
+            "quantityCanceled",
+            "quantityAllocated",
+            "quantityFulfilled",
+            "quantityReturnInitiated",
+            "quantityReturned",
+        )
+    } == {
+        "quantity": 2,
+        "quantityNetOrdered": 2,
+        "quantityAvailableToFulfill": 2,
+        "quantityAvailableToCancel": 2,
+        "quantityAvailableToReturn": 0,
+        "quantityCanceled": 0,
+        "quantityAllocated": 0,
+        "quantityFulfilled": 0,
+        "quantityReturnInitiated": 0,
+        "quantityReturned": 0,
     }
     # A: 2 × 40.00 = 80.00, tax 8 % = 6.40, with tax 86.40.
-    assert (a["totalLineAmount"], a["totalLineTaxAmount"], a["totalAdjustmentAmount"],
-            a["totalAdjustmentTaxAmount"], a["totalPrice"], a["totalTaxAmount"], a["totalAmtWithTax"]) == (
-        80, Decimal("6.40"), 0, 0, 80, Decimal("6.40"), Decimal("86.40"))
+    assert (
+        a["totalLineAmount"],
+        a["totalLineTaxAmount"],
+        a["totalAdjustmentAmount"],
+        a["totalAdjustmentTaxAmount"],
+        a["totalPrice"],
+        a["totalTaxAmount"],
+        a["totalAmtWithTax"],
+    ) == (80, Decimal("6.40"), 0, 0, 80, Decimal("6.40"), Decimal("86.40"))
     b = items["B"]
     assert (b["totalPrice"], b["totalTaxAmount"], b["totalAmtWithTax"]) == (20, Decimal("1.60"), Decimal("21.60"))
     charge = items["DELIVERY-GROUND"]
     assert charge["type"] == "Delivery Charge"
     assert (charge["totalPrice"], charge["totalTaxAmount"], charge["totalAmtWithTax"]) == (
-        10, Decimal("0.80"), Decimal("10.80"))
+        10,
+        Decimal("0.80"),
+        Decimal("10.80"),
+    )
 
     (payment_summary,) = state["orderPaymentSummaries"]
     assert payment_summary["id"] == str(ops.pk)
     assert payment_summary["method"] == "Visa" and payment_summary["last4"] == "4242"
     # Authorized 118.80, nothing captured: all of it available to capture, nothing to refund.
-    assert {key: payment_summary[key] for key in (
-        "authorizationAmount", "capturedAmount", "refundedAmount", "availableToCaptureAmount",
-        "availableToRefundAmount", "balanceAmount",
-    )} == {
-        "authorizationAmount": Decimal("118.80"), "capturedAmount": 0, "refundedAmount": 0,
-        "availableToCaptureAmount": Decimal("118.80"), "availableToRefundAmount": 0, "balanceAmount": 0,
+    assert {
+        key: payment_summary[key]
+        for key in (
+            "authorizationAmount",
+            "capturedAmount",
+            "refundedAmount",
+            "availableToCaptureAmount",
+            "availableToRefundAmount",
+            "balanceAmount",
+        )
+    } == {
+        "authorizationAmount": Decimal("118.80"),
+        "capturedAmount": 0,
+        "refundedAmount": 0,
+        "availableToCaptureAmount": Decimal("118.80"),
+        "availableToRefundAmount": 0,
+        "balanceAmount": 0,
     }
     (authorization,) = payment_summary["paymentAuthorizations"]
     assert authorization["amount"] == Decimal("118.80") and authorization["gatewayRefNumber"] == "auth_we"
@@ -123,13 +160,17 @@ def test_worked_example_ingested_through_the_api_with_every_rollup_by_hand(api):
 
 def test_jpy_order_has_whole_yen_and_refuses_fractions(api):
     ensure_channel()
-    groups = [{
-        "referenceId": "g1", "deliverTo": address(), "deliveryMethod": "Ground",
-        # 500 JPY delivery, 10 % = 50 JPY
-        "deliveryCharge": {"amount": Decimal("500"), "taxes": [tax(10, "50")]},
-        # 2 × 1500 = 3000 JPY, 10 % = 300 JPY
-        "items": [item("TEA-1", 2, "1500", taxes=[tax(10, "300")])],
-    }]
+    groups = [
+        {
+            "referenceId": "g1",
+            "deliverTo": address(),
+            "deliveryMethod": "Ground",
+            # 500 JPY delivery, 10 % = 50 JPY
+            "deliveryCharge": {"amount": Decimal("500"), "taxes": [tax(10, "50")]},
+            # 2 × 1500 = 3000 JPY, 10 % = 300 JPY
+            "items": [item("TEA-1", 2, "1500", taxes=[tax(10, "300")])],
+        }
+    ]
     payments = [{"kind": "authorization", "method": "Visa", "gatewayToken": "tok_visa", "amount": Decimal("3850")}]
     created = ingest_ok(api, order_body(currency="JPY", groups=groups, payments=payments), key="jpy-1")
     state = detail(api, created["orderSummaryId"])
@@ -138,9 +179,17 @@ def test_jpy_order_has_whole_yen_and_refuses_fractions(api):
     assert b'"grandTotalAmount":3850,' in api.get(summary_path(created["orderSummaryId"])).content
 
     before = row_counts()
-    fraction = order_body(currency="JPY", groups=[{
-        "referenceId": "g1", "deliverTo": address(), "items": [item("TEA-1", 1, "1.5")],
-    }], payments=[{"kind": "authorization", "method": "Visa", "gatewayToken": "tok_visa", "amount": Decimal("2")}])
+    fraction = order_body(
+        currency="JPY",
+        groups=[
+            {
+                "referenceId": "g1",
+                "deliverTo": address(),
+                "items": [item("TEA-1", 1, "1.5")],
+            }
+        ],
+        payments=[{"kind": "authorization", "method": "Visa", "gatewayToken": "tok_visa", "amount": Decimal("2")}],
+    )
     response = api.post_json(INGEST, fraction, key="jpy-2")
     assert response.status_code == 400
     assert "deliveryGroups[0].items[0].unitPrice" in [error["field"] for error in body_of(response)["errors"]]
@@ -149,15 +198,20 @@ def test_jpy_order_has_whole_yen_and_refuses_fractions(api):
 
 def test_eur_gross_order_has_tax_inside_the_grand_total(api):
     ensure_channel()
-    groups = [{
-        "referenceId": "g1", "deliverTo": address(country="DE"), "deliveryMethod": "DHL",
-        # 5.95 including 19 % VAT: 5.95 × 19 / 119 = 0.95
-        "deliveryCharge": {"amount": Decimal("5.95"), "taxes": [tax(19, "0.95", name="MwSt")]},
-        # 2 × 59.50 = 119.00 including 19 % VAT: 119.00 × 19 / 119 = 19.00
-        "items": [item("MUG-1", 2, "59.50", taxes=[tax(19, "19.00", name="MwSt")])],
-    }]
-    payments = [{"kind": "authorization", "method": "Mastercard", "gatewayToken": "tok_mastercard",
-                 "amount": Decimal("124.95")}]
+    groups = [
+        {
+            "referenceId": "g1",
+            "deliverTo": address(country="DE"),
+            "deliveryMethod": "DHL",
+            # 5.95 including 19 % VAT: 5.95 × 19 / 119 = 0.95
+            "deliveryCharge": {"amount": Decimal("5.95"), "taxes": [tax(19, "0.95", name="MwSt")]},
+            # 2 × 59.50 = 119.00 including 19 % VAT: 119.00 × 19 / 119 = 19.00
+            "items": [item("MUG-1", 2, "59.50", taxes=[tax(19, "19.00", name="MwSt")])],
+        }
+    ]
+    payments = [
+        {"kind": "authorization", "method": "Mastercard", "gatewayToken": "tok_mastercard", "amount": Decimal("124.95")}
+    ]
     body = order_body(currency="EUR", groups=groups, payments=payments, taxLocaleType="Gross")
     created = ingest_ok(api, body, key="eur-1")
     state = detail(api, created["orderSummaryId"])
@@ -176,20 +230,35 @@ def test_eur_gross_order_has_tax_inside_the_grand_total(api):
 def test_discounted_line_keeps_its_discount_and_tax_apart(api):
     ensure_channel()
     # API.md's example: 2 × 40.00 = 80.00, tax 6.40; FALL10 −10.00 with tax −0.80; delivery 10.00 + 0.80.
-    groups = [{
-        "referenceId": "g1", "deliverTo": address(), "deliveryMethod": "Ground",
-        "deliveryCharge": {"amount": Decimal("10.00"), "taxes": [tax(8, "0.80")]},
-        "items": [item("SHOE-1", 2, "40.00", rate=8, listPrice=Decimal("45.00"), adjustments=[
-            {"name": "FALL10", "amount": Decimal("-10.00"), "taxes": [tax(8, "-0.80")]}])],
-    }]
+    groups = [
+        {
+            "referenceId": "g1",
+            "deliverTo": address(),
+            "deliveryMethod": "Ground",
+            "deliveryCharge": {"amount": Decimal("10.00"), "taxes": [tax(8, "0.80")]},
+            "items": [
+                item(
+                    "SHOE-1",
+                    2,
+                    "40.00",
+                    rate=8,
+                    listPrice=Decimal("45.00"),
+                    adjustments=[{"name": "FALL10", "amount": Decimal("-10.00"), "taxes": [tax(8, "-0.80")]}],
+                )
+            ],
+        }
+    ]
     # 80.00 − 10.00 + 10.00 = 80.00; 6.40 − 0.80 + 0.80 = 6.40; 86.40
     body = order_body(groups=groups, grandTotalAmount=Decimal("86.40"))
     state = detail(api, ingest_ok(api, body, key="disc-1")["orderSummaryId"])
     shoe = next(ois for ois in state["orderItemSummaries"] if ois["stockKeepingUnit"] == "SHOE-1")
     assert (shoe["listPrice"], shoe["totalLineAmount"], shoe["totalLineTaxAmount"]) == (45, 80, Decimal("6.40"))
     assert (shoe["totalAdjustmentAmount"], shoe["totalAdjustmentTaxAmount"]) == (-10, Decimal("-0.80"))
-    assert (shoe["totalPrice"], shoe["totalTaxAmount"], shoe["totalAmtWithTax"]) == (70, Decimal("5.60"),
-                                                                                   Decimal("75.60"))
+    assert (shoe["totalPrice"], shoe["totalTaxAmount"], shoe["totalAmtWithTax"]) == (
+        70,
+        Decimal("5.60"),
+        Decimal("75.60"),
+    )
     assert state["totalProductAmount"] == 80  # before discounts
     assert state["totalAdjustedProductAmount"] == 70  # after
     assert state["grandTotalAmount"] == Decimal("86.40")

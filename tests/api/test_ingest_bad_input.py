@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 def every_response_checked(monkeypatch):
     check_every_response(monkeypatch)
 
+
 _keys = itertools.count(1)
 ITEM = "deliveryGroups[0].items[0]"
 
@@ -28,12 +29,14 @@ def first_item(body):
 def set_item(**changes):
     def change(body):
         first_item(body).update(changes)
+
     return change
 
 
 def set_top(**changes):
     def change(body):
         body.update(changes)
+
     return change
 
 

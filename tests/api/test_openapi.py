@@ -15,9 +15,14 @@ from tests.api.schema import served_schema
 
 # Where the order resources' schema comes from: views, serializers, and the shared OpenAPI pieces.
 OWN_SOURCES = (
-    "OrderIngestView", "OrderSummaryCollectionView", "OrderSummaryDetailView",
-    "orders/api/order_", "orders/api/ingest_serializers", "orders/api/openapi",
-    "payments/api/order_ingest", "payments/api/summary_detail",
+    "OrderIngestView",
+    "OrderSummaryCollectionView",
+    "OrderSummaryDetailView",
+    "orders/api/order_",
+    "orders/api/ingest_serializers",
+    "orders/api/openapi",
+    "payments/api/order_ingest",
+    "payments/api/summary_detail",
 )
 
 
@@ -91,5 +96,7 @@ def test_list_documents_its_filters_and_pagination():
 
 def test_security_scheme_is_a_bearer_key():
     assert served_schema()["components"]["securitySchemes"]["apiKey"] == {
-        "type": "http", "scheme": "bearer", "description": "Authorization: Bearer <API key>",
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Authorization: Bearer <API key>",
     }

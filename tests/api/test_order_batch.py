@@ -53,21 +53,45 @@ def test_three_orders_are_each_ingested_with_totals_computed_by_the_server(api):
     # grand total 110.00 + 8.80 = 118.80, authorized in full by one Visa payment summary.
     for summary in OrderSummary.objects.filter(order_number__startswith="BATCH-"):
         assert (summary.total_amount, summary.total_tax_amount, summary.grand_total_amount) == (
-            Decimal("110.00"), Decimal("8.80"), Decimal("118.80"))
+            Decimal("110.00"),
+            Decimal("8.80"),
+            Decimal("118.80"),
+        )
         assert OrderPaymentSummary.objects.get(order_summary=summary).authorization_amount == Decimal("118.80")
     assert set(IdempotencyRecord.objects.values_list("key", "response_status")) == {
-        ("batch-key-1", 201), ("batch-key-2", 201), ("batch-key-3", 201)}
+        ("batch-key-1", 201),
+        ("batch-key-2", 201),
+        ("batch-key-3", 201),
+    }
 
 
 def test_a_bad_order_fails_alone_writes_nothing_and_frees_its_key(api):
     ensure_channel()
-    bad = order_body(number="BAD-1", groups=[{
-        "referenceId": "g1", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("SKU-1", -1, "10.00")],
-    }], payments=[{"kind": "authorization", "method": "Visa", "gatewayToken": "tok_visa", "amount": Decimal("10.00"),
-                   "gatewayReference": "auth_bad"}])
-    orders = [keyed(order_body(number="GOOD-1"), "good-1"), keyed(bad, "bad-1"), keyed(order_body(number="GOOD-2"),
-                                                                                         "good-2")]
+    bad = order_body(
+        number="BAD-1",
+        groups=[
+            {
+                "referenceId": "g1",
+                "deliverTo": address(),
+                "deliveryMethod": "Ground",
+                "items": [item("SKU-1", -1, "10.00")],
+            }
+        ],
+        payments=[
+            {
+                "kind": "authorization",
+                "method": "Visa",
+                "gatewayToken": "tok_visa",
+                "amount": Decimal("10.00"),
+                "gatewayReference": "auth_bad",
+            }
+        ],
+    )
+    orders = [
+        keyed(order_body(number="GOOD-1"), "good-1"),
+        keyed(bad, "bad-1"),
+        keyed(order_body(number="GOOD-2"), "good-2"),
+    ]
 
     results = body_of(post_batch(api, orders))["results"]
 
@@ -104,8 +128,12 @@ def test_a_key_first_used_alone_is_replayed_in_a_batch_and_the_other_way_round(a
     first = body_of(single)
 
     in_batch = body_of(post_batch(api, [keyed(alone, "shared-1")]))["results"][0]
-    assert in_batch == {"orderId": first["orderId"], "orderSummaryId": first["orderSummaryId"], "success": True,
-                        "errors": []}
+    assert in_batch == {
+        "orderId": first["orderId"],
+        "orderSummaryId": first["orderSummaryId"],
+        "success": True,
+        "errors": [],
+    }
 
     batched = order_body(number="BATCHED-1")
     result = body_of(post_batch(api, [keyed(batched, "shared-2")]))["results"][0]
@@ -120,24 +148,42 @@ def test_a_key_reused_with_another_order_fails_that_order_only(api):
     ensure_channel()
     post_batch(api, [keyed(order_body(number="FIRST-1"), "reused-1")])
 
-    results = body_of(post_batch(api, [keyed(order_body(number="SECOND-1"), "reused-1"),
-                                       keyed(order_body(number="THIRD-1"), "fresh-1")]))["results"]
+    results = body_of(
+        post_batch(
+            api, [keyed(order_body(number="SECOND-1"), "reused-1"), keyed(order_body(number="THIRD-1"), "fresh-1")]
+        )
+    )["results"]
 
     assert results[0]["success"] is False
-    assert results[0]["errors"] == [{"errorCode": "IDEMPOTENCY_KEY_REUSED", "field": "orders[0].idempotencyKey",
-                                     "message": "This Idempotency-Key was used with a different request body."}]
+    assert results[0]["errors"] == [
+        {
+            "errorCode": "IDEMPOTENCY_KEY_REUSED",
+            "field": "orders[0].idempotencyKey",
+            "message": "This Idempotency-Key was used with a different request body.",
+        }
+    ]
     assert results[1]["success"] is True
     assert not Order.objects.filter(order_number="SECOND-1").exists()
 
 
 def test_an_order_without_its_key_fails_and_the_others_go_through(api):
     ensure_channel()
-    results = body_of(post_batch(api, [order_body(number="NOKEY-1"), keyed(order_body(number="KEY-1"), "k-1"),
-                                       keyed(order_body(number="BLANK-1"), "  ")]))["results"]
+    results = body_of(
+        post_batch(
+            api,
+            [
+                order_body(number="NOKEY-1"),
+                keyed(order_body(number="KEY-1"), "k-1"),
+                keyed(order_body(number="BLANK-1"), "  "),
+            ],
+        )
+    )["results"]
 
     assert [r["success"] for r in results] == [False, True, False]
     assert [results[0]["errors"][0]["field"], results[2]["errors"][0]["field"]] == [
-        "orders[0].idempotencyKey", "orders[2].idempotencyKey"]
+        "orders[0].idempotencyKey",
+        "orders[2].idempotencyKey",
+    ]
     assert list(Order.objects.values_list("order_number", flat=True)) == ["KEY-1"]
 
 
@@ -159,8 +205,15 @@ def test_a_storefront_key_places_batch_orders_in_its_own_channel_only(make_api):
     SalesChannelFactory(name="Outlet")
     storefront = make_api(scopes=["orders:write"], channel=web)
 
-    results = body_of(post_batch(storefront, [keyed(order_body(number="OWN-1", salesChannel=None), "own-1"),
-                                              keyed(order_body(number="OTHER-1", channel="Outlet"), "other-1")]))
+    results = body_of(
+        post_batch(
+            storefront,
+            [
+                keyed(order_body(number="OWN-1", salesChannel=None), "own-1"),
+                keyed(order_body(number="OTHER-1", channel="Outlet"), "other-1"),
+            ],
+        )
+    )
     results = results["results"]
 
     assert [r["success"] for r in results] == [True, False]
@@ -206,20 +259,23 @@ def test_a_read_only_key_is_refused(make_api):
 
 def test_one_key_twice_in_a_batch_writes_the_first_order_only(api):
     ensure_channel()
-    results = body_of(post_batch(api, [keyed(order_body(number="TWICE-1"), "twice"),
-                                       keyed(order_body(number="TWICE-2"), "twice")]))["results"]
+    results = body_of(
+        post_batch(api, [keyed(order_body(number="TWICE-1"), "twice"), keyed(order_body(number="TWICE-2"), "twice")])
+    )["results"]
 
     assert [r["success"] for r in results] == [True, False]
     assert [(e["errorCode"], e["field"]) for e in results[1]["errors"]] == [
-        ("IDEMPOTENCY_KEY_REUSED", "orders[1].idempotencyKey")]
+        ("IDEMPOTENCY_KEY_REUSED", "orders[1].idempotencyKey")
+    ]
     assert list(Order.objects.values_list("order_number", flat=True)) == ["TWICE-1"]
     assert IdempotencyRecord.objects.get(key="twice").response_status == 201
 
 
 def test_one_order_number_twice_in_a_batch_is_a_duplicate_the_second_time(api):
     ensure_channel()
-    results = body_of(post_batch(api, [keyed(order_body(number="SAME-1"), "same-a"),
-                                       keyed(order_body(number="SAME-1"), "same-b")]))["results"]
+    results = body_of(
+        post_batch(api, [keyed(order_body(number="SAME-1"), "same-a"), keyed(order_body(number="SAME-1"), "same-b")])
+    )["results"]
 
     order_id, summary_id = ids_of("SAME-1")
     assert results[0] == {"orderId": order_id, "orderSummaryId": summary_id, "success": True, "errors": []}
@@ -231,22 +287,44 @@ def test_one_order_number_twice_in_a_batch_is_a_duplicate_the_second_time(api):
 def test_orders_of_different_shapes_written_together_keep_their_own_lines(api):
     ensure_channel()
     discount = {"name": "FALL10", "amount": Decimal("-10.00"), "taxes": [tax(8, "-0.80")]}
-    one_group = order_body(number="SHAPE-1", groups=[{
-        "referenceId": "a", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("A", 2, "40.00", rate=8, adjustments=[discount]), item("B", 1, "20.00", rate=8)],
-    }])
-    two_groups = order_body(number="SHAPE-2", groups=[
-        {"referenceId": "home", "deliverTo": address(), "deliveryMethod": "Ground",
-         "deliveryCharge": {"amount": Decimal("5.00"), "taxes": [tax(8, "0.40")]},
-         "items": [item("C", 3, "10.00", rate=8)]},
-        {"referenceId": "office", "deliverTo": address("Bo Park"), "deliveryMethod": "Express",
-         "items": [item("D", 1, "99.00", rate=8)]},
-    ])
-    no_summary = order_body(number="SHAPE-3", createOrderSummary=False, payments=[
-        {"kind": "sale", "method": "GiftCard", "gatewayToken": "tok_gift", "amount": Decimal("10.80")}])
+    one_group = order_body(
+        number="SHAPE-1",
+        groups=[
+            {
+                "referenceId": "a",
+                "deliverTo": address(),
+                "deliveryMethod": "Ground",
+                "items": [item("A", 2, "40.00", rate=8, adjustments=[discount]), item("B", 1, "20.00", rate=8)],
+            }
+        ],
+    )
+    two_groups = order_body(
+        number="SHAPE-2",
+        groups=[
+            {
+                "referenceId": "home",
+                "deliverTo": address(),
+                "deliveryMethod": "Ground",
+                "deliveryCharge": {"amount": Decimal("5.00"), "taxes": [tax(8, "0.40")]},
+                "items": [item("C", 3, "10.00", rate=8)],
+            },
+            {
+                "referenceId": "office",
+                "deliverTo": address("Bo Park"),
+                "deliveryMethod": "Express",
+                "items": [item("D", 1, "99.00", rate=8)],
+            },
+        ],
+    )
+    no_summary = order_body(
+        number="SHAPE-3",
+        createOrderSummary=False,
+        payments=[{"kind": "sale", "method": "GiftCard", "gatewayToken": "tok_gift", "amount": Decimal("10.80")}],
+    )
 
-    results = body_of(post_batch(api, [keyed(one_group, "shape-1"), keyed(two_groups, "shape-2"),
-                                       keyed(no_summary, "shape-3")]))["results"]
+    results = body_of(
+        post_batch(api, [keyed(one_group, "shape-1"), keyed(two_groups, "shape-2"), keyed(no_summary, "shape-3")])
+    )["results"]
 
     assert [r["success"] for r in results] == [True, True, True]
     assert results[2]["orderSummaryId"] is None
@@ -254,18 +332,26 @@ def test_orders_of_different_shapes_written_together_keep_their_own_lines(api):
     # A: 2 × 40.00 = 80.00 − 10.00 = 70.00, tax 6.40 − 0.80 = 5.60; B: 20.00, tax 1.60.
     # 90.00 + 7.20 = 97.20.
     assert (first.total_amount, first.total_tax_amount, first.grand_total_amount) == (
-        Decimal("90.00"), Decimal("7.20"), Decimal("97.20"))
+        Decimal("90.00"),
+        Decimal("7.20"),
+        Decimal("97.20"),
+    )
     assert sorted(first.item_summaries.values_list("sku", "original_order_item__order__order_number")) == [
-        ("A", "SHAPE-1"), ("B", "SHAPE-1")]
+        ("A", "SHAPE-1"),
+        ("B", "SHAPE-1"),
+    ]
     second = OrderSummary.objects.get(pk=results[1]["orderSummaryId"])
     groups = {g.reference_id: g for g in second.delivery_group_summaries.all()}
     # home: C 3 × 10.00 = 30.00 (tax 2.40) + delivery 5.00 (tax 0.40) = 37.80; office: D 99.00 + 7.92 = 106.92.
     assert (groups["home"].grand_total_amount, groups["office"].grand_total_amount) == (
-        Decimal("37.80"), Decimal("106.92"))
-    placed = {(i.type, i.sku if i.type == "Order Product" else "", i.delivery_group_summary.reference_id)
-              for i in second.item_summaries.all()}
-    assert placed == {("Order Product", "C", "home"), ("Delivery Charge", "", "home"),
-                      ("Order Product", "D", "office")}
+        Decimal("37.80"),
+        Decimal("106.92"),
+    )
+    placed = {
+        (i.type, i.sku if i.type == "Order Product" else "", i.delivery_group_summary.reference_id)
+        for i in second.item_summaries.all()
+    }
+    assert placed == {("Order Product", "C", "home"), ("Delivery Charge", "", "home"), ("Order Product", "D", "office")}
     assert second.grand_total_amount == Decimal("144.72")  # 37.80 + 106.92
     third = Order.objects.get(order_number="SHAPE-3")
     # SKU-1: 1 × 10.00, tax 8 % = 0.80 → 10.80, paid by a gift card sale.
@@ -295,8 +381,9 @@ def test_a_number_taken_by_another_request_meanwhile_fails_that_order_only(setti
     def other_request():
         try:
             with transaction.atomic():
-                Order.objects.create(order_number="RACE-2", sales_channel=channel, currency="USD",
-                                     ordered_date="2026-11-20T10:00:00Z")
+                Order.objects.create(
+                    order_number="RACE-2", sales_channel=channel, currency="USD", ordered_date="2026-11-20T10:00:00Z"
+                )
                 inserted.set()
                 release.wait(30)
         finally:
@@ -307,8 +394,9 @@ def test_a_number_taken_by_another_request_meanwhile_fails_that_order_only(setti
     assert inserted.wait(30)
     threading.Timer(1.0, release.set).start()
     started = time.monotonic()
-    results = body_of(post_batch(client, [keyed(order_body(number=f"RACE-{n}"), f"race-{n}")
-                                          for n in (1, 2, 3)]))["results"]
+    results = body_of(post_batch(client, [keyed(order_body(number=f"RACE-{n}"), f"race-{n}") for n in (1, 2, 3)]))[
+        "results"
+    ]
     other.join(30)
 
     assert time.monotonic() - started >= 0.9  # the joint insert did wait for the other transaction

@@ -46,10 +46,14 @@ def numbers(page) -> list[str]:
 
 
 def placed(number, date, *, channel="Web US", email="ada@example.com", name="Ada Park"):
-    return ingest(order_body(
-        number=number, channel=channel, orderedDate=date,
-        billTo={**address(name=name), "email": email},
-    ))
+    return ingest(
+        order_body(
+            number=number,
+            channel=channel,
+            orderedDate=date,
+            billTo={**address(name=name), "email": email},
+        )
+    )
 
 
 # --- The list ------------------------------------------------------------------------------------
@@ -57,9 +61,13 @@ def placed(number, date, *, channel="Web US", email="ada@example.com", name="Ada
 
 def test_list_pages_newest_first_through_an_opaque_cursor(api):
     # Two orders share a date: the id breaks the tie, so no row is skipped or repeated between pages.
-    for number, date in [("N-1", "2026-01-01T10:00:00Z"), ("N-2", "2026-01-02T10:00:00Z"),
-                         ("N-3", "2026-01-02T10:00:00Z"), ("N-4", "2026-01-03T10:00:00Z"),
-                         ("N-5", "2026-01-04T10:00:00Z")]:
+    for number, date in [
+        ("N-1", "2026-01-01T10:00:00Z"),
+        ("N-2", "2026-01-02T10:00:00Z"),
+        ("N-3", "2026-01-02T10:00:00Z"),
+        ("N-4", "2026-01-03T10:00:00Z"),
+        ("N-5", "2026-01-04T10:00:00Z"),
+    ]:
         placed(number, date)
 
     first = list_page(api, limit=2)
@@ -86,7 +94,9 @@ def test_list_filters_by_status_dates_channel_and_search(api):
     assert numbers(list_page(api, status="Waiting to Fulfill")) == ["WEB-1011"]
     assert numbers(list_page(api, status="Created")) == ["EU-7", "WEB-101", "WEB-100"]
     assert numbers(list_page(api, orderedDateFrom="2026-02-02T09:00:00Z", orderedDateTo="2026-02-03T09:00:00Z")) == [
-        "EU-7", "WEB-101"]
+        "EU-7",
+        "WEB-101",
+    ]
     assert numbers(list_page(api, salesChannel="Web EU")) == ["EU-7"]
     # q: order number exact or prefix, email exact (any case), customer name prefix.
     assert numbers(list_page(api, q="WEB-101")) == ["WEB-1011", "WEB-101"]
@@ -174,16 +184,24 @@ def shipped_invoiced_returned(summary, *, returns, capture=None):
 def test_detail_after_shipping_invoicing_a_return_and_a_credit_memo(api):
     summary = worked_example()
     fulfillment_order, invoice, change_order_id, memo = shipped_invoiced_returned(summary, returns=["A"])
-    ProcessException.objects.create(order_summary=summary, category=ProcessExceptionCategory.PAYMENT,
-                                    message="Refund pending review")
-    ProcessException.objects.create(order_summary=summary, category=ProcessExceptionCategory.PAYMENT,
-                                    message="Old capture failure", status=ProcessExceptionStatus.RESOLVED)
+    ProcessException.objects.create(
+        order_summary=summary, category=ProcessExceptionCategory.PAYMENT, message="Refund pending review"
+    )
+    ProcessException.objects.create(
+        order_summary=summary,
+        category=ProcessExceptionCategory.PAYMENT,
+        message="Old capture failure",
+        status=ProcessExceptionStatus.RESOLVED,
+    )
 
     state = get_detail(api, summary.pk)
 
     # Return 1 × A (§6): −40.00 and tax −3.20 → grand total 118.80 − 43.20 = 75.60.
     assert (state["totalAmount"], state["totalTaxAmount"], state["grandTotalAmount"]) == (
-        Decimal("70.00"), Decimal("5.60"), Decimal("75.60"))
+        Decimal("70.00"),
+        Decimal("5.60"),
+        Decimal("75.60"),
+    )
     assert (state["totalAdjustedProductAmount"], state["totalAdjProductAmtWithTax"]) == (60, Decimal("64.80"))
     assert state["status"] == "Fulfilled"
     # Captured 118.80; owed 75.60; the 43.20 return is owed back until refunded:
@@ -192,47 +210,85 @@ def test_detail_after_shipping_invoicing_a_return_and_a_credit_memo(api):
 
     a = next(ois for ois in state["orderItemSummaries"] if ois["stockKeepingUnit"] == "A")
     # Ordered 2, fulfilled 2, 1 returned: quantity 1, one more can come back.
-    assert {key: a[key] for key in ("quantityOrdered", "quantityAllocated", "quantityFulfilled",
-                                    "quantityReturnInitiated", "quantityReturned", "quantity",
-                                    "quantityNetOrdered", "quantityAvailableToFulfill",
-                                    "quantityAvailableToReturn")} == {
-        "quantityOrdered": 2, "quantityAllocated": 2, "quantityFulfilled": 2, "quantityReturnInitiated": 1,
-        "quantityReturned": 1, "quantity": 1, "quantityNetOrdered": 2, "quantityAvailableToFulfill": 0,
+    assert {
+        key: a[key]
+        for key in (
+            "quantityOrdered",
+            "quantityAllocated",
+            "quantityFulfilled",
+            "quantityReturnInitiated",
+            "quantityReturned",
+            "quantity",
+            "quantityNetOrdered",
+            "quantityAvailableToFulfill",
+            "quantityAvailableToReturn",
+        )
+    } == {
+        "quantityOrdered": 2,
+        "quantityAllocated": 2,
+        "quantityFulfilled": 2,
+        "quantityReturnInitiated": 1,
+        "quantityReturned": 1,
+        "quantity": 1,
+        "quantityNetOrdered": 2,
+        "quantityAvailableToFulfill": 0,
         "quantityAvailableToReturn": 1,
     }
-    assert (a["totalLineAmount"], a["totalLineTaxAmount"], a["totalAmtWithTax"]) == (40, Decimal("3.20"),
-                                                                                    Decimal("43.20"))
+    assert (a["totalLineAmount"], a["totalLineTaxAmount"], a["totalAmtWithTax"]) == (
+        40,
+        Decimal("3.20"),
+        Decimal("43.20"),
+    )
     assert a["status"] == "FULFILLED"
 
     (entry,) = state["changeHistory"]
     assert entry["changeOrderId"] == str(change_order_id)
     assert (entry["changeType"], entry["reason"], entry["reasonText"], entry["actor"]) == (
-        "Return", "Damaged", "Cracked sole", "system")
+        "Return",
+        "Damaged",
+        "Cracked sole",
+        "system",
+    )
     assert (entry["totalAmount"], entry["totalTaxAmount"], entry["grandTotalAmount"]) == (
-        -40, Decimal("-3.20"), Decimal("-43.20"))
+        -40,
+        Decimal("-3.20"),
+        Decimal("-43.20"),
+    )
     (touched,) = entry["items"]
     assert touched["orderItemSummaryId"] == a["id"] and touched["changeType"] == "Return"
     assert (touched["quantity"], touched["totalLineAmount"], touched["totalLineTaxAmount"]) == (
-        -1, -40, Decimal("-3.20"))
+        -1,
+        -40,
+        Decimal("-3.20"),
+    )
 
     (shipped,) = state["fulfillmentOrders"]
     assert shipped["id"] == str(fulfillment_order.pk)
     assert (shipped["status"], shipped["statusCategory"]) == ("Fulfilled", "CLOSED")
     assert shipped["fulfilledFromLocationName"] == "Main warehouse"
     assert sorted(line["stockKeepingUnit"] for line in shipped["fulfillmentOrderLineItems"]) == [
-        "A", "B", "DELIVERY-GROUND"]
+        "A",
+        "B",
+        "DELIVERY-GROUND",
+    ]
 
     (billed,) = state["invoices"]
     assert billed["id"] == str(invoice.pk) and billed["fulfillmentOrderId"] == str(fulfillment_order.pk)
     assert (billed["totalAmount"], billed["totalTaxAmount"], billed["totalAmountWithTax"]) == (
-        110, Decimal("8.80"), Decimal("118.80"))
+        110,
+        Decimal("8.80"),
+        Decimal("118.80"),
+    )
     (credited,) = state["creditMemos"]
     assert credited["id"] == str(memo.pk) and credited["changeOrderIds"] == [str(change_order_id)]
     assert (credited["totalAmountWithTax"], credited["balance"]) == (Decimal("43.20"), Decimal("43.20"))
 
     (card,) = state["orderPaymentSummaries"]
     assert (card["capturedAmount"], card["availableToRefundAmount"], card["availableToCaptureAmount"]) == (
-        Decimal("118.80"), Decimal("118.80"), 0)
+        Decimal("118.80"),
+        Decimal("118.80"),
+        0,
+    )
 
     assert [exception["message"] for exception in state["processExceptions"]] == ["Refund pending review"]
 
@@ -240,11 +296,16 @@ def test_detail_after_shipping_invoicing_a_return_and_a_credit_memo(api):
 def test_detail_shows_a_return_order_and_the_units_it_expects_back(api):
     summary = worked_example()
     b = set_fulfillment_state(items_by_sku(summary)["B"], allocated=1, fulfilled=1)
-    return_order = create_return_order(ReturnOrderInput(
-        order_summary_id=summary.pk,
-        lines=(ReturnOrderLineInput(order_item_summary_id=b.pk, quantity_expected=Decimal("1"),
-                                    reason_for_return="Damaged"),),
-    ))
+    return_order = create_return_order(
+        ReturnOrderInput(
+            order_summary_id=summary.pk,
+            lines=(
+                ReturnOrderLineInput(
+                    order_item_summary_id=b.pk, quantity_expected=Decimal("1"), reason_for_return="Damaged"
+                ),
+            ),
+        )
+    )
 
     state = get_detail(api, summary.pk)
     (listed,) = state["returnOrders"]
@@ -280,9 +341,15 @@ def rich_summary(item_count: int, *, number: str):
     """An order with `item_count` products (2 × 10.00 each) and two payment methods, shipped, invoiced,
     one unit of every product returned and credited, with `item_count` process exceptions."""
     skus = [f"P{n}" for n in range(item_count)]
-    groups = [{"referenceId": "g1", "deliverTo": address(), "deliveryMethod": "Ground",
-               "deliveryCharge": {"amount": Decimal("5.00")},
-               "items": [item(sku, 2, "10.00", rate=8) for sku in skus]}]
+    groups = [
+        {
+            "referenceId": "g1",
+            "deliverTo": address(),
+            "deliveryMethod": "Ground",
+            "deliveryCharge": {"amount": Decimal("5.00")},
+            "items": [item(sku, 2, "10.00", rate=8) for sku in skus],
+        }
+    ]
     # Each product 20.00 + 1.60 tax; delivery 5.00 untaxed.
     grand_total = Decimal("21.60") * item_count + Decimal("5.00")
     payments = [
@@ -291,10 +358,12 @@ def rich_summary(item_count: int, *, number: str):
     ]
     summary = ingest(order_body(number=number, groups=groups, payments=payments))
     shipped_invoiced_returned(summary, returns=skus, capture=grand_total - 5)
-    ProcessException.objects.bulk_create([
-        ProcessException(order_summary=summary, category=ProcessExceptionCategory.PAYMENT, message=f"Check {n}")
-        for n in range(item_count)
-    ])
+    ProcessException.objects.bulk_create(
+        [
+            ProcessException(order_summary=summary, category=ProcessExceptionCategory.PAYMENT, message=f"Check {n}")
+            for n in range(item_count)
+        ]
+    )
     return summary
 
 

@@ -36,10 +36,13 @@ def test_reserved_shipped_and_restocked_units_per_location_and_sku(api):
     place(summary, (st_louis, [(items["B"], 1)]))
     change_fulfillment_order_status(ships_a.pk, "Fulfilled")
     # One A comes back to Chicago and goes back on the shelf.
-    return_order = create_return_order(ReturnOrderInput(
-        order_summary_id=summary.pk, destination_location_id=chicago.pk,
-        lines=(ReturnOrderLineInput(order_item_summary_id=items["A"].pk, quantity_expected=Decimal("1")),),
-    ))
+    return_order = create_return_order(
+        ReturnOrderInput(
+            order_summary_id=summary.pk,
+            destination_location_id=chicago.pk,
+            lines=(ReturnOrderLineInput(order_item_summary_id=items["A"].pk, quantity_expected=Decimal("1")),),
+        )
+    )
     (line,) = return_order.lines.all()
     return_items(return_order.pk, [ReturnItemInput(line.pk, quantity_returned=Decimal("1"))])
 
@@ -47,11 +50,21 @@ def test_reserved_shipped_and_restocked_units_per_location_and_sku(api):
 
     assert effects == [
         # Chicago: 2 A shipped, 1 back on the shelf; nothing held any more.
-        {"locationExternalReference": "CHI", "stockKeepingUnit": "A",
-         "quantityReserved": 0, "quantityShipped": 2, "quantityRestocked": 1},
+        {
+            "locationExternalReference": "CHI",
+            "stockKeepingUnit": "A",
+            "quantityReserved": 0,
+            "quantityShipped": 2,
+            "quantityRestocked": 1,
+        },
         # St. Louis: 1 B held on the open fulfillment order.
-        {"locationExternalReference": "STL", "stockKeepingUnit": "B",
-         "quantityReserved": 1, "quantityShipped": 0, "quantityRestocked": 0},
+        {
+            "locationExternalReference": "STL",
+            "stockKeepingUnit": "B",
+            "quantityReserved": 1,
+            "quantityShipped": 0,
+            "quantityRestocked": 0,
+        },
     ]
     # The stock itself agrees: Chicago 5 − 2 + 1 = 4 on hand; St. Louis 3 on hand, 1 reserved.
     assert on_hand_reserved("CHI", "A") == (Decimal("4"), Decimal("0"))

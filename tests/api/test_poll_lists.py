@@ -59,12 +59,13 @@ def walk(api, path, **params) -> list[list[str]]:
 def test_fulfillment_orders_by_summary_status_location_and_modification(api, worlds):
     us, eu = worlds
     # Modification times set by hand, so the order is known: EU's three first, then US's live, shipped, uninvoiced.
-    times = {eu.shipped_fo: 1, eu.uninvoiced_fo: 2, eu.live_fo: 3, us.live_fo: 4, us.shipped_fo: 5,
-             us.uninvoiced_fo: 5}
+    times = {eu.shipped_fo: 1, eu.uninvoiced_fo: 2, eu.live_fo: 3, us.live_fo: 4, us.shipped_fo: 5, us.uninvoiced_fo: 5}
     for pk, minute in times.items():
         FulfillmentOrder.objects.filter(pk=pk).update(updated_at=at(minute))
-    ids = [str(pk) for pk in (eu.shipped_fo, eu.uninvoiced_fo, eu.live_fo, us.live_fo,
-                              *sorted((us.shipped_fo, us.uninvoiced_fo)))]
+    ids = [
+        str(pk)
+        for pk in (eu.shipped_fo, eu.uninvoiced_fo, eu.live_fo, us.live_fo, *sorted((us.shipped_fo, us.uninvoiced_fo)))
+    ]
 
     assert walk(api, FO, limit=2) == [ids[0:2], ids[2:4], ids[4:6]]
     assert walk(api, FO, orderSummaryId=us.summary) == [ids[3:6]]
@@ -80,13 +81,16 @@ def test_fulfillment_orders_by_summary_status_location_and_modification(api, wor
     assert rows[str(us.shipped_fo)]["lastModifiedDate"] == "2026-01-01T00:05:00Z"
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"status": "Shipped"}, "status"),
-    ({"orderSummaryId": "x1"}, "orderSummaryId"),
-    ({"fulfilledFromLocationId": "-3"}, "fulfilledFromLocationId"),
-    ({"modifiedSince": "yesterday"}, "modifiedSince"),
-    ({"limit": 201}, "limit"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"status": "Shipped"}, "status"),
+        ({"orderSummaryId": "x1"}, "orderSummaryId"),
+        ({"fulfilledFromLocationId": "-3"}, "fulfilledFromLocationId"),
+        ({"modifiedSince": "yesterday"}, "modifiedSince"),
+        ({"limit": 201}, "limit"),
+    ],
+)
 def test_bad_filters_answer_400_naming_the_field(api, params, field):
     response = api.get(FO, params)
     assert response.status_code == 400
@@ -119,19 +123,25 @@ def test_return_orders_invoices_credit_memos_and_operations(api, worlds):
     BackgroundOperation.objects.filter(pk=operations[1].pk).update(last_modified=at(1))
     BackgroundOperation.objects.filter(pk=operations[0].pk).update(last_modified=at(2))
     assert walk(api, f"{API}/background-operations", orderSummaryId=us.summary, limit=1) == [
-        [str(operations[1].pk)], [str(operations[0].pk)]]
+        [str(operations[1].pk)],
+        [str(operations[0].pk)],
+    ]
     assert walk(api, f"{API}/background-operations", orderSummaryId=us.summary, status="Running") == [[]]
 
 
 def test_a_storefront_key_lists_its_own_channel_only(worlds):
     us, eu = worlds
-    storefront = ApiKeyClient.create(name="eu-storefront", scopes=["all"],
-                                     channel=SalesChannel.objects.get(name="Web EU"))
+    storefront = ApiKeyClient.create(
+        name="eu-storefront", scopes=["all"], channel=SalesChannel.objects.get(name="Web EU")
+    )
     expected = {
-        FO: {eu.shipped_fo, eu.uninvoiced_fo, eu.live_fo}, RO: {eu.return_order}, f"{API}/invoices": {eu.invoice},
+        FO: {eu.shipped_fo, eu.uninvoiced_fo, eu.live_fo},
+        RO: {eu.return_order},
+        f"{API}/invoices": {eu.invoice},
         f"{API}/credit-memos": {eu.memo},
-        f"{API}/background-operations": set(BackgroundOperation.objects.filter(order_summary_id=eu.summary)
-                                            .values_list("pk", flat=True)),
+        f"{API}/background-operations": set(
+            BackgroundOperation.objects.filter(order_summary_id=eu.summary).values_list("pk", flat=True)
+        ),
     }
     for path, ids in expected.items():
         (page,) = walk(storefront, path)
@@ -145,6 +155,7 @@ def test_a_page_costs_the_same_queries_for_one_row_or_all(api, worlds, path):
     us, _eu = worlds
     # The first row shipped, as others did: its shipments' lines are read on both pages.
     FulfillmentOrder.objects.filter(pk=us.uninvoiced_fo).update(updated_at=at(0))
+
     def queries(limit):
         with CaptureQueriesContext(connection) as captured:
             response = api.get(path, {"limit": limit})

@@ -30,9 +30,17 @@ def shipped(shop):
 
 
 def body(shop, summary, *lines):
-    return {"reshipItems": [{"orderItemSummaryId": str(shop.item(summary, sku).pk), "quantity": quantity,
-                             "reason": "Damaged", "reasonForChangeText": "Lost by the carrier"}
-                            for sku, quantity in lines]}
+    return {
+        "reshipItems": [
+            {
+                "orderItemSummaryId": str(shop.item(summary, sku).pk),
+                "quantity": quantity,
+                "reason": "Damaged",
+                "reasonForChangeText": "Lost by the carrier",
+            }
+            for sku, quantity in lines
+        ]
+    }
 
 
 def test_preview_then_submit_reships_at_no_charge_and_the_money_balances(shop, shipped):
@@ -42,13 +50,20 @@ def test_preview_then_submit_reships_at_no_charge_and_the_money_balances(shop, s
     preview = shop.action(shipped, "preview-reship", body(shop, shipped, ("A", 1)), expect=200)
     a = shop.item(shipped, "A")
     assert preview == {
-        "orderSummaryId": str(shipped.pk), "fulfillmentOrderIds": [], "reshipmentId": None,
-        "fulfillmentGroups": [{
-            "orderDeliveryGroupSummaryId": str(a.delivery_group_summary_id),
-            "fulfilledFromLocationId": str(shop.location.pk), "fulfillmentType": "Warehouse",
-            "orderItemSummaries": [{"orderItemSummaryId": str(a.pk), "quantity": 1.0}],
-        }],
-        "amountToCharge": 0.0, "success": True, "errors": [],
+        "orderSummaryId": str(shipped.pk),
+        "fulfillmentOrderIds": [],
+        "reshipmentId": None,
+        "fulfillmentGroups": [
+            {
+                "orderDeliveryGroupSummaryId": str(a.delivery_group_summary_id),
+                "fulfilledFromLocationId": str(shop.location.pk),
+                "fulfillmentType": "Warehouse",
+                "orderItemSummaries": [{"orderItemSummaryId": str(a.pk), "quantity": 1.0}],
+            }
+        ],
+        "amountToCharge": 0.0,
+        "success": True,
+        "errors": [],
     }
     assert not Reshipment.objects.exists()
 
@@ -56,7 +71,8 @@ def test_preview_then_submit_reships_at_no_charge_and_the_money_balances(shop, s
     (fulfillment_order_id,) = submitted["fulfillmentOrderIds"]
     assert submitted["amountToCharge"] == 0 and submitted["reshipmentId"] is not None
     assert {k: v for k, v in submitted.items() if k not in ("fulfillmentOrderIds", "reshipmentId")} == {
-        k: v for k, v in preview.items() if k not in ("fulfillmentOrderIds", "reshipmentId")}
+        k: v for k, v in preview.items() if k not in ("fulfillmentOrderIds", "reshipmentId")
+    }
 
     detail = shop.summary_json(shipped)
     item_a = next(item for item in detail["orderItemSummaries"] if item["stockKeepingUnit"] == "A")
@@ -92,5 +108,6 @@ def test_bad_bodies_answer_400(shop, shipped):
     answer = shop.action(shipped, "submit-reship", {"reshipItems": []}, expect=400)
     assert answer["errors"][0]["field"].startswith("reshipItems")
     url = f"{SUMMARIES}/{shipped.pk}/actions/submit-reship"
-    assert shop.post(url, {"reshipItems": [{"orderItemSummaryId": "x", "quantity": -1, "reason": "Damaged"}]},
-                     expect=400)
+    assert shop.post(
+        url, {"reshipItems": [{"orderItemSummaryId": "x", "quantity": -1, "reason": "Damaged"}]}, expect=400
+    )

@@ -27,9 +27,19 @@ def _order(client: Client, number: str, lines: int) -> OrderSummary:
 
 
 def _cancel(items, quantity=1) -> str:
-    return json.dumps({"changeItems": [
-        {"orderItemSummaryId": str(item.pk), "quantity": quantity, "reason": "Customer Changed Mind",
-         "shippingReductionFlag": False} for item in items]})
+    return json.dumps(
+        {
+            "changeItems": [
+                {
+                    "orderItemSummaryId": str(item.pk),
+                    "quantity": quantity,
+                    "reason": "Customer Changed Mind",
+                    "shippingReductionFlag": False,
+                }
+                for item in items
+            ]
+        }
+    )
 
 
 def _products(summary):
@@ -73,25 +83,63 @@ def test_b3_preview_and_submit_cancel(storefront, figures, run):
     submit_times = timed_ms(submit_next, RUNS)
     submit_cpu = (time.process_time() - cpu_started) * 1000 / RUNS
 
-    figures.record("B3.preview.p95_ms", "preview-cancel of 1 item on a 50-item order, p95",
-                   percentile(previews, 0.95), "ms", "< 15", f"median {median(previews):.1f} ms, {RUNS} runs")
-    figures.record("B3.preview.queries", "preview-cancel SQL statements, 50-item order", preview_count, "queries",
-                   "≤ 6")
-    figures.record("B3.preview.queries_5_items", "preview-cancel SQL statements, 5-item order",
-                   small_preview_count, "queries", "= 50-item count")
-    figures.record("B3.preview.writes", "rows written by a preview (INSERT/UPDATE/DELETE)", writes, "statements",
-                   "0")
-    figures.record("B3.submit.p95_ms", "submit-cancel of 1 item on a 50-item order, p95",
-                   percentile(submit_times, 0.95), "ms", "< 40", f"median {median(submit_times):.1f} ms")
-    figures.record("B3.submit.queries", "submit-cancel SQL statements, 1 change item", submit_count, "queries",
-                   "≤ 15")
-    figures.record("B3.submit.queries_5_items", "submit-cancel SQL statements, 5-item order", small_submit_count,
-                   "queries", "= 50-item count")
-    figures.record("B3.submit.queries_50_changes", "submit-cancel SQL statements, 50 change items",
-                   wide_submit_count, "queries", "≤ 15")
-    figures.record("B3.submit.queries_100_changes", "submit-cancel SQL statements, 100 change items",
-                   widest_submit_count, "queries", "≤ 15")
-    figures.record("B3.preview.cpu_ms", "preview-cancel, in-process CPU per request (mean)", preview_cpu, "ms",
-                   "", f"{RUNS} runs")
-    figures.record("B3.submit.cpu_ms", "submit-cancel of 1 item, in-process CPU per request (mean)", submit_cpu,
-                   "ms", "", f"{RUNS} runs")
+    figures.record(
+        "B3.preview.p95_ms",
+        "preview-cancel of 1 item on a 50-item order, p95",
+        percentile(previews, 0.95),
+        "ms",
+        "< 15",
+        f"median {median(previews):.1f} ms, {RUNS} runs",
+    )
+    figures.record(
+        "B3.preview.queries", "preview-cancel SQL statements, 50-item order", preview_count, "queries", "≤ 6"
+    )
+    figures.record(
+        "B3.preview.queries_5_items",
+        "preview-cancel SQL statements, 5-item order",
+        small_preview_count,
+        "queries",
+        "= 50-item count",
+    )
+    figures.record("B3.preview.writes", "rows written by a preview (INSERT/UPDATE/DELETE)", writes, "statements", "0")
+    figures.record(
+        "B3.submit.p95_ms",
+        "submit-cancel of 1 item on a 50-item order, p95",
+        percentile(submit_times, 0.95),
+        "ms",
+        "< 40",
+        f"median {median(submit_times):.1f} ms",
+    )
+    figures.record("B3.submit.queries", "submit-cancel SQL statements, 1 change item", submit_count, "queries", "≤ 15")
+    figures.record(
+        "B3.submit.queries_5_items",
+        "submit-cancel SQL statements, 5-item order",
+        small_submit_count,
+        "queries",
+        "= 50-item count",
+    )
+    figures.record(
+        "B3.submit.queries_50_changes",
+        "submit-cancel SQL statements, 50 change items",
+        wide_submit_count,
+        "queries",
+        "≤ 15",
+    )
+    figures.record(
+        "B3.submit.queries_100_changes",
+        "submit-cancel SQL statements, 100 change items",
+        widest_submit_count,
+        "queries",
+        "≤ 15",
+    )
+    figures.record(
+        "B3.preview.cpu_ms", "preview-cancel, in-process CPU per request (mean)", preview_cpu, "ms", "", f"{RUNS} runs"
+    )
+    figures.record(
+        "B3.submit.cpu_ms",
+        "submit-cancel of 1 item, in-process CPU per request (mean)",
+        submit_cpu,
+        "ms",
+        "",
+        f"{RUNS} runs",
+    )

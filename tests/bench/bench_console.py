@@ -51,17 +51,25 @@ def _busy_order(api: Client, number: str, items: int, warehouse: Location) -> Or
     per_order = min(LINES_PER_FULFILLMENT_ORDER, max(1, len(products) // (FULFILLMENT_ORDERS + 1)))
     created = []
     for n in range(FULFILLMENT_ORDERS):
-        lines = products[n * per_order:(n + 1) * per_order]
-        created += create_fulfillment_orders(FulfillmentOrderInput(
-            order_summary_id=summary.pk, delivery_group_summary_id=group.pk,
-            groups=(FulfillmentGroupInput(
-                location_id=warehouse.pk, fulfillment_type="Warehouse", reference_id=f"{number}-{n}",
-                items=tuple(FulfillmentItemInput(item.pk, Decimal(1)) for item in lines)),),
-        ))
+        lines = products[n * per_order : (n + 1) * per_order]
+        created += create_fulfillment_orders(
+            FulfillmentOrderInput(
+                order_summary_id=summary.pk,
+                delivery_group_summary_id=group.pk,
+                groups=(
+                    FulfillmentGroupInput(
+                        location_id=warehouse.pk,
+                        fulfillment_type="Warehouse",
+                        reference_id=f"{number}-{n}",
+                        items=tuple(FulfillmentItemInput(item.pk, Decimal(1)) for item in lines),
+                    ),
+                ),
+            )
+        )
     for fulfillment_order in created[:INVOICES]:
         change_fulfillment_order_status(fulfillment_order.pk, "Fulfilled")
         create_invoice_for_fulfillment_order(fulfillment_order.pk)
-    unplaced = products[FULFILLMENT_ORDERS * per_order:]
+    unplaced = products[FULFILLMENT_ORDERS * per_order :]
     for item in unplaced[:CHANGES]:
         submit_cancel(summary.pk, [ChangeItemInput(item.pk, Decimal(1), "Customer Changed Mind")], actor=None)
     return summary
@@ -82,6 +90,7 @@ def test_b4_console_order_page(storefront, figures, run):
         def get():
             response = console.get(f"/console/orders/{summary.pk}/")
             assert response.status_code == 200, response.content[:300]
+
         return get
 
     page(large)()  # warm: templates compiled, session read
@@ -90,11 +99,28 @@ def test_b4_console_order_page(storefront, figures, run):
     durations = timed_ms(page(large), RUNS)
     cpu = cpu_ms_each(page(large), RUNS)
 
-    figures.record("B4.median_ms", "console order page, 200 items/5 FOs/3 invoices/20 changes, median",
-                   median(durations), "ms", "", f"{RUNS} runs")
+    figures.record(
+        "B4.median_ms",
+        "console order page, 200 items/5 FOs/3 invoices/20 changes, median",
+        median(durations),
+        "ms",
+        "",
+        f"{RUNS} runs",
+    )
     figures.record("B4.p95_ms", "console order page, p95", percentile(durations, 0.95), "ms", "< 100")
-    figures.record("B4.cpu_ms", "console order page, in-process CPU per page (mean)", cpu, "ms", "",
-                   f"{RUNS} pages; PostgreSQL's part is not in it")
+    figures.record(
+        "B4.cpu_ms",
+        "console order page, in-process CPU per page (mean)",
+        cpu,
+        "ms",
+        "",
+        f"{RUNS} pages; PostgreSQL's part is not in it",
+    )
     figures.record("B4.queries", "console order page SQL statements (200 items)", count, "queries", "≤ 15")
-    figures.record("B4.queries_5_items", "console order page SQL statements (12 items, same records)",
-                   small_count, "queries", "= 200-item count")
+    figures.record(
+        "B4.queries_5_items",
+        "console order page SQL statements (12 items, same records)",
+        small_count,
+        "queries",
+        "= 200-item count",
+    )

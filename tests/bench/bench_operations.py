@@ -120,22 +120,51 @@ def test_b6_background_operations(bench_queue, figures, run):
             sessions = _sessions_opened() - sessions_before
 
     span = (max(op.finished_at for op in burst) - released).total_seconds()
-    figures.record("B6.operations_per_s", f"ensure-funds + ensure-refunds, burst of {len(burst)}, 2 workers",
-                   len(burst) / span, "ops/s", "≥ 150",
-                   f"{len(burst)} operations in {span:.1f} s; CPU per operation workers "
-                   f"{worker_cpu.seconds * 1000 / len(burst):.1f} ms + PostgreSQL "
-                   f"{database_cpu.seconds * 1000 / len(burst):.1f} ms")
-    figures.record("B6.worker_cpu_ms_per_op", "CPU of the 2 workers per operation (burst)",
-                   worker_cpu.seconds * 1000 / len(burst), "ms", "", "user + system, /proc")
-    figures.record("B6.database_cpu_ms_per_op", "CPU of their PostgreSQL backends per operation (burst)",
-                   database_cpu.seconds * 1000 / len(burst), "ms", "", "backends of the bench database")
-    figures.record("B6.database_connections_opened", "connections opened to PostgreSQL during the burst", sessions,
-                   "count", "0", "the workers' pooled connections are reused from task to task")
+    figures.record(
+        "B6.operations_per_s",
+        f"ensure-funds + ensure-refunds, burst of {len(burst)}, 2 workers",
+        len(burst) / span,
+        "ops/s",
+        "≥ 150",
+        f"{len(burst)} operations in {span:.1f} s; CPU per operation workers "
+        f"{worker_cpu.seconds * 1000 / len(burst):.1f} ms + PostgreSQL "
+        f"{database_cpu.seconds * 1000 / len(burst):.1f} ms",
+    )
+    figures.record(
+        "B6.worker_cpu_ms_per_op",
+        "CPU of the 2 workers per operation (burst)",
+        worker_cpu.seconds * 1000 / len(burst),
+        "ms",
+        "",
+        "user + system, /proc",
+    )
+    figures.record(
+        "B6.database_cpu_ms_per_op",
+        "CPU of their PostgreSQL backends per operation (burst)",
+        database_cpu.seconds * 1000 / len(burst),
+        "ms",
+        "",
+        "backends of the bench database",
+    )
+    figures.record(
+        "B6.database_connections_opened",
+        "connections opened to PostgreSQL during the burst",
+        sessions,
+        "count",
+        "0",
+        "the workers' pooled connections are reused from task to task",
+    )
     latencies = [(op.finished_at - op.submitted_at).total_seconds() * 1000 for op in paced]
-    figures.record("B6.submit_to_complete.median_ms", f"submit → Complete at {PACE_PER_S:.0f} operations/s, median",
-                   median(latencies), "ms", "< 200", f"{len(paced)} operations")
+    figures.record(
+        "B6.submit_to_complete.median_ms",
+        f"submit → Complete at {PACE_PER_S:.0f} operations/s, median",
+        median(latencies),
+        "ms",
+        "< 200",
+        f"{len(paced)} operations",
+    )
     figures.record("B6.submit_to_complete.p95_ms", "submit → Complete, p95", percentile(latencies, 0.95), "ms")
-    figures.record("B6.errors", "operations not Complete with success", _failed(burst) + _failed(paced), "count",
-                   "0")
-    figures.record("B8.celery_worker_peak_rss_mb", "peak RSS of one Celery worker during B6", memory.peak_mb, "MB",
-                   "< 250")
+    figures.record("B6.errors", "operations not Complete with success", _failed(burst) + _failed(paced), "count", "0")
+    figures.record(
+        "B8.celery_worker_peak_rss_mb", "peak RSS of one Celery worker during B6", memory.peak_mb, "MB", "< 250"
+    )

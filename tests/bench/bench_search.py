@@ -60,8 +60,14 @@ def test_b5_search_and_list(storefront, figures, run, bench_round):
         generated_s = time.monotonic() - started
         total = OrderSummary.objects.filter(order_number__startswith=PREFIX).count()
         figures.record("B5.summaries", "generated order summaries in the database", total, "rows", "1,000,000")
-        figures.record("B5.generate_s", "generator time for the rows this run added", generated_s, "s",
-                       "< 600 for 1,000,000", f"{total - before:,} rows added this run")
+        figures.record(
+            "B5.generate_s",
+            "generator time for the rows this run added",
+            generated_s,
+            "s",
+            "< 600 for 1,000,000",
+            f"{total - before:,} rows added this run",
+        )
     total = OrderSummary.objects.filter(order_number__startswith=PREFIX).count()
 
     api = Client(HTTP_AUTHORIZATION=f"Bearer {storefront['office_key']}")
@@ -85,8 +91,14 @@ def test_b5_search_and_list(storefront, figures, run, bench_round):
             used.update(indexes)
         durations = timed_ms(get, RUNS)
         cpu.append(cpu_ms_each(get, RUNS))
-        figures.record(figure_id, label, median(durations), "ms", target,
-                       f"p95 {percentile(durations, 0.95):.1f} ms, CPU {cpu[-1]:.1f} ms a request")
+        figures.record(
+            figure_id,
+            label,
+            median(durations),
+            "ms",
+            target,
+            f"p95 {percentile(durations, 0.95):.1f} ms, CPU {cpu[-1]:.1f} ms a request",
+        )
         return get().json()
 
     found = measure("B5.number.median_ms", "search by order number", {"q": number_of(total // 2)})
@@ -98,8 +110,11 @@ def test_b5_search_and_list(storefront, figures, run, bench_round):
     page = measure("B5.list_first.median_ms", "filtered list (status), first page of 50", status)
     for _ in range(PAGES - 2):
         page = api.get(f"{LIST}?{urlencode({**status, 'cursor': page['nextCursor']})}").json()
-    measure("B5.list_page100.median_ms", f"filtered list (status), page {PAGES} (keyset cursor)",
-            {**status, "cursor": page["nextCursor"]})
+    measure(
+        "B5.list_page100.median_ms",
+        f"filtered list (status), page {PAGES} (keyset cursor)",
+        {**status, "cursor": page["nextCursor"]},
+    )
 
     agent = User.objects.create_user(username=f"bench-search-{run}")
     agent.groups.add(Group.objects.get(name="Agent"))
@@ -122,11 +137,27 @@ def test_b5_search_and_list(storefront, figures, run, bench_round):
         used.update(indexes)
     durations = timed_ms(console_search, RUNS)
     cpu.append(cpu_ms_each(console_search, RUNS))
-    figures.record("B5.console_name.median_ms", "console search by customer last name (contains), page 1",
-                   median(durations), "ms", "< 50",
-                   f"p95 {percentile(durations, 0.95):.1f} ms, CPU {cpu[-1]:.1f} ms a request, with the count "
-                   "capped at 1,001")
-    figures.record("B5.cpu_ms", "searches and lists above, in-process CPU per request (median)", median(cpu),
-                   "ms", "", "PostgreSQL's part is not in it")
-    figures.record("B5.explain_seq_scans", "sequential scans of order summaries in the plans above", seq_scans,
-                   "scans", "0", "indexes used: " + ", ".join(sorted(used)))
+    figures.record(
+        "B5.console_name.median_ms",
+        "console search by customer last name (contains), page 1",
+        median(durations),
+        "ms",
+        "< 50",
+        f"p95 {percentile(durations, 0.95):.1f} ms, CPU {cpu[-1]:.1f} ms a request, with the count capped at 1,001",
+    )
+    figures.record(
+        "B5.cpu_ms",
+        "searches and lists above, in-process CPU per request (median)",
+        median(cpu),
+        "ms",
+        "",
+        "PostgreSQL's part is not in it",
+    )
+    figures.record(
+        "B5.explain_seq_scans",
+        "sequential scans of order summaries in the plans above",
+        seq_scans,
+        "scans",
+        "0",
+        "indexes used: " + ", ".join(sorted(used)),
+    )

@@ -25,13 +25,23 @@ def test_b2_statements_per_ingested_order(storefront, figures, run):
     client = Client(HTTP_AUTHORIZATION=f"Bearer {storefront['key']}")
 
     def ingest(number: str, lines: int):
-        response = client.post(INGEST, json.dumps(storefront_order(number, lines=lines)),
-                               content_type="application/json", HTTP_IDEMPOTENCY_KEY=number)
+        response = client.post(
+            INGEST,
+            json.dumps(storefront_order(number, lines=lines)),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=number,
+        )
         assert response.status_code == 201, response.content[:500]
 
     ingest(f"B2-{run}-warm", 1)  # the key's last-used time is written on its first use only
     for lines, figure_id in ((1, "B2.queries.1_line"), (10, "B2.queries.10_lines"), (100, "B2.queries.100_lines")):
         count, statements = query_count(lambda lines=lines: ingest(f"B2-{run}-{lines}", lines))
         note = ", ".join(_statement(sql) for sql in statements) if lines == 10 else ""
-        figures.record(figure_id, f"SQL statements per ingested order, {lines} line(s)", count, "queries",
-                       "same for all, ≤ 15", note)
+        figures.record(
+            figure_id,
+            f"SQL statements per ingested order, {lines} line(s)",
+            count,
+            "queries",
+            "same for all, ≤ 15",
+            note,
+        )

@@ -30,6 +30,7 @@ def pytest_generate_tests(metafunc):
 
 def pytest_collection_modifyitems(items):
     """Round 1 of every scenario, then round 2, ...: a stable sort, so the files keep their order."""
+
     def round_of(item):
         callspec = getattr(item, "callspec", None)
         return callspec.params.get("bench_round", 0) if callspec else 0
@@ -112,8 +113,9 @@ def storefront(bench_database):
     from orders.models import ApiClient, SalesChannel
 
     channel, _ = SalesChannel.objects.get_or_create(name="Bench Web")
-    _, store_key = ApiClient.issue(name=f"bench-store-{RUN}", scopes=["orders:read", "orders:write"],
-                                   sales_channel=channel)
+    _, store_key = ApiClient.issue(
+        name=f"bench-store-{RUN}", scopes=["orders:read", "orders:write"], sales_channel=channel
+    )
     _, office_key = ApiClient.issue(name=f"bench-office-{RUN}", scopes=["all"])
     return {"channel": channel, "key": store_key, "office_key": office_key}
 

@@ -40,8 +40,13 @@ class Outcome:
 
 def request_bytes(path: str, body: dict, headers: dict[str, str], port: int) -> bytes:
     payload = json.dumps(body, separators=(",", ":")).encode()
-    lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Content-Type: application/json",
-             f"Content-Length: {len(payload)}", "Connection: keep-alive"]
+    lines = [
+        f"POST {path} HTTP/1.1",
+        f"Host: 127.0.0.1:{port}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(payload)}",
+        "Connection: keep-alive",
+    ]
     lines += [f"{name}: {value}" for name, value in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
 
@@ -89,8 +94,15 @@ class Connection:
         self.reader = self.writer = None
 
 
-async def closed_loop(port: int, make_request: Callable[[int], bytes], *, concurrency: int, seconds: float,
-                      keep_bodies: bool = False, at_least: int = 0) -> Outcome:
+async def closed_loop(
+    port: int,
+    make_request: Callable[[int], bytes],
+    *,
+    concurrency: int,
+    seconds: float,
+    keep_bodies: bool = False,
+    at_least: int = 0,
+) -> Outcome:
     """`concurrency` clients each send the next request as soon as the last one answered, for `seconds`
     and until `at_least` requests were sent: a short run on a slow moment still has answers to count."""
     outcome = Outcome()
@@ -123,8 +135,9 @@ async def closed_loop(port: int, make_request: Callable[[int], bytes], *, concur
     return outcome
 
 
-async def open_loop(port: int, make_request: Callable[[int], bytes], *, rate: float, seconds: float,
-                    at_least: int = 0) -> Outcome:
+async def open_loop(
+    port: int, make_request: Callable[[int], bytes], *, rate: float, seconds: float, at_least: int = 0
+) -> Outcome:
     """One request every 1/rate seconds whatever the answers: latency counts from the planned start, so a
     slow answer is not hidden by the next request waiting for it. `at_least` requests however short."""
     outcome = Outcome()

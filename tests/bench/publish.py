@@ -33,8 +33,10 @@ def rows(results: dict) -> list[str]:
     for figure in results["figures"]:
         runs = figure.get("runs") or [figure["value"]]
         spread = f"{min(runs):,.2f}–{max(runs):,.2f}" if len(runs) > 1 else ""
-        lines.append(f"| {figure['id']} | {figure['label']} | {figure['value']:,.2f} {figure['unit']} | {spread} "
-                     f"| {figure['target']} |")
+        lines.append(
+            f"| {figure['id']} | {figure['label']} | {figure['value']:,.2f} {figure['unit']} | {spread} "
+            f"| {figure['target']} |"
+        )
     return lines
 
 

@@ -59,11 +59,20 @@ def purge_queue(queue: str, *, bindings: bool = True) -> None:
 def gunicorn(queue: str, *, workers: int = 2) -> Iterator[tuple[int, subprocess.Popen]]:
     port = free_port()
     command = [
-        sys.executable, "-m", "gunicorn", "config.wsgi:application", "--config", str(GUNICORN_CONFIG),
-        "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--config",
+        str(GUNICORN_CONFIG),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
     ]
-    process = subprocess.Popen(command, cwd=PROJECT_DIR, env=service_env(queue), stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command, cwd=PROJECT_DIR, env=service_env(queue), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         _wait_for_port(port, process)
         yield port, process
@@ -101,12 +110,30 @@ def celery_workers(queue: str, *, count: int = 2, start_timeout: float = 60) -> 
     try:
         for n in range(count):
             command = [
-                sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--pool=solo",
-                "--queues", queue, "--hostname", f"bench{n}-{queue}@%h", "--without-gossip", "--without-mingle",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--loglevel=INFO",
+                "--pool=solo",
+                "--queues",
+                queue,
+                "--hostname",
+                f"bench{n}-{queue}@%h",
+                "--without-gossip",
+                "--without-mingle",
                 "--without-heartbeat",
             ]
-            process = subprocess.Popen(command, cwd=PROJECT_DIR, env=service_env(queue), stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, text=True)
+            process = subprocess.Popen(
+                command,
+                cwd=PROJECT_DIR,
+                env=service_env(queue),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
             workers.append(WorkerProcess(process))
         for worker in workers:
             worker.wait_ready(start_timeout)

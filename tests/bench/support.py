@@ -59,6 +59,7 @@ def cpu_ms_each(action: Callable[[], object], runs: int) -> float:
 
 # --- CPU of other processes (the app servers, the workers, PostgreSQL's backends) ------------------
 
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (0 once it is gone)."""
     try:
@@ -139,6 +140,7 @@ def free_port() -> int:
 
 # --- Order bodies --------------------------------------------------------------------------------
 
+
 def storefront_order(number: str, *, lines: int = 5, quantity: int = 1, channel: str | None = None) -> dict:
     """An order as a storefront sends it: `lines` products (8 % tax), delivery 5.00 (tax 0.40), one
     authorization of the grand total. Product n costs (n % 20 + 1) × 10.00."""
@@ -148,25 +150,56 @@ def storefront_order(number: str, *, lines: int = 5, quantity: int = 1, channel:
         price = Decimal(10 * (n % 20 + 1))
         line_tax = (price * quantity * Decimal("0.08")).quantize(Decimal("0.01"))
         total += price * quantity + line_tax
-        items.append({"sku": f"SKU-{n:03d}", "name": f"Product {n}", "quantity": quantity, "unitPrice": str(price),
-                      "taxes": [{"name": "Sales tax", "rate": 8, "amount": str(line_tax)}]})
+        items.append(
+            {
+                "sku": f"SKU-{n:03d}",
+                "name": f"Product {n}",
+                "quantity": quantity,
+                "unitPrice": str(price),
+                "taxes": [{"name": "Sales tax", "rate": 8, "amount": str(line_tax)}],
+            }
+        )
     body = {
         "orderNumber": number,
         "currencyIsoCode": "USD",
         "taxLocaleType": "Net",
         "orderedDate": "2026-11-20T10:00:00Z",
-        "billTo": {"name": "Ada Park", "email": "ada@example.com", "phone": "+1 555 0100", "street": "1 Main St",
-                   "city": "Springfield", "state": "IL", "postalCode": "62701", "country": "US"},
-        "deliveryGroups": [{
-            "referenceId": "g1",
-            "deliverTo": {"name": "Ada Park", "street": "1 Main St", "city": "Springfield", "state": "IL",
-                          "postalCode": "62701", "country": "US"},
-            "deliveryMethod": "Ground",
-            "deliveryCharge": {"amount": "5.00", "taxes": [{"name": "Sales tax", "rate": 8, "amount": "0.40"}]},
-            "items": items,
-        }],
-        "payments": [{"kind": "authorization", "method": "Visa", "gatewayToken": "tok_visa", "last4": "4242",
-                      "amount": str(total), "gatewayReference": f"auth-{number}"}],
+        "billTo": {
+            "name": "Ada Park",
+            "email": "ada@example.com",
+            "phone": "+1 555 0100",
+            "street": "1 Main St",
+            "city": "Springfield",
+            "state": "IL",
+            "postalCode": "62701",
+            "country": "US",
+        },
+        "deliveryGroups": [
+            {
+                "referenceId": "g1",
+                "deliverTo": {
+                    "name": "Ada Park",
+                    "street": "1 Main St",
+                    "city": "Springfield",
+                    "state": "IL",
+                    "postalCode": "62701",
+                    "country": "US",
+                },
+                "deliveryMethod": "Ground",
+                "deliveryCharge": {"amount": "5.00", "taxes": [{"name": "Sales tax", "rate": 8, "amount": "0.40"}]},
+                "items": items,
+            }
+        ],
+        "payments": [
+            {
+                "kind": "authorization",
+                "method": "Visa",
+                "gatewayToken": "tok_visa",
+                "last4": "4242",
+                "amount": str(total),
+                "gatewayReference": f"auth-{number}",
+            }
+        ],
     }
     if channel:
         body["salesChannel"] = channel
@@ -174,6 +207,7 @@ def storefront_order(number: str, *, lines: int = 5, quantity: int = 1, channel:
 
 
 # --- Processes and their memory -----------------------------------------------------------------
+
 
 def rss_bytes(pid: int) -> int:
     """Resident memory of a process: psutil when installed, else /proc."""

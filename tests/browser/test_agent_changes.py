@@ -82,7 +82,8 @@ def test_agent_cancels_a_routed_order_end_to_end(page, live_server, console_user
     expect(page.get_by_test_id("grand-total-reduction")).to_have_text("118.80 USD")
     expect(page.get_by_test_id("new-grand-total")).to_have_text("0.00 USD")
     expect(page.get_by_test_id("consequence")).to_contain_text(
-        "118.80 USD will be refunded to Visa •••• 4242 as excess funds.")
+        "118.80 USD will be refunded to Visa •••• 4242 as excess funds."
+    )
     lines = page.get_by_test_id("line-cancels")
     expect(lines).to_contain_text(fulfillment_order.number)
     expect(lines).to_contain_text("becomes Cancelled")
@@ -93,7 +94,8 @@ def test_agent_cancels_a_routed_order_end_to_end(page, live_server, console_user
     page.keyboard.press("Enter")  # the focused Submit button
     page.wait_for_url(re.compile(rf"/console/orders/{summary.pk}/(\?awaiting=\d+)?$"))
     expect(page.get_by_role("status").first).to_contain_text(
-        "Order canceled: the order's grand total went down by 118.80 USD.")
+        "Order canceled: the order's grand total went down by 118.80 USD."
+    )
     expect(page.get_by_test_id("grand-total")).to_have_text("0.00 USD")
     # The refund runs in the background and the page shows it done.
     expect(page.get_by_test_id("operations")).to_contain_text("Refunded 118.80 USD", timeout=20_000)
@@ -110,14 +112,32 @@ def test_supervisor_approves_a_refund_from_the_queue(page, live_server, console_
     agent = console_user("agent", "Agent")
     console_user("supervisor", "Supervisor")
     # 5 × 100.00 at 8 % = 540.00, paid at checkout; canceling 3 frees 324.00, above the agent's 200.00.
-    summary = ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("BIG", 5, "100.00", rate=8)],
-    }], payments=[{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa", "last4": "4242",
-                   "amount": Decimal("540.00"), "gatewayReference": "sale_big"}]))
+    summary = ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item("BIG", 5, "100.00", rate=8)],
+                }
+            ],
+            payments=[
+                {
+                    "kind": "sale",
+                    "method": "Visa",
+                    "gatewayToken": "tok_visa",
+                    "last4": "4242",
+                    "amount": Decimal("540.00"),
+                    "gatewayReference": "sale_big",
+                }
+            ],
+        )
+    )
     big = items_by_sku(summary)["BIG"]
-    held = submit_agent_change(summary.pk, "cancel", [ChangeItemInput(big.pk, Decimal(3), "Damaged")],
-                               user=agent).refund
+    held = submit_agent_change(
+        summary.pk, "cancel", [ChangeItemInput(big.pk, Decimal(3), "Damaged")], user=agent
+    ).refund
     assert held.status == "Pending"
 
     sign_in(page, live_server, "supervisor")
@@ -136,7 +156,8 @@ def test_supervisor_approves_a_refund_from_the_queue(page, live_server, console_
 
     queue.get_by_role("button", name="Approve 324.00 USD").click()
     expect(page.get_by_role("status").first).to_contain_text(
-        f"Refund of 324.00 USD on order {summary.order_number} approved")
+        f"Refund of 324.00 USD on order {summary.order_number} approved"
+    )
     expect(page.get_by_text("Nothing waits for approval")).to_be_visible()
     expect(page.get_by_test_id("nav-approvals")).to_have_text("Approvals")
     page.set_viewport_size(PHONE)

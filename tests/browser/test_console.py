@@ -35,10 +35,20 @@ def no_serious_violations(page, what: str) -> None:
 def test_search_updates_as_the_agent_types_and_passes_axe(page, live_server, console_user):
     console_user("agent", "Agent")
     ingest(order_body(number="WEB-2001"))
-    ingest(order_body(number="WEB-2002", billTo={
-        "name": "Bob Stone", "email": "bob@example.org", "street": "2 Elm St", "city": "Austin", "state": "TX",
-        "postalCode": "73301", "country": "US",
-    }))
+    ingest(
+        order_body(
+            number="WEB-2002",
+            billTo={
+                "name": "Bob Stone",
+                "email": "bob@example.org",
+                "street": "2 Elm St",
+                "city": "Austin",
+                "state": "TX",
+                "postalCode": "73301",
+                "country": "US",
+            },
+        )
+    )
     ingest(order_body(number="STORE-9"))
     sign_in(page, live_server, "agent")
     results = page.locator("#results")
@@ -99,7 +109,8 @@ def test_cancel_wizard_end_to_end(page, live_server, console_user):
     expect(page.get_by_test_id("delivery")).to_have_text("4.00 USD")
     expect(page.get_by_test_id("new-grand-total")).to_have_text("71.28 USD")
     expect(page.get_by_test_id("consequence")).to_have_text(
-        "47.52 USD will be refunded to Visa •••• 4242 as excess funds.")
+        "47.52 USD will be refunded to Visa •••• 4242 as excess funds."
+    )
     screenshot(page, "cancel-2-preview")
     no_serious_violations(page, "the cancel preview")
 
@@ -133,7 +144,8 @@ def test_return_wizard_end_to_end(page, live_server, console_user):
     expect(page.get_by_test_id("grand-total-reduction")).to_have_text("43.20 USD")
     expect(page.get_by_test_id("new-grand-total")).to_have_text("75.60 USD")
     expect(page.get_by_test_id("consequence")).to_have_text(
-        "A credit memo of 43.20 USD will be created and refunded to Visa •••• 4242.")
+        "A credit memo of 43.20 USD will be created and refunded to Visa •••• 4242."
+    )
     screenshot(page, "return-2-preview")
 
     page.get_by_role("button", name="Submit return").click()
@@ -153,10 +165,18 @@ def test_return_wizard_end_to_end(page, live_server, console_user):
 def test_adjust_wizard_end_to_end(page, live_server, console_user):
     console_user("supervisor", "Supervisor")
     # §6 adjust: 3 × 50.00 at 10 %, 2 allocated, 1 fulfilled; −45.00 before tax over pre and post.
-    summary = ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("X", 3, "50.00", rate=10)],
-    }]))
+    summary = ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item("X", 3, "50.00", rate=10)],
+                }
+            ]
+        )
+    )
     x = set_fulfillment_state(items_by_sku(summary)["X"], allocated=2, fulfilled=1)
     sign_in(page, live_server, "supervisor")
     page.goto(f"{live_server.url}/console/orders/{summary.pk}/adjust/")
@@ -201,8 +221,9 @@ def test_double_click_on_submit_applies_the_change_once(page, live_server, conso
 def test_order_page_on_a_tablet_scrolls_tables_not_the_page(page, live_server, console_user):
     console_user("supervisor", "Supervisor")
     items = [item(f"SKU-{n:03d}", 1, "12.50", rate=8, name=f"Long product name number {n}") for n in range(200)]
-    summary = ingest(order_body(groups=[{"referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-                                         "items": items}]))
+    summary = ingest(
+        order_body(groups=[{"referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground", "items": items}])
+    )
     sign_in(page, live_server, "supervisor")
     page.set_viewport_size({"width": 820, "height": 1180})
     page.goto(f"{live_server.url}/console/orders/{summary.pk}/")
@@ -222,10 +243,12 @@ def test_exception_queue_filters_and_triages_in_place(page, live_server, console
 
     console_user("supervisor", "Supervisor")
     summary = worked_example()
-    ProcessException.objects.create(order_summary=summary, category="Payment", severity="High",
-                                    message="Refund declined by the gateway")
-    ProcessException.objects.create(order_summary=summary, category="Fulfillment", severity="Low",
-                                    message="Carrier label missing")
+    ProcessException.objects.create(
+        order_summary=summary, category="Payment", severity="High", message="Refund declined by the gateway"
+    )
+    ProcessException.objects.create(
+        order_summary=summary, category="Fulfillment", severity="Low", message="Carrier label missing"
+    )
     sign_in(page, live_server, "supervisor")
     page.get_by_role("link", name="Exceptions").click()
     table = page.get_by_test_id("exceptions")
@@ -243,4 +266,5 @@ def test_exception_queue_filters_and_triages_in_place(page, live_server, console
     ProcessException.objects.filter(message="Refund declined by the gateway").delete()
     row.get_by_role("button", name="Resolved").click()
     expect(page.get_by_role("alert")).to_have_text(
-        "That record no longer exists. Reload the page to see the current state.")
+        "That record no longer exists. Reload the page to see the current state."
+    )

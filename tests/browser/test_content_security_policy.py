@@ -74,8 +74,10 @@ def test_the_admin_runs_under_its_policy(page, live_server):
     key = page.locator("#issued-api-key")
     key.focus()
     # The static select-on-focus script ran: the whole key is selected, ready to copy.
-    assert page.evaluate("document.getSelection().toString() || "
-                         "(document.activeElement.selectionEnd - document.activeElement.selectionStart)")
+    assert page.evaluate(
+        "document.getSelection().toString() || "
+        "(document.activeElement.selectionEnd - document.activeElement.selectionStart)"
+    )
     assert violations(page) == []
 
     page.goto(f"{live_server.url}/admin/orders/inventorylevel/")

@@ -22,7 +22,6 @@ pytestmark = [
 ]
 
 
-
 @pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366", "390"])
 def test_agent_exchanges_a_shipped_unit_for_a_dearer_one(page, live_server, console_user, viewport):
     console_user("agent", "Agent")
@@ -53,7 +52,8 @@ def test_agent_exchanges_a_shipped_unit_for_a_dearer_one(page, live_server, cons
     consequence = page.get_by_test_id("consequence")
     expect(consequence).to_contain_text("1 × Product A comes back, worth 43.20 USD.")
     expect(consequence).to_contain_text(
-        "The customer pays 10.80 USD more, charged to Visa •••• 4242 when the new item ships.")
+        "The customer pays 10.80 USD more, charged to Visa •••• 4242 when the new item ships."
+    )
     expect(page.get_by_test_id("replacement-total")).to_have_text("54.00 USD")
     expect(page.get_by_test_id("to-charge")).to_have_text("10.80 USD")
     no_sideways_scroll(page, "the exchange preview")
@@ -107,8 +107,9 @@ def test_agent_exchanges_waiting_for_the_return_on_a_phone(page, live_server, co
     page.get_by_role("button", name="Preview").click()
 
     consequence = page.get_by_test_id("consequence")
-    expect(consequence).to_contain_text("A return order expects 1 × Product A, worth 43.20 USD if it comes back "
-                                        "in good condition.")
+    expect(consequence).to_contain_text(
+        "A return order expects 1 × Product A, worth 43.20 USD if it comes back in good condition."
+    )
     expect(consequence).to_contain_text("it ships only after the return arrives. No money moves until then.")
     expect(page.get_by_test_id("ships-when")).to_contain_text("after the return arrives")
     no_sideways_scroll(page, "the waiting exchange's preview")

@@ -34,13 +34,37 @@ def test_the_order_page_and_its_wizards_fit_a_phone(page, live_server, console_u
     agent = console_user("agent", "Agent")
     summary = shipped_and_paid()
     a, b = items_by_sku(summary)["A"], items_by_sku(summary)["B"]
-    result = submit_exchange(summary.pk, ExchangeInput(items=(ExchangeItemInput(
-        a.pk, Decimal(1), "Wrong Item", ReplacementInput("A-44", "Trail shoe 44", Decimal(1), Decimal("50.00"),
-                                                         (ReplacementTaxInput("Tax", Decimal("4.00"), Decimal(8)),))),
-    )), actor=agent)
-    return_order = create_return_order(ReturnOrderInput(order_summary_id=summary.pk, lines=(
-        ReturnOrderLineInput(order_item_summary_id=b.pk, quantity_expected=Decimal(1), reason_for_return="Damaged"),
-    )), actor=agent)
+    result = submit_exchange(
+        summary.pk,
+        ExchangeInput(
+            items=(
+                ExchangeItemInput(
+                    a.pk,
+                    Decimal(1),
+                    "Wrong Item",
+                    ReplacementInput(
+                        "A-44",
+                        "Trail shoe 44",
+                        Decimal(1),
+                        Decimal("50.00"),
+                        (ReplacementTaxInput("Tax", Decimal("4.00"), Decimal(8)),),
+                    ),
+                ),
+            )
+        ),
+        actor=agent,
+    )
+    return_order = create_return_order(
+        ReturnOrderInput(
+            order_summary_id=summary.pk,
+            lines=(
+                ReturnOrderLineInput(
+                    order_item_summary_id=b.pk, quantity_expected=Decimal(1), reason_for_return="Damaged"
+                ),
+            ),
+        ),
+        actor=agent,
+    )
     sign_in(page, live_server, "agent")
     page.set_viewport_size(PHONE)
 

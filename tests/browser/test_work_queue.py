@@ -18,8 +18,9 @@ pytestmark = [
 
 
 def test_a_store_associate_works_the_queue(page, live_server, console_user, settings):
-    store = make_location("STORE-1", name="Main Street store", location_type="Store",
-                          latitude="41.8858", longitude="-87.6181")
+    store = make_location(
+        "STORE-1", name="Main Street store", location_type="Store", latitude="41.8858", longitude="-87.6181"
+    )
     make_location("WH-1", name="Central warehouse", latitude="40.7484", longitude="-73.9967")
     stock("STORE-1", A=5, B=5)
     stock("WH-1", A=5, B=5)

@@ -9,10 +9,16 @@ from tests.builders import ingest, items_by_sku, set_fulfillment_state, worked_e
 def paid_at_checkout() -> OrderSummary:
     """The §6 order (grand total 118.80) paid by a Visa sale of 118.80 at checkout: captured, nothing shipped."""
     body = worked_example_body()
-    body["payments"] = [{
-        "kind": "sale", "method": "Visa", "gatewayToken": "tok_visa", "last4": "4242",
-        "amount": Decimal("118.80"), "gatewayReference": "sale_we",
-    }]
+    body["payments"] = [
+        {
+            "kind": "sale",
+            "method": "Visa",
+            "gatewayToken": "tok_visa",
+            "last4": "4242",
+            "amount": Decimal("118.80"),
+            "gatewayReference": "sale_we",
+        }
+    ]
     return ingest(body)
 
 

@@ -15,8 +15,10 @@ def test_api_field_names_become_the_console_words():
     assert agent_message(
         "Only 1 of this item can be canceled; asked for 2. 1 more are allocated to fulfillment orders: "
         "cancelAllocatedQuantity cancels those not yet picked."
-    ) == ("Only 1 of this item can be canceled; asked for 2. 1 more are allocated to fulfillment orders: "
-          "\u201cAlso cancel units allocated to fulfillment orders not yet picked\u201d cancels those not yet picked.")
+    ) == (
+        "Only 1 of this item can be canceled; asked for 2. 1 more are allocated to fulfillment orders: "
+        "\u201cAlso cancel units allocated to fulfillment orders not yet picked\u201d cancels those not yet picked."
+    )
     assert agent_message("changeItems[0].quantity must be a whole number.") == "the quantity must be a whole number."
     assert agent_message("Give a reasonForChangeText.") == "Give a note."
     assert agent_message("unknownApiField is wrong") == "unknown api field is wrong"

@@ -29,11 +29,30 @@ D = Decimal
 def paid_order(*, currency="USD", units=5, price="100.00", rate=8, number=None) -> OrderSummary:
     unit = D(price)
     total = (unit * units * (1 + D(rate) / 100)).quantize(D("1") if currency == "JPY" else D("0.01"))
-    return ingest(order_body(number=number, currency=currency, groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("BIG", units, price, rate=rate)],
-    }], payments=[{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa", "last4": "4242",
-                   "amount": total, "gatewayReference": f"sale_{currency}_{number or 'x'}"}]))
+    return ingest(
+        order_body(
+            number=number,
+            currency=currency,
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item("BIG", units, price, rate=rate)],
+                }
+            ],
+            payments=[
+                {
+                    "kind": "sale",
+                    "method": "Visa",
+                    "gatewayToken": "tok_visa",
+                    "last4": "4242",
+                    "amount": total,
+                    "gatewayReference": f"sale_{currency}_{number or 'x'}",
+                }
+            ],
+        )
+    )
 
 
 def token_of(body: str) -> str:
@@ -55,15 +74,18 @@ def refunded(summary) -> Decimal:
 
 
 def excess_operations(summary) -> list[Decimal]:
-    return [D(op.input["excessFundsAmount"]) for op in
-            BackgroundOperation.objects.filter(order_summary=summary).order_by("id")]
+    return [
+        D(op.input["excessFundsAmount"])
+        for op in BackgroundOperation.objects.filter(order_summary=summary).order_by("id")
+    ]
 
 
 # --- the queue: approve one of two, decline with a reason, refund remaining --------------------------
 
 
 def test_approve_one_of_two_releases_exactly_its_own_amount(
-        agent_client, supervisor_client, django_capture_on_commit_callbacks):
+    agent_client, supervisor_client, django_capture_on_commit_callbacks
+):
     summary = paid_order()
     with django_capture_on_commit_callbacks(execute=True):
         cancel_in_console(agent_client, summary, 3)  # 324.00 > 200.00: waits
@@ -71,7 +93,9 @@ def test_approve_one_of_two_releases_exactly_its_own_amount(
     assert "With the 324.00 USD you already refunded on this order in the last 24 hours, 108.00 USD more" in body
     first, second = AgentRefund.objects.order_by("id")
     assert [(r.status, r.amount, r.excess_amount) for r in (first, second)] == [
-        ("Pending", D("324.00"), D("324.00")), ("Pending", D("108.00"), D("108.00"))]
+        ("Pending", D("324.00"), D("324.00")),
+        ("Pending", D("108.00"), D("108.00")),
+    ]
     assert not BackgroundOperation.objects.exists()
 
     # The supervisor's navigation counts them; the queue lists them oldest first with agent, amount, reason.
@@ -87,8 +111,11 @@ def test_approve_one_of_two_releases_exactly_its_own_amount(
     assert "nav-approvals" not in agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = supervisor_client.post(f"/console/refund-approvals/{second.pk}/",
-                                          {"decision": "approve", "next": "/console/approvals/"}, follow=True)
+        response = supervisor_client.post(
+            f"/console/refund-approvals/{second.pk}/",
+            {"decision": "approve", "next": "/console/approvals/"},
+            follow=True,
+        )
     page = response.content.decode()
     assert response.redirect_chain[-1][0] == "/console/approvals/"
     assert f"Refund of 108.00 USD on order {summary.order_number} approved" in page
@@ -109,7 +136,8 @@ def rows_in(page: str) -> list[str]:
 
 
 def test_decline_asks_for_a_reason_and_a_confirmation_then_refund_remaining_is_offered(
-        agent_client, supervisor_client, django_capture_on_commit_callbacks):
+    agent_client, supervisor_client, django_capture_on_commit_callbacks
+):
     summary = paid_order()
     with django_capture_on_commit_callbacks(execute=True):
         cancel_in_console(agent_client, summary, 3)
@@ -120,8 +148,9 @@ def test_decline_asks_for_a_reason_and_a_confirmation_then_refund_remaining_is_o
     assert "Decline the refund of 324.00 USD?" in text and 'name="reason"' in text
     assert 'name="next" value="/console/approvals/"' in text
     # Without a reason nothing is decided.
-    refused = supervisor_client.post(f"/console/refund-approvals/{pending.pk}/",
-                                     {"decision": "decline", "confirm": "1", "reason": "  "})
+    refused = supervisor_client.post(
+        f"/console/refund-approvals/{pending.pk}/", {"decision": "decline", "confirm": "1", "reason": "  "}
+    )
     assert refused.status_code == 400 and "Say why the refund is declined." in refused.content.decode()
     pending.refresh_from_db()
     assert pending.status == "Pending"
@@ -129,11 +158,15 @@ def test_decline_asks_for_a_reason_and_a_confirmation_then_refund_remaining_is_o
     with django_capture_on_commit_callbacks(execute=True):
         response = supervisor_client.post(
             f"/console/refund-approvals/{pending.pk}/",
-            {"decision": "decline", "confirm": "1", "reason": "Customer keeps the items", "next": "https://evil.test/"})
+            {"decision": "decline", "confirm": "1", "reason": "Customer keeps the items", "next": "https://evil.test/"},
+        )
     assert response["Location"] == f"/console/orders/{summary.pk}/"
     pending.refresh_from_db()
     assert (pending.status, pending.decline_reason, pending.decided_by.username) == (
-        "Declined", "Customer keeps the items", "supervisor")
+        "Declined",
+        "Customer keeps the items",
+        "supervisor",
+    )
     assert not BackgroundOperation.objects.exists()
 
     # The order offers the 324.00 that nobody refunds; the timeline says who declined and why.
@@ -144,12 +177,17 @@ def test_decline_asks_for_a_reason_and_a_confirmation_then_refund_remaining_is_o
 
     # An agent's "Refund remaining" is subject to the limit again: 324.00 > 200.00 waits.
     with django_capture_on_commit_callbacks(execute=True):
-        response = agent_client.post(f"/console/orders/{summary.pk}/refund-remaining/", {"reason": "Asked again"},
-                                     follow=True)
+        response = agent_client.post(
+            f"/console/orders/{summary.pk}/refund-remaining/", {"reason": "Asked again"}, follow=True
+        )
     assert "The refund of 324.00 USD is above your limit" in response.content.decode()
     again = AgentRefund.objects.latest("id")
-    assert (again.kind, again.status, again.amount, again.reason) == ("remaining", "Pending", D("324.00"),
-                                                                      "Asked again")
+    assert (again.kind, again.status, again.amount, again.reason) == (
+        "remaining",
+        "Pending",
+        D("324.00"),
+        "Asked again",
+    )
     # Held by that approval, nothing remains to offer.
     assert "Refund remaining" not in agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
@@ -159,36 +197,41 @@ def test_decline_asks_for_a_reason_and_a_confirmation_then_refund_remaining_is_o
     assert remaining_refund(OrderSummary.objects.get(pk=summary.pk)).amount == 0
 
 
-def test_supervisor_refunds_what_remains_at_once(agent_client, supervisor_client,
-                                                 django_capture_on_commit_callbacks):
+def test_supervisor_refunds_what_remains_at_once(agent_client, supervisor_client, django_capture_on_commit_callbacks):
     summary = paid_order()
     with django_capture_on_commit_callbacks(execute=True):
         cancel_in_console(agent_client, summary, 2)  # 216.00 > 200.00
         refund = AgentRefund.objects.get()
-        supervisor_client.post(f"/console/refund-approvals/{refund.pk}/",
-                               {"decision": "decline", "confirm": "1", "reason": "Check with the warehouse"})
+        supervisor_client.post(
+            f"/console/refund-approvals/{refund.pk}/",
+            {"decision": "decline", "confirm": "1", "reason": "Check with the warehouse"},
+        )
         response = supervisor_client.post(f"/console/orders/{summary.pk}/refund-remaining/")
     assert response["Location"].startswith(f"/console/orders/{summary.pk}/?awaiting=")
     assert refunded(summary) == D("216.00")
     remaining = AgentRefund.objects.latest("id")
-    assert (remaining.kind, remaining.status, remaining.requested_by.username) == ("remaining", "Released",
-                                                                                   "supervisor")
+    assert (remaining.kind, remaining.status, remaining.requested_by.username) == (
+        "remaining",
+        "Released",
+        "supervisor",
+    )
     # Nothing is left: asking again says so and changes nothing.
     response = supervisor_client.post(f"/console/orders/{summary.pk}/refund-remaining/", follow=True)
     assert "Nothing is left to refund on this order." in response.content.decode()
     assert AgentRefund.objects.count() == 2
 
 
-def test_a_decided_refund_cannot_be_decided_again(agent_client, supervisor_client,
-                                                  django_capture_on_commit_callbacks):
+def test_a_decided_refund_cannot_be_decided_again(agent_client, supervisor_client, django_capture_on_commit_callbacks):
     summary = paid_order()
     with django_capture_on_commit_callbacks(execute=True):
         cancel_in_console(agent_client, summary, 3)
         refund = AgentRefund.objects.get()
-        supervisor_client.post(f"/console/refund-approvals/{refund.pk}/",
-                               {"decision": "decline", "confirm": "1", "reason": "No"})
-        response = supervisor_client.post(f"/console/refund-approvals/{refund.pk}/", {"decision": "approve"},
-                                          follow=True)
+        supervisor_client.post(
+            f"/console/refund-approvals/{refund.pk}/", {"decision": "decline", "confirm": "1", "reason": "No"}
+        )
+        response = supervisor_client.post(
+            f"/console/refund-approvals/{refund.pk}/", {"decision": "approve"}, follow=True
+        )
     assert "This refund was already declined." in response.content.decode()
     assert not BackgroundOperation.objects.exists()
 
@@ -213,7 +256,8 @@ def test_limits_are_per_currency(agent, django_capture_on_commit_callbacks):
 
 
 def test_a_currency_without_a_limit_always_needs_approval_and_the_admin_sets_one(
-        agent, agent_client, django_capture_on_commit_callbacks):
+    agent, agent_client, django_capture_on_commit_callbacks
+):
     AgentRefundLimit.objects.filter(currency="EUR").delete()
     summary = paid_order(currency="EUR", units=5, price="10.00", rate=20, number="EU-1")  # 60.00 EUR
     big = items_by_sku(summary)["BIG"]
@@ -241,15 +285,17 @@ def test_a_currency_without_a_limit_always_needs_approval_and_the_admin_sets_one
     assert refunded(summary) == D("12.00")
 
 
-def test_refunds_split_over_several_changes_add_up_within_24_hours(agent, supervisor,
-                                                                   django_capture_on_commit_callbacks):
+def test_refunds_split_over_several_changes_add_up_within_24_hours(
+    agent, supervisor, django_capture_on_commit_callbacks
+):
     summary = paid_order()
     big = items_by_sku(summary)["BIG"]
 
     def cancel_one(user):
         with django_capture_on_commit_callbacks(execute=True):
-            return submit_agent_change(summary.pk, "cancel", [ChangeItemInput(big.pk, D(1), "Damaged")],
-                                       user=user).refund
+            return submit_agent_change(
+                summary.pk, "cancel", [ChangeItemInput(big.pk, D(1), "Damaged")], user=user
+            ).refund
 
     first = cancel_one(agent)
     assert (first.status, first.amount) == ("Released", D("108.00"))
@@ -269,8 +315,9 @@ def test_refunds_split_over_several_changes_add_up_within_24_hours(agent, superv
     assert refunded(summary) == D("324.00")
 
 
-def test_the_refund_is_computed_from_the_submit_not_the_preview(agent, agent_client,
-                                                                django_capture_on_commit_callbacks):
+def test_the_refund_is_computed_from_the_submit_not_the_preview(
+    agent, agent_client, django_capture_on_commit_callbacks
+):
     """A change made between the preview and the submit is refused by the version check; the refund of a
     submit that goes through is its own figure (previously the session's preview was refunded)."""
     summary = paid_order()
@@ -288,7 +335,8 @@ def test_the_refund_is_computed_from_the_submit_not_the_preview(agent, agent_cli
 
 
 def test_whole_order_cancel_on_a_routed_paid_order_holds_the_full_refund_for_approval(
-        agent_client, supervisor_client, django_capture_on_commit_callbacks):
+    agent_client, supervisor_client, django_capture_on_commit_callbacks
+):
     from tests.fulfillment.helpers import make_location, place, stock
 
     summary = paid_order()

@@ -15,8 +15,14 @@ def test_the_migration_creates_agent_and_supervisor_groups_with_their_permission
     agent = set(Group.objects.get(name="Agent").permissions.values_list("codename", flat=True))
     supervisor = set(Group.objects.get(name="Supervisor").permissions.values_list("codename", flat=True))
     assert agent == {"use_console", "change_orders"}
-    assert supervisor == {"use_console", "change_orders", "approve_refunds", "work_exception_queue",
-                          "manage_fulfillment", "work_location_queue"}
+    assert supervisor == {
+        "use_console",
+        "change_orders",
+        "approve_refunds",
+        "work_exception_queue",
+        "manage_fulfillment",
+        "work_location_queue",
+    }
     # Issue 16: store associates and warehouse staff work their locations' queues, nothing else.
     fulfillment = set(Group.objects.get(name="Fulfillment").permissions.values_list("codename", flat=True))
     assert fulfillment == {"work_location_queue"}
@@ -46,9 +52,14 @@ def test_agent_signs_in_and_lands_on_the_order_search(agent):
     client = Client(enforce_csrf_checks=True)
     page = client.get("/console/login/")
     token = page.cookies["csrftoken"].value
-    response = client.post("/console/login/", {
-        "username": "agent", "password": PASSWORD, "csrfmiddlewaretoken": token,
-    })
+    response = client.post(
+        "/console/login/",
+        {
+            "username": "agent",
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": token,
+        },
+    )
     assert response.status_code == 302
     assert response["Location"] == "/console/"
     assert client.get("/console/").status_code == 200
@@ -186,8 +197,9 @@ def test_permissions_read_in_one_query_are_the_ones_django_reads(role):
     if role:
         user.groups.add(Group.objects.get(name=role))
     # One permission held directly, one both directly and through the group.
-    user.user_permissions.add(Permission.objects.get(codename="view_order"),
-                              Permission.objects.get(codename="use_console"))
+    user.user_permissions.add(
+        Permission.objects.get(codename="view_order"), Permission.objects.get(codename="use_console")
+    )
     expected = User.objects.get(pk=user.pk).get_all_permissions()  # Django's own two queries
     fresh = User.objects.get(pk=user.pk)
     with CaptureQueriesContext(connection) as queries:

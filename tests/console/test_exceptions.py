@@ -12,10 +12,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def queue(db):
     summary = worked_example()
-    payment = ProcessException.objects.create(order_summary=summary, category="Payment", severity="High",
-                                              message="Capture declined")
-    fulfillment = ProcessException.objects.create(order_summary=summary, category="Fulfillment", severity="Low",
-                                                  message="No stock at any location", status="Triaged")
+    payment = ProcessException.objects.create(
+        order_summary=summary, category="Payment", severity="High", message="Capture declined"
+    )
+    fulfillment = ProcessException.objects.create(
+        order_summary=summary,
+        category="Fulfillment",
+        severity="Low",
+        message="No stock at any location",
+        status="Triaged",
+    )
     OrderSummary.objects.filter(pk=summary.pk).update(active_process_exception_count=2)
     return summary, payment, fulfillment
 
@@ -28,11 +34,14 @@ def test_full_page_lists_every_exception_with_a_link_to_its_order(supervisor_cli
     assert f'href="/console/orders/{summary.pk}/"' in body
 
 
-@pytest.mark.parametrize(("params", "shown", "hidden"), [
-    ({"category": "Payment"}, "Capture declined", "No stock"),
-    ({"severity": "Low"}, "No stock", "Capture declined"),
-    ({"status": "Triaged"}, "No stock", "Capture declined"),
-])
+@pytest.mark.parametrize(
+    ("params", "shown", "hidden"),
+    [
+        ({"category": "Payment"}, "Capture declined", "No stock"),
+        ({"severity": "Low"}, "No stock", "Capture declined"),
+        ({"status": "Triaged"}, "No stock", "Capture declined"),
+    ],
+)
 def test_filters_return_the_fragment(supervisor_client, queue, params, shown, hidden):
     body = supervisor_client.get("/console/exceptions/", params, **HTMX).content.decode()
     assert "<html" not in body
@@ -64,8 +73,9 @@ def test_resolving_through_htmx_swaps_the_row_and_recounts_active_exceptions(sup
 
 def test_status_change_without_htmx_redirects_with_a_message(supervisor_client, queue):
     _, payment, _ = queue
-    response = supervisor_client.post(f"/console/exceptions/{payment.pk}/status/",
-                                      {"status": "Ignored", "next": "/console/exceptions/?status=New"})
+    response = supervisor_client.post(
+        f"/console/exceptions/{payment.pk}/status/", {"status": "Ignored", "next": "/console/exceptions/?status=New"}
+    )
     assert response.status_code == 302 and response["Location"] == "/console/exceptions/?status=New"
     payment.refresh_from_db()
     assert payment.status == "Ignored"
@@ -73,8 +83,9 @@ def test_status_change_without_htmx_redirects_with_a_message(supervisor_client, 
 
 def test_a_status_the_queue_does_not_offer_is_refused_next_to_the_row(supervisor_client, queue):
     _, payment, _ = queue
-    body = supervisor_client.post(f"/console/exceptions/{payment.pk}/status/", {"status": "Voided"},
-                                  **HTMX).content.decode()
+    body = supervisor_client.post(
+        f"/console/exceptions/{payment.pk}/status/", {"status": "Voided"}, **HTMX
+    ).content.decode()
     assert 'role="alert"' in body and "Voided is not one of the available choices" in body
     payment.refresh_from_db()
     assert payment.status == "New"
@@ -146,6 +157,7 @@ def test_agent_cannot_retry(agent_client, queue):
 
 def test_next_never_leads_off_site(supervisor_client, queue):
     _, payment, _ = queue
-    response = supervisor_client.post(f"/console/exceptions/{payment.pk}/status/",
-                                      {"status": "Triaged", "next": "https://evil.example/"})
+    response = supervisor_client.post(
+        f"/console/exceptions/{payment.pk}/status/", {"status": "Triaged", "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/console/exceptions/"

@@ -31,9 +31,17 @@ def token_of(body: str) -> str:
 
 
 def choices(summary, *, price="50.00", rate="8", quantity="1", sku="A-44"):
-    return {"item": str(items_by_sku(summary)["A"].pk), "quantity": quantity, "reason": "Wrong Item",
-            "note": "Too small", "sku": sku, "name": "Trail shoe 44", "new_quantity": "1", "unit_price": price,
-            "tax_rate": rate}
+    return {
+        "item": str(items_by_sku(summary)["A"].pk),
+        "quantity": quantity,
+        "reason": "Wrong Item",
+        "note": "Too small",
+        "sku": sku,
+        "name": "Trail shoe 44",
+        "new_quantity": "1",
+        "unit_price": price,
+        "tax_rate": rate,
+    }
 
 
 def preview(client, summary, data, **extra):
@@ -50,14 +58,23 @@ def test_the_order_page_offers_the_exchange_once_units_shipped(agent_client):
     assert 'data-testid="wizard-choose"' in body and "2 can come back" in body
 
 
-@pytest.mark.parametrize("price, rate, sentence, charge, refund", [
-    ("50.00", "8", "The customer pays 10.80 USD more, charged to Visa •••• 4242 when the new item ships.",
-     "10.80", "0.00"),
-    ("30.00", "8", "10.80 USD will be refunded to Visa •••• 4242.", "0.00", "10.80"),
-    ("40.00", "8", "The customer pays nothing more and gets nothing back.", "0.00", "0.00"),
-])
-def test_preview_says_what_the_customer_pays_or_gets_back_and_writes_nothing(agent_client, price, rate, sentence,
-                                                                             charge, refund):
+@pytest.mark.parametrize(
+    "price, rate, sentence, charge, refund",
+    [
+        (
+            "50.00",
+            "8",
+            "The customer pays 10.80 USD more, charged to Visa •••• 4242 when the new item ships.",
+            "10.80",
+            "0.00",
+        ),
+        ("30.00", "8", "10.80 USD will be refunded to Visa •••• 4242.", "0.00", "10.80"),
+        ("40.00", "8", "The customer pays nothing more and gets nothing back.", "0.00", "0.00"),
+    ],
+)
+def test_preview_says_what_the_customer_pays_or_gets_back_and_writes_nothing(
+    agent_client, price, rate, sentence, charge, refund
+):
     summary = shipped_and_paid()
     body = preview(agent_client, summary, choices(summary, price=price, rate=rate)).content.decode()
     assert 'data-testid="wizard-preview"' in body
@@ -76,7 +93,10 @@ def test_submit_creates_the_linked_replacement_once(agent_client, agent):
     (exchange,) = Exchange.objects.all()
     replacement = exchange.exchange_summary
     assert (exchange.created_by, exchange.amount_to_charge, replacement.source_order_summary_id) == (
-        agent, Decimal("10.80"), summary.pk)
+        agent,
+        Decimal("10.80"),
+        summary.pk,
+    )
 
     # The same token again (a double click, the back button): refused before the service, nothing more.
     again = agent_client.post(url(summary), {"action": "submit", "token": token})
@@ -84,13 +104,17 @@ def test_submit_creates_the_linked_replacement_once(agent_client, agent):
 
     original_page = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
     assert f'href="/console/orders/{replacement.pk}/">{replacement.order_number}</a>' in original_page
-    assert f"Exchange: replacement order {replacement.order_number} created; 10.80 USD more charged at " \
-           "shipment" in original_page
+    assert (
+        f"Exchange: replacement order {replacement.order_number} created; 10.80 USD more charged at "
+        "shipment" in original_page
+    )
     replacement_page = agent_client.get(f"/console/orders/{replacement.pk}/").content.decode()
     assert 'data-testid="exchange-origin"' in replacement_page
     assert f'href="/console/orders/{summary.pk}/">{summary.order_number}</a>' in replacement_page
-    assert f"Created by an exchange on order {summary.order_number}: 43.20 USD paid by the returned units" \
+    assert (
+        f"Created by an exchange on order {summary.order_number}: 43.20 USD paid by the returned units"
         in replacement_page
+    )
 
 
 def test_a_second_session_replaying_the_token_is_refused_by_the_claim(agent, agent_client):
@@ -135,26 +159,39 @@ def exchange_cheaper(client, summary, capture):
 def refunded_on(summary) -> tuple[Decimal, Decimal]:
     """(refunded in all, refunded through the gateway) on the original's payment summaries."""
     ops = OrderPaymentSummary.objects.filter(order_summary=summary)
-    through_gateway = sum((refund.amount for refund in Refund.objects.filter(
-        order_payment_summary__order_summary=summary).exclude(gateway_reference__startswith="exchange ")),
-        Decimal(0))
+    through_gateway = sum(
+        (
+            refund.amount
+            for refund in Refund.objects.filter(order_payment_summary__order_summary=summary).exclude(
+                gateway_reference__startswith="exchange "
+            )
+        ),
+        Decimal(0),
+    )
     return sum((each.refunded_amount for each in ops), Decimal(0)), through_gateway
 
 
-def test_a_cheaper_exchange_under_the_agent_limit_refunds_at_once(agent_client, agent,
-                                                                  django_capture_on_commit_callbacks):
+def test_a_cheaper_exchange_under_the_agent_limit_refunds_at_once(
+    agent_client, agent, django_capture_on_commit_callbacks
+):
     summary = shipped_and_paid()
     exchange = exchange_cheaper(agent_client, summary, django_capture_on_commit_callbacks)
     (refund,) = AgentRefund.objects.filter(order_summary=summary)
     assert (refund.kind, refund.status, refund.amount, refund.credit_amount, refund.requested_by) == (
-        "exchange", "Released", Decimal("10.80"), Decimal("10.80"), agent)
+        "exchange",
+        "Released",
+        Decimal("10.80"),
+        Decimal("10.80"),
+        agent,
+    )
     assert refund.credit_memo_id == CreditMemo.objects.get(order_summary=summary).pk
     assert refunded_on(summary) == (Decimal("43.20"), Decimal("10.80"))
     assert check_money([summary.pk, exchange.exchange_summary_id]) == {}
 
 
 def test_a_cheaper_exchange_over_the_limit_waits_then_approval_refunds(
-        agent_client, supervisor, django_capture_on_commit_callbacks):
+    agent_client, supervisor, django_capture_on_commit_callbacks
+):
     AgentRefundLimit.objects.filter(currency="USD").update(amount=Decimal("5.00"))
     summary = shipped_and_paid()
     preview_body = preview(agent_client, summary, choices(summary, price="30.00")).content.decode()
@@ -175,7 +212,8 @@ def test_a_cheaper_exchange_over_the_limit_waits_then_approval_refunds(
 
 
 def test_a_declined_exchange_refund_refunds_nothing_and_the_ledger_balances(
-        agent_client, supervisor, django_capture_on_commit_callbacks):
+    agent_client, supervisor, django_capture_on_commit_callbacks
+):
     AgentRefundLimit.objects.filter(currency="USD").update(amount=Decimal("5.00"))
     summary = shipped_and_paid()
     exchange = exchange_cheaper(agent_client, summary, django_capture_on_commit_callbacks)
@@ -191,8 +229,9 @@ def test_a_declined_exchange_refund_refunds_nothing_and_the_ledger_balances(
 # --- Ship the replacement only after the return arrives (holdReplacementUntilReturned) ------------------------
 
 
-def test_waiting_for_the_return_in_words_then_the_receive_screen_completes_it(agent_client, agent,
-                                                                             django_capture_on_commit_callbacks):
+def test_waiting_for_the_return_in_words_then_the_receive_screen_completes_it(
+    agent_client, agent, django_capture_on_commit_callbacks
+):
     """One A (43.20) for a 50.00 + 8 % replacement (54.00), waiting for the return: nothing moves until the agent
     receives the unit; then 43.20 moves and 10.80 is authorized, exactly as an immediate exchange."""
     summary = shipped_and_paid()
@@ -212,8 +251,10 @@ def test_waiting_for_the_return_in_words_then_the_receive_screen_completes_it(ag
     assert not CreditMemo.objects.filter(order_summary=summary).exists()
     original_page = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
     assert f"Waiting for the return {return_order.number}</strong>" in original_page
-    assert f"Exchange: replacement order {replacement.order_number} created, waiting for the return " \
-           f"{return_order.number}" in original_page
+    assert (
+        f"Exchange: replacement order {replacement.order_number} created, waiting for the return "
+        f"{return_order.number}" in original_page
+    )
     replacement_page = agent_client.get(f"/console/orders/{replacement.pk}/").content.decode()
     assert f"Waiting for the return {return_order.number}</strong>: this order ships only once" in replacement_page
     assert f'href="/console/orders/{summary.pk}/">{summary.order_number}</a>' in replacement_page
@@ -225,15 +266,19 @@ def test_waiting_for_the_return_in_words_then_the_receive_screen_completes_it(ag
     with django_capture_on_commit_callbacks(execute=True):
         done = agent_client.post(receive, {"token": token_of(form), f"restock-{line.pk}": "1"}, follow=True)
     page = done.content.decode()
-    assert f"The exchange is complete: replacement order {replacement.order_number} is released and ships now." \
-        in page
+    assert f"The exchange is complete: replacement order {replacement.order_number} is released and ships now." in page
     assert not AgentRefund.objects.filter(order_summary=summary).exists()  # the credit pays the replacement
     exchange.refresh_from_db()
     assert (exchange.status, exchange.transferred_amount, exchange.amount_to_charge) == (
-        "Completed", Decimal("43.20"), Decimal("10.80"))
+        "Completed",
+        Decimal("43.20"),
+        Decimal("10.80"),
+    )
     memos = CreditMemo.objects.filter(order_summary=summary)
     assert [(memo.total_amount_with_tax, memo.balance) for memo in memos] == [(Decimal("43.20"), Decimal(0))]
     assert check_money([summary.pk, replacement.pk]) == {}
     original_page = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
-    assert f"Exchange completed: the return {return_order.number} was received, replacement order " \
-           f"{replacement.order_number} released; 10.80 USD more charged at shipment" in original_page
+    assert (
+        f"Exchange completed: the return {return_order.number} was received, replacement order "
+        f"{replacement.order_number} released; 10.80 USD more charged at shipment" in original_page
+    )

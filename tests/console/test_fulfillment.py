@@ -39,14 +39,20 @@ def test_creating_an_edited_fulfillment_order(supervisor_client):
     stock("WH-EAST", A=5, B=5)
     summary = worked_example()
     items = items_by_sku(summary)
-    response = supervisor_client.post(create_url(summary), {
-        "location": warehouse.pk, "fulfillment_type": "Warehouse", f"item-{items['A'].pk}": "1",
-    })
+    response = supervisor_client.post(
+        create_url(summary),
+        {
+            "location": warehouse.pk,
+            "fulfillment_type": "Warehouse",
+            f"item-{items['A'].pk}": "1",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == f"/console/orders/{summary.pk}/"
     fulfillment_order = FulfillmentOrder.objects.get(order_summary=summary)
     # One A as asked, and the group's delivery charge whole on its first fulfillment order (§3.4).
     assert {(line.type, line.quantity) for line in fulfillment_order.lines.all()} == {
-        ("Order Product", Decimal("1")), ("Delivery Charge", Decimal("1")),
+        ("Order Product", Decimal("1")),
+        ("Delivery Charge", Decimal("1")),
     }
     items["A"].refresh_from_db()
     assert items["A"].quantity_allocated == 1
@@ -59,9 +65,14 @@ def test_more_units_than_unplaced_is_an_error_next_to_the_item(supervisor_client
     stock("WH-EAST", A=5)
     summary = worked_example()
     a = items_by_sku(summary)["A"]
-    body = supervisor_client.post(create_url(summary), {
-        "location": warehouse.pk, "fulfillment_type": "Warehouse", f"item-{a.pk}": "3",
-    }).content.decode()
+    body = supervisor_client.post(
+        create_url(summary),
+        {
+            "location": warehouse.pk,
+            "fulfillment_type": "Warehouse",
+            f"item-{a.pk}": "3",
+        },
+    ).content.decode()
     assert f'id="id_item-{a.pk}-error"' in body
     assert "Only 2 of A can be fulfilled; asked for 3." in body
     assert not FulfillmentOrder.objects.exists()
@@ -70,9 +81,13 @@ def test_more_units_than_unplaced_is_an_error_next_to_the_item(supervisor_client
 def test_nothing_entered_is_a_form_error(supervisor_client):
     warehouse = make_location("WH-EAST")
     summary = worked_example()
-    body = supervisor_client.post(create_url(summary), {
-        "location": warehouse.pk, "fulfillment_type": "Warehouse",
-    }).content.decode()
+    body = supervisor_client.post(
+        create_url(summary),
+        {
+            "location": warehouse.pk,
+            "fulfillment_type": "Warehouse",
+        },
+    ).content.decode()
     assert "Enter the units to place for at least one item." in body
 
 
@@ -97,8 +112,8 @@ def test_order_page_offers_the_allowed_moves_only(supervisor_client):
     body = supervisor_client.get(f"/console/orders/{summary.pk}/").content.decode()
     # From Allocated (ACTIVATED): forward to the FULFILLING statuses and Fulfilled, or Cancelled/Rejected;
     # never back to Draft.
-    select = body[body.index(f'id="move-{fulfillment_order.pk}"'):]
-    select = select[:select.index("</select>")]
+    select = body[body.index(f'id="move-{fulfillment_order.pk}"') :]
+    select = select[: select.index("</select>")]
     assert '<option value="Draft">' not in select
     # The pickup statuses are for In Store Pickup fulfillment orders only (issue 16).
     assert '<option value="Ready for Pickup">' not in select and '<option value="Picked Up">' not in select
@@ -108,8 +123,9 @@ def test_order_page_offers_the_allowed_moves_only(supervisor_client):
 
 def test_moving_to_fulfilled_ships_the_units(supervisor_client):
     summary, fulfillment_order = placed_order()
-    response = supervisor_client.post(f"/console/fulfillment-orders/{fulfillment_order.pk}/status/",
-                                      {"status": "Fulfilled"})
+    response = supervisor_client.post(
+        f"/console/fulfillment-orders/{fulfillment_order.pk}/status/", {"status": "Fulfilled"}
+    )
     assert response.status_code == 302
     assert response["Location"] == f"/console/orders/{summary.pk}/#fo-{fulfillment_order.pk}"
     fulfillment_order.refresh_from_db()
@@ -119,18 +135,23 @@ def test_moving_to_fulfilled_ships_the_units(supervisor_client):
 
 def test_an_illegal_move_is_refused_with_a_message(supervisor_client):
     _, fulfillment_order = placed_order()
-    supervisor_client.post(f"/console/fulfillment-orders/{fulfillment_order.pk}/status/",
-                           {"status": "Cancelled", "confirm": "1", "reason": "Customer called"})
-    response = supervisor_client.post(f"/console/fulfillment-orders/{fulfillment_order.pk}/status/",
-                                      {"status": "Fulfilled"}, follow=True)
+    supervisor_client.post(
+        f"/console/fulfillment-orders/{fulfillment_order.pk}/status/",
+        {"status": "Cancelled", "confirm": "1", "reason": "Customer called"},
+    )
+    response = supervisor_client.post(
+        f"/console/fulfillment-orders/{fulfillment_order.pk}/status/", {"status": "Fulfilled"}, follow=True
+    )
     assert "cannot go from Cancelled to Fulfilled" in response.content.decode()
 
 
 def test_cancel_lines_releases_the_units(supervisor_client):
     summary, fulfillment_order = placed_order()
     line_a = lines_by_sku(fulfillment_order)["A"]
-    supervisor_client.post(f"/console/fulfillment-orders/{fulfillment_order.pk}/cancel-lines/",
-                           {f"line-{line_a.pk}": "1", "reason": "Damaged in the warehouse"})
+    supervisor_client.post(
+        f"/console/fulfillment-orders/{fulfillment_order.pk}/cancel-lines/",
+        {f"line-{line_a.pk}": "1", "reason": "Damaged in the warehouse"},
+    )
     line_a.refresh_from_db()
     assert (line_a.original_quantity, line_a.quantity) == (2, 1)
     assert items_by_sku(summary)["A"].quantity_allocated == 1
@@ -139,14 +160,20 @@ def test_cancel_lines_releases_the_units(supervisor_client):
 def test_cancel_more_than_the_line_holds_is_refused(supervisor_client):
     _, fulfillment_order = placed_order()
     line_a = lines_by_sku(fulfillment_order)["A"]
-    response = supervisor_client.post(f"/console/fulfillment-orders/{fulfillment_order.pk}/cancel-lines/",
-                                      {f"line-{line_a.pk}": "5", "reason": "Customer called"}, follow=True)
+    response = supervisor_client.post(
+        f"/console/fulfillment-orders/{fulfillment_order.pk}/cancel-lines/",
+        {f"line-{line_a.pk}": "5", "reason": "Customer called"},
+        follow=True,
+    )
     assert "Only 2 of A are on this fulfillment order; asked to cancel 5." in response.content.decode()
 
 
 def test_agent_cannot_move_or_cancel(agent_client):
     _, fulfillment_order = placed_order()
-    assert agent_client.post(f"/console/fulfillment-orders/{fulfillment_order.pk}/status/",
-                             {"status": "Fulfilled"}).status_code == 403
-    assert agent_client.post(f"/console/fulfillment-orders/{fulfillment_order.pk}/cancel-lines/",
-                             {}).status_code == 403
+    assert (
+        agent_client.post(
+            f"/console/fulfillment-orders/{fulfillment_order.pk}/status/", {"status": "Fulfilled"}
+        ).status_code
+        == 403
+    )
+    assert agent_client.post(f"/console/fulfillment-orders/{fulfillment_order.pk}/cancel-lines/", {}).status_code == 403

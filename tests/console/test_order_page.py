@@ -64,8 +64,9 @@ def test_statuses_follow_the_quantities(agent_client):
 
 def test_active_process_exceptions_are_badged_and_listed(agent_client):
     summary = worked_example()
-    ProcessException.objects.create(order_summary=summary, category="Payment", severity="High",
-                                    message="Refund declined by the gateway")
+    ProcessException.objects.create(
+        order_summary=summary, category="Payment", severity="High", message="Refund declined by the gateway"
+    )
     summary.active_process_exception_count = 1
     summary.save(update_fields=["active_process_exception_count"])
     body = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
@@ -79,8 +80,9 @@ def test_unknown_order_is_404(agent_client):
 
 def _many_items(count: int):
     items = [item(f"SKU-{n:03d}", 1, "10.00", rate=8) for n in range(count)]
-    return ingest(order_body(groups=[{"referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-                                      "items": items}]))
+    return ingest(
+        order_body(groups=[{"referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground", "items": items}])
+    )
 
 
 def test_query_count_is_the_same_for_5_and_200_items(supervisor_client):
@@ -141,10 +143,19 @@ def test_operations_fragment_without_htmx_goes_to_the_order_page(agent_client):
 
 
 def test_money_uses_the_currency_minor_units(agent_client):
-    summary = ingest(order_body(currency="JPY", groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("J", 1, Decimal("1500"), tax_amount=Decimal("150"))],
-    }]))
+    summary = ingest(
+        order_body(
+            currency="JPY",
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item("J", 1, Decimal("1500"), tax_amount=Decimal("150"))],
+                }
+            ],
+        )
+    )
     body = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
     # 1,500 + 150 tax = 1,650 yen, no decimals.
     assert 'data-testid="grand-total">1,650 JPY<' in body
@@ -181,13 +192,23 @@ def test_operation_outcomes_read_as_phrases(agent_client):
     summary = worked_example()
     now = timezone.now()
     BackgroundOperation.objects.create(
-        order_summary=summary, type=OperationType.ENSURE_REFUNDS, status=OperationStatus.COMPLETE, finished_at=now,
-        result={"success": False, "refunds": [
-            {"amount": "30.00", "status": "Processed"}, {"amount": "13.20", "status": "Failed"},
-        ]},
+        order_summary=summary,
+        type=OperationType.ENSURE_REFUNDS,
+        status=OperationStatus.COMPLETE,
+        finished_at=now,
+        result={
+            "success": False,
+            "refunds": [
+                {"amount": "30.00", "status": "Processed"},
+                {"amount": "13.20", "status": "Failed"},
+            ],
+        },
     )
     BackgroundOperation.objects.create(
-        order_summary=summary, type=OperationType.ENSURE_FUNDS, status=OperationStatus.COMPLETE, finished_at=now,
+        order_summary=summary,
+        type=OperationType.ENSURE_FUNDS,
+        status=OperationStatus.COMPLETE,
+        finished_at=now,
         result={"success": False, "errors": [{"message": "Invoice 9 is already paid."}]},
     )
     BackgroundOperation.objects.create(order_summary=summary, type=OperationType.ENSURE_FUNDS)
@@ -211,8 +232,9 @@ def test_fulfillment_lines_documents_and_timeline_read_as_recorded(supervisor_cl
     stock("WH-EAST", A=5, B=5)
     summary = worked_example()
     items = items_by_sku(summary)
-    submit_cancel(summary.pk, [ChangeItemInput(items["A"].pk, Decimal(1), "Damaged", reason_text="Box crushed")],
-                  actor=None)
+    submit_cancel(
+        summary.pk, [ChangeItemInput(items["A"].pk, Decimal(1), "Damaged", reason_text="Box crushed")], actor=None
+    )
     items = items_by_sku(summary)
     [fulfillment_order] = place(summary, (warehouse, [(items["A"], 1), (items["B"], 1)]))
     change_fulfillment_order_status(fulfillment_order.pk, "Fulfilled")
@@ -223,40 +245,54 @@ def test_fulfillment_lines_documents_and_timeline_read_as_recorded(supervisor_cl
     # A: 2 ordered, 1 canceled, 1 allocated and fulfilled, 40.00 + 3.20 tax left; B untouched: 20.00 + 1.60.
     # Issue 13 point 8: quantities grouped as Shopify does (ordered, unfulfilled, fulfilled, canceled, returned),
     # the other quantities and amounts under Details (this assertion changed with it).
-    assert ('<tr data-sku="A"> <td class="num">1</td> <th scope="row" class="wrap">Product A<span class="sub">'
-            'A · Order Product</span></th> <td><span class="badge badge--good">Fulfilled</span></td> '
-            '<td class="num">2</td> <td class="num" data-col="unfulfilled">0</td> <td class="num">1</td> '
-            '<td class="num">1</td> <td class="num">0</td> <td class="num">40.00</td> '
-            '<td class="num" data-col="total-price">40.00</td> <td class="num">3.20</td> <td class="num">43.20</td> '
-            '<td><details class="item-details"><summary>Details<span class="visually-hidden"> of Product A</span>'
-            '</summary><dl class="facts facts--tight"><dt>Allocated</dt><dd class="num">1</dd>'
-            '<dt>Return initiated</dt><dd class="num">0</dd>'
-            '<dt>Reshipped</dt><dd class="num" data-col="reshipped">0</dd>'
-            '<dt>Quantity</dt><dd class="num" data-col="quantity">1</dd>'
-            '<dt>Net ordered</dt><dd class="num">1</dd><dt>To fulfill</dt><dd class="num">0</dd>'
-            '<dt>To cancel</dt><dd class="num">0</dd><dt>To return</dt><dd class="num">1</dd>'
-            '<dt>Line amount</dt><dd class="num">40.00</dd><dt>Discounts</dt><dd class="num">0.00</dd></dl></details>'
-            '</td> </tr>') in body
+    assert (
+        '<tr data-sku="A"> <td class="num">1</td> <th scope="row" class="wrap">Product A<span class="sub">'
+        'A · Order Product</span></th> <td><span class="badge badge--good">Fulfilled</span></td> '
+        '<td class="num">2</td> <td class="num" data-col="unfulfilled">0</td> <td class="num">1</td> '
+        '<td class="num">1</td> <td class="num">0</td> <td class="num">40.00</td> '
+        '<td class="num" data-col="total-price">40.00</td> <td class="num">3.20</td> <td class="num">43.20</td> '
+        '<td><details class="item-details"><summary>Details<span class="visually-hidden"> of Product A</span>'
+        '</summary><dl class="facts facts--tight"><dt>Allocated</dt><dd class="num">1</dd>'
+        '<dt>Return initiated</dt><dd class="num">0</dd>'
+        '<dt>Reshipped</dt><dd class="num" data-col="reshipped">0</dd>'
+        '<dt>Quantity</dt><dd class="num" data-col="quantity">1</dd>'
+        '<dt>Net ordered</dt><dd class="num">1</dd><dt>To fulfill</dt><dd class="num">0</dd>'
+        '<dt>To cancel</dt><dd class="num">0</dd><dt>To return</dt><dd class="num">1</dd>'
+        '<dt>Line amount</dt><dd class="num">40.00</dd><dt>Discounts</dt><dd class="num">0.00</dd></dl></details>'
+        "</td> </tr>"
+    ) in body
     # The group after the cancel: 118.80 − 43.20 = 75.60, its three items (two products and the delivery).
     assert "· 3 items · grand total 75.60 USD</p>" in body
     # The fulfillment order's lines: A 1 × 40.00 (tax 3.20), B 20.00 (1.60), delivery 10.00 (0.80) = 75.60.
     assert f"{number} · WH-EAST · Warehouse" in body
     # Columns: original, canceled, quantity, shipped (none: the order moved to Fulfilled without shipments).
-    assert ('<th scope="row">Product A<span class="sub">A</span></th> <td class="num">1</td> <td class="num">0</td> '
-            '<td class="num">1</td> <td class="num">0</td> <td class="num">40.00 USD</td> '
-            '<td class="num">3.20 USD</td>') in body
-    assert ('<th scope="row">Product B<span class="sub">B</span></th> <td class="num">1</td> <td class="num">0</td> '
-            '<td class="num">1</td> <td class="num">0</td> <td class="num">20.00 USD</td> '
-            '<td class="num">1.60 USD</td>') in body
+    assert (
+        '<th scope="row">Product A<span class="sub">A</span></th> <td class="num">1</td> <td class="num">0</td> '
+        '<td class="num">1</td> <td class="num">0</td> <td class="num">40.00 USD</td> '
+        '<td class="num">3.20 USD</td>'
+    ) in body
+    assert (
+        '<th scope="row">Product B<span class="sub">B</span></th> <td class="num">1</td> <td class="num">0</td> '
+        '<td class="num">1</td> <td class="num">0</td> <td class="num">20.00 USD</td> '
+        '<td class="num">1.60 USD</td>'
+    ) in body
     # Its invoice: 70.00 + 5.60 tax = 75.60, nothing paid yet.
-    assert (f'<td>{number}</td> <td><span class="badge badge--progress">Unpaid</span></td> '
-            '<td class="num">70.00 USD</td> <td class="num">5.60 USD</td> <td class="num">75.60 USD</td> '
-            '<td class="num">75.60 USD</td>') in body
+    assert (
+        f'<td>{number}</td> <td><span class="badge badge--progress">Unpaid</span></td> '
+        '<td class="num">70.00 USD</td> <td class="num">5.60 USD</td> <td class="num">75.60 USD</td> '
+        '<td class="num">75.60 USD</td>'
+    ) in body
     # The timeline: the cancel (−1 × 40.00, tax −3.20), with its reason; then the fulfillment order and invoice.
-    assert ('<strong>Cancel</strong> · <span class="money">-43.20 USD</span><span class="sub">Reason: Damaged: '
-            'Box crushed</span></p> <ul class="sub"> <li>-1 × Product A: -40.00 USD (tax -3.20 USD)</li> </ul>') in body
-    assert body.index("<strong>Cancel</strong>") < body.index(f"<strong>{number} created at WH-EAST</strong>") \
-        < body.index(f"<strong>{number} fulfilled</strong>") < body.index("<strong>Invoice ")
+    assert (
+        '<strong>Cancel</strong> · <span class="money">-43.20 USD</span><span class="sub">Reason: Damaged: '
+        'Box crushed</span></p> <ul class="sub"> <li>-1 × Product A: -40.00 USD (tax -3.20 USD)</li> </ul>'
+    ) in body
+    assert (
+        body.index("<strong>Cancel</strong>")
+        < body.index(f"<strong>{number} created at WH-EAST</strong>")
+        < body.index(f"<strong>{number} fulfilled</strong>")
+        < body.index("<strong>Invoice ")
+    )
     # Shipped: nothing left to cancel or to place; returnable.
     assert "Cancel items" not in body and "Return items" in body and "Create fulfillment order" not in body
 
@@ -266,10 +302,18 @@ def test_item_text_is_escaped(supervisor_client):
 
     warehouse = make_location("WH-Q")
     stock("WH-Q", **{"S<1>": 2})
-    summary = ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("S<1>", 1, "10.00", rate=8, name='Boots <b>"Trail"</b> & Co')],
-    }]))
+    summary = ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item("S<1>", 1, "10.00", rate=8, name='Boots <b>"Trail"</b> & Co')],
+                }
+            ]
+        )
+    )
     place(summary, (warehouse, [(items_by_sku(summary)["S<1>"], 1)]))
     body = supervisor_client.get(f"/console/orders/{summary.pk}/").content.decode()
     name = "Boots &lt;b&gt;&quot;Trail&quot;&lt;/b&gt; &amp; Co"

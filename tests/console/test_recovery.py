@@ -59,11 +59,19 @@ def test_the_associate_sees_their_location_only(associate, stores):
     assert "Work queue" in page and ">Orders<" not in page
 
     assert associate.get(f"/console/locations/{south.pk}/queue/").status_code == 403
-    assert associate.post(f"/console/locations/{south.pk}/fulfillment-orders/{theirs_fo.pk}/move/",
-                          {"action": "accept"}).status_code == 403
+    assert (
+        associate.post(
+            f"/console/locations/{south.pk}/fulfillment-orders/{theirs_fo.pk}/move/", {"action": "accept"}
+        ).status_code
+        == 403
+    )
     # Another location's order through this location's URL is not found here.
-    assert associate.post(f"/console/locations/{north.pk}/fulfillment-orders/{theirs_fo.pk}/move/",
-                          {"action": "accept"}).status_code == 404
+    assert (
+        associate.post(
+            f"/console/locations/{north.pk}/fulfillment-orders/{theirs_fo.pk}/move/", {"action": "accept"}
+        ).status_code
+        == 404
+    )
     assert associate.get(f"/console/orders/{mine.pk}/").status_code == 200
     assert associate.get(f"/console/orders/{theirs.pk}/").status_code == 403
     assert associate.get("/console/exceptions/").status_code == 403
@@ -100,8 +108,10 @@ def test_the_associate_rejects_lines_with_a_reason(associate, stores, settings, 
     line = lines_by_sku(order)["A"]
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = associate.post(f"/console/locations/{north.pk}/fulfillment-orders/{order.pk}/reject/",
-                                  {f"line-{line.pk}": "2", "reason": "Broken in the back room"})
+        response = associate.post(
+            f"/console/locations/{north.pk}/fulfillment-orders/{order.pk}/reject/",
+            {f"line-{line.pk}": "2", "reason": "Broken in the back room"},
+        )
 
     assert response.status_code == 302
     assert RoutingExclusion.objects.get(order_summary=summary).location == north
@@ -159,17 +169,23 @@ def test_the_order_page_shows_each_lines_rejected_units_and_reason(associate, su
     order = FulfillmentOrder.objects.get(pk=route_order_summary(summary.pk).fulfillment_order_ids[0])
     FulfillmentOrder.objects.filter(pk=order.pk).update(location=north)  # as if routed to the store
     lines = lines_by_sku(order)
-    associate.post(f"/console/locations/{north.pk}/fulfillment-orders/{order.pk}/reject/",
-                   {f"line-{lines['A'].pk}": "1", "reason": "Crushed <box>"})
-    associate.post(f"/console/locations/{north.pk}/fulfillment-orders/{order.pk}/reject/",
-                   {f"line-{lines['A'].pk}": "1", "reason": "Wrong colour"})
+    associate.post(
+        f"/console/locations/{north.pk}/fulfillment-orders/{order.pk}/reject/",
+        {f"line-{lines['A'].pk}": "1", "reason": "Crushed <box>"},
+    )
+    associate.post(
+        f"/console/locations/{north.pk}/fulfillment-orders/{order.pk}/reject/",
+        {f"line-{lines['A'].pk}": "1", "reason": "Wrong colour"},
+    )
 
     page = supervisor_client.get(f"/console/orders/{summary.pk}/").content.decode()
     assert '<span class="sub" data-testid="rejected">Rejected 2: Crushed &lt;box&gt;; Wrong colour</span>' in page
     assert page.count('data-testid="rejected"') == 1  # B and the delivery charge were not refused
     # Moved to Rejected from the console: B's unit is refused too, by the supervisor.
-    supervisor_client.post(f"/console/fulfillment-orders/{order.pk}/status/",
-                           {"status": "Rejected", "confirm": "1", "reason": "Shelf empty"})
+    supervisor_client.post(
+        f"/console/fulfillment-orders/{order.pk}/status/",
+        {"status": "Rejected", "confirm": "1", "reason": "Shelf empty"},
+    )
     rejection = FulfillmentRejection.objects.get(fulfillment_order_line=lines["B"])
     assert (rejection.quantity, rejection.reason, rejection.created_by.username) == (D(1), "Shelf empty", "supervisor")
     page = supervisor_client.get(f"/console/orders/{summary.pk}/").content.decode()
@@ -206,45 +222,59 @@ def test_lines_are_held_and_released_from_the_order_page_with_who_and_when_in_th
     assert f'id="hold-line-{lines["A"].pk}"' in page and f'id="hold-line-{lines["B"].pk}"' in page
     assert f'id="hold-line-{lines["DELIVERY-GROUND"].pk}"' not in page
 
-    refused = agent_client.post(f"/console/orders/{summary.pk}/hold/", {"scope": "lines", "reason": "Engraving"},
-                                follow=True)
+    refused = agent_client.post(
+        f"/console/orders/{summary.pk}/hold/", {"scope": "lines", "reason": "Engraving"}, follow=True
+    )
     assert [str(m) for m in refused.context["messages"]] == ["Tick the lines to hold."]
     assert not OrderHold.objects.exists()  # never the whole order by mistake
 
-    response = agent_client.post(f"/console/orders/{summary.pk}/hold/",
-                                 {"scope": "lines", "line": [lines["A"].pk], "reason": "Engraving to check"},
-                                 follow=True)
+    response = agent_client.post(
+        f"/console/orders/{summary.pk}/hold/",
+        {"scope": "lines", "line": [lines["A"].pk], "reason": "Engraving to check"},
+        follow=True,
+    )
     assert [str(m) for m in response.context["messages"]] == [
-        "1 line on hold: their fulfillment orders do not move forward until released."]
+        "1 line on hold: their fulfillment orders do not move forward until released."
+    ]
     hold = OrderHold.objects.get(order_summary=summary)
     assert (hold.fulfillment_order_line_id, hold.reason, hold.held_by.username) == (
-        lines["A"].pk, "Engraving to check", "agent")
+        lines["A"].pk,
+        "Engraving to check",
+        "agent",
+    )
     page = response.content.decode()
     assert '<span class="sub" data-testid="held">On hold: Engraving to check</span>' in page
     assert f'id="hold-line-{lines["A"].pk}"' not in page  # held already: not offered again
-    assert f'On hold: Product A on {order.number}' in page  # the timeline, with who
+    assert f"On hold: Product A on {order.number}" in page  # the timeline, with who
     assert "Put on hold" in page  # the whole order can still be held
     # Holding it twice is refused (the service says why).
-    twice = agent_client.post(f"/console/orders/{summary.pk}/hold/",
-                              {"scope": "lines", "line": [lines["A"].pk], "reason": "Twice"}, follow=True)
+    twice = agent_client.post(
+        f"/console/orders/{summary.pk}/hold/",
+        {"scope": "lines", "line": [lines["A"].pk], "reason": "Twice"},
+        follow=True,
+    )
     assert [str(m) for m in twice.context["messages"]] == [
-        f"These fulfillment order lines are on hold already: {lines['A'].pk}."]
+        f"These fulfillment order lines are on hold already: {lines['A'].pk}."
+    ]
 
-    released = agent_client.post(f"/console/orders/{summary.pk}/release-hold/",
-                                 {"line": lines["A"].pk, "note": "Engraving fine"}, follow=True)
-    assert [str(m) for m in released.context["messages"]] == [
-        "1 hold released; its fulfillment order may move on."]
+    released = agent_client.post(
+        f"/console/orders/{summary.pk}/release-hold/", {"line": lines["A"].pk, "note": "Engraving fine"}, follow=True
+    )
+    assert [str(m) for m in released.context["messages"]] == ["1 hold released; its fulfillment order may move on."]
     hold.refresh_from_db()
     assert (hold.released_by.username, hold.release_note, hold.released_at is not None) == (
-        "agent", "Engraving fine", True)
+        "agent",
+        "Engraving fine",
+        True,
+    )
     page = released.content.decode()
     assert 'data-testid="held"' not in page
-    timeline = page[page.index('id="timeline"'):]
+    timeline = page[page.index('id="timeline"') :]
     held_at = timeline.index(f"On hold: Product A on {order.number}")
     released_at = timeline.index(f"Hold released: Product A on {order.number}")
     assert held_at < released_at
     assert "Reason: Engraving to check" in timeline and "Reason: Engraving fine" in timeline
-    assert timeline[held_at - 200:held_at].count("agent") == 1  # who, beside when
+    assert timeline[held_at - 200 : held_at].count("agent") == 1  # who, beside when
 
 
 def test_the_associate_ships_with_tracking_from_the_queue(associate, stores, django_capture_on_commit_callbacks):
@@ -263,15 +293,27 @@ def test_the_associate_ships_with_tracking_from_the_queue(associate, stores, dja
     assert not Shipment.objects.filter(fulfillment_order=order).exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = associate.post(ship, {"carrier": "UPS", "service": "Ground", "tracking_number": "1Z999",
-                                         "tracking_url": "https://track.example/1Z999"}, follow=True)
+        response = associate.post(
+            ship,
+            {
+                "carrier": "UPS",
+                "service": "Ground",
+                "tracking_number": "1Z999",
+                "tracking_url": "https://track.example/1Z999",
+            },
+            follow=True,
+        )
     assert "Shipped what was left of" in response.content.decode()
     (shipment,) = Shipment.objects.filter(fulfillment_order=order)
     assert (shipment.carrier, shipment.tracking_number, shipment.created_by_id) == (
-        "UPS", "1Z999", User.objects.get(username="associate").pk)
+        "UPS",
+        "1Z999",
+        User.objects.get(username="associate").pk,
+    )
     assert FulfillmentOrder.objects.get(pk=order.pk).status == "Fulfilled"
     assert Invoice.objects.filter(fulfillment_order=order).count() == 1  # billing follows the last parcel
     # Another location's associate cannot ship it.
     _, south = stores
-    assert associate.post(f"/console/locations/{south.pk}/fulfillment-orders/{order.pk}/ship/",
-                          {"carrier": "UPS"}).status_code in (403, 404)
+    assert associate.post(
+        f"/console/locations/{south.pk}/fulfillment-orders/{order.pk}/ship/", {"carrier": "UPS"}
+    ).status_code in (403, 404)

@@ -42,8 +42,9 @@ def test_the_order_page_offers_reship_and_the_wizard_lists_shipped_units(agent_c
 
 def test_preview_then_submit_reships_at_no_charge(agent_client, shipped):
     a = items_by_sku(shipped)["A"]
-    preview = agent_client.post(url(shipped), {"action": "preview", f"item-{a.pk}": "1", "reason": "Damaged",
-                                               "note": "Box crushed"}, **HTMX)
+    preview = agent_client.post(
+        url(shipped), {"action": "preview", f"item-{a.pk}": "1", "reason": "Damaged", "note": "Box crushed"}, **HTMX
+    )
     body = preview.content.decode()
     assert 'data-testid="wizard-preview"' in body
     assert "The customer pays nothing" in body
@@ -80,8 +81,9 @@ def test_a_claimed_token_is_refused_before_the_service(agent_client, shipped):
 
 def test_a_stale_preview_is_refused_and_previewed_again(agent_client, shipped):
     items = items_by_sku(shipped)
-    body = agent_client.post(url(shipped), {"action": "preview", f"item-{items['A'].pk}": "2",
-                                            "reason": "Damaged"}).content.decode()
+    body = agent_client.post(
+        url(shipped), {"action": "preview", f"item-{items['A'].pk}": "2", "reason": "Damaged"}
+    ).content.decode()
     # Meanwhile someone else reships one of the two units.
     submit_reship(shipped.pk, [ReshipItemInput(items["A"].pk, D(1), "Damaged")])
     answer = agent_client.post(url(shipped), {"action": "submit", "token": token_of(body)}).content.decode()
@@ -92,10 +94,12 @@ def test_a_stale_preview_is_refused_and_previewed_again(agent_client, shipped):
 
 def test_more_than_can_be_reshipped_is_shown_on_the_field(agent_client, shipped):
     b = items_by_sku(shipped)["B"]
-    body = agent_client.post(url(shipped), {"action": "preview", f"item-{b.pk}": "2",
-                                            "reason": "Damaged"}).content.decode()
+    body = agent_client.post(
+        url(shipped), {"action": "preview", f"item-{b.pk}": "2", "reason": "Damaged"}
+    ).content.decode()
     assert 'data-testid="wizard-choose"' in body and 'aria-invalid="true"' in body
     stock("WH-R", B=0)
-    body = agent_client.post(url(shipped), {"action": "preview", f"item-{b.pk}": "1",
-                                            "reason": "Damaged"}).content.decode()
+    body = agent_client.post(
+        url(shipped), {"action": "preview", f"item-{b.pk}": "1", "reason": "Damaged"}
+    ).content.decode()
     assert "No location can ship" in body

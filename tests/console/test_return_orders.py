@@ -39,8 +39,16 @@ def token_of(body: str) -> str:
 
 def choose(summary, **extra):
     a = items_by_sku(summary)["A"]
-    return {"action": "preview", f"item-{a.pk}": "2", "reason": "Damaged", "destination": summary.returns_location.pk,
-            "fee_type": "Percentage", "fee_amount": "10", "fee_description": "Restocking fee", **extra}
+    return {
+        "action": "preview",
+        f"item-{a.pk}": "2",
+        "reason": "Damaged",
+        "destination": summary.returns_location.pk,
+        "fee_type": "Percentage",
+        "fee_amount": "10",
+        "fee_description": "Restocking fee",
+        **extra,
+    }
 
 
 def test_preview_shows_what_is_credited_when_received_and_submit_creates_the_return_order(agent_client, shipped):
@@ -58,9 +66,13 @@ def test_preview_shows_what_is_credited_when_received_and_submit_creates_the_ret
     return_order = ReturnOrder.objects.get()
     (line,) = return_order.lines.all()
     assert (line.quantity_expected, line.reason_for_return, return_order.destination_location.name) == (
-        2, "Damaged", "Returns centre")
+        2,
+        "Damaged",
+        "Returns centre",
+    )
     assert list(line.fees.values_list("amount_type", "amount", "description")) == [
-        ("Percentage", D(10), "Restocking fee")]
+        ("Percentage", D(10), "Restocking fee")
+    ]
     assert not CreditMemo.objects.filter(order_summary=shipped).exists()  # nothing refunded before receipt
     again = agent_client.post(new_url(shipped), {"action": "submit", "token": token_of(body)}, **HTMX)
     assert again.status_code == 200 and ReturnOrder.objects.count() == 1
@@ -81,8 +93,9 @@ def test_a_stale_preview_is_refused(agent_client, shipped):
 
 
 def test_a_fee_above_the_credit_is_shown_on_the_fee(agent_client, shipped):
-    body = agent_client.post(new_url(shipped), choose(shipped, fee_type="AmountWithoutTax",
-                                                       fee_amount="500")).content.decode()
+    body = agent_client.post(
+        new_url(shipped), choose(shipped, fee_type="AmountWithoutTax", fee_amount="500")
+    ).content.decode()
     assert 'data-testid="wizard-choose"' in body and "exceed" in body
 
 
@@ -113,15 +126,22 @@ def test_receive_in_two_parts_restock_and_reject(agent_client, shipped, django_c
 
     rest = ReturnOrderLineItem.objects.get(return_order=return_order, is_processed=False)
     form = agent_client.get(receive_url(return_order)).content.decode()
-    missing_reason = agent_client.post(receive_url(return_order), {"token": token_of(form),
-                                                                   f"reject-{rest.pk}": "1"}).content.decode()
+    missing_reason = agent_client.post(
+        receive_url(return_order), {"token": token_of(form), f"reject-{rest.pk}": "1"}
+    ).content.decode()
     assert "Say why the units were rejected" in missing_reason
     with django_capture_on_commit_callbacks(execute=True):
-        agent_client.post(receive_url(return_order), {"token": token_of(missing_reason), f"reject-{rest.pk}": "1",
-                                                      f"why-{rest.pk}": "Worn, not as sent"})
+        agent_client.post(
+            receive_url(return_order),
+            {"token": token_of(missing_reason), f"reject-{rest.pk}": "1", f"why-{rest.pk}": "Worn, not as sent"},
+        )
     rest.refresh_from_db()
     assert (rest.quantity_rejected, rest.quantity_received, rest.quantity_returned, rest.reason_for_rejection) == (
-        1, 1, 0, "Worn, not as sent")
+        1,
+        1,
+        0,
+        "Worn, not as sent",
+    )
     assert on_hand_reserved("RET-1", "A") == (D(1), D(0))  # the rejected unit is not restocked
     assert AgentRefund.objects.count() == 1  # nothing refunded for it
     return_order.refresh_from_db()

@@ -16,10 +16,21 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def orders(db):
     ada = ingest(order_body(number="WEB-1001"))
-    bob = ingest(order_body(number="WEB-1002", billTo={
-        "name": "Bob Stone", "email": "bob@example.org", "street": "2 Elm St", "city": "Austin", "state": "TX",
-        "postalCode": "73301", "country": "US",
-    }, orderedDate="2026-10-01T09:00:00Z"))
+    bob = ingest(
+        order_body(
+            number="WEB-1002",
+            billTo={
+                "name": "Bob Stone",
+                "email": "bob@example.org",
+                "street": "2 Elm St",
+                "city": "Austin",
+                "state": "TX",
+                "postalCode": "73301",
+                "country": "US",
+            },
+            orderedDate="2026-10-01T09:00:00Z",
+        )
+    )
     store = ingest(order_body(number="STORE-7", channel="Store EU"))
     return ada, bob, store
 
@@ -43,14 +54,17 @@ def test_htmx_request_gets_only_the_results_fragment(agent_client, orders):
     assert "WEB-1002" in body and "WEB-1001" not in body
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ({"q": "WEB-100"}, {"WEB-1001", "WEB-1002"}),
-    ({"q": "bob@example"}, {"WEB-1002"}),
-    ({"q": "ada park"}, {"WEB-1001", "STORE-7"}),
-    ({"date_from": "2026-11-01"}, {"WEB-1001", "STORE-7"}),
-    ({"date_to": "2026-10-01"}, {"WEB-1002"}),
-    ({"status": "Canceled"}, set()),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"q": "WEB-100"}, {"WEB-1001", "WEB-1002"}),
+        ({"q": "bob@example"}, {"WEB-1002"}),
+        ({"q": "ada park"}, {"WEB-1001", "STORE-7"}),
+        ({"date_from": "2026-11-01"}, {"WEB-1001", "STORE-7"}),
+        ({"date_to": "2026-10-01"}, {"WEB-1002"}),
+        ({"status": "Canceled"}, set()),
+    ],
+)
 def test_filters(agent_client, orders, params, expected):
     body = agent_client.get("/console/", params, **HTMX).content.decode()
     shown = {number for number in ("WEB-1001", "WEB-1002", "STORE-7") if f">{number}<" in body}
@@ -74,14 +88,18 @@ def test_reversed_dates_are_an_error_next_to_the_field(agent_client, orders):
     assert "The end date is before the start date." in body
     full = agent_client.get("/console/", {"date_from": "2026-11-02", "date_to": "2026-11-01"}).content.decode()
     assert "The end date is before the start date." in full
-    assert 'hx-swap-oob' not in full
+    assert "hx-swap-oob" not in full
 
 
 def test_pages_of_25_with_links_that_keep_the_filters(agent_client):
     first = ingest(order_body(number="P-000"))
     for n in range(1, 30):
-        ingest(order_body(number=f"P-{n:03d}", orderedDate=(dt.datetime(2026, 1, 1) + dt.timedelta(days=n))
-                          .strftime("%Y-%m-%dT%H:%M:%SZ")))
+        ingest(
+            order_body(
+                number=f"P-{n:03d}",
+                orderedDate=(dt.datetime(2026, 1, 1) + dt.timedelta(days=n)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            )
+        )
     assert OrderSummary.objects.count() == 30
     page_one = agent_client.get("/console/", {"q": "P-"}, **HTMX).content.decode()
     assert "30 orders found, page 1 of 2" in page_one
@@ -108,8 +126,12 @@ def test_query_count_does_not_grow_with_the_rows(agent_client):
 @pytest.fixture
 def thirty_orders(db):
     for n in range(30):
-        ingest(order_body(number=f"C-{n:03d}", orderedDate=(dt.datetime(2026, 1, 1) + dt.timedelta(days=n))
-                          .strftime("%Y-%m-%dT%H:%M:%SZ")))
+        ingest(
+            order_body(
+                number=f"C-{n:03d}",
+                orderedDate=(dt.datetime(2026, 1, 1) + dt.timedelta(days=n)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            )
+        )
 
 
 def test_past_the_cap_the_count_reads_more_than(agent_client, thirty_orders, monkeypatch):

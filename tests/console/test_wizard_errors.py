@@ -49,8 +49,7 @@ DECIMAL = re.compile(r"\d+\.(\d+)")
 
 def all_codes() -> set[str]:
     field_codes = {value for name, value in vars(errors).items() if name.isupper() and isinstance(value, str)}
-    error_codes = {cls.code for cls in vars(errors).values()
-                   if isinstance(cls, type) and issubclass(cls, ServiceError)}
+    error_codes = {cls.code for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, ServiceError)}
     return field_codes | error_codes
 
 
@@ -66,6 +65,7 @@ def seen(monkeypatch):
             except ServiceError as failure:
                 codes.update(error.code or failure.code for error in failure.errors)
                 raise
+
         return call
 
     monkeypatch.setattr(wizards, "_preview", recording(wizards._preview))
@@ -127,19 +127,53 @@ def test_every_error_code_the_wizards_can_show_reads_as_console_words(agent_clie
     assert_agent_words(texts, 2)
 
     # Adjust: a discount larger than the price it is spread over (B: 20.00), and one that rounds to nothing.
-    texts = shown(post(agent_client, summary, "adjust", {**reason, "reason": "Price Match", f"item-{b.pk}": "50",
-                                                         "adjustment_type": "AmountWithoutTax",
-                                                         "mode": "Disallowed", "action": "preview"}))
+    texts = shown(
+        post(
+            agent_client,
+            summary,
+            "adjust",
+            {
+                **reason,
+                "reason": "Price Match",
+                f"item-{b.pk}": "50",
+                "adjustment_type": "AmountWithoutTax",
+                "mode": "Disallowed",
+                "action": "preview",
+            },
+        )
+    )
     assert_agent_words(texts, 2)
     assert "The discount 50.00 USD exceeds the price 20.00 USD of the units it is spread over." in texts
-    texts = shown(post(agent_client, summary, "adjust", {"reason": "Price Match", f"item-{b.pk}": "0.001",
-                                                         "adjustment_type": "AmountWithoutTax",
-                                                         "mode": "Disallowed", "action": "preview"}))
+    texts = shown(
+        post(
+            agent_client,
+            summary,
+            "adjust",
+            {
+                "reason": "Price Match",
+                f"item-{b.pk}": "0.001",
+                "adjustment_type": "AmountWithoutTax",
+                "mode": "Disallowed",
+                "action": "preview",
+            },
+        )
+    )
     assert_agent_words(texts, 2)
     # Every unit of A is being fulfilled and the mode leaves them out.
-    texts = shown(post(agent_client, summary, "adjust", {"reason": "Price Match", f"item-{a.pk}": "5",
-                                                         "adjustment_type": "AmountWithoutTax",
-                                                         "mode": "Disallowed", "action": "preview"}))
+    texts = shown(
+        post(
+            agent_client,
+            summary,
+            "adjust",
+            {
+                "reason": "Price Match",
+                f"item-{a.pk}": "5",
+                "adjustment_type": "AmountWithoutTax",
+                "mode": "Disallowed",
+                "action": "preview",
+            },
+        )
+    )
     assert_agent_words(texts, 2)
     assert any("units not yet allocated and units shipped" in text for text in texts), texts
 
@@ -150,12 +184,14 @@ def test_every_error_code_the_wizards_can_show_reads_as_console_words(agent_clie
     # CONFLICT, then UNITS_IN_FULFILLMENT: the agent previews canceling one A with the box ticked; meanwhile
     # the warehouse starts picking A and another change cancels B. The submit is refused as stale, and the
     # fresh preview the wizard makes on the current order refuses A, naming its fulfillment order.
-    body = post(agent_client, summary, "cancel", {**reason, f"item-{a.pk}": "1", "cancel_allocated": "on",
-                                                  "action": "preview"})
+    body = post(
+        agent_client, summary, "cancel", {**reason, f"item-{a.pk}": "1", "cancel_allocated": "on", "action": "preview"}
+    )
     token = body.context["token"]
     change_fulfillment_order_status(fulfillment_order.pk, "Pickpack")
-    submit_cancel(summary.pk, [ChangeItemInput(order_item_summary_id=b.pk, quantity=D(1), reason="Damaged")],
-                  actor=None)
+    submit_cancel(
+        summary.pk, [ChangeItemInput(order_item_summary_id=b.pk, quantity=D(1), reason="Damaged")], actor=None
+    )
     texts = shown(post(agent_client, summary, "cancel", {"action": "submit", "token": token}))
     assert_agent_words(texts, 2)
     assert errors.Conflict.code in seen
@@ -166,23 +202,48 @@ def test_every_error_code_the_wizards_can_show_reads_as_console_words(agent_clie
     texts = shown(post(agent_client, summary, "cancel-order", {**reason, "action": "preview"}))
     assert_agent_words(texts, 2)
 
-    assert seen == {errors.UNITS_ALLOCATED, errors.WHOLE_UNITS_ONLY, errors.InvalidInput.code,
-                    errors.InvalidState.code, errors.Conflict.code, errors.UNITS_IN_FULFILLMENT,
-                    errors.NOTHING_TO_CANCEL} - {None}
+    assert seen == {
+        errors.UNITS_ALLOCATED,
+        errors.WHOLE_UNITS_ONLY,
+        errors.InvalidInput.code,
+        errors.InvalidState.code,
+        errors.Conflict.code,
+        errors.UNITS_IN_FULFILLMENT,
+        errors.NOTHING_TO_CANCEL,
+    } - {None}
     assert seen | set(NOT_IN_THE_WIZARDS) == all_codes()
 
 
 def test_yen_amounts_in_wizard_errors_have_no_decimals(agent_client, seen):
-    summary = ingest(order_body(currency="JPY", groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "deliveryCharge": {"amount": D("500"), "taxes": [tax(10, "50")]},
-        "items": [item("P", 2, "1500", taxes=[tax(10, "300")])],
-    }]))
+    summary = ingest(
+        order_body(
+            currency="JPY",
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "deliveryCharge": {"amount": D("500"), "taxes": [tax(10, "50")]},
+                    "items": [item("P", 2, "1500", taxes=[tax(10, "300")])],
+                }
+            ],
+        )
+    )
     p = items_by_sku(summary)["P"]
-    texts = shown(post(agent_client, summary, "adjust", {"reason": "Price Match", f"item-{p.pk}": "4000",
-                                                         "adjustment_type": "AmountWithoutTax",
-                                                         "mode": "Disallowed", "action": "preview"}))
+    texts = shown(
+        post(
+            agent_client,
+            summary,
+            "adjust",
+            {
+                "reason": "Price Match",
+                f"item-{p.pk}": "4000",
+                "adjustment_type": "AmountWithoutTax",
+                "mode": "Disallowed",
+                "action": "preview",
+            },
+        )
+    )
     # The discount 4000 exceeds the price 3000 (2 × 1500) of the units it is spread over.
     assert_agent_words(texts, 0)
     assert "The discount 4,000 JPY exceeds the price 3,000 JPY of the units it is spread over." in texts
-

@@ -50,6 +50,7 @@ def change_orders(summary):
 
 # --- choose ---------------------------------------------------------------------------------------
 
+
 def test_cancel_offers_only_units_not_yet_allocated(agent_client):
     summary = worked_example()
     set_fulfillment_state(items_by_sku(summary)["A"], allocated=2)
@@ -92,6 +93,7 @@ def test_anonymous_goes_to_sign_in_and_a_role_without_change_permission_gets_403
 
 # --- form errors ----------------------------------------------------------------------------------
 
+
 def test_nothing_chosen_is_an_error_on_the_form(agent_client):
     summary = worked_example()
     body = preview(agent_client, summary, "cancel", {"reason": "Damaged"}).content.decode()
@@ -125,12 +127,20 @@ def test_htmx_preview_with_errors_returns_the_wizard_fragment(agent_client):
 
 # --- cancel ---------------------------------------------------------------------------------------
 
+
 def test_cancel_preview_shows_the_change_balances_and_writes_nothing(agent_client):
     summary = worked_example()
     a = items_by_sku(summary)["A"]
-    body = preview(agent_client, summary, "cancel", {
-        f"item-{a.pk}": "1", "reason": "Customer Changed Mind", "shipping_reduction": "on",
-    }).content.decode()
+    body = preview(
+        agent_client,
+        summary,
+        "cancel",
+        {
+            f"item-{a.pk}": "1",
+            "reason": "Customer Changed Mind",
+            "shipping_reduction": "on",
+        },
+    ).content.decode()
     # r = 40.00 / 100.00 = 0.4: product 40.00 + tax 3.20, delivery 4.00 + tax 0.32; 44.00 + 3.52 = 47.52.
     assert 'data-testid="product">40.00 USD<' in body
     assert 'data-testid="product-tax">3.20 USD<' in body
@@ -147,21 +157,36 @@ def test_cancel_after_capture_says_where_the_excess_goes(agent_client):
     summary = worked_example()
     mark_captured(summary, "118.80")
     a = items_by_sku(summary)["A"]
-    body = preview(agent_client, summary, "cancel", {
-        f"item-{a.pk}": "1", "reason": "Customer Changed Mind", "shipping_reduction": "on",
-    }).content.decode()
+    body = preview(
+        agent_client,
+        summary,
+        "cancel",
+        {
+            f"item-{a.pk}": "1",
+            "reason": "Customer Changed Mind",
+            "shipping_reduction": "on",
+        },
+    ).content.decode()
     # Captured 118.80 − new grand total 71.28 = 47.52 excess.
     assert "47.52 USD will be refunded to Visa •••• 4242 as excess funds." in body
     assert 'data-testid="excess-after">47.52 USD<' in body
 
 
 def test_cancel_submit_applies_the_preview_once_and_refunds_the_excess(
-        agent_client, django_capture_on_commit_callbacks):
+    agent_client, django_capture_on_commit_callbacks
+):
     summary = paid_at_checkout()
     a = items_by_sku(summary)["A"]
-    body = preview(agent_client, summary, "cancel", {
-        f"item-{a.pk}": "1", "reason": "Customer Changed Mind", "shipping_reduction": "on",
-    }).content.decode()
+    body = preview(
+        agent_client,
+        summary,
+        "cancel",
+        {
+            f"item-{a.pk}": "1",
+            "reason": "Customer Changed Mind",
+            "shipping_reduction": "on",
+        },
+    ).content.decode()
     token = token_of(body)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -195,8 +220,9 @@ def test_cancel_submit_applies_the_preview_once_and_refunds_the_excess(
 def test_a_second_session_replaying_the_same_token_is_refused_by_the_claim(agent, agent_client):
     summary = worked_example()
     a = items_by_sku(summary)["A"]
-    token = token_of(preview(agent_client, summary, "cancel", {f"item-{a.pk}": "1", "reason": "Damaged"})
-                     .content.decode())
+    token = token_of(
+        preview(agent_client, summary, "cancel", {f"item-{a.pk}": "1", "reason": "Damaged"}).content.decode()
+    )
     # A second request that still holds the preview in its session (two tabs, a double click racing
     # the session save) is stopped by the token's unique record.
     WizardSubmission.objects.create(token=token, order_summary=summary, kind="cancel", user=agent)
@@ -208,9 +234,17 @@ def test_a_second_session_replaying_the_same_token_is_refused_by_the_claim(agent
 def test_stale_preview_is_not_applied_and_a_fresh_preview_is_shown(agent_client, agent):
     summary = worked_example()
     items = items_by_sku(summary)
-    token = token_of(preview(agent_client, summary, "cancel", {
-        f"item-{items['A'].pk}": "1", "reason": "Damaged",
-    }).content.decode())
+    token = token_of(
+        preview(
+            agent_client,
+            summary,
+            "cancel",
+            {
+                f"item-{items['A'].pk}": "1",
+                "reason": "Damaged",
+            },
+        ).content.decode()
+    )
     # Someone else cancels B meanwhile: the summary's version moves on.
     submit_cancel(summary.pk, [ChangeItemInput(items["B"].pk, Decimal(1), "Damaged")], actor=agent)
 
@@ -227,8 +261,9 @@ def test_stale_preview_is_not_applied_and_a_fresh_preview_is_shown(agent_client,
 def test_htmx_submit_redirects_the_browser_to_the_order(agent_client):
     summary = worked_example()
     a = items_by_sku(summary)["A"]
-    token = token_of(preview(agent_client, summary, "cancel", {f"item-{a.pk}": "1", "reason": "Damaged"}, **HTMX)
-                     .content.decode())
+    token = token_of(
+        preview(agent_client, summary, "cancel", {f"item-{a.pk}": "1", "reason": "Damaged"}, **HTMX).content.decode()
+    )
     response = agent_client.post(url(summary, "cancel"), {"action": "submit", "token": token}, **HTMX)
     assert response["HX-Redirect"] == f"/console/orders/{summary.pk}/"
     assert change_orders(summary).count() == 1
@@ -237,9 +272,18 @@ def test_htmx_submit_redirects_the_browser_to_the_order(agent_client):
 def test_change_the_selection_brings_back_the_choices(agent_client):
     summary = worked_example()
     a = items_by_sku(summary)["A"]
-    token = token_of(preview(agent_client, summary, "cancel", {
-        f"item-{a.pk}": "2", "reason": "Late Delivery", "note": "late twice",
-    }).content.decode())
+    token = token_of(
+        preview(
+            agent_client,
+            summary,
+            "cancel",
+            {
+                f"item-{a.pk}": "2",
+                "reason": "Late Delivery",
+                "note": "late twice",
+            },
+        ).content.decode()
+    )
     body = agent_client.post(url(summary, "cancel"), {"action": "edit", "token": token}).content.decode()
     assert 'data-testid="wizard-choose"' in body
     assert f'name="item-{a.pk}" id="id_item-{a.pk}" value="2"' in body
@@ -248,8 +292,10 @@ def test_change_the_selection_brings_back_the_choices(agent_client):
 
 # --- return ---------------------------------------------------------------------------------------
 
+
 def test_return_preview_and_submit_create_the_credit_memo_and_refund_it(
-        agent_client, django_capture_on_commit_callbacks):
+    agent_client, django_capture_on_commit_callbacks
+):
     summary = shipped_and_paid()
     a = items_by_sku(summary)["A"]
     body = preview(agent_client, summary, "return", {f"item-{a.pk}": "1", "reason": "Damaged"}).content.decode()
@@ -269,18 +315,35 @@ def test_return_preview_and_submit_create_the_credit_memo_and_refund_it(
 
 # --- adjust ---------------------------------------------------------------------------------------
 
+
 def test_adjust_preview_matches_the_worked_example_and_submit_writes_pre_and_post_changes(agent_client):
     # §6: 3 × 50.00, tax 10 %, 2 allocated, 1 fulfilled; −45.00 before tax, Disallowed: pre and post
     # take −22.50 (tax −2.25) each; balances 45.00 + 4.50 = 49.50.
-    summary = ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("X", 3, "50.00", rate=10)],
-    }]))
+    summary = ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item("X", 3, "50.00", rate=10)],
+                }
+            ]
+        )
+    )
     x = set_fulfillment_state(items_by_sku(summary)["X"], allocated=2, fulfilled=1)
-    body = preview(agent_client, summary, "adjust", {
-        f"item-{x.pk}": "45.00", "adjustment_type": "AmountWithoutTax", "mode": "Disallowed",
-        "reason": "Price Match", "note": "competitor",
-    }).content.decode()
+    body = preview(
+        agent_client,
+        summary,
+        "adjust",
+        {
+            f"item-{x.pk}": "45.00",
+            "adjustment_type": "AmountWithoutTax",
+            "mode": "Disallowed",
+            "reason": "Price Match",
+            "note": "competitor",
+        },
+    ).content.decode()
     assert 'data-testid="grand-total-reduction">49.50 USD<' in body
     # 165.00 − 49.50 = 115.50
     assert 'data-testid="new-grand-total">115.50 USD<' in body
@@ -291,14 +354,30 @@ def test_adjust_preview_matches_the_worked_example_and_submit_writes_pre_and_pos
 
 
 def test_adjust_mode_error_is_shown_next_to_the_mode(agent_client):
-    summary = ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("X", 2, "50.00", rate=10)],
-    }]))
+    summary = ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item("X", 2, "50.00", rate=10)],
+                }
+            ]
+        )
+    )
     x = set_fulfillment_state(items_by_sku(summary)["X"], allocated=2)
-    body = preview(agent_client, summary, "adjust", {
-        f"item-{x.pk}": "10", "adjustment_type": "AmountWithoutTax", "mode": "Disallowed", "reason": "Goodwill",
-    }).content.decode()
+    body = preview(
+        agent_client,
+        summary,
+        "adjust",
+        {
+            f"item-{x.pk}": "10",
+            "adjustment_type": "AmountWithoutTax",
+            "mode": "Disallowed",
+            "reason": "Goodwill",
+        },
+    ).content.decode()
     # Every unit is in fulfillment and the mode leaves those out: the service refuses, next to a field.
     assert 'data-testid="wizard-preview"' not in body
     assert "field-error" in body
@@ -306,17 +385,36 @@ def test_adjust_mode_error_is_shown_next_to_the_mode(agent_client):
 
 # --- refunds above the agent limit ------------------------------------------------------------------
 
+
 def big_order():
     """5 × 100.00 at 8 %: grand total 540.00, paid by a Visa sale at checkout."""
-    return ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("BIG", 5, "100.00", rate=8)],
-    }], payments=[{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa", "last4": "4242",
-                   "amount": Decimal("540.00"), "gatewayReference": "sale_big"}]))
+    return ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item("BIG", 5, "100.00", rate=8)],
+                }
+            ],
+            payments=[
+                {
+                    "kind": "sale",
+                    "method": "Visa",
+                    "gatewayToken": "tok_visa",
+                    "last4": "4242",
+                    "amount": Decimal("540.00"),
+                    "gatewayReference": "sale_big",
+                }
+            ],
+        )
+    )
 
 
 def test_agent_refund_above_the_limit_waits_for_a_supervisor(
-        agent_client, supervisor_client, django_capture_on_commit_callbacks):
+    agent_client, supervisor_client, django_capture_on_commit_callbacks
+):
     summary = big_order()
     big = items_by_sku(summary)["BIG"]
     body = preview(agent_client, summary, "cancel", {f"item-{big.pk}": "3", "reason": "Damaged"}).content.decode()
@@ -325,8 +423,11 @@ def test_agent_refund_above_the_limit_waits_for_a_supervisor(
     with django_capture_on_commit_callbacks(execute=True):
         agent_client.post(url(summary, "cancel"), {"action": "submit", "token": token_of(body)})
     approval = RefundApproval.objects.get(order_summary=summary)
-    assert (approval.status, approval.amount, approval.excess_amount) == ("Pending", Decimal("324.00"),
-                                                                         Decimal("324.00"))
+    assert (approval.status, approval.amount, approval.excess_amount) == (
+        "Pending",
+        Decimal("324.00"),
+        Decimal("324.00"),
+    )
     assert not BackgroundOperation.objects.filter(order_summary=summary).exists()
 
     agent_page = agent_client.get(f"/console/orders/{summary.pk}/").content.decode()
@@ -345,14 +446,14 @@ def test_agent_refund_above_the_limit_waits_for_a_supervisor(
 
     # A second approval of the same refund is refused and queues nothing more.
     with django_capture_on_commit_callbacks(execute=True):
-        response = supervisor_client.post(f"/console/refund-approvals/{approval.pk}/", {"decision": "approve"},
-                                          follow=True)
+        response = supervisor_client.post(
+            f"/console/refund-approvals/{approval.pk}/", {"decision": "approve"}, follow=True
+        )
     assert "This refund was already approved." in response.content.decode()
     assert BackgroundOperation.objects.filter(order_summary=summary).count() == 1
 
 
-def test_supervisor_refund_above_the_limit_is_queued_at_once(
-        supervisor_client, django_capture_on_commit_callbacks):
+def test_supervisor_refund_above_the_limit_is_queued_at_once(supervisor_client, django_capture_on_commit_callbacks):
     summary = big_order()
     big = items_by_sku(summary)["BIG"]
     body = preview(supervisor_client, summary, "cancel", {f"item-{big.pk}": "3", "reason": "Damaged"}).content.decode()
@@ -361,8 +462,7 @@ def test_supervisor_refund_above_the_limit_is_queued_at_once(
         supervisor_client.post(url(summary, "cancel"), {"action": "submit", "token": token_of(body)})
     # Recorded (every refund started from the console counts towards its starter's daily limit), not held.
     refund = RefundApproval.objects.get()
-    assert (refund.status, refund.amount, refund.requested_by.username) == ("Released", Decimal("324.00"),
-                                                                            "supervisor")
+    assert (refund.status, refund.amount, refund.requested_by.username) == ("Released", Decimal("324.00"), "supervisor")
     assert BackgroundOperation.objects.filter(order_summary=summary).count() == 1
 
 
@@ -378,35 +478,65 @@ def test_declined_refund_queues_nothing(agent_client, supervisor_client, django_
         assert 'data-testid="decline-form"' in asked.content.decode()
         approval.refresh_from_db()
         assert approval.status == "Pending"
-        supervisor_client.post(f"/console/refund-approvals/{approval.pk}/",
-                               {"decision": "decline", "confirm": "1", "reason": "Damage not confirmed"})
+        supervisor_client.post(
+            f"/console/refund-approvals/{approval.pk}/",
+            {"decision": "decline", "confirm": "1", "reason": "Damage not confirmed"},
+        )
     approval.refresh_from_db()
     assert (approval.status, approval.decline_reason) == ("Declined", "Damage not confirmed")
     assert not BackgroundOperation.objects.exists()
 
 
 def test_adjust_over_pre_and_post_units_names_both_the_credit_memo_and_the_excess(agent_client):
-    summary = ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("X", 3, "50.00", rate=10)],
-    }], payments=[{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa", "last4": "4242",
-                   "amount": Decimal("165.00"), "gatewayReference": "sale_x"}]))
+    summary = ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item("X", 3, "50.00", rate=10)],
+                }
+            ],
+            payments=[
+                {
+                    "kind": "sale",
+                    "method": "Visa",
+                    "gatewayToken": "tok_visa",
+                    "last4": "4242",
+                    "amount": Decimal("165.00"),
+                    "gatewayReference": "sale_x",
+                }
+            ],
+        )
+    )
     x = set_fulfillment_state(items_by_sku(summary)["X"], allocated=2, fulfilled=1)
-    body = preview(agent_client, summary, "adjust", {
-        f"item-{x.pk}": "45.00", "adjustment_type": "AmountWithoutTax", "mode": "Disallowed", "reason": "Goodwill",
-    }).content.decode()
+    body = preview(
+        agent_client,
+        summary,
+        "adjust",
+        {
+            f"item-{x.pk}": "45.00",
+            "adjustment_type": "AmountWithoutTax",
+            "mode": "Disallowed",
+            "reason": "Goodwill",
+        },
+    ).content.decode()
     # Post (the shipped unit): 22.50 + 2.25 = 24.75 owed back through a credit memo. Pre: the same 24.75
     # comes off the total; captured 165.00 − new total 115.50 − credit 24.75 = 24.75 excess.
-    assert ("A credit memo of 24.75 USD will be created and refunded, and 24.75 USD will be refunded as excess "
-            "funds to Visa •••• 4242.") in body
+    assert (
+        "A credit memo of 24.75 USD will be created and refunded, and 24.75 USD will be refunded as excess "
+        "funds to Visa •••• 4242."
+    ) in body
     assert 'data-testid="refundable-after">49.50 USD<' in body
 
 
 def test_stale_preview_whose_request_no_longer_fits_goes_back_to_the_choices(agent_client, agent):
     summary = worked_example()
     a = items_by_sku(summary)["A"]
-    token = token_of(preview(agent_client, summary, "cancel", {f"item-{a.pk}": "2", "reason": "Damaged"})
-                     .content.decode())
+    token = token_of(
+        preview(agent_client, summary, "cancel", {f"item-{a.pk}": "2", "reason": "Damaged"}).content.decode()
+    )
     # Meanwhile one A is canceled elsewhere: two can no longer be canceled.
     submit_cancel(summary.pk, [ChangeItemInput(a.pk, Decimal(1), "Damaged")], actor=agent)
     body = agent_client.post(url(summary, "cancel"), {"action": "submit", "token": token}).content.decode()

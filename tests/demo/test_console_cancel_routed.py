@@ -58,8 +58,9 @@ def test_cancel_wizard_cancels_units_allocated_to_a_fulfillment_order_not_yet_pi
     assert 'data-testid="wizard-choose"' in body and 'data-testid="wizard-preview"' not in body
     assert "field-error" in body or "notice--error" in body
 
-    body = agent_client.post(url, {"action": "preview", f"item-{cap.pk}": "1", "reason": "Damaged",
-                                   "cancel_allocated": "on"}).content.decode()
+    body = agent_client.post(
+        url, {"action": "preview", f"item-{cap.pk}": "1", "reason": "Damaged", "cancel_allocated": "on"}
+    ).content.decode()
     assert 'data-testid="wizard-preview"' in body
     # 22.95 + 1.89 tax = 24.84 off; 189.27 − 24.84 = 164.43.
     assert 'data-testid="grand-total-reduction">24.84 USD<' in body
@@ -88,8 +89,9 @@ def test_cancel_order_cancels_everything_still_cancelable_on_a_routed_order(agen
     assert 'data-testid="wizard-choose"' in choose and "Featherweight Wind Jacket" in choose
     assert "Standard delivery" in choose and 'name="item-' not in choose  # listed, not chosen
 
-    body = agent_client.post(url, {"action": "preview", "reason": "Customer Changed Mind",
-                                   "note": "Ordered twice"}).content.decode()
+    body = agent_client.post(
+        url, {"action": "preview", "reason": "Customer Changed Mind", "note": "Ordered twice"}
+    ).content.decode()
     assert 'data-testid="wizard-preview"' in body
     assert 'data-testid="grand-total-reduction">319.75 EUR<' in body
     assert 'data-testid="new-grand-total">0.00 EUR<' in body
@@ -104,7 +106,9 @@ def test_cancel_order_cancels_everything_still_cancelable_on_a_routed_order(agen
     assert (order.status, order.grand_total_amount) == ("Canceled", 0)
     assert FulfillmentOrder.objects.get(order_summary=order).status == "Cancelled"
     assert set(order.item_summaries.values_list("quantity_canceled", "quantity_ordered")) == {
-        (D(1), D(1)), (D(2), D(2))}
+        (D(1), D(1)),
+        (D(2), D(2)),
+    }
     # The order page now offers no cancel at all.
     page = agent_client.get(f"/console/orders/{order.pk}/").content.decode()
     assert "Cancel items</a>" not in page and 'data-testid="cancel-order"' not in page

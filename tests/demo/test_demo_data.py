@@ -72,14 +72,18 @@ def items(number: str) -> list[OrderItemSummary]:
 
 def net_captured(order_summary) -> Decimal:
     totals = OrderPaymentSummary.objects.filter(order_summary=order_summary).aggregate(
-        captured=Sum("captured_amount"), refunded=Sum("refunded_amount"))
+        captured=Sum("captured_amount"), refunded=Sum("refunded_amount")
+    )
     return totals["captured"] - totals["refunded"]
 
 
 def test_orders_across_the_four_channels_and_three_currencies(demo):
     # SEQUENCE: Web US 26 stories, Web EU 14, Web JP 12, Retail Stores 12: 64 orders.
     assert Counter(OrderSummary.objects.values_list("sales_channel__name", "currency")) == {
-        ("Web US", "USD"): 26, ("Web EU", "EUR"): 14, ("Web JP", "JPY"): 12, ("Retail Stores", "USD"): 12,
+        ("Web US", "USD"): 26,
+        ("Web EU", "EUR"): 14,
+        ("Web JP", "JPY"): 12,
+        ("Retail Stores", "USD"): 12,
     }
     assert "  Demo orders created: 64" in demo.splitlines()
     assert Location.objects.count() == 8
@@ -96,14 +100,26 @@ def test_each_channel_taxes_the_way_its_market_does(demo):
     us, eu, jp = summary("US-10001"), summary("EU-10001"), summary("JP-10001")
     # Classic Court Sneaker 89.95 + 8.25 % = 7.42 (7.420875); Ground delivery 6.95 + 0.57 (0.573375).
     assert (us.tax_locale_type, us.total_amount, us.total_tax_amount, us.grand_total_amount) == (
-        "Net", D("96.90"), D("7.99"), D("104.89"))
+        "Net",
+        D("96.90"),
+        D("7.99"),
+        D("104.89"),
+    )
     # Tee 27.95 with 20 % VAT inside: 27.95 × 20 / 120 = 4.658 → 4.66; Standard delivery 4.95 → 0.825 → 0.83.
     # Gross: the grand total is the total, tax included.
     assert (eu.tax_locale_type, eu.total_amount, eu.total_tax_amount, eu.grand_total_amount) == (
-        "Gross", D("32.90"), D("5.49"), D("32.90"))
+        "Gross",
+        D("32.90"),
+        D("5.49"),
+        D("32.90"),
+    )
     # 2 × ¥9,900 slippers = ¥19,800 with 10 % inside: 19,800 × 10 / 110 = ¥1,800; delivery ¥550 → ¥50.
     assert (jp.tax_locale_type, jp.total_amount, jp.total_tax_amount, jp.grand_total_amount) == (
-        "Gross", D("20350"), D("1850"), D("20350"))
+        "Gross",
+        D("20350"),
+        D("1850"),
+        D("20350"),
+    )
     rates = Counter(OrderItemSummary.objects.values_list("order_summary__sales_channel__name", "tax_rate"))
     assert {rate for (channel, rate) in rates if channel == "Web US"} == {D("8.25")}
     assert {rate for (channel, rate) in rates if channel == "Web EU"} == {D("20")}
@@ -121,11 +137,16 @@ def test_orders_in_every_summary_status(demo):
     # "returned" stories and US-10017, whose only unit came back with a restocking fee. Fulfilled: the other 41.
     expected = {"Created": 5, "Waiting to Fulfill": 9, "Fulfilled": 41, "Canceled": 3, "Returned": 6}
     assert Counter(OrderSummary.objects.values_list("status", flat=True)) == expected
-    assert "  Order summaries by status: Created 5, Waiting to Fulfill 9, Fulfilled 41, Canceled 3, Returned 6" \
+    assert (
+        "  Order summaries by status: Created 5, Waiting to Fulfill 9, Fulfilled 41, Canceled 3, Returned 6"
         in demo.splitlines()
+    )
     assert not FulfillmentOrder.objects.filter(order_summary__status=OrderSummaryStatus.CREATED).exists()
-    waiting = set(FulfillmentOrder.objects.filter(order_summary__status=OrderSummaryStatus.WAITING_TO_FULFILL)
-                  .values_list("status", flat=True))
+    waiting = set(
+        FulfillmentOrder.objects.filter(order_summary__status=OrderSummaryStatus.WAITING_TO_FULFILL).values_list(
+            "status", flat=True
+        )
+    )
     assert waiting == {"Allocated", "Assigned", "Pickpack", "Fulfilled"}
 
 
@@ -140,8 +161,11 @@ def test_partly_shipped_orders_have_one_group_fulfilled_and_one_in_the_warehouse
 def test_several_orders_have_two_delivery_groups(demo):
     # Two-group stories: fulfilled (Web US, EU, JP), gift card and card (Web US), created (Web US), partly
     # shipped (Web US, EU).
-    two = [s for s in OrderSummary.objects.prefetch_related("delivery_group_summaries")
-           if len(s.delivery_group_summaries.all()) == 2]
+    two = [
+        s
+        for s in OrderSummary.objects.prefetch_related("delivery_group_summaries")
+        if len(s.delivery_group_summaries.all()) == 2
+    ]
     assert len(two) == 7
     assert all(s.delivery_group_summaries.all()[1].is_gift for s in two)
 
@@ -149,8 +173,9 @@ def test_several_orders_have_two_delivery_groups(demo):
 def test_gift_card_and_card_pay_together(demo):
     # Gift card and card: US-10005, US-10013, EU-10006, JP-10003. The gift card's sale is applied first,
     # the card is captured for the rest: together exactly the grand total.
-    numbers = set(OrderPaymentSummary.objects.filter(type="GiftCard").values_list("order_summary__order_number",
-                                                                                   flat=True))
+    numbers = set(
+        OrderPaymentSummary.objects.filter(type="GiftCard").values_list("order_summary__order_number", flat=True)
+    )
     assert numbers == {"US-10005", "US-10013", "EU-10006", "JP-10003"}
     for number in numbers:
         gift, card = OrderPaymentSummary.objects.filter(order_summary__order_number=number).order_by("id")
@@ -164,14 +189,16 @@ def test_gift_card_and_card_pay_together(demo):
 
 
 def test_declined_captures_raise_payment_exceptions(demo):
-    exceptions = ProcessException.objects.filter(category=ProcessExceptionCategory.PAYMENT,
-                                                 status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES)
+    exceptions = ProcessException.objects.filter(
+        category=ProcessExceptionCategory.PAYMENT, status__in=ACTIVE_PROCESS_EXCEPTION_STATUSES
+    )
     assert sorted(exceptions.values_list("order_summary__order_number", flat=True)) == ["EU-10007", "US-10016"]
     for number in ("EU-10007", "US-10016"):
         order_summary = summary(number)
         assert order_summary.active_process_exception_count == 1
-        assert list(Payment.objects.filter(order_payment_summary__order_summary=order_summary)
-                    .values_list("status", flat=True)) == [PaymentStatus.FAILED]
+        assert list(
+            Payment.objects.filter(order_payment_summary__order_summary=order_summary).values_list("status", flat=True)
+        ) == [PaymentStatus.FAILED]
         # Shipped but not paid: the whole grand total is still owed on the invoice.
         invoice_balance = Invoice.objects.filter(order_summary=order_summary).aggregate(total=Sum("balance"))["total"]
         assert invoice_balance == order_summary.grand_total_amount
@@ -188,10 +215,13 @@ def test_an_order_no_location_can_ship_raises_a_fulfillment_exception(demo):
 
 
 def test_timed_out_captures_are_reconciled(demo):
-    timeouts = PaymentGatewayLog.objects.filter(interaction_type=InteractionType.CAPTURE,
-                                                status=GatewayLogStatus.TIMEOUT)
+    timeouts = PaymentGatewayLog.objects.filter(
+        interaction_type=InteractionType.CAPTURE, status=GatewayLogStatus.TIMEOUT
+    )
     assert sorted(timeouts.values_list("order_payment_summary__order_summary__order_number", flat=True)) == [
-        "JP-10006", "US-10011"]
+        "JP-10006",
+        "US-10011",
+    ]
     for log in timeouts:
         settled = PaymentGatewayLog.objects.get(payment=log.payment, is_reconciliation=True)
         assert settled.status == GatewayLogStatus.SUCCESS
@@ -214,7 +244,8 @@ def test_money_adds_up_for_every_settled_order(demo):
     and not refunded is exactly the grand total, so there is neither excess nor credit outstanding."""
     held = {"EU-10007", "US-10016", "US-10022"}
     settled = OrderSummary.objects.filter(status__in=["Fulfilled", "Returned", "Canceled"]).exclude(
-        order_number__in=held)
+        order_number__in=held
+    )
     assert settled.count() == 50 - len(held)
     for order_summary in settled:
         position = funds_position(order_summary)
@@ -275,7 +306,9 @@ def test_a_return_with_a_restocking_fee_pays_the_fee_out_of_the_refund(demo):
 def test_a_return_order_processed_in_two_parts(demo):
     return_orders = ReturnOrder.objects.order_by("id")
     assert [(ro.order_summary.order_number, ro.status) for ro in return_orders] == [
-        ("US-10014", ReturnOrderStatus.CLOSED), ("JP-10004", ReturnOrderStatus.CLOSED)]
+        ("US-10014", ReturnOrderStatus.CLOSED),
+        ("JP-10004", ReturnOrderStatus.CLOSED),
+    ]
     for return_order in return_orders:
         pair, single = items(return_order.order_summary.order_number)[:2]
         # Two expected back: one returned in the first parcel, the second rejected (worn) in the next.
@@ -284,18 +317,28 @@ def test_a_return_order_processed_in_two_parts(demo):
         # The pair's line, the single item's line, and the line split off the pair's for the unit still expected.
         lines = ReturnOrderLineItem.objects.filter(return_order=return_order).order_by("id")
         assert [(line.quantity_returned, line.quantity_rejected, line.is_processed) for line in lines] == [
-            (1, 0, True), (1, 0, True), (0, 1, True)]
+            (1, 0, True),
+            (1, 0, True),
+            (0, 1, True),
+        ]
         changes = Order.objects.filter(order_summary=return_order.order_summary, change_type=ChangeType.RETURN)
         assert changes.count() == 2
         assert CreditMemo.objects.filter(order_summary=return_order.order_summary).count() == 2
 
 
 def test_price_adjustments_before_and_after_fulfillment(demo):
-    adjustments = Counter(Order.objects.filter(change_type=ChangeType.ADJUST).values_list(
-        "order_summary__order_number", "fulfillment_phase"))
-    assert adjustments == {("US-10020", FulfillmentPhase.PRE): 1, ("JP-10009", FulfillmentPhase.PRE): 1,
-                           ("US-10012", FulfillmentPhase.POST): 1, ("EU-10010", FulfillmentPhase.POST): 1,
-                           ("RS-10010", FulfillmentPhase.POST): 1}
+    adjustments = Counter(
+        Order.objects.filter(change_type=ChangeType.ADJUST).values_list(
+            "order_summary__order_number", "fulfillment_phase"
+        )
+    )
+    assert adjustments == {
+        ("US-10020", FulfillmentPhase.PRE): 1,
+        ("JP-10009", FulfillmentPhase.PRE): 1,
+        ("US-10012", FulfillmentPhase.POST): 1,
+        ("EU-10010", FulfillmentPhase.POST): 1,
+        ("RS-10010", FulfillmentPhase.POST): 1,
+    }
     # Late delivery goodwill of 15.00 before tax on US-10012: 15.00 + 8.25 % (1.2375) = 16.24 refunded;
     # on EU-10010, 15.00 with VAT included.
     assert OrderPaymentSummary.objects.get(order_summary__order_number="US-10012").refunded_amount == D("16.24")
@@ -307,7 +350,11 @@ def test_a_refund_above_the_agent_limit_waits_for_a_supervisor(demo):
     approval = RefundApproval.objects.get(status=RefundApprovalStatus.PENDING)
     # The headphones 249.00 + 8.25 % tax 20.54 (20.5425) = 269.54, above the agent's 200.00.
     assert (approval.order_summary.order_number, approval.amount, approval.currency, approval.status) == (
-        "US-10022", D("269.54"), "USD", RefundApprovalStatus.PENDING)
+        "US-10022",
+        D("269.54"),
+        "USD",
+        RefundApprovalStatus.PENDING,
+    )
     assert approval.requested_by.username == "agent"
     order_summary = approval.order_summary
     assert net_captured(order_summary) - order_summary.grand_total_amount == D("269.54")
@@ -329,9 +376,27 @@ def test_the_order_plans_do_not_depend_on_the_run(demo):
 
 
 def _snapshot() -> dict:
-    models = [OrderSummary, Order, OrderItemSummary, OrderItemSummaryChange, FulfillmentOrder, Location,
-              InventoryLevel, ReturnOrder, ReturnOrderLineItem, ProcessException, OrderPaymentSummary, Payment,
-              Refund, Invoice, CreditMemo, BackgroundOperation, PaymentGatewayLog, RefundApproval, get_user_model()]
+    models = [
+        OrderSummary,
+        Order,
+        OrderItemSummary,
+        OrderItemSummaryChange,
+        FulfillmentOrder,
+        Location,
+        InventoryLevel,
+        ReturnOrder,
+        ReturnOrderLineItem,
+        ProcessException,
+        OrderPaymentSummary,
+        Payment,
+        Refund,
+        Invoice,
+        CreditMemo,
+        BackgroundOperation,
+        PaymentGatewayLog,
+        RefundApproval,
+        get_user_model(),
+    ]
     return {
         "counts": {model.__name__: model.objects.count() for model in models},
         "versions": list(OrderSummary.objects.order_by("id").values_list("version", "status", "grand_total_amount")),
@@ -350,8 +415,9 @@ def test_running_it_again_changes_nothing(demo, settings):
     assert "  Demo orders created: 0 (64 were there already)" in output.splitlines()
 
 
-@pytest.mark.parametrize("number", ["US-10024", "US-10023", "US-10005", "US-10008", "JP-10004", "US-10022",
-                                    "EU-10007", "RS-10007"])
+@pytest.mark.parametrize(
+    "number", ["US-10024", "US-10023", "US-10005", "US-10008", "JP-10004", "US-10022", "EU-10007", "RS-10007"]
+)
 def test_the_console_shows_the_demo_orders(demo, client, number):
     # Created with a Fulfillment exception, partly shipped with two groups, gift card and card, canceled,
     # a return order in yen, a refund waiting for approval, a declined capture, a return with a fee.

@@ -19,7 +19,10 @@ def can_sign_in(username, password):
 
 def test_creates_the_channels_and_the_three_sign_ins(demo):
     assert sorted(SalesChannel.objects.values_list("name", flat=True)) == [
-        "Retail Stores", "Web EU", "Web JP", "Web US"
+        "Retail Stores",
+        "Web EU",
+        "Web JP",
+        "Web US",
     ]
     users = {user.username: user for user in get_user_model().objects.prefetch_related("groups")}
     assert set(users) == {"admin", "agent", "supervisor"}
@@ -36,8 +39,10 @@ def test_creates_the_channels_and_the_three_sign_ins(demo):
 
 def test_prints_the_sign_ins_and_where_to_use_them(demo):
     lines = demo.splitlines()
-    assert "Sign in at http://127.0.0.1:8000/console/ (agent console) or http://127.0.0.1:8000/admin/ " \
-           "(Django admin):" in lines
+    assert (
+        "Sign in at http://127.0.0.1:8000/console/ (agent console) or http://127.0.0.1:8000/admin/ "
+        "(Django admin):" in lines
+    )
     assert "  admin       admin       superuser: Django admin and console" in lines
     assert "  agent       agent       console, group Agent" in lines
     assert "  supervisor  supervisor  console, group Supervisor" in lines

@@ -41,8 +41,11 @@ def test_the_secret_is_shown_once_and_the_endpoint_can_be_changed_and_removed(ap
     assert "secret" not in one and one["url"] == "https://hooks.oms-receiver.invalid/oms"
     assert "secret" not in api.get(WEBHOOKS).json()["webhookEndpoints"][0]
 
-    patched = api.patch(f"{WEBHOOKS}/{body['id']}", {"events": ["refund.failed"], "active": False,
-                                                      "url": "https://other.oms-receiver.invalid/x"}, format="json")
+    patched = api.patch(
+        f"{WEBHOOKS}/{body['id']}",
+        {"events": ["refund.failed"], "active": False, "url": "https://other.oms-receiver.invalid/x"},
+        format="json",
+    )
     assert patched.status_code == 200, patched.content
     assert (patched.json()["events"], patched.json()["active"]) == (["refund.failed"], False)
     assert WebhookEndpoint.objects.get().url == "https://other.oms-receiver.invalid/x"
@@ -89,10 +92,12 @@ def test_a_channel_key_sees_and_changes_its_channel_endpoints_only(make_api):
     mine = create(north_api).json()
     assert mine["salesChannelId"] == str(north.pk)
     assert south_api.get(WEBHOOKS).json()["webhookEndpoints"] == []
-    for response in (south_api.get(f"{WEBHOOKS}/{mine['id']}"),
-                     south_api.patch(f"{WEBHOOKS}/{mine['id']}", {"active": False}, format="json"),
-                     south_api.delete(f"{WEBHOOKS}/{mine['id']}"),
-                     south_api.get(f"{WEBHOOKS}/{mine['id']}/deliveries")):
+    for response in (
+        south_api.get(f"{WEBHOOKS}/{mine['id']}"),
+        south_api.patch(f"{WEBHOOKS}/{mine['id']}", {"active": False}, format="json"),
+        south_api.delete(f"{WEBHOOKS}/{mine['id']}"),
+        south_api.get(f"{WEBHOOKS}/{mine['id']}/deliveries"),
+    ):
         assert response.status_code == 404
     assert WebhookEndpoint.objects.get().is_active
 
@@ -102,8 +107,7 @@ def test_the_change_feed_catches_up_in_order(api):
     second = ingest(order_body(number="FEED-2"))
     page = api.get(FEED, {"limit": 1}).json()
     (event,) = page["events"]
-    assert (event["type"], event["orderSummaryId"], event["sequence"]) == (
-        "order_summary.created", str(first.pk), 1)
+    assert (event["type"], event["orderSummaryId"], event["sequence"]) == ("order_summary.created", str(first.pk), 1)
     assert event["data"]["orderNumber"] == "FEED-1"
     assert page["hasMore"] is True and page["lastEventId"] == event["id"]
     rest = api.get(FEED, {"after": page["lastEventId"]}).json()
@@ -129,8 +133,9 @@ def test_the_feed_filters_by_type_and_summary(api):
     changed = api.get(FEED, {"types": "order_summary.changed"}).json()["events"]
     assert [(e["type"], e["sequence"]) for e in changed] == [("order_summary.changed", 2)]
     assert changed[0]["data"]["id"] == str(summary.pk)
-    both = api.get(FEED, {"types": "order_summary.changed,order_summary.created",
-                          "orderSummaryId": str(summary.pk)}).json()["events"]
+    both = api.get(
+        FEED, {"types": "order_summary.changed,order_summary.created", "orderSummaryId": str(summary.pk)}
+    ).json()["events"]
     assert [e["sequence"] for e in both] == [1, 2]
     assert api.get(FEED, {"types": "order_summary.exploded"}).json()["errors"][0]["field"] == "types"
     assert api.get(FEED, {"after": "x1"}).json()["errors"][0]["field"] == "after"

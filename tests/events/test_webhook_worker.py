@@ -39,10 +39,15 @@ def test_a_worker_delivers_the_webhook_the_outbox_published(settings, deliveries
         env = worker_env(connection, OMS_WEBHOOKS_ALLOW_PRIVATE_NETWORKS="1")
         with running_worker(env=env, queue=deliveries_to):
             summary = ingest(order_body(number="WORKER-1"))  # committed: the outbox publishes at once
-            wait_until(lambda: WebhookDelivery.objects.filter(status="Succeeded").exists(),
-                       what="the worker to deliver the webhook", timeout=60)
-            wait_until(lambda: OutboxMessage.objects.filter(task_name=TASK, status="Done").exists(),
-                       what="the outbox message to be acknowledged")
+            wait_until(
+                lambda: WebhookDelivery.objects.filter(status="Succeeded").exists(),
+                what="the worker to deliver the webhook",
+                timeout=60,
+            )
+            wait_until(
+                lambda: OutboxMessage.objects.filter(task_name=TASK, status="Done").exists(),
+                what="the outbox message to be acknowledged",
+            )
         (request,) = receiver.received
     assert verify(created.secret, request.headers["OMS-Signature"], request.body)
     assert (request.event["type"], request.event["orderSummaryId"]) == ("order_summary.created", str(summary.pk))

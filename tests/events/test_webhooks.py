@@ -20,10 +20,20 @@ from tests.fulfillment.helpers import make_location, place, stock
 pytestmark = pytest.mark.django_db
 
 WEBHOOKS = "/api/v1/webhook-endpoints"
-ALL_TYPES = ["order_summary.created", "order_summary.changed", "fulfillment_order.created",
-             "fulfillment_order.status_changed", "shipment.created", "invoice.created", "payment.captured",
-             "payment.capture_failed", "refund.succeeded", "refund.failed", "return_order.received",
-             "process_exception.created"]
+ALL_TYPES = [
+    "order_summary.created",
+    "order_summary.changed",
+    "fulfillment_order.created",
+    "fulfillment_order.status_changed",
+    "shipment.created",
+    "invoice.created",
+    "payment.captured",
+    "payment.capture_failed",
+    "refund.succeeded",
+    "refund.failed",
+    "return_order.received",
+    "process_exception.created",
+]
 
 
 def verify(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
@@ -84,7 +94,8 @@ def test_an_ingest_is_delivered_signed_as_order_summary_created(api, local, djan
 
 
 def test_a_shipment_delivers_shipment_status_changed_invoice_and_payment_captured_in_sequence(
-        api, local, django_capture_on_commit_callbacks):
+    api, local, django_capture_on_commit_callbacks
+):
     summary = worked_example()
     location = make_location("WH-HOOK")
     stock("WH-HOOK", A=5, B=5)
@@ -95,14 +106,24 @@ def test_a_shipment_delivers_shipment_status_changed_invoice_and_payment_capture
             (fulfillment_order,) = place(summary, (location, [(items["A"], 2), (items["B"], 1)]))
         with django_capture_on_commit_callbacks(execute=True):
             path = f"/api/v1/commerce/fulfillment/fulfillment-orders/{fulfillment_order.pk}/shipments"
-            response = api.post_json(path, {
-                "carrier": "UPS", "service": "Ground", "trackingNumber": "1Z999AA10123456784",
-                "trackingUrl": "https://www.ups.com/track?tracknum=1Z999AA10123456784"})
+            response = api.post_json(
+                path,
+                {
+                    "carrier": "UPS",
+                    "service": "Ground",
+                    "trackingNumber": "1Z999AA10123456784",
+                    "trackingUrl": "https://www.ups.com/track?tracknum=1Z999AA10123456784",
+                },
+            )
             assert response.status_code == 201, response.content
         events = receiver.events()
     assert [event["type"] for event in events] == [
-        "fulfillment_order.created", "shipment.created", "fulfillment_order.status_changed", "invoice.created",
-        "payment.captured"]
+        "fulfillment_order.created",
+        "shipment.created",
+        "fulfillment_order.status_changed",
+        "invoice.created",
+        "payment.captured",
+    ]
     # ingest made event 1 (order_summary.created); every later one of this summary counts on.
     assert [event["sequence"] for event in events] == [2, 3, 4, 5, 6]
     created, parcel, shipped, invoiced, captured = (event["data"] for event in events)
@@ -120,7 +141,8 @@ def test_a_shipment_delivers_shipment_status_changed_invoice_and_payment_capture
 
 
 def test_a_receiver_answering_500_twice_then_200_gets_the_event_three_times_with_the_same_id(
-        api, local, django_capture_on_commit_callbacks):
+    api, local, django_capture_on_commit_callbacks
+):
     with Receiver(answers=[500, 500]) as receiver:
         subscribe(api, receiver.url, ["order_summary.created"])
         with django_capture_on_commit_callbacks(execute=True):
@@ -147,7 +169,10 @@ def test_a_receiver_answering_500_twice_then_200_gets_the_event_three_times_with
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempt_count, delivery.last_response_status) == ("Succeeded", 3, 200)
     assert [(a.response_status, a.succeeded) for a in delivery.attempts.order_by("id")] == [
-        (500, False), (500, False), (200, True)]
+        (500, False),
+        (500, False),
+        (200, True),
+    ]
     # The deliveries list shows each attempt.
     (listed,) = api.get(f"{WEBHOOKS}/{delivery.endpoint_id}/deliveries").json()["deliveries"]
     assert [attempt["responseStatus"] for attempt in listed["attempts"]] == [500, 500, 200]
@@ -177,11 +202,21 @@ def test_redirects_are_not_followed(api, local, django_capture_on_commit_callbac
     assert "redirects are not followed" in delivery.last_error
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:8080/hook", "http://localhost/hook", "https://10.1.2.3/hook", "http://[::1]/hook",
-    "http://169.254.169.254/latest/meta-data", "http://192.168.0.10/hook", "http://0.0.0.0/hook",
-    "http://[::ffff:127.0.0.1]/hook", "ftp://example.com/hook", "https://user:pw@example.com/hook",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "https://10.1.2.3/hook",
+        "http://[::1]/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://192.168.0.10/hook",
+        "http://0.0.0.0/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "ftp://example.com/hook",
+        "https://user:pw@example.com/hook",
+    ],
+)
 def test_a_private_or_loopback_address_is_refused_without_the_setting(api, url):
     response = api.post_json(WEBHOOKS, {"url": url, "events": ["order_summary.created"]})
     assert response.status_code == 400
@@ -202,11 +237,13 @@ def test_a_name_resolving_to_loopback_is_refused_at_delivery(api, settings, djan
 
 
 def test_an_endpoint_failing_for_24_hours_is_disabled_and_the_admin_says_so(
-        api, local, admin_client, django_capture_on_commit_callbacks):
+    api, local, admin_client, django_capture_on_commit_callbacks
+):
     with Receiver(answers=[503] * 5) as receiver:
         endpoint = subscribe(api, receiver.url, ["order_summary.created"])
         WebhookEndpoint.objects.filter(pk=endpoint["id"]).update(
-            failing_since=timezone.now() - timedelta(hours=24, minutes=1))
+            failing_since=timezone.now() - timedelta(hours=24, minutes=1)
+        )
         with django_capture_on_commit_callbacks(execute=True):
             ingest(order_body(number="DOWN-1"))
     stored = WebhookEndpoint.objects.get(pk=endpoint["id"])
@@ -265,8 +302,11 @@ def test_the_admin_action_redelivers(api, local, admin_client, django_capture_on
             ingest(order_body(number="ADMIN-1"))
         delivery = WebhookDelivery.objects.get()
         with django_capture_on_commit_callbacks(execute=True):
-            response = admin_client.post("/admin/orders/webhookdelivery/", {
-                "action": "send_again", "_selected_action": [delivery.pk]}, follow=True)
+            response = admin_client.post(
+                "/admin/orders/webhookdelivery/",
+                {"action": "send_again", "_selected_action": [delivery.pk]},
+                follow=True,
+            )
         assert response.status_code == 200
         assert len(receiver.received) == 2
     assert "1 deliver(ies) will be sent again now." in response.content.decode()

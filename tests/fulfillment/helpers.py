@@ -14,11 +14,15 @@ from orders.services.locations import LocationInput, create_location
 
 
 def make_location(reference, *, latitude=None, longitude=None, **extra) -> Location:
-    return create_location(LocationInput(
-        name=extra.pop("name", reference), external_reference=reference,
-        latitude=None if latitude is None else Decimal(str(latitude)),
-        longitude=None if longitude is None else Decimal(str(longitude)), **extra,
-    ))
+    return create_location(
+        LocationInput(
+            name=extra.pop("name", reference),
+            external_reference=reference,
+            latitude=None if latitude is None else Decimal(str(latitude)),
+            longitude=None if longitude is None else Decimal(str(longitude)),
+            **extra,
+        )
+    )
 
 
 def stock(reference, **quantities) -> None:
@@ -43,7 +47,8 @@ def fulfil_input(summary, *groups) -> FulfillmentOrderInput:
         delivery_group_summary_id=group.pk,
         groups=tuple(
             FulfillmentGroupInput(
-                location_id=location.pk, fulfillment_type="Warehouse",
+                location_id=location.pk,
+                fulfillment_type="Warehouse",
                 items=tuple(FulfillmentItemInput(ois.pk, Decimal(str(q))) for ois, q in lines),
                 reference_id=f"ref-{index}",
             )

@@ -37,9 +37,7 @@ def find_routes_with_fewest_splits(
     need = [int(demand[sku] * factor) for sku in skus]
 
     # A location holding none of the ordered skus never helps: it is left out before the search.
-    names = sorted(
-        name for name, stock in available.items() if any(Decimal(stock.get(sku, 0)) > 0 for sku in skus)
-    )
+    names = sorted(name for name, stock in available.items() if any(Decimal(stock.get(sku, 0)) > 0 for sku in skus))
     # Stock beyond the demand changes nothing, and capping it tightens the pruning bounds.
     stock = [
         [min(max(int(Decimal(available[name].get(sku, 0)) * factor), 0), need[j]) for j, sku in enumerate(skus)]
@@ -57,7 +55,6 @@ def _integer_factor(quantities) -> int:
         if isinstance(exponent, int) and exponent < 0:
             places = max(places, -exponent)
     return 10**places
-
 
 
 # Past this many sets of one size, sorting them all costs more than walking them in order.

@@ -20,14 +20,23 @@ _numbers = itertools.count()
 def order_of(units, price, discount):
     discount_tax = (-discount * D("0.07")).quantize(D("0.01"))
     adjustments = [{"name": "PROMO", "amount": -discount, "taxes": [tax(7, discount_tax)]}]
-    return ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("X", units, price, rate=7, adjustments=adjustments if discount else [])],
-    }]))
+    return ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item("X", units, price, rate=7, adjustments=adjustments if discount else [])],
+                }
+            ]
+        )
+    )
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(
     units=st.integers(min_value=2, max_value=7),
     price=st.sampled_from([D("9.99"), D("10.00"), D("3.33"), D("0.07")]),

@@ -34,12 +34,14 @@ def fo_body(summary, location, lines, reference="r1"):
     return {
         "orderSummaryId": str(summary.pk),
         "orderDeliveryGroupSummaryId": str(group.pk),
-        "fulfillmentGroups": [{
-            "fulfilledFromLocationId": str(location.pk),
-            "fulfillmentType": "Warehouse",
-            "referenceId": reference,
-            "orderItemSummaries": [{"orderItemSummaryId": str(ois.pk), "quantity": q} for ois, q in lines],
-        }],
+        "fulfillmentGroups": [
+            {
+                "fulfilledFromLocationId": str(location.pk),
+                "fulfillmentType": "Warehouse",
+                "referenceId": reference,
+                "orderItemSummaries": [{"orderItemSummaryId": str(ois.pk), "quantity": q} for ois, q in lines],
+            }
+        ],
     }
 
 
@@ -60,8 +62,10 @@ def test_create_read_cancel_and_fulfil_over_rest(api, warehouse):
     assert body["fulfilledFromLocationName"] == "WH-1"
     a_line = next(line for line in body["fulfillmentOrderLineItems"] if line["quantity"] == 2)
 
-    canceled = api.post_json(f"{FO}/{order_id}/actions/cancel-item", {
-        "fulfillmentOrderLineItemsToCancel": [{"fulfillmentOrderLineItemId": a_line["id"], "quantity": 1}]})
+    canceled = api.post_json(
+        f"{FO}/{order_id}/actions/cancel-item",
+        {"fulfillmentOrderLineItemsToCancel": [{"fulfillmentOrderLineItemId": a_line["id"], "quantity": 1}]},
+    )
     assert canceled.status_code == 200 and canceled.json()["success"] is True
     assert on_hand_reserved("WH-1", "A") == (D(5), D(1))
 
@@ -95,10 +99,15 @@ def test_create_refusals_name_the_field(api, warehouse):
 def test_create_multiple_answers_per_group(api, warehouse):
     summary = worked_example()
     items = items_by_sku(summary)
-    response = api.post_json(f"{BASE}/fulfillment/actions/create-multiple", {"fulfillmentOrders": [
-        fo_body(summary, warehouse, [(items["A"], 2)], reference="ok"),
-        fo_body(summary, warehouse, [(items["B"], 5)], reference="too-many"),
-    ]})
+    response = api.post_json(
+        f"{BASE}/fulfillment/actions/create-multiple",
+        {
+            "fulfillmentOrders": [
+                fo_body(summary, warehouse, [(items["A"], 2)], reference="ok"),
+                fo_body(summary, warehouse, [(items["B"], 5)], reference="too-many"),
+            ]
+        },
+    )
     assert response.status_code == 200
     results = response.json()["fulfillmentOrders"]
     assert [(r["referenceId"], r["success"]) for r in results] == [("ok", True), ("too-many", False)]
@@ -124,16 +133,19 @@ def _place(summary, warehouse):
 
 
 def test_find_routes(api):
-    response = api.post_json(f"{ROUTING}/find-routes-with-fewest-splits", {
-        "orderedQuantities": [{"stockKeepingUnit": "A", "quantity": 2}, {"stockKeepingUnit": "B", "quantity": 1}],
-        "locationAvailableInventory": [
-            {"externalReferenceId": "W2", "stockKeepingUnit": "A", "quantity": 2},
-            {"externalReferenceId": "W1", "stockKeepingUnit": "A", "quantity": 1},
-            {"externalReferenceId": "W1", "stockKeepingUnit": "B", "quantity": 1},
-            {"externalReferenceId": "W3", "stockKeepingUnit": "B", "quantity": 4},
-        ],
-        "maximumNumberOfSplits": 1,
-    })
+    response = api.post_json(
+        f"{ROUTING}/find-routes-with-fewest-splits",
+        {
+            "orderedQuantities": [{"stockKeepingUnit": "A", "quantity": 2}, {"stockKeepingUnit": "B", "quantity": 1}],
+            "locationAvailableInventory": [
+                {"externalReferenceId": "W2", "stockKeepingUnit": "A", "quantity": 2},
+                {"externalReferenceId": "W1", "stockKeepingUnit": "A", "quantity": 1},
+                {"externalReferenceId": "W1", "stockKeepingUnit": "B", "quantity": 1},
+                {"externalReferenceId": "W3", "stockKeepingUnit": "B", "quantity": 4},
+            ],
+            "maximumNumberOfSplits": 1,
+        },
+    )
     assert response.status_code == 200
     # No location holds 2 × A and 1 × B; pairs that do: W1+W2 (A 1+2, B 1) and W2+W3 (A 2, B 4).
     assert response.json()["targetLocations"] == [{"locations": ["W1", "W2"]}, {"locations": ["W2", "W3"]}]
@@ -142,10 +154,16 @@ def test_find_routes(api):
 def test_rank_by_average_distance_from_a_us_postal_code(api):
     make_location("CHI", latitude="41.8858", longitude="-87.6181")
     make_location("NYC", latitude="40.7484", longitude="-73.9967")
-    response = api.post_json(f"{ROUTING}/rank-byaverage-distance", {
-        "deliveryCountryCode": "US", "deliveryPostalCode": "62701", "distanceUnit": "mi", "sortResult": "ASC",
-        "targetLocations": [{"locations": ["NYC"]}, {"locations": ["CHI"]}, {"locations": ["CHI", "NYC"]}],
-    })
+    response = api.post_json(
+        f"{ROUTING}/rank-byaverage-distance",
+        {
+            "deliveryCountryCode": "US",
+            "deliveryPostalCode": "62701",
+            "distanceUnit": "mi",
+            "sortResult": "ASC",
+            "targetLocations": [{"locations": ["NYC"]}, {"locations": ["CHI"]}, {"locations": ["CHI", "NYC"]}],
+        },
+    )
     assert response.status_code == 200
     body = response.json()
     # 62701 → CHI 178.99 mi (hand-checked in test_routing_distance); → NYC: h = sin²(0.0082764) +
@@ -177,22 +195,49 @@ def test_rank_refusals(api, body, field):
 def test_rank_names_unknown_locations_and_takes_coordinates_abroad(api):
     make_location("BER", latitude="52.5200", longitude="13.4050")
     make_location("NOWHERE")
-    bad = api.post_json(f"{ROUTING}/rank-byaverage-distance", {
-        "deliveryCountryCode": "DE", "deliveryLatitude": 52.52, "deliveryLongitude": 13.405, "distanceUnit": "km",
-        "targetLocations": [{"locations": ["BER", "GHOST"]}, {"locations": ["NOWHERE"]}]})
+    bad = api.post_json(
+        f"{ROUTING}/rank-byaverage-distance",
+        {
+            "deliveryCountryCode": "DE",
+            "deliveryLatitude": 52.52,
+            "deliveryLongitude": 13.405,
+            "distanceUnit": "km",
+            "targetLocations": [{"locations": ["BER", "GHOST"]}, {"locations": ["NOWHERE"]}],
+        },
+    )
     assert bad.status_code == 400
-    assert [e["field"] for e in bad.json()["errors"]] == ["targetLocations[0].locations[1]",
-                                                          "targetLocations[1].locations[0]"]
-    good = api.post_json(f"{ROUTING}/rank-byaverage-distance", {
-        "deliveryCountryCode": "DE", "deliveryLatitude": 52.52, "deliveryLongitude": 13.405, "distanceUnit": "km",
-        "targetLocations": [{"locations": ["BER"]}]})
+    assert [e["field"] for e in bad.json()["errors"]] == [
+        "targetLocations[0].locations[1]",
+        "targetLocations[1].locations[0]",
+    ]
+    good = api.post_json(
+        f"{ROUTING}/rank-byaverage-distance",
+        {
+            "deliveryCountryCode": "DE",
+            "deliveryLatitude": 52.52,
+            "deliveryLongitude": 13.405,
+            "distanceUnit": "km",
+            "targetLocations": [{"locations": ["BER"]}],
+        },
+    )
     assert good.json()["results"] == [{"locations": ["BER"], "averageDistance": 0.0}]
 
 
 def test_locations_and_inventory_levels(api):
-    created = api.post_json(f"{BASE}/locations", {
-        "name": "Chicago DC", "externalReference": "CHI", "locationType": "Warehouse", "city": "Chicago",
-        "state": "IL", "postalCode": "60601", "country": "US", "latitude": 41.8858, "longitude": -87.6181})
+    created = api.post_json(
+        f"{BASE}/locations",
+        {
+            "name": "Chicago DC",
+            "externalReference": "CHI",
+            "locationType": "Warehouse",
+            "city": "Chicago",
+            "state": "IL",
+            "postalCode": "60601",
+            "country": "US",
+            "latitude": 41.8858,
+            "longitude": -87.6181,
+        },
+    )
     assert created.status_code == 201, created.json()
     assert created.json()["externalReference"] == "CHI" and created.json()["isInventoryLocation"] is True
     duplicate = api.post_json(f"{BASE}/locations", {"name": "Again", "externalReference": "CHI"})
@@ -200,16 +245,22 @@ def test_locations_and_inventory_levels(api):
     listed = api.get(f"{BASE}/locations").json()
     assert [row["externalReference"] for row in listed["rows"]] == ["CHI"] and listed["nextCursor"] is None
 
-    level = api.post_json(f"{BASE}/inventory-levels", {"locationExternalReference": "CHI", "stockKeepingUnit": "A",
-                                                       "quantityOnHand": 7})
+    level = api.post_json(
+        f"{BASE}/inventory-levels", {"locationExternalReference": "CHI", "stockKeepingUnit": "A", "quantityOnHand": 7}
+    )
     assert level.status_code == 200
     assert (level.json()["quantityOnHand"], level.json()["quantityReserved"], level.json()["quantityAvailable"]) == (
-        7, 0, 7)
-    updated = api.post_json(f"{BASE}/inventory-levels", {"locationExternalReference": "CHI",
-                                                         "stockKeepingUnit": "A", "quantityOnHand": 4})
+        7,
+        0,
+        7,
+    )
+    updated = api.post_json(
+        f"{BASE}/inventory-levels", {"locationExternalReference": "CHI", "stockKeepingUnit": "A", "quantityOnHand": 4}
+    )
     assert updated.json()["quantityOnHand"] == 4 and InventoryLevel.objects.count() == 1
-    unknown = api.post_json(f"{BASE}/inventory-levels", {"locationExternalReference": "NOPE",
-                                                         "stockKeepingUnit": "A", "quantityOnHand": 1})
+    unknown = api.post_json(
+        f"{BASE}/inventory-levels", {"locationExternalReference": "NOPE", "stockKeepingUnit": "A", "quantityOnHand": 1}
+    )
     assert unknown.status_code == 400 and unknown.json()["errors"][0]["field"] == "locationExternalReference"
     page = api.get(f"{BASE}/inventory-levels", {"stockKeepingUnit": "A"}).json()
     assert [(row["locationExternalReference"], row["quantityAvailable"]) for row in page["rows"]] == [("CHI", 4)]
@@ -218,8 +269,9 @@ def test_locations_and_inventory_levels(api):
 def test_on_hand_cannot_drop_below_what_is_reserved(api, warehouse):
     summary = worked_example()
     _place(summary, warehouse)  # reserves 1 × A at WH-1
-    response = api.post_json(f"{BASE}/inventory-levels", {"locationExternalReference": "WH-1",
-                                                          "stockKeepingUnit": "A", "quantityOnHand": 0})
+    response = api.post_json(
+        f"{BASE}/inventory-levels", {"locationExternalReference": "WH-1", "stockKeepingUnit": "A", "quantityOnHand": 0}
+    )
     assert response.status_code == 409
     assert on_hand_reserved("WH-1", "A") == (D(5), D(1))
 
@@ -245,20 +297,33 @@ def test_return_order_over_rest(api, warehouse):
     (order,) = place(summary, (warehouse, [(items["A"], 2), (items["B"], 1)]))
     api.patch(f"{FO}/{order.pk}", {"status": "Fulfilled"}, format="json")
 
-    created = api.post_json(f"{BASE}/returns/return-orders", {
-        "orderSummaryId": str(summary.pk), "status": "Submitted", "returnOrderLifeCycleType": "Managed",
-        "destinationLocationId": str(warehouse.pk),
-        "returnOrderLineItems": [{"orderItemSummaryId": str(items["B"].pk), "quantityExpected": 1,
-                                  "reasonForReturn": "Wrong Item", "canReduceShipping": False}],
-    })
+    created = api.post_json(
+        f"{BASE}/returns/return-orders",
+        {
+            "orderSummaryId": str(summary.pk),
+            "status": "Submitted",
+            "returnOrderLifeCycleType": "Managed",
+            "destinationLocationId": str(warehouse.pk),
+            "returnOrderLineItems": [
+                {
+                    "orderItemSummaryId": str(items["B"].pk),
+                    "quantityExpected": 1,
+                    "reasonForReturn": "Wrong Item",
+                    "canReduceShipping": False,
+                }
+            ],
+        },
+    )
     assert created.status_code == 201, created.json()
     return_order_id = created.json()["returnOrderId"]
     detail = api.get(f"{BASE}/returns/return-orders/{return_order_id}").json()
     (line,) = detail["returnOrderLineItems"]
     assert (line["quantityExpected"], line["reasonForReturn"], line["isProcessed"]) == (1, "Wrong Item", False)
 
-    processed = api.post_json(f"{BASE}/returns/return-orders/{return_order_id}/actions/return-items", {
-        "returnOrderItems": [{"returnOrderLineItemId": line["id"], "quantityReturned": 1, "quantityReceived": 1}]})
+    processed = api.post_json(
+        f"{BASE}/returns/return-orders/{return_order_id}/actions/return-items",
+        {"returnOrderItems": [{"returnOrderLineItemId": line["id"], "quantityReturned": 1, "quantityReceived": 1}]},
+    )
     assert processed.status_code == 200, processed.json()
     body = processed.json()
     assert body["changeOrderId"] and body["returnLineItemSplits"] == [] and body["success"] is True
@@ -267,8 +332,10 @@ def test_return_order_over_rest(api, warehouse):
     assert summary.grand_total_amount == D("97.20")
     assert on_hand_reserved("WH-1", "B") == (D(3), D(0))  # 3 − 1 shipped + 1 back
 
-    again = api.post_json(f"{BASE}/returns/return-orders/{return_order_id}/actions/return-items", {
-        "returnOrderItems": [{"returnOrderLineItemId": line["id"], "quantityReturned": 1}]})
+    again = api.post_json(
+        f"{BASE}/returns/return-orders/{return_order_id}/actions/return-items",
+        {"returnOrderItems": [{"returnOrderLineItemId": line["id"], "quantityReturned": 1}]},
+    )
     assert again.status_code == 409
     summary_detail = api.get(f"{BASE}/order-management/order-summaries/{summary.pk}").json()
     assert [ro["id"] for ro in summary_detail["returnOrders"]] == [return_order_id]
@@ -277,13 +344,17 @@ def test_return_order_over_rest(api, warehouse):
 
 def test_return_order_input_errors(api, warehouse):
     summary = worked_example()
-    response = api.post_json(f"{BASE}/returns/return-orders", {
-        "orderSummaryId": str(summary.pk),
-        "returnOrderLineItems": [{"orderItemSummaryId": str(items_by_sku(summary)["A"].pk), "quantityExpected": 1}],
-    })
+    response = api.post_json(
+        f"{BASE}/returns/return-orders",
+        {
+            "orderSummaryId": str(summary.pk),
+            "returnOrderLineItems": [{"orderItemSummaryId": str(items_by_sku(summary)["A"].pk), "quantityExpected": 1}],
+        },
+    )
     # Nothing shipped yet: nothing can come back.
     assert response.status_code == 409
     assert response.json()["errors"][0]["field"] == "returnOrderLineItems[0].quantityExpected"
-    bad = api.post_json(f"{BASE}/returns/return-orders", {"orderSummaryId": str(summary.pk),
-                                                          "returnOrderLineItems": []})
+    bad = api.post_json(
+        f"{BASE}/returns/return-orders", {"orderSummaryId": str(summary.pk), "returnOrderLineItems": []}
+    )
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "returnOrderLineItems"

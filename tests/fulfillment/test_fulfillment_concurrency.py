@@ -47,10 +47,18 @@ def run_together(work, count=THREADS):
 
 
 def one_unit_order(sku="LAST", quantity=1):
-    return ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item(sku, quantity, "30.00", rate=8)],
-    }]))
+    return ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item(sku, quantity, "30.00", rate=8)],
+                }
+            ]
+        )
+    )
 
 
 def test_orders_racing_for_the_last_units_of_a_location():

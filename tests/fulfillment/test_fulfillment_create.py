@@ -36,8 +36,10 @@ def test_first_fulfillment_order_takes_its_share_and_the_whole_delivery_charge(w
     first_lines, second_lines = lines_by_sku(first), lines_by_sku(second)
     # A: 1 of 2 unplaced units → 80.00 × 1/2 = 40.00, tax 6.40 × 1/2 = 3.20. Delivery 10.00 + 0.80 whole.
     assert (first_lines["A"].total_line_amount, first_lines["A"].total_line_tax_amount) == (D("40.00"), D("3.20"))
-    assert (first_lines["DELIVERY-GROUND"].total_line_amount,
-            first_lines["DELIVERY-GROUND"].total_line_tax_amount) == (D("10.00"), D("0.80"))
+    assert (first_lines["DELIVERY-GROUND"].total_line_amount, first_lines["DELIVERY-GROUND"].total_line_tax_amount) == (
+        D("10.00"),
+        D("0.80"),
+    )
     # FO 1: 40.00 + 10.00 = 50.00, tax 3.20 + 0.80 = 4.00, grand 54.00
     assert (first.total_amount, first.total_tax_amount, first.grand_total_amount) == (D("50"), D("4"), D("54"))
     assert (first.total_adjusted_delivery_amount, first.total_adjusted_product_amount) == (D("10"), D("40"))
@@ -45,25 +47,44 @@ def test_first_fulfillment_order_takes_its_share_and_the_whole_delivery_charge(w
     assert set(second_lines) == {"A", "B"}
     assert (second_lines["A"].total_line_amount, second_lines["A"].total_line_tax_amount) == (D("40"), D("3.2"))
     # 40.00 + 20.00 = 60.00, tax 3.20 + 1.60 = 4.80, grand 64.80; with FO 1: 118.80, the order's grand total.
-    assert (second.total_amount, second.total_tax_amount, second.grand_total_amount) == (D("60"), D("4.8"),
-                                                                                         D("64.8"))
+    assert (second.total_amount, second.total_tax_amount, second.grand_total_amount) == (D("60"), D("4.8"), D("64.8"))
     assert first.grand_total_amount + second.grand_total_amount == summary.grand_total_amount
 
 
 def test_rounding_leaves_no_cent_behind():
     warehouse = make_location("WH-1")
     stock("WH-1", RUG=3)
-    summary = ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("RUG", 3, "10.00", rate=8, adjustments=[
-            {"name": "PROMO", "amount": D("-5.00"), "taxes": [tax(8, "-0.40")]}])],
-    }]))
+    summary = ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [
+                        item(
+                            "RUG",
+                            3,
+                            "10.00",
+                            rate=8,
+                            adjustments=[{"name": "PROMO", "amount": D("-5.00"), "taxes": [tax(8, "-0.40")]}],
+                        )
+                    ],
+                }
+            ]
+        )
+    )
     rug = items_by_sku(summary)["RUG"]
     one, two, three = (place(summary, (warehouse, [(rug, 1)]))[0] for _ in range(3))
     amounts = [
-        (line.total_line_amount, line.total_line_tax_amount, line.total_adjustment_amount,
-         line.total_adjustment_tax_amount)
-        for order in (one, two, three) for line in order.lines.all()
+        (
+            line.total_line_amount,
+            line.total_line_tax_amount,
+            line.total_adjustment_amount,
+            line.total_adjustment_tax_amount,
+        )
+        for order in (one, two, three)
+        for line in order.lines.all()
     ]
     # 1 of 3: 30.00/3 = 10.00, 2.40/3 = 0.80, −5.00/3 = −1.666… → −1.67, −0.40/3 = −0.133… → −0.13
     # 1 of 2: unplaced 20.00, 1.60, −3.33, −0.27 → 10.00, 0.80, −1.665 → −1.67 (half up), −0.135 → −0.14
@@ -155,8 +176,9 @@ def test_other_channel_summary_is_not_found(warehouses):
     one, _ = warehouses
     summary = worked_example()
     with pytest.raises(NotFound):
-        create_fulfillment_orders(fulfil_input(summary, (one, [(items_by_sku(summary)["A"], 1)])),
-                                  channel_id=summary.sales_channel_id + 1000)
+        create_fulfillment_orders(
+            fulfil_input(summary, (one, [(items_by_sku(summary)["A"], 1)])), channel_id=summary.sales_channel_id + 1000
+        )
 
 
 def test_create_multiple_reports_each_group(warehouses):
@@ -176,10 +198,18 @@ def test_create_multiple_reports_each_group(warehouses):
 def test_after_a_return_and_a_cancel_the_next_order_takes_what_is_left():
     warehouse = make_location("WH-R")
     stock("WH-R", LAMP=3)
-    summary = ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("LAMP", 3, "10.00", rate=8)],
-    }]))
+    summary = ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item("LAMP", 3, "10.00", rate=8)],
+                }
+            ]
+        )
+    )
     lamp = items_by_sku(summary)["LAMP"]
     (first,) = place(summary, (warehouse, [(lamp, 1)]))  # 30.00 × 1/3 = 10.00, tax 2.40 × 1/3 = 0.80
     change_fulfillment_order_status(first.pk, "Fulfilled")

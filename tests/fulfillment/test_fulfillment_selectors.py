@@ -26,10 +26,18 @@ pytestmark = pytest.mark.django_db
 
 
 def many_skus_order(count):
-    return ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item(f"S{i}", 1, "5.00", rate=8) for i in range(count)],
-    }]))
+    return ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item(f"S{i}", 1, "5.00", rate=8) for i in range(count)],
+                }
+            ]
+        )
+    )
 
 
 @pytest.mark.parametrize("orders", [1, 4])
@@ -73,8 +81,9 @@ def test_inventory_effects_of_a_summary(django_assert_num_queries):
     (shipped,) = place(summary, (one, [(items["A"], 1)]))
     change_fulfillment_order_status(shipped.pk, "Fulfilled")
     place(summary, (two, [(items["A"], 1), (items["B"], 1)]))
-    return_order = create_return_order(ReturnOrderInput(
-        summary.pk, (ReturnOrderLineInput(items["A"].pk, D(1)),), destination_location_id=one.pk))
+    return_order = create_return_order(
+        ReturnOrderInput(summary.pk, (ReturnOrderLineInput(items["A"].pk, D(1)),), destination_location_id=one.pk)
+    )
     return_items(return_order.pk, [ReturnItemInput(return_order.lines.get().pk, quantity_returned=D(1))])
 
     with django_assert_num_queries(2):

@@ -131,8 +131,8 @@ def test_cancel_every_product_unit_cancels_the_order_and_frees_the_delivery_char
     lines = lines_by_sku(order)
 
     order = cancel_fulfillment_order_items(
-        order.pk, [LineToCancel(lines["A"].pk, D(1)), LineToCancel(lines["B"].pk, D(1)),
-                   LineToCancel(lines["A"].pk, D(1))]
+        order.pk,
+        [LineToCancel(lines["A"].pk, D(1)), LineToCancel(lines["B"].pk, D(1)), LineToCancel(lines["A"].pk, D(1))],
     )
 
     assert order.status == "Cancelled" and order.status_category == "CANCELLED" and order.canceled_at

@@ -42,7 +42,11 @@ def test_a_held_summary_is_not_routed_until_release(api, warehouse, settings, dj
     assert response.status_code == 201, response.content
     (hold,) = response.json()["holds"]
     assert (hold["reason"], hold["heldBy"], hold["fulfillmentOrderLineItemId"], hold["releasedDate"]) == (
-        "Address check", "api:backoffice", None, None)
+        "Address check",
+        "api:backoffice",
+        None,
+        None,
+    )
 
     assert route_order_summary(summary.pk).on_hold is True
     refused = api.post(f"{SUMMARIES}/{summary.pk}/actions/route", format="json")
@@ -54,8 +58,7 @@ def test_a_held_summary_is_not_routed_until_release(api, warehouse, settings, dj
 
     settings.OMS_AUTO_ROUTE_ORDERS = True
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post(f"{SUMMARIES}/{summary.pk}/actions/release-hold", {"note": "Address fine"},
-                            format="json")
+        response = api.post(f"{SUMMARIES}/{summary.pk}/actions/release-hold", {"note": "Address fine"}, format="json")
     assert response.status_code == 200, response.content
     (released,) = response.json()["holds"]
     assert (released["releasedBy"], released["releaseNote"]) == ("api:backoffice", "Address fine")
@@ -74,7 +77,8 @@ def test_a_hold_stops_forward_moves_but_not_cancel(api, warehouse):
     response = api.patch(f"{FO}/{order.pk}", {"status": "Pickpack"}, format="json")
     assert response.status_code == 409
     assert response.json()["message"] == (
-        f"Fulfillment order {order.number} cannot move to Pickpack: its order summary is on hold (Fraud review).")
+        f"Fulfillment order {order.number} cannot move to Pickpack: its order summary is on hold (Fraud review)."
+    )
     with pytest.raises(InvalidState, match="on hold"):
         change_fulfillment_order_status(order.pk, "Fulfilled")
 
@@ -87,9 +91,11 @@ def test_a_held_line_keeps_its_fulfillment_order_where_it_is(api, warehouse):
     route_order_summary(summary.pk)
     (order,) = fulfillment_orders(summary)
     line = lines_by_sku(order)["B"]
-    response = api.post(f"{SUMMARIES}/{summary.pk}/actions/hold",
-                        {"reason": "Engraving to confirm", "fulfillmentOrderLineItemIds": [str(line.pk)]},
-                        format="json")
+    response = api.post(
+        f"{SUMMARIES}/{summary.pk}/actions/hold",
+        {"reason": "Engraving to confirm", "fulfillmentOrderLineItemIds": [str(line.pk)]},
+        format="json",
+    )
     assert response.status_code == 201
     assert response.json()["holds"][0]["fulfillmentOrderLineItemId"] == str(line.pk)
     # The summary itself is not held: its other units could still be routed.
@@ -97,16 +103,21 @@ def test_a_held_line_keeps_its_fulfillment_order_where_it_is(api, warehouse):
 
     with pytest.raises(InvalidState, match="one of its lines is on hold"):
         change_fulfillment_order_status(order.pk, "Pickpack")
-    assert api.post(f"{SUMMARIES}/{summary.pk}/actions/hold",
-                    {"reason": "x", "fulfillmentOrderLineItemIds": ["999999"]}, format="json").status_code == 400
+    assert (
+        api.post(
+            f"{SUMMARIES}/{summary.pk}/actions/hold",
+            {"reason": "x", "fulfillmentOrderLineItemIds": ["999999"]},
+            format="json",
+        ).status_code
+        == 400
+    )
 
     release_holds(summary.pk, line_ids=[line.pk])
     assert change_fulfillment_order_status(order.pk, "Fulfilled").status == "Fulfilled"
     assert OrderHold.objects.get().released_at is not None
 
 
-def test_nothing_is_captured_while_held_and_release_captures(warehouse, settings,
-                                                              django_capture_on_commit_callbacks):
+def test_nothing_is_captured_while_held_and_release_captures(warehouse, settings, django_capture_on_commit_callbacks):
     summary = ingest(worked_example_body())
     route_order_summary(summary.pk)
     (order,) = fulfillment_orders(summary)
@@ -132,8 +143,9 @@ def test_nothing_is_captured_while_held_and_release_captures(warehouse, settings
 
 def test_hold_rules_hold_matching_orders_at_ingest(warehouse, settings, django_capture_on_commit_callbacks):
     settings.OMS_AUTO_ROUTE_ORDERS = True
-    big = HoldRule.objects.create(name="Big orders", reason="Over 100.00: fraud review",
-                                  minimum_grand_total=D("100.00"), currency="USD")
+    big = HoldRule.objects.create(
+        name="Big orders", reason="Over 100.00: fraud review", minimum_grand_total=D("100.00"), currency="USD"
+    )
     HoldRule.objects.create(name="Canada", reason="Export papers", country="CA")
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -11,8 +11,13 @@ from orders.services.fulfillment_reject import LineToReject, reject_fulfillment_
 
 BROKEN = [("x", D(1)), ("7", "many"), ("7", D(0)), ("7", D("-1")), ("7", D("1.005"))]
 PATHS = [".fulfillmentOrderLineItemId", ".quantity", ".quantity", ".quantity", ".quantity"]
-MESSAGES = ["Not a line id.", "Must be a number.", "Must be greater than zero.", "Must be greater than zero.",
-            "At most 2 decimal places."]
+MESSAGES = [
+    "Not a line id.",
+    "Must be a number.",
+    "Must be greater than zero.",
+    "Must be greater than zero.",
+    "At most 2 decimal places.",
+]
 
 
 def fields_of(failure) -> list[tuple[str, str]]:
@@ -38,8 +43,9 @@ def test_an_empty_list_and_reject_reasons():
         cancel_fulfillment_order_items(1, [])
     assert fields_of(cancel) == [("fulfillmentOrderLineItemsToCancel", "Give at least one line.")]
     with pytest.raises(InvalidInput) as reject:
-        reject_fulfillment_order_items(1, [LineToReject("7", D(1), "  "), LineToReject("8", D(1), "x" * 256),
-                                           LineToReject("9", D(1), None)])
+        reject_fulfillment_order_items(
+            1, [LineToReject("7", D(1), "  "), LineToReject("8", D(1), "x" * 256), LineToReject("9", D(1), None)]
+        )
     assert fields_of(reject) == [
         ("fulfillmentOrderLineItemsToReject[0].reason", "Give the reason for the rejection."),
         ("fulfillmentOrderLineItemsToReject[1].reason", "At most 255 characters."),

@@ -60,7 +60,8 @@ def reject(order, *entries):
     """entries: (sku, quantity, reason)."""
     lines = lines_by_sku(order)
     return reject_fulfillment_order_items(
-        order.pk, [LineToReject(lines[sku].pk, D(str(quantity)), reason) for sku, quantity, reason in entries])
+        order.pk, [LineToReject(lines[sku].pk, D(str(quantity)), reason) for sku, quantity, reason in entries]
+    )
 
 
 def test_rejecting_a_whole_order_reroutes_it_elsewhere(settings, django_capture_on_commit_callbacks):
@@ -81,8 +82,9 @@ def test_rejecting_a_whole_order_reroutes_it_elsewhere(settings, django_capture_
     assert (lines["A"].quantity, lines["B"].quantity, lines["DELIVERY-GROUND"].quantity) == (2, 1, 1)
     assert (lines["A"].total_line_amount, lines["DELIVERY-GROUND"].total_line_amount) == (D("80.00"), D("10.00"))
     assert on_hand_reserved("NYC", "A") == (D(5), D(2))
-    assert list(RoutingExclusion.objects.filter(order_summary=summary).values_list(
-        "location__external_reference", "reason")) == [("CHI", "Shelf empty")]
+    assert list(
+        RoutingExclusion.objects.filter(order_summary=summary).values_list("location__external_reference", "reason")
+    ) == [("CHI", "Shelf empty")]
     assert FulfillmentRejection.objects.filter(fulfillment_order=order).count() == 2
     assert OrderSummary.objects.get(pk=summary.pk).routing_attempt_count == 2
 
@@ -102,7 +104,10 @@ def test_rejecting_part_keeps_the_rest_and_never_sends_the_units_back(settings, 
     assert on_hand_reserved("CHI", "A") == (D(3), D(1))
     (rejection,) = FulfillmentRejection.objects.all()
     assert (rejection.quantity, rejection.reason, rejection.fulfillment_order_line_id) == (
-        D(1), "Damaged box", lines["A"].pk)
+        D(1),
+        "Damaged box",
+        lines["A"].pk,
+    )
     new = [each for each in open_orders(summary) if each.pk != order.pk]
     assert [each.location.external_reference for each in new] == ["NYC"]
     new_lines = lines_by_sku(new[0])
@@ -130,19 +135,29 @@ def test_nowhere_to_go_raises_a_fulfillment_exception(settings, django_capture_o
     assert summary.status == "Created"
 
 
-def test_route_again_places_what_is_unallocated_and_counts_attempts(api, settings,
-                                                                     django_capture_on_commit_callbacks):
+def test_route_again_places_what_is_unallocated_and_counts_attempts(api, settings, django_capture_on_commit_callbacks):
     summary, order = routed_to_chicago({"A": 2, "B": 1})
     settings.OMS_AUTO_ROUTE_ORDERS = True
     lines = lines_by_sku(order)
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post(f"{FO}/{order.pk}/actions/reject-items", {"fulfillmentOrderLineItemsToReject": [
-            {"fulfillmentOrderLineItemId": str(lines["A"].pk), "quantity": 2, "reason": "Water damage"},
-            {"fulfillmentOrderLineItemId": str(lines["B"].pk), "quantity": 1, "reason": "Water damage"},
-        ]}, format="json")
+        response = api.post(
+            f"{FO}/{order.pk}/actions/reject-items",
+            {
+                "fulfillmentOrderLineItemsToReject": [
+                    {"fulfillmentOrderLineItemId": str(lines["A"].pk), "quantity": 2, "reason": "Water damage"},
+                    {"fulfillmentOrderLineItemId": str(lines["B"].pk), "quantity": 1, "reason": "Water damage"},
+                ]
+            },
+            format="json",
+        )
     assert response.status_code == 200, response.content
-    assert response.json() == {"fulfillmentOrderId": str(order.pk), "status": "Rejected",
-                               "excludedLocationId": str(order.location_id), "success": True, "errors": []}
+    assert response.json() == {
+        "fulfillmentOrderId": str(order.pk),
+        "status": "Rejected",
+        "excludedLocationId": str(order.location_id),
+        "success": True,
+        "errors": [],
+    }
     assert open_orders(summary) == []
 
     stock("NYC", A=2, B=1)
@@ -151,8 +166,13 @@ def test_route_again_places_what_is_unallocated_and_counts_attempts(api, setting
     assert response.status_code == 200, response.content
     (placed,) = open_orders(summary)
     assert placed.location.external_reference == "NYC"
-    assert response.json() == {"fulfillmentOrderIds": [str(placed.pk)], "unroutedDeliveryGroupSummaryIds": [],
-                               "routingAttemptCount": 3, "success": True, "errors": []}
+    assert response.json() == {
+        "fulfillmentOrderIds": [str(placed.pk)],
+        "unroutedDeliveryGroupSummaryIds": [],
+        "routingAttemptCount": 3,
+        "success": True,
+        "errors": [],
+    }
     # Nothing left to place: a further run changes nothing and is not an attempt.
     again = api.post(f"{SUMMARIES}/{summary.pk}/actions/route", format="json").json()
     assert (again["fulfillmentOrderIds"], again["routingAttemptCount"]) == ([], 3)
@@ -172,8 +192,15 @@ def test_route_again_lists_the_groups_it_could_not_place(api):
 def test_reject_refusals_name_the_field(api):
     order = routed_to_chicago_with_stock()
     line = lines_by_sku(order)["A"]
-    response = api.post(f"{FO}/{order.pk}/actions/reject-items", {"fulfillmentOrderLineItemsToReject": [
-        {"fulfillmentOrderLineItemId": str(line.pk), "quantity": 1, "reason": "  "}]}, format="json")
+    response = api.post(
+        f"{FO}/{order.pk}/actions/reject-items",
+        {
+            "fulfillmentOrderLineItemsToReject": [
+                {"fulfillmentOrderLineItemId": str(line.pk), "quantity": 1, "reason": "  "}
+            ]
+        },
+        format="json",
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "fulfillmentOrderLineItemsToReject[0].reason"
     with pytest.raises(InvalidState, match="Only 2 of A are on this fulfillment order; asked to reject 3"):
@@ -235,8 +262,10 @@ def test_patch_to_rejected_keeps_the_reason_on_each_product_line(api, settings, 
 
     assert response.status_code == 200, response.content
     body = {line["stockKeepingUnit"]: line for line in response.json()["fulfillmentOrderLineItems"]}
-    assert {sku: (line["quantity"], line["quantityCanceled"], line["quantityRejected"], line["rejectionReason"])
-            for sku, line in body.items()} == {
+    assert {
+        sku: (line["quantity"], line["quantityCanceled"], line["quantityRejected"], line["rejectionReason"])
+        for sku, line in body.items()
+    } == {
         "A": (0, 2, 2, "Flooded stockroom"),
         "B": (0, 1, 1, "Flooded stockroom"),
         # The delivery charge is not refused: it goes back to the group and travels with the units.
@@ -254,7 +283,10 @@ def test_patch_to_rejected_keeps_the_reason_on_each_product_line(api, settings, 
     summary_body = api.get(f"{SUMMARIES}/{summary.pk}").json()
     (shown,) = [fo for fo in summary_body["fulfillmentOrders"] if fo["id"] == str(order.pk)]
     assert {line["stockKeepingUnit"]: line["rejectionReason"] for line in shown["fulfillmentOrderLineItems"]} == {
-        "A": "Flooded stockroom", "B": "Flooded stockroom", "DELIVERY-GROUND": ""}
+        "A": "Flooded stockroom",
+        "B": "Flooded stockroom",
+        "DELIVERY-GROUND": "",
+    }
 
 
 def test_patch_to_rejected_without_a_reason_still_counts_the_refused_units(api):
@@ -263,9 +295,10 @@ def test_patch_to_rejected_without_a_reason_still_counts_the_refused_units(api):
     response = api.patch(f"{FO}/{order.pk}", {"status": "Rejected"}, format="json")
 
     assert response.status_code == 200, response.content
-    assert {line["stockKeepingUnit"]: (line["quantityRejected"], line["rejectionReason"])
-            for line in response.json()["fulfillmentOrderLineItems"]} == {
-        "A": (2, ""), "B": (1, ""), "DELIVERY-GROUND": (0, "")}
+    assert {
+        line["stockKeepingUnit"]: (line["quantityRejected"], line["rejectionReason"])
+        for line in response.json()["fulfillmentOrderLineItems"]
+    } == {"A": (2, ""), "B": (1, ""), "DELIVERY-GROUND": (0, "")}
     assert FulfillmentRejection.objects.filter(fulfillment_order=order).count() == 2
     too_long = api.patch(f"{FO}/{order.pk}", {"status": "Rejected", "reason": "x" * 256}, format="json")
     assert too_long.status_code == 400 and too_long.json()["errors"][0]["field"] == "reason"
@@ -286,4 +319,7 @@ def test_a_line_rejected_twice_keeps_both_reasons_and_the_sum(api):
     assert body["status"] == "Allocated"  # B is still to ship
     (shown,) = [each for each in body["fulfillmentOrderLineItems"] if each["stockKeepingUnit"] == "A"]
     assert (shown["quantityCanceled"], shown["quantityRejected"], shown["rejectionReason"]) == (
-        2, 2, "Damaged box; Wrong colour")
+        2,
+        2,
+        "Damaged box; Wrong colour",
+    )

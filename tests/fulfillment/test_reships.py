@@ -48,7 +48,9 @@ def test_reship_part_of_a_fulfilled_line(shipped, warehouse):
     (plan,) = preview.plans
     (group,) = plan.groups
     assert (group.location_id, [(i.order_item_summary_id, i.quantity) for i in group.items]) == (
-        warehouse.pk, [(items_by_sku(shipped)["A"].pk, D(1))])
+        warehouse.pk,
+        [(items_by_sku(shipped)["A"].pk, D(1))],
+    )
     assert not Reshipment.objects.exists() and on_hand_reserved("WH-1", "A") == (D(3), D(0))
 
     result = submit_reship(shipped.pk, [reship(shipped, "A", 1)])
@@ -113,7 +115,10 @@ def test_every_fulfilled_unit_reshipped_is_status_reshipped_and_a_canceled_reshi
     cancel_fulfillment_order_items(order.pk, [LineToCancel(line_a.pk, D(2))])
     items = items_by_sku(shipped)
     assert (items["A"].quantity_reshipped, items["A"].quantity_allocated, items["A"].status) == (
-        0, 2, ItemStatus.FULFILLED)
+        0,
+        2,
+        ItemStatus.FULFILLED,
+    )
     assert on_hand_reserved("WH-1", "A") == (D(3), D(0))
     # A rejected reshipment gives its units back too.
     change_fulfillment_order_status(order.pk, "Rejected")

@@ -37,10 +37,13 @@ def shipped_worked_example(warehouse):
 
 
 def expect(summary, warehouse, sku="A", quantity=2, *, shipping=True):
-    return create_return_order(ReturnOrderInput(
-        order_summary_id=summary.pk, destination_location_id=warehouse.pk,
-        lines=(ReturnOrderLineInput(items_by_sku(summary)[sku].pk, D(quantity), "Damaged", shipping),),
-    ))
+    return create_return_order(
+        ReturnOrderInput(
+            order_summary_id=summary.pk,
+            destination_location_id=warehouse.pk,
+            lines=(ReturnOrderLineInput(items_by_sku(summary)[sku].pk, D(quantity), "Damaged", shipping),),
+        )
+    )
 
 
 def change_order_amounts(change_order_id):
@@ -61,7 +64,9 @@ def test_return_order_processed_in_two_parts(warehouse):
     # 1 of A's 2 units: 40.00 and tax 3.20. Shipping: 40.00 of the products' 100.00 → r = 0.4:
     # delivery 10.00 × 0.4 = 4.00, tax 0.80 × 0.4 = 0.32.
     assert change_order_amounts(first.change_order_id) == {
-        "A": (D("-40.00"), D("-3.20")), "DELIVERY-GROUND": (D("-4.00"), D("-0.32"))}
+        "A": (D("-40.00"), D("-3.20")),
+        "DELIVERY-GROUND": (D("-4.00"), D("-0.32")),
+    }
     (processed, remaining) = first.splits[0]
     assert processed == line.pk
     line.refresh_from_db()
@@ -83,7 +88,9 @@ def test_return_order_processed_in_two_parts(warehouse):
     # delivery now 6.00 × 2/3 = 4.00, tax 0.48 × 2/3 = 0.32 — the 8.00 and 0.64 that returning both at
     # once would take (r = 80/100 = 0.8).
     assert change_order_amounts(second.change_order_id) == {
-        "A": (D("-40.00"), D("-3.20")), "DELIVERY-GROUND": (D("-4.00"), D("-0.32"))}
+        "A": (D("-40.00"), D("-3.20")),
+        "DELIVERY-GROUND": (D("-4.00"), D("-0.32")),
+    }
     assert second.splits == ()
     summary.refresh_from_db()
     # 118.80 − 47.52 − 47.52 = 23.76: B 20.00 + 1.60 and delivery 2.00 + 0.16
@@ -100,9 +107,18 @@ def test_rejected_and_canceled_units_are_no_longer_expected(warehouse):
     return_order = expect(summary, warehouse, shipping=False)
     (line,) = return_order.lines.all()
 
-    result = return_items(return_order.pk, [ReturnItemInput(
-        line.pk, quantity_rejected=D(1), quantity_received=D(1), quantity_to_cancel=D(1),
-        reason_for_rejection="Worn")])
+    result = return_items(
+        return_order.pk,
+        [
+            ReturnItemInput(
+                line.pk,
+                quantity_rejected=D(1),
+                quantity_received=D(1),
+                quantity_to_cancel=D(1),
+                reason_for_rejection="Worn",
+            )
+        ],
+    )
 
     assert result.change_order_id is None
     a = items_by_sku(summary)["A"]
@@ -125,20 +141,23 @@ def test_creation_refusals(warehouse):
     with pytest.raises(InvalidState):
         expect(summary, warehouse, quantity=1)  # both already expected back
     with pytest.raises(InvalidInput) as caught:
-        create_return_order(ReturnOrderInput(summary.pk, (ReturnOrderLineInput(
-            items_by_sku(summary)["B"].pk, D(1), "Bored"),)))
+        create_return_order(
+            ReturnOrderInput(summary.pk, (ReturnOrderLineInput(items_by_sku(summary)["B"].pk, D(1), "Bored"),))
+        )
     assert caught.value.errors[0].field == "returnOrderLineItems[0].reasonForReturn"
     with pytest.raises(InvalidInput) as caught:
-        create_return_order(ReturnOrderInput(summary.pk, (ReturnOrderLineInput(
-            items_by_sku(summary)["DELIVERY-GROUND"].pk, D(1)),)))
+        create_return_order(
+            ReturnOrderInput(summary.pk, (ReturnOrderLineInput(items_by_sku(summary)["DELIVERY-GROUND"].pk, D(1)),))
+        )
     assert caught.value.errors[0].field == "returnOrderLineItems[0].orderItemSummaryId"
 
 
 def test_unmanaged_summaries_take_no_return_orders():
     summary = ingest(order_body(orderLifeCycleType="UNMANAGED"))
     with pytest.raises(InvalidState, match="unmanaged"):
-        create_return_order(ReturnOrderInput(summary.pk, (ReturnOrderLineInput(
-            summary.item_summaries.first().pk, D(1)),)))
+        create_return_order(
+            ReturnOrderInput(summary.pk, (ReturnOrderLineInput(summary.item_summaries.first().pk, D(1)),))
+        )
 
 
 def test_processing_refusals(warehouse):
@@ -161,9 +180,14 @@ def test_processing_refusals(warehouse):
 
 def test_unmanaged_return_order_only_tracks(warehouse):
     summary = shipped_worked_example(warehouse)
-    return_order = create_return_order(ReturnOrderInput(
-        summary.pk, (ReturnOrderLineInput(items_by_sku(summary)["A"].pk, D(1)),), status="Draft",
-        life_cycle_type="Unmanaged"))
+    return_order = create_return_order(
+        ReturnOrderInput(
+            summary.pk,
+            (ReturnOrderLineInput(items_by_sku(summary)["A"].pk, D(1)),),
+            status="Draft",
+            life_cycle_type="Unmanaged",
+        )
+    )
     assert items_by_sku(summary)["A"].quantity_return_initiated == 0
     with pytest.raises(InvalidState, match="tracking"):
         return_items(return_order.pk, [ReturnItemInput(return_order.lines.first().pk, quantity_returned=D(1))])

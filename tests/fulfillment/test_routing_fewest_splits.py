@@ -86,9 +86,12 @@ def test_fractional_quantities_are_compared_exactly():
     assert find_routes_with_fewest_splits(
         {"FABRIC": Decimal("1.00")}, {"A": {"FABRIC": Decimal("0.75")}, "B": {"FABRIC": Decimal("0.25")}}, 1
     ) == [("A", "B")]
-    assert find_routes_with_fewest_splits(
-        {"FABRIC": Decimal("1.00")}, {"A": {"FABRIC": Decimal("0.74")}, "B": {"FABRIC": Decimal("0.25")}}, 1
-    ) == []
+    assert (
+        find_routes_with_fewest_splits(
+            {"FABRIC": Decimal("1.00")}, {"A": {"FABRIC": Decimal("0.74")}, "B": {"FABRIC": Decimal("0.25")}}, 1
+        )
+        == []
+    )
 
 
 def test_result_cap_is_ten_thousand():

@@ -92,4 +92,3 @@ def test_a_search_within_its_step_budget_answers_as_the_reference_does(seed, loc
     except RoutingSearchTooLarge:
         return
     assert new == routing_reference.find_routes_with_fewest_splits(ordered, available, max_splits)
-

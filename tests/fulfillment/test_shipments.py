@@ -19,8 +19,12 @@ from tests.money.shop import FO, Shop, money
 
 pytestmark = pytest.mark.django_db
 
-TRACKING = {"carrier": "UPS", "service": "Ground", "trackingNumber": "1Z999AA10123456784",
-            "trackingUrl": "https://www.ups.com/track?tracknum=1Z999AA10123456784"}
+TRACKING = {
+    "carrier": "UPS",
+    "service": "Ground",
+    "trackingNumber": "1Z999AA10123456784",
+    "trackingUrl": "https://www.ups.com/track?tracknum=1Z999AA10123456784",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -58,13 +62,16 @@ def test_a_partial_shipment_then_the_last_one_fulfils_invoices_and_captures(shop
     first = body_of(ship(shop, fulfillment_order_id, [(lines["A"], 1)], shippedDate="2026-03-02T10:00:00Z"))
     assert (first["carrier"], first["service"], first["trackingNumber"]) == ("UPS", "Ground", "1Z999AA10123456784")
     assert first["shippedDate"] == "2026-03-02T10:00:00Z" and first["deliveredDate"] is None
-    assert first["lines"] == [{"id": first["lines"][0]["id"], "fulfillmentOrderLineItemId": str(lines["A"]),
-                               "quantity": 1.0}]
+    assert first["lines"] == [
+        {"id": first["lines"][0]["id"], "fulfillmentOrderLineItemId": str(lines["A"]), "quantity": 1.0}
+    ]
 
     order = body_of(shop.call("get", f"{FO}/{fulfillment_order_id}", expect=200))
     assert order["status"] == "Allocated" and order["invoiceId"] is None
     assert {line["stockKeepingUnit"]: line["quantityShipped"] for line in order["fulfillmentOrderLineItems"]} == {
-        "A": 1.0, "B": 0.0}
+        "A": 1.0,
+        "B": 0.0,
+    }
     assert [s["id"] for s in order["shipments"]] == [first["id"]]
     # Nothing is fulfilled, billed or captured for a parcel alone: the fulfillment order is still open.
     assert OrderItemSummary.objects.get(order_summary=summary, sku="A").quantity_fulfilled == 0
@@ -73,14 +80,18 @@ def test_a_partial_shipment_then_the_last_one_fulfils_invoices_and_captures(shop
     # No lines: every unit left (A 1, B 1).
     last = body_of(ship(shop, fulfillment_order_id, trackingNumber="1Z999AA10123456785"))
     assert sorted((line["fulfillmentOrderLineItemId"], line["quantity"]) for line in last["lines"]) == sorted(
-        [(str(lines["A"]), 1.0), (str(lines["B"]), 1.0)])
+        [(str(lines["A"]), 1.0), (str(lines["B"]), 1.0)]
+    )
 
     order = body_of(shop.call("get", f"{FO}/{fulfillment_order_id}", expect=200))
     invoice = Invoice.objects.get(fulfillment_order_id=fulfillment_order_id)
     assert order["status"] == "Fulfilled" and order["invoiceId"] == str(invoice.pk)
     assert [s["trackingNumber"] for s in order["shipments"]] == ["1Z999AA10123456784", "1Z999AA10123456785"]
-    fulfilled = dict(OrderItemSummary.objects.filter(order_summary=summary, type=ItemType.PRODUCT)
-                     .values_list("sku", "quantity_fulfilled"))
+    fulfilled = dict(
+        OrderItemSummary.objects.filter(order_summary=summary, type=ItemType.PRODUCT).values_list(
+            "sku", "quantity_fulfilled"
+        )
+    )
     assert fulfilled == {"A": D("2"), "B": D("1")}
     # 80.00 + 6.40 + 20.00 + 1.60 = 108.00 billed and captured, the invoice paid.
     assert money(summary)["invoices"] == [(D("108.00"), D("0.00"))]
@@ -151,20 +162,25 @@ def test_shipped_units_cannot_be_canceled_nor_the_fulfillment_order(shop, placed
 
 def test_a_held_order_and_a_pickup_do_not_ship(shop, placed):
     summary, fulfillment_order_id, _lines = placed
-    shop.post(f"/api/v1/commerce/order-management/order-summaries/{summary.pk}/actions/hold",
-              {"reason": "Address check"}, expect=201)
+    shop.post(
+        f"/api/v1/commerce/order-management/order-summaries/{summary.pk}/actions/hold",
+        {"reason": "Address check"},
+        expect=201,
+    )
     assert codes(ship(shop, fulfillment_order_id, expect=409)) == [("FULFILLMENT_ORDER_HELD", None)]
     FulfillmentOrder.objects.filter(pk=fulfillment_order_id).update(type="In Store Pickup")
-    shop.post(f"/api/v1/commerce/order-management/order-summaries/{summary.pk}/actions/release-hold", {},
-              expect=200)
+    shop.post(f"/api/v1/commerce/order-management/order-summaries/{summary.pk}/actions/release-hold", {}, expect=200)
     assert codes(ship(shop, fulfillment_order_id, expect=409)) == [("PICKUP_NOT_SHIPPED", None)]
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("trackingUrl", "javascript:alert(1)", "Must be an http or https address."),
-    ("trackingUrl", "ftp://example.com/x", "Must be an http or https address."),
-    ("shippedDate", "2999-01-01T00:00:00Z", "Must not be in the future."),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("trackingUrl", "javascript:alert(1)", "Must be an http or https address."),
+        ("trackingUrl", "ftp://example.com/x", "Must be an http or https address."),
+        ("shippedDate", "2999-01-01T00:00:00Z", "Must not be in the future."),
+    ],
+)
 def test_bad_tracking_and_dates_are_refused(shop, placed, field, value, message):
     _summary, fulfillment_order_id, _lines = placed
     refused = ship(shop, fulfillment_order_id, expect=400, **{field: value})
@@ -217,8 +233,10 @@ def test_a_channel_key_sees_and_ships_its_own_channel_only(shop, placed, make_ap
 
     own = make_api(channel=FulfillmentOrder.objects.get(pk=fulfillment_order_id).order_summary.sales_channel)
     assert own.get(base).status_code == 200
-    assert own.post_json(base, {**TRACKING, "shippedDate": (timezone.now() - timedelta(hours=1)).isoformat()}
-                         ).status_code == 201
+    assert (
+        own.post_json(base, {**TRACKING, "shippedDate": (timezone.now() - timedelta(hours=1)).isoformat()}).status_code
+        == 201
+    )
     assert FulfillmentOrder.objects.get(pk=fulfillment_order_id).status == "Fulfilled"
 
 
@@ -237,12 +255,21 @@ def test_rejecting_the_units_not_shipped_fulfils_what_shipped(shop, placed, sett
     settings.OMS_AUTO_ROUTE_ORDERS = False
     _summary, fulfillment_order_id, lines = placed
     ship(shop, fulfillment_order_id, [(lines["B"], 1), (lines["A"], 1)])
-    shop.post(f"{FO}/{fulfillment_order_id}/actions/reject-items", {"fulfillmentOrderLineItemsToReject": [
-        {"fulfillmentOrderLineItemId": str(lines["A"]), "quantity": 1, "reason": "Damaged"}]}, expect=200)
+    shop.post(
+        f"{FO}/{fulfillment_order_id}/actions/reject-items",
+        {
+            "fulfillmentOrderLineItemsToReject": [
+                {"fulfillmentOrderLineItemId": str(lines["A"]), "quantity": 1, "reason": "Damaged"}
+            ]
+        },
+        expect=200,
+    )
     order = FulfillmentOrder.objects.get(pk=fulfillment_order_id)
     assert order.status == "Fulfilled"
     assert {line.sku: (line.quantity, line.quantity_shipped) for line in order.lines.filter(type=ItemType.PRODUCT)} == {
-        "A": (D("1"), D("1")), "B": (D("1"), D("1"))}
+        "A": (D("1"), D("1")),
+        "B": (D("1"), D("1")),
+    }
 
 
 def test_a_change_order_canceling_the_units_not_shipped_fulfils_what_shipped(shop, placed):
@@ -250,8 +277,20 @@ def test_a_change_order_canceling_the_units_not_shipped_fulfils_what_shipped(sho
     unit not shipped leaves the fulfillment order holding only shipped units: it is Fulfilled, billed, captured."""
     summary, fulfillment_order_id, lines = placed
     ship(shop, fulfillment_order_id, [(lines["A"], 2)])
-    shop.action(summary, "submit-cancel", {"cancelAllocatedQuantity": True, "changeItems": [{
-        "orderItemSummaryId": str(shop.item(summary, "B").pk), "quantity": 1, "reason": "Customer Changed Mind"}]})
+    shop.action(
+        summary,
+        "submit-cancel",
+        {
+            "cancelAllocatedQuantity": True,
+            "changeItems": [
+                {
+                    "orderItemSummaryId": str(shop.item(summary, "B").pk),
+                    "quantity": 1,
+                    "reason": "Customer Changed Mind",
+                }
+            ],
+        },
+    )
     order = FulfillmentOrder.objects.get(pk=fulfillment_order_id)
     assert order.status == "Fulfilled"
     # A 2 × 40.00 + 6.40 tax = 86.40 billed and captured; B 20.00 + 1.60 canceled.

@@ -43,11 +43,22 @@ class Shop:
 
     # --- the order --------------------------------------------------------------------------------
 
-    def order(self, *, currency="USD", items=(("A", 2, "40.00", 8), ("B", 1, "20.00", 8)), delivery=None,
-              payments=None, token="tok_visa") -> OrderSummary:
+    def order(
+        self,
+        *,
+        currency="USD",
+        items=(("A", 2, "40.00", 8), ("B", 1, "20.00", 8)),
+        delivery=None,
+        payments=None,
+        token="tok_visa",
+    ) -> OrderSummary:
         """Ingested over the API; one Visa authorization of the grand total unless `payments` says otherwise."""
-        group = {"referenceId": "g1", "deliverTo": address(), "deliveryMethod": "Ground",
-                 "items": [item(sku, qty, price, rate=rate) for sku, qty, price, rate in items]}
+        group = {
+            "referenceId": "g1",
+            "deliverTo": address(),
+            "deliveryMethod": "Ground",
+            "items": [item(sku, qty, price, rate=rate) for sku, qty, price, rate in items],
+        }
         if currency != "USD":
             # item() rounds tax to cents: recompute it in the currency's own minor unit.
             from orders.money import round_money
@@ -57,8 +68,10 @@ class Shop:
                     tax["amount"] = round_money(line["quantity"] * line["unitPrice"] * tax["rate"] / 100, currency)
         if delivery is not None:
             amount, tax = delivery
-            group["deliveryCharge"] = {"amount": D(amount), "taxes": [{"name": "Tax", "rate": None,
-                                                                      "amount": D(tax)}] if D(tax) else []}
+            group["deliveryCharge"] = {
+                "amount": D(amount),
+                "taxes": [{"name": "Tax", "rate": None, "amount": D(tax)}] if D(tax) else [],
+            }
         body = order_body(currency=currency, groups=[group], payments=payments)
         ensure_channel(body["salesChannel"])
         if payments is None:
@@ -82,11 +95,19 @@ class Shop:
     def place(self, summary, lines) -> int:
         """One fulfillment order at the shop's location for [(sku, quantity)]; its id."""
         group = summary.delivery_group_summaries.order_by("id").first()
-        body = {"orderSummaryId": str(summary.pk), "orderDeliveryGroupSummaryId": str(group.pk),
-                "fulfillmentGroups": [{
-                    "fulfilledFromLocationId": str(self.location.pk), "fulfillmentType": "Warehouse",
-                    "orderItemSummaries": [{"orderItemSummaryId": str(self.item(summary, sku).pk), "quantity": q}
-                                           for sku, q in lines]}]}
+        body = {
+            "orderSummaryId": str(summary.pk),
+            "orderDeliveryGroupSummaryId": str(group.pk),
+            "fulfillmentGroups": [
+                {
+                    "fulfilledFromLocationId": str(self.location.pk),
+                    "fulfillmentType": "Warehouse",
+                    "orderItemSummaries": [
+                        {"orderItemSummaryId": str(self.item(summary, sku).pk), "quantity": q} for sku, q in lines
+                    ],
+                }
+            ],
+        }
         (fulfillment_order_id,) = body_of(self.post(FO, body, expect=201))["fulfillmentOrderIds"]
         return int(fulfillment_order_id)
 
@@ -97,8 +118,11 @@ class Shop:
         return self.status(fulfillment_order_id, "Fulfilled")
 
     def cancel_line(self, fulfillment_order_id, line_id, quantity, *, expect=200):
-        return self.post(f"{FO}/{fulfillment_order_id}/actions/cancel-item", {"fulfillmentOrderLineItemsToCancel": [
-            {"fulfillmentOrderLineItemId": str(line_id), "quantity": quantity}]}, expect=expect)
+        return self.post(
+            f"{FO}/{fulfillment_order_id}/actions/cancel-item",
+            {"fulfillmentOrderLineItemsToCancel": [{"fulfillmentOrderLineItemId": str(line_id), "quantity": quantity}]},
+            expect=expect,
+        )
 
     def create_invoice(self, fulfillment_order_id, *, expect=None):
         return self.post(f"{FO}/{fulfillment_order_id}/actions/create-invoice", {}, expect=expect)
@@ -109,29 +133,67 @@ class Shop:
         return body_of(self.post(f"{SUMMARIES}/{summary.pk}/actions/{name}", body, expect=expect))
 
     def cancel(self, summary, sku, quantity, *, shipping=False, expect=201):
-        return self.action(summary, "submit-cancel", {"changeItems": [{
-            "orderItemSummaryId": str(self.item(summary, sku).pk), "quantity": quantity,
-            "reason": "Customer Changed Mind", "shippingReductionFlag": shipping}]}, expect=expect)
+        return self.action(
+            summary,
+            "submit-cancel",
+            {
+                "changeItems": [
+                    {
+                        "orderItemSummaryId": str(self.item(summary, sku).pk),
+                        "quantity": quantity,
+                        "reason": "Customer Changed Mind",
+                        "shippingReductionFlag": shipping,
+                    }
+                ]
+            },
+            expect=expect,
+        )
 
     def return_(self, summary, sku, quantity, *, expect=201):
-        return self.action(summary, "submit-return", {"changeItems": [{
-            "orderItemSummaryId": str(self.item(summary, sku).pk), "quantity": quantity,
-            "reason": "Damaged"}]}, expect=expect)
+        return self.action(
+            summary,
+            "submit-return",
+            {
+                "changeItems": [
+                    {"orderItemSummaryId": str(self.item(summary, sku).pk), "quantity": quantity, "reason": "Damaged"}
+                ]
+            },
+            expect=expect,
+        )
 
     def adjust(self, summary, sku, amount, *, mode="Disallowed", kind="AmountWithoutTax", expect=201):
-        return self.action(summary, "adjust-item-submit", {"adjustItems": [{
-            "orderItemSummaryId": str(self.item(summary, sku).pk), "adjustmentType": kind,
-            "amount": D(amount), "reason": "Price Match"}], "allocatedItemsChangeOrderType": mode}, expect=expect)
+        return self.action(
+            summary,
+            "adjust-item-submit",
+            {
+                "adjustItems": [
+                    {
+                        "orderItemSummaryId": str(self.item(summary, sku).pk),
+                        "adjustmentType": kind,
+                        "amount": D(amount),
+                        "reason": "Price Match",
+                    }
+                ],
+                "allocatedItemsChangeOrderType": mode,
+            },
+            expect=expect,
+        )
 
     # --- money ------------------------------------------------------------------------------------
 
     def credit_memo(self, summary, change_order_ids, *, expect=None):
-        return self.post(f"{SUMMARIES}/{summary.pk}/actions/create-credit-memo",
-                         {"changeOrderIds": [str(pk) for pk in change_order_ids]}, expect=expect)
+        return self.post(
+            f"{SUMMARIES}/{summary.pk}/actions/create-credit-memo",
+            {"changeOrderIds": [str(pk) for pk in change_order_ids]},
+            expect=expect,
+        )
 
     def ensure_funds(self, summary, invoice_id):
-        return body_of(self.post(f"{SUMMARIES}/{summary.pk}/async-actions/ensure-funds-async",
-                                 {"invoiceId": str(invoice_id)}, expect=202))
+        return body_of(
+            self.post(
+                f"{SUMMARIES}/{summary.pk}/async-actions/ensure-funds-async", {"invoiceId": str(invoice_id)}, expect=202
+            )
+        )
 
     def ensure_refunds(self, summary, body):
         return body_of(self.post(f"{SUMMARIES}/{summary.pk}/async-actions/ensure-refunds-async", body, expect=202))
@@ -148,6 +210,7 @@ class Shop:
 
 # --- reading the ledger -------------------------------------------------------------------------------
 
+
 def ops_of(summary) -> OrderPaymentSummary:
     return OrderPaymentSummary.objects.get(order_summary=summary)
 
@@ -156,19 +219,27 @@ def money(summary) -> dict:
     """The payment summary's figures, and the documents' totals and balances."""
     ops = ops_of(summary)
     return {
-        "authorized": ops.authorization_amount, "captured": ops.captured_amount, "refunded": ops.refunded_amount,
-        "reversed": ops.authorization_reversal_amount, "balance": ops.balance_amount,
+        "authorized": ops.authorization_amount,
+        "captured": ops.captured_amount,
+        "refunded": ops.refunded_amount,
+        "reversed": ops.authorization_reversal_amount,
+        "balance": ops.balance_amount,
         "invoices": [(i.total_amount_with_tax, i.balance) for i in Invoice.objects.filter(order_summary=summary)],
         "memos": [(m.total_amount_with_tax, m.balance) for m in CreditMemo.objects.filter(order_summary=summary)],
     }
 
 
 def reversals(summary) -> list[tuple]:
-    return [(r.amount, r.status, r.idempotency_key == f"void:{r.pk}")
-            for r in AuthorizationReversal.objects.filter(order_payment_summary__order_summary=summary)]
+    return [
+        (r.amount, r.status, r.idempotency_key == f"void:{r.pk}")
+        for r in AuthorizationReversal.objects.filter(order_payment_summary__order_summary=summary)
+    ]
 
 
 def void_log(summary) -> list[tuple]:
-    return [(log.interaction_type, log.amount, log.status)
-            for log in PaymentGatewayLog.objects.filter(order_payment_summary__order_summary=summary,
-                                                        interaction_type="Void").order_by("id")]
+    return [
+        (log.interaction_type, log.amount, log.status)
+        for log in PaymentGatewayLog.objects.filter(
+            order_payment_summary__order_summary=summary, interaction_type="Void"
+        ).order_by("id")
+    ]

@@ -57,8 +57,10 @@ def test_excess_left_behind_is_reported(shipped):
     capture = Payment.objects.get(order_payment_summary__order_summary=shipped, kind="Capture")
     Payment.objects.filter(pk=capture.pk).update(amount=F("amount") + 5, balance=F("balance") + 5)
     OrderPaymentSummary.objects.filter(order_summary=shipped).update(
-        authorization_amount=F("authorization_amount") + 5, captured_amount=F("captured_amount") + 5,
-        balance_amount=F("balance_amount") + 5)
+        authorization_amount=F("authorization_amount") + 5,
+        captured_amount=F("captured_amount") + 5,
+        balance_amount=F("balance_amount") + 5,
+    )
     out, error = report(shipped.pk)
     assert error == "1 order summary breaks the money invariant."
     assert out.splitlines() == [
@@ -76,19 +78,30 @@ def test_an_invoice_paid_by_nothing_and_funds_unaccounted_are_reported(shipped):
     out, error = report()
     assert error is not None
     lines = out.splitlines()
-    assert f"order summary {shipped.pk}: invoice-paid-by-its-records: {invoice.number} shows 108.80 paid; " \
-           "payments applied 118.80, credit memos netted 0.00" in lines
-    assert f"order summary {shipped.pk}: funds-accounted: Visa •••• 4242 holds 118.80 net captured; 1.00 " \
-           "unapplied and 118.80 applied" in lines
+    assert (
+        f"order summary {shipped.pk}: invoice-paid-by-its-records: {invoice.number} shows 108.80 paid; "
+        "payments applied 118.80, credit memos netted 0.00" in lines
+    )
+    assert (
+        f"order summary {shipped.pk}: funds-accounted: Visa •••• 4242 holds 118.80 net captured; 1.00 "
+        "unapplied and 118.80 applied" in lines
+    )
 
 
 def test_a_reduction_credited_that_was_settled_as_excess_and_settled_twice_are_reported(shop):
     summary = shop.order(**USD)
     canceled = shop.cancel(summary, "B", 1)["changeOrderId"]  # 21.60, before shipping
     order = Order.objects.get(pk=canceled)
-    memo = CreditMemo.objects.create(order_summary=summary, currency="USD", number="CM-HAND", total_charge_amount=20,
-                                     total_amount=20, total_tax_amount=D("1.60"), total_amount_with_tax=D("21.60"),
-                                     balance=D("21.60"))
+    memo = CreditMemo.objects.create(
+        order_summary=summary,
+        currency="USD",
+        number="CM-HAND",
+        total_charge_amount=20,
+        total_amount=20,
+        total_tax_amount=D("1.60"),
+        total_amount_with_tax=D("21.60"),
+        balance=D("21.60"),
+    )
     CreditMemoChangeOrder.objects.create(credit_memo=memo, change_order=order)
     out, error = report(summary.pk)
     assert error == "1 order summary breaks the money invariant."
@@ -98,9 +111,18 @@ def test_a_reduction_credited_that_was_settled_as_excess_and_settled_twice_are_r
         f"order summary {summary.pk}: memo-from-post-fulfillment-reductions: credit memos of 21.60 exceed the "
         "post-fulfillment reductions (0.00)",
     ]
-    invoice = Invoice.objects.create(order_summary=summary, currency="USD", number="INV-HAND", total_charge_amount=1,
-                                     total_amount=1, total_amount_with_tax=1, balance=1)
+    invoice = Invoice.objects.create(
+        order_summary=summary,
+        currency="USD",
+        number="INV-HAND",
+        total_charge_amount=1,
+        total_amount=1,
+        total_amount_with_tax=1,
+        balance=1,
+    )
     InvoiceChangeOrder.objects.create(invoice=invoice, change_order=order)
     out, _ = report(summary.pk)
-    assert f"order summary {summary.pk}: settled-once: change order {canceled} is on a credit memo and on an " \
-           "invoice" in out.splitlines()
+    assert (
+        f"order summary {summary.pk}: settled-once: change order {canceled} is on a credit memo and on an "
+        "invoice" in out.splitlines()
+    )

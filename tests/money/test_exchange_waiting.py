@@ -32,9 +32,16 @@ def shop(api, django_capture_on_commit_callbacks):
 
 def receive(shop, return_order, *lines, expect=200):
     """[(line, returned, rejected, canceled)] through the return-items API."""
-    items = [{"returnOrderLineItemId": str(line.pk), "quantityReturned": returned, "quantityRejected": rejected,
-              "quantityToCancel": canceled, "reasonForRejection": "Worn" if rejected else ""}
-             for line, returned, rejected, canceled in lines]
+    items = [
+        {
+            "returnOrderLineItemId": str(line.pk),
+            "quantityReturned": returned,
+            "quantityRejected": rejected,
+            "quantityToCancel": canceled,
+            "reasonForRejection": "Worn" if rejected else "",
+        }
+        for line, returned, rejected, canceled in lines
+    ]
     return body_of(shop.post(RETURN_ITEMS.format(return_order.pk), {"returnOrderItems": items}, expect=expect))
 
 
@@ -52,8 +59,7 @@ def nothing_moved(summary, replacement, grand_total):
 
 
 @pytest.mark.parametrize("order, replacement, expected", CASES)
-def test_the_replacement_waits_for_the_return_then_is_paid_as_an_exchange(shop, settings, order, replacement,
-                                                                         expected):
+def test_the_replacement_waits_for_the_return_then_is_paid_as_an_exchange(shop, settings, order, replacement, expected):
     summary = shipped(shop, order)
     settings.OMS_AUTO_ROUTE_ORDERS = True
     grand_total = summary.grand_total_amount
@@ -74,7 +80,10 @@ def test_the_replacement_waits_for_the_return_then_is_paid_as_an_exchange(shop, 
     replacement_summary = OrderSummary.objects.get(pk=submitted["exchangeOrderSummaryId"])
     exchange = Exchange.objects.get()
     assert (exchange.status, exchange.return_order_id, exchange.hold_until_returned) == (
-        "AwaitingReturn", return_order.pk, True)
+        "AwaitingReturn",
+        return_order.pk,
+        True,
+    )
     assert (return_order.order_summary_id, return_order.destination_location_id) == (summary.pk, shop.location.pk)
     (line,) = return_order.lines.all()
     assert (line.order_item_summary_id, line.quantity_expected) == (shop.item(summary, "A").pk, 1)
@@ -92,8 +101,12 @@ def test_the_replacement_waits_for_the_return_then_is_paid_as_an_exchange(shop, 
     receive(shop, return_order, (line, 1, 0, 0))
     exchange.refresh_from_db()
     assert exchange.status == "Completed" and exchange.completed_at is not None
-    assert (exchange.returned_value, exchange.replacement_total, exchange.amount_to_charge,
-            exchange.amount_to_refund) == (returned, total, to_charge, to_refund)
+    assert (
+        exchange.returned_value,
+        exchange.replacement_total,
+        exchange.amount_to_charge,
+        exchange.amount_to_refund,
+    ) == (returned, total, to_charge, to_refund)
     assert OrderHold.objects.get(pk=hold.pk).released_at is not None
     assert shop.summary_json(replacement_summary)["exchangeStatus"] == "Completed"
     moved = returned - to_refund
@@ -102,7 +115,8 @@ def test_the_replacement_waits_for_the_return_then_is_paid_as_an_exchange(shop, 
     assert original["refunded"] == returned
     refunds = Refund.objects.filter(order_payment_summary__order_summary=summary).order_by("id")
     assert [(refund.amount, refund.status) for refund in refunds] == [(moved, "Processed")] + (
-        [(to_refund, "Processed")] if to_refund else [])
+        [(to_refund, "Processed")] if to_refund else []
+    )
     new = money(replacement_summary)
     assert (new["captured"], new["authorized"]) == (moved, total)
     assert check_money([summary.pk, replacement_summary.pk]) == {}
@@ -139,7 +153,11 @@ def test_a_receipt_in_parts_completes_the_exchange_with_the_last_units(shop, set
     receive(shop, return_order, (open_line(return_order), 1, 0, 0))
     exchange = Exchange.objects.get()
     assert (exchange.status, exchange.returned_value, exchange.transferred_amount, exchange.amount_to_charge) == (
-        "Completed", D("86.40"), D("86.40"), D("10.80"))
+        "Completed",
+        D("86.40"),
+        D("86.40"),
+        D("10.80"),
+    )
     assert money(summary)["memos"] == [(D("86.40"), D(0))]
     assert money(replacement)["captured"] == D("86.40")
     ship_replacement(shop, replacement)
@@ -161,8 +179,13 @@ def test_a_rejected_unit_is_not_credited_and_the_replacement_costs_the_differenc
     replacement = OrderSummary.objects.get(pk=submitted["exchangeOrderSummaryId"])
     receive(shop, return_order, (open_line(return_order), 1, 1, 0))
     exchange = Exchange.objects.get()
-    assert (exchange.status, exchange.returned_value, exchange.transferred_amount, exchange.amount_to_charge,
-            exchange.amount_to_refund) == ("Completed", D("43.20"), D("43.20"), D("43.20"), D(0))
+    assert (
+        exchange.status,
+        exchange.returned_value,
+        exchange.transferred_amount,
+        exchange.amount_to_charge,
+        exchange.amount_to_refund,
+    ) == ("Completed", D("43.20"), D("43.20"), D("43.20"), D(0))
     item = shop.item(summary, "A")
     assert (item.quantity_returned, item.quantity_return_initiated) == (1, 1)
     (authorization,) = PaymentAuthorization.objects.filter(order_payment_summary__order_summary=replacement)
@@ -172,10 +195,12 @@ def test_a_rejected_unit_is_not_credited_and_the_replacement_costs_the_differenc
     assert check_money([summary.pk, replacement.pk]) == {}
 
 
-@pytest.mark.parametrize("returned, rejected, canceled, status", [(0, 0, 1, "Canceled"), (0, 1, 0, "Closed")],
-                         ids=["canceled", "rejected"])
-def test_nothing_came_back_cancels_the_waiting_replacement_and_charges_nothing(shop, settings, returned, rejected,
-                                                                              canceled, status):
+@pytest.mark.parametrize(
+    "returned, rejected, canceled, status", [(0, 0, 1, "Canceled"), (0, 1, 0, "Closed")], ids=["canceled", "rejected"]
+)
+def test_nothing_came_back_cancels_the_waiting_replacement_and_charges_nothing(
+    shop, settings, returned, rejected, canceled, status
+):
     """The unit never came (the return order canceled) or came back rejected (received, returned to the
     customer, never credited): the waiting replacement is canceled, nothing moves."""
     summary = shipped(shop, JPY)
@@ -190,12 +215,15 @@ def test_nothing_came_back_cancels_the_waiting_replacement_and_charges_nothing(s
     assert return_order.status == status
     exchange = Exchange.objects.get()
     assert (exchange.status, exchange.transferred_amount, exchange.amount_to_charge, exchange.amount_to_refund) == (
-        "Canceled", D(0), D(0), D(0))
+        "Canceled",
+        D(0),
+        D(0),
+        D(0),
+    )
     assert shop.summary_json(replacement)["exchangeStatus"] == "Canceled"
     replacement.refresh_from_db()
     assert replacement.grand_total_amount == 0
-    assert set(replacement.item_summaries.filter(type="Order Product").values_list("status", flat=True)) == {
-        "CANCELED"}
+    assert set(replacement.item_summaries.filter(type="Order Product").values_list("status", flat=True)) == {"CANCELED"}
     assert not OrderPaymentSummary.objects.filter(order_summary=replacement).exists()
     assert not CreditMemo.objects.filter(order_summary=summary).exists()
     nothing_moved(summary, replacement, grand_total)
@@ -205,8 +233,7 @@ def test_nothing_came_back_cancels_the_waiting_replacement_and_charges_nothing(s
 
 def test_the_waiting_replacement_cannot_be_released_by_hand(shop):
     summary = shipped(shop, USD)
-    submitted = shop.action(summary, "submit-exchange", body(shop, summary, "A-L", "40.00", "3.20", rate=8,
-                                                              hold=True))
+    submitted = shop.action(summary, "submit-exchange", body(shop, summary, "A-L", "40.00", "3.20", rate=8, hold=True))
     from orders.errors import InvalidState
     from orders.services.holds import release_holds
 
@@ -227,8 +254,7 @@ def test_a_retried_submit_with_the_same_idempotency_key_makes_one_exchange(shop,
 
 def test_the_admin_shows_the_waiting_exchange_on_both_summaries(shop, admin_client):
     summary = shipped(shop, USD)
-    submitted = shop.action(summary, "submit-exchange", body(shop, summary, "A-L", "40.00", "3.20", rate=8,
-                                                              hold=True))
+    submitted = shop.action(summary, "submit-exchange", body(shop, summary, "A-L", "40.00", "3.20", rate=8, hold=True))
     number = ReturnOrder.objects.get(pk=submitted["returnOrderId"]).number
     for pk in (summary.pk, submitted["exchangeOrderSummaryId"]):
         page = admin_client.get(f"/admin/orders/ordersummary/{pk}/change/").content.decode()
@@ -242,7 +268,8 @@ def test_an_unknown_return_location_is_refused_by_preview_and_submit_alike(shop)
     request = body(shop, summary, "A-L", "40.00", "3.20", rate=8, hold=True)
     request["returnLocationId"] = "999999999"
     for action in ("preview-exchange", "submit-exchange"):
-        refused = body_of(shop.post(f"{API}/order-management/order-summaries/{summary.pk}/actions/{action}",
-                                    request, expect=400))
+        refused = body_of(
+            shop.post(f"{API}/order-management/order-summaries/{summary.pk}/actions/{action}", request, expect=400)
+        )
         assert [error["field"] for error in refused["errors"]] == ["returnLocationId"]
     assert not Exchange.objects.exists() and not ReturnOrder.objects.exists()

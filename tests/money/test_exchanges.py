@@ -36,16 +36,32 @@ def shipped(shop, order):
 
 
 def body(shop, summary, sku, price, tax, *, rate, hold=False, quantity=1):
-    return {"exchangeItems": [{
-        "orderItemSummaryId": str(shop.item(summary, "A").pk), "quantity": 1, "reason": "Wrong Item",
-        "replacement": {"stockKeepingUnit": sku, "name": f"Trail shoe {sku}", "quantity": quantity,
-                        "unitPrice": D(price), "taxes": [{"name": "Tax", "rate": rate, "amount": D(tax)}]},
-    }], "holdReplacementUntilReturned": hold}
+    return {
+        "exchangeItems": [
+            {
+                "orderItemSummaryId": str(shop.item(summary, "A").pk),
+                "quantity": 1,
+                "reason": "Wrong Item",
+                "replacement": {
+                    "stockKeepingUnit": sku,
+                    "name": f"Trail shoe {sku}",
+                    "quantity": quantity,
+                    "unitPrice": D(price),
+                    "taxes": [{"name": "Tax", "rate": rate, "amount": D(tax)}],
+                },
+            }
+        ],
+        "holdReplacementUntilReturned": hold,
+    }
 
 
 def answer(data) -> tuple:
-    return (data["changeBalances"]["grandTotalAmount"], data["replacementTotalAmount"], data["amountToCharge"],
-            data["amountToRefund"])
+    return (
+        data["changeBalances"]["grandTotalAmount"],
+        data["replacementTotalAmount"],
+        data["amountToCharge"],
+        data["amountToRefund"],
+    )
 
 
 def ship_replacement(shop, replacement):
@@ -98,11 +114,13 @@ def test_an_exchange_pays_the_replacement_with_the_returned_units(shop, settings
     moved = returned - to_refund
     refunds = Refund.objects.filter(order_payment_summary__order_summary=summary).order_by("id")
     assert [(refund.amount, refund.status) for refund in refunds] == [(moved, "Processed")] + (
-        [(to_refund, "Processed")] if to_refund else [])
+        [(to_refund, "Processed")] if to_refund else []
+    )
     # What moved never reached the gateway: only the cheaper replacement's difference was refunded through it.
     assert refunds[0].gateway_reference == f"exchange {replacement_summary.order_number}"
-    assert PaymentGatewayLog.objects.filter(order_payment_summary__order_summary=summary,
-                                            interaction_type="ReferencedRefund").count() == (1 if to_refund else 0)
+    assert PaymentGatewayLog.objects.filter(
+        order_payment_summary__order_summary=summary, interaction_type="ReferencedRefund"
+    ).count() == (1 if to_refund else 0)
 
     # The replacement: paid first with what moved, the rest authorized on the same card.
     new = money(replacement_summary)
@@ -111,7 +129,10 @@ def test_an_exchange_pays_the_replacement_with_the_returned_units(shop, settings
     if to_charge:
         (authorization,) = PaymentAuthorization.objects.filter(order_payment_summary__order_summary=replacement_summary)
         assert (authorization.amount, authorization.status, authorization.gateway_token) == (
-            to_charge, "Processed", "tok_visa")
+            to_charge,
+            "Processed",
+            "tok_visa",
+        )
 
     ship_replacement(shop, replacement_summary)
     new = money(replacement_summary)
@@ -146,7 +167,8 @@ def test_a_declined_difference_raises_a_payment_exception_on_the_replacement(sho
     summary = shipped(shop, USD)
     # The card declines from now on (it was captured for the shipment before).
     PaymentAuthorization.objects.filter(order_payment_summary__order_summary=summary).update(
-        gateway_token="tok_decline")
+        gateway_token="tok_decline"
+    )
     submitted = shop.action(summary, "submit-exchange", body(shop, summary, "C", "50.00", "4.00", rate=8))
     replacement = OrderSummary.objects.get(pk=submitted["exchangeOrderSummaryId"])
     (authorization,) = PaymentAuthorization.objects.filter(order_payment_summary__order_summary=replacement)
@@ -160,11 +182,18 @@ def test_each_replacement_ships_to_the_delivery_group_of_the_item_it_replaces(sh
     """A (2 × 40.00 + 8 %) went to Ada's home, B (1 × 20.00 + 8 %) to Bo's office: exchanging one of each
     sends A's replacement to Ada and B's to Bo, in two delivery groups of the one replacement summary."""
     groups = [
-        {"referenceId": "home", "deliverTo": address("Ada Park"), "deliveryMethod": "Ground",
-         "items": [item("A", 2, "40.00", rate=8)]},
-        {"referenceId": "office", "deliverTo": address("Bo Lind", street="9 Office Rd", city="Peoria",
-                                                       postalCode="61602"),
-         "deliveryMethod": "Express", "items": [item("B", 1, "20.00", rate=8)]},
+        {
+            "referenceId": "home",
+            "deliverTo": address("Ada Park"),
+            "deliveryMethod": "Ground",
+            "items": [item("A", 2, "40.00", rate=8)],
+        },
+        {
+            "referenceId": "office",
+            "deliverTo": address("Bo Lind", street="9 Office Rd", city="Peoria", postalCode="61602"),
+            "deliveryMethod": "Express",
+            "items": [item("B", 1, "20.00", rate=8)],
+        },
     ]
     payload = order_body(groups=groups)
     ensure_channel(payload["salesChannel"])
@@ -174,18 +203,42 @@ def test_each_replacement_ships_to_the_delivery_group_of_the_item_it_replaces(sh
     shop.location = make_location(f"WH-{summary.pk}")
     stock(shop.location.external_reference, A=10, B=10, C=10, D=10)
     for group in summary.delivery_group_summaries.order_by("id"):
-        lines = [{"orderItemSummaryId": str(ois.pk), "quantity": ois.quantity_ordered}
-                 for ois in group.item_summaries.filter(type="Order Product")]
-        (fulfillment_order_id,) = body_of(shop.post(FO, {
-            "orderSummaryId": str(summary.pk), "orderDeliveryGroupSummaryId": str(group.pk),
-            "fulfillmentGroups": [{"fulfilledFromLocationId": str(shop.location.pk), "fulfillmentType": "Warehouse",
-                                   "orderItemSummaries": lines}]}, expect=201))["fulfillmentOrderIds"]
+        lines = [
+            {"orderItemSummaryId": str(ois.pk), "quantity": ois.quantity_ordered}
+            for ois in group.item_summaries.filter(type="Order Product")
+        ]
+        (fulfillment_order_id,) = body_of(
+            shop.post(
+                FO,
+                {
+                    "orderSummaryId": str(summary.pk),
+                    "orderDeliveryGroupSummaryId": str(group.pk),
+                    "fulfillmentGroups": [
+                        {
+                            "fulfilledFromLocationId": str(shop.location.pk),
+                            "fulfillmentType": "Warehouse",
+                            "orderItemSummaries": lines,
+                        }
+                    ],
+                },
+                expect=201,
+            )
+        )["fulfillmentOrderIds"]
         shop.ship(fulfillment_order_id)
 
     def swap(sku, new_sku, price, tax):
-        return {"orderItemSummaryId": str(shop.item(summary, sku).pk), "quantity": 1, "reason": "Wrong Item",
-                "replacement": {"stockKeepingUnit": new_sku, "name": f"Product {new_sku}", "quantity": 1,
-                                "unitPrice": D(price), "taxes": [{"name": "Tax", "rate": 8, "amount": D(tax)}]}}
+        return {
+            "orderItemSummaryId": str(shop.item(summary, sku).pk),
+            "quantity": 1,
+            "reason": "Wrong Item",
+            "replacement": {
+                "stockKeepingUnit": new_sku,
+                "name": f"Product {new_sku}",
+                "quantity": 1,
+                "unitPrice": D(price),
+                "taxes": [{"name": "Tax", "rate": 8, "amount": D(tax)}],
+            },
+        }
 
     request = {"exchangeItems": [swap("A", "C", "40.00", "3.20"), swap("B", "D", "20.00", "1.60")]}
     preview = shop.action(summary, "preview-exchange", request, expect=200)
@@ -195,8 +248,11 @@ def test_each_replacement_ships_to_the_delivery_group_of_the_item_it_replaces(sh
     assert answer(submitted) == answer(preview)
     replacement = OrderSummary.objects.get(pk=submitted["exchangeOrderSummaryId"])
     shipped_to = {
-        ois.sku: (ois.delivery_group_summary.recipient_name, ois.delivery_group_summary.street,
-                  ois.delivery_group_summary.delivery_method)
+        ois.sku: (
+            ois.delivery_group_summary.recipient_name,
+            ois.delivery_group_summary.street,
+            ois.delivery_group_summary.delivery_method,
+        )
         for ois in replacement.item_summaries.select_related("delivery_group_summary").filter(type="Order Product")
     }
     assert shipped_to == {"C": ("Ada Park", "1 Main St", "Ground"), "D": ("Bo Lind", "9 Office Rd", "Express")}

@@ -60,8 +60,7 @@ def test_two_clients_creating_the_invoice_at_once_get_the_same_one():
 
     with override_settings(OMS_AUTO_INVOICE_AND_CAPTURE=False):
         change_fulfillment_order_status(fulfillment_order.pk, "Fulfilled")
-    outcomes = run_together(lambda index: post(raw_key, f"{FO}/{fulfillment_order.pk}/actions/create-invoice", {}),
-                            4)
+    outcomes = run_together(lambda index: post(raw_key, f"{FO}/{fulfillment_order.pk}/actions/create-invoice", {}), 4)
     assert sorted(outcome.status_code for outcome in outcomes) == [200, 200, 200, 201]
     assert len({outcome.json()["invoiceId"] for outcome in outcomes}) == 1
     assert Invoice.objects.filter(order_summary=summary).count() == 1

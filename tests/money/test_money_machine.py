@@ -67,8 +67,16 @@ def lines(draw, currency):
         price = unit * draw(st.integers(min_value=100, max_value=20000))
         rate = draw(st.sampled_from(RATES))
         tax = round_money(quantity * price * rate / 100, currency)
-        drawn.append({"sku": f"P{index}", "name": f"Product {index}", "quantity": D(quantity), "unitPrice": price,
-                      "taxes": [{"name": "VAT", "rate": rate, "amount": tax}], "adjustments": []})
+        drawn.append(
+            {
+                "sku": f"P{index}",
+                "name": f"Product {index}",
+                "quantity": D(quantity),
+                "unitPrice": price,
+                "taxes": [{"name": "VAT", "rate": rate, "amount": tax}],
+                "adjustments": [],
+            }
+        )
     return drawn
 
 
@@ -91,8 +99,12 @@ class MoneyMachine(RuleBasedStateMachine):
     def order(self, data, currency):
         event(currency)
         unit = quantum(currency)
-        group = {"referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-                 "items": data.draw(lines(currency))}
+        group = {
+            "referenceId": "g",
+            "deliverTo": address(),
+            "deliveryMethod": "Ground",
+            "items": data.draw(lines(currency)),
+        }
         charge = unit * data.draw(st.integers(min_value=0, max_value=1500))
         if charge:
             group["deliveryCharge"] = {"amount": charge, "taxes": []}
@@ -113,8 +125,11 @@ class MoneyMachine(RuleBasedStateMachine):
         return [ois for ois in items if room is None or room(ois) > 0]
 
     def open_orders(self):
-        return list(FulfillmentOrder.objects.filter(order_summary_id=self.summary_id).exclude(
-            status_category__in=["CLOSED", "CANCELLED", "REJECTED"]).order_by("id"))
+        return list(
+            FulfillmentOrder.objects.filter(order_summary_id=self.summary_id)
+            .exclude(status_category__in=["CLOSED", "CANCELLED", "REJECTED"])
+            .order_by("id")
+        )
 
     def attempt(self, name, action):
         """A refusal by the rules is a fine outcome; it must write nothing."""
@@ -171,13 +186,18 @@ class MoneyMachine(RuleBasedStateMachine):
     def cancel_line(self, data):
         # Delivery-charge lines too: the charge goes back to its group and onto the next fulfillment order,
         # or the cancel is refused (issue 12 point 4).
-        lines_ = list(FulfillmentOrderLineItem.objects.filter(
-            fulfillment_order__in=self.open_orders(), quantity__gt=0).order_by("id"))
+        lines_ = list(
+            FulfillmentOrderLineItem.objects.filter(fulfillment_order__in=self.open_orders(), quantity__gt=0).order_by(
+                "id"
+            )
+        )
         if lines_:
             line = data.draw(st.sampled_from(lines_))
             quantity = data.draw(st.integers(min_value=1, max_value=int(line.quantity)))
-            self.attempt("cancel line", lambda: cancel_fulfillment_order_items(
-                line.fulfillment_order_id, [LineToCancel(line.pk, D(quantity))]))
+            self.attempt(
+                "cancel line",
+                lambda: cancel_fulfillment_order_items(line.fulfillment_order_id, [LineToCancel(line.pk, D(quantity))]),
+            )
             self.settle()
 
     # --- changes -------------------------------------------------------------------------------------
@@ -192,8 +212,9 @@ class MoneyMachine(RuleBasedStateMachine):
         quantity = data.draw(st.integers(min_value=1, max_value=int(ois.quantity_available_to_cancel)))
         # With or without the shipping flag: the group's last units take its delivery charge with them.
         shipping = data.draw(st.booleans())
-        self.attempt("cancel", lambda: submit_cancel(self.summary_id, [change(ois.pk, quantity, shipping=shipping)],
-                                                     actor=None))
+        self.attempt(
+            "cancel", lambda: submit_cancel(self.summary_id, [change(ois.pk, quantity, shipping=shipping)], actor=None)
+        )
         self.settle()
 
     @precondition(lambda self: self.summary_id is not None)
@@ -249,9 +270,14 @@ class MoneyMachine(RuleBasedStateMachine):
     @rule()
     def credit_and_refund(self):
         """The post-fulfillment reductions not yet credited, on a memo, then refunded (what is left of it)."""
-        waiting = list(Order.objects.filter(POST_FULFILLMENT_REDUCTION, order_summary_id=self.summary_id,
-                                            credit_memo_link__isnull=True, grand_total_amount__lt=0)
-                       .values_list("pk", flat=True))
+        waiting = list(
+            Order.objects.filter(
+                POST_FULFILLMENT_REDUCTION,
+                order_summary_id=self.summary_id,
+                credit_memo_link__isnull=True,
+                grand_total_amount__lt=0,
+            ).values_list("pk", flat=True)
+        )
         if waiting:
             memo = self.attempt("credit memo", lambda: create_credit_memo(self.summary_id, waiting))
             if memo is not None and CreditMemo.objects.get(pk=memo.pk).balance > 0:
@@ -299,7 +325,12 @@ class MoneyMachine(RuleBasedStateMachine):
 
 
 def test_random_interleavings_keep_the_money_right():
-    run_state_machine_as_test(MoneyMachine, settings=settings(
-        max_examples=25, stateful_step_count=10, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    ))
+    run_state_machine_as_test(
+        MoneyMachine,
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=10,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )

@@ -21,8 +21,16 @@ JPY = {"currency": "JPY", "items": (("A", 2, "4000", 10), ("B", 1, "2000", 10)),
 
 
 def sale(amount):
-    return [{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa", "last4": "4242", "amount": D(amount),
-             "gatewayReference": "sale_1"}]
+    return [
+        {
+            "kind": "sale",
+            "method": "Visa",
+            "gatewayToken": "tok_visa",
+            "last4": "4242",
+            "amount": D(amount),
+            "gatewayReference": "sale_1",
+        }
+    ]
 
 
 @pytest.fixture
@@ -34,15 +42,19 @@ def error(response):
     return [(e["errorCode"], e["field"]) for e in body_of(response)["errors"]]
 
 
-@pytest.mark.parametrize("order, grand_total, cancel, discount", [
-    # USD: 1 × A with the shipping flag: 40.00 + 3.20, and 4.00 + 0.32 of the delivery charge (DOMAIN §6).
-    # A discount of 10.00 on B's unit: 10.00 + 0.80.
-    (USD, "118.80", ("A", True, "47.52"), ("B", "-10.00", "10.80")),
-    # JPY: 1 × A without the flag: 4000 + 400; a discount of 500 on B: 500 + 50.
-    (JPY, "12000", ("A", False, "4400"), ("B", "-500", "550")),
-])
-def test_a_pre_fulfillment_reduction_refunded_as_excess_cannot_be_credited_again(shop, order, grand_total, cancel,
-                                                                                 discount):
+@pytest.mark.parametrize(
+    "order, grand_total, cancel, discount",
+    [
+        # USD: 1 × A with the shipping flag: 40.00 + 3.20, and 4.00 + 0.32 of the delivery charge (DOMAIN §6).
+        # A discount of 10.00 on B's unit: 10.00 + 0.80.
+        (USD, "118.80", ("A", True, "47.52"), ("B", "-10.00", "10.80")),
+        # JPY: 1 × A without the flag: 4000 + 400; a discount of 500 on B: 500 + 50.
+        (JPY, "12000", ("A", False, "4400"), ("B", "-500", "550")),
+    ],
+)
+def test_a_pre_fulfillment_reduction_refunded_as_excess_cannot_be_credited_again(
+    shop, order, grand_total, cancel, discount
+):
     summary = shop.order(**order, payments=sale(grand_total))
     sku, shipping, reduction = cancel
     canceled = shop.cancel(summary, sku, 1, shipping=shipping)
@@ -64,10 +76,13 @@ def test_a_pre_fulfillment_reduction_refunded_as_excess_cannot_be_credited_again
     assert money(summary)["refunded"] == D(reduction)
 
 
-@pytest.mark.parametrize("order, invoiced, returned", [
-    (USD, "118.80", "43.20"),  # 1 × A back: 40.00 + 3.20
-    (JPY, "12000", "4400"),  # 4000 + 400
-])
+@pytest.mark.parametrize(
+    "order, invoiced, returned",
+    [
+        (USD, "118.80", "43.20"),  # 1 × A back: 40.00 + 3.20
+        (JPY, "12000", "4400"),  # 4000 + 400
+    ],
+)
 def test_a_return_is_credited_once(shop, order, invoiced, returned):
     summary = shop.order(**order)
     shop.ship(shop.place(summary, [("A", 2), ("B", 1)]))

@@ -37,9 +37,21 @@ def shop(api, django_capture_on_commit_callbacks):
 
 
 def cancel_everything(shop, summary):
-    return shop.action(summary, "submit-cancel", {"changeItems": [
-        {"orderItemSummaryId": str(shop.item(summary, sku).pk), "quantity": q, "reason": "Customer Changed Mind",
-         "shippingReductionFlag": True} for sku, q in (("A", 2), ("B", 1))]})
+    return shop.action(
+        summary,
+        "submit-cancel",
+        {
+            "changeItems": [
+                {
+                    "orderItemSummaryId": str(shop.item(summary, sku).pk),
+                    "quantity": q,
+                    "reason": "Customer Changed Mind",
+                    "shippingReductionFlag": True,
+                }
+                for sku, q in (("A", 2), ("B", 1))
+            ]
+        },
+    )
 
 
 # --- rule 6: authorizations are released ----------------------------------------------------------
@@ -76,8 +88,13 @@ def test_the_unused_rest_is_released_when_the_last_invoice_is_paid(shop):
     # B ships: 21.60; nothing is left to fulfil: 118.80 − 54.00 − 21.60 = 43.20 is released.
     shop.ship(shop.place(summary, [("B", 1)]))
     assert money(summary) == {
-        "authorized": D("118.80"), "captured": D("75.60"), "refunded": D(0), "reversed": D("43.20"),
-        "balance": D(0), "invoices": [(D("54.00"), D(0)), (D("21.60"), D(0))], "memos": [],
+        "authorized": D("118.80"),
+        "captured": D("75.60"),
+        "refunded": D(0),
+        "reversed": D("43.20"),
+        "balance": D(0),
+        "invoices": [(D("54.00"), D(0)), (D("21.60"), D(0))],
+        "memos": [],
     }
     assert void_log(summary) == [("Void", D("43.20"), "Success")]
 
@@ -126,7 +143,9 @@ def test_a_reversal_that_times_out_is_settled_by_reconciliation(shop):
     assert money(summary)["reversed"] == D("118.80")
     logs = PaymentGatewayLog.objects.filter(order_payment_summary__order_summary=summary).order_by("id")
     assert [(log.is_reconciliation, log.status, log.idempotency_key) for log in logs] == [
-        (False, "Timeout", message_key(summary)), (True, "Success", message_key(summary))]
+        (False, "Timeout", message_key(summary)),
+        (True, "Success", message_key(summary)),
+    ]
 
 
 def message_key(summary) -> str:
@@ -163,8 +182,18 @@ def test_a_return_where_nothing_was_captured_nets_against_the_open_invoice(shop,
 
 
 def test_a_refund_makes_a_preview_made_before_it_stale(shop):
-    summary = shop.order(**USD, payments=[{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa",
-                                           "amount": D("118.80"), "gatewayReference": "sale_1"}])
+    summary = shop.order(
+        **USD,
+        payments=[
+            {
+                "kind": "sale",
+                "method": "Visa",
+                "gatewayToken": "tok_visa",
+                "amount": D("118.80"),
+                "gatewayReference": "sale_1",
+            }
+        ],
+    )
     shop.cancel(summary, "B", 1)  # 21.60 in excess
     previewed = shop.summary_json(summary)["version"]
     shop.ensure_refunds(summary, {"excessFundsAmount": "21.60"})
@@ -190,12 +219,15 @@ def test_a_capture_moves_the_version(shop, settings):
 # --- rule 3: the invoice bills the current price; leftover excess is refunded -----------------------
 
 
-@pytest.mark.parametrize("order, discount, invoiced, reversed_", [
-    # 10.00 off A's two units while they are allocated: 10.00 + 0.80. 118.80 − 10.80 = 108.00.
-    (USD, "-10.00", "108.00", "10.80"),
-    # BHD: 1.000 off A: 1.000 + 0.100; 12.000 − 1.100 = 10.900.
-    (BHD, "-1.000", "10.900", "1.100"),
-])
+@pytest.mark.parametrize(
+    "order, discount, invoiced, reversed_",
+    [
+        # 10.00 off A's two units while they are allocated: 10.00 + 0.80. 118.80 − 10.80 = 108.00.
+        (USD, "-10.00", "108.00", "10.80"),
+        # BHD: 1.000 off A: 1.000 + 0.100; 12.000 − 1.100 = 10.900.
+        (BHD, "-1.000", "10.900", "1.100"),
+    ],
+)
 def test_an_in_fulfillment_discount_is_on_the_invoice(shop, order, discount, invoiced, reversed_):
     summary = shop.order(**order)
     fulfillment_order = shop.place(summary, [("A", 2), ("B", 1)])
@@ -239,8 +271,18 @@ def test_a_shipping_reduction_of_a_placed_delivery_charge_is_on_the_invoice(shop
 def test_excess_left_when_nothing_is_left_to_ship_is_refunded_or_reported(shop, settings, auto):
     settings.OMS_AUTO_CREDIT_AND_REFUND = auto
     # Paid up front (a sale): a reduction leaves captured money in excess, which only a refund returns.
-    summary = shop.order(**USD, payments=[{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa",
-                                           "amount": D("118.80"), "gatewayReference": "sale_excess"}])
+    summary = shop.order(
+        **USD,
+        payments=[
+            {
+                "kind": "sale",
+                "method": "Visa",
+                "gatewayToken": "tok_visa",
+                "amount": D("118.80"),
+                "gatewayReference": "sale_excess",
+            }
+        ],
+    )
     fulfillment_order = shop.place(summary, [("A", 2), ("B", 1)])
     # PreFulfillment mode puts the allocated units' discount on the pre change order, and the fulfillment-order
     # lines follow the new price: the invoice bills 118.80 − 10.80 = 108.00, out of the 118.80 already captured.
@@ -280,8 +322,18 @@ def test_the_console_order_page_shows_what_was_released(shop):
 
 def test_a_refund_the_gateway_refuses_is_not_tried_again_by_the_settling_pass(shop):
     # Paid up front with a card whose refunds the gateway refuses every time (the sandbox's tok_error).
-    summary = shop.order(**USD, payments=[{"kind": "sale", "method": "Visa", "gatewayToken": "tok_error",
-                                           "amount": D("118.80"), "gatewayReference": "sale_refused"}])
+    summary = shop.order(
+        **USD,
+        payments=[
+            {
+                "kind": "sale",
+                "method": "Visa",
+                "gatewayToken": "tok_error",
+                "amount": D("118.80"),
+                "gatewayReference": "sale_refused",
+            }
+        ],
+    )
     cancel_everything(shop, summary)  # 118.80 in excess, nothing left to ship: the pass refunds it once
     refunds = Refund.objects.filter(order_payment_summary__order_summary=summary)
     assert [(r.amount, r.status) for r in refunds] == [(D("118.80"), RefundStatus.FAILED)]

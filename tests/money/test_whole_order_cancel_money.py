@@ -30,8 +30,9 @@ from tests.fulfillment.helpers import make_location, place, stock
 from .shop import SUMMARIES, Shop, money, reversals, void_log
 
 USD = {"currency": "USD", "items": (("A", 2, "40.00", 8), ("B", 1, "20.00", 8)), "delivery": ("10.00", "0.80")}
-SALE_USD = [{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa", "amount": D("118.80"),
-             "gatewayReference": "sale_1"}]
+SALE_USD = [
+    {"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa", "amount": D("118.80"), "gatewayReference": "sale_1"}
+]
 REQUEST = {"reason": "Customer Changed Mind", "reasonText": "Ordered twice"}
 
 
@@ -86,8 +87,13 @@ def test_canceling_everything_left_reverses_the_unused_authorization(shop, path)
     assert (summary.status, summary.grand_total_amount) == ("Fulfilled", D("54.00"))
     # Nothing is left to ship: 118.80 − 54.00 = 64.80 of the authorization is voided, once.
     assert money(summary) == {
-        "authorized": D("118.80"), "captured": D("54.00"), "refunded": D(0), "reversed": D("64.80"),
-        "balance": D(0), "invoices": [(D("54.00"), D(0))], "memos": [],
+        "authorized": D("118.80"),
+        "captured": D("54.00"),
+        "refunded": D(0),
+        "reversed": D("64.80"),
+        "balance": D(0),
+        "invoices": [(D("54.00"), D(0))],
+        "memos": [],
     }
     assert reversals(summary) == [(D("64.80"), "Processed", True)]
     assert void_log(summary) == [("Void", D("64.80"), "Success")]
@@ -105,8 +111,13 @@ def test_an_order_canceled_before_anything_shipped_releases_its_whole_authorizat
     summary.refresh_from_db()
     assert (summary.status, summary.grand_total_amount) == ("Canceled", D("0.00"))
     assert money(summary) == {
-        "authorized": D("118.80"), "captured": D(0), "refunded": D(0), "reversed": D("118.80"),
-        "balance": D(0), "invoices": [], "memos": [],
+        "authorized": D("118.80"),
+        "captured": D(0),
+        "refunded": D(0),
+        "reversed": D("118.80"),
+        "balance": D(0),
+        "invoices": [],
+        "memos": [],
     }
     assert void_log(summary) == [("Void", D("118.80"), "Success")]
     assert check_money([summary.pk]) == {}
@@ -125,19 +136,33 @@ def test_the_apis_whole_order_cancel_records_and_queues_its_refund_through_the_a
     assert submitted["changeBalances"]["totalExcessFundsAmount"] == D("118.80")
     (refund,) = AgentRefund.objects.filter(order_summary=summary)
     assert (refund.kind, refund.status, refund.amount, refund.credit_amount, refund.excess_amount) == (
-        AgentRefundKind.CANCEL_ORDER, AgentRefundStatus.RELEASED, D("118.80"), D("0.00"), D("118.80"))
+        AgentRefundKind.CANCEL_ORDER,
+        AgentRefundStatus.RELEASED,
+        D("118.80"),
+        D("0.00"),
+        D("118.80"),
+    )
     assert refund.change_order_ids == [int(submitted["changeOrderId"])]
     assert (refund.requested_by, refund.requested_by_client) == (None, api.record)
     assert refund.reason == "Customer Changed Mind · Ordered twice"
     operation = refund.operation
-    assert (operation.type, operation.input["excessFundsAmount"], operation.input["creditMemoId"],
-            operation.created_by_client, operation.status) == (
-        OperationType.ENSURE_REFUNDS, "118.80", None, api.record, "Complete")
+    assert (
+        operation.type,
+        operation.input["excessFundsAmount"],
+        operation.input["creditMemoId"],
+        operation.created_by_client,
+        operation.status,
+    ) == (OperationType.ENSURE_REFUNDS, "118.80", None, api.record, "Complete")
     # One refund operation: the settling pass found it and did not start a second.
     assert BackgroundOperation.objects.filter(order_summary=summary, type=OperationType.ENSURE_REFUNDS).count() == 1
     assert money(summary) == {
-        "authorized": D("118.80"), "captured": D("118.80"), "refunded": D("118.80"), "reversed": D(0),
-        "balance": D(0), "invoices": [], "memos": [],
+        "authorized": D("118.80"),
+        "captured": D("118.80"),
+        "refunded": D("118.80"),
+        "reversed": D(0),
+        "balance": D(0),
+        "invoices": [],
+        "memos": [],
     }
     assert check_money([summary.pk]) == {}
     # The order page's timeline names the integration as who started the refund.
@@ -149,9 +174,12 @@ def test_the_apis_whole_order_cancel_records_and_queues_its_refund_through_the_a
 @pytest.fixture
 def bhd_sale(shop):
     """BHD has no agent refund limit (docs/agent-refunds.md): every agent refund in it waits for a supervisor."""
-    return shop.order(currency="BHD", items=(("X", 3, "1.250", 10),), delivery=("2.000", "0.200"),
-                      payments=[{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa",
-                                 "amount": D("6.325")}])
+    return shop.order(
+        currency="BHD",
+        items=(("X", 3, "1.250", 10),),
+        delivery=("2.000", "0.200"),
+        payments=[{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa", "amount": D("6.325")}],
+    )
 
 
 @pytest.mark.django_db
@@ -175,8 +203,7 @@ def test_the_same_cancel_by_an_agent_waits_for_a_supervisor(shop, bhd_sale):
     agent = User.objects.create_user(username="agent")
     agent.groups.add(Group.objects.get(name="Agent"))
     with shop.capture(execute=True):
-        outcome = submit_agent_change(summary.pk, AgentRefundKind.CANCEL_ORDER, CancelOrderInput("Damaged"),
-                                      user=agent)
+        outcome = submit_agent_change(summary.pk, AgentRefundKind.CANCEL_ORDER, CancelOrderInput("Damaged"), user=agent)
     assert outcome.waits_for_approval
     assert (outcome.refund.amount, outcome.refund.requested_by) == (D("6.325"), agent)
     assert money(summary)["refunded"] == D(0)
@@ -250,8 +277,13 @@ def test_a_crash_right_after_the_commit_loses_no_refund(monkeypatch):
     monkeypatch.undo()
     assert outbox.relay() == 2
     assert money(summary) == {
-        "authorized": D("118.80"), "captured": D("118.80"), "refunded": D("118.80"), "reversed": D(0),
-        "balance": D(0), "invoices": [], "memos": [],
+        "authorized": D("118.80"),
+        "captured": D("118.80"),
+        "refunded": D("118.80"),
+        "reversed": D(0),
+        "balance": D(0),
+        "invoices": [],
+        "memos": [],
     }
     assert not OutboxMessage.objects.filter(status=OutboxStatus.PENDING).exists()
     assert check_money([summary.pk]) == {}
@@ -261,13 +293,15 @@ def test_a_crash_right_after_the_commit_loses_no_refund(monkeypatch):
 @pytest.mark.django_db
 def test_jpy_api_cancel_refunds_whole_yen(shop):
     # JPY: P 2 × 1500 (10 %: 150 a unit), delivery 500 (50): 3850, paid at checkout.
-    summary = shop.order(currency="JPY", items=(("P", 2, "1500", 10),), delivery=("500", "50"),
-                         payments=[{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa",
-                                    "amount": D("3850")}])
+    summary = shop.order(
+        currency="JPY",
+        items=(("P", 2, "1500", 10),),
+        delivery=("500", "50"),
+        payments=[{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa", "amount": D("3850")}],
+    )
     shop.place(summary, [("P", 2)])
     shop.action(summary, "submit-cancel-order", {"reason": "Damaged"})
     (refund,) = AgentRefund.objects.filter(order_summary=summary)
     assert (refund.amount, refund.operation.input["excessFundsAmount"]) == (D("3850"), "3850")
     assert money(summary)["refunded"] == D("3850")
     assert check_money([summary.pk]) == {}
-

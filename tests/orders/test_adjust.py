@@ -17,10 +17,18 @@ pytestmark = pytest.mark.django_db
 
 def example():
     """§6: 3 × 50.00, tax 10 % (15.00), 2 allocated, 1 fulfilled: pre 1, in 1, post 1."""
-    summary = ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("X", 3, "50.00", rate=10)],
-    }]))
+    summary = ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item("X", 3, "50.00", rate=10)],
+                }
+            ]
+        )
+    )
     x = set_fulfillment_state(items_by_sku(summary)["X"], allocated=2, fulfilled=1)
     summary.refresh_from_db()
     return summary, x
@@ -44,7 +52,10 @@ def test_worked_example_disallowed():
     preview = preview_adjust(summary.pk, request(x))
     # totalAmount 45.00, tax 4.50, grand total 49.50
     assert (preview.balances.total_amount, preview.balances.total_tax_amount, preview.balances.grand_total_amount) == (
-        D("45.00"), D("4.50"), D("49.50"))
+        D("45.00"),
+        D("4.50"),
+        D("49.50"),
+    )
     assert preview.change_order_for_phase("Pre") is None
 
     result = submit_adjust(summary.pk, request(x), actor=None)
@@ -56,7 +67,11 @@ def test_worked_example_disallowed():
     assert pre.change_type == ChangeType.ADJUST and pre.fulfillment_phase == "Pre" and pre.reason == "Price Match"
     delta = pre.items.get()
     assert (delta.quantity, delta.line_amount, delta.adjustment_amount, delta.adjustment_tax_amount) == (
-        0, 0, D("-22.50"), D("-2.25"))
+        0,
+        0,
+        D("-22.50"),
+        D("-2.25"),
+    )
     rows = OrderItemSummaryChange.objects.filter(order_item_summary=x).order_by("id")
     assert [(r.change_type, r.is_pre_fulfillment, r.reason_text) for r in rows] == [
         (ItemChangeType.PRODUCT_ADJUSTMENT, True, "matched a competitor"),
@@ -94,10 +109,18 @@ def test_captured_discount_shows_excess_and_credit():
 
 
 def test_every_unit_in_fulfillment_is_refused_with_disallowed_and_writes_nothing():
-    summary = ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("X", 2, "50.00", rate=10)],
-    }]))
+    summary = ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item("X", 2, "50.00", rate=10)],
+                }
+            ]
+        )
+    )
     x = set_fulfillment_state(items_by_sku(summary)["X"], allocated=2)
     with pytest.raises(InvalidState) as refused:
         submit_adjust(summary.pk, request(x, amount="-5.00"), actor=None)

@@ -38,31 +38,82 @@ from tests.builders import address, ingest, item, order_body, tax
 
 pytestmark = pytest.mark.django_db
 
-INGESTED = [Order, OrderDeliveryGroup, OrderItem, OrderItemAdjustmentLine, OrderItemTaxLine, OrderSummary,
-            OrderDeliveryGroupSummary, OrderItemSummary, OrderPaymentSummary, PaymentAuthorization, Payment]
+INGESTED = [
+    Order,
+    OrderDeliveryGroup,
+    OrderItem,
+    OrderItemAdjustmentLine,
+    OrderItemTaxLine,
+    OrderSummary,
+    OrderDeliveryGroupSummary,
+    OrderItemSummary,
+    OrderPaymentSummary,
+    PaymentAuthorization,
+    Payment,
+]
 
 
 def rich_body(number: str, channel: str) -> dict:
     """Adjustments with taxes, a delivery charge, a gift, dates, coordinates, a sale and an authorization."""
-    body = order_body(number=number, channel=channel, groups=[{
-        "referenceId": "g1", "deliverTo": {**address(), "email": "bo@example.com", "phone": "+1 555 0101",
-                                           "latitude": Decimal("39.781721"), "longitude": Decimal("-89.650148")},
-        "deliveryMethod": "Ground", "desiredDeliveryDate": "2026-11-24", "isGift": True, "giftMessage": "Enjoy",
-        "deliveryCharge": {"amount": Decimal("5.00"), "taxes": [tax(8, "0.40")]},
-        "items": [
-            item("SKU-1", 2, "10.00", rate=8, productReference="P-1", listPrice=Decimal("12.00"), adjustments=[{
-                "name": "Promo", "promotionCode": "SAVE", "amount": Decimal("-2.00"),
-                "taxes": [{"name": "Sales tax", "rate": Decimal("8"), "amount": Decimal("-0.16")}],
-            }]),
-            item("SKU-2", Decimal("1.5"), "3.30", tax_amount="0.25"),
+    body = order_body(
+        number=number,
+        channel=channel,
+        groups=[
+            {
+                "referenceId": "g1",
+                "deliverTo": {
+                    **address(),
+                    "email": "bo@example.com",
+                    "phone": "+1 555 0101",
+                    "latitude": Decimal("39.781721"),
+                    "longitude": Decimal("-89.650148"),
+                },
+                "deliveryMethod": "Ground",
+                "desiredDeliveryDate": "2026-11-24",
+                "isGift": True,
+                "giftMessage": "Enjoy",
+                "deliveryCharge": {"amount": Decimal("5.00"), "taxes": [tax(8, "0.40")]},
+                "items": [
+                    item(
+                        "SKU-1",
+                        2,
+                        "10.00",
+                        rate=8,
+                        productReference="P-1",
+                        listPrice=Decimal("12.00"),
+                        adjustments=[
+                            {
+                                "name": "Promo",
+                                "promotionCode": "SAVE",
+                                "amount": Decimal("-2.00"),
+                                "taxes": [{"name": "Sales tax", "rate": Decimal("8"), "amount": Decimal("-0.16")}],
+                            }
+                        ],
+                    ),
+                    item("SKU-2", Decimal("1.5"), "3.30", tax_amount="0.25"),
+                ],
+            },
+            {
+                "referenceId": "g2",
+                "deliverTo": address("Bo Lee"),
+                "deliveryMethod": "Express",
+                "items": [item("SKU-3", 1, "7.77", rate=10)],
+            },
         ],
-    }, {
-        "referenceId": "g2", "deliverTo": address("Bo Lee"), "deliveryMethod": "Express",
-        "items": [item("SKU-3", 1, "7.77", rate=10)],
-    }], name="Web order", externalReference="ext-1")
+        name="Web order",
+        externalReference="ext-1",
+    )
     body["payments"] = [
-        {"kind": "authorization", "method": "Visa", "type": "Credit Card", "gatewayToken": "tok_visa", "last4": "4242",
-         "amount": Decimal("60.00"), "gatewayReference": "auth-1", "expiresAt": "2026-12-01T00:00:00+02:00"},
+        {
+            "kind": "authorization",
+            "method": "Visa",
+            "type": "Credit Card",
+            "gatewayToken": "tok_visa",
+            "last4": "4242",
+            "amount": Decimal("60.00"),
+            "gatewayReference": "auth-1",
+            "expiresAt": "2026-12-01T00:00:00+02:00",
+        },
         {"kind": "sale", "method": "Gift card", "gatewayToken": "gc_1", "amount": Decimal("1.00")},
     ]
     return body
@@ -87,11 +138,16 @@ def rows_of(summary: OrderSummary) -> dict[str, list[dict]]:
     assert set(querysets) == set(INGESTED)
     found = {}
     for model, queryset in querysets.items():
-        skipped = {f.attname for f in model._meta.concrete_fields
-                   if f.primary_key or f.is_relation or f.name in ("created_at", "updated_at")}
+        skipped = {
+            f.attname
+            for f in model._meta.concrete_fields
+            if f.primary_key or f.is_relation or f.name in ("created_at", "updated_at")
+        }
         skipped |= {"order_number", "sales_channel_id"}
-        rows = [{key: (type(value).__name__, str(value)) for key, value in row.items() if key not in skipped}
-                for row in queryset.order_by("pk").values()]
+        rows = [
+            {key: (type(value).__name__, str(value)) for key, value in row.items() if key not in skipped}
+            for row in queryset.order_by("pk").values()
+        ]
         found[model.__name__] = rows
     return found
 
@@ -143,14 +199,17 @@ def test_each_objects_parameters_are_those_of_djangos_insert_compiler(model, mon
 
 def test_ids_and_state_are_set_as_bulk_create_sets_them():
     channel = SalesChannel.objects.create(name="State")
-    orders = [Order(order_number=f"S-{n}", sales_channel=channel, currency="USD", ordered_date=timezone.now())
-              for n in range(3)]
+    orders = [
+        Order(order_number=f"S-{n}", sales_channel=channel, currency="USD", ordered_date=timezone.now())
+        for n in range(3)
+    ]
     with CaptureQueriesContext(connection) as captured:
         assert insert_rows(orders) is orders
     assert len([q for q in captured.captured_queries if q["sql"].startswith("INSERT")]) == 1
     assert all(o.pk and not o._state.adding and o._state.db == "default" for o in orders)
     assert list(Order.objects.filter(sales_channel=channel).order_by("pk").values_list("pk", "order_number")) == [
-        (o.pk, o.order_number) for o in orders]
+        (o.pk, o.order_number) for o in orders
+    ]
     assert [o.total_amount for o in Order.objects.filter(sales_channel=channel)] == [Decimal("0")] * 3
 
 
@@ -168,8 +227,13 @@ def test_an_unsaved_related_object_is_refused_as_bulk_create_refuses_it():
 
 def test_an_expression_or_a_set_primary_key_is_left_to_bulk_create():
     channel = SalesChannel.objects.create(name="Fallback")
-    with_expression = Order(order_number="E-1", sales_channel=channel, currency="USD",
-                            ordered_date=timezone.now(), reason=Value("by expression"))
+    with_expression = Order(
+        order_number="E-1",
+        sales_channel=channel,
+        currency="USD",
+        ordered_date=timezone.now(),
+        reason=Value("by expression"),
+    )
     insert_rows([with_expression])
     assert Order.objects.get(order_number="E-1").reason == "by expression"
     with_pk = Order(pk=987654, order_number="P-1", sales_channel=channel, currency="USD", ordered_date=timezone.now())
@@ -179,7 +243,8 @@ def test_an_expression_or_a_set_primary_key_is_left_to_bulk_create():
 
 @pytest.mark.parametrize("model", [Event, OutboxMessage], ids=lambda model: model.__name__)
 def test_the_event_and_outbox_rows_of_an_ingest_get_the_parameters_of_djangos_insert_compiler(
-        model, monkeypatch, settings):
+    model, monkeypatch, settings
+):
     """The order_summary.created event and the routing message, written by insert_rows since issue 19."""
     settings.OMS_AUTO_ROUTE_ORDERS = True
     SalesChannel.objects.create(name="Follow-ups")
@@ -211,5 +276,6 @@ def test_the_event_and_outbox_rows_of_an_ingest_get_the_parameters_of_djangos_in
         _, django_params = query.get_compiler(connection=connection).as_sql()[0]
         ours = plan.values(obj, connection)
         # A JSON value is sent wrapped (psycopg's Jsonb, which has no equality of its own): its object.
-        assert [(type(v), getattr(v, "obj", v)) for v in ours] == [(type(v), getattr(v, "obj", v))
-                                                                   for v in django_params]
+        assert [(type(v), getattr(v, "obj", v)) for v in ours] == [
+            (type(v), getattr(v, "obj", v)) for v in django_params
+        ]

@@ -81,9 +81,7 @@ def test_only_flagged_items_count_towards_the_shipping_ratio():
 
 
 def test_last_products_of_the_group_take_the_whole_delivery_charge_and_its_quantity():
-    plan = plan_cancel(
-        worked_example_state(), [change(1, 2, shipping=True), change(2, 1)], reason_codes=REASONS
-    )
+    plan = plan_cancel(worked_example_state(), [change(1, 2, shipping=True), change(2, 1)], reason_codes=REASONS)
     charge = changes_by_item(plan)[3]
     assert charge.amounts == Amounts(D("-10.00"), D("-0.80"))
     assert charge.quantity == D(-1)

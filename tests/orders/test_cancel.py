@@ -37,8 +37,12 @@ pytestmark = pytest.mark.django_db
 
 
 def counts():
-    return (Order.objects.count(), OrderItem.objects.count(), OrderItemSummaryChange.objects.count(),
-            OrderItemSummary.objects.count())
+    return (
+        Order.objects.count(),
+        OrderItem.objects.count(),
+        OrderItemSummaryChange.objects.count(),
+        OrderItemSummary.objects.count(),
+    )
 
 
 def balances_dict(result):
@@ -81,13 +85,18 @@ def test_worked_example_cancel_with_shipping_reduction():
     assert order.order_number == f"{summary.order_number}-C1"
     # signed deltas: -44.00, -3.52, -47.52
     assert (order.total_amount, order.total_tax_amount, order.grand_total_amount) == (
-        D("-44.00"), D("-3.52"), D("-47.52"))
+        D("-44.00"),
+        D("-3.52"),
+        D("-47.52"),
+    )
     a_delta = order.items.get(order_item_summary=a)
     assert (a_delta.quantity, a_delta.line_amount, a_delta.line_tax_amount) == (D(-1), D("-40.00"), D("-3.20"))
     assert list(a_delta.tax_lines.values_list("amount", flat=True)) == [D("-3.20")]
     rows = OrderItemSummaryChange.objects.filter(change_order=order).order_by("order_item_summary_id")
     assert [(r.order_item_summary_id, r.change_type, r.is_pre_fulfillment) for r in rows] == [
-        (a.pk, "Cancel", True), (charge.pk, "Cancel", True)]
+        (a.pk, "Cancel", True),
+        (charge.pk, "Cancel", True),
+    ]
     assert summary.version == preview.version + 1 == submitted.version
     assert_rebuilds(summary)
 
@@ -122,9 +131,7 @@ def test_pending_refund_is_not_counted_twice():
 def test_cancel_everything_removes_the_whole_delivery_charge_and_cancels_the_summary():
     summary = worked_example()
     items = items_by_sku(summary)
-    result = submit_cancel(
-        summary.pk, [change(items["A"].pk, 2, shipping=True), change(items["B"].pk, 1)], actor=None
-    )
+    result = submit_cancel(summary.pk, [change(items["A"].pk, 2, shipping=True), change(items["B"].pk, 1)], actor=None)
     assert result.balances.grand_total_amount == D("118.80")
     summary.refresh_from_db()
     assert summary.grand_total_amount == 0
@@ -237,11 +244,19 @@ def test_allocated_units_cannot_be_canceled():
 
 
 def _order_with(products: int):
-    return ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "deliveryCharge": {"amount": D("10.00"), "taxes": [tax(8, "0.80")]},
-        "items": [item(f"P{n}", 3, "10.00", rate=8) for n in range(products)],
-    }]))
+    return ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "deliveryCharge": {"amount": D("10.00"), "taxes": [tax(8, "0.80")]},
+                    "items": [item(f"P{n}", 3, "10.00", rate=8) for n in range(products)],
+                }
+            ]
+        )
+    )
 
 
 def _queries(run) -> int:
@@ -259,6 +274,8 @@ def test_preview_and_submit_queries_do_not_grow_with_items():
 
     small_request, large_request = request_for(small, 1), request_for(large, 10)
     assert _queries(lambda: preview_cancel(small.pk, small_request)) == _queries(
-        lambda: preview_cancel(large.pk, large_request))
+        lambda: preview_cancel(large.pk, large_request)
+    )
     assert _queries(lambda: submit_cancel(small.pk, small_request, actor=None)) == _queries(
-        lambda: submit_cancel(large.pk, large_request, actor=None))
+        lambda: submit_cancel(large.pk, large_request, actor=None)
+    )

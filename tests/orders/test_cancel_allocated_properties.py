@@ -45,19 +45,23 @@ def build(spec):
     for n, line in enumerate(lines):
         adjustments = []
         if line.discount:
-            adjustments.append({"name": "PROMO", "amount": line.discount,
-                                "taxes": [tax(line.rate, line.discount_tax)]})
+            adjustments.append({"name": "PROMO", "amount": line.discount, "taxes": [tax(line.rate, line.discount_tax)]})
         items.append(item(f"L{n}", line.quantity, line.unit_price, rate=line.rate, adjustments=adjustments))
     group = {"referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground", "items": items}
     if delivery:
         group["deliveryCharge"] = {"amount": delivery, "taxes": [tax(8, (delivery * 8 / 100).quantize(D("0.01")))]}
     summary = ingest(order_body(groups=[group]))
     products = list(summary.item_summaries.filter(type="Order Product").order_by("id"))
-    locations = [create_location(LocationInput(name=f"S{n}", external_reference=f"S{n}-{summary.pk}",
-                                               is_inventory_location=False)) for n in (1, 2)]
+    locations = [
+        create_location(
+            LocationInput(name=f"S{n}", external_reference=f"S{n}-{summary.pk}", is_inventory_location=False)
+        )
+        for n in (1, 2)
+    ]
     for index, location in enumerate(locations):
-        wanted = [(ois, placement[index]) for ois, placement in zip(products, placements, strict=True)
-                  if placement[index]]
+        wanted = [
+            (ois, placement[index]) for ois, placement in zip(products, placements, strict=True) if placement[index]
+        ]
         if wanted:
             (order,) = place(summary, (location, wanted))
             if statuses[index] != "Allocated":
@@ -66,27 +70,44 @@ def build(spec):
 
 
 def snapshot():
-    return (Order.objects.count(),
-            list(FulfillmentOrderLineItem.objects.order_by("pk").values_list("quantity", "total_line_amount")),
-            list(FulfillmentOrder.objects.order_by("pk").values_list("status", flat=True)))
+    return (
+        Order.objects.count(),
+        list(FulfillmentOrderLineItem.objects.order_by("pk").values_list("quantity", "total_line_amount")),
+        list(FulfillmentOrder.objects.order_by("pk").values_list("status", flat=True)),
+    )
 
 
 def assert_fulfillment_adds_up(summary):
     items = list(summary.item_summaries.all())
-    lines = list(FulfillmentOrderLineItem.objects.filter(fulfillment_order__order_summary=summary)
-                 .select_related("fulfillment_order"))
+    lines = list(
+        FulfillmentOrderLineItem.objects.filter(fulfillment_order__order_summary=summary).select_related(
+            "fulfillment_order"
+        )
+    )
     for ois in items:
         own = [line for line in lines if line.order_item_summary_id == ois.pk]
-        open_units = sum((line.quantity for line in own
-                          if line.fulfillment_order.status_category not in FINAL_STATUS_CATEGORIES), D(0))
+        open_units = sum(
+            (line.quantity for line in own if line.fulfillment_order.status_category not in FINAL_STATUS_CATEGORIES),
+            D(0),
+        )
         assert ois.quantity_allocated == open_units, ois
         if ois.quantity_available_to_fulfill == 0:
             # Nothing left to place: every cent of the item is on its fulfillment-order lines.
-            placed = [sum((getattr(line, name) for line in own), D(0)) for name in (
-                "total_line_amount", "total_line_tax_amount", "total_adjustment_amount",
-                "total_adjustment_tax_amount")]
-            assert placed == [ois.total_line_amount, ois.total_line_tax_amount, ois.total_adjustment_amount,
-                              ois.total_adjustment_tax_amount], ois
+            placed = [
+                sum((getattr(line, name) for line in own), D(0))
+                for name in (
+                    "total_line_amount",
+                    "total_line_tax_amount",
+                    "total_adjustment_amount",
+                    "total_adjustment_tax_amount",
+                )
+            ]
+            assert placed == [
+                ois.total_line_amount,
+                ois.total_line_tax_amount,
+                ois.total_adjustment_amount,
+                ois.total_adjustment_tax_amount,
+            ], ois
     for order in FulfillmentOrder.objects.filter(order_summary=summary):
         order_lines = [line for line in lines if line.fulfillment_order_id == order.pk]
         assert compute_rollups(order_lines, order.tax_locale_type)["grand_total_amount"] == order.grand_total_amount
@@ -131,8 +152,7 @@ class CancelAllocatedProperties(TestCase):
             event("submitted")
             self.assertEqual(submitted.balances, previewed.balances)
             self.assertEqual(submitted.fulfillment, previewed.fulfillment)
-            self.assertEqual(submitted.charges_canceled_with_last_product,
-                             previewed.charges_canceled_with_last_product)
+            self.assertEqual(submitted.charges_canceled_with_last_product, previewed.charges_canceled_with_last_product)
             after = OrderSummary.objects.get(pk=summary.pk)
             moved = summary.grand_total_amount - after.grand_total_amount
             self.assertEqual(moved, submitted.balances.grand_total_amount)

@@ -45,11 +45,19 @@ def run_together(work, count=THREADS):
 
 
 def one_unit_order():
-    return ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "deliveryCharge": {"amount": D("5.00"), "taxes": []},
-        "items": [item("LAST", 1, "30.00", rate=8), item("OTHER", 2, "10.00", rate=8)],
-    }]))
+    return ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "deliveryCharge": {"amount": D("5.00"), "taxes": []},
+                    "items": [item("LAST", 1, "30.00", rate=8), item("OTHER", 2, "10.00", rate=8)],
+                }
+            ]
+        )
+    )
 
 
 def test_twenty_threads_cancel_the_last_unit_and_exactly_one_succeeds():
@@ -72,10 +80,18 @@ def test_twenty_threads_cancel_the_last_unit_and_exactly_one_succeeds():
 
 
 def test_concurrent_changes_of_different_items_all_apply_in_turn():
-    summary = ingest(order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item(f"S{n}", 2, "10.00", rate=8) for n in range(16)],
-    }]))
+    summary = ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item(f"S{n}", 2, "10.00", rate=8) for n in range(16)],
+                }
+            ]
+        )
+    )
     items = sorted(OrderItemSummary.objects.filter(order_summary=summary), key=lambda ois: ois.pk)
 
     def work(index):

@@ -33,10 +33,10 @@ def ingest_spec(spec) -> OrderSummary:
         for n, line in enumerate(group.lines):
             adjustments = []
             if line.discount:
-                adjustments.append({"name": "PROMO", "amount": line.discount,
-                                    "taxes": [tax(line.rate, line.discount_tax)]})
-            lines.append(item(f"G{index}L{n}", line.quantity, line.unit_price, rate=line.rate,
-                              adjustments=adjustments))
+                adjustments.append(
+                    {"name": "PROMO", "amount": line.discount, "taxes": [tax(line.rate, line.discount_tax)]}
+                )
+            lines.append(item(f"G{index}L{n}", line.quantity, line.unit_price, rate=line.rate, adjustments=adjustments))
         body = {"referenceId": f"g{index}", "deliverTo": address(), "deliveryMethod": "Ground", "items": lines}
         if group.delivery:
             body["deliveryCharge"] = {"amount": group.delivery, "taxes": [tax(group.delivery_rate, group.delivery_tax)]}

@@ -36,13 +36,20 @@ def test_change_orders_are_numbered_in_sequence_whatever_their_kind():
     first = submit_cancel(summary.pk, [change(items["A"].pk, 1)], actor=None)
     with_fee = submit_cancel(summary.pk, [change(items["B"].pk, 1, fees=(fee("2.00"),))], actor=None)
     for ois in summary.item_summaries.all():
-        set_fulfillment_state(ois, allocated=ois.quantity_ordered - ois.quantity_canceled,
-                              fulfilled=ois.quantity_ordered - ois.quantity_canceled)
+        set_fulfillment_state(
+            ois,
+            allocated=ois.quantity_ordered - ois.quantity_canceled,
+            fulfilled=ois.quantity_ordered - ois.quantity_canceled,
+        )
     returned = submit_return(summary.pk, [change(items["A"].pk, 1)], actor=None)
     numbers = [
         Order.objects.get(pk=pk).order_number
-        for pk in (first.change_order_id, with_fee.change_order_id, with_fee.fee_change_order_id,
-                   returned.change_order_id)
+        for pk in (
+            first.change_order_id,
+            with_fee.change_order_id,
+            with_fee.fee_change_order_id,
+            returned.change_order_id,
+        )
     ]
     assert numbers == [f"{summary.order_number}-C{n}" for n in (1, 2, 3, 4)]
 
@@ -51,8 +58,10 @@ def test_no_active_reason_code_refuses_every_reason():
     summary = worked_example()
     a = items_by_sku(summary)["A"]
     ReasonCode.objects.update(is_active=False)
-    for action in (lambda: preview_cancel(summary.pk, [change(a.pk, 1)]),
-                   lambda: submit_cancel(summary.pk, [change(a.pk, 1)], actor=None)):
+    for action in (
+        lambda: preview_cancel(summary.pk, [change(a.pk, 1)]),
+        lambda: submit_cancel(summary.pk, [change(a.pk, 1)], actor=None),
+    ):
         with pytest.raises(InvalidInput) as refused:
             action()
         assert refused.value.errors[0].field == "changeItems[0].reason"
@@ -63,8 +72,10 @@ def test_a_reason_code_named_with_quotes_and_commas_is_read_back_exactly():
     summary = worked_example()
     a = items_by_sku(summary)["A"]
     result = submit_cancel(summary.pk, [change(a.pk, 1, reason='Said "no", then [yes]')], actor=None)
-    assert OrderItemSummaryChange.objects.get(change_order_id=result.change_order_id,
-                                              order_item_summary=a).reason == 'Said "no", then [yes]'
+    assert (
+        OrderItemSummaryChange.objects.get(change_order_id=result.change_order_id, order_item_summary=a).reason
+        == 'Said "no", then [yes]'
+    )
 
 
 def test_an_item_canceled_whole_is_saved_with_its_status():
@@ -91,8 +102,9 @@ def test_the_preview_funds_position_is_the_submits():
 def test_adjust_submit_updates_only_what_moved():
     summary = worked_example()
     a = items_by_sku(summary)["A"]
-    submit_adjust(summary.pk, AdjustInput(items=(AdjustItemInput(a.pk, "AmountWithoutTax", D("-10"), "Price Match"),)),
-                  actor=None)
+    submit_adjust(
+        summary.pk, AdjustInput(items=(AdjustItemInput(a.pk, "AmountWithoutTax", D("-10"), "Price Match"),)), actor=None
+    )
     a_after = OrderItemSummary.objects.get(pk=a.pk)
     assert a_after.total_adjustment_amount == a.total_adjustment_amount - D("10")
     assert (a_after.quantity_ordered, a_after.total_line_amount) == (a.quantity_ordered, a.total_line_amount)

@@ -26,11 +26,15 @@ OIS_CASES = [
     # shipped 1 of 0 allocated
     ("ois_fulfilled_within_allocated", {"quantity_fulfilled": D("1")}),
     # 1 returned of 0 initiated
-    ("ois_returned_within_initiated_within_fulfilled", {
-        "quantity_allocated": D("1"), "quantity_fulfilled": D("1"), "quantity_returned": D("1")}),
+    (
+        "ois_returned_within_initiated_within_fulfilled",
+        {"quantity_allocated": D("1"), "quantity_fulfilled": D("1"), "quantity_returned": D("1")},
+    ),
     # 2 expected back of 1 shipped
-    ("ois_returned_within_initiated_within_fulfilled", {
-        "quantity_allocated": D("1"), "quantity_fulfilled": D("1"), "quantity_return_initiated": D("2")}),
+    (
+        "ois_returned_within_initiated_within_fulfilled",
+        {"quantity_allocated": D("1"), "quantity_fulfilled": D("1"), "quantity_return_initiated": D("2")},
+    ),
     ("ois_line_amounts_not_negative", {"total_line_tax_amount": D("-0.01")}),
     ("ois_adjustments_not_positive", {"total_adjustment_amount": D("5.00")}),
     ("ois_adjustments_not_positive", {"total_adjustment_tax_amount": D("0.40")}),
@@ -51,8 +55,10 @@ OPS_CASES = [
     # 20.00 unapplied of 10.00 captured
     ("ops_balance_within_net_captured", {"captured_amount": D("10.00"), "balance_amount": D("20.00")}),
     # 10.00 captured − 5.00 refunded leaves 5.00, not 6.00
-    ("ops_balance_within_net_captured", {
-        "captured_amount": D("10.00"), "refunded_amount": D("5.00"), "balance_amount": D("6.00")}),
+    (
+        "ops_balance_within_net_captured",
+        {"captured_amount": D("10.00"), "refunded_amount": D("5.00"), "balance_amount": D("6.00")},
+    ),
 ]
 
 
@@ -82,8 +88,12 @@ def test_item_summary_accepts_a_consistent_life():
     a = items_by_sku(worked_example())["A"]
     # 2 ordered, allocated and shipped; 1 expected back and returned; 10.00 off with 0.80 tax off.
     OrderItemSummary.objects.filter(pk=a.pk).update(
-        quantity_allocated=D("2"), quantity_fulfilled=D("2"), quantity_return_initiated=D("1"),
-        quantity_returned=D("1"), total_adjustment_amount=D("-10.00"), total_adjustment_tax_amount=D("-0.80"),
+        quantity_allocated=D("2"),
+        quantity_fulfilled=D("2"),
+        quantity_return_initiated=D("1"),
+        quantity_returned=D("1"),
+        total_adjustment_amount=D("-10.00"),
+        total_adjustment_tax_amount=D("-0.80"),
     )
     a.refresh_from_db()
     assert (a.quantity, a.quantity_available_to_return, a.total_price) == (1, 1, D("70.00"))
@@ -101,8 +111,11 @@ def test_payment_summary_accepts_consistent_money():
     summary = worked_example()
     # Captured 100.00 of 118.80, 18.80 reversed; 30.00 refunded, 10.00 pending; 60.00 unapplied ≤ 100 − 30.
     OrderPaymentSummary.objects.filter(order_summary=summary).update(
-        captured_amount=D("100.00"), authorization_reversal_amount=D("18.80"), refunded_amount=D("30.00"),
-        pending_refund_amount=D("10.00"), balance_amount=D("60.00"),
+        captured_amount=D("100.00"),
+        authorization_reversal_amount=D("18.80"),
+        refunded_amount=D("30.00"),
+        pending_refund_amount=D("10.00"),
+        balance_amount=D("60.00"),
     )
     ops = OrderPaymentSummary.objects.get(order_summary=summary)
     # max(0, 118.80 − 100.00 − 0 − 18.80) = 0; 100.00 − 30.00 − 10.00 = 60.00

@@ -30,9 +30,11 @@ def _rows(client) -> list[tuple]:
 
 
 def test_update_by_key_writes_what_an_update_per_key_writes():
-    keys = ["a", "b'; --", "c \"d\"", "é"]
-    answers = {key: {"response_status": 200 + index, "response_body": f'{{"n": "{key}"}}'}
-               for index, key in enumerate(keys[:3])}
+    keys = ["a", "b'; --", 'c "d"', "é"]
+    answers = {
+        key: {"response_status": 200 + index, "response_body": f'{{"n": "{key}"}}'}
+        for index, key in enumerate(keys[:3])
+    }
     done = datetime(2026, 12, 3, 16, 5, 7, 123456, tzinfo=UTC)
 
     theirs, _ = _records("django-client", keys)
@@ -42,8 +44,9 @@ def test_update_by_key_writes_what_an_update_per_key_writes():
     ours, _ = _records("our-client", keys)
     _, neighbours = _records("neighbour", keys)  # same keys, another client: left alone
     with CaptureQueriesContext(connection) as queries:
-        updated = update_by_key(IdempotencyRecord, where={"client": ours.pk}, key="key", rows=answers,
-                                also={"completed_at": done})
+        updated = update_by_key(
+            IdempotencyRecord, where={"client": ours.pk}, key="key", rows=answers, also={"completed_at": done}
+        )
 
     assert updated == 3
     assert len(queries.captured_queries) == 1
@@ -82,8 +85,13 @@ def _fields(obj) -> dict:
 
 def test_compiled_query_gives_the_instances_the_queryset_gives():
     channel = SalesChannel.objects.create(name="compiled")
-    bound = ApiClient.objects.create(name="bound", key_prefix="b", key_hash="hash-bound", sales_channel=channel,
-                                     scopes=["orders:read", "orders:write"])
+    bound = ApiClient.objects.create(
+        name="bound",
+        key_prefix="b",
+        key_hash="hash-bound",
+        sales_channel=channel,
+        scopes=["orders:read", "orders:write"],
+    )
     ApiClient.objects.create(name="free", key_prefix="f", key_hash="hash-free", scopes=["all"])
     ApiClient.objects.filter(pk=bound.pk).update(last_used_at=datetime(2026, 12, 3, 16, 0, tzinfo=UTC))
 

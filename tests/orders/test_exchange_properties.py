@@ -40,24 +40,47 @@ def shipped_order(currency, ordered, price, rate, paid_by_sale) -> OrderSummary:
     line["taxes"][0]["amount"] = round_money(D(ordered) * price * rate / 100, currency)
     total = D(ordered) * price + line["taxes"][0]["amount"]
     kind = "sale" if paid_by_sale else "authorization"
-    payments = [{"kind": kind, "method": "Visa", "gatewayToken": "tok_visa", "last4": "4242", "amount": total,
-                 "gatewayReference": "ref_1"}]
-    summary = ingest(order_body(currency=currency, payments=payments, groups=[
-        {"referenceId": "g1", "deliverTo": address(), "deliveryMethod": "Ground", "items": [line]}]))
-    OrderItemSummary.objects.filter(order_summary=summary).update(quantity_allocated=ordered,
-                                                                  quantity_fulfilled=ordered)
+    payments = [
+        {
+            "kind": kind,
+            "method": "Visa",
+            "gatewayToken": "tok_visa",
+            "last4": "4242",
+            "amount": total,
+            "gatewayReference": "ref_1",
+        }
+    ]
+    summary = ingest(
+        order_body(
+            currency=currency,
+            payments=payments,
+            groups=[{"referenceId": "g1", "deliverTo": address(), "deliveryMethod": "Ground", "items": [line]}],
+        )
+    )
+    OrderItemSummary.objects.filter(order_summary=summary).update(
+        quantity_allocated=ordered, quantity_fulfilled=ordered
+    )
     refresh_summary(summary)
     return summary
 
 
 def written() -> tuple:
-    return (Order.objects.count(), OrderSummary.objects.count(), Exchange.objects.count(),
-            OrderPaymentSummary.objects.count())
+    return (
+        Order.objects.count(),
+        OrderSummary.objects.count(),
+        Exchange.objects.count(),
+        OrderPaymentSummary.objects.count(),
+    )
 
 
 def net_captured(summary) -> D:
-    return sum((ops.captured_amount - ops.refunded_amount - ops.pending_refund_amount
-                for ops in OrderPaymentSummary.objects.filter(order_summary=summary)), D(0))
+    return sum(
+        (
+            ops.captured_amount - ops.refunded_amount - ops.pending_refund_amount
+            for ops in OrderPaymentSummary.objects.filter(order_summary=summary)
+        ),
+        D(0),
+    )
 
 
 class ExchangeProperties(TestCase):
@@ -68,12 +91,22 @@ class ExchangeProperties(TestCase):
         summary = shipped_order(currency, ordered, price, rate, paid_by_sale)
         ois = OrderItemSummary.objects.get(order_summary=summary)
         new_tax = round_money(new_price * new_quantity * new_rate / 100, currency)
-        request = ExchangeInput(items=(ExchangeItemInput(
-            order_item_summary_id=ois.pk, quantity=D(back), reason="Wrong Item",
-            replacement=ReplacementInput(stock_keeping_unit="A-2", name="A, other size", quantity=D(new_quantity),
-                                         unit_price=new_price,
-                                         taxes=(ReplacementTaxInput("Tax", new_tax, D(new_rate)),)),
-        ),))
+        request = ExchangeInput(
+            items=(
+                ExchangeItemInput(
+                    order_item_summary_id=ois.pk,
+                    quantity=D(back),
+                    reason="Wrong Item",
+                    replacement=ReplacementInput(
+                        stock_keeping_unit="A-2",
+                        name="A, other size",
+                        quantity=D(new_quantity),
+                        unit_price=new_price,
+                        taxes=(ReplacementTaxInput("Tax", new_tax, D(new_rate)),),
+                    ),
+                ),
+            )
+        )
         before = written()
         captured_before = net_captured(summary)
         preview = preview_exchange(summary.pk, request)
@@ -86,8 +119,9 @@ class ExchangeProperties(TestCase):
         self.assertEqual(amounts.transferred + amounts.to_charge, amounts.replacement_total)
         self.assertEqual(amounts.replacement_total, new_price * new_quantity + new_tax)
         # An order paid at checkout (a sale) holds the credit; one only authorized holds none to move.
-        self.assertEqual(amounts.transferred, min(amounts.returned_value, amounts.replacement_total)
-                         if paid_by_sale else 0)
+        self.assertEqual(
+            amounts.transferred, min(amounts.returned_value, amounts.replacement_total) if paid_by_sale else 0
+        )
 
         replacement = OrderSummary.objects.get(pk=submitted.exchange_order_summary_id)
         self.assertEqual(net_captured(summary), captured_before - amounts.transferred)
@@ -109,12 +143,23 @@ class ExchangeProperties(TestCase):
         summary = shipped_order(currency, ordered, price, rate, paid_by_sale)
         ois = OrderItemSummary.objects.get(order_summary=summary)
         new_tax = round_money(new_price * new_quantity * new_rate / 100, currency)
-        request = ExchangeInput(items=(ExchangeItemInput(
-            order_item_summary_id=ois.pk, quantity=D(back), reason="Wrong Item",
-            replacement=ReplacementInput(stock_keeping_unit="A-2", name="A, other size", quantity=D(new_quantity),
-                                         unit_price=new_price,
-                                         taxes=(ReplacementTaxInput("Tax", new_tax, D(new_rate)),)),
-        ),), hold_replacement_until_returned=True)
+        request = ExchangeInput(
+            items=(
+                ExchangeItemInput(
+                    order_item_summary_id=ois.pk,
+                    quantity=D(back),
+                    reason="Wrong Item",
+                    replacement=ReplacementInput(
+                        stock_keeping_unit="A-2",
+                        name="A, other size",
+                        quantity=D(new_quantity),
+                        unit_price=new_price,
+                        taxes=(ReplacementTaxInput("Tax", new_tax, D(new_rate)),),
+                    ),
+                ),
+            ),
+            hold_replacement_until_returned=True,
+        )
         before = written()
         captured_before = net_captured(summary)
         preview = preview_exchange(summary.pk, request)
@@ -131,10 +176,22 @@ class ExchangeProperties(TestCase):
         exchange = Exchange.objects.get(pk=submitted.exchange_id)
         amounts = preview.amounts
         self.assertEqual(exchange.status, "Completed")
-        self.assertEqual((exchange.returned_value, exchange.replacement_total, exchange.transferred_amount,
-                          exchange.amount_to_charge, exchange.amount_to_refund),
-                         (amounts.returned_value, amounts.replacement_total, amounts.transferred, amounts.to_charge,
-                          amounts.to_refund))
+        self.assertEqual(
+            (
+                exchange.returned_value,
+                exchange.replacement_total,
+                exchange.transferred_amount,
+                exchange.amount_to_charge,
+                exchange.amount_to_refund,
+            ),
+            (
+                amounts.returned_value,
+                amounts.replacement_total,
+                amounts.transferred,
+                amounts.to_charge,
+                amounts.to_refund,
+            ),
+        )
         self.assertEqual(net_captured(summary), captured_before - amounts.transferred)
         self.assertEqual(net_captured(replacement), amounts.transferred)
         if paid_by_sale:

@@ -23,8 +23,9 @@ def make_records():
     done = {"response_status": 201, "response_body": "{}", "completed_at": now}
     IdempotencyRecord.objects.create(client=client, key="expired", created_at=now - ttl - timedelta(minutes=5), **done)
     IdempotencyRecord.objects.create(client=client, key="fresh", created_at=now - timedelta(hours=1), **done)
-    IdempotencyRecord.objects.create(client=client, key="just-inside", created_at=now - ttl + timedelta(minutes=5),
-                                     **done)
+    IdempotencyRecord.objects.create(
+        client=client, key="just-inside", created_at=now - ttl + timedelta(minutes=5), **done
+    )
     # Still running (no answer yet): the in-flight takeover deals with it, never the purge.
     IdempotencyRecord.objects.create(client=client, key="in-flight", created_at=now - ttl - timedelta(hours=1))
 

@@ -32,7 +32,11 @@ def test_worked_example_rollups_computed_by_hand():
     a = items["A"]
     assert (a.quantity_ordered, a.quantity, a.quantity_available_to_cancel) == (2, 2, 2)
     assert (a.total_line_amount, a.total_line_tax_amount, a.total_price, a.total_amt_with_tax) == (
-        Decimal("80.00"), Decimal("6.40"), Decimal("80.00"), Decimal("86.40"))
+        Decimal("80.00"),
+        Decimal("6.40"),
+        Decimal("80.00"),
+        Decimal("86.40"),
+    )
     assert a.tax_rate == Decimal("8")
     assert a.status == ItemStatus.ORDERED
     delivery = [ois for ois in items.values() if ois.type == ItemType.DELIVERY_CHARGE]
@@ -46,5 +50,8 @@ def test_worked_example_rollups_computed_by_hand():
 
     ops = OrderPaymentSummary.objects.get(order_summary=summary)
     assert (ops.authorization_amount, ops.captured_amount, ops.available_to_capture_amount) == (
-        Decimal("118.80"), Decimal("0"), Decimal("118.80"))
+        Decimal("118.80"),
+        Decimal("0"),
+        Decimal("118.80"),
+    )
     assert PaymentAuthorization.objects.get(order=order).order_payment_summary == ops

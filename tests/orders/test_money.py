@@ -25,8 +25,15 @@ D = Decimal
 
 @pytest.mark.parametrize(
     ("currency", "places", "one_unit"),
-    [("USD", 2, "0.01"), ("EUR", 2, "0.01"), ("JPY", 0, "1"), ("KRW", 0, "1"), ("BHD", 3, "0.001"),
-     ("KWD", 3, "0.001"), ("TND", 3, "0.001")],
+    [
+        ("USD", 2, "0.01"),
+        ("EUR", 2, "0.01"),
+        ("JPY", 0, "1"),
+        ("KRW", 0, "1"),
+        ("BHD", 3, "0.001"),
+        ("KWD", 3, "0.001"),
+        ("TND", 3, "0.001"),
+    ],
 )
 def test_minor_units_follow_iso_4217(currency, places, one_unit):
     assert minor_units(currency) == places
@@ -105,7 +112,8 @@ def render(data) -> str:
 def test_money_is_rendered_as_exact_json_numbers():
     # Whole amounts (always so in JPY) are integers; others the shortest form of the same decimal.
     assert render({"a": D("3850"), "b": D("118.80"), "c": D("0.125"), "d": D("-43.20")}) == (
-        '{"a":3850,"b":118.8,"c":0.125,"d":-43.2}')
+        '{"a":3850,"b":118.8,"c":0.125,"d":-43.2}'
+    )
     assert json.loads(render({"a": D("123456789012.34")}), parse_float=D) == {"a": D("123456789012.34")}
 
 

@@ -17,8 +17,11 @@ def test_sum_of_money_is_exact():
     ops = OrderPaymentSummary.objects.get(order_summary=summary)
     OrderPaymentSummary.objects.filter(pk=ops.pk).update(captured_amount=Decimal("71.28"))
     OrderPaymentSummary.objects.create(
-        order_summary=summary, method="GiftCard", currency="USD",
-        authorization_amount=Decimal("47.52"), captured_amount=Decimal("47.52"),
+        order_summary=summary,
+        method="GiftCard",
+        currency="USD",
+        authorization_amount=Decimal("47.52"),
+        captured_amount=Decimal("47.52"),
     )
     # 71.28 + 47.52 is 118.79999999999998 in binary floating point; in money it is 118.80.
     total = OrderPaymentSummary.objects.filter(order_summary=summary).aggregate(t=MoneySum("captured_amount"))["t"]

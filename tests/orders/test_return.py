@@ -51,7 +51,10 @@ def test_worked_example_return_one_a_without_shipping_reduction():
     assert order.change_type == ChangeType.RETURN and order.fulfillment_phase == ""
     assert order.is_post_fulfillment_reduction
     assert (order.total_amount, order.total_tax_amount, order.grand_total_amount) == (
-        D("-40.00"), D("-3.20"), D("-43.20"))
+        D("-40.00"),
+        D("-3.20"),
+        D("-43.20"),
+    )
     a.refresh_from_db()
     assert (a.quantity_returned, a.quantity_return_initiated, a.quantity) == (1, 1, 1)
     assert a.status == ItemStatus.FULFILLED
@@ -77,12 +80,30 @@ def test_return_everything_returns_the_summary():
 
 def awkward_order():
     """3 × 33.33 = 99.99 at 8.875 % (8.87), discount -10.00 (tax -0.89), all shipped."""
-    body = order_body(groups=[{
-        "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item("X", 3, "33.33", rate="8.875", adjustments=[{
-            "name": "PROMO", "amount": D("-10.00"),
-            "taxes": [{"name": "Sales tax", "rate": D("8.875"), "amount": D("-0.89")}]}])],
-    }])
+    body = order_body(
+        groups=[
+            {
+                "referenceId": "g",
+                "deliverTo": address(),
+                "deliveryMethod": "Ground",
+                "items": [
+                    item(
+                        "X",
+                        3,
+                        "33.33",
+                        rate="8.875",
+                        adjustments=[
+                            {
+                                "name": "PROMO",
+                                "amount": D("-10.00"),
+                                "taxes": [{"name": "Sales tax", "rate": D("8.875"), "amount": D("-0.89")}],
+                            }
+                        ],
+                    )
+                ],
+            }
+        ]
+    )
     summary = ingest(body)
     x = items_by_sku(summary)["X"]
     set_fulfillment_state(x, allocated=3, fulfilled=3)
@@ -100,8 +121,13 @@ def test_returning_units_one_at_a_time_equals_all_at_once():
     assert current(x1) == current(x2)
     # 2 of 3 at once: line 66.66; tax round(8.87 × 2/3 = 5.913) = 5.91; discount round(-6.667) = -6.67,
     # its tax round(-0.593) = -0.59; left: 33.33, 2.96, -3.33, -0.30
-    assert current(x2) == {"quantity": 1, "line": D("33.33"), "line_tax": D("2.96"),
-                           "adjustment": D("-3.33"), "adjustment_tax": D("-0.30")}
+    assert current(x2) == {
+        "quantity": 1,
+        "line": D("33.33"),
+        "line_tax": D("2.96"),
+        "adjustment": D("-3.33"),
+        "adjustment_tax": D("-0.30"),
+    }
     submit_return(one_by_one.pk, [change(x1.pk, 1)], actor=None)
     x1.refresh_from_db()
     assert all(value == 0 for value in current(x1).values())
@@ -138,4 +164,3 @@ def test_cannot_return_more_than_shipped_and_not_yet_returned():
     submit_return(summary.pk, [change(a.pk, 1)], actor=None)
     with pytest.raises(InvalidState):
         submit_return(summary.pk, [change(a.pk, 2)], actor=None)
-

@@ -33,8 +33,9 @@ def test_a_row_is_the_instance_the_orm_reads():
         assert type(mine) is model and not mine._state.adding and mine._state.db == "default"
         assert _values(mine) == _values(theirs)
         # Money comes back as the ORM gives it: a Decimal with the stored places, on SQLite too.
-        assert all(type(getattr(mine, f.attname)) is type(getattr(theirs, f.attname))
-                   for f in model._meta.concrete_fields)
+        assert all(
+            type(getattr(mine, f.attname)) is type(getattr(theirs, f.attname)) for f in model._meta.concrete_fields
+        )
     assert get_row(OrderSummary, summary.pk + 10**6) is None
     with pytest.raises(OrderSummary.DoesNotExist), transaction.atomic():
         lock_row(OrderSummary, summary.pk + 10**6)
@@ -44,7 +45,10 @@ def test_some_fields_only_and_conditions():
     summary = worked_example()
     only = get_row(OrderSummary, summary.pk, fields=("currency", "grand_total_amount"))
     assert only.get_deferred_fields() == {f.attname for f in OrderSummary._meta.concrete_fields} - {
-        "id", "currency", "grand_total_amount"}
+        "id",
+        "currency",
+        "grand_total_amount",
+    }
     assert (only.currency, only.grand_total_amount) == (summary.currency, summary.grand_total_amount)
     # A condition that does not hold finds nothing; a list is IN, an empty list matches nothing.
     assert get_row(OrderSummary, summary.pk, where={"currency": "XXX"}) is None
@@ -73,8 +77,17 @@ def test_update_row_writes_as_save_does_with_last_modified():
 def test_update_where_counts_what_it_wrote():
     message = OutboxMessage.objects.create(task_name="x.y", next_attempt_at="2026-01-01T00:00:00Z")
     assert update_where(OutboxMessage, message.pk, {"status": OutboxStatus.DONE}, last_error="no") == 0
-    assert update_where(OutboxMessage, message.pk, {"status": OutboxStatus.PENDING}, status=OutboxStatus.DONE,
-                        done_at=timezone.now(), last_error="yes") == 1
+    assert (
+        update_where(
+            OutboxMessage,
+            message.pk,
+            {"status": OutboxStatus.PENDING},
+            status=OutboxStatus.DONE,
+            done_at=timezone.now(),
+            last_error="yes",
+        )
+        == 1
+    )
     message.refresh_from_db()
     assert (message.status, message.last_error) == (OutboxStatus.DONE, "yes")
 
@@ -84,8 +97,11 @@ def test_a_compiled_query_answers_as_its_queryset_for_each_value():
 
     def build(pk):
         return OrderSummary.objects.filter(pk=pk).values_list(
-            "currency", Coalesce(MoneySum("item_summaries__total_line_amount",
-                                          filter=Q(item_summaries__type="Order Product")), D(0)))
+            "currency",
+            Coalesce(
+                MoneySum("item_summaries__total_line_amount", filter=Q(item_summaries__type="Order Product")), D(0)
+            ),
+        )
 
     compiled = CompiledRows(build)
     for summary in summaries * 2:
@@ -97,12 +113,27 @@ def test_a_compiled_query_answers_as_its_queryset_for_each_value():
 
 
 def test_money_sums_are_moneysum_by_key():
-    sales = [{"kind": "sale", "method": f"Card {n}", "gatewayToken": "tok_visa", "last4": "4242",
-              "amount": amount, "gatewayReference": f"sale_{n}"} for n, amount in enumerate(["7.30", "3.50", "0.01"])]
+    sales = [
+        {
+            "kind": "sale",
+            "method": f"Card {n}",
+            "gatewayToken": "tok_visa",
+            "last4": "4242",
+            "amount": amount,
+            "gatewayReference": f"sale_{n}",
+        }
+        for n, amount in enumerate(["7.30", "3.50", "0.01"])
+    ]
     summary = ingest(order_body(payments=sales))
     ops_ids = list(OrderPaymentSummary.objects.filter(order_summary=summary).values_list("pk", flat=True))
-    theirs = dict(Payment.objects.filter(order_payment_summary_id__in=ops_ids).values("order_payment_summary_id")
-                  .annotate(total=MoneySum("amount")).values_list("order_payment_summary_id", "total"))
+    theirs = dict(
+        Payment.objects.filter(order_payment_summary_id__in=ops_ids)
+        .values("order_payment_summary_id")
+        .annotate(total=MoneySum("amount"))
+        .values_list("order_payment_summary_id", "total")
+    )
     assert len(theirs) == 3 and sorted(theirs.values()) == [D("0.01"), D("3.50"), D("7.30")]
-    assert money_sums(Payment, "amount", by="order_payment_summary_id",
-                      where={"order_payment_summary_id": ops_ids}) == theirs
+    assert (
+        money_sums(Payment, "amount", by="order_payment_summary_id", where={"order_payment_summary_id": ops_ids})
+        == theirs
+    )

@@ -12,8 +12,12 @@ D = Decimal
 
 def status_of(ordered, canceled=0, allocated=0, fulfilled=0, return_initiated=0, returned=0) -> str:
     return item_status(
-        ordered=D(ordered), canceled=D(canceled), allocated=D(allocated), fulfilled=D(fulfilled),
-        return_initiated=D(return_initiated), returned=D(returned),
+        ordered=D(ordered),
+        canceled=D(canceled),
+        allocated=D(allocated),
+        fulfilled=D(fulfilled),
+        return_initiated=D(return_initiated),
+        returned=D(returned),
     )
 
 
@@ -54,11 +58,16 @@ def test_item_status_rules(quantities, expected, why):
     assert status_of(*quantities) == expected
 
 
-def ois(ordered, canceled=0, allocated=0, fulfilled=0, return_initiated=0, returned=0,
-        item_type=ItemType.PRODUCT) -> OrderItemSummary:
+def ois(
+    ordered, canceled=0, allocated=0, fulfilled=0, return_initiated=0, returned=0, item_type=ItemType.PRODUCT
+) -> OrderItemSummary:
     return OrderItemSummary(
-        type=item_type, quantity_ordered=D(ordered), quantity_canceled=D(canceled), quantity_allocated=D(allocated),
-        quantity_fulfilled=D(fulfilled), quantity_return_initiated=D(return_initiated),
+        type=item_type,
+        quantity_ordered=D(ordered),
+        quantity_canceled=D(canceled),
+        quantity_allocated=D(allocated),
+        quantity_fulfilled=D(fulfilled),
+        quantity_return_initiated=D(return_initiated),
         quantity_returned=D(returned),
     )
 
@@ -75,23 +84,45 @@ SUMMARY_CASES = [
     ([ois(2), ois(1), delivery()], OrderSummaryStatus.CREATED, "nothing allocated"),
     ([ois(2, canceled=1), ois(1), delivery()], OrderSummaryStatus.CREATED, "a partial cancel leaves it created"),
     ([delivery()], OrderSummaryStatus.CREATED, "no products at all"),
-    ([ois(2, allocated=1), ois(1), delivery()], OrderSummaryStatus.WAITING_TO_FULFILL,
-     "some units on a fulfillment order"),
-    ([ois(2, allocated=2, fulfilled=2), ois(1, allocated=1), delivery()], OrderSummaryStatus.WAITING_TO_FULFILL,
-     "one product still to ship"),
-    ([ois(2, allocated=2, fulfilled=2), ois(1, allocated=1, fulfilled=1), delivery()],
-     OrderSummaryStatus.FULFILLED, "every product shipped; the delivery charge does not count"),
-    ([ois(2, allocated=2, fulfilled=2), ois(1, canceled=1), delivery()], OrderSummaryStatus.FULFILLED,
-     "a canceled product does not hold it back"),
-    ([ois(2, allocated=2, fulfilled=2, return_initiated=1, returned=1), ois(1, allocated=1, fulfilled=1)],
-     OrderSummaryStatus.FULFILLED, "a partial return leaves held units fulfilled"),
-    ([ois(2, canceled=2), ois(1, canceled=1), delivery()], OrderSummaryStatus.CANCELED,
-     "every product canceled"),
-    ([ois(2, allocated=2, fulfilled=2, return_initiated=2, returned=2), ois(1, allocated=1, fulfilled=1,
-                                                                              return_initiated=1, returned=1)],
-     OrderSummaryStatus.RETURNED, "every fulfilled unit came back"),
-    ([ois(2, allocated=2, fulfilled=2, return_initiated=2, returned=2), ois(1, canceled=1)],
-     OrderSummaryStatus.RETURNED, "one returned, the other canceled: nothing is held and something came back"),
+    (
+        [ois(2, allocated=1), ois(1), delivery()],
+        OrderSummaryStatus.WAITING_TO_FULFILL,
+        "some units on a fulfillment order",
+    ),
+    (
+        [ois(2, allocated=2, fulfilled=2), ois(1, allocated=1), delivery()],
+        OrderSummaryStatus.WAITING_TO_FULFILL,
+        "one product still to ship",
+    ),
+    (
+        [ois(2, allocated=2, fulfilled=2), ois(1, allocated=1, fulfilled=1), delivery()],
+        OrderSummaryStatus.FULFILLED,
+        "every product shipped; the delivery charge does not count",
+    ),
+    (
+        [ois(2, allocated=2, fulfilled=2), ois(1, canceled=1), delivery()],
+        OrderSummaryStatus.FULFILLED,
+        "a canceled product does not hold it back",
+    ),
+    (
+        [ois(2, allocated=2, fulfilled=2, return_initiated=1, returned=1), ois(1, allocated=1, fulfilled=1)],
+        OrderSummaryStatus.FULFILLED,
+        "a partial return leaves held units fulfilled",
+    ),
+    ([ois(2, canceled=2), ois(1, canceled=1), delivery()], OrderSummaryStatus.CANCELED, "every product canceled"),
+    (
+        [
+            ois(2, allocated=2, fulfilled=2, return_initiated=2, returned=2),
+            ois(1, allocated=1, fulfilled=1, return_initiated=1, returned=1),
+        ],
+        OrderSummaryStatus.RETURNED,
+        "every fulfilled unit came back",
+    ),
+    (
+        [ois(2, allocated=2, fulfilled=2, return_initiated=2, returned=2), ois(1, canceled=1)],
+        OrderSummaryStatus.RETURNED,
+        "one returned, the other canceled: nothing is held and something came back",
+    ),
 ]
 
 

@@ -21,7 +21,7 @@ def _values(rows):
 
 def _change(rows):
     for index, row in enumerate(rows):
-        row.name = f"It's 100% \"{index}\" ; --"
+        row.name = f'It\'s 100% "{index}" ; --'
         row.list_price = None if index % 2 else D("12.3456")
         row.tax_rate = None if index == 0 else D("8.875")
         row.quantity_canceled = D("0.25") * index

@@ -34,14 +34,25 @@ def ship_everything(summary: OrderSummary) -> FulfillmentOrder:
     group = summary.delivery_group_summaries.first()
     location, _ = Location.objects.get_or_create(external_reference="WH-1", defaults={"name": "Main warehouse"})
     fulfillment_order = FulfillmentOrder.objects.create(
-        order_summary=summary, delivery_group_summary=group, location=location, currency=summary.currency,
-        status="Fulfilled", status_category="CLOSED",
+        order_summary=summary,
+        delivery_group_summary=group,
+        location=location,
+        currency=summary.currency,
+        status="Fulfilled",
+        status_category="CLOSED",
     )
     for ois in summary.item_summaries.all():
         FulfillmentOrderLineItem.objects.create(
-            fulfillment_order=fulfillment_order, order_item_summary=ois, type=ois.type, sku=ois.sku, name=ois.name,
-            unit_price=ois.unit_price, original_quantity=ois.quantity_ordered, quantity=ois.quantity_ordered,
-            total_line_amount=ois.total_line_amount, total_line_tax_amount=ois.total_line_tax_amount,
+            fulfillment_order=fulfillment_order,
+            order_item_summary=ois,
+            type=ois.type,
+            sku=ois.sku,
+            name=ois.name,
+            unit_price=ois.unit_price,
+            original_quantity=ois.quantity_ordered,
+            quantity=ois.quantity_ordered,
+            total_line_amount=ois.total_line_amount,
+            total_line_tax_amount=ois.total_line_tax_amount,
             total_adjustment_amount=ois.total_adjustment_amount,
             total_adjustment_tax_amount=ois.total_adjustment_tax_amount,
         )
@@ -52,14 +63,20 @@ def invoice_everything(summary: OrderSummary):
     return create_invoice_for_fulfillment_order(ship_everything(summary).pk)
 
 
-def change_order(summary: OrderSummary, change_type: str, deltas: list[tuple[str, str, str, str]], *,
-                 phase: str = "") -> Order:
+def change_order(
+    summary: OrderSummary, change_type: str, deltas: list[tuple[str, str, str, str]], *, phase: str = ""
+) -> Order:
     """A change order with one item per (sku or item type, quantity, line amount, line tax) delta, signed."""
     original = summary.original_order
     order = Order.objects.create(
-        kind=OrderKind.CHANGE, order_summary=summary, order_number=f"{summary.order_number}-C{next(_numbers)}",
-        sales_channel_id=summary.sales_channel_id, currency=summary.currency, ordered_date=summary.ordered_date,
-        change_type=change_type, fulfillment_phase=phase,
+        kind=OrderKind.CHANGE,
+        order_summary=summary,
+        order_number=f"{summary.order_number}-C{next(_numbers)}",
+        sales_channel_id=summary.sales_channel_id,
+        currency=summary.currency,
+        ordered_date=summary.ordered_date,
+        change_type=change_type,
+        fulfillment_phase=phase,
     )
     total = tax = D("0")
     # Products by sku; the delivery charge (and fees) also by type, e.g. "Delivery Charge".
@@ -69,15 +86,23 @@ def change_order(summary: OrderSummary, change_type: str, deltas: list[tuple[str
     for sku, quantity, amount, line_tax in deltas:
         ois = by_sku[sku]
         OrderItem.objects.create(
-            order=order, delivery_group=original.delivery_groups.first(), order_item_summary=ois, type=ois.type,
-            sku=sku, name=ois.name, quantity=D(quantity), unit_price=ois.unit_price, line_amount=D(amount),
+            order=order,
+            delivery_group=original.delivery_groups.first(),
+            order_item_summary=ois,
+            type=ois.type,
+            sku=sku,
+            name=ois.name,
+            quantity=D(quantity),
+            unit_price=ois.unit_price,
+            line_amount=D(amount),
             line_tax_amount=D(line_tax),
         )
         total += D(amount)
         tax += D(line_tax)
     Order.objects.filter(pk=order.pk).update(total_amount=total, total_tax_amount=tax, grand_total_amount=total + tax)
     OrderSummary.objects.filter(pk=summary.pk).update(
-        grand_total_amount=F("grand_total_amount") + total + tax, total_amount=F("total_amount") + total,
+        grand_total_amount=F("grand_total_amount") + total + tax,
+        total_amount=F("total_amount") + total,
         total_tax_amount=F("total_tax_amount") + tax,
     )
     order.refresh_from_db()
@@ -89,19 +114,29 @@ def return_one_a(summary: OrderSummary) -> Order:
     return change_order(summary, ChangeType.RETURN, [("A", "-1", "-40.00", "-3.20")], phase=FulfillmentPhase.POST)
 
 
-def add_payment_method(summary: OrderSummary, method: str, amount, *, token="tok_visa", captured=False,
-                       last4="1111") -> OrderPaymentSummary:
+def add_payment_method(
+    summary: OrderSummary, method: str, amount, *, token="tok_visa", captured=False, last4="1111"
+) -> OrderPaymentSummary:
     """A further payment summary with one authorization (or a sale, when captured) of `amount`."""
     amount = D(str(amount))
     ops = OrderPaymentSummary.objects.create(
-        order_summary=summary, method=method, currency=summary.currency, authorization_amount=amount,
-        captured_amount=amount if captured else D("0"), balance_amount=amount if captured else D("0"), last4=last4,
+        order_summary=summary,
+        method=method,
+        currency=summary.currency,
+        authorization_amount=amount,
+        captured_amount=amount if captured else D("0"),
+        balance_amount=amount if captured else D("0"),
+        last4=last4,
     )
-    common = {"order": summary.original_order, "order_payment_summary": ops, "currency": summary.currency,
-              "method": method, "gateway_token": token}
+    common = {
+        "order": summary.original_order,
+        "order_payment_summary": ops,
+        "currency": summary.currency,
+        "method": method,
+        "gateway_token": token,
+    }
     if captured:
-        Payment.objects.create(kind="Sale", amount=amount, balance=amount, gateway_reference=f"sale_{ops.pk}",
-                               **common)
+        Payment.objects.create(kind="Sale", amount=amount, balance=amount, gateway_reference=f"sale_{ops.pk}", **common)
     else:
         PaymentAuthorization.objects.create(amount=amount, gateway_reference=f"auth_{ops.pk}", **common)
     return ops
@@ -117,14 +152,19 @@ def run(operation: BackgroundOperation) -> BackgroundOperation:
 def ops_fields(ops: OrderPaymentSummary) -> dict[str, Decimal]:
     ops.refresh_from_db()
     return {
-        "authorized": ops.authorization_amount, "captured": ops.captured_amount, "refunded": ops.refunded_amount,
-        "pendingCapture": ops.pending_capture_amount, "pendingRefund": ops.pending_refund_amount,
-        "balance": ops.balance_amount, "availableToCapture": ops.available_to_capture_amount,
+        "authorized": ops.authorization_amount,
+        "captured": ops.captured_amount,
+        "refunded": ops.refunded_amount,
+        "pendingCapture": ops.pending_capture_amount,
+        "pendingRefund": ops.pending_refund_amount,
+        "balance": ops.balance_amount,
+        "availableToCapture": ops.available_to_capture_amount,
         "availableToRefund": ops.available_to_refund_amount,
     }
 
 
 def set_token(summary: OrderSummary, token: str, method: str = "Visa") -> None:
     PaymentAuthorization.objects.filter(order_payment_summary__order_summary=summary, method=method).update(
-        gateway_token=token)
+        gateway_token=token
+    )
     Payment.objects.filter(order_payment_summary__order_summary=summary, method=method).update(gateway_token=token)

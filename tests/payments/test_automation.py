@@ -62,12 +62,20 @@ def test_return_is_credited_and_refunded(django_capture_on_commit_callbacks):
 
 def test_cancel_after_capture_refunds_the_excess(django_capture_on_commit_callbacks):
     body = worked_example_body()
-    body["payments"] = [{"kind": "sale", "method": "Visa", "gatewayToken": "tok_visa", "amount": D("118.80"),
-                         "gatewayReference": "sale_1"}]
+    body["payments"] = [
+        {
+            "kind": "sale",
+            "method": "Visa",
+            "gatewayToken": "tok_visa",
+            "amount": D("118.80"),
+            "gatewayReference": "sale_1",
+        }
+    ]
     summary = ingest(body)
     # Cancel 1 × A with shipping reduction: 40.00 + 3.20 + 4.00 + 0.32 = 47.52 in excess.
-    change_order(summary, ChangeType.CANCEL,
-                 [("A", "-1", "-40.00", "-3.20"), ("Delivery Charge", "0", "-4.00", "-0.32")])
+    change_order(
+        summary, ChangeType.CANCEL, [("A", "-1", "-40.00", "-3.20"), ("Delivery Charge", "0", "-4.00", "-0.32")]
+    )
     # The refund step the demo loader runs (and the task of messages recorded before the API's whole-order
     # cancel went through payments.services.agent_changes).
     with django_capture_on_commit_callbacks(execute=True):

@@ -14,9 +14,7 @@ from tests.fulfillment.helpers import make_location, place, stock
 pytestmark = pytest.mark.django_db
 
 
-def test_shipping_the_worked_example_invoices_and_captures_118_80(
-    settings, django_capture_on_commit_callbacks
-):
+def test_shipping_the_worked_example_invoices_and_captures_118_80(settings, django_capture_on_commit_callbacks):
     settings.OMS_AUTO_ROUTE_ORDERS = False
     summary = worked_example()
     location = make_location("WH-E2E", latitude="41.88", longitude="-87.62")
@@ -36,7 +34,10 @@ def test_shipping_the_worked_example_invoices_and_captures_118_80(
     assert invoice.balance == Decimal("0")
     ops = OrderPaymentSummary.objects.get(order_summary=summary)
     assert (ops.captured_amount, ops.balance_amount, ops.available_to_capture_amount) == (
-        Decimal("118.80"), Decimal("0"), Decimal("0"))
+        Decimal("118.80"),
+        Decimal("0"),
+        Decimal("0"),
+    )
     assert PaymentGatewayLog.objects.filter(interaction_type="Capture", status="Success").count() == 1
 
 

@@ -149,8 +149,14 @@ def test_refund_declined_gives_the_reservation_back():
     memo.refresh_from_db()
     assert memo.balance == D("43.20")
     assert ops_fields(ops) == {
-        "authorized": D("118.80"), "captured": D("118.80"), "refunded": D("0"), "pendingCapture": D("0"),
-        "pendingRefund": D("0"), "balance": D("0"), "availableToCapture": D("0"), "availableToRefund": D("118.80"),
+        "authorized": D("118.80"),
+        "captured": D("118.80"),
+        "refunded": D("0"),
+        "pendingCapture": D("0"),
+        "pendingRefund": D("0"),
+        "balance": D("0"),
+        "availableToCapture": D("0"),
+        "availableToRefund": D("118.80"),
     }
     # The unapplication made for the refund is gone with it: the invoice keeps its 118.80 applied.
     assert sum(a.amount for a in memo.order_summary.invoices.get().applications.all()) == D("118.80")

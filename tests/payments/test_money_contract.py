@@ -20,27 +20,32 @@ def test_money_responses_match_the_schema(api, django_capture_on_commit_callback
     set_token(summary, "tok_decline")
     fulfillment_order = ship_everything(summary)
     created = api.post_json(f"{BASE}/fulfillment/fulfillment-orders/{fulfillment_order.pk}/actions/create-invoice", {})
-    assert_response_matches_schema(
-        created, "post", f"{FO_ACTIONS}/create-invoice")
+    assert_response_matches_schema(created, "post", f"{FO_ACTIONS}/create-invoice")
     invoice_id = body_of(created)["invoiceId"]
-    assert_response_matches_schema(api.get(f"{BASE}/invoices/{invoice_id}"), "get",
-                                   "/api/v1/commerce/invoices/{invoice_id}")
+    assert_response_matches_schema(
+        api.get(f"{BASE}/invoices/{invoice_id}"), "get", "/api/v1/commerce/invoices/{invoice_id}"
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
-        accepted = api.post_json(f"{SUMMARIES}/{summary.pk}/async-actions/ensure-funds-async",
-                                 {"invoiceId": invoice_id})
-    assert_response_matches_schema(
-        accepted, "post", f"{SUMMARY_ACTIONS}/async-actions/ensure-funds-async")
+        accepted = api.post_json(
+            f"{SUMMARIES}/{summary.pk}/async-actions/ensure-funds-async", {"invoiceId": invoice_id}
+        )
+    assert_response_matches_schema(accepted, "post", f"{SUMMARY_ACTIONS}/async-actions/ensure-funds-async")
     operation_id = body_of(accepted)["backgroundOperationId"]
-    assert_response_matches_schema(api.get(f"{BASE}/background-operations/{operation_id}"), "get",
-                                   "/api/v1/commerce/background-operations/{operation_id}")
+    assert_response_matches_schema(
+        api.get(f"{BASE}/background-operations/{operation_id}"),
+        "get",
+        "/api/v1/commerce/background-operations/{operation_id}",
+    )
     listing = api.get(f"{BASE}/process-exceptions", {"orderSummaryId": summary.pk})
     assert_response_matches_schema(listing, "get", "/api/v1/commerce/process-exceptions")
     assert len(body_of(listing)["processExceptions"]) == 1
 
     change = return_one_a(summary)
     memo = api.post_json(f"{SUMMARIES}/{summary.pk}/actions/create-credit-memo", {"changeOrderIds": [change.pk]})
+    assert_response_matches_schema(memo, "post", f"{SUMMARY_ACTIONS}/actions/create-credit-memo")
     assert_response_matches_schema(
-        memo, "post", f"{SUMMARY_ACTIONS}/actions/create-credit-memo")
-    assert_response_matches_schema(api.get(f"{BASE}/credit-memos/{body_of(memo)['creditMemoId']}"), "get",
-                                   "/api/v1/commerce/credit-memos/{credit_memo_id}")
+        api.get(f"{BASE}/credit-memos/{body_of(memo)['creditMemoId']}"),
+        "get",
+        "/api/v1/commerce/credit-memos/{credit_memo_id}",
+    )

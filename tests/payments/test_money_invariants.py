@@ -22,7 +22,8 @@ from tests.payments.money_builders import add_payment_method, change_order, invo
 
 STEPS = st.lists(
     st.sampled_from(["pay", "cancel_b", "return_a", "refund_excess", "decline", "timeout", "heal", "reconcile"]),
-    min_size=1, max_size=7,
+    min_size=1,
+    max_size=7,
 )
 
 
@@ -60,8 +61,9 @@ class MoneyInvariants(TestCase):
                 change_order(summary, ChangeType.CANCEL, [("B", "-1", "-20.00", "-1.60")])
                 canceled = True
             elif step == "return_a" and invoice is not None and returned < 2:
-                change = change_order(summary, ChangeType.RETURN, [("A", "-1", "-40.00", "-3.20")],
-                                      phase=FulfillmentPhase.POST)
+                change = change_order(
+                    summary, ChangeType.RETURN, [("A", "-1", "-40.00", "-3.20")], phase=FulfillmentPhase.POST
+                )
                 returned += 1
                 memo = create_credit_memo(summary.pk, [change.pk])
                 run_operation(submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk}).pk)

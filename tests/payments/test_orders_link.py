@@ -9,8 +9,14 @@ from orders import payments_link as link_module
 from orders.payments_link import PaymentsLink, payments_link, register_payments_link
 from payments.orders_link import PaymentsForOrders
 
-PROTOCOL_METHODS = ["exchange_card_to_charge", "fulfillment_order_fulfilled", "funds_annotations", "funds_position",
-                    "fund_exchange", "order_summary_changed"]
+PROTOCOL_METHODS = [
+    "exchange_card_to_charge",
+    "fulfillment_order_fulfilled",
+    "funds_annotations",
+    "funds_position",
+    "fund_exchange",
+    "order_summary_changed",
+]
 
 
 def test_the_payments_app_registers_its_link_at_start_up():
@@ -18,12 +24,15 @@ def test_the_payments_app_registers_its_link_at_start_up():
 
 
 def test_the_link_implements_every_method_of_the_protocol_with_its_signature():
-    declared = sorted(name for name, _ in inspect.getmembers(PaymentsLink, inspect.isfunction)
-                      if not name.startswith("_"))
+    declared = sorted(
+        name for name, _ in inspect.getmembers(PaymentsLink, inspect.isfunction) if not name.startswith("_")
+    )
     assert declared == sorted(PROTOCOL_METHODS)
     for name in PROTOCOL_METHODS:
-        assert inspect.signature(getattr(PaymentsForOrders, name)).parameters.keys() == \
-            inspect.signature(getattr(PaymentsLink, name)).parameters.keys(), name
+        assert (
+            inspect.signature(getattr(PaymentsForOrders, name)).parameters.keys()
+            == inspect.signature(getattr(PaymentsLink, name)).parameters.keys()
+        ), name
 
 
 def test_without_a_registered_link_orders_says_why():

@@ -134,8 +134,10 @@ def test_the_log_line_of_a_call_is_committed_with_the_reservation_before_the_cal
 
     # The redelivery sends under the same key, with a line of its own; the first stays as it was left.
     lines = list(PaymentGatewayLog.objects.filter(payment=capture).order_by("id"))
-    assert [(lg.status, lg.idempotency_key) for lg in lines] == [("Initiated", f"capture:{capture.pk}"),
-                                                                 ("Success", f"capture:{capture.pk}")]
+    assert [(lg.status, lg.idempotency_key) for lg in lines] == [
+        ("Initiated", f"capture:{capture.pk}"),
+        ("Success", f"capture:{capture.pk}"),
+    ]
     assert SandboxTransaction.objects.count() == 1
     assert BackgroundOperation.objects.get(pk=operation.pk).status == "Complete"
 

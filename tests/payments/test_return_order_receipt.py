@@ -50,10 +50,13 @@ def shipped(shop):
 
 
 def expect_all_a(shop, summary, fee):
-    return create_return_order(ReturnOrderInput(
-        order_summary_id=summary.pk, destination_location_id=shop.location.pk,
-        lines=(ReturnOrderLineInput(shop.item(summary, "A").pk, D(3), "Damaged", False, (fee,)),),
-    ))
+    return create_return_order(
+        ReturnOrderInput(
+            order_summary_id=summary.pk,
+            destination_location_id=shop.location.pk,
+            lines=(ReturnOrderLineInput(shop.item(summary, "A").pk, D(3), "Damaged", False, (fee,)),),
+        )
+    )
 
 
 def receive(shop, return_order, agent, **quantities):
@@ -69,11 +72,17 @@ def test_received_in_two_parts_with_a_restocking_fee_and_one_rejected_unit(shop,
     fee = FeeInput(D(10), "Percentage", "Restocking fee")
 
     # What the return order credits once all three come back: 3 × 43.20, less a 10 % fee of 12.96.
-    preview = preview_return_order(ReturnOrderInput(
-        order_summary_id=shipped.pk, lines=(ReturnOrderLineInput(shop.item(shipped, "A").pk, D(3), "Damaged",
-                                                                 False, (fee,)),)))
-    assert (preview.balances.grand_total_amount, preview.balances.total_fee_amount,
-            preview.balances.total_fee_tax_amount) == (D("129.60"), D("12.00"), D("0.96"))
+    preview = preview_return_order(
+        ReturnOrderInput(
+            order_summary_id=shipped.pk,
+            lines=(ReturnOrderLineInput(shop.item(shipped, "A").pk, D(3), "Damaged", False, (fee,)),),
+        )
+    )
+    assert (
+        preview.balances.grand_total_amount,
+        preview.balances.total_fee_amount,
+        preview.balances.total_fee_tax_amount,
+    ) == (D("129.60"), D("12.00"), D("0.96"))
     assert not ReturnOrder.objects.exists()
 
     return_order = expect_all_a(shop, shipped, fee)
@@ -86,8 +95,7 @@ def test_received_in_two_parts_with_a_restocking_fee_and_one_rejected_unit(shop,
     assert on_hand_reserved(reference, "A") == (D(98), D(0))
     assert money(shipped)["refunded"] == D("38.88")  # 43.20 less the fee's 4.32
 
-    second = receive(shop, return_order, agent, quantity_returned=D(1), quantity_rejected=D(1),
-                     quantity_received=D(2))
+    second = receive(shop, return_order, agent, quantity_returned=D(1), quantity_rejected=D(1), quantity_received=D(2))
     assert second.refund.amount == D("43.20")
     a = shop.item(shipped, "A")
     assert (a.quantity_return_initiated, a.quantity_returned, a.quantity_available_to_return) == (2, 2, 1)
@@ -103,7 +111,10 @@ def test_received_in_two_parts_with_a_restocking_fee_and_one_rejected_unit(shop,
     assert ledger["refunded"] == D("77.76")
     assert sorted(ledger["memos"]) == [(D("43.20"), D("0.00"))] * 2
     assert sorted(Invoice.objects.filter(order_summary=shipped).values_list("total_amount_with_tax", "balance")) == [
-        (D("4.32"), D("0.00")), (D("4.32"), D("0.00")), (D("162.00"), D("0.00"))]
+        (D("4.32"), D("0.00")),
+        (D("4.32"), D("0.00")),
+        (D("162.00"), D("0.00")),
+    ]
     shipped.refresh_from_db()
     assert shipped.grand_total_amount == D("84.24") == ledger["captured"] - ledger["refunded"]
     assert CreditMemo.objects.filter(order_summary=shipped).count() == 2
@@ -121,7 +132,9 @@ def test_a_fixed_fee_is_shared_by_the_units_returned(shop, shipped, agent):
     fees = OrderItemSummary.objects.filter(order_summary=shipped, type="Fee").order_by("id")
     # 2.00 + tax 0.16 per unit returned; the rejected unit's 2.00 is never charged.
     assert [(fee.total_line_amount, fee.total_line_tax_amount) for fee in fees] == [
-        (D("2.00"), D("0.16")), (D("2.00"), D("0.16"))]
+        (D("2.00"), D("0.16")),
+        (D("2.00"), D("0.16")),
+    ]
 
 
 def test_fees_are_checked_when_the_return_order_is_made(shop, shipped):
@@ -131,7 +144,9 @@ def test_fees_are_checked_when_the_return_order_is_made(shop, shipped):
     with pytest.raises(InvalidInput) as too_much:
         expect_all_a(shop, shipped, FeeInput(D("200.00"), "AmountWithoutTax"))
     assert (too_much.value.errors[0].field, too_much.value.errors[0].code) == (
-        "returnOrderLineItems[0].returnOrderLineItemFees", "FEE_EXCEEDS_REDUCTION")
+        "returnOrderLineItems[0].returnOrderLineItemFees",
+        "FEE_EXCEEDS_REDUCTION",
+    )
     assert not ReturnOrder.objects.exists()
 
 
@@ -139,6 +154,7 @@ def test_a_stale_screen_is_refused(shop, shipped, agent):
     return_order = expect_all_a(shop, shipped, FeeInput(D(10), "Percentage"))
     line = return_order.lines.get()
     with pytest.raises(Conflict):
-        receive_return_order(return_order.pk, [ReturnItemInput(line.pk, quantity_returned=D(1))], user=agent,
-                             expected_version=0)
+        receive_return_order(
+            return_order.pk, [ReturnItemInput(line.pk, quantity_returned=D(1))], user=agent, expected_version=0
+        )
     assert shop.item(shipped, "A").quantity_returned == 0

@@ -24,6 +24,7 @@ def refund_sources(a="20.00", b="60.00", c="100.00"):
 
 # --- §3.8 refunds -----------------------------------------------------------------------------
 
+
 def test_refund_worked_example_smallest_sufficient():
     # DOMAIN §6: memo 50; A 20 / B 60 / C 100: no exact match; B (60) is the smallest ≥ 50.
     assert plan_refunds(D("50.00"), refund_sources()).refunds == [(B, D("50.00"))]
@@ -107,6 +108,7 @@ def test_refund_sequence_and_rule_on_the_same_source_merge():
 
 # --- §3.7 ensure funds ------------------------------------------------------------------------
 
+
 def test_funds_exact_else_largest():
     sources = [Source(A, D("20.00")), Source(B, D("60.00")), Source(C, D("100.00"))]
     assert exact_else_largest(sources, D("60.00")) == [(B, D("60.00"))]
@@ -137,8 +139,11 @@ def test_funds_applies_captured_balances_before_capturing():
 
 def test_funds_capture_exact_match_then_largest():
     # Nothing captured. 75: B can capture exactly 75. 130: C 100 (largest), then 30 from B (largest of A 20 / B 75).
-    sources = [FundsSource(A, D("0"), D("20.00")), FundsSource(B, D("0"), D("75.00")),
-               FundsSource(C, D("0"), D("100.00"))]
+    sources = [
+        FundsSource(A, D("0"), D("20.00")),
+        FundsSource(B, D("0"), D("75.00")),
+        FundsSource(C, D("0"), D("100.00")),
+    ]
     assert plan_ensure_funds(D("75.00"), sources).captures == [(B, D("75.00"))]
     assert plan_ensure_funds(D("130.00"), sources).captures == [(C, D("100.00")), (B, D("30.00"))]
 

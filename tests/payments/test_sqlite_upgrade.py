@@ -18,8 +18,14 @@ TRIGGERS = [
 
 def migrate(database: Path, *target: str) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "DJANGO_SETTINGS_MODULE": "config.settings_test"}
-    done = subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0", *target], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v0", *target],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
 
 

@@ -36,8 +36,10 @@ def test_ensure_funds_runs_in_a_real_worker_and_a_second_delivery_moves_nothing(
         sentinel = BackgroundOperation.objects.create(type="EnsureFunds", order_summary=summary, input={})
         tasks.run_background_operation.apply_async(args=[sentinel.pk], queue=queue)
         # Tasks on one queue with a solo pool run in order: once the sentinel is done, so is the duplicate.
-        wait_until(lambda: BackgroundOperation.objects.get(pk=sentinel.pk).status == "Complete",
-                   what="the worker to get through the duplicate delivery")
+        wait_until(
+            lambda: BackgroundOperation.objects.get(pk=sentinel.pk).status == "Complete",
+            what="the worker to get through the duplicate delivery",
+        )
 
     ops = summary.payment_summaries.get()
     assert (ops.captured_amount, ops.balance_amount, ops.pending_capture_amount) == (D("118.80"), D("0"), D("0"))

@@ -55,12 +55,25 @@ def main() -> None:
     def request(path: str, body: dict, headers: dict) -> tuple[str, bytes]:
         data = json.dumps(body).encode()
         environ = {
-            "REQUEST_METHOD": "POST", "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
-            "SERVER_NAME": "localhost", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(data)),
-            "HTTP_HOST": "localhost", "HTTP_AUTHORIZATION": f"Bearer {key}",
-            "wsgi.input": io.BytesIO(data), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True, "wsgi.multiprocess": True, "wsgi.run_once": False, "wsgi.version": (1, 0),
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": path,
+            "SCRIPT_NAME": "",
+            "QUERY_STRING": "",
+            "SERVER_NAME": "localhost",
+            "SERVER_PORT": "8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(data)),
+            "HTTP_HOST": "localhost",
+            "HTTP_AUTHORIZATION": f"Bearer {key}",
+            "wsgi.input": io.BytesIO(data),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+            "wsgi.version": (1, 0),
             **{f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()},
         }
         answer = {}
@@ -78,8 +91,10 @@ def main() -> None:
         return request("/api/v1/commerce/orders", storefront_order(number), {"Idempotency-Key": number})
 
     def batch(n: int, prefix: str):
-        orders = [{**storefront_order(f"CPU{prefix}-{run}-{n}-{m}"), "idempotencyKey": f"CPU{prefix}-{run}-{n}-{m}"}
-                  for m in range(args.batch)]
+        orders = [
+            {**storefront_order(f"CPU{prefix}-{run}-{n}-{m}"), "idempotencyKey": f"CPU{prefix}-{run}-{n}-{m}"}
+            for m in range(args.batch)
+        ]
         return request("/api/v1/commerce/orders/batch", {"orders": orders}, {})
 
     send = batch if args.batch else single
@@ -112,8 +127,10 @@ def main() -> None:
     orders = requests * per_request
     kind = f"batch of {args.batch}" if args.batch else "single"
     ms = 1000 / orders
-    print(f"{kind}: {orders} orders; per order app CPU {cpu * ms:.2f} ms, PostgreSQL CPU {pg * ms:.2f} ms, "
-          f"total {(cpu + pg) * ms:.2f} ms (wall {wall * ms:.2f} ms)")
+    print(
+        f"{kind}: {orders} orders; per order app CPU {cpu * ms:.2f} ms, PostgreSQL CPU {pg * ms:.2f} ms, "
+        f"total {(cpu + pg) * ms:.2f} ms (wall {wall * ms:.2f} ms)"
+    )
     from tests.bench.servers import purge_queue
 
     purge_queue(queue)

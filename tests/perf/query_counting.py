@@ -15,10 +15,17 @@ def count(action) -> int:
 
 
 def body_with(lines: int, number: str) -> dict:
-    return order_body(number=number, groups=[{
-        "referenceId": "g1", "deliverTo": address(), "deliveryMethod": "Ground",
-        "items": [item(f"SKU-{n:03d}", 3, "10.00", rate=8) for n in range(lines)],
-    }])
+    return order_body(
+        number=number,
+        groups=[
+            {
+                "referenceId": "g1",
+                "deliverTo": address(),
+                "deliveryMethod": "Ground",
+                "items": [item(f"SKU-{n:03d}", 3, "10.00", rate=8) for n in range(lines)],
+            }
+        ],
+    )
 
 
 def ingested(api, lines: int, number: str) -> OrderSummary:

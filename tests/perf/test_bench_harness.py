@@ -71,12 +71,27 @@ def _results(tmp_path, publishing: Publishing):
     for value in (3.0, 5.0, 4.0):
         figures.record("B7.fewest_splits.cpu_max_ms", "slowest inventory", value, "ms", "< 100")
     path = tmp_path / "bench-results.json"
-    body = {"generatedAt": "2026-12-03T16:00:00+00:00", "tiny": False, "rounds": 3,
-            "publishable": publishing.publishable, "unpublishableBecause": publishing.reasons,
-            "loadAverageBeforeRounds": publishing.load_before,
-            "machine": {"cores": 2, "cpu": "EPYC", "memoryGiB": 23.5, "python": "3.11.7", "postgres": "PostgreSQL 15"},
-            "figures": [{"id": row.id, "label": row.label, "value": row.value, "unit": row.unit,
-                         "target": row.target, "note": row.note, "runs": row.runs} for row in figures.rows]}
+    body = {
+        "generatedAt": "2026-12-03T16:00:00+00:00",
+        "tiny": False,
+        "rounds": 3,
+        "publishable": publishing.publishable,
+        "unpublishableBecause": publishing.reasons,
+        "loadAverageBeforeRounds": publishing.load_before,
+        "machine": {"cores": 2, "cpu": "EPYC", "memoryGiB": 23.5, "python": "3.11.7", "postgres": "PostgreSQL 15"},
+        "figures": [
+            {
+                "id": row.id,
+                "label": row.label,
+                "value": row.value,
+                "unit": row.unit,
+                "target": row.target,
+                "note": row.note,
+                "runs": row.runs,
+            }
+            for row in figures.rows
+        ],
+    }
     path.write_text(json.dumps(body))
     return path
 
@@ -89,8 +104,13 @@ def test_the_publishing_step_prints_the_medians_of_a_quiet_run(tmp_path, capsys)
     assert "| B7.fewest_splits.cpu_max_ms | slowest inventory | 4.00 ms | 3.00–5.00 | < 100 |" in out
 
 
-@pytest.mark.parametrize("reason", ["the load average was 3.50 before the run, above 1 (run with BENCH_ALLOW_LOAD=1)",
-                                    "a tiny run (BENCH_TINY=1): a few iterations on little data"])
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "the load average was 3.50 before the run, above 1 (run with BENCH_ALLOW_LOAD=1)",
+        "a tiny run (BENCH_TINY=1): a few iterations on little data",
+    ],
+)
 def test_the_publishing_step_refuses_unpublishable_figures(tmp_path, capsys, reason):
     publishing = Publishing()
     publishing.refuse(reason)

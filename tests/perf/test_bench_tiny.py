@@ -35,9 +35,26 @@ def test_every_benchmark_runs_and_reports_its_figures(tmp_path):
     for setting in ("BENCH_ORDERS", "BENCH_ROUNDS", "BENCH_ALLOW_LOAD", "BENCH_MAX_LOAD"):
         env.pop(setting, None)
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/bench", "-p", "no:cacheprovider", "-q", "-s", "-o", "addopts=",
-         "-o", "python_files=bench_*.py"],
-        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=600, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests/bench",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-s",
+            "-o",
+            "addopts=",
+            "-o",
+            "python_files=bench_*.py",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert run.returncode == 0, f"{run.stdout[-6000:]}\n{run.stderr[-3000:]}"
     written = json.loads(results.read_text())

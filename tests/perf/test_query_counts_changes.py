@@ -21,8 +21,17 @@ def _products(summary):
 
 
 def _cancel(items) -> dict:
-    return {"changeItems": [{"orderItemSummaryId": str(ois.pk), "quantity": 1, "reason": "Customer Changed Mind",
-                             "shippingReductionFlag": False} for ois in items]}
+    return {
+        "changeItems": [
+            {
+                "orderItemSummaryId": str(ois.pk),
+                "quantity": 1,
+                "reason": "Customer Changed Mind",
+                "shippingReductionFlag": False,
+            }
+            for ois in items
+        ]
+    }
 
 
 def _fulfilled(summary):
@@ -32,14 +41,24 @@ def _fulfilled(summary):
 
 
 def _adjust(items) -> dict:
-    return {"adjustItems": [{"orderItemSummaryId": str(ois.pk), "adjustmentType": "AmountWithoutTax", "amount": -1,
-                             "reason": "Price Match"} for ois in items]}
+    return {
+        "adjustItems": [
+            {
+                "orderItemSummaryId": str(ois.pk),
+                "adjustmentType": "AmountWithoutTax",
+                "amount": -1,
+                "reason": "Price Match",
+            }
+            for ois in items
+        ]
+    }
 
 
 def _poster(api, summary, action, body):
     def run():
         response = api.post_json(ACTIONS.format(summary.pk, action), body)
         assert response.status_code in (200, 201), response.content
+
     return run
 
 
@@ -76,19 +95,27 @@ def test_preview_and_submit_cancel_cost_the_same_for_2_and_25_items(warm_api, dj
     with django_assert_max_num_queries(SUBMIT):
         submit_many = count(_poster(warm_api, large, "submit-cancel", _cancel(large_items[1:])))
     # Every remaining unit: the items' statuses change too, in the same update.
-    whole = {"changeItems": [{"orderItemSummaryId": str(ois.pk), "quantity": 2, "reason": "Customer Changed Mind"}
-                             for ois in large_items[1:]]}
+    whole = {
+        "changeItems": [
+            {"orderItemSummaryId": str(ois.pk), "quantity": 2, "reason": "Customer Changed Mind"}
+            for ois in large_items[1:]
+        ]
+    }
     with django_assert_max_num_queries(SUBMIT):
         submit_whole = count(_poster(warm_api, large, "submit-cancel", whole))
     assert submit_small == submit_large == submit_many == submit_whole
 
 
-@pytest.mark.parametrize(("preview", "submit", "body", "submit_count"), [
-    ("preview-return", "submit-return", _cancel, SUBMIT),
-    ("adjust-item-preview", "adjust-item-submit", _adjust, SUBMIT_WITH_ADJUSTMENT_LINES),
-])
-def test_return_and_adjust_cost_the_same_for_2_and_25_items(warm_api, django_assert_max_num_queries, preview, submit,
-                                                            body, submit_count):
+@pytest.mark.parametrize(
+    ("preview", "submit", "body", "submit_count"),
+    [
+        ("preview-return", "submit-return", _cancel, SUBMIT),
+        ("adjust-item-preview", "adjust-item-submit", _adjust, SUBMIT_WITH_ADJUSTMENT_LINES),
+    ],
+)
+def test_return_and_adjust_cost_the_same_for_2_and_25_items(
+    warm_api, django_assert_max_num_queries, preview, submit, body, submit_count
+):
     small, large = _fulfilled(ingested(warm_api, 2, "R-SMALL")), _fulfilled(ingested(warm_api, 25, "R-LARGE"))
     small_items, large_items = _products(small), _products(large)
 
@@ -113,6 +140,7 @@ def test_order_summary_detail_costs_the_same_for_2_and_30_items(warm_api, django
             response = warm_api.get(summary_path(summary.pk))
             assert response.status_code == 200, response.content
             assert len(response.json()["orderItemSummaries"]) == summary.item_summaries.count()
+
         return run
 
     small_count = count(get(small))
@@ -138,7 +166,8 @@ SUBMIT_CANCEL_ORDER = SUBMIT_WITH_FULFILLMENT + 4
 
 
 def test_cancel_with_fulfillment_orders_and_the_whole_order_cost_the_same_for_2_and_25_items(
-        warm_api, django_assert_max_num_queries):
+    warm_api, django_assert_max_num_queries
+):
     small, large = ingested(warm_api, 2, "W-SMALL"), ingested(warm_api, 25, "W-LARGE")
     small_items, large_items = _products(small), _products(large)
 

@@ -12,8 +12,7 @@ from tests.perf.query_counting import count, ingested
 pytestmark = pytest.mark.django_db
 
 
-def test_console_order_page_costs_the_same_for_2_and_40_items(warm_api, agent_client,
-                                                            django_assert_max_num_queries):
+def test_console_order_page_costs_the_same_for_2_and_40_items(warm_api, agent_client, django_assert_max_num_queries):
     small, large = ingested(warm_api, 2, "P-SMALL"), ingested(warm_api, 40, "P-LARGE")
 
     def page(summary):
@@ -23,6 +22,7 @@ def test_console_order_page_costs_the_same_for_2_and_40_items(warm_api, agent_cl
             response = agent_client.get(f"/console/orders/{summary.pk}/")
             assert response.status_code == 200
             assert response.content.decode().count('<tr data-sku="SKU-') == products
+
         return run
 
     small_page, large_page = page(small), page(large)

@@ -17,6 +17,7 @@ def test_ingest_costs_the_same_for_1_and_12_lines(warm_api, django_assert_max_nu
         def run():
             response = warm_api.post_json(INGEST, body_with(lines, number), key=number)
             assert response.status_code == 201, response.content
+
         return run
 
     # The key; the claim of the Idempotency-Key (savepoint, insert, release); the channel by name; the
@@ -42,6 +43,7 @@ def test_a_batch_of_10_orders_costs_what_a_batch_of_2_costs(warm_api, django_ass
         def run():
             response = warm_api.post_json("/api/v1/commerce/orders/batch", {"orders": orders})
             assert [r["success"] for r in response.json()["results"]] == [True] * count
+
         return run
 
     # The key. The claims' transaction (savepoint … release here): the keys already known (one

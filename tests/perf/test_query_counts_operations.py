@@ -35,17 +35,31 @@ def run_by_hand(monkeypatch):
 
 
 def _order(payments: list[dict]):
-    return ingest(order_body(
-        groups=[{"referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-                 "items": [item("SKU-1", 1, "50.00")]}],
-        payments=payments,
-    ))
+    return ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item("SKU-1", 1, "50.00")],
+                }
+            ],
+            payments=payments,
+        )
+    )
 
 
 def _payment(n: int, kind: str, amount) -> dict:
     # One payment summary per method: n payments, n payment summaries.
-    return {"kind": kind, "method": f"Card {n}", "gatewayToken": "tok_visa", "last4": "4242",
-            "amount": D(amount), "gatewayReference": f"{kind}_{n}"}
+    return {
+        "kind": kind,
+        "method": f"Card {n}",
+        "gatewayToken": "tok_visa",
+        "last4": "4242",
+        "amount": D(amount),
+        "gatewayReference": f"{kind}_{n}",
+    }
 
 
 def _funds_of(count: int):

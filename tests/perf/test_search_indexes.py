@@ -15,7 +15,12 @@ def _options() -> dict[str, list[str] | None]:
 
 def test_search_indexes_exist_and_trigram_pending_lists_are_bounded():
     options = _options()
-    assert {"os_number_pattern", "os_number_upper_pattern", "os_email_upper", "os_name_upper_trgm",
-            "os_email_upper_trgm"} <= set(options)
+    assert {
+        "os_number_pattern",
+        "os_number_upper_pattern",
+        "os_email_upper",
+        "os_name_upper_trgm",
+        "os_email_upper_trgm",
+    } <= set(options)
     assert options["os_name_upper_trgm"] == ["gin_pending_list_limit=256"]
     assert options["os_email_upper_trgm"] == ["gin_pending_list_limit=256"]

@@ -12,7 +12,8 @@ from tests.conftest import _is_transactional
 @pytest.fixture(autouse=True)
 def _money_invariant_checked_at_the_end(request):
     if request.node.get_closest_marker("django_db") is None and not (
-            {"db", "transactional_db"} & set(request.fixturenames)):
+        {"db", "transactional_db"} & set(request.fixturenames)
+    ):
         yield
         return
     # The database fixture first, so this check runs before it rolls back or flushes.

@@ -84,8 +84,10 @@ def assert_ledger_balanced(summary: OrderSummary) -> None:
     invoice or unapplied balance; every invoice's balance is its total less what was applied to it and
     what credit memos were netted into it (issue 12, rule 7: where nothing was captured)."""
     for ops in OrderPaymentSummary.objects.filter(order_summary=summary):
-        assert ops.captured_amount + ops.pending_capture_amount + ops.authorization_reversal_amount \
-            <= ops.authorization_amount, ops
+        assert (
+            ops.captured_amount + ops.pending_capture_amount + ops.authorization_reversal_amount
+            <= ops.authorization_amount
+        ), ops
         assert ops.refunded_amount + ops.pending_refund_amount <= ops.captured_amount, ops
         payments = Payment.objects.filter(order_payment_summary=ops)
         applied = _total(PaymentAppliedToInvoice.objects.filter(payment__in=payments))

@@ -37,7 +37,9 @@ BROKER = f"redis://127.0.0.1:{PORT}/0"
 pytestmark = [
     # One redis-server on a fixed port: its tests must never run at once (make test's xdist workers).
     pytest.mark.xdist_group("real-processes"),
-    pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True),
+    pytest.mark.celery_worker,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
 ]
 
@@ -51,14 +53,28 @@ class Broker:
 
     def start(self):
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.folder],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                "redis-server",
+                "--port",
+                str(PORT),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.folder,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            if subprocess.run(["redis-cli", "-p", str(PORT), "ping"], capture_output=True, text=True).stdout.strip() \
-                    == "PONG":
+            if (
+                subprocess.run(["redis-cli", "-p", str(PORT), "ping"], capture_output=True, text=True).stdout.strip()
+                == "PONG"
+            ):
                 return
             time.sleep(0.1)
         raise RuntimeError("redis-server did not start")
@@ -93,14 +109,34 @@ def own_broker():
 @contextmanager
 def worker_with_beat(**env):
     data = tempfile.mkdtemp(prefix="oms-worker-")
-    child_env = _child_env({
-        "DATABASE_URL": database_url(connection.settings_dict), "CELERY_BROKER_URL": BROKER,
-        "CELERY_DATA_DIR": data, "OMS_AUTO_ROUTE_ORDERS": "1", **env,
-    })
+    child_env = _child_env(
+        {
+            "DATABASE_URL": database_url(connection.settings_dict),
+            "CELERY_BROKER_URL": BROKER,
+            "CELERY_DATA_DIR": data,
+            "OMS_AUTO_ROUTE_ORDERS": "1",
+            **env,
+        }
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--beat", "--loglevel=INFO", "--concurrency=2",
-         "--hostname", f"outage-{time.monotonic_ns()}@%h"],
-        cwd=PROJECT_DIR, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--beat",
+            "--loglevel=INFO",
+            "--concurrency=2",
+            "--hostname",
+            f"outage-{time.monotonic_ns()}@%h",
+        ],
+        cwd=PROJECT_DIR,
+        env=child_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     worker = WorkerProcess(process)
     try:
@@ -115,8 +151,9 @@ def worker_with_beat(**env):
 
 
 def routed(summary_ids) -> bool:
-    return set(FulfillmentOrder.objects.filter(order_summary_id__in=summary_ids).values_list(
-        "order_summary_id", flat=True)) == set(summary_ids)
+    return set(
+        FulfillmentOrder.objects.filter(order_summary_id__in=summary_ids).values_list("order_summary_id", flat=True)
+    ) == set(summary_ids)
 
 
 def test_a_broker_down_during_ingest_fulfil_and_refunds_delays_the_work_and_loses_none(api, settings):
@@ -132,13 +169,19 @@ def test_a_broker_down_during_ingest_fulfil_and_refunds_delays_the_work_and_lose
     settings.OMS_AUTO_ROUTE_ORDERS = True
 
     def ingest(number):
-        answer = api.post("/api/v1/commerce/orders", worked_example_body(orderNumber=number), format="json",
-                          HTTP_IDEMPOTENCY_KEY=f"ingest-{number}")
+        answer = api.post(
+            "/api/v1/commerce/orders",
+            worked_example_body(orderNumber=number),
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=f"ingest-{number}",
+        )
         assert answer.status_code == 201, answer.content
         return int(answer.json()["orderSummaryId"])
 
-    with own_broker() as broker, worker_with_beat(OMS_OUTBOX_RELAY_SECONDS="1", OMS_OUTBOX_LEASE_SECONDS="10") \
-            as worker:
+    with (
+        own_broker() as broker,
+        worker_with_beat(OMS_OUTBOX_RELAY_SECONDS="1", OMS_OUTBOX_LEASE_SECONDS="10") as worker,
+    ):
         before = [ingest(f"OUT-A{n}") for n in range(3)]
         wait_until(lambda: routed(before), what="the first orders to be routed", timeout=60)
         shipped = list(FulfillmentOrder.objects.filter(order_summary_id__in=before).values_list("pk", flat=True))
@@ -146,37 +189,59 @@ def test_a_broker_down_during_ingest_fulfil_and_refunds_delays_the_work_and_lose
         # Under load: the broker dies while the worker is routing a burst of orders (tasks in hand,
         # messages queued): what Redis held is lost with it.
         burst = [ingest(f"OUT-L{n}") for n in range(10)]
-        wait_until(lambda: FulfillmentOrder.objects.filter(order_summary_id__in=burst).exists(),
-                   what="the worker to be busy with the burst", timeout=60)
+        wait_until(
+            lambda: FulfillmentOrder.objects.filter(order_summary_id__in=burst).exists(),
+            what="the worker to be busy with the burst",
+            timeout=60,
+        )
         broker.stop()
         during = [ingest(f"OUT-B{n}") for n in range(3)]
         for pk in shipped:
-            answer = api.patch(f"/api/v1/commerce/fulfillment/fulfillment-orders/{pk}", {"status": "Fulfilled"},
-                               format="json")
+            answer = api.patch(
+                f"/api/v1/commerce/fulfillment/fulfillment-orders/{pk}", {"status": "Fulfilled"}, format="json"
+            )
             assert answer.status_code == 200, answer.content
-        answer = api.post(f"/api/v1/{SUMMARIES.split('/api/v1/')[-1]}/{returned.pk}/async-actions/"
-                          "ensure-refunds-async", {"creditMemoId": str(memo.pk)}, format="json",
-                          HTTP_IDEMPOTENCY_KEY="refund-1")
+        answer = api.post(
+            f"/api/v1/{SUMMARIES.split('/api/v1/')[-1]}/{returned.pk}/async-actions/ensure-refunds-async",
+            {"creditMemoId": str(memo.pk)},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="refund-1",
+        )
         assert answer.status_code in (200, 201, 202), answer.content
         operation_id = BackgroundOperation.objects.get(type="EnsureRefunds").pk
         # All recorded, nothing done: the broker is away.
         assert OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count() >= 3 + 3 + 1
         # The worker noticed the outage and has already failed to reconnect at least once (not a fixed wait).
-        wait_until(lambda: "Connection to broker lost" in worker.output
-                   and "consumer: Cannot connect to" in worker.output.split("Connection to broker lost", 1)[1],
-                   what="the worker to lose the broker and fail to reconnect", timeout=60)
+        wait_until(
+            lambda: (
+                "Connection to broker lost" in worker.output
+                and "consumer: Cannot connect to" in worker.output.split("Connection to broker lost", 1)[1]
+            ),
+            what="the worker to lose the broker and fail to reconnect",
+            timeout=60,
+        )
         assert worker.process.poll() is None, "the worker exited while the broker was down"
         assert not routed(during)
 
         broker.start()
-        wait_until(lambda: routed(during + burst), what="the orders of the burst and of the outage to be routed",
-                   timeout=120)
-        wait_until(lambda: Invoice.objects.filter(fulfillment_order_id__in=shipped, balance=0).count() == 3,
-                   what="the shipped orders to be invoiced and paid", timeout=90)
-        wait_until(lambda: BackgroundOperation.objects.get(pk=operation_id).status == "Complete",
-                   what="the refund operation to complete", timeout=90)
-        wait_until(lambda: not OutboxMessage.objects.filter(status=OutboxStatus.PENDING).exists(),
-                   what="every outbox message to be acknowledged", timeout=60)
+        wait_until(
+            lambda: routed(during + burst), what="the orders of the burst and of the outage to be routed", timeout=120
+        )
+        wait_until(
+            lambda: Invoice.objects.filter(fulfillment_order_id__in=shipped, balance=0).count() == 3,
+            what="the shipped orders to be invoiced and paid",
+            timeout=90,
+        )
+        wait_until(
+            lambda: BackgroundOperation.objects.get(pk=operation_id).status == "Complete",
+            what="the refund operation to complete",
+            timeout=90,
+        )
+        wait_until(
+            lambda: not OutboxMessage.objects.filter(status=OutboxStatus.PENDING).exists(),
+            what="every outbox message to be acknowledged",
+            timeout=60,
+        )
         assert worker.process.poll() is None
         assert "Unrecoverable error" not in worker.output
 
@@ -207,8 +272,11 @@ def test_a_worker_killed_mid_refund_is_replaced_and_the_refund_finishes_within_t
             operation = submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
             # Published after commit (autocommit here) to the test's broker.
             started = time.monotonic()
-            wait_until(lambda: SandboxTransaction.objects.filter(interaction_type="ReferencedRefund").exists(),
-                       what="the refund to reach the provider", timeout=60)
+            wait_until(
+                lambda: SandboxTransaction.objects.filter(interaction_type="ReferencedRefund").exists(),
+                what="the refund to reach the provider",
+                timeout=60,
+            )
             for child in _children(doomed.process.pid):
                 subprocess.run(["kill", "-KILL", str(child)], check=False)
             doomed.process.send_signal(signal.SIGKILL)
@@ -217,8 +285,11 @@ def test_a_worker_killed_mid_refund_is_replaced_and_the_refund_finishes_within_t
         assert BackgroundOperation.objects.get(pk=operation.pk).status == "Running"
 
         with worker_with_beat():
-            wait_until(lambda: BackgroundOperation.objects.get(pk=operation.pk).status == "Complete",
-                       what="the operation to complete", timeout=120)
+            wait_until(
+                lambda: BackgroundOperation.objects.get(pk=operation.pk).status == "Complete",
+                what="the operation to complete",
+                timeout=120,
+            )
         elapsed = time.monotonic() - killed
 
     assert elapsed < 120, f"finished {elapsed:.0f} s after the kill ({killed - started:.0f} s after the start)"
@@ -232,4 +303,3 @@ def test_a_worker_killed_mid_refund_is_replaced_and_the_refund_finishes_within_t
 def _children(pid: int) -> list[int]:
     found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
     return [int(child) for child in found]
-

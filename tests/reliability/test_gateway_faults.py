@@ -34,6 +34,7 @@ from tests.reliability.helpers import SUMMARIES, assert_ledger_balanced, body_of
 
 pytestmark = pytest.mark.django_db
 
+
 def sweep():
     """The beat task's body: every pending movement, however recent, is asked about again."""
     for kind, pk in pending_movements(timezone.now().replace(year=2100)):
@@ -54,7 +55,8 @@ def reconciliations() -> list[int]:
 
 
 def test_a_declined_capture_is_not_retried_raises_an_exception_and_leaves_the_invoice_unpaid(
-        django_capture_on_commit_callbacks):
+    django_capture_on_commit_callbacks,
+):
     summary, invoice = invoiced("tok_decline")
     with django_capture_on_commit_callbacks():
         operation = run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
@@ -120,7 +122,8 @@ def test_a_timeout_after_the_provider_acted_stays_pending_until_reconciliation_s
 
 
 def test_an_unreachable_provider_is_asked_again_with_backoff_under_the_same_key(
-        settings, django_capture_on_commit_callbacks):
+    settings, django_capture_on_commit_callbacks
+):
     settings.OMS_PAYMENT_GATEWAY = "tests.reliability.gateways.UnreachableGateway"
     settings.OMS_GATEWAY_RECONCILE_DELAY_SECONDS = 60
     summary, invoice = invoiced("tok_visa")
@@ -138,8 +141,7 @@ def test_an_unreachable_provider_is_asked_again_with_backoff_under_the_same_key(
     # Refused three times (the send, then two lookups), asked after 60 s, 120 s, 240 s; the third
     # lookup got through, found nothing had arrived and sent the capture, still under its own key.
     assert countdowns == [60, 120, 240]
-    assert UnreachableGateway.calls == [("send", key), ("lookup", key), ("lookup", key), ("lookup", key),
-                                        ("send", key)]
+    assert UnreachableGateway.calls == [("send", key), ("lookup", key), ("lookup", key), ("lookup", key), ("send", key)]
     capture.refresh_from_db()
     assert capture.status == "Processed"
     assert SandboxTransaction.objects.count() == 1

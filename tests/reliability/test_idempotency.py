@@ -23,8 +23,7 @@ REPLAYED = "Idempotent-Replayed"
 
 
 def send(client, path, body, key):
-    return client.post(path, json.dumps(body, default=str), content_type="application/json",
-                       HTTP_IDEMPOTENCY_KEY=key)
+    return client.post(path, json.dumps(body, default=str), content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
 
 
 def test_every_post_replays_a_retry_and_refuses_the_key_with_another_body(api):
@@ -60,8 +59,18 @@ def test_every_post_replays_a_retry_and_refuses_the_key_with_another_body(api):
 
 @pytest.fixture
 def five_units():
-    return ingest(order_body(groups=[{"referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-                                      "items": [item("FIVE", 5, "10.00")]}]))
+    return ingest(
+        order_body(
+            groups=[
+                {
+                    "referenceId": "g",
+                    "deliverTo": address(),
+                    "deliveryMethod": "Ground",
+                    "items": [item("FIVE", 5, "10.00")],
+                }
+            ]
+        )
+    )
 
 
 def cancel_one(ois):
@@ -115,8 +124,18 @@ def test_twenty_concurrent_requests_with_one_key_do_the_work_once(resource, sett
     if resource == "ingest":
         path, body = "/api/v1/commerce/orders", order_body(number="ONCE-1")
     else:
-        summary = ingest(order_body(groups=[{"referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-                                             "items": [item("FIVE", 5, "10.00")]}]))
+        summary = ingest(
+            order_body(
+                groups=[
+                    {
+                        "referenceId": "g",
+                        "deliverTo": address(),
+                        "deliveryMethod": "Ground",
+                        "items": [item("FIVE", 5, "10.00")],
+                    }
+                ]
+            )
+        )
         path, body = action(summary.pk, "submit-cancel"), cancel_one(items_by_sku(summary)["FIVE"])
 
     outcomes = run_together(lambda _: post(raw_key, path, body, idempotency_key="one-key"), 20)

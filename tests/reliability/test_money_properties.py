@@ -63,8 +63,16 @@ def lines(draw, currency):
         price = unit * draw(st.integers(min_value=1, max_value=20000))
         rate = draw(st.sampled_from(RATES))
         tax = round_money(quantity * price * rate / 100, currency)
-        drawn.append({"sku": f"P{index}", "name": f"Product {index} — ünïcode", "quantity": D(quantity),
-                      "unitPrice": price, "taxes": [{"name": "VAT", "rate": rate, "amount": tax}], "adjustments": []})
+        drawn.append(
+            {
+                "sku": f"P{index}",
+                "name": f"Product {index} — ünïcode",
+                "quantity": D(quantity),
+                "unitPrice": price,
+                "taxes": [{"name": "VAT", "rate": rate, "amount": tax}],
+                "adjustments": [],
+            }
+        )
     return drawn
 
 
@@ -102,8 +110,12 @@ class OrderMoney(RuleBasedStateMachine):
         event(currency)
         unit = quantum(currency)
         charge = unit * data.draw(st.integers(min_value=0, max_value=1500))
-        group = {"referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-                 "items": data.draw(lines(currency))}
+        group = {
+            "referenceId": "g",
+            "deliverTo": address(),
+            "deliveryMethod": "Ground",
+            "items": data.draw(lines(currency)),
+        }
         if charge:
             group["deliveryCharge"] = {"amount": charge, "taxes": []}
         self.currency = currency
@@ -136,8 +148,9 @@ class OrderMoney(RuleBasedStateMachine):
         summary_id = self.summary_id
         memo = self.attempt("credit memo", lambda: create_credit_memo(summary_id, change_order_ids))
         if memo is not None:
-            operation = self.attempt("ensure refunds", lambda: submit_ensure_refunds(
-                summary_id, {"creditMemoId": memo.pk}))
+            operation = self.attempt(
+                "ensure refunds", lambda: submit_ensure_refunds(summary_id, {"creditMemoId": memo.pk})
+            )
             if operation is not None:
                 run_operation(operation.pk)
 
@@ -160,8 +173,9 @@ class OrderMoney(RuleBasedStateMachine):
             self.pay(invoice)
 
     def pay(self, invoice):
-        operation = self.attempt("ensure funds", lambda: submit_ensure_funds(self.summary_id,
-                                                                             {"invoiceId": invoice.pk}))
+        operation = self.attempt(
+            "ensure funds", lambda: submit_ensure_funds(self.summary_id, {"invoiceId": invoice.pk})
+        )
         if operation is not None:
             run_operation(operation.pk)
             event(f"capture: {'paid' if Invoice.objects.get(pk=invoice.pk).balance == 0 else 'unpaid'}")
@@ -181,8 +195,12 @@ class OrderMoney(RuleBasedStateMachine):
         if candidates:
             ois = data.draw(st.sampled_from(candidates))
             quantity = data.draw(st.integers(min_value=1, max_value=int(to_cancel(ois))))
-            self.attempt("cancel", lambda: submit_cancel(
-                self.summary_id, [change(ois.pk, quantity, shipping=data.draw(st.booleans()))], actor=None))
+            self.attempt(
+                "cancel",
+                lambda: submit_cancel(
+                    self.summary_id, [change(ois.pk, quantity, shipping=data.draw(st.booleans()))], actor=None
+                ),
+            )
 
     @precondition(lambda self: self.summary_id is not None)
     @rule(data=st.data())
@@ -191,8 +209,9 @@ class OrderMoney(RuleBasedStateMachine):
         if candidates:
             ois = data.draw(st.sampled_from(candidates))
             quantity = data.draw(st.integers(min_value=1, max_value=int(to_return(ois))))
-            result = self.attempt("return", lambda: submit_return(self.summary_id, [change(ois.pk, quantity)],
-                                                                  actor=None))
+            result = self.attempt(
+                "return", lambda: submit_return(self.summary_id, [change(ois.pk, quantity)], actor=None)
+            )
             if result is not None:
                 self.refund([result.change_order_id])
 
@@ -218,8 +237,9 @@ class OrderMoney(RuleBasedStateMachine):
     def refund_excess(self):
         excess = funds_position(self.summary).total_excess_funds_amount
         if excess > 0:
-            operation = self.attempt("refund excess", lambda: submit_ensure_refunds(
-                self.summary_id, {"excessFundsAmount": str(excess)}))
+            operation = self.attempt(
+                "refund excess", lambda: submit_ensure_refunds(self.summary_id, {"excessFundsAmount": str(excess)})
+            )
             if operation is not None:
                 run_operation(operation.pk)
 
@@ -248,27 +268,46 @@ class OrderMoney(RuleBasedStateMachine):
         assert summary.grand_total_amount == rolled["grand_total_amount"], (summary.grand_total_amount, rolled)
         amounts = [summary.grand_total_amount, summary.total_amount, summary.total_tax_amount]
         for ois in items:
-            amounts += [ois.total_line_amount, ois.total_line_tax_amount, ois.total_adjustment_amount,
-                        ois.total_adjustment_tax_amount]
+            amounts += [
+                ois.total_line_amount,
+                ois.total_line_tax_amount,
+                ois.total_adjustment_amount,
+                ois.total_adjustment_tax_amount,
+            ]
         for ops in summary.payment_summaries.all():
-            amounts += [ops.captured_amount, ops.refunded_amount, ops.pending_capture_amount,
-                        ops.pending_refund_amount, ops.balance_amount]
-        for model, fields in ((Invoice, ("total_amount_with_tax", "balance")),
-                              (CreditMemo, ("total_amount_with_tax", "balance"))):
+            amounts += [
+                ops.captured_amount,
+                ops.refunded_amount,
+                ops.pending_capture_amount,
+                ops.pending_refund_amount,
+                ops.balance_amount,
+            ]
+        for model, fields in (
+            (Invoice, ("total_amount_with_tax", "balance")),
+            (CreditMemo, ("total_amount_with_tax", "balance")),
+        ):
             for row in model.objects.filter(order_summary=summary).values_list(*fields):
                 amounts += list(row)
-        amounts += list(Payment.objects.filter(order_payment_summary__order_summary=summary)
-                        .values_list("amount", flat=True))
-        amounts += list(Refund.objects.filter(order_payment_summary__order_summary=summary)
-                        .values_list("amount", flat=True))
-        amounts += list(PaymentAppliedToInvoice.objects.filter(invoice__order_summary=summary)
-                        .values_list("amount", flat=True))
+        amounts += list(
+            Payment.objects.filter(order_payment_summary__order_summary=summary).values_list("amount", flat=True)
+        )
+        amounts += list(
+            Refund.objects.filter(order_payment_summary__order_summary=summary).values_list("amount", flat=True)
+        )
+        amounts += list(
+            PaymentAppliedToInvoice.objects.filter(invoice__order_summary=summary).values_list("amount", flat=True)
+        )
         too_precise = [amount for amount in amounts if not is_rounded(amount, self.currency)]
         assert too_precise == [], f"{self.currency}: {too_precise}"
 
 
 def test_random_lives_of_an_order_keep_every_cent():
-    run_state_machine_as_test(OrderMoney, settings=settings(
-        max_examples=200, stateful_step_count=8, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    ))
+    run_state_machine_as_test(
+        OrderMoney,
+        settings=settings(
+            max_examples=200,
+            stateful_step_count=8,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )

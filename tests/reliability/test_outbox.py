@@ -55,8 +55,11 @@ def message() -> OutboxMessage:
 
 
 def test_a_follow_up_of_a_rolled_back_write_is_neither_recorded_nor_published(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError), \
-            transaction.atomic():
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
         outbox.enqueue(remember, 1)
         raise RuntimeError("the write failed")
     assert callbacks == []
@@ -84,7 +87,8 @@ def test_a_committed_follow_up_runs_once_after_commit_and_is_acknowledged(django
 
 
 def test_with_the_broker_down_the_write_succeeds_and_the_relay_runs_it_when_the_broker_returns(
-        broker_down, settings, django_capture_on_commit_callbacks):
+    broker_down, settings, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         outbox.enqueue(remember, 1)
         outbox.enqueue("tests.reliability.outbox_tasks.remember", 2)
@@ -115,12 +119,15 @@ def test_several_follow_ups_recorded_at_once_each_run_once_after_commit(django_c
     assert len(callbacks) == 1
     assert CALLS == [(1, "plain"), (2, "plain"), (3, "plain")]
     rows = list(OutboxMessage.objects.order_by("id").values_list("pk", "task_name", "args", "kwargs", "status"))
-    assert rows == [(message.pk, "tests.reliability.outbox_tasks.remember", [n], {}, OutboxStatus.DONE)
-                    for message, n in zip(recorded, (1, 2, 3), strict=True)]
+    assert rows == [
+        (message.pk, "tests.reliability.outbox_tasks.remember", [n], {}, OutboxStatus.DONE)
+        for message, n in zip(recorded, (1, 2, 3), strict=True)
+    ]
 
 
 def test_several_follow_ups_with_the_broker_down_wait_for_the_relay(
-        broker_down, settings, django_capture_on_commit_callbacks):
+    broker_down, settings, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         outbox.enqueue_many(remember, [(4,), (5,)])
     rows = list(OutboxMessage.objects.order_by("id"))
@@ -151,8 +158,13 @@ def test_an_unacknowledged_message_is_published_again_after_its_lease_which_doub
     """The broker took the message and lost it (or the worker died): published, never acknowledged."""
     settings.OMS_OUTBOX_LEASE_SECONDS = 60
     start = timezone.now()
-    OutboxMessage.objects.create(task_name=remember.name, args=[5], next_attempt_at=start - timedelta(seconds=1),
-                                 publish_count=2, last_published_at=start - timedelta(seconds=121))
+    OutboxMessage.objects.create(
+        task_name=remember.name,
+        args=[5],
+        next_attempt_at=start - timedelta(seconds=1),
+        publish_count=2,
+        last_published_at=start - timedelta(seconds=121),
+    )
     broker_back()
     assert outbox.relay() == 1
     row = message()
@@ -176,7 +188,8 @@ def failures_stay_in_the_worker():
 
 
 def test_a_task_that_fails_for_good_marks_its_message_failed_with_the_error(
-        failures_stay_in_the_worker, django_capture_on_commit_callbacks):
+    failures_stay_in_the_worker, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         outbox.enqueue(explode, 9)
     assert CALLS == [(9, "exploded")]
@@ -193,7 +206,8 @@ def test_a_task_that_fails_for_good_marks_its_message_failed_with_the_error(
 
 
 def test_a_retried_task_is_acknowledged_when_its_retry_succeeds(
-        failures_stay_in_the_worker, django_capture_on_commit_callbacks):
+    failures_stay_in_the_worker, django_capture_on_commit_callbacks
+):
     # In process the retry runs at once, under the same task id.
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         outbox.enqueue(retry_once, 4)
@@ -209,7 +223,10 @@ def test_a_message_naming_no_task_fails_instead_of_blocking_the_relay():
     assert outbox.relay() == 1
     assert CALLS == [(6, "plain")]
     assert list(OutboxMessage.objects.order_by("id").values_list("status", flat=True)) == [
-        OutboxStatus.FAILED, OutboxStatus.FAILED, OutboxStatus.DONE]
+        OutboxStatus.FAILED,
+        OutboxStatus.FAILED,
+        OutboxStatus.DONE,
+    ]
     assert OutboxMessage.objects.first().last_error.startswith("unknown task")
 
 
@@ -226,8 +243,9 @@ def test_the_relay_takes_at_most_its_batch_oldest_due_first(settings):
     settings.OMS_OUTBOX_RELAY_BATCH = 2
     now = timezone.now()
     for value, age in ((1, 10), (2, 30), (3, 20)):
-        OutboxMessage.objects.create(task_name=remember.name, args=[value],
-                                     next_attempt_at=now - timedelta(seconds=age))
+        OutboxMessage.objects.create(
+            task_name=remember.name, args=[value], next_attempt_at=now - timedelta(seconds=age)
+        )
     assert outbox.relay() == 2
     assert CALLS == [(2, "plain"), (3, "plain")]
     assert outbox.relay() == 1
@@ -244,12 +262,19 @@ def test_task_ids_carry_the_message_id():
 def test_the_finished_messages_are_purged_after_the_keep_window_failed_ones_stay():
     now = timezone.now()
     old, recent = now - timedelta(days=8), now - timedelta(days=1)
-    for status, done_at in ((OutboxStatus.DONE, old), (OutboxStatus.DONE, recent), (OutboxStatus.FAILED, old),
-                            (OutboxStatus.PENDING, None)):
+    for status, done_at in (
+        (OutboxStatus.DONE, old),
+        (OutboxStatus.DONE, recent),
+        (OutboxStatus.FAILED, old),
+        (OutboxStatus.PENDING, None),
+    ):
         OutboxMessage.objects.create(task_name=remember.name, status=status, done_at=done_at, next_attempt_at=now)
     assert outbox.purge_finished(timedelta(days=7)) == 1
     assert sorted(OutboxMessage.objects.values_list("status", flat=True)) == [
-        OutboxStatus.DONE, OutboxStatus.FAILED, OutboxStatus.PENDING]
+        OutboxStatus.DONE,
+        OutboxStatus.FAILED,
+        OutboxStatus.PENDING,
+    ]
 
 
 @pytest.mark.postgres

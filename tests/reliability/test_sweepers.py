@@ -57,7 +57,10 @@ def test_a_managed_summary_never_routed_is_routed_by_the_sweep_once(settings, dj
     # (seconds old) is left alone.
     (order,) = FulfillmentOrder.objects.filter(order_summary=stuck)
     assert sorted((line.sku, line.quantity) for line in order.lines.all()) == [
-        ("A", 2), ("B", 1), ("DELIVERY-GROUND", 1)]
+        ("A", 2),
+        ("B", 1),
+        ("DELIVERY-GROUND", 1),
+    ]
     assert not FulfillmentOrder.objects.filter(order_summary=fresh).exists()
     assert OutboxMessage.objects.get(task_name=ROUTING_TASK).status == OutboxStatus.DONE
 
@@ -72,8 +75,13 @@ def test_a_summary_whose_routing_is_pending_or_blocked_is_not_routed_again(setti
         age(OrderSummary, summary.pk, 20)
     settings.OMS_AUTO_ROUTE_ORDERS = True
     outbox.enqueue(ROUTING_TASK, waiting.pk)  # its message waits for the broker
-    ProcessException.objects.create(order_summary=unroutable, category=ProcessExceptionCategory.FULFILLMENT,
-                                    severity="High", priority="High", message="No location set can ship this.")
+    ProcessException.objects.create(
+        order_summary=unroutable,
+        category=ProcessExceptionCategory.FULFILLMENT,
+        severity="High",
+        priority="High",
+        message="No location set can ship this.",
+    )
     assert sweep_unrouted_summaries() == {"requeued": 0, "exceptions": 0}
     assert OutboxMessage.objects.count() == 1
 
@@ -82,9 +90,14 @@ def test_a_routing_that_failed_for_good_raises_one_fulfillment_exception(setting
     summary = worked_example()
     age(OrderSummary, summary.pk, 20)
     settings.OMS_AUTO_ROUTE_ORDERS = True
-    OutboxMessage.objects.create(task_name=ROUTING_TASK, args=[summary.pk], status=OutboxStatus.FAILED,
-                                 done_at=timezone.now(), next_attempt_at=timezone.now(),
-                                 last_error="OperationalError: the database went away")
+    OutboxMessage.objects.create(
+        task_name=ROUTING_TASK,
+        args=[summary.pk],
+        status=OutboxStatus.FAILED,
+        done_at=timezone.now(),
+        next_attempt_at=timezone.now(),
+        last_error="OperationalError: the database went away",
+    )
     assert sweep_unrouted_summaries() == {"requeued": 0, "exceptions": 1}
     assert sweep_unrouted_summaries() == {"requeued": 0, "exceptions": 0}
     exception = ProcessException.objects.get(order_summary=summary)
@@ -102,7 +115,8 @@ def test_routing_switched_off_sweeps_nothing(settings):
 
 
 def test_background_operations_new_or_running_past_the_deadline_are_run_again_and_finish(
-        django_capture_on_commit_callbacks):
+    django_capture_on_commit_callbacks,
+):
     summary = worked_example()
     invoice = invoice_everything(summary)
     # Submitted before the outbox: its message is gone (here: never published, then purged).
@@ -127,8 +141,9 @@ def test_a_running_operation_whose_worker_died_is_finished_by_the_sweep(django_c
     invoice = invoice_everything(summary)
     operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
     OutboxMessage.objects.all().delete()
-    BackgroundOperation.objects.filter(pk=operation.pk).update(status="Running",
-                                                               started_at=timezone.now() - timedelta(minutes=30))
+    BackgroundOperation.objects.filter(pk=operation.pk).update(
+        status="Running", started_at=timezone.now() - timedelta(minutes=30)
+    )
     pending_elsewhere = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
     # Old, but its message is still pending: left to it.
     age(BackgroundOperation, pending_elsewhere.pk, 30, field="submitted_at")
@@ -172,9 +187,14 @@ def test_a_fulfilled_order_never_invoiced_is_invoiced_and_captured_once(settings
 
 def test_billing_that_failed_for_good_raises_one_invoicing_exception(settings):
     summary, order = shipped_unbilled(settings)
-    OutboxMessage.objects.create(task_name=INVOICE_AND_CAPTURE, args=[order.pk, summary.pk],
-                                 status=OutboxStatus.FAILED, done_at=timezone.now(), next_attempt_at=timezone.now(),
-                                 last_error="RuntimeError: boom")
+    OutboxMessage.objects.create(
+        task_name=INVOICE_AND_CAPTURE,
+        args=[order.pk, summary.pk],
+        status=OutboxStatus.FAILED,
+        done_at=timezone.now(),
+        next_attempt_at=timezone.now(),
+        last_error="RuntimeError: boom",
+    )
     assert sweep_unbilled_fulfillment_orders() == {"requeued": 0, "exceptions": 1}
     assert sweep_unbilled_fulfillment_orders() == {"requeued": 0, "exceptions": 0}
     exception = ProcessException.objects.get(order_summary=summary)

@@ -61,8 +61,14 @@ def _admin_session():
     """A session of its own on the test database: what kills backends (a failover, a restart, an
     administrator) is not one of the app's connections."""
     params = connection.settings_dict
-    return psycopg.connect(dbname=params["NAME"], user=params["USER"], password=params["PASSWORD"] or None,
-                           host=params["HOST"] or None, port=params["PORT"] or None, autocommit=True)
+    return psycopg.connect(
+        dbname=params["NAME"],
+        user=params["USER"],
+        password=params["PASSWORD"] or None,
+        host=params["HOST"] or None,
+        port=params["PORT"] or None,
+        autocommit=True,
+    )
 
 
 def _terminate(pids):
@@ -123,8 +129,12 @@ def test_backends_terminated_under_load_never_answer_500(live_server, api):
             i += 1
             body = order_body(number=f"LOAD-{n}-{i}")
             for _ in range(20):  # a 503 is retried with the same Idempotency-Key, as a client should
-                answer = session.post(f"{live_server.url}/api/v1/commerce/orders", json=_plain(body),
-                                      headers={"Idempotency-Key": f"load-{n}-{i}"}, timeout=30)
+                answer = session.post(
+                    f"{live_server.url}/api/v1/commerce/orders",
+                    json=_plain(body),
+                    headers={"Idempotency-Key": f"load-{n}-{i}"},
+                    timeout=30,
+                )
                 with lock:
                     statuses.append(answer.status_code)
                     if answer.status_code not in (201, 503):
@@ -143,8 +153,10 @@ def test_backends_terminated_under_load_never_answer_500(live_server, api):
         while not stop.is_set():
             time.sleep(0.3)
             with _admin_session() as admin:
-                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
     threads = [threading.Thread(target=shopper, args=(n,)) for n in range(4)] + [threading.Thread(target=killer)]
     for thread in threads:

@@ -36,9 +36,12 @@ def real_worker(test):
     """Real worker processes on PostgreSQL and the Redis broker (a dead worker's message comes back
     from Redis after the visibility timeout; the embedded filesystem broker loses it)."""
     marks = [
-        pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True),
-        pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"),
-                           reason="needs the Redis broker (set CELERY_BROKER_URL)"),
+        pytest.mark.celery_worker,
+        pytest.mark.postgres,
+        pytest.mark.django_db(transaction=True),
+        pytest.mark.skipif(
+            not settings.CELERY_BROKER_URL.startswith("redis"), reason="needs the Redis broker (set CELERY_BROKER_URL)"
+        ),
     ]
     for mark in marks:
         test = mark(test)
@@ -74,8 +77,9 @@ def assert_refunded_once(summary, memo, operation):
     assert (fields["captured"], fields["refunded"], fields["pendingRefund"]) == (D("118.80"), D("43.20"), 0)
     memo.refresh_from_db()
     assert memo.balance == 0
-    assert set(PaymentGatewayLog.objects.filter(refund=refund).values_list("idempotency_key", flat=True)) == \
-        {f"refund:{refund.pk}"}
+    assert set(PaymentGatewayLog.objects.filter(refund=refund).values_list("idempotency_key", flat=True)) == {
+        f"refund:{refund.pk}"
+    }
     assert BackgroundOperation.objects.get(pk=operation.pk).status == "Complete"
     assert_ledger_balanced(summary)
 
@@ -89,8 +93,10 @@ def test_a_worker_killed_in_the_middle_of_ensure_refunds_is_replaced_and_money_m
     with running_worker(env=env, queue=queue) as doomed:
         tasks.run_background_operation.apply_async(args=[operation.pk], queue=queue)
         # The provider has recorded the refund and is taking its time to say so.
-        wait_until(lambda: SandboxTransaction.objects.filter(interaction_type="ReferencedRefund").exists(),
-                   what="the refund to reach the provider")
+        wait_until(
+            lambda: SandboxTransaction.objects.filter(interaction_type="ReferencedRefund").exists(),
+            what="the refund to reach the provider",
+        )
         doomed.process.send_signal(signal.SIGKILL)
         doomed.process.wait(10)
     assert doomed.process.returncode == -signal.SIGKILL
@@ -102,8 +108,11 @@ def test_a_worker_killed_in_the_middle_of_ensure_refunds_is_replaced_and_money_m
     # hands it to the next worker.
     time.sleep(VISIBILITY_TIMEOUT + 1)
     with running_worker(env=env, queue=queue):
-        wait_until(lambda: BackgroundOperation.objects.get(pk=operation.pk).status == "Complete",
-                   what="the redelivered task to complete the operation", timeout=60)
+        wait_until(
+            lambda: BackgroundOperation.objects.get(pk=operation.pk).status == "Complete",
+            what="the redelivered task to complete the operation",
+            timeout=60,
+        )
 
     assert_refunded_once(summary, memo, operation)
     assert BackgroundOperation.objects.get(pk=operation.pk).retry_count == 1
@@ -120,12 +129,18 @@ def test_one_message_delivered_twice_to_two_workers_at_once_moves_money_once(ref
         # The same message (same task id) twice: each worker takes one while the other is at the provider.
         for _ in range(2):
             tasks.run_background_operation.apply_async(args=[operation.pk], queue=queue, task_id=task_id)
-        wait_until(lambda: BackgroundOperation.objects.get(pk=operation.pk).status == "Complete",
-                   what="the operation to complete", timeout=60)
+        wait_until(
+            lambda: BackgroundOperation.objects.get(pk=operation.pk).status == "Complete",
+            what="the operation to complete",
+            timeout=60,
+        )
         # Both deliveries are over once the slow answer has come back to the first: each worker has
         # logged the end of its delivery (succeeded, retry or raised).
-        wait_until(lambda: _deliveries_ended(task_id, first, second) >= 2, what="both deliveries to end",
-                   timeout=SLOW_SECONDS + 30)
+        wait_until(
+            lambda: _deliveries_ended(task_id, first, second) >= 2,
+            what="both deliveries to end",
+            timeout=SLOW_SECONDS + 30,
+        )
 
     assert_refunded_once(summary, memo, operation)
     # The second delivery ran while the first was still waiting on the provider (not after it finished).
@@ -135,8 +150,12 @@ def test_one_message_delivered_twice_to_two_workers_at_once_moves_money_once(ref
 def _deliveries_ended(task_id, *workers) -> int:
     """How many deliveries of the task the workers have finished, by their log (INFO: one line each)."""
     ends = (" succeeded in ", " retry: ", " raised ")
-    return sum(1 for worker in workers for line in list(worker.lines)
-               if f"[{task_id}]" in line and any(end in line for end in ends))
+    return sum(
+        1
+        for worker in workers
+        for line in list(worker.lines)
+        if f"[{task_id}]" in line and any(end in line for end in ends)
+    )
 
 
 # --- Tasks only after commit ------------------------------------------------------------------------

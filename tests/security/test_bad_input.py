@@ -101,15 +101,19 @@ def answer_problem(response, path) -> str | None:
     fields = [e.get("field") or "" for e in errors]
     if {e.get("errorCode") for e in errors} != {"INVALID_API_INPUT"}:
         return f"codes {[e.get('errorCode') for e in errors]}"
-    if path and not any(field == path or field.startswith((f"{path}.", f"{path}[")) or path.startswith(field + ".")
-                        for field in fields if field):
+    if path and not any(
+        field == path or field.startswith((f"{path}.", f"{path}[")) or path.startswith(field + ".")
+        for field in fields
+        if field
+    ):
         return f"names {fields}, not {path}"
     return None
 
 
 def send(client, method, path, raw: bytes | str, key=None):
-    return client.generic(method, path, raw, content_type="application/json",
-                          HTTP_IDEMPOTENCY_KEY=key or uuid.uuid4().hex)
+    return client.generic(
+        method, path, raw, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key or uuid.uuid4().hex
+    )
 
 
 def test_every_leaf_of_every_write_broken_answers_400_naming_it_and_writes_nothing(api):
@@ -136,8 +140,11 @@ def test_every_leaf_of_every_write_broken_answers_400_naming_it_and_writes_nothi
     assert tried > 400
 
 
-@pytest.mark.parametrize("raw", [b"{", b'{"changeItems": [}', b"\xff\xfe", b"null", b"[1, 2]", b'"text"', b"1e999"],
-                         ids=["cut short", "broken array", "not UTF-8", "null", "a list", "a string", "a number"])
+@pytest.mark.parametrize(
+    "raw",
+    [b"{", b'{"changeItems": [}', b"\xff\xfe", b"null", b"[1, 2]", b'"text"', b"1e999"],
+    ids=["cut short", "broken array", "not UTF-8", "null", "a list", "a string", "a number"],
+)
 def test_a_body_that_is_not_a_json_object_answers_400_everywhere(api, raw):
     world = build_world("Web US", "US")
     before = row_counts()

@@ -51,16 +51,26 @@ def state_of(world) -> dict:
     summary = OrderSummary.objects.get(pk=world.summary)
     return {
         "summary": (summary.version, summary.grand_total_amount, summary.active_process_exception_count),
-        "items": sorted(summary.item_summaries.values_list(
-            "pk", "quantity_canceled", "quantity_allocated", "quantity_fulfilled", "quantity_returned",
-            "total_adjustment_amount")),
+        "items": sorted(
+            summary.item_summaries.values_list(
+                "pk",
+                "quantity_canceled",
+                "quantity_allocated",
+                "quantity_fulfilled",
+                "quantity_returned",
+                "total_adjustment_amount",
+            )
+        ),
         "fulfillment": sorted(FulfillmentOrder.objects.filter(order_summary=summary).values_list("pk", "status")),
         "documents": sorted(Invoice.objects.filter(order_summary=summary).values_list("pk", "balance"))
         + sorted(CreditMemo.objects.filter(order_summary=summary).values_list("pk", "balance")),
         "exceptions": sorted(ProcessException.objects.filter(order_summary=summary).values_list("pk", "status")),
         "returns": sorted(ReturnOrder.objects.filter(order_summary=summary).values_list("pk", "status")),
-        "payments": sorted(summary.payment_summaries.values_list(
-            "pk", "captured_amount", "refunded_amount", "pending_capture_amount", "pending_refund_amount")),
+        "payments": sorted(
+            summary.payment_summaries.values_list(
+                "pk", "captured_amount", "refunded_amount", "pending_capture_amount", "pending_refund_amount"
+            )
+        ),
     }
 
 
@@ -154,30 +164,67 @@ def test_our_path_with_their_ids_in_the_body_changes_nothing(worlds, us_storefro
     ours, theirs = worlds
     summaries = "/api/v1/commerce/order-management/order-summaries"
     attempts = [
-        (f"{summaries}/{ours.summary}/actions/submit-cancel",
-         {"changeItems": [{"orderItemSummaryId": str(theirs.a), "quantity": 1, "reason": "Damaged"}]}),
-        (f"{summaries}/{ours.summary}/actions/submit-return",
-         {"changeItems": [{"orderItemSummaryId": str(theirs.b), "quantity": 1, "reason": "Damaged"}]}),
-        (f"{summaries}/{ours.summary}/actions/adjust-item-submit",
-         {"adjustItems": [{"orderItemSummaryId": str(theirs.a), "adjustmentType": "AmountWithoutTax",
-                           "amount": -1, "reason": "Goodwill"}]}),
+        (
+            f"{summaries}/{ours.summary}/actions/submit-cancel",
+            {"changeItems": [{"orderItemSummaryId": str(theirs.a), "quantity": 1, "reason": "Damaged"}]},
+        ),
+        (
+            f"{summaries}/{ours.summary}/actions/submit-return",
+            {"changeItems": [{"orderItemSummaryId": str(theirs.b), "quantity": 1, "reason": "Damaged"}]},
+        ),
+        (
+            f"{summaries}/{ours.summary}/actions/adjust-item-submit",
+            {
+                "adjustItems": [
+                    {
+                        "orderItemSummaryId": str(theirs.a),
+                        "adjustmentType": "AmountWithoutTax",
+                        "amount": -1,
+                        "reason": "Goodwill",
+                    }
+                ]
+            },
+        ),
         (f"{summaries}/{ours.summary}/actions/create-credit-memo", {"changeOrderIds": [str(theirs.change_order)]}),
         (f"{summaries}/{ours.summary}/async-actions/ensure-funds-async", {"invoiceId": str(theirs.invoice)}),
         (f"{summaries}/{ours.summary}/async-actions/ensure-refunds-async", {"creditMemoId": str(theirs.memo)}),
-        ("/api/v1/commerce/order-management/order-payment-summaries",
-         {"orderSummaryId": str(ours.summary), "paymentAuthorizationId": str(theirs.authorization)}),
-        ("/api/v1/commerce/fulfillment/fulfillment-orders",
-         {"orderSummaryId": str(ours.summary), "orderDeliveryGroupSummaryId": str(theirs.group),
-          "fulfillmentGroups": [{"fulfilledFromLocationId": str(ours.location), "fulfillmentType": "Warehouse",
-                                 "orderItemSummaries": [{"orderItemSummaryId": str(theirs.a), "quantity": 1}]}]}),
-        (f"/api/v1/commerce/fulfillment/fulfillment-orders/{ours.live_fo}/actions/cancel-item",
-         {"fulfillmentOrderLineItemsToCancel": [{"fulfillmentOrderLineItemId": str(theirs.live_fo_line),
-                                                 "quantity": 1}]}),
-        ("/api/v1/commerce/returns/return-orders",
-         {"orderSummaryId": str(ours.summary),
-          "returnOrderLineItems": [{"orderItemSummaryId": str(theirs.b), "quantityExpected": 1}]}),
-        (f"/api/v1/commerce/returns/return-orders/{ours.return_order}/actions/return-items",
-         {"returnOrderItems": [{"returnOrderLineItemId": str(theirs.return_line), "quantityReturned": 1}]}),
+        (
+            "/api/v1/commerce/order-management/order-payment-summaries",
+            {"orderSummaryId": str(ours.summary), "paymentAuthorizationId": str(theirs.authorization)},
+        ),
+        (
+            "/api/v1/commerce/fulfillment/fulfillment-orders",
+            {
+                "orderSummaryId": str(ours.summary),
+                "orderDeliveryGroupSummaryId": str(theirs.group),
+                "fulfillmentGroups": [
+                    {
+                        "fulfilledFromLocationId": str(ours.location),
+                        "fulfillmentType": "Warehouse",
+                        "orderItemSummaries": [{"orderItemSummaryId": str(theirs.a), "quantity": 1}],
+                    }
+                ],
+            },
+        ),
+        (
+            f"/api/v1/commerce/fulfillment/fulfillment-orders/{ours.live_fo}/actions/cancel-item",
+            {
+                "fulfillmentOrderLineItemsToCancel": [
+                    {"fulfillmentOrderLineItemId": str(theirs.live_fo_line), "quantity": 1}
+                ]
+            },
+        ),
+        (
+            "/api/v1/commerce/returns/return-orders",
+            {
+                "orderSummaryId": str(ours.summary),
+                "returnOrderLineItems": [{"orderItemSummaryId": str(theirs.b), "quantityExpected": 1}],
+            },
+        ),
+        (
+            f"/api/v1/commerce/returns/return-orders/{ours.return_order}/actions/return-items",
+            {"returnOrderItems": [{"returnOrderLineItemId": str(theirs.return_line), "quantityReturned": 1}]},
+        ),
     ]
     for path, body in attempts:
         before, their_state, our_state = row_counts(), state_of(theirs), state_of(ours)

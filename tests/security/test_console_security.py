@@ -17,8 +17,14 @@ from tests.security.world import build_world, row_counts
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"
-CONSOLE_PERMISSIONS = ("use_console", "change_orders", "approve_refunds", "work_exception_queue",
-                       "manage_fulfillment", "work_location_queue")
+CONSOLE_PERMISSIONS = (
+    "use_console",
+    "change_orders",
+    "approve_refunds",
+    "work_exception_queue",
+    "manage_fulfillment",
+    "work_location_queue",
+)
 # Issue 16: the Fulfillment role's work queue pages ask for their own permission, not the console's.
 LOCATION_QUEUE_VIEWS = {"locations", "location_queue", "queue_move", "queue_reject", "queue_ship"}
 PUBLIC = {"login", "logout"}
@@ -53,8 +59,14 @@ def records():
     world = build_world("Web US", "US")
     requester = User.objects.create_user("requester")
     approval = AgentRefund.objects.create(
-        order_summary_id=world.summary, kind="return", change_order_ids=[world.change_order], amount=D("500.00"),
-        credit_amount=D("500.00"), excess_amount=D("0"), currency="USD", requested_by=requester,
+        order_summary_id=world.summary,
+        kind="return",
+        change_order_ids=[world.change_order],
+        amount=D("500.00"),
+        credit_amount=D("500.00"),
+        excess_amount=D("0"),
+        currency="USD",
+        requested_by=requester,
     )
     return world, approval
 
@@ -101,8 +113,11 @@ def url_of(name, world, approval) -> list[str]:
 
 
 def test_every_console_view_but_sign_in_and_out_declares_its_permissions():
-    undeclared = [name for name, pattern in console_views()
-                  if name not in PUBLIC and not hasattr(pattern.callback, "required_permissions")]
+    undeclared = [
+        name
+        for name, pattern in console_views()
+        if name not in PUBLIC and not hasattr(pattern.callback, "required_permissions")
+    ]
     assert undeclared == []
     for name, pattern in console_views():
         if name in LOCATION_QUEUE_VIEWS:
@@ -158,8 +173,10 @@ def test_a_user_with_the_permissions_gets_every_page(records):
             response = client.get(path)
             # A fragment asked for as a whole page sends the browser to its page; never to sign in.
             pages[path] = response.status_code if response.status_code != 302 else response["Location"]
-    assert all(page in (200, 405) or (isinstance(page, str) and not page.startswith(settings.LOGIN_URL))
-               for page in pages.values()), pages
+    assert all(
+        page in (200, 405) or (isinstance(page, str) and not page.startswith(settings.LOGIN_URL))
+        for page in pages.values()
+    ), pages
     assert 200 in pages.values()
 
 

@@ -15,8 +15,15 @@ from tests.security.world import REQUESTS, build_world, row_counts
 
 pytestmark = pytest.mark.django_db
 
-FORBIDDEN = {"status": "Fulfilled", "grandTotalAmount": 0, "totalAmount": 0, "unitPrice": 0,
-             "salesChannel": "Web EU", "salesChannelId": "1", "version": 99}
+FORBIDDEN = {
+    "status": "Fulfilled",
+    "grandTotalAmount": 0,
+    "totalAmount": 0,
+    "unitPrice": 0,
+    "salesChannel": "Web EU",
+    "salesChannelId": "1",
+    "version": 99,
+}
 WRITES = sorted(op for op in REQUESTS if op[0] in ("POST", "PATCH"))
 
 # Writes that take no body at all: nothing in a request can set a field. Any other write without a
@@ -62,8 +69,13 @@ def test_a_field_the_client_must_not_set_is_refused_and_nothing_written(operatio
         if key in documented:
             continue  # the operation sets it by design (e.g. a status move); its own tests check the values
         before = row_counts()
-        response = api.generic(operation[0], path, json.dumps({**body, key: value}, default=str),
-                               content_type="application/json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+        response = api.generic(
+            operation[0],
+            path,
+            json.dumps({**body, key: value}, default=str),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+        )
         fields = [error["field"] for error in json.loads(response.content).get("errors", [])]
         if response.status_code != 400 or NAMED_AS.get(operation, key) not in fields or row_counts() != before:
             accepted[key] = f"{response.status_code} {fields}"
@@ -76,8 +88,16 @@ def test_prices_are_not_set_after_ingest(api):
     world = build_world("Web US", "US")
     summaries = "/api/v1/commerce/order-management/order-summaries"
     before = row_counts()
-    raise_price = {"adjustItems": [{"orderItemSummaryId": str(world.a), "adjustmentType": "AmountWithoutTax",
-                                    "amount": 5, "reason": "Goodwill"}]}
+    raise_price = {
+        "adjustItems": [
+            {
+                "orderItemSummaryId": str(world.a),
+                "adjustmentType": "AmountWithoutTax",
+                "amount": 5,
+                "reason": "Goodwill",
+            }
+        ]
+    }
     response = api.post(f"{summaries}/{world.summary}/actions/adjust-item-submit", raise_price, format="json")
     assert response.status_code == 400, response.content
     assert json.loads(response.content)["errors"][0]["field"] == "adjustItems[0].amount"
@@ -88,8 +108,7 @@ def test_a_price_on_a_change_item_is_refused(api):
     world = build_world("Web US", "US")
     summaries = "/api/v1/commerce/order-management/order-summaries"
     before = row_counts()
-    priced = {"changeItems": [{"orderItemSummaryId": str(world.a), "quantity": 1, "reason": "Damaged",
-                               "unitPrice": 0}]}
+    priced = {"changeItems": [{"orderItemSummaryId": str(world.a), "quantity": 1, "reason": "Damaged", "unitPrice": 0}]}
     response = api.post(f"{summaries}/{world.summary}/actions/submit-cancel", priced, format="json")
     assert response.status_code == 400, response.content
     assert json.loads(response.content)["errors"][0]["field"] == "changeItems[0].unitPrice"

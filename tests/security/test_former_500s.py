@@ -85,8 +85,11 @@ def test_the_cursors_given_out_still_page_through_every_list(api):
         make_location(f"WH-{number}")
         stock(f"WH-{number}", A=number)
     pages = {}
-    for path, key in [(f"{API}/process-exceptions", "processExceptions"), (f"{API}/locations", "rows"),
-                      (f"{API}/inventory-levels", "rows")]:
+    for path, key in [
+        (f"{API}/process-exceptions", "processExceptions"),
+        (f"{API}/locations", "rows"),
+        (f"{API}/inventory-levels", "rows"),
+    ]:
         seen, cursor = [], None
         while True:
             page = api.get(path, {"limit": 2, **({"cursor": cursor} if cursor else {})}).json()
@@ -114,16 +117,20 @@ def test_the_cursor_codec_round_trips_and_refuses_what_it_did_not_write():
 # --- The console: dates and page numbers --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("params", [
-    {"date_to": "9999-12-31"},  # the case: the day after it is past the calendar
-    {"date_from": "9999-12-31"},
-    {"date_from": "0001-01-01"},
-    {"date_to": "3000-01-01"},
-    {"date_from": "1899-12-31", "date_to": "2026-01-01"},
-    {"date_to": "2026-02-30"},
-    {"date_to": "99999-01-01"},
-    {"date_to": "2026-01-01\x00"},
-], ids=lambda params: ",".join(f"{k}={v!r}" for k, v in params.items()))
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"date_to": "9999-12-31"},  # the case: the day after it is past the calendar
+        {"date_from": "9999-12-31"},
+        {"date_from": "0001-01-01"},
+        {"date_to": "3000-01-01"},
+        {"date_from": "1899-12-31", "date_to": "2026-01-01"},
+        {"date_to": "2026-02-30"},
+        {"date_to": "99999-01-01"},
+        {"date_to": "2026-01-01\x00"},
+    ],
+    ids=lambda params: ",".join(f"{k}={v!r}" for k, v in params.items()),
+)
 def test_an_out_of_range_date_in_the_order_search_answers_400_naming_the_field(agent_client, params):
     for extra in ({}, {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/console/"}):
         response = agent_client.get("/console/", params, **extra)
@@ -161,8 +168,20 @@ def test_a_page_number_past_the_end_shows_the_last_page(agent_client, supervisor
 
 # --- The console: numbers --------------------------------------------------------------------------
 
-NOT_UNITS = ["1e1000000", "NaN", "-NaN", "sNaN", "inf", "-Infinity", "1e-1000000", "99999999999999999999",
-             "0.001", "-1", "1,5", "\x00"]
+NOT_UNITS = [
+    "1e1000000",
+    "NaN",
+    "-NaN",
+    "sNaN",
+    "inf",
+    "-Infinity",
+    "1e-1000000",
+    "99999999999999999999",
+    "0.001",
+    "-1",
+    "1,5",
+    "\x00",
+]
 
 
 def placed():
@@ -183,8 +202,9 @@ def test_cancel_lines_with_a_number_that_is_no_number_of_units_answers_400(super
     _, order = placed()
     line_a = lines_by_sku(order)["A"]
     before = (line_quantities(order), on_hand_reserved("WH-1", "A"))
-    response = supervisor_client.post(f"/console/fulfillment-orders/{order.pk}/cancel-lines/",
-                                      {f"line-{line_a.pk}": value})
+    response = supervisor_client.post(
+        f"/console/fulfillment-orders/{order.pk}/cancel-lines/", {f"line-{line_a.pk}": value}
+    )
     assert response.status_code == 400, response.content[:300]
     assert "Units of" in response.content.decode() or "number of units" in response.content.decode()
     assert (line_quantities(order), on_hand_reserved("WH-1", "A")) == before
@@ -202,9 +222,10 @@ def test_cancel_lines_naming_no_line_of_the_order_answers_400(supervisor_client,
 def test_cancel_lines_with_good_units_still_cancels(supervisor_client):
     _, order = placed()
     line_a = lines_by_sku(order)["A"]
-    response = supervisor_client.post(f"/console/fulfillment-orders/{order.pk}/cancel-lines/",
-                                      {f"line-{line_a.pk}": "1", f"line-{lines_by_sku(order)['B'].pk}": "",
-                                       "reason": "Customer called"})
+    response = supervisor_client.post(
+        f"/console/fulfillment-orders/{order.pk}/cancel-lines/",
+        {f"line-{line_a.pk}": "1", f"line-{lines_by_sku(order)['B'].pk}": "", "reason": "Customer called"},
+    )
     assert response.status_code == 302
     line_a.refresh_from_db()
     assert (line_a.original_quantity, line_a.quantity) == (D(2), D(1))
@@ -220,8 +241,9 @@ def test_the_create_fulfillment_order_form_refuses_a_number_that_is_no_number_of
     item = items_by_sku(summary)["A"]
     url = f"/console/orders/{summary.pk}/groups/{group.pk}/fulfillment-orders/new/"
     location = Location.objects.get(external_reference="WH-1")
-    response = supervisor_client.post(url, {"location": location.pk, "fulfillment_type": "Warehouse",
-                                            f"item-{item.pk}": value})
+    response = supervisor_client.post(
+        url, {"location": location.pk, "fulfillment_type": "Warehouse", f"item-{item.pk}": value}
+    )
     assert response.status_code == 200, response.content[:300]  # the form again, its error by the item
     assert list(response.context["form"].errors) == [f"item-{item.pk}"]
     assert not summary.fulfillment_orders.exists()

@@ -30,8 +30,13 @@ EXAMPLES_PER_OPERATION = 12
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Which record of the world each path parameter names.
 REAL_IDS = {
-    "summary_id": "summary", "fulfillment_order_id": "live_fo", "return_order_id": "return_order",
-    "invoice_id": "invoice", "credit_memo_id": "memo", "operation_id": "operation", "exception_id": "exception",
+    "summary_id": "summary",
+    "fulfillment_order_id": "live_fo",
+    "return_order_id": "return_order",
+    "invoice_id": "invoice",
+    "credit_memo_id": "memo",
+    "operation_id": "operation",
+    "exception_id": "exception",
     "shipment_id": "shipment",
 }
 

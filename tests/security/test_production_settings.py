@@ -16,8 +16,12 @@ PRODUCTION = "config.settings_production"
 def production_env(**overrides) -> dict:
     import os
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": PRODUCTION, "SECRET_KEY": secrets.token_urlsafe(60),
-           "ALLOWED_HOSTS": "oms.example.com"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": PRODUCTION,
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "oms.example.com",
+    }
     env.pop("DEBUG", None)
     # The browser tests set this for Playwright's event loop in the test process; a deployment never has it.
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -26,8 +30,15 @@ def production_env(**overrides) -> dict:
 
 
 def manage(*args, env):
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=django_settings.BASE_DIR, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_check_deploy_reports_no_warnings_with_production_settings():
@@ -71,10 +82,16 @@ def production(monkeypatch):
 
 def test_session_and_csrf_cookies_are_secure_httponly_and_samesite(production):
     assert production.DEBUG is False
-    assert (production.SESSION_COOKIE_SECURE, production.SESSION_COOKIE_HTTPONLY,
-            production.SESSION_COOKIE_SAMESITE) == (True, True, "Lax")
-    assert (production.CSRF_COOKIE_SECURE, production.CSRF_COOKIE_HTTPONLY,
-            production.CSRF_COOKIE_SAMESITE) == (True, True, "Lax")
+    assert (
+        production.SESSION_COOKIE_SECURE,
+        production.SESSION_COOKIE_HTTPONLY,
+        production.SESSION_COOKIE_SAMESITE,
+    ) == (True, True, "Lax")
+    assert (production.CSRF_COOKIE_SECURE, production.CSRF_COOKIE_HTTPONLY, production.CSRF_COOKIE_SAMESITE) == (
+        True,
+        True,
+        "Lax",
+    )
 
 
 def test_tls_is_enforced_and_remembered(production):
@@ -95,8 +112,14 @@ def test_production_keeps_everything_else_of_the_base_settings(production):
 
 @pytest.mark.django_db
 def test_the_production_cookie_flags_reach_the_console_sign_in(client, settings, production):
-    for name in ("SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE",
-                 "CSRF_COOKIE_SECURE", "CSRF_COOKIE_HTTPONLY", "CSRF_COOKIE_SAMESITE"):
+    for name in (
+        "SESSION_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "SESSION_COOKIE_SAMESITE",
+        "CSRF_COOKIE_SECURE",
+        "CSRF_COOKIE_HTTPONLY",
+        "CSRF_COOKIE_SAMESITE",
+    ):
         setattr(settings, name, getattr(production, name))
     response = client.get("/console/login/", secure=True)
     cookie = response.cookies["csrftoken"]

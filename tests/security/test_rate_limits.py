@@ -29,11 +29,20 @@ def counted_in(request, settings):
             if os.environ.get("OMS_REQUIRE_SERVICES"):
                 pytest.fail("OMS_REQUIRE_SERVICES is set but CELERY_BROKER_URL is not Redis")
             pytest.skip("needs Redis (set CELERY_BROKER_URL=redis://…)")
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                       "LOCATION": REDIS_URL, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": REDIS_URL,
+                "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            }
+        }
     else:
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                       "LOCATION": f"test-{uuid.uuid4().hex}"}}
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": f"test-{uuid.uuid4().hex}",
+            }
+        }
     return request.param
 
 
@@ -126,9 +135,9 @@ def test_the_window_slides_and_retry_after_names_when_the_oldest_request_leaves_
         throttle.timer = lambda moment=next(moments): moment
         return throttle, throttle.allow_request(request, None)
 
-    assert at_next_moment()[1] and at_next_moment()[1]        # 1000 and 1010
-    refused, allowed = at_next_moment()                        # 1020: two in the last minute
+    assert at_next_moment()[1] and at_next_moment()[1]  # 1000 and 1010
+    refused, allowed = at_next_moment()  # 1020: two in the last minute
     assert not allowed and refused.wait() == pytest.approx(40.0)  # 1000 leaves the window at 1060
-    assert at_next_moment()[1]                                 # 1061: 1000 has left; 1010 and 1061 in
-    refused, allowed = at_next_moment()                        # 1062: the refused 1020 was not counted
+    assert at_next_moment()[1]  # 1061: 1000 has left; 1010 and 1061 in
+    refused, allowed = at_next_moment()  # 1062: the refused 1020 was not counted
     assert not allowed and refused.wait() == pytest.approx(8.0)

@@ -30,16 +30,28 @@ def base_env(**overrides) -> dict:
     import os
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    for name in ("DEBUG", "SECRET_KEY", "OMS_ALLOW_DEVELOPMENT_SECRET_KEY", "SECURE_COOKIES",
-                 "DJANGO_ALLOW_ASYNC_UNSAFE"):
+    for name in (
+        "DEBUG",
+        "SECRET_KEY",
+        "OMS_ALLOW_DEVELOPMENT_SECRET_KEY",
+        "SECURE_COOKIES",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    ):
         env.pop(name, None)
     env.update(overrides)
     return env
 
 
 def manage(*args, env):
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=django_settings.BASE_DIR, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 SHOW = "from django.conf import settings as s; print('SHOW', s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
@@ -65,8 +77,9 @@ def test_debug_on_a_development_machine_starts_with_the_development_key():
 def test_debug_off_with_a_real_key_starts_with_secure_cookies():
     deployed = manage("shell", "-c", SHOW, env=base_env(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(60)))
     assert shown(deployed) == ["False", "True", "True"]
-    plain_http = manage("shell", "-c", SHOW, env=base_env(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(60),
-                                                          SECURE_COOKIES="0"))
+    plain_http = manage(
+        "shell", "-c", SHOW, env=base_env(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(60), SECURE_COOKIES="0")
+    )
     assert shown(plain_http) == ["False", "False", "False"]
 
 
@@ -81,9 +94,17 @@ def test_the_suite_runs_on_the_test_settings_that_allow_the_development_key():
 
 def test_the_readme_names_the_production_settings_and_what_they_switch_on():
     readme = (django_settings.BASE_DIR / "README.md").read_text()
-    configuration = readme[readme.index("## Configuration"):readme.index("## Calling the API")]
-    for needle in ("DJANGO_SETTINGS_MODULE=config.settings_production", "SECRET_KEY", "ALLOWED_HOSTS",
-                   "SECURE_SSL_REDIRECT", "HSTS", "Secure", "Content-Security-Policy", "no-store"):
+    configuration = readme[readme.index("## Configuration") : readme.index("## Calling the API")]
+    for needle in (
+        "DJANGO_SETTINGS_MODULE=config.settings_production",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "SECURE_SSL_REDIRECT",
+        "HSTS",
+        "Secure",
+        "Content-Security-Policy",
+        "no-store",
+    ):
         assert needle in configuration, needle
 
 
@@ -152,9 +173,16 @@ def order(db, settings):
 
 @pytest.mark.django_db
 def test_every_console_page_carries_the_strict_policy_and_needs_nothing_it_forbids(agent_client, order):
-    pages = ["/console/", f"/console/?q={order.order_number}", f"/console/orders/{order.pk}/",
-             f"/console/orders/{order.pk}/cancel/", f"/console/orders/{order.pk}/return/",
-             f"/console/orders/{order.pk}/adjust/", "/console/exceptions/", "/console/orders/999999/"]
+    pages = [
+        "/console/",
+        f"/console/?q={order.order_number}",
+        f"/console/orders/{order.pk}/",
+        f"/console/orders/{order.pk}/cancel/",
+        f"/console/orders/{order.pk}/return/",
+        f"/console/orders/{order.pk}/adjust/",
+        "/console/exceptions/",
+        "/console/orders/999999/",
+    ]
     problems = {}
     for path in pages:
         response = agent_client.get(path)
@@ -173,9 +201,12 @@ def test_every_admin_page_carries_the_strict_policy_and_needs_nothing_it_forbids
     from django.apps import apps
 
     ensure_channel()
-    pages = [reverse("admin:index"), reverse("admin:orders_apiclient_add"),
-             reverse("admin:orders_inventorylevel_upload"),
-             reverse("admin:orders_ordersummary_change", args=[order.pk])]
+    pages = [
+        reverse("admin:index"),
+        reverse("admin:orders_apiclient_add"),
+        reverse("admin:orders_inventorylevel_upload"),
+        reverse("admin:orders_ordersummary_change", args=[order.pk]),
+    ]
     for model, model_admin in __import__("django.contrib.admin").contrib.admin.site._registry.items():
         if model._meta.app_label in {"orders", "payments", "console", "auth"}:
             pages.append(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
@@ -189,7 +220,7 @@ def test_every_admin_page_carries_the_strict_policy_and_needs_nothing_it_forbids
     assert problems == {}
     assert apps.is_installed("django.contrib.admin")
     issued = admin_client.post(reverse("admin:orders_apiclient_add"), {"name": "csp", "scopes": ["orders:read"]})
-    assert 'data-select-on-focus' in issued.content.decode()
+    assert "data-select-on-focus" in issued.content.decode()
     assert csp_problems(issued) == []
     login = admin_client.__class__().get(reverse("admin:login"))
     assert_strict(login)
@@ -228,8 +259,12 @@ def test_the_api_answers_and_its_docs_carry_a_policy(api):
 
 @pytest.mark.django_db
 def test_console_pages_are_never_stored(agent_client, order):
-    for path in ["/console/", f"/console/orders/{order.pk}/", "/console/exceptions/",
-                 f"/console/orders/{order.pk}/operations/"]:
+    for path in [
+        "/console/",
+        f"/console/orders/{order.pk}/",
+        "/console/exceptions/",
+        f"/console/orders/{order.pk}/operations/",
+    ]:
         response = agent_client.get(path)
         assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"], path
     partial = agent_client.get("/console/", {"q": "x"}, HTTP_HX_REQUEST="true")
@@ -247,8 +282,7 @@ def test_an_error_body_lists_the_first_100_errors_and_their_count(api):
     body = order_body()
     body["deliveryGroups"][0]["items"] = [{"quantity": "x"} for _ in range(300)]
     raw = json.dumps(body, default=str)
-    response = api.post("/api/v1/commerce/orders", raw, content_type="application/json",
-                        HTTP_IDEMPOTENCY_KEY="cap-1")
+    response = api.post("/api/v1/commerce/orders", raw, content_type="application/json", HTTP_IDEMPOTENCY_KEY="cap-1")
     assert response.status_code == 400
     answer = response.json()
     assert len(answer["errors"]) == MAX_ERRORS
@@ -260,8 +294,9 @@ def test_an_error_body_lists_the_first_100_errors_and_their_count(api):
 @pytest.mark.django_db
 def test_a_long_value_is_never_quoted_back_whole(api):
     huge = "Z" * 100_000
-    response = api.post_json("/api/v1/commerce/locations", {"name": "L", "externalReference": "L",
-                                                            "locationType": huge, huge: 1})
+    response = api.post_json(
+        "/api/v1/commerce/locations", {"name": "L", "externalReference": "L", "locationType": huge, huge: 1}
+    )
     assert response.status_code == 400
     answer = response.json()
     assert all(len(e["message"]) <= MAX_MESSAGE_LENGTH for e in answer["errors"])
@@ -275,9 +310,11 @@ def test_a_batch_lists_20_errors_per_order_and_their_count(api):
     ensure_channel()
     broken = order_body()
     broken["deliveryGroups"][0]["items"] = [{"quantity": "x"} for _ in range(40)]
-    response = api.post("/api/v1/commerce/orders/batch",
-                        json.dumps({"orders": [{**broken, "idempotencyKey": "b-1"}]}, default=str),
-                        content_type="application/json")
+    response = api.post(
+        "/api/v1/commerce/orders/batch",
+        json.dumps({"orders": [{**broken, "idempotencyKey": "b-1"}]}, default=str),
+        content_type="application/json",
+    )
     assert response.status_code == 200, response.content[:300]
     (result,) = response.json()["results"]
     assert len(result["errors"]) == 20 and result["errorCount"] >= 40

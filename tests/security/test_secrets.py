@@ -101,8 +101,10 @@ def every_log_record():
     handler, level = Keep(logging.DEBUG), root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
-    loggers = [logging.getLogger(name) for name in ("django", "django.request", "django.db.backends", "orders",
-                                                    "payments", "axes")]
+    loggers = [
+        logging.getLogger(name)
+        for name in ("django", "django.request", "django.db.backends", "orders", "payments", "axes")
+    ]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.DEBUG)
@@ -142,8 +144,10 @@ def test_keys_never_reach_a_log_or_a_query(make_api, every_log_record):
 
 
 @pytest.mark.parametrize("field", ["gatewayToken", "method", "type"])
-@pytest.mark.parametrize("card", ["4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111",
-                                  "tok_4111111111111111", "Visa 5555555555554444"])
+@pytest.mark.parametrize(
+    "card",
+    ["4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "tok_4111111111111111", "Visa 5555555555554444"],
+)
 def test_a_card_number_in_a_payment_field_is_refused_and_nothing_stored(api, field, card):
     ensure_channel()
     body = order_body(number="CARD-1")

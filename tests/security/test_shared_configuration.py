@@ -33,8 +33,10 @@ def warehouse():
 
 def written():
     """What a refused write must leave as it was."""
-    return (sorted(Location.objects.values_list("external_reference", flat=True)),
-            sorted(InventoryLevel.objects.values_list("location__external_reference", "sku", "quantity_on_hand")))
+    return (
+        sorted(Location.objects.values_list("external_reference", flat=True)),
+        sorted(InventoryLevel.objects.values_list("location__external_reference", "sku", "quantity_on_hand")),
+    )
 
 
 def refused(response, method, path, *, mentions):
@@ -51,10 +53,22 @@ def test_a_storefront_key_cannot_create_locations_or_set_stock(make_api, warehou
     before = written()
     mentions = "sales channel" if scopes == ["all"] else "fulfillment:admin"
     refused(storefront.post_json(LOCATIONS, NEW_LOCATION), "post", LOCATIONS, mentions=mentions)
-    refused(storefront.post_json(LEVELS, {"locationExternalReference": "WH-1", "stockKeepingUnit": "A",
-                                          "quantityOnHand": 500}), "post", LEVELS, mentions=mentions)
-    refused(storefront.post_json(LEVELS, {"locationExternalReference": "WH-1", "stockKeepingUnit": "NEW",
-                                          "quantityOnHand": 1}, key="plant-1"), "post", LEVELS, mentions=mentions)
+    refused(
+        storefront.post_json(
+            LEVELS, {"locationExternalReference": "WH-1", "stockKeepingUnit": "A", "quantityOnHand": 500}
+        ),
+        "post",
+        LEVELS,
+        mentions=mentions,
+    )
+    refused(
+        storefront.post_json(
+            LEVELS, {"locationExternalReference": "WH-1", "stockKeepingUnit": "NEW", "quantityOnHand": 1}, key="plant-1"
+        ),
+        "post",
+        LEVELS,
+        mentions=mentions,
+    )
     assert written() == before == (["WH-1"], [("WH-1", "A", D(5))])
 
 
@@ -73,8 +87,14 @@ def test_the_write_scope_of_fulfillment_orders_does_not_open_shared_configuratio
     back_office = make_api(scopes=["fulfillment:read", "fulfillment:write"])
     before = written()
     refused(back_office.post_json(LOCATIONS, NEW_LOCATION), "post", LOCATIONS, mentions="'fulfillment:admin'")
-    refused(back_office.post_json(LEVELS, {"locationExternalReference": "WH-1", "stockKeepingUnit": "A",
-                                           "quantityOnHand": 0}), "post", LEVELS, mentions="'fulfillment:admin'")
+    refused(
+        back_office.post_json(
+            LEVELS, {"locationExternalReference": "WH-1", "stockKeepingUnit": "A", "quantityOnHand": 0}
+        ),
+        "post",
+        LEVELS,
+        mentions="'fulfillment:admin'",
+    )
     assert written() == before
 
 
@@ -83,8 +103,9 @@ def test_a_back_office_key_with_fulfillment_admin_writes_them(make_api, warehous
     created = admin_key.post_json(LOCATIONS, NEW_LOCATION)
     assert created.status_code == 201, created.content
     assert created.json()["externalReference"] == "PLANTED"
-    level = admin_key.post_json(LEVELS, {"locationExternalReference": "PLANTED", "stockKeepingUnit": "A",
-                                         "quantityOnHand": 7})
+    level = admin_key.post_json(
+        LEVELS, {"locationExternalReference": "PLANTED", "stockKeepingUnit": "A", "quantityOnHand": 7}
+    )
     assert level.status_code == 200, level.content
     assert written() == (["PLANTED", "WH-1"], [("PLANTED", "A", D(7)), ("WH-1", "A", D(5))])
     # fulfillment:admin writes configuration; reading it is fulfillment:read's.
@@ -101,8 +122,9 @@ def test_the_back_office_scope_cannot_be_issued_to_a_storefront_key():
 def test_the_command_issues_fulfillment_admin_to_back_office_keys_only():
     SalesChannelFactory(name="Web US")
     with pytest.raises(CommandError, match="fulfillment:admin"):
-        call_command("create_api_client", "shop", "--scopes", "fulfillment:admin", "--channel", "Web US",
-                     stdout=StringIO())
+        call_command(
+            "create_api_client", "shop", "--scopes", "fulfillment:admin", "--channel", "Web US", stdout=StringIO()
+        )
     assert not ApiClient.objects.exists()
     out = StringIO()
     call_command("create_api_client", "wms", "--scopes", "fulfillment:read,fulfillment:admin", stdout=out)
@@ -139,8 +161,9 @@ def test_the_schema_names_the_scope_of_each_operation(api):
     assert "fulfillment:admin" in create["description"]
     assert schema["paths"][LEVELS]["post"]["x-required-scope"] == "fulfillment:admin"
     assert (listing["x-required-scope"], "x-back-office-only" in listing) == ("fulfillment:read", False)
-    keyed = [op for ops in schema["paths"].values() for op in ops.values()
-             if isinstance(op, dict) and op.get("security")]
+    keyed = [
+        op for ops in schema["paths"].values() for op in ops.values() if isinstance(op, dict) and op.get("security")
+    ]
     assert len(keyed) > 30
     assert all("x-required-scope" in op for op in keyed), "every keyed operation names its scope"
     back_office = {op["operationId"] for op in keyed if op.get("x-back-office-only")}

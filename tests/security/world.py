@@ -78,13 +78,20 @@ class World:
 def build_world(channel: str, prefix: str) -> World:
     """Every record through the services, in `channel`; order numbers start with `prefix`."""
     ensure_channel(channel)
-    body = order_body(number=f"{prefix}-1", channel=channel, billTo={
-        **address(name=f"{prefix} Buyer"), "email": f"{prefix.lower()}@example.com", "phone": "+1 555 0100"},
-        groups=[{
-            "referenceId": "g", "deliverTo": address(), "deliveryMethod": "Ground",
-            "deliveryCharge": {"amount": D("5.00"), "taxes": [tax(10, "0.50")]},
-            "items": [item("A", 5, "10.00", rate=10), item("B", 3, "20.00", rate=10)],
-        }])
+    body = order_body(
+        number=f"{prefix}-1",
+        channel=channel,
+        billTo={**address(name=f"{prefix} Buyer"), "email": f"{prefix.lower()}@example.com", "phone": "+1 555 0100"},
+        groups=[
+            {
+                "referenceId": "g",
+                "deliverTo": address(),
+                "deliveryMethod": "Ground",
+                "deliveryCharge": {"amount": D("5.00"), "taxes": [tax(10, "0.50")]},
+                "items": [item("A", 5, "10.00", rate=10), item("B", 3, "20.00", rate=10)],
+            }
+        ],
+    )
     summary = ingest(body)
     ingest(order_body(number=f"{prefix}-LOOSE", channel=channel, createOrderSummary=False))
     ingest(order_body(number=f"{prefix}-BARE", channel=channel, createOrderSummary=False))
@@ -108,30 +115,55 @@ def build_world(channel: str, prefix: str) -> World:
     run_operation(operation.pk)
     with_fee = submit_return(summary.pk, [change(items["B"].pk, 1, fees=(fee("2.00"),))], actor=None)
     # A receiver that never resolves (.invalid): an attempt fails at once, without leaving the machine.
-    endpoint = create_webhook_endpoint(f"https://{prefix.lower()}.oms-receiver.invalid/hooks",
-                                       ["process_exception.created"], channel_id=summary.sales_channel_id).endpoint
+    endpoint = create_webhook_endpoint(
+        f"https://{prefix.lower()}.oms-receiver.invalid/hooks",
+        ["process_exception.created"],
+        channel_id=summary.sales_channel_id,
+    ).endpoint
     with transaction.atomic():
-        exception = raise_payment_exception(lock_summary(summary.pk), message=f"{prefix}: look at this",
-                                            attached_to=operation)
-    return_order = create_return_order(ReturnOrderInput(
-        order_summary_id=summary.pk, destination_location_id=location.pk,
-        lines=(ReturnOrderLineInput(items["A"].pk, D("1"), "Damaged"),),
-    ))
+        exception = raise_payment_exception(
+            lock_summary(summary.pk), message=f"{prefix}: look at this", attached_to=operation
+        )
+    return_order = create_return_order(
+        ReturnOrderInput(
+            order_summary_id=summary.pk,
+            destination_location_id=location.pk,
+            lines=(ReturnOrderLineInput(items["A"].pk, D("1"), "Damaged"),),
+        )
+    )
     return World(
-        channel=channel, number=summary.order_number, email=body["billTo"]["email"], summary=summary.pk,
-        order=summary.original_order_id, loose_order=Order.objects.get(order_number=f"{prefix}-LOOSE").pk,
-        group=summary.delivery_group_summaries.get().pk, a=items["A"].pk, b=items["B"].pk,
-        location=location.pk, location_reference=reference, shipped_fo=shipped.pk, uninvoiced_fo=uninvoiced.pk,
+        channel=channel,
+        number=summary.order_number,
+        email=body["billTo"]["email"],
+        summary=summary.pk,
+        order=summary.original_order_id,
+        loose_order=Order.objects.get(order_number=f"{prefix}-LOOSE").pk,
+        group=summary.delivery_group_summaries.get().pk,
+        a=items["A"].pk,
+        b=items["B"].pk,
+        location=location.pk,
+        location_reference=reference,
+        shipped_fo=shipped.pk,
+        uninvoiced_fo=uninvoiced.pk,
         shipment=shipment.pk,
-        live_fo=live.pk, live_fo_line=live.lines.get().pk, invoice=invoice.pk,
-        change_order=returned.change_order_id, open_change_order=with_fee.change_order_id,
-        fee_change_order=with_fee.fee_change_order_id, memo=memo.pk, operation=operation.pk,
-        exception=exception.pk, ops=summary.payment_summaries.get().pk,
+        live_fo=live.pk,
+        live_fo_line=live.lines.get().pk,
+        invoice=invoice.pk,
+        change_order=returned.change_order_id,
+        open_change_order=with_fee.change_order_id,
+        fee_change_order=with_fee.fee_change_order_id,
+        memo=memo.pk,
+        operation=operation.pk,
+        exception=exception.pk,
+        ops=summary.payment_summaries.get().pk,
         authorization=PaymentAuthorization.objects.get(order_payment_summary__order_summary=summary).pk,
-        bare_summary=bare.pk, bare_authorization=PaymentAuthorization.objects.get(order_id=bare.original_order_id).pk,
-        return_order=return_order.pk, return_line=ReturnOrder.objects.get(pk=return_order.pk).lines.get().pk,
+        bare_summary=bare.pk,
+        bare_authorization=PaymentAuthorization.objects.get(order_id=bare.original_order_id).pk,
+        return_order=return_order.pk,
+        return_line=ReturnOrder.objects.get(pk=return_order.pk).lines.get().pk,
         held_summary=held.pk,
-        webhook_endpoint=endpoint.pk, webhook_delivery=WebhookDelivery.objects.get(endpoint=endpoint).pk,
+        webhook_endpoint=endpoint.pk,
+        webhook_delivery=WebhookDelivery.objects.get(endpoint=endpoint).pk,
     )
 
 
@@ -182,20 +214,44 @@ def _reship_items(ois):
 
 
 def _adjust(ois):
-    return {"adjustItems": [{"orderItemSummaryId": str(ois), "adjustmentType": "AmountWithoutTax",
-                             "amount": -1, "reason": "Goodwill"}]}
+    return {
+        "adjustItems": [
+            {"orderItemSummaryId": str(ois), "adjustmentType": "AmountWithoutTax", "amount": -1, "reason": "Goodwill"}
+        ]
+    }
 
 
 def _exchange(ois):
-    return {"exchangeItems": [{"orderItemSummaryId": str(ois), "quantity": 1, "reason": "Wrong Item",
-                               "replacement": {"stockKeepingUnit": "B-BLUE", "name": "B in blue", "quantity": 1,
-                                               "unitPrice": 1, "taxes": []}}]}
+    return {
+        "exchangeItems": [
+            {
+                "orderItemSummaryId": str(ois),
+                "quantity": 1,
+                "reason": "Wrong Item",
+                "replacement": {
+                    "stockKeepingUnit": "B-BLUE",
+                    "name": "B in blue",
+                    "quantity": 1,
+                    "unitPrice": 1,
+                    "taxes": [],
+                },
+            }
+        ]
+    }
 
 
 def _fulfil(w: World):
-    return {"orderSummaryId": str(w.summary), "orderDeliveryGroupSummaryId": str(w.group),
-            "fulfillmentGroups": [{"fulfilledFromLocationId": str(w.location), "fulfillmentType": "Warehouse",
-                                   "orderItemSummaries": [{"orderItemSummaryId": str(w.a), "quantity": 1}]}]}
+    return {
+        "orderSummaryId": str(w.summary),
+        "orderDeliveryGroupSummaryId": str(w.group),
+        "fulfillmentGroups": [
+            {
+                "fulfilledFromLocationId": str(w.location),
+                "fulfillmentType": "Warehouse",
+                "orderItemSummaries": [{"orderItemSummaryId": str(w.a), "quantity": 1}],
+            }
+        ],
+    }
 
 
 def _ingest(w: World, number: str):
@@ -231,68 +287,120 @@ REQUESTS = {
     },
     # Only a held summary can be released: the world keeps one on hold.
     ("POST", f"{S}/<str:summary_id>/actions/release-hold"): lambda w: (
-        url(f"{S}/<str:summary_id>/actions/release-hold", summary_id=w.held_summary), {}),
+        url(f"{S}/<str:summary_id>/actions/release-hold", summary_id=w.held_summary),
+        {},
+    ),
     ("POST", f"{S}/actions/create-multiple-change-invoices"): lambda w: (
         url(f"{S}/actions/create-multiple-change-invoices"),
-        {"invoicesFromChangeOrders": [{"orderSummaryId": str(w.summary),
-                                       "changeOrderIds": [str(w.fee_change_order)]}]}),
+        {"invoicesFromChangeOrders": [{"orderSummaryId": str(w.summary), "changeOrderIds": [str(w.fee_change_order)]}]},
+    ),
     ("POST", f"{S}/<str:summary_id>/async-actions/ensure-funds-async"): lambda w: (
         url(f"{S}/<str:summary_id>/async-actions/ensure-funds-async", summary_id=w.summary),
-        {"invoiceId": str(w.invoice)}),
+        {"invoiceId": str(w.invoice)},
+    ),
     ("POST", f"{S}/async-actions/multiple-ensure-funds-async"): lambda w: (
         url(f"{S}/async-actions/multiple-ensure-funds-async"),
-        {"asyncInputs": [{"orderSummaryId": str(w.summary), "invoiceId": str(w.invoice)}]}),
+        {"asyncInputs": [{"orderSummaryId": str(w.summary), "invoiceId": str(w.invoice)}]},
+    ),
     ("POST", f"{S}/<str:summary_id>/async-actions/ensure-refunds-async"): lambda w: (
         url(f"{S}/<str:summary_id>/async-actions/ensure-refunds-async", summary_id=w.summary),
-        {"creditMemoId": str(w.memo)}),
+        {"creditMemoId": str(w.memo)},
+    ),
     ("POST", "api/v1/commerce/order-management/order-payment-summaries"): lambda w: (
         url("api/v1/commerce/order-management/order-payment-summaries"),
-        {"orderSummaryId": str(w.bare_summary), "paymentAuthorizationId": str(w.bare_authorization)}),
+        {"orderSummaryId": str(w.bare_summary), "paymentAuthorizationId": str(w.bare_authorization)},
+    ),
     ("POST", FO): lambda w: (url(FO), _fulfil(w)),
     ("POST", "api/v1/commerce/fulfillment/actions/create-multiple"): lambda w: (
-        url("api/v1/commerce/fulfillment/actions/create-multiple"), {"fulfillmentOrders": [_fulfil(w)]}),
+        url("api/v1/commerce/fulfillment/actions/create-multiple"),
+        {"fulfillmentOrders": [_fulfil(w)]},
+    ),
     ("GET", f"{FO}/<str:fulfillment_order_id>"): lambda w: (
-        url(f"{FO}/<str:fulfillment_order_id>", fulfillment_order_id=w.live_fo), None),
+        url(f"{FO}/<str:fulfillment_order_id>", fulfillment_order_id=w.live_fo),
+        None,
+    ),
     ("PATCH", f"{FO}/<str:fulfillment_order_id>"): lambda w: (
-        url(f"{FO}/<str:fulfillment_order_id>", fulfillment_order_id=w.live_fo), {"status": "Pickpack"}),
+        url(f"{FO}/<str:fulfillment_order_id>", fulfillment_order_id=w.live_fo),
+        {"status": "Pickpack"},
+    ),
     ("POST", f"{FO}/<str:fulfillment_order_id>/actions/cancel-item"): lambda w: (
         url(f"{FO}/<str:fulfillment_order_id>/actions/cancel-item", fulfillment_order_id=w.live_fo),
-        {"fulfillmentOrderLineItemsToCancel": [{"fulfillmentOrderLineItemId": str(w.live_fo_line), "quantity": 1}]}),
+        {"fulfillmentOrderLineItemsToCancel": [{"fulfillmentOrderLineItemId": str(w.live_fo_line), "quantity": 1}]},
+    ),
     ("POST", f"{FO}/<str:fulfillment_order_id>/actions/reject-items"): lambda w: (
         url(f"{FO}/<str:fulfillment_order_id>/actions/reject-items", fulfillment_order_id=w.live_fo),
-        {"fulfillmentOrderLineItemsToReject": [
-            {"fulfillmentOrderLineItemId": str(w.live_fo_line), "quantity": 1, "reason": "Damaged"}]}),
+        {
+            "fulfillmentOrderLineItemsToReject": [
+                {"fulfillmentOrderLineItemId": str(w.live_fo_line), "quantity": 1, "reason": "Damaged"}
+            ]
+        },
+    ),
     ("GET", f"{FO}/<str:fulfillment_order_id>/shipments"): lambda w: (
-        url(f"{FO}/<str:fulfillment_order_id>/shipments", fulfillment_order_id=w.uninvoiced_fo), None),
+        url(f"{FO}/<str:fulfillment_order_id>/shipments", fulfillment_order_id=w.uninvoiced_fo),
+        None,
+    ),
     ("POST", f"{FO}/<str:fulfillment_order_id>/shipments"): lambda w: (
         url(f"{FO}/<str:fulfillment_order_id>/shipments", fulfillment_order_id=w.live_fo),
-        {"carrier": "UPS", "trackingNumber": "1Z999AA10123456785",
-         "lines": [{"fulfillmentOrderLineItemId": str(w.live_fo_line), "quantity": 1}]}),
+        {
+            "carrier": "UPS",
+            "trackingNumber": "1Z999AA10123456785",
+            "lines": [{"fulfillmentOrderLineItemId": str(w.live_fo_line), "quantity": 1}],
+        },
+    ),
     ("GET", f"{FO}/<str:fulfillment_order_id>/shipments/<str:shipment_id>"): lambda w: (
-        url(f"{FO}/<str:fulfillment_order_id>/shipments/<str:shipment_id>", fulfillment_order_id=w.uninvoiced_fo,
-            shipment_id=w.shipment), None),
+        url(
+            f"{FO}/<str:fulfillment_order_id>/shipments/<str:shipment_id>",
+            fulfillment_order_id=w.uninvoiced_fo,
+            shipment_id=w.shipment,
+        ),
+        None,
+    ),
     ("PATCH", f"{FO}/<str:fulfillment_order_id>/shipments/<str:shipment_id>"): lambda w: (
-        url(f"{FO}/<str:fulfillment_order_id>/shipments/<str:shipment_id>", fulfillment_order_id=w.uninvoiced_fo,
-            shipment_id=w.shipment), {"deliveredDate": "2026-01-02T03:04:05Z"}),
+        url(
+            f"{FO}/<str:fulfillment_order_id>/shipments/<str:shipment_id>",
+            fulfillment_order_id=w.uninvoiced_fo,
+            shipment_id=w.shipment,
+        ),
+        {"deliveredDate": "2026-01-02T03:04:05Z"},
+    ),
     ("POST", f"{FO}/<str:fulfillment_order_id>/actions/create-invoice"): lambda w: (
-        url(f"{FO}/<str:fulfillment_order_id>/actions/create-invoice", fulfillment_order_id=w.uninvoiced_fo), {}),
+        url(f"{FO}/<str:fulfillment_order_id>/actions/create-invoice", fulfillment_order_id=w.uninvoiced_fo),
+        {},
+    ),
     ("POST", f"{FO}/actions/create-multiple-invoices"): lambda w: (
-        url(f"{FO}/actions/create-multiple-invoices"), {"fulfillmentOrderIds": [str(w.uninvoiced_fo)]}),
-    ("POST", RO): lambda w: (url(RO), {
-        "orderSummaryId": str(w.summary), "destinationLocationId": str(w.location),
-        "returnOrderLineItems": [{"orderItemSummaryId": str(w.b), "quantityExpected": 1, "reasonForReturn": "Damaged"}],
-    }),
+        url(f"{FO}/actions/create-multiple-invoices"),
+        {"fulfillmentOrderIds": [str(w.uninvoiced_fo)]},
+    ),
+    ("POST", RO): lambda w: (
+        url(RO),
+        {
+            "orderSummaryId": str(w.summary),
+            "destinationLocationId": str(w.location),
+            "returnOrderLineItems": [
+                {"orderItemSummaryId": str(w.b), "quantityExpected": 1, "reasonForReturn": "Damaged"}
+            ],
+        },
+    ),
     ("GET", f"{RO}/<str:return_order_id>"): lambda w: (
-        url(f"{RO}/<str:return_order_id>", return_order_id=w.return_order), None),
+        url(f"{RO}/<str:return_order_id>", return_order_id=w.return_order),
+        None,
+    ),
     ("POST", f"{RO}/<str:return_order_id>/actions/return-items"): lambda w: (
         url(f"{RO}/<str:return_order_id>/actions/return-items", return_order_id=w.return_order),
-        {"returnOrderItems": [{"returnOrderLineItemId": str(w.return_line), "quantityReturned": 1}]}),
+        {"returnOrderItems": [{"returnOrderLineItemId": str(w.return_line), "quantityReturned": 1}]},
+    ),
     ("GET", "api/v1/commerce/invoices/<str:invoice_id>"): lambda w: (
-        url("api/v1/commerce/invoices/<str:invoice_id>", invoice_id=w.invoice), None),
+        url("api/v1/commerce/invoices/<str:invoice_id>", invoice_id=w.invoice),
+        None,
+    ),
     ("GET", "api/v1/commerce/credit-memos/<str:credit_memo_id>"): lambda w: (
-        url("api/v1/commerce/credit-memos/<str:credit_memo_id>", credit_memo_id=w.memo), None),
+        url("api/v1/commerce/credit-memos/<str:credit_memo_id>", credit_memo_id=w.memo),
+        None,
+    ),
     ("GET", "api/v1/commerce/background-operations/<str:operation_id>"): lambda w: (
-        url("api/v1/commerce/background-operations/<str:operation_id>", operation_id=w.operation), None),
+        url("api/v1/commerce/background-operations/<str:operation_id>", operation_id=w.operation),
+        None,
+    ),
     ("GET", "api/v1/commerce/process-exceptions"): lambda w: (url("api/v1/commerce/process-exceptions"), None),
     ("GET", FO): lambda w: (url(FO), None),
     ("GET", RO): lambda w: (url(RO), None),
@@ -300,53 +408,94 @@ REQUESTS = {
     ("GET", "api/v1/commerce/credit-memos"): lambda w: (url("api/v1/commerce/credit-memos"), None),
     ("GET", "api/v1/commerce/background-operations"): lambda w: (url("api/v1/commerce/background-operations"), None),
     ("GET", "api/v1/commerce/process-exceptions/<str:exception_id>"): lambda w: (
-        url("api/v1/commerce/process-exceptions/<str:exception_id>", exception_id=w.exception), None),
+        url("api/v1/commerce/process-exceptions/<str:exception_id>", exception_id=w.exception),
+        None,
+    ),
     ("PATCH", "api/v1/commerce/process-exceptions/<str:exception_id>"): lambda w: (
         url("api/v1/commerce/process-exceptions/<str:exception_id>", exception_id=w.exception),
-        {"status": "Ignored"}),
+        {"status": "Ignored"},
+    ),
     ("POST", "api/v1/commerce/process-exceptions/<str:exception_id>/actions/retry"): lambda w: (
-        url("api/v1/commerce/process-exceptions/<str:exception_id>/actions/retry", exception_id=w.exception), {}),
+        url("api/v1/commerce/process-exceptions/<str:exception_id>/actions/retry", exception_id=w.exception),
+        {},
+    ),
     ("POST", "api/v1/commerce/orders"): lambda w: (url("api/v1/commerce/orders"), _ingest(w, "NEW-1")),
     ("POST", "api/v1/commerce/orders/batch"): lambda w: (
-        url("api/v1/commerce/orders/batch"), {"orders": [{**_ingest(w, "NEW-2"), "idempotencyKey": "batch-1"}]}),
+        url("api/v1/commerce/orders/batch"),
+        {"orders": [{**_ingest(w, "NEW-2"), "idempotencyKey": "batch-1"}]},
+    ),
     ("GET", WH): lambda w: (url(WH), None),
-    ("POST", WH): lambda w: (url(WH), {"url": "https://new.oms-receiver.invalid/hooks",
-                                       "events": ["order_summary.created", "invoice.created"], "description": "ERP"}),
+    ("POST", WH): lambda w: (
+        url(WH),
+        {
+            "url": "https://new.oms-receiver.invalid/hooks",
+            "events": ["order_summary.created", "invoice.created"],
+            "description": "ERP",
+        },
+    ),
     ("GET", f"{WH}/<str:endpoint_id>"): lambda w: (
-        url(f"{WH}/<str:endpoint_id>", endpoint_id=w.webhook_endpoint), None),
+        url(f"{WH}/<str:endpoint_id>", endpoint_id=w.webhook_endpoint),
+        None,
+    ),
     ("PATCH", f"{WH}/<str:endpoint_id>"): lambda w: (
         url(f"{WH}/<str:endpoint_id>", endpoint_id=w.webhook_endpoint),
-        {"events": ["process_exception.created", "refund.failed"], "description": "Support desk", "active": True}),
+        {"events": ["process_exception.created", "refund.failed"], "description": "Support desk", "active": True},
+    ),
     ("DELETE", f"{WH}/<str:endpoint_id>"): lambda w: (
-        url(f"{WH}/<str:endpoint_id>", endpoint_id=w.webhook_endpoint), None),
+        url(f"{WH}/<str:endpoint_id>", endpoint_id=w.webhook_endpoint),
+        None,
+    ),
     ("GET", f"{WH}/<str:endpoint_id>/deliveries"): lambda w: (
-        url(f"{WH}/<str:endpoint_id>/deliveries", endpoint_id=w.webhook_endpoint), None),
+        url(f"{WH}/<str:endpoint_id>/deliveries", endpoint_id=w.webhook_endpoint),
+        None,
+    ),
     ("POST", f"{WH}/<str:endpoint_id>/deliveries/<str:delivery_id>/actions/redeliver"): lambda w: (
-        url(f"{WH}/<str:endpoint_id>/deliveries/<str:delivery_id>/actions/redeliver",
-            endpoint_id=w.webhook_endpoint, delivery_id=w.webhook_delivery), {}),
+        url(
+            f"{WH}/<str:endpoint_id>/deliveries/<str:delivery_id>/actions/redeliver",
+            endpoint_id=w.webhook_endpoint,
+            delivery_id=w.webhook_delivery,
+        ),
+        {},
+    ),
     ("GET", "api/v1/commerce/events"): lambda w: (url("api/v1/commerce/events"), None),
     # Not any channel's records: locations, stock levels and the routing calculations are shared.
     ("GET", "api/v1/commerce/locations"): lambda w: (url("api/v1/commerce/locations"), None),
     ("POST", "api/v1/commerce/locations"): lambda w: (
-        url("api/v1/commerce/locations"), {"name": "New", "externalReference": f"NEW-{w.location_reference}"}),
+        url("api/v1/commerce/locations"),
+        {"name": "New", "externalReference": f"NEW-{w.location_reference}"},
+    ),
     ("GET", "api/v1/commerce/inventory-levels"): lambda w: (url("api/v1/commerce/inventory-levels"), None),
     ("POST", "api/v1/commerce/inventory-levels"): lambda w: (
         url("api/v1/commerce/inventory-levels"),
-        {"locationExternalReference": w.location_reference, "stockKeepingUnit": "A", "quantityOnHand": 20}),
+        {"locationExternalReference": w.location_reference, "stockKeepingUnit": "A", "quantityOnHand": 20},
+    ),
     ("POST", "api/v1/commerce/order-management/routing/actions/find-routes-with-fewest-splits"): lambda w: (
         url("api/v1/commerce/order-management/routing/actions/find-routes-with-fewest-splits"),
-        {"orderedQuantities": [{"stockKeepingUnit": "A", "quantity": 1}],
-         "locationAvailableInventory": [{"externalReferenceId": w.location_reference, "stockKeepingUnit": "A",
-                                         "quantity": 1}], "maximumNumberOfSplits": 0}),
+        {
+            "orderedQuantities": [{"stockKeepingUnit": "A", "quantity": 1}],
+            "locationAvailableInventory": [
+                {"externalReferenceId": w.location_reference, "stockKeepingUnit": "A", "quantity": 1}
+            ],
+            "maximumNumberOfSplits": 0,
+        },
+    ),
     ("POST", "api/v1/commerce/order-management/routing/actions/rank-byaverage-distance"): lambda w: (
         url("api/v1/commerce/order-management/routing/actions/rank-byaverage-distance"),
-        {"deliveryCountryCode": "US", "deliveryPostalCode": "62701", "distanceUnit": "mi", "sortResult": "ASC",
-         "targetLocations": [{"locations": [w.location_reference]}]}),
+        {
+            "deliveryCountryCode": "US",
+            "deliveryPostalCode": "62701",
+            "distanceUnit": "mi",
+            "sortResult": "ASC",
+            "targetLocations": [{"locations": [w.location_reference]}],
+        },
+    ),
 }
 
 SHARED = {
-    ("GET", "api/v1/commerce/locations"), ("POST", "api/v1/commerce/locations"),
-    ("GET", "api/v1/commerce/inventory-levels"), ("POST", "api/v1/commerce/inventory-levels"),
+    ("GET", "api/v1/commerce/locations"),
+    ("POST", "api/v1/commerce/locations"),
+    ("GET", "api/v1/commerce/inventory-levels"),
+    ("POST", "api/v1/commerce/inventory-levels"),
     ("POST", "api/v1/commerce/order-management/routing/actions/find-routes-with-fewest-splits"),
     ("POST", "api/v1/commerce/order-management/routing/actions/rank-byaverage-distance"),
 }
@@ -380,5 +529,8 @@ def row_counts(*, ignore: tuple[str, ...] = ()) -> dict[str, int]:
 
 
 def change_orders(summary_id: int) -> int:
-    return Order.objects.filter(order_summary_id=summary_id, kind=OrderKind.CHANGE,
-                                change_type__in=[ChangeType.CANCEL, ChangeType.RETURN, ChangeType.ADJUST]).count()
+    return Order.objects.filter(
+        order_summary_id=summary_id,
+        kind=OrderKind.CHANGE,
+        change_type__in=[ChangeType.CANCEL, ChangeType.RETURN, ChangeType.ADJUST],
+    ).count()

@@ -71,7 +71,12 @@ def manage(*args: str, env: dict[str, str], timeout: float = 120) -> str:
     """Run `manage.py <args>` in a subprocess with `env`; return its output, fail loudly on error."""
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=PROJECT_DIR, env=_child_env(env), capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=PROJECT_DIR,
+        env=_child_env(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -120,12 +125,29 @@ class WorkerProcess:
 def running_worker(*, env: dict[str, str], queue: str, start_timeout: float = 60) -> Iterator[WorkerProcess]:
     """A worker consuming `queue` only; stopped (and its output kept on failure) when the block ends."""
     command = [
-        sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--pool=solo",
-        "--queues", queue, "--hostname", f"{queue}@%h", "--without-gossip", "--without-mingle",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--loglevel=INFO",
+        "--pool=solo",
+        "--queues",
+        queue,
+        "--hostname",
+        f"{queue}@%h",
+        "--without-gossip",
+        "--without-mingle",
         "--without-heartbeat",
     ]
     process = subprocess.Popen(
-        command, cwd=PROJECT_DIR, env=_child_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        command,
+        cwd=PROJECT_DIR,
+        env=_child_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     worker = WorkerProcess(process)
     try:

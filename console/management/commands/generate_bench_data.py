@@ -21,23 +21,114 @@ from orders.models import Order, OrderKind, OrderSummary, OrderSummaryStatus, Sa
 
 PREFIX = "GEN-"
 FIRST_NAMES = (
-    "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "John", "Katherine", "Linus", "Margaret",
-    "Niklaus", "Radia", "Ken", "Dennis", "Hedy", "Tim", "Sophie", "Claude", "Annie", "Guido", "Bjarne",
-    "Jean", "Carol", "Shafi", "Leslie", "Whitfield", "Martin", "Yukihiro", "Anita", "Mary", "Rasmus",
-    "Larry", "Susan", "Ivan", "Adele", "Jim", "Karen", "Robin", "Marvin", "Lynn", "Fernando", "Ellen",
-    "Butler", "Judea", "Silvio", "Manuela", "Ole", "Xavier", "Yvonne",
+    "Ada",
+    "Grace",
+    "Alan",
+    "Edsger",
+    "Barbara",
+    "Donald",
+    "Frances",
+    "John",
+    "Katherine",
+    "Linus",
+    "Margaret",
+    "Niklaus",
+    "Radia",
+    "Ken",
+    "Dennis",
+    "Hedy",
+    "Tim",
+    "Sophie",
+    "Claude",
+    "Annie",
+    "Guido",
+    "Bjarne",
+    "Jean",
+    "Carol",
+    "Shafi",
+    "Leslie",
+    "Whitfield",
+    "Martin",
+    "Yukihiro",
+    "Anita",
+    "Mary",
+    "Rasmus",
+    "Larry",
+    "Susan",
+    "Ivan",
+    "Adele",
+    "Jim",
+    "Karen",
+    "Robin",
+    "Marvin",
+    "Lynn",
+    "Fernando",
+    "Ellen",
+    "Butler",
+    "Judea",
+    "Silvio",
+    "Manuela",
+    "Ole",
+    "Xavier",
+    "Yvonne",
 )
 LAST_NAMES = (
-    "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Backus", "Johnson", "Torvalds",
-    "Hamilton", "Wirth", "Perlman", "Thompson", "Ritchie", "Lamarr", "Berners-Lee", "Wilson", "Shannon",
-    "Easley", "van Rossum", "Stroustrup", "Sammet", "Shaw", "Goldwasser", "Lamport", "Diffie", "Fowler",
-    "Matsumoto", "Borg", "Kenyon", "Lerdorf", "Wall", "Kare", "Sutherland", "Goldberg", "Gray", "Jones",
-    "Milner", "Minsky", "Conway", "Corbato", "Ullman", "Lampson", "Pearl", "Micali", "Blum", "Dahl",
-    "Leroy", "Hill",
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Dijkstra",
+    "Liskov",
+    "Knuth",
+    "Allen",
+    "Backus",
+    "Johnson",
+    "Torvalds",
+    "Hamilton",
+    "Wirth",
+    "Perlman",
+    "Thompson",
+    "Ritchie",
+    "Lamarr",
+    "Berners-Lee",
+    "Wilson",
+    "Shannon",
+    "Easley",
+    "van Rossum",
+    "Stroustrup",
+    "Sammet",
+    "Shaw",
+    "Goldwasser",
+    "Lamport",
+    "Diffie",
+    "Fowler",
+    "Matsumoto",
+    "Borg",
+    "Kenyon",
+    "Lerdorf",
+    "Wall",
+    "Kare",
+    "Sutherland",
+    "Goldberg",
+    "Gray",
+    "Jones",
+    "Milner",
+    "Minsky",
+    "Conway",
+    "Corbato",
+    "Ullman",
+    "Lampson",
+    "Pearl",
+    "Micali",
+    "Blum",
+    "Dahl",
+    "Leroy",
+    "Hill",
 )
 CHANNELS = ("Bench Web", "Bench Store", "Bench Marketplace")
 STATUSES = (
-    (OrderSummaryStatus.FULFILLED, 6), (OrderSummaryStatus.WAITING_TO_FULFILL, 2), (OrderSummaryStatus.CREATED, 1),
+    (OrderSummaryStatus.FULFILLED, 6),
+    (OrderSummaryStatus.WAITING_TO_FULFILL, 2),
+    (OrderSummaryStatus.CREATED, 1),
     (OrderSummaryStatus.CANCELED, 1),
 )
 SPAN = timedelta(days=730)
@@ -89,9 +180,12 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE orders_order")
                 cursor.execute("ANALYZE orders_ordersummary")
-        self.stdout.write(self.style.SUCCESS(
-            f"{max(orders, have):,} generated order summaries; {max(0, orders - have):,} added in "
-            f"{time.monotonic() - started:.1f} s"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{max(orders, have):,} generated order summaries; {max(0, orders - have):,} added in "
+                f"{time.monotonic() - started:.1f} s"
+            )
+        )
 
     # --- rows ---------------------------------------------------------------------------------
 
@@ -101,30 +195,63 @@ class Command(BaseCommand):
             a = attributes(n)
             grand = a["total"] + a["tax"]
             common = {
-                "order_number": a["number"], "sales_channel_id": channels[a["channel"]], "currency": "USD",
-                "tax_locale_type": "Net", "ordered_date": a["ordered"], "external_reference": "",
-                "bill_to_name": a["name"], "bill_to_email": a["email"], "bill_to_phone": "",
-                "street": f"{n % 9999 + 1} Main St", "city": "Springfield", "state": "IL", "postal_code": "62701",
+                "order_number": a["number"],
+                "sales_channel_id": channels[a["channel"]],
+                "currency": "USD",
+                "tax_locale_type": "Net",
+                "ordered_date": a["ordered"],
+                "external_reference": "",
+                "bill_to_name": a["name"],
+                "bill_to_email": a["email"],
+                "bill_to_phone": "",
+                "street": f"{n % 9999 + 1} Main St",
+                "city": "Springfield",
+                "state": "IL",
+                "postal_code": "62701",
                 "country": "US",
             }
-            order = {**common, "kind": OrderKind.ORIGINAL, "status": "Activated", "order_summary_id": None,
-                     "change_type": "", "fulfillment_phase": "", "reason": "", "created_by_id": None,
-                     "created_by_client_id": None, "total_amount": a["total"], "total_tax_amount": a["tax"],
-                     "grand_total_amount": grand, "created_at": now}
-            summary = {**common, "life_cycle_type": "MANAGED", "status": a["status"], "name": "",
-                       "active_process_exception_count": 0, "version": 1, "created_at": now, "updated_at": now,
-                       "total_product_amount": a["total"], "total_adjusted_product_amount": a["total"],
-                       "total_adjusted_product_tax_amount": a["tax"], "total_amount": a["total"],
-                       "total_tax_amount": a["tax"], "grand_total_amount": grand}
+            order = {
+                **common,
+                "kind": OrderKind.ORIGINAL,
+                "status": "Activated",
+                "order_summary_id": None,
+                "change_type": "",
+                "fulfillment_phase": "",
+                "reason": "",
+                "created_by_id": None,
+                "created_by_client_id": None,
+                "total_amount": a["total"],
+                "total_tax_amount": a["tax"],
+                "grand_total_amount": grand,
+                "created_at": now,
+            }
+            summary = {
+                **common,
+                "life_cycle_type": "MANAGED",
+                "status": a["status"],
+                "name": "",
+                "active_process_exception_count": 0,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "total_product_amount": a["total"],
+                "total_adjusted_product_amount": a["total"],
+                "total_adjusted_product_tax_amount": a["tax"],
+                "total_amount": a["total"],
+                "total_tax_amount": a["tax"],
+                "grand_total_amount": grand,
+            }
             yield order, summary
 
     def _bulk_create(self, numbers, channels):
         pairs = list(self._rows(numbers, channels))
         orders = Order.objects.bulk_create([Order(**_known(Order, order)) for order, _ in pairs])
-        OrderSummary.objects.bulk_create([
-            OrderSummary(original_order=order, **_known(OrderSummary, summary))
-            for order, (_, summary) in zip(orders, pairs, strict=True)
-        ])
+        OrderSummary.objects.bulk_create(
+            [
+                OrderSummary(original_order=order, **_known(OrderSummary, summary))
+                for order, (_, summary) in zip(orders, pairs, strict=True)
+            ]
+        )
 
     def _copy(self, numbers, channels):
         pairs = list(self._rows(numbers, channels))

@@ -101,8 +101,10 @@ class Command(BaseCommand):
         out = self.stdout
         out.write(self.style.SUCCESS("Demo data ready."))
         out.write(f"  Sales channels: {', '.join(channel.name for channel in channels)}")
-        out.write(f"  Demo orders created: {loaded.created}"
-                  + (f" ({loaded.existing} were there already)" if loaded.existing else ""))
+        out.write(
+            f"  Demo orders created: {loaded.created}"
+            + (f" ({loaded.existing} were there already)" if loaded.existing else "")
+        )
         for line in demo_report().lines():
             out.write(line)
         out.write("")

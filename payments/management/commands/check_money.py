@@ -17,6 +17,7 @@ class Command(BaseCommand):
             for problem in problems:
                 self.stdout.write(f"order summary {summary_id}: {problem}")
         if found:
-            raise CommandError(f"{len(found)} order summar{'y breaks' if len(found) == 1 else 'ies break'} the "
-                               "money invariant.")
+            raise CommandError(
+                f"{len(found)} order summar{'y breaks' if len(found) == 1 else 'ies break'} the money invariant."
+            )
         self.stdout.write("Every order summary keeps the money invariant.")
