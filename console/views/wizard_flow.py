@@ -12,6 +12,8 @@ A wizard is a WizardFlow: it says what its form asks, how its service previews a
 preview shows and the agent is told afterwards.
 """
 
+from abc import ABC, abstractmethod
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -47,7 +49,7 @@ def to_order(request, summary_id, url=None):
     return HttpResponseClientRedirect(url) if wants_partial(request) else redirect(url)
 
 
-class WizardFlow:
+class WizardFlow(ABC):
     """One wizard's choose → preview → submit. What a wizard asks is its `data`, the object its form makes
     (`asked`); the session keeps it as a dict (`dump`/`load`)."""
 
@@ -97,15 +99,17 @@ class WizardFlow:
     def state(self, pk: int):
         return wizard_state(pk)
 
+    @abstractmethod
     def url(self, summary_id: int) -> str:
-        raise NotImplementedError
+        """The wizard's own address on the order `summary_id` (where its steps post)."""
 
+    @abstractmethod
     def form(self, state, **kwargs):
-        raise NotImplementedError
+        """The wizard's form on the order as `state` holds it (`kwargs`: Django's data / initial)."""
 
+    @abstractmethod
     def asked(self, form):
         """What the valid form asks for (what the services take, as the wizard's data)."""
-        raise NotImplementedError
 
     def dump(self, data) -> dict:
         return data
@@ -113,31 +117,32 @@ class WizardFlow:
     def load(self, stored: dict):
         return stored
 
+    @abstractmethod
     def initial(self, data) -> dict:
         """The form's values for `data` (to edit it, or to check it again on a fresh order)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def error_field(self, error, data, form) -> str | None:
         """The form field a service error is about (None: the form as a whole)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def preview(self, state, data):
         """The service's preview (raises ServiceError); its result has the `version` previewed on."""
-        raise NotImplementedError
 
+    @abstractmethod
     def preview_context(self, request, state, data, result) -> dict:
-        raise NotImplementedError
+        """What the preview step shows of the service's `result`, in the wizard's template context."""
 
+    @abstractmethod
     def submit(self, request, state, data, version: int):
         """The service's submit (raises Conflict on a changed order, ServiceError when refused)."""
-        raise NotImplementedError
 
     def change_order_ids(self, outcome) -> list[int]:
         return []
 
+    @abstractmethod
     def done(self, request, state, data, outcome, *, started: int):
         """Tell the agent what was done and go back to the order; `started`: when the submit began."""
-        raise NotImplementedError
 
     def context(self) -> dict:
         return {}
