@@ -22,6 +22,15 @@ MAX_RETRIES = 5
 # A dropped or refused database connection: retried with backoff (the outbox brings the message back
 # after the last retry).
 DB_BLIPS = (OperationalError, InterfaceError)
+# The automation's money steps: redelivered if the worker dies, retried with backoff on a database blip.
+money_task = shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=MAX_RETRIES,
+    autoretry_for=DB_BLIPS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
@@ -57,14 +66,7 @@ def _settle_after(operation_id: int, summary_id: int | None = None) -> None:
                 outbox.enqueue(settle_order_summary, summary_id, countdown=60)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    max_retries=MAX_RETRIES,
-    autoretry_for=DB_BLIPS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-)
+@money_task
 def settle_order_summary(self, summary_id: int) -> None:
     """The settling pass (payments.services.completion); a reversal the gateway refused is tried again later,
     with backoff, a few times (its process exception stays for a person meanwhile)."""
@@ -106,65 +108,30 @@ def reconcile_pending_movements() -> int:
     return len(pending)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    max_retries=MAX_RETRIES,
-    autoretry_for=DB_BLIPS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-)
+@money_task
 def invoice_and_capture(self, fulfillment_order_id: int, summary_id: int) -> None:
     money_follow_ups.invoice_and_capture(fulfillment_order_id, summary_id)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    max_retries=MAX_RETRIES,
-    autoretry_for=DB_BLIPS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-)
+@money_task
 def credit_and_refund(self, summary_id: int, change_order_ids: list[int]) -> None:
     money_follow_ups.credit_and_refund(summary_id, change_order_ids)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    max_retries=MAX_RETRIES,
-    autoretry_for=DB_BLIPS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-)
+@money_task
 def refund_excess(self, summary_id: int) -> None:
     # Nothing enqueues it any more (the whole-order cancel's refund is an ensure-refunds operation queued
     # with the change); kept so outbox messages recorded before that still run.
     money_follow_ups.refund_excess(summary_id)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    max_retries=MAX_RETRIES,
-    autoretry_for=DB_BLIPS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-)
+@money_task
 def refund_credit_memo(self, summary_id: int, credit_memo_id: int) -> None:
     """What an exchange left on the original's credit memo (a cheaper replacement) goes back to the card."""
     money_follow_ups.refund_credit_memo(summary_id, credit_memo_id)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    max_retries=MAX_RETRIES,
-    autoretry_for=DB_BLIPS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-)
+@money_task
 def authorize_exchange_charge(self, authorization_id: int) -> None:
     """A dearer replacement's difference authorized on the original card; a timeout is asked again later under
     the same idempotency key."""
