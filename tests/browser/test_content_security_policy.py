@@ -72,6 +72,9 @@ def test_the_admin_runs_under_its_policy(page, live_server):
     page.locator('input[name="scopes"][value="orders:read"]').check()
     page.get_by_role("button", name="Save", exact=True).click()
     key = page.locator("#issued-api-key")
+    # The key shows before the page's deferred scripts have run: focus it once they have (the load event).
+    expect(key).to_be_visible()
+    page.wait_for_load_state("load")
     key.focus()
     # The static select-on-focus script ran: the whole key is selected, ready to copy.
     assert page.evaluate(
