@@ -1,11 +1,11 @@
 """What the orders app asks of the payments app, as a typed protocol.
 
-Orders must not import payments (payments builds on orders' models and services: a cycle otherwise).
-Yet a change needs the funds position, a shipped fulfillment order must be billed, a submitted change
-settled and an exchange paid. The payments app implements `PaymentsLink` and registers it once, in
-`PaymentsConfig.ready()`; orders calls `payments_link()`. A reader follows the call to this protocol,
-and a type checker checks the implementation against it (decisions.md, "Orders calls payments through
-a protocol registered at start-up").
+Orders must not import payments (payments builds on orders' models and services: a cycle otherwise). Yet
+an ingested order brings its checkout payments, a change needs the funds position, a shipped fulfillment
+order must be billed, a submitted change settled and an exchange paid. The payments app implements
+`PaymentsLink` and registers it once, in `PaymentsConfig.ready()`; orders calls `payments_link()`. A
+reader follows the call to this protocol, and a type checker checks the implementation against it
+(decisions.md, "Orders calls payments through a protocol registered at start-up").
 """
 
 from __future__ import annotations
@@ -18,13 +18,21 @@ from django.db.models import OuterRef
 
 if TYPE_CHECKING:
     from orders.funds import FundsPosition
-    from orders.models import Exchange, FulfillmentOrder, OrderSummary
+    from orders.ingest_input import PaymentInput
+    from orders.models import Exchange, FulfillmentOrder, Order, OrderSummary
 
 # The three sums funds_annotations() reads with a summary's row (net captured, owed back, credit memo balances).
 FundsSums = tuple[Decimal, Decimal, Decimal]
 
 
 class PaymentsLink(Protocol):
+    def record_checkout_payments(
+        self, orders: list[tuple[Order, OrderSummary | None, tuple[PaymentInput, ...]]]
+    ) -> list[list[int]]:
+        """Write each new (order, summary, payments)'s checkout payments in the caller's transaction; the ids of
+        each order's payment summaries (one per method, none without a summary)."""
+        ...
+
     def funds_annotations(self, summary_ref: OuterRef | None = None) -> dict[str, Any]:
         """name → expression over the rows of an OrderSummary queryset (or of its children's, with
         `summary_ref` = OuterRef("order_summary_id")) giving the sums the funds position is made of."""

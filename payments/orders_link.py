@@ -8,13 +8,19 @@ from typing import Any
 from django.db.models import OuterRef
 
 from orders.funds import FundsPosition
-from orders.models import Exchange, FulfillmentOrder, OrderSummary
+from orders.ingest_input import PaymentInput
+from orders.models import Exchange, FulfillmentOrder, Order, OrderSummary
 from orders.payments_link import FundsSums
 from payments import automation, funds
-from payments.services import exchange_funds
+from payments.services import checkout_payments, exchange_funds
 
 
 class PaymentsForOrders:
+    def record_checkout_payments(
+        self, orders: list[tuple[Order, OrderSummary | None, tuple[PaymentInput, ...]]]
+    ) -> list[list[int]]:
+        return checkout_payments.record_checkout_payments(orders)
+
     def funds_annotations(self, summary_ref: OuterRef | None = None) -> dict[str, Any]:
         return funds.funds_annotations(summary_ref)
 

@@ -8,9 +8,9 @@ from django.db.models import F
 
 from orders.api.ingest_serializers import OrderIngestSerializer
 from orders.models import OrderItemSummary, OrderSummary, SalesChannel
+from orders.services.ingest import ingest_order
 from orders.services.summary_refresh import refresh_summary
 from payments.models import OrderPaymentSummary
-from payments.services.order_intake import ingest_order
 
 _numbers = itertools.count(1)
 

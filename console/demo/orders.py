@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from orders.api.ingest_serializers import OrderIngestSerializer
 from orders.money import ZERO, round_money, tax_at_rate, with_tax
-from payments.services.order_intake import ingest_order
+from orders.services.ingest import ingest_order
 
 from .catalog import Product
 from .customers import Customer

@@ -1,4 +1,4 @@
-"""Shape and type checks of the ingest body; business rules live in orders.services.ingest."""
+"""Shape and type checks of the ingest body; business rules live in orders.services.ingest_validation."""
 
 import re
 from decimal import Decimal

@@ -6,7 +6,7 @@ from orders.automation import order_summary_created
 from orders.errors import InvalidInput, InvalidState, NotFound
 from orders.models import LifeCycleType, Order, OrderKind, OrderSummaryStatus
 from orders.money import ZERO
-from orders.services.ingest import CreatedOrder, build_order_summary
+from orders.services.order_write import CreatedOrder, build_order_summary
 
 
 def _line_tax_rate(tax_lines) -> object:

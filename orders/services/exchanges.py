@@ -41,8 +41,8 @@ from orders.payments_link import payments_link
 from orders.selectors.change_state import get_summary
 from orders.selectors.summaries import parse_id
 from orders.services.change_flow import ChangeResult, actor_fields, preview_change, submit_change
-from orders.services.ingest import build_order_summary, create_order
 from orders.services.ingest_validation import ComputedOrder, validate_order
+from orders.services.order_write import build_order_summary, create_order
 from orders.services.return_orders import ReturnOrderInput, ReturnOrderLineInput, create_return_order
 from orders.services.simple_return import return_planner
 

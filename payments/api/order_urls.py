@@ -3,13 +3,9 @@
 from django.urls import path
 
 from payments.api.cancel_order_views import SubmitCancelOrderView
-from payments.api.order_batch import OrderBatchIngestView
-from payments.api.order_ingest import OrderIngestView
 from payments.api.summary_detail import OrderSummaryDetailView
 
 urlpatterns = [
-    path("commerce/orders", OrderIngestView.as_view(), name="api-order-ingest"),
-    path("commerce/orders/batch", OrderBatchIngestView.as_view(), name="api-order-batch-ingest"),
     path(
         "commerce/order-management/order-summaries/<str:summary_id>",
         OrderSummaryDetailView.as_view(),

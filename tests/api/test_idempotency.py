@@ -125,11 +125,11 @@ def test_a_claim_abandoned_longer_than_the_timeout_is_taken_over(api, settings):
 def test_the_answer_is_kept_in_the_orders_own_transaction(api, monkeypatch):
     """Kept inside the order's transaction, after its inserts: committed with the order, never after it."""
     from orders.api import idempotency
-    from payments.services import order_intake
+    from orders.services import ingest
 
     ensure_channel()
     seen = {}
-    create, record = order_intake.create_order, idempotency.record_answer
+    create, record = ingest.create_order, idempotency.record_answer
 
     def creating(*args, **kwargs):
         seen["order's transaction"] = connection.atomic_blocks[-1]
@@ -139,7 +139,7 @@ def test_the_answer_is_kept_in_the_orders_own_transaction(api, monkeypatch):
         seen["kept inside it"] = seen["order's transaction"] in connection.atomic_blocks
         return record(*args, **kwargs)
 
-    monkeypatch.setattr(order_intake, "create_order", creating)
+    monkeypatch.setattr(ingest, "create_order", creating)
     monkeypatch.setattr(idempotency, "record_answer", recording)
     response = api.post_json(INGEST, order_body(number="IN-TX"), key="in-tx")
     assert response.status_code == 201

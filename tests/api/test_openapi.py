@@ -21,7 +21,7 @@ OWN_SOURCES = (
     "orders/api/order_",
     "orders/api/ingest_serializers",
     "orders/api/openapi",
-    "payments/api/order_ingest",
+    "orders/api/ingest_",
     "payments/api/summary_detail",
 )
 

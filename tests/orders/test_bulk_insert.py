@@ -17,8 +17,8 @@ from django.utils import timezone
 
 import orders.events as events_module
 import orders.outbox as outbox_module
-import orders.services.ingest as ingest_service
-import payments.services.order_intake as order_intake
+import orders.services.order_write as order_write
+import payments.services.checkout_payments as checkout_payments
 from orders.db import _plan, insert_rows
 from orders.models import (
     Event,
@@ -160,8 +160,8 @@ def test_a_rich_order_is_written_the_same_by_insert_rows_and_by_bulk_create(monk
     def bulk_create(objs):
         return type(objs[0])._default_manager.bulk_create(objs) if objs else objs
 
-    monkeypatch.setattr(ingest_service, "insert_rows", bulk_create)
-    monkeypatch.setattr(order_intake, "insert_rows", bulk_create)
+    monkeypatch.setattr(order_write, "insert_rows", bulk_create)
+    monkeypatch.setattr(checkout_payments, "insert_rows", bulk_create)
     django = ingest(rich_body("SAME-1", "Django"))
 
     lean_rows, django_rows = rows_of(lean), rows_of(django)
@@ -180,8 +180,8 @@ def test_each_objects_parameters_are_those_of_djangos_insert_compiler(model, mon
             captured.extend(copy.copy(obj) for obj in objs)
         return insert_rows(objs)
 
-    monkeypatch.setattr(ingest_service, "insert_rows", capturing)
-    monkeypatch.setattr(order_intake, "insert_rows", capturing)
+    monkeypatch.setattr(order_write, "insert_rows", capturing)
+    monkeypatch.setattr(checkout_payments, "insert_rows", capturing)
     ingest(rich_body("PARAMS-1", "Params"))
     assert captured
 

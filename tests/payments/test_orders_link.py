@@ -16,6 +16,7 @@ PROTOCOL_METHODS = [
     "funds_position",
     "fund_exchange",
     "order_summary_changed",
+    "record_checkout_payments",
 ]
 
 

@@ -1,8 +1,4 @@
-"""POST /commerce/orders: a storefront places an order.
-
-In the payments app because ingest writes the checkout payments too (payments.services.order_intake),
-and orders never imports payments.
-"""
+"""POST /commerce/orders: a storefront places an order (orders.services.ingest.ingest_order)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -14,7 +10,7 @@ from orders.api.idempotency import idempotent
 from orders.api.ingest_serializers import OrderIngestSerializer, order_input
 from orders.api.order_serializers import OrderIngestOutputSerializer
 from orders.models import Scope
-from payments.services.order_intake import ingest_order
+from orders.services.ingest import ingest_order
 
 
 class OrderIngestView(APIView):

@@ -3,7 +3,7 @@
 Every order carries its own `idempotencyKey` and goes through the same serializer and service as
 POST /commerce/orders: one order's bad input, duplicate number or reused key fails that order only.
 The keys are claimed in one committed transaction; then, in a second one, the orders that pass every
-check are written together, one insert per table for all of them (payments.services.order_intake.
+check are written together, one insert per table for all of them (orders.services.ingest.
 ingest_orders), and their answers kept with one update: two commits and about twenty statements for the
 whole batch, where single requests make two commits and fourteen statements per order.
 
@@ -38,7 +38,7 @@ from orders.api.ingest_serializers import OrderIngestSerializer
 from orders.db import insert_rows
 from orders.errors import InvalidInput, ServiceError
 from orders.models import IdempotencyRecord, Scope
-from payments.services.order_intake import ingest_orders
+from orders.services.ingest import ingest_orders
 
 MAX_BATCH_ORDERS = 100
 # Errors listed per order of a batch (100 orders of 20 keep the answer small); errorCount says how many there were.
