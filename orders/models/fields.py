@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 
@@ -38,7 +39,7 @@ class MoneySum(models.Sum):
     has the stored 4 places, so rounding the sum to them restores the exact value.
     """
 
-    def __init__(self, *expressions, **extra):
+    def __init__(self, *expressions: Any, **extra: Any) -> None:
         extra.setdefault("output_field", MoneyField())
         super().__init__(*expressions, **extra)
 

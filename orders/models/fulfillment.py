@@ -119,8 +119,8 @@ class FulfillmentOrderStatusCategory(models.TextChoices):
     REJECTED = "REJECTED"
 
 
-# DOMAIN.md §5.3.
-STATUS_CATEGORY = {
+# DOMAIN.md §5.3. Keyed by the status as stored (a str), which is what callers hold.
+STATUS_CATEGORY: dict[str, FulfillmentOrderStatusCategory] = {
     FulfillmentOrderStatus.DRAFT: FulfillmentOrderStatusCategory.DRAFT,
     FulfillmentOrderStatus.ALLOCATED: FulfillmentOrderStatusCategory.ACTIVATED,
     FulfillmentOrderStatus.ASSIGNED: FulfillmentOrderStatusCategory.FULFILLING,

@@ -1,30 +1,34 @@
 """Create the order summary of an order ingested with createOrderSummary false."""
 
+from collections.abc import Iterable
+from decimal import Decimal
+
 from django.db import transaction
 
 from orders.automation import order_summary_created
 from orders.errors import InvalidInput, InvalidState, NotFound
-from orders.models import LifeCycleType, Order, OrderKind, OrderSummaryStatus
+from orders.models import LifeCycleType, Order, OrderItemTaxLine, OrderKind, OrderSummary, OrderSummaryStatus
 from orders.money import ZERO
 from orders.services.order_write import CreatedOrder, build_order_summary
 
 
-def _line_tax_rate(tax_lines) -> object:
+def _line_tax_rate(tax_lines: Iterable[OrderItemTaxLine]) -> Decimal | None:
     rates = [tax.rate for tax in tax_lines if tax.adjustment_line_id is None]
-    if not rates or any(rate is None for rate in rates):
+    known = [rate for rate in rates if rate is not None]
+    if not rates or len(known) != len(rates):
         return None
-    return sum(rates, ZERO)
+    return sum(known, ZERO)
 
 
 def create_order_summary(
-    order_id,
+    order_id: int | str,
     *,
     life_cycle_type: str = LifeCycleType.MANAGED,
     name: str = "",
     status: str | None = None,
     external_reference: str = "",
     channel_id: int | None = None,
-):
+) -> OrderSummary:
     """`channel_id` restricts the lookup to one channel (a storefront key); another's order is not found."""
     if status not in (None, "", OrderSummaryStatus.CREATED):
         raise InvalidInput("A new order summary starts in status 'Created'.", field="status")
@@ -45,7 +49,9 @@ def create_order_summary(
             )
         items = list(order.items.prefetch_related("tax_lines"))
         for item in items:
-            item.tax_rate = _line_tax_rate(item.tax_lines.all())
+            # build_order_summary reads each item's tax rate, an attribute create_order sets on the items it
+            # makes (orders.services.ingest), not a column of OrderItem.
+            item.tax_rate = _line_tax_rate(item.tax_lines.all())  # type: ignore[attr-defined]
         created = CreatedOrder(order=order, delivery_groups=list(order.delivery_groups.all()), items=items)
         summary = build_order_summary(
             created, life_cycle_type=life_cycle_type, name=name, external_reference=external_reference

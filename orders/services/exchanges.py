@@ -12,6 +12,7 @@ writes nothing.
 """
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -40,6 +41,7 @@ from orders.models import (
 from orders.payments_link import payments_link
 from orders.selectors.change_state import get_summary
 from orders.selectors.summaries import parse_id
+from orders.services.actor import Actor
 from orders.services.change_flow import ChangeResult, actor_fields, preview_change, submit_change
 from orders.services.ingest_validation import ComputedOrder, validate_order
 from orders.services.order_write import build_order_summary, create_order
@@ -175,7 +177,9 @@ def _exchange_field(path: str | None, positions: list[list[int]]) -> str | None:
     return f"exchangeItems[{index}].replacement" + (f".{rest}" if rest else "")
 
 
-def _replacement(summary: OrderSummary, groups, request: ExchangeInput, number: str) -> ComputedOrder:
+def _replacement(
+    summary: OrderSummary, groups: list[OrderDeliveryGroupSummary | None], request: ExchangeInput, number: str
+) -> ComputedOrder:
     """The replacement order, validated and computed as the ingest service computes any order; errors name
     the exchange's fields. Its payment is the exchange's (moved credit, then the original card), so the
     checkout rule that payments cover the total is met by a placeholder the order never records."""
@@ -192,7 +196,7 @@ _PAID_BY_THE_EXCHANGE = PaymentInput(kind="sale", method="exchange", amount=Deci
 
 
 @contextmanager
-def _named_as_exchange_items():
+def _named_as_exchange_items() -> Iterator[None]:
     """The return's errors name `changeItems[i]…`: an exchange's caller sent `exchangeItems[i]…`."""
     try:
         yield
@@ -252,7 +256,7 @@ def _amounts(summary: OrderSummary, change: ChangeResult, replacement: ComputedO
 
 
 def preview_exchange(
-    summary_id, request: ExchangeInput, *, actor=None, channel_id: int | None = None
+    summary_id: int | str, request: ExchangeInput, *, actor: Actor = None, channel_id: int | None = None
 ) -> ExchangeResult:
     """What the exchange would do: the return's balances, the replacement's total, what is charged or
     refunded. Nothing is written."""
@@ -278,7 +282,12 @@ def _number(summary: OrderSummary) -> str:
 
 
 def submit_exchange(
-    summary_id, request: ExchangeInput, *, actor, expected_version: int | None = None, channel_id: int | None = None
+    summary_id: int | str,
+    request: ExchangeInput,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    channel_id: int | None = None,
 ) -> ExchangeResult:
     """Return the units, create the replacement summary linked to the original, move the money (the
     payments app, through the payments link) and route the replacement, in one transaction.
@@ -324,19 +333,33 @@ def submit_exchange(
         payments_link().fund_exchange(exchange)
         order_summary_created(replacement)
         summary.refresh_from_db(fields=["version"])
+    return _submitted(summary, change, amounts, exchange, change_order_id=change.change_order_id)
+
+
+def _submitted(
+    summary: OrderSummary,
+    change: ChangeResult,
+    amounts: ExchangeAmounts,
+    exchange: Exchange,
+    *,
+    change_order_id: int | None = None,
+    return_order_id: int | None = None,
+) -> ExchangeResult:
+    """What a submitted exchange answers, either way (done now, or waiting for the units)."""
     return ExchangeResult(
         order_summary_id=summary.pk,
         balances=change.balances,
         amounts=amounts,
         currency=summary.currency,
         version=summary.version,
-        change_order_id=change.change_order_id,
-        exchange_order_summary_id=replacement.pk,
+        change_order_id=change_order_id,
+        exchange_order_summary_id=exchange.exchange_summary_id,
         exchange_id=exchange.pk,
+        return_order_id=return_order_id,
     )
 
 
-def _create_replacement(summary: OrderSummary, data: ComputedOrder, actor) -> OrderSummary:
+def _create_replacement(summary: OrderSummary, data: ComputedOrder, actor: Actor) -> OrderSummary:
     channel = SalesChannel.objects.get(pk=summary.sales_channel_id)
     client = actor if isinstance(actor, ApiClient) else None
     replacement = build_order_summary(create_order(data, channel=channel, client=client))
@@ -375,7 +398,7 @@ def _as_exchange_error(error: ServiceError) -> ServiceError:
 
 
 def _submit_waiting(
-    summary_id, request: ExchangeInput, *, actor, expected_version: int | None, channel_id: int | None
+    summary_id: int | str, request: ExchangeInput, *, actor: Actor, expected_version: int | None, channel_id: int | None
 ) -> ExchangeResult:
     """The replacement waits for the units: a return order expects them, the replacement is made (linked, on
     hold, not routed), nothing moves. The amounts are the preview's: what the exchange does if every unit
@@ -438,13 +461,4 @@ def _submit_waiting(
         )
         order_summary_created(replacement)
         summary.refresh_from_db(fields=["version"])
-    return ExchangeResult(
-        order_summary_id=summary.pk,
-        balances=change.balances,
-        amounts=amounts,
-        currency=summary.currency,
-        version=summary.version,
-        exchange_order_summary_id=replacement.pk,
-        exchange_id=exchange.pk,
-        return_order_id=return_order.pk,
-    )
+    return _submitted(summary, change, amounts, exchange, return_order_id=return_order.pk)

@@ -6,6 +6,7 @@ the location's reservation is released. A fulfillment order left with no product
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -35,11 +36,13 @@ from orders.models import (
     FulfillmentOrderStatusCategory,
     ItemType,
     OrderItemSummary,
+    OrderSummary,
 )
 from orders.money import ZERO, prorate
 from orders.selectors.change_state import get_item_summaries, get_summary
 from orders.selectors.summaries import parse_id
 from orders.services import inventory
+from orders.services.actor import Actor
 from orders.services.fulfillment_create import unplaced_amounts, update_totals
 from orders.services.fulfillment_moves import REASON_MAX_LENGTH, line_gross, record_line_cancels, record_status_move
 from orders.services.line_input import check_line_list
@@ -53,12 +56,12 @@ class LineToCancel:
 
 
 def cancel_fulfillment_order_items(
-    fulfillment_order_id,
+    fulfillment_order_id: int | str,
     lines: list[LineToCancel],
     *,
     channel_id: int | None = None,
     reason: str = "",
-    actor=None,
+    actor: Actor = None,
 ) -> FulfillmentOrder:
     """`reason` and `actor` are kept with each canceled line's move record (fulfillment_moves)."""
     reason = reason.strip() if isinstance(reason, str) else ""
@@ -72,10 +75,11 @@ def cancel_fulfillment_order_items(
         order_lines = {line.pk: line for line in order.lines.all()}
         wanted: dict[int, Decimal] = defaultdict(lambda: ZERO)
         ordered = {ois.pk: ois.quantity_ordered for ois in items}
-        errors = []
+        errors: list[FieldError] = []
         for index, entry in enumerate(lines):
             path = f"fulfillmentOrderLineItemsToCancel[{index}]"
-            line = order_lines.get(parse_id(entry.fulfillment_order_line_item_id))
+            line_id = parse_id(entry.fulfillment_order_line_item_id)
+            line = order_lines.get(line_id) if line_id is not None else None
             if line is None:
                 errors.append(
                     FieldError("No such line on this fulfillment order.", f"{path}.fulfillmentOrderLineItemId")
@@ -137,7 +141,7 @@ def cancel_fulfillment_order_items(
     return order
 
 
-def _fulfil_when_all_shipped(order: FulfillmentOrder, lines) -> None:
+def _fulfil_when_all_shipped(order: FulfillmentOrder, lines: Iterable[FulfillmentOrderLineItem]) -> None:
     """What is left after the cancel may all have shipped already: then the order is Fulfilled."""
     # Imported here: the shipments and status services build on this module.
     from orders.services.shipments import fulfil_when_all_shipped
@@ -145,14 +149,14 @@ def _fulfil_when_all_shipped(order: FulfillmentOrder, lines) -> None:
     fulfil_when_all_shipped(order, lines)
 
 
-def _is_whole(value) -> bool:
+def _is_whole(value: object) -> bool:
     number = as_decimal(value)
     return number is not None and number == number.to_integral_value()
 
 
 def _return_charges(
     order: FulfillmentOrder,
-    order_lines: dict,
+    order_lines: dict[int, FulfillmentOrderLineItem],
     charges: dict[int, Decimal],
     items: list[OrderItemSummary],
     *,
@@ -204,22 +208,30 @@ def _return_charges(
     )
 
 
-def lock_fulfillment_order(fulfillment_order_id, *, channel_id: int | None = None):
+class LockedFulfillmentOrder(NamedTuple):
+    order: FulfillmentOrder
+    summary: OrderSummary
+    items: list[OrderItemSummary]
+
+
+def lock_fulfillment_order(fulfillment_order_id: int | str, *, channel_id: int | None = None) -> LockedFulfillmentOrder:
     """Inside a transaction: the summary, its item summaries by id, then the fulfillment order, locked.
 
     Another channel's fulfillment order, like a missing one, raises NotFound.
     """
     pk = parse_id(fulfillment_order_id)
-    queryset = FulfillmentOrder.objects.filter(pk=pk)
-    if channel_id is not None:
-        queryset = queryset.filter(order_summary__sales_channel_id=channel_id)
-    summary_id = queryset.values_list("order_summary_id", flat=True).first() if pk is not None else None
-    if summary_id is None:
+    summary_id = None
+    if pk is not None:
+        queryset = FulfillmentOrder.objects.filter(pk=pk)
+        if channel_id is not None:
+            queryset = queryset.filter(order_summary__sales_channel_id=channel_id)
+        summary_id = queryset.values_list("order_summary_id", flat=True).first()
+    if pk is None or summary_id is None:
         raise NotFound(f"No fulfillment order {fulfillment_order_id}.")
     summary = get_summary(summary_id, lock=True)
     items = get_item_summaries(summary, lock=True)
     order = FulfillmentOrder.objects.select_for_update(of=("self",)).select_related("location").get(pk=pk)
-    return order, summary, items
+    return LockedFulfillmentOrder(order, summary, items)
 
 
 def cancel_lines(
@@ -236,7 +248,7 @@ def cancel_lines(
     by_id = {ois.pk: ois for ois in items}
     # A reshipment's units were never allocated again: canceling them means they were not reshipped.
     counter = "quantity_reshipped" if order.is_reship else "quantity_allocated"
-    touched = {}
+    touched: dict[int, OrderItemSummary] = {}
     for line in changed:
         ois = by_id[line.order_item_summary_id]
         setattr(ois, counter, getattr(ois, counter) - quantities[line.pk])
@@ -274,7 +286,9 @@ def take_off_lines(
     return changed
 
 
-def _check_not_shipped(order: FulfillmentOrder, lines, quantities: dict[int, Decimal]) -> None:
+def _check_not_shipped(
+    order: FulfillmentOrder, lines: list[FulfillmentOrderLineItem], quantities: dict[int, Decimal]
+) -> None:
     """Units that left in a shipment are with the carrier: canceling or rejecting them would put back stock
     and money for goods that are gone."""
     for line in lines:
@@ -303,7 +317,7 @@ def apply_fulfillment_effects(effects: FulfillmentEffects, items: dict[int, Orde
 
     Returns the item summaries whose quantity_allocated changed here, unsaved (the caller saves them)."""
     if not effects.line_cancels:
-        return []
+        return AppliedEffects([])
     order_ids = {cancel.fulfillment_order_id for cancel in effects.line_cancels}
     order_ids |= {
         cancel.moved_to_fulfillment_order_id
@@ -369,7 +383,7 @@ def apply_fulfillment_effects(effects: FulfillmentEffects, items: dict[int, Orde
     return AppliedEffects(list(touched.values()), shipped_in_full)
 
 
-def settle_line_residues(summary, items: list[OrderItemSummary]) -> None:
+def settle_line_residues(summary: OrderSummary, items: list[OrderItemSummary]) -> None:
     """After a change took amounts off items with units on open fulfillment orders (a cancel of allocated
     units, a shipping reduction of an allocated delivery charge): an item with no unit left to place must
     have every cent on its fulfillment-order lines, or the cent would never be invoiced (or be invoiced
@@ -397,14 +411,14 @@ def settle_line_residues(summary, items: list[OrderItemSummary]) -> None:
         newest[line.order_item_summary_id] = line
     changed = []
     for pk, residue in residues.items():
-        line = newest.get(pk)
-        if line is None:
+        last = newest.get(pk)
+        if last is None:
             continue
         for name, delta in zip(
             _LINE_AMOUNTS, (residue.line, residue.line_tax, residue.adjustment, residue.adjustment_tax), strict=True
         ):
-            setattr(line, name, getattr(line, name) + delta)
-        changed.append(line)
+            setattr(last, name, getattr(last, name) + delta)
+        changed.append(last)
     if not changed:
         return
     FulfillmentOrderLineItem.objects.bulk_update(changed, list(_LINE_AMOUNTS))

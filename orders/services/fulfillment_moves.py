@@ -13,6 +13,7 @@ from orders.models import (
     FulfillmentOrderStatusCategory,
 )
 from orders.money import round_money
+from orders.services.actor import Actor
 from orders.services.change_flow import actor_fields
 
 REASON_MAX_LENGTH = 255
@@ -28,16 +29,17 @@ def needs_confirmation(current: str, new: str) -> bool:
 
 
 def line_gross(line: FulfillmentOrderLineItem) -> Decimal:
-    return (
+    gross: Decimal = (
         line.total_line_amount
         + line.total_line_tax_amount
         + line.total_adjustment_amount
         + line.total_adjustment_tax_amount
     )
+    return gross
 
 
 def record_status_move(
-    order: FulfillmentOrder, from_status: str, to_status: str, amount: Decimal, *, reason: str = "", actor=None
+    order: FulfillmentOrder, from_status: str, to_status: str, amount: Decimal, *, reason: str = "", actor: Actor = None
 ) -> None:
     FulfillmentOrderMove.objects.create(
         fulfillment_order=order,
@@ -58,7 +60,7 @@ def record_line_cancels(
     gross_before: dict[int, Decimal],
     *,
     reason: str = "",
-    actor=None,
+    actor: Actor = None,
 ) -> None:
     """One row per canceled line: its units and what they were worth (the line's gross before less after)."""
     after = {pk: line for pk, line in FulfillmentOrderLineItem.objects.in_bulk(list(canceled)).items()}

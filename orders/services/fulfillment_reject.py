@@ -26,6 +26,7 @@ from orders.models import (
 )
 from orders.money import ZERO
 from orders.selectors.summaries import parse_id
+from orders.services.actor import Actor
 from orders.services.change_flow import actor_fields
 from orders.services.fulfillment_cancel import cancel_lines, lock_fulfillment_order, set_status
 from orders.services.fulfillment_create import update_totals
@@ -45,7 +46,7 @@ class LineToReject:
 
 
 def reject_fulfillment_order_items(
-    fulfillment_order_id, lines: list[LineToReject], *, actor=None, channel_id: int | None = None
+    fulfillment_order_id: int | str, lines: list[LineToReject], *, actor: Actor = None, channel_id: int | None = None
 ) -> FulfillmentOrder:
     check_line_list(lines, FIELD, each=_reason_errors)
     with transaction.atomic():
@@ -55,9 +56,10 @@ def reject_fulfillment_order_items(
         order_lines = {line.pk: line for line in order.lines.all()}
         wanted: dict[int, Decimal] = defaultdict(lambda: ZERO)
         reasons: dict[int, list[tuple[Decimal, str]]] = defaultdict(list)
-        errors = []
+        errors: list[FieldError] = []
         for index, entry in enumerate(lines):
-            line = order_lines.get(parse_id(entry.fulfillment_order_line_item_id))
+            line_id = parse_id(entry.fulfillment_order_line_item_id)
+            line = order_lines.get(line_id) if line_id is not None else None
             if line is None:
                 errors.append(
                     FieldError(
@@ -111,7 +113,7 @@ def reject_lines(
     rejected: dict[int, list[tuple[Decimal, str]]],
     items: list[OrderItemSummary],
     *,
-    actor=None,
+    actor: Actor = None,
 ) -> None:
     """Under the summary, item and fulfillment-order locks: take `rejected[line id]` (units, reason) off the
     lines as a cancel does, and keep on each line how many of its units were refused and why, with a

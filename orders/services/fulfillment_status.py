@@ -24,6 +24,7 @@ from orders.models import (
     FINAL_STATUS_CATEGORIES,
     STATUS_CATEGORY,
     FulfillmentOrder,
+    FulfillmentOrderLineItem,
     FulfillmentOrderStatus,
     FulfillmentOrderStatusCategory,
     FulfillmentOrderType,
@@ -31,6 +32,7 @@ from orders.models import (
     OrderItemSummary,
 )
 from orders.services import inventory
+from orders.services.actor import Actor
 from orders.services.fulfillment_cancel import cancel_lines, lock_fulfillment_order, set_status
 from orders.services.fulfillment_create import update_totals
 from orders.services.fulfillment_moves import record_status_move
@@ -88,7 +90,12 @@ def check_not_held(order: FulfillmentOrder, status: str) -> None:
 
 
 def change_fulfillment_order_status(
-    fulfillment_order_id, status: str, *, channel_id: int | None = None, reason: str = "", actor=None
+    fulfillment_order_id: int | str,
+    status: str,
+    *,
+    channel_id: int | None = None,
+    reason: str = "",
+    actor: Actor = None,
 ) -> FulfillmentOrder:
     """`reason` and `actor` are kept with the move (fulfillment_moves), and for Rejected on each product
     line rejected (fulfillment_reject)."""
@@ -140,13 +147,13 @@ def change_fulfillment_order_status(
     return order
 
 
-def _fulfil(order: FulfillmentOrder, lines, items) -> None:
+def _fulfil(order: FulfillmentOrder, lines: list[FulfillmentOrderLineItem], items: list[OrderItemSummary]) -> None:
     by_id = {ois.pk: ois for ois in items}
     shipping = [line for line in lines if line.quantity > 0]
     levels = inventory.lock_level_keys(
         (order.location_id, line.sku) for line in shipping if inventory.tracks_stock(order.location, line)
     )
-    touched = {}
+    touched: dict[int, OrderItemSummary] = {}
     for line in shipping:
         # A reshipment's units were fulfilled once already: they only leave the shelf (issue 15).
         if not order.is_reship:

@@ -11,8 +11,10 @@ once and captures only what is still due). Admin-editable hold rules put new ord
 """
 
 from collections.abc import Iterable
+from typing import TypedDict
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -32,6 +34,7 @@ from orders.models import (
 )
 from orders.selectors.change_state import get_summary
 from orders.selectors.summaries import parse_id
+from orders.services.actor import Actor
 
 REASON_MAX_LENGTH = 255
 
@@ -68,15 +71,20 @@ def active_holds(summary_id: int) -> list[OrderHold]:
     )
 
 
-def _actor(actor) -> dict:
+class _Who(TypedDict):
+    user: User | None
+    client: ApiClient | None
+
+
+def _actor(actor: Actor) -> _Who:
     if isinstance(actor, ApiClient):
         return {"user": None, "client": actor}
-    if actor is not None and getattr(actor, "is_authenticated", False):
+    if actor is not None and actor.is_authenticated:
         return {"user": actor, "client": None}
     return {"user": None, "client": None}
 
 
-def _reason(reason) -> str:
+def _reason(reason: object) -> str:
     text = (reason or "").strip() if isinstance(reason, str) else ""
     if not text:
         raise InvalidInput("Give the reason for the hold.", field="reason")
@@ -86,10 +94,10 @@ def _reason(reason) -> str:
 
 
 def _lines_of(
-    summary: OrderSummary, line_ids: Iterable, field: str, *, open_only: bool
+    summary: OrderSummary, line_ids: Iterable[object], field: str, *, open_only: bool
 ) -> list[FulfillmentOrderLineItem]:
-    wanted = []
-    errors = []
+    wanted: list[tuple[int, int]] = []
+    errors: list[FieldError] = []
     for index, raw in enumerate(line_ids):
         pk = parse_id(raw)
         if pk is None:
@@ -122,7 +130,12 @@ def _lines_of(
 
 
 def hold_order_summary(
-    summary_id, reason, *, line_ids: Iterable | None = None, actor=None, channel_id: int | None = None
+    summary_id: int | str,
+    reason: object,
+    *,
+    line_ids: Iterable[object] | None = None,
+    actor: Actor = None,
+    channel_id: int | None = None,
 ) -> list[OrderHold]:
     """Hold the whole summary (no `line_ids`) or the given fulfillment order lines; 409 when already held."""
     text = _reason(reason)
@@ -132,11 +145,11 @@ def hold_order_summary(
         if not line_ids:
             if summary_hold(summary.pk) is not None:
                 raise InvalidState(f"Order summary {summary.order_number} is on hold already.")
-            targets = [None]
+            targets: list[FulfillmentOrderLineItem | None] = [None]
         else:
-            targets = _lines_of(summary, line_ids, "fulfillmentOrderLineItemIds", open_only=True)
+            lines = _lines_of(summary, line_ids, "fulfillmentOrderLineItemIds", open_only=True)
             already = set(
-                OrderHold.objects.filter(fulfillment_order_line__in=targets, released_at__isnull=True).values_list(
+                OrderHold.objects.filter(fulfillment_order_line__in=lines, released_at__isnull=True).values_list(
                     "fulfillment_order_line_id", flat=True
                 )
             )
@@ -147,6 +160,7 @@ def hold_order_summary(
                     + ".",
                     field="fulfillmentOrderLineItemIds",
                 )
+            targets = list(lines)
         try:
             with transaction.atomic():
                 holds = OrderHold.objects.bulk_create(
@@ -167,7 +181,12 @@ def hold_order_summary(
 
 
 def release_holds(
-    summary_id, *, line_ids: Iterable | None = None, note: str = "", actor=None, channel_id: int | None = None
+    summary_id: int | str,
+    *,
+    line_ids: Iterable[object] | None = None,
+    note: str = "",
+    actor: Actor = None,
+    channel_id: int | None = None,
 ) -> list[OrderHold]:
     """Release the summary's active holds (every one, or those of `line_ids`) and resume its work."""
     who = _actor(actor)

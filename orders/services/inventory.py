@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,7 +32,7 @@ class InventoryInput:
     quantity_on_hand: Decimal
 
 
-def _check_quantity(quantity, field: str) -> list[FieldError]:
+def _check_quantity(quantity: object, field: str) -> list[FieldError]:
     if not isinstance(quantity, Decimal) or not quantity.is_finite():
         return [FieldError("Must be a number.", field)]
     if quantity < 0:
@@ -122,7 +123,8 @@ def parse_inventory_csv(text: str) -> list[InventoryInput]:
         header = next(reader, None)
         if header is None or [name.strip() for name in header] != list(CSV_COLUMNS):
             raise InvalidInput(f"The first line must be: {','.join(CSV_COLUMNS)}", field="file")
-        rows, errors = [], []
+        rows: list[InventoryInput] = []
+        errors: list[FieldError] = []
         for record in reader:
             line_number = reader.line_num
             if not any(field.strip() for field in record):
@@ -193,7 +195,8 @@ def reserve(level: InventoryLevel | None, quantity: Decimal, *, location: Locati
             f"Only {available.normalize():f} of {sku} available at {location.external_reference}; "
             f"asked for {quantity.normalize():f}."
         )
-    level.quantity_reserved += quantity
+    if level is not None:
+        level.quantity_reserved += quantity
 
 
 def release(level: InventoryLevel | None, quantity: Decimal) -> None:
@@ -218,7 +221,17 @@ def save_levels(levels: Iterable[InventoryLevel]) -> None:
         InventoryLevel.objects.bulk_update(levels, ["quantity_on_hand", "quantity_reserved", "updated_at"])
 
 
-def tracks_stock(location: Location, item) -> bool:
+class StockItem(Protocol):
+    """What tracks_stock reads of an item summary or a fulfillment, return or shipment line."""
+
+    @property
+    def sku(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+
+def tracks_stock(location: Location, item: StockItem) -> bool:
     """Units of a product with a sku (an item summary or a line), at a location that holds inventory,
     are counted; delivery charges and fees never are."""
     return bool(location.is_inventory_location and item.sku and item.type == ItemType.PRODUCT)

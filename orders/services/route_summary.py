@@ -13,6 +13,7 @@ is not routed; each run that finds units to place counts one routing attempt on 
 
 import logging
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,6 +31,7 @@ from orders.models import (
     Location,
     LocationType,
     OrderDeliveryGroupSummary,
+    OrderItemSummary,
     OrderSummary,
     ProcessException,
     ProcessExceptionCategory,
@@ -44,6 +46,7 @@ from orders.routing import (
     postal_code_coordinates,
     rank_by_average_distance,
 )
+from orders.routing.distance import Coordinates
 from orders.selectors.change_state import get_item_summaries, get_summary
 from orders.services.fulfillment_create import (
     FulfillmentGroupInput,
@@ -59,7 +62,7 @@ logger = logging.getLogger(__name__)
 # A channel's routing policy (admin) may say otherwise.
 MAX_SPLITS = RoutingPolicy.DEFAULT_MAX_SPLITS
 
-FULFILLMENT_TYPE_OF_LOCATION = {
+FULFILLMENT_TYPE_OF_LOCATION: dict[str, FulfillmentOrderType] = {
     LocationType.WAREHOUSE: FulfillmentOrderType.WAREHOUSE,
     LocationType.STORE: FulfillmentOrderType.RETAIL_STORE,
     LocationType.SUPPLIER: FulfillmentOrderType.SUPPLIER,
@@ -129,8 +132,10 @@ def route_order_summary(summary_id: int, *, channel_id: int | None = None, on_de
             group = groups[group_id]
             if group.delivery_method_type == DeliveryMethodType.PICKUP:
                 plan = plan_pickup(group, open_units[group_id], policy)
+                store = group.pickup_location
+                assert store is not None, "a Pickup group names its store (a CheckConstraint of the group)"
                 failure = (
-                    f"Pickup store {group.pickup_location.external_reference} cannot take these units.",
+                    f"Pickup store {store.external_reference} cannot take these units.",
                     _pickup_shortfall(group, open_units[group_id], policy),
                 )
             else:
@@ -152,19 +157,21 @@ def route_order_summary(summary_id: int, *, channel_id: int | None = None, on_de
     return RoutingOutcome(tuple(created), tuple(unrouted), summary.routing_attempt_count)
 
 
-def _to_place(ois, quantities: dict[int, Decimal] | None) -> Decimal:
+def _to_place(ois: OrderItemSummary, quantities: dict[int, Decimal] | None) -> Decimal:
     """The units of `ois` to place: those given (a reshipment's), else all still unallocated."""
     return quantities[ois.pk] if quantities is not None else ois.quantity_available_to_fulfill
 
 
-def _ordered(items, quantities: dict[int, Decimal] | None = None) -> dict[str, Decimal]:
+def _ordered(items: Sequence[OrderItemSummary], quantities: dict[int, Decimal] | None = None) -> dict[str, Decimal]:
     ordered: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for ois in items:
         ordered[ois.sku] += _to_place(ois, quantities)
     return ordered
 
 
-def plan_pickup(group: OrderDeliveryGroupSummary, items, policy: Policy = Policy()) -> FulfillmentOrderInput | None:
+def plan_pickup(
+    group: OrderDeliveryGroupSummary, items: Sequence[OrderItemSummary], policy: Policy = Policy()
+) -> FulfillmentOrderInput | None:
     """The whole group at its pickup store, or None: a pickup is never sent anywhere else."""
     store = group.pickup_location
     if store is None or store.pk in policy.excluded_location_ids or any(not ois.sku for ois in items):
@@ -195,7 +202,10 @@ def plan_pickup(group: OrderDeliveryGroupSummary, items, policy: Policy = Policy
 
 
 def plan_group(
-    group: OrderDeliveryGroupSummary, items, policy: Policy = Policy(), quantities: dict[int, Decimal] | None = None
+    group: OrderDeliveryGroupSummary,
+    items: Sequence[OrderItemSummary],
+    policy: Policy = Policy(),
+    quantities: dict[int, Decimal] | None = None,
 ) -> FulfillmentOrderInput | None:
     """Where the group's units go: `quantities` per item summary id, or every unallocated unit of `items`."""
     if any(not ois.sku for ois in items):
@@ -229,38 +239,49 @@ def plan_group(
     return _fulfillment_input(group, items, chosen, available, locations, quantities)
 
 
-def _destination(group: OrderDeliveryGroupSummary):
+def _destination(group: OrderDeliveryGroupSummary) -> Coordinates | None:
     if group.latitude is not None and group.longitude is not None:
         return float(group.latitude), float(group.longitude)
     return postal_code_coordinates(group.country, group.postal_code)
 
 
-def _nearest(group, routes, locations) -> tuple[str, ...]:
+def _nearest(
+    group: OrderDeliveryGroupSummary, routes: list[tuple[str, ...]], locations: Mapping[str, Location]
+) -> tuple[str, ...]:
     """The route nearest the recipient; the first route when distance cannot be measured."""
     destination = _destination(group)
-    coordinates = {
-        name: (float(location.latitude), float(location.longitude))
-        for name, location in locations.items()
-        if location.latitude is not None and location.longitude is not None
-    }
+    coordinates = _coordinates(locations)
     measurable = [route for route in routes if all(name in coordinates for name in route)]
     if destination is None or not measurable:
         return routes[0]
     return rank_by_average_distance(destination, measurable, coordinates)[0].locations
 
 
-def _fulfillment_input(group, items, route, available, locations, quantities=None) -> FulfillmentOrderInput:
+def _coordinates(locations: Mapping[str, Location]) -> dict[str, Coordinates]:
+    """Where each location is, for those whose place is known."""
+    return {
+        name: (float(location.latitude), float(location.longitude))
+        for name, location in locations.items()
+        if location.latitude is not None and location.longitude is not None
+    }
+
+
+def _fulfillment_input(
+    group: OrderDeliveryGroupSummary,
+    items: Sequence[OrderItemSummary],
+    route: tuple[str, ...],
+    available: Mapping[str, Mapping[str, Decimal]],
+    locations: Mapping[str, Location],
+    quantities: dict[int, Decimal] | None = None,
+) -> FulfillmentOrderInput:
     """Split the units over the chosen locations, nearest first when known, item summaries by id."""
     destination = _destination(group)
     order = list(route)
-    if destination is not None and all(locations[name].latitude is not None for name in order):
+    coordinates = _coordinates({name: locations[name] for name in order})
+    if destination is not None and len(coordinates) == len(order):
         order = [
             result.locations[0]
-            for result in rank_by_average_distance(
-                destination,
-                [[name] for name in order],
-                {name: (float(locations[name].latitude), float(locations[name].longitude)) for name in order},
-            )
+            for result in rank_by_average_distance(destination, [[name] for name in order], coordinates)
         ]
     stock = {name: dict(available[name]) for name in order}
     placed: dict[str, list[FulfillmentItemInput]] = defaultdict(list)
@@ -292,11 +313,11 @@ def _fulfillment_input(group, items, route, available, locations, quantities=Non
     )
 
 
-def _wanted(items) -> str:
+def _wanted(items: Sequence[OrderItemSummary]) -> str:
     return ", ".join(f"{ois.sku or ois.name} × {ois.quantity_available_to_fulfill.normalize():f}" for ois in items)
 
 
-def _shortfall(items, policy: Policy = Policy()) -> str:
+def _shortfall(items: Sequence[OrderItemSummary], policy: Policy = Policy()) -> str:
     excluded = (
         f" {len(policy.excluded_location_ids)} location(s) rejected units of this order and are not used."
         if policy.excluded_location_ids
@@ -308,7 +329,7 @@ def _shortfall(items, policy: Policy = Policy()) -> str:
     )
 
 
-def _pickup_shortfall(group, items, policy: Policy) -> str:
+def _pickup_shortfall(group: OrderDeliveryGroupSummary, items: Sequence[OrderItemSummary], policy: Policy) -> str:
     if group.pickup_location_id in policy.excluded_location_ids:
         why = "The store rejected units of this order."
     else:
@@ -316,7 +337,7 @@ def _pickup_shortfall(group, items, policy: Policy) -> str:
     return f"Units to place: {_wanted(items)}. {why} Add stock at the store and route again, or cancel the units."
 
 
-def _raise_exception(summary: OrderSummary, group: OrderDeliveryGroupSummary, message: str, description: str):
+def _raise_exception(summary: OrderSummary, group: OrderDeliveryGroupSummary, message: str, description: str) -> None:
     """One active exception per delivery group and message: routing again does not pile them up."""
     group_type = ContentType.objects.get_for_model(OrderDeliveryGroupSummary)
     already = ProcessException.objects.filter(

@@ -21,13 +21,14 @@ from orders.events import DELIVER_TASK, event_json
 from orders.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from orders.selectors.summaries import parse_id
 from orders.services.webhook_endpoints import disable_endpoint, get_endpoint
-from orders.webhook_http import SIGNATURE_HEADER, post, sign
+from orders.webhook_http import SIGNATURE_HEADER, Answer, post, sign
 
 
 def backoff_seconds(attempt_count: int) -> int:
     """30 s after the first failed attempt, doubling, at most OMS_WEBHOOK_RETRY_MAX_SECONDS."""
     exponent = min(max(0, attempt_count - 1), 20)
-    return min(settings.OMS_WEBHOOK_RETRY_MAX_SECONDS, settings.OMS_WEBHOOK_RETRY_BASE_SECONDS * 2**exponent)
+    seconds: int = min(settings.OMS_WEBHOOK_RETRY_MAX_SECONDS, settings.OMS_WEBHOOK_RETRY_BASE_SECONDS * 2**exponent)
+    return seconds
 
 
 def _claim(delivery_id: int) -> bool:
@@ -67,7 +68,7 @@ def attempt_delivery(delivery_id: int) -> str:
     return _record(delivery_id, answer)
 
 
-def _record(delivery_id: int, answer) -> str:
+def _record(delivery_id: int, answer: Answer) -> str:
     now = timezone.now()
     with transaction.atomic():
         # The endpoint before its delivery, as every writer of both.
@@ -114,22 +115,25 @@ def _record(delivery_id: int, answer) -> str:
         return "retrying"
 
 
-def redeliver(delivery_id, *, endpoint_id=None, channel_id: int | None = None) -> WebhookDelivery:
+def redeliver(
+    delivery_id: int | str, *, endpoint_id: int | str | None = None, channel_id: int | None = None
+) -> WebhookDelivery:
     """Send the delivery once more, now, whatever became of it (retried again on failure for
     OMS_WEBHOOK_RETRY_HOURS). Refused while its endpoint is disabled: enable it first."""
     with transaction.atomic():
+        endpoint: WebhookEndpoint | None
         if endpoint_id is not None:
             endpoint = get_endpoint(endpoint_id, channel_id=channel_id, lock=True)
         else:
-            pk = WebhookDelivery.objects.filter(pk=parse_id(delivery_id) or 0).values_list("endpoint_id", flat=True)
-            endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=pk.first() or 0).first()
+            owner = WebhookDelivery.objects.filter(pk=parse_id(delivery_id) or 0).values_list("endpoint_id", flat=True)
+            endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=owner.first() or 0).first()
         pk = parse_id(delivery_id)
         delivery = (
             WebhookDelivery.objects.select_for_update().filter(pk=pk, endpoint=endpoint).first()
             if pk is not None and endpoint is not None
             else None
         )
-        if delivery is None:
+        if delivery is None or endpoint is None:
             raise NotFound(f"No delivery {delivery_id} of this webhook endpoint.")
         if not endpoint.is_active:
             raise InvalidState("The webhook endpoint is disabled; enable it (active: true) before redelivering.")

@@ -5,20 +5,23 @@ channel's events only, and only keys of that channel (or back-office keys) see i
 """
 
 import contextlib
+import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from orders.errors import FieldError, InvalidInput, NotFound
-from orders.models import EventType, WebhookEndpoint
+from orders.models import ApiClient, EventType, WebhookEndpoint
 from orders.selectors.summaries import parse_id
 from orders.webhook_http import AddressRefused, check_literal_host, parse_url, resolve
 
 MAX_URL_LENGTH = 2000
 
 
-def check_url(url: str, field: str = "url") -> str:
+def check_url(url: object, field: str = "url") -> str:
     """Refuse what we would never send to: another scheme, credentials, a private or loopback address
     (literal, or what the name resolves to now). A name that does not resolve yet is accepted: every
     delivery resolves and checks it again."""
@@ -37,7 +40,7 @@ def check_url(url: str, field: str = "url") -> str:
     return url
 
 
-def check_events(events, field: str = "events") -> list[str]:
+def check_events(events: object, field: str = "events") -> list[str]:
     if not isinstance(events, list | tuple) or not events:
         raise InvalidInput("List at least one event type.", field=field)
     unknown = [
@@ -57,22 +60,29 @@ class CreatedEndpoint:
 
 
 def create_webhook_endpoint(
-    url: str, events: list[str], description: str = "", *, channel_id: int | None, created_by=None
+    url: str,
+    events: Sequence[str],
+    description: str = "",
+    *,
+    channel_id: int | None,
+    created_by: ApiClient | None = None,
 ) -> CreatedEndpoint:
-    url = check_url(url)
-    events = check_events(events)
     endpoint = WebhookEndpoint.objects.create(
-        url=url, events=events, description=description or "", sales_channel_id=channel_id, created_by=created_by
+        url=check_url(url),
+        events=check_events(events),
+        description=description or "",
+        sales_channel_id=channel_id,
+        created_by=created_by,
     )
     return CreatedEndpoint(endpoint, endpoint.secret)
 
 
-def visible_endpoints(channel_id: int | None):
+def visible_endpoints(channel_id: int | None) -> QuerySet[WebhookEndpoint]:
     queryset = WebhookEndpoint.objects.select_related("sales_channel")
     return queryset if channel_id is None else queryset.filter(sales_channel_id=channel_id)
 
 
-def get_endpoint(endpoint_id, *, channel_id: int | None, lock: bool = False) -> WebhookEndpoint:
+def get_endpoint(endpoint_id: int | str, *, channel_id: int | None, lock: bool = False) -> WebhookEndpoint:
     """Another channel's endpoint, like a missing one, is NotFound."""
     pk = parse_id(endpoint_id)
     queryset = visible_endpoints(channel_id)
@@ -84,11 +94,23 @@ def get_endpoint(endpoint_id, *, channel_id: int | None, lock: bool = False) -> 
     return endpoint
 
 
-_UNSET = object()
+class _Unset(enum.Enum):
+    """A field the update leaves as it is (None is a value some fields take)."""
+
+    UNSET = enum.auto()
+
+
+_UNSET = _Unset.UNSET
 
 
 def update_webhook_endpoint(
-    endpoint_id, *, channel_id: int | None, url=_UNSET, events=_UNSET, active=_UNSET, description=_UNSET
+    endpoint_id: int | str,
+    *,
+    channel_id: int | None,
+    url: str | _Unset = _UNSET,
+    events: Sequence[str] | _Unset = _UNSET,
+    active: bool | _Unset = _UNSET,
+    description: str | _Unset | None = _UNSET,
 ) -> WebhookEndpoint:
     """Change what is given. Turning an endpoint on again (after it was disabled for failing) clears the
     failure record; deliveries that failed meanwhile are sent again with the redeliver action."""
@@ -113,7 +135,7 @@ def update_webhook_endpoint(
     return endpoint
 
 
-def delete_webhook_endpoint(endpoint_id, *, channel_id: int | None) -> None:
+def delete_webhook_endpoint(endpoint_id: int | str, *, channel_id: int | None) -> None:
     """Removes the endpoint and its delivery history; deliveries still pending are not sent."""
     with transaction.atomic():
         get_endpoint(endpoint_id, channel_id=channel_id, lock=True).delete()
