@@ -9,6 +9,7 @@ Locks, in this order: the order summary, its item summaries by id, the inventory
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -35,6 +36,7 @@ from orders.models import (
     OrderItemSummary,
     OrderKind,
     OrderSummary,
+    Reshipment,
 )
 from orders.models.fields import MoneySum
 from orders.money import ZERO, prorate
@@ -42,6 +44,7 @@ from orders.rollups import ROLLUP_FIELDS, compute_rollups
 from orders.selectors.change_state import get_item_summaries, get_summary
 from orders.selectors.summaries import parse_id
 from orders.services import inventory
+from orders.services.actor import Actor
 from orders.services.change_flow import actor_fields
 from orders.services.line_input import quantity_errors
 from orders.services.summary_refresh import refresh_summary
@@ -77,7 +80,7 @@ class GroupResult:
 
     reference_id: str
     fulfillment_order_id: int | None
-    errors: tuple[dict, ...] = ()
+    errors: tuple[dict[str, str | None], ...] = ()
 
     @property
     def success(self) -> bool:
@@ -87,7 +90,7 @@ class GroupResult:
 def create_fulfillment_orders(
     data: FulfillmentOrderInput,
     *,
-    actor=None,
+    actor: Actor = None,
     channel_id: int | None = None,
     prefix: str = "",
     group_offset: int = 0,
@@ -109,12 +112,12 @@ def create_fulfillment_orders(
 
 
 def create_multiple_fulfillment_orders(
-    inputs: list[FulfillmentOrderInput], *, actor=None, channel_id: int | None = None
+    inputs: list[FulfillmentOrderInput], *, actor: Actor = None, channel_id: int | None = None
 ) -> list[GroupResult]:
     """Each fulfillment group succeeds or fails on its own, in its own transaction."""
     if not inputs:
         raise InvalidInput("Give at least one fulfillment order.", field="fulfillmentOrders")
-    results = []
+    results: list[GroupResult] = []
     for index, data in enumerate(inputs):
         prefix = f"fulfillmentOrders[{index}]."
         if not data.groups:
@@ -141,7 +144,7 @@ def create_multiple_fulfillment_orders(
 
 
 def _check_shape(data: FulfillmentOrderInput, prefix: str, group_offset: int) -> None:
-    errors = []
+    errors: list[FieldError] = []
     if not data.groups:
         errors.append(FieldError("Give at least one fulfillment group.", f"{prefix}fulfillmentGroups"))
     elif len(data.groups) > MAX_GROUPS:
@@ -169,9 +172,9 @@ def _check_shape(data: FulfillmentOrderInput, prefix: str, group_offset: int) ->
         raise InvalidInput(errors[0].message, errors=errors)
 
 
-def _visible_summary_id(raw_id, channel_id: int | None, prefix: str) -> int:
+def _visible_summary_id(raw_id: int | str, channel_id: int | None, prefix: str) -> int:
     pk = parse_id(raw_id)
-    queryset = OrderSummary.objects.filter(pk=pk)
+    queryset = OrderSummary.objects.filter(pk=pk or 0)
     if channel_id is not None:
         queryset = queryset.filter(sales_channel_id=channel_id)
     if pk is None or not queryset.exists():
@@ -227,7 +230,7 @@ def unplaced_amounts(summary: OrderSummary, items: list[OrderItemSummary]) -> di
         )
         .order_by()
     }
-    result = {}
+    result: dict[int, Amounts] = {}
     for ois in items:
         current = Amounts(
             ois.total_line_amount,
@@ -254,7 +257,11 @@ def line_share(unplaced: Amounts, quantity: Decimal, available: Decimal, currenc
 
 
 def create_reship_fulfillment_orders(
-    summary: OrderSummary, items: list[OrderItemSummary], data: FulfillmentOrderInput, reshipment, actor
+    summary: OrderSummary,
+    items: list[OrderItemSummary],
+    data: FulfillmentOrderInput,
+    reshipment: Reshipment,
+    actor: Actor,
 ) -> list[FulfillmentOrder]:
     """A reshipment's fulfillment orders, under the caller's summary and item locks (orders.services.reships
     checked the units against QuantityAvailableToReship): stock reserved as for any fulfillment order, but
@@ -263,7 +270,14 @@ def create_reship_fulfillment_orders(
 
 
 class _Creation:
-    def __init__(self, summary: OrderSummary, items: list[OrderItemSummary], actor, *, reshipment=None):
+    def __init__(
+        self,
+        summary: OrderSummary,
+        items: list[OrderItemSummary],
+        actor: Actor,
+        *,
+        reshipment: Reshipment | None = None,
+    ) -> None:
         self.summary = summary
         self.items = {ois.pk: ois for ois in items}
         self.actor = actor_fields(actor)
@@ -298,7 +312,7 @@ class _Creation:
             OrderItemSummary.objects.bulk_update(list(self.items.values()), ["quantity_allocated"])
         return orders
 
-    def _delivery_group(self, raw_id, prefix: str) -> OrderDeliveryGroupSummary:
+    def _delivery_group(self, raw_id: int | str, prefix: str) -> OrderDeliveryGroupSummary:
         pk = parse_id(raw_id)
         group = OrderDeliveryGroupSummary.objects.filter(pk=pk, order_summary=self.summary).first() if pk else None
         if group is None:
@@ -307,9 +321,16 @@ class _Creation:
             )
         return group
 
-    def _check_items(self, data, group, locations, prefix, group_offset) -> list[list[tuple]]:
-        errors = []
-        wanted = []
+    def _check_items(
+        self,
+        data: FulfillmentOrderInput,
+        group: OrderDeliveryGroupSummary,
+        locations: dict[int, Location],
+        prefix: str,
+        group_offset: int,
+    ) -> list[list[tuple[OrderItemSummary, Decimal]]]:
+        errors: list[FieldError] = []
+        wanted: list[list[tuple[OrderItemSummary, Decimal]]] = []
         combined: dict[int, Decimal] = defaultdict(lambda: ZERO)
         last_path: dict[int, str] = {}
         for index, fulfillment_group in enumerate(data.groups):
@@ -318,10 +339,10 @@ class _Creation:
                 errors.append(
                     FieldError(f"No location {fulfillment_group.location_id}.", f"{path}.fulfilledFromLocationId")
                 )
-            group_items = []
+            group_items: list[tuple[OrderItemSummary, Decimal]] = []
             for item_index, item in enumerate(fulfillment_group.items):
                 item_path = f"{path}.orderItemSummaries[{item_index}]"
-                ois = self.items.get(parse_id(item.order_item_summary_id))
+                ois = self.items.get(parse_id(item.order_item_summary_id) or 0)
                 if ois is None or ois.delivery_group_summary_id != group.pk:
                     errors.append(FieldError("No such item in this delivery group.", f"{item_path}.orderItemSummaryId"))
                     continue
@@ -341,7 +362,7 @@ class _Creation:
             wanted.append(group_items)
         if errors:
             raise InvalidInput(errors[0].message, errors=errors)
-        problems = []
+        problems: list[FieldError] = []
         for pk, quantity in [] if self.reshipment is not None else combined.items():
             ois = self.items[pk]
             if quantity > ois.quantity_available_to_fulfill:
@@ -356,7 +377,7 @@ class _Creation:
             raise InvalidState(problems[0].message, errors=problems)
         return wanted
 
-    def _delivery_charges(self, group) -> list[tuple[OrderItemSummary, Decimal]]:
+    def _delivery_charges(self, group: OrderDeliveryGroupSummary) -> list[tuple[OrderItemSummary, Decimal]]:
         """The group's delivery charges not yet placed: they go whole onto this fulfillment order."""
         return [
             (ois, ois.quantity_available_to_fulfill)
@@ -366,7 +387,14 @@ class _Creation:
             and ois.quantity_available_to_fulfill > 0
         ]
 
-    def _write(self, group, location, fulfillment_group, lines, unplaced) -> FulfillmentOrder:
+    def _write(
+        self,
+        group: OrderDeliveryGroupSummary,
+        location: Location,
+        fulfillment_group: FulfillmentGroupInput,
+        lines: list[tuple[OrderItemSummary, Decimal]],
+        unplaced: dict[int, Amounts],
+    ) -> FulfillmentOrder:
         summary = self.summary
         order = FulfillmentOrder.objects.create(
             order_summary=summary,
@@ -391,7 +419,7 @@ class _Creation:
             reshipment=self.reshipment,
             **self.actor,
         )
-        rows = []
+        rows: list[FulfillmentOrderLineItem] = []
         for ois, quantity in lines:
             if self.reshipment is not None:
                 share = Amounts()
@@ -421,7 +449,7 @@ class _Creation:
         return order
 
 
-def update_totals(order: FulfillmentOrder, lines) -> None:
+def update_totals(order: FulfillmentOrder, lines: Iterable[FulfillmentOrderLineItem]) -> None:
     """The fulfillment order's roll-ups over its lines, saved."""
     for name, value in compute_rollups(lines, order.tax_locale_type).items():
         setattr(order, name, value)

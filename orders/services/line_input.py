@@ -10,6 +10,14 @@ from orders.errors import FieldError, InvalidInput
 from orders.selectors.summaries import parse_id
 
 
+def checked_id(value: object) -> int:
+    """An id of a request whose shape check (parse_id of every id) has passed: the row to write names it."""
+    pk = parse_id(value)
+    if pk is None:
+        raise ValueError(f"{value!r} is not an id: the request's shape check should have refused it.")
+    return pk
+
+
 def quantity_errors(value: object, path: str) -> list[FieldError]:
     """A number of units to take: above zero, at most two decimals (fulfillment-order creation too)."""
     quantity = as_decimal(value)

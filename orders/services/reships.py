@@ -34,9 +34,11 @@ from orders.models import (
 from orders.money import ZERO
 from orders.selectors.change_state import active_reason_codes, get_item_summaries, get_summary
 from orders.selectors.summaries import parse_id
+from orders.services.actor import Actor
 from orders.services.change_flow import actor_fields
 from orders.services.fulfillment_create import FulfillmentOrderInput, create_reship_fulfillment_orders
 from orders.services.holds import summary_hold
+from orders.services.line_input import checked_id
 from orders.services.route_summary import plan_group, routing_policy
 from orders.services.summary_refresh import refresh_summary
 
@@ -71,7 +73,7 @@ class ReshipResult:
 
 
 def preview_reship(
-    summary_id, items: list[ReshipItemInput], *, actor=None, channel_id: int | None = None
+    summary_id: int | str, items: list[ReshipItemInput], *, actor: Actor = None, channel_id: int | None = None
 ) -> ReshipResult:
     """What submit-reship would do on the current state; writes nothing."""
     _check_shape(items)
@@ -81,10 +83,10 @@ def preview_reship(
 
 
 def submit_reship(
-    summary_id,
+    summary_id: int | str,
     items: list[ReshipItemInput],
     *,
-    actor=None,
+    actor: Actor = None,
     channel_id: int | None = None,
     expected_version: int | None = None,
 ) -> ReshipResult:
@@ -104,7 +106,7 @@ def submit_reship(
             [
                 ReshipmentItem(
                     reshipment=reshipment,
-                    order_item_summary_id=parse_id(item.order_item_summary_id),
+                    order_item_summary_id=checked_id(item.order_item_summary_id),
                     quantity=Decimal(item.quantity),
                     reason=item.reason,
                     reason_text=(item.reason_text or "").strip(),
@@ -116,7 +118,7 @@ def submit_reship(
         for pk, quantity in quantities.items():
             by_id[pk].quantity_reshipped += quantity
         OrderItemSummary.objects.bulk_update([by_id[pk] for pk in sorted(quantities)], ["quantity_reshipped"])
-        order_ids = []
+        order_ids: list[int] = []
         for plan in plans:
             orders = create_reship_fulfillment_orders(summary, ois_list, plan, reshipment, actor)
             order_ids += [order.pk for order in orders]
@@ -128,7 +130,7 @@ def submit_reship(
 
 
 def _check_shape(items: list[ReshipItemInput]) -> None:
-    errors = []
+    errors: list[FieldError] = []
     if not items:
         errors.append(FieldError("Give at least one item to reship.", FIELD))
     elif len(items) > settings.OMS_MAX_CHANGE_ITEMS:
@@ -163,12 +165,12 @@ def _plan(
         raise InvalidState(f"Order summary {summary.order_number} is on hold: release the hold to reship.")
     by_id = {ois.pk: ois for ois in ois_list}
     reasons = active_reason_codes()
-    errors = []
+    errors: list[FieldError] = []
     quantities: dict[int, Decimal] = defaultdict(lambda: ZERO)
     last_path: dict[int, str] = {}
     for index, item in enumerate(items):
         path = f"{FIELD}[{index}]"
-        ois = by_id.get(parse_id(item.order_item_summary_id))
+        ois = by_id.get(checked_id(item.order_item_summary_id))
         quantity = Decimal(item.quantity)
         if ois is None:
             errors.append(FieldError("No such item on this order summary.", f"{path}.orderItemSummaryId"))

@@ -22,6 +22,7 @@ Locks: the order summary, its item summaries by id, the return order, then inven
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -35,7 +36,7 @@ from orders.calculations.inputs import ChangeItemInput, FeeAmountType, FeeInput
 from orders.calculations.plan import ChangePlan
 from orders.calculations.reductions import plan_return
 from orders.calculations.state import Quantities
-from orders.errors import WHOLE_UNITS_ONLY, Conflict, FieldError, InvalidInput, InvalidState, NotFound
+from orders.errors import WHOLE_UNITS_ONLY, Conflict, FieldError, InvalidInput, InvalidState, NotFound, ServiceError
 from orders.event_data import emit_order_summary_changed, emit_return_order_received
 from orders.models import (
     InventoryLevel,
@@ -54,14 +55,16 @@ from orders.money import ZERO, prorate
 from orders.selectors.change_state import active_reason_codes, change_state, get_item_summaries, get_summary
 from orders.selectors.summaries import parse_id
 from orders.services import inventory
+from orders.services.actor import Actor
 from orders.services.change_flow import ChangeResult, ChangeWriter, actor_fields
 from orders.services.exchange_receipt import return_order_processed
+from orders.services.line_input import checked_id
 from orders.services.simple_return import preview_return
 from orders.services.summary_refresh import refresh_summary
 
 MAX_LINES = 500
 # Salesforce accepts a managed return order only in a status of the Activated category.
-OPENING_STATUSES = {
+OPENING_STATUSES: dict[str, tuple[ReturnOrderStatus, ...]] = {
     ReturnOrderLifeCycleType.MANAGED: (ReturnOrderStatus.SUBMITTED, ReturnOrderStatus.APPROVED),
     ReturnOrderLifeCycleType.UNMANAGED: (
         ReturnOrderStatus.DRAFT,
@@ -114,7 +117,7 @@ class ReturnItemsResult:
 
 
 def create_return_order(
-    data: ReturnOrderInput, *, actor=None, channel_id: int | None = None, expected_version: int | None = None
+    data: ReturnOrderInput, *, actor: Actor = None, channel_id: int | None = None, expected_version: int | None = None
 ) -> ReturnOrder:
     """`expected_version` (the console's preview): refused with Conflict when the summary changed since."""
     _check_create_shape(data)
@@ -161,7 +164,7 @@ def create_return_order(
             [
                 ReturnOrderLineItem(
                     return_order=return_order,
-                    order_item_summary_id=parse_id(line.order_item_summary_id),
+                    order_item_summary_id=checked_id(line.order_item_summary_id),
                     quantity_expected=Decimal(line.quantity_expected),
                     reason_for_return=line.reason_for_return,
                     can_reduce_shipping=line.can_reduce_shipping,
@@ -197,7 +200,7 @@ def preview_return_order(data: ReturnOrderInput, *, channel_id: int | None = Non
         raise _as_line_error(error) from None
 
 
-def _credit_items(lines) -> list[ChangeItemInput]:
+def _credit_items(lines: Sequence[ReturnOrderLineInput]) -> list[ChangeItemInput]:
     return [
         ChangeItemInput(
             order_item_summary_id=line.order_item_summary_id,
@@ -210,7 +213,9 @@ def _credit_items(lines) -> list[ChangeItemInput]:
     ]
 
 
-def _credit_plan(summary, items, lines) -> ChangePlan:
+def _credit_plan(
+    summary: OrderSummary, items: list[OrderItemSummary], lines: Sequence[ReturnOrderLineInput]
+) -> ChangePlan:
     try:
         return plan_return(
             change_state(summary, items),
@@ -227,10 +232,10 @@ _ITEM_PATH = re.compile(r"^changeItems\[(\d+)\]\.(\w+)$")
 _LINE_KEYS = {"quantity": "quantityExpected", "reason": "reasonForReturn", "shippingReductionFlag": "canReduceShipping"}
 
 
-def _as_line_error(error):
+def _as_line_error(error: ServiceError) -> ServiceError:
     """The simple return's error, named by the return order's fields."""
 
-    def rename(field):
+    def rename(field: str | None) -> str | None:
         if not field:
             return field
         fee = _FEE_PATH.match(field)
@@ -246,7 +251,7 @@ def _as_line_error(error):
 
 
 def _check_create_shape(data: ReturnOrderInput) -> None:
-    errors = []
+    errors: list[FieldError] = []
     if data.life_cycle_type not in ReturnOrderLifeCycleType.values:
         errors.append(
             FieldError(f"Must be one of {', '.join(ReturnOrderLifeCycleType.values)}.", "returnOrderLifeCycleType")
@@ -267,7 +272,7 @@ def _check_create_shape(data: ReturnOrderInput) -> None:
         raise InvalidInput(errors[0].message, errors=errors)
 
 
-def _quantity_errors(value, field: str, *, positive: bool = False) -> list[FieldError]:
+def _quantity_errors(value: object, field: str, *, positive: bool = False) -> list[FieldError]:
     quantity = as_decimal(value)
     if quantity is None:
         return [FieldError("Must be a number.", field)]
@@ -278,9 +283,9 @@ def _quantity_errors(value, field: str, *, positive: bool = False) -> list[Field
     return []
 
 
-def _visible_summary_id(raw_id, channel_id: int | None) -> int:
+def _visible_summary_id(raw_id: int | str, channel_id: int | None) -> int:
     pk = parse_id(raw_id)
-    queryset = OrderSummary.objects.filter(pk=pk)
+    queryset = OrderSummary.objects.filter(pk=pk or 0)
     if channel_id is not None:
         queryset = queryset.filter(sales_channel_id=channel_id)
     if pk is None or not queryset.exists():
@@ -288,7 +293,7 @@ def _visible_summary_id(raw_id, channel_id: int | None) -> int:
     return pk
 
 
-def _destination(raw_id) -> Location | None:
+def _destination(raw_id: int | str | None) -> Location | None:
     if raw_id in (None, ""):
         return None
     pk = parse_id(raw_id)
@@ -302,13 +307,13 @@ def _whole(value: Decimal) -> bool:
     return value == value.to_integral_value()
 
 
-def _check_lines(data: ReturnOrderInput, by_id: dict) -> dict[int, Decimal]:
-    errors = []
+def _check_lines(data: ReturnOrderInput, by_id: dict[int, OrderItemSummary]) -> dict[int, Decimal]:
+    errors: list[FieldError] = []
     expected: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    last_path = {}
+    last_path: dict[int, str] = {}
     for index, line in enumerate(data.lines):
         path = f"returnOrderLineItems[{index}]"
-        ois = by_id.get(parse_id(line.order_item_summary_id))
+        ois = by_id.get(checked_id(line.order_item_summary_id))
         if ois is None:
             errors.append(FieldError("No such item on this order summary.", f"{path}.orderItemSummaryId"))
         elif ois.type != ItemType.PRODUCT:
@@ -360,7 +365,7 @@ class _Processing:
 
 
 def return_items(
-    return_order_id, items: list[ReturnItemInput], *, actor=None, channel_id: int | None = None
+    return_order_id: int | str, items: list[ReturnItemInput], *, actor: Actor = None, channel_id: int | None = None
 ) -> ReturnItemsResult:
     _check_items_shape(items)
     with transaction.atomic():
@@ -408,7 +413,7 @@ def return_items(
 
 
 def _check_items_shape(items: list[ReturnItemInput]) -> None:
-    errors = []
+    errors: list[FieldError] = []
     if not items:
         errors.append(FieldError("Give at least one line.", "returnOrderItems"))
     elif len(items) > MAX_LINES:
@@ -431,13 +436,17 @@ def _check_items_shape(items: list[ReturnItemInput]) -> None:
         raise InvalidInput(errors[0].message, errors=errors)
 
 
-def _lock(return_order_id, channel_id):
+def _lock(
+    return_order_id: int | str, channel_id: int | None
+) -> tuple[ReturnOrder, OrderSummary, list[OrderItemSummary]]:
     pk = parse_id(return_order_id)
-    queryset = ReturnOrder.objects.filter(pk=pk)
-    if channel_id is not None:
-        queryset = queryset.filter(order_summary__sales_channel_id=channel_id)
-    summary_id = queryset.values_list("order_summary_id", flat=True).first() if pk is not None else None
-    if summary_id is None:
+    summary_id = None
+    if pk is not None:
+        queryset = ReturnOrder.objects.filter(pk=pk)
+        if channel_id is not None:
+            queryset = queryset.filter(order_summary__sales_channel_id=channel_id)
+        summary_id = queryset.values_list("order_summary_id", flat=True).first()
+    if pk is None or summary_id is None:
         raise NotFound(f"No return order {return_order_id}.")
     summary = get_summary(summary_id, lock=True)
     ois_list = get_item_summaries(summary, lock=True)
@@ -445,11 +454,14 @@ def _lock(return_order_id, channel_id):
     return return_order, summary, ois_list
 
 
-def _check_items(items: list[ReturnItemInput], lines: dict) -> list[_Processing]:
-    errors, problems, work, seen = [], [], [], set()
+def _check_items(items: list[ReturnItemInput], lines: dict[int, ReturnOrderLineItem]) -> list[_Processing]:
+    errors: list[FieldError] = []
+    problems: list[FieldError] = []
+    work: list[_Processing] = []
+    seen: set[int] = set()
     for index, item in enumerate(items):
         path = f"returnOrderItems[{index}]"
-        line = lines.get(parse_id(item.return_order_line_item_id))
+        line = lines.get(checked_id(item.return_order_line_item_id))
         if line is None:
             errors.append(FieldError("No such line on this return order.", f"{path}.returnOrderLineItemId"))
             continue
@@ -510,7 +522,7 @@ def _check_items(items: list[ReturnItemInput], lines: dict) -> list[_Processing]
     return work
 
 
-def _return_plan(summary, ois_list, work: list[_Processing]) -> ChangePlan | None:
+def _return_plan(summary: OrderSummary, ois_list: list[OrderItemSummary], work: list[_Processing]) -> ChangePlan | None:
     """The Return change order of the returned units: the simple return's calculation, on a state in
     which those units are not yet initiated (this return order initiated them), keeping only the
     QuantityReturned part of its quantity changes for them."""
@@ -563,7 +575,7 @@ def _return_plan(summary, ois_list, work: list[_Processing]) -> ChangePlan | Non
 def _fees_of(line: ReturnOrderLineItem, returned: Decimal, currency: str) -> tuple[FeeInput, ...]:
     """The line's fees on `returned` of its expected units: a percentage as it is (it is of those units), a
     fixed amount by the share of the units (all of it when every expected unit is returned)."""
-    fees = []
+    fees: list[FeeInput] = []
     for fee in line.fees.all():
         amount = fee.amount
         if fee.amount_type in _FIXED_FEES:
@@ -585,13 +597,13 @@ _FIXED_FEES = (FeeAmountType.AMOUNT_WITHOUT_TAX, FeeAmountType.AMOUNT_WITH_TAX)
 
 def _update_lines(work: list[_Processing], change_order_id: int | None, currency: str) -> list[tuple[int, int]]:
     now = timezone.now()
-    change_items = {}
+    change_items: dict[int | None, int] = {}
     if change_order_id is not None:
         change_items = dict(
             OrderItem.objects.filter(order_id=change_order_id).values_list("order_item_summary_id", "pk")
         )
-    splits = []
-    carried = []
+    splits: list[tuple[int, int]] = []
+    carried: list[ReturnOrderLineItemFee] = []
     for entry in work:
         line = entry.line
         expected = line.quantity_expected
@@ -635,7 +647,7 @@ def _update_lines(work: list[_Processing], change_order_id: int | None, currency
     return splits
 
 
-def _restock(return_order: ReturnOrder, work: list[_Processing], by_id: dict) -> None:
+def _restock(return_order: ReturnOrder, work: list[_Processing], by_id: dict[int, OrderItemSummary]) -> None:
     destination = return_order.destination_location
     if destination is None:
         return

@@ -10,9 +10,11 @@ never change: what left, left.
 """
 
 from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -42,6 +44,7 @@ from orders.models import (
 )
 from orders.money import ZERO
 from orders.selectors.summaries import parse_id
+from orders.services.actor import Actor
 from orders.services.change_flow import actor_fields
 from orders.services.fulfillment_cancel import lock_fulfillment_order
 from orders.services.fulfillment_status import change_fulfillment_order_status
@@ -89,7 +92,7 @@ class ShipmentUpdate:
 
 
 def create_shipment(
-    fulfillment_order_id, data: ShipmentInput, *, actor=None, channel_id: int | None = None
+    fulfillment_order_id: int | str, data: ShipmentInput, *, actor: Actor = None, channel_id: int | None = None
 ) -> Shipment:
     """Record one parcel of the fulfillment order; the last one moves it to Fulfilled."""
     _check_text(data)
@@ -127,7 +130,7 @@ def create_shipment(
     return shipment
 
 
-def fulfil_when_all_shipped(order: FulfillmentOrder, lines) -> bool:
+def fulfil_when_all_shipped(order: FulfillmentOrder, lines: Iterable[FulfillmentOrderLineItem]) -> bool:
     """Inside the caller's transaction, with the order locked: once shipments carry every product unit the
     order still holds (after a last parcel, or a cancel or rejection of the units not shipped), the order is
     Fulfilled through the status service. Whether it moved."""
@@ -137,14 +140,14 @@ def fulfil_when_all_shipped(order: FulfillmentOrder, lines) -> bool:
     return True
 
 
-def holds_only_shipped_units(order: FulfillmentOrder, lines) -> bool:
+def holds_only_shipped_units(order: FulfillmentOrder, lines: Iterable[FulfillmentOrderLineItem]) -> bool:
     """An open order whose shipments carry every product unit it still holds (and at least one)."""
     products = [line for line in lines if line.type == ItemType.PRODUCT]
     shipped = any(line.quantity_shipped > 0 for line in products)
     return not order.is_final and shipped and not any(line.quantity_to_ship > 0 for line in products)
 
 
-def fulfil_all_shipped(fulfillment_order_ids) -> None:
+def fulfil_all_shipped(fulfillment_order_ids: Iterable[int]) -> None:
     """After a change order took the units not shipped off these orders (AppliedEffects.shipped_in_full), and
     its own writes are saved: each is Fulfilled through the status service (billed and captured after commit)."""
     for fulfillment_order_id in fulfillment_order_ids:
@@ -152,7 +155,7 @@ def fulfil_all_shipped(fulfillment_order_ids) -> None:
 
 
 def update_shipment(
-    fulfillment_order_id, shipment_id, data: ShipmentUpdate, *, channel_id: int | None = None
+    fulfillment_order_id: int | str, shipment_id: int | str, data: ShipmentUpdate, *, channel_id: int | None = None
 ) -> Shipment:
     """Set or clear the delivery date, or correct the carrier and tracking of a shipment."""
     if not data.fields:
@@ -176,8 +179,8 @@ def update_shipment(
 # --- Checks ----------------------------------------------------------------------------------------
 
 
-def _check_text(data, only=None) -> None:
-    errors = []
+def _check_text(data: ShipmentInput | ShipmentUpdate, only: Collection[str] | None = None) -> None:
+    errors: list[FieldError] = []
     for name, limit in TEXT_LIMITS.items():
         if only is not None and name not in only:
             continue
@@ -201,8 +204,8 @@ def _check_not_future(moment: datetime, name: str) -> None:
         raise InvalidInput("Must not be in the future.", field=_FIELD_NAMES[name])
 
 
-def _check_line_shape(lines) -> None:
-    errors = []
+def _check_line_shape(lines: Sequence[ShipmentLineInput]) -> None:
+    errors: list[FieldError] = []
     for index, entry in enumerate(lines):
         path = f"lines[{index}]"
         if parse_id(entry.fulfillment_order_line_item_id) is None:
@@ -237,17 +240,20 @@ def _check_can_ship(order: FulfillmentOrder) -> None:
         )
 
 
-def _refuse(message: str, code: str, field: str | None = None) -> None:
+def _refuse(message: str, code: str, field: str | None = None) -> NoReturn:
     raise InvalidState(message, errors=[FieldError(message, field, code)])
 
 
-def _quantities(entries, lines: dict[int, FulfillmentOrderLineItem], whole: dict[int, bool]) -> dict[int, Decimal]:
+def _quantities(
+    entries: Sequence[ShipmentLineInput], lines: dict[int, FulfillmentOrderLineItem], whole: dict[int, bool]
+) -> dict[int, Decimal]:
     """Units per line id asked for, checked against what each line has left to ship."""
     wanted: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    errors = []
+    errors: list[FieldError] = []
     for index, entry in enumerate(entries):
         path = f"lines[{index}]"
-        line = lines.get(parse_id(entry.fulfillment_order_line_item_id))
+        line_id = parse_id(entry.fulfillment_order_line_item_id)
+        line = lines.get(line_id) if line_id is not None else None
         if line is None or line.type != ItemType.PRODUCT:
             errors.append(
                 FieldError(
@@ -289,12 +295,14 @@ def _everything_left(order: FulfillmentOrder, lines: dict[int, FulfillmentOrderL
     return left
 
 
-def _locked_shipment(fulfillment_order_id, shipment_id, channel_id: int | None) -> Shipment:
+def _locked_shipment(fulfillment_order_id: int | str, shipment_id: int | str, channel_id: int | None) -> Shipment:
     pk, order_pk = parse_id(shipment_id), parse_id(fulfillment_order_id)
-    queryset = Shipment.objects.select_for_update(of=("self",)).filter(pk=pk, fulfillment_order_id=order_pk)
-    if channel_id is not None:
-        queryset = queryset.filter(order_summary__sales_channel_id=channel_id)
-    shipment = queryset.first() if pk is not None and order_pk is not None else None
+    shipment = None
+    if pk is not None and order_pk is not None:
+        queryset = Shipment.objects.select_for_update(of=("self",)).filter(pk=pk, fulfillment_order_id=order_pk)
+        if channel_id is not None:
+            queryset = queryset.filter(order_summary__sales_channel_id=channel_id)
+        shipment = queryset.first()
     if shipment is None:
         raise NotFound(f"No shipment {shipment_id}.")
     return shipment

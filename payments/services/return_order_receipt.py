@@ -11,6 +11,7 @@ on hand at the destination (orders.services.return_orders).
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from orders.errors import Conflict, NotFound
@@ -34,11 +35,16 @@ class ReceiptOutcome:
 
 
 def receive_return_order(
-    return_order_id, items: list[ReturnItemInput], *, user, expected_version: int | None = None, reason: str = ""
+    return_order_id: int | str,
+    items: list[ReturnItemInput],
+    *,
+    user: User,
+    expected_version: int | None = None,
+    reason: str = "",
 ) -> ReceiptOutcome:
     pk = parse_id(return_order_id)
     summary_id = ReturnOrder.objects.filter(pk=pk).values_list("order_summary_id", flat=True).first() if pk else None
-    if summary_id is None:
+    if pk is None or summary_id is None:
         raise NotFound(f"No return order {return_order_id}.")
     with transaction.atomic():
         summary = lock_summary(summary_id)
