@@ -6,14 +6,12 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
-from orders.db import CompiledQuery
+from orders.api import key_gate
+from orders.api.throttling import ApiClientRateThrottle
 from orders.models import ApiClient
 from orders.models.api_clients import hash_key
 
 _LAST_USED_RESOLUTION = timedelta(minutes=5)
-_CLIENT_BY_HASH = CompiledQuery(
-    lambda key_hash: ApiClient.objects.select_related("sales_channel").filter(key_hash=key_hash)
-)
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -26,11 +24,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, raw_key = header.partition(" ")
         if scheme.lower() != self.keyword.lower() or not raw_key.strip():
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <key>'.")
-        # The hash is unique: one row or none. The query is compiled once per process (orders/db.py).
-        found = _CLIENT_BY_HASH.instances(hash_key(raw_key.strip()))
-        client = found[0] if found else None
-        if client is None or not client.is_active:
+        key_hash = hash_key(raw_key.strip())
+        # The key's cached record and the request's rate count come back from Redis in one round trip
+        # (orders/api/key_gate.py); the count waits on the request for the view's throttle.
+        client, count = key_gate.pass_key(key_hash, rate=ApiClientRateThrottle.rate_for(_view_of(request)))
+        if client is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
+        request.rate_count = count
         now = timezone.now()
         if client.last_used_at is None or now - client.last_used_at > _LAST_USED_RESOLUTION:
             # Rare (once per resolution per key), and conditional: processes that saw the same stale time
@@ -38,10 +38,16 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             ApiClient.objects.filter(
                 Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - _LAST_USED_RESOLUTION), pk=client.pk
             ).update(last_used_at=now)
+            key_gate.forget_keys([key_hash])  # the cached record still holds the old time
         return client, client
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="api"'
+
+
+def _view_of(request):
+    context = getattr(request, "parser_context", None) or {}
+    return context.get("view")
 
 
 class HasScope(permissions.BasePermission):

@@ -7,6 +7,7 @@ from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
+from orders.api import key_gate
 from orders.errors import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,10 @@ def flatten_validation_errors(detail, prefix: str = "") -> list[dict]:
 
 
 def exception_handler(exc, context):
+    # A request refused before its throttle looked at its count (403) is not counted, as in DRF's order.
+    count = getattr(context.get("request"), "rate_count", None)
+    if count is not None:
+        key_gate.uncount(count)
     if isinstance(exc, ServiceError):
         errors = exc.as_error_list()
         return Response(error_body(exc.message, errors, exc.output), status=exc.http_status)

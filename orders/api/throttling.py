@@ -7,44 +7,22 @@ authentication refuses everything else before a view runs.
 
 The count is DRF's sliding log: a request is refused when the client made `num_requests` accepted
 requests in the last `duration` seconds, and Retry-After says when the oldest of them leaves the window.
-On Redis the log is a sorted set updated in one MULTI/EXEC round trip (drop what left the window, add
-this request, count, read the oldest), so a request costs the same whatever the budget, and concurrent
-requests of one client are counted exactly. DRF's own version reads and writes the whole log as one
+On Redis the log is a sorted set updated by one Lua script (drop what left the window, count, add this
+request unless refused, read the oldest when refused), usually in the same round trip as the key's lookup
+(orders/api/key_gate.py), so a request costs the same whatever the budget, and concurrent requests of one
+client are counted exactly. DRF's own version reads and writes the whole log as one
 pickled list (two round trips, and the list grows with the budget: 18,000 timestamps per request at
 300 requests a second), and two processes reading the list at once both add to the same old copy.
 Other caches (locmem in development and tests) keep DRF's version.
 """
 
-import threading
-import uuid
+import time
 
-import redis
 from django.conf import settings
-from django.core.cache import cache
-from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import SimpleRateThrottle
 
+from orders.api import key_gate
 from orders.models import ApiClient
-
-_clients: dict[str, redis.Redis] = {}
-_clients_lock = threading.Lock()
-
-
-def _redis_for_default_cache() -> redis.Redis | None:
-    """A Redis client on the default cache's server (one per process and location), or None."""
-    backend = settings.CACHES.get("default", {})
-    if backend.get("BACKEND") != f"{RedisCache.__module__}.{RedisCache.__name__}":
-        return None
-    location = backend.get("LOCATION")
-    if isinstance(location, list | tuple):
-        location = location[0] if len(location) == 1 else None  # several servers: DRF's version
-    if not location:
-        return None
-    client = _clients.get(location)
-    if client is None:
-        with _clients_lock:
-            client = _clients.setdefault(location, redis.Redis.from_url(location))
-    return client
 
 
 class ApiClientRateThrottle(SimpleRateThrottle):
@@ -62,31 +40,36 @@ class ApiClientRateThrottle(SimpleRateThrottle):
         # The key prefix tells a client's keys apart: a reissued key starts a new count, like a new client.
         return self.cache_format % {"scope": self.scope, "ident": f"{client.pk}-{client.key_prefix}"}
 
+    @classmethod
+    def rate_for(cls, view) -> tuple[float, float, int] | None:
+        """(now, window, budget) for authentication to count a request in the same Redis round trip as
+        its key's lookup (orders/api/key_gate.py), or None when this view's requests are not counted so."""
+        rate = settings.OMS_API_RATE_LIMIT
+        if not rate or view is None or key_gate.redis_for_default_cache() is None:
+            return None
+        if not any(issubclass(throttle, cls) for throttle in getattr(view, "throttle_classes", ())):
+            return None
+        num_requests, duration = cls.parse_rate(cls, rate)
+        return time.time(), duration, num_requests
+
     def allow_request(self, request, view):
         if self.rate is None:
             return True
-        server = _redis_for_default_cache()
-        if server is None:
+        if key_gate.redis_for_default_cache() is None:
             return super().allow_request(request, view)
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
+        client = request.auth
+        if not isinstance(client, ApiClient):
             return True
-        # Its own key name: a process running DRF's version keeps its pickled list under self.key.
-        log_key = cache.make_key(f"{self.key}:log")
-        self.now = self.timer()
-        member = f"{self.now!r}:{uuid.uuid4().hex}"
-        pipe = server.pipeline(transaction=True)
-        pipe.zremrangebyscore(log_key, "-inf", self.now - self.duration)
-        pipe.zadd(log_key, {member: self.now})
-        pipe.zcard(log_key)
-        pipe.zrange(log_key, 0, 0, withscores=True)
-        pipe.expire(log_key, int(self.duration) + 1)
-        _, _, count, oldest, _ = pipe.execute()
-        earlier = count - 1  # accepted requests in the window before this one
-        if earlier < self.num_requests:
+        count = getattr(request, "rate_count", None)
+        if count is None or (count.duration, count.num_requests) != (self.duration, self.num_requests):
+            count = key_gate.count_request(
+                client.key_hash, now=self.timer(), duration=self.duration, num_requests=self.num_requests
+            )
+        count.used = True
+        self.now = count.now
+        if count.accepted:
             return True
-        server.zrem(log_key, member)  # a refused request is not counted, as in DRF's version
-        self._refused = (earlier, oldest[0][1] if oldest else self.now)
+        self._refused = (count.earlier, count.oldest)
         return False
 
     def wait(self):
