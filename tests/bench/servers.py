@@ -55,10 +55,38 @@ def purge_queue(queue: str, *, bindings: bool = True) -> None:
                 client.delete(key)
 
 
-@contextmanager
-def gunicorn(queue: str, *, workers: int = 2) -> Iterator[tuple[int, subprocess.Popen]]:
-    port = free_port()
-    command = [
+# The WSGI server B1 runs: gunicorn gthread (the deployed one), or granian to compare (BENCH_WSGI_SERVER).
+WSGI_SERVER = os.environ.get("BENCH_WSGI_SERVER", "gunicorn")
+
+
+def _server_command(port: int, workers: int) -> list[str]:
+    if WSGI_SERVER == "granian":
+        # Granian has no worker hook: tests/bench/wsgi_app.py points tasks at the run's queue on import.
+        # As many threads run the app in each process as gunicorn gthread has (BENCH_GUNICORN_THREADS).
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            os.environ.get("BENCH_GUNICORN_THREADS", "2"),
+            "--runtime-threads",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "tests.bench.wsgi_app:application",
+        ]
+    if WSGI_SERVER != "gunicorn":
+        raise ValueError(f"BENCH_WSGI_SERVER={WSGI_SERVER!r}: gunicorn or granian")
+    return [
         sys.executable,
         "-m",
         "gunicorn",
@@ -70,6 +98,13 @@ def gunicorn(queue: str, *, workers: int = 2) -> Iterator[tuple[int, subprocess.
         "--workers",
         str(workers),
     ]
+
+
+@contextmanager
+def gunicorn(queue: str, *, workers: int = 2) -> Iterator[tuple[int, subprocess.Popen]]:
+    """The app server of the benchmarks (gunicorn unless BENCH_WSGI_SERVER says granian) on a free port."""
+    port = free_port()
+    command = _server_command(port, workers)
     process = subprocess.Popen(
         command, cwd=PROJECT_DIR, env=service_env(queue), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
