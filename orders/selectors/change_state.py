@@ -1,15 +1,17 @@
 """Read what a change (cancel, return, adjust) needs: the summary, its items, and their proration basis."""
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.db.transaction import TransactionManagementError
 
 from orders.calculations.state import Amounts, FulfillmentLineState, ItemState, Quantities, SummaryState
-from orders.db import ActiveReasonCodes, reason_codes
+from orders.db import ActiveReasonCodes, CompiledQuery, reason_codes
 from orders.errors import NotFound
 from orders.funds import funds_annotations
 from orders.models import (
@@ -29,9 +31,35 @@ from orders.models import (
 from orders.money import ZERO
 from orders.payments_link import PaymentsLink, payments_link
 from orders.rollups import ROLLUP_FIELDS
+from orders.rows import CompiledRows
 from orders.selectors.summaries import parse_id
 
 _REDUCTIONS = (ChangeType.CANCEL, ChangeType.RETURN)
+
+
+def _summaries(lock: bool) -> QuerySet[OrderSummary]:
+    # With its channel (the order_summary.changed event renders its name), which is not locked.
+    summaries = OrderSummary.objects.select_related("sales_channel")
+    return summaries.select_for_update(of=("self",)) if lock else summaries
+
+
+# The summary by id, and by id in a channel; plain and locked. Compiled once (issue 19): every change,
+# fulfillment and routing action starts with this query.
+_SUMMARY = {
+    (lock, False): CompiledQuery(lambda pk, lock=lock: _summaries(lock).filter(pk=pk), numbers=True)
+    for lock in (False, True)
+} | {
+    (lock, True): CompiledQuery(
+        lambda pk, channel_id, lock=lock: _summaries(lock).filter(pk=pk, sales_channel_id=channel_id), numbers=True
+    )
+    for lock in (False, True)
+}
+
+
+def _check_lockable(lock: bool) -> None:
+    """What Django checks when it compiles a SELECT … FOR UPDATE, here at every use of a compiled one."""
+    if lock and connection.get_autocommit():
+        raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
 
 
 def get_summary(summary_id, *, lock: bool = False, channel_id: int | None = None) -> OrderSummary:
@@ -40,8 +68,22 @@ def get_summary(summary_id, *, lock: bool = False, channel_id: int | None = None
     With `channel_id` (a storefront key's channel) another channel's summary is NotFound too, with the
     same answer as a missing one: the visibility check is part of the one query that loads (and locks) it.
     """
-    queryset = OrderSummary.objects.select_for_update() if lock else OrderSummary.objects.all()
-    return _visible_summary(queryset, summary_id, channel_id)
+    _check_lockable(lock)
+    return _visible_summary(_SUMMARY[lock, False], _SUMMARY[lock, True], summary_id, channel_id)
+
+
+def _visible_summary(
+    by_id: CompiledQuery, by_id_in_channel: CompiledQuery, summary_id, channel_id: int | None
+) -> OrderSummary:
+    """The summary with this id, in `channel_id` when given; NotFound otherwise, the same answer for a
+    missing id, a malformed one and another channel's summary."""
+    pk = parse_id(summary_id)
+    found = []
+    if pk is not None:
+        found = by_id.instances(pk) if channel_id is None else by_id_in_channel.instances(pk, channel_id)
+    if not found:
+        raise NotFound(f"No order summary {summary_id}.")
+    return found[0]
 
 
 def _change_order_count(summary_ref) -> Coalesce:
@@ -94,6 +136,15 @@ def _querysets():
     return _annotated(payments_link())
 
 
+@lru_cache(maxsize=4)
+def _compiled_preview(link: PaymentsLink) -> tuple[CompiledQuery, CompiledQuery]:
+    preview = _annotated(link)[0]
+    return (
+        CompiledQuery(lambda pk: preview.filter(pk=pk), numbers=True),
+        CompiledQuery(lambda pk, channel_id: preview.filter(pk=pk, sales_channel_id=channel_id), numbers=True),
+    )
+
+
 def _facts(row, funds_names: tuple[str, ...], *, with_count: bool) -> ChangeFacts:
     value = row.__getitem__ if isinstance(row, dict) else lambda name: getattr(row, name)
     return ChangeFacts(
@@ -109,38 +160,44 @@ def get_summary_for_preview(summary_id, *, channel_id: int | None = None) -> tup
 
     Nothing is locked, so the sums may be read with the summary; a submit reads them after its lock with
     `groups_and_facts` instead."""
-    queryset, _, _, funds_names = _querysets()
-    summary = _visible_summary(queryset, summary_id, channel_id)
+    link = payments_link()
+    funds_names = _annotated(link)[3]
+    summary = _visible_summary(*_compiled_preview(link), summary_id, channel_id)
     return summary, _facts(summary, funds_names, with_count=False)
 
 
-def _visible_summary(queryset, summary_id, channel_id: int | None) -> OrderSummary:
-    """The summary of `queryset` with this id, in `channel_id` when given; NotFound otherwise, the same
-    answer for a missing id, a malformed one and another channel's summary."""
-    if channel_id is not None:
-        queryset = queryset.filter(sales_channel_id=channel_id)
-    pk = parse_id(summary_id)
-    summary = queryset.filter(pk=pk).first() if pk is not None else None
-    if summary is None:
-        raise NotFound(f"No order summary {summary_id}.")
-    return summary
+@lru_cache(maxsize=4)
+def _compiled_groups(link: PaymentsLink) -> CompiledQuery:
+    groups = _annotated(link)[1]
+    return CompiledQuery(lambda summary_id: groups.filter(order_summary_id=summary_id), numbers=True)
 
 
 def groups_and_facts(summary: OrderSummary) -> tuple[list[OrderDeliveryGroupSummary], ChangeFacts]:
     """For a submit, after the summary is locked (so the statement sees every change committed before the
     lock was granted): its delivery group summaries (their original group and roll-ups only), and on their
     rows the reason codes, the funds sums and the change order count, all in one query."""
-    _, groups_queryset, summary_row, funds_names = _querysets()
-    groups = list(groups_queryset.filter(order_summary=summary))
+    _, _, summary_row, funds_names = _querysets()
+    groups = _compiled_groups(payments_link()).instances(summary.pk)
     # Every summary has a delivery group; without one, the facts are read from the summary's own row.
     row = groups[0] if groups else summary_row.filter(pk=summary.pk).get()
     return groups, _facts(row, funds_names, with_count=True)
 
 
+def _item_summaries(summary_id: int, lock: bool) -> QuerySet[OrderItemSummary]:
+    queryset = OrderItemSummary.objects.filter(order_summary_id=summary_id).order_by("id")
+    return queryset.select_for_update() if lock else queryset
+
+
+_ITEM_SUMMARIES = {
+    lock: CompiledQuery(lambda summary_id, lock=lock: _item_summaries(summary_id, lock), numbers=True)
+    for lock in (False, True)
+}
+
+
 def get_item_summaries(summary: OrderSummary, *, lock: bool = False) -> list[OrderItemSummary]:
     """Every item summary of the summary, ordered by id: the fixed lock order after the summary."""
-    queryset = OrderItemSummary.objects.filter(order_summary=summary).order_by("id")
-    return list(queryset.select_for_update() if lock else queryset)
+    _check_lockable(lock)
+    return _ITEM_SUMMARIES[lock].instances(summary.pk)
 
 
 # The fields of an item summary that its ItemState is made of.
@@ -164,25 +221,30 @@ _ITEM_STATE_FIELDS = (
 )
 
 
-def get_item_rows(summary: OrderSummary) -> list:
+ItemRow = namedtuple("ItemRow", _ITEM_STATE_FIELDS)
+_ITEM_ROWS = CompiledRows(
+    lambda summary_id: (
+        OrderItemSummary.objects.filter(order_summary_id=summary_id).order_by("id").values_list(*_ITEM_STATE_FIELDS)
+    )
+)
+
+
+def get_item_rows(summary: OrderSummary) -> list[ItemRow]:
     """Every item summary of the summary as a named row of the fields change_state reads, for a preview
     (which saves nothing, so needs no model instances), ordered by id."""
-    return list(
-        OrderItemSummary.objects.filter(order_summary=summary)
-        .order_by("id")
-        .values_list(*_ITEM_STATE_FIELDS, named=True)
-    )
+    return [ItemRow._make(row) for row in _ITEM_ROWS.rows(summary.pk)]
 
 
 def active_reason_codes() -> frozenset[str]:
     return frozenset(ReasonCode.objects.filter(is_active=True).values_list("name", flat=True))
 
 
-@lru_cache(maxsize=1)
-def _change_lines() -> QuerySet:
-    """The product change lines of change orders, oldest first (built once; filtered per summary)."""
-    return (
-        OrderItem.objects.filter(order__kind=OrderKind.CHANGE, order_item_summary__type=ItemType.PRODUCT)
+# The product change lines of a summary's change orders, oldest first.
+_CHANGE_LINES = CompiledRows(
+    lambda summary_id: (
+        OrderItem.objects.filter(
+            order__order_summary_id=summary_id, order__kind=OrderKind.CHANGE, order_item_summary__type=ItemType.PRODUCT
+        )
         .order_by("id")
         .values_list(
             "order_item_summary_id",
@@ -194,12 +256,13 @@ def _change_lines() -> QuerySet:
             "adjustment_tax_amount",
         )
     )
+)
 
 
 def _proration_bases(summary: OrderSummary) -> dict[int, tuple[Amounts, Decimal]]:
     """Per product item: the amounts it had and the units it held before the cancels and returns made
     since its price last changed, undone from the change order items (one query)."""
-    rows = _change_lines().filter(order__order_summary=summary)
+    rows = _CHANGE_LINES.rows(summary.pk)
     since: dict[int, list[tuple[Decimal, Amounts]]] = defaultdict(list)
     for item_id, change_type, quantity, *amounts in rows:
         if change_type in _REDUCTIONS:
