@@ -209,7 +209,7 @@ def submit_change(
         from orders.automation import order_summary_changed
 
         order_summary_changed(summary.pk)
-        emit_order_summary_changed(summary.pk)
+        emit_order_summary_changed(summary.pk, saved=summary)
     return _result(summary, plan, balances, written)
 
 
