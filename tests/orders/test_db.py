@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
+from django.db.models import Count, F
 from django.test.utils import CaptureQueriesContext
 
 from orders.db import ActiveReasonCodes, CompiledQuery, capped_count, reason_codes, update_by_key
@@ -114,3 +115,24 @@ def test_compiled_query_gives_the_instances_the_queryset_gives():
             assert (channel_of and _fields(channel_of)) == (django.sales_channel and _fields(django.sales_channel))
     assert compiled.instances("hash-bound")[0].scopes == ["orders:read", "orders:write"]
     assert compiled.instances("hash-free")[0].sales_channel is None
+
+
+def test_compiled_query_takes_ids_and_keeps_annotations():
+    first, second = SalesChannel.objects.create(name="by id 1"), SalesChannel.objects.create(name="by id 2")
+    ApiClient.objects.create(name="c1", key_prefix="1", key_hash="h1", sales_channel=first, scopes=["all"])
+    ApiClient.objects.create(name="c2", key_prefix="2", key_hash="h2", sales_channel=first, scopes=["all"])
+
+    def build(pk, name_length):
+        return (
+            SalesChannel.objects.filter(pk=pk, name__regex=r"^by id")
+            .annotate(clients=Count("api_clients"), shifted=F("pk") + name_length)
+            .order_by("pk")
+        )
+
+    compiled = CompiledQuery(build, numbers=True)
+    for pk in (first.pk, second.pk, second.pk + 1000):
+        theirs = list(build(pk, 5))
+        ours = compiled.instances(pk, 5)
+        assert [_fields(obj) for obj in ours] == [_fields(obj) for obj in theirs]
+        assert [(obj.clients, obj.shifted) for obj in ours] == [(obj.clients, obj.shifted) for obj in theirs]
+    assert [(obj.clients, obj.shifted) for obj in compiled.instances(first.pk, 1)] == [(2, first.pk + 1)]
