@@ -98,12 +98,16 @@ def record_event(order_summary_id: int, type: str, data: dict) -> Event:
     """Record an event of `type` about this summary with `data` (the resource as the API renders it,
     see orders/event_data.py); must run inside the transaction of the change it tells of."""
     _check_in_transaction()
-    event = Event.objects.create(
-        type=type,
-        order_summary_id=order_summary_id,
-        data=data,
-        created_at=timezone.now(),
-        sequence=_next_sequence(order_summary_id),
+    [event] = insert_rows(
+        [
+            Event(
+                type=type,
+                order_summary_id=order_summary_id,
+                data=data,
+                created_at=timezone.now(),
+                sequence=_next_sequence(order_summary_id),
+            )
+        ]
     )
     _deliver([(event, endpoint) for endpoint in subscribed_endpoints(order_summary_id, type)])
     return event

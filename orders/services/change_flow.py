@@ -23,6 +23,7 @@ from orders.calculations.plan import (
     grand_total,
 )
 from orders.calculations.state import Amounts, SummaryState
+from orders.db import insert_rows
 from orders.errors import Conflict
 from orders.event_data import emit_order_summary_changed
 from orders.funds import funds_position
@@ -285,36 +286,42 @@ class ChangeWriter:
     def _new_order(self, *, change_type: str, phase: str, reason: str, totals: Amounts) -> Order:
         summary = self.summary
         self.sequence += 1
-        return Order.objects.create(
-            kind=OrderKind.CHANGE,
-            order_number=f"{summary.order_number}-C{self.sequence}",
-            sales_channel_id=summary.sales_channel_id,
-            currency=summary.currency,
-            tax_locale_type=summary.tax_locale_type,
-            ordered_date=self.now,
-            order_summary=summary,
-            change_type=change_type,
-            fulfillment_phase=phase,
-            reason=reason,
-            bill_to_name=summary.bill_to_name,
-            bill_to_email=summary.bill_to_email,
-            bill_to_phone=summary.bill_to_phone,
-            street=summary.street,
-            city=summary.city,
-            state=summary.state,
-            postal_code=summary.postal_code,
-            country=summary.country,
-            total_amount=totals.price,
-            total_tax_amount=totals.tax,
-            grand_total_amount=grand_total(totals, summary.tax_locale_type),
-            **self.actor,
+        order: Order
+        [order] = insert_rows(
+            [
+                Order(
+                    kind=OrderKind.CHANGE,
+                    order_number=f"{summary.order_number}-C{self.sequence}",
+                    sales_channel_id=summary.sales_channel_id,
+                    currency=summary.currency,
+                    tax_locale_type=summary.tax_locale_type,
+                    ordered_date=self.now,
+                    order_summary=summary,
+                    change_type=change_type,
+                    fulfillment_phase=phase,
+                    reason=reason,
+                    bill_to_name=summary.bill_to_name,
+                    bill_to_email=summary.bill_to_email,
+                    bill_to_phone=summary.bill_to_phone,
+                    street=summary.street,
+                    city=summary.city,
+                    state=summary.state,
+                    postal_code=summary.postal_code,
+                    country=summary.country,
+                    total_amount=totals.price,
+                    total_tax_amount=totals.tax,
+                    grand_total_amount=grand_total(totals, summary.tax_locale_type),
+                    **self.actor,
+                )
+            ]
         )
+        return order
 
     def _write_change_order(self, plan: ChangeOrderPlan) -> Order:
         order = self._new_order(
             change_type=plan.change_type, phase=plan.fulfillment_phase, reason=plan.reason, totals=plan.totals
         )
-        order_items = OrderItem.objects.bulk_create(
+        order_items = insert_rows(
             [self._order_item(order, number, change) for number, change in enumerate(plan.changes, start=1)]
         )
         adjusted = []
@@ -334,14 +341,14 @@ class ChangeWriter:
                     amount=change.amounts.adjustment,
                 )
                 adjusted.append((line, change.amounts.adjustment_tax, rate))
-        OrderItemAdjustmentLine.objects.bulk_create([line for line, _, _ in adjusted])
+        insert_rows([line for line, _, _ in adjusted])
         tax_lines += [
             OrderItemTaxLine(order_item=line.order_item, adjustment_line=line, name="Tax", rate=rate, amount=tax)
             for line, tax, rate in adjusted
             if tax
         ]
-        OrderItemTaxLine.objects.bulk_create(tax_lines)
-        OrderItemSummaryChange.objects.bulk_create(
+        insert_rows(tax_lines)
+        insert_rows(
             [
                 OrderItemSummaryChange(
                     order_summary=self.summary,
@@ -395,7 +402,7 @@ class ChangeWriter:
         for fee in fees:
             totals = totals + fee.amounts
         order = self._new_order(change_type=ChangeType.FEE, phase="", reason=fees[0].reason, totals=totals)
-        order_items = OrderItem.objects.bulk_create(
+        order_items = insert_rows(
             [
                 OrderItem(
                     order=order,
@@ -412,7 +419,7 @@ class ChangeWriter:
                 for number, fee in enumerate(fees, start=1)
             ]
         )
-        OrderItemTaxLine.objects.bulk_create(
+        insert_rows(
             [
                 OrderItemTaxLine(order_item=order_item, name="Tax", rate=fee.tax_rate, amount=fee.amounts.line_tax)
                 for order_item, fee in zip(order_items, fees, strict=True)
@@ -420,7 +427,7 @@ class ChangeWriter:
             ]
         )
         next_line = max((ois.line_number for ois in self.items.values()), default=0) + 1
-        fee_items = OrderItemSummary.objects.bulk_create(
+        fee_items = insert_rows(
             [
                 OrderItemSummary(
                     order_summary=self.summary,
@@ -445,7 +452,7 @@ class ChangeWriter:
         for order_item, ois in zip(order_items, fee_items, strict=True):
             order_item.order_item_summary = ois
         update_rows(OrderItem, order_items, ["order_item_summary"])
-        OrderItemSummaryChange.objects.bulk_create(
+        insert_rows(
             [
                 OrderItemSummaryChange(
                     order_summary=self.summary,

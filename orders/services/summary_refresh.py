@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from orders.db import update_rows
 from orders.models import OrderDeliveryGroupSummary, OrderItemSummary, OrderSummary
 from orders.rollups import ROLLUP_FIELDS, compute_rollups
+from orders.rows import update_row
 from orders.statuses import item_summary_status, order_summary_status
 
 
@@ -73,5 +74,6 @@ def refresh_summary(
     if bump_version:
         summary.version += 1
         update_fields.append("version")
-    summary.save(update_fields=update_fields)
+    # save(update_fields=…) without compiling the UPDATE each time: the summary is locked, so its row exists.
+    update_row(summary, update_fields)
     return summary
