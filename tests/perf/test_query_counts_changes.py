@@ -70,10 +70,10 @@ PREVIEW = 4
 # codes, the funds sums and the change order count, which numbers the new one); the change order, its
 # items, their taxes, the item summary changes; one update of the changed items (with their new
 # statuses), one of the changed groups, the summary updated; the outbox row of the money that follows
-# (orders.automation.order_summary_changed, issue 12); the order_summary.changed event (issue 17: the
-# summary as the list renders it, its next sequence, the event, the webhook endpoints that receive it):
-# 1 + 18.
-SUBMIT = 19
+# (orders.automation.order_summary_changed, issue 12); the order_summary.changed event (issue 17: its
+# next sequence, the event, the webhook endpoints that receive it; the summary as the list renders it is
+# the one just saved, its channel read with its lock, issue 19): 1 + 17.
+SUBMIT = 18
 # An adjustment (or a cancel or return of a discounted item) also writes adjustment lines: one insert more.
 SUBMIT_WITH_ADJUSTMENT_LINES = SUBMIT + 1
 
