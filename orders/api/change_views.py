@@ -3,10 +3,14 @@
 submit-cancel-order lives in payments.api.cancel_order_views: its refund is recorded by the payments
 service that submits the change (orders never imports payments)."""
 
+from collections.abc import Callable
+from typing import Any
+
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from orders.api import openapi
@@ -108,10 +112,11 @@ class _ChangeActionView(APIView):
     """
 
     required_scopes = {"POST": Scope.ORDERS_WRITE}
-    input_serializer = ChangeInputSerializer
-    output_serializer = PreviewChangeOutputSerializer
-    answer_status = status.HTTP_200_OK
-    service = staticmethod(preview_cancel)
+    # Each action's view says its own: a serializer with input_from (and options_from), its service.
+    input_serializer: type[Any] = ChangeInputSerializer
+    output_serializer: type[Serializer[Any]] = PreviewChangeOutputSerializer
+    answer_status: int = status.HTTP_200_OK
+    service: Callable[..., ChangeResult] = staticmethod(preview_cancel)
     render = staticmethod(_body)
 
     @idempotent(required=False)
@@ -145,7 +150,13 @@ _ADJUST_NOTE = (
 )
 
 
-def _schema(operation_id, request, response, answer_status, description):
+def _schema(
+    operation_id: str,
+    request: type[Serializer[Any]],
+    response: type[Serializer[Any]],
+    answer_status: int,
+    description: str,
+) -> Callable[[type[APIView]], type[APIView]]:
     return extend_schema_view(
         post=extend_schema(
             operation_id=operation_id,

@@ -9,6 +9,7 @@ order, so two submits on one summary run one after the other and the second sees
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -20,10 +21,11 @@ from orders.calculations.plan import (
     ChangePlan,
     FeeCharge,
     FulfillmentEffects,
+    ItemChange,
     grand_total,
 )
-from orders.calculations.state import Amounts, SummaryState
-from orders.db import insert_rows
+from orders.calculations.state import Amounts, Quantities, SummaryState
+from orders.db import insert_rows, update_rows
 from orders.errors import Conflict
 from orders.event_data import emit_order_summary_changed
 from orders.funds import funds_position
@@ -54,10 +56,11 @@ from orders.selectors.change_state import (
     get_summary_for_preview,
     groups_and_facts,
 )
-from orders.services.summary_refresh import refresh_summary, update_rows
+from orders.services.actor import Actor
+from orders.services.summary_refresh import refresh_summary
 
 # plan(state, reason_codes, max_items) -> ChangePlan
-Planner = Callable[[SummaryState, frozenset, int], ChangePlan]
+Planner = Callable[[SummaryState, frozenset[str], int], ChangePlan]
 
 _QUANTITY_FIELDS = {
     "ordered": "quantity_ordered",
@@ -99,7 +102,7 @@ class ChangeResult:
         return next((pk for each_phase, pk in self.change_orders if each_phase == phase), None)
 
 
-def actor_fields(actor) -> dict:
+def actor_fields(actor: Actor) -> dict[str, Any]:
     """created_by / created_by_client for a person (Django user) or an integration (ApiClient)."""
     if isinstance(actor, ApiClient):
         return {"created_by": None, "created_by_client": actor}
@@ -121,7 +124,7 @@ def _rounded_balances(summary: OrderSummary, plan: ChangePlan, facts: ChangeFact
 
 
 def preview_change(
-    summary_id, planner: Planner, *, channel_id: int | None = None, fulfillment: bool = False
+    summary_id: int | str, planner: Planner, *, channel_id: int | None = None, fulfillment: bool = False
 ) -> ChangeResult:
     """Run the calculation on the current state; write nothing.
 
@@ -135,7 +138,9 @@ def preview_change(
     return _result(summary, plan, _rounded_balances(summary, plan, facts))
 
 
-def _result(summary: OrderSummary, plan: ChangePlan, balances: ChangeBalances, written=None) -> ChangeResult:
+def _result(
+    summary: OrderSummary, plan: ChangePlan, balances: ChangeBalances, written: "Written | None" = None
+) -> ChangeResult:
     return ChangeResult(
         order_summary_id=summary.pk,
         balances=balances,
@@ -149,10 +154,10 @@ def _result(summary: OrderSummary, plan: ChangePlan, balances: ChangeBalances, w
 
 
 def submit_change(
-    summary_id,
+    summary_id: int | str,
     planner: Planner,
     *,
-    actor,
+    actor: Actor,
     expected_version: int | None = None,
     channel_id: int | None = None,
     fulfillment: bool = False,
@@ -236,7 +241,7 @@ class ChangeWriter:
         self,
         summary: OrderSummary,
         items: list[OrderItemSummary],
-        actor,
+        actor: Actor,
         *,
         change_order_count: int | None = None,
         groups: list[OrderDeliveryGroupSummary] | None = None,
@@ -368,7 +373,7 @@ class ChangeWriter:
             self._apply(self.items[change.item_id], change.quantities, change.amounts)
         return order
 
-    def _order_item(self, order: Order, number: int, change) -> OrderItem:
+    def _order_item(self, order: Order, number: int, change: ItemChange) -> OrderItem:
         ois = self.items[change.item_id]
         return OrderItem(
             order=order,
@@ -388,7 +393,7 @@ class ChangeWriter:
             adjustment_tax_amount=change.amounts.adjustment_tax,
         )
 
-    def _apply(self, ois: OrderItemSummary, quantities, amounts: Amounts) -> None:
+    def _apply(self, ois: OrderItemSummary, quantities: Quantities, amounts: Amounts) -> None:
         for deltas, names in ((quantities, _QUANTITY_FIELDS), (amounts, _AMOUNT_FIELDS)):
             for name, field_name in names.items():
                 delta = getattr(deltas, name)

@@ -10,11 +10,16 @@ from rest_framework import status
 
 from orders.api.change_serializers import CancelOrderInputSerializer, SubmitCancelOutputSerializer
 from orders.api.change_views import _CANCEL_ORDER_NOTE, _cancel_submit_body, _ChangeActionView, _schema
+from orders.calculations.inputs import CancelOrderInput
+from orders.services.actor import Actor
+from orders.services.change_flow import ChangeResult
 from payments.models import AgentRefundKind
 from payments.services.agent_changes import submit_agent_change
 
 
-def submit_api_cancel_order(summary_id, request, *, actor, channel_id=None):
+def submit_api_cancel_order(
+    summary_id: int | str, request: CancelOrderInput, *, actor: Actor, channel_id: int | None = None
+) -> ChangeResult:
     return submit_agent_change(
         summary_id, AgentRefundKind.CANCEL_ORDER, request, user=actor, channel_id=channel_id
     ).result

@@ -18,21 +18,24 @@ is decided, recorded and queued by the same code, but an API key is not an agent
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, TypeGuard, cast
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from orders.calculations.inputs import AdjustInput, ChangeItemInput
+from orders.calculations.inputs import AdjustInput, CancelOrderInput, ChangeItemInput
 from orders.calculations.plan import ChangeBalances
 from orders.errors import InvalidInput, InvalidState, NotFound, PermissionDenied, ServiceError
 from orders.funds import FundsPosition
 from orders.models import ApiClient, ChangeType, Exchange, ExchangeStatus, Order, OrderSummary
 from orders.money import ZERO, round_money, with_tax
 from orders.selectors.change_state import get_summary
+from orders.services.actor import Actor
 from orders.services.adjust import submit_adjust
 from orders.services.cancel import submit_cancel
 from orders.services.cancel_order import submit_cancel_order
@@ -106,11 +109,15 @@ def change_refund(summary: OrderSummary, balances: ChangeBalances, before: Funds
 # --- Limits -------------------------------------------------------------------------------------------------
 
 
-def is_api_client(user) -> bool:
+# What an agent change takes: change items (cancel, return), an AdjustInput, or the whole-order cancel's input.
+ChangeRequest = Sequence[ChangeItemInput] | AdjustInput | CancelOrderInput
+
+
+def is_api_client(user: Actor) -> TypeGuard[ApiClient]:
     return isinstance(user, ApiClient)
 
 
-def can_approve(user) -> bool:
+def can_approve(user: Actor) -> bool:
     return _is_person(user) and user.has_perm(APPROVE_REFUNDS)
 
 
@@ -119,7 +126,7 @@ def refund_limit(currency: str) -> Decimal | None:
     return AgentRefundLimit.objects.filter(currency=currency).values_list("amount", flat=True).first()
 
 
-def started_within_window(summary_id: int, user, *, now=None) -> Decimal:
+def started_within_window(summary_id: int, user: Actor, *, now: datetime | None = None) -> Decimal:
     """What `user` started refunding on this order summary in the last 24 hours (declined ones aside)."""
     if not _is_person(user):
         return ZERO
@@ -140,7 +147,7 @@ class LimitCheck:
     started: Decimal  # what the user already started on this summary within the window
 
 
-def check_limit(summary: OrderSummary, user, amount: Decimal) -> LimitCheck:
+def check_limit(summary: OrderSummary, user: Actor, amount: Decimal) -> LimitCheck:
     # An integration is not an agent: the limit is a check on people (docs/agent-refunds.md).
     if amount <= 0 or can_approve(user) or is_api_client(user):
         return LimitCheck(needs_approval=False, limit=None, started=ZERO)
@@ -169,24 +176,42 @@ class AgentChangeOutcome:
 
 
 def _submit(
-    kind: str, summary_id: int, request, *, user, expected_version, cancel_allocated: bool, channel_id: int | None
-):
+    kind: str,
+    summary_id: int | str,
+    request: ChangeRequest,
+    *,
+    user: Actor,
+    expected_version: int | None,
+    cancel_allocated: bool,
+    channel_id: int | None,
+) -> ChangeResult:
+    # The kind says which input the caller built (the console's wizard, the API's whole-order cancel).
     if kind == ADJUST:
-        return submit_adjust(summary_id, request, actor=user, expected_version=expected_version)
+        return submit_adjust(summary_id, cast(AdjustInput, request), actor=user, expected_version=expected_version)
     if kind == CANCEL_ORDER:
         return submit_cancel_order(
-            summary_id, request, actor=user, expected_version=expected_version, channel_id=channel_id
+            summary_id,
+            cast(CancelOrderInput, request),
+            actor=user,
+            expected_version=expected_version,
+            channel_id=channel_id,
         )
     if kind == CANCEL:
         return submit_cancel(
-            summary_id, request, actor=user, expected_version=expected_version, cancel_allocated=cancel_allocated
+            summary_id,
+            cast(Sequence[ChangeItemInput], request),
+            actor=user,
+            expected_version=expected_version,
+            cancel_allocated=cancel_allocated,
         )
     if kind == RETURN:
-        return submit_return(summary_id, request, actor=user, expected_version=expected_version)
+        return submit_return(
+            summary_id, cast(Sequence[ChangeItemInput], request), actor=user, expected_version=expected_version
+        )
     raise InvalidInput(f"'{kind}' is not a change an agent can make.", field="kind")
 
 
-def _reason_of(request) -> str:
+def _reason_of(request: ChangeRequest) -> str:
     if isinstance(request, AdjustInput):
         first = request.items[0] if request.items else None
         parts = [first.reason, first.description] if first else []
@@ -215,11 +240,11 @@ def _credit_change_order_ids(change_order_ids: Sequence[int]) -> list[int]:
 
 
 def submit_agent_change(
-    summary_id,
+    summary_id: int | str,
     kind: str,
-    request,
+    request: ChangeRequest,
     *,
-    user,
+    user: Actor,
     expected_version: int | None = None,
     cancel_allocated: bool = False,
     start_refund: bool | None = None,
@@ -270,17 +295,17 @@ def submit_agent_change(
 
 
 def record_refund(
-    summary,
-    kind,
+    summary: OrderSummary,
+    kind: str,
     *,
-    user,
-    change_order_ids,
-    credit_ids,
-    credit,
-    excess,
-    reason,
+    user: Actor,
+    change_order_ids: Sequence[int],
+    credit_ids: Sequence[int],
+    credit: Decimal,
+    excess: Decimal,
+    reason: str,
     start_refund: bool | None = None,
-    credit_memo=None,
+    credit_memo: CreditMemo | None = None,
 ) -> AgentRefund:
     """Under the summary's lock: the refund, released at once or pending a supervisor. `credit_memo`: the
     credit part is already on that memo (an exchange's), so releasing it refunds the memo, makes none."""
@@ -306,19 +331,19 @@ def record_refund(
     return refund
 
 
-def _is_person(user) -> bool:
+def _is_person(user: Actor) -> TypeGuard[User]:
     # An ApiClient is authenticated too (DRF asks), but it is not a user.
     return user is not None and getattr(user, "is_authenticated", False) and not is_api_client(user)
 
 
-def _release(summary: OrderSummary, refund: AgentRefund, *, user, start_refund: bool | None = None) -> None:
+def _release(summary: OrderSummary, refund: AgentRefund, *, user: Actor, start_refund: bool | None = None) -> None:
     """The credit memo (made now) and one ensure-refunds operation for exactly the refund's amount, run by
     a worker once the transaction commits. A step that cannot be taken raises a process exception; the
     change and the refund record stay."""
     if not (settings.OMS_AUTO_CREDIT_AND_REFUND if start_refund is None else start_refund):
         # The automation is off: the integration runs ensure refunds itself (DOMAIN.md §4.3).
         return
-    data = {}
+    data: dict[str, Any] = {}
     if refund.credit_memo_id is not None and not refund.credit_change_order_ids:
         data["creditMemoId"] = refund.credit_memo_id  # made before (an exchange's memo, its balance left)
     elif refund.credit_change_order_ids:
@@ -387,7 +412,7 @@ def _fee_invoices(summary: OrderSummary, refund: AgentRefund) -> list[int]:
 # --- Deciding a pending refund, refunding what remains ----------------------------------------------------------
 
 
-def decide_refund(refund_id: int, *, approve: bool, user, reason: str = "") -> AgentRefund:
+def decide_refund(refund_id: int, *, approve: bool, user: User, reason: str = "") -> AgentRefund:
     """A supervisor approves (exactly this refund's amount is released) or declines (with a reason:
     nothing is refunded, the money stays for a later "Refund remaining") a pending refund."""
     if not can_approve(user):
@@ -488,7 +513,7 @@ def remaining_refund(summary: OrderSummary) -> RemainingRefund:
     )
 
 
-def refund_remaining(summary_id: int, *, user, reason: str = "") -> AgentRefund:
+def refund_remaining(summary_id: int, *, user: Actor, reason: str = "") -> AgentRefund:
     """Refund what remains (after a declined refund, or one that went out in part), subject to the limit."""
     with transaction.atomic():
         summary = lock_summary(summary_id)
@@ -511,7 +536,7 @@ def refund_remaining(summary_id: int, *, user, reason: str = "") -> AgentRefund:
         )
 
 
-def pending_refunds(*, queue_filter: Q | None = None):
+def pending_refunds(*, queue_filter: Q | None = None) -> QuerySet[AgentRefund]:
     """The queue of refunds waiting for a supervisor, oldest first."""
     queryset = AgentRefund.objects.filter(status=AgentRefundStatus.PENDING)
     if queue_filter is not None:

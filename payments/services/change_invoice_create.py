@@ -1,7 +1,9 @@
 """Invoice change orders that add to what the customer owes, such as return fees
 (create-multiple-change-invoices)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 
@@ -16,7 +18,7 @@ from .locks import lock_summary
 from .netting import net_documents
 
 
-def create_invoice_from_change_orders(summary_id, change_order_ids: list) -> Invoice:
+def create_invoice_from_change_orders(summary_id: int, change_order_ids: Sequence[int | str]) -> Invoice:
     with transaction.atomic():
         summary = lock_summary(summary_id)
         orders = load_change_orders(summary, change_order_ids)
@@ -50,16 +52,18 @@ def create_invoice_from_change_orders(summary_id, change_order_ids: list) -> Inv
 
 @dataclass
 class ChangeInvoiceResult:
-    order_summary_id: object
+    order_summary_id: int | str
     invoice_id: int | None = None
-    errors: list[dict] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def success(self) -> bool:
         return self.invoice_id is not None
 
 
-def create_multiple_change_invoices(requests: list[tuple[object, list]]) -> list[ChangeInvoiceResult]:
+def create_multiple_change_invoices(
+    requests: list[tuple[int, Sequence[int | str]]],
+) -> list[ChangeInvoiceResult]:
     """Each (orderSummaryId, changeOrderIds) succeeds or fails on its own transaction."""
     results = []
     for summary_id, change_order_ids in requests:

@@ -44,4 +44,5 @@ def refuse(errors: list[FieldError]) -> None:
 
 def owed_change(order: Order) -> Decimal:
     """What the change order adds to the amount owed (negative for a reduction)."""
-    return order.grand_total_amount
+    owed: Decimal = order.grand_total_amount
+    return owed

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import F
 from django.utils import timezone
 
+from orders.models import OrderSummary
 from orders.models.fields import MoneySum
 from orders.money import ZERO
 from payments.models import CreditMemo, CreditMemoAppliedToInvoice, Invoice, OrderPaymentSummary
@@ -18,7 +19,7 @@ from .ensure_funds import pending_capture_total
 from .locks import bump_version
 
 
-def nothing_captured(summary) -> bool:
+def nothing_captured(summary: OrderSummary) -> bool:
     """No captured funds to refund from, and no capture under way."""
     sums = OrderPaymentSummary.objects.filter(order_summary=summary).aggregate(
         net=MoneySum(F("captured_amount") - F("refunded_amount") - F("pending_refund_amount")),
@@ -27,7 +28,7 @@ def nothing_captured(summary) -> bool:
     return (sums["net"] or ZERO) <= 0 and (sums["pending"] or ZERO) <= 0
 
 
-def net_documents(summary) -> Decimal:
+def net_documents(summary: OrderSummary) -> Decimal:
     """Apply the credit memos' balances to the open invoices, oldest first, when nothing was captured.
     The caller holds the summary's lock. Returns the amount netted."""
     memos = list(CreditMemo.objects.select_for_update().filter(order_summary=summary, balance__gt=0).order_by("id"))

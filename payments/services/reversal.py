@@ -12,12 +12,15 @@ only ever sent under its own key, or looked up after a timeout.
 """
 
 from collections import defaultdict
+from decimal import Decimal
 
+from orders.models import OrderSummary
 from orders.models.fields import MoneySum
 from orders.money import ZERO
 from payments.models import (
     AuthorizationReversal,
     AuthorizationStatus,
+    OrderPaymentSummary,
     Payment,
     PaymentAuthorization,
     PaymentStatus,
@@ -30,10 +33,13 @@ from .movements import insert_with_keys, update_rows
 LIVE = (ReversalStatus.PENDING, ReversalStatus.PROCESSED)
 
 
-def unused_authorizations(payment_summaries) -> list[tuple[object, PaymentAuthorization, object]]:
+def unused_authorizations(
+    payment_summaries: list[OrderPaymentSummary],
+) -> list[tuple[OrderPaymentSummary, PaymentAuthorization, Decimal]]:
     """(payment summary, authorization, unused amount) for every authorization with something left that is
     neither captured (or being captured) nor reversed (or being reversed); locked."""
-    by_id = {ops.pk: ops for ops in payment_summaries}
+    # Keyed as the authorizations name them (a nullable column; these all have one, by the filter below).
+    by_id: dict[int | None, OrderPaymentSummary] = {ops.pk: ops for ops in payment_summaries}
     authorizations = list(
         PaymentAuthorization.objects.select_for_update(no_key=True)
         .filter(order_payment_summary__in=payment_summaries, status=AuthorizationStatus.PROCESSED)
@@ -69,14 +75,14 @@ def unused_authorizations(payment_summaries) -> list[tuple[object, PaymentAuthor
     return found
 
 
-def reserve_reversals(summary) -> list[AuthorizationReversal]:
+def reserve_reversals(summary: OrderSummary) -> list[AuthorizationReversal]:
     """Under the summary's lock: the pending reversals of every unused authorization (not yet sent)."""
     payment_summaries = lock_payment_summaries(summary)
     planned = unused_authorizations(payment_summaries)
     if not planned:
         return []
     reversals = []
-    touched = defaultdict(lambda: ZERO)
+    touched: defaultdict[int, Decimal] = defaultdict(lambda: ZERO)
     for ops, auth, amount in planned:
         reversal = AuthorizationReversal(
             order_payment_summary=ops, authorization=auth, amount=amount, currency=auth.currency
