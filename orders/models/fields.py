@@ -56,7 +56,7 @@ class TracksModification(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         update_fields = kwargs.get("update_fields")
         if update_fields:
             kwargs["update_fields"] = {*update_fields, "last_modified"}

@@ -15,6 +15,7 @@ refund automation, and after a reconciliation; a failed reversal makes its task 
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -83,12 +84,12 @@ _OPEN_FULFILLMENT = CompiledRows(
 )
 
 
-def left_to_ship(summary_id) -> bool:
+def left_to_ship(summary_id: int) -> bool:
     """A product unit neither shipped nor canceled, or a fulfillment order still open (two queries)."""
     return bool(_UNSHIPPED.rows(summary_id)) or bool(_OPEN_FULFILLMENT.rows(summary_id))
 
 
-def _busy(summary) -> bool:
+def _busy(summary: OrderSummary) -> bool:
     """Money under way: a movement waiting for its answer, an operation waiting to run."""
     return (
         Payment.objects.filter(order_payment_summary__order_summary=summary, status=PaymentStatus.PENDING).exists()
@@ -102,14 +103,14 @@ def _busy(summary) -> bool:
     )
 
 
-def held_by_a_person(summary) -> bool:
+def held_by_a_person(summary: OrderSummary) -> bool:
     """An agent's refund on the summary waits for a supervisor, or a supervisor declined the last one: the
     money stays where it is until a person releases it (payments.services.agent_changes)."""
     latest = AgentRefund.objects.filter(order_summary=summary).order_by("-id").values_list("status", flat=True).first()
     return latest in (AgentRefundStatus.PENDING, AgentRefundStatus.DECLINED)
 
 
-def refund_awaits_a_person(summary) -> bool:
+def refund_awaits_a_person(summary: OrderSummary) -> bool:
     """A refund of the summary failed and its process exception is still open. The pass does not try again
     by itself: a gateway that keeps refusing would be asked forever. A person retries from the exception
     queue, or closes the exception, after which the pass tries again."""
@@ -128,7 +129,7 @@ def refund_awaits_a_person(summary) -> bool:
     ).exists()
 
 
-def _report_excess(summary, excess) -> bool:
+def _report_excess(summary: OrderSummary, excess: Decimal) -> bool:
     """One active process exception says so, however often the pass runs."""
     already = ProcessException.objects.filter(
         order_summary=summary,
@@ -149,7 +150,7 @@ def _report_excess(summary, excess) -> bool:
     return True
 
 
-def settle_summary(summary_id, *, _depth: int = 0) -> Settled | None:
+def settle_summary(summary_id: int, *, _depth: int = 0) -> Settled | None:
     """The settling pass; None when the summary still has something to ship (or is unmanaged)."""
     from .background_operations import run_operation
     from .ensure_refunds import submit_ensure_refunds

@@ -17,8 +17,9 @@ A retry locks the summary, then the exception, as every writer of exceptions doe
 moment one does the work, the others wait and find the exception resolved (409).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +28,7 @@ from orders import outbox
 from orders.errors import InvalidState, NotFound, ServiceError
 from orders.models import (
     ACTIVE_PROCESS_EXCEPTION_STATUSES,
+    ApiClient,
     FulfillmentOrder,
     OrderDeliveryGroupSummary,
     OutboxMessage,
@@ -58,7 +60,8 @@ class RetryOutcome:
     operation: BackgroundOperation | None = None
     fulfillment_order_ids: tuple[int, ...] = ()
     invoice_id: int | None = None
-    extra: dict = field(default_factory=dict)
+    # Not resolved: what the exception's description says now (what it said before is kept below it).
+    description: str = ""
 
 
 def retry_kind(exception: ProcessException) -> str | None:
@@ -83,7 +86,13 @@ def retry_label(exception: ProcessException) -> str:
     return ACTION_LABELS[kind] if kind else ""
 
 
-def retry_process_exception(exception_id, *, user=None, client=None, channel_id=None) -> RetryOutcome:
+def retry_process_exception(
+    exception_id: int | str,
+    *,
+    user: User | None = None,
+    client: ApiClient | None = None,
+    channel_id: int | None = None,
+) -> RetryOutcome:
     exception = ProcessException.objects.select_related("order_summary").filter(pk=exception_id).first()
     if exception is None or (channel_id is not None and exception.order_summary.sales_channel_id != channel_id):
         raise NotFound(f"Process exception {exception_id} does not exist.")
@@ -103,16 +112,16 @@ def retry_process_exception(exception_id, *, user=None, client=None, channel_id=
         locked = ProcessException.objects.select_for_update().get(pk=exception.pk)
         if locked.status not in ACTIVE_PROCESS_EXCEPTION_STATUSES:
             raise InvalidState(f"This exception is {locked.status}; only an active one can be retried.")
-        outcome = (_route if kind == ROUTE else _bill)(locked, user=user, client=client)
+        outcome = _route(locked) if kind == ROUTE else _bill(locked)
         if outcome.resolved:
             set_process_exception_status(locked.pk, ProcessExceptionStatus.RESOLVED)
         else:
-            _still_failing(locked, outcome.message, outcome.extra.get("description", ""), user=user, client=client)
+            _still_failing(locked, outcome.message, outcome.description, user=user, client=client)
     outcome.exception.refresh_from_db()
     return outcome
 
 
-def _route(exception: ProcessException, *, user, client) -> RetryOutcome:
+def _route(exception: ProcessException) -> RetryOutcome:
     summary_id = exception.order_summary_id
     # Refusals (on hold, unmanaged) are not the retry failing: they reach the caller and change nothing.
     routed = route_order_summary(summary_id, on_demand=True)
@@ -136,7 +145,7 @@ def _route(exception: ProcessException, *, user, client) -> RetryOutcome:
             False,
             current.message,
             fulfillment_order_ids=routed.fulfillment_order_ids,
-            extra={"description": current.description},
+            description=current.description,
         )
     # Every group is placed: what routing said about them earlier is settled too.
     for stale in routing_exceptions.values_list("pk", flat=True):
@@ -150,12 +159,15 @@ def _route(exception: ProcessException, *, user, client) -> RetryOutcome:
     return RetryOutcome(exception, ROUTE, True, message, fulfillment_order_ids=routed.fulfillment_order_ids)
 
 
-def _bill(exception: ProcessException, *, user, client) -> RetryOutcome:
+def _bill(exception: ProcessException) -> RetryOutcome:
     failed = OutboxMessage.objects.filter(pk=exception.attached_to_id, task_name=INVOICE_AND_CAPTURE).first()
     fulfillment_order_id = failed.args[0] if failed is not None and failed.args else None
-    if not FulfillmentOrder.objects.filter(
-        pk=fulfillment_order_id, order_summary_id=exception.order_summary_id
-    ).exists():
+    if (
+        fulfillment_order_id is None
+        or not FulfillmentOrder.objects.filter(
+            pk=fulfillment_order_id, order_summary_id=exception.order_summary_id
+        ).exists()
+    ):
         raise InvalidState("This exception names no fulfillment order of its order to bill: resolve it by hand.")
     try:
         invoice = invoice_fulfillment_order(fulfillment_order_id).invoice
@@ -165,7 +177,7 @@ def _bill(exception: ProcessException, *, user, client) -> RetryOutcome:
             BILL,
             False,
             f"Invoicing the fulfillment order failed again: {error.message}",
-            extra={"description": str(error.as_error_list())},
+            description=str(error.as_error_list()),
         )
     # The capture follows as the automation's own step (funds ensured once, the order settled after),
     # through the outbox once this commits.
@@ -175,7 +187,9 @@ def _bill(exception: ProcessException, *, user, client) -> RetryOutcome:
     )
 
 
-def _still_failing(exception: ProcessException, message: str, description: str, *, user, client) -> None:
+def _still_failing(
+    exception: ProcessException, message: str, description: str, *, user: User | None, client: ApiClient | None
+) -> None:
     """The exception stays open with what the retry found; what it said before is kept below."""
     who = user.get_username() if user is not None else (f"API: {client.name}" if client is not None else "System")
     when = timezone.now().strftime("%Y-%m-%d %H:%M UTC")

@@ -18,6 +18,8 @@ transaction, the original summary locked, once the Return change order and the r
 """
 
 from collections import defaultdict
+from collections.abc import Hashable
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -25,12 +27,14 @@ from django.utils import timezone
 
 from orders import outbox
 from orders.errors import InvalidState
+from orders.models import Exchange, OrderSummary
 from orders.money import ZERO, round_money
 from payments.allocation import InsufficientFunds, Source, exact_else_smallest_sufficient, plan_refunds
 from payments.gateway import GatewayOutcome, GatewayRequest
 from payments.models import (
     AgentRefundKind,
     AuthorizationStatus,
+    CreditMemo,
     InteractionType,
     OrderPaymentSummary,
     Payment,
@@ -50,12 +54,11 @@ from .payment_funds import take_funds
 from .process_exceptions import raise_payment_exception
 
 
-def fund_exchange(exchange) -> bool:
+def fund_exchange(exchange: Exchange) -> bool:
     """False when the difference has no card to go on (a waiting exchange completed on fewer units than
     expected, on an order paid without a card token): a Payment process exception on the replacement says so
     and its hold stays until a person sorts the payment out."""
-    original = exchange.original_summary
-    replacement = exchange.exchange_summary
+    original, replacement = exchange.original_summary, _replacement(exchange)
     memo = create_credit_memo(original.pk, _return_change_orders(exchange))
     moved = _move_credit(exchange, memo) if exchange.transferred_amount > 0 else []
     if exchange.amount_to_charge > 0:
@@ -77,17 +80,29 @@ def fund_exchange(exchange) -> bool:
     return True
 
 
-def _return_change_orders(exchange) -> list[int]:
+def _replacement(exchange: Exchange) -> OrderSummary:
+    replacement = exchange.exchange_summary
+    assert replacement is not None, "an exchange is funded once its replacement is written (orders.services.exchanges)"
+    return replacement
+
+
+def _ops_id(key: Hashable) -> int:
+    """An allocation's key: the id of the payment summary (or payment) the Source was made of."""
+    assert isinstance(key, int), key
+    return key
+
+
+def _return_change_orders(exchange: Exchange) -> list[int]:
     """The Return change orders whose credit the exchange uses: its one, or those its return order's receipts
     wrote (a receipt in parts writes one each)."""
     if exchange.return_order_id is not None:
         from orders.services.exchange_receipt import return_change_order_ids
 
         return return_change_order_ids(exchange.return_order_id)
-    return [exchange.return_change_order_id]
+    return [exchange.return_change_order_id] if exchange.return_change_order_id is not None else []
 
 
-def _refund_difference(exchange, memo) -> None:
+def _refund_difference(exchange: Exchange, memo: CreditMemo) -> None:
     """What the cheaper replacement does not use stays on the memo and goes back to the original card. An
     agent's exchange refunds it through the agent refund limit, as any agent's return (a supervisor approves
     it above the limit; declined, it stays on the memo and nothing is refunded); an API client is not held."""
@@ -102,16 +117,16 @@ def _refund_difference(exchange, memo) -> None:
             credit=exchange.amount_to_refund,
             excess=ZERO,
             credit_memo=memo,
-            reason=f"Exchange for {exchange.exchange_summary.order_number}: the replacement costs less"[:255],
+            reason=f"Exchange for {_replacement(exchange).order_number}: the replacement costs less"[:255],
         )
     elif settings.OMS_AUTO_CREDIT_AND_REFUND:
         outbox.enqueue("payments.tasks.refund_credit_memo", original.pk, memo.pk)
 
 
-def _move_credit(exchange, memo) -> list[OrderPaymentSummary]:
+def _move_credit(exchange: Exchange, memo: CreditMemo) -> list[OrderPaymentSummary]:
     """Refund `transferred_amount` on the original without the gateway, and record it as sales on the
     replacement; returns the replacement's payment summaries."""
-    original, replacement = exchange.original_summary, exchange.exchange_summary
+    original, replacement = exchange.original_summary, _replacement(exchange)
     amount = exchange.transferred_amount
     payment_summaries = lock_payment_summaries(original)
     by_id = {ops.pk: ops for ops in payment_summaries}
@@ -122,7 +137,7 @@ def _move_credit(exchange, memo) -> list[OrderPaymentSummary]:
             f"{exc.needed} {original.currency} is to move to the replacement; the payment methods "
             f"have {exc.available} available."
         ) from None
-    payments = defaultdict(list)
+    payments: defaultdict[int | None, list[Payment]] = defaultdict(list)
     for payment in (
         Payment.objects.select_for_update(no_key=True)
         .filter(order_payment_summary__in=payment_summaries, status=PaymentStatus.PROCESSED)
@@ -130,9 +145,10 @@ def _move_credit(exchange, memo) -> list[OrderPaymentSummary]:
     ):
         payments[payment.order_payment_summary_id].append(payment)
     now = timezone.now()
-    moves = []  # (source payment, amount)
-    refunds = []
-    for ops_id, ops_amount in plan.refunds:
+    moves: list[tuple[Payment, Decimal]] = []  # (source payment, amount)
+    refunds: list[Refund] = []
+    for key, ops_amount in plan.refunds:
+        ops_id = _ops_id(key)
         group = payments[ops_id]
         chosen = dict(
             exact_else_smallest_sufficient([Source(p.pk, p.available_to_refund_amount) for p in group], ops_amount)
@@ -163,30 +179,30 @@ def _move_credit(exchange, memo) -> list[OrderPaymentSummary]:
             refunds.append(refund)
             moves.append((payment, taken))
     update_rows([payment for payment, _ in moves], ["balance", "refunded_amount"])
-    update_rows([by_id[ops_id] for ops_id, _ in plan.refunds], ["refunded_amount", "balance_amount"])
+    update_rows([by_id[_ops_id(key)] for key, _ in plan.refunds], ["refunded_amount", "balance_amount"])
     memo.balance -= amount
     memo.save(update_fields=["balance"])
     bump_version(original.pk)
 
-    made: dict[tuple, OrderPaymentSummary] = {}
-    sales = []
+    made: dict[tuple[str, str, str], OrderPaymentSummary] = {}
+    sales: list[tuple[tuple[str, str, str], Payment]] = []
     for payment, taken in moves:
-        key = (payment.method, payment.type, payment.last4)
-        ops = made.get(key)
-        if ops is None:
-            ops = made[key] = OrderPaymentSummary(
+        card = (payment.method, payment.type, payment.last4)
+        target = made.get(card)
+        if target is None:
+            target = made[card] = OrderPaymentSummary(
                 order_summary=replacement,
                 method=payment.method,
                 type=payment.type,
                 last4=payment.last4,
                 currency=replacement.currency,
             )
-        ops.authorization_amount += taken
-        ops.captured_amount += taken
-        ops.balance_amount += taken
+        target.authorization_amount += taken
+        target.captured_amount += taken
+        target.balance_amount += taken
         sales.append(
             (
-                key,
+                card,
                 Payment(
                     order_id=replacement.original_order_id,
                     method=payment.method,
@@ -203,15 +219,15 @@ def _move_credit(exchange, memo) -> list[OrderPaymentSummary]:
                 ),
             )
         )
-    for ops in made.values():
-        ops.save()
-    for key, sale in sales:
-        sale.order_payment_summary = made[key]
+    for target in made.values():
+        target.save()
+    for card, sale in sales:
+        sale.order_payment_summary = made[card]
     Payment.objects.bulk_create([sale for _, sale in sales])
     return list(made.values())
 
 
-def card_to_charge(summary) -> tuple[str, str, str, str] | None:
+def card_to_charge(summary: OrderSummary) -> tuple[str, str, str, str] | None:
     """(method, type, last4, token) of the original's card a dearer replacement is charged to: its newest
     authorization with a token, else its newest sale with one; None when it has no such card (a gift card
     without a token). The exchange service asks before it writes anything (PaymentsLink.exchange_card_to_charge)."""
@@ -228,10 +244,10 @@ def card_to_charge(summary) -> tuple[str, str, str, str] | None:
     return None
 
 
-def _authorization_for_difference(exchange, moved: list[OrderPaymentSummary]) -> PaymentAuthorization:
+def _authorization_for_difference(exchange: Exchange, moved: list[OrderPaymentSummary]) -> PaymentAuthorization:
     """A pending authorization of `amount_to_charge` on the original's card, on the replacement's payment
     summary of that card."""
-    original, replacement = exchange.original_summary, exchange.exchange_summary
+    original, replacement = exchange.original_summary, _replacement(exchange)
     card = card_to_charge(original)
     if card is None:
         raise InvalidState("The original order has no card to charge the difference to.", field="exchangeItems")
@@ -265,6 +281,7 @@ def authorize_exchange_charge(authorization_id: int) -> str | None:
     if authorization is None or authorization.status != AuthorizationStatus.PENDING:
         return None
     ops = authorization.order_payment_summary
+    assert ops is not None, "an exchange authorization is made on a payment summary (_authorization_for_difference)"
     request = GatewayRequest(
         interaction_type=InteractionType.AUTHORIZATION,
         idempotency_key=f"authorization:{authorization.pk}",

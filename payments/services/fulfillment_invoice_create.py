@@ -18,13 +18,23 @@ The rules (docs/money.md, rule 2 and 3):
   is refunded once nothing is left to ship (payments.services.completion).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import NoReturn
 
 from django.db import transaction
 from django.db.models import Q
 
 from orders.errors import FieldError, InvalidState, NotFound
-from orders.models import ChangeType, FulfillmentOrder, FulfillmentOrderLineItem, FulfillmentPhase, OrderKind
+from orders.models import (
+    ChangeType,
+    FulfillmentOrder,
+    FulfillmentOrderLineItem,
+    FulfillmentPhase,
+    OrderKind,
+    OrderSummary,
+)
 from orders.models import OrderItem as ChangeItem
 from orders.models.fields import MoneySum
 from orders.models.fulfillment import FulfillmentOrderStatusCategory
@@ -50,7 +60,7 @@ class InvoiceResult:
     created: bool
 
 
-def invoice_fulfillment_order(fulfillment_order_id) -> InvoiceResult:
+def invoice_fulfillment_order(fulfillment_order_id: int | str) -> InvoiceResult:
     """The fulfillment order's invoice: made now, or the one that exists (`created` says which)."""
     summary_id = (
         FulfillmentOrder.objects.filter(pk=fulfillment_order_id).values_list("order_summary_id", flat=True).first()
@@ -69,7 +79,7 @@ def invoice_fulfillment_order(fulfillment_order_id) -> InvoiceResult:
             _not_fulfilled(fulfillment_order)
         lines = [line for line in fulfillment_order.lines.select_related("order_item_summary") if line.quantity > 0]
         shares = in_fulfillment_shares(summary, fulfillment_order, lines)
-        sources = []
+        sources: list[LineSource] = []
         for line in lines:
             amounts = fulfillment_line_amounts(line)
             for share in shares.get(line.pk, []):
@@ -102,7 +112,7 @@ def invoice_fulfillment_order(fulfillment_order_id) -> InvoiceResult:
         return InvoiceResult(invoice, created=True)
 
 
-def _not_fulfilled(fulfillment_order):
+def _not_fulfilled(fulfillment_order: FulfillmentOrder) -> NoReturn:
     message = (
         f"Fulfillment order {fulfillment_order.number} is {fulfillment_order.status}: a fulfillment order is "
         "invoiced once it is Fulfilled."
@@ -112,7 +122,7 @@ def _not_fulfilled(fulfillment_order):
     )
 
 
-def _reship(fulfillment_order):
+def _reship(fulfillment_order: FulfillmentOrder) -> NoReturn:
     message = (
         f"Fulfillment order {fulfillment_order.number} reships units at no charge (reshipment "
         f"{fulfillment_order.reshipment}): it is never invoiced."
@@ -120,7 +130,7 @@ def _reship(fulfillment_order):
     raise InvalidState(message, errors=[FieldError(message, "fulfillmentOrderId", codes.RESHIP_NOT_BILLED)])
 
 
-def create_invoice_for_fulfillment_order(fulfillment_order_id) -> Invoice:
+def create_invoice_for_fulfillment_order(fulfillment_order_id: int | str) -> Invoice:
     return invoice_fulfillment_order(fulfillment_order_id).invoice
 
 
@@ -130,12 +140,14 @@ class Share:
     amounts: LineAmounts
 
 
-def in_fulfillment_shares(summary, fulfillment_order, lines) -> dict[int, list[Share]]:
+def in_fulfillment_shares(
+    summary: OrderSummary, fulfillment_order: FulfillmentOrder, lines: Sequence[FulfillmentOrderLineItem]
+) -> dict[int, list[Share]]:
     """Per line of the fulfillment order: its share of each in-fulfillment change of its item made while
     the fulfillment order was open (after it was created, before it shipped)."""
     if not lines or fulfillment_order.fulfilled_at is None:
         return {}
-    by_item = {}
+    by_item: dict[int | None, list[FulfillmentOrderLineItem]] = {}
     for line in lines:
         by_item.setdefault(line.order_item_summary_id, []).append(line)
     changes = list(
@@ -152,8 +164,9 @@ def in_fulfillment_shares(summary, fulfillment_order, lines) -> dict[int, list[S
     )
     if not changes:
         return {}
-    taken = {
-        row["change_order_item_id"]: row
+    # What earlier invoices took of each change: line, adjustment, tax.
+    taken: dict[int, tuple[Decimal, Decimal, Decimal]] = {
+        row["change_order_item_id"]: (row["line"] or ZERO, row["adjustment"] or ZERO, row["tax"] or ZERO)
         for row in InvoiceChangeShare.objects.filter(change_order_item__in=changes)
         .values("change_order_item_id")
         .annotate(line=MoneySum("line_amount"), adjustment=MoneySum("adjustment_amount"), tax=MoneySum("tax_amount"))
@@ -175,10 +188,10 @@ def in_fulfillment_shares(summary, fulfillment_order, lines) -> dict[int, list[S
             | Q(fulfillment_order__invoice__isnull=False)
         )
         units = sum((line.quantity for line in open_then), ZERO)
-        done = taken.get(change.pk, {})
-        left_line = change.line_amount - (done.get("line") or ZERO)
-        left_adjustment = change.adjustment_amount - (done.get("adjustment") or ZERO)
-        left_tax = change.line_tax_amount + change.adjustment_tax_amount - (done.get("tax") or ZERO)
+        done_line, done_adjustment, done_tax = taken.get(change.pk, (ZERO, ZERO, ZERO))
+        left_line = change.line_amount - done_line
+        left_adjustment = change.adjustment_amount - done_adjustment
+        left_tax = change.line_tax_amount + change.adjustment_tax_amount - done_tax
         for line in by_item[change.order_item_summary_id]:
             if units <= 0:
                 break
@@ -198,7 +211,7 @@ def in_fulfillment_shares(summary, fulfillment_order, lines) -> dict[int, list[S
     return result
 
 
-def create_invoices_for_fulfillment_orders(fulfillment_order_ids: list) -> list[Invoice]:
+def create_invoices_for_fulfillment_orders(fulfillment_order_ids: Sequence[int | str]) -> list[Invoice]:
     """All or nothing: the API answers one list of invoice ids, in the order asked; a fulfillment order
     invoiced already answers its invoice.
 
@@ -210,7 +223,7 @@ def create_invoices_for_fulfillment_orders(fulfillment_order_ids: list) -> list[
     missing = [pk for pk in fulfillment_order_ids if int(pk) not in summary_of]
     if missing:
         raise NotFound(f"Fulfillment order {missing[0]} does not exist.")
-    invoices = {}
+    invoices: dict[int, Invoice] = {}
     with transaction.atomic():
         for pk in sorted({int(pk) for pk in fulfillment_order_ids}, key=lambda pk: (summary_of[pk], pk)):
             invoices[pk] = create_invoice_for_fulfillment_order(pk)

@@ -1,6 +1,8 @@
 """Gather an authorization, or payments of one method, into a new order payment summary
 (POST /commerce/order-management/order-payment-summaries)."""
 
+from collections.abc import Sequence
+
 from django.db import transaction
 
 from orders.errors import InvalidInput, InvalidState, NotFound
@@ -10,10 +12,13 @@ from payments.models import OrderPaymentSummary, Payment, PaymentAuthorization, 
 from .locks import lock_summary
 
 
-def create_payment_summary(summary_id, *, authorization_id=None, payment_ids=None) -> OrderPaymentSummary:
+def create_payment_summary(
+    summary_id: int, *, authorization_id: int | None = None, payment_ids: Sequence[int] | None = None
+) -> OrderPaymentSummary:
     with transaction.atomic():
         summary = lock_summary(summary_id)
         order_id = summary.original_order_id
+        template: PaymentAuthorization | Payment
         if authorization_id is not None:
             authorization = (
                 PaymentAuthorization.objects.select_for_update().filter(pk=authorization_id, order_id=order_id).first()
@@ -32,9 +37,10 @@ def create_payment_summary(summary_id, *, authorization_id=None, payment_ids=Non
             template, authorized = authorization, authorization.amount
             authorizations = [authorization]
         else:
-            payments = list(Payment.objects.select_for_update().filter(pk__in=payment_ids, order_id=order_id))
+            ids = payment_ids or ()
+            payments = list(Payment.objects.select_for_update().filter(pk__in=ids, order_id=order_id))
             found = {payment.pk for payment in payments}
-            for index, pk in enumerate(payment_ids):
+            for index, pk in enumerate(ids):
                 if pk not in found:
                     raise InvalidInput(
                         f"Payment {pk} does not belong to this order summary.", field=f"paymentIds[{index}]"
