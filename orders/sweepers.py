@@ -9,7 +9,7 @@ This module covers the orders side (routing); payments/sweepers.py covers billin
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 ROUTING_TASK = "orders.routing_tasks.route_order_summary"
 
 
-def stuck_window():
+def stuck_window() -> tuple[datetime, datetime]:
     """(oldest, newest) creation time of records a pass looks at: older than OMS_SWEEP_AFTER_SECONDS
     (their follow-up had time to run), newer than OMS_SWEEP_LOOKBACK_DAYS (history is left alone)."""
     now = timezone.now()

@@ -28,7 +28,7 @@ class PaymentInline(ReadOnlyTabularInline):
 
 
 @admin.register(OrderPaymentSummary)
-class OrderPaymentSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OrderPaymentSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[OrderPaymentSummary]):
     list_display = [
         "__str__",
         "order_summary",
@@ -50,7 +50,7 @@ class OrderPaymentSummaryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PaymentAuthorization)
-class PaymentAuthorizationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAuthorizationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[PaymentAuthorization]):
     list_display = [
         "__str__",
         "order",
@@ -69,7 +69,7 @@ class PaymentAuthorizationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Payment]):
     list_display = [
         "__str__",
         "order",

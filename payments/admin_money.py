@@ -24,7 +24,7 @@ from payments.models import (
     SandboxTransaction,
 )
 
-LINE_FIELDS = [
+LINE_FIELDS = (
     "order_item_summary",
     "type",
     "name",
@@ -34,7 +34,7 @@ LINE_FIELDS = [
     "tax_amount",
     "total_amount",
     "total_amount_with_tax",
-]
+)
 DOCUMENT_LIST = [
     "number",
     "order_summary",
@@ -89,7 +89,7 @@ class MemoNettingInline(NettingInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Invoice]):
     list_display = DOCUMENT_LIST
     list_filter = ["status", "currency", "created_at"]
     search_fields = ["number", "order_summary__order_number"]
@@ -99,7 +99,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AuthorizationReversal)
-class AuthorizationReversalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuthorizationReversalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[AuthorizationReversal]):
     list_display = [
         "__str__",
         "order_payment_summary",
@@ -129,7 +129,7 @@ class RefundInline(ReadOnlyTabularInline):
 
 
 @admin.register(CreditMemo)
-class CreditMemoAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CreditMemoAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[CreditMemo]):
     list_display = DOCUMENT_LIST
     list_filter = ["status", "currency", "created_at"]
     search_fields = ["number", "order_summary__order_number"]
@@ -139,7 +139,7 @@ class CreditMemoAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PaymentAppliedToInvoice)
-class PaymentAppliedToInvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAppliedToInvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[PaymentAppliedToInvoice]):
     list_display = [
         "created_at",
         "type",
@@ -153,7 +153,7 @@ class PaymentAppliedToInvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Refund]):
     list_display = [
         "__str__",
         "order_payment_summary",
@@ -170,7 +170,7 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PaymentGatewayLog)
-class PaymentGatewayLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentGatewayLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[PaymentGatewayLog]):
     list_display = [
         "initiated_at",
         "interaction_type",
@@ -187,7 +187,7 @@ class PaymentGatewayLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(BackgroundOperation)
-class BackgroundOperationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class BackgroundOperationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[BackgroundOperation]):
     list_display = ["__str__", "order_summary", "type", "status", "retry_count", "submitted_at", "finished_at"]
     list_filter = ["type", "status", "submitted_at"]
     search_fields = ["order_summary__order_number"]
@@ -196,7 +196,7 @@ class BackgroundOperationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SandboxTransaction)
-class SandboxTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class SandboxTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[SandboxTransaction]):
     """What the sandbox gateway did: one row per money movement it accepted, keyed by idempotency key."""
 
     list_display = [

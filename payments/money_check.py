@@ -23,9 +23,11 @@ test and after the demo load. Each check names the rule it holds:
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TypeVar
 
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 
 from orders.models import (
     ACTIVE_PROCESS_EXCEPTION_STATUSES,
@@ -55,28 +57,32 @@ from payments.models import (
 SLACK = Decimal("0.00005")
 
 
-def _sum(queryset, expression="amount") -> Decimal:
-    return queryset.aggregate(total=MoneySum(expression))["total"] or ZERO
+_M = TypeVar("_M", bound=Model)
+
+
+def _sum(queryset: QuerySet[_M], expression: str = "amount") -> Decimal:
+    total: Decimal = queryset.aggregate(total=MoneySum(expression))["total"] or ZERO
+    return total
 
 
 def check_summary(summary: OrderSummary) -> list[str]:
     """What breaks the invariant on this summary, one line per break (empty when it holds)."""
     from payments.services.completion import _busy, held_by_a_person, left_to_ship
 
-    problems = []
+    problems: list[str] = []
 
-    def m(amount) -> str:
+    def m(amount: Decimal) -> str:
         return str(round_money(amount, summary.currency))
 
     invoices = list(Invoice.objects.filter(order_summary=summary).select_related("fulfillment_order"))
-    netted = defaultdict(lambda: ZERO)
+    netted: defaultdict[int, Decimal] = defaultdict(lambda: ZERO)
     for row in (
         CreditMemoAppliedToInvoice.objects.filter(invoice__order_summary=summary)
         .values("invoice_id")
         .annotate(total=MoneySum("amount"))
     ):
         netted[row["invoice_id"]] = row["total"]
-    applied = defaultdict(lambda: ZERO)
+    applied: defaultdict[int, Decimal] = defaultdict(lambda: ZERO)
     for row in (
         PaymentAppliedToInvoice.objects.filter(invoice__order_summary=summary, type="Applied")
         .values("invoice_id")
@@ -165,13 +171,13 @@ def check_summary(summary: OrderSummary) -> list[str]:
         )
         .annotate(line=MoneySum("line_amount"), adjustment=MoneySum("adjustment_amount"))
     )
-    for row in shares:
+    for share in shares:
         if (
-            row["line"] < row["change_order_item__line_amount"] - SLACK
-            or row["adjustment"] < row["change_order_item__adjustment_amount"] - SLACK
+            share["line"] < share["change_order_item__line_amount"] - SLACK
+            or share["adjustment"] < share["change_order_item__adjustment_amount"] - SLACK
         ):
             problems.append(
-                f"settled-once: change item {row['change_order_item_id']} is billed on invoices beyond its own amount"
+                f"settled-once: change item {share['change_order_item_id']} is billed on invoices beyond its own amount"
             )
 
     # A shipped fulfillment order not invoiced yet: its billing is a follow-up still on its way.
@@ -201,10 +207,10 @@ def check_summary(summary: OrderSummary) -> list[str]:
     return problems
 
 
-def check_money(summary_ids=None) -> dict[int, list[str]]:
+def check_money(summary_ids: Iterable[int] | None = None) -> dict[int, list[str]]:
     """{summary id: its breaks} for every summary (or those named) that breaks the invariant."""
     summaries = OrderSummary.objects.filter(Q(pk__in=summary_ids) if summary_ids is not None else Q()).order_by("pk")
-    found = {}
+    found: dict[int, list[str]] = {}
     for summary in summaries.iterator(chunk_size=500):
         problems = check_summary(summary)
         if problems:

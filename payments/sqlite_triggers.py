@@ -9,23 +9,27 @@ migration is applied. PostgreSQL keeps triggers through an ALTER TABLE and is le
 """
 
 from importlib import import_module
+from types import ModuleType
+from typing import Any
 
+from django.apps import AppConfig
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.recorder import MigrationRecorder
 
 TRIGGERS_MIGRATION = ("payments", "0006_invoice_only_for_shipped_goods")
 
 
-def _definition():
+def _definition() -> ModuleType:
     return import_module(f"payments.migrations.{TRIGGERS_MIGRATION[1]}")
 
 
-def _sqlite(using):
+def _sqlite(using: str) -> BaseDatabaseWrapper | None:
     connection = connections[using]
     return connection if connection.vendor == "sqlite" else None
 
 
-def drop_before_migrate(sender, using="default", **kwargs) -> None:
+def drop_before_migrate(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     connection = _sqlite(using)
     if connection is None:
         return
@@ -34,7 +38,7 @@ def drop_before_migrate(sender, using="default", **kwargs) -> None:
             cursor.execute(statement)
 
 
-def restore_after_migrate(sender, using="default", **kwargs) -> None:
+def restore_after_migrate(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     connection = _sqlite(using)
     if connection is None or TRIGGERS_MIGRATION not in MigrationRecorder(connection).applied_migrations():
         return

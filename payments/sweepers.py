@@ -95,15 +95,17 @@ def sweep_unbilled_fulfillment_orders(*, limit: int = 500) -> dict[str, int]:
                 .order_by("-id")
                 .first()
             )
-            exceptions += raise_once(
-                summary_id,
-                category=ProcessExceptionCategory.INVOICING,
-                attached_to=failed,
-                message="Billing a shipped fulfillment order did not finish: invoice and capture it by hand.",
-                description=f"Outbox message {failed.pk} ({INVOICE_AND_CAPTURE}) for fulfillment order "
-                f"{fulfillment_order_id} failed: {failed.last_error}. Publish it again from the "
-                "admin (Outbox messages) once the cause is fixed.",
-            )
+            # None: the message was published again since it was listed; that run settles it.
+            if failed is not None:
+                exceptions += raise_once(
+                    summary_id,
+                    category=ProcessExceptionCategory.INVOICING,
+                    attached_to=failed,
+                    message="Billing a shipped fulfillment order did not finish: invoice and capture it by hand.",
+                    description=f"Outbox message {failed.pk} ({INVOICE_AND_CAPTURE}) for fulfillment order "
+                    f"{fulfillment_order_id} failed: {failed.last_error}. Publish it again from the "
+                    "admin (Outbox messages) once the cause is fixed.",
+                )
             continue
         with transaction.atomic():
             outbox.enqueue(INVOICE_AND_CAPTURE, fulfillment_order_id, summary_id)
