@@ -1,10 +1,12 @@
 """Bearer API keys, scopes per view and method, and a storefront key's view of its own channel."""
 
 from datetime import timedelta
+from typing import TypeVar
 
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
+from rest_framework.request import Request
 
 from orders.api import key_gate
 from orders.api.throttling import ApiClientRateThrottle
@@ -12,6 +14,7 @@ from orders.models import ApiClient
 from orders.models.api_clients import hash_key
 
 _LAST_USED_RESOLUTION = timedelta(minutes=5)
+_M = TypeVar("_M", bound=Model)
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -80,13 +83,21 @@ class HasScope(permissions.BasePermission):
         return True
 
 
-def client_channel_id(request) -> int | None:
+def api_client(request: Request) -> ApiClient:
+    """The caller's key: HasScope lets a request into a view only with one."""
+    client = request.auth
+    if not isinstance(client, ApiClient):
+        raise exceptions.NotAuthenticated("Send 'Authorization: Bearer <key>'.")
+    return client
+
+
+def client_channel_id(request: Request) -> int | None:
     """The sales channel a storefront key is bound to, or None for a back-office key."""
     client = request.auth
     return client.sales_channel_id if isinstance(client, ApiClient) else None
 
 
-def scope_to_channel(queryset, request, channel_field: str = "sales_channel"):
+def scope_to_channel(queryset: QuerySet[_M], request: Request, channel_field: str = "sales_channel") -> QuerySet[_M]:
     """Restrict a queryset to the caller's channel; records of other channels then answer 404."""
     channel_id = client_channel_id(request)
     if channel_id is None:

@@ -11,9 +11,11 @@ and no retry can find the work done but its answer missing.
 
 import hashlib
 import json
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import timedelta
 from functools import wraps
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
@@ -24,6 +26,9 @@ from rest_framework.settings import api_settings
 from orders.db import insert_rows, update_by_key
 from orders.errors import IdempotencyKeyInUse, IdempotencyKeyReused, InvalidInput
 from orders.models import IdempotencyRecord
+
+# An APIView method: (self, request, *url arguments) -> the response.
+_ViewMethod = TypeVar("_ViewMethod", bound=Callable[..., Any])
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -77,12 +82,12 @@ def _take_over_if_abandoned(record: IdempotencyRecord) -> bool:
     )
 
 
-def idempotent(*, required: bool = False):
+def idempotent(*, required: bool = False) -> Callable[[_ViewMethod], _ViewMethod]:
     """Decorate an APIView's post(): replay, refuse reuse with another body, refuse while in flight."""
 
-    def decorator(view_method):
+    def decorator(view_method: _ViewMethod) -> _ViewMethod:
         @wraps(view_method)
-        def wrapper(self, request, *args, **kwargs):
+        def wrapper(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
             key = request.headers.get(HEADER, "").strip()
             if not key:
                 if required:
@@ -114,8 +119,9 @@ def idempotent(*, required: bool = False):
                 record_answer(request.auth, key, response.status_code, response.data)
             return response
 
-        wrapper.takes_idempotency_key = True  # read by orders.api.schema_answers to document the header
-        return wrapper
+        wrapper.takes_idempotency_key = True  # type: ignore[attr-defined]  # read by orders.api.schema_answers
+        # The wrapper takes and answers what the view method does.
+        return cast(_ViewMethod, wrapper)
 
     return decorator
 

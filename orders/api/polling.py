@@ -1,8 +1,12 @@
 """Query parameters and page shapes shared by the lists integrations poll (orders.polling)."""
 
+from typing import Any
+
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from orders.api.order_serializers import SummaryFulfillmentOrderSerializer, SummaryReturnOrderSerializer
+from orders.api.validated import validated
 from orders.errors import InvalidInput
 from orders.models import FulfillmentOrderStatus, ReturnOrderStatus
 from orders.polling import PollFilters
@@ -10,10 +14,10 @@ from orders.selectors.summaries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parse_i
 
 
 class PollParamsSerializer(serializers.Serializer):
-    """Subclasses set `status` to the resource's statuses."""
+    """Subclasses set `status` to the resource's statuses (a ChoiceField)."""
 
     orderSummaryId = serializers.CharField(max_length=40, required=False, help_text="Only this order summary's.")
-    status = serializers.CharField(max_length=40, required=False)
+    status: serializers.Field = serializers.CharField(max_length=40, required=False)
     modifiedSince = serializers.DateTimeField(
         required=False,
         help_text="Only records modified at or after this instant (ISO 8601 with offset). Poll "
@@ -24,10 +28,8 @@ class PollParamsSerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
 
 
-def poll_params(serializer_class, request) -> tuple[dict, PollFilters]:
-    params = serializer_class(data=request.query_params)
-    params.is_valid(raise_exception=True)
-    data = params.validated_data
+def poll_params(serializer_class: type[PollParamsSerializer], request: Request) -> tuple[dict[str, Any], PollFilters]:
+    data = validated(serializer_class, request.query_params)
     summary_id = None
     if data.get("orderSummaryId"):
         summary_id = parse_id(data["orderSummaryId"])

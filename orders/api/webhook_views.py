@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from orders.api import openapi
 from orders.api.auth import client_channel_id
 from orders.api.idempotency import idempotent
+from orders.api.validated import validated
 from orders.api.webhook_serializers import (
     DeliveryListParams,
     EventFeedParams,
@@ -45,12 +46,6 @@ SIGNATURE_DOC = (
 )
 
 
-def _valid(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 class WebhookEndpointCollectionView(APIView):
     required_scopes = _MANAGE
 
@@ -62,7 +57,7 @@ class WebhookEndpointCollectionView(APIView):
         description="Oldest first. A key bound to a sales channel sees that channel's endpoints only.",
     )
     def get(self, request):
-        data = _valid(ListParams, request.query_params)
+        data = validated(ListParams, request.query_params)
         page = endpoint_page(channel_id=client_channel_id(request), cursor=data.get("cursor"), limit=data["limit"])
         return Response(WebhookEndpointPageOut(page).data)
 
@@ -78,7 +73,7 @@ class WebhookEndpointCollectionView(APIView):
     )
     @idempotent(required=False)
     def post(self, request):
-        data = _valid(WebhookEndpointIn, request.data)
+        data = validated(WebhookEndpointIn, request.data)
         created = create_webhook_endpoint(
             data["url"],
             data["events"],
@@ -110,7 +105,7 @@ class WebhookEndpointDetailView(APIView):
         "(`active`); turning on an endpoint disabled for failing clears its failure record.",
     )
     def patch(self, request, endpoint_id):
-        data = _valid(WebhookEndpointPatchIn, request.data)
+        data = validated(WebhookEndpointPatchIn, request.data)
         fields = {name: data[name] for name in ("url", "events", "description", "active") if name in data}
         endpoint = update_webhook_endpoint(endpoint_id, channel_id=client_channel_id(request), **fields)
         return Response(WebhookEndpointOut(endpoint).data)
@@ -141,7 +136,7 @@ class WebhookDeliveryListView(APIView):
     )
     def get(self, request, endpoint_id):
         endpoint = get_endpoint(endpoint_id, channel_id=client_channel_id(request))
-        data = _valid(DeliveryListParams, request.query_params)
+        data = validated(DeliveryListParams, request.query_params)
         page = delivery_page(endpoint, status=data.get("status"), cursor=data.get("cursor"), limit=data["limit"])
         return Response(WebhookDeliveryPageOut(page).data)
 
@@ -178,7 +173,7 @@ class EventFeedView(APIView):
         "A key bound to a sales channel sees that channel's events only.",
     )
     def get(self, request):
-        data = _valid(EventFeedParams, request.query_params)
+        data = validated(EventFeedParams, request.query_params)
         page = event_feed(
             channel_id=client_channel_id(request),
             after=data.get("after"),

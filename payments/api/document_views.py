@@ -1,11 +1,16 @@
 """Invoices and credit memos: create them from fulfillment orders and change orders, and read them."""
 
+from typing import TypeVar
+
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.api.idempotency import idempotent
+from orders.api.validated import validated
 from orders.errors import NotFound
 from orders.models import FulfillmentOrder, Scope
 from payments.models import CreditMemo, Invoice
@@ -34,21 +39,18 @@ WRITE = {"POST": Scope.PAYMENTS_WRITE}
 READ = {"GET": Scope.PAYMENTS_READ}
 
 
-def documents_queryset(model):
+_Document = TypeVar("_Document", Invoice, CreditMemo)
+
+
+def documents_queryset(model: type[_Document]) -> QuerySet[_Document]:
     return model.objects.prefetch_related("lines", "change_order_links")
-
-
-def _valid(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class InvoiceDetailView(APIView):
     required_scopes = READ
 
     @extend_schema(operation_id="getInvoice", tags=[TAG], responses=InvoiceSerializer)
-    def get(self, request, invoice_id):
+    def get(self, request: Request, invoice_id: str) -> Response:
         return Response(InvoiceSerializer(visible(documents_queryset(Invoice), request, invoice_id, "Invoice")).data)
 
 
@@ -56,7 +58,7 @@ class CreditMemoDetailView(APIView):
     required_scopes = READ
 
     @extend_schema(operation_id="getCreditMemo", tags=[TAG], responses=CreditMemoSerializer)
-    def get(self, request, credit_memo_id):
+    def get(self, request: Request, credit_memo_id: str) -> Response:
         memo = visible(documents_queryset(CreditMemo), request, credit_memo_id, "Credit memo")
         return Response(CreditMemoSerializer(memo).data)
 
@@ -66,8 +68,8 @@ class CreateCreditMemoView(APIView):
 
     @extend_schema(operation_id="createCreditMemo", tags=[TAG], request=CreditMemoIn, responses={201: CreditMemoIdOut})
     @idempotent(required=False)
-    def post(self, request, summary_id):
-        data = _valid(CreditMemoIn, request)
+    def post(self, request: Request, summary_id: str) -> Response:
+        data = validated(CreditMemoIn, request.data)
         memo = create_credit_memo(visible_summary_id(request, summary_id), data["changeOrderIds"])
         return Response({"creditMemoId": str(memo.pk), "success": True, "errors": []}, status=status.HTTP_201_CREATED)
 
@@ -82,9 +84,9 @@ class CreateMultipleChangeInvoicesView(APIView):
         responses={201: ChangeInvoicesOut},
     )
     @idempotent(required=False)
-    def post(self, request):
-        data = _valid(MultipleChangeInvoicesIn, request)
-        results = []
+    def post(self, request: Request) -> Response:
+        data = validated(MultipleChangeInvoicesIn, request.data)
+        results: list[ChangeInvoiceResult] = []
         for entry in data["invoicesFromChangeOrders"]:
             try:
                 summary_id = visible_summary_id(request, entry["orderSummaryId"])
@@ -121,7 +123,7 @@ class CreateInvoiceView(APIView):
         "earlier call) the answer is 200 with that invoice's id; 201 when this call made it.",
     )
     @idempotent(required=False)
-    def post(self, request, fulfillment_order_id):
+    def post(self, request: Request, fulfillment_order_id: str) -> Response:
         fulfillment_order = visible(
             FulfillmentOrder.objects.only("pk"), request, fulfillment_order_id, "Fulfillment order"
         )
@@ -142,8 +144,8 @@ class CreateMultipleInvoicesView(APIView):
         responses={201: InvoiceIdsOut},
     )
     @idempotent(required=False)
-    def post(self, request):
-        data = _valid(MultipleInvoicesIn, request)
+    def post(self, request: Request) -> Response:
+        data = validated(MultipleInvoicesIn, request.data)
         ids = [
             visible(FulfillmentOrder.objects.only("pk"), request, raw, "Fulfillment order").pk
             for raw in data["fulfillmentOrderIds"]

@@ -3,8 +3,12 @@
 Same filters, order and cursor as the orders-side lists (orders.polling); each row renders as its
 GET-by-id does."""
 
+from typing import TypeVar
+
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,6 +17,7 @@ from orders.api.auth import client_channel_id
 from orders.api.polling import PollParamsSerializer, page_serializer, poll_params
 from orders.models import Scope
 from orders.polling import poll_page
+from orders.selectors.fulfillment import Page
 from payments.models import BackgroundOperation, CreditMemo, DocumentStatus, Invoice, OperationStatus
 
 from .document_views import documents_queryset
@@ -39,7 +44,10 @@ CreditMemoPage = page_serializer("CreditMemoPage", "creditMemos", CreditMemoSeri
 OperationPage = page_serializer("BackgroundOperationPage", "backgroundOperations", BackgroundOperationSerializer)
 
 
-def _page(request, params_class, queryset):
+_Row = TypeVar("_Row", Invoice, CreditMemo, BackgroundOperation)
+
+
+def _page(request: Request, params_class: type[PollParamsSerializer], queryset: QuerySet[_Row]) -> Page:
     data, filters = poll_params(params_class, request)
     return poll_page(
         queryset,
@@ -61,7 +69,7 @@ class InvoiceListView(APIView):
         responses={200: InvoicePage, **openapi.error_responses(400, 401, 403)},
         description=_POLLING + "An invoice is modified when a payment or credit memo is applied to it.",
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(InvoicePage(_page(request, DocumentListParams, documents_queryset(Invoice))).data)
 
 
@@ -75,7 +83,7 @@ class CreditMemoListView(APIView):
         responses={200: CreditMemoPage, **openapi.error_responses(400, 401, 403)},
         description=_POLLING + "A credit memo is modified when it is refunded or netted against an invoice.",
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(CreditMemoPage(_page(request, DocumentListParams, documents_queryset(CreditMemo))).data)
 
 
@@ -90,5 +98,5 @@ class BackgroundOperationListView(APIView):
         description=_POLLING + "Ensure funds and ensure refunds jobs; one is modified as it starts, "
         "completes or fails.",
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(OperationPage(_page(request, OperationListParams, BackgroundOperation.objects.all())).data)

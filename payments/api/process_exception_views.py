@@ -1,13 +1,15 @@
 """The process exception queue: list, change status, and retry a failed payment step."""
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.api.auth import client_channel_id, scope_to_channel
+from orders.api.auth import api_client, client_channel_id, scope_to_channel
 from orders.api.idempotency import idempotent
+from orders.api.validated import validated
 from orders.cursors import decode_keyset_cursor, encode_keyset_cursor
 from orders.errors import InvalidInput, InvalidState, PermissionDenied
 from orders.models import ProcessException, ProcessExceptionStatus, Scope
@@ -27,7 +29,7 @@ from .money_serializers import (
 TAG = "Process exceptions"
 
 
-def _queryset(request):
+def _queryset(request: Request) -> QuerySet[ProcessException]:
     return scope_to_channel(
         ProcessException.objects.select_related("attached_to_type"), request, "order_summary__sales_channel"
     )
@@ -42,10 +44,8 @@ class ProcessExceptionListView(APIView):
         parameters=[ProcessExceptionListParams],
         responses=ProcessExceptionPageOut,
     )
-    def get(self, request):
-        params = ProcessExceptionListParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+    def get(self, request: Request) -> Response:
+        data = validated(ProcessExceptionListParams, request.query_params)
         queryset = _queryset(request).order_by("-created_at", "-id")
         if data.get("status"):
             if data["status"] not in ProcessExceptionStatus.values:
@@ -74,7 +74,7 @@ class ProcessExceptionDetailView(APIView):
     required_scopes = {"GET": Scope.ORDERS_READ, "PATCH": Scope.ORDERS_WRITE}
 
     @extend_schema(operation_id="getProcessException", tags=[TAG], responses=ProcessExceptionSerializer)
-    def get(self, request, exception_id):
+    def get(self, request: Request, exception_id: str) -> Response:
         return Response(
             ProcessExceptionSerializer(visible(_queryset(request), request, exception_id, "Process exception")).data
         )
@@ -85,11 +85,9 @@ class ProcessExceptionDetailView(APIView):
         request=ProcessExceptionPatchIn,
         responses=ProcessExceptionSerializer,
     )
-    def patch(self, request, exception_id):
+    def patch(self, request: Request, exception_id: str) -> Response:
         exception = visible(_queryset(request), request, exception_id, "Process exception")
-        params = ProcessExceptionPatchIn(data=request.data)
-        params.is_valid(raise_exception=True)
-        set_process_exception_status(exception.pk, params.validated_data["status"])
+        set_process_exception_status(exception.pk, validated(ProcessExceptionPatchIn, request.data)["status"])
         return Response(ProcessExceptionSerializer(_queryset(request).get(pk=exception.pk)).data)
 
 
@@ -109,12 +107,13 @@ class ProcessExceptionRetryView(APIView):
         "exception no longer active: 409 INVALID_STATE.",
     )
     @idempotent(required=False)
-    def post(self, request, exception_id):
+    def post(self, request: Request, exception_id: str) -> Response:
         pk = parse_pk(exception_id, "Process exception")
         exception = visible(_queryset(request), request, pk, "Process exception")
-        if retry_kind(exception) == ROUTE and not request.auth.has_scope(Scope.FULFILLMENT_WRITE):
+        client = api_client(request)
+        if retry_kind(exception) == ROUTE and not client.has_scope(Scope.FULFILLMENT_WRITE):
             raise PermissionDenied(f"Routing again needs the scope '{Scope.FULFILLMENT_WRITE}'.")
-        outcome = retry_process_exception(pk, client=request.auth, channel_id=client_channel_id(request))
+        outcome = retry_process_exception(pk, client=client, channel_id=client_channel_id(request))
         if not outcome.resolved:
             raise RetryFailed(f"The retry failed again: {outcome.message} The exception stays open.")
         return Response(
