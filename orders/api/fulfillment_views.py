@@ -47,10 +47,10 @@ from orders.api.polling import (
     ReturnOrderListParams,
     ReturnOrderPageSerializer,
     poll_params,
+    requested_page,
 )
 from orders.errors import FieldError, InvalidInput
 from orders.models import Scope
-from orders.polling import poll_page
 from orders.routing import (
     RoutingSearchTooLarge,
     find_routes_with_fewest_splits,
@@ -130,14 +130,7 @@ class FulfillmentOrderCreateView(APIView):
             if location_id is None:
                 raise InvalidInput("Not a location id.", field="fulfilledFromLocationId")
             queryset = queryset.filter(location_id=location_id)
-        page = poll_page(
-            queryset,
-            channel_id=client_channel_id(request),
-            filters=filters,
-            cursor=data.get("cursor"),
-            limit=data["limit"],
-            modified_field="updated_at",
-        )
+        page = requested_page(request, queryset, data, filters, modified_field="updated_at")
         return Response(FulfillmentOrderPageSerializer(page).data)
 
     @extend_schema(
@@ -575,14 +568,7 @@ class ReturnOrderCreateView(APIView):
     )
     def get(self, request):
         data, filters = poll_params(ReturnOrderListParams, request)
-        page = poll_page(
-            return_orders_queryset(),
-            channel_id=client_channel_id(request),
-            filters=filters,
-            cursor=data.get("cursor"),
-            limit=data["limit"],
-            modified_field="updated_at",
-        )
+        page = requested_page(request, return_orders_queryset(), data, filters, modified_field="updated_at")
         return Response(ReturnOrderPageSerializer(page).data)
 
     @extend_schema(

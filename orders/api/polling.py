@@ -1,15 +1,18 @@
 """Query parameters and page shapes shared by the lists integrations poll (orders.polling)."""
 
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db.models import Model, QuerySet
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from orders.api.auth import client_channel_id
 from orders.api.order_serializers import SummaryFulfillmentOrderSerializer, SummaryReturnOrderSerializer
 from orders.api.validated import validated
 from orders.errors import InvalidInput
 from orders.models import FulfillmentOrderStatus, ReturnOrderStatus
-from orders.polling import PollFilters
+from orders.polling import PollFilters, poll_page
+from orders.selectors.fulfillment import Page
 from orders.selectors.summaries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parse_id
 
 
@@ -26,6 +29,23 @@ class PollParamsSerializer(serializers.Serializer):
     )
     cursor = serializers.CharField(max_length=200, required=False, help_text="nextCursor of the previous page.")
     limit = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
+
+
+_M = TypeVar("_M", bound=Model)
+
+
+def requested_page(
+    request: Request, queryset: QuerySet[_M], data: dict[str, Any], filters: PollFilters, *, modified_field: str
+) -> Page:
+    """The page of `queryset` that poll_params' `data` and `filters` ask for, of the caller's channel only."""
+    return poll_page(
+        queryset,
+        channel_id=client_channel_id(request),
+        filters=filters,
+        cursor=data.get("cursor"),
+        limit=data["limit"],
+        modified_field=modified_field,
+    )
 
 
 def poll_params(serializer_class: type[PollParamsSerializer], request: Request) -> tuple[dict[str, Any], PollFilters]:

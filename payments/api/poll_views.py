@@ -13,10 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.api import openapi
-from orders.api.auth import client_channel_id
-from orders.api.polling import PollParamsSerializer, page_serializer, poll_params
+from orders.api.polling import PollParamsSerializer, page_serializer, poll_params, requested_page
 from orders.models import Scope
-from orders.polling import poll_page
 from orders.selectors.fulfillment import Page
 from payments.models import BackgroundOperation, CreditMemo, DocumentStatus, Invoice, OperationStatus
 
@@ -49,14 +47,7 @@ _Row = TypeVar("_Row", Invoice, CreditMemo, BackgroundOperation)
 
 def _page(request: Request, params_class: type[PollParamsSerializer], queryset: QuerySet[_Row]) -> Page:
     data, filters = poll_params(params_class, request)
-    return poll_page(
-        queryset,
-        channel_id=client_channel_id(request),
-        filters=filters,
-        cursor=data.get("cursor"),
-        limit=data["limit"],
-        modified_field="last_modified",
-    )
+    return requested_page(request, queryset, data, filters, modified_field="last_modified")
 
 
 class InvoiceListView(APIView):
