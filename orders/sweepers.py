@@ -92,6 +92,28 @@ def raise_once(summary_id: int, *, category: str, message: str, description: str
     return True
 
 
+def raise_for_failed_message(
+    task_name: str, first_arg: int, summary_id: int, *, category: str, message: str, about: str = ""
+) -> bool:
+    """raise_once, attached to the newest failed outbox message of `task_name` for `first_arg`. False when
+    there is none any more: it was published again since it was listed, and that run settles it."""
+    failed = (
+        OutboxMessage.objects.filter(task_name=task_name, status=OutboxStatus.FAILED, args__0=first_arg)
+        .order_by("-id")
+        .first()
+    )
+    if failed is None:
+        return False
+    return raise_once(
+        summary_id,
+        category=category,
+        attached_to=failed,
+        message=message,
+        description=f"Outbox message {failed.pk} ({task_name}){about} failed: {failed.last_error}. Publish it again "
+        "from the admin (Outbox messages) once the cause is fixed.",
+    )
+
+
 def sweep_unrouted_summaries(*, limit: int = 500) -> dict[str, int]:
     """Managed summaries with units never placed, not on hold, no routing pending and no active Fulfillment exception
     (routing raises one when no location can ship): routed again. When their routing task failed for good,
@@ -129,18 +151,12 @@ def sweep_unrouted_summaries(*, limit: int = 500) -> dict[str, int]:
         if summary_id in messages[OutboxStatus.PENDING]:
             continue
         if summary_id in messages[OutboxStatus.FAILED]:
-            failed = (
-                OutboxMessage.objects.filter(task_name=ROUTING_TASK, status=OutboxStatus.FAILED, args__0=summary_id)
-                .order_by("-id")
-                .first()
-            )
-            exceptions += raise_once(
+            exceptions += raise_for_failed_message(
+                ROUTING_TASK,
+                summary_id,
                 summary_id,
                 category=ProcessExceptionCategory.FULFILLMENT,
-                attached_to=failed,
                 message="Automatic routing did not finish: route this order by hand.",
-                description=f"Outbox message {failed.pk} ({ROUTING_TASK}) failed: {failed.last_error}. "
-                "Publish it again from the admin (Outbox messages) once the cause is fixed.",
             )
             continue
         with transaction.atomic():

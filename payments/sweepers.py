@@ -19,11 +19,10 @@ from orders.models import (
     FulfillmentOrder,
     FulfillmentOrderStatus,
     LifeCycleType,
-    OutboxMessage,
     OutboxStatus,
     ProcessExceptionCategory,
 )
-from orders.sweepers import messages_by_first_arg, raise_once, stuck_window
+from orders.sweepers import messages_by_first_arg, raise_for_failed_message, stuck_window
 from payments.models import BackgroundOperation, Invoice, OperationStatus, OperationType
 
 logger = logging.getLogger(__name__)
@@ -88,24 +87,14 @@ def sweep_unbilled_fulfillment_orders(*, limit: int = 500) -> dict[str, int]:
         if fulfillment_order_id in messages[OutboxStatus.PENDING]:
             continue
         if fulfillment_order_id in messages[OutboxStatus.FAILED]:
-            failed = (
-                OutboxMessage.objects.filter(
-                    task_name=INVOICE_AND_CAPTURE, status=OutboxStatus.FAILED, args__0=fulfillment_order_id
-                )
-                .order_by("-id")
-                .first()
+            exceptions += raise_for_failed_message(
+                INVOICE_AND_CAPTURE,
+                fulfillment_order_id,
+                summary_id,
+                category=ProcessExceptionCategory.INVOICING,
+                message="Billing a shipped fulfillment order did not finish: invoice and capture it by hand.",
+                about=f" for fulfillment order {fulfillment_order_id}",
             )
-            # None: the message was published again since it was listed; that run settles it.
-            if failed is not None:
-                exceptions += raise_once(
-                    summary_id,
-                    category=ProcessExceptionCategory.INVOICING,
-                    attached_to=failed,
-                    message="Billing a shipped fulfillment order did not finish: invoice and capture it by hand.",
-                    description=f"Outbox message {failed.pk} ({INVOICE_AND_CAPTURE}) for fulfillment order "
-                    f"{fulfillment_order_id} failed: {failed.last_error}. Publish it again from the "
-                    "admin (Outbox messages) once the cause is fixed.",
-                )
             continue
         with transaction.atomic():
             outbox.enqueue(INVOICE_AND_CAPTURE, fulfillment_order_id, summary_id)
