@@ -4,6 +4,8 @@ These serializers render the responses and describe them in the OpenAPI schema, 
 drift apart. Money is a JSON number rounded to the currency's minor unit; ids are strings.
 """
 
+from typing import Any
+
 from rest_framework import serializers
 
 from orders.api.strict import StrictSerializer
@@ -24,7 +26,7 @@ class MoneyOut(serializers.DecimalField):
     """An amount rounded to its currency: the context's `currency` (one summary's records all share
     it) or else the record's own `currency`."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs["read_only"] = True
         super().__init__(
             max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, coerce_to_string=False, **kwargs
@@ -42,7 +44,7 @@ class MoneyOut(serializers.DecimalField):
 
 
 class QuantityOut(serializers.DecimalField):
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs["read_only"] = True
         super().__init__(
             max_digits=QUANTITY_MAX_DIGITS, decimal_places=QUANTITY_DECIMAL_PLACES, coerce_to_string=False, **kwargs
@@ -52,7 +54,7 @@ class QuantityOut(serializers.DecimalField):
 class IdOut(serializers.CharField):
     """A primary or foreign key as an opaque string."""
 
-    def __init__(self, source="pk", **kwargs):
+    def __init__(self, source: str = "pk", **kwargs: Any) -> None:
         kwargs["read_only"] = True
         super().__init__(source=source, **kwargs)
 
@@ -60,7 +62,7 @@ class IdOut(serializers.CharField):
         return str(value)
 
 
-def Text(source=None, **kwargs):
+def Text(source: str | None = None, **kwargs: Any) -> serializers.CharField:
     """A read-only string; `source` only when the attribute's name differs from the key."""
     if source is not None:
         kwargs["source"] = source

@@ -1,13 +1,17 @@
 """Input and output of the money resources, keyed by Salesforce field names in lowerCamelCase."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 from orders.api.strict import StrictSerializer
+from orders.models import ProcessException
+from payments.models import CreditMemo, Invoice
 
 from .fields import AmountIn, Date, Id, IdList, Money, Text
 
 
-class DocumentLineSerializer(serializers.Serializer):
+class DocumentLineSerializer(serializers.Serializer[Any]):
     id = Id()
     orderItemSummaryId = Id(source="order_item_summary_id")
     referenceEntityItemId = Id(source="order_item_summary_id")
@@ -21,7 +25,7 @@ class DocumentLineSerializer(serializers.Serializer):
     totalAmountWithTax = Money(source="total_amount_with_tax")
 
 
-class DocumentSerializer(serializers.Serializer):
+class DocumentSerializer(serializers.Serializer[Any]):
     id = Id()
     documentNumber = Text("number")
     orderSummaryId = Id(source="order_summary_id")
@@ -38,7 +42,7 @@ class DocumentSerializer(serializers.Serializer):
     changeOrderIds = serializers.SerializerMethodField()
     lines = DocumentLineSerializer(many=True, read_only=True)
 
-    def get_changeOrderIds(self, document) -> list[str]:
+    def get_changeOrderIds(self, document: Invoice | CreditMemo) -> list[str]:
         return [str(link.change_order_id) for link in document.change_order_links.all()]
 
 
@@ -46,7 +50,7 @@ class InvoiceSerializer(DocumentSerializer):
     fulfillmentOrderId = Id(source="fulfillment_order_id", allow_null=True)
     referenceEntityId = serializers.SerializerMethodField()
 
-    def get_referenceEntityId(self, invoice) -> str:
+    def get_referenceEntityId(self, invoice: Invoice) -> str:
         return str(invoice.fulfillment_order_id or invoice.order_summary_id)
 
 
@@ -54,7 +58,7 @@ class CreditMemoSerializer(DocumentSerializer):
     pass
 
 
-class BackgroundOperationSerializer(serializers.Serializer):
+class BackgroundOperationSerializer(serializers.Serializer[Any]):
     id = Id()
     type = Text()
     status = Text()
@@ -69,7 +73,7 @@ class BackgroundOperationSerializer(serializers.Serializer):
     lastModifiedDate = Date("last_modified")
 
 
-class ProcessExceptionSerializer(serializers.Serializer):
+class ProcessExceptionSerializer(serializers.Serializer[Any]):
     id = Id()
     orderSummaryId = Id(source="order_summary_id")
     attachedToId = Text("attached_to_id")
@@ -83,9 +87,10 @@ class ProcessExceptionSerializer(serializers.Serializer):
     createdDate = Date("created_at")
     lastModifiedDate = Date("updated_at")
 
-    def get_attachedToType(self, exception) -> str | None:
+    def get_attachedToType(self, exception: ProcessException) -> str | None:
         kind = exception.attached_to_type
-        return kind.model_class().__name__ if kind and kind.model_class() else None
+        model = kind.model_class() if kind else None
+        return model.__name__ if model else None
 
 
 # --- inputs -------------------------------------------------------------------------------------
@@ -111,11 +116,12 @@ class EnsureRefundsIn(StrictSerializer):
     isAllowPartial = serializers.BooleanField(required=False, default=False)
     sequences = SequenceIn(many=True, required=False, default=list)
 
-    def validate_invoicesToPay(self, value):
+    def validate_invoicesToPay(self, value: list[dict[str, Any]]) -> list[str]:
         ids = []
         for index, entry in enumerate(value):
             if "invoiceId" not in entry:
-                raise serializers.ValidationError({index: {"invoiceId": ["This field is required."]}})
+                # Keyed by the entry's position, as DRF keys the errors of a list.
+                raise serializers.ValidationError({index: {"invoiceId": ["This field is required."]}})  # type: ignore[dict-item]
             ids.append(entry["invoiceId"])
         return ids
 
@@ -126,7 +132,8 @@ class MultipleEnsureFundsEntryIn(StrictSerializer):
 
 
 class MultipleEnsureFundsIn(StrictSerializer):
-    asyncInputs = MultipleEnsureFundsEntryIn(many=True, allow_empty=False, max_length=100)
+    # many=True hands max_length to the ListSerializer (DRF 3.14), which the stubs do not list.
+    asyncInputs = MultipleEnsureFundsEntryIn(many=True, allow_empty=False, max_length=100)  # type: ignore[call-arg]
 
 
 class CreditMemoIn(StrictSerializer):
@@ -139,7 +146,7 @@ class ChangeInvoiceEntryIn(StrictSerializer):
 
 
 class MultipleChangeInvoicesIn(StrictSerializer):
-    invoicesFromChangeOrders = ChangeInvoiceEntryIn(many=True, allow_empty=False, max_length=100)
+    invoicesFromChangeOrders = ChangeInvoiceEntryIn(many=True, allow_empty=False, max_length=100)  # type: ignore[call-arg]  # as asyncInputs
 
 
 class MultipleInvoicesIn(StrictSerializer):
@@ -151,7 +158,7 @@ class PaymentSummaryIn(StrictSerializer):
     paymentAuthorizationId = serializers.CharField(max_length=40, required=False)
     paymentIds = IdList(required=False, allow_empty=False, max_length=100)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ("paymentAuthorizationId" in attrs) == ("paymentIds" in attrs):
             raise serializers.ValidationError("Give either paymentAuthorizationId or paymentIds.")
         return attrs
@@ -161,7 +168,7 @@ class ProcessExceptionPatchIn(StrictSerializer):
     status = serializers.CharField(max_length=10)
 
 
-class ProcessExceptionListParams(serializers.Serializer):
+class ProcessExceptionListParams(serializers.Serializer[Any]):
     status = serializers.CharField(required=False, max_length=10)
     orderSummaryId = serializers.CharField(required=False, max_length=40)
     category = serializers.CharField(required=False, max_length=20)
@@ -172,15 +179,16 @@ class ProcessExceptionListParams(serializers.Serializer):
 # --- action outputs (for the schema) ------------------------------------------------------------
 
 
-class ErrorOut(serializers.Serializer):
+class ErrorOut(serializers.Serializer[Any]):
     errorCode = serializers.CharField()
     message = serializers.CharField()
     field = serializers.CharField(allow_null=True)
 
 
-class ActionOut(serializers.Serializer):
+class ActionOut(serializers.Serializer[Any]):
     success = serializers.BooleanField()
-    errors = ErrorOut(many=True)
+    # The answer's field, documented for the schema; it shadows Serializer.errors, never called on an output.
+    errors = ErrorOut(many=True)  # type: ignore[assignment]
 
 
 class CreditMemoIdOut(ActionOut):
@@ -227,6 +235,6 @@ class PaymentSummaryIdOut(ActionOut):
     orderPaymentSummaryId = serializers.CharField()
 
 
-class ProcessExceptionPageOut(serializers.Serializer):
+class ProcessExceptionPageOut(serializers.Serializer[Any]):
     processExceptions = ProcessExceptionSerializer(many=True)
     nextCursor = serializers.CharField(allow_null=True)

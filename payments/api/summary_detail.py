@@ -4,8 +4,12 @@ It lives in the payments app because it shows both sides: orders never imports p
 orders part (orders.api.order_serializers) is extended here with the money records.
 """
 
+from collections.abc import Iterable
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,14 +17,12 @@ from orders.api import openapi
 from orders.api.auth import client_channel_id
 from orders.api.order_serializers import IdOut, MoneyOut, OrderSummaryDetailBaseSerializer, Text
 from orders.models import Scope
+from payments.api.fields import Date
+from payments.models import CreditMemoChangeOrder, InvoiceChangeOrder
 from payments.selectors import order_summary_with_payments
 
 
-def Date(source, **kwargs):
-    return serializers.DateTimeField(source=source, read_only=True, **kwargs)
-
-
-class SummaryPaymentAuthorizationSerializer(serializers.Serializer):
+class SummaryPaymentAuthorizationSerializer(serializers.Serializer[Any]):
     id = IdOut()
     amount = MoneyOut()
     status = Text()
@@ -32,7 +34,7 @@ class SummaryPaymentAuthorizationSerializer(serializers.Serializer):
     createdDate = Date("created_at")
 
 
-class SummaryPaymentSerializer(serializers.Serializer):
+class SummaryPaymentSerializer(serializers.Serializer[Any]):
     id = IdOut()
     type = Text("kind", help_text="Capture or Sale")
     amount = MoneyOut()
@@ -43,7 +45,7 @@ class SummaryPaymentSerializer(serializers.Serializer):
     createdDate = Date("created_at")
 
 
-class SummaryRefundSerializer(serializers.Serializer):
+class SummaryRefundSerializer(serializers.Serializer[Any]):
     id = IdOut()
     paymentId = IdOut(source="payment_id")
     amount = MoneyOut()
@@ -55,7 +57,7 @@ class SummaryRefundSerializer(serializers.Serializer):
     processedDate = Date("processed_at", allow_null=True)
 
 
-class SummaryGatewayLogSerializer(serializers.Serializer):
+class SummaryGatewayLogSerializer(serializers.Serializer[Any]):
     id = IdOut()
     interactionType = Text("interaction_type")
     isReconciliation = serializers.BooleanField(source="is_reconciliation", read_only=True)
@@ -71,7 +73,7 @@ class SummaryGatewayLogSerializer(serializers.Serializer):
     completedDate = Date("completed_at", allow_null=True)
 
 
-class SummaryOrderPaymentSummarySerializer(serializers.Serializer):
+class SummaryOrderPaymentSummarySerializer(serializers.Serializer[Any]):
     id = IdOut()
     orderSummaryId = IdOut(source="order_summary_id")
     method = Text()
@@ -99,14 +101,14 @@ class SummaryOrderPaymentSummarySerializer(serializers.Serializer):
 class ChangeOrderIdsField(serializers.ListField):
     """The change orders a document bills or credits, from its prefetched links."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(child=serializers.CharField(), source="change_order_links.all", read_only=True, **kwargs)
 
-    def to_representation(self, links):
+    def to_representation(self, links: Iterable[InvoiceChangeOrder | CreditMemoChangeOrder]) -> list[str]:
         return [str(link.change_order_id) for link in links]
 
 
-class SummaryDocumentSerializer(serializers.Serializer):
+class SummaryDocumentSerializer(serializers.Serializer[Any]):
     id = IdOut()
     documentNumber = Text("number", allow_null=True)
     status = Text()
@@ -151,7 +153,7 @@ class OrderSummaryDetailView(APIView):
         "payment summaries, fulfillment and return orders, invoices, credit memos, change history and "
         "active process exceptions. Another sales channel's summary answers 404 to a storefront key.",
     )
-    def get(self, request, summary_id: str):
+    def get(self, request: Request, summary_id: str) -> Response:
         summary = order_summary_with_payments(summary_id, channel_id=client_channel_id(request))
         serializer = OrderSummaryDetailSerializer(summary, context={"currency": summary.currency})
         return Response(serializer.data)
