@@ -6,12 +6,12 @@ from django.db import models
 from orders.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, QUANTITY_DECIMAL_PLACES, QUANTITY_MAX_DIGITS
 
 
-def MoneyField(**kwargs):
+def MoneyField(**kwargs: Any) -> "models.DecimalField[Any, Decimal]":
     kwargs.setdefault("default", 0)
     return models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
 
 
-def QuantityField(**kwargs):
+def QuantityField(**kwargs: Any) -> "models.DecimalField[Any, Decimal]":
     kwargs.setdefault("default", 0)
     return models.DecimalField(max_digits=QUANTITY_MAX_DIGITS, decimal_places=QUANTITY_DECIMAL_PLACES, **kwargs)
 

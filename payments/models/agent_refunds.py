@@ -39,7 +39,7 @@ class AgentRefundLimit(models.Model):
             models.CheckConstraint(condition=Q(amount__gte=0), name="agent_refund_limit_not_negative"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Agent refund limit {self.amount} {self.currency}"
 
 
@@ -124,7 +124,7 @@ class AgentRefund(models.Model):
             models.Index(fields=["status", "created_at"], name="agent_refund_queue"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Refund {self.amount} {self.currency} ({self.status})"
 
     @property

@@ -31,10 +31,13 @@ class DocumentTotals(TracksModification):
     status = models.CharField(max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.POSTED)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Each document declares its own number field (unique per kind).
+    number: str | None
+
     class Meta:
         abstract = True
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.number or f"(unnumbered {self.pk})"
 
     @classmethod
@@ -72,7 +75,7 @@ class DocumentLine(models.Model):
         abstract = True
         ordering = ["id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name}: {self.total_amount_with_tax}"
 
 
@@ -113,7 +116,7 @@ class InvoiceChangeOrder(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="change_order_links")
     change_order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="invoice_link")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.invoice} ← {self.change_order}"
 
 
@@ -141,7 +144,7 @@ class InvoiceChangeShare(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.invoice_line} ← {self.change_order_item_id}"
 
 
@@ -168,5 +171,5 @@ class CreditMemoChangeOrder(models.Model):
     credit_memo = models.ForeignKey(CreditMemo, on_delete=models.CASCADE, related_name="change_order_links")
     change_order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="credit_memo_link")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.credit_memo} ← {self.change_order}"

@@ -1,5 +1,7 @@
 """Money of one payment method on one order summary, and the authorizations and payments behind it."""
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import F, Q
 
@@ -58,11 +60,11 @@ class OrderPaymentSummary(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.method} {self.last4}".strip()
 
     @property
-    def available_to_capture_amount(self):
+    def available_to_capture_amount(self) -> Decimal:
         return max(
             ZERO,
             self.authorization_amount
@@ -72,7 +74,7 @@ class OrderPaymentSummary(models.Model):
         )
 
     @property
-    def available_to_refund_amount(self):
+    def available_to_refund_amount(self) -> Decimal:
         return max(ZERO, self.captured_amount - self.refunded_amount - self.pending_refund_amount)
 
     @property
@@ -109,7 +111,7 @@ class PaymentAuthorization(models.Model):
         ordering = ["created_at", "id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="authorization_amount_positive")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Authorization {self.gateway_reference or self.pk} {self.amount} {self.currency}"
 
 
@@ -176,11 +178,11 @@ class Payment(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.kind} {self.amount} {self.currency}"
 
     @property
-    def available_to_refund_amount(self):
+    def available_to_refund_amount(self) -> Decimal:
         if self.status != PaymentStatus.PROCESSED:
             return ZERO
         return self.amount - self.refunded_amount - self.pending_refund_amount
