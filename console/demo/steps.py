@@ -45,6 +45,7 @@ from payments.services.change_invoice_create import create_invoice_from_change_o
 from payments.services.credit_memo_create import create_credit_memo
 from payments.services.ensure_refunds import submit_ensure_refunds
 from payments.services.movements import CAPTURE, REFUND, reconcile_movement
+from payments.services.operation_input import EnsureRefundsInput
 
 CANCEL, RETURN, ADJUST = "cancel", "return", "adjust"
 _PREVIEW = {CANCEL: preview_cancel, RETURN: preview_return, ADJUST: preview_adjust}
@@ -172,9 +173,10 @@ def return_with_fee(summary_id: int, items: list[ChangeItemInput], user) -> Chan
     the fee's invoice, and one ensure-refunds that pays the fee out of the refund."""
     result = submit_return(summary_id, items, actor=user)
     memo = create_credit_memo(summary_id, [result.change_order_id])
-    data = {"creditMemoId": memo.pk}
+    fees = ()
     if result.fee_change_order_id:
-        data["invoicesToPay"] = [create_invoice_from_change_orders(summary_id, [result.fee_change_order_id]).pk]
+        fees = (create_invoice_from_change_orders(summary_id, [result.fee_change_order_id]).pk,)
+    data = EnsureRefundsInput(credit_memo_id=memo.pk, invoices_to_pay=fees)
     run_operation(submit_ensure_refunds(summary_id, data, user=user).pk)
     settle_unanswered(summary_id)
     return result

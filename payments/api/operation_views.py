@@ -1,5 +1,7 @@
 """Ensure funds and ensure refunds: each request answers a background operation id at once."""
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -7,9 +9,12 @@ from rest_framework.views import APIView
 
 from orders.api.idempotency import idempotent
 from orders.models import OrderSummary, Scope
+from orders.money import ZERO
 from payments.models import BackgroundOperation
+from payments.services import operation_input
 from payments.services.ensure_funds import submit_ensure_funds
 from payments.services.ensure_refunds import submit_ensure_refunds
+from payments.services.operation_input import EnsureFundsInput, EnsureRefundsInput
 from payments.services.payment_summary_create import create_payment_summary
 
 from .lookups import parse_pk, visible, visible_summary_id
@@ -44,8 +49,23 @@ def _accepted(operation) -> Response:
     )
 
 
-def _sequences(data) -> list[dict]:
-    return [{"orderPaymentSummaryId": s["orderPaymentSummaryId"], "amount": s["amount"]} for s in data["sequences"]]
+def _ensure_funds_input(data: dict[str, Any]) -> EnsureFundsInput:
+    return EnsureFundsInput(
+        invoice_id=operation_input.identifier(data["invoiceId"], "invoiceId"),
+        allow_partial=data["isAllowPartial"],
+        sequences=operation_input.stored_sequences(data["sequences"]),
+    )
+
+
+def _ensure_refunds_input(data: dict[str, Any]) -> EnsureRefundsInput:
+    memo_id = data.get("creditMemoId")
+    return EnsureRefundsInput(
+        credit_memo_id=operation_input.identifier(memo_id, "creditMemoId") if memo_id not in (None, "") else None,
+        excess_funds_amount=data.get("excessFundsAmount") or ZERO,
+        invoices_to_pay=operation_input.identifiers(data["invoicesToPay"], "invoicesToPay"),
+        allow_partial=data["isAllowPartial"],
+        sequences=operation_input.stored_sequences(data["sequences"]),
+    )
 
 
 class EnsureFundsView(APIView):
@@ -57,7 +77,7 @@ class EnsureFundsView(APIView):
         data = _valid(EnsureFundsIn, request)
         operation = submit_ensure_funds(
             visible_summary_id(request, summary_id),
-            {"invoiceId": data["invoiceId"], "isAllowPartial": data["isAllowPartial"], "sequences": _sequences(data)},
+            _ensure_funds_input(data),
             **_actor(request),
         )
         return _accepted(operation)
@@ -77,7 +97,9 @@ class MultipleEnsureFundsView(APIView):
         data = _valid(MultipleEnsureFundsIn, request)
         entries = [(visible_summary_id(request, e["orderSummaryId"]), e["invoiceId"]) for e in data["asyncInputs"]]
         operations = [
-            submit_ensure_funds(summary_id, {"invoiceId": invoice_id}, **_actor(request))
+            submit_ensure_funds(
+                summary_id, EnsureFundsInput(operation_input.identifier(invoice_id, "invoiceId")), **_actor(request)
+            )
             for summary_id, invoice_id in entries
         ]
         return Response(
@@ -97,13 +119,7 @@ class EnsureRefundsView(APIView):
         data = _valid(EnsureRefundsIn, request)
         operation = submit_ensure_refunds(
             visible_summary_id(request, summary_id),
-            {
-                "creditMemoId": data.get("creditMemoId"),
-                "excessFundsAmount": data.get("excessFundsAmount"),
-                "invoicesToPay": data["invoicesToPay"],
-                "isAllowPartial": data["isAllowPartial"],
-                "sequences": _sequences(data),
-            },
+            _ensure_refunds_input(data),
             **_actor(request),
         )
         return _accepted(operation)

@@ -58,6 +58,7 @@ from .change_invoice_create import create_invoice_from_change_orders
 from .credit_memo_create import create_credit_memo
 from .ensure_refunds import submit_ensure_refunds
 from .locks import lock_summary
+from .operation_input import EnsureRefundsInput
 from .process_exceptions import raise_payment_exception
 
 # The console's permission to approve refunds above the agent limit (console.models.ConsolePermissions).
@@ -343,9 +344,9 @@ def _release(summary: OrderSummary, refund: AgentRefund, *, user: Actor, start_r
     if not (settings.OMS_AUTO_CREDIT_AND_REFUND if start_refund is None else start_refund):
         # The automation is off: the integration runs ensure refunds itself (DOMAIN.md §4.3).
         return
-    data: dict[str, Any] = {}
+    memo_id = None
     if refund.credit_memo_id is not None and not refund.credit_change_order_ids:
-        data["creditMemoId"] = refund.credit_memo_id  # made before (an exchange's memo, its balance left)
+        memo_id = refund.credit_memo_id  # made before (an exchange's memo, its balance left)
     elif refund.credit_change_order_ids:
         try:
             with transaction.atomic():
@@ -358,14 +359,12 @@ def _release(summary: OrderSummary, refund: AgentRefund, *, user: Actor, start_r
                 attached_to=refund,
             )
         else:
-            data["creditMemoId"] = refund.credit_memo.pk
-    if refund.excess_amount > 0:
-        data["excessFundsAmount"] = str(refund.excess_amount)
-    if data:
-        fees = _fee_invoices(summary, refund)
-        if fees:
-            data["invoicesToPay"] = fees
-    if data:
+            memo_id = refund.credit_memo.pk
+    excess = refund.excess_amount if refund.excess_amount > 0 else ZERO
+    if memo_id is not None or excess > 0:
+        data = EnsureRefundsInput(
+            credit_memo_id=memo_id, excess_funds_amount=excess, invoices_to_pay=tuple(_fee_invoices(summary, refund))
+        )
         try:
             with transaction.atomic():
                 refund.operation = submit_ensure_refunds(

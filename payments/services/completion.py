@@ -154,6 +154,7 @@ def settle_summary(summary_id: int, *, _depth: int = 0) -> Settled | None:
     """The settling pass; None when the summary still has something to ship (or is unmanaged)."""
     from .background_operations import run_operation
     from .ensure_refunds import submit_ensure_refunds
+    from .operation_input import EnsureRefundsInput
 
     if left_to_ship(summary_id):
         return None
@@ -172,7 +173,7 @@ def settle_summary(summary_id: int, *, _depth: int = 0) -> Settled | None:
         elif excess > 0 and settings.OMS_AUTO_CREDIT_AND_REFUND:
             try:
                 with transaction.atomic():
-                    operation = submit_ensure_refunds(summary_id, {"excessFundsAmount": str(excess)})
+                    operation = submit_ensure_refunds(summary_id, EnsureRefundsInput(excess_funds_amount=excess))
                 settled.refund_operation_id = operation.pk
             except ServiceError as exc:
                 raise_payment_exception(

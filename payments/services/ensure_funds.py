@@ -8,7 +8,10 @@ after that transaction commits (payments.services.movements).
 from collections import defaultdict
 from decimal import Decimal
 
+from django.contrib.auth.models import User
+
 from orders.errors import InvalidInput, InvalidState
+from orders.models import ApiClient
 from orders.models.fields import MoneySum
 from orders.money import ZERO, round_money
 from orders.rows import CompiledRows, get_row, get_rows, money_sums
@@ -27,7 +30,8 @@ from payments.models import (
 from . import operation_input
 from .locks import bump_version, lock_payment_summaries
 from .movements import Prepared, insert_with_keys, update_rows
-from .operation_queue import clean_sequences, queue_operation, summary_for_submit
+from .operation_input import EnsureFundsInput
+from .operation_queue import check_sequences, queue_operation, summary_for_submit
 from .payment_funds import apply_to_invoice
 
 # Compiled once: the aggregate's compilation costs several times its run.
@@ -47,15 +51,15 @@ def pending_capture_total(invoice: Invoice):
 
 
 def prepare_ensure_funds(operation: BackgroundOperation, summary) -> Prepared:
-    data = operation.input
-    invoice_id = operation_input.identifier(data.get("invoiceId"), "invoiceId")
+    data = EnsureFundsInput.from_stored(operation.input)
+    invoice_id = data.invoice_id
     invoice = get_row(Invoice, invoice_id, where={"order_summary_id": summary.pk}, lock=True)
     if invoice is None:
         raise InvalidInput(f"Invoice {invoice_id} does not belong to this order summary.", field="invoiceId")
     payment_summaries = lock_payment_summaries(summary)
     by_id = {ops.pk: ops for ops in payment_summaries}
-    steps = operation_input.sequences(data.get("sequences"), set(by_id), summary.currency)
-    allow_partial = bool(data.get("isAllowPartial", False))
+    steps = operation_input.sequences(data.sequences, set(by_id), summary.currency)
+    allow_partial = data.allow_partial
 
     due = invoice.balance - pending_capture_total(invoice)
 
@@ -166,14 +170,18 @@ def _reserve_captures(plan: list[tuple[OrderPaymentSummary, Decimal]], invoice: 
     return captures
 
 
-def submit_ensure_funds(summary_id, data: dict, *, client=None, user=None, retry_of=None) -> BackgroundOperation:
+def submit_ensure_funds(
+    summary_id: int,
+    data: EnsureFundsInput,
+    *,
+    client: ApiClient | None = None,
+    user: User | None = None,
+    retry_of: BackgroundOperation | None = None,
+) -> BackgroundOperation:
     summary = summary_for_submit(summary_id)
-    invoice_id = operation_input.identifier(data.get("invoiceId"), "invoiceId")
-    if not Invoice.objects.filter(pk=invoice_id, order_summary=summary).exists():
-        raise InvalidInput(f"Invoice {invoice_id} does not belong to this order summary.", field="invoiceId")
-    clean = {
-        "invoiceId": str(invoice_id),
-        "isAllowPartial": bool(data.get("isAllowPartial", False)),
-        "sequences": clean_sequences(summary, data.get("sequences")),
-    }
-    return queue_operation(summary, OperationType.ENSURE_FUNDS, clean, client=client, user=user, retry_of=retry_of)
+    if not Invoice.objects.filter(pk=data.invoice_id, order_summary=summary).exists():
+        raise InvalidInput(f"Invoice {data.invoice_id} does not belong to this order summary.", field="invoiceId")
+    check_sequences(summary, data.sequences)
+    return queue_operation(
+        summary, OperationType.ENSURE_FUNDS, data.stored(), client=client, user=user, retry_of=retry_of
+    )

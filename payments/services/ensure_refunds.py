@@ -8,7 +8,10 @@ sent after that transaction commits (payments.services.movements).
 
 from collections import defaultdict
 
+from django.contrib.auth.models import User
+
 from orders.errors import InvalidInput, InvalidState
+from orders.models import ApiClient
 from orders.money import ZERO, round_money
 from orders.rows import get_row, get_rows
 from payments.allocation import InsufficientFunds, Source, exact_else_smallest_sufficient, plan_refunds
@@ -26,25 +29,26 @@ from payments.models import (
 from . import operation_input
 from .locks import bump_version, lock_payment_summaries
 from .movements import Prepared, insert_with_keys, update_rows
-from .operation_queue import clean_sequences, queue_operation, summary_for_submit
+from .operation_input import EnsureRefundsInput
+from .operation_queue import check_sequences, queue_operation, summary_for_submit
 from .payment_funds import apply_to_invoice, take_funds
 
 
 def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:
-    data = operation.input
+    data = EnsureRefundsInput.from_stored(operation.input)
     currency = summary.currency
     memo = None
-    if data.get("creditMemoId"):
-        memo_id = operation_input.identifier(data["creditMemoId"], "creditMemoId")
+    if data.credit_memo_id:
+        memo_id = data.credit_memo_id
         memo = get_row(CreditMemo, memo_id, where={"order_summary_id": summary.pk}, lock=True)
         if memo is None:
             raise InvalidInput(f"Credit memo {memo_id} does not belong to this order summary.", field="creditMemoId")
     payment_summaries = lock_payment_summaries(summary)
     by_id = {ops.pk: ops for ops in payment_summaries}
-    excess = operation_input.money(data.get("excessFundsAmount") or 0, currency, "excessFundsAmount")
-    fee_invoices = _fee_invoices(summary, data.get("invoicesToPay") or [])
-    steps = operation_input.sequences(data.get("sequences"), set(by_id), currency)
-    allow_partial = bool(data.get("isAllowPartial", False))
+    excess = operation_input.money(data.excess_funds_amount, currency, "excessFundsAmount")
+    fee_invoices = _fee_invoices(summary, data.invoices_to_pay)
+    steps = operation_input.sequences(data.sequences, set(by_id), currency)
+    allow_partial = data.allow_partial
 
     if excess > 0:
         available_excess = funds_position(summary).total_excess_funds_amount
@@ -140,8 +144,7 @@ def _outcome(memo, currency, *, excess, fees_paid, refunded, shortfall) -> dict:
     }
 
 
-def _fee_invoices(summary, raw_ids) -> list[Invoice]:
-    ids = [operation_input.identifier(raw, f"invoicesToPay[{i}]") for i, raw in enumerate(raw_ids)]
+def _fee_invoices(summary, ids: tuple[int, ...]) -> list[Invoice]:
     found = {inv.pk: inv for inv in Invoice.objects.select_for_update().filter(pk__in=ids, order_summary=summary)}
     for index, pk in enumerate(ids):
         if pk not in found:
@@ -184,28 +187,27 @@ def _pay_fee_invoices(fee_invoices, payments, by_id, available, memo, operation)
     return paid
 
 
-def submit_ensure_refunds(summary_id, data: dict, *, client=None, user=None, retry_of=None) -> BackgroundOperation:
+def submit_ensure_refunds(
+    summary_id: int,
+    data: EnsureRefundsInput,
+    *,
+    client: ApiClient | None = None,
+    user: User | None = None,
+    retry_of: BackgroundOperation | None = None,
+) -> BackgroundOperation:
     summary = summary_for_submit(summary_id)
-    memo_id = None
-    if data.get("creditMemoId") not in (None, ""):
-        memo_id = operation_input.identifier(data["creditMemoId"], "creditMemoId")
-        if not CreditMemo.objects.filter(pk=memo_id, order_summary=summary).exists():
-            raise InvalidInput(f"Credit memo {memo_id} does not belong to this order summary.", field="creditMemoId")
-    excess = operation_input.money(data.get("excessFundsAmount") or 0, summary.currency, "excessFundsAmount")
+    memo_id = data.credit_memo_id
+    if memo_id is not None and not CreditMemo.objects.filter(pk=memo_id, order_summary=summary).exists():
+        raise InvalidInput(f"Credit memo {memo_id} does not belong to this order summary.", field="creditMemoId")
+    excess = operation_input.money(data.excess_funds_amount, summary.currency, "excessFundsAmount")
     if memo_id is None and excess == 0:
         raise InvalidInput("Name a credit memo or an excess funds amount to refund.", field="creditMemoId")
-    invoice_ids = [
-        operation_input.identifier(raw, f"invoicesToPay[{i}]") for i, raw in enumerate(data.get("invoicesToPay") or [])
-    ]
+    invoice_ids = data.invoices_to_pay
     known = set(Invoice.objects.filter(pk__in=invoice_ids, order_summary=summary).values_list("pk", flat=True))
     for index, pk in enumerate(invoice_ids):
         if pk not in known:
             raise InvalidInput(f"Invoice {pk} does not belong to this order summary.", field=f"invoicesToPay[{index}]")
-    clean = {
-        "creditMemoId": str(memo_id) if memo_id else None,
-        "excessFundsAmount": str(excess),
-        "invoicesToPay": [str(pk) for pk in invoice_ids],
-        "isAllowPartial": bool(data.get("isAllowPartial", False)),
-        "sequences": clean_sequences(summary, data.get("sequences")),
-    }
-    return queue_operation(summary, OperationType.ENSURE_REFUNDS, clean, client=client, user=user, retry_of=retry_of)
+    check_sequences(summary, data.sequences)
+    return queue_operation(
+        summary, OperationType.ENSURE_REFUNDS, data.stored(), client=client, user=user, retry_of=retry_of
+    )

@@ -19,6 +19,7 @@ from .ensure_funds import pending_capture_total, submit_ensure_funds
 from .ensure_refunds import submit_ensure_refunds
 from .fulfillment_invoice_create import invoice_fulfillment_order
 from .locks import lock_summary
+from .operation_input import EnsureFundsInput, EnsureRefundsInput
 from .process_exceptions import raise_payment_exception
 
 
@@ -64,7 +65,7 @@ def _ensure_funds_once(summary_id: int, invoice_id: int) -> BackgroundOperation 
             # A held order captures on release (issue 16).
             if invoice.balance - pending_capture_total(invoice) <= 0 or waiting or is_capture_held(summary_id):
                 return None
-            operation = submit_ensure_funds(summary_id, {"invoiceId": invoice_id})
+            operation = submit_ensure_funds(summary_id, EnsureFundsInput(invoice_id=invoice_id))
     except ServiceError as exc:
         _record_failure(summary_id, "Ensure funds could not be submitted", exc)
         return None
@@ -81,7 +82,10 @@ def credit_and_refund(summary_id: int, change_order_ids: list[int]) -> Backgroun
     if memo.balance == 0:
         return None  # netted against the open invoice: nothing to refund
     operation = _run(
-        summary_id, submit_ensure_refunds, {"creditMemoId": memo.pk}, "Ensure refunds could not be submitted"
+        summary_id,
+        submit_ensure_refunds,
+        EnsureRefundsInput(credit_memo_id=memo.pk),
+        "Ensure refunds could not be submitted",
     )
     settle_summary(summary_id)
     return operation
@@ -93,7 +97,10 @@ def refund_credit_memo(summary_id: int, credit_memo_id: int) -> BackgroundOperat
     if not CreditMemo.objects.filter(pk=credit_memo_id, order_summary_id=summary_id, balance__gt=0).exists():
         return None
     operation = _run(
-        summary_id, submit_ensure_refunds, {"creditMemoId": credit_memo_id}, "Ensure refunds could not be submitted"
+        summary_id,
+        submit_ensure_refunds,
+        EnsureRefundsInput(credit_memo_id=credit_memo_id),
+        "Ensure refunds could not be submitted",
     )
     settle_summary(summary_id)
     return operation
@@ -114,7 +121,7 @@ def refund_excess(summary_id: int) -> BackgroundOperation | None:
             ).exists()
             excess = funds_position(summary).total_excess_funds_amount
             if excess > 0 and not waiting:
-                operation = submit_ensure_refunds(summary_id, {"excessFundsAmount": str(excess)})
+                operation = submit_ensure_refunds(summary_id, EnsureRefundsInput(excess_funds_amount=excess))
     except ServiceError as exc:
         _record_failure(summary_id, "Ensure refunds could not be submitted", exc)
     if operation is not None:

@@ -4,15 +4,21 @@ The submits themselves live with their operation: `ensure_funds.submit_ensure_fu
 `ensure_refunds.submit_ensure_refunds`; `background_operations.run_operation` runs what they queue.
 """
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib.auth.models import User
+
 from orders import outbox
 from orders.errors import InvalidState, NotFound
-from orders.models import OrderSummary
+from orders.models import ApiClient, OrderSummary
 from payments.models import BackgroundOperation, OrderPaymentSummary
 
 from . import operation_input
+from .operation_input import SequenceInput
 
 
-def summary_for_submit(summary_id) -> OrderSummary:
+def summary_for_submit(summary_id: int) -> OrderSummary:
     summary = OrderSummary.objects.filter(pk=summary_id).first()
     if summary is None:
         raise NotFound(f"Order summary {summary_id} does not exist.")
@@ -21,13 +27,23 @@ def summary_for_submit(summary_id) -> OrderSummary:
     return summary
 
 
-def clean_sequences(summary, raw) -> list[dict]:
+def check_sequences(summary: OrderSummary, steps: Sequence[SequenceInput]) -> None:
+    """The steps name the summary's own payment summaries and amounts its currency can hold."""
+    if not steps:
+        return
     ops_ids = set(OrderPaymentSummary.objects.filter(order_summary=summary).values_list("pk", flat=True))
-    steps = operation_input.sequences(raw, ops_ids, summary.currency)
-    return [{"orderPaymentSummaryId": str(step.key), "amount": str(step.amount)} for step in steps]
+    operation_input.sequences(steps, ops_ids, summary.currency)
 
 
-def queue_operation(summary, op_type, data, *, client=None, user=None, retry_of=None) -> BackgroundOperation:
+def queue_operation(
+    summary: OrderSummary,
+    op_type: str,
+    data: dict[str, Any],
+    *,
+    client: ApiClient | None = None,
+    user: User | None = None,
+    retry_of: BackgroundOperation | None = None,
+) -> BackgroundOperation:
     operation = BackgroundOperation.objects.create(
         type=op_type,
         order_summary=summary,

@@ -1,10 +1,13 @@
 """Retry the payment step behind a process exception: a new background operation for what is still
 owed, and the exception resolved."""
 
+from dataclasses import replace
+
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from orders.errors import InvalidState, NotFound
-from orders.models import ProcessException, ProcessExceptionCategory, ProcessExceptionStatus
+from orders.models import ApiClient, ProcessException, ProcessExceptionCategory, ProcessExceptionStatus
 from orders.models.exceptions import ACTIVE_PROCESS_EXCEPTION_STATUSES
 from orders.money import ZERO
 from orders.services.process_exception_status import set_process_exception_status
@@ -13,6 +16,7 @@ from payments.models import BackgroundOperation, OperationType, Refund, RefundSt
 from .ensure_funds import submit_ensure_funds
 from .ensure_refunds import submit_ensure_refunds
 from .locks import lock_summary
+from .operation_input import EnsureFundsInput, EnsureRefundsInput
 
 
 def _operation_behind(exception: ProcessException) -> BackgroundOperation:
@@ -34,18 +38,26 @@ def _check_active(status: str) -> None:
         raise InvalidState(f"This exception is {status}; only an active one can be retried.")
 
 
-def retry_input(operation: BackgroundOperation) -> dict:
+def retry_input(operation: BackgroundOperation) -> EnsureFundsInput | EnsureRefundsInput:
     """For refunds, only the excess that did not go through is asked for again; the memo's balance
     already holds back what failed."""
-    data = dict(operation.input)
-    if operation.type == OperationType.ENSURE_REFUNDS:
+    if operation.type == OperationType.ENSURE_FUNDS:
+        return EnsureFundsInput.from_stored(operation.input)
+    data = EnsureRefundsInput.from_stored(operation.input)
+    if operation.prepared_at is not None:
+        # The fee invoices were paid when the refunds were reserved; only failed refunds remain.
         failed = Refund.objects.filter(background_operation=operation, status=RefundStatus.FAILED)
         excess_failed = sum((r.amount - r.credit_memo_amount for r in failed), ZERO)
-        if operation.prepared_at is not None:
-            # The fee invoices were paid when the refunds were reserved; only failed refunds remain.
-            data["excessFundsAmount"] = str(excess_failed)
-            data["invoicesToPay"] = []
+        data = replace(data, excess_funds_amount=excess_failed, invoices_to_pay=())
     return data
+
+
+def _resubmit(operation: BackgroundOperation, *, client: ApiClient | None, user: User | None) -> BackgroundOperation:
+    data = retry_input(operation)
+    summary_id = operation.order_summary_id
+    if isinstance(data, EnsureFundsInput):
+        return submit_ensure_funds(summary_id, data, client=client, user=user, retry_of=operation)
+    return submit_ensure_refunds(summary_id, data, client=client, user=user, retry_of=operation)
 
 
 def retry_payment_exception(exception_id, *, client=None, user=None, channel_id=None) -> BackgroundOperation:
@@ -63,9 +75,6 @@ def retry_payment_exception(exception_id, *, client=None, user=None, channel_id=
             ProcessException.objects.select_for_update().filter(pk=exception.pk).values_list("status", flat=True).get()
         )
         operation = _operation_behind(exception)
-        submit = submit_ensure_funds if operation.type == OperationType.ENSURE_FUNDS else submit_ensure_refunds
-        retried = submit(
-            operation.order_summary_id, retry_input(operation), client=client, user=user, retry_of=operation
-        )
+        retried = _resubmit(operation, client=client, user=user)
         set_process_exception_status(exception.pk, ProcessExceptionStatus.RESOLVED)
     return retried

@@ -171,6 +171,7 @@ def test_what_changes_a_record_shows_in_modified_since(api, worlds):
     from payments.services.background_operations import run_operation
     from payments.services.ensure_funds import submit_ensure_funds
     from payments.services.fulfillment_invoice_create import create_invoice_for_fulfillment_order
+    from payments.services.operation_input import EnsureFundsInput
 
     us, _eu = worlds
     FulfillmentOrder.objects.update(updated_at=T0)
@@ -184,7 +185,7 @@ def test_what_changes_a_record_shows_in_modified_since(api, worlds):
     invoice = create_invoice_for_fulfillment_order(us.uninvoiced_fo)
     assert walk(api, FO, **since) == [[str(us.uninvoiced_fo)]]
     Invoice.objects.filter(pk=invoice.pk).update(last_modified=T0)
-    operation = submit_ensure_funds(us.summary, {"invoiceId": invoice.pk})
+    operation = submit_ensure_funds(us.summary, EnsureFundsInput(invoice_id=invoice.pk))
     assert walk(api, f"{API}/background-operations", **since) == [[str(operation.pk)]]
     run_operation(operation.pk)
     assert walk(api, f"{API}/invoices", **since) == [[str(invoice.pk)]]

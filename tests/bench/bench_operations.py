@@ -22,6 +22,7 @@ from orders.models import OrderSummary
 from payments.models import BackgroundOperation, OperationStatus
 from payments.services.ensure_funds import submit_ensure_funds
 from payments.services.ensure_refunds import submit_ensure_refunds
+from payments.services.operation_input import EnsureFundsInput, EnsureRefundsInput
 from tests.bench.servers import celery_workers, purge_queue
 from tests.bench.support import (
     CpuTime,
@@ -65,8 +66,8 @@ def _cases(prefix: str, count: int):
 def _submit(funds, refunds) -> list[int]:
     ids = []
     for (summary, invoice), refund_summary in zip(funds, refunds, strict=True):
-        ids.append(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}).pk)
-        ids.append(submit_ensure_refunds(refund_summary.pk, {"excessFundsAmount": str(EXCESS)}).pk)
+        ids.append(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)).pk)
+        ids.append(submit_ensure_refunds(refund_summary.pk, EnsureRefundsInput(excess_funds_amount=EXCESS)).pk)
     return ids
 
 
@@ -105,9 +106,11 @@ def test_b6_background_operations(bench_queue, figures, run):
             _wait_final(_submit(warm_funds, warm_refunds), timeout=120)
             paced_ids = []
             for (summary, invoice), refund_summary in zip(paced_funds, paced_refunds, strict=True):
-                paced_ids.append(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}).pk)
+                paced_ids.append(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)).pk)
                 time.sleep(1 / PACE_PER_S)
-                paced_ids.append(submit_ensure_refunds(refund_summary.pk, {"excessFundsAmount": str(EXCESS)}).pk)
+                paced_ids.append(
+                    submit_ensure_refunds(refund_summary.pk, EnsureRefundsInput(excess_funds_amount=EXCESS)).pk
+                )
                 time.sleep(1 / PACE_PER_S)
             paced = _wait_final(paced_ids, timeout=120)
             # One transaction: every task is published when it commits, so the workers meet a full queue.

@@ -25,11 +25,12 @@ def paid_at_checkout() -> OrderSummary:
 def shipped_and_paid() -> OrderSummary:
     """The §6 order shipped whole, invoiced 118.80 and captured through ensure funds."""
     from payments.services.ensure_funds import submit_ensure_funds
+    from payments.services.operation_input import EnsureFundsInput
     from tests.payments.money_builders import invoice_everything, run
 
     summary = worked_example()
     invoice = invoice_everything(summary)
     for ois in items_by_sku(summary).values():
         set_fulfillment_state(ois, allocated=ois.quantity_ordered, fulfilled=ois.quantity_ordered)
-    run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
+    run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)))
     return OrderSummary.objects.get(pk=summary.pk)

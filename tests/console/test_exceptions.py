@@ -117,16 +117,17 @@ def failed_refund():
     from payments.services.credit_memo_create import create_credit_memo
     from payments.services.ensure_funds import submit_ensure_funds
     from payments.services.ensure_refunds import submit_ensure_refunds
+    from payments.services.operation_input import EnsureFundsInput, EnsureRefundsInput
     from tests.payments.money_builders import invoice_everything, return_one_a, run, set_token
 
     summary = worked_example()
     set_token(summary, "tok_visa")
     invoice = invoice_everything(summary)
-    run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
+    run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)))
     set_token(summary, "tok_error")
     change = return_one_a(summary)
     memo = create_credit_memo(summary.pk, [change.pk])
-    operation = run(submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk}))
+    operation = run(submit_ensure_refunds(summary.pk, EnsureRefundsInput(credit_memo_id=memo.pk)))
     set_token(summary, "tok_visa")
     return summary, operation, ProcessException.objects.get(order_summary=summary, category="Payment")
 

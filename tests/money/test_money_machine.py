@@ -47,6 +47,7 @@ from payments.services.ensure_funds import submit_ensure_funds
 from payments.services.ensure_refunds import submit_ensure_refunds
 from payments.services.fulfillment_invoice_create import create_invoice_for_fulfillment_order
 from payments.services.money_follow_ups import invoice_and_capture
+from payments.services.operation_input import EnsureFundsInput, EnsureRefundsInput
 from tests.builders import address, ingest, order_body
 from tests.change_builders import change
 from tests.fulfillment.helpers import make_location, place, stock
@@ -263,7 +264,7 @@ class MoneyMachine(RuleBasedStateMachine):
         invoices = list(Invoice.objects.filter(order_summary_id=self.summary_id).order_by("id"))
         if invoices:
             invoice = data.draw(st.sampled_from(invoices))
-            self.run(lambda: submit_ensure_funds(self.summary_id, {"invoiceId": invoice.pk}))
+            self.run(lambda: submit_ensure_funds(self.summary_id, EnsureFundsInput(invoice_id=invoice.pk)))
             self.settle()
 
     @precondition(lambda self: self.summary_id is not None)
@@ -281,7 +282,7 @@ class MoneyMachine(RuleBasedStateMachine):
         if waiting:
             memo = self.attempt("credit memo", lambda: create_credit_memo(self.summary_id, waiting))
             if memo is not None and CreditMemo.objects.get(pk=memo.pk).balance > 0:
-                self.run(lambda: submit_ensure_refunds(self.summary_id, {"creditMemoId": memo.pk}))
+                self.run(lambda: submit_ensure_refunds(self.summary_id, EnsureRefundsInput(credit_memo_id=memo.pk)))
         self.settle()
 
     @precondition(lambda self: self.summary_id is not None)
@@ -289,7 +290,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def refund_excess(self):
         excess = funds_position(self.summary).total_excess_funds_amount
         if excess > 0:
-            self.run(lambda: submit_ensure_refunds(self.summary_id, {"excessFundsAmount": str(excess)}))
+            self.run(lambda: submit_ensure_refunds(self.summary_id, EnsureRefundsInput(excess_funds_amount=excess)))
         self.settle()
 
     # --- what always holds -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from payments.services.background_operations import run_operation
 from payments.services.credit_memo_create import create_credit_memo
 from payments.services.ensure_funds import submit_ensure_funds
 from payments.services.ensure_refunds import submit_ensure_refunds
+from payments.services.operation_input import EnsureFundsInput, EnsureRefundsInput
 from tests.builders import worked_example
 from tests.payments.money_builders import invoice_everything, return_one_a
 
@@ -18,9 +19,9 @@ pytestmark = pytest.mark.django_db
 def money_records():
     summary = worked_example()
     invoice = invoice_everything(summary)
-    run_operation(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}).pk)
+    run_operation(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)).pk)
     memo = create_credit_memo(summary.pk, [return_one_a(summary).pk])
-    run_operation(submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk}).pk)
+    run_operation(submit_ensure_refunds(summary.pk, EnsureRefundsInput(credit_memo_id=memo.pk)).pk)
     return summary
 
 

@@ -9,6 +9,7 @@ from django.db import connection
 from payments.models import BackgroundOperation, Payment, SandboxTransaction
 from payments.services import background_operations, operation_queue
 from payments.services.ensure_funds import submit_ensure_funds
+from payments.services.operation_input import EnsureFundsInput
 from tests.builders import worked_example
 from tests.payments.money_builders import invoice_everything
 
@@ -19,7 +20,7 @@ def test_two_workers_on_one_operation_capture_once(monkeypatch):
     monkeypatch.setattr(operation_queue, "enqueue", lambda operation_id: None)
     summary = worked_example()
     invoice = invoice_everything(summary)
-    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    operation = submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk))
     start = threading.Barrier(2)
     errors = []
 

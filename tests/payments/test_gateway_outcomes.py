@@ -22,6 +22,7 @@ from payments.services.credit_memo_create import create_credit_memo
 from payments.services.ensure_funds import submit_ensure_funds
 from payments.services.ensure_refunds import submit_ensure_refunds
 from payments.services.movements import CAPTURE, REFUND, pending_movements, reconcile_movement
+from payments.services.operation_input import EnsureFundsInput, EnsureRefundsInput
 from tests.builders import worked_example
 from tests.payments.money_builders import invoice_everything, ops_fields, return_one_a, run, set_token
 
@@ -71,7 +72,7 @@ def invoiced_example(token):
 
 def test_capture_declined_raises_a_payment_exception_and_the_operation_completes():
     summary, invoice = invoiced_example("tok_decline")
-    operation = run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
+    operation = run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)))
     assert operation.status == "Complete"
     assert operation.result["success"] is False
     ops = summary.payment_summaries.get()
@@ -92,7 +93,7 @@ def test_capture_declined_raises_a_payment_exception_and_the_operation_completes
 
 def test_capture_permanent_failure():
     summary, invoice = invoiced_example("tok_error")
-    operation = run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
+    operation = run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)))
     assert operation.status == "Complete" and operation.result["success"] is False
     log = PaymentGatewayLog.objects.get(interaction_type="Capture")
     assert (log.status, log.result_code) == (GatewayLogStatus.FAILED, "PermanentFail")
@@ -102,7 +103,7 @@ def test_capture_permanent_failure():
 def test_capture_timeout_stays_pending_then_reconciliation_captures_under_the_same_key():
     summary, invoice = invoiced_example("tok_timeout")
     ops = summary.payment_summaries.get()
-    operation = run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
+    operation = run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)))
     assert operation.status == "Complete"
     assert operation.result["pendingCount"] == 1
     capture = Payment.objects.get(order_payment_summary=ops, kind="Capture")
@@ -113,7 +114,7 @@ def test_capture_timeout_stays_pending_then_reconciliation_captures_under_the_sa
     assert (log.status, log.result_code) == (GatewayLogStatus.TIMEOUT, "Indeterminate")
 
     # A second ensure funds for the same invoice sees the pending capture: nothing more to take.
-    again = run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
+    again = run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)))
     assert again.result["amountDue"] == "0.00"
     assert Payment.objects.filter(kind="Capture").count() == 1
 
@@ -134,7 +135,7 @@ def test_capture_timeout_stays_pending_then_reconciliation_captures_under_the_sa
 
 def paid_and_returned(refund_token):
     summary, invoice = invoiced_example("tok_visa")
-    run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
+    run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)))
     set_token(summary, refund_token)
     change = return_one_a(summary)
     summary = OrderSummary.objects.get(pk=summary.pk)
@@ -144,7 +145,7 @@ def paid_and_returned(refund_token):
 def test_refund_declined_gives_the_reservation_back():
     summary, memo = paid_and_returned("tok_decline")
     ops = summary.payment_summaries.get()
-    operation = run(submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk}))
+    operation = run(submit_ensure_refunds(summary.pk, EnsureRefundsInput(credit_memo_id=memo.pk)))
     assert operation.status == "Complete" and operation.result["success"] is False
     memo.refresh_from_db()
     assert memo.balance == D("43.20")
@@ -166,7 +167,7 @@ def test_refund_declined_gives_the_reservation_back():
 
 def test_refund_permanent_failure_then_retry_after_the_card_is_fixed():
     summary, memo = paid_and_returned("tok_error")
-    operation = run(submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk}))
+    operation = run(submit_ensure_refunds(summary.pk, EnsureRefundsInput(credit_memo_id=memo.pk)))
     exception = ProcessException.objects.get(order_summary=summary)
     set_token(summary, "tok_visa")
     from payments.services.operation_retry import retry_payment_exception
@@ -185,7 +186,7 @@ def test_refund_permanent_failure_then_retry_after_the_card_is_fixed():
 def test_refund_timeout_then_reconciliation():
     summary, memo = paid_and_returned("tok_timeout")
     ops = summary.payment_summaries.get()
-    run(submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk}))
+    run(submit_ensure_refunds(summary.pk, EnsureRefundsInput(credit_memo_id=memo.pk)))
     refund = Refund.objects.get()
     assert refund.status == "Pending"
     assert (ops_fields(ops)["pendingRefund"], ops_fields(ops)["refunded"]) == (D("43.20"), D("0"))
@@ -203,7 +204,7 @@ def test_operation_refused_when_funds_are_insufficient():
     summary, invoice = invoiced_example("tok_visa")
     # Authorization 118.80 − 100.00 reversed leaves 18.80 to capture for an invoice of 118.80.
     summary.payment_summaries.update(authorization_reversal_amount=D("100.00"))
-    operation = run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
+    operation = run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)))
     assert operation.status == "Complete"
     assert operation.result["success"] is False
     assert operation.result["errors"][0]["errorCode"] == "INVALID_STATE"
@@ -215,8 +216,8 @@ def test_operation_refused_when_funds_are_insufficient():
 
 def test_refunding_a_settled_memo_again_changes_nothing():
     summary, memo = paid_and_returned("tok_visa")
-    run(submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk}))
-    again = run(submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk}))
+    run(submit_ensure_refunds(summary.pk, EnsureRefundsInput(credit_memo_id=memo.pk)))
+    again = run(submit_ensure_refunds(summary.pk, EnsureRefundsInput(credit_memo_id=memo.pk)))
     assert (again.status, again.result["success"], again.result["refundAmount"]) == ("Complete", True, "0.00")
     assert Refund.objects.count() == 1
     assert not ProcessException.objects.filter(order_summary=summary).exists()

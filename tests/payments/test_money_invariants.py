@@ -17,6 +17,7 @@ from payments.services.credit_memo_create import create_credit_memo
 from payments.services.ensure_funds import submit_ensure_funds
 from payments.services.ensure_refunds import submit_ensure_refunds
 from payments.services.movements import pending_movements, reconcile_movement
+from payments.services.operation_input import EnsureFundsInput, EnsureRefundsInput
 from tests.builders import worked_example
 from tests.payments.money_builders import add_payment_method, change_order, invoice_everything, set_token
 
@@ -56,7 +57,7 @@ class MoneyInvariants(TestCase):
             summary = OrderSummary.objects.get(pk=summary.pk)
             if step == "pay":
                 invoice = invoice or invoice_everything(summary)
-                run_operation(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}).pk)
+                run_operation(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)).pk)
             elif step == "cancel_b" and not canceled and invoice is None:
                 change_order(summary, ChangeType.CANCEL, [("B", "-1", "-20.00", "-1.60")])
                 canceled = True
@@ -66,11 +67,11 @@ class MoneyInvariants(TestCase):
                 )
                 returned += 1
                 memo = create_credit_memo(summary.pk, [change.pk])
-                run_operation(submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk}).pk)
+                run_operation(submit_ensure_refunds(summary.pk, EnsureRefundsInput(credit_memo_id=memo.pk)).pk)
             elif step == "refund_excess":
                 excess = funds_position(summary).total_excess_funds_amount
                 if excess > 0:
-                    run_operation(submit_ensure_refunds(summary.pk, {"excessFundsAmount": str(excess)}).pk)
+                    run_operation(submit_ensure_refunds(summary.pk, EnsureRefundsInput(excess_funds_amount=excess)).pk)
             elif step in ("decline", "timeout", "heal"):
                 token = {"decline": "tok_decline", "timeout": "tok_timeout", "heal": "tok_visa"}[step]
                 set_token(summary, token)

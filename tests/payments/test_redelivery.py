@@ -11,6 +11,7 @@ from payments.services import background_operations, movements
 from payments.services.credit_memo_create import create_credit_memo
 from payments.services.ensure_funds import submit_ensure_funds
 from payments.services.ensure_refunds import submit_ensure_refunds
+from payments.services.operation_input import EnsureFundsInput, EnsureRefundsInput
 from tests.builders import worked_example
 from tests.payments.money_builders import invoice_everything, ops_fields, return_one_a
 
@@ -42,7 +43,7 @@ def test_the_money_tasks_ack_late():
 def test_a_task_executed_twice_captures_once():
     summary = worked_example()
     invoice = invoice_everything(summary)
-    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    operation = submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk))
     tasks.run_background_operation.apply(args=[operation.pk])
     tasks.run_background_operation.apply(args=[operation.pk])
     assert Payment.objects.filter(kind="Capture").count() == 1
@@ -54,7 +55,7 @@ def test_a_task_executed_twice_captures_once():
 def test_worker_dies_after_the_gateway_captured_and_before_settling(monkeypatch):
     summary = worked_example()
     invoice = invoice_everything(summary)
-    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    operation = submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk))
     die_once(monkeypatch, movements, "settle_capture")
     with pytest.raises(WorkerDied):
         tasks.run_background_operation.apply(args=[operation.pk], throw=True)
@@ -81,7 +82,7 @@ def test_worker_dies_after_the_gateway_captured_and_before_settling(monkeypatch)
 def test_worker_dies_after_reserving_and_before_sending(monkeypatch):
     summary = worked_example()
     invoice = invoice_everything(summary)
-    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    operation = submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk))
     die_once(monkeypatch, movements, "send_logged")
     with pytest.raises(WorkerDied):
         tasks.run_background_operation.apply(args=[operation.pk], throw=True)
@@ -96,10 +97,12 @@ def test_worker_dies_after_reserving_and_before_sending(monkeypatch):
 def test_refund_task_dies_after_the_gateway_refunded(monkeypatch):
     summary = worked_example()
     invoice = invoice_everything(summary)
-    tasks.run_background_operation.apply(args=[submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}).pk])
+    tasks.run_background_operation.apply(
+        args=[submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)).pk]
+    )
     change = return_one_a(summary)
     memo = create_credit_memo(OrderSummary.objects.get(pk=summary.pk).pk, [change.pk])
-    operation = submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
+    operation = submit_ensure_refunds(summary.pk, EnsureRefundsInput(credit_memo_id=memo.pk))
     die_once(monkeypatch, movements, "settle_refund")
     with pytest.raises(WorkerDied):
         tasks.run_background_operation.apply(args=[operation.pk], throw=True)
@@ -121,7 +124,7 @@ def test_pending_movements_are_swept_from_beat():
 def test_the_log_line_of_a_call_is_committed_with_the_reservation_before_the_call(monkeypatch):
     summary = worked_example()
     invoice = invoice_everything(summary)
-    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    operation = submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk))
     die_once(monkeypatch, movements, "send_logged")
     with pytest.raises(WorkerDied):
         tasks.run_background_operation.apply(args=[operation.pk], throw=True)
@@ -145,7 +148,7 @@ def test_the_log_line_of_a_call_is_committed_with_the_reservation_before_the_cal
 def test_a_settlement_that_fails_still_records_the_answer_and_the_redelivery_settles(monkeypatch):
     summary = worked_example()
     invoice = invoice_everything(summary)
-    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    operation = submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk))
     real = movements.settle_capture
     calls = {"n": 0}
 
@@ -177,7 +180,7 @@ def test_a_settlement_that_fails_still_records_the_answer_and_the_redelivery_set
 def test_a_failed_attempt_before_any_movement_is_on_record_and_the_next_delivery_counts_as_a_retry(monkeypatch):
     summary = worked_example()
     invoice = invoice_everything(summary)
-    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    operation = submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk))
     real = background_operations.PREPARE["EnsureFunds"]
     calls = {"n": 0}
 

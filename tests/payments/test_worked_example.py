@@ -17,6 +17,7 @@ from payments.models import (
 from payments.services.credit_memo_create import create_credit_memo
 from payments.services.ensure_funds import submit_ensure_funds
 from payments.services.ensure_refunds import submit_ensure_refunds
+from payments.services.operation_input import EnsureFundsInput, EnsureRefundsInput
 from tests.builders import worked_example
 from tests.payments.money_builders import invoice_everything, ops_fields, return_one_a, run
 
@@ -48,7 +49,7 @@ def test_worked_example_from_ingest_to_refund():
     assert invoice.number == f"INV-{invoice.pk:06d}"
     assert invoice.lines.count() == 3
 
-    operation = run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
+    operation = run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)))
     assert operation.status == OperationStatus.COMPLETE
     assert operation.result["success"] is True
     invoice.refresh_from_db()
@@ -101,7 +102,7 @@ def test_worked_example_from_ingest_to_refund():
     # Once on a memo, the credit is counted through the memo's balance, not twice.
     assert funds_position(summary).outstanding_credit == D("43.20")
 
-    operation = run(submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk}))
+    operation = run(submit_ensure_refunds(summary.pk, EnsureRefundsInput(credit_memo_id=memo.pk)))
     assert operation.status == OperationStatus.COMPLETE and operation.result["success"] is True
     memo.refresh_from_db()
     assert memo.balance == D("0")

@@ -9,6 +9,7 @@ from payments import tasks
 from payments.models import BackgroundOperation, SandboxTransaction
 from payments.services import operation_queue
 from payments.services.ensure_funds import submit_ensure_funds
+from payments.services.operation_input import EnsureFundsInput
 from tests.builders import worked_example
 from tests.payments.money_builders import invoice_everything
 from tests.support.celery_worker import running_worker, unique_queue, wait_until, worker_env
@@ -22,7 +23,7 @@ def test_ensure_funds_runs_in_a_real_worker_and_a_second_delivery_moves_nothing(
     monkeypatch.setattr(operation_queue, "enqueue", lambda operation_id: None)
     summary = worked_example()
     invoice = invoice_everything(summary)
-    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    operation = submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk))
     queue = unique_queue("ensure-funds")
 
     def status():

@@ -22,6 +22,7 @@ from payments.models import Payment, Refund
 from payments.services import background_operations, operation_queue
 from payments.services.ensure_funds import submit_ensure_funds
 from payments.services.ensure_refunds import submit_ensure_refunds
+from payments.services.operation_input import EnsureFundsInput, EnsureRefundsInput
 from tests.builders import address, ingest, item, order_body
 from tests.payments.money_builders import invoice_everything
 
@@ -66,7 +67,7 @@ def _funds_of(count: int):
     """50.00 invoiced, authorized by `count` methods in equal parts: ensure funds captures each part."""
     summary = _order([_payment(n, "authorization", D("50.00") / count) for n in range(count)])
     invoice = invoice_everything(summary)
-    return submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    return submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk))
 
 
 def _refunds_of(count: int):
@@ -75,7 +76,7 @@ def _refunds_of(count: int):
     sale = D("60.00") if count == 1 else D("51.00")
     summary = _order([_payment(n, "sale", sale) for n in range(count)])
     excess = sale * count - D("50.00")
-    return submit_ensure_refunds(summary.pk, {"excessFundsAmount": str(excess)})
+    return submit_ensure_refunds(summary.pk, EnsureRefundsInput(excess_funds_amount=excess))
 
 
 def _run(operation) -> list[str]:

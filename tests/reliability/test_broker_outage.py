@@ -25,6 +25,7 @@ from payments.models import BackgroundOperation, CreditMemo, Invoice, Payment, R
 from payments.services.credit_memo_create import create_credit_memo
 from payments.services.ensure_funds import submit_ensure_funds
 from payments.services.ensure_refunds import submit_ensure_refunds
+from payments.services.operation_input import EnsureFundsInput, EnsureRefundsInput
 from tests.builders import ensure_channel, worked_example, worked_example_body
 from tests.fulfillment.helpers import make_location, stock
 from tests.payments.money_builders import invoice_everything, return_one_a, run, set_token
@@ -163,7 +164,7 @@ def test_a_broker_down_during_ingest_fulfil_and_refunds_delays_the_work_and_lose
     stock("WH-OUT", A=100, B=100)
     # An order paid in full and then returned: its credit memo is refunded during the outage.
     returned = worked_example()
-    run(submit_ensure_funds(returned.pk, {"invoiceId": invoice_everything(returned).pk}))
+    run(submit_ensure_funds(returned.pk, EnsureFundsInput(invoice_id=invoice_everything(returned).pk)))
     memo = create_credit_memo(OrderSummary.objects.get(pk=returned.pk).pk, [return_one_a(returned).pk])
     OutboxMessage.objects.all().delete()
     settings.OMS_AUTO_ROUTE_ORDERS = True
@@ -262,14 +263,14 @@ def test_a_worker_killed_mid_refund_is_replaced_and_the_refund_finishes_within_t
     """Default lease and visibility timeout: the outbox brings the message back, not Redis."""
     settings.OMS_AUTO_ROUTE_ORDERS = False
     summary = worked_example()
-    run(submit_ensure_funds(summary.pk, {"invoiceId": invoice_everything(summary).pk}))
+    run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice_everything(summary).pk)))
     memo = create_credit_memo(OrderSummary.objects.get(pk=summary.pk).pk, [return_one_a(summary).pk])
     set_token(summary, "tok_slow")
     OutboxMessage.objects.all().delete()
 
     with own_broker():
         with worker_with_beat() as doomed:
-            operation = submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
+            operation = submit_ensure_refunds(summary.pk, EnsureRefundsInput(credit_memo_id=memo.pk))
             # Published after commit (autocommit here) to the test's broker.
             started = time.monotonic()
             wait_until(

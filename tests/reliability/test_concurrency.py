@@ -23,6 +23,7 @@ from payments.services import background_operations, operation_queue
 from payments.services.ensure_funds import submit_ensure_funds
 from payments.services.ensure_refunds import submit_ensure_refunds
 from payments.services.fulfillment_invoice_create import create_invoice_for_fulfillment_order
+from payments.services.operation_input import EnsureFundsInput, EnsureRefundsInput
 from tests.builders import address, ensure_channel, ingest, item, items_by_sku, order_body, set_fulfillment_state
 from tests.change_builders import assert_rebuilds, change
 from tests.fulfillment.helpers import make_location, place, stock
@@ -209,7 +210,9 @@ def test_two_refunds_of_60_against_100_captured_make_exactly_one_gateway_call(se
         )
     )
     submit_cancel(summary.pk, [change(items_by_sku(summary)["GIFT"].pk, 1)], actor=None)
-    operations = [submit_ensure_refunds(summary.pk, {"excessFundsAmount": "60.00"}) for _ in range(2)]
+    operations = [
+        submit_ensure_refunds(summary.pk, EnsureRefundsInput(excess_funds_amount=D("60.00"))) for _ in range(2)
+    ]
 
     run_together(lambda i: background_operations.run_operation(operations[i].pk), 2)
 
@@ -256,7 +259,7 @@ def test_ten_partial_captures_racing_on_one_authorization_never_capture_more_tha
     assert [invoice.balance for invoice in invoices] == [D("10.00")] * 10
     # The issuer released 35.00 of the 100.00 hold: 65.00 can still be captured, six invoices' worth.
     summary.payment_summaries.update(authorization_reversal_amount=D("35.00"))
-    operations = [submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}) for invoice in invoices]
+    operations = [submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)) for invoice in invoices]
 
     outcomes = run_together(lambda i: background_operations.run_operation(operations[i].pk), 10)
 

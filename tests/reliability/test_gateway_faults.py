@@ -27,6 +27,7 @@ from payments.services.movements import (
     reconcile_countdown,
     reconcile_movement,
 )
+from payments.services.operation_input import EnsureFundsInput, EnsureRefundsInput
 from tests.builders import worked_example
 from tests.payments.money_builders import invoice_everything, ops_fields, return_one_a, run, set_token
 from tests.reliability.gateways import UnreachableGateway
@@ -59,7 +60,7 @@ def test_a_declined_capture_is_not_retried_raises_an_exception_and_leaves_the_in
 ):
     summary, invoice = invoiced("tok_decline")
     with django_capture_on_commit_callbacks():
-        operation = run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
+        operation = run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)))
     # The task delivered again, and the sweep of pending movements: neither asks the gateway again.
     tasks.run_background_operation.apply(args=[operation.pk], throw=True)
     sweep()
@@ -80,7 +81,7 @@ def test_a_declined_capture_is_not_retried_raises_an_exception_and_leaves_the_in
 
 def paid_and_returned(token):
     summary, invoice = invoiced("tok_visa")
-    run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
+    run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)))
     set_token(summary, token)
     change = return_one_a(summary)
     return summary, create_credit_memo(OrderSummary.objects.get(pk=summary.pk).pk, [change.pk])
@@ -90,14 +91,14 @@ def paid_and_returned(token):
 def test_a_timeout_after_the_provider_acted_stays_pending_until_reconciliation_settles_it_once(kind):
     if kind == CAPTURE:
         summary, invoice = invoiced("tok_timeout")
-        operation = run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
+        operation = run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)))
         movement = Payment.objects.get(kind="Capture")
         interaction, pending_field, done_field = "Capture", "pendingCapture", "captured"
         # The whole 118.80 invoice; A returned later is 40.00 + 3.20.
         amount = D("118.80")
     else:
         summary, memo = paid_and_returned("tok_timeout")
-        operation = run(submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk}))
+        operation = run(submit_ensure_refunds(summary.pk, EnsureRefundsInput(credit_memo_id=memo.pk)))
         movement = Refund.objects.get()
         interaction, pending_field, done_field = "ReferencedRefund", "pendingRefund", "refunded"
         amount = D("43.20")
@@ -130,7 +131,7 @@ def test_an_unreachable_provider_is_asked_again_with_backoff_under_the_same_key(
     UnreachableGateway.fail_next(3)
 
     with django_capture_on_commit_callbacks():
-        run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
+        run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)))
     capture = Payment.objects.get(kind="Capture")
     key = capture.idempotency_key
     for _ in range(3):
@@ -157,7 +158,7 @@ def test_the_backoff_stops_growing_at_half_an_hour(settings):
     settings.OMS_GATEWAY_RECONCILE_DELAY_SECONDS = 60
     summary, invoice = invoiced("tok_visa")
     UnreachableGateway.fail_next(20)
-    run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
+    run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)))
     capture = Payment.objects.get(kind="Capture")
     for _ in range(10):
         reconcile_movement(CAPTURE, capture.pk)
@@ -169,7 +170,7 @@ def test_the_backoff_stops_growing_at_half_an_hour(settings):
 
 def test_a_permanent_failure_is_in_front_of_the_agents(api):
     summary, invoice = invoiced("tok_error")
-    operation = run(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}))
+    operation = run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)))
 
     listed = body_of(api.get("/api/v1/commerce/process-exceptions", {"orderSummaryId": summary.pk}))
     (exception,) = listed["processExceptions"]

@@ -41,6 +41,7 @@ from payments.services.ensure_funds import submit_ensure_funds
 from payments.services.ensure_refunds import submit_ensure_refunds
 from payments.services.fulfillment_invoice_create import create_invoice_for_fulfillment_order
 from payments.services.movements import pending_movements, reconcile_movement
+from payments.services.operation_input import EnsureFundsInput, EnsureRefundsInput
 from tests.builders import address, ingest, order_body
 from tests.change_builders import assert_rebuilds, change
 from tests.fulfillment.helpers import make_location, place, stock
@@ -149,7 +150,7 @@ class OrderMoney(RuleBasedStateMachine):
         memo = self.attempt("credit memo", lambda: create_credit_memo(summary_id, change_order_ids))
         if memo is not None:
             operation = self.attempt(
-                "ensure refunds", lambda: submit_ensure_refunds(summary_id, {"creditMemoId": memo.pk})
+                "ensure refunds", lambda: submit_ensure_refunds(summary_id, EnsureRefundsInput(credit_memo_id=memo.pk))
             )
             if operation is not None:
                 run_operation(operation.pk)
@@ -174,7 +175,7 @@ class OrderMoney(RuleBasedStateMachine):
 
     def pay(self, invoice):
         operation = self.attempt(
-            "ensure funds", lambda: submit_ensure_funds(self.summary_id, {"invoiceId": invoice.pk})
+            "ensure funds", lambda: submit_ensure_funds(self.summary_id, EnsureFundsInput(invoice_id=invoice.pk))
         )
         if operation is not None:
             run_operation(operation.pk)
@@ -238,7 +239,8 @@ class OrderMoney(RuleBasedStateMachine):
         excess = funds_position(self.summary).total_excess_funds_amount
         if excess > 0:
             operation = self.attempt(
-                "refund excess", lambda: submit_ensure_refunds(self.summary_id, {"excessFundsAmount": str(excess)})
+                "refund excess",
+                lambda: submit_ensure_refunds(self.summary_id, EnsureRefundsInput(excess_funds_amount=excess)),
             )
             if operation is not None:
                 run_operation(operation.pk)

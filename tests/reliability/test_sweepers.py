@@ -21,6 +21,7 @@ from orders.services.fulfillment_status import change_fulfillment_order_status
 from orders.sweepers import ROUTING_TASK, sweep_unrouted_summaries
 from payments.models import BackgroundOperation, Invoice, OrderPaymentSummary
 from payments.services.ensure_funds import submit_ensure_funds
+from payments.services.operation_input import EnsureFundsInput
 from payments.sweepers import INVOICE_AND_CAPTURE, sweep_stuck_operations, sweep_unbilled_fulfillment_orders
 from tests.builders import items_by_sku, worked_example
 from tests.fulfillment.helpers import make_location, place, stock
@@ -120,10 +121,10 @@ def test_background_operations_new_or_running_past_the_deadline_are_run_again_an
     summary = worked_example()
     invoice = invoice_everything(summary)
     # Submitted before the outbox: its message is gone (here: never published, then purged).
-    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    operation = submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk))
     OutboxMessage.objects.all().delete()
     age(BackgroundOperation, operation.pk, 30, field="submitted_at")
-    recent = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    recent = submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk))
     OutboxMessage.objects.all().delete()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -139,12 +140,12 @@ def test_background_operations_new_or_running_past_the_deadline_are_run_again_an
 def test_a_running_operation_whose_worker_died_is_finished_by_the_sweep(django_capture_on_commit_callbacks):
     summary = worked_example()
     invoice = invoice_everything(summary)
-    operation = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    operation = submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk))
     OutboxMessage.objects.all().delete()
     BackgroundOperation.objects.filter(pk=operation.pk).update(
         status="Running", started_at=timezone.now() - timedelta(minutes=30)
     )
-    pending_elsewhere = submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk})
+    pending_elsewhere = submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk))
     # Old, but its message is still pending: left to it.
     age(BackgroundOperation, pending_elsewhere.pk, 30, field="submitted_at")
 

@@ -24,6 +24,7 @@ from payments.services import operation_queue
 from payments.services.credit_memo_create import create_credit_memo
 from payments.services.ensure_funds import submit_ensure_funds
 from payments.services.ensure_refunds import submit_ensure_refunds
+from payments.services.operation_input import EnsureFundsInput, EnsureRefundsInput
 from tests.builders import worked_example
 from tests.payments.money_builders import invoice_everything, ops_fields, return_one_a, run, set_token
 from tests.reliability.helpers import assert_ledger_balanced
@@ -51,7 +52,7 @@ def real_worker(test):
 def paid_and_returned():
     """DOMAIN.md §6 captured in full (118.80), then 1 × A returned: a credit memo of 40.00 + 3.20."""
     summary = worked_example()
-    run(submit_ensure_funds(summary.pk, {"invoiceId": invoice_everything(summary).pk}))
+    run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice_everything(summary).pk)))
     change = return_one_a(summary)
     return summary, create_credit_memo(OrderSummary.objects.get(pk=summary.pk).pk, [change.pk])
 
@@ -64,7 +65,7 @@ def refund_on_slow_card(monkeypatch, settings):
     monkeypatch.setattr(operation_queue, "enqueue", lambda operation_id: None)
     summary, memo = paid_and_returned()
     set_token(summary, "tok_slow")
-    operation = submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
+    operation = submit_ensure_refunds(summary.pk, EnsureRefundsInput(credit_memo_id=memo.pk))
     return summary, memo, operation
 
 
@@ -168,7 +169,7 @@ class RequestFailed(Exception):
 @pytest.mark.django_db
 def test_a_request_failing_after_creating_a_credit_memo_enqueues_nothing(django_capture_on_commit_callbacks):
     summary = worked_example()
-    run(submit_ensure_funds(summary.pk, {"invoiceId": invoice_everything(summary).pk}))
+    run(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice_everything(summary).pk)))
     change = return_one_a(summary)
     published = []
 
@@ -179,7 +180,7 @@ def test_a_request_failing_after_creating_a_credit_memo_enqueues_nothing(django_
     try:
         with django_capture_on_commit_callbacks() as callbacks, pytest.raises(RequestFailed), transaction.atomic():
             memo = create_credit_memo(summary.pk, [change.pk])
-            submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
+            submit_ensure_refunds(summary.pk, EnsureRefundsInput(credit_memo_id=memo.pk))
             raise RequestFailed("the request failed after the credit memo was written")
     finally:
         before_task_publish.disconnect(record)
@@ -192,7 +193,7 @@ def test_a_request_failing_after_creating_a_credit_memo_enqueues_nothing(django_
     # The same request, committed: one task, queued once the transaction is over — and it refunds.
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         memo = create_credit_memo(summary.pk, [change.pk])
-        operation = submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
+        operation = submit_ensure_refunds(summary.pk, EnsureRefundsInput(credit_memo_id=memo.pk))
     assert len(callbacks) == 1
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True

@@ -29,6 +29,7 @@ from payments.services.ensure_funds import submit_ensure_funds
 from payments.services.ensure_refunds import submit_ensure_refunds
 from payments.services.fulfillment_invoice_create import create_invoice_for_fulfillment_order
 from payments.services.locks import lock_summary
+from payments.services.operation_input import EnsureFundsInput, EnsureRefundsInput
 from payments.services.process_exceptions import raise_payment_exception
 from tests.builders import address, ensure_channel, ingest, item, items_by_sku, order_body, tax
 from tests.change_builders import change, fee
@@ -105,13 +106,13 @@ def build_world(channel: str, prefix: str) -> World:
     (shipped,) = place(summary, (location, [(items["A"], 2), (items["B"], 3)]))
     change_fulfillment_order_status(shipped.pk, "Fulfilled")
     invoice = create_invoice_for_fulfillment_order(shipped.pk)
-    run_operation(submit_ensure_funds(summary.pk, {"invoiceId": invoice.pk}).pk)
+    run_operation(submit_ensure_funds(summary.pk, EnsureFundsInput(invoice_id=invoice.pk)).pk)
     (uninvoiced,) = place(summary, (location, [(items["A"], 1)]))
     shipment = create_shipment(uninvoiced.pk, ShipmentInput(carrier="UPS", tracking_number="1Z999AA10123456784"))
     (live,) = place(summary, (location, [(items["A"], 1)]))
     returned = submit_return(summary.pk, [change(items["B"].pk, 1)], actor=None)
     memo = create_credit_memo(summary.pk, [returned.change_order_id])
-    operation = submit_ensure_refunds(summary.pk, {"creditMemoId": memo.pk})
+    operation = submit_ensure_refunds(summary.pk, EnsureRefundsInput(credit_memo_id=memo.pk))
     run_operation(operation.pk)
     with_fee = submit_return(summary.pk, [change(items["B"].pk, 1, fees=(fee("2.00"),))], actor=None)
     # A receiver that never resolves (.invalid): an attempt fails at once, without leaving the machine.
