@@ -24,7 +24,6 @@ from rest_framework.fields import DateTimeField
 from orders import outbox
 from orders.db import CompiledQuery, insert_rows
 from orders.models import Event, EventSequence, OrderSummary, WebhookDelivery, WebhookEndpoint
-from orders.rows import CompiledRows
 
 DELIVER_TASK = "orders.webhook_tasks.deliver_webhook"
 
@@ -55,9 +54,11 @@ def _endpoints_of(order_summary_id):
     return _active_endpoints().filter(Q(sales_channel__isnull=True) | Q(sales_channel_id=channel))
 
 
-# Every event asks: compiled once per process (orders/rows.py).
+# Every event asks: compiled once per process (orders.db).
 _ENDPOINT_FIELDS = ("id", "events", "sales_channel_id")
-_ENDPOINTS = CompiledRows(lambda order_summary_id: _endpoints_of(order_summary_id).values_list(*_ENDPOINT_FIELDS))
+_ENDPOINTS = CompiledQuery(
+    lambda order_summary_id: _endpoints_of(order_summary_id).values_list(*_ENDPOINT_FIELDS), numbers=True
+)
 
 
 def subscribed_endpoints(order_summary_id: int, event_type: str) -> list[WebhookEndpoint]:

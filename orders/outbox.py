@@ -34,9 +34,8 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
-from orders.db import insert_rows
+from orders.db import insert_rows, update_where
 from orders.models import OutboxMessage, OutboxStatus, WorkerHeartbeat
-from orders.rows import update_where
 
 logger = logging.getLogger(__name__)
 
@@ -231,7 +230,7 @@ def purge_finished(older_than: timedelta) -> int:
 
 
 def _finish(pk: int, status: str, error: str = "") -> None:
-    # After every task: its SQL made once (orders/rows.py), not compiled by the ORM each time.
+    # After every task: its SQL made once (orders.db), not compiled by the ORM each time.
     update_where(
         OutboxMessage,
         pk,

@@ -31,7 +31,6 @@ from orders.models import (
 from orders.money import ZERO
 from orders.payments_link import PaymentsLink, payments_link
 from orders.rollups import ROLLUP_FIELDS
-from orders.rows import CompiledRows
 from orders.selectors.summaries import parse_id
 
 _REDUCTIONS = (ChangeType.CANCEL, ChangeType.RETURN)
@@ -222,10 +221,11 @@ _ITEM_STATE_FIELDS = (
 
 
 ItemRow = namedtuple("ItemRow", _ITEM_STATE_FIELDS)
-_ITEM_ROWS = CompiledRows(
+_ITEM_ROWS = CompiledQuery(
     lambda summary_id: (
         OrderItemSummary.objects.filter(order_summary_id=summary_id).order_by("id").values_list(*_ITEM_STATE_FIELDS)
-    )
+    ),
+    numbers=True,
 )
 
 
@@ -240,7 +240,7 @@ def active_reason_codes() -> frozenset[str]:
 
 
 # The product change lines of a summary's change orders, oldest first.
-_CHANGE_LINES = CompiledRows(
+_CHANGE_LINES = CompiledQuery(
     lambda summary_id: (
         OrderItem.objects.filter(
             order__order_summary_id=summary_id, order__kind=OrderKind.CHANGE, order_item_summary__type=ItemType.PRODUCT
@@ -255,7 +255,8 @@ _CHANGE_LINES = CompiledRows(
             "adjustment_amount",
             "adjustment_tax_amount",
         )
-    )
+    ),
+    numbers=True,
 )
 
 

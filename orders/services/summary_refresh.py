@@ -7,10 +7,9 @@ saved or not); every change service ends by calling `refresh_summary`.
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from orders.db import update_rows
+from orders.db import update_row, update_rows
 from orders.models import OrderDeliveryGroupSummary, OrderItemSummary, OrderSummary
 from orders.rollups import ROLLUP_FIELDS, compute_rollups
-from orders.rows import update_row
 from orders.statuses import item_summary_status, order_summary_status
 
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeGuard, cast
+from typing import TypeGuard, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User

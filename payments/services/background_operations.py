@@ -13,10 +13,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from orders.db import get_row, lock_row, update_row
 from orders.errors import ServiceError
 from orders.models import OrderSummary
 from orders.money import round_money
-from orders.rows import get_row, lock_row, update_row
 from payments.models import (
     BackgroundOperation,
     OperationStatus,

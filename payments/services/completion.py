@@ -22,6 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F, Q
 
+from orders.db import CompiledQuery
 from orders.errors import ServiceError
 from orders.models import (
     ACTIVE_PROCESS_EXCEPTION_STATUSES,
@@ -33,7 +34,6 @@ from orders.models import (
 )
 from orders.models.orders import ItemType
 from orders.money import ZERO, round_money
-from orders.rows import CompiledRows
 from payments.funds import funds_position
 from payments.models import (
     FINAL_OPERATION_STATUSES,
@@ -68,19 +68,21 @@ class Settled:
 
 
 # Compiled once per process: the pass runs after every operation, and most orders stop at the first.
-_UNSHIPPED = CompiledRows(
+_UNSHIPPED = CompiledQuery(
     lambda summary_id: OrderItemSummary.objects.filter(
         order_summary_id=summary_id,
         type=ItemType.PRODUCT,
         quantity_ordered__gt=F("quantity_canceled") + F("quantity_fulfilled"),
-    ).values_list("pk")[:1]
+    ).values_list("pk")[:1],
+    numbers=True,
 )
-_OPEN_FULFILLMENT = CompiledRows(
+_OPEN_FULFILLMENT = CompiledQuery(
     lambda summary_id: (
         FulfillmentOrder.objects.filter(order_summary_id=summary_id)
         .exclude(status_category__in=FINAL_STATUS_CATEGORIES)
         .values_list("pk")[:1]
-    )
+    ),
+    numbers=True,
 )
 
 

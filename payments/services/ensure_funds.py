@@ -10,11 +10,11 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 
+from orders.db import CompiledQuery, get_row, get_rows, money_sums
 from orders.errors import InvalidInput, InvalidState
 from orders.models import ApiClient
 from orders.models.fields import MoneySum
 from orders.money import ZERO, round_money
-from orders.rows import CompiledRows, get_row, get_rows, money_sums
 from payments.allocation import FundsSource, InsufficientFunds, Source, exact_else_largest, plan_ensure_funds
 from payments.models import (
     BackgroundOperation,
@@ -35,13 +35,14 @@ from .operation_queue import check_sequences, queue_operation, summary_for_submi
 from .payment_funds import apply_to_invoice
 
 # Compiled once: the aggregate's compilation costs several times its run.
-_PENDING_CAPTURES = CompiledRows(
+_PENDING_CAPTURES = CompiledQuery(
     lambda invoice_id: (
         Payment.objects.filter(target_invoice_id=invoice_id, status=PaymentStatus.PENDING)
         .values("target_invoice_id")
         .annotate(total=MoneySum("amount"))
         .values_list("total")
-    )
+    ),
+    numbers=True,
 )
 
 

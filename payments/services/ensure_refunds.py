@@ -10,10 +10,10 @@ from collections import defaultdict
 
 from django.contrib.auth.models import User
 
+from orders.db import get_row, get_rows
 from orders.errors import InvalidInput, InvalidState
 from orders.models import ApiClient
 from orders.money import ZERO, round_money
-from orders.rows import get_row, get_rows
 from payments.allocation import InsufficientFunds, Source, exact_else_smallest_sufficient, plan_refunds
 from payments.funds import funds_position
 from payments.models import (

@@ -10,8 +10,7 @@ import logging
 
 from django.utils import timezone
 
-from orders.db import insert_rows
-from orders.rows import update_row
+from orders.db import insert_rows, update_row
 from payments.gateway import GatewayOutcome, GatewayRequest, GatewayResult, get_gateway
 from payments.models import GatewayResultCode, PaymentGatewayLog
 

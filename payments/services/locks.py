@@ -8,9 +8,9 @@ otherwise wait on a lock holder that waits on them in turn (a deadlock between t
 
 from django.db import connections, router
 
+from orders.db import get_row, get_rows
 from orders.errors import InvalidState, NotFound
 from orders.models import OrderSummary
-from orders.rows import get_row, get_rows
 from payments.models import OrderPaymentSummary
 
 

@@ -15,8 +15,7 @@ from django.db.models import CharField, DecimalField, Value
 from django.db.models.functions import Cast, Concat
 
 from orders import outbox
-from orders.db import insert_rows
-from orders.rows import update_row
+from orders.db import insert_rows, update_row
 from payments.gateway import GatewayOutcome, GatewayRequest, GatewayResult
 from payments.models import (
     AuthorizationReversal,

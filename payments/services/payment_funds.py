@@ -4,10 +4,9 @@ from decimal import Decimal
 
 from django.db.models import Max
 
-from orders.db import insert_rows
+from orders.db import insert_rows, update_row
 from orders.models.fields import MoneySum
 from orders.money import ZERO
-from orders.rows import update_row
 from payments.models import ApplicationType, Invoice, Payment, PaymentAppliedToInvoice
 
 

@@ -8,9 +8,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from orders.db import lock_row, update_row
 from orders.models import ACTIVE_PROCESS_EXCEPTION_STATUSES, ProcessException
 from orders.money import ZERO, round_money
-from orders.rows import lock_row, update_row
 from payments.event_data import emit_capture_settled, emit_refund_settled
 from payments.gateway import GatewayOutcome, GatewayResult
 from payments.models import (

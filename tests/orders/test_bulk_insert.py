@@ -19,7 +19,8 @@ import orders.events as events_module
 import orders.outbox as outbox_module
 import orders.services.order_write as order_write
 import payments.services.checkout_payments as checkout_payments
-from orders.db import _plan, insert_rows
+from orders.db import insert_rows
+from orders.db.inserts import _plan
 from orders.models import (
     Event,
     Order,

@@ -1,4 +1,4 @@
-"""orders/rows.py gives what the ORM gives: the same instances and values, the same writes."""
+"""orders.db's row helpers give what the ORM gives: the same instances and values, the same writes."""
 
 from decimal import Decimal as D
 
@@ -9,9 +9,9 @@ from django.db.models.functions import Coalesce
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from orders.db import CompiledQuery, get_row, get_rows, lock_row, money_sums, update_row, update_where
 from orders.models import OrderItemSummary, OrderSummary, OutboxMessage, OutboxStatus
 from orders.models.fields import MoneySum
-from orders.rows import CompiledRows, get_row, get_rows, lock_row, money_sums, update_row, update_where
 from payments.models import Invoice, OrderPaymentSummary, Payment
 from tests.builders import ingest, order_body, worked_example
 from tests.payments.money_builders import invoice_everything
@@ -103,13 +103,13 @@ def test_a_compiled_query_answers_as_its_queryset_for_each_value():
             ),
         )
 
-    compiled = CompiledRows(build)
+    compiled = CompiledQuery(build, numbers=True)
     for summary in summaries * 2:
         assert compiled.rows(summary.pk) == list(build(summary.pk))
     assert compiled.rows(-1) == []
     with pytest.raises(AssertionError):
         # A query that does not carry the value as a parameter is refused, not run with a stale value.
-        CompiledRows(lambda pk: OrderSummary.objects.filter(pk=1).values_list("pk")).rows(1)
+        CompiledQuery(lambda pk: OrderSummary.objects.filter(pk=1).values_list("pk"), numbers=True).rows(1)
 
 
 def test_money_sums_are_moneysum_by_key():

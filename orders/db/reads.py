@@ -1,35 +1,22 @@
-"""Rows read, locked and written with SQL made once per thread (of a process), for the hot paths of the money jobs.
+"""Rows read and locked with SQL made once per model, for the hot paths of the money jobs.
 
 A background operation's run is ~30 short statements (lock this row, write those columns); through the
 ORM each one is built, compiled and its row turned into an instance anew, which was most of a run's
 CPU (issue 19: ~1 ms of the worker per statement, against ~0.1 ms for the statement itself). These
 helpers keep what the ORM gives — the same rows, values converted by the fields' own converters (so a
 Decimal comes back quantized on SQLite as on PostgreSQL), instances made by `Model.from_db`, values
-written as `save(update_fields=…)` prepares them, `auto_now` columns moved — and do the per-model work
-once: the column list, the SQL text, the converters.
+written as `save(update_fields=…)` prepares them (orders.db.updates) — and do the per-model work once:
+the column list, the SQL text, the converters.
 
 They cover the plain cases only: one row by primary key, columns of the model itself. Anything else
 uses the ORM.
 """
 
-import threading
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db import connections, models, router
-from django.utils import timezone
 
-# Per thread, as orders.db.CompiledQuery: what is made from a connection (its converters, a compiler) is
-# used with that connection; each thread of a gthread worker has its own.
-_local = threading.local()
-
-
-def _cache(name: str) -> dict:
-    cache = getattr(_local, name, None)
-    if cache is None:
-        cache = {}
-        setattr(_local, name, cache)
-    return cache
+from .plans import plan_for
 
 
 def lock_clause(connection, *, no_key: bool = False) -> str:
@@ -77,12 +64,7 @@ class _Reader:
 
 
 def _reader(model, fields, connection) -> _Reader:
-    readers = _cache("readers")
-    key = (model, fields, connection.alias)
-    reader = readers.get(key)
-    if reader is None:
-        reader = readers[key] = _Reader(model, fields, connection)
-    return reader
+    return plan_for("read", (model, fields, connection.alias), lambda: _Reader(model, fields, connection))
 
 
 def _where(model, pk, where: dict | None, connection, pk_sql: str = "%s") -> tuple[str, list]:
@@ -156,111 +138,6 @@ def lock_row(model: type[M], pk: Any, *, fields: tuple[str, ...] = (), no_key: b
     if instance is None:
         raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
     return instance
-
-
-class _Update:
-    def __init__(self, model, attnames: tuple[str, ...], where: tuple[str, ...], auto_now: bool, connection):
-        opts = model._meta
-        by_attname = {field.attname: field for field in opts.concrete_fields}
-        self.fields = [by_attname[name] for name in attnames]
-        # As save(update_fields=…) does: a field that moves on every save (auto_now) is written too.
-        self.auto_now = [
-            field
-            for field in opts.concrete_fields
-            if auto_now and getattr(field, "auto_now", False) and field.attname not in attnames
-        ]
-        self.where = [by_attname[name] for name in where]
-        quote = connection.ops.quote_name
-        assignments = ", ".join(f"{quote(field.column)} = %s" for field in self.fields + self.auto_now)
-        conditions = " AND ".join(f"{quote(field.column)} = %s" for field in [opts.pk, *self.where])
-        self.sql = f"UPDATE {quote(opts.db_table)} SET {assignments} WHERE {conditions}"  # noqa: S608
-
-
-def _update(model, attnames: tuple[str, ...], where: tuple[str, ...], auto_now: bool, connection) -> _Update:
-    updates = _cache("updates")
-    key = (model, attnames, where, auto_now, connection.alias)
-    update = updates.get(key)
-    if update is None:
-        update = updates[key] = _Update(model, attnames, where, auto_now, connection)
-    return update
-
-
-def update_row(instance, fields: list[str] | tuple[str, ...]) -> None:
-    """`instance.save(update_fields=fields)` for a row known to exist (a row this transaction locked):
-    one UPDATE by primary key with the values as save prepares them; auto_now fields set on the instance
-    and written as save writes them."""
-    model = type(instance)
-    connection = connections[router.db_for_write(model)]
-    attnames = tuple(dict.fromkeys(model._meta.get_field(name).attname for name in fields))
-    update = _update(model, attnames, (), True, connection)
-    if update.auto_now:
-        now = timezone.now()
-        for field in update.auto_now:
-            setattr(instance, field.attname, now)
-    params = [
-        field.get_db_prep_save(getattr(instance, field.attname), connection)
-        for field in update.fields + update.auto_now
-    ]
-    params.append(instance.pk)
-    with connection.cursor() as cursor:
-        cursor.execute(update.sql, params)
-
-
-def update_where(model, pk, where: dict, **values) -> int:
-    """`model.objects.filter(pk=pk, **where).update(**values)` with plain values (attnames): the number of
-    rows written."""
-    connection = connections[router.db_for_write(model)]
-    update = _update(model, tuple(values), tuple(where), False, connection)
-    params = [field.get_db_prep_save(values[field.attname], connection) for field in update.fields]
-    params += [pk] + [field.get_db_prep_save(where[field.attname], connection) for field in update.where]
-    with connection.cursor() as cursor:
-        cursor.execute(update.sql, params)
-        return cursor.rowcount
-
-
-class CompiledRows:
-    """An ORM query with one changing value, compiled once per thread: later runs send its SQL with that
-    value in place and convert the rows as the ORM would (`values_list` rows). The counterpart of
-    orders.db.CompiledQuery (text values, model instances) for a number (an id) and values rows.
-
-    `build(value)` returns the queryset for a value; it is called once, with a marker value that must
-    appear exactly once among the compiled parameters (the primary key of the row the query is about,
-    say): that parameter is the one replaced. For queries whose compilation costs more than running them
-    (the funds position's three subqueries: ~2 ms of CPU to compile, ~0.2 ms to run)."""
-
-    MARKER = -7_019_283_746_501
-
-    def __init__(self, build: Callable[[int], Any]) -> None:
-        self._build = build
-        self._local = threading.local()  # per thread: a compiler keeps its connection
-
-    def _compile(self, connection):
-        queryset = self._build(self.MARKER)
-        compiler = queryset.query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        positions = [index for index, param in enumerate(params) if param == self.MARKER]
-        if len(positions) != 1:
-            raise AssertionError(f"the marker appears {len(positions)} times in the compiled parameters")
-        fields = [selected[0] for selected in compiler.select[: compiler.col_count]]
-        return compiler, sql, list(params), positions[0], compiler.get_converters(fields)
-
-    def rows(self, value, *, using: str = "default") -> list[tuple]:
-        connection = connections[using]
-        by_alias = getattr(self._local, "by_alias", None)
-        if by_alias is None:
-            by_alias = self._local.by_alias = {}
-        compiled = by_alias.get(connection.alias)
-        if compiled is None:
-            compiled = by_alias[connection.alias] = self._compile(connection)
-        compiler, sql, params, position, converters = compiled
-        params = list(params)
-        params[position] = value
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if converters:
-            rows = list(compiler.apply_converters(rows, converters))
-        return [tuple(row) for row in rows]
 
 
 def money_sums(model, column: str, by: str, where: dict) -> dict:
