@@ -1,8 +1,10 @@
 """Funds position (DOMAIN.md §3.6) from the payment records that exist."""
 
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 
 from orders.db import CompiledQuery
@@ -22,13 +24,13 @@ OWED = "funds_owed"
 MEMO_BALANCES = "funds_memo_balances"
 
 
-def _sum_over(queryset, expression) -> Coalesce:
+def _sum_over(queryset: QuerySet[Any], expression: Combinable) -> Coalesce:
     """The money sum of `expression` over `queryset`'s rows of the outer summary, as a scalar subquery."""
     total = queryset.values("order_summary").annotate(total=MoneySum(expression)).values("total")
     return Coalesce(Subquery(total, output_field=MoneyField()), Value(ZERO), output_field=MoneyField())
 
 
-def funds_annotations(summary_ref=None) -> dict:
+def funds_annotations(summary_ref: OuterRef | None = None) -> dict[str, Coalesce]:
     """What the funds position is made of, as expressions over the rows of a queryset: net captured, what
     post-fulfillment change orders not yet on a credit memo owe (their negative grand totals), and the
     balances of the credit memos. `summary_ref` names the row's order summary (OuterRef("pk") for an
@@ -57,7 +59,9 @@ _SUMS = CompiledQuery(
 )
 
 
-def _captured_and_credit(summary, sums: tuple[Decimal, Decimal, Decimal] | None = None) -> tuple[Decimal, Decimal]:
+def _captured_and_credit(
+    summary: OrderSummary, sums: tuple[Decimal, Decimal, Decimal] | None = None
+) -> tuple[Decimal, Decimal]:
     """net_captured and outstanding_credit: from `sums` when the caller read them, else in one query."""
     if sums is None:
         rows = _SUMS.rows(summary.pk)
@@ -69,7 +73,7 @@ def _captured_and_credit(summary, sums: tuple[Decimal, Decimal, Decimal] | None 
 
 
 def funds_position(
-    summary,
+    summary: OrderSummary,
     *,
     grand_total_reduction: Decimal = ZERO,
     added_outstanding_credit: Decimal = ZERO,

@@ -7,13 +7,14 @@ are safe to run again (planned once, idempotency keys, state checks), so money m
 import logging
 from datetime import timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from orders import outbox
 from payments import sweepers
+from payments.models import BackgroundOperation
 from payments.services import background_operations, completion, exchange_funds, money_follow_ups, movements
 
 logger = logging.getLogger(__name__)
@@ -34,11 +35,11 @@ money_task = shared_task(
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
-def run_background_operation(self, operation_id: int) -> None:
+def run_background_operation(self: Task[..., None], operation_id: int) -> None:
     try:
         operation = background_operations.run_operation(operation_id)
     except Exception as exc:
-        if self.request.retries >= self.max_retries:
+        if self.request.retries >= MAX_RETRIES:
             background_operations.mark_operation_error(operation_id, exc)
             raise
         logger.warning("Background operation %s failed, retrying: %s", operation_id, exc)
@@ -57,9 +58,7 @@ def _settle_after(operation_id: int, summary_id: int | None = None) -> None:
     except Exception:
         logger.exception("Settling after background operation %s failed; queued to try again", operation_id)
         summary_id = (
-            background_operations.BackgroundOperation.objects.filter(pk=operation_id)
-            .values_list("order_summary_id", flat=True)
-            .first()
+            BackgroundOperation.objects.filter(pk=operation_id).values_list("order_summary_id", flat=True).first()
         )
         if summary_id is not None:
             with transaction.atomic():
@@ -67,13 +66,13 @@ def _settle_after(operation_id: int, summary_id: int | None = None) -> None:
 
 
 @money_task
-def settle_order_summary(self, summary_id: int) -> None:
+def settle_order_summary(self: Task[..., None], summary_id: int) -> None:
     """The settling pass (payments.services.completion); a reversal the gateway refused is tried again later,
     with backoff, a few times (its process exception stays for a person meanwhile)."""
     settled = completion.settle_summary(summary_id)
     failed = settled is not None and settled.failed_reversal_ids
     # Run in-process (tests, the demo loader) there is no broker to wait in: the next pass tries again.
-    if failed and not self.request.is_eager and self.request.retries < self.max_retries:
+    if failed and not self.request.is_eager and self.request.retries < MAX_RETRIES:
         raise self.retry(countdown=min(600, 30 * 2**self.request.retries))
 
 
@@ -85,11 +84,11 @@ def settle_order_summary(self, summary_id: int) -> None:
     retry_backoff=True,
     retry_backoff_max=600,
 )
-def reconcile_payment_movement(self, kind: str, movement_id: int) -> None:
+def reconcile_payment_movement(self: Task[..., None], kind: str, movement_id: int) -> None:
     movements.reconcile_movement(kind, movement_id)
     summary_id = (
         movements.MODEL[kind]
-        .objects.filter(pk=movement_id)
+        ._default_manager.filter(pk=movement_id)
         .values_list("order_payment_summary__order_summary_id", flat=True)
         .first()
     )
@@ -109,39 +108,39 @@ def reconcile_pending_movements() -> int:
 
 
 @money_task
-def invoice_and_capture(self, fulfillment_order_id: int, summary_id: int) -> None:
+def invoice_and_capture(self: Task[..., None], fulfillment_order_id: int, summary_id: int) -> None:
     money_follow_ups.invoice_and_capture(fulfillment_order_id, summary_id)
 
 
 @money_task
-def credit_and_refund(self, summary_id: int, change_order_ids: list[int]) -> None:
+def credit_and_refund(self: Task[..., None], summary_id: int, change_order_ids: list[int]) -> None:
     money_follow_ups.credit_and_refund(summary_id, change_order_ids)
 
 
 @money_task
-def refund_excess(self, summary_id: int) -> None:
+def refund_excess(self: Task[..., None], summary_id: int) -> None:
     # Nothing enqueues it any more (the whole-order cancel's refund is an ensure-refunds operation queued
     # with the change); kept so outbox messages recorded before that still run.
     money_follow_ups.refund_excess(summary_id)
 
 
 @money_task
-def refund_credit_memo(self, summary_id: int, credit_memo_id: int) -> None:
+def refund_credit_memo(self: Task[..., None], summary_id: int, credit_memo_id: int) -> None:
     """What an exchange left on the original's credit memo (a cheaper replacement) goes back to the card."""
     money_follow_ups.refund_credit_memo(summary_id, credit_memo_id)
 
 
 @money_task
-def authorize_exchange_charge(self, authorization_id: int) -> None:
+def authorize_exchange_charge(self: Task[..., None], authorization_id: int) -> None:
     """A dearer replacement's difference authorized on the original card; a timeout is asked again later under
     the same idempotency key."""
     outcome = exchange_funds.authorize_exchange_charge(authorization_id)
-    if outcome == "timeout" and not self.request.is_eager and self.request.retries < self.max_retries:
+    if outcome == "timeout" and not self.request.is_eager and self.request.retries < MAX_RETRIES:
         raise self.retry(countdown=min(600, 30 * 2**self.request.retries))
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def sweep_stuck_payment_work() -> dict:
+def sweep_stuck_payment_work() -> dict[str, int | dict[str, int]]:
     """Every few minutes (CELERY_BEAT_SCHEDULE): stuck background operations run again, shipped
     fulfillment orders never billed are billed."""
     return {"operations": sweepers.sweep_stuck_operations(), "billing": sweepers.sweep_unbilled_fulfillment_orders()}

@@ -43,7 +43,7 @@ class MoneySum(models.Sum):
         extra.setdefault("output_field", MoneyField())
         super().__init__(*expressions, **extra)
 
-    def convert_value(self, value, expression, connection):
+    def convert_value(self, value: Any, expression: Any, connection: Any) -> Decimal:
         return Decimal(0) if value is None else Decimal(value).quantize(_STORED_QUANTUM)
 
 

@@ -4,11 +4,13 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from orders.api.idempotency import idempotent
-from orders.models import OrderSummary, Scope
+from orders.models import ApiClient, OrderSummary, Scope
 from orders.money import ZERO
 from payments.models import BackgroundOperation
 from payments.services import operation_input
@@ -33,17 +35,19 @@ TAG = "Payments"
 WRITE = {"POST": Scope.PAYMENTS_WRITE}
 
 
-def _valid(serializer_class, request):
+def _valid(serializer_class: type[BaseSerializer[Any]], request: Request) -> dict[str, Any]:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    data: dict[str, Any] = serializer.validated_data
+    return data
 
 
-def _actor(request) -> dict:
-    return {"client": request.auth}
+def _client(request: Request) -> ApiClient | None:
+    client = request.auth
+    return client if isinstance(client, ApiClient) else None
 
 
-def _accepted(operation) -> Response:
+def _accepted(operation: BackgroundOperation) -> Response:
     return Response(
         {"backgroundOperationId": str(operation.pk), "success": True, "errors": []}, status=status.HTTP_202_ACCEPTED
     )
@@ -73,12 +77,12 @@ class EnsureFundsView(APIView):
 
     @extend_schema(operation_id="ensureFundsAsync", tags=[TAG], request=EnsureFundsIn, responses={202: OperationIdOut})
     @idempotent(required=False)
-    def post(self, request, summary_id):
+    def post(self, request: Request, summary_id: str) -> Response:
         data = _valid(EnsureFundsIn, request)
         operation = submit_ensure_funds(
             visible_summary_id(request, summary_id),
             _ensure_funds_input(data),
-            **_actor(request),
+            client=_client(request),
         )
         return _accepted(operation)
 
@@ -93,12 +97,14 @@ class MultipleEnsureFundsView(APIView):
         responses={202: OperationIdsOut},
     )
     @idempotent(required=False)
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         data = _valid(MultipleEnsureFundsIn, request)
         entries = [(visible_summary_id(request, e["orderSummaryId"]), e["invoiceId"]) for e in data["asyncInputs"]]
         operations = [
             submit_ensure_funds(
-                summary_id, EnsureFundsInput(operation_input.identifier(invoice_id, "invoiceId")), **_actor(request)
+                summary_id,
+                EnsureFundsInput(operation_input.identifier(invoice_id, "invoiceId")),
+                client=_client(request),
             )
             for summary_id, invoice_id in entries
         ]
@@ -115,12 +121,12 @@ class EnsureRefundsView(APIView):
         operation_id="ensureRefundsAsync", tags=[TAG], request=EnsureRefundsIn, responses={202: OperationIdOut}
     )
     @idempotent(required=False)
-    def post(self, request, summary_id):
+    def post(self, request: Request, summary_id: str) -> Response:
         data = _valid(EnsureRefundsIn, request)
         operation = submit_ensure_refunds(
             visible_summary_id(request, summary_id),
             _ensure_refunds_input(data),
-            **_actor(request),
+            client=_client(request),
         )
         return _accepted(operation)
 
@@ -129,7 +135,7 @@ class BackgroundOperationView(APIView):
     required_scopes = {"GET": Scope.PAYMENTS_READ}
 
     @extend_schema(operation_id="getBackgroundOperation", tags=[TAG], responses=BackgroundOperationSerializer)
-    def get(self, request, operation_id):
+    def get(self, request: Request, operation_id: str) -> Response:
         operation = visible(BackgroundOperation.objects.all(), request, operation_id, "Background operation")
         return Response(BackgroundOperationSerializer(operation).data)
 
@@ -144,7 +150,7 @@ class PaymentSummaryCreateView(APIView):
         responses={201: PaymentSummaryIdOut},
     )
     @idempotent(required=False)
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         data = _valid(PaymentSummaryIn, request)
         summary_id = visible(
             OrderSummary.objects.only("pk"), request, data["orderSummaryId"], "Order summary", "sales_channel"

@@ -48,7 +48,7 @@ class PaymentAppliedToInvoice(models.Model):
         ]
         indexes = [models.Index(fields=["payment", "invoice"], name="application_payment_invoice")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.type} {self.amount} of {self.payment_id} to {self.invoice_id}"
 
 
@@ -102,7 +102,7 @@ class Refund(models.Model):
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="refund_status_created")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Refund {self.amount} {self.currency} ({self.status})"
 
 
@@ -121,7 +121,7 @@ class CreditMemoAppliedToInvoice(models.Model):
         ordering = ["created_at", "id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="netting_amount_positive")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.amount} of {self.credit_memo_id} to {self.invoice_id}"
 
 
@@ -163,5 +163,5 @@ class AuthorizationReversal(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Reversal {self.amount} {self.currency} ({self.status})"

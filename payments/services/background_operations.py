@@ -8,7 +8,9 @@ idempotency keys, and settled once.
 """
 
 import logging
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,13 +32,16 @@ from payments.models import (
 from .ensure_funds import prepare_ensure_funds
 from .ensure_refunds import prepare_ensure_refunds
 from .locks import check_managed
-from .movements import CAPTURE, Call, log_reserved, send_operation_movements, send_reserved
+from .movements import Call, Movement, Prepared, log_reserved, send_operation_movements, send_reserved
 from .process_exceptions import raise_payment_exception
 
 logger = logging.getLogger(__name__)
 
-PREPARE = {OperationType.ENSURE_FUNDS: prepare_ensure_funds, OperationType.ENSURE_REFUNDS: prepare_ensure_refunds}
-LABEL = {OperationType.ENSURE_FUNDS: "Ensure funds", OperationType.ENSURE_REFUNDS: "Ensure refunds"}
+PREPARE: dict[str, Callable[[BackgroundOperation, OrderSummary], Prepared]] = {
+    OperationType.ENSURE_FUNDS: prepare_ensure_funds,
+    OperationType.ENSURE_REFUNDS: prepare_ensure_refunds,
+}
+LABEL: dict[str, str] = {OperationType.ENSURE_FUNDS: "Ensure funds", OperationType.ENSURE_REFUNDS: "Ensure refunds"}
 
 
 # --- run ----------------------------------------------------------------------------------------
@@ -57,6 +62,13 @@ def _lock_summary_of(operation_id: int, fields: tuple[str, ...]) -> OrderSummary
         lock=True,
         pk_sql=f"(SELECT order_summary_id FROM {operations} WHERE id = %s)",  # noqa: S608
     )
+
+
+def _summary_of(summary: OrderSummary | None, operation: BackgroundOperation) -> OrderSummary:
+    """The summary locked before the operation was read; it exists when the operation does (PROTECT)."""
+    if summary is None:
+        raise OrderSummary.DoesNotExist(f"The order summary of background operation {operation.pk} does not exist.")
+    return summary
 
 
 def _mark_running(operation: BackgroundOperation) -> list[str]:
@@ -121,6 +133,7 @@ def _refuse(operation_id: int, exc: ServiceError) -> None:
         operation = BackgroundOperation.objects.select_for_update().get(pk=operation_id)
         if operation.is_final:
             return
+        summary = _summary_of(summary, operation)
         _mark_running(operation)
         raise_payment_exception(
             summary,
@@ -144,7 +157,7 @@ def run_operation(operation_id: int) -> BackgroundOperation | None:
         send_operation_movements(operation)
         return finish_operation(operation_id)
     if calls:
-        finished = []
+        finished: list[BackgroundOperation] = []
         send_reserved(
             calls, operation.order_summary_id, lambda last: finished.append(_finish_after(operation_id, calls, last))
         )
@@ -152,17 +165,24 @@ def run_operation(operation_id: int) -> BackgroundOperation | None:
     return operation
 
 
-def _finish_after(operation_id: int, calls: list[Call], last) -> BackgroundOperation:
+def _finish_after(operation_id: int, calls: list[Call], last: Movement) -> BackgroundOperation:
     """In the transaction that settled the last of `calls`, the movements this run reserved."""
     if len(calls) > 1:
         return finish_operation(operation_id)
     # The operation's only movement, locked and settled in this very transaction: not read again.
-    movements = {"captures": [], "refunds": []}
-    movements["captures" if calls[0].kind == CAPTURE else "refunds"].append(last)
-    return finish_operation(operation_id, **movements)
+    if isinstance(last, Payment):
+        return finish_operation(operation_id, captures=[last], refunds=[])
+    if isinstance(last, Refund):
+        return finish_operation(operation_id, captures=[], refunds=[last])
+    raise TypeError(f"A background operation reserves captures and refunds, not {type(last).__name__}.")
 
 
-def _complete(operation: BackgroundOperation, *, captures=None, refunds=None) -> list[str]:
+def _complete(
+    operation: BackgroundOperation,
+    *,
+    captures: Iterable[Payment] | None = None,
+    refunds: Iterable[Refund] | None = None,
+) -> list[str]:
     """The movement report merged into the result, and Complete unless final already; the fields to save."""
     operation.result = {**(operation.result or {}), **movement_report(operation, captures=captures, refunds=refunds)}
     if operation.is_final:
@@ -172,7 +192,9 @@ def _complete(operation: BackgroundOperation, *, captures=None, refunds=None) ->
     return ["result", "status", "finished_at"]
 
 
-def finish_operation(operation_id: int, *, captures=None, refunds=None) -> BackgroundOperation:
+def finish_operation(
+    operation_id: int, *, captures: Iterable[Payment] | None = None, refunds: Iterable[Refund] | None = None
+) -> BackgroundOperation:
     """Joins the caller's transaction when there is one (the settlement of the operation's last movement).
     `captures` and `refunds`: all of the operation's movements as this transaction holds them, when known."""
     with transaction.atomic(savepoint=False):
@@ -181,7 +203,12 @@ def finish_operation(operation_id: int, *, captures=None, refunds=None) -> Backg
     return operation
 
 
-def movement_report(operation: BackgroundOperation, *, captures=None, refunds=None) -> dict:
+def movement_report(
+    operation: BackgroundOperation,
+    *,
+    captures: Iterable[Payment] | None = None,
+    refunds: Iterable[Refund] | None = None,
+) -> dict[str, Any]:
     """Ensure funds reserves captures only, ensure refunds refunds only: the other kind is not read."""
     if captures is None:
         captures = (
@@ -195,7 +222,7 @@ def movement_report(operation: BackgroundOperation, *, captures=None, refunds=No
             if operation.type == OperationType.ENSURE_REFUNDS
             else []
         )
-    captures = [
+    capture_lines = [
         {
             "paymentId": str(p.pk),
             "orderPaymentSummaryId": str(p.order_payment_summary_id),
@@ -205,7 +232,7 @@ def movement_report(operation: BackgroundOperation, *, captures=None, refunds=No
         }
         for p in captures
     ]
-    refunds = [
+    refund_lines = [
         {
             "refundId": str(r.pk),
             "orderPaymentSummaryId": str(r.order_payment_summary_id),
@@ -216,14 +243,15 @@ def movement_report(operation: BackgroundOperation, *, captures=None, refunds=No
         }
         for r in refunds
     ]
-    failed = [m for m in captures + refunds if m["status"] in (PaymentStatus.FAILED, RefundStatus.FAILED)]
-    pending = [m for m in captures + refunds if m["status"] == PaymentStatus.PENDING]
+    lines = capture_lines + refund_lines
+    failed = [m for m in lines if m["status"] in (PaymentStatus.FAILED, RefundStatus.FAILED)]
+    pending = [m for m in lines if m["status"] == PaymentStatus.PENDING]
     success = (
         not failed
         and (operation.result or {}).get("success", True) is not False
         and Decimal((operation.result or {}).get("shortfall", "0")) == 0
     )
-    return {"captures": captures, "refunds": refunds, "pendingCount": len(pending), "success": success}
+    return {"captures": capture_lines, "refunds": refund_lines, "pendingCount": len(pending), "success": success}
 
 
 def mark_operation_error(operation_id: int, error: Exception) -> None:
@@ -233,6 +261,7 @@ def mark_operation_error(operation_id: int, error: Exception) -> None:
         operation = BackgroundOperation.objects.select_for_update().get(pk=operation_id)
         if operation.is_final:
             return
+        summary = _summary_of(summary, operation)
         operation.status = OperationStatus.ERROR
         operation.finished_at = timezone.now()
         operation.error = {"type": type(error).__name__, "message": str(error)[:1000]}

@@ -6,13 +6,14 @@ after that transaction commits (payments.services.movements).
 """
 
 from collections import defaultdict
+from collections.abc import Hashable
 from decimal import Decimal
 
 from django.contrib.auth.models import User
 
 from orders.db import CompiledQuery, get_row, get_rows, money_sums
 from orders.errors import InvalidInput, InvalidState
-from orders.models import ApiClient
+from orders.models import ApiClient, OrderSummary
 from orders.models.fields import MoneySum
 from orders.money import ZERO, round_money
 from payments.allocation import FundsSource, InsufficientFunds, Source, exact_else_largest, plan_ensure_funds
@@ -46,25 +47,26 @@ _PENDING_CAPTURES = CompiledQuery(
 )
 
 
-def pending_capture_total(invoice: Invoice):
+def pending_capture_total(invoice: Invoice) -> Decimal:
     rows = _PENDING_CAPTURES.rows(invoice.pk)
-    return rows[0][0] if rows else ZERO
+    total: Decimal = rows[0][0] if rows else ZERO
+    return total
 
 
-def prepare_ensure_funds(operation: BackgroundOperation, summary) -> Prepared:
+def prepare_ensure_funds(operation: BackgroundOperation, summary: OrderSummary) -> Prepared:
     data = EnsureFundsInput.from_stored(operation.input)
     invoice_id = data.invoice_id
     invoice = get_row(Invoice, invoice_id, where={"order_summary_id": summary.pk}, lock=True)
     if invoice is None:
         raise InvalidInput(f"Invoice {invoice_id} does not belong to this order summary.", field="invoiceId")
     payment_summaries = lock_payment_summaries(summary)
-    by_id = {ops.pk: ops for ops in payment_summaries}
-    steps = operation_input.sequences(data.sequences, set(by_id), summary.currency)
+    by_id: dict[Hashable, OrderPaymentSummary] = {ops.pk: ops for ops in payment_summaries}
+    steps = operation_input.sequences(data.sequences, {ops.pk for ops in payment_summaries}, summary.currency)
     allow_partial = data.allow_partial
 
     due = invoice.balance - pending_capture_total(invoice)
 
-    def text(amount) -> str:
+    def text(amount: Decimal) -> str:
         return str(round_money(amount, summary.currency))
 
     outcome = {"invoiceId": str(invoice.pk), "invoiceNumber": invoice.number, "amountDue": text(due)}
@@ -81,7 +83,7 @@ def prepare_ensure_funds(operation: BackgroundOperation, summary) -> Prepared:
         ) from None
 
     if plan.applications:
-        payments = defaultdict(list)
+        payments: defaultdict[Hashable, list[Payment]] = defaultdict(list)
         for payment in (
             Payment.objects.select_for_update(no_key=True)
             .filter(order_payment_summary__in=payment_summaries, status=PaymentStatus.PROCESSED, balance__gt=0)
@@ -103,8 +105,14 @@ def prepare_ensure_funds(operation: BackgroundOperation, summary) -> Prepared:
     )
 
 
-def _apply_balances(ops: OrderPaymentSummary, payments: list[Payment], invoice: Invoice, amount, operation) -> None:
-    by_id = {payment.pk: payment for payment in payments}
+def _apply_balances(
+    ops: OrderPaymentSummary,
+    payments: list[Payment],
+    invoice: Invoice,
+    amount: Decimal,
+    operation: BackgroundOperation,
+) -> None:
+    by_id: dict[Hashable, Payment] = {payment.pk: payment for payment in payments}
     for payment_id, taken in exact_else_largest([Source(p.pk, p.balance) for p in payments], amount):
         payment = by_id[payment_id]
         payment.balance -= taken
@@ -114,13 +122,15 @@ def _apply_balances(ops: OrderPaymentSummary, payments: list[Payment], invoice: 
     ops.save(update_fields=["balance_amount"])
 
 
-def _reserve_captures(plan: list[tuple[OrderPaymentSummary, Decimal]], invoice: Invoice, operation) -> list[Payment]:
+def _reserve_captures(
+    plan: list[tuple[OrderPaymentSummary, Decimal]], invoice: Invoice, operation: BackgroundOperation
+) -> list[Payment]:
     """Pending captures on the authorizations of each payment summary in the plan (each is in it once), with
     one query per step whatever their number: the authorizations locked, what they captured already, the
     captures inserted (and keyed), the payment summaries updated."""
     if not plan:
         return []
-    by_summary = defaultdict(list)
+    by_summary: defaultdict[int | None, list[PaymentAuthorization]] = defaultdict(list)
     for auth in get_rows(
         PaymentAuthorization,
         where={"order_payment_summary_id": [ops.pk for ops, _ in plan], "status": "Processed"},
@@ -140,7 +150,7 @@ def _reserve_captures(plan: list[tuple[OrderPaymentSummary, Decimal]], invoice: 
     captures = []
     for ops, amount in plan:
         authorizations = by_summary[ops.pk]
-        by_id = {auth.pk: auth for auth in authorizations}
+        by_id: dict[Hashable, PaymentAuthorization] = {auth.pk: auth for auth in authorizations}
         capturable = [Source(auth.pk, auth.amount - already.get(auth.pk, ZERO)) for auth in authorizations]
         chosen = exact_else_largest(capturable, amount)
         if sum((taken for _, taken in chosen), ZERO) != amount:

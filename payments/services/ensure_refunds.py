@@ -7,12 +7,14 @@ sent after that transaction commits (payments.services.movements).
 """
 
 from collections import defaultdict
+from collections.abc import Hashable, Mapping
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 
-from orders.db import get_row, get_rows
+from orders.db import get_row, get_rows, update_row
 from orders.errors import InvalidInput, InvalidState
-from orders.models import ApiClient
+from orders.models import ApiClient, OrderSummary
 from orders.money import ZERO, round_money
 from payments.allocation import InsufficientFunds, Source, exact_else_smallest_sufficient, plan_refunds
 from payments.funds import funds_position
@@ -21,6 +23,7 @@ from payments.models import (
     CreditMemo,
     Invoice,
     OperationType,
+    OrderPaymentSummary,
     Payment,
     PaymentStatus,
     Refund,
@@ -34,7 +37,7 @@ from .operation_queue import check_sequences, queue_operation, summary_for_submi
 from .payment_funds import apply_to_invoice, take_funds
 
 
-def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:
+def prepare_ensure_refunds(operation: BackgroundOperation, summary: OrderSummary) -> Prepared:
     data = EnsureRefundsInput.from_stored(operation.input)
     currency = summary.currency
     memo = None
@@ -44,10 +47,11 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:
         if memo is None:
             raise InvalidInput(f"Credit memo {memo_id} does not belong to this order summary.", field="creditMemoId")
     payment_summaries = lock_payment_summaries(summary)
-    by_id = {ops.pk: ops for ops in payment_summaries}
+    # In the order of their ids (as locked): the fee invoices are paid from the payments in that order.
+    by_id: dict[Hashable, OrderPaymentSummary] = {ops.pk: ops for ops in payment_summaries}
     excess = operation_input.money(data.excess_funds_amount, currency, "excessFundsAmount")
     fee_invoices = _fee_invoices(summary, data.invoices_to_pay)
-    steps = operation_input.sequences(data.sequences, set(by_id), currency)
+    steps = operation_input.sequences(data.sequences, {ops.pk for ops in payment_summaries}, currency)
     allow_partial = data.allow_partial
 
     if excess > 0:
@@ -79,7 +83,7 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:
             f"{exc.needed} {currency} is to be refunded; the payment methods have {exc.available} available."
         ) from None
 
-    payments = defaultdict(list)
+    payments: defaultdict[Hashable, list[Payment]] = defaultdict(list)
     for payment in get_rows(
         Payment,
         where={"order_payment_summary_id": [ops.pk for ops in payment_summaries], "status": PaymentStatus.PROCESSED},
@@ -87,14 +91,16 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:
         no_key=True,
     ):
         payments[payment.order_payment_summary_id].append(payment)
-    available = {p.pk: p.available_to_refund_amount for group in payments.values() for p in group}
+    available: dict[Hashable, Decimal] = {
+        p.pk: p.available_to_refund_amount for group in payments.values() for p in group
+    }
     fee_invoice_ids = [invoice.pk for invoice in fee_invoices]
 
     # The memo is settled before the excess; fees are paid out of the memo first.
     memo_for_fees = min(fees, memo_amount)
     memo_left = memo_amount - memo_for_fees
     memo_refunded = ZERO
-    reserved = []
+    reserved: list[tuple[Refund, Payment]] = []
     for ops_id, amount in plan.refunds:
         group = payments[ops_id]
         chosen = dict(exact_else_smallest_sufficient([Source(p.pk, available[p.pk]) for p in group], amount))
@@ -127,14 +133,22 @@ def prepare_ensure_refunds(operation: BackgroundOperation, summary) -> Prepared:
         bump_version(summary.pk)
     if memo is not None:
         memo.balance -= min(fees_paid, memo_amount) + memo_refunded
-        memo.save(update_fields=["balance"])
+        update_row(memo, ["balance"])
     outcome = _outcome(
         memo, currency, excess=excess, fees_paid=fees_paid, refunded=plan.refund_amount, shortfall=plan.shortfall
     )
     return Prepared(outcome, refunds=refunds)
 
 
-def _outcome(memo, currency, *, excess, fees_paid, refunded, shortfall) -> dict:
+def _outcome(
+    memo: CreditMemo | None,
+    currency: str,
+    *,
+    excess: Decimal,
+    fees_paid: Decimal,
+    refunded: Decimal,
+    shortfall: Decimal,
+) -> dict[str, str | None]:
     return {
         "creditMemoId": str(memo.pk) if memo else None,
         "excessFundsAmount": str(round_money(excess, currency)),
@@ -144,7 +158,7 @@ def _outcome(memo, currency, *, excess, fees_paid, refunded, shortfall) -> dict:
     }
 
 
-def _fee_invoices(summary, ids: tuple[int, ...]) -> list[Invoice]:
+def _fee_invoices(summary: OrderSummary, ids: tuple[int, ...]) -> list[Invoice]:
     found = {inv.pk: inv for inv in Invoice.objects.select_for_update().filter(pk__in=ids, order_summary=summary)}
     for index, pk in enumerate(ids):
         if pk not in found:
@@ -152,7 +166,14 @@ def _fee_invoices(summary, ids: tuple[int, ...]) -> list[Invoice]:
     return [found[pk] for pk in sorted(set(ids))]
 
 
-def _refund(ops, payment: Payment, amount, memo, memo_part, operation) -> tuple[Refund, Payment]:
+def _refund(
+    ops: OrderPaymentSummary,
+    payment: Payment,
+    amount: Decimal,
+    memo: CreditMemo | None,
+    memo_part: Decimal,
+    operation: BackgroundOperation,
+) -> tuple[Refund, Payment]:
     """A pending refund of `amount` from the payment, not yet inserted: its funds are taken once it is."""
     refund = Refund(
         order_payment_summary=ops,
@@ -167,10 +188,17 @@ def _refund(ops, payment: Payment, amount, memo, memo_part, operation) -> tuple[
     return refund, payment
 
 
-def _pay_fee_invoices(fee_invoices, payments, by_id, available, memo, operation):
+def _pay_fee_invoices(
+    fee_invoices: list[Invoice],
+    payments: Mapping[Hashable, list[Payment]],
+    by_id: dict[Hashable, OrderPaymentSummary],
+    available: dict[Hashable, Decimal],
+    memo: CreditMemo | None,
+    operation: BackgroundOperation,
+) -> Decimal:
     """Keep part of the captured funds as payment of the fee invoices, instead of refunding it."""
-    everyone = [p for ops_id in sorted(payments) for p in payments[ops_id]]
-    by_payment = {p.pk: p for p in everyone}
+    everyone = [p for ops_id in by_id for p in payments.get(ops_id, ())]
+    by_payment: dict[Hashable, Payment] = {p.pk: p for p in everyone}
     paid = ZERO
     for invoice in fee_invoices:
         chosen = exact_else_smallest_sufficient([Source(p.pk, available[p.pk]) for p in everyone], invoice.balance)
@@ -178,9 +206,9 @@ def _pay_fee_invoices(fee_invoices, payments, by_id, available, memo, operation)
             payment = by_payment[payment_id]
             ops = by_id[payment.order_payment_summary_id]
             from_balance = take_funds(payment, taken, exclude_invoice_ids=[invoice.pk], background_operation=operation)
-            payment.save(update_fields=["balance"])
+            update_row(payment, ["balance"])
             ops.balance_amount -= from_balance
-            ops.save(update_fields=["balance_amount"])
+            update_row(ops, ["balance_amount"])
             apply_to_invoice(payment, invoice, taken, credit_memo=memo, background_operation=operation)
             available[payment_id] -= taken
             paid += taken

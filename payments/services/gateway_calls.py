@@ -7,17 +7,37 @@ movement's state are committed together. Callers send outside any transaction.
 """
 
 import logging
+from typing import TypedDict, Unpack
 
 from django.utils import timezone
 
 from orders.db import insert_rows, update_row
 from payments.gateway import GatewayOutcome, GatewayRequest, GatewayResult, get_gateway
-from payments.models import GatewayResultCode, PaymentGatewayLog
+from payments.models import (
+    AuthorizationReversal,
+    GatewayResultCode,
+    OrderPaymentSummary,
+    Payment,
+    PaymentAuthorization,
+    PaymentGatewayLog,
+    Refund,
+)
 
 logger = logging.getLogger(__name__)
 
 
-def _log_line(request: GatewayRequest, *, is_reconciliation: bool, links: dict) -> PaymentGatewayLog:
+class CallLinks(TypedDict, total=False):
+    """The records a gateway call is about: the foreign keys of its log line."""
+
+    order_payment_summary: OrderPaymentSummary | None
+    payment: Payment | None
+    refund: Refund | None
+    authorization: PaymentAuthorization | None
+    reversal: AuthorizationReversal | None
+    order_payment_summary_id: int | None
+
+
+def _log_line(request: GatewayRequest, *, is_reconciliation: bool, links: CallLinks) -> PaymentGatewayLog:
     return PaymentGatewayLog(
         interaction_type=request.interaction_type,
         is_reconciliation=is_reconciliation,
@@ -29,14 +49,15 @@ def _log_line(request: GatewayRequest, *, is_reconciliation: bool, links: dict) 
     )
 
 
-def log_call(request: GatewayRequest, *, is_reconciliation: bool = False, **links) -> PaymentGatewayLog:
-    """links: order_payment_summary, payment, refund, authorization — the records the call is about."""
+def log_call(
+    request: GatewayRequest, *, is_reconciliation: bool = False, **links: Unpack[CallLinks]
+) -> PaymentGatewayLog:
     log = _log_line(request, is_reconciliation=is_reconciliation, links=links)
     log.save(force_insert=True)
     return log
 
 
-def log_calls(calls: list[tuple[GatewayRequest, dict]]) -> list[PaymentGatewayLog]:
+def log_calls(calls: list[tuple[GatewayRequest, CallLinks]]) -> list[PaymentGatewayLog]:
     """The log lines of several calls about to be sent, written with one insert."""
     return insert_rows([_log_line(request, is_reconciliation=False, links=links) for request, links in calls])
 
@@ -71,7 +92,7 @@ def send_logged(request: GatewayRequest, log: PaymentGatewayLog) -> GatewayResul
         return _unanswered(exc)
 
 
-def lookup_logged(request: GatewayRequest, **links) -> GatewayResult:
+def lookup_logged(request: GatewayRequest, **links: Unpack[CallLinks]) -> GatewayResult:
     """Ask what became of an earlier call with the request's key; moves no money. Logged and recorded
     on its own, before anything is settled with its answer."""
     log = log_call(request, is_reconciliation=True, **links)

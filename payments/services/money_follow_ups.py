@@ -3,6 +3,8 @@ sets off, each the same service the API calls. A step that cannot run raises a p
 and loses nothing: the documents already made stay, and a person retries from the exception.
 """
 
+from collections.abc import Callable
+
 from django.db import transaction
 
 from orders.errors import ServiceError
@@ -23,7 +25,9 @@ from .operation_input import EnsureFundsInput, EnsureRefundsInput
 from .process_exceptions import raise_payment_exception
 
 
-def _record_failure(summary_id, message: str, exc: ServiceError, *, category=ProcessExceptionCategory.PAYMENT):
+def _record_failure(
+    summary_id: int, message: str, exc: ServiceError, *, category: str = ProcessExceptionCategory.PAYMENT
+) -> None:
     with transaction.atomic():
         summary = lock_summary(summary_id, managed=False)
         raise_payment_exception(
@@ -130,7 +134,12 @@ def refund_excess(summary_id: int) -> BackgroundOperation | None:
     return operation
 
 
-def _run(summary_id, submit, data, failure_message) -> BackgroundOperation | None:
+def _run(
+    summary_id: int,
+    submit: Callable[[int, EnsureRefundsInput], BackgroundOperation],
+    data: EnsureRefundsInput,
+    failure_message: str,
+) -> BackgroundOperation | None:
     try:
         with transaction.atomic():
             operation = submit(summary_id, data)

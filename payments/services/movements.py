@@ -6,12 +6,15 @@ after a crash cannot move money twice. A movement whose last answer was a timeou
 by the operation: only reconciliation asks about it, under the same key.
 """
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField, DecimalField, Value
+from django.db.models import CharField, DecimalField, Model, Value
 from django.db.models.functions import Cast, Concat
 
 from orders import outbox
@@ -19,6 +22,7 @@ from orders.db import insert_rows, update_row
 from payments.gateway import GatewayOutcome, GatewayRequest, GatewayResult
 from payments.models import (
     AuthorizationReversal,
+    BackgroundOperation,
     GatewayLogStatus,
     InteractionType,
     Payment,
@@ -29,7 +33,7 @@ from payments.models import (
     ReversalStatus,
 )
 
-from .gateway_calls import log_call, log_calls, lookup_logged, record_answer, send_logged
+from .gateway_calls import CallLinks, log_call, log_calls, lookup_logged, record_answer, send_logged
 from .settlement import settle_capture, settle_refund, settle_reversal
 
 CAPTURE = "capture"
@@ -41,21 +45,31 @@ MODEL = {CAPTURE: Payment, REFUND: Refund, REVERSAL: AuthorizationReversal}
 LOG_FIELD = {CAPTURE: "payment", REFUND: "refund", REVERSAL: "reversal"}
 
 
+Movement = Payment | Refund | AuthorizationReversal
+
+
+def _key(movement: Movement) -> str:
+    """The movement's idempotency key: set when it is reserved, before any request is made from it."""
+    if movement.idempotency_key is None:
+        raise ValueError(f"{type(movement).__name__} {movement.pk} has no idempotency key yet.")
+    return movement.idempotency_key
+
+
 def capture_request(payment: Payment) -> GatewayRequest:
     return GatewayRequest(
         InteractionType.CAPTURE,
-        payment.idempotency_key,
+        _key(payment),
         payment.amount,
         payment.currency,
         token=payment.gateway_token,
-        reference=payment.authorization.gateway_reference if payment.authorization_id else "",
+        reference=payment.authorization.gateway_reference if payment.authorization is not None else "",
     )
 
 
 def refund_request(refund: Refund) -> GatewayRequest:
     return GatewayRequest(
         InteractionType.REFERENCED_REFUND,
-        refund.idempotency_key,
+        _key(refund),
         refund.amount,
         refund.currency,
         token=refund.payment.gateway_token,
@@ -66,7 +80,7 @@ def refund_request(refund: Refund) -> GatewayRequest:
 def reversal_request(reversal: AuthorizationReversal) -> GatewayRequest:
     return GatewayRequest(
         InteractionType.VOID,
-        reversal.idempotency_key,
+        _key(reversal),
         reversal.amount,
         reversal.currency,
         token=reversal.authorization.gateway_token,
@@ -74,19 +88,19 @@ def reversal_request(reversal: AuthorizationReversal) -> GatewayRequest:
     )
 
 
-def _timed_out(**movement) -> bool:
+def _timed_out(**movement: Movement) -> bool:
     last = PaymentGatewayLog.objects.filter(is_reconciliation=False, **movement).order_by("-id").first()
     return last is not None and last.status == GatewayLogStatus.TIMEOUT
 
 
-def _links(kind: str, movement) -> dict:
-    if kind == CAPTURE:
+def _links(movement: Movement) -> CallLinks:
+    if isinstance(movement, Payment):
         return {
             "payment": movement,
             "authorization": movement.authorization,
             "order_payment_summary_id": movement.order_payment_summary_id,
         }
-    if kind == REVERSAL:
+    if isinstance(movement, AuthorizationReversal):
         return {
             "reversal": movement,
             "authorization": movement.authorization,
@@ -99,13 +113,14 @@ def _links(kind: str, movement) -> dict:
     }
 
 
-def _request(kind: str, movement) -> GatewayRequest:
-    if kind == REVERSAL:
+def _request(movement: Movement) -> GatewayRequest:
+    if isinstance(movement, AuthorizationReversal):
         return reversal_request(movement)
-    return capture_request(movement) if kind == CAPTURE else refund_request(movement)
+    return capture_request(movement) if isinstance(movement, Payment) else refund_request(movement)
 
 
-def _load(kind: str, pk: int):
+def _load(kind: str, pk: int) -> tuple[Movement, bool, GatewayRequest, CallLinks]:
+    movement: Movement
     if kind == CAPTURE:
         movement = Payment.objects.select_related("authorization").get(pk=pk)
         pending = movement.status == PaymentStatus.PENDING
@@ -115,17 +130,32 @@ def _load(kind: str, pk: int):
     else:
         movement = Refund.objects.select_related("payment").get(pk=pk)
         pending = movement.status == RefundStatus.PENDING
-    return movement, pending, _request(kind, movement), _links(kind, movement)
+    return movement, pending, _request(movement), _links(movement)
 
 
-def _settle(kind: str, movement, result: GatewayResult, log=None, *, summary_id=None, then=None) -> None:
+def _settle_movement(movement: Movement, result: GatewayResult, summary_id: int | None) -> Movement:
+    if isinstance(movement, Payment):
+        return settle_capture(movement.pk, result, summary_id=summary_id, known=movement)
+    if isinstance(movement, Refund):
+        return settle_refund(movement.pk, result, summary_id=summary_id, known=movement)
+    return settle_reversal(movement.pk, result, summary_id=summary_id, known=movement)
+
+
+def _settle(
+    kind: str,
+    movement: Movement,
+    result: GatewayResult,
+    log: PaymentGatewayLog | None = None,
+    *,
+    summary_id: int | None = None,
+    then: Callable[[Movement], object] | None = None,
+) -> None:
     """One transaction: the movement settled with the answer, the answer recorded in the call's log line
     (when the call was a send), and `then` given the settled movement (the operation finished, after its
     last movement)."""
     try:
         with transaction.atomic():
-            settle = {CAPTURE: settle_capture, REFUND: settle_refund, REVERSAL: settle_reversal}[kind]
-            settled = settle(movement.pk, result, summary_id=summary_id, known=movement)
+            settled = _settle_movement(movement, result, summary_id)
             if log is not None:
                 record_answer(log, result)
             if then is not None:
@@ -163,7 +193,7 @@ def reconcile_movement(kind: str, pk: int) -> GatewayResult | None:
     return result
 
 
-def send_operation_movements(operation) -> None:
+def send_operation_movements(operation: BackgroundOperation) -> None:
     """The movements of an operation prepared by an earlier delivery that are still pending."""
     for pk in (
         Payment.objects.filter(background_operation=operation, status=PaymentStatus.PENDING)
@@ -183,12 +213,12 @@ def send_operation_movements(operation) -> None:
 class Prepared:
     """What preparing an operation did: its result so far and the movements it reserved (still to send)."""
 
-    outcome: dict
+    outcome: dict[str, Any]
     captures: list[Payment] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
 
 
-def insert_with_keys(movements: list, prefix: str) -> None:
+def insert_with_keys(movements: list[Payment] | list[Refund] | list[AuthorizationReversal], prefix: str) -> None:
     """Insert new captures or refunds with one statement, then give each its idempotency key
     `<prefix>:<id>` with another (the key names the row, so it follows the insert). Their amounts are
     then as the database gives them back (to the field's decimal places), as a reload would show them."""
@@ -200,7 +230,7 @@ def insert_with_keys(movements: list, prefix: str) -> None:
         movements[0].idempotency_key = f"{prefix}:{movements[0].pk}"
         update_row(movements[0], ["idempotency_key"])
     else:
-        model.objects.filter(pk__in=[m.pk for m in movements]).update(
+        model._default_manager.filter(pk__in=[m.pk for m in movements]).update(
             idempotency_key=Concat(Value(f"{prefix}:"), Cast("pk", output_field=CharField()))
         )
     decimals = [f for f in model._meta.concrete_fields if isinstance(f, DecimalField)]
@@ -211,13 +241,13 @@ def insert_with_keys(movements: list, prefix: str) -> None:
                 setattr(movement, f.attname, Decimal(value).quantize(Decimal(1).scaleb(-f.decimal_places)))
 
 
-def update_rows(rows: list, fields: list[str]) -> None:
+def update_rows(rows: Sequence[Model], fields: list[str]) -> None:
     """Write `fields` of some rows of one model with one statement (a plain update for one row: a bulk
     update's CASE costs twice its CPU)."""
     if len(rows) == 1:
         update_row(rows[0], fields)
     elif rows:
-        type(rows[0]).objects.bulk_update(rows, fields)
+        type(rows[0])._default_manager.bulk_update(rows, fields)
 
 
 @dataclass(frozen=True)
@@ -225,21 +255,24 @@ class Call:
     """A movement just reserved and the log line of its gateway call, written in the same transaction."""
 
     kind: str
-    movement: Payment | Refund
+    movement: Movement
     request: GatewayRequest
     log: PaymentGatewayLog
 
 
-def log_reserved(captures: list[Payment], refunds: list[Refund], reversals=()) -> list[Call]:
+def log_reserved(
+    captures: list[Payment], refunds: list[Refund], reversals: Sequence[AuthorizationReversal] = ()
+) -> list[Call]:
     """In the transaction that reserves the movements: the log lines of the calls about to be sent
     (one insert), so they are committed with the reservation, before the provider hears of them."""
-    planned = [(CAPTURE, m, capture_request(m)) for m in captures] + [(REFUND, m, refund_request(m)) for m in refunds]
+    planned: list[tuple[str, Movement, GatewayRequest]] = [(CAPTURE, m, capture_request(m)) for m in captures]
+    planned += [(REFUND, m, refund_request(m)) for m in refunds]
     planned += [(REVERSAL, m, reversal_request(m)) for m in reversals]
-    logs = log_calls([(request, _links(kind, movement)) for kind, movement, request in planned])
+    logs = log_calls([(request, _links(movement)) for _, movement, request in planned])
     return [Call(kind, movement, request, log) for (kind, movement, request), log in zip(planned, logs, strict=True)]
 
 
-def send_reserved(calls: list[Call], summary_id: int, finish) -> None:
+def send_reserved(calls: list[Call], summary_id: int, finish: Callable[[Movement], object]) -> None:
     """Send the calls logged by `log_reserved` once their transaction has committed, settling each in
     its own transaction with its answer; the last settlement also runs `finish(settled_movement)` (the
     operation's end)."""
@@ -262,9 +295,9 @@ MAX_RECONCILE_DELAY_SECONDS = 1800
 def reconcile_countdown(kind: str, pk: int) -> int:
     """The reconcile delay after the first unanswered call, doubled after each further one: a gateway
     that cannot be reached is asked less and less often, always under the movement's own key."""
-    key = MODEL[kind].objects.values_list("idempotency_key", flat=True).get(pk=pk)
+    key: str = MODEL[kind]._default_manager.values_list("idempotency_key", flat=True).get(pk=pk)
     unanswered = PaymentGatewayLog.objects.filter(idempotency_key=key, status=GatewayLogStatus.TIMEOUT).count()
-    delay = settings.OMS_GATEWAY_RECONCILE_DELAY_SECONDS * 2 ** max(0, unanswered - 1)
+    delay: int = settings.OMS_GATEWAY_RECONCILE_DELAY_SECONDS * 2 ** max(0, unanswered - 1)
     return min(delay, MAX_RECONCILE_DELAY_SECONDS)
 
 
@@ -274,7 +307,7 @@ def schedule_reconciliation(kind: str, pk: int) -> None:
     outbox.enqueue(reconcile_payment_movement, kind, pk, countdown=reconcile_countdown(kind, pk))
 
 
-def pending_movements(older_than) -> list[tuple[str, int]]:
+def pending_movements(older_than: datetime) -> list[tuple[str, int]]:
     captures = (
         Payment.objects.filter(status=PaymentStatus.PENDING, created_at__lt=older_than)
         .exclude(idempotency_key=None)

@@ -26,9 +26,9 @@ def _operation_behind(exception: ProcessException) -> BackgroundOperation:
     model = kind.model_class()
     if model is BackgroundOperation:
         return BackgroundOperation.objects.get(pk=exception.attached_to_id)
-    movement = model.objects.filter(pk=exception.attached_to_id).first()
+    movement = model._default_manager.filter(pk=exception.attached_to_id).first() if model is not None else None
     operation = getattr(movement, "background_operation", None)
-    if operation is None:
+    if not isinstance(operation, BackgroundOperation):
         raise InvalidState("This exception is not about a payment step that can be retried.")
     return operation
 
@@ -60,7 +60,13 @@ def _resubmit(operation: BackgroundOperation, *, client: ApiClient | None, user:
     return submit_ensure_refunds(summary_id, data, client=client, user=user, retry_of=operation)
 
 
-def retry_payment_exception(exception_id, *, client=None, user=None, channel_id=None) -> BackgroundOperation:
+def retry_payment_exception(
+    exception_id: int | str,
+    *,
+    client: ApiClient | None = None,
+    user: User | None = None,
+    channel_id: int | None = None,
+) -> BackgroundOperation:
     exception = (
         ProcessException.objects.select_related("attached_to_type", "order_summary").filter(pk=exception_id).first()
     )

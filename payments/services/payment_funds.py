@@ -1,29 +1,50 @@
 """Move funds inside one payment: from its unapplied balance, or back out of the invoices it paid."""
 
+from collections.abc import Collection
 from decimal import Decimal
+from typing import TypedDict, Unpack
 
 from django.db.models import Max
 
 from orders.db import insert_rows, update_row
 from orders.models.fields import MoneySum
 from orders.money import ZERO
-from payments.models import ApplicationType, Invoice, Payment, PaymentAppliedToInvoice
+from payments.models import (
+    ApplicationType,
+    BackgroundOperation,
+    CreditMemo,
+    Invoice,
+    Payment,
+    PaymentAppliedToInvoice,
+    Refund,
+)
 
 
-def apply_to_invoice(payment: Payment, invoice: Invoice, amount: Decimal, **links) -> PaymentAppliedToInvoice:
+class LedgerLinks(TypedDict, total=False):
+    """What a ledger line (a payment applied to or taken back from an invoice) was made for."""
+
+    background_operation: BackgroundOperation
+    background_operation_id: int | None
+    refund: Refund
+    credit_memo: CreditMemo | None
+
+
+def apply_to_invoice(
+    payment: Payment, invoice: Invoice, amount: Decimal, **links: Unpack[LedgerLinks]
+) -> PaymentAppliedToInvoice:
     """Record `amount` of the payment as paying the invoice; the caller has taken the funds already."""
     invoice.balance -= amount
     update_row(invoice, ["balance"])
-    return insert_rows(
-        [
-            PaymentAppliedToInvoice(
-                payment=payment, invoice=invoice, type=ApplicationType.APPLIED, amount=amount, **links
-            )
-        ]
-    )[0]
+    application = PaymentAppliedToInvoice(
+        payment=payment, invoice=invoice, type=ApplicationType.APPLIED, amount=amount, **links
+    )
+    insert_rows([application])
+    return application
 
 
-def unapply(payment: Payment, amount: Decimal, *, exclude_invoice_ids=(), **links) -> None:
+def unapply(
+    payment: Payment, amount: Decimal, *, exclude_invoice_ids: Collection[int] = (), **links: Unpack[LedgerLinks]
+) -> None:
     """Take `amount` back out of what the payment paid, the most recently paid invoice first."""
     if amount <= 0:
         return
@@ -53,7 +74,9 @@ def unapply(payment: Payment, amount: Decimal, *, exclude_invoice_ids=(), **link
     PaymentAppliedToInvoice.objects.bulk_create(rows)
 
 
-def take_funds(payment: Payment, amount: Decimal, *, exclude_invoice_ids=(), **links) -> Decimal:
+def take_funds(
+    payment: Payment, amount: Decimal, *, exclude_invoice_ids: Collection[int] = (), **links: Unpack[LedgerLinks]
+) -> Decimal:
     """Free `amount` of the payment's captured funds: its unapplied balance first, then by unapplying.
     Returns the part that came from the balance; the caller saves the payment."""
     from_balance = min(payment.balance, amount)
@@ -63,4 +86,7 @@ def take_funds(payment: Payment, amount: Decimal, *, exclude_invoice_ids=(), **l
 
 
 def applied_amount(payment: Payment) -> Decimal:
-    return PaymentAppliedToInvoice.objects.filter(payment=payment).aggregate(total=MoneySum("amount"))["total"] or ZERO
+    total: Decimal | None = PaymentAppliedToInvoice.objects.filter(payment=payment).aggregate(total=MoneySum("amount"))[
+        "total"
+    ]
+    return total or ZERO

@@ -35,8 +35,13 @@ from .process_exceptions import raise_payment_exception
 SUMMARY_FIELDS = ("id", "active_process_exception_count")
 
 
-def _summary_id(movement_model, pk: int) -> int:
-    return movement_model.objects.filter(pk=pk).values_list("order_payment_summary__order_summary_id", flat=True).get()
+def _summary_id(movement_model: type[Payment | Refund | AuthorizationReversal], pk: int) -> int:
+    summary_id: int = (
+        movement_model._default_manager.filter(pk=pk)
+        .values_list("order_payment_summary__order_summary_id", flat=True)
+        .get()
+    )
+    return summary_id
 
 
 def settle_capture(
@@ -64,7 +69,7 @@ def settle_capture(
             applied = min(invoice.balance, payment.amount) if invoice is not None else ZERO
             payment.balance = payment.amount - applied
             update_row(payment, ["status", "gateway_reference", "processed_at", "balance"])
-            if applied > 0:
+            if invoice is not None and applied > 0:
                 apply_to_invoice(payment, invoice, applied, background_operation_id=payment.background_operation_id)
             ops.captured_amount += payment.amount
             ops.balance_amount += payment.balance
