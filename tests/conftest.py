@@ -5,6 +5,7 @@ from django.db import connection
 
 from config.celery import app as celery_app
 from tests.factories import ApiKeyClient
+from tests.support.test_database import create_test_database
 
 
 def pytest_collection_modifyitems(config, items):
@@ -17,6 +18,33 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+if connection.vendor == "sqlite":
+
+    @pytest.fixture(scope="session")
+    def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings):
+        """Replaces pytest-django's: the SQLite test database is copied from one migrated once for the current
+        migrations (tests/support/test_database.py) instead of migrated again by every test process.
+        PostgreSQL keeps pytest-django's fixture."""
+        if request.config.getvalue("nomigrations"):
+            raise pytest.UsageError("--no-migrations: the SQLite test database is always built by the migrations")
+        with django_db_blocker.unblock():
+            old_name = create_test_database(
+                connection,
+                rebuild=request.config.getvalue("create_db"),
+                serialize=any(_needs_serialized_rollback(item) for item in request.session.items),
+            )
+        yield
+        with django_db_blocker.unblock():
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def _needs_serialized_rollback(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("serialized_rollback")) or (
+        "django_db_serialized_rollback" in getattr(item, "fixturenames", ())
+    )
 
 
 # Tests that start real processes (Celery workers, redis-server, Chromium) run one at a time on one
