@@ -40,19 +40,23 @@ def create_test_database(connection: BaseDatabaseWrapper, *, rebuild: bool = Fal
     creation = connection.creation
     old_name = connection.settings_dict["NAME"]
     template = TEMPLATE_DIR / f"sqlite-{schema_digest()}.sqlite3"
+    # Held while copying too: another checkout of the sources may be replacing the file meanwhile.
     with _exclusive(TEMPLATE_DIR / "build.lock"):
         if rebuild or not template.exists():
             creation.create_test_db(verbosity=0, autoclobber=True, serialize=serialize)
             _save(connection, template)
             return old_name
-    test_name = creation._create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    connection.close()
-    settings.DATABASES[connection.alias]["NAME"] = test_name
-    connection.settings_dict["NAME"] = test_name
-    connection.ensure_connection()
-    with sqlite3.connect(template) as source:
-        source.backup(connection.connection)
-    source.close()
+        test_name = creation._create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        connection.close()
+        settings.DATABASES[connection.alias]["NAME"] = test_name
+        connection.settings_dict["NAME"] = test_name
+        connection.ensure_connection()
+        # Read-only: a file that vanished raises instead of being created empty.
+        source = sqlite3.connect(f"{template.as_uri()}?mode=ro", uri=True)
+        try:
+            source.backup(connection.connection)
+        finally:
+            source.close()
     if serialize:
         connection._test_serialized_contents = creation.serialize_db_to_string()
     call_command("createcachetable", database=connection.alias)
