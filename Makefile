@@ -49,7 +49,8 @@ run: demo
 worker: install
 	DEBUG=$${DEBUG:-1} $(BIN)/celery -A config worker --loglevel=INFO --concurrency=2
 
-# The suite across the cores (pytest-xdist): each worker has a test database of its own, and the tests
+# The suite across the cores (pytest-xdist): each worker has a test database of its own (on SQLite copied from
+# one migrated once and kept in .test-db/ until a migration changes: tests/support/test_database.py), and the tests
 # that start real processes (Celery workers, redis-server, Chromium) run one after the other on one
 # worker (tests/conftest.py, XDIST_GROUPS). Bytecode is written even if PYTHONDONTWRITEBYTECODE is set:
 # without it every worker compiles and assertion-rewrites every module again on each run.
