@@ -1,17 +1,27 @@
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, overload
 
 from django.db import models
 
 from orders.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, QUANTITY_DECIMAL_PLACES, QUANTITY_MAX_DIGITS
 
 
-def MoneyField(**kwargs: Any) -> "models.DecimalField[Any, Decimal]":
+# Typed as the DecimalField they return; a nullable one (null=True) reads as Decimal | None, as the
+# django-stubs plugin types models.DecimalField(null=True), which it cannot see through a function.
+@overload
+def MoneyField(*, null: Literal[True], **kwargs: Any) -> "models.DecimalField[Any, Decimal | None]": ...
+@overload
+def MoneyField(*, null: Literal[False] = ..., **kwargs: Any) -> "models.DecimalField[Any, Decimal]": ...
+def MoneyField(**kwargs: Any) -> "models.DecimalField[Any, Any]":
     kwargs.setdefault("default", 0)
     return models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
 
 
-def QuantityField(**kwargs: Any) -> "models.DecimalField[Any, Decimal]":
+@overload
+def QuantityField(*, null: Literal[True], **kwargs: Any) -> "models.DecimalField[Any, Decimal | None]": ...
+@overload
+def QuantityField(*, null: Literal[False] = ..., **kwargs: Any) -> "models.DecimalField[Any, Decimal]": ...
+def QuantityField(**kwargs: Any) -> "models.DecimalField[Any, Any]":
     kwargs.setdefault("default", 0)
     return models.DecimalField(max_digits=QUANTITY_MAX_DIGITS, decimal_places=QUANTITY_DECIMAL_PLACES, **kwargs)
 
