@@ -334,6 +334,9 @@ OMS_WEBHOOK_DISABLE_AFTER_HOURS = int(os.environ.get("OMS_WEBHOOK_DISABLE_AFTER_
 OMS_WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("OMS_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", False)
 
 # --- Domain settings ---------------------------------------------------------------------------
+# PostgreSQL: an ingested order's rows written by one statement of data-modifying CTEs instead of one insert per
+# table (orders/services/ingest_statement.py, issue 19); off, one insert per table, as on SQLite.
+OMS_INGEST_ONE_STATEMENT = env_bool("OMS_INGEST_ONE_STATEMENT", True)
 OMS_AUTO_ROUTE_ORDERS = env_bool("OMS_AUTO_ROUTE_ORDERS", True)
 # Hold rules (admin) put new orders on hold at ingest; off, no rule is read (issue 16).
 OMS_HOLD_RULES_ENABLED = env_bool("OMS_HOLD_RULES_ENABLED", True)

@@ -10,11 +10,12 @@ reader follows the call to this protocol, and a type checker checks the implemen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import OuterRef
+from django.db.models import Model, OuterRef
 
 if TYPE_CHECKING:
     from orders.funds import FundsPosition
@@ -28,9 +29,9 @@ FundsSums = tuple[Decimal, Decimal, Decimal]
 class PaymentsLink(Protocol):
     def record_checkout_payments(
         self, orders: list[tuple[Order, OrderSummary | None, tuple[PaymentInput, ...]]]
-    ) -> list[list[int]]:
-        """Write each new (order, summary, payments)'s checkout payments in the caller's transaction; the ids of
-        each order's payment summaries (one per method, none without a summary)."""
+    ) -> Sequence[Sequence[Model]]:
+        """Write each new (order, summary, payments)'s checkout payments in the caller's transaction; each
+        order's payment summaries (one per method, none without a summary), their ids set once written."""
         ...
 
     def funds_annotations(self, summary_ref: OuterRef | None = None) -> dict[str, Any]:

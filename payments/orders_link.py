@@ -12,13 +12,14 @@ from orders.ingest_input import PaymentInput
 from orders.models import Exchange, FulfillmentOrder, Order, OrderSummary
 from orders.payments_link import FundsSums
 from payments import automation, funds
+from payments.models import OrderPaymentSummary
 from payments.services import checkout_payments, exchange_funds
 
 
 class PaymentsForOrders:
     def record_checkout_payments(
         self, orders: list[tuple[Order, OrderSummary | None, tuple[PaymentInput, ...]]]
-    ) -> list[list[int]]:
+    ) -> list[list[OrderPaymentSummary]]:
         return checkout_payments.record_checkout_payments(orders)
 
     def funds_annotations(self, summary_ref: OuterRef | None = None) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from orders.errors import DuplicateOrder, InvalidInput, ServiceError
 from orders.ingest_input import OrderInput
 from orders.models import ApiClient, Order, OrderKind, OrderSummary, SalesChannel
 from orders.payments_link import payments_link
+from orders.services.ingest_statement import one_statement
 from orders.services.ingest_validation import validate_order
 from orders.services.order_write import (
     SummarySpec,
@@ -51,23 +52,26 @@ def ingest_order(
     computed = validate_order(data)
     try:
         with transaction.atomic():
-            created = create_order(computed, channel=channel, client=client)
-            summary = None
-            if data.create_order_summary:
-                summary = build_order_summary(
-                    created,
-                    life_cycle_type=data.life_cycle_type,
-                    name=data.name,
-                    external_reference=data.external_reference,
+            with one_statement():
+                created = create_order(computed, channel=channel, client=client)
+                summary = None
+                if data.create_order_summary:
+                    summary = build_order_summary(
+                        created,
+                        life_cycle_type=data.life_cycle_type,
+                        name=data.name,
+                        external_reference=data.external_reference,
+                    )
+                [payment_summaries] = payments_link().record_checkout_payments(
+                    [(created.order, summary, data.payments)]
                 )
-            [payment_summary_ids] = payments_link().record_checkout_payments([(created.order, summary, data.payments)])
             if summary is not None:
                 summary.sales_channel = channel  # its event renders the channel's name: no query for it
                 order_summary_created(summary)  # routing, recorded with the order (outbox)
             result = IngestResult(
                 order_id=created.order.pk,
                 order_summary_id=summary.pk if summary else None,
-                order_payment_summary_ids=payment_summary_ids,
+                order_payment_summary_ids=[ops.pk for ops in payment_summaries],
                 order_summary=summary,
             )
             if before_commit is not None:
@@ -169,6 +173,9 @@ def ingest_orders(orders: list[OrderInput], *, client: ApiClient | None = None) 
 
     try:
         with transaction.atomic():
+            # One insert per table for all the orders, not one statement (orders/services/ingest_statement.py):
+            # measured on a batch of 100, the statement saved no app CPU and cost PostgreSQL 0.2 ms more per
+            # order (docs/performance.md, "Ingest").
             created = create_orders([(computed, channel) for _, _, channel, computed in writable], client=client)
             build_order_summaries(
                 [
@@ -177,7 +184,7 @@ def ingest_orders(orders: list[OrderInput], *, client: ApiClient | None = None) 
                     if data.create_order_summary
                 ]
             )
-            payment_summary_ids = payments_link().record_checkout_payments(
+            payment_summaries = payments_link().record_checkout_payments(
                 [
                     (order.order, order.summary, data.payments)
                     for order, (_, data, _, _) in zip(created, writable, strict=True)
@@ -191,11 +198,11 @@ def ingest_orders(orders: list[OrderInput], *, client: ApiClient | None = None) 
     except IntegrityError:
         alone = [index for index, *_ in writable] + alone
     else:
-        for order, (index, _, _, _), ops in zip(created, writable, payment_summary_ids, strict=True):
+        for order, (index, _, _, _), ops in zip(created, writable, payment_summaries, strict=True):
             outcomes[index] = IngestResult(
                 order_id=order.order.pk,
                 order_summary_id=order.summary.pk if order.summary else None,
-                order_payment_summary_ids=ops,
+                order_payment_summary_ids=[summary.pk for summary in ops],
                 order_summary=order.summary,
             )
     for index in sorted(alone):

@@ -6,7 +6,6 @@ exchange's replacement order (exchanges). The caller holds the transaction and h
 
 from dataclasses import dataclass
 
-from orders.db import insert_rows
 from orders.ingest_input import AddressInput
 from orders.models import (
     ApiClient,
@@ -23,6 +22,7 @@ from orders.models import (
     SalesChannel,
 )
 from orders.rollups import compute_rollups
+from orders.services.ingest_statement import insert_rows
 from orders.services.ingest_validation import ComputedOrder
 from orders.statuses import order_summary_status
 

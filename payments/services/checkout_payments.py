@@ -3,10 +3,10 @@ the payments link): authorizations and sales, and with a summary one order payme
 
 from collections import defaultdict
 
-from orders.db import insert_rows
 from orders.ingest_input import PaymentInput
 from orders.models import Order, OrderSummary
 from orders.money import ZERO
+from orders.services.ingest_statement import insert_rows
 from payments.models import (
     AuthorizationStatus,
     OrderPaymentSummary,
@@ -19,9 +19,9 @@ from payments.models import (
 
 def record_checkout_payments(
     orders: list[tuple[Order, OrderSummary | None, tuple[PaymentInput, ...]]],
-) -> list[list[int]]:
-    """Each (order, summary, payments)'s payment records, one insert per table for all of them; returns the
-    ids of each order's payment summaries.
+) -> list[list[OrderPaymentSummary]]:
+    """Each (order, summary, payments)'s payment records, one insert per table for all of them (or kept for
+    the caller's one statement: orders.services.ingest_statement); returns each order's payment summaries.
 
     A sale counts as authorized and captured at once, so authorized ≥ captured holds for every method.
     """
@@ -88,7 +88,7 @@ def record_checkout_payments(
             if p.kind == "sale"
         ]
     )
-    return [[ops.pk for ops in summaries.values()] for summaries in summaries_of]
+    return [list(summaries.values()) for summaries in summaries_of]
 
 
 def _pk(record: OrderPaymentSummary | None) -> int | None:
