@@ -48,6 +48,7 @@ from django.db.models import Field, Model
 from psycopg.types.json import Jsonb
 
 from orders import db
+from orders.db import inserts
 
 M = TypeVar("M", bound=Model)
 
@@ -63,7 +64,7 @@ class _Statement:
 
     def keep(self, objs: Sequence[Model]) -> bool:
         model = type(objs[0])
-        plan = db._plan(model, self.connection)
+        plan = inserts._plan(model, self.connection)
         if (
             plan is None
             or plan.unnest is None
@@ -76,7 +77,7 @@ class _Statement:
         try:
             # Read now, as insert_rows reads them: the foreign keys hold their parents' stand-ins already.
             values = [plan.values(obj, self.connection) for obj in objs]
-        except db._UseBulkCreate:
+        except inserts._UseBulkCreate:
             return False
         for obj in objs:
             self.last_stand_in -= 1
@@ -163,7 +164,7 @@ def _sql(models: tuple[type[Model], ...], connection: BaseDatabaseWrapper) -> tu
             # Parents come first (their rows were kept before their children were built): a foreign key to a
             # model later in the statement (Order.summary, for a change order) holds a real id or none.
             alias[model] = f"t{len(alias)}"
-            plan = db._plan(model, connection)
+            plan = inserts._plan(model, connection)
             assert plan is not None
             fields: list[Field[Any, Any]] = plan.fields
             columns = ", ".join(["(e->>0)::bigint AS ph"] + [_column(n, f, connection) for n, f in enumerate(fields)])
