@@ -196,11 +196,16 @@ def submit_change(
             if reallocated:
                 unsaved_fields.add("quantity_allocated")
         if plan.change_orders:
-            from orders.services.fulfillment_cancel import settle_line_residues
+            from orders.services.fulfillment_cancel import place_waiting_charges, settle_line_residues
 
             # What a cancel or a pre-fulfillment adjustment takes off items with units on open fulfillment
             # orders reaches their lines (in- and post-fulfillment changes are billed apart: nothing to do).
             settle_line_residues(summary, unsaved)
+            # A waiting delivery charge whose group has no product left to place rides on an open order.
+            placed = place_waiting_charges(summary, list(writer.items.values()))
+            unsaved += [ois for ois in placed if ois not in unsaved]
+            if placed:
+                unsaved_fields.add("quantity_allocated")
         # The changed items are saved with their new statuses, in one statement.
         refresh_summary(
             summary, items + written.fee_items, groups=groups, unsaved=unsaved, unsaved_fields=sorted(unsaved_fields)

@@ -383,6 +383,76 @@ def apply_fulfillment_effects(effects: FulfillmentEffects, items: dict[int, Orde
     return AppliedEffects(list(touched.values()), shipped_in_full)
 
 
+def place_waiting_charges(summary: OrderSummary, items: list[OrderItemSummary]) -> list[OrderItemSummary]:
+    """A delivery charge taken off a fulfillment order waits in its group for the group's next one (issue
+    12 point 4). Once no product of the group is left to place, no new fulfillment order will come for it:
+    it then rides on the group's oldest open fulfillment order that still holds products, as a canceled
+    charge line does, so it is invoiced with them ("delivery follows its products"). Without it, canceling
+    the group's last unplaced units left the charge on the summary's grand total, never invoiced.
+
+    Under the summary and item locks (the fulfillment orders are locked here, after them); `items` carry
+    their new values. Returns the item summaries whose allocation changed, unsaved (the caller saves them).
+    A group with nothing left to ship at all never gets here with a waiting charge: the cancel that left it
+    so canceled the charge with its last product (orders.calculations.reductions)."""
+    to_place = [
+        charge
+        for charge in items
+        if charge.type == ItemType.DELIVERY_CHARGE
+        and charge.quantity_available_to_fulfill > 0
+        and not any(
+            product.type == ItemType.PRODUCT
+            and product.delivery_group_summary_id == charge.delivery_group_summary_id
+            and product.quantity_available_to_fulfill > 0
+            for product in items
+        )
+    ]
+    if not to_place:
+        return []
+    groups = sorted({charge.delivery_group_summary_id for charge in to_place})
+    holding = (
+        FulfillmentOrderLineItem.objects.filter(
+            fulfillment_order__order_summary=summary,
+            fulfillment_order__delivery_group_summary_id__in=groups,
+            fulfillment_order__reshipment__isnull=True,
+            type=ItemType.PRODUCT,
+            quantity__gt=0,
+        )
+        .exclude(fulfillment_order__status_category__in=FINAL_STATUS_CATEGORIES)
+        .values_list("fulfillment_order_id", flat=True)
+    )
+    targets: dict[int, FulfillmentOrder] = {}
+    for order in FulfillmentOrder.objects.select_for_update().filter(pk__in=list(holding)).order_by("id"):
+        targets.setdefault(order.delivery_group_summary_id, order)
+    placed = [charge for charge in to_place if charge.delivery_group_summary_id in targets]
+    if not placed:
+        return []
+    unplaced = unplaced_amounts(summary, placed)
+    rows = []
+    for charge in placed:
+        share, units = unplaced[charge.pk], charge.quantity_available_to_fulfill
+        rows.append(
+            FulfillmentOrderLineItem(
+                fulfillment_order=targets[charge.delivery_group_summary_id],
+                order_item_summary=charge,
+                type=charge.type,
+                sku=charge.sku,
+                name=charge.name,
+                unit_price=charge.unit_price,
+                original_quantity=units,
+                quantity=units,
+                total_line_amount=share.line,
+                total_line_tax_amount=share.line_tax,
+                total_adjustment_amount=share.adjustment,
+                total_adjustment_tax_amount=share.adjustment_tax,
+            )
+        )
+        charge.quantity_allocated += units
+    FulfillmentOrderLineItem.objects.bulk_create(rows)
+    for order in {row.fulfillment_order_id: row.fulfillment_order for row in rows}.values():
+        update_totals(order, list(FulfillmentOrderLineItem.objects.filter(fulfillment_order=order)))
+    return placed
+
+
 def settle_line_residues(summary: OrderSummary, items: list[OrderItemSummary]) -> None:
     """After a change took amounts off items with units on open fulfillment orders (a cancel of allocated
     units, a shipping reduction of an allocated delivery charge): an item with no unit left to place must
