@@ -43,7 +43,7 @@ from orders.selectors.change_state import get_item_summaries, get_summary
 from orders.selectors.summaries import parse_id
 from orders.services import inventory
 from orders.services.actor import Actor
-from orders.services.fulfillment_create import unplaced_amounts, update_totals
+from orders.services.fulfillment_create import placed_line, unplaced_amounts, update_totals
 from orders.services.fulfillment_moves import REASON_MAX_LENGTH, line_gross, record_line_cancels, record_status_move
 from orders.services.line_input import check_line_list
 from orders.services.summary_refresh import refresh_summary
@@ -429,23 +429,8 @@ def place_waiting_charges(summary: OrderSummary, items: list[OrderItemSummary]) 
     unplaced = unplaced_amounts(summary, placed)
     rows = []
     for charge in placed:
-        share, units = unplaced[charge.pk], charge.quantity_available_to_fulfill
-        rows.append(
-            FulfillmentOrderLineItem(
-                fulfillment_order=targets[charge.delivery_group_summary_id],
-                order_item_summary=charge,
-                type=charge.type,
-                sku=charge.sku,
-                name=charge.name,
-                unit_price=charge.unit_price,
-                original_quantity=units,
-                quantity=units,
-                total_line_amount=share.line,
-                total_line_tax_amount=share.line_tax,
-                total_adjustment_amount=share.adjustment,
-                total_adjustment_tax_amount=share.adjustment_tax,
-            )
-        )
+        units = charge.quantity_available_to_fulfill
+        rows.append(placed_line(targets[charge.delivery_group_summary_id], charge, units, unplaced[charge.pk]))
         charge.quantity_allocated += units
     FulfillmentOrderLineItem.objects.bulk_create(rows)
     for order in {row.fulfillment_order_id: row.fulfillment_order for row in rows}.values():

@@ -427,26 +427,31 @@ class _Creation:
                 share = line_share(unplaced[ois.pk], quantity, ois.quantity_available_to_fulfill, summary.currency)
                 unplaced[ois.pk] = unplaced[ois.pk] - share
                 ois.quantity_allocated += quantity
-            rows.append(
-                FulfillmentOrderLineItem(
-                    fulfillment_order=order,
-                    order_item_summary=ois,
-                    type=ois.type,
-                    sku=ois.sku,
-                    name=ois.name,
-                    unit_price=ois.unit_price,
-                    original_quantity=quantity,
-                    quantity=quantity,
-                    total_line_amount=share.line,
-                    total_line_tax_amount=share.line_tax,
-                    total_adjustment_amount=share.adjustment,
-                    total_adjustment_tax_amount=share.adjustment_tax,
-                )
-            )
+            rows.append(placed_line(order, ois, quantity, share))
         FulfillmentOrderLineItem.objects.bulk_create(rows)
         update_totals(order, rows)
         emit_fulfillment_order(order, EventType.FULFILLMENT_ORDER_CREATED)
         return order
+
+
+def placed_line(
+    order: FulfillmentOrder, ois: OrderItemSummary, quantity: Decimal, share: Amounts
+) -> FulfillmentOrderLineItem:
+    """A new line of `order` placing `quantity` units of the item summary with their share of its amounts."""
+    return FulfillmentOrderLineItem(
+        fulfillment_order=order,
+        order_item_summary=ois,
+        type=ois.type,
+        sku=ois.sku,
+        name=ois.name,
+        unit_price=ois.unit_price,
+        original_quantity=quantity,
+        quantity=quantity,
+        total_line_amount=share.line,
+        total_line_tax_amount=share.line_tax,
+        total_adjustment_amount=share.adjustment,
+        total_adjustment_tax_amount=share.adjustment_tax,
+    )
 
 
 def update_totals(order: FulfillmentOrder, lines: Iterable[FulfillmentOrderLineItem]) -> None:
