@@ -11,7 +11,7 @@ and no retry can find the work done but its answer missing.
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from datetime import timedelta
 from functools import wraps
@@ -25,7 +25,7 @@ from rest_framework.settings import api_settings
 
 from orders.db import insert_rows, update_by_key
 from orders.errors import IdempotencyKeyInUse, IdempotencyKeyReused, InvalidInput
-from orders.models import IdempotencyRecord
+from orders.models import ApiClient, IdempotencyRecord
 
 # An APIView method: (self, request, *url arguments) -> the response.
 _ViewMethod = TypeVar("_ViewMethod", bound=Callable[..., Any])
@@ -156,7 +156,7 @@ def record_answer(client, key: str, status: int, data) -> None:
     record_answers(client, {key: (status, data)})
 
 
-def record_answers(client, answers: dict[str, tuple[int, object]]) -> None:
+def record_answers(client: ApiClient, answers: Mapping[str, tuple[int, object]]) -> None:
     """Keep several successful answers (key → status, data) for replay, in one statement."""
     if answers:
         update_by_key(

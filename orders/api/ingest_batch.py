@@ -14,16 +14,19 @@ A replay answers the first answer's ids with success true.
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.api import openapi
+from orders.api.auth import api_client
 from orders.api.errors import capped_errors, flatten_validation_errors
 from orders.api.fast_validation import read_body
 from orders.api.idempotency import (
@@ -37,7 +40,8 @@ from orders.api.idempotency import (
 from orders.api.ingest_serializers import OrderIngestSerializer
 from orders.db import insert_rows
 from orders.errors import InvalidInput, ServiceError
-from orders.models import IdempotencyRecord, Scope
+from orders.ingest_input import OrderInput
+from orders.models import ApiClient, IdempotencyRecord, Scope
 from orders.services.ingest import ingest_orders
 
 MAX_BATCH_ORDERS = 100
@@ -53,27 +57,29 @@ class BatchOrderSerializer(OrderIngestSerializer):
     )
 
 
-class BatchIngestSerializer(serializers.Serializer):
+class BatchIngestSerializer(serializers.Serializer[Any]):
     """Documents the request; the view checks the envelope itself so that each order fails on its own."""
 
-    orders = BatchOrderSerializer(many=True, min_length=1, max_length=MAX_BATCH_ORDERS)
+    # many=True makes DRF's __new__ answer a ListSerializer, which takes the lengths; the stubs see the child.
+    orders = BatchOrderSerializer(many=True, min_length=1, max_length=MAX_BATCH_ORDERS)  # type: ignore[call-arg]
 
 
-class BatchOrderResultSerializer(serializers.Serializer):
+class BatchOrderResultSerializer(serializers.Serializer[Any]):
     orderId = serializers.CharField(allow_null=True)
     orderSummaryId = serializers.CharField(allow_null=True)
     success = serializers.BooleanField()
-    errors = openapi.ErrorItemSerializer(many=True)
+    # The answer's `errors` key, a field: it shadows Serializer.errors, which these output-only serializers never use.
+    errors = openapi.ErrorItemSerializer(many=True)  # type: ignore[assignment]
     errorCount = serializers.IntegerField(
         required=False, help_text=f"How many errors the order had, when more than the {ERRORS_PER_ORDER} listed."
     )
 
 
-class BatchIngestOutputSerializer(serializers.Serializer):
+class BatchIngestOutputSerializer(serializers.Serializer[Any]):
     results = BatchOrderResultSerializer(many=True, help_text="One per order, in the order sent.")
 
 
-def _orders_of(data) -> list:
+def _orders_of(data: object) -> list[object]:
     if not isinstance(data, dict) or set(data) != {"orders"}:
         raise InvalidInput('The body must be {"orders": [...]}.', field="orders")
     orders = data["orders"]
@@ -82,9 +88,9 @@ def _orders_of(data) -> list:
     return orders
 
 
-def _failure(errors: list[dict], *, output=None) -> dict:
+def _failure(errors: list[dict[str, Any]], *, output: object = None) -> dict[str, Any]:
     output = output if isinstance(output, dict) else {}
-    result = {
+    result: dict[str, Any] = {
         "orderId": output.get("orderId"),
         "orderSummaryId": output.get("orderSummaryId"),
         "success": False,
@@ -95,7 +101,7 @@ def _failure(errors: list[dict], *, output=None) -> dict:
     return result
 
 
-def _prefixed(errors: list[dict], prefix: str) -> list[dict]:
+def _prefixed(errors: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
     return [{**error, "field": f"{prefix}.{error['field']}" if error["field"] else prefix} for error in errors]
 
 
@@ -113,15 +119,16 @@ class OrderBatchIngestView(APIView):
         "already used for the same order replays its ids. 400 only when the envelope itself is wrong.",
     )
     @idempotent(required=False)
-    def post(self, request):
+    def post(self, request: Request) -> Response:
+        client = api_client(request)
         orders = _orders_of(request.data)
         ingest_path = reverse("api-order-ingest")
-        results: list[dict | None] = [None] * len(orders)
+        results: list[dict[str, Any] | None] = [None] * len(orders)
         pending: list[_Pending] = []
         # The keys are claimed together and committed before any order is written, so a concurrent retry
         # of any of them sees its claim (one commit for the whole batch instead of one per order).
         with transaction.atomic():
-            for index, outcome in _claimed(request.auth, ingest_path, orders):
+            for index, outcome in _claimed(client, ingest_path, orders):
                 if isinstance(outcome, _Pending):
                     pending.append(outcome)
                 else:
@@ -133,7 +140,7 @@ class OrderBatchIngestView(APIView):
                 # Each order read fast when the reading is sure; otherwise by one DRF serializer for the
                 # whole batch, which builds its tree of fields once, not per order, and words the errors.
                 validator = OrderIngestSerializer()
-                valid: list[tuple[_Pending, object]] = []
+                valid: list[tuple[_Pending, OrderInput]] = []
                 for order in pending:
                     try:
                         data = read_body(OrderIngestSerializer, order.body, serializer=validator)
@@ -141,23 +148,23 @@ class OrderBatchIngestView(APIView):
                         results[order.index] = _failure(_prefixed(flatten_validation_errors(exc.detail), order.prefix))
                         continue
                     valid.append((order, OrderIngestSerializer.input_from(data)))
-                outcomes = ingest_orders([data for _, data in valid], client=request.auth)
-                answers = {}
-                for (order, _), outcome in zip(valid, outcomes, strict=True):
-                    if isinstance(outcome, ServiceError):
+                outcomes = ingest_orders([data for _, data in valid], client=client)
+                answers: dict[str, tuple[int, dict[str, Any]]] = {}
+                for (order, _), written in zip(valid, outcomes, strict=True):
+                    if isinstance(written, ServiceError):
                         results[order.index] = _failure(
-                            _prefixed(outcome.as_error_list(), order.prefix), output=outcome.output
+                            _prefixed(written.as_error_list(), order.prefix), output=written.output
                         )
                         continue
                     # Kept as POST /commerce/orders keeps it: 201 and its body, replayed by either resource.
                     answers[order.key] = (
                         201,
                         {
-                            "orderId": str(outcome.order_id),
-                            "orderSummaryId": str(outcome.order_summary_id)
-                            if outcome.order_summary_id is not None
+                            "orderId": str(written.order_id),
+                            "orderSummaryId": str(written.order_summary_id)
+                            if written.order_summary_id is not None
                             else None,
-                            "orderPaymentSummaryIds": [str(pk) for pk in outcome.order_payment_summary_ids],
+                            "orderPaymentSummaryIds": [str(pk) for pk in written.order_payment_summary_ids],
                             "success": True,
                         },
                     )
@@ -167,12 +174,12 @@ class OrderBatchIngestView(APIView):
                         "success": True,
                         "errors": [],
                     }
-                record_answers(request.auth, answers)
+                record_answers(client, answers)
                 freed = [order.key for order in pending if order.key not in answers]
                 if freed:
-                    IdempotencyRecord.objects.filter(client=request.auth, key__in=freed).delete()
+                    IdempotencyRecord.objects.filter(client=client, key__in=freed).delete()
         except BaseException:
-            IdempotencyRecord.objects.filter(client=request.auth, key__in=[o.key for o in pending]).delete()
+            IdempotencyRecord.objects.filter(client=client, key__in=[o.key for o in pending]).delete()
             raise
         return Response({"results": results})
 
@@ -183,7 +190,7 @@ class _Pending:
 
     index: int
     key: str
-    body: dict
+    body: dict[str, Any]
     request_hash: str
 
     @property
@@ -191,13 +198,15 @@ class _Pending:
         return f"orders[{self.index}]"
 
 
-def _claimed(client, ingest_path: str, orders: list) -> list[tuple[int, "_Pending | dict"]]:
+def _claimed(
+    client: ApiClient, ingest_path: str, orders: list[object]
+) -> list[tuple[int, "_Pending | dict[str, Any]"]]:
     """Claim every order's key: each order to write, or its result already (a replay or a refusal).
 
     Keys never seen are claimed with one insert for all; a key seen before (a retry) or repeated in the
     batch, or all of them if another request claims one meanwhile, goes through `claim` one by one.
     """
-    outcomes: list[tuple[int, _Pending | dict]] = []
+    outcomes: list[tuple[int, _Pending | dict[str, Any]]] = []
     candidates: list[_Pending] = []
     for index, order in enumerate(orders):
         shaped = _shaped(ingest_path, index, order)
@@ -235,7 +244,7 @@ def _claimed(client, ingest_path: str, orders: list) -> list[tuple[int, "_Pendin
     return sorted(outcomes, key=lambda outcome: outcome[0])
 
 
-def _shaped(ingest_path: str, index: int, order) -> "_Pending | dict":
+def _shaped(ingest_path: str, index: int, order: object) -> "_Pending | dict[str, Any]":
     prefix = f"orders[{index}]"
     if not isinstance(order, dict):
         return _failure([_error("An order must be an object.", prefix)])
@@ -250,7 +259,7 @@ def _shaped(ingest_path: str, index: int, order) -> "_Pending | dict":
     return _Pending(index, key, body, fingerprint("POST", ingest_path, body))
 
 
-def _claimed_alone(client, ingest_path: str, candidate: "_Pending") -> "_Pending | dict":
+def _claimed_alone(client: ApiClient, ingest_path: str, candidate: "_Pending") -> "_Pending | dict[str, Any]":
     try:
         existing = claim(client, candidate.key, candidate.request_hash, method="POST", path=ingest_path)
         if existing is not None:
@@ -268,5 +277,5 @@ def _claimed_alone(client, ingest_path: str, candidate: "_Pending") -> "_Pending
     return candidate
 
 
-def _error(message: str, field: str) -> dict:
+def _error(message: str, field: str) -> dict[str, Any]:
     return {"errorCode": InvalidInput.code, "message": message, "field": field}

@@ -1,16 +1,20 @@
 """POST /commerce/orders: a storefront places an order (orders.services.ingest.ingest_order)."""
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.api import openapi
-from orders.api.idempotency import idempotent
+from orders.api.auth import api_client
+from orders.api.idempotency import Claim, idempotent
 from orders.api.ingest_serializers import OrderIngestSerializer, order_input
 from orders.api.order_serializers import OrderIngestOutputSerializer
 from orders.models import Scope
-from orders.services.ingest import ingest_order
+from orders.services.ingest import IngestResult, ingest_order
 
 
 class OrderIngestView(APIView):
@@ -30,19 +34,20 @@ class OrderIngestView(APIView):
         "The same order number twice in a sales channel answers 409 with the existing ids in `output`.",
     )
     @idempotent(required=True)
-    def post(self, request):
-        answer = {}
+    def post(self, request: Request) -> Response:
+        answer: dict[str, Any] = {}
+        claim: Claim = request.idempotency  # type: ignore[attr-defined]  # set by @idempotent
 
-        def keep_answer(result):
+        def keep_answer(result: IngestResult) -> None:
             # Inside the order's transaction: the answer for the Idempotency-Key commits with the order.
             answer.update(answer_body(result))
-            request.idempotency.keep(status.HTTP_201_CREATED, answer)
+            claim.keep(status.HTTP_201_CREATED, answer)
 
-        ingest_order(order_input(request.data), client=request.auth, before_commit=keep_answer)
+        ingest_order(order_input(request.data), client=api_client(request), before_commit=keep_answer)
         return Response(answer, status=status.HTTP_201_CREATED)
 
 
-def answer_body(result) -> dict:
+def answer_body(result: IngestResult) -> dict[str, Any]:
     return {
         "orderId": str(result.order_id),
         "orderSummaryId": str(result.order_summary_id) if result.order_summary_id is not None else None,

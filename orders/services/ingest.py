@@ -16,7 +16,7 @@ from orders.ingest_input import OrderInput
 from orders.models import ApiClient, Order, OrderKind, OrderSummary, SalesChannel
 from orders.payments_link import payments_link
 from orders.services.ingest_statement import one_statement
-from orders.services.ingest_validation import validate_order
+from orders.services.ingest_validation import ComputedOrder, validate_order
 from orders.services.order_write import (
     SummarySpec,
     build_order_summaries,
@@ -87,10 +87,11 @@ def ingest_order(
 
 def resolve_sales_channel(name: str | None, client: ApiClient | None) -> SalesChannel:
     """A storefront key places orders in its own channel only; a back-office caller names one."""
-    if client is not None and client.sales_channel_id is not None:
-        if name and name != client.sales_channel.name:
+    bound = client.sales_channel if client is not None and client.sales_channel_id is not None else None
+    if bound is not None:
+        if name and name != bound.name:
             raise InvalidInput("This API key places orders in its own sales channel only.", field="salesChannel")
-        return client.sales_channel
+        return bound
     if not name:
         raise InvalidInput("salesChannel is required for a key not bound to a channel.", field="salesChannel")
     channel = SalesChannel.objects.filter(name=name).first()
@@ -143,9 +144,9 @@ def ingest_orders(orders: list[OrderInput], *, client: ApiClient | None = None) 
     between), every order is ingested alone instead, each answering for itself.
     """
     outcomes: list[IngestResult | ServiceError | None] = [None] * len(orders)
-    ready: list[tuple[int, OrderInput, object, object]] = []
+    ready: list[tuple[int, OrderInput, SalesChannel, ComputedOrder]] = []
     alone: list[int] = []
-    channels: dict[str | None, object] = {}
+    channels: dict[str | None, SalesChannel] = {}
     numbers: set[tuple[int, str]] = set()
     for index, data in enumerate(orders):
         try:
@@ -210,4 +211,8 @@ def ingest_orders(orders: list[OrderInput], *, client: ApiClient | None = None) 
             outcomes[index] = ingest_order(orders[index], client=client)
         except ServiceError as exc:
             outcomes[index] = exc
-    return outcomes
+    answered: list[IngestResult | ServiceError] = []
+    for outcome in outcomes:
+        assert outcome is not None  # every order is answered above: refused, duplicate, written or alone
+        answered.append(outcome)
+    return answered

@@ -47,7 +47,7 @@ class ComputedItem:
         """Sum of the line's tax rates; none when a tax on the line is flat (no rate)."""
         if not self.taxes or any(tax.rate is None for tax in self.taxes):
             return None
-        return sum((tax.rate for tax in self.taxes), ZERO)
+        return sum((tax.rate for tax in self.taxes if tax.rate is not None), ZERO)
 
 
 @dataclass
@@ -62,7 +62,7 @@ class ComputedOrder:
 
 
 class _Errors:
-    def __init__(self):
+    def __init__(self) -> None:
         self.found: list[FieldError] = []
 
     def add(self, field_path: str, message: str) -> None:
@@ -79,7 +79,16 @@ def _check_money(errors: _Errors, path: str, amount: Decimal | None, currency: s
         errors.add(path, f"{amount} has more decimals than {currency} allows ({quantum(currency)}).")
 
 
-def _check_taxes(errors, path, taxes, base, currency, *, included: bool, negative: bool) -> Decimal:
+def _check_taxes(
+    errors: _Errors,
+    path: str,
+    taxes: tuple[TaxInput, ...],
+    base: Decimal,
+    currency: str,
+    *,
+    included: bool,
+    negative: bool,
+) -> Decimal:
     """Each rated tax must be the rate applied to its base, give or take one minor unit."""
     total = ZERO
     one_unit = quantum(currency)
@@ -101,7 +110,7 @@ def _check_taxes(errors, path, taxes, base, currency, *, included: bool, negativ
     return total
 
 
-def _compute_item(errors, path, item: ComputedItem, currency: str, included: bool) -> None:
+def _compute_item(errors: _Errors, path: str, item: ComputedItem, currency: str, included: bool) -> None:
     _check_money(errors, f"{path}.unitPrice", item.unit_price, currency)
     _check_money(errors, f"{path}.listPrice", item.list_price, currency)
     item.line_amount = round_money(item.unit_price * item.quantity, currency)
@@ -174,7 +183,7 @@ def _group_items(group_index: int, group: DeliveryGroupInput) -> list[tuple[str,
     return found
 
 
-def _check_pickups(errors, data: OrderInput, computed: ComputedOrder) -> None:
+def _check_pickups(errors: _Errors, data: OrderInput, computed: ComputedOrder) -> None:
     """A Pickup group names its store (an existing location); a shipped group names none."""
     wanted: dict[int, str] = {}
     for index, group in enumerate(data.delivery_groups):

@@ -5,6 +5,7 @@ exchange's replacement order (exchanges). The caller holds the transaction and h
 """
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from orders.ingest_input import AddressInput
 from orders.models import (
@@ -26,6 +27,8 @@ from orders.services.ingest_statement import insert_rows
 from orders.services.ingest_validation import ComputedOrder
 from orders.statuses import order_summary_status
 
+M = TypeVar("M")
+
 
 @dataclass
 class CreatedOrder:
@@ -35,7 +38,7 @@ class CreatedOrder:
     summary: OrderSummary | None = None
 
 
-def _address_fields(address: AddressInput) -> dict:
+def _address_fields(address: AddressInput) -> dict[str, str]:
     return {
         "street": address.street,
         "city": address.city,
@@ -131,7 +134,8 @@ def create_orders(
     adjustment_lines = []
     adjustment_taxes = []
     for order_item, item in zip(items, computed_items, strict=True):
-        order_item.tax_rate = item.tax_rate
+        # Carried to the item summary below; OrderItem has no such column (the rate is its tax lines' sum).
+        order_item.tax_rate = item.tax_rate  # type: ignore[attr-defined]
         for adjustment in item.adjustments:
             line = OrderItemAdjustmentLine(
                 order_item_id=order_item.pk,
@@ -167,9 +171,10 @@ def create_orders(
     ]
 
 
-def _split(rows: list, sizes: list[int]) -> list[list]:
+def _split(rows: list[M], sizes: list[int]) -> list[list[M]]:
     """Rows written for several orders together, back into one list per order."""
-    parts, start = [], 0
+    parts: list[list[M]] = []
+    start = 0
     for size in sizes:
         parts.append(rows[start : start + size])
         start += size
@@ -211,7 +216,7 @@ def build_order_summaries(entries: list[tuple[CreatedOrder, SummarySpec]]) -> li
                 product_reference=item.product_reference,
                 unit_price=item.unit_price,
                 list_price=item.list_price,
-                tax_rate=item.tax_rate,
+                tax_rate=item.tax_rate,  # type: ignore[attr-defined]  # set on the instance by write_orders
                 tax_locale_type=created.order.tax_locale_type,
                 quantity_ordered=item.quantity,
                 total_line_amount=item.line_amount,
