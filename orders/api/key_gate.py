@@ -8,7 +8,9 @@ SHA-256 digest, and counts the request in the client's sliding log in the same c
 The cache holds only keys the database found active, and only for `RECORD_TTL` seconds. Saving or
 deleting an API client or a sales channel forgets the records it touches (the receivers below), at once and
 again after the commit, so a revocation or a change of scopes or channel takes effect with the next
-request; an unknown or revoked key is never cached and always asks the database. A record missing from
+request; an unknown or revoked key is never cached and always asks the database. Forgetting also moves the
+key's generation on, and a record read after a miss is cached only under the generation the miss saw, so a
+request that read the row just before a revocation committed cannot cache it afterwards. A record missing from
 the cache costs what it did before: the query, then the count on its own (`count_request`).
 
 The log is the sorted set of orders/api/throttling.py, now named by the key's digest (a reissued key
@@ -42,13 +44,13 @@ _CLIENT_BY_HASH = CompiledQuery(
     lambda key_hash: ApiClient.objects.select_related("sales_channel").filter(key_hash=key_hash)
 )
 
-# KEYS: the key's record, the client's log. ARGV (only when counting): now, window in seconds, budget,
-# this request's member, the log's lifetime. Returns {record} without counting, {false} on a miss (nothing
-# counted), {record, earlier} when accepted and counted, {record, earlier, oldest score} when refused
-# (not counted, as in DRF's throttle).
+# KEYS: the key's record, the client's log, the key's generation. ARGV (only when counting): now, window in
+# seconds, budget, this request's member, the log's lifetime. Returns {record} without counting, {false,
+# generation} on a miss (nothing counted), {record, earlier} when accepted and counted, {record, earlier,
+# oldest score} when refused (not counted, as in DRF's throttle).
 _GATE_LUA = """
 local record = redis.call('GET', KEYS[1])
-if not record then return {false} end
+if not record then return {false, redis.call('GET', KEYS[3]) or '0'} end
 if #ARGV == 0 then return {record} end
 return {record, unpack(COUNT(KEYS[2], ARGV))}
 """
@@ -69,8 +71,19 @@ local function COUNT(log, argv)
 end
 """
 _COUNT_ONLY_LUA = "return COUNT(KEYS[1], ARGV)"
+# A record read from the database after a miss is cached only if no change forgot the key since the miss
+# (its generation is the one the miss saw): a request that read the row just before a revocation committed
+# cannot cache it after the revocation's forgetting. KEYS: record, generation. ARGV: generation, record, ttl.
+_FILL_LUA = """
+if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[3]))
+return 1
+"""
+# How long a key's generation outlives its last change: far longer than any request between its miss and
+# its fill.
+GENERATION_TTL = 3600
 
-_servers: dict[str, tuple[redis.Redis, object, object]] = {}
+_servers: dict[str, tuple[redis.Redis, object, object, object]] = {}
 _servers_lock = threading.Lock()
 
 
@@ -99,12 +112,17 @@ def _server():
                     client,
                     client.register_script(_COUNT_LUA + _GATE_LUA),
                     client.register_script(_COUNT_LUA + _COUNT_ONLY_LUA),
+                    client.register_script(_FILL_LUA),
                 )
     return found
 
 
 def record_key(key_hash: str) -> str:
     return cache.make_key(f"api-key:{key_hash}")
+
+
+def generation_key(key_hash: str) -> str:
+    return cache.make_key(f"api-key-generation:{key_hash}")
 
 
 def log_key(key_hash: str) -> str:
@@ -147,7 +165,7 @@ def count_request(key_hash: str, *, now: float, duration: float, num_requests: i
     found = _server()
     if found is None:
         return None
-    _, _, count_only = found
+    _, _, count_only, _ = found
     log = log_key(key_hash)
     member, args = _count_args(now, duration, num_requests)
     return _count_of(log, member, now, duration, num_requests, count_only(keys=[log], args=args))
@@ -167,18 +185,19 @@ def pass_key(key_hash: str, *, rate: tuple[float, float, int] | None) -> tuple[A
     found = _server()
     if found is None:
         return _client_from_database(key_hash), None
-    _, gate, _ = found
-    record, log = record_key(key_hash), log_key(key_hash)
+    _, gate, _, fill = found
+    record, log, generation = record_key(key_hash), log_key(key_hash), generation_key(key_hash)
     if rate is None:
-        answer = gate(keys=[record, log])
+        answer = gate(keys=[record, log, generation])
     else:
         now, duration, num_requests = rate
         member, args = _count_args(now, duration, num_requests)
-        answer = gate(keys=[record, log], args=args)
+        answer = gate(keys=[record, log, generation], args=args)
     if not answer or answer[0] is None:
         client = _client_from_database(key_hash)
         if client is not None:
-            found[0].set(record, _encode(client), ex=RECORD_TTL)
+            seen = answer[1] if answer and len(answer) > 1 else b"0"
+            fill(keys=[record, generation], args=[seen, _encode(client), RECORD_TTL])
         return client, None
     client = _decode(answer[0])
     count = None if rate is None else _count_of(log, member, now, duration, num_requests, answer[1:])
@@ -193,15 +212,24 @@ def _client_from_database(key_hash: str) -> ApiClient | None:
 
 
 def forget_keys(key_hashes) -> None:
-    """Drop these keys' cached records now and again when the current transaction commits: a request that
-    read the old row in between cannot leave it cached."""
+    """Drop these keys' cached records and move their generations on, now and again when the current
+    transaction commits: a request that read the old row before either cannot cache it (`_FILL_LUA`)."""
     found = _server()
-    keys = [record_key(key_hash) for key_hash in key_hashes if key_hash]
-    if found is None or not keys:
+    hashes = [key_hash for key_hash in key_hashes if key_hash]
+    if found is None or not hashes:
         return
     server = found[0]
-    server.delete(*keys)
-    transaction.on_commit(lambda: server.delete(*keys))
+
+    def forget() -> None:
+        with server.pipeline(transaction=False) as pipe:
+            for key_hash in hashes:
+                pipe.delete(record_key(key_hash))
+                pipe.incr(generation_key(key_hash))
+                pipe.expire(generation_key(key_hash), GENERATION_TTL)
+            pipe.execute()
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def forget_channel_keys(channel_id: int) -> None:

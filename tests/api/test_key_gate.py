@@ -88,6 +88,26 @@ def test_revoking_a_cached_key_takes_effect_at_the_next_request(make_api, redis_
     assert not redis_cache.exists(key_gate.record_key(hash_key(client.raw_key)))  # a revoked key is not cached
 
 
+def test_a_request_that_read_the_key_just_before_its_revocation_cannot_cache_it(monkeypatch, redis_cache):
+    # The race: a miss reads the row (still active), the revocation commits and forgets the key, and only then
+    # does the first request write what it read. That write must not land: the next request reads the row.
+    issued, raw_key = ApiClient.issue(name="racing", scopes=["orders:read"])
+    read_row = key_gate._client_from_database
+
+    def read_then_revoked_meanwhile(key_hash):
+        client = read_row(key_hash)
+        ApiClient.objects.get(pk=issued.pk).revoke()  # its forgetting runs now (and again at commit)
+        return client
+
+    monkeypatch.setattr(key_gate, "_client_from_database", read_then_revoked_meanwhile)
+    racing, _ = key_gate.pass_key(hash_key(raw_key), rate=None)
+    assert racing is not None and racing.pk == issued.pk  # that request was let in: it came before the revoke
+    monkeypatch.setattr(key_gate, "_client_from_database", read_row)
+
+    assert not redis_cache.exists(key_gate.record_key(hash_key(raw_key)))
+    assert key_gate.pass_key(hash_key(raw_key), rate=None) == (None, None)
+
+
 def test_deleting_a_cached_key_takes_effect_at_the_next_request(make_api):
     client = make_api(scopes=["orders:read"])
     assert client.get(SUMMARIES).status_code == 200
