@@ -12,7 +12,7 @@ They cover the plain cases only: one row by primary key, columns of the model it
 uses the ORM.
 """
 
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import connections, models, router
 
@@ -41,6 +41,7 @@ class _Reader:
         else:
             chosen = list(opts.concrete_fields)
         self.model = model
+        self.fields = chosen
         self.attnames = [field.attname for field in chosen]
         self.complete = len(chosen) == len(opts.concrete_fields)
         quote = connection.ops.quote_name
@@ -159,3 +160,66 @@ def money_sums(model, column: str, by: str, where: dict) -> dict:
         rows = cursor.fetchall()
     total = MoneySum(column)
     return {value: total.convert_value(amount, None, connection) for value, amount in rows}
+
+
+class Lock(NamedTuple):
+    """One row for `lock_rows`: `model.objects.select_for_update(no_key=…).only(*fields).get(pk=pk)`
+    (DoesNotExist when there is no such row), or `.first()` (None) when not `required`."""
+
+    model: type[models.Model]
+    pk: Any
+    fields: tuple[str, ...] = ()
+    no_key: bool = False
+    required: bool = True
+
+
+class _Locks:
+    """One statement locking one row of each of several models, in the order given: a UNION ALL of one
+    locking sub-select per row, each row's columns in a slice of its own (NULL in the other rows'). An
+    Append runs its branches one after the other, so the locks are taken in the order of the branches, as
+    the statements one after the other took them; a locking query is never run in parallel. A row's
+    branch number comes first, so a missing row is told apart from the others."""
+
+    def __init__(self, kinds: tuple[tuple[type[models.Model], tuple[str, ...], bool], ...], connection):
+        self.readers = [_reader(model, fields, connection) for model, fields, _ in kinds]
+        # PostgreSQL types a UNION's columns two branches at a time: a NULL standing in for another row's
+        # column carries that column's type, or two NULLs would be text against a later branch's bigint.
+        typed = connection.vendor == "postgresql"
+        nulls = [
+            f"CAST(NULL AS {field.cast_db_type(connection)})" if typed else "NULL"
+            for reader in self.readers
+            for field in reader.fields
+        ]
+        quote = connection.ops.quote_name
+        self.slices = []
+        branches = []
+        start = 0
+        for index, ((model, _, no_key), reader) in enumerate(zip(kinds, self.readers, strict=True)):
+            end = start + len(reader.fields)
+            columns = [*nulls[:start], f"r{index}.*", *nulls[end:]]
+            condition = f"{quote(model._meta.pk.column)} = %s"
+            locked = f"{reader.select} WHERE {condition}{lock_clause(connection, no_key=no_key)}"
+            branches.append(f"SELECT {index}, {', '.join(columns)} FROM ({locked}) r{index}")  # noqa: S608
+            self.slices.append(slice(start + 1, end + 1))
+            start = end
+        self.sql = " UNION ALL ".join(branches)
+
+
+def lock_rows(*locks: Lock) -> list[Any]:
+    """The rows of `locks`, each locked as `lock_row` locks it, in one statement that takes the locks in
+    the order given: for the hot paths that lock several rows of different models at once (the settlement
+    of a capture or a refund)."""
+    connection = connections[router.db_for_write(locks[0].model)]
+    kinds = tuple((lock.model, lock.fields, lock.no_key) for lock in locks)
+    plan = plan_for("locks", (kinds, connection.alias), lambda: _Locks(kinds, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(plan.sql, [lock.pk for lock in locks])
+        rows = cursor.fetchall()
+    found: list[Any] = [None] * len(locks)
+    for row in rows:
+        index = row[0]
+        found[index] = plan.readers[index].instance(row[plan.slices[index]], connection)
+    for lock, instance in zip(locks, found, strict=True):
+        if instance is None and lock.required:
+            raise lock.model.DoesNotExist(f"{lock.model._meta.object_name} matching query does not exist.")
+    return found

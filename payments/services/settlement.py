@@ -4,12 +4,15 @@ Both functions are idempotent: a movement that is no longer pending is left alon
 sent it, a redelivered copy of that task and the reconciliation can all call them.
 """
 
+from typing import Any
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
-from orders.db import lock_row, update_row
-from orders.models import ACTIVE_PROCESS_EXCEPTION_STATUSES, ProcessException
+from orders.db import Lock, lock_rows, update_row
+from orders.errors import NotFound
+from orders.models import ACTIVE_PROCESS_EXCEPTION_STATUSES, OrderSummary, ProcessException
 from orders.money import ZERO, round_money
 from payments.event_data import emit_capture_settled, emit_refund_settled
 from payments.gateway import GatewayOutcome, GatewayResult
@@ -27,7 +30,7 @@ from payments.models import (
     ReversalStatus,
 )
 
-from .locks import bump_version, lock_summary
+from .locks import bump_version
 from .payment_funds import apply_to_invoice
 from .process_exceptions import raise_payment_exception
 
@@ -44,6 +47,16 @@ def _summary_id(movement_model: type[Payment | Refund | AuthorizationReversal], 
     return summary_id
 
 
+def _lock(summary_id: int, *locks: Lock) -> list[Any]:
+    """The summary and then `locks`, in the order of locks.py, with one statement: the same rows and locks
+    as `lock_summary` and a `lock_row` for each (issue 19: a settlement's four lock statements were a
+    seventh of a money job's statements)."""
+    summary, *rows = lock_rows(Lock(OrderSummary, summary_id, SUMMARY_FIELDS, required=False), *locks)
+    if summary is None:
+        raise NotFound(f"Order summary {summary_id} does not exist.")
+    return [summary, *rows]
+
+
 def settle_capture(
     payment_id: int, result: GatewayResult, *, summary_id: int | None = None, known: Payment | None = None
 ) -> Payment:
@@ -52,12 +65,15 @@ def settle_capture(
     if summary_id is None:
         summary_id = _summary_id(Payment, payment_id)
     with transaction.atomic(savepoint=False):
-        summary = lock_summary(summary_id, managed=False, only=SUMMARY_FIELDS)
         if known is None:
             known = Payment.objects.only("order_payment_summary_id", "target_invoice_id").get(pk=payment_id)
-        ops = lock_row(OrderPaymentSummary, known.order_payment_summary_id, no_key=True)
-        invoice = lock_row(Invoice, known.target_invoice_id) if known.target_invoice_id else None
-        payment = lock_row(Payment, payment_id, no_key=True)
+        locks = [Lock(OrderPaymentSummary, known.order_payment_summary_id, no_key=True)]
+        if known.target_invoice_id:
+            locks.append(Lock(Invoice, known.target_invoice_id))
+        ops: OrderPaymentSummary
+        payment: Payment
+        summary, ops, *rest, payment = _lock(summary_id, *locks, Lock(Payment, payment_id, no_key=True))
+        invoice = rest[0] if rest else None
         if payment.status != PaymentStatus.PENDING or not result.is_final:
             return payment
         ops.pending_capture_amount -= payment.amount
@@ -96,13 +112,18 @@ def settle_refund(
     if summary_id is None:
         summary_id = _summary_id(Refund, refund_id)
     with transaction.atomic(savepoint=False):
-        summary = lock_summary(summary_id, managed=False, only=SUMMARY_FIELDS)
         if known is None:
             known = Refund.objects.only("order_payment_summary_id", "credit_memo_id", "payment_id").get(pk=refund_id)
-        ops = lock_row(OrderPaymentSummary, known.order_payment_summary_id, no_key=True)
-        memo = lock_row(CreditMemo, known.credit_memo_id) if known.credit_memo_id else None
-        payment = lock_row(Payment, known.payment_id, no_key=True)
-        refund = lock_row(Refund, refund_id, no_key=True)
+        locks = [Lock(OrderPaymentSummary, known.order_payment_summary_id, no_key=True)]
+        if known.credit_memo_id:
+            locks.append(Lock(CreditMemo, known.credit_memo_id))
+        ops: OrderPaymentSummary
+        payment: Payment
+        refund: Refund
+        summary, ops, *rest, payment, refund = _lock(
+            summary_id, *locks, Lock(Payment, known.payment_id, no_key=True), Lock(Refund, refund_id, no_key=True)
+        )
+        memo = rest[0] if rest else None
         if refund.status != RefundStatus.PENDING or not result.is_final:
             return refund
         payment.pending_refund_amount -= refund.amount
@@ -152,11 +173,15 @@ def settle_reversal(
     if summary_id is None:
         summary_id = _summary_id(AuthorizationReversal, reversal_id)
     with transaction.atomic(savepoint=False):
-        summary = lock_summary(summary_id, managed=False, only=SUMMARY_FIELDS)
         if known is None:
             known = AuthorizationReversal.objects.only("order_payment_summary_id").get(pk=reversal_id)
-        ops = lock_row(OrderPaymentSummary, known.order_payment_summary_id, no_key=True)
-        reversal = lock_row(AuthorizationReversal, reversal_id, no_key=True)
+        ops: OrderPaymentSummary
+        reversal: AuthorizationReversal
+        summary, ops, reversal = _lock(
+            summary_id,
+            Lock(OrderPaymentSummary, known.order_payment_summary_id, no_key=True),
+            Lock(AuthorizationReversal, reversal_id, no_key=True),
+        )
         if reversal.status != ReversalStatus.PENDING or not result.is_final:
             return reversal
         if result.outcome is GatewayOutcome.SUCCESS:

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from orders.db import CompiledQuery, get_row, get_rows, lock_row, money_sums, update_row, update_where
+from orders.db import CompiledQuery, Lock, get_row, get_rows, lock_row, lock_rows, money_sums, update_row, update_where
 from orders.models import OrderItemSummary, OrderSummary, OutboxMessage, OutboxStatus
 from orders.models.fields import MoneySum
 from payments.models import Invoice, OrderPaymentSummary, Payment
@@ -60,6 +60,46 @@ def test_some_fields_only_and_conditions():
         get_rows(OrderItemSummary, where={"order_summary_id": summary.pk}, lock=True, no_key=True)
     if connection.features.has_select_for_no_key_update:
         assert captured.captured_queries[-1]["sql"].endswith("FOR NO KEY UPDATE")
+
+
+def test_lock_rows_gives_each_row_as_lock_row_does_in_one_statement_in_the_order_given():
+    summary = ingest(order_body(payments=[{**order_body()["payments"][0], "kind": "sale"}]))
+    invoice = invoice_everything(summary)
+    ops = OrderPaymentSummary.objects.get(order_summary=summary)
+    payment = Payment.objects.get(order_payment_summary=ops)
+    locks = [
+        Lock(OrderSummary, summary.pk, ("active_process_exception_count",)),
+        Lock(OrderPaymentSummary, ops.pk, no_key=True),
+        Lock(Invoice, invoice.pk),
+        Lock(Payment, payment.pk, no_key=True),
+    ]
+    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+        mine = lock_rows(*locks)
+    [statement] = [query["sql"] for query in captured.captured_queries]
+    theirs = [lock_row(lock.model, lock.pk, fields=lock.fields) for lock in locks]
+    for row, other, lock in zip(mine, theirs, locks, strict=True):
+        assert type(row) is lock.model and not row._state.adding and row._state.db == "default"
+        assert row.get_deferred_fields() == other.get_deferred_fields()
+        assert _values(row, set(_values(other)) - other.get_deferred_fields()) == _values(
+            other, set(_values(other)) - other.get_deferred_fields()
+        )
+        assert all(
+            type(getattr(row, name)) is type(getattr(other, name))
+            for name in set(_values(other)) - other.get_deferred_fields()
+        )
+    # The locks in the order given (one branch after the other), each as lock_row takes it.
+    tables = [lock.model._meta.db_table for lock in locks]
+    assert [statement.index(f'FROM "{table}"') for table in tables] == sorted(
+        statement.index(f'FROM "{table}"') for table in tables
+    )
+    if connection.features.has_select_for_no_key_update:
+        assert statement.count("FOR NO KEY UPDATE") == 2 and statement.count("FOR UPDATE") == 2
+    # A row that does not exist is None when not required, the others are still found; else DoesNotExist.
+    with transaction.atomic():
+        found = lock_rows(locks[0], Lock(Invoice, invoice.pk + 10**6, required=False), locks[3])
+    assert found[0].pk == summary.pk and found[1] is None and found[2].pk == payment.pk
+    with pytest.raises(Invoice.DoesNotExist), transaction.atomic():
+        lock_rows(locks[0], Lock(Invoice, invoice.pk + 10**6))
 
 
 def test_update_row_writes_as_save_does_with_last_modified():

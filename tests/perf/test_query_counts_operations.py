@@ -113,7 +113,7 @@ def _shape(statements: list[str]) -> list[str]:
     return shape
 
 
-def test_ensure_funds_is_32_statements_and_16_more_per_further_capture():
+def test_ensure_funds_is_29_statements_and_13_more_per_further_capture():
     one, five = _run(_funds_of(1)), _run(_funds_of(5))
     # One transaction before any call: BEGIN; the summary locked (found through the operation), the
     # operation locked; the invoice and the payment summaries locked, the invoice's pending captures
@@ -121,20 +121,21 @@ def test_ensure_funds_is_32_statements_and_16_more_per_further_capture():
     # already summed; those payment summaries updated, the captures inserted and their keys set, the log
     # lines of their calls inserted; the operation updated (Running, prepared, its plan); COMMIT: 14.
     # Per capture: the gateway's insert; BEGIN; the summary (its id), the payment summary, the invoice
-    # and the capture locked; the capture, the invoice, the application to it and the payment summary
-    # written; the summary's version moved (money moved: issue 12, rule 8); the payment.captured event (issue
-    # 17: the summary's next sequence, the event, the webhook endpoints; the payment is rendered as loaded);
-    # the answer recorded in the log line; COMMIT: 1 + 15.
+    # and the capture locked, in that order, by one statement (issue 19: was four); the capture, the
+    # invoice, the application to it and the payment summary written; the summary's version moved (money
+    # moved: issue 12, rule 8); the payment.captured event (issue 17: the summary's next sequence, the
+    # event, the webhook endpoints; the payment is rendered as loaded); the answer recorded in the log
+    # line; COMMIT: 1 + 12.
     # With the last settlement: the operation locked, its captures read (not when it has just this one,
     # settled here), the operation Complete with its report: 2 (3).
-    assert len(one) == 14 + 16 + 2 == 32
-    assert len(five) == 14 + 5 * 16 + 3 == 97
+    assert len(one) == 14 + 13 + 2 == 29
+    assert len(five) == 14 + 5 * 13 + 3 == 82
     # The log lines are committed with the reservation, before any call; each answer with its settlement.
     assert _shape(one) == ["log", "call", "answer"]
     assert _shape(five) == ["log"] + ["call", "answer"] * 5
 
 
-def test_ensure_refunds_is_31_statements_and_15_more_per_further_refund():
+def test_ensure_refunds_is_28_statements_and_12_more_per_further_refund():
     one, five = _run(_refunds_of(1)), _run(_refunds_of(5))
     # One transaction before any call: BEGIN; the summary locked, the operation locked; the payment
     # summaries locked; the funds position (one query); the captured payments locked; the refunds
@@ -142,11 +143,12 @@ def test_ensure_refunds_is_31_statements_and_15_more_per_further_refund():
     # the summary's version moved (refunds reserved: issue 12, rule 8); the log lines inserted; the
     # operation updated; COMMIT: 14.
     # Per refund: the gateway's insert; BEGIN; the summary (its id), the payment summary, the payment and
-    # the refund locked; the refund, the payment and the payment summary written; the version moved; the
-    # refund.succeeded event (sequence, event, endpoints: 3, issue 17); the answer recorded; COMMIT: 1 + 14.
+    # the refund locked, in that order, by one statement (was four); the refund, the payment and the
+    # payment summary written; the version moved; the refund.succeeded event (sequence, event, endpoints:
+    # 3, issue 17); the answer recorded; COMMIT: 1 + 11.
     # With the last settlement, as for captures: 2 (3 with more than one refund).
-    assert len(one) == 14 + 15 + 2 == 31
-    assert len(five) == 14 + 5 * 15 + 3 == 92
+    assert len(one) == 14 + 12 + 2 == 28
+    assert len(five) == 14 + 5 * 12 + 3 == 77
     assert _shape(one) == ["log", "call", "answer"]
     assert _shape(five) == ["log"] + ["call", "answer"] * 5
     assert Refund.objects.filter(status="Processed").count() == 6
