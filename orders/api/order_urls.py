@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.api.ingest_batch import OrderBatchIngestView
+from orders.api.ingest_batch_views import OrderBatchIngestView
 from orders.api.ingest_views import OrderIngestView
 from orders.api.order_views import OrderSummaryCollectionView
 
