@@ -23,15 +23,6 @@ def fulfillment_order_fulfilled(fulfillment_order: FulfillmentOrder) -> None:
     outbox.enqueue(invoice_and_capture, fulfillment_order.pk, fulfillment_order.order_summary_id)
 
 
-def post_fulfillment_reduction_submitted(summary_id: int, change_order_ids: list[int]) -> None:
-    """A return or post-fulfillment discount submitted by an agent."""
-    if not settings.OMS_AUTO_CREDIT_AND_REFUND:
-        return
-    from payments.tasks import credit_and_refund
-
-    outbox.enqueue(credit_and_refund, summary_id, list(change_order_ids))
-
-
 def order_summary_changed(summary_id: int) -> None:
     """A change (cancel, return, adjust) was submitted: once it commits, the settling pass looks at the
     summary (a full cancel releases the authorizations; leftover excess with nothing left to ship is

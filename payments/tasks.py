@@ -114,6 +114,8 @@ def invoice_and_capture(self: Task[..., None], fulfillment_order_id: int, summar
 
 @money_task
 def credit_and_refund(self: Task[..., None], summary_id: int, change_order_ids: list[int]) -> None:
+    # Nothing enqueues it any more (its hook, payments.automation.post_fulfillment_reduction_submitted, had
+    # no caller and is gone); kept so outbox messages recorded before that still run.
     money_follow_ups.credit_and_refund(summary_id, change_order_ids)
 
 
