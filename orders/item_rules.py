@@ -3,9 +3,10 @@
 One home for the rules that the calculation (orders.calculations.reductions / adjust), the console's wizard
 forms and the console's order page each used to write out on their own. Pure: it reads an item's type and the
 quantities the summary derives (DOMAIN.md §1), so it serves an OrderItemSummary and the order page's item rows
-alike (`ItemFigures`); the calculation checks a request's items against the same type sets. Whether a given
-request is allowed stays the service's answer (how many units, which fulfillment orders, the reason codes);
-these rules say which items an interface offers and which item types a request may name.
+alike (`ItemFigures`); the calculation, the return-order service and the reship service check a request's
+items against the same type sets. Whether a given request is allowed stays the service's answer (how many
+units, which fulfillment orders, the reason codes); these rules say which items an interface offers and
+which item types a request may name.
 """
 
 from decimal import Decimal

@@ -22,9 +22,9 @@ from django.db import transaction
 from orders.calculations.checks import as_decimal, fits_quantity
 from orders.errors import WHOLE_UNITS_ONLY, Conflict, FieldError, InvalidInput, InvalidState
 from orders.event_data import emit_order_summary_changed
+from orders.item_rules import RESHIPPABLE_TYPES
 from orders.models import (
     DeliveryMethodType,
-    ItemType,
     OrderDeliveryGroupSummary,
     OrderItemSummary,
     OrderSummary,
@@ -174,7 +174,7 @@ def _plan(
         quantity = Decimal(item.quantity)
         if ois is None:
             errors.append(FieldError("No such item on this order summary.", f"{path}.orderItemSummaryId"))
-        elif ois.type != ItemType.PRODUCT:
+        elif ois.type not in RESHIPPABLE_TYPES:
             errors.append(
                 FieldError(f"Only products are reshipped; this is a {ois.type}.", f"{path}.orderItemSummaryId")
             )

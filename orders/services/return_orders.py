@@ -38,9 +38,9 @@ from orders.calculations.reductions import plan_return
 from orders.calculations.state import Quantities
 from orders.errors import WHOLE_UNITS_ONLY, Conflict, FieldError, InvalidInput, InvalidState, NotFound, ServiceError
 from orders.event_data import emit_order_summary_changed, emit_return_order_received
+from orders.item_rules import RETURNABLE_TYPES
 from orders.models import (
     InventoryLevel,
-    ItemType,
     Location,
     OrderItem,
     OrderItemSummary,
@@ -316,7 +316,7 @@ def _check_lines(data: ReturnOrderInput, by_id: dict[int, OrderItemSummary]) -> 
         ois = by_id.get(checked_id(line.order_item_summary_id))
         if ois is None:
             errors.append(FieldError("No such item on this order summary.", f"{path}.orderItemSummaryId"))
-        elif ois.type != ItemType.PRODUCT:
+        elif ois.type not in RETURNABLE_TYPES:
             errors.append(
                 FieldError(f"Only products are returned; this is a {ois.type}.", f"{path}.orderItemSummaryId")
             )
