@@ -34,6 +34,7 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
+from orders import broker_push
 from orders.db import insert_rows, update_where
 from orders.models import OutboxMessage, OutboxStatus, WorkerHeartbeat
 
@@ -106,10 +107,13 @@ def _task(name: str):
     return tasks[name]
 
 
+def _task_id(pk: int) -> str:
+    """A publish's task id: the message's id, read back by the worker's signals, and a part of its own."""
+    return f"{TASK_ID_PREFIX}{pk}-{uuid4().hex[:12]}"
+
+
 def _publish(pk: int, name: str, args: list, kwargs: dict, *, retry: bool, **options) -> None:
-    _task(name).apply_async(
-        args=args, kwargs=kwargs, task_id=f"{TASK_ID_PREFIX}{pk}-{uuid4().hex[:12]}", retry=retry, **options
-    )
+    _task(name).apply_async(args=args, kwargs=kwargs, task_id=_task_id(pk), retry=retry, **options)
 
 
 def _publish_after_commit(pk: int, name: str, args: list, kwargs: dict) -> None:
@@ -135,6 +139,16 @@ def _publish_all_after_commit(messages: list[tuple[int, str, list]]) -> None:
         for pk, name, args in messages:
             _publish(pk, name, args, {}, retry=False)
         return
+    names = {name for _, name, _ in messages}
+    if len(names) == 1:
+        # On a Redis broker, the messages Celery would send pushed with one LPUSH (orders/broker_push.py).
+        try:
+            if broker_push.push(_task(names.pop()), [(_task_id(pk), args) for pk, _, args in messages]):
+                return
+        except BROKER_ERRORS as exc:
+            logger.warning("Outbox messages %s not published, the relay will: %s", [m[0] for m in messages], exc)
+            _note_publish_failure([m[0] for m in messages], exc)
+            return
     remaining = list(messages)
     try:
         with current_app.producer_or_acquire() as producer:
