@@ -319,11 +319,12 @@ def _documents(summary: OrderSummary) -> tuple[list[Document], list[Document]]:
         [
             Document(
                 *values,
+                pk=pk,
                 fulfillment_order_number=FulfillmentOrder(pk=fulfillment_order_id).number
                 if fulfillment_order_id
                 else None,
             )
-            for _, _, values, fulfillment_order_id in sorted(found[kind], key=lambda entry: entry[:2])
+            for _, pk, values, fulfillment_order_id in sorted(found[kind], key=lambda entry: entry[:2])
         ]
         for kind in ("invoice", "memo")
     )

@@ -99,6 +99,7 @@ class Document:
     balance: Decimal
     # An invoice's source; None for fees (and for every credit memo).
     fulfillment_order_number: str | None = None
+    pk: int = 0  # the row id (the page reads it to know which memo a pending refund holds)
 
 
 @dataclass
@@ -154,8 +155,8 @@ class OrderPage:
         page read; 0 while a refund job runs, whose amount is not settled yet."""
         if any(not operation.is_final for operation in self.operations):
             return Decimal(0)
-        memo_balances = sum((memo.balance for memo in self.credit_memos), Decimal(0))
-        credit, excess = remaining_amounts(self.funds, memo_balances, self.pending_approvals, self.summary.currency)
+        memos = [(memo.pk, memo.balance) for memo in self.credit_memos]
+        credit, excess, _ = remaining_amounts(self.funds, memos, self.pending_approvals, self.summary.currency)
         return credit + excess
 
     @property

@@ -439,14 +439,17 @@ def decide_refund(refund_id: int, *, approve: bool, user: User, reason: str = ""
 
 @dataclass(frozen=True)
 class RemainingRefund:
-    """What is left to refund on an order summary that nobody is refunding: post-fulfillment reductions
-    not on a credit memo and captured funds in excess, less what waits for approval."""
+    """What is left to refund on an order summary that nobody is refunding, less what waits for approval:
+    the balance of a credit memo whose refund was declined or failed (`credit_memo_id`: refunding it is
+    refunding that memo), else the post-fulfillment reductions not on a credit memo; and captured funds in
+    excess."""
 
     currency: str
     credit_change_order_ids: tuple[int, ...]
     credit_amount: Decimal
     excess_amount: Decimal
     refund_running: bool  # an ensure-refunds operation has not finished: its amount is not settled yet
+    credit_memo_id: int | None = None
 
     @property
     def amount(self) -> Decimal:
@@ -458,15 +461,30 @@ class RemainingRefund:
 
 
 def remaining_amounts(
-    funds: FundsPosition, memo_balances: Decimal, pending: Sequence[AgentRefund], currency: str
-) -> tuple[Decimal, Decimal]:
-    """Pure: (credit, excess) left to refund. Post-fulfillment reductions not yet on a credit memo owe
-    the outstanding credit less the memos' balances; refunds waiting for approval hold their parts."""
-    held_credit = sum((refund.credit_amount for refund in pending), ZERO)
+    funds: FundsPosition,
+    memos: Sequence[tuple[int, Decimal]],
+    pending: Sequence[AgentRefund],
+    currency: str,
+    *,
+    spoken_for: Decimal = ZERO,
+) -> tuple[Decimal, Decimal, int | None]:
+    """Pure: (credit, excess, credit memo) left to refund. `memos` are the summary's (id, balance). A memo
+    with a balance that no pending refund holds is owed to the customer (its refund was declined, or the
+    card refused it and gave it back): it is refunded first, one memo a time, since ensure refunds takes one
+    memo. Otherwise the credit is what the post-fulfillment reductions not on a memo owe (the outstanding
+    credit less the memos' balances), less `spoken_for` (credit an exchange waits on) and what pending
+    refunds hold: a pending refund holds its memo when it has one, else its change orders' credit."""
+    held_memos = {refund.credit_memo_id for refund in pending if refund.credit_memo_id is not None}
+    held_credit = sum((refund.credit_amount for refund in pending if refund.credit_memo_id is None), ZERO)
     held_excess = sum((refund.excess_amount for refund in pending), ZERO)
-    credit = max(ZERO, funds.outstanding_credit - memo_balances - held_credit)
-    excess = max(ZERO, funds.total_excess_funds_amount - held_excess)
-    return round_money(credit, currency), round_money(excess, currency)
+    excess = round_money(max(ZERO, funds.total_excess_funds_amount - held_excess), currency)
+    owed_memos = sorted((pk, balance) for pk, balance in memos if balance > 0 and pk not in held_memos)
+    if owed_memos:
+        memo_id, balance = owed_memos[0]
+        return round_money(balance, currency), excess, memo_id
+    memo_balances = sum((balance for _, balance in memos), ZERO)
+    credit = max(ZERO, funds.outstanding_credit - memo_balances - spoken_for - held_credit)
+    return round_money(credit, currency), excess, None
 
 
 def remaining_refund(summary: OrderSummary) -> RemainingRefund:
@@ -488,12 +506,10 @@ def remaining_refund(summary: OrderSummary) -> RemainingRefund:
         .order_by("id")
         .values_list("pk", "grand_total_amount", "awaited")
     )
-    owed = [pk for pk, _, waits in rows if not waits]
-    memo_balances = sum(CreditMemo.objects.filter(order_summary=summary).values_list("balance", flat=True), ZERO)
+    memos = list(CreditMemo.objects.filter(order_summary=summary).values_list("pk", "balance"))
     awaited_credit = sum((-total for _, total, waits in rows if waits), ZERO)
-    # Credit spoken for: on a memo already (being refunded), or waiting to pay an exchange's replacement.
-    credit, excess = remaining_amounts(
-        funds_position(summary), memo_balances + awaited_credit, pending, summary.currency
+    credit, excess, memo_id = remaining_amounts(
+        funds_position(summary), memos, pending, summary.currency, spoken_for=awaited_credit
     )
     running = (
         BackgroundOperation.objects.filter(
@@ -505,15 +521,17 @@ def remaining_refund(summary: OrderSummary) -> RemainingRefund:
     )
     return RemainingRefund(
         currency=summary.currency,
-        credit_change_order_ids=tuple(owed),
+        credit_change_order_ids=() if memo_id is not None else tuple(pk for pk, _, waits in rows if not waits),
         credit_amount=credit,
         excess_amount=excess,
         refund_running=running,
+        credit_memo_id=memo_id,
     )
 
 
 def refund_remaining(summary_id: int, *, user: Actor, reason: str = "") -> AgentRefund:
-    """Refund what remains (after a declined refund, or one that went out in part), subject to the limit."""
+    """Refund what remains (after a declined refund, or one that went out in part), subject to the limit. A
+    memo left with a balance is refunded from that memo (no new one); the rest takes another request."""
     with transaction.atomic():
         summary = lock_summary(summary_id)
         remaining = remaining_refund(summary)
@@ -532,6 +550,7 @@ def refund_remaining(summary_id: int, *, user: Actor, reason: str = "") -> Agent
             credit=remaining.credit_amount,
             excess=remaining.excess_amount,
             reason=(reason or "").strip()[:255] or "Refund of what remained on the order",
+            credit_memo=CreditMemo.objects.get(pk=remaining.credit_memo_id) if remaining.credit_memo_id else None,
         )
 
 

@@ -12,9 +12,17 @@ from console.models import WizardSubmission
 from orders.calculations.inputs import ChangeItemInput
 from orders.models import Exchange, OrderSummary
 from orders.services.simple_return import submit_return
-from payments.models import AgentRefund, AgentRefundLimit, BackgroundOperation, CreditMemo, OrderPaymentSummary, Refund
+from payments.models import (
+    AgentRefund,
+    AgentRefundLimit,
+    BackgroundOperation,
+    CreditMemo,
+    OrderPaymentSummary,
+    Payment,
+    Refund,
+)
 from payments.money_check import check_money
-from payments.services.agent_changes import decide_refund
+from payments.services.agent_changes import decide_refund, refund_remaining, remaining_refund
 from tests.builders import items_by_sku, worked_example
 from tests.console.builders import shipped_and_paid
 from tests.console.conftest import HTMX
@@ -282,3 +290,63 @@ def test_waiting_for_the_return_in_words_then_the_receive_screen_completes_it(
         f"Exchange completed: the return {return_order.number} was received, replacement order "
         f"{replacement.order_number} released; 10.80 USD more charged at shipment" in original_page
     )
+
+
+def test_a_declined_exchange_refund_stays_owed_and_refund_remaining_refunds_it_from_its_memo(
+    agent_client, supervisor, supervisor_client, django_capture_on_commit_callbacks
+):
+    """43.20 comes back, 32.40 pays the replacement: the 10.80 declined stays on the exchange's memo, owed to the
+    customer, so the order offers it again and Refund remaining refunds exactly that memo's balance."""
+    AgentRefundLimit.objects.filter(currency="USD").update(amount=Decimal("5.00"))
+    summary = shipped_and_paid()
+    exchange = exchange_cheaper(agent_client, summary, django_capture_on_commit_callbacks)
+    (refund,) = AgentRefund.objects.filter(order_summary=summary)
+    with django_capture_on_commit_callbacks(execute=True):
+        decide_refund(refund.pk, approve=False, user=supervisor, reason="Ask the customer first")
+    memo = CreditMemo.objects.get(order_summary=summary)
+    assert memo.balance == Decimal("10.80")
+    assert remaining_refund(OrderSummary.objects.get(pk=summary.pk)).amount == Decimal("10.80")
+    assert "Refund remaining 10.80 USD" in supervisor_client.get(f"/console/orders/{summary.pk}/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = refund_remaining(summary.pk, user=supervisor, reason="Customer asked again")
+    assert (again.kind, again.status, again.amount, again.credit_amount, again.credit_memo_id) == (
+        "remaining",
+        "Released",
+        Decimal("10.80"),
+        Decimal("10.80"),
+        memo.pk,
+    )
+    assert refunded_on(summary) == (Decimal("43.20"), Decimal("10.80"))
+    assert CreditMemo.objects.get(order_summary=summary).balance == 0
+    assert CreditMemo.objects.filter(order_summary=summary).count() == 1  # the memo refunded, none made
+    assert remaining_refund(OrderSummary.objects.get(pk=summary.pk)).amount == 0
+    assert check_money([summary.pk, exchange.exchange_summary_id]) == {}
+
+
+def test_an_exchange_refund_the_card_declines_is_back_on_its_memo_and_offered_again(
+    agent_client, agent, django_capture_on_commit_callbacks
+):
+    """Under the limit the 10.80 is released at once; the gateway declines it: the memo gets its 10.80 back and
+    the order still owes it (Refund remaining offers it; refunding it after the card is fixed settles the memo)."""
+    summary = shipped_and_paid()
+    Payment.objects.filter(order_payment_summary__order_summary=summary).update(gateway_token="tok_decline")
+    exchange = exchange_cheaper(agent_client, summary, django_capture_on_commit_callbacks)
+    assert Refund.objects.filter(order_payment_summary__order_summary=summary, status="Failed").count() == 1
+    assert refunded_on(summary)[0] == Decimal("32.40")
+    assert CreditMemo.objects.get(order_summary=summary).balance == Decimal("10.80")
+    assert remaining_refund(OrderSummary.objects.get(pk=summary.pk)).amount == Decimal("10.80")
+    assert check_money([summary.pk, exchange.exchange_summary_id]) == {}
+
+    Payment.objects.filter(order_payment_summary__order_summary=summary).update(gateway_token="tok_visa")
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_remaining(summary.pk, user=agent)
+    assert refunded_on(summary)[0] == Decimal("43.20")
+    assert list(
+        Refund.objects.filter(order_payment_summary__order_summary=summary)
+        .exclude(gateway_reference__startswith="exchange ")
+        .order_by("id")
+        .values_list("amount", "status")
+    ) == [(Decimal("10.80"), "Failed"), (Decimal("10.80"), "Processed")]
+    assert CreditMemo.objects.get(order_summary=summary).balance == 0
+    assert check_money([summary.pk, exchange.exchange_summary_id]) == {}
