@@ -26,15 +26,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders import outbox
+from orders.calculations.exchange import exchange_amounts
 from orders.errors import InvalidState
 from orders.models import Exchange, OrderSummary
 from orders.money import ZERO, round_money
 from payments.allocation import InsufficientFunds, Source, exact_else_smallest_sufficient, plan_refunds
+from payments.funds import funds_position
 from payments.gateway import GatewayOutcome, GatewayRequest
 from payments.models import (
     AgentRefundKind,
     AuthorizationStatus,
     CreditMemo,
+    CreditMemoChangeOrder,
     InteractionType,
     OrderPaymentSummary,
     Payment,
@@ -59,8 +62,11 @@ def fund_exchange(exchange: Exchange) -> bool:
     expected, on an order paid without a card token): a Payment process exception on the replacement says so
     and its hold stays until a person sorts the payment out."""
     original, replacement = exchange.original_summary, _replacement(exchange)
-    memo = create_credit_memo(original.pk, _return_change_orders(exchange))
-    moved = _move_credit(exchange, memo) if exchange.transferred_amount > 0 else []
+    change_order_ids = _return_change_orders(exchange)
+    if exchange.return_order_id is not None:
+        change_order_ids = _leave_out_credited(exchange, change_order_ids)
+    memo = create_credit_memo(original.pk, change_order_ids) if change_order_ids else None
+    moved = _move_credit(exchange, memo) if memo is not None and exchange.transferred_amount > 0 else []
     if exchange.amount_to_charge > 0:
         if card_to_charge(original) is None:
             raise_payment_exception(
@@ -74,7 +80,7 @@ def fund_exchange(exchange: Exchange) -> bool:
             return False
         authorization = _authorization_for_difference(exchange, moved)
         outbox.enqueue("payments.tasks.authorize_exchange_charge", authorization.pk)
-    if exchange.amount_to_refund > 0:
+    if memo is not None and exchange.amount_to_refund > 0:
         _refund_difference(exchange, memo)
     outbox.enqueue("payments.tasks.settle_order_summary", replacement.pk)
     return True
@@ -100,6 +106,35 @@ def _return_change_orders(exchange: Exchange) -> list[int]:
 
         return return_change_order_ids(exchange.return_order_id)
     return [exchange.return_change_order_id] if exchange.return_change_order_id is not None else []
+
+
+def _leave_out_credited(exchange: Exchange, change_order_ids: list[int]) -> list[int]:
+    """A waiting exchange's receipts whose Return change order an integration put on a credit memo itself
+    (`create-credit-memo` between two receipts): that credit is the integration's, refunded through its memo,
+    so the exchange is paid by the others only. Its amounts, computed on every receipt
+    (orders.services.exchange_receipt), are worked out again on the credit left, the same calculation: the
+    replacement's part no credit pays is charged, as for units that did not come back in good condition."""
+    credited = dict(
+        CreditMemoChangeOrder.objects.filter(change_order_id__in=change_order_ids).values_list(
+            "change_order_id", "change_order__grand_total_amount"
+        )
+    )
+    if not credited:
+        return change_order_ids
+    original = exchange.original_summary
+    position = funds_position(original)
+    amounts = exchange_amounts(
+        exchange.returned_value + sum(credited.values(), ZERO),
+        min(position.total_refundable_amount, position.net_captured),
+        exchange.replacement_total,
+        original.currency,
+    )
+    exchange.returned_value = amounts.returned_value
+    exchange.transferred_amount = amounts.transferred
+    exchange.amount_to_charge = amounts.to_charge
+    exchange.amount_to_refund = amounts.to_refund
+    exchange.save(update_fields=["returned_value", "transferred_amount", "amount_to_charge", "amount_to_refund"])
+    return [pk for pk in change_order_ids if pk not in credited]
 
 
 def _refund_difference(exchange: Exchange, memo: CreditMemo) -> None:

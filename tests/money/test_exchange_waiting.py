@@ -273,3 +273,78 @@ def test_an_unknown_return_location_is_refused_by_preview_and_submit_alike(shop)
         )
         assert [error["field"] for error in refused["errors"]] == ["returnLocationId"]
     assert not Exchange.objects.exists() and not ReturnOrder.objects.exists()
+
+
+def test_an_integration_crediting_a_partial_receipt_itself_leaves_the_exchange_completable(shop, settings):
+    """Both A back (2 × 43.20) for two C at 45.00 + 8 % (97.20). The integration credits the first unit's Return
+    change order itself (create-credit-memo, 43.20) and refunds that memo: the customer has those 43.20 back. The
+    last receipt completes the exchange on the credit nobody took (43.20 moved) and charges the rest, 97.20 −
+    43.20 = 54.00, to the card: 43.20 + 43.20 leave the original, 97.20 reach the replacement, nothing twice."""
+    summary = shipped(shop, USD)
+    settings.OMS_AUTO_ROUTE_ORDERS = True
+    stock(shop.location.external_reference, C=10)
+    request = body(shop, summary, "C", "45.00", "7.20", rate=8, hold=True, quantity=2)
+    request["exchangeItems"][0]["quantity"] = 2
+    submitted = shop.action(summary, "submit-exchange", request)
+    return_order = ReturnOrder.objects.get(pk=submitted["returnOrderId"])
+    replacement = OrderSummary.objects.get(pk=submitted["exchangeOrderSummaryId"])
+
+    receive(shop, return_order, (open_line(return_order), 1, 0, 0))
+    (first,) = return_order.lines.filter(is_processed=True).values_list("change_order_item__order_id", flat=True)
+    memo_id = body_of(shop.credit_memo(summary, [first], expect=201))["creditMemoId"]
+    shop.ensure_refunds(summary, {"creditMemoId": memo_id})
+    assert money(summary)["refunded"] == D("43.20")
+    assert check_money([summary.pk, replacement.pk]) == {}
+
+    receive(shop, return_order, (open_line(return_order), 1, 0, 0))
+    exchange = Exchange.objects.get()
+    assert (
+        exchange.status,
+        exchange.returned_value,
+        exchange.transferred_amount,
+        exchange.amount_to_charge,
+        exchange.amount_to_refund,
+    ) == ("Completed", D("43.20"), D("43.20"), D("54.00"), D(0))
+    assert sorted(money(summary)["memos"]) == [(D("43.20"), D(0)), (D("43.20"), D(0))]
+    assert money(summary)["refunded"] == D("86.40")
+    assert (money(replacement)["captured"], money(replacement)["authorized"]) == (D("43.20"), D("97.20"))
+    assert OrderHold.objects.filter(order_summary=replacement, released_at__isnull=True).count() == 0
+    assert check_money([summary.pk, replacement.pk]) == {}
+    ship_replacement(shop, replacement)
+    assert money(replacement)["captured"] == D("97.20")
+    assert check_money([summary.pk, replacement.pk]) == {}
+
+
+def test_an_integration_crediting_every_receipt_itself_leaves_the_whole_replacement_to_charge(shop, settings):
+    """Two A expected for two C at 50.00 + 8 % (108.00). The first A comes back and the integration credits it
+    itself (a memo of 43.20, not refunded yet); the second is rejected. No credit is left for the exchange: moved
+    0, the whole 108.00 charged to the card; the integration's memo keeps its 43.20, owed to the customer."""
+    summary = shipped(shop, USD)
+    settings.OMS_AUTO_ROUTE_ORDERS = True
+    stock(shop.location.external_reference, C=10)
+    request = body(shop, summary, "C", "50.00", "8.00", rate=8, hold=True, quantity=2)
+    request["exchangeItems"][0]["quantity"] = 2
+    submitted = shop.action(summary, "submit-exchange", request)
+    return_order = ReturnOrder.objects.get(pk=submitted["returnOrderId"])
+    replacement = OrderSummary.objects.get(pk=submitted["exchangeOrderSummaryId"])
+
+    receive(shop, return_order, (open_line(return_order), 1, 0, 0))
+    (first,) = return_order.lines.filter(is_processed=True).values_list("change_order_item__order_id", flat=True)
+    shop.credit_memo(summary, [first], expect=201)
+    receive(shop, return_order, (open_line(return_order), 0, 1, 0))
+    exchange = Exchange.objects.get()
+    assert (
+        exchange.status,
+        exchange.returned_value,
+        exchange.transferred_amount,
+        exchange.amount_to_charge,
+        exchange.amount_to_refund,
+    ) == ("Completed", D(0), D(0), D("108.00"), D(0))
+    # The integration's memo keeps its 43.20 for the integration to refund; the exchange made no memo.
+    assert money(summary)["memos"] == [(D("43.20"), D("43.20"))]
+    (authorization,) = PaymentAuthorization.objects.filter(order_payment_summary__order_summary=replacement)
+    assert (authorization.amount, authorization.status) == (D("108.00"), "Processed")
+    assert check_money([summary.pk, replacement.pk]) == {}
+    ship_replacement(shop, replacement)
+    assert money(replacement)["captured"] == D("108.00")
+    assert check_money([summary.pk, replacement.pk]) == {}
