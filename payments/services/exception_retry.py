@@ -139,6 +139,10 @@ def _route(exception: ProcessException) -> RetryOutcome:
             .first()
             or exception
         )
+        if current.pk != exception.pk:
+            # The retried exception is about to say what routing just raised (_still_failing): that one would
+            # be a second open exception on the same problem, so it is settled and the retried one stays.
+            set_process_exception_status(current.pk, ProcessExceptionStatus.RESOLVED)
         return RetryOutcome(
             exception,
             ROUTE,

@@ -17,6 +17,7 @@ from orders.models import (
 )
 from orders.sweepers import ROUTING_TASK, sweep_unrouted_summaries
 from payments.models import Invoice, OrderPaymentSummary
+from payments.services.exception_retry import retry_process_exception
 from payments.sweepers import INVOICE_AND_CAPTURE, sweep_unbilled_fulfillment_orders
 from tests.builders import worked_example
 from tests.fulfillment.helpers import make_location, stock
@@ -201,3 +202,20 @@ def test_the_api_retries_routing_with_the_fulfillment_scope(make_api, settings):
         "success": True,
         "errors": [],
     }
+
+
+def test_a_failed_routing_retry_leaves_one_open_exception_that_says_why_now(settings):
+    """The sweeper's exception is retried twice without stock. Routing raises its own exception on the group each
+    time; the retried exception now says the same thing (its history below), so routing's copy is settled at once:
+    one open exception, the one retried, and the summary counts one."""
+    summary, exception = stuck_unrouted(settings)
+    for attempt in (1, 2):
+        outcome = retry_process_exception(exception.pk)
+        assert (outcome.resolved, outcome.message) == (False, "No location set can ship this delivery group.")
+        open_ = ProcessException.objects.filter(order_summary=summary, status__in=("New", "Triaged")).order_by("pk")
+        assert list(open_.values_list("pk", "message")) == [
+            (exception.pk, "No location set can ship this delivery group.")
+        ], attempt
+        assert OrderSummary.objects.get(pk=summary.pk).active_process_exception_count == 1
+    assert ProcessException.objects.get(pk=exception.pk).description.count("it failed again") == 2
+    assert sweep_unrouted_summaries() == {"requeued": 0, "exceptions": 0}
