@@ -25,7 +25,7 @@ from orders.calculations.plan import (
     grand_total,
 )
 from orders.calculations.state import Amounts, Quantities, SummaryState
-from orders.db import insert_rows, update_rows
+from orders.db import update_rows
 from orders.errors import Conflict
 from orders.event_data import emit_order_summary_changed
 from orders.funds import funds_position
@@ -57,6 +57,7 @@ from orders.selectors.change_state import (
     groups_and_facts,
 )
 from orders.services.actor import Actor
+from orders.services.ingest_statement import insert_rows, one_statement
 from orders.services.summary_refresh import refresh_summary
 
 # plan(state, reason_codes, max_items) -> ChangePlan
@@ -273,13 +274,17 @@ class ChangeWriter:
     def write(self, plan: ChangePlan, *, save_items: bool = True) -> Written:
         """Write the plan. With `save_items=False` the changed item summaries are left to the caller to
         save (Written.changed_items and changed_fields), e.g. together with their new statuses."""
-        written = []
+        orders = []
         changed: dict[int, OrderItemSummary] = {}
-        for change_order in plan.change_orders:
-            order = self._write_change_order(change_order)
-            written.append((change_order.fulfillment_phase, order.pk))
-            for change in change_order.changes:
-                changed[change.item_id] = self.items[change.item_id]
+        # On PostgreSQL the change orders' rows go in one statement (orders.services.ingest_statement): their
+        # ids are known when the block ends. The fee order's item summaries are updated after their insert,
+        # so the fees are written on their own.
+        with one_statement():
+            for change_order in plan.change_orders:
+                orders.append((change_order.fulfillment_phase, self._write_change_order(change_order)))
+                for change in change_order.changes:
+                    changed[change.item_id] = self.items[change.item_id]
+        written = [(phase, order.pk) for phase, order in orders]
         if changed and save_items:
             update_rows(
                 OrderItemSummary, list(changed.values()), [*_QUANTITY_FIELDS.values(), *_AMOUNT_FIELDS.values()]

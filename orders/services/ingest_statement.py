@@ -27,8 +27,12 @@ takes them; the answer maps each stand-in to its id, which is then set on the in
 the foreign keys that held a stand-in). The foreign keys are checked at commit, as Django declares them
 (DEFERRABLE INITIALLY DEFERRED).
 
+A change order's rows (order, items, adjustment and tax lines, item summary changes) are written the same
+way by `orders.services.change_flow.ChangeWriter`.
+
 Anything the statement cannot take (SQLite, a model `orders.db` hands to bulk_create, a row given its own
-primary key) writes what is kept so far and is then inserted at once by `orders.db.insert_rows`.
+primary key, more rows of a table that may refer to a table kept after it) writes what is kept so far and
+is then inserted at once by `orders.db.insert_rows`.
 OMS_INGEST_ONE_STATEMENT=False turns it off (every insert on its own, the reference the tests compare with).
 """
 
@@ -61,6 +65,8 @@ class _Statement:
         self.rows: dict[type[Model], list[Model]] = {}
         self.values: dict[type[Model], list[list[Any]]] = {}
         self.last_stand_in = 0
+        # Every stand-in written so far and its id: rows inserted on their own afterwards may hold one.
+        self.ids: dict[int, int] = {}
 
     def keep(self, objs: Sequence[Model]) -> bool:
         model = type(objs[0])
@@ -71,6 +77,8 @@ class _Statement:
             or router.db_for_write(model) != self.connection.alias
             or any(type(obj) is not model or obj.pk is not None for obj in objs)
         ):
+            return False
+        if model in self.rows and self._refers_to_later(model, plan.fields):
             return False
         for obj in objs:
             obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
@@ -86,6 +94,14 @@ class _Statement:
         self.values.setdefault(model, []).extend(values)
         return True
 
+    def _refers_to_later(self, model: type[Model], fields: "list[Field[Any, Any]]") -> bool:
+        """Whether more rows of `model` could refer to a model first kept after it: the statement joins a
+        table's stand-ins only to the tables written before it (a change order's tax lines, kept before the
+        adjustment lines of the next change order, that refer to those)."""
+        kept = list(self.rows)
+        later = kept[kept.index(model) + 1 :]
+        return any(field.related_model in later for field in fields if field.many_to_one or field.one_to_one)
+
     def write(self) -> None:
         if not self.rows:
             return
@@ -100,6 +116,7 @@ class _Statement:
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             ids = dict(cursor.fetchall())
+        self.ids.update(ids)
         if len(ids) != sum(len(objs) for objs in rows.values()):
             raise AssertionError(f"The statement returned {len(ids)} ids for {sum(map(len, rows.values()))} rows.")
         for model, objs in rows.items():
@@ -112,6 +129,16 @@ class _Statement:
                         setattr(obj, attname, ids[value])
                 obj._state.adding = False
                 obj._state.db = self.connection.alias
+
+    def resolve(self, objs: Sequence[Model]) -> None:
+        """The stand-ins that rows about to be inserted on their own hold in their foreign keys, replaced by
+        the ids the statement gave."""
+        for field in objs[0]._meta.concrete_fields:
+            if field.many_to_one or field.one_to_one:
+                for obj in objs:
+                    value = getattr(obj, field.attname)
+                    if isinstance(value, int) and value < 0:
+                        setattr(obj, field.attname, self.ids[value])
 
 
 _open: ContextVar[_Statement | None] = ContextVar("ingest_statement", default=None)
@@ -144,6 +171,7 @@ def insert_rows(objs: list[M]) -> list[M]:
         if statement.keep(objs):
             return objs
         statement.write()  # what this insert's rows may refer to is written first
+        statement.resolve(objs)
     return db.insert_rows(objs)
 
 
