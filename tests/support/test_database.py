@@ -63,6 +63,24 @@ def create_test_database(connection: BaseDatabaseWrapper, *, rebuild: bool = Fal
     return old_name
 
 
+def copy_template(target: Path) -> bool:
+    """Write the migrated database of the current sources into the SQLite file `target`, for a test that
+    needs a migrated file for other processes (a Celery worker, manage.py). False when no template has been
+    built for these sources (a PostgreSQL run): the caller migrates instead."""
+    template = TEMPLATE_DIR / f"sqlite-{schema_digest()}.sqlite3"
+    with _exclusive(TEMPLATE_DIR / "build.lock"):
+        if not template.exists():
+            return False
+        source = sqlite3.connect(f"{template.as_uri()}?mode=ro", uri=True)
+        try:
+            with sqlite3.connect(target) as copy:
+                source.backup(copy)
+            copy.close()
+        finally:
+            source.close()
+    return True
+
+
 def schema_digest() -> str:
     """A digest of every source the migrated database's content depends on."""
     digest = hashlib.sha256(f"{django.__version__} {sqlite3.sqlite_version}".encode())
